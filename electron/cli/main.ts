@@ -1,0 +1,99 @@
+import { openDatabase, type Db } from '../core/db/open';
+import { SwitchyardError } from '../core/errors';
+import { homePaths, resolveHome } from '../core/home';
+import { UsageError, parseCommand } from './args';
+import { actorFromEnv, type CliCommand, type CliContext } from './context';
+import type { Output } from './output';
+import { taskCommands } from './taskCommands';
+
+/** Exit codes (SPEC §6): 0 success, 1 a user error with a one-line message, 2 a usage error. */
+export const EXIT_OK = 0;
+export const EXIT_USER_ERROR = 1;
+export const EXIT_USAGE = 2;
+
+export function allCommands(): CliCommand[] {
+  return [...taskCommands, ...extraCommands];
+}
+
+const extraCommands: CliCommand[] = [];
+
+/** Lets later modules (dispatcher, serve …) add their commands without this file knowing them. */
+export function registerCommands(commands: readonly CliCommand[]): void {
+  extraCommands.push(...commands);
+}
+
+function helpText(commands: readonly CliCommand[]): string {
+  const width = Math.max(...commands.map((command) => command.name.length));
+  return [
+    'switchyard — a kanban board and dispatcher for AI-agent work',
+    '',
+    'Usage: switchyard COMMAND [options]      (switchyard COMMAND --help for details)',
+    '',
+    ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    '',
+    'Data lives in $SWITCHYARD_HOME (default ~/.switchyard).',
+  ].join('\n');
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    // Stop reading far past any limit, so piping a huge file in cannot exhaust memory.
+    if (size > 1024 * 1024) throw new SwitchyardError('invalid_input', 'standard input is larger than 1 MiB');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function runCli(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  output: Output,
+): Promise<number> {
+  const commands = allCommands();
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    output.out(helpText(commands));
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  const command = commands.find((candidate) => candidate.name === name);
+  if (!command) {
+    output.err(`switchyard: unknown command "${name}" (see switchyard --help)`);
+    return EXIT_USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    output.out(`Usage: switchyard ${command.usage}\n\n${command.summary}`);
+    return EXIT_OK;
+  }
+  const paths = homePaths(resolveHome(env));
+  let db: Db | undefined;
+  const context: CliContext = {
+    paths,
+    env,
+    output,
+    actor: actorFromEnv(env),
+    readStdin,
+    db: () => (db ??= openDatabase(paths.database)),
+  };
+  try {
+    const parsed = parseCommand(rest, command.options, command.maxPositionals);
+    await command.run(context, parsed);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      output.err(`switchyard ${name}: ${error.message}\nUsage: switchyard ${command.usage}`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof SwitchyardError) {
+      output.err(`switchyard: ${error.message}`);
+      return EXIT_USER_ERROR;
+    }
+    output.err(`switchyard: unexpected error: ${(error as Error).message}`);
+    if (env.SWITCHYARD_DEBUG) output.err((error as Error).stack ?? '');
+    return EXIT_USER_ERROR;
+  } finally {
+    db?.close();
+  }
+}

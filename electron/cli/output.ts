@@ -1,0 +1,39 @@
+import type { Task } from '../../shared/domain';
+import { SKIP_REASON_LABELS } from '../../shared/domain';
+
+/** Human-readable output; `--json` output goes through `printJson` and stays stable. */
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export function printJson(output: Output, value: unknown): void {
+  output.out(JSON.stringify(value, null, 2));
+}
+
+function clip(text: string, width: number): string {
+  const oneLine = text.replace(/\s+/g, ' ');
+  return oneLine.length > width ? `${oneLine.slice(0, width - 1)}…` : oneLine;
+}
+
+export function taskLine(task: Task): string {
+  const assignee = task.assignee ?? '-';
+  const skip = task.skipReason ? `  [${SKIP_REASON_LABELS[task.skipReason]}]` : '';
+  return `${task.id}  ${task.status.padEnd(8)} ${String(task.priority).padStart(4)}  ${clip(assignee, 20).padEnd(20)} ${clip(task.title, 70)}${skip}`;
+}
+
+export function taskTable(tasks: readonly Task[]): string {
+  if (tasks.length === 0) return 'No tasks.';
+  const header = `${'ID'.padEnd(10)}  ${'STATUS'.padEnd(8)} ${'PRI'.padStart(4)}  ${'ASSIGNEE'.padEnd(20)} TITLE`;
+  return [header, ...tasks.map(taskLine)].join('\n');
+}
+
+export function formatTime(ms: number | null): string {
+  return ms === null
+    ? '-'
+    : new Date(ms)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z');
+}

@@ -1,0 +1,439 @@
+import fs from 'node:fs';
+import { BODY_MAX_BYTES, TASK_STATUSES, type TaskStatus } from '../../shared/domain';
+import * as commands from '../core/commands';
+import { invalidInput } from '../core/errors';
+import * as boardsRepo from '../core/boards';
+import { listTasks } from '../core/tasks';
+import { eventsOf } from '../core/events';
+import { UsageError, integerOption, listOption, requirePositional, stringOption } from './args';
+import type { CliCommand, CliContext } from './context';
+import { formatTime, printJson, taskLine, taskTable } from './output';
+
+const json = { json: { type: 'boolean' } } as const;
+
+async function readBodyFile(context: CliContext, file: string): Promise<string> {
+  if (file === '-') {
+    const text = await context.readStdin();
+    if (Buffer.byteLength(text) > BODY_MAX_BYTES)
+      throw invalidInput(`body is larger than ${BODY_MAX_BYTES / 1024} KiB`);
+    return text;
+  }
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch (error) {
+    throw invalidInput(`cannot read body file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  // Refuse before reading: a huge file should not be pulled into memory just to be rejected.
+  if (size > BODY_MAX_BYTES)
+    throw invalidInput(`body file ${file} is larger than ${BODY_MAX_BYTES / 1024} KiB`);
+  return fs.readFileSync(file, 'utf8');
+}
+
+async function bodyFrom(context: CliContext, values: Record<string, unknown>): Promise<string | undefined> {
+  const inline = typeof values.body === 'string' ? values.body : undefined;
+  const file = typeof values['body-file'] === 'string' ? values['body-file'] : undefined;
+  if (inline !== undefined && file !== undefined) throw new UsageError('use --body or --body-file, not both');
+  return file !== undefined ? readBodyFile(context, file) : inline;
+}
+
+/** Workers may leave out the task id: it defaults to their own (SWITCHYARD_TASK). */
+function taskIdArgument(context: CliContext, positionals: readonly string[]): string {
+  const given = positionals[0];
+  if (given) return given;
+  if (context.actor.ownTaskId) return context.actor.ownTaskId;
+  throw new UsageError('missing task id');
+}
+
+function parseStatuses(raw: string[]): TaskStatus[] {
+  for (const status of raw) {
+    if (!(TASK_STATUSES as readonly string[]).includes(status)) {
+      throw invalidInput(`unknown status "${status}" (one of ${TASK_STATUSES.join(', ')})`);
+    }
+  }
+  return raw as TaskStatus[];
+}
+
+function printTask(
+  context: CliContext,
+  task: Parameters<typeof taskLine>[0],
+  asJson: boolean,
+  verb: string,
+): void {
+  if (asJson) printJson(context.output, task);
+  else
+    context.output.out(
+      `${verb} ${task.id} (${task.status}${task.assignee ? `, ${task.assignee}` : ''}): ${task.title}`,
+    );
+}
+
+export const taskCommands: CliCommand[] = [
+  {
+    name: 'create',
+    summary: 'create a task',
+    usage:
+      'create TITLE [--body TEXT | --body-file FILE|-] [--assignee NAME] [--priority N] [--parent ID]... ' +
+      '[--status triage|todo|ready|blocked|done] [--workspace scratch|dir:PATH|worktree:PATH] [--max-runtime SECONDS] [--board SLUG] [--json]',
+    options: {
+      body: { type: 'string' },
+      'body-file': { type: 'string' },
+      assignee: { type: 'string' },
+      priority: { type: 'string' },
+      parent: { type: 'string', multiple: true },
+      status: { type: 'string' },
+      workspace: { type: 'string' },
+      'max-runtime': { type: 'string' },
+      board: { type: 'string' },
+      ...json,
+    },
+    maxPositionals: 1,
+    async run(context, { values, positionals }) {
+      const status = stringOption(values, 'status');
+      const task = commands.createTask(
+        context.db(),
+        {
+          title: requirePositional(positionals, 0, 'title'),
+          body: (await bodyFrom(context, values)) ?? '',
+          assignee: stringOption(values, 'assignee') ?? null,
+          priority: integerOption(values, 'priority') ?? 0,
+          parents: listOption(values, 'parent'),
+          status: status === undefined ? undefined : parseStatuses([status])[0],
+          workspace: stringOption(values, 'workspace') ?? 'scratch',
+          maxRuntimeSeconds: integerOption(values, 'max-runtime') ?? null,
+          board: stringOption(values, 'board') ?? context.env.SWITCHYARD_BOARD ?? 'default',
+        },
+        context.actor,
+      );
+      printTask(context, task, values.json === true, 'Created');
+    },
+  },
+  {
+    name: 'list',
+    summary: 'list tasks',
+    usage:
+      'list [--status S[,S]] [--assignee NAME | --unassigned] [--board SLUG | --all-boards] [--search TEXT] [--archived] [--limit N] [--json]',
+    options: {
+      status: { type: 'string', multiple: true },
+      assignee: { type: 'string' },
+      unassigned: { type: 'boolean' },
+      board: { type: 'string' },
+      'all-boards': { type: 'boolean' },
+      search: { type: 'string' },
+      archived: { type: 'boolean' },
+      limit: { type: 'string' },
+      ...json,
+    },
+    maxPositionals: 0,
+    run(context, { values }) {
+      const assigneeRaw = stringOption(values, 'assignee');
+      if (assigneeRaw !== undefined && values.unassigned)
+        throw new UsageError('use --assignee or --unassigned, not both');
+      const board = values['all-boards'] ? undefined : (stringOption(values, 'board') ?? 'default');
+      const db = context.db();
+      if (board !== undefined && !boardsRepo.findBoard(db, board)) throw invalidInput(`no board "${board}"`);
+      const tasks = listTasks(db, {
+        board,
+        statuses: parseStatuses(listOption(values, 'status')),
+        assignee: values.unassigned ? null : assigneeRaw?.trim().toLowerCase(),
+        includeArchived: values.archived === true,
+        text: stringOption(values, 'search'),
+        limit: integerOption(values, 'limit'),
+      });
+      if (values.json) printJson(context.output, tasks);
+      else context.output.out(taskTable(tasks));
+    },
+  },
+  {
+    name: 'show',
+    summary: 'show a task with its links, comments, runs and events',
+    usage: 'show ID [--json]',
+    options: { ...json },
+    maxPositionals: 1,
+    run(context, { values, positionals }) {
+      const db = context.db();
+      const detail = commands.showTask(db, requirePositional(positionals, 0, 'task id'));
+      const events = eventsOf(db, detail.task.id, 50);
+      if (values.json) {
+        printJson(context.output, { ...detail, events });
+        return;
+      }
+      const { task } = detail;
+      const lines = [
+        `${task.id}  ${task.title}`,
+        `status ${task.status}   priority ${task.priority}   assignee ${task.assignee ?? '-'}   board ${task.board}`,
+        `created ${formatTime(task.createdAt)} by ${task.createdBy ?? '-'}   started ${formatTime(task.startedAt)}   completed ${formatTime(task.completedAt)}`,
+        `workspace ${task.workspace}   failures ${task.failureCount}${task.nextAttemptAt ? `   next attempt ${formatTime(task.nextAttemptAt)}` : ''}`,
+      ];
+      if (task.skipReason)
+        lines.push(`skipped: ${task.skipReason}${task.skipDetail ? ` — ${task.skipDetail}` : ''}`);
+      if (task.blockReason) lines.push(`blocked: ${task.blockReason}`);
+      if (task.lastError) lines.push(`last error: ${task.lastError}`);
+      if (task.result) lines.push(`result: ${task.result}`);
+      if (task.body) lines.push('', task.body);
+      if (detail.parents.length)
+        lines.push('', 'parents:', ...detail.parents.map((p) => `  ${p.id} ${p.status} ${p.title}`));
+      if (detail.children.length) lines.push('', `children: ${detail.children.join(', ')}`);
+      if (detail.runs.length) {
+        lines.push(
+          '',
+          'runs:',
+          ...detail.runs.map(
+            (r) =>
+              `  #${r.id} ${r.lane} ${formatTime(r.startedAt)} ${r.outcome ?? 'open'}${r.exitCode !== null ? ` exit ${r.exitCode}` : ''}${r.error ? ` — ${r.error}` : ''}`,
+          ),
+        );
+      }
+      if (detail.comments.length)
+        lines.push(
+          '',
+          'comments:',
+          ...detail.comments.map((c) => `  ${c.author} ${formatTime(c.createdAt)}: ${c.body}`),
+        );
+      lines.push(
+        '',
+        'events:',
+        ...events.map((e) => `  ${formatTime(e.createdAt)} ${e.kind} ${JSON.stringify(e.payload)}`),
+      );
+      context.output.out(lines.join('\n'));
+    },
+  },
+  {
+    name: 'edit',
+    summary: 'change a task’s title, body, priority, workspace or max runtime',
+    usage:
+      'edit ID [--title T] [--body TEXT | --body-file FILE|-] [--priority N] [--workspace SPEC] [--max-runtime SECONDS] [--json]',
+    options: {
+      title: { type: 'string' },
+      body: { type: 'string' },
+      'body-file': { type: 'string' },
+      priority: { type: 'string' },
+      workspace: { type: 'string' },
+      'max-runtime': { type: 'string' },
+      ...json,
+    },
+    maxPositionals: 1,
+    async run(context, { values, positionals }) {
+      const task = commands.editTask(
+        context.db(),
+        requirePositional(positionals, 0, 'task id'),
+        {
+          title: stringOption(values, 'title'),
+          body: await bodyFrom(context, values),
+          priority: integerOption(values, 'priority'),
+          workspace: stringOption(values, 'workspace'),
+          maxRuntimeSeconds: integerOption(values, 'max-runtime'),
+        },
+        context.actor,
+      );
+      printTask(context, task, values.json === true, 'Edited');
+    },
+  },
+  {
+    name: 'assign',
+    summary: 'give a task to a lane (or --none)',
+    usage: 'assign ID NAME | assign ID --none [--json]',
+    options: { none: { type: 'boolean' }, ...json },
+    maxPositionals: 2,
+    run(context, { values, positionals }) {
+      const id = requirePositional(positionals, 0, 'task id');
+      const name = values.none ? null : requirePositional(positionals, 1, 'assignee (or --none)');
+      const task = commands.assignTask(context.db(), id, name, context.actor);
+      printTask(context, task, values.json === true, 'Assigned');
+    },
+  },
+  {
+    name: 'move',
+    summary: 'move a task to another status',
+    usage: `move ID STATUS   (STATUS: ${TASK_STATUSES.filter((s) => s !== 'running').join(', ')}) [--json]`,
+    options: { ...json },
+    maxPositionals: 2,
+    run(context, { values, positionals }) {
+      const { task, stoppedWorker } = commands.moveTask(
+        context.db(),
+        requirePositional(positionals, 0, 'task id'),
+        requirePositional(positionals, 1, 'status'),
+        context.actor,
+      );
+      printTask(context, task, values.json === true, stoppedWorker ? 'Stopped and moved' : 'Moved');
+    },
+  },
+  ...(['link', 'unlink'] as const).map((verb): CliCommand => ({
+    name: verb,
+    summary: verb === 'link' ? 'make CHILD depend on PARENT' : 'remove a dependency',
+    usage: `${verb} PARENT CHILD [--json]`,
+    options: { ...json },
+    maxPositionals: 2,
+    run(context, { values, positionals }) {
+      const parent = requirePositional(positionals, 0, 'parent task id');
+      const child = requirePositional(positionals, 1, 'child task id');
+      const operation = verb === 'link' ? commands.linkTasks : commands.unlinkTasks;
+      const task = operation(context.db(), parent, child, context.actor);
+      printTask(
+        context,
+        task,
+        values.json === true,
+        verb === 'link' ? `Linked ${parent} →` : `Unlinked ${parent} →`,
+      );
+    },
+  })),
+  {
+    name: 'comment',
+    summary: 'add a comment to a task',
+    usage: 'comment ID TEXT | comment ID --body-file FILE|-',
+    options: { 'body-file': { type: 'string' }, ...json },
+    maxPositionals: 2,
+    async run(context, { values, positionals }) {
+      const id = requirePositional(positionals, 0, 'task id');
+      const file = stringOption(values, 'body-file');
+      const text =
+        file !== undefined
+          ? await readBodyFile(context, file)
+          : requirePositional(positionals, 1, 'comment text');
+      const commentId = commands.addComment(context.db(), id, text, context.actor);
+      if (values.json) printJson(context.output, { taskId: id, commentId });
+      else context.output.out(`Commented on ${id}`);
+    },
+  },
+  {
+    name: 'claim',
+    summary: 'pull a ready task to work on it from a terminal',
+    usage: 'claim ID | claim --next --lane NAME [--board SLUG] [--ttl SECONDS] [--json]',
+    options: {
+      next: { type: 'boolean' },
+      lane: { type: 'string' },
+      board: { type: 'string' },
+      ttl: { type: 'string' },
+      ...json,
+    },
+    maxPositionals: 1,
+    run(context, { values, positionals }) {
+      const taskId = positionals[0];
+      if (taskId && values.next) throw new UsageError('use a task id or --next, not both');
+      if (!taskId && !values.next) throw new UsageError('claim needs a task id or --next --lane NAME');
+      const lane = stringOption(values, 'lane');
+      if (values.next && !lane) throw new UsageError('--next needs --lane NAME');
+      const ttl = integerOption(values, 'ttl');
+      if (ttl !== undefined && ttl <= 0) throw new UsageError('--ttl must be positive');
+      const task = commands.claimTask(
+        context.db(),
+        {
+          taskId,
+          lane,
+          board: stringOption(values, 'board'),
+          ttlMs: ttl === undefined ? undefined : ttl * 1000,
+        },
+        context.actor,
+      );
+      printTask(context, task, values.json === true, 'Claimed');
+    },
+  },
+  {
+    name: 'heartbeat',
+    summary: 'say a claimed task is still being worked on (renews the claim)',
+    usage: 'heartbeat [ID] [--note TEXT] [--json]',
+    options: { note: { type: 'string' }, ...json },
+    maxPositionals: 1,
+    run(context, { values, positionals }) {
+      const task = commands.heartbeat(
+        context.db(),
+        taskIdArgument(context, positionals),
+        stringOption(values, 'note'),
+        context.actor,
+      );
+      printTask(context, task, values.json === true, 'Heartbeat for');
+    },
+  },
+  {
+    name: 'complete',
+    summary: 'mark a task done',
+    usage: 'complete [ID] [--summary TEXT] [--json]',
+    options: { summary: { type: 'string' }, ...json },
+    maxPositionals: 1,
+    run(context, { values, positionals }) {
+      const task = commands.completeTask(
+        context.db(),
+        taskIdArgument(context, positionals),
+        stringOption(values, 'summary'),
+        context.actor,
+      );
+      printTask(context, task, values.json === true, 'Completed');
+    },
+  },
+  {
+    name: 'block',
+    summary: 'mark a task blocked, with the reason',
+    usage: 'block [ID] --reason TEXT [--json]',
+    options: { reason: { type: 'string' }, ...json },
+    maxPositionals: 1,
+    run(context, { values, positionals }) {
+      const reason = stringOption(values, 'reason');
+      if (reason === undefined) throw new UsageError('block needs --reason TEXT');
+      const task = commands.blockTask(
+        context.db(),
+        taskIdArgument(context, positionals),
+        reason,
+        context.actor,
+      );
+      printTask(context, task, values.json === true, 'Blocked');
+    },
+  },
+  {
+    name: 'unblock',
+    summary: 'put a blocked task back in the queue',
+    usage: 'unblock ID [--json]',
+    options: { ...json },
+    maxPositionals: 1,
+    run(context, { values, positionals }) {
+      const task = commands.unblockTask(
+        context.db(),
+        requirePositional(positionals, 0, 'task id'),
+        context.actor,
+      );
+      printTask(context, task, values.json === true, 'Unblocked');
+    },
+  },
+  {
+    name: 'archive',
+    summary: 'archive a task (hidden from the board)',
+    usage: 'archive ID [--json]',
+    options: { ...json },
+    maxPositionals: 1,
+    run(context, { values, positionals }) {
+      const task = commands.archiveTask(
+        context.db(),
+        requirePositional(positionals, 0, 'task id'),
+        context.actor,
+      );
+      printTask(context, task, values.json === true, 'Archived');
+    },
+  },
+  {
+    name: 'boards',
+    summary: 'list, create or archive boards',
+    usage: 'boards [list] [--all] [--json] | boards create SLUG [--name NAME] | boards archive SLUG',
+    options: { name: { type: 'string' }, all: { type: 'boolean' }, ...json },
+    maxPositionals: 2,
+    run(context, { values, positionals }) {
+      const action = positionals[0] ?? 'list';
+      const db = context.db();
+      if (action === 'list') {
+        const boards = boardsRepo.listBoards(db, values.all === true);
+        if (values.json) printJson(context.output, boards);
+        else
+          context.output.out(
+            boards
+              .map((b) => `${b.slug.padEnd(24)} ${b.name}${b.archivedAt ? ' (archived)' : ''}`)
+              .join('\n'),
+          );
+        return;
+      }
+      const slug = requirePositional(positionals, 1, 'board slug');
+      let board;
+      if (action === 'create') board = commands.createBoard(db, slug, stringOption(values, 'name'));
+      else if (action === 'archive') board = commands.archiveBoard(db, slug);
+      else throw new UsageError(`unknown boards action "${action}" (list, create, archive)`);
+      if (values.json) printJson(context.output, board);
+      else context.output.out(`${action === 'create' ? 'Created' : 'Archived'} board ${board.slug}`);
+    },
+  },
+];

@@ -1,0 +1,118 @@
+/**
+ * Schema history. Each entry moves the database from version i to i + 1 and runs in one
+ * transaction; `PRAGMA user_version` records where a database stands. Never edit a shipped entry:
+ * append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE boards (
+    slug TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    archived_at INTEGER
+  );
+
+  CREATE TABLE tasks (
+    id TEXT PRIMARY KEY,
+    board TEXT NOT NULL REFERENCES boards(slug),
+    title TEXT NOT NULL,
+    body TEXT NOT NULL DEFAULT '',
+    assignee TEXT,
+    status TEXT NOT NULL CHECK (status IN ('triage','todo','ready','running','blocked','done','archived')),
+    priority INTEGER NOT NULL DEFAULT 0,
+    created_by TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    started_at INTEGER,
+    completed_at INTEGER,
+    workspace TEXT NOT NULL DEFAULT 'scratch',
+    max_runtime_seconds INTEGER,
+    skip_reason TEXT,
+    skip_detail TEXT,
+    failure_count INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    current_run_id INTEGER,
+    result TEXT,
+    last_error TEXT,
+    block_reason TEXT,
+    claim_owner TEXT,
+    claim_expires_at INTEGER,
+    last_heartbeat_at INTEGER
+  );
+  CREATE INDEX tasks_by_board_status ON tasks (board, status, priority DESC, created_at);
+  CREATE INDEX tasks_by_status_assignee ON tasks (status, assignee);
+
+  CREATE TABLE task_links (
+    parent_id TEXT NOT NULL REFERENCES tasks(id),
+    child_id TEXT NOT NULL REFERENCES tasks(id),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (parent_id, child_id),
+    CHECK (parent_id <> child_id)
+  );
+  CREATE INDEX task_links_by_child ON task_links (child_id);
+
+  CREATE TABLE comments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id TEXT NOT NULL REFERENCES tasks(id),
+    author TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX comments_by_task ON comments (task_id, id);
+
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id TEXT NOT NULL REFERENCES tasks(id),
+    lane TEXT NOT NULL,
+    pid INTEGER,
+    pid_start_time TEXT,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    outcome TEXT,
+    exit_code INTEGER,
+    signal TEXT,
+    summary TEXT,
+    error TEXT,
+    log_path TEXT
+  );
+  CREATE INDEX runs_by_task ON runs (task_id, id);
+  CREATE INDEX runs_open ON runs (ended_at) WHERE ended_at IS NULL;
+
+  -- Append-only: AUTOINCREMENT keeps ids monotonic and never reused, so the id is the change feed's cursor.
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id TEXT,
+    run_id INTEGER,
+    board TEXT,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX events_by_task ON events (task_id, id);
+
+  CREATE TABLE lane_settings (
+    name TEXT PRIMARY KEY,
+    paused INTEGER NOT NULL DEFAULT 0,
+    max_concurrent INTEGER
+  );
+
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
+  CREATE TABLE dispatcher_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    owner TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    acquired_at INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+
+  INSERT INTO boards (slug, name, created_at) VALUES ('default', 'Default', CAST(unixepoch('subsec') * 1000 AS INTEGER));
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SwitchyardError } from '../errors';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** Path to a better-sqlite3 `.node` build for another ABI (Electron's main process). */
+  nativeBinding?: string;
+  readonly?: boolean;
+}
+
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Opens (creating if needed) a Switchyard database: WAL, busy_timeout, foreign keys, and the
+ * schema migrated to the version this program knows. A newer database is refused untouched.
+ */
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(file, {
+      nativeBinding: options.nativeBinding,
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+    });
+  } catch (error) {
+    throw new SwitchyardError(
+      'database_unavailable',
+      `cannot open database ${file}: ${(error as Error).message}`,
+    );
+  }
+  try {
+    configureConnection(db, options.readonly ?? false);
+    migrate(db, file);
+  } catch (error) {
+    db.close();
+    if (error instanceof SwitchyardError) throw error;
+    throw new SwitchyardError(
+      'database_unavailable',
+      `cannot use database ${file}: ${(error as Error).message}`,
+    );
+  }
+  return db;
+}
+
+function configureConnection(db: Db, readonly: boolean): void {
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  if (!readonly) {
+    // Switching to WAL needs a write lock the first time; the busy timeout covers a racing opener.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma('foreign_keys = ON');
+}
+
+function migrate(db: Db, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new SwitchyardError(
+      'database_too_new',
+      `${file} was written by a newer Switchyard (schema ${version}, this program knows ${SCHEMA_VERSION}); ` +
+        'upgrade Switchyard to open it — the database was left untouched',
+    );
+  }
+  for (let next = version; next < SCHEMA_VERSION; next++) {
+    runInWriteTransaction(db, () => {
+      // Another process may have migrated while we waited for the write lock.
+      const current = db.pragma('user_version', { simple: true }) as number;
+      if (current !== next) return;
+      db.exec(MIGRATIONS[next] as string);
+      db.pragma(`user_version = ${next + 1}`);
+    });
+  }
+}
+
+const RETRY_WINDOW_MS = 30_000;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code ?? '';
+  return code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED';
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Runs `work` in a BEGIN IMMEDIATE transaction. Taking the write lock up front means SQLite's
+ * busy handler waits for other writers instead of failing mid-transaction; if a lock is held even
+ * longer than busy_timeout we keep retrying for a while, so SQLITE_BUSY never reaches a user.
+ */
+export function runInWriteTransaction<T>(db: Db, work: () => T): T {
+  const transaction = db.transaction(work);
+  const deadline = Date.now() + RETRY_WINDOW_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return transaction.immediate();
+    } catch (error) {
+      if (!isBusy(error) || db.inTransaction) throw error;
+      if (Date.now() > deadline) {
+        throw new SwitchyardError(
+          'database_busy',
+          'the database is locked by another process; try again once it has finished',
+        );
+      }
+      sleepSync(Math.min(50 * 2 ** attempt, 500));
+    }
+  }
+}

@@ -1,0 +1,24 @@
+/** Errors a user can act on. The CLI prints `message` on one line; the contract forwards `code`. */
+export type ErrorCode =
+  | 'invalid_input'
+  | 'not_found'
+  | 'illegal_move'
+  | 'conflict'
+  | 'forbidden'
+  | 'database_busy'
+  | 'database_too_new'
+  | 'database_unavailable';
+
+export class SwitchyardError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SwitchyardError';
+  }
+}
+
+export const invalidInput = (message: string): SwitchyardError =>
+  new SwitchyardError('invalid_input', message);
+export const notFound = (message: string): SwitchyardError => new SwitchyardError('not_found', message);

@@ -1,0 +1,69 @@
+import type { EventKind, TaskEvent } from '../../shared/domain';
+import type { Db } from './db/open';
+
+/** The append-only event log. Its ids are monotonic, so readers follow it with a cursor. */
+
+interface EventRow {
+  id: number;
+  task_id: string | null;
+  run_id: number | null;
+  board: string | null;
+  kind: EventKind;
+  payload: string;
+  created_at: number;
+}
+
+export interface NewEvent {
+  taskId: string | null;
+  board: string | null;
+  kind: EventKind;
+  runId?: number | null;
+  payload?: Record<string, unknown>;
+}
+
+export function appendEvent(db: Db, event: NewEvent, now: number): number {
+  return Number(
+    db
+      .prepare(
+        'INSERT INTO events (task_id, run_id, board, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        event.taskId,
+        event.runId ?? null,
+        event.board,
+        event.kind,
+        JSON.stringify(event.payload ?? {}),
+        now,
+      ).lastInsertRowid,
+  );
+}
+
+function eventFromRow(row: EventRow): TaskEvent {
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    runId: row.run_id,
+    board: row.board,
+    kind: row.kind,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    createdAt: row.created_at,
+  };
+}
+
+export function eventsOf(db: Db, taskId: string, limit = 500): TaskEvent[] {
+  return (
+    db
+      .prepare('SELECT * FROM (SELECT * FROM events WHERE task_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id')
+      .all(taskId, limit) as EventRow[]
+  ).map(eventFromRow);
+}
+
+export function eventsAfter(db: Db, afterId: number, limit = 1_000): TaskEvent[] {
+  return (
+    db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as EventRow[]
+  ).map(eventFromRow);
+}
+
+export function lastEventId(db: Db): number {
+  return (db.prepare('SELECT coalesce(max(id), 0) AS id FROM events').get() as { id: number }).id;
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { laneKindSchema, skipReasonSchema, SKIP_REASONS } from './domain';
+
+/** What the dispatcher, the supervisor and the lane view report (SPEC §3, §4, §7). */
+
+export const workerStatusSchema = z.object({
+  taskId: z.string(),
+  runId: z.number().int(),
+  lane: z.string(),
+  pid: z.number().int(),
+  startedAt: z.number(),
+  /** True when this process started the worker; false when it was adopted after a restart. */
+  ownChild: z.boolean(),
+  lastOutputLine: z.string().nullable(),
+  lastOutputAt: z.number().nullable(),
+  outputBytes: z.number(),
+  stopping: z.boolean(),
+});
+export type WorkerStatus = z.infer<typeof workerStatusSchema>;
+
+const skippedCountsShape = Object.fromEntries(
+  SKIP_REASONS.map((reason) => [reason, z.number().int()]),
+) as Record<(typeof SKIP_REASONS)[number], z.ZodNumber>;
+export const skippedCountsSchema = z.object(skippedCountsShape);
+export type SkippedCounts = z.infer<typeof skippedCountsSchema>;
+
+export const emptySkippedCounts = (): SkippedCounts =>
+  Object.fromEntries(SKIP_REASONS.map((reason) => [reason, 0])) as SkippedCounts;
+
+/** The typed outcome of one tick (SPEC §4): task ids per bucket, so callers can print or count them. */
+export const dispatchResultSchema = z.object({
+  dryRun: z.boolean(),
+  startedAt: z.number(),
+  durationMs: z.number(),
+  spawned: z.array(
+    z.object({
+      taskId: z.string(),
+      runId: z.number().int(),
+      lane: z.string(),
+      pid: z.number().int().nullable(),
+    }),
+  ),
+  skipped: z.array(z.object({ taskId: z.string(), reason: skipReasonSchema, detail: z.string().nullable() })),
+  skippedCounts: skippedCountsSchema,
+  completed: z.array(z.string()),
+  crashed: z.array(z.object({ taskId: z.string(), error: z.string() })),
+  timedOut: z.array(z.string()),
+  spawnFailed: z.array(z.object({ taskId: z.string(), error: z.string() })),
+  reclaimed: z.array(z.string()),
+  promoted: z.array(z.string()),
+  gaveUp: z.array(z.string()),
+  stuck: z.boolean(),
+});
+export type DispatchResult = z.infer<typeof dispatchResultSchema>;
+
+export const laneStatusSchema = z.object({
+  name: z.string(),
+  kind: laneKindSchema,
+  /** Why a profile is broken, or the hint for an undeclared terminal lane. */
+  problem: z.string().nullable(),
+  declared: z.boolean(),
+  command: z.array(z.string()).nullable(),
+  completion: z.enum(['exit-code', 'report']).nullable(),
+  paused: z.boolean(),
+  maxConcurrent: z.number().int(),
+  running: z.number().int(),
+  counts: z.record(z.string(), z.number().int()),
+  queuedBySkipReason: z.record(z.string(), z.number().int()),
+  failures: z.number().int(),
+  lastError: z.string().nullable(),
+  workers: z.array(workerStatusSchema),
+});
+export type LaneStatus = z.infer<typeof laneStatusSchema>;
+
+export const dispatcherStateSchema = z.object({
+  /** Persisted on/off switch (tray checkbox). */
+  enabled: z.boolean(),
+  /** Whether this process holds the lease and ticks. */
+  active: z.boolean(),
+  leaseHolder: z.string().nullable(),
+  stuck: z.boolean(),
+  running: z.number().int(),
+  ready: z.number().int(),
+  globalMaxConcurrent: z.number().int(),
+  lastTickAt: z.number().nullable(),
+  workers: z.array(workerStatusSchema),
+});
+export type DispatcherState = z.infer<typeof dispatcherStateSchema>;

@@ -1,0 +1,227 @@
+import { z } from 'zod';
+
+/** SPEC §1: board slugs and (SPEC §2) assignee names share this rule. */
+export const SLUG_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const TASK_ID_PATTERN = /^t_[0-9a-f]{8}$/;
+
+export const TITLE_MAX_CHARS = 500;
+export const BODY_MAX_BYTES = 64 * 1024;
+export const COMMENT_MAX_BYTES = 64 * 1024;
+export const SUMMARY_MAX_BYTES = 64 * 1024;
+export const REASON_MAX_CHARS = 2_000;
+export const DEFAULT_BOARD = 'default';
+
+export const TASK_STATUSES = ['triage', 'todo', 'ready', 'running', 'blocked', 'done', 'archived'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+/** The columns the board shows; archived tasks are hidden from it. */
+export const BOARD_COLUMNS = ['triage', 'todo', 'ready', 'running', 'blocked', 'done'] as const;
+
+/** SPEC §4.6, in the order the dispatcher tests them: the first that holds is the task's reason. */
+export const SKIP_REASONS = [
+  'unassigned',
+  'terminal_lane',
+  'profile_broken',
+  'dispatcher_paused',
+  'lane_paused',
+  'backoff',
+  'lane_at_capacity',
+  'global_at_capacity',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export const LANE_KINDS = ['profile', 'profile_broken', 'terminal'] as const;
+export type LaneKind = (typeof LANE_KINDS)[number];
+
+export const RUN_OUTCOMES = [
+  'completed',
+  'blocked',
+  'crashed',
+  'timed_out',
+  'spawn_failed',
+  'gave_up',
+  'reclaimed',
+  'stopped',
+] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+export const EVENT_KINDS = [
+  'created',
+  'promoted',
+  'claimed',
+  'spawned',
+  'heartbeat',
+  'completed',
+  'blocked',
+  'unblocked',
+  'crashed',
+  'timed_out',
+  'spawn_failed',
+  'gave_up',
+  'reclaimed',
+  'assigned',
+  'moved',
+  'edited',
+  'commented',
+  'linked',
+  'unlinked',
+  'archived',
+  'stopped',
+  'adopted',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+export const slugSchema = z
+  .string()
+  .regex(SLUG_PATTERN, 'must be 1–64 characters of a-z, 0-9, "_" or "-", starting with a letter or digit');
+
+/** Assignees are case-insensitive: accept any case, store lowercase (SPEC §2). */
+export const assigneeSchema = z
+  .string()
+  .trim()
+  .transform((name) => name.toLowerCase())
+  .pipe(slugSchema);
+
+export const taskIdSchema = z.string().regex(TASK_ID_PATTERN, 'a task id looks like t_1a2b3c4d');
+
+const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
+
+export const titleSchema = z
+  .string()
+  .trim()
+  .min(1, 'title is required')
+  .max(TITLE_MAX_CHARS, `title is longer than ${TITLE_MAX_CHARS} characters`)
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+  .refine((title) => !/[\u0000-\u0008\u000b-\u001f]/.test(title), 'title contains control characters');
+
+export const bodySchema = z
+  .string()
+  .refine((body) => !body.includes('\u0000'), 'body contains a NUL character')
+  .refine((body) => utf8Bytes(body) <= BODY_MAX_BYTES, `body is larger than ${BODY_MAX_BYTES / 1024} KiB`);
+
+export const commentBodySchema = z
+  .string()
+  .trim()
+  .min(1, 'comment is empty')
+  .refine(
+    (body) => utf8Bytes(body) <= COMMENT_MAX_BYTES,
+    `comment is larger than ${COMMENT_MAX_BYTES / 1024} KiB`,
+  );
+
+export const summarySchema = z
+  .string()
+  .refine(
+    (text) => utf8Bytes(text) <= SUMMARY_MAX_BYTES,
+    `summary is larger than ${SUMMARY_MAX_BYTES / 1024} KiB`,
+  );
+
+export const reasonSchema = z.string().trim().min(1, 'a reason is required').max(REASON_MAX_CHARS);
+
+export const prioritySchema = z
+  .number()
+  .int('priority must be a whole number')
+  .min(-1_000_000)
+  .max(1_000_000);
+
+/** scratch (a fresh folder per task), dir:<absolute path>, or worktree:<absolute path of a git repo>. */
+export const workspaceSchema = z
+  .string()
+  .refine(
+    (spec) => spec === 'scratch' || /^(dir|worktree):\/./.test(spec),
+    'workspace must be "scratch", "dir:/absolute/path" or "worktree:/absolute/repo/path"',
+  )
+  .refine((spec) => !spec.includes('\u0000'), 'workspace contains a NUL character');
+
+export const taskStatusSchema = z.enum(TASK_STATUSES);
+export const skipReasonSchema = z.enum(SKIP_REASONS);
+export const laneKindSchema = z.enum(LANE_KINDS);
+export const runOutcomeSchema = z.enum(RUN_OUTCOMES);
+export const eventKindSchema = z.enum(EVENT_KINDS);
+
+export const taskSchema = z.object({
+  id: taskIdSchema,
+  board: z.string(),
+  title: z.string(),
+  body: z.string(),
+  assignee: z.string().nullable(),
+  status: taskStatusSchema,
+  priority: z.number().int(),
+  createdBy: z.string().nullable(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  startedAt: z.number().nullable(),
+  completedAt: z.number().nullable(),
+  workspace: z.string(),
+  maxRuntimeSeconds: z.number().nullable(),
+  skipReason: skipReasonSchema.nullable(),
+  skipDetail: z.string().nullable(),
+  failureCount: z.number().int(),
+  nextAttemptAt: z.number().nullable(),
+  currentRunId: z.number().int().nullable(),
+  result: z.string().nullable(),
+  lastError: z.string().nullable(),
+  blockReason: z.string().nullable(),
+  claimOwner: z.string().nullable(),
+  claimExpiresAt: z.number().nullable(),
+  lastHeartbeatAt: z.number().nullable(),
+});
+export type Task = z.infer<typeof taskSchema>;
+
+export const runSchema = z.object({
+  id: z.number().int(),
+  taskId: taskIdSchema,
+  lane: z.string(),
+  pid: z.number().int().nullable(),
+  pidStartTime: z.string().nullable(),
+  startedAt: z.number(),
+  endedAt: z.number().nullable(),
+  outcome: runOutcomeSchema.nullable(),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  summary: z.string().nullable(),
+  error: z.string().nullable(),
+  logPath: z.string().nullable(),
+});
+export type Run = z.infer<typeof runSchema>;
+
+export const commentSchema = z.object({
+  id: z.number().int(),
+  taskId: taskIdSchema,
+  author: z.string(),
+  body: z.string(),
+  createdAt: z.number(),
+});
+export type Comment = z.infer<typeof commentSchema>;
+
+export const taskEventSchema = z.object({
+  id: z.number().int(),
+  taskId: z.string().nullable(),
+  runId: z.number().int().nullable(),
+  board: z.string().nullable(),
+  kind: eventKindSchema,
+  payload: z.record(z.string(), z.unknown()),
+  createdAt: z.number(),
+});
+export type TaskEvent = z.infer<typeof taskEventSchema>;
+
+export const boardSchema = z.object({
+  slug: z.string(),
+  name: z.string(),
+  createdAt: z.number(),
+  archivedAt: z.number().nullable(),
+});
+export type Board = z.infer<typeof boardSchema>;
+
+export const taskLinkSchema = z.object({ parentId: taskIdSchema, childId: taskIdSchema });
+export type TaskLink = z.infer<typeof taskLinkSchema>;
+
+/** Readable names for skip reasons, used by the CLI and the cards. */
+export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
+  unassigned: 'unassigned',
+  terminal_lane: 'terminal lane',
+  profile_broken: 'broken profile',
+  dispatcher_paused: 'dispatcher paused',
+  lane_paused: 'lane paused',
+  backoff: 'backoff',
+  lane_at_capacity: 'lane at capacity',
+  global_at_capacity: 'global limit reached',
+};
