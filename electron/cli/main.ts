@@ -4,6 +4,7 @@ import { homePaths, resolveHome } from '../core/home';
 import { UsageError, parseCommand } from './args';
 import { actorFromEnv, type CliCommand, type CliContext } from './context';
 import type { Output } from './output';
+import { engineCommands } from './engineCommands';
 import { taskCommands } from './taskCommands';
 
 /** Exit codes (SPEC §6): 0 success, 1 a user error with a one-line message, 2 a usage error. */
@@ -12,10 +13,11 @@ export const EXIT_USER_ERROR = 1;
 export const EXIT_USAGE = 2;
 
 export function allCommands(): CliCommand[] {
-  return [...taskCommands, ...extraCommands];
+  return [...taskCommands, ...engineCommands, ...extraCommands.filter((command) => !builtIn.has(command.name))];
 }
 
 const extraCommands: CliCommand[] = [];
+const builtIn = new Set([...taskCommands, ...engineCommands].map((command) => command.name));
 
 /** Lets later modules (dispatcher, serve …) add their commands without this file knowing them. */
 export function registerCommands(commands: readonly CliCommand[]): void {
@@ -33,6 +35,11 @@ function helpText(commands: readonly CliCommand[]): string {
     '',
     'Data lives in $SWITCHYARD_HOME (default ~/.switchyard).',
   ].join('\n');
+}
+
+/** SPEC §6: a user error is one line, even when it quotes input that had line breaks in it. */
+function oneLine(message: string): string {
+  return message.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
 async function readStdin(): Promise<string> {
@@ -87,10 +94,10 @@ export async function runCli(
       return EXIT_USAGE;
     }
     if (error instanceof SwitchyardError) {
-      output.err(`switchyard: ${error.message}`);
+      output.err(`switchyard: ${oneLine(error.message)}`);
       return EXIT_USER_ERROR;
     }
-    output.err(`switchyard: unexpected error: ${(error as Error).message}`);
+    output.err(`switchyard: unexpected error: ${oneLine((error as Error).message)}`);
     if (env.SWITCHYARD_DEBUG) output.err((error as Error).stack ?? '');
     return EXIT_USER_ERROR;
   } finally {

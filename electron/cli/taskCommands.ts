@@ -37,6 +37,12 @@ async function bodyFrom(context: CliContext, values: Record<string, unknown>): P
   return file !== undefined ? readBodyFile(context, file) : inline;
 }
 
+function positionalOrUsage(positionals: readonly string[], index: number, what: string): string {
+  const value = positionals[index];
+  if (value === undefined) throw new UsageError(`missing ${what}`);
+  return value;
+}
+
 /** Workers may leave out the task id: it defaults to their own (SWITCHYARD_TASK). */
 function taskIdArgument(context: CliContext, positionals: readonly string[]): string {
   const given = positionals[0];
@@ -89,21 +95,20 @@ export const taskCommands: CliCommand[] = [
     maxPositionals: 1,
     async run(context, { values, positionals }) {
       const status = stringOption(values, 'status');
-      const task = commands.createTask(
-        context.db(),
-        {
-          title: requirePositional(positionals, 0, 'title'),
-          body: (await bodyFrom(context, values)) ?? '',
-          assignee: stringOption(values, 'assignee') ?? null,
-          priority: integerOption(values, 'priority') ?? 0,
-          parents: listOption(values, 'parent'),
-          status: status === undefined ? undefined : parseStatuses([status])[0],
-          workspace: stringOption(values, 'workspace') ?? 'scratch',
-          maxRuntimeSeconds: integerOption(values, 'max-runtime') ?? null,
-          board: stringOption(values, 'board') ?? context.env.SWITCHYARD_BOARD ?? 'default',
-        },
-        context.actor,
-      );
+      // Arguments first, so a usage error does not create a database as a side effect.
+      const input: commands.CreateTaskInput = {
+        // Only a missing title is a usage error; an empty or blank one is bad input (exit 1).
+        title: positionalOrUsage(positionals, 0, 'title'),
+        body: (await bodyFrom(context, values)) ?? '',
+        assignee: stringOption(values, 'assignee') ?? null,
+        priority: integerOption(values, 'priority') ?? 0,
+        parents: listOption(values, 'parent'),
+        status: status === undefined ? undefined : parseStatuses([status])[0],
+        workspace: stringOption(values, 'workspace') ?? 'scratch',
+        maxRuntimeSeconds: integerOption(values, 'max-runtime') ?? null,
+        board: stringOption(values, 'board') ?? context.env.SWITCHYARD_BOARD ?? 'default',
+      };
+      const task = commands.createTask(context.db(), input, context.actor);
       printTask(context, task, values.json === true, 'Created');
     },
   },

@@ -129,6 +129,7 @@ export function createTask(db: Db, input: CreateTaskInput, actor: Actor): Task {
       now,
     });
     for (const parent of parents) links.insertLink(db, parent.id, id, now);
+    if (status === 'done') tasks.updateTask(db, id, { completedAt: now }, now);
     appendEvent(
       db,
       {
@@ -277,8 +278,31 @@ export function moveTask(db: Db, id: string, to: string, actor: Actor): MoveResu
       now,
     );
     if (target === 'done') promoteChildren(db, task.id, now);
+    else if (task.status === 'done' && target !== 'archived') demoteReadyChildren(db, task.id, now);
     return { task: tasks.findTask(db, task.id) as Task, stoppedWorker: verdict.stopsWorker };
   });
+}
+
+/**
+ * SPEC §2: a task with an unfinished parent is todo. When a done task is reopened, its children
+ * that were promoted but not yet claimed go back to waiting (running ones keep their worker).
+ */
+function demoteReadyChildren(db: Db, parentId: string, now: number): void {
+  for (const childId of links.childIdsOf(db, parentId)) {
+    const child = tasks.findTask(db, childId);
+    if (!child || child.status !== 'ready' || child.claimOwner !== null) continue;
+    tasks.updateTask(db, child.id, { status: 'todo', skipReason: null, skipDetail: null }, now);
+    appendEvent(
+      db,
+      {
+        taskId: child.id,
+        board: child.board,
+        kind: 'moved',
+        payload: { from: 'ready', to: 'todo', reason: `parent ${parentId} was reopened` },
+      },
+      now,
+    );
+  }
 }
 
 function applyStatus(db: Db, task: Task, target: TaskStatus, now: number): void {
@@ -340,7 +364,16 @@ export function unlinkTasks(db: Db, parentId: string, childId: string, actor: Ac
       },
       now,
     );
-    promoteTasks(db, [child.id], now);
+    // The child was waiting for this parent: with it gone it may be free (promoteTasks only
+    // looks at tasks that still have parents, so a child without any is handled here).
+    if (child.status === 'todo' && parent.status !== 'done' && parentsDone(db, child.id)) {
+      tasks.updateTask(db, child.id, { status: 'ready' }, now);
+      appendEvent(
+        db,
+        { taskId: child.id, board: child.board, kind: 'promoted', payload: { from: 'todo', to: 'ready' } },
+        now,
+      );
+    }
     return tasks.findTask(db, child.id) as Task;
   });
 }
@@ -601,4 +634,39 @@ export function showTask(db: Db, id: string): TaskDetail {
 
 export function getTask(db: Db, id: string): Task {
   return requireTask(db, id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retrying
+
+/**
+ * "Try now" (SPEC §7 drawer action): a blocked task is unblocked; a ready task waiting out its
+ * backoff loses the wait. Anything else has nothing to retry.
+ */
+export function retryTask(db: Db, id: string, actor: Actor): Task {
+  return runInWriteTransaction(db, () => {
+    const task = requireTask(db, id);
+    if (task.status === 'blocked') return unblockTask(db, task.id, actor);
+    if (task.status !== 'ready' || task.nextAttemptAt === null) {
+      throw new SwitchyardError(
+        'illegal_move',
+        `${task.id} is ${task.status}${task.status === 'ready' ? ' and not waiting' : ''}; only blocked tasks or tasks in backoff can be retried`,
+      );
+    }
+    const now = Date.now();
+    const patch: tasks.TaskPatch = { nextAttemptAt: null };
+    if (task.skipReason === 'backoff') Object.assign(patch, { skipReason: null, skipDetail: null });
+    tasks.updateTask(db, task.id, patch, now);
+    appendEvent(
+      db,
+      {
+        taskId: task.id,
+        board: task.board,
+        kind: 'edited',
+        payload: { fields: ['nextAttemptAt'], retry: true, by: actor.name },
+      },
+      now,
+    );
+    return tasks.findTask(db, task.id) as Task;
+  });
 }

@@ -56,3 +56,15 @@ export function promotableTaskIds(db: Db, among?: readonly string[]): string[] {
   }
   return (db.prepare(base).all() as { id: string }[]).map((row) => row.id);
 }
+
+/** Every link whose two tasks are on `board` and not archived: the dependency edges a board shows. */
+export function linksOfBoard(db: Db, board: string): { parentId: string; childId: string }[] {
+  return db
+    .prepare(
+      `SELECT l.parent_id AS parentId, l.child_id AS childId FROM task_links l
+         JOIN tasks c ON c.id = l.child_id JOIN tasks p ON p.id = l.parent_id
+       WHERE c.board = ? AND c.status <> 'archived' AND p.status <> 'archived'
+       ORDER BY l.created_at, l.parent_id, l.child_id`,
+    )
+    .all(board) as { parentId: string; childId: string }[];
+}

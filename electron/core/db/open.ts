@@ -34,8 +34,12 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     );
   }
   try {
+    // Check the version before anything that writes: switching to WAL rewrites the file header,
+    // and a database from a newer Switchyard must be left byte-for-byte as it was (SPEC §1).
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    refuseNewerSchema(db, file);
     configureConnection(db, options.readonly ?? false);
-    migrate(db, file);
+    migrate(db);
   } catch (error) {
     db.close();
     if (error instanceof SwitchyardError) throw error;
@@ -48,7 +52,6 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
 }
 
 function configureConnection(db: Db, readonly: boolean): void {
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   if (!readonly) {
     // Switching to WAL needs a write lock the first time; the busy timeout covers a racing opener.
     db.pragma('journal_mode = WAL');
@@ -57,7 +60,7 @@ function configureConnection(db: Db, readonly: boolean): void {
   db.pragma('foreign_keys = ON');
 }
 
-function migrate(db: Db, file: string): void {
+function refuseNewerSchema(db: Db, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new SwitchyardError(
@@ -66,6 +69,10 @@ function migrate(db: Db, file: string): void {
         'upgrade Switchyard to open it — the database was left untouched',
     );
   }
+}
+
+function migrate(db: Db): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
   for (let next = version; next < SCHEMA_VERSION; next++) {
     runInWriteTransaction(db, () => {
       // Another process may have migrated while we waited for the write lock.

@@ -1,0 +1,204 @@
+import fs from 'node:fs';
+import { SKIP_REASON_LABELS, type SkipReason } from '../../shared/domain';
+import type { DispatchResult } from '../../shared/dispatch';
+import { getTask } from '../core/commands';
+import { Engine } from '../core/engine';
+import { SwitchyardError } from '../core/errors';
+import { runsOf } from '../core/runs';
+import { integerOption, requirePositional, stringOption, UsageError } from './args';
+import type { CliCommand, CliContext } from './context';
+import { printJson } from './output';
+
+function engineFor(context: CliContext, dispatch: boolean): Engine {
+  return new Engine({ home: context.paths.home, env: context.env, dispatch, actor: context.actor, log: (line) => context.output.err(line) });
+}
+
+/** The dispatch report: one line per task that did something, terminal lanes marked as fine. */
+export function formatDispatchResult(result: DispatchResult): string {
+  const lines: string[] = [];
+  for (const spawn of result.spawned) {
+    lines.push(`${result.dryRun ? 'Would spawn' : 'Spawned'}: ${spawn.taskId} (lane ${spawn.lane}${spawn.pid ? `, pid ${spawn.pid}` : ''})`);
+  }
+  for (const id of result.completed) lines.push(`Completed: ${id}`);
+  for (const crash of result.crashed) lines.push(`Crashed: ${crash.taskId} — ${crash.error}`);
+  for (const id of result.timedOut) lines.push(`Timed out: ${id}`);
+  for (const failure of result.spawnFailed) lines.push(`Spawn failed: ${failure.taskId} — ${failure.error}`);
+  for (const id of result.reclaimed) lines.push(`Reclaimed (claim expired): ${id}`);
+  for (const id of result.promoted) lines.push(`Promoted to ready: ${id}`);
+  for (const id of result.gaveUp) lines.push(`Gave up: ${id}`);
+  for (const skip of result.skipped) {
+    const label = skip.reason === 'terminal_lane' ? 'terminal lane, OK' : SKIP_REASON_LABELS[skip.reason];
+    const detail = skip.reason === 'terminal_lane' || !skip.detail ? '' : ` — ${skip.detail}`;
+    lines.push(`Skipped (${label}): ${skip.taskId}${detail}`);
+  }
+  const skippedSummary = (Object.entries(result.skippedCounts) as [SkipReason, number][])
+    .filter(([, count]) => count > 0)
+    .map(([reason, count]) => `${SKIP_REASON_LABELS[reason]} ${count}`)
+    .join(', ');
+  lines.push(
+    `${result.dryRun ? 'Dry run' : 'Tick'}: spawned ${result.spawned.length}, skipped ${result.skipped.length}` +
+      `${skippedSummary ? ` (${skippedSummary})` : ''}, completed ${result.completed.length}, crashed ${result.crashed.length}, ` +
+      `timed out ${result.timedOut.length}, reclaimed ${result.reclaimed.length}, promoted ${result.promoted.length}, ` +
+      `gave up ${result.gaveUp.length}${result.stuck ? ', STUCK' : ''}`,
+  );
+  return lines.join('\n');
+}
+
+const dispatchCommand: CliCommand = {
+  name: 'dispatch',
+  summary: 'run the dispatcher: one tick, a dry run, or --watch to keep going',
+  usage: 'dispatch [--dry-run] [--json] [--watch] [--no-wait] [--leave-running]',
+  options: {
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
+    watch: { type: 'boolean' },
+    'no-wait': { type: 'boolean' },
+    'leave-running': { type: 'boolean' },
+  },
+  maxPositionals: 0,
+  async run(context, { values }) {
+    if (values['dry-run'] && values.watch) throw new UsageError('--dry-run and --watch do not go together');
+    const print = (result: DispatchResult) =>
+      values.json ? context.output.out(JSON.stringify(result)) : context.output.out(formatDispatchResult(result));
+    if (values['dry-run']) {
+      const engine = engineFor(context, false);
+      try {
+        const result = engine.dryRun();
+        if (values.json) printJson(context.output, result);
+        else context.output.out(formatDispatchResult(result));
+      } finally {
+        await engine.close({ stopWorkers: false });
+      }
+      return;
+    }
+    const engine = engineFor(context, true);
+    const refuse = () => {
+      const state = engine.dispatcherState();
+      return new SwitchyardError('conflict', `another dispatcher holds the lease: ${state.leaseHolder ?? 'unknown'}; not dispatching`);
+    };
+    if (!values.watch) {
+      try {
+        const result = engine.runTick();
+        if (!result) throw refuse();
+        print(result);
+        if (!values['no-wait'] && engine.workers().length > 0) {
+          // Wait for the workers this tick started, so their exit codes are seen (an adopted
+          // worker's exit code cannot be known), without starting anything new.
+          context.output.err(`Waiting for ${engine.workers().length} worker(s) to finish (--no-wait to leave them running)…`);
+          let remaining = engine.workers().length;
+          while (remaining > 0) {
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            // Count before settling: an exit that lands during the tick is reaped on the next turn.
+            remaining = engine.workers().length;
+            const settled = engine.runTick({ spawn: false });
+            if (settled && settled.completed.length + settled.crashed.length + settled.timedOut.length > 0) print(settled);
+          }
+        }
+      } finally {
+        // With --no-wait the workers keep running; the next dispatcher adopts them (SPEC §5).
+        await engine.close({ stopWorkers: false });
+      }
+      return;
+    }
+    engine.onTaskEvents(() => undefined);
+    const first = engine.runTick();
+    if (!first) {
+      await engine.close({ stopWorkers: false });
+      throw refuse();
+    }
+    print(first);
+    context.output.err(`Dispatching from ${context.paths.home} — Ctrl-C to stop${values['leave-running'] ? ' (workers keep running)' : ' (stops workers)'}`);
+    engine.start();
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await engine.close({ stopWorkers: values['leave-running'] !== true });
+  },
+};
+
+const lanesCommand: CliCommand = {
+  name: 'lanes',
+  summary: 'every lane with its kind, counts, running workers and skip reasons',
+  usage: 'lanes [--board SLUG] [--json]',
+  options: { board: { type: 'string' }, json: { type: 'boolean' } },
+  maxPositionals: 0,
+  async run(context, { values }) {
+    const engine = engineFor(context, false);
+    try {
+      const lanes = engine.laneStatuses(stringOption(values, 'board') ?? 'default');
+      if (values.json) {
+        printJson(context.output, lanes);
+        return;
+      }
+      if (lanes.length === 0) {
+        context.output.out('No lanes yet. Create a profile (switchyard profiles create NAME --from shell) or assign a task.');
+        return;
+      }
+      for (const lane of lanes) {
+        const counts = Object.entries(lane.counts).map(([status, n]) => `${status} ${n}`).join(', ') || 'no tasks';
+        const queued = Object.entries(lane.queuedBySkipReason).map(([reason, n]) => `${SKIP_REASON_LABELS[reason as SkipReason] ?? reason} ${n}`).join(', ');
+        context.output.out(
+          `${lane.name.padEnd(20)} ${lane.kind.padEnd(15)} running ${lane.running}/${lane.maxConcurrent}${lane.paused ? ' PAUSED' : ''}  ${counts}` +
+            `${queued ? `  [skipped: ${queued}]` : ''}${lane.problem ? `\n${' '.repeat(21)}${lane.problem}` : ''}`,
+        );
+      }
+    } finally {
+      await engine.close({ stopWorkers: false });
+    }
+  },
+};
+
+const tailCommand: CliCommand = {
+  name: 'tail',
+  summary: 'print a task’s worker log (-f to follow)',
+  usage: 'tail TASK [--run N] [-f|--follow] [--bytes N]',
+  options: { run: { type: 'string' }, follow: { type: 'boolean', short: 'f' }, bytes: { type: 'string' } },
+  maxPositionals: 1,
+  async run(context, { values, positionals }) {
+    const db = context.db();
+    const task = getTask(db, requirePositional(positionals, 0, 'task id'));
+    const runNumber = integerOption(values, 'run');
+    const runs = runsOf(db, task.id).filter((run) => run.logPath);
+    const run = runNumber === undefined ? runs[runs.length - 1] : runs.find((candidate) => candidate.id === runNumber);
+    if (!run || !run.logPath) throw new SwitchyardError('not_found', `${task.id} has no worker log${runNumber ? ` for run ${runNumber}` : ''}`);
+    const maxBytes = integerOption(values, 'bytes') ?? 64 * 1024;
+    let offset = 0;
+    const printFrom = (start: number) => {
+      let size = 0;
+      try {
+        size = fs.statSync(run.logPath as string).size;
+      } catch {
+        return start;
+      }
+      if (size < start) start = 0; // rotated
+      const from = Math.max(start, size - maxBytes);
+      if (size > from) {
+        const fd = fs.openSync(run.logPath as string, 'r');
+        try {
+          const buffer = Buffer.alloc(size - from);
+          fs.readSync(fd, buffer, 0, buffer.length, from);
+          process.stdout.write(buffer);
+        } finally {
+          fs.closeSync(fd);
+        }
+      }
+      return size;
+    };
+    offset = printFrom(0);
+    if (!values.follow) return;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      offset = printFrom(offset);
+      const current = runsOf(db, task.id).find((candidate) => candidate.id === run.id);
+      if (current?.endedAt !== null && current?.endedAt !== undefined) {
+        printFrom(offset);
+        context.output.err(`[run ${run.id} ended: ${current.outcome ?? 'unknown'}${current.exitCode !== null ? `, exit ${current.exitCode}` : ''}]`);
+        return;
+      }
+    }
+  },
+};
+
+export const engineCommands: CliCommand[] = [dispatchCommand, lanesCommand, tailCommand];

@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEngine } from '../core/engine';
+import { startServer } from '../server';
+import { UsageError, integerOption } from './args';
+import type { CliCommand } from './context';
+
+/**
+ * `switchyard serve` (SPEC §8): the engine (with the dispatcher) plus the web server on 127.0.0.1.
+ * Runs until SIGINT/SIGTERM; workers are left running on exit and adopted by the next start.
+ */
+
+/** dist/renderer next to the bundle (dist/cli.mjs), or the repository's when run from source. */
+export function findRendererDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SWITCHYARD_RENDERER_DIR) return path.resolve(env.SWITCHYARD_RENDERER_DIR);
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.join(here, 'renderer'), path.join(here, '..', '..', 'dist', 'renderer')];
+  return candidates.find((dir) => fs.existsSync(path.join(dir, 'index.html'))) ?? (candidates[0] as string);
+}
+
+function openInBrowser(url: string): void {
+  const opener =
+    process.platform === 'darwin' ? ['open'] : process.platform === 'win32' ? ['cmd', '/c', 'start', '""'] : ['xdg-open'];
+  const child = spawn(opener[0] as string, [...opener.slice(1), url], { stdio: 'ignore', detached: true });
+  child.on('error', () => undefined);
+  child.unref();
+}
+
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  summary: 'run the board in a browser (web mode on 127.0.0.1, with the dispatcher)',
+  usage: 'serve [--port N] [--open] [--host-check] [--no-dispatch]',
+  options: {
+    port: { type: 'string' },
+    open: { type: 'boolean' },
+    'host-check': { type: 'boolean' },
+    'no-dispatch': { type: 'boolean' },
+  },
+  maxPositionals: 0,
+  async run(context, parsed) {
+    const port = integerOption(parsed.values, 'port') ?? 0;
+    if (port < 0 || port > 65_535) throw new UsageError('--port must be between 0 and 65535');
+    const hostCheck = parsed.values['host-check'] === true;
+    const engine = await startEngine({
+      home: context.paths.home,
+      env: context.env,
+      dispatch: !hostCheck && parsed.values['no-dispatch'] !== true,
+      actor: context.actor,
+    });
+    let server;
+    try {
+      server = await startServer({
+        engine,
+        port,
+        rendererDir: findRendererDir(context.env),
+        log: (line) => context.output.err(line),
+      });
+    } catch (error) {
+      await engine.close({ stopWorkers: false });
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use`);
+      throw error;
+    }
+
+    if (hostCheck) {
+      // Self-test for scripts and CI: the server answers its own URL with the token, then exits.
+      const response = await fetch(server.url);
+      await server.close();
+      await engine.close({ stopWorkers: false });
+      if (response.status !== 200) throw new Error(`the server answered ${response.status} to its own URL`);
+      context.output.out(`ok: ${server.url.replace(/token=[^&]+/, 'token=…')} answered 200`);
+      return;
+    }
+
+    context.output.out(`Switchyard board: ${server.url}`);
+    context.output.out('Keep this URL private: the token in it is the only key. Ctrl-C stops the server.');
+    if (parsed.values.open === true) openInBrowser(server.url);
+
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    context.output.err('stopping: running workers keep going and are adopted at the next start');
+    await server.close();
+    await engine.close({ stopWorkers: false });
+  },
+};

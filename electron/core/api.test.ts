@@ -1,0 +1,318 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CALL_NAMES, type BoardEvent, type CallName, type CallResult } from '../../shared/contract';
+import { FakeEngine } from '../../test/fakeEngine';
+import { useTempHomes } from '../../test/helpers/home';
+import { snapshotDatabase } from '../../test/helpers/snapshot';
+import { createApi, type Api } from './api';
+import * as commands from './commands';
+import * as runs from './runs';
+import * as tasks from './tasks';
+
+const newHome = useTempHomes();
+const open: { engine: FakeEngine; api: Api }[] = [];
+
+afterEach(async () => {
+  for (const { engine, api } of open.splice(0)) {
+    api.close();
+    await engine.close();
+  }
+});
+
+function setup(): { engine: FakeEngine; api: Api } {
+  const engine = new FakeEngine(newHome());
+  const api = createApi(engine, { validateResponses: true, logError: () => undefined });
+  open.push({ engine, api });
+  return { engine, api };
+}
+
+function value<T>(result: CallResult<T>): T {
+  if (!result.ok) throw new Error(`expected ok, got ${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
+
+function errorCode(result: CallResult<unknown>): string {
+  if (result.ok) throw new Error(`expected an error, got ${JSON.stringify(result.value).slice(0, 200)}`);
+  return result.error.code;
+}
+
+/** A well-formed request for every call, so each field can be broken one at a time. */
+function validRequests(taskId: string, otherId: string): Record<CallName, Record<string, unknown>> {
+  return {
+    snapshot: { board: 'default' },
+    listBoards: {},
+    taskDetail: { id: taskId },
+    laneStatuses: { board: 'default' },
+    dispatcherState: {},
+    dryRunDispatch: {},
+    tailLog: { id: taskId, maxBytes: 100 },
+    createTask: { board: 'default', title: 'A task', assignee: 'coder', priority: 2 },
+    editTask: { id: taskId, title: 'New title' },
+    moveTask: { id: taskId, status: 'todo', assignee: 'other' },
+    linkTasks: { parentId: taskId, childId: otherId },
+    unlinkTasks: { parentId: taskId, childId: otherId },
+    addComment: { id: taskId, body: 'hello' },
+    completeTask: { id: taskId, summary: 'done' },
+    blockTask: { id: taskId, reason: 'why' },
+    unblockTask: { id: taskId },
+    archiveTask: { id: taskId },
+    stopTask: { id: taskId },
+    retryTask: { id: taskId },
+    setLanePaused: { lane: 'coder', paused: true },
+    setLaneConcurrency: { lane: 'coder', maxConcurrent: 2 },
+    setDispatcherEnabled: { enabled: false },
+    createBoard: { slug: 'second', name: 'Second' },
+    archiveBoard: { slug: 'second' },
+    createProfile: { name: 'coder', template: 'shell' },
+  };
+}
+
+describe('createApi: validation at the boundary', () => {
+  it('refuses a malformed payload for every call with "validation" and changes nothing', async () => {
+    const { engine, api } = setup();
+    const first = commands.createTask(engine.db, { title: 'first', assignee: 'coder' }, engine.actor);
+    const second = commands.createTask(engine.db, { title: 'second' }, engine.actor);
+    const before = snapshotDatabase(engine.paths.database);
+    const wakesBefore = engine.wakes.length;
+    const requests = validRequests(first.id, second.id);
+    let refused = 0;
+    for (const name of CALL_NAMES) {
+      const valid = requests[name];
+      const malformed: unknown[] = [42, 'text', [], true, { ...valid, unexpected: 1 }];
+      for (const key of Object.keys(valid)) {
+        malformed.push({ ...valid, [key]: { nested: 'object' } });
+        malformed.push({ ...valid, [key]: 'x'.repeat(70_000) });
+      }
+      for (const request of malformed) {
+        const result = await api.call(name, request);
+        expect(errorCode(result), `${name} ${JSON.stringify(request).slice(0, 80)}`).toBe('validation');
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(CALL_NAMES.length * 5);
+    expect(snapshotDatabase(engine.paths.database)).toEqual(before);
+    expect(engine.wakes.length).toBe(wakesBefore);
+    expect(engine.dispatcherState().enabled).toBe(true);
+  });
+
+  it('refuses unknown call names', async () => {
+    const { api } = setup();
+    const result = await api.callByName('dropTables', {});
+    expect(errorCode(result)).toBe('validation');
+    expect(errorCode(await api.callByName(42, {}))).toBe('validation');
+    expect(errorCode(await api.callByName('__proto__', {}))).toBe('validation');
+  });
+
+  it('maps core errors to their codes and unexpected errors to "internal"', async () => {
+    const { engine, api } = setup();
+    expect(errorCode(await api.call('taskDetail', { id: 't_00000000' }))).toBe('not_found');
+    const task = commands.createTask(engine.db, { title: 'x' }, engine.actor);
+    expect(errorCode(await api.call('moveTask', { id: task.id, status: 'running' }))).toBe('illegal_move');
+    expect(errorCode(await api.call('snapshot', { board: 'nope' }))).toBe('not_found');
+    engine.laneStatuses = () => {
+      throw new Error('boom');
+    };
+    const failed = await api.call('laneStatuses', { board: 'default' });
+    expect(failed).toEqual({ ok: false, error: { code: 'internal', message: 'internal error: boom' } });
+  });
+});
+
+describe('createApi: calls', () => {
+  it('creates, edits, comments, links and reads tasks', async () => {
+    const { engine, api } = setup();
+    const parent = value(
+      await api.call('createTask', { board: 'default', title: '  Parent ', assignee: 'Coder' }),
+    );
+    expect(parent).toMatchObject({
+      title: 'Parent',
+      assignee: 'coder',
+      status: 'ready',
+      createdBy: 'tester',
+    });
+    expect(engine.wakes.length).toBeGreaterThan(0);
+    const child = value(
+      await api.call('createTask', { board: 'default', title: 'Child', parents: [parent.id] }),
+    );
+    expect(child.status).toBe('todo');
+    const edited = value(await api.call('editTask', { id: child.id, priority: 7, body: 'details' }));
+    expect(edited).toMatchObject({ priority: 7, body: 'details' });
+    const commentId = value(await api.call('addComment', { id: child.id, body: 'a note' }));
+    expect(commentId).toBeGreaterThan(0);
+
+    const detail = value(await api.call('taskDetail', { id: child.id }));
+    expect(detail.parents.map((p) => p.id)).toEqual([parent.id]);
+    expect(detail.comments.map((c) => c.body)).toEqual(['a note']);
+    expect(detail.events.map((e) => e.kind)).toEqual(['created', 'edited', 'commented']);
+
+    const snapshot = value(await api.call('snapshot', { board: 'default' }));
+    expect(snapshot.tasks.map((t) => t.id).sort()).toEqual([parent.id, child.id].sort());
+    expect(snapshot.links).toEqual([{ parentId: parent.id, childId: child.id }]);
+    expect(snapshot.boards.map((b) => b.slug)).toContain('default');
+    expect(snapshot.dispatcher.enabled).toBe(true);
+
+    const completed = value(await api.call('completeTask', { id: parent.id, summary: 'did it' }));
+    expect(completed.status).toBe('done');
+    expect(tasks.findTask(engine.db, child.id)?.status).toBe('ready');
+
+    value(await api.call('unlinkTasks', { parentId: parent.id, childId: child.id }));
+    expect(value(await api.call('snapshot', { board: 'default' })).links).toEqual([]);
+    expect(value(await api.call('linkTasks', { parentId: parent.id, childId: child.id })).id).toBe(child.id);
+    expect(errorCode(await api.call('linkTasks', { parentId: child.id, childId: parent.id }))).toBe(
+      'conflict',
+    );
+  });
+
+  it('moves status and lane in one transaction: an illegal status leaves the lane alone', async () => {
+    const { engine, api } = setup();
+    const task = commands.createTask(engine.db, { title: 'x', assignee: 'alpha' }, engine.actor);
+    const before = snapshotDatabase(engine.paths.database);
+    const refused = await api.call('moveTask', { id: task.id, status: 'running', assignee: 'beta' });
+    expect(errorCode(refused)).toBe('illegal_move');
+    expect(tasks.findTask(engine.db, task.id)?.assignee).toBe('alpha');
+    expect(snapshotDatabase(engine.paths.database)).toEqual(before);
+
+    const moved = value(await api.call('moveTask', { id: task.id, status: 'todo', assignee: 'Beta' }));
+    expect(moved).toEqual({
+      task: expect.objectContaining({ status: 'todo', assignee: 'beta' }),
+      stoppedWorker: false,
+    });
+    expect(errorCode(await api.call('moveTask', { id: task.id }))).toBe('invalid_input');
+  });
+
+  it('moves a running task out of running and to another lane, stopping its worker', async () => {
+    const { engine, api } = setup();
+    const task = commands.createTask(engine.db, { title: 'x', assignee: 'alpha' }, engine.actor);
+    commands.claimTask(engine.db, { taskId: task.id }, { name: 'terminal:alpha' });
+    const moved = value(await api.call('moveTask', { id: task.id, status: 'ready', assignee: 'beta' }));
+    expect(moved.stoppedWorker).toBe(true);
+    expect(moved.task).toMatchObject({
+      status: 'ready',
+      assignee: 'beta',
+      claimOwner: null,
+      currentRunId: null,
+    });
+    expect(engine.stopped).toEqual([task.id]);
+  });
+
+  it('stops a running task and blocks it with the actor named', async () => {
+    const { engine, api } = setup();
+    const task = commands.createTask(engine.db, { title: 'x', assignee: 'alpha' }, engine.actor);
+    expect(errorCode(await api.call('stopTask', { id: task.id }))).toBe('illegal_move');
+    commands.claimTask(engine.db, { taskId: task.id }, { name: 'terminal:alpha' });
+    const stopped = value(await api.call('stopTask', { id: task.id }));
+    expect(engine.stopped).toEqual([task.id]);
+    expect(stopped).toMatchObject({ status: 'blocked', blockReason: 'stopped by tester' });
+    expect(runs.runsOf(engine.db, task.id).map((run) => run.outcome)).toEqual(['blocked']);
+  });
+
+  it('retries: unblocks a blocked task and clears a backoff', async () => {
+    const { engine, api } = setup();
+    const task = commands.createTask(engine.db, { title: 'x', assignee: 'alpha' }, engine.actor);
+    expect(errorCode(await api.call('retryTask', { id: task.id }))).toBe('illegal_move');
+    tasks.updateTask(
+      engine.db,
+      task.id,
+      { nextAttemptAt: Date.now() + 60_000, skipReason: 'backoff', failureCount: 2 },
+      Date.now(),
+    );
+    const retried = value(await api.call('retryTask', { id: task.id }));
+    expect(retried).toMatchObject({
+      status: 'ready',
+      nextAttemptAt: null,
+      skipReason: null,
+      failureCount: 2,
+    });
+    value(await api.call('blockTask', { id: task.id, reason: 'needs a human' }));
+    const unblocked = value(await api.call('retryTask', { id: task.id }));
+    expect(unblocked).toMatchObject({ status: 'ready', blockReason: null, failureCount: 0 });
+  });
+
+  it('archives tasks out of the snapshot and manages boards, lanes and the dispatcher', async () => {
+    const { engine, api } = setup();
+    const task = commands.createTask(engine.db, { title: 'x', assignee: 'alpha' }, engine.actor);
+    value(await api.call('archiveTask', { id: task.id }));
+    expect(value(await api.call('snapshot', { board: 'default' })).tasks).toEqual([]);
+
+    expect(value(await api.call('createBoard', { slug: 'ops', name: 'Operations' })).name).toBe('Operations');
+    expect(errorCode(await api.call('createBoard', { slug: 'ops' }))).toBe('conflict');
+    expect(value(await api.call('archiveBoard', { slug: 'ops' })).archivedAt).not.toBeNull();
+    expect(errorCode(await api.call('archiveBoard', { slug: 'default' }))).toBe('invalid_input');
+
+    expect(value(await api.call('setLanePaused', { lane: 'Alpha', paused: true }))).toMatchObject({
+      name: 'alpha',
+      paused: true,
+    });
+    expect(
+      value(await api.call('setLaneConcurrency', { lane: 'alpha', maxConcurrent: 3 })).maxConcurrent,
+    ).toBe(3);
+    expect(value(await api.call('setLanePaused', { lane: 'nobody', paused: false })).kind).toBe('terminal');
+    expect(value(await api.call('setDispatcherEnabled', { enabled: false })).enabled).toBe(false);
+    expect(value(await api.call('dispatcherState', {})).enabled).toBe(false);
+    expect(value(await api.call('dryRunDispatch', {})).dryRun).toBe(true);
+    expect(value(await api.call('listBoards', {})).map((b) => b.slug)).toEqual(['default', 'ops']);
+  });
+
+  it('tails the log of the current run', async () => {
+    const { engine, api } = setup();
+    const task = commands.createTask(engine.db, { title: 'x' }, engine.actor);
+    expect(value(await api.call('tailLog', { id: task.id }))).toMatchObject({ runId: null, text: '' });
+    const logPath = path.join(engine.paths.logs, task.id, '1.log');
+    fs.mkdirSync(path.dirname(logPath), { recursive: true });
+    fs.writeFileSync(logPath, 'line one\nline two\n');
+    const runId = runs.insertRun(engine.db, { taskId: task.id, lane: 'x', logPath, now: Date.now() });
+    const tail = value(await api.call('tailLog', { id: task.id, maxBytes: 9 }));
+    expect(tail).toEqual({ taskId: task.id, runId, text: 'line two\n', offset: 18, truncated: true });
+    fs.appendFileSync(logPath, 'three\n');
+    const more = value(await api.call('tailLog', { id: task.id, afterOffset: tail.offset }));
+    expect(more).toMatchObject({ text: 'three\n', offset: 24, truncated: false });
+    expect(errorCode(await api.call('tailLog', { id: task.id, runId: 999 }))).toBe('not_found');
+  });
+});
+
+describe('createApi: events', () => {
+  it('turns the change feed into numbered board events and reports the seq in snapshots', async () => {
+    const { engine, api } = setup();
+    const events: BoardEvent[] = [];
+    api.subscribe((event) => events.push(event));
+    const parent = value(await api.call('createTask', { board: 'default', title: 'parent' }));
+    const child = value(
+      await api.call('createTask', { board: 'default', title: 'child', parents: [parent.id] }),
+    );
+    engine.pump();
+    expect(events.map((e) => e.type)).toEqual(['tasks', 'links']);
+    expect(events[0]).toMatchObject({ seq: 1, removed: [] });
+    expect((events[0] as Extract<BoardEvent, { type: 'tasks' }>).tasks.map((t) => t.id).sort()).toEqual(
+      [parent.id, child.id].sort(),
+    );
+    expect(events[1]).toEqual({ type: 'links', seq: 2, links: [{ parentId: parent.id, childId: child.id }] });
+    expect(value(await api.call('snapshot', { board: 'default' })).seq).toBe(2);
+
+    value(await api.call('archiveTask', { id: child.id }));
+    engine.pump();
+    expect(events[2]).toEqual({ type: 'tasks', seq: 3, tasks: [], removed: [child.id] });
+
+    engine.emitWorkers([]);
+    engine.emitNotice({ level: 'info', title: 'Done', message: 'parent is done', taskId: parent.id });
+    value(await api.call('setDispatcherEnabled', { enabled: false }));
+    value(await api.call('createBoard', { slug: 'ops' }));
+    const types = events.slice(4).map((e) => e.type);
+    expect(types).toEqual(['workers', 'notice', 'dispatcher', 'dispatcher', 'boards']);
+    const seqs = events.map((e) => e.seq);
+    expect(seqs).toEqual(seqs.map((_, index) => index + 1));
+  });
+
+  it('stops delivering after unsubscribe and close', async () => {
+    const { engine, api } = setup();
+    const events: BoardEvent[] = [];
+    const off = api.subscribe((event) => events.push(event));
+    off();
+    commands.createTask(engine.db, { title: 'x' }, engine.actor);
+    engine.pump();
+    expect(events).toEqual([]);
+    api.subscribe((event) => events.push(event));
+    api.close();
+    engine.emitWorkers([]);
+    expect(events).toEqual([]);
+  });
+});

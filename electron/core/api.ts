@@ -1,0 +1,348 @@
+import fs from 'node:fs';
+import type { z } from 'zod';
+import {
+  CALL_NAMES,
+  contract,
+  type BoardEvent,
+  type CallError,
+  type CallName,
+  type CallResponse,
+  type CallResult,
+  type Contract,
+} from '../../shared/contract';
+import type { LaneStatus } from '../../shared/dispatch';
+import type { Task, TaskEvent } from '../../shared/domain';
+import * as boards from './boards';
+import * as commands from './commands';
+import { runInWriteTransaction } from './db/open';
+import type { EngineHandle } from './engineHandle';
+import { SwitchyardError, invalidInput, notFound } from './errors';
+import { eventsOf } from './events';
+import * as links from './links';
+import * as runs from './runs';
+import { findTask, listTasks } from './tasks';
+
+/**
+ * Implements the contract (shared/contract.ts) on top of the core, for every transport: Electron
+ * IPC, the WebSocket of web mode, tests. Requests are validated here, at the boundary, before
+ * anything touches the database; results and errors travel as `CallResult` so they survive IPC.
+ */
+
+/** A request after its schema has parsed it (defaults filled in, assignees lower-cased …). */
+type ParsedRequest<N extends CallName> = z.output<Contract[N]['request']>;
+type Handler<N extends CallName> = (request: ParsedRequest<N>) => CallResponse<N> | Promise<CallResponse<N>>;
+/** One handler per contract entry: a call without a handler does not compile. */
+type Handlers = { [N in CallName]: Handler<N> };
+
+export interface Api {
+  /** Runs one call; never throws — failures come back as `{ ok: false, error }`. */
+  call<N extends CallName>(name: N, request: unknown): Promise<CallResult<CallResponse<N>>>;
+  /** For transports that receive the name as data (IPC, WebSocket): unknown names are refused. */
+  callByName(name: unknown, request: unknown): Promise<CallResult<unknown>>;
+  /** Follows the event stream (every event has a higher `seq` than the one before). */
+  subscribe(listener: (event: BoardEvent) => void): () => void;
+  /** The seq of the last event sent; a snapshot reports it so a client can spot gaps. */
+  currentSeq(): number;
+  /** Detaches from the engine. */
+  close(): void;
+}
+
+export interface ApiOptions {
+  /** Tests: check every response against its schema too (a mismatch becomes an 'internal' error). */
+  validateResponses?: boolean;
+  /** Where unexpected errors are reported (they reach the caller as 'internal'). */
+  logError?: (message: string, error: unknown) => void;
+}
+
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+function errorResult(error: unknown, logError: ApiOptions['logError']): { ok: false; error: CallError } {
+  if (error instanceof SwitchyardError)
+    return { ok: false, error: { code: error.code, message: error.message } };
+  logError?.('unexpected error in an API call', error);
+  const message = error instanceof Error ? error.message : String(error);
+  return { ok: false, error: { code: 'internal', message: `internal error: ${message}` } };
+}
+
+const callNameSet = new Set<string>(CALL_NAMES);
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && callNameSet.has(name);
+}
+
+export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
+  const { db, actor } = engine;
+  const logError = options.logError ?? ((message, error) => console.error(`switchyard: ${message}:`, error));
+  const listeners = new Set<(event: BoardEvent) => void>();
+  let seq = 0;
+
+  function emit(event: DistributiveOmit<BoardEvent, 'seq'>): void {
+    if (listeners.size === 0) return;
+    const numbered = { ...event, seq: ++seq } as BoardEvent;
+    for (const listener of [...listeners]) {
+      try {
+        listener(numbered);
+      } catch (error) {
+        logError('an event listener failed', error);
+      }
+    }
+  }
+
+  /** After a write: let the dispatcher look at once (a task may have become ready). */
+  function changed<T>(value: T): T {
+    engine.wake();
+    return value;
+  }
+
+  function laneStatus(name: string): LaneStatus {
+    for (const board of boards.listBoards(db)) {
+      const lane = engine.laneStatuses(board.slug).find((candidate) => candidate.name === name);
+      if (lane) return lane;
+    }
+    // A lane nobody uses yet (SPEC §3: any other name is a terminal lane): report its settings.
+    const settings = engine.dispatcherState();
+    return {
+      name,
+      kind: 'terminal',
+      problem: null,
+      declared: false,
+      command: null,
+      completion: null,
+      paused: false,
+      maxConcurrent: settings.globalMaxConcurrent,
+      running: 0,
+      counts: {},
+      queuedBySkipReason: {},
+      failures: 0,
+      lastError: null,
+      workers: [],
+    };
+  }
+
+  function emitBoards(): void {
+    emit({ type: 'boards', boards: boards.listBoards(db, true) });
+  }
+
+  const handlers: Handlers = {
+    snapshot: ({ board }) => {
+      const found = boards.findBoard(db, board);
+      if (!found) throw notFound(`no board "${board}"`);
+      // Read the seq first: anything that happens while we read arrives later with a higher seq.
+      const at = seq;
+      return {
+        seq: at,
+        board,
+        boards: boards.listBoards(db, true),
+        tasks: listTasks(db, { board }),
+        links: links.linksOfBoard(db, board),
+        lanes: engine.laneStatuses(board),
+        dispatcher: engine.dispatcherState(),
+        problems: engine.problems(),
+      };
+    },
+    listBoards: () => boards.listBoards(db, true),
+    taskDetail: ({ id }) => ({ ...commands.showTask(db, id), events: eventsOf(db, id) }),
+    laneStatuses: ({ board }) => engine.laneStatuses(board),
+    dispatcherState: () => engine.dispatcherState(),
+    dryRunDispatch: () => engine.dryRun(),
+    tailLog: (request) => tailLog(engine, request),
+    createTask: (request) => changed(commands.createTask(db, request, actor)),
+    editTask: ({ id, ...patch }) => commands.editTask(db, id, patch, actor),
+    moveTask: ({ id, status, assignee }) => {
+      if (status === undefined && assignee === undefined)
+        throw invalidInput('move needs a status, an assignee or both');
+      // SPEC §7: a drag that changes status and lane is applied together or not at all.
+      const result = runInWriteTransaction(db, () => {
+        let stoppedWorker = false;
+        if (status !== undefined) stoppedWorker = commands.moveTask(db, id, status, actor).stoppedWorker;
+        if (assignee !== undefined) commands.assignTask(db, id, assignee, actor);
+        return { task: commands.getTask(db, id), stoppedWorker };
+      });
+      if (result.stoppedWorker) {
+        // The claim is released in the transaction; the process itself goes now (SPEC §2).
+        engine.stopWorker(id).catch((error: unknown) => logError(`stopping the worker of ${id}`, error));
+      }
+      return changed(result);
+    },
+    linkTasks: ({ parentId, childId }) => changed(commands.linkTasks(db, parentId, childId, actor)),
+    unlinkTasks: ({ parentId, childId }) => changed(commands.unlinkTasks(db, parentId, childId, actor)),
+    addComment: ({ id, body }) => commands.addComment(db, id, body, actor),
+    completeTask: ({ id, summary }) => changed(commands.completeTask(db, id, summary, actor)),
+    blockTask: ({ id, reason }) => changed(commands.blockTask(db, id, reason, actor)),
+    unblockTask: ({ id }) => changed(commands.unblockTask(db, id, actor)),
+    archiveTask: ({ id }) => changed(commands.archiveTask(db, id, actor)),
+    stopTask: async ({ id }) => {
+      const task = commands.getTask(db, id);
+      if (task.status !== 'running')
+        throw new SwitchyardError('illegal_move', `${task.id} is ${task.status}, not running`);
+      await engine.stopWorker(task.id);
+      // Blocked, so the dispatcher does not start it again at once; a person unblocks it.
+      const after = commands.getTask(db, task.id);
+      if (after.status !== 'running') return after;
+      return changed(commands.blockTask(db, task.id, `stopped by ${actor.name}`, actor));
+    },
+    retryTask: ({ id }) => changed(commands.retryTask(db, id, actor)),
+    setLanePaused: ({ lane, paused }) => {
+      engine.setLanePaused(lane, paused);
+      return changed(laneStatus(lane));
+    },
+    setLaneConcurrency: ({ lane, maxConcurrent }) => {
+      engine.setLaneConcurrency(lane, maxConcurrent);
+      return changed(laneStatus(lane));
+    },
+    setDispatcherEnabled: ({ enabled }) => {
+      engine.setDispatcherEnabled(enabled);
+      const state = engine.dispatcherState();
+      emit({ type: 'dispatcher', state });
+      return state;
+    },
+    createBoard: ({ slug, name }) => {
+      const board = commands.createBoard(db, slug, name);
+      emitBoards();
+      return board;
+    },
+    archiveBoard: ({ slug }) => {
+      const board = commands.archiveBoard(db, slug);
+      emitBoards();
+      return board;
+    },
+    createProfile: async ({ name, template }) => {
+      const withProfiles = engine as EngineHandle & {
+        createProfile?: (name: string, template: string) => void | Promise<void>;
+      };
+      if (!withProfiles.createProfile) {
+        throw new SwitchyardError('invalid_input', 'this engine cannot create profiles');
+      }
+      await withProfiles.createProfile(name, template);
+      return changed(laneStatus(name));
+    },
+  };
+
+  async function run<N extends CallName>(name: N, rawRequest: unknown): Promise<CallResult<CallResponse<N>>> {
+    const schema = contract[name].request as unknown as z.ZodType<ParsedRequest<N>>;
+    const parsed = schema.safeParse(rawRequest ?? {});
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: { code: 'validation', message: `${name}: ${describeZodError(parsed.error)}` },
+      };
+    }
+    try {
+      const handler = handlers[name] as Handler<N>;
+      const value = await handler(parsed.data);
+      if (options.validateResponses) {
+        const checked = (contract[name].response as z.ZodType).safeParse(value);
+        if (!checked.success) throw new Error(`${name} response: ${describeZodError(checked.error)}`);
+      }
+      return { ok: true, value };
+    } catch (error) {
+      return errorResult(error, logError);
+    }
+  }
+
+  // Change feed → board events. Rows are re-read by id: the event log says what changed, the
+  // tasks table says what it looks like now (several changes to one task become one row).
+  function onTaskEvents(events: TaskEvent[]): void {
+    if (listeners.size === 0 || events.length === 0) return;
+    const ids = [...new Set(events.map((event) => event.taskId).filter((id): id is string => id !== null))];
+    const changedTasks: Task[] = [];
+    const removed: string[] = [];
+    for (const id of ids) {
+      const task = findTask(db, id);
+      if (!task || task.status === 'archived') removed.push(id);
+      else changedTasks.push(task);
+    }
+    if (changedTasks.length > 0 || removed.length > 0) emit({ type: 'tasks', tasks: changedTasks, removed });
+    const linkBoards = new Set(
+      events
+        .filter((event) => LINK_CHANGING_KINDS.has(event.kind) && event.board !== null)
+        .map((event) => event.board as string),
+    );
+    for (const board of linkBoards) emit({ type: 'links', links: links.linksOfBoard(db, board) });
+  }
+
+  const detach = [
+    engine.onTaskEvents((events) => {
+      try {
+        onTaskEvents(events);
+      } catch (error) {
+        logError('turning task events into board events', error);
+      }
+    }),
+    engine.onWorkers((workers) => emit({ type: 'workers', workers })),
+    engine.onDispatcherState((state) => emit({ type: 'dispatcher', state })),
+    engine.onNotice((notice) => emit({ type: 'notice', ...notice })),
+  ];
+
+  return {
+    call: run,
+    callByName: (name, request) => {
+      if (!isCallName(name)) {
+        return Promise.resolve({
+          ok: false,
+          error: { code: 'validation', message: `unknown call ${JSON.stringify(String(name)).slice(0, 80)}` },
+        });
+      }
+      return run(name, request);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    currentSeq: () => seq,
+    close() {
+      for (const off of detach) off();
+      listeners.clear();
+    },
+  };
+}
+
+/** Kinds after which the links among a board's tasks may differ. */
+const LINK_CHANGING_KINDS = new Set<string>(['linked', 'unlinked', 'created', 'archived', 'moved']);
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** The end of a run's log (or the part after `afterOffset`), at most `maxBytes`. */
+function tailLog(engine: EngineHandle, request: ParsedRequest<'tailLog'>): CallResponse<'tailLog'> {
+  const task = commands.getTask(engine.db, request.id);
+  const taskRuns = runs.runsOf(engine.db, task.id);
+  const run =
+    request.runId !== undefined
+      ? taskRuns.find((candidate) => candidate.id === request.runId)
+      : (taskRuns.find((candidate) => candidate.id === task.currentRunId) ?? taskRuns.at(-1));
+  if (request.runId !== undefined && !run) throw notFound(`${task.id} has no run ${request.runId}`);
+  const empty = { taskId: task.id, runId: run?.id ?? null, text: '', offset: 0, truncated: false };
+  if (!run?.logPath) return empty;
+  let handle: number;
+  try {
+    handle = fs.openSync(run.logPath, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return empty;
+    throw error;
+  }
+  try {
+    const size = fs.fstatSync(handle).size;
+    const from =
+      request.afterOffset !== undefined
+        ? Math.min(request.afterOffset, size)
+        : Math.max(0, size - request.maxBytes);
+    const length = Math.min(request.maxBytes, size - from);
+    const buffer = Buffer.alloc(length);
+    const read = length > 0 ? fs.readSync(handle, buffer, 0, length, from) : 0;
+    const truncated = request.afterOffset !== undefined ? from + read < size : from > 0;
+    return {
+      taskId: task.id,
+      runId: run.id,
+      text: buffer.subarray(0, read).toString('utf8'),
+      offset: from + read,
+      truncated,
+    };
+  } finally {
+    fs.closeSync(handle);
+  }
+}

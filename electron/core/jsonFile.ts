@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Reading and writing the small JSON files a user edits by hand (profile.json, lanes.json,
+ * settings.json). Reading never throws: every failure becomes a short problem the user can act on.
+ */
+
+export type JsonFileRead =
+  { kind: 'missing' } | { kind: 'problem'; problem: string } | { kind: 'ok'; value: unknown };
+
+const kib = (bytes: number): string =>
+  bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`;
+
+function errnoCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? 'error';
+}
+
+function readCapped(file: string, maxBytes: number): { text: string } | { problem: string } | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    if (code === 'EACCES' || code === 'EPERM') return { problem: 'cannot be read (permission denied)' };
+    return { problem: `cannot be read (${code})` };
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) return { problem: 'is not a regular file' };
+    if (stat.size > maxBytes) return { problem: `larger than ${kib(maxBytes)}, ignored` };
+    // Read at most one byte past the cap, in case the file grows between fstat and read.
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (;;) {
+      const count = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      if (count === 0) break;
+      length += count;
+      if (length > maxBytes) return { problem: `larger than ${kib(maxBytes)}, ignored` };
+    }
+    return { text: buffer.subarray(0, length).toString('utf8') };
+  } catch (error) {
+    return { problem: `cannot be read (${errnoCode(error)})` };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Turns V8's "… in JSON at position 57" into "… at line 3 column 5", and drops the echoed source. */
+export function describeJsonError(message: string, source: string): string {
+  const withoutEcho = message.replace(/, ".*" is not valid JSON$/s, '');
+  const positioned = /^(.*?) in JSON at position (\d+)/s.exec(withoutEcho);
+  if (!positioned) return withoutEcho;
+  const offset = Number(positioned[2]);
+  const before = source.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return `${positioned[1]} at line ${line} column ${column}`;
+}
+
+export function readSmallJsonFile(file: string, maxBytes: number): JsonFileRead {
+  const read = readCapped(file, maxBytes);
+  if (read === null) return { kind: 'missing' };
+  if ('problem' in read) return { kind: 'problem', problem: read.problem };
+  const text = read.text.replace(/^\uFEFF/, '');
+  try {
+    return { kind: 'ok', value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return {
+      kind: 'problem',
+      problem: `invalid JSON (${describeJsonError((error as Error).message, text)})`,
+    };
+  }
+}
+
+/** Temp file in the same folder + rename: a reader sees the old file or the new one, never half. */
+export function writeFileAtomically(file: string, text: string, mode = 0o644): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
+  try {
+    const fd = fs.openSync(temp, 'w', mode);
+    try {
+      fs.writeFileSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, file);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
+}

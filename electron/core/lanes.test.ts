@@ -1,0 +1,351 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { homePaths, type HomePaths } from './home';
+import { LaneResolver, undeclaredLaneHint, updateLaneConfig, type LaneResolverOptions } from './lanes';
+import { loadLanesFile } from './lanesFile';
+
+let root: string;
+let paths: HomePaths;
+let binDir: string;
+const resolvers: LaneResolver[] = [];
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-lanes-'));
+  paths = homePaths(path.join(root, 'home'));
+  binDir = path.join(root, 'bin');
+  fs.mkdirSync(binDir);
+  fs.mkdirSync(paths.home);
+});
+
+afterEach(() => {
+  for (const resolver of resolvers.splice(0)) resolver.close();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+function resolver(options: LaneResolverOptions = {}): LaneResolver {
+  const created = new LaneResolver(paths, { pathEnv: binDir, watch: false, ...options });
+  resolvers.push(created);
+  return created;
+}
+
+function writeProfile(name: string, content: unknown): void {
+  fs.mkdirSync(path.join(paths.profiles, name), { recursive: true });
+  fs.writeFileSync(path.join(paths.profiles, name, 'profile.json'), JSON.stringify(content));
+}
+
+function installProgram(name: string): void {
+  fs.writeFileSync(path.join(binDir, name), '#!/bin/sh\nexit 0\n');
+  fs.chmodSync(path.join(binDir, name), 0o755);
+}
+
+const writeLanes = (content: unknown): void =>
+  fs.writeFileSync(paths.lanesFile, typeof content === 'string' ? content : JSON.stringify(content));
+
+describe('LaneResolver.resolve', () => {
+  it('creates the profiles folder so it can be watched from the start', () => {
+    resolver({ watch: true });
+    expect(fs.statSync(paths.profiles).isDirectory()).toBe(true);
+  });
+
+  it('resolves a valid runnable profile as a profile lane', () => {
+    installProgram('agent');
+    writeProfile('worker', { command: ['agent', '{prompt}'], maxConcurrent: 2 });
+    const lane = resolver().resolve('worker');
+    expect(lane.kind).toBe('profile');
+    expect(lane.kind === 'profile' && lane.profile.maxConcurrent).toBe(2);
+  });
+
+  it('resolves a broken profile with its exact problem', () => {
+    writeProfile('nocommand', { env: {} });
+    writeProfile('claude', { command: ['claude', '-p', '{prompt}'] });
+    const lanes = resolver();
+    expect(lanes.resolve('nocommand')).toEqual({
+      kind: 'profile_broken',
+      name: 'nocommand',
+      problem: 'profile.json: command missing',
+    });
+    expect(lanes.resolve('claude')).toEqual({
+      kind: 'profile_broken',
+      name: 'claude',
+      problem: '`claude` not found on PATH',
+    });
+  });
+
+  it('treats an undeclared name as a terminal lane with a hint', () => {
+    expect(resolver().resolve('orion-cc')).toEqual({
+      kind: 'terminal',
+      name: 'orion-cc',
+      declared: false,
+      hint: undeclaredLaneHint('orion-cc'),
+    });
+    expect(undeclaredLaneHint('orion-cc')).toBe(
+      'no profile named "orion-cc" — add profiles/orion-cc/profile.json to make it spawnable, or declare it in lanes.json',
+    );
+  });
+
+  it('treats a declared terminal lane as terminal without a hint', () => {
+    writeLanes({ lanes: { 'orion-cc': { kind: 'terminal', description: 'Claude Code in tmux' } } });
+    expect(resolver().resolve('orion-cc')).toEqual({
+      kind: 'terminal',
+      name: 'orion-cc',
+      declared: true,
+      hint: null,
+    });
+  });
+
+  it('matches names case-insensitively: Orion-CC is orion-cc', () => {
+    writeLanes({ lanes: { 'Orion-CC': { kind: 'terminal' } } });
+    installProgram('agent');
+    writeProfile('worker', { command: ['agent'] });
+    const lanes = resolver();
+    expect(lanes.resolve('orion-cc')).toMatchObject({ kind: 'terminal', name: 'orion-cc', declared: true });
+    expect(lanes.resolve('ORION-cc')).toEqual(lanes.resolve('orion-cc'));
+    expect(lanes.resolve(' Worker ')).toMatchObject({ kind: 'profile', name: 'worker' });
+  });
+
+  it('prefers a runnable profile over a lanes.json declaration of the same name (SPEC §3 order)', () => {
+    installProgram('agent');
+    writeProfile('both', { command: ['agent'] });
+    writeLanes({ lanes: { both: { kind: 'terminal', paused: true } } });
+    const lanes = resolver();
+    expect(lanes.resolve('both').kind).toBe('profile');
+    expect(lanes.laneConfig('both').paused).toBe(true);
+  });
+});
+
+describe('lanes.json', () => {
+  it('lists declared lanes with their settings, lowercased and sorted', () => {
+    writeLanes({
+      lanes: {
+        Zed: { kind: 'terminal', paused: true, maxConcurrent: 2, description: 'z lane' },
+        alpha: {},
+      },
+    });
+    const lanes = resolver();
+    expect(lanes.declaredLanes()).toEqual([
+      { name: 'alpha', paused: false, maxConcurrent: null, description: null },
+      { name: 'zed', paused: true, maxConcurrent: 2, description: 'z lane' },
+    ]);
+    expect(lanes.problems()).toEqual([]);
+  });
+
+  it('reports broken JSON as a problem and resolves as if it were absent', () => {
+    writeLanes('{ "lanes": { "orion-cc": ');
+    const lanes = resolver();
+    expect(lanes.problems()).toHaveLength(1);
+    expect(lanes.problems()[0]).toMatch(/^lanes\.json: invalid JSON \(/);
+    expect(lanes.declaredLanes()).toEqual([]);
+    expect(lanes.resolve('orion-cc')).toMatchObject({ kind: 'terminal', declared: false });
+  });
+
+  it('keeps the readable entries of a partly broken file and names each mistake', () => {
+    writeLanes({
+      lanes: {
+        good: { kind: 'terminal' },
+        typo: { kind: 'terminal', paused: 'yes', maxConcurrent: 0 },
+        'bad name!': { kind: 'terminal' },
+        GOOD: { kind: 'terminal' },
+      },
+    });
+    const { lanes, problem } = loadLanesFile(paths);
+    expect([...lanes.keys()]).toEqual(['good', 'typo']);
+    expect(lanes.get('typo')).toMatchObject({ paused: false, maxConcurrent: null });
+    expect(problem).toContain('lanes.typo.paused: must be true or false');
+    expect(problem).toContain('lanes.typo.maxConcurrent: must be a whole number, at least 1');
+    expect(problem).toContain('lanes.bad name!: not a valid lane name');
+    expect(problem).toContain('lanes.GOOD: the same lane as an earlier entry');
+  });
+
+  it('reports a broken settings.json among the problems and uses default settings', () => {
+    fs.writeFileSync(paths.settingsFile, '{"dispatcher": {"globalMaxConcurrent": 0}}');
+    const lanes = resolver();
+    expect(lanes.problems()).toEqual(['settings.json: dispatcher.globalMaxConcurrent: must be at least 1']);
+    expect(lanes.settings().dispatcher.globalMaxConcurrent).toBe(4);
+  });
+
+  it('updateLaneConfig writes a pause and a limit, keeping other entries as written', () => {
+    writeLanes({ lanes: { 'Orion-CC': { kind: 'terminal', description: 'mine' }, other: {} } });
+    const lanes = resolver();
+    updateLaneConfig(paths, 'orion-cc', { paused: true, maxConcurrent: 3 });
+    updateLaneConfig(paths, 'claude', { paused: true });
+    expect(lanes.refresh()).toBe(true);
+    expect(lanes.laneConfig('orion-cc')).toEqual({
+      name: 'orion-cc',
+      paused: true,
+      maxConcurrent: 3,
+      description: 'mine',
+    });
+    expect(lanes.laneConfig('claude').paused).toBe(true);
+    expect(Object.keys(JSON.parse(fs.readFileSync(paths.lanesFile, 'utf8')).lanes)).toEqual([
+      'Orion-CC',
+      'other',
+      'claude',
+    ]);
+    updateLaneConfig(paths, 'orion-cc', { maxConcurrent: null });
+    lanes.refresh();
+    expect(lanes.laneConfig('orion-cc').maxConcurrent).toBeNull();
+  });
+
+  it('updateLaneConfig refuses bad input and a file it cannot read, leaving it untouched', () => {
+    expect(() => updateLaneConfig(paths, 'Bad Name', { paused: true })).toThrow('not a valid lane name');
+    expect(() => updateLaneConfig(paths, 'ok', { maxConcurrent: 0 })).toThrow('at least 1');
+    writeLanes('{ broken');
+    expect(() => updateLaneConfig(paths, 'ok', { paused: true })).toThrow('fix or delete the file');
+    expect(fs.readFileSync(paths.lanesFile, 'utf8')).toBe('{ broken');
+  });
+
+  it('uses the lane limit from lanes.json over the profile’s own', () => {
+    installProgram('agent');
+    writeProfile('worker', { command: ['agent'], maxConcurrent: 2 });
+    const lanes = resolver();
+    expect(lanes.maxConcurrentOf('worker')).toBe(2);
+    expect(lanes.maxConcurrentOf('nobody')).toBe(1);
+    updateLaneConfig(paths, 'worker', { maxConcurrent: 5 });
+    lanes.refresh();
+    expect(lanes.maxConcurrentOf('WORKER')).toBe(5);
+  });
+});
+
+describe('LaneResolver.refresh and version', () => {
+  it('makes a new profile folder a profile lane after the next refresh, and terminal again when deleted', () => {
+    installProgram('agent');
+    const lanes = resolver();
+    expect(lanes.resolve('newbie').kind).toBe('terminal');
+    writeProfile('newbie', { command: ['agent'] });
+    expect(lanes.resolve('newbie').kind).toBe('terminal'); // answers from memory until refresh
+    expect(lanes.refresh()).toBe(true);
+    expect(lanes.resolve('newbie').kind).toBe('profile');
+    expect(lanes.profileNames()).toEqual(['newbie']);
+
+    fs.rmSync(path.join(paths.profiles, 'newbie'), { recursive: true });
+    expect(lanes.refresh()).toBe(true);
+    expect(lanes.resolve('newbie')).toMatchObject({ kind: 'terminal', declared: false });
+    expect(lanes.profileNames()).toEqual([]);
+  });
+
+  it('notices profile.json appearing in an existing folder and edits to it', () => {
+    installProgram('agent');
+    fs.mkdirSync(path.join(paths.profiles, 'later'), { recursive: true });
+    const lanes = resolver();
+    expect(lanes.resolve('later')).toMatchObject({
+      kind: 'profile_broken',
+      problem: 'profile.json: not found',
+    });
+    writeProfile('later', { command: ['agent'] });
+    lanes.refresh();
+    expect(lanes.resolve('later').kind).toBe('profile');
+    writeProfile('later', { command: 'agent' });
+    lanes.refresh();
+    expect(lanes.resolve('later')).toMatchObject({ kind: 'profile_broken' });
+  });
+
+  it('fixes a lane within one refresh when its missing program gets installed, and breaks it when removed', () => {
+    writeProfile('claude', { command: ['claude', '-p', '{prompt}'] });
+    const lanes = resolver();
+    expect(lanes.resolve('claude').kind).toBe('profile_broken');
+    const before = lanes.version();
+    expect(lanes.refresh()).toBe(false);
+    installProgram('claude');
+    expect(lanes.refresh()).toBe(true);
+    expect(lanes.resolve('claude').kind).toBe('profile');
+    expect(lanes.version()).toBe(before + 1);
+    fs.rmSync(path.join(binDir, 'claude'));
+    expect(lanes.refresh()).toBe(true);
+    expect(lanes.resolve('claude')).toMatchObject({
+      kind: 'profile_broken',
+      problem: '`claude` not found on PATH',
+    });
+  });
+
+  it('moves version() only when something a caller can see changed', () => {
+    installProgram('agent');
+    writeProfile('worker', { command: ['agent'] });
+    const lanes = resolver();
+    const start = lanes.version();
+    expect(lanes.refresh()).toBe(false);
+    expect(lanes.refresh()).toBe(false);
+    expect(lanes.version()).toBe(start);
+
+    // Rewriting the same content changes mtime but not the resolution.
+    writeProfile('worker', { command: ['agent'] });
+    writeLanes({ lanes: {} });
+    lanes.refresh();
+    const afterEmptyLanes = lanes.version();
+    writeLanes({ lanes: {} });
+    expect(lanes.refresh()).toBe(false);
+    expect(lanes.version()).toBe(afterEmptyLanes);
+
+    writeLanes({ lanes: { 'orion-cc': { kind: 'terminal' } } });
+    expect(lanes.refresh()).toBe(true);
+    expect(lanes.version()).toBe(afterEmptyLanes + 1);
+
+    fs.writeFileSync(paths.settingsFile, '{"dispatcher": {"tickMs": 500}}');
+    expect(lanes.refresh()).toBe(true);
+    expect(lanes.settings().dispatcher.tickMs).toBe(500);
+    expect(lanes.version()).toBe(afterEmptyLanes + 2);
+  });
+
+  it('lists misnamed profile folders among the problems', () => {
+    fs.mkdirSync(path.join(paths.profiles, 'Orion-CC'), { recursive: true });
+    const lanes = resolver();
+    expect(lanes.problems()).toEqual([
+      'profiles/Orion-CC: ignored — a profile folder name must be a lane name; rename it to "orion-cc"',
+    ]);
+    expect(lanes.resolve('orion-cc')).toMatchObject({ kind: 'terminal', declared: false });
+  });
+
+  it('calls onChange listeners on a change and stops after unsubscribe or close', () => {
+    installProgram('agent');
+    const lanes = resolver();
+    const listener = vi.fn();
+    const unsubscribe = lanes.onChange(listener);
+    writeProfile('one', { command: ['agent'] });
+    lanes.refresh();
+    expect(listener).toHaveBeenCalledTimes(1);
+    unsubscribe();
+    writeProfile('two', { command: ['agent'] });
+    lanes.refresh();
+    expect(listener).toHaveBeenCalledTimes(1);
+    lanes.close();
+    expect(lanes.refresh()).toBe(false);
+  });
+});
+
+describe('LaneResolver watching', () => {
+  it('picks up a new profile without refresh() when watching', async () => {
+    installProgram('agent');
+    const lanes = resolver({ watch: true });
+    writeProfile('watched', { command: ['agent'] });
+    await vi.waitFor(() => expect(lanes.resolve('watched').kind).toBe('profile'), {
+      timeout: 5000,
+      interval: 20,
+    });
+    fs.writeFileSync(paths.lanesFile, JSON.stringify({ lanes: { 'orion-cc': {} } }));
+    await vi.waitFor(() => expect(lanes.resolve('orion-cc')).toMatchObject({ declared: true }), {
+      timeout: 5000,
+      interval: 20,
+    });
+  });
+
+  it('does not throw when the home does not exist yet or the profiles folder is removed', () => {
+    paths = homePaths(path.join(root, 'not', 'yet', 'home'));
+    const lanes = resolver({ watch: true });
+    fs.rmSync(paths.profiles, { recursive: true });
+    expect(() => lanes.refresh()).not.toThrow();
+    expect(lanes.profileNames()).toEqual([]);
+    installProgram('agent');
+    writeProfile('back', { command: ['agent'] });
+    expect(lanes.refresh()).toBe(true);
+    expect(lanes.resolve('back').kind).toBe('profile');
+  });
+
+  it('survives a home folder it cannot create', () => {
+    fs.writeFileSync(path.join(root, 'file'), '');
+    paths = homePaths(path.join(root, 'file', 'home'));
+    const lanes = resolver({ watch: true });
+    expect(lanes.resolve('x').kind).toBe('terminal');
+    expect(lanes.refresh()).toBe(false);
+  });
+});

@@ -1,0 +1,371 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { SLUG_PATTERN } from '../../shared/domain';
+import type { HomePaths } from './home';
+import { loadLanesFile, type LaneConfig } from './lanesFile';
+import {
+  PROFILE_FILE,
+  listProfileFolders,
+  readProfile,
+  recheckProgram,
+  type Profile,
+  type ProfileCheck,
+} from './profiles';
+import { loadSettings, type LoadedSettings, type Settings } from './settings';
+
+export { updateLaneConfig, type LaneConfig, type LaneConfigPatch } from './lanesFile';
+
+/**
+ * Lane resolution (SPEC §3): what kind of lane an assignee names, in this order —
+ *   1. `profile`: a valid, runnable profile exists;
+ *   2. `profile_broken`: the profile folder exists but the profile is invalid or its program missing;
+ *   3. `terminal`: declared in lanes.json, or any other name (never spawned).
+ *
+ * The dispatcher asks for every ready task on every tick, so answers come from memory: the
+ * filesystem is looked at by watchers and by one cheap `refresh()` per tick — never once per task
+ * (the flaw of Hermes' per-row profile check, reference/hermes-pr-20165).
+ */
+
+export type LaneResolution =
+  | { kind: 'profile'; name: string; profile: Profile }
+  | { kind: 'profile_broken'; name: string; problem: string }
+  | { kind: 'terminal'; name: string; declared: boolean; hint: string | null };
+
+export interface DeclaredLane {
+  name: string;
+  paused: boolean;
+  maxConcurrent: number | null;
+  description: string | null;
+}
+
+export interface LaneResolverOptions {
+  /** The PATH workers are started with (default process.env.PATH). */
+  pathEnv?: string;
+  /** Watch the files for changes (default true); refresh() alone is enough to be correct. */
+  watch?: boolean;
+}
+
+export const undeclaredLaneHint = (name: string): string =>
+  `no profile named "${name}" — add profiles/${name}/profile.json to make it spawnable, or declare it in lanes.json`;
+
+interface Snapshot {
+  profiles: Map<string, ProfileCheck>;
+  profileFolderProblems: string[];
+  lanes: Map<string, LaneConfig>;
+  lanesProblem: string | null;
+  settings: LoadedSettings;
+}
+
+/** Cheap identity of every file a resolution depends on: names, mtimes, sizes, inodes. */
+interface Fingerprint {
+  listing: string;
+  profileFiles: Map<string, string>;
+  lanesFile: string;
+  settingsFile: string;
+}
+
+function statKey(file: string): string {
+  try {
+    const stat = fs.statSync(file);
+    return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.mode}`;
+  } catch (error) {
+    return `missing:${(error as NodeJS.ErrnoException).code ?? ''}`;
+  }
+}
+
+/** Everything a caller can observe, in a stable form, so version() moves only on real changes. */
+function describeSnapshot(snapshot: Snapshot): string {
+  const profiles = [...snapshot.profiles.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const lanes = [...snapshot.lanes.entries()].sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify([
+    profiles,
+    snapshot.profileFolderProblems,
+    lanes,
+    snapshot.lanesProblem,
+    snapshot.settings,
+  ]);
+}
+
+const WATCH_DEBOUNCE_MS = 30;
+
+export class LaneResolver {
+  private readonly pathEnv: string | undefined;
+  private readonly watchEnabled: boolean;
+  private snapshot: Snapshot;
+  private snapshotDescription: string;
+  private fingerprint: Fingerprint;
+  private currentVersion = 1;
+  private dirty = false;
+  private closed = false;
+  private debounce: NodeJS.Timeout | null = null;
+  private homeWatcher: fs.FSWatcher | null = null;
+  private profilesWatcher: fs.FSWatcher | null = null;
+  private readonly folderWatchers = new Map<string, fs.FSWatcher>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly paths: HomePaths,
+    options: LaneResolverOptions = {},
+  ) {
+    this.pathEnv = options.pathEnv ?? process.env.PATH;
+    this.watchEnabled = options.watch ?? true;
+    try {
+      // So the folder can be watched from the start; a user's first profile then shows up at once.
+      fs.mkdirSync(paths.profiles, { recursive: true });
+    } catch {
+      // A read-only or odd home: the stat pass in refresh() still notices a folder created later.
+    }
+    this.fingerprint = this.takeFingerprint();
+    this.snapshot = this.loadSnapshot();
+    this.snapshotDescription = describeSnapshot(this.snapshot);
+    this.syncWatchers();
+  }
+
+  resolve(assignee: string): LaneResolution {
+    const name = assignee.trim().toLowerCase();
+    const check = this.snapshot.profiles.get(name);
+    if (check?.ok) return { kind: 'profile', name, profile: check.profile };
+    if (check) return { kind: 'profile_broken', name, problem: check.problem };
+    // SPEC §3: a declared terminal lane is not told it is broken; an undeclared name (maybe a typo) is.
+    const declared = this.snapshot.lanes.has(name);
+    if (declared) return { kind: 'terminal', name, declared, hint: null };
+    const hint = SLUG_PATTERN.test(name)
+      ? undeclaredLaneHint(name)
+      : `"${assignee}" is not a valid lane name (1–64 characters of a-z, 0-9, "_" or "-")`;
+    return { kind: 'terminal', name, declared, hint };
+  }
+
+  /** Pause and concurrency settings of a lane (defaults when lanes.json does not mention it). */
+  laneConfig(assignee: string): DeclaredLane {
+    const name = assignee.trim().toLowerCase();
+    const config = this.snapshot.lanes.get(name);
+    return {
+      name,
+      paused: config?.paused ?? false,
+      maxConcurrent: config?.maxConcurrent ?? null,
+      description: config?.description ?? null,
+    };
+  }
+
+  /** SPEC §3 lane limit: lanes.json's maxConcurrent, else the profile's, else 1. */
+  maxConcurrentOf(assignee: string): number {
+    const name = assignee.trim().toLowerCase();
+    const own = this.snapshot.lanes.get(name)?.maxConcurrent;
+    if (own !== null && own !== undefined) return own;
+    const check = this.snapshot.profiles.get(name);
+    return check?.ok ? check.profile.maxConcurrent : 1;
+  }
+
+  declaredLanes(): DeclaredLane[] {
+    return [...this.snapshot.lanes.values()]
+      .map(({ name, paused, maxConcurrent, description }) => ({ name, paused, maxConcurrent, description }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Every profile folder with a valid name, runnable or not. */
+  profileNames(): string[] {
+    return [...this.snapshot.profiles.keys()].sort();
+  }
+
+  /** The full check of each profile folder (for the lane status view and `switchyard lanes`). */
+  profileChecks(): { name: string; check: ProfileCheck }[] {
+    return this.profileNames().map((name) => ({
+      name,
+      check: this.snapshot.profiles.get(name) as ProfileCheck,
+    }));
+  }
+
+  /** The current settings.json (defaults where it is absent or broken). */
+  settings(): Settings {
+    return this.snapshot.settings.settings;
+  }
+
+  /** Problems that belong to no single lane: lanes.json, settings.json, misnamed profile folders. */
+  problems(): string[] {
+    const { lanesProblem, settings, profileFolderProblems } = this.snapshot;
+    return [
+      ...(lanesProblem ? [lanesProblem] : []),
+      ...(settings.problem ? [settings.problem] : []),
+      ...profileFolderProblems,
+    ];
+  }
+
+  /** Grows whenever a resolution, lane setting or setting changed; equal versions mean nothing did. */
+  version(): number {
+    return this.currentVersion;
+  }
+
+  /** Called after every change that moved version(); returns an unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The once-per-tick check (SPEC §3: never stale by more than one tick, even if a watcher missed an
+   * event): one directory listing and a few stat calls, plus a PATH lookup only for profiles whose
+   * program is missing, so installing the agent fixes its lane by the next tick.
+   */
+  refresh(): boolean {
+    if (this.closed) return false;
+    const fingerprint = this.takeFingerprint();
+    let next: Snapshot;
+    if (this.dirty || !this.sameFingerprint(fingerprint)) {
+      this.dirty = false;
+      this.fingerprint = fingerprint;
+      next = this.loadSnapshot();
+      this.syncWatchers();
+    } else {
+      next = this.recheckPrograms();
+    }
+    return this.adopt(next);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = null;
+    this.homeWatcher?.close();
+    this.homeWatcher = null;
+    this.profilesWatcher?.close();
+    this.profilesWatcher = null;
+    for (const watcher of this.folderWatchers.values()) watcher.close();
+    this.folderWatchers.clear();
+    this.listeners.clear();
+  }
+
+  private adopt(next: Snapshot): boolean {
+    const description = describeSnapshot(next);
+    this.snapshot = next;
+    if (description === this.snapshotDescription) return false;
+    this.snapshotDescription = description;
+    this.currentVersion += 1;
+    for (const listener of [...this.listeners]) listener();
+    return true;
+  }
+
+  private loadSnapshot(): Snapshot {
+    const { folders, problems } = listProfileFolders(this.paths);
+    const profiles = new Map<string, ProfileCheck>();
+    for (const { name } of folders)
+      profiles.set(name, readProfile(this.paths, name, { pathEnv: this.pathEnv }));
+    const lanesFile = loadLanesFile(this.paths);
+    return {
+      profiles,
+      profileFolderProblems: problems,
+      lanes: lanesFile.lanes,
+      lanesProblem: lanesFile.problem,
+      settings: loadSettings(this.paths),
+    };
+  }
+
+  /**
+   * Files unchanged: only the programs can have come or gone. A missing one is looked up again on
+   * PATH; a found one is checked to still be there (one stat), so uninstalling it breaks the lane
+   * before the next spawn instead of after a failed one.
+   */
+  private recheckPrograms(): Snapshot {
+    let profiles: Map<string, ProfileCheck> | null = null;
+    for (const [name, check] of this.snapshot.profiles) {
+      let stillSame: boolean;
+      if (check.ok) {
+        const lookup = recheckProgram(this.paths, check.profile, { pathEnv: this.pathEnv });
+        stillSame = lookup.ok && lookup.programPath === check.programPath;
+      } else {
+        stillSame =
+          check.profile === null || !recheckProgram(this.paths, check.profile, { pathEnv: this.pathEnv }).ok;
+      }
+      if (stillSame) continue;
+      profiles ??= new Map(this.snapshot.profiles);
+      profiles.set(name, readProfile(this.paths, name, { pathEnv: this.pathEnv }));
+    }
+    return profiles ? { ...this.snapshot, profiles } : this.snapshot;
+  }
+
+  private takeFingerprint(): Fingerprint {
+    const profileFiles = new Map<string, string>();
+    let listing: string;
+    try {
+      const names = fs.readdirSync(this.paths.profiles).sort();
+      listing = names.join('\0');
+      for (const name of names) {
+        if (!SLUG_PATTERN.test(name)) continue;
+        profileFiles.set(name, statKey(path.join(this.paths.profiles, name, PROFILE_FILE)));
+      }
+    } catch (error) {
+      listing = `missing:${(error as NodeJS.ErrnoException).code ?? ''}`;
+    }
+    return {
+      listing,
+      profileFiles,
+      lanesFile: statKey(this.paths.lanesFile),
+      settingsFile: statKey(this.paths.settingsFile),
+    };
+  }
+
+  private sameFingerprint(next: Fingerprint): boolean {
+    const current = this.fingerprint;
+    if (next.listing !== current.listing) return false;
+    if (next.lanesFile !== current.lanesFile || next.settingsFile !== current.settingsFile) return false;
+    if (next.profileFiles.size !== current.profileFiles.size) return false;
+    for (const [name, key] of next.profileFiles) if (current.profileFiles.get(name) !== key) return false;
+    return true;
+  }
+
+  private markDirty = (): void => {
+    if (this.closed) return;
+    this.dirty = true;
+    // Reload soon after the burst of events an editor's save produces, not once per event.
+    if (this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      this.refresh();
+    }, WATCH_DEBOUNCE_MS);
+    this.debounce.unref();
+  };
+
+  private watch(target: string, onEvent: (filename: string | null) => void): fs.FSWatcher | null {
+    try {
+      const watcher = fs.watch(target, { persistent: false }, (_event, filename) =>
+        onEvent(filename === null ? null : String(filename)),
+      );
+      // The folder vanished or the watch broke: drop it and let the next refresh set it up again.
+      watcher.on('error', () => {
+        watcher.close();
+        if (this.profilesWatcher === watcher) this.profilesWatcher = null;
+        if (this.homeWatcher === watcher) this.homeWatcher = null;
+        for (const [name, folderWatcher] of this.folderWatchers) {
+          if (folderWatcher === watcher) this.folderWatchers.delete(name);
+        }
+        this.markDirty();
+      });
+      return watcher;
+    } catch {
+      return null; // ENOENT and friends: refresh() notices the folder once it exists.
+    }
+  }
+
+  /** Node 20 has no recursive watch on Linux: watch the folder, each profile folder, and home. */
+  private syncWatchers(): void {
+    if (!this.watchEnabled || this.closed) return;
+    const watchedFiles = new Set([
+      path.basename(this.paths.lanesFile),
+      path.basename(this.paths.settingsFile),
+    ]);
+    this.homeWatcher ??= this.watch(path.dirname(this.paths.lanesFile), (filename) => {
+      if (filename === null || watchedFiles.has(filename)) this.markDirty();
+    });
+    this.profilesWatcher ??= this.watch(this.paths.profiles, this.markDirty);
+    const names = new Set(this.snapshot.profiles.keys());
+    for (const [name, watcher] of this.folderWatchers) {
+      if (names.has(name)) continue;
+      watcher.close();
+      this.folderWatchers.delete(name);
+    }
+    for (const name of names) {
+      if (this.folderWatchers.has(name)) continue;
+      const watcher = this.watch(path.join(this.paths.profiles, name), this.markDirty);
+      if (watcher) this.folderWatchers.set(name, watcher);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+
+/**
+ * Log rotation for worker logs (SPEC §5: rotated at [2 MiB]).
+ *
+ * The worker holds the log's file descriptor itself (opened O_APPEND and handed to it at spawn, so it
+ * keeps writing — and living — if the app dies). Renaming the file would leave the worker writing into
+ * the renamed file forever, so rotation is copy-truncate: copy the log to `<log>.1` (older copies shift
+ * up to `<log>.<keepFiles>`), then truncate the original to 0 bytes. Thanks to O_APPEND the worker's
+ * next write lands at the new end of the file instead of leaving a hole.
+ *
+ * Race window: bytes the worker writes between our last read of the log and the truncate are lost.
+ * The copy runs asynchronously (it may take a while for 2 MiB), so after it we catch up on what was
+ * appended meanwhile, repeating while there is a lot, and then read the last small remainder and
+ * truncate synchronously, back to back. That shrinks the window to two system calls; closing it fully
+ * would need the worker's cooperation (or a pipe through the app, which adoption rules out).
+ */
+
+/** Below this much unread growth the final catch-up + truncate runs synchronously. */
+const SYNC_CATCH_UP_BYTES = 64 * 1024;
+/** Asynchronous catch-up rounds before we accept whatever is left and finish synchronously. */
+const MAX_CATCH_UP_ROUNDS = 8;
+const COPY_CHUNK_BYTES = 256 * 1024;
+
+export const rotatedLogPath = (logPath: string, generation: number): string => `${logPath}.${generation}`;
+
+export interface RotationResult {
+  /** How many bytes of the log moved into `<log>.1` (0 when keepFiles is 0: they were dropped). */
+  rotatedBytes: number;
+  /** Where they went, or null when no copies are kept. */
+  rotatedPath: string | null;
+}
+
+export async function rotateLogCopyTruncate(logPath: string, keepFiles: number): Promise<RotationResult> {
+  if (keepFiles < 1) {
+    const size = (await fsp.stat(logPath)).size;
+    await fsp.truncate(logPath, 0);
+    return { rotatedBytes: size, rotatedPath: null };
+  }
+  await shiftOlderCopies(logPath, keepFiles);
+  const firstCopy = rotatedLogPath(logPath, 1);
+  await fsp.copyFile(logPath, firstCopy);
+
+  const log = await fsp.open(logPath, 'r+');
+  const copy = await fsp.open(firstCopy, 'a');
+  try {
+    let copied = (await copy.stat()).size;
+    for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round += 1) {
+      const size = (await log.stat()).size;
+      if (size - copied <= SYNC_CATCH_UP_BYTES) break;
+      copied += await appendRangeAsync(log, copy, copied, size);
+    }
+    copied += appendRestAndTruncateSync(log.fd, copy.fd, copied);
+    return { rotatedBytes: copied, rotatedPath: firstCopy };
+  } finally {
+    await Promise.allSettled([log.close(), copy.close()]);
+  }
+}
+
+/** `<log>.(n-1)` → `<log>.n` down to `.1` → `.2`; the oldest one falls off the end. */
+async function shiftOlderCopies(logPath: string, keepFiles: number): Promise<void> {
+  for (let generation = keepFiles - 1; generation >= 1; generation -= 1) {
+    try {
+      await fsp.rename(rotatedLogPath(logPath, generation), rotatedLogPath(logPath, generation + 1));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
+async function appendRangeAsync(
+  source: fsp.FileHandle,
+  target: fsp.FileHandle,
+  from: number,
+  to: number,
+): Promise<number> {
+  const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK_BYTES, to - from));
+  let position = from;
+  while (position < to) {
+    const { bytesRead } = await source.read(buffer, 0, Math.min(buffer.length, to - position), position);
+    if (bytesRead === 0) break; // truncated under us by someone else
+    await target.write(buffer, 0, bytesRead);
+    position += bytesRead;
+  }
+  return position - from;
+}
+
+/** The race window (see the header comment) is between the last readSync and ftruncateSync here. */
+function appendRestAndTruncateSync(logFd: number, copyFd: number, from: number): number {
+  const size = fs.fstatSync(logFd).size;
+  let appended = 0;
+  if (size > from) {
+    const buffer = Buffer.allocUnsafe(size - from);
+    const bytesRead = fs.readSync(logFd, buffer, 0, buffer.length, from);
+    fs.writeSync(copyFd, buffer, 0, bytesRead);
+    appended = bytesRead;
+  }
+  fs.ftruncateSync(logFd, 0);
+  return appended;
+}

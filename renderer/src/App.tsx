@@ -1,0 +1,83 @@
+import { useEffect, useState } from 'react';
+import type { BoardApi } from './api/boardApi';
+import { Board } from './board/Board';
+import { Drawer } from './drawer/Drawer';
+import { FirstRun, shouldShowFirstRun } from './firstRun/FirstRun';
+import { LaneStatusView } from './lanes/LaneStatusView';
+import { createBoardStore, initialBoard, type BoardStore } from './store/boardStore';
+import { BoardProvider, createBoardContextValue, useBoard, useBoardContext } from './store/context';
+import { ConfirmDialog } from './toolbar/ConfirmDialog';
+import { CreateTaskDialog } from './toolbar/CreateTaskDialog';
+import { SettingsPanel } from './toolbar/SettingsPanel';
+import { Toasts } from './toolbar/Toasts';
+import { Toolbar } from './toolbar/Toolbar';
+import './styles/theme.css';
+import './styles/app.css';
+
+export interface AppProps {
+  api: BoardApi;
+  /** Tests pass their own store; the app makes one per window otherwise. */
+  store?: BoardStore;
+  /** Board to open; defaults to the one used last (or `default`). */
+  board?: string;
+}
+
+/** The window: toolbar, board or lane view, drawer, dialogs, toasts. main.tsx picks the BoardApi. */
+export default function App({ api, store, board }: AppProps) {
+  const [context] = useState(() =>
+    createBoardContextValue(api, store ?? createBoardStore(api, { persistBoard: true })),
+  );
+
+  useEffect(() => {
+    // Subscribe before loading: events that race the snapshot are buffered, not lost.
+    const unsubscribe = api.subscribe((event) => context.store.getState().applyEvent(event));
+    void context.store.getState().load(board ?? initialBoard());
+    return unsubscribe;
+  }, [api, context, board]);
+
+  return (
+    <BoardProvider value={context}>
+      <div className="app">
+        <Toolbar />
+        <main className="app-main">
+          <MainView />
+        </main>
+        <Drawer />
+        <CreateTaskDialog />
+        <SettingsPanel />
+        <ConfirmDialog />
+        <Toasts />
+      </div>
+    </BoardProvider>
+  );
+}
+
+export { App };
+
+function MainView() {
+  const { store } = useBoardContext();
+  const loadState = useBoard((state) => state.loadState);
+  const loadError = useBoard((state) => state.loadError);
+  const view = useBoard((state) => state.view);
+  const firstRun = useBoard(shouldShowFirstRun);
+
+  if (loadState === 'idle' || loadState === 'loading') {
+    return (
+      <div className="empty-state" role="status" data-testid="loading">
+        Loading the board…
+      </div>
+    );
+  }
+  if (loadState === 'error') {
+    return (
+      <div className="empty-state error" role="alert" data-testid="load-error">
+        <p>The board could not be loaded: {loadError}</p>
+        <button type="button" className="button" onClick={() => void store.getState().load()}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+  if (firstRun) return <FirstRun />;
+  return view === 'lanes' ? <LaneStatusView /> : <Board />;
+}

@@ -1,0 +1,109 @@
+import {
+  DndContext,
+  DragOverlay,
+  KeyboardSensor,
+  PointerSensor,
+  pointerWithin,
+  rectIntersection,
+  useSensor,
+  useSensors,
+  type CollisionDetection,
+  type DragEndEvent,
+  type DragStartEvent,
+} from '@dnd-kit/core';
+import { useMemo, useState } from 'react';
+import { BOARD_COLUMNS } from '../../../shared/domain';
+import { TaskCard } from '../card/TaskCard';
+import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
+import { isFilterActive } from '../store/filter';
+import { LaneRow } from './LaneRow';
+import {
+  boardAnnouncements,
+  cellKeyboardCoordinates,
+  isCellTarget,
+  patchForDrop,
+  screenReaderInstructions,
+} from './dropTargets';
+import '../styles/board.css';
+
+/** Pointer drags start after 5 px, so a click still opens the card. */
+const POINTER_ACTIVATION = { distance: 5 };
+const KEYBOARD_CODES = { start: ['Space'], cancel: ['Escape'], end: ['Space', 'Enter'] };
+
+/** Keyboard drags have no pointer: fall back to the overlap of the dragged card with the cells. */
+const collisionDetection: CollisionDetection = (args) =>
+  args.pointerCoordinates ? pointerWithin(args) : rectIntersection(args);
+
+/** The board (SPEC §7): a row per lane, a column per status, drag and drop between cells. */
+export function Board() {
+  const { store } = useBoardContext();
+  const index = useBoardIndex();
+  const filtering = useBoard((state) => isFilterActive(state.filter));
+  const [activeId, setActiveId] = useState<string | null>(null);
+  const sensors = useSensors(
+    useSensor(PointerSensor, { activationConstraint: POINTER_ACTIVATION }),
+    useSensor(KeyboardSensor, { coordinateGetter: cellKeyboardCoordinates, keyboardCodes: KEYBOARD_CODES }),
+  );
+  const accessibility = useMemo(
+    () => ({
+      announcements: boardAnnouncements((id) => store.getState().tasks[id]),
+      screenReaderInstructions,
+    }),
+    [store],
+  );
+
+  const onDragStart = (event: DragStartEvent) => setActiveId(String(event.active.id));
+  const onDragEnd = (event: DragEndEvent) => {
+    setActiveId(null);
+    const target = event.over?.data.current;
+    const task = store.getState().tasks[String(event.active.id)];
+    if (!task || !isCellTarget(target)) return;
+    const patch = patchForDrop(task, target);
+    if (patch) void store.getState().moveTask(task.id, patch);
+  };
+
+  return (
+    <DndContext
+      sensors={sensors}
+      collisionDetection={collisionDetection}
+      accessibility={accessibility}
+      onDragStart={onDragStart}
+      onDragEnd={onDragEnd}
+      onDragCancel={() => setActiveId(null)}
+    >
+      <div className="board" data-testid="board">
+        <div className="board-columns" role="row">
+          {BOARD_COLUMNS.map((column) => (
+            <div key={column} className={`column-head status-${column}`} data-testid={`column-${column}`} role="columnheader">
+              <span className="column-name">{column}</span>
+              <span className="column-count" data-testid={`column-count-${column}`}>
+                {index.columnTotals[column]}
+              </span>
+            </div>
+          ))}
+        </div>
+        {index.lanes.map((lane) => {
+          const cells = index.cells.get(lane.key);
+          return cells ? <LaneRow key={lane.key || '(unassigned)'} lane={lane} cells={cells} /> : null;
+        })}
+        {filtering && index.lanes.length === 0 && (
+          <div className="empty-state">
+            No card matches the filter.{' '}
+            <button type="button" className="link-button" onClick={() => store.getState().setFilter({ text: '', lane: null, status: null, skipReason: null, needsAttention: false })}>
+              Clear filters
+            </button>
+          </div>
+        )}
+      </div>
+      <DragOverlay dropAnimation={{ duration: 160, easing: 'ease-out' }}>
+        {activeId ? <OverlayCard taskId={activeId} /> : null}
+      </DragOverlay>
+    </DndContext>
+  );
+}
+
+function OverlayCard({ taskId }: { taskId: string }) {
+  const task = useBoard((state) => state.tasks[taskId]);
+  const worker = useBoard((state) => state.workers[taskId]);
+  return task ? <TaskCard task={task} worker={worker} overlay /> : null;
+}

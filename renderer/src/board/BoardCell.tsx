@@ -1,0 +1,69 @@
+import { useDndContext, useDroppable } from '@dnd-kit/core';
+import { memo, useState, type UIEvent } from 'react';
+import { checkMove } from '../../../shared/transitions';
+import { parentsDoneOf } from '../store/boardStore';
+import { useBoardContext } from '../store/context';
+import { laneKeyOf, laneTestId, type BoardColumn } from '../store/laneModel';
+import { CardSlot } from './CardSlot';
+import { cellDroppableId } from './dropTargets';
+
+/** Cards rendered at first, and added per step as the cell scrolls: long columns stay light. */
+export const CELL_PAGE = 30;
+
+interface BoardCellProps {
+  lane: string;
+  status: BoardColumn;
+  ids: readonly string[];
+}
+
+export const BoardCell = memo(function BoardCell({ lane, status, ids }: BoardCellProps) {
+  const { setNodeRef, isOver } = useDroppable({ id: cellDroppableId(lane, status), data: { lane, status } });
+  const [limit, setLimit] = useState(CELL_PAGE);
+  const shown = ids.length > limit ? ids.slice(0, limit) : ids;
+  const hidden = ids.length - shown.length;
+
+  const onScroll = (event: UIEvent<HTMLDivElement>) => {
+    const element = event.currentTarget;
+    if (hidden > 0 && element.scrollTop + element.clientHeight >= element.scrollHeight - 200) {
+      setLimit((value) => value + CELL_PAGE);
+    }
+  };
+
+  return (
+    <div
+      ref={setNodeRef}
+      className={`cell cell-${status}${isOver ? ' cell-over' : ''}`}
+      data-testid={`cell-${laneTestId(lane)}-${status}`}
+      data-count={ids.length}
+      onScroll={onScroll}
+    >
+      {isOver && <DropHint lane={lane} status={status} />}
+      {shown.map((id) => (
+        <CardSlot key={id} taskId={id} />
+      ))}
+      {hidden > 0 && (
+        <button type="button" className="cell-more" onClick={() => setLimit((value) => value + CELL_PAGE * 4)}>
+          Show {Math.min(hidden, CELL_PAGE * 4)} more of {hidden}
+        </button>
+      )}
+    </div>
+  );
+});
+
+/** While hovering a cell, say at once whether the drop will be accepted (same rule as the core). */
+function DropHint({ lane, status }: { lane: string; status: BoardColumn }) {
+  const { active } = useDndContext();
+  const { store } = useBoardContext();
+  const task = active ? store.getState().tasks[String(active.id)] : undefined;
+  if (!task || task.status === status) {
+    return task && laneKeyOf(task.assignee) !== lane ? <div className="drop-hint ok">move to this lane</div> : null;
+  }
+  const verdict = checkMove(task.status, status, { parentsDone: parentsDoneOf(store.getState(), task.id) });
+  return verdict.allowed ? (
+    <div className="drop-hint ok">{verdict.stopsWorker ? 'stops the worker' : `move to ${status}`}</div>
+  ) : (
+    <div className="drop-hint refused" title={verdict.reason}>
+      {verdict.reason}
+    </div>
+  );
+}

@@ -1,0 +1,41 @@
+import { useDraggable } from '@dnd-kit/core';
+import { memo, useCallback } from 'react';
+import { TaskCard } from '../card/TaskCard';
+import { useBoard, useBoardContext } from '../store/context';
+import { dependencyProgress } from '../store/selectors';
+
+/**
+ * One card on the board: picks exactly what the card shows from the store (each selector returns
+ * a stable value), and makes it draggable. Only cards that are rendered subscribe.
+ */
+export const CardSlot = memo(function CardSlot({ taskId }: { taskId: string }) {
+  const { store, selectParents } = useBoardContext();
+  const task = useBoard((state) => state.tasks[taskId]);
+  const worker = useBoard((state) => state.workers[taskId]);
+  // Lane and dispatcher only for the badges that quote them, so their updates stay local.
+  const lane = useBoard((state) => {
+    const current = state.tasks[taskId];
+    const needsLane = current?.skipReason === 'lane_at_capacity' || current?.skipReason === 'profile_broken';
+    return needsLane && current?.assignee ? state.lanes[current.assignee] : undefined;
+  });
+  const dispatcher = useBoard((state) =>
+    state.tasks[taskId]?.skipReason === 'global_at_capacity' ? state.dispatcher : null,
+  );
+  const dependencies = useBoard((state) => dependencyProgress(state, selectParents(state), taskId));
+  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: taskId });
+  const open = useCallback((id: string) => store.getState().openTask(id), [store]);
+  if (!task) return null;
+  return (
+    <TaskCard
+      task={task}
+      worker={worker}
+      lane={lane}
+      dispatcher={dispatcher}
+      dependencies={dependencies}
+      dragging={isDragging}
+      dragProps={{ ...attributes, ...listeners }}
+      cardRef={setNodeRef}
+      onOpen={open}
+    />
+  );
+});

@@ -1,0 +1,45 @@
+import type { DispatcherState, LaneStatus } from '../../../shared/dispatch';
+import { SKIP_REASON_LABELS, type Task } from '../../../shared/domain';
+import { formatClock } from './time';
+
+/** What a card's skip-reason badge says (SPEC §3, §4.6), and the longer text shown on hover. */
+export interface SkipBadge {
+  text: string;
+  title: string;
+}
+
+export function skipBadgeOf(
+  task: Task,
+  lane: LaneStatus | undefined,
+  dispatcher: DispatcherState | null,
+  now = Date.now(),
+): SkipBadge | null {
+  const reason = task.skipReason;
+  if (!reason || task.status !== 'ready') return null;
+  let text: string;
+  switch (reason) {
+    case 'terminal_lane':
+      text = 'terminal lane — waiting for `switchyard claim`';
+      break;
+    case 'profile_broken':
+      text = task.skipDetail ?? lane?.problem ?? `profile \`${task.assignee ?? '?'}\` is broken`;
+      break;
+    case 'backoff':
+      text = task.nextAttemptAt ? `backoff until ${formatClock(task.nextAttemptAt, now)}` : 'backoff';
+      break;
+    case 'lane_at_capacity':
+      text = lane ? `lane at capacity ${lane.running}/${lane.maxConcurrent}` : 'lane at capacity';
+      break;
+    case 'global_at_capacity':
+      text = dispatcher
+        ? `global limit reached ${dispatcher.running}/${dispatcher.globalMaxConcurrent}`
+        : SKIP_REASON_LABELS.global_at_capacity;
+      break;
+    case 'unassigned':
+      text = 'unassigned — pick a lane to run it';
+      break;
+    default:
+      text = SKIP_REASON_LABELS[reason];
+  }
+  return { text, title: task.skipDetail ?? text };
+}

@@ -1,0 +1,247 @@
+import { describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../../shared/contract';
+import { ApiError } from '../api/boardApi';
+import { deferred, FakeBoardApi } from '../test/fakeBoardApi';
+import { makeLane, makeSnapshot, makeTask, makeWorker } from '../test/fixtures';
+import { createBoardStore, OPEN_CARD_NOTICE_TITLE } from './boardStore';
+import { createIndexSelector } from './selectors';
+import { UNASSIGNED_LANE } from './laneModel';
+
+function setup(snapshot: Snapshot = makeSnapshot()) {
+  const api = new FakeBoardApi();
+  let current = snapshot;
+  api.on('snapshot', () => current);
+  const store = createBoardStore(api);
+  return {
+    api,
+    store,
+    setSnapshot: (next: Snapshot) => {
+      current = next;
+    },
+  };
+}
+
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('board store', () => {
+  it('loads a snapshot into normalized state', async () => {
+    const a = makeTask({ title: 'first', assignee: 'coder' });
+    const archived = makeTask({ status: 'archived' });
+    const { store } = setup(
+      makeSnapshot({ seq: 7, tasks: [a, archived], lanes: [makeLane({ name: 'coder' })] }),
+    );
+    await store.getState().load('default');
+    const state = store.getState();
+    expect(state.loadState).toBe('ready');
+    expect(state.lastSeq).toBe(7);
+    expect(state.tasks[a.id]?.title).toBe('first');
+    expect(state.tasks[archived.id]).toBeUndefined();
+    expect(state.lanes.coder?.kind).toBe('profile');
+  });
+
+  it('applies task, worker, lane and link events in sequence', async () => {
+    const task = makeTask({ assignee: 'coder' });
+    const { store } = setup(makeSnapshot({ seq: 1, tasks: [task] }));
+    await store.getState().load();
+    const running = { ...task, status: 'running' as const };
+    store.getState().applyEvent({ type: 'tasks', seq: 2, tasks: [running], removed: [] });
+    store.getState().applyEvent({
+      type: 'workers',
+      seq: 3,
+      workers: [makeWorker({ taskId: task.id, pid: 99, lastOutputLine: 'compiling' })],
+    });
+    store.getState().applyEvent({ type: 'lanes', seq: 4, lanes: [makeLane({ name: 'coder', running: 1 })] });
+    store.getState().applyEvent({ type: 'links', seq: 5, links: [{ parentId: 't_00000abc', childId: task.id }] });
+    let state = store.getState();
+    expect(state.lastSeq).toBe(5);
+    expect(state.tasks[task.id]?.status).toBe('running');
+    expect(state.workers[task.id]?.lastOutputLine).toBe('compiling');
+    expect(state.lanes.coder?.running).toBe(1);
+    expect(state.links).toHaveLength(1);
+
+    // The task leaves running: its worker row goes; then it is archived and leaves the board.
+    store.getState().applyEvent({ type: 'tasks', seq: 6, tasks: [{ ...task, status: 'done' }], removed: [] });
+    expect(store.getState().workers[task.id]).toBeUndefined();
+    store.getState().applyEvent({ type: 'tasks', seq: 7, tasks: [], removed: [task.id] });
+    state = store.getState();
+    expect(state.tasks[task.id]).toBeUndefined();
+  });
+
+  it('ignores events older than the snapshot and tasks of other boards', async () => {
+    const task = makeTask({ title: 'kept' });
+    const { store } = setup(makeSnapshot({ seq: 10, tasks: [task] }));
+    await store.getState().load();
+    store.getState().applyEvent({ type: 'tasks', seq: 9, tasks: [{ ...task, title: 'old' }], removed: [] });
+    expect(store.getState().tasks[task.id]?.title).toBe('kept');
+    const other = makeTask({ board: 'other' });
+    store.getState().applyEvent({ type: 'tasks', seq: 11, tasks: [other], removed: [] });
+    expect(store.getState().tasks[other.id]).toBeUndefined();
+    expect(store.getState().lastSeq).toBe(11);
+  });
+
+  it('resyncs from a snapshot when a seq gap shows lost events', async () => {
+    const task = makeTask({ title: 'before' });
+    const { api, store, setSnapshot } = setup(makeSnapshot({ seq: 3, tasks: [task] }));
+    await store.getState().load();
+    expect(api.callsOf('snapshot')).toHaveLength(1);
+
+    setSnapshot(makeSnapshot({ seq: 8, tasks: [{ ...task, title: 'from snapshot' }] }));
+    // seq 4..7 were lost; 8 is already in the new snapshot, 9 continues it.
+    store.getState().applyEvent({ type: 'tasks', seq: 8, tasks: [{ ...task, title: 'event 8' }], removed: [] });
+    store.getState().applyEvent({ type: 'tasks', seq: 9, tasks: [{ ...task, title: 'event 9' }], removed: [] });
+    await flush();
+    expect(api.callsOf('snapshot')).toHaveLength(2);
+    expect(store.getState().lastSeq).toBe(9);
+    expect(store.getState().tasks[task.id]?.title).toBe('event 9');
+  });
+
+  it('buffers events that arrive while the first snapshot loads', async () => {
+    const task = makeTask({ title: 'snap' });
+    const api = new FakeBoardApi();
+    const pending = deferred<Snapshot>();
+    api.on('snapshot', () => pending.promise);
+    const store = createBoardStore(api);
+    const loading = store.getState().load();
+    store.getState().applyEvent({ type: 'tasks', seq: 5, tasks: [{ ...task, title: 'live' }], removed: [] });
+    pending.resolve(makeSnapshot({ seq: 4, tasks: [task] }));
+    await loading;
+    expect(store.getState().tasks[task.id]?.title).toBe('live');
+    expect(api.callsOf('snapshot')).toHaveLength(1);
+  });
+
+  it('moves optimistically and confirms with the task the core returns', async () => {
+    const task = makeTask({ status: 'ready', assignee: 'coder' });
+    const { api, store } = setup(makeSnapshot({ tasks: [task] }));
+    const answer = deferred<{ task: typeof task; stoppedWorker: boolean }>();
+    api.on('moveTask', () => answer.promise);
+    await store.getState().load();
+
+    const move = store.getState().moveTask(task.id, { status: 'blocked', assignee: 'reviewer' });
+    expect(store.getState().tasks[task.id]).toMatchObject({ status: 'blocked', assignee: 'reviewer' });
+    expect(api.callsOf('moveTask')).toEqual([{ id: task.id, status: 'blocked', assignee: 'reviewer' }]);
+
+    answer.resolve({ task: { ...task, status: 'blocked', assignee: 'reviewer', updatedAt: 5 }, stoppedWorker: false });
+    expect(await move).toBe(true);
+    expect(store.getState().tasks[task.id]?.updatedAt).toBe(5);
+    expect(store.getState().pendingMoves).toEqual({});
+  });
+
+  it('reverts a refused move and shows the reason', async () => {
+    const task = makeTask({ status: 'ready', assignee: 'coder' });
+    const { api, store } = setup(makeSnapshot({ tasks: [task] }));
+    api.on('moveTask', () => {
+      throw new ApiError('illegal_move', 'lane `nope` is not valid');
+    });
+    await store.getState().load();
+    const ok = await store.getState().moveTask(task.id, { assignee: 'nope' });
+    expect(ok).toBe(false);
+    expect(store.getState().tasks[task.id]).toEqual(task);
+    const toast = store.getState().toasts.at(-1);
+    expect(toast?.level).toBe('error');
+    expect(toast?.message).toContain('lane `nope` is not valid');
+  });
+
+  it('refuses moves into running without asking the core', async () => {
+    const task = makeTask({ status: 'ready' });
+    const { api, store } = setup(makeSnapshot({ tasks: [task] }));
+    await store.getState().load();
+    expect(await store.getState().moveTask(task.id, { status: 'running' })).toBe(false);
+    expect(api.callsOf('moveTask')).toHaveLength(0);
+    expect(store.getState().toasts.at(-1)?.message).toContain('only a claim puts a task in running');
+  });
+
+  it('asks before moving a running task, and does nothing when declined', async () => {
+    const task = makeTask({ status: 'running', assignee: 'coder' });
+    const { api, store } = setup(makeSnapshot({ tasks: [task] }));
+    api.on('moveTask', (request) => ({ task: { ...task, status: request.status ?? task.status }, stoppedWorker: true }));
+    await store.getState().load();
+
+    const declined = store.getState().moveTask(task.id, { status: 'todo' });
+    expect(store.getState().confirm?.message).toContain('stops its worker');
+    store.getState().answerConfirm(false);
+    expect(await declined).toBe(false);
+    expect(api.callsOf('moveTask')).toHaveLength(0);
+
+    const accepted = store.getState().moveTask(task.id, { status: 'todo' });
+    store.getState().answerConfirm(true);
+    expect(await accepted).toBe(true);
+    expect(store.getState().tasks[task.id]?.status).toBe('todo');
+  });
+
+  it('opens the card of an "open card" notice and toasts other notices', async () => {
+    const task = makeTask();
+    const { store } = setup(makeSnapshot({ seq: 1, tasks: [task] }));
+    await store.getState().load();
+    store.getState().applyEvent({
+      type: 'notice',
+      seq: 2,
+      level: 'info',
+      title: OPEN_CARD_NOTICE_TITLE,
+      message: '',
+      taskId: task.id,
+    });
+    expect(store.getState().openTaskId).toBe(task.id);
+    expect(store.getState().toasts).toHaveLength(0);
+    store.getState().applyEvent({
+      type: 'notice',
+      seq: 3,
+      level: 'warning',
+      title: 'Gave up',
+      message: 'five failures',
+      taskId: task.id,
+    });
+    expect(store.getState().toasts.at(-1)).toMatchObject({ level: 'warning', taskId: task.id });
+  });
+});
+
+describe('board index selector', () => {
+  it('groups lanes by kind and keeps unchanged lanes identical', async () => {
+    const tasks = [
+      makeTask({ assignee: 'zeta', status: 'ready' }),
+      makeTask({ assignee: 'human', status: 'todo' }),
+      makeTask({ assignee: null, status: 'triage' }),
+      makeTask({ assignee: 'alpha', status: 'ready', priority: 1 }),
+      makeTask({ assignee: 'alpha', status: 'ready', priority: 5 }),
+    ];
+    const { store } = setup(
+      makeSnapshot({
+        tasks,
+        lanes: [
+          makeLane({ name: 'zeta', kind: 'profile' }),
+          makeLane({ name: 'alpha', kind: 'profile' }),
+          makeLane({ name: 'broken', kind: 'profile_broken', problem: 'x' }),
+          makeLane({ name: 'desk', kind: 'terminal' }),
+        ],
+      }),
+    );
+    await store.getState().load();
+    const select = createIndexSelector();
+    const index = select(store.getState());
+    expect(index.lanes.map((lane) => lane.key)).toEqual(['alpha', 'zeta', 'desk', 'human', 'broken', UNASSIGNED_LANE]);
+    // Higher priority first.
+    expect(index.cells.get('alpha')?.ready).toEqual([tasks[4]!.id, tasks[3]!.id]);
+    expect(index.columnTotals.ready).toBe(3);
+
+    store.getState().upsertTasks([{ ...tasks[0]!, title: 'renamed' }]);
+    const next = select(store.getState());
+    expect(next).not.toBe(index);
+    expect(next.cells.get('alpha')).toBe(index.cells.get('alpha'));
+    expect(next.cells.get('zeta')).toBe(index.cells.get('zeta'));
+    store.getState().upsertTasks([{ ...tasks[0]!, status: 'blocked' }]);
+    expect(select(store.getState()).cells.get('zeta')?.blocked).toEqual([tasks[0]!.id]);
+  });
+
+  it('filters by text and needs-attention, hiding lanes without matches', async () => {
+    const tasks = [
+      makeTask({ assignee: 'a', title: 'Fix the login bug' }),
+      makeTask({ assignee: 'b', title: 'Write docs', failureCount: 2 }),
+    ];
+    const { store } = setup(makeSnapshot({ tasks }));
+    await store.getState().load();
+    const select = createIndexSelector();
+    store.getState().setFilter({ text: 'login' });
+    expect(select(store.getState()).lanes.map((lane) => lane.key)).toEqual(['a']);
+    store.getState().setFilter({ text: '', needsAttention: true });
+    expect(select(store.getState()).lanes.map((lane) => lane.key)).toEqual(['b']);
+  });
+});

@@ -1,0 +1,445 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { BoardEvent, CallName, CallRequest, CallResponse, Snapshot } from '../../../shared/contract';
+import type { DispatcherState, LaneStatus, WorkerStatus } from '../../../shared/dispatch';
+import { DEFAULT_BOARD, type Board, type Task, type TaskStatus } from '../../../shared/domain';
+import { checkMove } from '../../../shared/transitions';
+import type { BoardApi } from '../api/boardApi';
+import { EMPTY_FILTER, type TaskFilter } from './filter';
+import { laneKeyOf, laneLabel } from './laneModel';
+
+/**
+ * The renderer's state (ENGINEERING: zustand, normalized). Tasks are kept by id; the lane×status
+ * index is derived by memoized selectors (selectors.ts), so an event touching one task only
+ * re-renders the lane and card it belongs to.
+ */
+
+export type LoadState = 'idle' | 'loading' | 'ready' | 'error';
+export type ToastLevel = 'info' | 'warning' | 'error';
+
+export interface Toast {
+  id: number;
+  level: ToastLevel;
+  message: string;
+  /** When set, the toast offers to open this card. */
+  taskId: string | null;
+}
+
+export interface ConfirmRequest {
+  message: string;
+  confirmLabel: string;
+  resolve: (confirmed: boolean) => void;
+}
+
+export interface TaskLinkPair {
+  parentId: string;
+  childId: string;
+}
+
+export interface MovePatch {
+  status?: TaskStatus;
+  /** null moves the task to Unassigned; undefined keeps its lane. */
+  assignee?: string | null;
+}
+
+export type BoardView = 'board' | 'lanes';
+
+/**
+ * A `notice` event with this title and a taskId asks the window to open that card (a desktop
+ * notification was clicked); it is not shown as a toast.
+ */
+export const OPEN_CARD_NOTICE_TITLE = 'open card';
+
+const BOARD_STORAGE_KEY = 'switchyard.board';
+
+export interface BoardState {
+  board: string;
+  loadState: LoadState;
+  loadError: string | null;
+  /** seq of the last event (or snapshot) applied; the next event must carry lastSeq + 1. */
+  lastSeq: number;
+  tasks: Record<string, Task>;
+  links: TaskLinkPair[];
+  lanes: Record<string, LaneStatus>;
+  workers: Record<string, WorkerStatus>;
+  dispatcher: DispatcherState | null;
+  boards: Board[];
+  problems: string[];
+  /** Tasks whose move is on its way to the core: their state before the move, for a revert. */
+  pendingMoves: Record<string, Task>;
+
+  // UI state ----------------------------------------------------------------------------------
+  view: BoardView;
+  filter: TaskFilter;
+  collapsedLanes: Record<string, boolean>;
+  openTaskId: string | null;
+  toasts: Toast[];
+  confirm: ConfirmRequest | null;
+  createOpen: boolean;
+  settingsOpen: boolean;
+  firstRunDismissed: boolean;
+
+  // Actions -----------------------------------------------------------------------------------
+  load(board?: string): Promise<void>;
+  resync(): Promise<void>;
+  applyEvent(event: BoardEvent): void;
+  /** Optimistic move: applied at once, confirmed by the core's answer, reverted with a toast on refusal. */
+  moveTask(id: string, patch: MovePatch): Promise<boolean>;
+  /** Runs a command; on failure shows the core's message in a toast and resolves to null. */
+  run<N extends CallName>(name: N, request: CallRequest<N>): Promise<CallResponse<N> | null>;
+  /** Stores tasks the core returned from a command, without waiting for the event stream. */
+  upsertTasks(tasks: Task[]): void;
+  upsertLane(lane: LaneStatus): void;
+  setDispatcher(state: DispatcherState): void;
+  replaceLanes(lanes: LaneStatus[]): void;
+  pushToast(level: ToastLevel, message: string, taskId?: string | null): void;
+  dismissToast(id: number): void;
+  askConfirm(message: string, confirmLabel?: string): Promise<boolean>;
+  answerConfirm(confirmed: boolean): void;
+  openTask(id: string | null): void;
+  setView(view: BoardView): void;
+  setFilter(patch: Partial<TaskFilter>): void;
+  toggleLaneCollapsed(lane: string): void;
+  setCreateOpen(open: boolean): void;
+  setSettingsOpen(open: boolean): void;
+  dismissFirstRun(): void;
+}
+
+export type BoardStore = StoreApi<BoardState>;
+
+export interface BoardStoreOptions {
+  /** Remember the chosen board across reloads (off in tests). */
+  persistBoard?: boolean;
+}
+
+const byName = <T extends { name: string }>(items: T[]): Record<string, T> =>
+  Object.fromEntries(items.map((item) => [item.name, item]));
+
+const byTaskId = (workers: WorkerStatus[]): Record<string, WorkerStatus> =>
+  Object.fromEntries(workers.map((worker) => [worker.taskId, worker]));
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function readStoredBoard(): string | null {
+  try {
+    return globalThis.localStorage?.getItem(BOARD_STORAGE_KEY) ?? null;
+  } catch {
+    return null; // storage can be disabled; the default board is a fine fallback
+  }
+}
+
+function storeBoard(board: string): void {
+  try {
+    globalThis.localStorage?.setItem(BOARD_STORAGE_KEY, board);
+  } catch {
+    // not fatal: the board choice just is not remembered
+  }
+}
+
+export function initialBoard(): string {
+  return readStoredBoard() ?? DEFAULT_BOARD;
+}
+
+/** True when every parent of the task is done; unknown parents (e.g. archived) count as done. */
+export function parentsDoneOf(state: Pick<BoardState, 'tasks' | 'links'>, taskId: string): boolean {
+  return state.links.every(
+    (link) => link.childId !== taskId || (state.tasks[link.parentId]?.status ?? 'done') === 'done',
+  );
+}
+
+export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {}): BoardStore {
+  let nextToastId = 1;
+  /** Events that arrive while a snapshot is on its way; applied after it when newer. */
+  let buffered: BoardEvent[] = [];
+  let loadGeneration = 0;
+
+  return createStore<BoardState>()((set, get) => {
+    /** True while a gap resync is fetching; events are buffered meanwhile. */
+    let resyncing = false;
+    const isResyncing = (): boolean => get().loadState === 'loading' || resyncing;
+
+    function applySnapshot(snapshot: Snapshot): void {
+      const tasks: Record<string, Task> = {};
+      for (const task of snapshot.tasks) if (task.status !== 'archived') tasks[task.id] = task;
+      set({
+        board: snapshot.board,
+        loadState: 'ready',
+        loadError: null,
+        lastSeq: snapshot.seq,
+        tasks,
+        links: snapshot.links,
+        lanes: byName(snapshot.lanes),
+        workers: byTaskId(snapshot.dispatcher.workers),
+        dispatcher: snapshot.dispatcher,
+        boards: snapshot.boards,
+        problems: snapshot.problems,
+        pendingMoves: {},
+      });
+    }
+
+    async function fetchSnapshot(board: string, showLoading: boolean): Promise<void> {
+      const generation = ++loadGeneration;
+      if (showLoading) set({ loadState: 'loading', loadError: null, board });
+      try {
+        const snapshot = await api.call('snapshot', { board });
+        if (generation !== loadGeneration) return; // a newer load won
+        applySnapshot(snapshot);
+        resyncing = false;
+        const pending = buffered;
+        buffered = [];
+        // Replay only what continues the snapshot; a hole here means the snapshot is the newest
+        // truth we can get, and the next live event will trigger another resync if needed.
+        for (const event of pending) {
+          if (event.seq <= get().lastSeq) continue;
+          if (event.seq !== get().lastSeq + 1) break;
+          get().applyEvent(event);
+        }
+      } catch (error) {
+        if (generation !== loadGeneration) return;
+        buffered = [];
+        set({ loadState: 'error', loadError: errorMessage(error) });
+      }
+    }
+
+
+    /** Worker rows only make sense for running tasks; drop the ones whose task left running. */
+    function pruneWorkers(workers: Record<string, WorkerStatus>, tasks: Record<string, Task>) {
+      let pruned: Record<string, WorkerStatus> | null = null;
+      for (const taskId of Object.keys(workers)) {
+        const task = tasks[taskId];
+        if (task && task.status !== 'running') {
+          pruned ??= { ...workers };
+          delete pruned[taskId];
+        }
+      }
+      return pruned ?? workers;
+    }
+
+    function applyTasksEvent(changed: Task[], removed: string[]): void {
+      const state = get();
+      const tasks = { ...state.tasks };
+      for (const task of changed) {
+        if (task.board !== state.board) continue; // the stream carries every board's changes
+        if (task.status === 'archived') delete tasks[task.id];
+        else tasks[task.id] = task;
+      }
+      for (const id of removed) delete tasks[id];
+      set({ tasks, workers: pruneWorkers(state.workers, tasks) });
+    }
+
+    function applyNotice(event: Extract<BoardEvent, { type: 'notice' }>): void {
+      if (event.taskId && event.title.trim().toLowerCase() === OPEN_CARD_NOTICE_TITLE) {
+        set({ openTaskId: event.taskId });
+        return;
+      }
+      const text = event.message ? `${event.title}: ${event.message}` : event.title;
+      get().pushToast(event.level, text, event.taskId);
+    }
+
+    return {
+      board: DEFAULT_BOARD,
+      loadState: 'idle',
+      loadError: null,
+      lastSeq: 0,
+      tasks: {},
+      links: [],
+      lanes: {},
+      workers: {},
+      dispatcher: null,
+      boards: [],
+      problems: [],
+      pendingMoves: {},
+      view: 'board',
+      filter: EMPTY_FILTER,
+      collapsedLanes: {},
+      openTaskId: null,
+      toasts: [],
+      confirm: null,
+      createOpen: false,
+      settingsOpen: false,
+      firstRunDismissed: false,
+
+      async load(board = get().board) {
+        if (options.persistBoard) storeBoard(board);
+        set({ openTaskId: null, tasks: {}, links: [], lanes: {}, workers: {}, filter: EMPTY_FILTER });
+        await fetchSnapshot(board, true);
+      },
+
+      async resync() {
+        if (resyncing) return;
+        resyncing = true;
+        try {
+          await fetchSnapshot(get().board, false);
+        } finally {
+          resyncing = false;
+        }
+      },
+
+      applyEvent(event) {
+        if (isResyncing()) {
+          buffered.push(event);
+          return;
+        }
+        const { lastSeq } = get();
+        if (event.seq <= lastSeq) return; // already part of the snapshot we hold
+        if (event.seq !== lastSeq + 1) {
+          // A gap: events were lost (reload, sleep, dropped socket). Only a snapshot is trustworthy.
+          buffered.push(event);
+          void get().resync();
+          return;
+        }
+        set({ lastSeq: event.seq });
+        switch (event.type) {
+          case 'tasks':
+            applyTasksEvent(event.tasks, event.removed);
+            break;
+          case 'links':
+            set({ links: event.links });
+            break;
+          case 'workers': {
+            const workers = { ...get().workers };
+            for (const worker of event.workers) workers[worker.taskId] = worker;
+            set({ workers: pruneWorkers(workers, get().tasks) });
+            break;
+          }
+          case 'dispatcher':
+            get().setDispatcher(event.state);
+            break;
+          case 'lanes':
+            set({ lanes: { ...get().lanes, ...byName(event.lanes) } });
+            break;
+          case 'boards':
+            set({ boards: event.boards });
+            break;
+          case 'notice':
+            applyNotice(event);
+            break;
+        }
+      },
+
+      async moveTask(id, patch) {
+        const before = get().tasks[id];
+        if (!before) return false;
+        const status = patch.status ?? before.status;
+        const assignee = patch.assignee === undefined ? before.assignee : patch.assignee;
+        const request: CallRequest<'moveTask'> = { id };
+        if (status !== before.status) request.status = status;
+        if (assignee !== before.assignee) request.assignee = assignee;
+        if (request.status === undefined && request.assignee === undefined) return false;
+
+        if (request.status !== undefined) {
+          const verdict = checkMove(before.status, status, { parentsDone: parentsDoneOf(get(), id) });
+          if (!verdict.allowed) {
+            get().pushToast('warning', `Can't move ${before.id}: ${verdict.reason}`, id);
+            return false;
+          }
+          if (verdict.stopsWorker) {
+            const confirmed = await get().askConfirm(
+              `“${before.title}” is running. Moving it to ${status} stops its worker. Continue?`,
+              'Stop and move',
+            );
+            if (!confirmed) return false;
+          }
+        }
+
+        const optimistic: Task = { ...before, status, assignee, skipReason: null, skipDetail: null };
+        set({
+          tasks: { ...get().tasks, [id]: optimistic },
+          pendingMoves: { ...get().pendingMoves, [id]: before },
+        });
+        const settle = (task: Task | null) => {
+          const pendingMoves = { ...get().pendingMoves };
+          delete pendingMoves[id];
+          const current = get().tasks[id];
+          // Only touch the card if nothing newer (an event) replaced our optimistic copy meanwhile.
+          if (current === optimistic && task) set({ tasks: { ...get().tasks, [id]: task }, pendingMoves });
+          else set({ pendingMoves });
+        };
+        try {
+          const result = await api.call('moveTask', request);
+          settle(result.task.status === 'archived' ? null : result.task);
+          if (result.task.status === 'archived') applyTasksEvent([], [id]);
+          if (result.stoppedWorker) get().pushToast('info', `Stopped the worker of ${id}`, id);
+          return true;
+        } catch (error) {
+          settle(before);
+          const where = request.assignee !== undefined ? ` to ${laneLabel(laneKeyOf(assignee))}` : '';
+          get().pushToast('error', `Move of ${id}${where} refused: ${errorMessage(error)}`, id);
+          return false;
+        }
+      },
+
+      async run(name, request) {
+        try {
+          return await api.call(name, request);
+        } catch (error) {
+          get().pushToast('error', errorMessage(error));
+          return null;
+        }
+      },
+
+      upsertTasks(tasks) {
+        applyTasksEvent(tasks, []);
+      },
+
+      upsertLane(lane) {
+        set({ lanes: { ...get().lanes, [lane.name]: lane } });
+      },
+
+      replaceLanes(lanes) {
+        set({ lanes: byName(lanes) });
+      },
+
+      setDispatcher(state) {
+        set({ dispatcher: state, workers: pruneWorkers(byTaskId(state.workers), get().tasks) });
+      },
+
+      pushToast(level, message, taskId = null) {
+        const toast: Toast = { id: nextToastId++, level, message, taskId };
+        set({ toasts: [...get().toasts.slice(-4), toast] });
+      },
+
+      dismissToast(id) {
+        set({ toasts: get().toasts.filter((toast) => toast.id !== id) });
+      },
+
+      askConfirm(message, confirmLabel = 'OK') {
+        get().confirm?.resolve(false);
+        return new Promise<boolean>((resolve) => set({ confirm: { message, confirmLabel, resolve } }));
+      },
+
+      answerConfirm(confirmed) {
+        const request = get().confirm;
+        set({ confirm: null });
+        request?.resolve(confirmed);
+      },
+
+      openTask(id) {
+        set({ openTaskId: id });
+      },
+      setView(view) {
+        set({ view });
+      },
+      setFilter(patch) {
+        set({ filter: { ...get().filter, ...patch } });
+      },
+      toggleLaneCollapsed(lane) {
+        const collapsedLanes = { ...get().collapsedLanes };
+        if (collapsedLanes[lane]) delete collapsedLanes[lane];
+        else collapsedLanes[lane] = true;
+        set({ collapsedLanes });
+      },
+      setCreateOpen(open) {
+        set({ createOpen: open });
+      },
+      setSettingsOpen(open) {
+        set({ settingsOpen: open });
+      },
+      dismissFirstRun() {
+        set({ firstRunDismissed: true });
+      },
+    };
+  });
+}

@@ -1,0 +1,63 @@
+import type { LaneStatus } from '../../../shared/dispatch';
+import { BOARD_COLUMNS, type Task } from '../../../shared/domain';
+
+/** A board row (SPEC §7): one per assignee, plus the Unassigned row. */
+export type BoardColumn = (typeof BOARD_COLUMNS)[number];
+export type LaneViewKind = 'profile' | 'terminal' | 'profile_broken' | 'unassigned';
+
+/** Tasks with no assignee live in this row; '' can never be a lane name (slugs are non-empty). */
+export const UNASSIGNED_LANE = '';
+
+export interface LaneView {
+  /** Lane name, or UNASSIGNED_LANE. */
+  key: string;
+  kind: LaneViewKind;
+  /** The core's view of the lane; null for Unassigned and for names only seen on tasks so far. */
+  status: LaneStatus | null;
+}
+
+/** Board order: profiles, terminal lanes, broken profiles, then Unassigned (SPEC §7, issue "The board"). */
+const KIND_ORDER: Record<LaneViewKind, number> = { profile: 0, terminal: 1, profile_broken: 2, unassigned: 3 };
+
+export const laneKeyOf = (assignee: string | null): string => assignee ?? UNASSIGNED_LANE;
+export const assigneeOfLane = (key: string): string | null => (key === UNASSIGNED_LANE ? null : key);
+/** What tests and e2e use in data-testid: "unassigned" for the Unassigned row. */
+export const laneTestId = (key: string): string => (key === UNASSIGNED_LANE ? 'unassigned' : key);
+export const laneLabel = (key: string): string => (key === UNASSIGNED_LANE ? 'Unassigned' : key);
+
+export const LANE_KIND_LABELS: Record<LaneViewKind, string> = {
+  profile: 'profile',
+  terminal: 'terminal',
+  profile_broken: 'broken',
+  unassigned: 'unassigned',
+};
+
+/**
+ * Lanes come from the snapshot plus every assignee seen on a task. A name without a lane status is
+ * shown as a terminal lane, as the core would resolve it (SPEC §3.3: undeclared names are terminal).
+ */
+export function buildLaneViews(lanes: Record<string, LaneStatus>, assignees: Iterable<string>): LaneView[] {
+  const views = new Map<string, LaneView>();
+  for (const status of Object.values(lanes)) {
+    views.set(status.name, { key: status.name, kind: status.kind, status });
+  }
+  for (const name of assignees) {
+    if (!views.has(name)) views.set(name, { key: name, kind: 'terminal', status: null });
+  }
+  views.set(UNASSIGNED_LANE, { key: UNASSIGNED_LANE, kind: 'unassigned', status: null });
+  return [...views.values()].sort(
+    (a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.key.localeCompare(b.key),
+  );
+}
+
+/** Dispatcher order inside a cell: priority first, then age; done shows the latest first. */
+export function compareTasksInColumn(a: Task, b: Task): number {
+  if (a.status === 'done' && b.status === 'done') {
+    return (b.completedAt ?? b.updatedAt) - (a.completedAt ?? a.updatedAt) || a.id.localeCompare(b.id);
+  }
+  return b.priority - a.priority || a.createdAt - b.createdAt || a.id.localeCompare(b.id);
+}
+
+export function isBoardColumn(status: string): status is BoardColumn {
+  return (BOARD_COLUMNS as readonly string[]).includes(status);
+}

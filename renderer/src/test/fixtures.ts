@@ -1,0 +1,124 @@
+import type { Snapshot, TaskDetail } from '../../../shared/contract';
+import type { DispatcherState, LaneStatus, WorkerStatus } from '../../../shared/dispatch';
+import type { Run, Task } from '../../../shared/domain';
+
+/** Small builders for renderer tests: valid objects with overridable fields. */
+
+let counter = 0;
+export const nextTaskId = (): string => `t_${(++counter).toString(16).padStart(8, '0')}`;
+
+export function makeTask(overrides: Partial<Task> = {}): Task {
+  return {
+    id: overrides.id ?? nextTaskId(),
+    board: 'default',
+    title: 'A task',
+    body: '',
+    assignee: null,
+    status: 'ready',
+    priority: 0,
+    createdBy: null,
+    createdAt: 1_700_000_000_000,
+    updatedAt: 1_700_000_000_000,
+    startedAt: null,
+    completedAt: null,
+    workspace: 'scratch',
+    maxRuntimeSeconds: null,
+    skipReason: null,
+    skipDetail: null,
+    failureCount: 0,
+    nextAttemptAt: null,
+    currentRunId: null,
+    result: null,
+    lastError: null,
+    blockReason: null,
+    claimOwner: null,
+    claimExpiresAt: null,
+    lastHeartbeatAt: null,
+    ...overrides,
+  };
+}
+
+export function makeLane(overrides: Partial<LaneStatus> & { name: string }): LaneStatus {
+  return {
+    kind: 'profile',
+    problem: null,
+    declared: false,
+    command: ['./agent.sh', '{taskId}'],
+    completion: 'exit-code',
+    paused: false,
+    maxConcurrent: 1,
+    running: 0,
+    counts: {},
+    queuedBySkipReason: {},
+    failures: 0,
+    lastError: null,
+    workers: [],
+    ...overrides,
+  };
+}
+
+export function makeWorker(overrides: Partial<WorkerStatus> & { taskId: string }): WorkerStatus {
+  return {
+    runId: 1,
+    lane: 'coder',
+    pid: 4242,
+    startedAt: Date.now() - 65_000,
+    ownChild: true,
+    lastOutputLine: null,
+    lastOutputAt: null,
+    outputBytes: 0,
+    stopping: false,
+    ...overrides,
+  };
+}
+
+export function makeDispatcher(overrides: Partial<DispatcherState> = {}): DispatcherState {
+  return {
+    enabled: true,
+    active: true,
+    leaseHolder: 'test',
+    stuck: false,
+    running: 0,
+    ready: 0,
+    globalMaxConcurrent: 4,
+    lastTickAt: null,
+    workers: [],
+    ...overrides,
+  };
+}
+
+export function makeSnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
+  return {
+    seq: 1,
+    board: 'default',
+    boards: [{ slug: 'default', name: 'Default', createdAt: 0, archivedAt: null }],
+    tasks: [],
+    links: [],
+    lanes: [],
+    dispatcher: makeDispatcher(),
+    problems: [],
+    ...overrides,
+  };
+}
+
+export function makeRun(overrides: Partial<Run> & { taskId: string }): Run {
+  return {
+    id: 1,
+    lane: 'coder',
+    pid: 4242,
+    pidStartTime: null,
+    startedAt: 1_700_000_000_000,
+    endedAt: 1_700_000_060_000,
+    outcome: 'crashed',
+    exitCode: 1,
+    signal: null,
+    summary: null,
+    error: 'exit code 1',
+    logPath: null,
+    ...overrides,
+  };
+}
+
+export function makeDetail(task: Task, overrides: Partial<TaskDetail> = {}): TaskDetail {
+  return { task, parents: [], children: [], comments: [], runs: [], events: [], ...overrides };
+}

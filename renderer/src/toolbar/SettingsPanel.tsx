@@ -1,0 +1,79 @@
+import { useBoard, useBoardContext } from '../store/context';
+import { formatDateTime } from '../card/time';
+import '../styles/dialogs.css';
+
+/** Settings entry: what is wrong (problems from the core) and how the dispatcher is doing. */
+export function SettingsPanel() {
+  const { store } = useBoardContext();
+  const open = useBoard((state) => state.settingsOpen);
+  const problems = useBoard((state) => state.problems);
+  const dispatcher = useBoard((state) => state.dispatcher);
+  const board = useBoard((state) => state.board);
+  if (!open) return null;
+  const close = () => store.getState().setSettingsOpen(false);
+  return (
+    <div className="modal-backdrop" onClick={close}>
+      <aside
+        className="modal settings"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Settings"
+        data-testid="settings-panel"
+        onClick={(event) => event.stopPropagation()}
+        onKeyDown={(event) => event.key === 'Escape' && close()}
+      >
+        <h2>Settings</h2>
+        <section>
+          <h3>Problems</h3>
+          {problems.length === 0 ? (
+            <p className="muted">No problems found.</p>
+          ) : (
+            <ul className="problem-list">
+              {problems.map((problem) => (
+                <li key={problem}>{problem}</li>
+              ))}
+            </ul>
+          )}
+        </section>
+        {dispatcher && (
+          <section>
+            <h3>Dispatcher</h3>
+            <dl className="facts">
+              <dt>Switch</dt>
+              <dd>{dispatcher.enabled ? 'on' : 'off'}</dd>
+              <dt>Ticking here</dt>
+              <dd>{dispatcher.active ? 'yes' : 'no'}</dd>
+              <dt>Lease holder</dt>
+              <dd>{dispatcher.leaseHolder ?? '—'}</dd>
+              <dt>Global limit</dt>
+              <dd>{dispatcher.globalMaxConcurrent} workers</dd>
+              <dt>Last tick</dt>
+              <dd>{dispatcher.lastTickAt ? formatDateTime(dispatcher.lastTickAt) : '—'}</dd>
+              <dt>Board</dt>
+              <dd>{board}</dd>
+            </dl>
+          </section>
+        )}
+        <p className="muted">
+          Lanes, profiles, pause and concurrency live in the <strong>Lanes</strong> view. Profiles are folders in
+          <code> ~/.switchyard/profiles/</code>.
+        </p>
+        <div className="modal-actions">
+          <button
+            type="button"
+            className="button"
+            onClick={() => {
+              close();
+              store.getState().setView('lanes');
+            }}
+          >
+            Open the Lanes view
+          </button>
+          <button type="button" className="button primary" onClick={close}>
+            Close
+          </button>
+        </div>
+      </aside>
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../electron/core/db/open';
+import { createTask } from '../electron/core/commands';
+import { eventsOf } from '../electron/core/events';
+import { openRuns, runsOf } from '../electron/core/runs';
+import { findTask, tasksWithStatus } from '../electron/core/tasks';
+import { isProcessAlive } from '../electron/core/procfs';
+import { CLI_ENTRY } from './helpers/cli';
+import { waitFor, writeAgentProfile, writeFastSettings, zombieChildrenOf } from './helpers/engine';
+import { useTempHomes } from './helpers/home';
+
+const tempHome = useTempHomes();
+const children: ChildProcess[] = [];
+
+function startDispatcher(home: string): ChildProcess {
+  const child = spawn(process.execPath, [CLI_ENTRY, 'dispatch', '--watch'], {
+    env: { ...process.env, SWITCHYARD_HOME: home },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(child);
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  }
+});
+
+describe('a dispatcher killed with SIGKILL while workers run', () => {
+  it('adopts live workers on restart, retries dead ones, and leaves nothing running or done twice', async () => {
+    const paths = tempHome();
+    writeFastSettings(paths, { failureLimit: 5, backoffBaseMs: 0, killGraceMs: 500 });
+    writeAgentProfile(paths, 'reporter', 'slow-report.mjs', { args: ['2500'], completion: 'report', maxConcurrent: 3 });
+    writeAgentProfile(paths, 'victim', 'sleep.mjs', { args: ['1'] });
+    const db: Db = openDatabase(paths.database);
+    try {
+      const reported = [1, 2, 3].map((n) => createTask(db, { title: `report ${n}`, assignee: 'reporter' }, { name: 'test' }));
+      const victim = createTask(db, { title: 'worker dies with the app', assignee: 'victim' }, { name: 'test' });
+
+      const first = startDispatcher(paths.home);
+      await waitFor(() => tasksWithStatus(db, 'running').length === 4 && openRuns(db).every((run) => run.pid !== null), 'four workers running');
+      first.kill('SIGKILL');
+      await exited(first);
+      const victimPid = runsOf(db, victim.id)[0]?.pid as number;
+      process.kill(-victimPid, 'SIGKILL'); // its worker dies while no dispatcher watches
+      await waitFor(() => !isProcessAlive(victimPid), 'the victim worker to die');
+      const reporterPids = reported.map((task) => runsOf(db, task.id)[0]?.pid as number);
+      expect(reporterPids.every((pid) => isProcessAlive(pid))).toBe(true);
+
+      const second = startDispatcher(paths.home);
+      await waitFor(() => [...reported, victim].every((task) => findTask(db, task.id)?.status === 'done'), 'every task done', 20_000);
+      second.kill('SIGTERM');
+      await exited(second);
+
+      for (const task of reported) {
+        const kinds = eventsOf(db, task.id).map((event) => event.kind);
+        expect(kinds.filter((kind) => kind === 'spawned')).toHaveLength(1);
+        expect(kinds).toContain('adopted');
+        expect(kinds.filter((kind) => kind === 'completed')).toHaveLength(1);
+        expect(runsOf(db, task.id).map((run) => run.outcome)).toEqual(['completed']);
+      }
+      const victimRuns = runsOf(db, victim.id);
+      expect(victimRuns.map((run) => run.outcome)).toEqual(['crashed', 'completed']);
+      expect(victimRuns[0]?.error).toMatch(/lost/);
+      expect(tasksWithStatus(db, 'running')).toHaveLength(0);
+      expect(openRuns(db)).toHaveLength(0);
+      const ids = db.prepare('SELECT id FROM events ORDER BY id').all() as { id: number }[];
+      expect(ids.every((row, index) => index === 0 || row.id === (ids[index - 1] as { id: number }).id + 1)).toBe(true);
+      expect(zombieChildrenOf(process.pid)).toEqual([]);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+
+  it('a second dispatcher process refuses and names the lease holder', async () => {
+    const paths = tempHome();
+    writeFastSettings(paths);
+    const first = startDispatcher(paths.home);
+    const db = openDatabase(paths.database);
+    try {
+      await waitFor(() => db.prepare('SELECT 1 FROM dispatcher_lease').get(), 'the first dispatcher to take the lease');
+      const second = spawn(process.execPath, [CLI_ENTRY, 'dispatch'], { env: { ...process.env, SWITCHYARD_HOME: paths.home } });
+      let stderr = '';
+      second.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => second.once('exit', (exitCode) => resolve(exitCode)));
+      expect(code).toBe(1);
+      expect(stderr).toMatch(new RegExp(`another dispatcher holds the lease: .*pid ${first.pid}`));
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI_ENTRY = path.join(REPO_ROOT, 'bin', 'switchyard.mjs');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliRunOptions {
+  /** Written to the child's stdin, which is then closed; without it stdin is empty. */
+  stdin?: string | Buffer;
+  /** Extra environment; SWITCHYARD_TASK and friends are removed unless given here. */
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+}
+
+/** Environment a test child gets: ours, minus anything that would change who the CLI thinks it is. */
+function childEnv(home: string, extra: CliRunOptions['env'] = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('SWITCHYARD_')) delete env[key];
+  Object.assign(env, { SWITCHYARD_HOME: home, SWITCHYARD_ACTOR: 'tester' }, extra);
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  return env;
+}
+
+/** Runs `node bin/switchyard.mjs ...args` against `home` as a real child process. */
+export function runCli(home: string, args: readonly string[], options: CliRunOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+      cwd: REPO_ROOT,
+      env: childEnv(home, options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    // The CLI may stop reading a huge stdin early and exit; that EPIPE is expected, not a failure.
+    child.stdin.on('error', () => undefined);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      });
+    });
+    if (options.stdin !== undefined) child.stdin.end(options.stdin);
+    else child.stdin.end();
+  });
+}
+
+/** Runs the CLI and parses its stdout as JSON, failing loudly with stderr when it did not succeed. */
+export async function runCliJson<T = unknown>(home: string, args: readonly string[]): Promise<T> {
+  const result = await runCli(home, [...args, '--json']);
+  if (result.code !== 0) {
+    throw new Error(`switchyard ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  }
+  return JSON.parse(result.stdout) as T;
+}

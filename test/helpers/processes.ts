@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
+
+/** Fake agent programs (test/fixtures/agents/*.mjs), each documented in its header comment. */
+export const AGENTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'agents');
+
+export function agentPath(name: string): string {
+  return path.join(AGENTS_DIR, name.endsWith('.mjs') ? name : `${name}.mjs`);
+}
+
+/** argv that runs a fake agent with this very Node (no reliance on `node` being on PATH). */
+export function agentArgv(name: string, ...args: string[]): string[] {
+  return [process.execPath, agentPath(name), ...args];
+}
+
+export interface WaitForOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+}
+
+/**
+ * Polls until `probe` returns something other than undefined/false/null and returns it; fails with
+ * `what` after the timeout. Generous defaults: a loaded 2-core CI machine starts Node slowly.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  { timeoutMs = 15_000, intervalMs = 25 }: WaitForOptions = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
+ * Per test: a temp folder, plus process groups / pids to SIGKILL afterwards, so a failing test never
+ * leaves a worker running.
+ */
+export function useProcessSandbox(prefix = 'switchyard-proc-'): {
+  tempDir: () => string;
+  killAfterwards: (pid: number | undefined) => void;
+} {
+  const dirs: string[] = [];
+  const pids: number[] = [];
+  afterEach(() => {
+    for (const pid of pids.splice(0)) {
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // already gone: that is what we want
+        }
+      }
+    }
+    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    tempDir: () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    },
+    killAfterwards: (pid) => {
+      if (pid !== undefined) pids.push(pid);
+    },
+  };
+}

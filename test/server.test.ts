@@ -1,0 +1,283 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { BoardEvent } from '../shared/contract';
+import type { ServerMessage } from '../shared/webProtocol';
+import { createApi } from '../electron/core/api';
+import * as commands from '../electron/core/commands';
+import { findTask } from '../electron/core/tasks';
+import { startServer, type RunningServer } from '../electron/server';
+import { createWebSocketApi, type WebSocketLike } from '../renderer/src/api/webSocketApi';
+import { ApiError } from '../renderer/src/api/boardApi';
+import { FakeEngine } from './fakeEngine';
+import { useTempHomes } from './helpers/home';
+import { snapshotDatabase } from './helpers/snapshot';
+
+const newHome = useTempHomes();
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(options: { maxAuthFailures?: number } = {}): Promise<{ engine: FakeEngine; server: RunningServer }> {
+  const home = newHome();
+  const rendererDir = path.join(home.home, 'renderer');
+  fs.mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
+  fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Switchyard board</title>');
+  fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+  fs.writeFileSync(path.join(home.home, 'secret.txt'), 'secret');
+  const engine = new FakeEngine(home);
+  engine.startPolling(10);
+  const server = await startServer({ engine, rendererDir, ...options });
+  cleanups.push(() => engine.close());
+  cleanups.push(() => server.close());
+  return { engine, server };
+}
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+function get(port: number, pathAndQuery: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(
+      { host: '127.0.0.1', port, path: pathAndQuery, headers: { Host: `127.0.0.1:${port}`, ...headers } },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+      },
+    );
+    request.on('error', reject);
+  });
+}
+
+/** Opens a socket; resolves with it once open, or rejects with the HTTP status of the refusal. */
+function connect(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.once('open', () => {
+      cleanups.push(() => socket.close());
+      resolve(socket);
+    });
+    socket.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
+    socket.once('error', reject);
+  });
+}
+
+function wsUrl(server: RunningServer, token = server.token): string {
+  return `ws://127.0.0.1:${server.port}/ws?token=${encodeURIComponent(token)}`;
+}
+
+function nextMessage(socket: WebSocket, match: (message: ServerMessage) => boolean = () => true): Promise<ServerMessage> {
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData): void => {
+      const message = JSON.parse(data.toString()) as ServerMessage;
+      if (!match(message)) return;
+      socket.off('message', onMessage);
+      resolve(message);
+    };
+    socket.on('message', onMessage);
+  });
+}
+
+describe('web server: HTTP', () => {
+  it('listens on 127.0.0.1 only and prints a URL with the token', async () => {
+    const { server } = await setup();
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${encodeURIComponent(server.token)}`);
+    expect(server.token.length).toBeGreaterThanOrEqual(40);
+    const refused = await new Promise<string>((resolve) => {
+      const request = http.get({ host: '::1', port: server.port, path: '/' }, () => resolve('connected'));
+      request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    });
+    expect(refused).not.toBe('connected');
+  });
+
+  it('answers 401 without a token or with a wrong one, and serves the board with it', async () => {
+    const { server } = await setup();
+    const without = await get(server.port, '/');
+    expect(without.status).toBe(401);
+    expect(without.body).not.toContain('Switchyard board');
+    expect((await get(server.port, '/?token=wrong')).status).toBe(401);
+    expect((await get(server.port, '/', { Authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await get(server.port, '/assets/app.js')).status).toBe(401);
+
+    const page = await get(server.port, `/?token=${encodeURIComponent(server.token)}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Switchyard board');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    const cookie = String(page.headers['set-cookie']);
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Strict');
+
+    const viaCookie = await get(server.port, '/assets/app.js', { Cookie: cookie.split(';')[0] as string });
+    expect(viaCookie.status).toBe(200);
+    expect(viaCookie.headers['content-type']).toContain('text/javascript');
+    const viaBearer = await get(server.port, '/assets/app.js', { Authorization: `Bearer ${server.token}` });
+    expect(viaBearer.status).toBe(200);
+  });
+
+  it('refuses a foreign Host header (DNS rebinding) even with the token', async () => {
+    const { server } = await setup();
+    const reply = await get(server.port, `/?token=${server.token}`, { Host: `evil.example:${server.port}` });
+    expect(reply.status).toBe(403);
+    expect((await get(server.port, `/?token=${server.token}`, { Host: `localhost:${server.port}` })).status).toBe(200);
+  });
+
+  it('never serves files outside the renderer folder', async () => {
+    const { server } = await setup();
+    const auth = { Authorization: `Bearer ${server.token}` };
+    for (const attempt of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt', '/%00']) {
+      const reply = await get(server.port, attempt, auth);
+      expect(reply.status, attempt).toBe(404);
+      expect(reply.body).not.toContain('secret');
+    }
+  });
+
+  it('answers 429 after repeated bad tokens, but the right token still works', async () => {
+    const { server } = await setup({ maxAuthFailures: 3 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await get(server.port, `/?token=guess${i}`)).status);
+    expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
+    expect(statuses.at(-1)).toBe(429);
+    const locked = await get(server.port, '/?token=another');
+    expect(locked.headers['retry-after']).toBeDefined();
+    expect((await get(server.port, `/?token=${server.token}`)).status).toBe(200);
+  });
+});
+
+describe('web server: WebSocket', () => {
+  it('refuses a socket without the token, with a wrong token, from another origin or host', async () => {
+    const { server } = await setup();
+    await expect(connect(`ws://127.0.0.1:${server.port}/ws`)).rejects.toThrow('HTTP 401');
+    await expect(connect(wsUrl(server, 'wrong'))).rejects.toThrow('HTTP 401');
+    await expect(connect(wsUrl(server), { Origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(connect(wsUrl(server), { Origin: `http://127.0.0.1:${server.port + 1}` })).rejects.toThrow(
+      'HTTP 403',
+    );
+    await expect(connect(wsUrl(server), { Host: `evil.example:${server.port}` })).rejects.toThrow('HTTP 403');
+    const fromPage = await connect(wsUrl(server), { Origin: `http://localhost:${server.port}` });
+    expect(fromPage.readyState).toBe(WebSocket.OPEN);
+    const fromScript = await connect(wsUrl(server));
+    expect(fromScript.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('runs contract calls and answers malformed messages with an error, changing nothing', async () => {
+    const { engine, server } = await setup();
+    const socket = await connect(wsUrl(server));
+    const before = snapshotDatabase(engine.paths.database);
+    const malformed: string[] = [
+      'not json',
+      '42',
+      'null',
+      JSON.stringify({ id: 1 }),
+      JSON.stringify({ id: 2, name: 'dropEverything', request: {} }),
+      JSON.stringify({ id: 3, name: 'createTask', request: { board: 'default', title: '' } }),
+      JSON.stringify({ id: 4, name: 'createTask', request: { title: 'x', board: 'default', evil: true } }),
+      JSON.stringify({ id: { nested: 1 }, name: 'snapshot', request: { board: 'default' } }),
+    ];
+    for (const text of malformed) {
+      const reply = nextMessage(socket, (message) => 'result' in message);
+      socket.send(text);
+      const message = await reply;
+      expect('result' in message && !message.result.ok && message.result.error.code, text).toBe('validation');
+    }
+    socket.send(Buffer.from([0xff, 0x00]), { binary: true });
+    expect(await nextMessage(socket, (message) => 'result' in message)).toMatchObject({ id: null, result: { ok: false } });
+    expect(snapshotDatabase(engine.paths.database)).toEqual(before);
+
+    const reply = nextMessage(socket, (message) => 'result' in message && message.id === 'c1');
+    socket.send(JSON.stringify({ id: 'c1', name: 'createTask', request: { board: 'default', title: 'Over the wire' } }));
+    const created = await reply;
+    expect(created).toMatchObject({ id: 'c1', result: { ok: true, value: { title: 'Over the wire', status: 'ready' } } });
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('pushes an event to a connected client soon after a change', async () => {
+    const { engine, server } = await setup();
+    const socket = await connect(wsUrl(server));
+    const arrived = nextMessage(socket, (message) => 'event' in message && message.event.type === 'tasks');
+    const changedAt = performance.now();
+    // Written straight to the database, as the CLI or a worker would.
+    const task = commands.createTask(engine.db, { title: 'from the CLI' }, { name: 'cli' });
+    const message = await arrived;
+    const elapsed = performance.now() - changedAt;
+    console.log(`web mode: change → event at the client in ${elapsed.toFixed(1)} ms`);
+    expect(elapsed).toBeLessThan(1000);
+    const event = (message as { event: BoardEvent }).event;
+    expect(event.type === 'tasks' && event.tasks.map((t) => t.id)).toEqual([task.id]);
+  });
+});
+
+describe('webSocketApi (renderer client) against the server', () => {
+  function client(server: RunningServer, url = wsUrl(server)) {
+    const api = createWebSocketApi({
+      url,
+      createSocket: (target) => new WebSocket(target) as unknown as WebSocketLike,
+      reconnectDelayMs: 20,
+    });
+    cleanups.push(() => api.close());
+    return api;
+  }
+
+  it('calls, receives typed errors and follows events', async () => {
+    const { engine, server } = await setup();
+    const api = client(server);
+    const events: BoardEvent[] = [];
+    api.subscribe((event) => events.push(event));
+    const task = await api.call('createTask', { board: 'default', title: 'client task' });
+    expect(findTask(engine.db, task.id)?.title).toBe('client task');
+    const error = await api.call('moveTask', { id: task.id, status: 'running' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).code).toBe('illegal_move');
+    const invalid = await api
+      .call('createTask', { board: 'default', title: '' })
+      .catch((caught: unknown) => caught as ApiError);
+    expect((invalid as ApiError).code).toBe('validation');
+    await expect.poll(() => events.some((e) => e.type === 'tasks' && e.tasks.some((t) => t.id === task.id))).toBe(true);
+    const snapshot = await api.call('snapshot', { board: 'default' });
+    expect(snapshot.seq).toBeGreaterThanOrEqual(events.at(-1)?.seq ?? 0);
+  });
+
+  it('queues calls until the socket is open and resyncs after a reconnect', async () => {
+    const { engine, server } = await setup();
+    const sockets: WebSocket[] = [];
+    const api = createWebSocketApi({
+      url: wsUrl(server),
+      createSocket: (target) => {
+        const socket = new WebSocket(target);
+        sockets.push(socket);
+        return socket as unknown as WebSocketLike;
+      },
+      reconnectDelayMs: 20,
+    });
+    cleanups.push(() => api.close());
+    let resets = 0;
+    api.onStreamReset?.(() => resets++);
+    expect((await api.call('listBoards', {})).map((b) => b.slug)).toEqual(['default']);
+    sockets[0]?.terminate();
+    await expect.poll(() => resets, { timeout: 5_000 }).toBe(1);
+    expect(sockets.length).toBe(2);
+    const task = await api.call('createTask', { board: 'default', title: 'after reconnect' });
+    expect(findTask(engine.db, task.id)).toBeDefined();
+  });
+});
+
+describe('web server with a shared api', () => {
+  it('uses the api it is given and leaves it open on close', async () => {
+    const home = newHome();
+    const engine = new FakeEngine(home);
+    cleanups.push(() => engine.close());
+    const api = createApi(engine);
+    cleanups.push(() => api.close());
+    const server = await startServer({ engine, api, rendererDir: home.home });
+    await server.close();
+    expect((await api.call('listBoards', {})).ok).toBe(true);
+  });
+});
