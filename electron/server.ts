@@ -127,7 +127,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const allowedOrigins = (): Set<string> => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
 
-  type Verdict = { ok: true; viaQuery: boolean } | { ok: false; status: number; message: string; retryAfter?: number };
+  type Verdict =
+    { ok: true; viaQuery: boolean } | { ok: false; status: number; message: string; retryAfter?: number };
 
   function authenticate(request: http.IncomingMessage, url: URL): Verdict {
     if (!allowedHosts().has((request.headers.host ?? '').toLowerCase())) {
@@ -135,7 +136,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const address = request.socket.remoteAddress ?? 'unknown';
     const fromQuery = url.searchParams.get('token') ?? undefined;
-    const given = [fromQuery, cookieValue(request.headers.cookie, tokenCookieName(port)), bearer(request.headers.authorization)];
+    const given = [
+      fromQuery,
+      cookieValue(request.headers.cookie, tokenCookieName(port)),
+      bearer(request.headers.authorization),
+    ];
     const valid = given.findIndex((candidate) => sameSecret(candidate, token));
     // A correct token always gets in, so a hostile page spraying guesses cannot lock the user out;
     // guessing 256 random bits is hopeless anyway — the throttle keeps the noise down.
@@ -143,7 +148,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const wait = throttle.retryAfter(address);
     if (wait > 0) return { ok: false, status: 429, message: 'too many bad tokens; wait', retryAfter: wait };
     throttle.fail(address);
-    return { ok: false, status: 401, message: 'a valid token is required (open the URL `switchyard serve` printed)' };
+    return {
+      ok: false,
+      status: 401,
+      message: 'a valid token is required (open the URL `switchyard serve` printed)',
+    };
   }
 
   function securityHeaders(): Record<string, string> {
@@ -170,7 +179,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   function refuse(response: http.ServerResponse, status: number, message: string, retryAfter?: number): void {
-    const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' };
+    const headers: Record<string, string> = {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Cache-Control': 'no-store',
+    };
     if (retryAfter) headers['Retry-After'] = String(retryAfter);
     response.writeHead(status, { ...securityHeaders(), ...headers });
     response.end(`${message}\n`);
@@ -197,7 +209,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const verdict = authenticate(request, url);
     if (!verdict.ok) return refuse(response, verdict.status, verdict.message, verdict.retryAfter);
-    if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'method not allowed');
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return refuse(response, 405, 'method not allowed');
     const headers: Record<string, string> = { ...securityHeaders() };
     if (verdict.viaQuery) {
       headers['Set-Cookie'] =
@@ -206,7 +219,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const file = staticFile(url.pathname);
     if (!file) {
       if (url.pathname === '/' || url.pathname === '/index.html') {
-        response.writeHead(200, { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+        response.writeHead(200, {
+          ...headers,
+          'Content-Type': 'text/html; charset=utf-8',
+          'Cache-Control': 'no-store',
+        });
         response.end(
           '<!doctype html><meta charset="utf-8"><title>Switchyard</title>' +
             '<p>The board is not built yet: run <code>npm run build:renderer</code> and reload.</p>\n',
@@ -228,7 +245,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   const server = http.createServer(handleHttp);
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, clientTracking: true });
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    clientTracking: true,
+  });
 
   function rejectUpgrade(socket: Duplex, status: number, message: string, retryAfter?: number): void {
     const reason = http.STATUS_CODES[status] ?? 'Error';
@@ -275,7 +296,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (text === null) throw new Error('binary messages are not understood');
       raw = JSON.parse(text);
     } catch (error) {
-      send(client, { id: null, result: { ok: false, error: { code: 'validation', message: `malformed message: ${(error as Error).message}` } } });
+      send(client, {
+        id: null,
+        result: {
+          ok: false,
+          error: { code: 'validation', message: `malformed message: ${(error as Error).message}` },
+        },
+      });
       return;
     }
     const parsed = clientMessageSchema.safeParse(raw);
@@ -283,7 +310,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const rawId = (raw as { id?: unknown } | null)?.id;
       const id = typeof rawId === 'string' || typeof rawId === 'number' ? rawId : null;
       const safeId = clientMessageIdOrNull(id);
-      send(client, { id: safeId, result: { ok: false, error: { code: 'validation', message: `malformed message: ${describeZodError(parsed.error)}` } } });
+      send(client, {
+        id: safeId,
+        result: {
+          ok: false,
+          error: { code: 'validation', message: `malformed message: ${describeZodError(parsed.error)}` },
+        },
+      });
       return;
     }
     const { id, name, request } = parsed.data;

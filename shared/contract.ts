@@ -17,7 +17,12 @@ import {
   workspaceSchema,
   commentBodySchema,
 } from './domain';
-import { dispatchResultSchema, dispatcherStateSchema, laneStatusSchema, workerStatusSchema } from './dispatch';
+import {
+  dispatchResultSchema,
+  dispatcherStateSchema,
+  laneStatusSchema,
+  workerStatusSchema,
+} from './dispatch';
 
 /**
  * The one contract between the UI and the core (ENGINEERING "Typed IPC"). IPC, the WebSocket of
@@ -86,7 +91,12 @@ export const contract = {
         id: taskIdSchema,
         runId: z.number().int().positive().optional(),
         afterOffset: z.number().int().min(0).optional(),
-        maxBytes: z.number().int().positive().max(1024 * 1024).default(64 * 1024),
+        maxBytes: z
+          .number()
+          .int()
+          .positive()
+          .max(1024 * 1024)
+          .default(64 * 1024),
       })
       .strict(),
     response: logTailSchema,
@@ -132,10 +142,22 @@ export const contract = {
       .strict(),
     response: moveResultSchema,
   },
-  linkTasks: { request: z.object({ parentId: taskIdSchema, childId: taskIdSchema }).strict(), response: taskSchema },
-  unlinkTasks: { request: z.object({ parentId: taskIdSchema, childId: taskIdSchema }).strict(), response: taskSchema },
-  addComment: { request: z.object({ id: taskIdSchema, body: commentBodySchema }).strict(), response: z.number().int() },
-  completeTask: { request: z.object({ id: taskIdSchema, summary: summarySchema.optional() }).strict(), response: taskSchema },
+  linkTasks: {
+    request: z.object({ parentId: taskIdSchema, childId: taskIdSchema }).strict(),
+    response: taskSchema,
+  },
+  unlinkTasks: {
+    request: z.object({ parentId: taskIdSchema, childId: taskIdSchema }).strict(),
+    response: taskSchema,
+  },
+  addComment: {
+    request: z.object({ id: taskIdSchema, body: commentBodySchema }).strict(),
+    response: z.number().int(),
+  },
+  completeTask: {
+    request: z.object({ id: taskIdSchema, summary: summarySchema.optional() }).strict(),
+    response: taskSchema,
+  },
   blockTask: { request: z.object({ id: taskIdSchema, reason: reasonSchema }).strict(), response: taskSchema },
   unblockTask: { request: idRequest, response: taskSchema },
   archiveTask: { request: idRequest, response: taskSchema },
@@ -143,12 +165,18 @@ export const contract = {
   stopTask: { request: idRequest, response: taskSchema },
   /** Try now: clears backoff (ready) or unblocks (blocked). */
   retryTask: { request: idRequest, response: taskSchema },
-  setLanePaused: { request: z.object({ lane: assigneeSchema, paused: z.boolean() }).strict(), response: laneStatusSchema },
+  setLanePaused: {
+    request: z.object({ lane: assigneeSchema, paused: z.boolean() }).strict(),
+    response: laneStatusSchema,
+  },
   setLaneConcurrency: {
     request: z.object({ lane: assigneeSchema, maxConcurrent: z.number().int().min(1).max(64) }).strict(),
     response: laneStatusSchema,
   },
-  setDispatcherEnabled: { request: z.object({ enabled: z.boolean() }).strict(), response: dispatcherStateSchema },
+  setDispatcherEnabled: {
+    request: z.object({ enabled: z.boolean() }).strict(),
+    response: dispatcherStateSchema,
+  },
   createBoard: {
     request: z.object({ slug: slugSchema, name: z.string().trim().min(1).max(200).optional() }).strict(),
     response: boardSchema,
@@ -190,7 +218,12 @@ export type CallResult<T> = { ok: true; value: T } | { ok: false; error: CallErr
 
 export const boardEventSchema = z.discriminatedUnion('type', [
   /** Tasks that changed (full rows); `removed` are ids that left the board (e.g. archived). */
-  z.object({ type: z.literal('tasks'), seq: z.number().int(), tasks: z.array(taskSchema), removed: z.array(z.string()) }),
+  z.object({
+    type: z.literal('tasks'),
+    seq: z.number().int(),
+    tasks: z.array(taskSchema),
+    removed: z.array(z.string()),
+  }),
   z.object({
     type: z.literal('links'),
     seq: z.number().int(),

@@ -70,7 +70,8 @@ describe('titles', () => {
   });
 
   it('refuse control characters such as NUL and escape', () => {
-    for (const title of ['a\u0000b', 'a\u001bb', 'a\u0007b', 'a\rb']) expect(ok(titleSchema, title)).toBe(false);
+    for (const title of ['a\u0000b', 'a\u001bb', 'a\u0007b', 'a\rb'])
+      expect(ok(titleSchema, title)).toBe(false);
   });
 });
 
@@ -108,7 +109,8 @@ describe('priorities and workspaces', () => {
   });
 
   it('workspaces are scratch, dir:/abs or worktree:/abs', () => {
-    for (const spec of ['scratch', 'dir:/tmp/x', 'worktree:/src/repo']) expect(ok(workspaceSchema, spec)).toBe(true);
+    for (const spec of ['scratch', 'dir:/tmp/x', 'worktree:/src/repo'])
+      expect(ok(workspaceSchema, spec)).toBe(true);
     for (const spec of ['', 'dir:relative', 'dir:/', 'worktree:', 'elsewhere', 'dir:/a\u0000b']) {
       expect(ok(workspaceSchema, spec)).toBe(false);
     }

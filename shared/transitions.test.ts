@@ -75,7 +75,9 @@ describe('checkMove: all 7×7 manual moves', () => {
       const verdict = checkMove(from, to, { parentsDone: true });
       if (verdict.allowed) expect(verdict.stopsWorker).toBe(from === 'running');
     }
-    const outOfRunning = TASK_STATUSES.filter((to) => checkMove('running', to, { parentsDone: true }).allowed);
+    const outOfRunning = TASK_STATUSES.filter(
+      (to) => checkMove('running', to, { parentsDone: true }).allowed,
+    );
     expect(outOfRunning).toEqual(['triage', 'todo', 'ready', 'blocked', 'done', 'archived']);
   });
 });
@@ -151,7 +153,8 @@ describe('statusAfterLink', () => {
 function graph(edges: readonly (readonly [string, string])[] = []) {
   const children = new Map<string, string[]>();
   let visits = 0;
-  const add = (parent: string, child: string) => children.set(parent, [...(children.get(parent) ?? []), child]);
+  const add = (parent: string, child: string) =>
+    children.set(parent, [...(children.get(parent) ?? []), child]);
   for (const [parent, child] of edges) add(parent, child);
   return {
     add,

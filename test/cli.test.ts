@@ -30,7 +30,12 @@ describe('switchyard create / list / complete', () => {
 
     const tasks = await runCliJson<Task[]>(home, ['list']);
     expect(tasks).toHaveLength(1);
-    expect(tasks[0]).toMatchObject({ title: 'Fix login', status: 'ready', assignee: 'orion-cc', board: 'default' });
+    expect(tasks[0]).toMatchObject({
+      title: 'Fix login',
+      status: 'ready',
+      assignee: 'orion-cc',
+      board: 'default',
+    });
   });
 
   it('stores the assignee lowercase and filters by it in any case', async () => {
@@ -55,7 +60,9 @@ describe('switchyard create / list / complete', () => {
     expect(byId.get(parent.id)).toMatchObject({ status: 'done', result: 'schema in docs/schema.md' });
     expect(byId.get(child.id)?.status).toBe('ready');
     const shown = await runCliJson<{ parents: { id: string; result: string }[] }>(home, ['show', child.id]);
-    expect(shown.parents).toEqual([expect.objectContaining({ id: parent.id, result: 'schema in docs/schema.md' })]);
+    expect(shown.parents).toEqual([
+      expect.objectContaining({ id: parent.id, result: 'schema in docs/schema.md' }),
+    ]);
   });
 
   it('reads the body from a file and from stdin', async () => {
@@ -88,7 +95,10 @@ describe('switchyard create / list / complete', () => {
     const other = await runCliJson<Task>(home, ['create', 'other', '--assignee', 'bot']);
     const env = { SWITCHYARD_TASK: own.id };
     const before = snapshotDatabase(database);
-    expectOneLineUserError(await runCli(home, ['complete', other.id], { env }), /only report on its own task/);
+    expectOneLineUserError(
+      await runCli(home, ['complete', other.id], { env }),
+      /only report on its own task/,
+    );
     expect(snapshotDatabase(database)).toEqual(before);
     const done = await runCli(home, ['complete', '--summary', 'finished'], { env });
     expect(done.code, done.stderr).toBe(0);
@@ -117,7 +127,9 @@ describe('switchyard create / list / complete', () => {
       b.id,
     ]);
     expect(shown.comments).toHaveLength(1);
-    expect(shown.events.map((event) => event.id)).toEqual([...shown.events.map((e) => e.id)].sort((x, y) => x - y));
+    expect(shown.events.map((event) => event.id)).toEqual(
+      [...shown.events.map((e) => e.id)].sort((x, y) => x - y),
+    );
     expect(await runCliJson<Task[]>(home, ['list', '--status', 'archived'])).toEqual([
       expect.objectContaining({ id: a.id }),
     ]);
@@ -192,7 +204,11 @@ describe.concurrent('bad input: one-line error, exit 1, database unchanged', () 
     ['a self link', () => ['link', parent.id, parent.id], /itself/],
     ['an unknown status in move', () => ['move', parent.id, 'finished'], /expected one of/],
     ['moving into running', () => ['move', parent.id, 'running'], /claim/],
-    ['moving to ready with an unfinished parent', () => ['move', child.id, 'ready'], /already ready|unfinished/],
+    [
+      'moving to ready with an unfinished parent',
+      () => ['move', child.id, 'ready'],
+      /already ready|unfinished/,
+    ],
     ['an unknown status in list', () => ['list', '--status', 'finished'], /unknown status "finished"/],
     ['a status with a line break', () => ['list', '--status', 'a\nb'], /unknown status/],
     ['an unknown board', () => ['create', 'x', '--board', 'nowhere'], /no board "nowhere"/],

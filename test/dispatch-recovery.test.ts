@@ -23,7 +23,9 @@ function startDispatcher(home: string): ChildProcess {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 afterEach(async () => {
@@ -39,15 +41,28 @@ describe('a dispatcher killed with SIGKILL while workers run', () => {
   it('adopts live workers on restart, retries dead ones, and leaves nothing running or done twice', async () => {
     const paths = tempHome();
     writeFastSettings(paths, { failureLimit: 5, backoffBaseMs: 0, killGraceMs: 500 });
-    writeAgentProfile(paths, 'reporter', 'slow-report.mjs', { args: ['2500'], completion: 'report', maxConcurrent: 3 });
+    writeAgentProfile(paths, 'reporter', 'slow-report.mjs', {
+      args: ['2500'],
+      completion: 'report',
+      maxConcurrent: 3,
+    });
     writeAgentProfile(paths, 'victim', 'sleep.mjs', { args: ['1'] });
     const db: Db = openDatabase(paths.database);
     try {
-      const reported = [1, 2, 3].map((n) => createTask(db, { title: `report ${n}`, assignee: 'reporter' }, { name: 'test' }));
-      const victim = createTask(db, { title: 'worker dies with the app', assignee: 'victim' }, { name: 'test' });
+      const reported = [1, 2, 3].map((n) =>
+        createTask(db, { title: `report ${n}`, assignee: 'reporter' }, { name: 'test' }),
+      );
+      const victim = createTask(
+        db,
+        { title: 'worker dies with the app', assignee: 'victim' },
+        { name: 'test' },
+      );
 
       const first = startDispatcher(paths.home);
-      await waitFor(() => tasksWithStatus(db, 'running').length === 4 && openRuns(db).every((run) => run.pid !== null), 'four workers running');
+      await waitFor(
+        () => tasksWithStatus(db, 'running').length === 4 && openRuns(db).every((run) => run.pid !== null),
+        'four workers running',
+      );
       first.kill('SIGKILL');
       await exited(first);
       const victimPid = runsOf(db, victim.id)[0]?.pid as number;
@@ -57,7 +72,11 @@ describe('a dispatcher killed with SIGKILL while workers run', () => {
       expect(reporterPids.every((pid) => isProcessAlive(pid))).toBe(true);
 
       const second = startDispatcher(paths.home);
-      await waitFor(() => [...reported, victim].every((task) => findTask(db, task.id)?.status === 'done'), 'every task done', 20_000);
+      await waitFor(
+        () => [...reported, victim].every((task) => findTask(db, task.id)?.status === 'done'),
+        'every task done',
+        20_000,
+      );
       second.kill('SIGTERM');
       await exited(second);
 
@@ -74,7 +93,9 @@ describe('a dispatcher killed with SIGKILL while workers run', () => {
       expect(tasksWithStatus(db, 'running')).toHaveLength(0);
       expect(openRuns(db)).toHaveLength(0);
       const ids = db.prepare('SELECT id FROM events ORDER BY id').all() as { id: number }[];
-      expect(ids.every((row, index) => index === 0 || row.id === (ids[index - 1] as { id: number }).id + 1)).toBe(true);
+      expect(
+        ids.every((row, index) => index === 0 || row.id === (ids[index - 1] as { id: number }).id + 1),
+      ).toBe(true);
       expect(zombieChildrenOf(process.pid)).toEqual([]);
     } finally {
       db.close();
@@ -87,11 +108,18 @@ describe('a dispatcher killed with SIGKILL while workers run', () => {
     const first = startDispatcher(paths.home);
     const db = openDatabase(paths.database);
     try {
-      await waitFor(() => db.prepare('SELECT 1 FROM dispatcher_lease').get(), 'the first dispatcher to take the lease');
-      const second = spawn(process.execPath, [CLI_ENTRY, 'dispatch'], { env: { ...process.env, SWITCHYARD_HOME: paths.home } });
+      await waitFor(
+        () => db.prepare('SELECT 1 FROM dispatcher_lease').get(),
+        'the first dispatcher to take the lease',
+      );
+      const second = spawn(process.execPath, [CLI_ENTRY, 'dispatch'], {
+        env: { ...process.env, SWITCHYARD_HOME: paths.home },
+      });
       let stderr = '';
       second.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const code = await new Promise<number | null>((resolve) => second.once('exit', (exitCode) => resolve(exitCode)));
+      const code = await new Promise<number | null>((resolve) =>
+        second.once('exit', (exitCode) => resolve(exitCode)),
+      );
       expect(code).toBe(1);
       expect(stderr).toMatch(new RegExp(`another dispatcher holds the lease: .*pid ${first.pid}`));
     } finally {

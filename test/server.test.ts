@@ -21,7 +21,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(options: { maxAuthFailures?: number } = {}): Promise<{ engine: FakeEngine; server: RunningServer }> {
+async function setup(
+  options: { maxAuthFailures?: number } = {},
+): Promise<{ engine: FakeEngine; server: RunningServer }> {
   const home = newHome();
   const rendererDir = path.join(home.home, 'renderer');
   fs.mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
@@ -50,7 +52,9 @@ function get(port: number, pathAndQuery: string, headers: Record<string, string>
         let body = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+        );
       },
     );
     request.on('error', reject);
@@ -65,7 +69,9 @@ function connect(url: string, headers: Record<string, string> = {}): Promise<Web
       cleanups.push(() => socket.close());
       resolve(socket);
     });
-    socket.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
+    socket.once('unexpected-response', (_request, response) =>
+      reject(new Error(`HTTP ${response.statusCode}`)),
+    );
     socket.once('error', reject);
   });
 }
@@ -74,7 +80,10 @@ function wsUrl(server: RunningServer, token = server.token): string {
   return `ws://127.0.0.1:${server.port}/ws?token=${encodeURIComponent(token)}`;
 }
 
-function nextMessage(socket: WebSocket, match: (message: ServerMessage) => boolean = () => true): Promise<ServerMessage> {
+function nextMessage(
+  socket: WebSocket,
+  match: (message: ServerMessage) => boolean = () => true,
+): Promise<ServerMessage> {
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData): void => {
       const message = JSON.parse(data.toString()) as ServerMessage;
@@ -127,13 +136,20 @@ describe('web server: HTTP', () => {
     const { server } = await setup();
     const reply = await get(server.port, `/?token=${server.token}`, { Host: `evil.example:${server.port}` });
     expect(reply.status).toBe(403);
-    expect((await get(server.port, `/?token=${server.token}`, { Host: `localhost:${server.port}` })).status).toBe(200);
+    expect(
+      (await get(server.port, `/?token=${server.token}`, { Host: `localhost:${server.port}` })).status,
+    ).toBe(200);
   });
 
   it('never serves files outside the renderer folder', async () => {
     const { server } = await setup();
     const auth = { Authorization: `Bearer ${server.token}` };
-    for (const attempt of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt', '/%00']) {
+    for (const attempt of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/%2e%2e/%2e%2e/secret.txt',
+      '/%00',
+    ]) {
       const reply = await get(server.port, attempt, auth);
       expect(reply.status, attempt).toBe(404);
       expect(reply.body).not.toContain('secret');
@@ -189,13 +205,21 @@ describe('web server: WebSocket', () => {
       expect('result' in message && !message.result.ok && message.result.error.code, text).toBe('validation');
     }
     socket.send(Buffer.from([0xff, 0x00]), { binary: true });
-    expect(await nextMessage(socket, (message) => 'result' in message)).toMatchObject({ id: null, result: { ok: false } });
+    expect(await nextMessage(socket, (message) => 'result' in message)).toMatchObject({
+      id: null,
+      result: { ok: false },
+    });
     expect(snapshotDatabase(engine.paths.database)).toEqual(before);
 
     const reply = nextMessage(socket, (message) => 'result' in message && message.id === 'c1');
-    socket.send(JSON.stringify({ id: 'c1', name: 'createTask', request: { board: 'default', title: 'Over the wire' } }));
+    socket.send(
+      JSON.stringify({ id: 'c1', name: 'createTask', request: { board: 'default', title: 'Over the wire' } }),
+    );
     const created = await reply;
-    expect(created).toMatchObject({ id: 'c1', result: { ok: true, value: { title: 'Over the wire', status: 'ready' } } });
+    expect(created).toMatchObject({
+      id: 'c1',
+      result: { ok: true, value: { title: 'Over the wire', status: 'ready' } },
+    });
     expect(socket.readyState).toBe(WebSocket.OPEN);
   });
 
@@ -233,14 +257,18 @@ describe('webSocketApi (renderer client) against the server', () => {
     api.subscribe((event) => events.push(event));
     const task = await api.call('createTask', { board: 'default', title: 'client task' });
     expect(findTask(engine.db, task.id)?.title).toBe('client task');
-    const error = await api.call('moveTask', { id: task.id, status: 'running' }).catch((caught: unknown) => caught);
+    const error = await api
+      .call('moveTask', { id: task.id, status: 'running' })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).code).toBe('illegal_move');
     const invalid = await api
       .call('createTask', { board: 'default', title: '' })
       .catch((caught: unknown) => caught as ApiError);
     expect((invalid as ApiError).code).toBe('validation');
-    await expect.poll(() => events.some((e) => e.type === 'tasks' && e.tasks.some((t) => t.id === task.id))).toBe(true);
+    await expect
+      .poll(() => events.some((e) => e.type === 'tasks' && e.tasks.some((t) => t.id === task.id)))
+      .toBe(true);
     const snapshot = await api.call('snapshot', { board: 'default' });
     expect(snapshot.seq).toBeGreaterThanOrEqual(events.at(-1)?.seq ?? 0);
   });

@@ -10,14 +10,22 @@ import type { CliCommand, CliContext } from './context';
 import { printJson } from './output';
 
 function engineFor(context: CliContext, dispatch: boolean): Engine {
-  return new Engine({ home: context.paths.home, env: context.env, dispatch, actor: context.actor, log: (line) => context.output.err(line) });
+  return new Engine({
+    home: context.paths.home,
+    env: context.env,
+    dispatch,
+    actor: context.actor,
+    log: (line) => context.output.err(line),
+  });
 }
 
 /** The dispatch report: one line per task that did something, terminal lanes marked as fine. */
 export function formatDispatchResult(result: DispatchResult): string {
   const lines: string[] = [];
   for (const spawn of result.spawned) {
-    lines.push(`${result.dryRun ? 'Would spawn' : 'Spawned'}: ${spawn.taskId} (lane ${spawn.lane}${spawn.pid ? `, pid ${spawn.pid}` : ''})`);
+    lines.push(
+      `${result.dryRun ? 'Would spawn' : 'Spawned'}: ${spawn.taskId} (lane ${spawn.lane}${spawn.pid ? `, pid ${spawn.pid}` : ''})`,
+    );
   }
   for (const id of result.completed) lines.push(`Completed: ${id}`);
   for (const crash of result.crashed) lines.push(`Crashed: ${crash.taskId} — ${crash.error}`);
@@ -59,7 +67,9 @@ const dispatchCommand: CliCommand = {
   async run(context, { values }) {
     if (values['dry-run'] && values.watch) throw new UsageError('--dry-run and --watch do not go together');
     const print = (result: DispatchResult) =>
-      values.json ? context.output.out(JSON.stringify(result)) : context.output.out(formatDispatchResult(result));
+      values.json
+        ? context.output.out(JSON.stringify(result))
+        : context.output.out(formatDispatchResult(result));
     if (values['dry-run']) {
       const engine = engineFor(context, false);
       try {
@@ -74,7 +84,10 @@ const dispatchCommand: CliCommand = {
     const engine = engineFor(context, true);
     const refuse = () => {
       const state = engine.dispatcherState();
-      return new SwitchyardError('conflict', `another dispatcher holds the lease: ${state.leaseHolder ?? 'unknown'}; not dispatching`);
+      return new SwitchyardError(
+        'conflict',
+        `another dispatcher holds the lease: ${state.leaseHolder ?? 'unknown'}; not dispatching`,
+      );
     };
     if (!values.watch) {
       try {
@@ -84,14 +97,17 @@ const dispatchCommand: CliCommand = {
         if (!values['no-wait'] && engine.workers().length > 0) {
           // Wait for the workers this tick started, so their exit codes are seen (an adopted
           // worker's exit code cannot be known), without starting anything new.
-          context.output.err(`Waiting for ${engine.workers().length} worker(s) to finish (--no-wait to leave them running)…`);
+          context.output.err(
+            `Waiting for ${engine.workers().length} worker(s) to finish (--no-wait to leave them running)…`,
+          );
           let remaining = engine.workers().length;
           while (remaining > 0) {
             await new Promise((resolve) => setTimeout(resolve, 200));
             // Count before settling: an exit that lands during the tick is reaped on the next turn.
             remaining = engine.workers().length;
             const settled = engine.runTick({ spawn: false });
-            if (settled && settled.completed.length + settled.crashed.length + settled.timedOut.length > 0) print(settled);
+            if (settled && settled.completed.length + settled.crashed.length + settled.timedOut.length > 0)
+              print(settled);
           }
         }
       } finally {
@@ -107,7 +123,9 @@ const dispatchCommand: CliCommand = {
       throw refuse();
     }
     print(first);
-    context.output.err(`Dispatching from ${context.paths.home} — Ctrl-C to stop${values['leave-running'] ? ' (workers keep running)' : ' (stops workers)'}`);
+    context.output.err(
+      `Dispatching from ${context.paths.home} — Ctrl-C to stop${values['leave-running'] ? ' (workers keep running)' : ' (stops workers)'}`,
+    );
     engine.start();
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -133,12 +151,19 @@ const lanesCommand: CliCommand = {
         return;
       }
       if (lanes.length === 0) {
-        context.output.out('No lanes yet. Create a profile (switchyard profiles create NAME --from shell) or assign a task.');
+        context.output.out(
+          'No lanes yet. Create a profile (switchyard profiles create NAME --from shell) or assign a task.',
+        );
         return;
       }
       for (const lane of lanes) {
-        const counts = Object.entries(lane.counts).map(([status, n]) => `${status} ${n}`).join(', ') || 'no tasks';
-        const queued = Object.entries(lane.queuedBySkipReason).map(([reason, n]) => `${SKIP_REASON_LABELS[reason as SkipReason] ?? reason} ${n}`).join(', ');
+        const counts =
+          Object.entries(lane.counts)
+            .map(([status, n]) => `${status} ${n}`)
+            .join(', ') || 'no tasks';
+        const queued = Object.entries(lane.queuedBySkipReason)
+          .map(([reason, n]) => `${SKIP_REASON_LABELS[reason as SkipReason] ?? reason} ${n}`)
+          .join(', ');
         context.output.out(
           `${lane.name.padEnd(20)} ${lane.kind.padEnd(15)} running ${lane.running}/${lane.maxConcurrent}${lane.paused ? ' PAUSED' : ''}  ${counts}` +
             `${queued ? `  [skipped: ${queued}]` : ''}${lane.problem ? `\n${' '.repeat(21)}${lane.problem}` : ''}`,
@@ -161,8 +186,13 @@ const tailCommand: CliCommand = {
     const task = getTask(db, requirePositional(positionals, 0, 'task id'));
     const runNumber = integerOption(values, 'run');
     const runs = runsOf(db, task.id).filter((run) => run.logPath);
-    const run = runNumber === undefined ? runs[runs.length - 1] : runs.find((candidate) => candidate.id === runNumber);
-    if (!run || !run.logPath) throw new SwitchyardError('not_found', `${task.id} has no worker log${runNumber ? ` for run ${runNumber}` : ''}`);
+    const run =
+      runNumber === undefined ? runs[runs.length - 1] : runs.find((candidate) => candidate.id === runNumber);
+    if (!run || !run.logPath)
+      throw new SwitchyardError(
+        'not_found',
+        `${task.id} has no worker log${runNumber ? ` for run ${runNumber}` : ''}`,
+      );
     const maxBytes = integerOption(values, 'bytes') ?? 64 * 1024;
     let offset = 0;
     const printFrom = (start: number) => {
@@ -194,7 +224,9 @@ const tailCommand: CliCommand = {
       const current = runsOf(db, task.id).find((candidate) => candidate.id === run.id);
       if (current?.endedAt !== null && current?.endedAt !== undefined) {
         printFrom(offset);
-        context.output.err(`[run ${run.id} ended: ${current.outcome ?? 'unknown'}${current.exitCode !== null ? `, exit ${current.exitCode}` : ''}]`);
+        context.output.err(
+          `[run ${run.id} ended: ${current.outcome ?? 'unknown'}${current.exitCode !== null ? `, exit ${current.exitCode}` : ''}]`,
+        );
         return;
       }
     }

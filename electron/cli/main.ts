@@ -13,7 +13,11 @@ export const EXIT_USER_ERROR = 1;
 export const EXIT_USAGE = 2;
 
 export function allCommands(): CliCommand[] {
-  return [...taskCommands, ...engineCommands, ...extraCommands.filter((command) => !builtIn.has(command.name))];
+  return [
+    ...taskCommands,
+    ...engineCommands,
+    ...extraCommands.filter((command) => !builtIn.has(command.name)),
+  ];
 }
 
 const extraCommands: CliCommand[] = [];

@@ -22,7 +22,11 @@ export function findRendererDir(env: NodeJS.ProcessEnv = process.env): string {
 
 function openInBrowser(url: string): void {
   const opener =
-    process.platform === 'darwin' ? ['open'] : process.platform === 'win32' ? ['cmd', '/c', 'start', '""'] : ['xdg-open'];
+    process.platform === 'darwin'
+      ? ['open']
+      : process.platform === 'win32'
+        ? ['cmd', '/c', 'start', '""']
+        : ['xdg-open'];
   const child = spawn(opener[0] as string, [...opener.slice(1), url], { stdio: 'ignore', detached: true });
   child.on('error', () => undefined);
   child.unref();

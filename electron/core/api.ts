@@ -285,7 +285,10 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       if (!isCallName(name)) {
         return Promise.resolve({
           ok: false,
-          error: { code: 'validation', message: `unknown call ${JSON.stringify(String(name)).slice(0, 80)}` },
+          error: {
+            code: 'validation',
+            message: `unknown call ${typeof name === 'string' ? JSON.stringify(name).slice(0, 80) : `(a ${typeof name})`}`,
+          },
         });
       }
       return run(name, request);

@@ -7,6 +7,7 @@ import {
   PROFILE_FILE,
   listProfileFolders,
   readProfile,
+  isExecutableFile,
   recheckProgram,
   type Profile,
   type ProfileCheck,
@@ -235,20 +236,40 @@ export class LaneResolver {
   }
 
   private adopt(next: Snapshot): boolean {
+    if (next === this.snapshot) return false;
     const description = describeSnapshot(next);
     this.snapshot = next;
     if (description === this.snapshotDescription) return false;
     this.snapshotDescription = description;
     this.currentVersion += 1;
-    for (const listener of [...this.listeners]) listener();
+    // Every listener hears of the change even if an earlier one throws; the first error is rethrown.
+    let failure: unknown = null;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== null) throw failure;
     return true;
+  }
+
+  /** resolve() hands out cached profiles: freeze them so no caller can change another's view. */
+  private checkProfile(name: string): ProfileCheck {
+    const check = readProfile(this.paths, name, { pathEnv: this.pathEnv });
+    if (check.profile) {
+      Object.freeze(check.profile.command);
+      Object.freeze(check.profile.env);
+      Object.freeze(check.profile);
+    }
+    return check;
   }
 
   private loadSnapshot(): Snapshot {
     const { folders, problems } = listProfileFolders(this.paths);
     const profiles = new Map<string, ProfileCheck>();
-    for (const { name } of folders)
-      profiles.set(name, readProfile(this.paths, name, { pathEnv: this.pathEnv }));
+    for (const { name } of folders) profiles.set(name, this.checkProfile(name));
     const lanesFile = loadLanesFile(this.paths);
     return {
       profiles,
@@ -269,15 +290,14 @@ export class LaneResolver {
     for (const [name, check] of this.snapshot.profiles) {
       let stillSame: boolean;
       if (check.ok) {
-        const lookup = recheckProgram(this.paths, check.profile, { pathEnv: this.pathEnv });
-        stillSame = lookup.ok && lookup.programPath === check.programPath;
+        stillSame = isExecutableFile(check.programPath);
       } else {
         stillSame =
           check.profile === null || !recheckProgram(this.paths, check.profile, { pathEnv: this.pathEnv }).ok;
       }
       if (stillSame) continue;
       profiles ??= new Map(this.snapshot.profiles);
-      profiles.set(name, readProfile(this.paths, name, { pathEnv: this.pathEnv }));
+      profiles.set(name, this.checkProfile(name));
     }
     return profiles ? { ...this.snapshot, profiles } : this.snapshot;
   }
@@ -319,7 +339,12 @@ export class LaneResolver {
     if (this.debounce) return;
     this.debounce = setTimeout(() => {
       this.debounce = null;
-      this.refresh();
+      try {
+        this.refresh();
+      } catch (error) {
+        // Only a throwing onChange listener gets here; a timer must not crash the app for it.
+        process.emitWarning(`lane resolver listener failed: ${(error as Error).message}`);
+      }
     }, WATCH_DEBOUNCE_MS);
     this.debounce.unref();
   };

@@ -18,8 +18,8 @@ const READ_WINDOW_BYTES = 64 * 1024;
 const MAX_PENDING_CHARS = 8 * 1024;
 
 // Terminal control sequences agents print for colours, cursor movement and window titles.
-// eslint-disable-next-line no-control-regex -- matching ESC sequences is the point
 const ANSI_SEQUENCE =
+  // eslint-disable-next-line no-control-regex -- matching ESC sequences is the point
   /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
 // eslint-disable-next-line no-control-regex -- remaining control characters are not printable
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f]/g;

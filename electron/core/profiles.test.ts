@@ -91,6 +91,14 @@ describe('readProfile', () => {
     expect(problemOf('broken')).toMatch(/^profile\.json: invalid JSON \(.+ at line 3 column 3\)$/);
   });
 
+  it('finds the line of an unexpected token too', () => {
+    writeProfile(
+      'token',
+      '{\n  "command": ["agent"],\n  "description": "long enough to be quoted in part",\n  "env": { "A": oops }\n}',
+    );
+    expect(problemOf('token')).toBe("profile.json: invalid JSON (Unexpected token 'o' at line 4 column 17)");
+  });
+
   it('does not echo the file back in a JSON error', () => {
     writeProfile('broken', '{"command": }');
     const problem = problemOf('broken');

@@ -133,7 +133,8 @@ function checkFields(raw: unknown): FieldCheck<Omit<Profile, 'name'>> {
   };
 }
 
-function isExecutableFile(file: string): boolean {
+/** A regular file we may execute (exec refuses folders even when their x bit is set). */
+export function isExecutableFile(file: string): boolean {
   try {
     if (!fs.statSync(file).isFile()) return false;
     fs.accessSync(file, fs.constants.X_OK);

@@ -66,7 +66,7 @@ describe('loadSettings', () => {
     expect(problem).toContain('dispatcher.failureLimit: must be a number');
     expect(problem).toContain('dispatcher.stuckTicks: must be a whole number');
     expect(problem).toContain('dispatcher.tickMS: unknown setting');
-    expect(problem).toContain('logs: ');
+    expect(problem).toContain('logs: must be an object of settings');
     expect(problem).not.toContain('\n');
     expect(settings).toEqual(defaultSettings());
   });

@@ -23,39 +23,50 @@ function wholeNumber(defaultValue: number, min: number, max: number) {
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
+const section = { error: 'must be an object of settings' };
+
 const dispatcherSettingsSchema = z
-  .strictObject({
-    /** Persisted on/off switch of the dispatcher (SPEC §7 tray checkbox). */
-    enabled: z.boolean({ error: 'must be true or false' }).default(true),
-    tickMs: wholeNumber(2000, 100, MINUTE), // SPEC §4 [2 s]
-    globalMaxConcurrent: wholeNumber(4, 1, 1000), // SPEC §3 [4]
-    failureLimit: wholeNumber(5, 1, 1000), // SPEC §4.2 [5]
-    backoffBaseMs: wholeNumber(10_000, 0, 24 * HOUR), // SPEC §4.2 [10 s × 2^n]
-    backoffMaxMs: wholeNumber(600_000, 0, 7 * 24 * HOUR), // SPEC §4.2 [at most 10 min]
-    claimTtlMs: wholeNumber(900_000, 10_000, 7 * 24 * HOUR), // SPEC §4.4 [15 min]
-    killGraceMs: wholeNumber(10_000, 0, 10 * MINUTE), // SPEC §4.3 [10 s]
-    stuckTicks: wholeNumber(6, 1, 100_000), // SPEC §4.7 [6]
-    stuckLogIntervalMs: wholeNumber(300_000, 1000, 24 * HOUR), // SPEC §4.7 [5 min]
-  })
+  .strictObject(
+    {
+      /** Persisted on/off switch of the dispatcher (SPEC §7 tray checkbox). */
+      enabled: z.boolean({ error: 'must be true or false' }).default(true),
+      tickMs: wholeNumber(2000, 100, MINUTE), // SPEC §4 [2 s]
+      globalMaxConcurrent: wholeNumber(4, 1, 1000), // SPEC §3 [4]
+      failureLimit: wholeNumber(5, 1, 1000), // SPEC §4.2 [5]
+      backoffBaseMs: wholeNumber(10_000, 0, 24 * HOUR), // SPEC §4.2 [10 s × 2^n]
+      backoffMaxMs: wholeNumber(600_000, 0, 7 * 24 * HOUR), // SPEC §4.2 [at most 10 min]
+      claimTtlMs: wholeNumber(900_000, 10_000, 7 * 24 * HOUR), // SPEC §4.4 [15 min]
+      killGraceMs: wholeNumber(10_000, 0, 10 * MINUTE), // SPEC §4.3 [10 s]
+      stuckTicks: wholeNumber(6, 1, 100_000), // SPEC §4.7 [6]
+      stuckLogIntervalMs: wholeNumber(300_000, 1000, 24 * HOUR), // SPEC §4.7 [5 min]
+    },
+    section,
+  )
   .refine((dispatcher) => dispatcher.backoffMaxMs >= dispatcher.backoffBaseMs, {
     message: 'backoffMaxMs must be at least backoffBaseMs',
     path: ['backoffMaxMs'],
   });
 
-const logSettingsSchema = z.strictObject({
-  rotateBytes: wholeNumber(2 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024), // SPEC §5 [2 MiB]
-  keepFiles: wholeNumber(5, 1, 100),
-});
+const logSettingsSchema = z.strictObject(
+  {
+    rotateBytes: wholeNumber(2 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024), // SPEC §5 [2 MiB]
+    keepFiles: wholeNumber(5, 1, 100),
+  },
+  section,
+);
 
 /** SPEC §5: every part of `{prompt}` is capped, so one huge comment cannot crowd out the task. */
-const promptSettingsSchema = z.strictObject({
-  bodyChars: wholeNumber(64 * 1024, 0, 1024 * 1024),
-  parentResultChars: wholeNumber(8_000, 0, 1024 * 1024),
-  commentChars: wholeNumber(4_000, 0, 1024 * 1024),
-  priorErrorChars: wholeNumber(2_000, 0, 1024 * 1024),
-  recentComments: wholeNumber(10, 0, 1000),
-  priorErrors: wholeNumber(3, 0, 100),
-});
+const promptSettingsSchema = z.strictObject(
+  {
+    bodyChars: wholeNumber(64 * 1024, 0, 1024 * 1024),
+    parentResultChars: wholeNumber(8_000, 0, 1024 * 1024),
+    commentChars: wholeNumber(4_000, 0, 1024 * 1024),
+    priorErrorChars: wholeNumber(2_000, 0, 1024 * 1024),
+    recentComments: wholeNumber(10, 0, 1000),
+    priorErrors: wholeNumber(3, 0, 100),
+  },
+  section,
+);
 
 export const settingsSchema = z.strictObject({
   dispatcher: dispatcherSettingsSchema.prefault({}),

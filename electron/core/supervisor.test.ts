@@ -100,10 +100,28 @@ describe('Supervisor.spawn and exits', () => {
     expect(supervisor.workers()).toEqual([]);
   });
 
+  it('keeps recording exits when a listener throws, and reports the listener error', async () => {
+    const errors: Error[] = [];
+    const supervisor = makeSupervisor({ onError: (error) => errors.push(error) });
+    supervisor.onExit(() => {
+      throw new Error('listener bug');
+    });
+    const heard: number[] = [];
+    supervisor.onExit((exit) => heard.push(exit.runId));
+    const spawnRequest = request(agentArgv('exit0'));
+    spawnOk(supervisor, spawnRequest);
+    expect((await exitOf(supervisor, spawnRequest.runId)).exitCode).toBe(0);
+    expect(heard).toEqual([spawnRequest.runId]);
+    expect(errors.map((error) => error.message)).toEqual(['a supervisor listener threw: listener bug']);
+  });
+
   it('returns a missing program as ok:false and never reports it as an exit', async () => {
     const supervisor = makeSupervisor();
     const missing = supervisor.spawn(request(['definitely-not-a-real-agent-xyz', '--help']));
-    expect(missing).toEqual({ ok: false, error: '`definitely-not-a-real-agent-xyz` not found on PATH (ENOENT)' });
+    expect(missing).toEqual({
+      ok: false,
+      error: '`definitely-not-a-real-agent-xyz` not found on PATH (ENOENT)',
+    });
 
     const missingPath = supervisor.spawn(request(['/nonexistent/claude']));
     expect(missingPath.ok).toBe(false);
@@ -117,7 +135,10 @@ describe('Supervisor.spawn and exits', () => {
     if (!refused.ok) expect(refused.error).toContain('EACCES');
 
     const noCwd = supervisor.spawn(request(agentArgv('exit0'), { cwd: path.join(dir, 'missing') }));
-    expect(noCwd).toEqual({ ok: false, error: `the working directory ${path.join(dir, 'missing')} does not exist (ENOENT)` });
+    expect(noCwd).toEqual({
+      ok: false,
+      error: `the working directory ${path.join(dir, 'missing')} does not exist (ENOENT)`,
+    });
 
     // Give a wrongly reported asynchronous spawn error every chance to show up.
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -158,12 +179,18 @@ describe('Supervisor.spawn and exits', () => {
     if (procfsAvailable) {
       expect(outcome.pidStartTime).toBe(processStartTime(outcome.pid));
       const stat = fs.readFileSync(`/proc/${outcome.pid}/stat`, 'utf8');
-      const [processGroup] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(2);
+      const [processGroup] = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .slice(2);
       expect(Number(processGroup)).toBe(outcome.pid);
     }
     expect(supervisor.has(spawnRequest.runId)).toBe(true);
     expect(supervisor.isAlive(spawnRequest.runId)).toBe(true);
-    expect(supervisor.spawn(spawnRequest)).toEqual({ ok: false, error: `run ${spawnRequest.runId} already has a worker` });
+    expect(supervisor.spawn(spawnRequest)).toEqual({
+      ok: false,
+      error: `run ${spawnRequest.runId} already has a worker`,
+    });
   });
 
   it('records the exit of a worker that closed its stdout and stderr early', async () => {
@@ -265,10 +292,12 @@ describe('Supervisor output following', () => {
     expect(fs.statSync(logPath).size).toBeLessThan(bytes);
 
     // Oldest copy first, the live log last.
-    const text = [...rotated.map((generation) => readLog(`${logPath}.${generation}`)), readLog(logPath)].join('');
+    const text = [...rotated.map((generation) => readLog(`${logPath}.${generation}`)), readLog(logPath)].join(
+      '',
+    );
     const lines = text.split('\n').filter((line) => line !== '');
     const numbers = lines.map((line) => {
-      const match = /^chatty (\d{8}) x{82}$/.exec(line);
+      const match = /^chatty (\d{8}) x{83}$/.exec(line);
       if (!match) throw new Error(`a torn or foreign line in the rotated logs: ${line.slice(0, 40)}…`);
       return Number(match[1]);
     });
@@ -332,7 +361,9 @@ describe('Supervisor stop and timeouts', () => {
     supervisor.onOutput((status) => statuses.push(status));
     const spawnRequest = request(agentArgv('ignore-term'));
     const pid = spawnOk(supervisor, spawnRequest);
-    await waitFor('the SIGTERM handler to be installed', () => readLog(spawnRequest.logPath).includes('ready'));
+    await waitFor('the SIGTERM handler to be installed', () =>
+      readLog(spawnRequest.logPath).includes('ready'),
+    );
 
     const stopped = supervisor.stop(spawnRequest.runId);
     expect(supervisor.workers()[0]?.stopping).toBe(true);
@@ -359,26 +390,34 @@ describe('Supervisor stop and timeouts', () => {
     expect(isProcessAlive(grandchildPid)).toBe(false);
   });
 
-  it.runIf(procfsAvailable)('kills a lingering grandchild after the worker itself died on SIGTERM', async () => {
-    const supervisor = makeSupervisor({ killGraceMs: 800 });
-    const spawnRequest = request(agentArgv('fork-grandchild', 'grandchild-ignores-term'));
-    spawnOk(supervisor, spawnRequest);
-    const grandchildPid = await grandchildPidIn(spawnRequest.logPath);
-    sandbox.killAfterwards(grandchildPid);
+  it.runIf(procfsAvailable)(
+    'kills a lingering grandchild after the worker itself died on SIGTERM',
+    async () => {
+      const supervisor = makeSupervisor({ killGraceMs: 800 });
+      const spawnRequest = request(agentArgv('fork-grandchild', 'grandchild-ignores-term'));
+      spawnOk(supervisor, spawnRequest);
+      const grandchildPid = await grandchildPidIn(spawnRequest.logPath);
+      sandbox.killAfterwards(grandchildPid);
 
-    await supervisor.stop(spawnRequest.runId);
-    const [exit] = supervisor.drainExits();
-    expect(exit).toMatchObject({ signal: 'SIGTERM', stopRequested: true });
-    expect(readLog(spawnRequest.logPath)).toContain(`${grandchildPid}: ignoring SIGTERM`);
-    expect(isProcessAlive(grandchildPid)).toBe(false);
-  });
+      await supervisor.stop(spawnRequest.runId);
+      const [exit] = supervisor.drainExits();
+      expect(exit).toMatchObject({ signal: 'SIGTERM', stopRequested: true });
+      expect(readLog(spawnRequest.logPath)).toContain(`${grandchildPid}: ignoring SIGTERM`);
+      expect(isProcessAlive(grandchildPid)).toBe(false);
+    },
+  );
 
   it('stopAll() stops every worker', async () => {
     const supervisor = makeSupervisor();
     const requests = [request(agentArgv('sleep', '30')), request(agentArgv('sleep', '30'))];
     const pids = requests.map((spawnRequest) => spawnOk(supervisor, spawnRequest));
     await supervisor.stopAll();
-    expect(supervisor.drainExits().map((exit) => exit.runId).sort()).toEqual(requests.map((r) => r.runId).sort());
+    expect(
+      supervisor
+        .drainExits()
+        .map((exit) => exit.runId)
+        .sort(),
+    ).toEqual(requests.map((r) => r.runId).sort());
     for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
   });
 });
@@ -444,20 +483,30 @@ describe('Supervisor detach and adopt', () => {
     expect(supervisor.has(41)).toBe(false);
   });
 
-  it.runIf(procfsAvailable)('refuses a pid whose start time differs (recycled), a dead pid and a missing start time', async () => {
-    const supervisor = makeSupervisor();
-    const logPath = path.join(sandbox.tempDir(), 'other.log');
-    const pid = startOrphanWorker(agentArgv('sleep', '30'), logPath);
-    const base = { runId: 42, taskId: 't_00000042', lane: 'fake', logPath, startedAt: Date.now(), maxRuntimeMs: null };
-    const startTime = processStartTime(pid) as string;
+  it.runIf(procfsAvailable)(
+    'refuses a pid whose start time differs (recycled), a dead pid and a missing start time',
+    async () => {
+      const supervisor = makeSupervisor();
+      const logPath = path.join(sandbox.tempDir(), 'other.log');
+      const pid = startOrphanWorker(agentArgv('sleep', '30'), logPath);
+      const base = {
+        runId: 42,
+        taskId: 't_00000042',
+        lane: 'fake',
+        logPath,
+        startedAt: Date.now(),
+        maxRuntimeMs: null,
+      };
+      const startTime = processStartTime(pid) as string;
 
-    expect(supervisor.adopt({ ...base, pid, pidStartTime: String(Number(startTime) - 1) })).toBe(false);
-    expect(supervisor.adopt({ ...base, pid, pidStartTime: null })).toBe(false);
-    process.kill(pid, 'SIGKILL');
-    await waitFor('the orphan to be gone', () => !isProcessAlive(pid));
-    expect(supervisor.adopt({ ...base, pid, pidStartTime: startTime })).toBe(false);
-    expect(supervisor.workers()).toEqual([]);
-  });
+      expect(supervisor.adopt({ ...base, pid, pidStartTime: String(Number(startTime) - 1) })).toBe(false);
+      expect(supervisor.adopt({ ...base, pid, pidStartTime: null })).toBe(false);
+      process.kill(pid, 'SIGKILL');
+      await waitFor('the orphan to be gone', () => !isProcessAlive(pid));
+      expect(supervisor.adopt({ ...base, pid, pidStartTime: startTime })).toBe(false);
+      expect(supervisor.workers()).toEqual([]);
+    },
+  );
 
   it.runIf(procfsAvailable)('applies the max runtime to an adopted worker and kills its group', async () => {
     const supervisor = makeSupervisor({ killGraceMs: 800 });

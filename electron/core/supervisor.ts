@@ -356,7 +356,8 @@ export class Supervisor {
 
   /** Leading call at once, then at most one trailing call per throttle window. */
   private outputChanged(worker: TrackedWorker): void {
-    if (worker.forgotten || worker.outputTrailingTimer) return;
+    // After the process ended its final line travels with the exit instead.
+    if (worker.forgotten || worker.exited || worker.outputTrailingTimer) return;
     const wait = worker.lastOutputEmitAt + this.outputThrottleMs - performance.now();
     if (wait <= 0) {
       this.emitOutput(worker);
@@ -365,7 +366,7 @@ export class Supervisor {
     worker.outputTrailingTimer = unrefTimer(
       setTimeout(() => {
         worker.outputTrailingTimer = null;
-        if (!worker.forgotten) this.emitOutput(worker);
+        if (!worker.forgotten && !worker.exited) this.emitOutput(worker);
       }, wait),
     );
   }
@@ -413,12 +414,14 @@ export class Supervisor {
   }
 
   private terminate(worker: TrackedWorker, kind: StopKind, reason: string | null): Promise<void> {
+    // Already ended on its own (its exit is being recorded): it was not stopped by us.
+    if (worker.exited) return worker.finished;
     if (kind === 'timeout') worker.timedOut = true;
     else if (!worker.stopRequested) {
       worker.stopRequested = true;
       worker.stopReason = reason;
     }
-    if (worker.stopping || worker.exited) return worker.finished;
+    if (worker.stopping) return worker.finished;
 
     worker.stopping = true;
     worker.killDeadline = this.now() + this.options.killGraceMs;
@@ -483,7 +486,7 @@ export class Supervisor {
    * gets the same grace period and then SIGKILL before the exit is reported.
    */
   private onLeaderGone(worker: TrackedWorker, exitCode: number | null, signal: NodeJS.Signals | null): void {
-    if (worker.exited) return;
+    if (worker.exited || worker.forgotten) return;
     worker.exited = true;
     const endedAt = this.now();
     if (worker.runtimeTimer) clearTimeout(worker.runtimeTimer);
@@ -501,7 +504,8 @@ export class Supervisor {
   ): Promise<void> {
     if (worker.stopping) await this.waitForGroupGone(worker);
     this.clearTimers(worker);
-    if (worker.follower) await worker.follower.flush(); // the very last line it printed
+    // The very last line it printed; a detached worker's log is left to whoever adopts it.
+    if (worker.follower && !worker.forgotten) await worker.follower.flush();
     if (worker.forgotten) return;
 
     this.workersByRun.delete(worker.runId);

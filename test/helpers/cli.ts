@@ -30,7 +30,11 @@ function childEnv(home: string, extra: CliRunOptions['env'] = {}): NodeJS.Proces
 }
 
 /** Runs `node bin/switchyard.mjs ...args` against `home` as a real child process. */
-export function runCli(home: string, args: readonly string[], options: CliRunOptions = {}): Promise<CliResult> {
+export function runCli(
+  home: string,
+  args: readonly string[],
+  options: CliRunOptions = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
       cwd: REPO_ROOT,

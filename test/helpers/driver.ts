@@ -47,7 +47,12 @@ export interface DriverProcess {
   }>;
 }
 
-export function startCreateTasksDriver(bundle: string, database: string, count: number, actor: string): DriverProcess {
+export function startCreateTasksDriver(
+  bundle: string,
+  database: string,
+  count: number,
+  actor: string,
+): DriverProcess {
   const child = spawn(process.execPath, [bundle, database, String(count), actor], {
     cwd: REPO_ROOT,
     env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules') },

@@ -11,7 +11,13 @@ export function writeAgentProfile(
   paths: HomePaths,
   name: string,
   agent: string,
-  options: { args?: string[]; env?: Record<string, string>; completion?: 'exit-code' | 'report'; maxConcurrent?: number; maxRuntimeSeconds?: number } = {},
+  options: {
+    args?: string[];
+    env?: Record<string, string>;
+    completion?: 'exit-code' | 'report';
+    maxConcurrent?: number;
+    maxRuntimeSeconds?: number;
+  } = {},
 ): void {
   const dir = path.join(paths.profiles, name);
   fs.mkdirSync(dir, { recursive: true });
@@ -33,16 +39,33 @@ export function writeFastSettings(paths: HomePaths, dispatcher: Record<string, n
   fs.writeFileSync(
     paths.settingsFile,
     JSON.stringify({
-      dispatcher: { tickMs: 100, backoffBaseMs: 0, backoffMaxMs: 0, killGraceMs: 500, stuckTicks: 6, ...dispatcher },
+      dispatcher: {
+        tickMs: 100,
+        backoffBaseMs: 0,
+        backoffMaxMs: 0,
+        killGraceMs: 500,
+        stuckTicks: 6,
+        ...dispatcher,
+      },
     }),
   );
 }
 
 export function newEngine(paths: HomePaths, dispatch = true): Engine {
-  return new Engine({ home: paths.home, env: { ...process.env, SWITCHYARD_HOME: paths.home }, dispatch, actor: { name: 'test' }, log: () => undefined });
+  return new Engine({
+    home: paths.home,
+    env: { ...process.env, SWITCHYARD_HOME: paths.home },
+    dispatch,
+    actor: { name: 'test' },
+    log: () => undefined,
+  });
 }
 
-export async function waitFor<T>(probe: () => T | undefined | false | null, what: string, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | false | null,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
@@ -53,7 +76,12 @@ export async function waitFor<T>(probe: () => T | undefined | false | null, what
 }
 
 /** Ticks until `done` holds (each tick reaps exits, so outcomes land). */
-export async function tickUntil(engine: Engine, done: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+export async function tickUntil(
+  engine: Engine,
+  done: () => boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   await waitFor(
     () => {
       engine.runTick();

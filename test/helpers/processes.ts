@@ -5,7 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 
 /** Fake agent programs (test/fixtures/agents/*.mjs), each documented in its header comment. */
-export const AGENTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'agents');
+export const AGENTS_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'fixtures',
+  'agents',
+);
 
 export function agentPath(name: string): string {
   return path.join(AGENTS_DIR, name.endsWith('.mjs') ? name : `${name}.mjs`);

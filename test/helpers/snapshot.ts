@@ -14,7 +14,9 @@ export function snapshotDatabase(file: string): DatabaseSnapshot {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const names = (
-      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+        name: string;
+      }[]
     ).map((row) => row.name);
     const tables: Record<string, unknown[]> = {};
     for (const name of names) {

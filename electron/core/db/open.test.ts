@@ -37,7 +37,9 @@ describe('openDatabase', () => {
     const db = open(file);
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[])
+    const tables = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]
+    )
       .map((row) => row.name)
       .sort();
     expect(tables).toEqual(
@@ -57,7 +59,9 @@ describe('openDatabase', () => {
     const db = open(tempHome().database);
     expect(() =>
       db
-        .prepare("INSERT INTO tasks (id, board, title, status, created_at, updated_at) VALUES ('t_00000001', 'nope', 'x', 'ready', 0, 0)")
+        .prepare(
+          "INSERT INTO tasks (id, board, title, status, created_at, updated_at) VALUES ('t_00000001', 'nope', 'x', 'ready', 0, 0)",
+        )
         .run(),
     ).toThrow(/FOREIGN KEY/);
   });
@@ -151,7 +155,10 @@ describe('runInWriteTransaction', () => {
   });
 
   /** Another process takes the write lock, holds it for `holdMs`, then commits one row. */
-  function holdWriteLock(file: string, holdMs: number): Promise<{ locked: Promise<void>; done: Promise<void> }> {
+  function holdWriteLock(
+    file: string,
+    holdMs: number,
+  ): Promise<{ locked: Promise<void>; done: Promise<void> }> {
     const script = `
       const Database = require('better-sqlite3');
       const db = new Database(process.argv[1]);
@@ -184,7 +191,10 @@ describe('runInWriteTransaction', () => {
     runInWriteTransaction(db, () => db.prepare("INSERT INTO meta (key, value) VALUES ('waiter', 'y')").run());
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
     await holder.done;
-    expect(db.prepare('SELECT key FROM meta ORDER BY key').all()).toEqual([{ key: 'holder' }, { key: 'waiter' }]);
+    expect(db.prepare('SELECT key FROM meta ORDER BY key').all()).toEqual([
+      { key: 'holder' },
+      { key: 'waiter' },
+    ]);
   });
 
   it('keeps retrying when a lock is held longer than busy_timeout', async () => {

@@ -37,9 +37,12 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     // Check the version before anything that writes: switching to WAL rewrites the file header,
     // and a database from a newer Switchyard must be left byte-for-byte as it was (SPEC §1).
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    refuseNewerSchema(db, file);
-    configureConnection(db, options.readonly ?? false);
-    migrate(db);
+    // Every step is idempotent, so a racing opener's lock is simply waited out and retried.
+    retryWhileBusy(db, () => {
+      refuseNewerSchema(db, file);
+      configureConnection(db, options.readonly ?? false);
+      migrate(db);
+    });
   } catch (error) {
     db.close();
     if (error instanceof SwitchyardError) throw error;
@@ -53,7 +56,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
 
 function configureConnection(db: Db, readonly: boolean): void {
   if (!readonly) {
-    // Switching to WAL needs a write lock the first time; the busy timeout covers a racing opener.
+    // Switching to WAL needs an exclusive lock the first time. Two processes opening a new
+    // database at once can deadlock on it; SQLite then fails one at once with SQLITE_BUSY
+    // without calling the busy handler, so openDatabase retries (retryWhileBusy).
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
   }
@@ -95,6 +100,29 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+function waitBeforeRetry(attempt: number, deadline: number): void {
+  if (Date.now() > deadline) {
+    throw new SwitchyardError(
+      'database_busy',
+      'the database is locked by another process; try again once it has finished',
+    );
+  }
+  sleepSync(Math.min(10 * 2 ** attempt, 500));
+}
+
+/** Repeats `work` (outside any transaction) while another connection holds a lock it needs. */
+function retryWhileBusy(db: Db, work: () => void): void {
+  const deadline = Date.now() + RETRY_WINDOW_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return work();
+    } catch (error) {
+      if (!isBusy(error) || db.inTransaction) throw error;
+      waitBeforeRetry(attempt, deadline);
+    }
+  }
+}
+
 /**
  * Runs `work` in a BEGIN IMMEDIATE transaction. Taking the write lock up front means SQLite's
  * busy handler waits for other writers instead of failing mid-transaction; if a lock is held even
@@ -108,13 +136,7 @@ export function runInWriteTransaction<T>(db: Db, work: () => T): T {
       return transaction.immediate();
     } catch (error) {
       if (!isBusy(error) || db.inTransaction) throw error;
-      if (Date.now() > deadline) {
-        throw new SwitchyardError(
-          'database_busy',
-          'the database is locked by another process; try again once it has finished',
-        );
-      }
-      sleepSync(Math.min(50 * 2 ** attempt, 500));
+      waitBeforeRetry(attempt, deadline);
     }
   }
 }

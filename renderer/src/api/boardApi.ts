@@ -1,4 +1,10 @@
-import type { BoardEvent, CallErrorCode, CallName, CallRequest, CallResponse } from '../../../shared/contract';
+import type {
+  BoardEvent,
+  CallErrorCode,
+  CallName,
+  CallRequest,
+  CallResponse,
+} from '../../../shared/contract';
 
 /**
  * The renderer's only way to the core. Three implementations: the Electron preload bridge, the

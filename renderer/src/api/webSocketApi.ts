@@ -46,7 +46,10 @@ interface Pending {
 }
 
 /** The token from `?token=`, else from a readable cookie; null when the HttpOnly cookie will do. */
-export function tokenFromLocation(location: Pick<Location, 'search' | 'port'>, cookie: string): string | null {
+export function tokenFromLocation(
+  location: Pick<Location, 'search' | 'port'>,
+  cookie: string,
+): string | null {
   const fromQuery = new URLSearchParams(location.search).get('token');
   if (fromQuery) return fromQuery;
   const name = tokenCookieName(Number(location.port || 80));

@@ -74,7 +74,12 @@ export function Board() {
       <div className="board" data-testid="board">
         <div className="board-columns" role="row">
           {BOARD_COLUMNS.map((column) => (
-            <div key={column} className={`column-head status-${column}`} data-testid={`column-${column}`} role="columnheader">
+            <div
+              key={column}
+              className={`column-head status-${column}`}
+              data-testid={`column-${column}`}
+              role="columnheader"
+            >
               <span className="column-name">{column}</span>
               <span className="column-count" data-testid={`column-count-${column}`}>
                 {index.columnTotals[column]}
@@ -89,7 +94,15 @@ export function Board() {
         {filtering && index.lanes.length === 0 && (
           <div className="empty-state">
             No card matches the filter.{' '}
-            <button type="button" className="link-button" onClick={() => store.getState().setFilter({ text: '', lane: null, status: null, skipReason: null, needsAttention: false })}>
+            <button
+              type="button"
+              className="link-button"
+              onClick={() =>
+                store
+                  .getState()
+                  .setFilter({ text: '', lane: null, status: null, skipReason: null, needsAttention: false })
+              }
+            >
               Clear filters
             </button>
           </div>

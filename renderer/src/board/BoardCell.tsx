@@ -42,7 +42,11 @@ export const BoardCell = memo(function BoardCell({ lane, status, ids }: BoardCel
         <CardSlot key={id} taskId={id} />
       ))}
       {hidden > 0 && (
-        <button type="button" className="cell-more" onClick={() => setLimit((value) => value + CELL_PAGE * 4)}>
+        <button
+          type="button"
+          className="cell-more"
+          onClick={() => setLimit((value) => value + CELL_PAGE * 4)}
+        >
           Show {Math.min(hidden, CELL_PAGE * 4)} more of {hidden}
         </button>
       )}
@@ -56,7 +60,9 @@ function DropHint({ lane, status }: { lane: string; status: BoardColumn }) {
   const { store } = useBoardContext();
   const task = active ? store.getState().tasks[String(active.id)] : undefined;
   if (!task || task.status === status) {
-    return task && laneKeyOf(task.assignee) !== lane ? <div className="drop-hint ok">move to this lane</div> : null;
+    return task && laneKeyOf(task.assignee) !== lane ? (
+      <div className="drop-hint ok">move to this lane</div>
+    ) : null;
   }
   const verdict = checkMove(task.status, status, { parentsDone: parentsDoneOf(store.getState(), task.id) });
   return verdict.allowed ? (

@@ -105,7 +105,9 @@ function LaneHeader({ lane, cells, collapsed }: LaneRowProps & { collapsed: bool
           aria-pressed={paused}
           data-testid={`lane-pause-${testId}`}
           onClick={() => void togglePause()}
-          title={paused ? 'Resume: let the dispatcher start work in this lane' : 'Pause: start nothing new here'}
+          title={
+            paused ? 'Resume: let the dispatcher start work in this lane' : 'Pause: start nothing new here'
+          }
         >
           {paused ? 'Resume' : 'Pause'}
         </button>

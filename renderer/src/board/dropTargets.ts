@@ -35,7 +35,9 @@ export function boardAnnouncements(taskOf: (id: string) => Task | undefined): An
   return {
     onDragStart: ({ active }) => {
       const task = taskOf(String(active.id));
-      const from = task ? ` from ${placeOf({ lane: laneKeyOf(task.assignee), status: task.status as BoardColumn })}` : '';
+      const from = task
+        ? ` from ${placeOf({ lane: laneKeyOf(task.assignee), status: task.status as BoardColumn })}`
+        : '';
       return `Picked up ${name(active.id)}${from}. Use the arrow keys to choose a cell, space to drop, escape to cancel.`;
     },
     onDragOver: ({ active, over }) =>

@@ -14,7 +14,12 @@ export type Staleness = 'fresh' | 'waiting' | 'silent';
 
 /** The last sign of life of a running task: heartbeat, output, or its start. */
 export function lastSignOfLife(task: Task, worker: WorkerStatus | undefined): number {
-  return Math.max(task.lastHeartbeatAt ?? 0, worker?.lastOutputAt ?? 0, worker?.startedAt ?? 0, task.startedAt ?? 0);
+  return Math.max(
+    task.lastHeartbeatAt ?? 0,
+    worker?.lastOutputAt ?? 0,
+    worker?.startedAt ?? 0,
+    task.startedAt ?? 0,
+  );
 }
 
 export function stalenessOf(task: Task, worker: WorkerStatus | undefined, now: number): Staleness {
@@ -50,9 +55,15 @@ function WorkerLine({ task, worker }: { task: Task; worker: WorkerStatus | undef
   return (
     <div className="card-worker" data-testid={`worker-${task.id}`}>
       <div className="card-worker-stats">
-        {worker ? <span title="process id">pid {worker.pid}</span> : <span>claimed by {task.claimOwner ?? '?'}</span>}
+        {worker ? (
+          <span title="process id">pid {worker.pid}</span>
+        ) : (
+          <span>claimed by {task.claimOwner ?? '?'}</span>
+        )}
         {started !== null && <span title="elapsed">{formatDuration(now - started)}</span>}
-        {signal > 0 && <span title="since the last heartbeat or output">♥ {formatDuration(now - signal)} ago</span>}
+        {signal > 0 && (
+          <span title="since the last heartbeat or output">♥ {formatDuration(now - signal)} ago</span>
+        )}
         {worker?.stopping && <span className="card-stopping">stopping…</span>}
       </div>
       {worker?.lastOutputLine && (

@@ -53,11 +53,14 @@ export function useNow(periodMs: number): number {
     (listener) => {
       clock.listeners.add(listener);
       if (!clock.timer) {
-        clock.now = Date.now();
-        clock.timer = setInterval(() => {
+        const tick = () => {
           clock.now = Date.now();
           for (const notify of clock.listeners) notify();
-        }, periodMs);
+        };
+        clock.timer = setInterval(tick, periodMs);
+        // Catch up after an idle spell, outside React's commit (a change during subscribe would
+        // force a synchronous re-render of every subscriber).
+        setTimeout(tick, 0);
       }
       return () => {
         clock.listeners.delete(listener);

@@ -51,7 +51,9 @@ describe('board store', () => {
       workers: [makeWorker({ taskId: task.id, pid: 99, lastOutputLine: 'compiling' })],
     });
     store.getState().applyEvent({ type: 'lanes', seq: 4, lanes: [makeLane({ name: 'coder', running: 1 })] });
-    store.getState().applyEvent({ type: 'links', seq: 5, links: [{ parentId: 't_00000abc', childId: task.id }] });
+    store
+      .getState()
+      .applyEvent({ type: 'links', seq: 5, links: [{ parentId: 't_00000abc', childId: task.id }] });
     let state = store.getState();
     expect(state.lastSeq).toBe(5);
     expect(state.tasks[task.id]?.status).toBe('running');
@@ -87,8 +89,12 @@ describe('board store', () => {
 
     setSnapshot(makeSnapshot({ seq: 8, tasks: [{ ...task, title: 'from snapshot' }] }));
     // seq 4..7 were lost; 8 is already in the new snapshot, 9 continues it.
-    store.getState().applyEvent({ type: 'tasks', seq: 8, tasks: [{ ...task, title: 'event 8' }], removed: [] });
-    store.getState().applyEvent({ type: 'tasks', seq: 9, tasks: [{ ...task, title: 'event 9' }], removed: [] });
+    store
+      .getState()
+      .applyEvent({ type: 'tasks', seq: 8, tasks: [{ ...task, title: 'event 8' }], removed: [] });
+    store
+      .getState()
+      .applyEvent({ type: 'tasks', seq: 9, tasks: [{ ...task, title: 'event 9' }], removed: [] });
     await flush();
     expect(api.callsOf('snapshot')).toHaveLength(2);
     expect(store.getState().lastSeq).toBe(9);
@@ -120,7 +126,10 @@ describe('board store', () => {
     expect(store.getState().tasks[task.id]).toMatchObject({ status: 'blocked', assignee: 'reviewer' });
     expect(api.callsOf('moveTask')).toEqual([{ id: task.id, status: 'blocked', assignee: 'reviewer' }]);
 
-    answer.resolve({ task: { ...task, status: 'blocked', assignee: 'reviewer', updatedAt: 5 }, stoppedWorker: false });
+    answer.resolve({
+      task: { ...task, status: 'blocked', assignee: 'reviewer', updatedAt: 5 },
+      stoppedWorker: false,
+    });
     expect(await move).toBe(true);
     expect(store.getState().tasks[task.id]?.updatedAt).toBe(5);
     expect(store.getState().pendingMoves).toEqual({});
@@ -153,7 +162,10 @@ describe('board store', () => {
   it('asks before moving a running task, and does nothing when declined', async () => {
     const task = makeTask({ status: 'running', assignee: 'coder' });
     const { api, store } = setup(makeSnapshot({ tasks: [task] }));
-    api.on('moveTask', (request) => ({ task: { ...task, status: request.status ?? task.status }, stoppedWorker: true }));
+    api.on('moveTask', (request) => ({
+      task: { ...task, status: request.status ?? task.status },
+      stoppedWorker: true,
+    }));
     await store.getState().load();
 
     const declined = store.getState().moveTask(task.id, { status: 'todo' });
@@ -217,7 +229,14 @@ describe('board index selector', () => {
     await store.getState().load();
     const select = createIndexSelector();
     const index = select(store.getState());
-    expect(index.lanes.map((lane) => lane.key)).toEqual(['alpha', 'zeta', 'desk', 'human', 'broken', UNASSIGNED_LANE]);
+    expect(index.lanes.map((lane) => lane.key)).toEqual([
+      'alpha',
+      'zeta',
+      'desk',
+      'human',
+      'broken',
+      UNASSIGNED_LANE,
+    ]);
     // Higher priority first.
     expect(index.cells.get('alpha')?.ready).toEqual([tasks[4]!.id, tasks[3]!.id]);
     expect(index.columnTotals.ready).toBe(3);

@@ -203,7 +203,6 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       }
     }
 
-
     /** Worker rows only make sense for running tasks; drop the ones whose task left running. */
     function pruneWorkers(workers: Record<string, WorkerStatus>, tasks: Record<string, Task>) {
       let pruned: Record<string, WorkerStatus> | null = null;

@@ -17,7 +17,12 @@ export interface LaneView {
 }
 
 /** Board order: profiles, terminal lanes, broken profiles, then Unassigned (SPEC §7, issue "The board"). */
-const KIND_ORDER: Record<LaneViewKind, number> = { profile: 0, terminal: 1, profile_broken: 2, unassigned: 3 };
+const KIND_ORDER: Record<LaneViewKind, number> = {
+  profile: 0,
+  terminal: 1,
+  profile_broken: 2,
+  unassigned: 3,
+};
 
 export const laneKeyOf = (assignee: string | null): string => assignee ?? UNASSIGNED_LANE;
 export const assigneeOfLane = (key: string): string | null => (key === UNASSIGNED_LANE ? null : key);

@@ -26,10 +26,7 @@ export interface BoardIndex {
 const EMPTY_IDS: readonly string[] = Object.freeze([]);
 
 const emptyCells = (): Record<BoardColumn, string[]> =>
-  Object.fromEntries(BOARD_COLUMNS.map((column) => [column, []])) as unknown as Record<
-    BoardColumn,
-    string[]
-  >;
+  Object.fromEntries(BOARD_COLUMNS.map((column) => [column, []])) as unknown as Record<BoardColumn, string[]>;
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
   if (a === b) return true;

@@ -50,7 +50,9 @@ function CreateTaskForm() {
     close();
   };
 
-  const suggestions = [...new Set([...Object.keys(laneNames), ...lanes.map((lane) => lane.key).filter(Boolean)])];
+  const suggestions = [
+    ...new Set([...Object.keys(laneNames), ...lanes.map((lane) => lane.key).filter(Boolean)]),
+  ];
   return (
     <div className="modal-backdrop" onClick={close}>
       <form
@@ -66,7 +68,13 @@ function CreateTaskForm() {
         <h2>New task</h2>
         <label>
           Title
-          <input autoFocus name="title" value={title} maxLength={500} onChange={(e) => setTitle(e.target.value)} />
+          <input
+            autoFocus
+            name="title"
+            value={title}
+            maxLength={500}
+            onChange={(e) => setTitle(e.target.value)}
+          />
         </label>
         <label>
           Description (markdown)
@@ -90,11 +98,21 @@ function CreateTaskForm() {
           </label>
           <label>
             Priority
-            <input name="priority" type="number" step={1} value={priority} onChange={(e) => setPriority(e.target.value)} />
+            <input
+              name="priority"
+              type="number"
+              step={1}
+              value={priority}
+              onChange={(e) => setPriority(e.target.value)}
+            />
           </label>
           <label>
             Start in
-            <select name="status" value={status} onChange={(e) => setStatus(e.target.value as CreatableStatus)}>
+            <select
+              name="status"
+              value={status}
+              onChange={(e) => setStatus(e.target.value as CreatableStatus)}
+            >
               <option value="ready">ready</option>
               <option value="triage">triage</option>
               <option value="todo">todo</option>
@@ -104,7 +122,12 @@ function CreateTaskForm() {
         </div>
         <label>
           Parents (task ids, comma separated)
-          <input name="parents" placeholder="t_1a2b3c4d, …" value={parents} onChange={(e) => setParents(e.target.value)} />
+          <input
+            name="parents"
+            placeholder="t_1a2b3c4d, …"
+            value={parents}
+            onChange={(e) => setParents(e.target.value)}
+          />
         </label>
         {error && (
           <p className="form-error" role="alert">

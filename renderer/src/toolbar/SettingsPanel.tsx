@@ -55,7 +55,8 @@ export function SettingsPanel() {
           </section>
         )}
         <p className="muted">
-          Lanes, profiles, pause and concurrency live in the <strong>Lanes</strong> view. Profiles are folders in
+          Lanes, profiles, pause and concurrency live in the <strong>Lanes</strong> view. Profiles are folders
+          in
           <code> ~/.switchyard/profiles/</code>.
         </p>
         <div className="modal-actions">

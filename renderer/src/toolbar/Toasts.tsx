@@ -23,7 +23,11 @@ function ToastItem({ toast }: { toast: Toast }) {
     return () => clearTimeout(timer);
   }, [store, toast]);
   return (
-    <div className={`toast toast-${toast.level}`} role={toast.level === 'error' ? 'alert' : 'status'} data-testid="toast">
+    <div
+      className={`toast toast-${toast.level}`}
+      role={toast.level === 'error' ? 'alert' : 'status'}
+      data-testid="toast"
+    >
       <span className="toast-message">{toast.message}</span>
       {toast.taskId && (
         <button

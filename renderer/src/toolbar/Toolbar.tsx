@@ -1,5 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
-import { SKIP_REASON_LABELS, SKIP_REASONS, TASK_STATUSES, type SkipReason, type TaskStatus } from '../../../shared/domain';
+import {
+  SKIP_REASON_LABELS,
+  SKIP_REASONS,
+  TASK_STATUSES,
+  type SkipReason,
+  type TaskStatus,
+} from '../../../shared/domain';
 import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
 import { isFilterActive, EMPTY_FILTER } from '../store/filter';
 import { laneLabel, laneTestId } from '../store/laneModel';
@@ -107,7 +113,9 @@ function BoardSwitcher() {
       </form>
     );
   }
-  const known = boards.some((entry) => entry.slug === board) ? boards : [...boards, { slug: board, name: board }];
+  const known = boards.some((entry) => entry.slug === board)
+    ? boards
+    : [...boards, { slug: board, name: board }];
   return (
     <select
       className="board-select"
@@ -191,7 +199,9 @@ function FilterBar() {
         aria-label="Filter by status"
         data-testid="filter-status"
         value={filter.status ?? ''}
-        onChange={(event) => store.getState().setFilter({ status: (event.target.value || null) as TaskStatus | null })}
+        onChange={(event) =>
+          store.getState().setFilter({ status: (event.target.value || null) as TaskStatus | null })
+        }
       >
         <option value="">All statuses</option>
         {TASK_STATUSES.filter((status) => status !== 'archived').map((status) => (

@@ -1,0 +1,481 @@
+import type { z } from 'zod';
+import {
+  contract,
+  type BoardEvent,
+  type CallErrorCode,
+  type CallName,
+  type CallRequest,
+  type CallResponse,
+  type Contract,
+} from '../../../shared/contract';
+import { emptySkippedCounts, type DispatcherState, type LaneStatus } from '../../../shared/dispatch';
+import type { Board, Comment, Task, TaskStatus } from '../../../shared/domain';
+import { checkLink, checkMove, initialStatus } from '../../../shared/transitions';
+import { ApiError, type BoardApi } from './boardApi';
+
+/**
+ * An in-memory BoardApi for renderer tests and demos. Requests are validated with the contract's
+ * own schemas (a bad payload is refused with 'validation' exactly as the core would), moves follow
+ * the shared state machine, and every change is announced as a numbered board event.
+ */
+
+type Parsed<N extends CallName> = z.output<Contract[N]['request']>;
+type Handler<N extends CallName> = (request: Parsed<N>) => CallResponse<N>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+interface LaneSettings {
+  paused: boolean;
+  maxConcurrent: number;
+  kind: LaneStatus['kind'];
+}
+
+function fail(code: CallErrorCode, message: string): never {
+  throw new ApiError(code, message);
+}
+
+export interface FakeApiOptions {
+  /** Clock for created/updated times (tests pin it). */
+  now?: () => number;
+  /** Actor name recorded on tasks and comments. */
+  actor?: string;
+}
+
+export class FakeApi implements BoardApi {
+  /** Every call made, in order (also the refused ones). */
+  readonly calls: { name: CallName; request: unknown }[] = [];
+  readonly tasks = new Map<string, Task>();
+  links: { parentId: string; childId: string }[] = [];
+  readonly comments: Comment[] = [];
+  readonly boards = new Map<string, Board>();
+  readonly lanes = new Map<string, LaneSettings>();
+  dispatcherEnabled = true;
+  private seq = 0;
+  private nextNumber = 1;
+  private readonly listeners = new Set<(event: BoardEvent) => void>();
+  private readonly failures = new Map<CallName, ApiError>();
+  private readonly now: () => number;
+  private readonly actor: string;
+
+  constructor(options: FakeApiOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.actor = options.actor ?? 'tester';
+    this.boards.set('default', { slug: 'default', name: 'Default', createdAt: this.now(), archivedAt: null });
+  }
+
+  async call<N extends CallName>(name: N, request: CallRequest<N>): Promise<CallResponse<N>> {
+    this.calls.push({ name, request });
+    const scripted = this.failures.get(name);
+    if (scripted) {
+      this.failures.delete(name);
+      throw scripted;
+    }
+    const parsed = (contract[name].request as z.ZodType).safeParse(request ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      fail('validation', `${name}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`.trim());
+    }
+    const handler = this.handlers[name] as unknown as Handler<N>;
+    const value = handler(parsed.data as Parsed<N>);
+    // Catch a fake that drifted from the contract, instead of letting a test pass on a wrong shape.
+    (contract[name].response as z.ZodType).parse(value);
+    return structuredClone(value);
+  }
+
+  subscribe(listener: (event: BoardEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The next call of `name` is refused with this error. */
+  failNext(name: CallName, code: CallErrorCode, message = `${name} failed`): this {
+    this.failures.set(name, new ApiError(code, message));
+    return this;
+  }
+
+  /** Adds tasks directly (no events): a board to start a test from. */
+  seed(...partial: (Partial<Task> & { title: string })[]): Task[] {
+    return partial.map((fields) => {
+      const task = { ...this.blankTask(fields.title, fields.board ?? 'default'), ...fields };
+      this.tasks.set(task.id, task);
+      return task;
+    });
+  }
+
+  /** Sends an event as the core would (a worker update, a notice …); seq is filled in. */
+  emit(event: DistributiveOmit<BoardEvent, 'seq'>): BoardEvent {
+    const numbered = { ...event, seq: ++this.seq } as BoardEvent;
+    for (const listener of [...this.listeners]) listener(structuredClone(numbered));
+    return numbered;
+  }
+
+  currentSeq(): number {
+    return this.seq;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private blankTask(title: string, board: string): Task {
+    const now = this.now();
+    return {
+      id: `t_${(this.nextNumber++).toString(16).padStart(8, '0')}`,
+      board,
+      title,
+      body: '',
+      assignee: null,
+      status: 'ready',
+      priority: 0,
+      createdBy: this.actor,
+      createdAt: now,
+      updatedAt: now,
+      startedAt: null,
+      completedAt: null,
+      workspace: 'scratch',
+      maxRuntimeSeconds: null,
+      skipReason: null,
+      skipDetail: null,
+      failureCount: 0,
+      nextAttemptAt: null,
+      currentRunId: null,
+      result: null,
+      lastError: null,
+      blockReason: null,
+      claimOwner: null,
+      claimExpiresAt: null,
+      lastHeartbeatAt: null,
+    };
+  }
+
+  private task(id: string): Task {
+    return this.tasks.get(id) ?? fail('not_found', `no task ${id}`);
+  }
+
+  private activeBoard(slug: string): Board {
+    const board = this.boards.get(slug) ?? fail('not_found', `no board "${slug}"`);
+    if (board.archivedAt !== null) fail('invalid_input', `board "${slug}" is archived`);
+    return board;
+  }
+
+  private parentsDone(id: string): boolean {
+    return this.links
+      .filter((link) => link.childId === id)
+      .every((link) => this.tasks.get(link.parentId)?.status === 'done');
+  }
+
+  private update(id: string, patch: Partial<Task>): Task {
+    const task = { ...this.task(id), ...patch, updatedAt: this.now() };
+    this.tasks.set(id, task);
+    return task;
+  }
+
+  private announce(...ids: string[]): void {
+    const changed = ids.map((id) => this.task(id));
+    this.emit({
+      type: 'tasks',
+      tasks: changed.filter((task) => task.status !== 'archived'),
+      removed: changed.filter((task) => task.status === 'archived').map((task) => task.id),
+    });
+  }
+
+  private announceLinks(): void {
+    this.emit({ type: 'links', links: this.links.map((link) => ({ ...link })) });
+  }
+
+  private promoteChildrenOf(id: string): string[] {
+    const promoted = this.links
+      .filter((link) => link.parentId === id)
+      .map((link) => this.task(link.childId))
+      .filter((child) => child.status === 'todo' && this.parentsDone(child.id));
+    for (const child of promoted) this.update(child.id, { status: 'ready' });
+    return promoted.map((child) => child.id);
+  }
+
+  private setStatus(id: string, status: TaskStatus, patch: Partial<Task> = {}): Task {
+    const task = this.update(id, {
+      status,
+      skipReason: null,
+      skipDetail: null,
+      ...(status === 'done' ? { completedAt: this.now() } : {}),
+      ...(status !== 'running' ? { claimOwner: null, claimExpiresAt: null, currentRunId: null } : {}),
+      ...patch,
+    });
+    const promoted = status === 'done' ? this.promoteChildrenOf(id) : [];
+    this.announce(id, ...promoted);
+    return task;
+  }
+
+  private laneStatus(name: string, board?: string): LaneStatus {
+    const settings = this.lanes.get(name) ?? { paused: false, maxConcurrent: 1, kind: 'terminal' as const };
+    const laneTasks = [...this.tasks.values()].filter(
+      (task) => task.assignee === name && (board === undefined || task.board === board),
+    );
+    const counts: Record<string, number> = {};
+    for (const task of laneTasks) counts[task.status] = (counts[task.status] ?? 0) + 1;
+    return {
+      name,
+      kind: settings.kind,
+      problem: null,
+      declared: this.lanes.has(name),
+      command: settings.kind === 'profile' ? ['agent', '{prompt}'] : null,
+      completion: settings.kind === 'profile' ? 'exit-code' : null,
+      paused: settings.paused,
+      maxConcurrent: settings.maxConcurrent,
+      running: counts.running ?? 0,
+      counts,
+      queuedBySkipReason: { ...emptySkippedCounts() },
+      failures: laneTasks.reduce((sum, task) => sum + task.failureCount, 0),
+      lastError: null,
+      workers: [],
+    };
+  }
+
+  private laneStatuses(board: string): LaneStatus[] {
+    const names = new Set(this.lanes.keys());
+    for (const task of this.tasks.values())
+      if (task.board === board && task.assignee) names.add(task.assignee);
+    return [...names].sort().map((name) => this.laneStatus(name, board));
+  }
+
+  private dispatcherState(): DispatcherState {
+    const all = [...this.tasks.values()];
+    return {
+      enabled: this.dispatcherEnabled,
+      active: this.dispatcherEnabled,
+      leaseHolder: null,
+      stuck: false,
+      running: all.filter((task) => task.status === 'running').length,
+      ready: all.filter((task) => task.status === 'ready').length,
+      globalMaxConcurrent: 4,
+      lastTickAt: null,
+      workers: [],
+    };
+  }
+
+  private readonly handlers: { [N in CallName]: Handler<N> } = {
+    snapshot: ({ board }) => {
+      if (!this.boards.has(board)) fail('not_found', `no board "${board}"`);
+      const tasks = [...this.tasks.values()].filter(
+        (task) => task.board === board && task.status !== 'archived',
+      );
+      const ids = new Set(tasks.map((task) => task.id));
+      return {
+        seq: this.seq,
+        board,
+        boards: [...this.boards.values()],
+        tasks,
+        links: this.links.filter((link) => ids.has(link.parentId) && ids.has(link.childId)),
+        lanes: this.laneStatuses(board),
+        dispatcher: this.dispatcherState(),
+        problems: [],
+      };
+    },
+    listBoards: () => [...this.boards.values()],
+    taskDetail: ({ id }) => {
+      const task = this.task(id);
+      return {
+        task,
+        parents: this.links
+          .filter((link) => link.childId === id)
+          .map((link) => this.task(link.parentId))
+          .map((parent) => ({
+            id: parent.id,
+            title: parent.title,
+            status: parent.status,
+            result: parent.result,
+          })),
+        children: this.links.filter((link) => link.parentId === id).map((link) => link.childId),
+        comments: this.comments.filter((comment) => comment.taskId === id),
+        runs: [],
+        events: [],
+      };
+    },
+    laneStatuses: ({ board }) => this.laneStatuses(board),
+    dispatcherState: () => this.dispatcherState(),
+    dryRunDispatch: () => ({
+      dryRun: true,
+      startedAt: this.now(),
+      durationMs: 0,
+      spawned: [],
+      skipped: [],
+      skippedCounts: emptySkippedCounts(),
+      completed: [],
+      crashed: [],
+      timedOut: [],
+      spawnFailed: [],
+      reclaimed: [],
+      promoted: [],
+      gaveUp: [],
+      stuck: false,
+    }),
+    tailLog: ({ id }) => ({ taskId: this.task(id).id, runId: null, text: '', offset: 0, truncated: false }),
+    createTask: (request) => {
+      this.activeBoard(request.board);
+      const parents = [...new Set(request.parents)].map((id) => this.task(id));
+      const status = initialStatus(request.status, {
+        parentsDone: parents.every((p) => p.status === 'done'),
+      });
+      const task: Task = {
+        ...this.blankTask(request.title, request.board),
+        body: request.body,
+        assignee: request.assignee,
+        priority: request.priority,
+        status,
+        workspace: request.workspace,
+        maxRuntimeSeconds: request.maxRuntimeSeconds,
+      };
+      this.tasks.set(task.id, task);
+      for (const parent of parents) this.links.push({ parentId: parent.id, childId: task.id });
+      this.announce(task.id);
+      if (parents.length > 0) this.announceLinks();
+      return task;
+    },
+    editTask: ({ id, ...patch }) => {
+      const changes = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+      if (Object.keys(changes).length === 0) fail('invalid_input', 'edit: nothing to change');
+      const task = this.update(this.task(id).id, changes);
+      this.announce(id);
+      return task;
+    },
+    moveTask: ({ id, status, assignee }) => {
+      const before = this.task(id);
+      if (status === undefined && assignee === undefined)
+        fail('invalid_input', 'move needs a status or an assignee');
+      let stoppedWorker = false;
+      if (status !== undefined) {
+        const verdict = checkMove(before.status, status, { parentsDone: this.parentsDone(id) });
+        if (!verdict.allowed) fail('illegal_move', `cannot move ${id}: ${verdict.reason}`);
+        stoppedWorker = verdict.stopsWorker;
+      }
+      if (assignee !== undefined && status === undefined && before.status === 'running') {
+        fail('illegal_move', `${id} is running; stop it before giving it to another lane`);
+      }
+      const patch: Partial<Task> = {};
+      if (assignee !== undefined && assignee !== before.assignee) {
+        Object.assign(patch, { assignee, failureCount: 0, nextAttemptAt: null });
+      }
+      const task = status !== undefined ? this.setStatus(id, status, patch) : this.update(id, patch);
+      if (status === undefined) this.announce(id);
+      return { task, stoppedWorker };
+    },
+    linkTasks: ({ parentId, childId }) => {
+      this.task(parentId);
+      const child = this.task(childId);
+      const verdict = checkLink(parentId, childId, (taskId) =>
+        this.links.filter((link) => link.parentId === taskId).map((link) => link.childId),
+      );
+      if (!verdict.allowed) fail('conflict', verdict.reason);
+      if (this.links.some((link) => link.parentId === parentId && link.childId === childId)) return child;
+      this.links.push({ parentId, childId });
+      const parentDone = this.task(parentId).status === 'done';
+      const task = child.status === 'ready' && !parentDone ? this.update(childId, { status: 'todo' }) : child;
+      this.announce(childId);
+      this.announceLinks();
+      return task;
+    },
+    unlinkTasks: ({ parentId, childId }) => {
+      const count = this.links.length;
+      this.links = this.links.filter((link) => !(link.parentId === parentId && link.childId === childId));
+      if (this.links.length === count) fail('not_found', `${childId} does not depend on ${parentId}`);
+      const child = this.task(childId);
+      const task =
+        child.status === 'todo' && this.parentsDone(childId)
+          ? this.update(childId, { status: 'ready' })
+          : child;
+      this.announce(childId);
+      this.announceLinks();
+      return task;
+    },
+    addComment: ({ id, body }) => {
+      this.task(id);
+      const comment: Comment = {
+        id: this.comments.length + 1,
+        taskId: id,
+        author: this.actor,
+        body,
+        createdAt: this.now(),
+      };
+      this.comments.push(comment);
+      this.announce(id);
+      return comment.id;
+    },
+    completeTask: ({ id, summary }) => {
+      const task = this.task(id);
+      if (task.status === 'done' || task.status === 'archived')
+        fail('conflict', `${id} is already ${task.status}`);
+      return this.setStatus(id, 'done', { result: summary ?? null, blockReason: null, nextAttemptAt: null });
+    },
+    blockTask: ({ id, reason }) => {
+      const verdict = checkMove(this.task(id).status, 'blocked', { parentsDone: true });
+      if (!verdict.allowed) fail('illegal_move', `cannot block ${id}: ${verdict.reason}`);
+      return this.setStatus(id, 'blocked', { blockReason: reason });
+    },
+    unblockTask: ({ id }) => {
+      const task = this.task(id);
+      if (task.status !== 'blocked') fail('illegal_move', `${id} is ${task.status}, not blocked`);
+      return this.setStatus(id, this.parentsDone(id) ? 'ready' : 'todo', {
+        blockReason: null,
+        failureCount: 0,
+        nextAttemptAt: null,
+        lastError: null,
+      });
+    },
+    archiveTask: ({ id }) => {
+      const verdict = checkMove(this.task(id).status, 'archived', { parentsDone: true });
+      if (!verdict.allowed) fail('illegal_move', `cannot archive ${id}: ${verdict.reason}`);
+      return this.setStatus(id, 'archived');
+    },
+    stopTask: ({ id }) => {
+      const task = this.task(id);
+      if (task.status !== 'running') fail('illegal_move', `${id} is ${task.status}, not running`);
+      return this.setStatus(id, 'blocked', { blockReason: `stopped by ${this.actor}` });
+    },
+    retryTask: ({ id }) => {
+      const task = this.task(id);
+      if (task.status === 'blocked') return this.handlers.unblockTask({ id });
+      if (task.status !== 'ready' || task.nextAttemptAt === null)
+        fail('illegal_move', `${id} has nothing to retry`);
+      const updated = this.update(id, { nextAttemptAt: null, skipReason: null, skipDetail: null });
+      this.announce(id);
+      return updated;
+    },
+    setLanePaused: ({ lane, paused }) => {
+      const settings = this.lanes.get(lane) ?? { paused: false, maxConcurrent: 1, kind: 'terminal' as const };
+      this.lanes.set(lane, { ...settings, paused });
+      return this.laneStatus(lane);
+    },
+    setLaneConcurrency: ({ lane, maxConcurrent }) => {
+      const settings = this.lanes.get(lane) ?? { paused: false, maxConcurrent: 1, kind: 'terminal' as const };
+      this.lanes.set(lane, { ...settings, maxConcurrent });
+      return this.laneStatus(lane);
+    },
+    setDispatcherEnabled: ({ enabled }) => {
+      this.dispatcherEnabled = enabled;
+      const state = this.dispatcherState();
+      this.emit({ type: 'dispatcher', state });
+      return state;
+    },
+    createBoard: ({ slug, name }) => {
+      const existing = this.boards.get(slug);
+      if (existing && existing.archivedAt === null) fail('conflict', `board "${slug}" already exists`);
+      const board: Board = { slug, name: name ?? slug, createdAt: this.now(), archivedAt: null };
+      this.boards.set(slug, board);
+      this.emit({ type: 'boards', boards: [...this.boards.values()] });
+      return board;
+    },
+    archiveBoard: ({ slug }) => {
+      if (slug === 'default') fail('invalid_input', 'the default board always exists and cannot be archived');
+      const board = { ...this.activeBoard(slug), archivedAt: this.now() };
+      this.boards.set(slug, board);
+      this.emit({ type: 'boards', boards: [...this.boards.values()] });
+      return board;
+    },
+    createProfile: ({ name }) => {
+      const settings = this.lanes.get(name) ?? { paused: false, maxConcurrent: 1, kind: 'profile' as const };
+      this.lanes.set(name, { ...settings, kind: 'profile' });
+      return this.laneStatus(name);
+    },
+  };
+}
+
+export function createFakeApi(options?: FakeApiOptions): FakeApi {
+  return new FakeApi(options);
+}

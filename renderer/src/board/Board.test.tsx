@@ -1,0 +1,215 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from 'vitest';
+import { renderApp, type Rendered } from '../test/renderApp';
+import { makeDetail, makeLane, makeRun, makeSnapshot, makeTask, makeWorker } from '../test/fixtures';
+import { OPEN_CARD_NOTICE_TITLE } from '../store/boardStore';
+import { act } from 'react';
+
+let view: Rendered | null = null;
+afterEach(() => {
+  view?.unmount();
+  view = null;
+});
+
+const laneOrder = (container: HTMLElement) =>
+  [...container.querySelectorAll('section[data-testid^="lane-"]')].map((lane) =>
+    lane.getAttribute('data-testid'),
+  );
+
+describe('board', () => {
+  it('groups lanes by kind, shows skip badges and counts', async () => {
+    const terminalTask = makeTask({
+      title: 'Review the PR',
+      assignee: 'human',
+      skipReason: 'terminal_lane',
+      skipDetail: null,
+    });
+    const brokenTask = makeTask({
+      assignee: 'coder',
+      skipReason: 'profile_broken',
+      skipDetail: 'profile `coder`: `claude` not found on PATH',
+    });
+    const capacityTask = makeTask({ assignee: 'shell', skipReason: 'lane_at_capacity' });
+    const running = makeTask({ assignee: 'shell', status: 'running', startedAt: Date.now() - 5000 });
+    const loose = makeTask({ assignee: null, status: 'triage' });
+    view = await renderApp(
+      makeSnapshot({
+        tasks: [terminalTask, brokenTask, capacityTask, running, loose],
+        lanes: [
+          makeLane({ name: 'coder', kind: 'profile_broken', problem: '`claude` not found on PATH' }),
+          makeLane({ name: 'shell', kind: 'profile', running: 2, maxConcurrent: 2 }),
+          makeLane({ name: 'human', kind: 'terminal', declared: true }),
+        ],
+        dispatcher: {
+          ...makeSnapshot().dispatcher,
+          workers: [
+            makeWorker({ taskId: running.id, lane: 'shell', pid: 777, lastOutputLine: 'running tests…' }),
+          ],
+        },
+      }),
+    );
+    expect(laneOrder(view.container)).toEqual(['lane-shell', 'lane-human', 'lane-coder', 'lane-unassigned']);
+    expect(view.byTestId('lane-kind-human').textContent).toBe('terminal');
+    expect(view.byTestId('lane-kind-coder').textContent).toBe('broken');
+    expect(view.byTestId('lane-capacity-shell').textContent).toBe('2/2');
+
+    const terminalCard = view.byTestId(`card-${terminalTask.id}`);
+    expect(terminalCard.getAttribute('data-skip-reason')).toBe('terminal_lane');
+    expect(view.byTestId(`skip-${terminalTask.id}`).textContent).toBe(
+      'terminal lane — waiting for `switchyard claim`',
+    );
+    const brokenBadge = view.byTestId(`skip-${brokenTask.id}`);
+    expect(brokenBadge.textContent).toBe('profile `coder`: `claude` not found on PATH');
+    expect(brokenBadge.getAttribute('title')).toBe('profile `coder`: `claude` not found on PATH');
+    expect(view.byTestId(`skip-${capacityTask.id}`).textContent).toBe('lane at capacity 2/2');
+
+    expect(view.byTestId('column-count-ready').textContent).toBe('3');
+    expect(view.byTestId('cell-human-ready').contains(terminalCard)).toBe(true);
+    expect(view.byTestId('cell-unassigned-triage').getAttribute('data-count')).toBe('1');
+    const worker = view.byTestId(`worker-${running.id}`).textContent;
+    expect(worker).toContain('pid 777');
+    expect(worker).toContain('running tests…');
+  });
+
+  it('shows the backoff time and failure count on a card', async () => {
+    const at = new Date(2030, 0, 1, 14, 2).getTime();
+    const task = makeTask({ assignee: 'shell', skipReason: 'backoff', nextAttemptAt: at, failureCount: 2 });
+    view = await renderApp(makeSnapshot({ tasks: [task], lanes: [makeLane({ name: 'shell' })] }));
+    expect(view.byTestId(`skip-${task.id}`).textContent).toMatch(/^backoff until .*14:02$/);
+    expect(view.byTestId(`failures-${task.id}`).textContent).toBe('✕2');
+  });
+
+  it('shows dependency progress from links', async () => {
+    const parentDone = makeTask({ status: 'done' });
+    const parentOpen = makeTask({ status: 'ready' });
+    const child = makeTask({ status: 'todo' });
+    view = await renderApp(
+      makeSnapshot({
+        tasks: [parentDone, parentOpen, child],
+        links: [
+          { parentId: parentDone.id, childId: child.id },
+          { parentId: parentOpen.id, childId: child.id },
+        ],
+      }),
+    );
+    expect(view.byTestId(`deps-${child.id}`).textContent).toContain('1/2');
+  });
+
+  it('moves a card with the Move to… menu', async () => {
+    const task = makeTask({ assignee: 'shell', status: 'ready' });
+    view = await renderApp(
+      makeSnapshot({
+        tasks: [task],
+        lanes: [makeLane({ name: 'shell' }), makeLane({ name: 'review', kind: 'terminal' })],
+      }),
+    );
+    let current = task;
+    view.api.on('moveTask', (request) => {
+      current = {
+        ...current,
+        status: request.status ?? current.status,
+        assignee: request.assignee === undefined ? current.assignee : request.assignee,
+      };
+      return { task: current, stoppedWorker: false };
+    });
+
+    await view.click(view.byTestId(`move-${task.id}`));
+    expect((view.byTestId('move-to-status-running') as HTMLButtonElement).disabled).toBe(true);
+    await view.click(view.byTestId('move-to-status-blocked'));
+    expect(view.api.callsOf('moveTask')).toEqual([{ id: task.id, status: 'blocked' }]);
+    expect(view.byTestId('cell-shell-blocked').contains(view.byTestId(`card-${task.id}`))).toBe(true);
+
+    await view.click(view.byTestId(`move-${task.id}`));
+    await view.click(view.byTestId('move-to-lane-review'));
+    expect(view.api.callsOf('moveTask')[1]).toEqual({ id: task.id, assignee: 'review' });
+    expect(view.byTestId('cell-review-blocked').contains(view.byTestId(`card-${task.id}`))).toBe(true);
+    expect(view.queryByTestId('drawer')).toBeNull(); // the menu does not open the card
+  });
+
+  it('snaps a refused move back and says why', async () => {
+    const task = makeTask({ assignee: 'shell', status: 'ready' });
+    view = await renderApp(makeSnapshot({ tasks: [task], lanes: [makeLane({ name: 'shell' })] }));
+    view.api.on('moveTask', () => {
+      throw new Error('the lane refuses');
+    });
+    await view.click(view.byTestId(`move-${task.id}`));
+    await view.click(view.byTestId('move-to-status-todo'));
+    expect(view.byTestId('cell-shell-ready').contains(view.byTestId(`card-${task.id}`))).toBe(true);
+    expect(view.byTestId('toasts').textContent).toContain('the lane refuses');
+  });
+
+  it('opens the drawer with run history when a card is clicked', async () => {
+    const task = makeTask({ title: 'Flaky build', assignee: 'shell', failureCount: 1 });
+    view = await renderApp(makeSnapshot({ tasks: [task], lanes: [makeLane({ name: 'shell' })] }));
+    view.api
+      .on('taskDetail', () =>
+        makeDetail(task, {
+          runs: [
+            makeRun({ taskId: task.id, id: 11, outcome: 'crashed', error: 'exit code 3' }),
+            makeRun({
+              taskId: task.id,
+              id: 12,
+              outcome: 'completed',
+              exitCode: 0,
+              error: null,
+              summary: 'ok',
+            }),
+          ],
+        }),
+      )
+      .on('tailLog', () => ({
+        taskId: task.id,
+        runId: 12,
+        text: 'hello from the log\n',
+        offset: 19,
+        truncated: false,
+      }));
+    await view.click(view.byTestId(`card-${task.id}`));
+    await view.settle();
+    expect(view.byTestId('drawer')).toBeTruthy();
+    expect(view.byTestId('run-11').textContent).toContain('crashed');
+    expect(view.byTestId('run-12').textContent).toContain('completed');
+    expect(view.byTestId('drawer-runs').textContent).toContain('exit code 3');
+    expect(view.byTestId('log-tail').textContent).toContain('hello from the log');
+    expect(view.api.callsOf('tailLog')[0]).toEqual({ id: task.id });
+  });
+
+  it('opens a card when an "open card" notice arrives', async () => {
+    const task = makeTask();
+    view = await renderApp(makeSnapshot({ seq: 4, tasks: [task] }));
+    view.api
+      .on('taskDetail', () => makeDetail(task))
+      .on('tailLog', () => ({ taskId: task.id, runId: null, text: '', offset: 0, truncated: false }));
+    await act(async () => {
+      view!.api.emit({
+        type: 'notice',
+        seq: 5,
+        level: 'info',
+        title: OPEN_CARD_NOTICE_TITLE,
+        message: '',
+        taskId: task.id,
+      });
+    });
+    await view.settle();
+    expect(view.byTestId('drawer').getAttribute('aria-label')).toBe(`Task ${task.title}`);
+  });
+
+  it('shows the first-run screen on an empty board without profiles', async () => {
+    view = await renderApp(makeSnapshot());
+    expect(view.byTestId('first-run')).toBeTruthy();
+    view.api.on('createProfile', (request) => makeLane({ name: String(request.name), kind: 'profile' }));
+    await view.click(view.byTestId('first-run-create'));
+    expect(view.api.callsOf('createProfile')).toEqual([{ name: 'shell', template: 'shell' }]);
+    expect(view.queryByTestId('first-run')).toBeNull();
+    expect(view.byTestId('lane-shell')).toBeTruthy();
+  });
+
+  it('renders only the first page of a long column', async () => {
+    const tasks = Array.from({ length: 500 }, (_, i) => makeTask({ assignee: 'bulk', title: `task ${i}` }));
+    view = await renderApp(makeSnapshot({ tasks, lanes: [makeLane({ name: 'bulk' })] }));
+    const cell = view.byTestId('cell-bulk-ready');
+    expect(cell.getAttribute('data-count')).toBe('500');
+    expect(cell.querySelectorAll('[data-testid^="card-"]').length).toBeLessThan(100);
+    expect(view.byTestId('column-count-ready').textContent).toBe('500');
+  });
+});

@@ -1,0 +1,184 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { TaskDetail } from '../../../shared/contract';
+import type { Task } from '../../../shared/domain';
+import { formatDateTime } from '../card/time';
+import { useBoard, useBoardContext } from '../store/context';
+import { laneLabel, laneKeyOf } from '../store/laneModel';
+import { DrawerActions } from './DrawerActions';
+import { EditTaskForm } from './EditTaskForm';
+import { Dependencies } from './Dependencies';
+import { Comments } from './Comments';
+import { LogTail } from './LogTail';
+import { RunHistory } from './RunHistory';
+import '../styles/drawer.css';
+
+/** Click a card: everything about the task, and what can be done with it (SPEC §7). */
+export function Drawer() {
+  const openTaskId = useBoard((state) => state.openTaskId);
+  return openTaskId ? <TaskDrawer key={openTaskId} taskId={openTaskId} /> : null;
+}
+
+/** Loads taskDetail on open and again whenever the task changes on the board. */
+function useTaskDetail(taskId: string, version: number | undefined) {
+  const { api } = useBoardContext();
+  const [detail, setDetail] = useState<TaskDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [nonce, setNonce] = useState(0);
+  const loaded = useRef(false);
+  useEffect(() => {
+    let live = true;
+    const timer = setTimeout(
+      () => {
+        api.call('taskDetail', { id: taskId }).then(
+          (value) => {
+            if (!live) return;
+            loaded.current = true;
+            setDetail(value);
+            setError(null);
+          },
+          (reason: unknown) => live && setError(reason instanceof Error ? reason.message : String(reason)),
+        );
+      },
+      // The board changes often while a task runs: coalesce refreshes after the first load.
+      loaded.current ? 150 : 0,
+    );
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [api, taskId, version, nonce]);
+  const refresh = useCallback(() => setNonce((n) => n + 1), []);
+  return { detail, error, refresh };
+}
+
+function TaskDrawer({ taskId }: { taskId: string }) {
+  const { store } = useBoardContext();
+  const boardTask = useBoard((state) => state.tasks[taskId]);
+  const { detail, error, refresh } = useTaskDetail(taskId, boardTask?.updatedAt);
+  const task: Task | undefined = boardTask ?? detail?.task;
+  const close = () => store.getState().openTask(null);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape' && !store.getState().confirm) store.getState().openTask(null);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [store]);
+
+  return (
+    <aside
+      className="drawer"
+      role="dialog"
+      aria-label={task ? `Task ${task.title}` : 'Task'}
+      data-testid="drawer"
+    >
+      <header className="drawer-header">
+        <div className="drawer-title-block">
+          <span className="card-id">{taskId}</span>
+          {task && (
+            <span className={`status-pill status-${task.status}`} data-testid="drawer-status">
+              {task.status}
+            </span>
+          )}
+          {task && <span className="muted">in {laneLabel(laneKeyOf(task.assignee))}</span>}
+        </div>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label="Close"
+          data-testid="drawer-close"
+          onClick={close}
+        >
+          ×
+        </button>
+      </header>
+      {!task && !error && <p className="muted drawer-section">Loading…</p>}
+      {error && !task && (
+        <p className="problem drawer-section" role="alert">
+          {error}
+        </p>
+      )}
+      {task && (
+        <div className="drawer-body">
+          <EditTaskForm task={task} />
+          <DrawerActions task={task} onChanged={refresh} />
+          <TaskFacts task={task} />
+          <Dependencies task={task} detail={detail} onChanged={refresh} />
+          <Comments task={task} comments={detail?.comments ?? []} onChanged={refresh} />
+          <RunHistory runs={detail?.runs ?? []} />
+          <LogTail task={task} />
+          <EventList detail={detail} />
+        </div>
+      )}
+    </aside>
+  );
+}
+
+function TaskFacts({ task }: { task: Task }) {
+  const facts: [string, string][] = [
+    ['Created', `${formatDateTime(task.createdAt)}${task.createdBy ? ` by ${task.createdBy}` : ''}`],
+  ];
+  if (task.startedAt) facts.push(['Started', formatDateTime(task.startedAt)]);
+  if (task.completedAt) facts.push(['Completed', formatDateTime(task.completedAt)]);
+  facts.push(['Workspace', task.workspace]);
+  if (task.maxRuntimeSeconds) facts.push(['Max runtime', `${task.maxRuntimeSeconds} s`]);
+  if (task.failureCount > 0) facts.push(['Failures', String(task.failureCount)]);
+  if (task.nextAttemptAt) facts.push(['Next attempt', formatDateTime(task.nextAttemptAt)]);
+  if (task.skipReason) facts.push(['Waiting because', task.skipDetail ?? task.skipReason]);
+  if (task.claimOwner) facts.push(['Claimed by', task.claimOwner]);
+  if (task.blockReason) facts.push(['Blocked', task.blockReason]);
+  if (task.lastError) facts.push(['Last error', task.lastError]);
+  return (
+    <section className="drawer-section">
+      <dl className="facts">
+        {facts.map(([label, value]) => (
+          <div key={label} className="fact">
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+      {task.result && (
+        <div className="result">
+          <h3>Result</h3>
+          <pre className="prose">{task.result}</pre>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function EventList({ detail }: { detail: TaskDetail | null }) {
+  const [expanded, setExpanded] = useState(false);
+  const events = detail?.events ?? [];
+  const shown = expanded ? events : events.slice(-15);
+  return (
+    <section className="drawer-section">
+      <h3>
+        Events <span className="muted">({events.length})</span>
+      </h3>
+      {events.length > shown.length && (
+        <button type="button" className="link-button" onClick={() => setExpanded(true)}>
+          Show all {events.length}
+        </button>
+      )}
+      <ol className="event-list" data-testid="drawer-events">
+        {shown.map((event) => (
+          <li key={event.id}>
+            <span className="muted">{formatDateTime(event.createdAt)}</span> <strong>{event.kind}</strong>{' '}
+            <span className="event-payload">{summarizePayload(event.payload)}</span>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function summarizePayload(payload: Record<string, unknown>): string {
+  return Object.entries(payload)
+    .filter(([, value]) => value !== null && value !== undefined && value !== '')
+    .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' · ')
+    .slice(0, 300);
+}

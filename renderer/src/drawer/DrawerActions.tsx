@@ -1,0 +1,144 @@
+import { useState } from 'react';
+import type { Task } from '../../../shared/domain';
+import { useBoardContext } from '../store/context';
+
+type Pending = 'block' | 'complete' | null;
+
+/** Stop, retry now, block (with a reason), unblock, complete (with a summary), archive. */
+export function DrawerActions({ task, onChanged }: { task: Task; onChanged: () => void }) {
+  const { store } = useBoardContext();
+  const [pending, setPending] = useState<Pending>(null);
+  const [text, setText] = useState('');
+
+  const apply = (updated: Task | null) => {
+    if (!updated) return false;
+    store.getState().upsertTasks([updated]);
+    onChanged();
+    return true;
+  };
+
+  const stop = async () => {
+    const ok = await store
+      .getState()
+      .askConfirm(`Stop the worker of “${task.title}”? The task will be blocked.`, 'Stop');
+    if (ok) apply(await store.getState().run('stopTask', { id: task.id }));
+  };
+  const archive = async () => {
+    const ok = await store.getState().askConfirm(`Archive “${task.title}”? It leaves the board.`, 'Archive');
+    if (!ok) return;
+    const updated = await store.getState().run('archiveTask', { id: task.id });
+    if (updated) {
+      store.getState().upsertTasks([updated]);
+      store.getState().openTask(null);
+    }
+  };
+  const submitPending = async () => {
+    if (pending === 'block') {
+      if (!text.trim()) return store.getState().pushToast('warning', 'Say why the task is blocked');
+      if (apply(await store.getState().run('blockTask', { id: task.id, reason: text.trim() })))
+        setPending(null);
+    } else if (pending === 'complete') {
+      const request = text.trim() ? { id: task.id, summary: text.trim() } : { id: task.id };
+      if (apply(await store.getState().run('completeTask', request))) setPending(null);
+    }
+  };
+
+  const canRetry =
+    task.status === 'blocked' ||
+    (task.status === 'ready' && (task.skipReason === 'backoff' || task.failureCount > 0));
+  return (
+    <section className="drawer-section drawer-actions" data-testid="drawer-actions">
+      <div className="action-row">
+        {task.status === 'running' && (
+          <button
+            type="button"
+            className="button danger"
+            data-testid="action-stop"
+            onClick={() => void stop()}
+          >
+            Stop
+          </button>
+        )}
+        {canRetry && (
+          <button
+            type="button"
+            className="button"
+            data-testid="action-retry"
+            onClick={async () => apply(await store.getState().run('retryTask', { id: task.id }))}
+          >
+            Retry now
+          </button>
+        )}
+        {task.status === 'blocked' ? (
+          <button
+            type="button"
+            className="button"
+            data-testid="action-unblock"
+            onClick={async () => apply(await store.getState().run('unblockTask', { id: task.id }))}
+          >
+            Unblock
+          </button>
+        ) : (
+          task.status !== 'done' && (
+            <button
+              type="button"
+              className="button"
+              data-testid="action-block"
+              onClick={() => {
+                setPending('block');
+                setText('');
+              }}
+            >
+              Block…
+            </button>
+          )
+        )}
+        {task.status !== 'done' && (
+          <button
+            type="button"
+            className="button"
+            data-testid="action-complete"
+            onClick={() => {
+              setPending('complete');
+              setText('');
+            }}
+          >
+            Complete…
+          </button>
+        )}
+        <button type="button" className="button" data-testid="action-archive" onClick={() => void archive()}>
+          Archive
+        </button>
+      </div>
+      {pending && (
+        <form
+          className="action-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void submitPending();
+          }}
+        >
+          <textarea
+            autoFocus
+            rows={2}
+            aria-label={pending === 'block' ? 'Reason' : 'Summary'}
+            data-testid="action-text"
+            placeholder={
+              pending === 'block' ? 'Why is it blocked? (required)' : 'Summary of the result (optional)'
+            }
+            value={text}
+            onChange={(event) => setText(event.target.value)}
+          />
+          <div className="action-row">
+            <button type="submit" className="button primary" data-testid="action-submit">
+              {pending === 'block' ? 'Block' : 'Mark done'}
+            </button>
+            <button type="button" className="button" onClick={() => setPending(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,71 @@
+import { useEffect, useRef, useState } from 'react';
+import type { Task } from '../../../shared/domain';
+import { useBoardContext } from '../store/context';
+
+export const LOG_POLL_MS = 1000;
+const LOG_KEEP_CHARS = 200_000;
+
+/** The run's log, followed with tailLog(afterOffset) about once a second while the drawer is open. */
+export function LogTail({ task }: { task: Task }) {
+  const { api } = useBoardContext();
+  const [text, setText] = useState('');
+  const [note, setNote] = useState<string | null>(null);
+  const [runId, setRunId] = useState<number | null>(null);
+  const box = useRef<HTMLPreElement>(null);
+  const live = task.status === 'running';
+
+  useEffect(() => {
+    let stopped = false;
+    let offset: number | undefined;
+    let currentRun: number | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      try {
+        const tail = await api.call(
+          'tailLog',
+          offset === undefined ? { id: task.id } : { id: task.id, afterOffset: offset },
+        );
+        if (stopped) return;
+        if (tail.runId !== currentRun) {
+          // A new attempt started: its log replaces the old one.
+          currentRun = tail.runId;
+          setRunId(tail.runId);
+          setText(tail.text);
+        } else if (tail.text) {
+          setText((previous) => (previous + tail.text).slice(-LOG_KEEP_CHARS));
+        }
+        offset = tail.offset;
+        setNote(tail.truncated ? 'earlier output not shown' : null);
+      } catch (error) {
+        if (!stopped) setNote(error instanceof Error ? error.message : String(error));
+      }
+      if (!stopped) timer = setTimeout(() => void poll(), LOG_POLL_MS);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [api, task.id]);
+
+  // Stay pinned to the bottom unless the reader scrolled up.
+  useEffect(() => {
+    const element = box.current;
+    if (element && element.scrollHeight - element.scrollTop - element.clientHeight < 80) {
+      element.scrollTop = element.scrollHeight;
+    }
+  }, [text]);
+
+  return (
+    <section className="drawer-section" data-testid="drawer-log">
+      <h3>
+        Log {runId !== null && <span className="muted">run {runId}</span>}{' '}
+        {live && <span className="live-dot" title="following" />}
+      </h3>
+      {note && <p className="muted">{note}</p>}
+      <pre ref={box} className="log-tail" data-testid="log-tail">
+        {text || (note ? '' : 'No output yet.')}
+      </pre>
+    </section>
+  );
+}

@@ -1,0 +1,169 @@
+import { useEffect, useState } from 'react';
+import type { LaneStatus } from '../../../shared/dispatch';
+import { SKIP_REASON_LABELS, type SkipReason } from '../../../shared/domain';
+import { formatDuration, useNow } from '../card/time';
+import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
+import { LANE_KIND_LABELS, laneTestId } from '../store/laneModel';
+import '../styles/lanes.css';
+
+/** Per-lane status (SPEC §7): kind, profile validity and command, workers, queue, failures, settings. */
+export function LaneStatusView() {
+  const { store } = useBoardContext();
+  const board = useBoard((state) => state.board);
+  const lanes = useBoard((state) => state.lanes);
+  const { lanes: boardLanes } = useBoardIndex();
+
+  // Fresh figures when the view opens; events keep them current afterwards.
+  useEffect(() => {
+    let live = true;
+    void store
+      .getState()
+      .run('laneStatuses', { board })
+      .then((statuses) => {
+        if (live && statuses) store.getState().replaceLanes(statuses);
+      });
+    return () => {
+      live = false;
+    };
+  }, [store, board]);
+
+  const names = [...new Set([...Object.keys(lanes), ...boardLanes.map((lane) => lane.key).filter(Boolean)])];
+  const rows = names
+    .map((name) => lanes[name] ?? null)
+    .filter((lane): lane is LaneStatus => lane !== null)
+    .sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+  const undeclared = names.filter((name) => !lanes[name]);
+
+  return (
+    <div className="lane-view" data-testid="lane-view">
+      <h2>Lanes</h2>
+      {rows.length === 0 && undeclared.length === 0 && (
+        <p className="empty-state">No lanes yet. Assign a task to a name, or create a profile.</p>
+      )}
+      <div className="lane-table">
+        {rows.map((lane) => (
+          <LaneStatusRow key={lane.name} lane={lane} />
+        ))}
+        {undeclared.map((name) => (
+          <div key={name} className="lane-status-row" data-testid={`lane-status-${laneTestId(name)}`}>
+            <div className="lane-status-name">
+              {name} <span className="kind-badge kind-terminal">terminal</span>
+            </div>
+            <div className="muted">no profile of that name exists; tasks wait for `switchyard claim`</div>
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function LaneStatusRow({ lane }: { lane: LaneStatus }) {
+  const { store } = useBoardContext();
+  const now = useNow(1000);
+  const [concurrency, setConcurrency] = useState(String(lane.maxConcurrent));
+  useEffect(() => setConcurrency(String(lane.maxConcurrent)), [lane.maxConcurrent]);
+
+  const update = async (promise: Promise<LaneStatus | null>) => {
+    const updated = await promise;
+    if (updated) store.getState().upsertLane(updated);
+  };
+  const saveConcurrency = () => {
+    const value = Number(concurrency);
+    if (!Number.isInteger(value) || value < 1 || value > 64) {
+      store.getState().pushToast('warning', 'Concurrency must be a whole number from 1 to 64');
+      setConcurrency(String(lane.maxConcurrent));
+      return;
+    }
+    if (value !== lane.maxConcurrent) {
+      void update(store.getState().run('setLaneConcurrency', { lane: lane.name, maxConcurrent: value }));
+    }
+  };
+  const queued = Object.entries(lane.queuedBySkipReason).filter(([, count]) => count > 0);
+
+  return (
+    <div className={`lane-status-row kind-${lane.kind}`} data-testid={`lane-status-${laneTestId(lane.name)}`}>
+      <div className="lane-status-name">
+        {lane.name} <span className={`kind-badge kind-${lane.kind}`}>{LANE_KIND_LABELS[lane.kind]}</span>
+        {lane.declared && <span className="muted"> declared</span>}
+      </div>
+      <div className="lane-status-command">
+        {lane.command ? <code>{lane.command.join(' ')}</code> : <span className="muted">no command</span>}
+        {lane.completion && <span className="muted"> · completion: {lane.completion}</span>}
+        {lane.problem && (
+          <div className={lane.kind === 'profile_broken' ? 'problem' : 'muted'} data-testid="lane-problem">
+            {lane.problem}
+          </div>
+        )}
+      </div>
+      <div className="lane-status-workers">
+        <strong>
+          {lane.running}/{lane.maxConcurrent}
+        </strong>{' '}
+        running
+        {lane.workers.map((worker) => (
+          <div key={worker.runId} className="worker-row">
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => store.getState().openTask(worker.taskId)}
+            >
+              {worker.taskId}
+            </button>{' '}
+            pid {worker.pid} · up {formatDuration(now - worker.startedAt)}
+            {worker.stopping && ' · stopping'}
+          </div>
+        ))}
+      </div>
+      <div className="lane-status-queue">
+        {queued.length === 0 ? (
+          <span className="muted">queue empty</span>
+        ) : (
+          queued.map(([reason, count]) => (
+            <span key={reason} className="queue-chip" title={reason}>
+              {count} {SKIP_REASON_LABELS[reason as SkipReason] ?? reason}
+            </span>
+          ))
+        )}
+      </div>
+      <div className="lane-status-failures">
+        {lane.failures > 0 ? (
+          <span className="card-failures">✕{lane.failures} failures</span>
+        ) : (
+          <span className="muted">no failures</span>
+        )}
+        {lane.lastError && (
+          <div className="problem" title={lane.lastError}>
+            {lane.lastError}
+          </div>
+        )}
+      </div>
+      <div className="lane-status-settings">
+        <button
+          type="button"
+          className={`small-button${lane.paused ? ' active' : ''}`}
+          aria-pressed={lane.paused}
+          data-testid={`lane-status-pause-${laneTestId(lane.name)}`}
+          onClick={() =>
+            void update(store.getState().run('setLanePaused', { lane: lane.name, paused: !lane.paused }))
+          }
+        >
+          {lane.paused ? 'Resume' : 'Pause'}
+        </button>
+        <label className="concurrency">
+          max
+          <input
+            type="number"
+            min={1}
+            max={64}
+            value={concurrency}
+            aria-label={`Concurrency of ${lane.name}`}
+            data-testid={`lane-concurrency-${laneTestId(lane.name)}`}
+            onChange={(event) => setConcurrency(event.target.value)}
+            onBlur={saveConcurrency}
+            onKeyDown={(event) => event.key === 'Enter' && saveConcurrency()}
+          />
+        </label>
+      </div>
+    </div>
+  );
+}

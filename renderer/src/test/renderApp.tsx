@@ -1,0 +1,69 @@
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import type { Snapshot } from '../../../shared/contract';
+import App from '../App';
+import { createBoardStore, type BoardStore } from '../store/boardStore';
+import { FakeBoardApi } from './fakeBoardApi';
+import { makeSnapshot } from './fixtures';
+
+/**
+ * Mounts the whole App against a FakeBoardApi in happy-dom, with react-dom/client and act
+ * (@testing-library is not installed). Call `unmount` in afterEach.
+ */
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+export interface Rendered {
+  api: FakeBoardApi;
+  store: BoardStore;
+  container: HTMLElement;
+  byTestId(id: string): HTMLElement;
+  queryByTestId(id: string): HTMLElement | null;
+  click(element: Element): Promise<void>;
+  settle(): Promise<void>;
+  unmount(): void;
+}
+
+export async function renderApp(
+  snapshot: Snapshot = makeSnapshot(),
+  api = new FakeBoardApi(),
+): Promise<Rendered> {
+  api.on('snapshot', () => snapshot);
+  const store = createBoardStore(api);
+  const container = document.createElement('div');
+  document.body.appendChild(container);
+  let root: Root | null = null;
+  await act(async () => {
+    root = createRoot(container);
+    root.render(<App api={api} store={store} board={snapshot.board} />);
+  });
+  const settle = async () => {
+    await act(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    });
+  };
+  await settle();
+  const queryByTestId = (id: string) =>
+    container.querySelector<HTMLElement>(`[data-testid="${CSS.escape(id)}"]`);
+  return {
+    api,
+    store,
+    container,
+    queryByTestId,
+    byTestId(id) {
+      const element = queryByTestId(id);
+      if (!element) throw new Error(`no element with data-testid="${id}"`);
+      return element;
+    },
+    async click(element) {
+      await act(async () => {
+        element.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+      });
+      await settle();
+    },
+    settle,
+    unmount() {
+      act(() => root?.unmount());
+      container.remove();
+    },
+  };
+}

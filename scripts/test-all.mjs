@@ -1,0 +1,61 @@
+// `npm test`: every check in order — build, types, lint, format, unit/integration tests (Vitest) and
+// browser tests (Playwright in Chromium) — then one closing line with the counts of all tests run.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const bin = (name) => path.join('node_modules', '.bin', name);
+const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-test-report-'));
+const vitestReport = path.join(reportDir, 'vitest.json');
+const playwrightReport = path.join(reportDir, 'playwright.json');
+
+function step(title, command, args, env = {}) {
+  process.stdout.write(`\n=== ${title}\n`);
+  const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  return result.status === 0;
+}
+
+const checks = [
+  ['build', process.execPath, ['scripts/build-node.mjs']],
+  ['typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
+  ['lint', bin('eslint'), ['.']],
+  ['format', bin('prettier'), ['--check', '.']],
+];
+let failedChecks = 0;
+for (const [title, command, args] of checks) if (!step(title, command, args)) failedChecks += 1;
+
+const vitestOk = step('unit and integration tests (vitest)', bin('vitest'), [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${vitestReport}`,
+]);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (fs.existsSync(vitestReport)) {
+  const report = JSON.parse(fs.readFileSync(vitestReport, 'utf8'));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+} else if (!vitestOk) failed += 1;
+
+const hasBrowserTests = fs.existsSync('playwright.config.ts');
+let playwrightOk = true;
+if (hasBrowserTests) {
+  playwrightOk = step('browser tests (playwright)', bin('playwright'), ['test'], {
+    PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport,
+  });
+  if (fs.existsSync(playwrightReport)) {
+    const stats = JSON.parse(fs.readFileSync(playwrightReport, 'utf8')).stats ?? {};
+    passed += stats.expected ?? 0;
+    failed += (stats.unexpected ?? 0) + (stats.flaky ?? 0);
+    skipped += stats.skipped ?? 0;
+  } else if (!playwrightOk) failed += 1;
+}
+
+fs.rmSync(reportDir, { recursive: true, force: true });
+if (failedChecks > 0) process.stdout.write(`\n${failedChecks} check(s) (build/types/lint/format) failed\n`);
+process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+process.exit(failedChecks === 0 && vitestOk && playwrightOk && failed === 0 ? 0 : 1);
