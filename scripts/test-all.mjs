@@ -17,7 +17,8 @@ function step(title, command, args, env = {}) {
 }
 
 const checks = [
-  ['build', process.execPath, ['scripts/build-node.mjs']],
+  ['build (node bundles)', process.execPath, ['scripts/build-node.mjs']],
+  ['build (renderer)', bin('vite'), ['build', '--logLevel', 'warn']],
   ['typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
   ['lint', bin('eslint'), ['.']],
   ['format', bin('prettier'), ['--check', '.']],
@@ -44,7 +45,7 @@ if (fs.existsSync(vitestReport)) {
 const hasBrowserTests = fs.existsSync('playwright.config.ts');
 let playwrightOk = true;
 if (hasBrowserTests) {
-  playwrightOk = step('browser tests (playwright)', bin('playwright'), ['test'], {
+  playwrightOk = step('browser tests (playwright)', bin('playwright'), ['test', '--reporter=list,json'], {
     PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport,
   });
   if (fs.existsSync(playwrightReport)) {

@@ -5,6 +5,8 @@ import { UsageError, parseCommand } from './args';
 import { actorFromEnv, type CliCommand, type CliContext } from './context';
 import type { Output } from './output';
 import { engineCommands } from './engineCommands';
+import { profileCommands } from './profileCommands';
+import { serveCommand } from './serveCommand';
 import { taskCommands } from './taskCommands';
 
 /** Exit codes (SPEC §6): 0 success, 1 a user error with a one-line message, 2 a usage error. */
@@ -16,12 +18,16 @@ export function allCommands(): CliCommand[] {
   return [
     ...taskCommands,
     ...engineCommands,
+    ...profileCommands,
+    serveCommand,
     ...extraCommands.filter((command) => !builtIn.has(command.name)),
   ];
 }
 
 const extraCommands: CliCommand[] = [];
-const builtIn = new Set([...taskCommands, ...engineCommands].map((command) => command.name));
+const builtIn = new Set(
+  [...taskCommands, ...engineCommands, ...profileCommands, serveCommand].map((command) => command.name),
+);
 
 /** Lets later modules (dispatcher, serve …) add their commands without this file knowing them. */
 export function registerCommands(commands: readonly CliCommand[]): void {
@@ -86,7 +92,9 @@ export async function runCli(
     output,
     actor: actorFromEnv(env),
     readStdin,
-    db: () => (db ??= openDatabase(paths.database)),
+    // Set by the desktop app's CLI shim, where the CLI runs on Electron's binary (engine.ts).
+    db: () =>
+      (db ??= openDatabase(paths.database, { nativeBinding: env.SWITCHYARD_SQLITE_BINDING || undefined })),
   };
   try {
     const parsed = parseCommand(rest, command.options, command.maxPositionals);

@@ -74,11 +74,14 @@ export function defaultCliCommand(): string[] {
 }
 
 /** A tiny `switchyard` launcher in the home's bin/, so workers find the CLI on their PATH. */
-function writeCliShim(paths: HomePaths, command: readonly string[]): void {
+function writeCliShim(paths: HomePaths, command: readonly string[], nativeBinding: string | undefined): void {
   fs.mkdirSync(paths.bin, { recursive: true });
-  const quoted = command.map((part) => `'${part.replace(/'/g, `'\\''`)}'`).join(' ');
+  const quote = (part: string): string => `'${part.replace(/'/g, `'\\''`)}'`;
+  // Inside the desktop app the CLI runs on Electron's own binary (there is no separate Node), so it
+  // needs the Electron build of better-sqlite3 too.
   const runAsNode = process.versions.electron ? 'ELECTRON_RUN_AS_NODE=1 ' : '';
-  const script = `#!/bin/sh\n# Written by Switchyard: runs its CLI for workers.\n${runAsNode}exec ${quoted} "$@"\n`;
+  const binding = nativeBinding ? `SWITCHYARD_SQLITE_BINDING=${quote(nativeBinding)} ` : '';
+  const script = `#!/bin/sh\n# Written by Switchyard: runs its CLI for workers.\n${runAsNode}${binding}exec ${command.map(quote).join(' ')} "$@"\n`;
   const target = path.join(paths.bin, 'switchyard');
   const temporary = `${target}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, script, { mode: 0o755 });
@@ -121,7 +124,7 @@ export class Engine implements EngineHandle {
     this.settings = loaded.settings;
     this.settingsProblem = loaded.problem;
     this.settingsStamp = fileStamp(this.paths.settingsFile);
-    writeCliShim(this.paths, options.cliCommand ?? defaultCliCommand());
+    writeCliShim(this.paths, options.cliCommand ?? defaultCliCommand(), options.nativeBinding);
     const workerPath = `${this.paths.bin}${path.delimiter}${env.PATH ?? ''}`;
     this.lanes = new LaneResolver(this.paths, { pathEnv: workerPath, watch: true });
     this.supervisor = new Supervisor({
