@@ -474,7 +474,8 @@ export class Engine implements EngineHandle {
     this.timer = undefined;
     if (options.stopWorkers) {
       await this.supervisor.stopAll();
-      if (this.active) this.dispatcher.tick();
+      // Settle the stops (runs closed, tasks back to ready) without starting anything new.
+      if (this.active) this.dispatcher.tick({ spawn: false });
     } else {
       this.supervisor.detachAll();
     }
