@@ -51,14 +51,15 @@ test.describe('desktop app', () => {
       }));
       expect(globals).toEqual({ bridge: 'object', require: 'undefined', process: 'undefined' });
 
-      const off = await page.evaluate(() =>
-        window.switchyard?.call('setDispatcherEnabled', { enabled: false }),
-      );
-      expect(off).toMatchObject({ ok: true, value: { enabled: false } });
-      const on = await page.evaluate(() =>
-        window.switchyard?.call('setDispatcherEnabled', { enabled: true }),
-      );
-      expect(on).toMatchObject({ ok: true, value: { enabled: true } });
+      // The toolbar switch goes through the preload bridge to the engine in the main process.
+      const toggle = page.getByTestId('dispatcher-toggle');
+      await expect(toggle).toBeChecked();
+      await toggle.click();
+      await expect(toggle).not.toBeChecked();
+      const state = await page.evaluate(() => window.switchyard?.call('dispatcherState', {}));
+      expect(state).toMatchObject({ ok: true, value: { enabled: false } });
+      await toggle.click();
+      await expect(toggle).toBeChecked();
       const refused = await page.evaluate(() =>
         window.switchyard?.call('createTask', { board: 'default', title: '' }),
       );

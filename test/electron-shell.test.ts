@@ -20,7 +20,10 @@ import {
 } from '../electron/window';
 import { electronBindingPath, requireElectronBinding } from '../electron/nativeBinding';
 import { FakeEngine } from './fakeEngine';
+import { newEngine, tickUntil, writeAgentProfile, writeFastSettings } from './helpers/engine';
 import { useTempHomes } from './helpers/home';
+import { findTask } from '../electron/core/tasks';
+import { runsOf } from '../electron/core/runs';
 import { snapshotDatabase } from './helpers/snapshot';
 
 const newHome = useTempHomes();
@@ -221,6 +224,26 @@ describe('tray', () => {
     menu().simulateClick(TRAY_ITEM_IDS.quit);
     expect(onOpenBoard).toHaveBeenCalledTimes(1);
     expect(onQuit).toHaveBeenCalledTimes(1);
+  });
+  it('pauses and resumes real dispatch: no spawn while off, a spawn once back on', async () => {
+    const paths = newHome();
+    writeFastSettings(paths);
+    writeAgentProfile(paths, 'coder', 'exit0.mjs');
+    const engine = newEngine(paths);
+    cleanups.push(() => engine.close({ stopWorkers: true }));
+    const tray = createTray({ engine, icon: 'icon.png', onOpenBoard: vi.fn(), onQuit: vi.fn() });
+    cleanups.push(() => tray.dispose());
+    const menu = () => tray.menu() as unknown as electron.Menu;
+
+    menu().simulateClick(TRAY_ITEM_IDS.dispatcher);
+    const task = commands.createTask(engine.db, { title: 'waits', assignee: 'coder' }, engine.actor);
+    for (let tick = 0; tick < 5; tick++) engine.runTick();
+    expect(findTask(engine.db, task.id)).toMatchObject({ status: 'ready', skipReason: 'dispatcher_paused' });
+    expect(runsOf(engine.db, task.id)).toHaveLength(0);
+
+    menu().simulateClick(TRAY_ITEM_IDS.dispatcher);
+    await tickUntil(engine, () => findTask(engine.db, task.id)?.status === 'done', 'the task to run');
+    expect(runsOf(engine.db, task.id).map((run) => run.outcome)).toEqual(['completed']);
   });
 });
 
