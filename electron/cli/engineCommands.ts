@@ -164,8 +164,13 @@ const lanesCommand: CliCommand = {
         const queued = Object.entries(lane.queuedBySkipReason)
           .map(([reason, n]) => `${SKIP_REASON_LABELS[reason as SkipReason] ?? reason} ${n}`)
           .join(', ');
+        // Terminal lanes are worked by people: there is no worker capacity to show.
+        const running =
+          lane.kind === 'terminal'
+            ? `claimed ${lane.counts.running ?? 0}`
+            : `running ${lane.running}/${lane.maxConcurrent}`;
         context.output.out(
-          `${lane.name.padEnd(20)} ${lane.kind.padEnd(15)} running ${lane.running}/${lane.maxConcurrent}${lane.paused ? ' PAUSED' : ''}  ${counts}` +
+          `${lane.name.padEnd(20)} ${lane.kind.padEnd(15)} ${running}${lane.paused ? ' PAUSED' : ''}  ${counts}` +
             `${queued ? `  [skipped: ${queued}]` : ''}${lane.problem ? `\n${' '.repeat(21)}${lane.problem}` : ''}`,
         );
       }
