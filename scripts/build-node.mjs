@@ -28,7 +28,13 @@ await Promise.all([
     outExtension: { '.js': '.mjs' },
     target: 'node20',
     format: 'esm',
-    packages: 'external',
+    // Self-contained but for the native module, so the installed app can run it from outside its
+    // asar archive (electron-builder.yml asarUnpack). ws's optional native speed-ups stay optional.
+    external: ['better-sqlite3', 'bufferutil', 'utf-8-validate'],
+    // Bundled CommonJS (ws) calls require() for Node built-ins, which ESM lacks.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
   }),
   build({
     ...common,

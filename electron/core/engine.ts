@@ -70,7 +70,14 @@ function findRepoFile(relative: string): string | undefined {
 
 export function defaultCliCommand(): string[] {
   const script = findRepoFile(path.join('bin', 'switchyard.mjs'));
-  return script ? [process.execPath, script] : ['switchyard'];
+  if (!script) return ['switchyard'];
+  // In the installed app the CLI is unpacked next to app.asar (electron-builder.yml asarUnpack):
+  // a process running it as plain Node cannot read inside the archive.
+  const unpacked = script.replace(
+    `${path.sep}app.asar${path.sep}`,
+    `${path.sep}app.asar.unpacked${path.sep}`,
+  );
+  return [process.execPath, unpacked];
 }
 
 /** A tiny `switchyard` launcher in the home's bin/, so workers find the CLI on their PATH. */
@@ -233,7 +240,11 @@ export class Engine implements EngineHandle {
     this.leaseHolderText = lease.acquired ? this.owner : describeHolder(lease.holder);
     if (lease.acquired) {
       this.lastLeaseRenewal = now;
-      if (!wasActive) this.recoverWorkers();
+      if (!wasActive) {
+        this.recoverWorkers();
+        // Another dispatcher may have run meanwhile, and recovery writes without events.
+        this.dispatcher.invalidate();
+      }
     } else if (wasActive) {
       this.log(`lost the dispatcher lease to ${this.leaseHolderText}`);
     }
