@@ -232,7 +232,13 @@ export const boardEventSchema = z.discriminatedUnion('type', [
   /** Live worker status, coalesced to ≤ 10 updates a second per task. */
   z.object({ type: z.literal('workers'), seq: z.number().int(), workers: z.array(workerStatusSchema) }),
   z.object({ type: z.literal('dispatcher'), seq: z.number().int(), state: dispatcherStateSchema }),
-  z.object({ type: z.literal('lanes'), seq: z.number().int(), lanes: z.array(laneStatusSchema) }),
+  /** Every lane of one board, recomputed (coalesced) after ticks, task changes and lane settings. */
+  z.object({
+    type: z.literal('lanes'),
+    seq: z.number().int(),
+    board: z.string(),
+    lanes: z.array(laneStatusSchema),
+  }),
   z.object({ type: z.literal('boards'), seq: z.number().int(), boards: z.array(boardSchema) }),
   /** Something a person should hear about (done, blocked, gave up, stuck). */
   z.object({

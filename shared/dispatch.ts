@@ -42,6 +42,8 @@ export const dispatchResultSchema = z.object({
   ),
   skipped: z.array(z.object({ taskId: z.string(), reason: skipReasonSchema, detail: z.string().nullable() })),
   skippedCounts: skippedCountsSchema,
+  /** Tasks whose persisted skip reason or detail changed in this tick (they are written only then). */
+  skipChanged: z.array(z.string()),
   completed: z.array(z.string()),
   crashed: z.array(z.object({ taskId: z.string(), error: z.string() })),
   timedOut: z.array(z.string()),

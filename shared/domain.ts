@@ -85,18 +85,24 @@ export const taskIdSchema = z.string().regex(TASK_ID_PATTERN, 'a task id looks l
 
 const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
 
+/** A lone UTF-16 surrogate cannot be stored as UTF-8: SQLite would hand back other text than was accepted. */
+const wellFormed = (text: string): boolean => !/\p{Surrogate}/u.test(text);
+const NOT_WELL_FORMED = 'text is not valid Unicode (it contains a lone surrogate)';
+
 export const titleSchema = z
   .string()
   .trim()
   .min(1, 'title is required')
   .max(TITLE_MAX_CHARS, `title is longer than ${TITLE_MAX_CHARS} characters`)
   // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-  .refine((title) => !/[\u0000-\u0008\u000b-\u001f]/.test(title), 'title contains control characters');
+  .refine((title) => !/[\u0000-\u0008\u000b-\u001f]/.test(title), 'title contains control characters')
+  .refine(wellFormed, NOT_WELL_FORMED);
 
 export const bodySchema = z
   .string()
   .refine((body) => !body.includes('\u0000'), 'body contains a NUL character')
-  .refine((body) => utf8Bytes(body) <= BODY_MAX_BYTES, `body is larger than ${BODY_MAX_BYTES / 1024} KiB`);
+  .refine((body) => utf8Bytes(body) <= BODY_MAX_BYTES, `body is larger than ${BODY_MAX_BYTES / 1024} KiB`)
+  .refine(wellFormed, NOT_WELL_FORMED);
 
 export const commentBodySchema = z
   .string()
@@ -105,16 +111,23 @@ export const commentBodySchema = z
   .refine(
     (body) => utf8Bytes(body) <= COMMENT_MAX_BYTES,
     `comment is larger than ${COMMENT_MAX_BYTES / 1024} KiB`,
-  );
+  )
+  .refine(wellFormed, NOT_WELL_FORMED);
 
 export const summarySchema = z
   .string()
   .refine(
     (text) => utf8Bytes(text) <= SUMMARY_MAX_BYTES,
     `summary is larger than ${SUMMARY_MAX_BYTES / 1024} KiB`,
-  );
+  )
+  .refine(wellFormed, NOT_WELL_FORMED);
 
-export const reasonSchema = z.string().trim().min(1, 'a reason is required').max(REASON_MAX_CHARS);
+export const reasonSchema = z
+  .string()
+  .trim()
+  .min(1, 'a reason is required')
+  .max(REASON_MAX_CHARS)
+  .refine(wellFormed, NOT_WELL_FORMED);
 
 export const prioritySchema = z
   .number()

@@ -1,4 +1,4 @@
-import type { DispatcherState, LaneStatus, WorkerStatus } from '../shared/dispatch';
+import type { DispatchResult, DispatcherState, LaneStatus, WorkerStatus } from '../shared/dispatch';
 import { emptySkippedCounts } from '../shared/dispatch';
 import type { TaskEvent } from '../shared/domain';
 import type { Actor } from '../electron/core/commands';
@@ -29,6 +29,8 @@ export class FakeEngine implements EngineHandle {
   private readonly workerListeners = new Set<(workers: WorkerStatus[]) => void>();
   private readonly stateListeners = new Set<(state: DispatcherState) => void>();
   private readonly noticeListeners = new Set<(notice: Notice) => void>();
+  private readonly tickListeners = new Set<(result: DispatchResult) => void>();
+  private readonly laneListeners = new Set<() => void>();
 
   constructor(
     readonly paths: HomePaths,
@@ -84,11 +86,28 @@ export class FakeEngine implements EngineHandle {
 
   setLanePaused(lane: string, paused: boolean): void {
     this.paused.set(lane, paused);
+    for (const listener of this.laneListeners) listener();
   }
 
   setLaneConcurrency(lane: string, maxConcurrent: number): void {
     this.concurrency.set(lane, maxConcurrent);
     if (!this.paused.has(lane)) this.paused.set(lane, false);
+    for (const listener of this.laneListeners) listener();
+  }
+
+  /** Plays a dispatcher tick's result to the tick listeners, as the real engine does after a tick. */
+  emitTick(result: DispatchResult): void {
+    for (const listener of this.tickListeners) listener(result);
+  }
+
+  onTick(listener: (result: DispatchResult) => void): () => void {
+    this.tickListeners.add(listener);
+    return () => this.tickListeners.delete(listener);
+  }
+
+  onLanesChanged(listener: () => void): () => void {
+    this.laneListeners.add(listener);
+    return () => this.laneListeners.delete(listener);
   }
 
   async stopWorker(taskId: string): Promise<void> {
@@ -103,6 +122,7 @@ export class FakeEngine implements EngineHandle {
       spawned: [],
       skipped: [],
       skippedCounts: emptySkippedCounts(),
+      skipChanged: [],
       completed: [],
       crashed: [],
       timedOut: [],

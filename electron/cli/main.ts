@@ -1,3 +1,4 @@
+import { describeDatabaseFault } from '../core/db/databaseErrors';
 import { openDatabase, type Db } from '../core/db/open';
 import { SwitchyardError } from '../core/errors';
 import { homePaths, resolveHome } from '../core/home';
@@ -5,6 +6,7 @@ import { UsageError, parseCommand } from './args';
 import { actorFromEnv, type CliCommand, type CliContext } from './context';
 import type { Output } from './output';
 import { engineCommands } from './engineCommands';
+import { importHermesCommand } from './importCommand';
 import { profileCommands } from './profileCommands';
 import { serveCommand } from './serveCommand';
 import { taskCommands } from './taskCommands';
@@ -20,6 +22,7 @@ export function allCommands(): CliCommand[] {
     ...engineCommands,
     ...profileCommands,
     serveCommand,
+    importHermesCommand,
     ...extraCommands.filter((command) => !builtIn.has(command.name)),
   ];
 }
@@ -107,6 +110,12 @@ export async function runCli(
     }
     if (error instanceof SwitchyardError) {
       output.err(`switchyard: ${oneLine(error.message)}`);
+      return EXIT_USER_ERROR;
+    }
+    // A full disk, a damaged file, a read-only home: say so plainly (SPEC §6), not "unexpected".
+    const fault = describeDatabaseFault(error, paths.database);
+    if (fault) {
+      output.err(`switchyard: ${oneLine(fault.message)}`);
       return EXIT_USER_ERROR;
     }
     output.err(`switchyard: unexpected error: ${oneLine((error as Error).message)}`);

@@ -302,6 +302,36 @@ describe('createApi: events', () => {
     expect(seqs).toEqual(seqs.map((_, index) => index + 1));
   });
 
+  it('sends the rows whose skip reason a tick changed, and coalesced lane figures per board', async () => {
+    const { engine, api } = setup();
+    const events: BoardEvent[] = [];
+    api.subscribe((event) => events.push(event));
+    const task = commands.createTask(engine.db, { title: 'waits', assignee: 'alice' }, engine.actor);
+    engine.pump();
+    events.length = 0;
+    tasks.writeSkipReasons(engine.db, [{ id: task.id, reason: 'terminal_lane', detail: null }]);
+    const result = engine.dryRun();
+    engine.emitTick({ ...result, dryRun: false, skipChanged: [task.id] });
+    engine.emitTick({ ...result, dryRun: false, skipChanged: [task.id] });
+    const taskEvents = events.filter((event) => event.type === 'tasks');
+    expect(taskEvents).toHaveLength(2);
+    expect(taskEvents[0]).toMatchObject({ tasks: [{ id: task.id, skipReason: 'terminal_lane' }] });
+
+    // Two ticks with changes and a lane setting make one lanes event, a little later.
+    engine.setLanePaused('alice', true);
+    expect(events.some((event) => event.type === 'lanes')).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const laneEvents = events.filter((event) => event.type === 'lanes');
+    expect(laneEvents).toHaveLength(1);
+    expect(laneEvents[0]).toMatchObject({ board: 'default' });
+
+    // A tick that changed nothing sends nothing.
+    events.length = 0;
+    engine.emitTick({ ...result, dryRun: false });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(events).toEqual([]);
+  });
+
   it('stops delivering after unsubscribe and close', async () => {
     const { engine, api } = setup();
     const events: BoardEvent[] = [];

@@ -10,10 +10,11 @@ import {
   type CallResult,
   type Contract,
 } from '../../shared/contract';
-import type { LaneStatus } from '../../shared/dispatch';
+import type { DispatchResult, LaneStatus } from '../../shared/dispatch';
 import type { Task, TaskEvent } from '../../shared/domain';
 import * as boards from './boards';
 import * as commands from './commands';
+import { describeDatabaseFault } from './db/databaseErrors';
 import { runInWriteTransaction } from './db/open';
 import type { EngineHandle } from './engineHandle';
 import { SwitchyardError, invalidInput, notFound } from './errors';
@@ -241,7 +242,8 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       }
       return { ok: true, value };
     } catch (error) {
-      return errorResult(error, logError);
+      // A full disk or a damaged file is the user's to fix: say so, rather than "internal error".
+      return errorResult(describeDatabaseFault(error, db.name) ?? error, logError);
     }
   }
 
@@ -266,14 +268,61 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     for (const board of linkBoards) emit({ type: 'links', links: links.linksOfBoard(db, board) });
   }
 
+  // Lane figures (running/capacity, queues by skip reason, kinds, failures) move with ticks, task
+  // events and lane settings. They are recomputed per board, at most once per LANES_EVENT_MS.
+  let lanesTimer: NodeJS.Timeout | undefined;
+  function lanesChanged(): void {
+    if (listeners.size === 0 || lanesTimer) return;
+    lanesTimer = setTimeout(() => {
+      lanesTimer = undefined;
+      try {
+        for (const board of boards.listBoards(db))
+          emit({ type: 'lanes', board: board.slug, lanes: engine.laneStatuses(board.slug) });
+      } catch (error) {
+        logError('computing lane statuses', error);
+      }
+    }, LANES_EVENT_MS);
+    lanesTimer.unref?.();
+  }
+
+  /** SPEC §4: skip reasons are persisted without an event-log row; the tick names what changed. */
+  function onTick(result: DispatchResult): void {
+    if (listeners.size === 0) return;
+    if (result.skipChanged.length > 0) {
+      const changedTasks = result.skipChanged
+        .map((id) => findTask(db, id))
+        .filter((task): task is Task => task !== undefined && task.status !== 'archived');
+      if (changedTasks.length > 0) emit({ type: 'tasks', tasks: changedTasks, removed: [] });
+    }
+    const moved =
+      result.skipChanged.length +
+      result.spawned.length +
+      result.completed.length +
+      result.crashed.length +
+      result.timedOut.length +
+      result.spawnFailed.length +
+      result.reclaimed.length +
+      result.gaveUp.length;
+    if (moved > 0) lanesChanged();
+  }
+
   const detach = [
     engine.onTaskEvents((events) => {
       try {
         onTaskEvents(events);
+        lanesChanged();
       } catch (error) {
         logError('turning task events into board events', error);
       }
     }),
+    engine.onTick((result) => {
+      try {
+        onTick(result);
+      } catch (error) {
+        logError('turning a tick into board events', error);
+      }
+    }),
+    engine.onLanesChanged(() => lanesChanged()),
     engine.onWorkers((workers) => emit({ type: 'workers', workers })),
     engine.onDispatcherState((state) => emit({ type: 'dispatcher', state })),
     engine.onNotice((notice) => emit({ type: 'notice', ...notice })),
@@ -301,9 +350,14 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     close() {
       for (const off of detach) off();
       listeners.clear();
+      if (lanesTimer) clearTimeout(lanesTimer);
+      lanesTimer = undefined;
     },
   };
 }
+
+/** How often at most lane figures are pushed (they summarise many tasks; a person reads them). */
+const LANES_EVENT_MS = 200;
 
 /** Kinds after which the links among a board's tasks may differ. */
 const LINK_CHANGING_KINDS = new Set<string>(['linked', 'unlinked', 'created', 'archived', 'moved']);

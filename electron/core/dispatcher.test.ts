@@ -46,6 +46,8 @@ describe('terminal lanes (the bug this product exists to get right)', () => {
       expect(result?.skipped).toEqual([
         expect.objectContaining({ taskId: task.id, reason: 'terminal_lane' }),
       ]);
+      // Stored (and reported to the UI) once, on the first tick; never rewritten after.
+      expect(result?.skipChanged).toEqual(tick === 0 ? [task.id] : []);
     }
     const after = findTask(engine.db, task.id);
     expect(after).toMatchObject({

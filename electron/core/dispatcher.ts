@@ -3,11 +3,11 @@ import type { SkipReason, Task } from '../../shared/domain';
 import { promoteTasks } from './commands';
 import { commentsOf } from './comments';
 import { runInWriteTransaction, type Db } from './db/open';
-import { appendEvent } from './events';
+import { appendEvent, lastEventId, taskIdsChangedAfter } from './events';
 import type { HomePaths } from './home';
 import { laneOverrides } from './laneSettings';
 import type { LaneResolution } from './lanes';
-import { parentsOf } from './links';
+import { childIdsOfAny, parentsOf } from './links';
 import { dispatcherEnabled } from './meta';
 import {
   recordFailure,
@@ -40,6 +40,8 @@ export interface DispatcherConfig extends FailurePolicy {
 export interface LaneSource {
   resolve(name: string): LaneResolution;
   declaredLanes(): { name: string; paused: boolean; maxConcurrent: number | null }[];
+  /** Moves whenever a resolution or lane setting changed; without it every tick re-walks. */
+  version?(): number;
 }
 
 export interface DispatcherDeps {
@@ -58,13 +60,11 @@ export interface DispatcherDeps {
 
 export const DISPATCHER_CLAIM_PREFIX = 'dispatcher:';
 
-interface ReadyRow {
-  id: string;
-  board: string;
-  assignee: string | null;
-  next_attempt_at: number | null;
-  skip_reason: SkipReason | null;
-  skip_detail: string | null;
+type ReadyRow = tasks.ReadyQueueRow;
+
+interface Skip {
+  reason: SkipReason;
+  detail: string | null;
 }
 
 interface LaneRuntime {
@@ -72,6 +72,113 @@ interface LaneRuntime {
   paused: boolean;
   maxConcurrent: number;
   running: number;
+  /** Verdicts that hold for every task of the lane this tick, built once (not per task). */
+  verdicts: Partial<Record<SkipReason, Skip>>;
+}
+
+/** Lane facts for one tick and a key that is equal exactly when none of them changed. */
+interface LaneState {
+  key: string | null;
+  laneOf: (name: string) => LaneRuntime;
+  enabled: boolean;
+  globalRunning: number;
+}
+
+/** The last walk's verdicts, replayed while nothing they depended on changed (SPEC §4.6 at scale). */
+interface WalkMemo {
+  laneKey: string;
+  /** The verdicts hold until this time (the earliest backoff end seen). */
+  validUntil: number;
+  /** Every skipped task in walk order, with the row it was judged on (same length, same order). */
+  rows: ReadyRow[];
+  skipped: DispatchResult['skipped'];
+  counts: DispatchResult['skippedCounts'];
+  byId: Map<string, { row: ReadyRow; entry: DispatchResult['skipped'][number] }>;
+}
+
+/** Where `row` is, or would go, in `rows` (walk order). */
+function positionOf(rows: readonly ReadyRow[], row: ReadyRow): number {
+  let low = 0;
+  let high = rows.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (walkOrder(rows[mid] as ReadyRow, row) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+interface SkipChange {
+  row: ReadyRow;
+  reason: SkipReason | null;
+  detail: string | null;
+}
+
+type Skipped = DispatchResult['skipped'][number];
+
+/** More events than this between two ticks: re-read everything rather than task by task. */
+const INCREMENTAL_LIMIT = 2_000;
+/** More changed ready tasks than this: walk them all rather than only the changed ones. */
+const INCREMENTAL_WALK_LIMIT = 500;
+
+function walkOrder(a: ReadyRow, b: ReadyRow): number {
+  if (a.priority !== b.priority) return b.priority - a.priority;
+  if (a.created_at !== b.created_at) return a.created_at - b.created_at;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * The ready, unclaimed tasks in walk order, kept in memory and brought up to date from the event
+ * log (every task mutation appends an event), so an idle tick reads no task rows at all.
+ */
+class ReadyQueue {
+  private byId = new Map<string, ReadyRow>();
+  private order: ReadyRow[] = [];
+  private stale = 0;
+  loaded = false;
+
+  reset(rows: ReadyRow[]): void {
+    this.byId = new Map(rows.map((row) => [row.id, row]));
+    this.order = rows;
+    this.stale = 0;
+    this.loaded = true;
+  }
+
+  remove(id: string): void {
+    if (this.byId.delete(id)) this.stale += 1;
+  }
+
+  /** `rows` are the current rows of those of `ids` that are (still) ready and unclaimed. */
+  replace(ids: readonly string[], rows: readonly ReadyRow[]): void {
+    for (const id of ids) this.remove(id);
+    this.compact();
+    for (const row of rows) {
+      this.byId.set(row.id, row);
+      let low = 0;
+      let high = this.order.length;
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (walkOrder(this.order[mid] as ReadyRow, row) < 0) low = mid + 1;
+        else high = mid;
+      }
+      this.order.splice(low, 0, row);
+    }
+  }
+
+  get(id: string): ReadyRow | undefined {
+    return this.byId.get(id);
+  }
+
+  rows(): readonly ReadyRow[] {
+    this.compact();
+    return this.order;
+  }
+
+  private compact(): void {
+    if (this.stale === 0) return;
+    this.order = this.order.filter((row) => this.byId.get(row.id) === row);
+    this.stale = 0;
+  }
 }
 
 export const TERMINAL_LANE_DETAIL = 'terminal lane — waiting for `switchyard claim`';
@@ -84,6 +191,7 @@ function emptyResult(dryRun: boolean, startedAt: number): DispatchResult {
     spawned: [],
     skipped: [],
     skippedCounts: emptySkippedCounts(),
+    skipChanged: [],
     completed: [],
     crashed: [],
     timedOut: [],
@@ -100,6 +208,14 @@ export class Dispatcher {
   private stuck = false;
   private lastStuckLogAt = 0;
   private readonly now: () => number;
+  private readonly queue = new ReadyQueue();
+  /** Event-log positions up to which promotions and the ready queue have looked. */
+  private promotionCursor = 0;
+  private queueCursor = 0;
+  private fullPromotionDue = true;
+  /** Tasks of the ready queue that changed since the last walk ('all' after a full read). */
+  private queueChanges: Set<string> | 'all' = 'all';
+  private memo: WalkMemo | null = null;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.now = deps.now ?? Date.now;
@@ -107,6 +223,17 @@ export class Dispatcher {
 
   isStuck(): boolean {
     return this.stuck;
+  }
+
+  /**
+   * Forget what was learnt from the event log: the next tick re-reads every ready task and checks
+   * every todo task for promotion. For writes that append no event (a worker recovered at start)
+   * and for taking over the lease (another dispatcher stored skip reasons meanwhile).
+   */
+  invalidate(): void {
+    this.queue.loaded = false;
+    this.fullPromotionDue = true;
+    this.memo = null;
   }
 
   /**
@@ -121,9 +248,8 @@ export class Dispatcher {
       this.reapExits(this.deps.supervisor.drainExits(), result);
       this.stopWorkersWhoseRunEnded();
       result.reclaimed.push(...reclaimExpiredClaims(this.deps.db, this.now()));
-      result.promoted.push(
-        ...runInWriteTransaction(this.deps.db, () => promoteTasks(this.deps.db, undefined, this.now())),
-      );
+      result.promoted.push(...this.promote());
+      this.syncQueue();
     }
     if (options.spawn === false) return result;
     const spawnable = this.walkReadyTasks(dryRun, result);
@@ -199,26 +325,78 @@ export class Dispatcher {
     }
   }
 
+  // Step 5 --------------------------------------------------------------------------------------
+
+  /**
+   * A todo task can only become promotable through an event on itself or on a parent (a parent
+   * done, a link removed, the task moved to todo), so after the first full check only those tasks
+   * and the children of those tasks are looked at.
+   */
+  private promote(): string[] {
+    const { db } = this.deps;
+    // The cursor moves only once the promotions are committed: a failed tick looks again.
+    const step = runInWriteTransaction(db, () => {
+      const now = this.now();
+      if (this.fullPromotionDue) {
+        const cursor = lastEventId(db);
+        return { cursor, promoted: promoteTasks(db, undefined, now) };
+      }
+      const changed = taskIdsChangedAfter(db, this.promotionCursor, INCREMENTAL_LIMIT);
+      if (changed.overflow) return { cursor: changed.lastId, promoted: promoteTasks(db, undefined, now) };
+      if (changed.taskIds.length === 0) return { cursor: changed.lastId, promoted: [] };
+      const among = new Set([...changed.taskIds, ...childIdsOfAny(db, changed.taskIds)]);
+      return { cursor: changed.lastId, promoted: promoteTasks(db, [...among], now) };
+    });
+    this.promotionCursor = step.cursor;
+    this.fullPromotionDue = false;
+    return step.promoted;
+  }
+
+  /** Brings the in-memory ready queue up to date with the tasks named by new events. */
+  private syncQueue(): void {
+    const { db } = this.deps;
+    if (this.queue.loaded) {
+      const changed = taskIdsChangedAfter(db, this.queueCursor, INCREMENTAL_LIMIT);
+      if (!changed.overflow) {
+        if (changed.taskIds.length > 0) {
+          const rows = tasks.readyQueueRowsAmong(db, changed.taskIds);
+          this.queue.replace(changed.taskIds, rows);
+          const pending = this.queueChanges;
+          if (pending !== 'all') for (const id of changed.taskIds) pending.add(id);
+        }
+        this.queueCursor = changed.lastId;
+        return;
+      }
+    }
+    // The cursor is read first: a change landing in between is then read twice, never missed.
+    const cursor = lastEventId(db);
+    this.queue.reset(tasks.readyQueueRows(db));
+    this.queueCursor = cursor;
+    this.queueChanges = 'all';
+  }
+
   // Step 6 --------------------------------------------------------------------------------------
 
   /** Lane facts for this tick, resolved once per lane name (never per task). */
-  private laneTable(): (name: string) => LaneRuntime {
+  private laneState(): LaneState {
     const { db, lanes } = this.deps;
     const runtimes = new Map<string, LaneRuntime>();
     const overrides = laneOverrides(db);
-    const declared = new Map(lanes.declaredLanes().map((lane) => [lane.name, lane]));
-    const runningByLane = new Map(
-      (
-        db
-          .prepare(
-            "SELECT assignee, count(*) AS n FROM tasks WHERE status = 'running' AND claim_owner LIKE 'dispatcher:%' GROUP BY assignee",
-          )
-          .all() as { assignee: string | null; n: number }[]
-      ).map((row) => [row.assignee ?? '', row.n]),
-    );
+    const enabled = dispatcherEnabled(db);
+    const globalMax = this.deps.config().globalMaxConcurrent;
+    const running = tasks.dispatcherRunningByLane(db, DISPATCHER_CLAIM_PREFIX);
+    const runningByLane = new Map(running.map((row) => [row.assignee ?? '', row.n]));
+    const globalRunning = running.reduce((sum, row) => sum + row.n, 0);
+    const version = lanes.version?.();
+    const key =
+      version === undefined
+        ? null
+        : JSON.stringify([version, enabled, globalMax, [...overrides.values()], running]);
+    let declared: Map<string, { paused: boolean; maxConcurrent: number | null }> | undefined;
     const laneOf = (name: string): LaneRuntime => {
       let runtime = runtimes.get(name);
       if (!runtime) {
+        declared ??= new Map(lanes.declaredLanes().map((lane) => [lane.name, lane]));
         const resolution = lanes.resolve(name);
         const override = overrides.get(name);
         const declaration = declared.get(name);
@@ -228,38 +406,124 @@ export class Dispatcher {
           paused: override?.paused ?? declaration?.paused ?? false,
           maxConcurrent: override?.maxConcurrent ?? declaration?.maxConcurrent ?? profileLimit,
           running: runningByLane.get(name) ?? 0,
+          verdicts: {},
         };
         runtimes.set(name, runtime);
       }
       return runtime;
     };
-    return laneOf;
+    return { key, laneOf, enabled, globalRunning };
   }
 
   /** Returns how many tasks could have been spawned now (for the stuck check). */
   private walkReadyTasks(dryRun: boolean, result: DispatchResult): number {
     const { db } = this.deps;
-    const config = this.deps.config();
     const now = this.now();
-    const ready = db
-      .prepare(
-        `SELECT id, board, assignee, next_attempt_at, skip_reason, skip_detail FROM tasks
-         WHERE status = 'ready' AND claim_owner IS NULL ORDER BY priority DESC, created_at, id`,
-      )
-      .all() as ReadyRow[];
-    const laneOf = this.laneTable();
-    const enabled = dispatcherEnabled(db);
-    let globalRunning = (
-      db
-        .prepare(
-          "SELECT count(*) AS n FROM tasks WHERE status = 'running' AND claim_owner LIKE 'dispatcher:%'",
-        )
-        .get() as { n: number }
-    ).n;
-    let spawnable = 0;
-    const skipChanges: { id: string; reason: SkipReason | null; detail: string | null }[] = [];
+    const lanes = this.laneState();
+    if (dryRun) {
+      // A dry run must not move the queue's cursors (promotions have not run): it reads the table.
+      return this.evaluate(tasks.readyQueueRows(db), lanes, now, true, result).spawnable;
+    }
+    const memo = this.memo;
+    const changed = this.queueChanges;
+    this.queueChanges = new Set();
+    const memoHolds = memo !== null && memo.laneKey === lanes.key && now < memo.validUntil;
+    if (memoHolds && changed !== 'all' && changed.size <= INCREMENTAL_WALK_LIMIT) {
+      return this.walkChanged(memo, changed, lanes, now, result);
+    }
+    const walk = this.evaluate(this.queue.rows(), lanes, now, false, result);
+    this.storeSkipChanges(walk.skipChanges, result);
+    // Replayable only when nothing was spawnable: otherwise the next tick must try again.
+    this.memo = null;
+    if (walk.spawnable === 0 && lanes.key !== null) {
+      // Nothing was spawnable, so every row was skipped: result.skipped is the queue, in order.
+      const rows = this.queue.rows().slice();
+      this.memo = {
+        laneKey: lanes.key,
+        validUntil: walk.validUntil,
+        rows,
+        skipped: result.skipped.slice(),
+        counts: { ...result.skippedCounts },
+        byId: new Map(rows.map((row, index) => [row.id, { row, entry: result.skipped[index] as Skipped }])),
+      };
+    }
+    return walk.spawnable;
+  }
 
-    for (const row of ready) {
+  /**
+   * The last walk spawned nothing and no lane fact changed since: every task it looked at keeps
+   * its verdict (a spawn now only fills capacity, and no task it skipped was waiting for capacity
+   * that a spawn could take from it — each was at capacity already or skipped by an earlier rule).
+   * So only the tasks that changed are evaluated; the others' verdicts are replayed in walk order.
+   */
+  private walkChanged(
+    memo: WalkMemo,
+    changed: ReadonlySet<string>,
+    lanes: LaneState,
+    now: number,
+    result: DispatchResult,
+  ): number {
+    const fresh: ReadyRow[] = [];
+    for (const id of changed) {
+      const old = memo.byId.get(id);
+      if (old) {
+        const at = positionOf(memo.rows, old.row);
+        memo.rows.splice(at, 1);
+        memo.skipped.splice(at, 1);
+        memo.counts[old.entry.reason] -= 1;
+        memo.byId.delete(id);
+      }
+      const row = this.queue.get(id);
+      if (row) fresh.push(row);
+    }
+    fresh.sort(walkOrder);
+    const scratch = emptyResult(false, result.startedAt);
+    const walk = this.evaluate(fresh, lanes, now, false, scratch);
+    result.spawned.push(...scratch.spawned);
+    result.spawnFailed.push(...scratch.spawnFailed);
+    result.gaveUp.push(...scratch.gaveUp);
+    this.storeSkipChanges(walk.skipChanges, result);
+    if (walk.spawnable > 0) {
+      // Capacity was taken: the next tick walks everything again.
+      this.memo = null;
+      const judged = new Map(scratch.skipped.map((entry) => [entry.taskId, entry]));
+      for (const row of this.queue.rows()) {
+        const entry = judged.get(row.id) ?? memo.byId.get(row.id)?.entry;
+        if (!entry) continue;
+        result.skipped.push(entry);
+        result.skippedCounts[entry.reason] += 1;
+      }
+      return walk.spawnable;
+    }
+    for (const entry of scratch.skipped) {
+      const row = this.queue.get(entry.taskId) as ReadyRow;
+      const at = positionOf(memo.rows, row);
+      memo.rows.splice(at, 0, row);
+      memo.skipped.splice(at, 0, entry);
+      memo.counts[entry.reason] += 1;
+      memo.byId.set(row.id, { row, entry });
+    }
+    memo.validUntil = Math.min(memo.validUntil, walk.validUntil);
+    result.skipped = memo.skipped.slice();
+    result.skippedCounts = { ...memo.counts };
+    return 0;
+  }
+
+  /** The walk proper (SPEC §4.6) over `rows` in walk order: skip reasons, claims and spawns. */
+  private evaluate(
+    rows: readonly ReadyRow[],
+    lanes: LaneState,
+    now: number,
+    dryRun: boolean,
+    result: DispatchResult,
+  ): { spawnable: number; validUntil: number; skipChanges: SkipChange[] } {
+    const config = this.deps.config();
+    const { laneOf, enabled } = lanes;
+    let { globalRunning } = lanes;
+    let spawnable = 0;
+    let validUntil = Number.POSITIVE_INFINITY;
+    const skipChanges: SkipChange[] = [];
+    for (const row of rows) {
       const skip = this.skipReasonOf(row, laneOf, {
         enabled,
         globalRunning,
@@ -269,8 +533,9 @@ export class Dispatcher {
       if (skip) {
         result.skipped.push({ taskId: row.id, reason: skip.reason, detail: skip.detail });
         result.skippedCounts[skip.reason] += 1;
+        if (skip.reason === 'backoff') validUntil = Math.min(validUntil, row.next_attempt_at as number);
         if (row.skip_reason !== skip.reason || row.skip_detail !== skip.detail)
-          skipChanges.push({ id: row.id, ...skip });
+          skipChanges.push({ row, reason: skip.reason, detail: skip.detail });
         continue;
       }
       spawnable += 1;
@@ -281,54 +546,67 @@ export class Dispatcher {
         globalRunning += 1;
         continue;
       }
+      // Claimed by us or by someone faster: either way it has left the ready queue.
+      this.queue.remove(row.id);
       if (this.claimAndSpawn(row, lane, result)) {
         lane.running += 1;
         globalRunning += 1;
       }
     }
-    // SPEC §4.6: skip reasons are stored only when they change — no write per task per tick.
-    if (!dryRun && skipChanges.length > 0) {
-      runInWriteTransaction(db, () => {
-        const update = db.prepare(
-          "UPDATE tasks SET skip_reason = ?, skip_detail = ? WHERE id = ? AND status = 'ready' AND claim_owner IS NULL",
-        );
-        for (const change of skipChanges) update.run(change.reason, change.detail, change.id);
-      });
+    return { spawnable, validUntil, skipChanges };
+  }
+
+  /** SPEC §4.6: skip reasons are stored only when they change — no write per task per tick. */
+  private storeSkipChanges(changes: readonly SkipChange[], result: DispatchResult): void {
+    if (changes.length === 0) return;
+    // Not in the event log (that would be a row per task per change): the API tells the UI instead.
+    result.skipChanged.push(...changes.map((change) => change.row.id));
+    const { db } = this.deps;
+    runInWriteTransaction(db, () =>
+      tasks.writeSkipReasons(
+        db,
+        changes.map((change) => ({ id: change.row.id, reason: change.reason, detail: change.detail })),
+      ),
+    );
+    for (const change of changes) {
+      change.row.skip_reason = change.reason;
+      change.row.skip_detail = change.detail;
     }
-    return spawnable;
   }
 
   private skipReasonOf(
     row: ReadyRow,
     laneOf: (name: string) => LaneRuntime,
     state: { enabled: boolean; globalRunning: number; now: number; globalMax: number },
-  ): { reason: SkipReason; detail: string | null } | null {
+  ): Skip | null {
     if (!row.assignee)
       return { reason: 'unassigned', detail: 'no lane — assign it to a profile or a terminal lane' };
     const lane = laneOf(row.assignee);
-    const { resolution } = lane;
+    const { resolution, verdicts } = lane;
+    const assignee = row.assignee;
+    const verdict = (reason: SkipReason, detail: () => string): Skip =>
+      (verdicts[reason] ??= { reason, detail: detail() });
     if (resolution.kind === 'terminal') {
-      return {
-        reason: 'terminal_lane',
-        detail: resolution.hint ? `${TERMINAL_LANE_DETAIL} (${resolution.hint})` : TERMINAL_LANE_DETAIL,
-      };
+      return verdict('terminal_lane', () =>
+        resolution.hint ? `${TERMINAL_LANE_DETAIL} (${resolution.hint})` : TERMINAL_LANE_DETAIL,
+      );
     }
     if (resolution.kind === 'profile_broken') {
-      return { reason: 'profile_broken', detail: `profile \`${resolution.name}\`: ${resolution.problem}` };
+      return verdict('profile_broken', () => `profile \`${resolution.name}\`: ${resolution.problem}`);
     }
-    if (!state.enabled) return { reason: 'dispatcher_paused', detail: 'the dispatcher is switched off' };
-    if (lane.paused) return { reason: 'lane_paused', detail: `lane ${row.assignee} is paused` };
+    if (!state.enabled) return verdict('dispatcher_paused', () => 'the dispatcher is switched off');
+    if (lane.paused) return verdict('lane_paused', () => `lane ${assignee} is paused`);
     if (row.next_attempt_at !== null && row.next_attempt_at > state.now) {
       return { reason: 'backoff', detail: `backoff until ${new Date(row.next_attempt_at).toISOString()}` };
     }
     if (lane.running >= lane.maxConcurrent) {
-      return {
-        reason: 'lane_at_capacity',
-        detail: `lane at capacity ${lane.maxConcurrent}/${lane.maxConcurrent}`,
-      };
+      return verdict(
+        'lane_at_capacity',
+        () => `lane at capacity ${lane.maxConcurrent}/${lane.maxConcurrent}`,
+      );
     }
     if (state.globalRunning >= state.globalMax) {
-      return { reason: 'global_at_capacity', detail: `global limit ${state.globalMax}/${state.globalMax}` };
+      return verdict('global_at_capacity', () => `global limit ${state.globalMax}/${state.globalMax}`);
     }
     return null;
   }

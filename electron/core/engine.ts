@@ -116,10 +116,13 @@ export class Engine implements EngineHandle {
   private timer: NodeJS.Timeout | undefined;
   private nextTickAt = Number.POSITIVE_INFINITY;
   private closed = false;
+  /** Set as close() begins: no tick may start (and spawn) while the workers are being stopped. */
+  private closing = false;
   private readonly eventListeners = new Set<(events: TaskEvent[]) => void>();
   private readonly workerListeners = new Set<(workers: WorkerStatus[]) => void>();
   private readonly stateListeners = new Set<(state: DispatcherState) => void>();
   private readonly noticeListeners = new Set<(notice: Notice) => void>();
+  private readonly tickListeners = new Set<(result: DispatchResult) => void>();
 
   constructor(private readonly options: EngineOptions) {
     const env = options.env ?? process.env;
@@ -193,7 +196,7 @@ export class Engine implements EngineHandle {
   // Scheduling --------------------------------------------------------------------------------
 
   private schedule(delayMs: number): void {
-    if (this.closed || !this.options.dispatch) return;
+    if (this.closed || this.closing || !this.options.dispatch) return;
     const at = Date.now() + delayMs;
     if (at >= this.nextTickAt) return;
     if (this.timer) clearTimeout(this.timer);
@@ -221,6 +224,7 @@ export class Engine implements EngineHandle {
         this.lastResult = result;
         this.lastTickAt = Date.now();
         this.reportTick(result);
+        for (const listener of this.tickListeners) listener(result);
       }
     } catch (error) {
       this.log(`tick failed: ${(error as Error).message}`);
@@ -402,6 +406,15 @@ export class Engine implements EngineHandle {
     return () => this.noticeListeners.delete(listener);
   }
 
+  onTick(listener: (result: DispatchResult) => void): () => void {
+    this.tickListeners.add(listener);
+    return () => this.tickListeners.delete(listener);
+  }
+
+  onLanesChanged(listener: () => void): () => void {
+    return this.lanes.onChange(listener);
+  }
+
   /** Call after this process wrote to the database, so listeners hear of it at once. */
   flush(): void {
     this.feed.poll();
@@ -480,7 +493,9 @@ export class Engine implements EngineHandle {
    * workers keep running and the next start adopts them (SPEC §5).
    */
   async close(options: { stopWorkers: boolean } = { stopWorkers: true }): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
+    // A worker's exit wakes the engine; without this, stopping the workers would respawn their tasks.
+    this.closing = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (options.stopWorkers) {

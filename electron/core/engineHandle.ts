@@ -29,6 +29,10 @@ export interface EngineHandle {
   onTaskEvents(listener: (events: TaskEvent[]) => void): () => void;
   onWorkers(listener: (workers: WorkerStatus[]) => void): () => void;
   onDispatcherState(listener: (state: DispatcherState) => void): () => void;
+  /** After every tick this process ran (not dry runs). */
+  onTick(listener: (result: DispatchResult) => void): () => void;
+  /** A lane's kind, profile, pause or concurrency changed (files on disk, lanes.json, the UI, the CLI). */
+  onLanesChanged(listener: () => void): () => void;
   onNotice(
     listener: (notice: {
       level: 'info' | 'warning' | 'error';

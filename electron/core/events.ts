@@ -67,3 +67,26 @@ export function eventsAfter(db: Db, afterId: number, limit = 1_000): TaskEvent[]
 export function lastEventId(db: Db): number {
   return (db.prepare('SELECT coalesce(max(id), 0) AS id FROM events').get() as { id: number }).id;
 }
+
+/**
+ * Tasks named by events after `afterId`, up to the newest event now; `overflow` when more than
+ * `limit` events came (the caller then re-reads everything instead).
+ */
+export function taskIdsChangedAfter(
+  db: Db,
+  afterId: number,
+  limit: number,
+): { lastId: number; taskIds: string[]; overflow: boolean } {
+  const head = db
+    .prepare('SELECT coalesce(max(id), 0) AS last, count(*) AS n FROM events WHERE id > ?')
+    .get(afterId) as {
+    last: number;
+    n: number;
+  };
+  if (head.n === 0) return { lastId: afterId, taskIds: [], overflow: false };
+  if (head.n > limit) return { lastId: head.last, taskIds: [], overflow: true };
+  const rows = db
+    .prepare('SELECT DISTINCT task_id FROM events WHERE id > ? AND id <= ? AND task_id IS NOT NULL')
+    .all(afterId, head.last) as { task_id: string }[];
+  return { lastId: head.last, taskIds: rows.map((row) => row.task_id), overflow: false };
+}

@@ -67,7 +67,9 @@ interface Fingerprint {
 
 function statKey(file: string): string {
   try {
-    const stat = fs.statSync(file);
+    // Checked once per tick for every profile: no exception for the common "absent" case.
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat) return 'missing:ENOENT';
     return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.mode}`;
   } catch (error) {
     return `missing:${(error as NodeJS.ErrnoException).code ?? ''}`;
@@ -287,13 +289,28 @@ export class LaneResolver {
    */
   private recheckPrograms(): Snapshot {
     let profiles: Map<string, ProfileCheck> | null = null;
+    // Many profiles run the same program: look each one up once per refresh, not once per profile.
+    const executable = new Map<string, boolean>();
+    const found = new Map<string, boolean>();
     for (const [name, check] of this.snapshot.profiles) {
       let stillSame: boolean;
       if (check.ok) {
-        stillSame = isExecutableFile(check.programPath);
+        let present = executable.get(check.programPath);
+        if (present === undefined) {
+          present = isExecutableFile(check.programPath);
+          executable.set(check.programPath, present);
+        }
+        stillSame = present;
+      } else if (check.profile === null) {
+        stillSame = true;
       } else {
-        stillSame =
-          check.profile === null || !recheckProgram(this.paths, check.profile, { pathEnv: this.pathEnv }).ok;
+        const key = JSON.stringify([check.profile.command[0], check.profile.env.PATH ?? null]);
+        let now = found.get(key);
+        if (now === undefined) {
+          now = recheckProgram(this.paths, check.profile, { pathEnv: this.pathEnv }).ok;
+          found.set(key, now);
+        }
+        stillSame = !now;
       }
       if (stillSame) continue;
       profiles ??= new Map(this.snapshot.profiles);

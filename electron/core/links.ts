@@ -48,10 +48,16 @@ export function promotableTaskIds(db: Db, among?: readonly string[]): string[] {
                       WHERE l.child_id = t.id AND p.status <> 'done')`;
   if (among) {
     if (among.length === 0) return [];
+    // By key (`+t.status` keeps the planner off the status index, which would scan every todo task).
     return (
-      db.prepare(`${base} AND t.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(among)) as {
-        id: string;
-      }[]
+      db
+        .prepare(
+          `SELECT t.id FROM tasks t WHERE t.id IN (SELECT value FROM json_each(?)) AND +t.status = 'todo'
+             AND EXISTS (SELECT 1 FROM task_links l WHERE l.child_id = t.id)
+             AND NOT EXISTS (SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id
+                             WHERE l.child_id = t.id AND p.status <> 'done')`,
+        )
+        .all(JSON.stringify(among)) as { id: string }[]
     ).map((row) => row.id);
   }
   return (db.prepare(base).all() as { id: string }[]).map((row) => row.id);
@@ -61,10 +67,23 @@ export function promotableTaskIds(db: Db, among?: readonly string[]): string[] {
 export function linksOfBoard(db: Db, board: string): { parentId: string; childId: string }[] {
   return db
     .prepare(
+      // Every link once, each end's board and status from the covering index (migration v2): the
+      // planner left alone walks every task of the board and reads two table rows per link.
       `SELECT l.parent_id AS parentId, l.child_id AS childId FROM task_links l
-         JOIN tasks c ON c.id = l.child_id JOIN tasks p ON p.id = l.parent_id
+         CROSS JOIN tasks c INDEXED BY tasks_board_status_by_id ON c.id = l.child_id
+         CROSS JOIN tasks p INDEXED BY tasks_board_status_by_id ON p.id = l.parent_id
        WHERE c.board = ? AND c.status <> 'archived' AND p.status <> 'archived'
        ORDER BY l.created_at, l.parent_id, l.child_id`,
     )
     .all(board) as { parentId: string; childId: string }[];
+}
+
+/** Children of any of `parentIds`. */
+export function childIdsOfAny(db: Db, parentIds: readonly string[]): string[] {
+  if (parentIds.length === 0) return [];
+  return (
+    db
+      .prepare('SELECT DISTINCT child_id FROM task_links WHERE parent_id IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(parentIds)) as { child_id: string }[]
+  ).map((row) => row.child_id);
 }

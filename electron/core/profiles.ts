@@ -136,7 +136,10 @@ function checkFields(raw: unknown): FieldCheck<Omit<Profile, 'name'>> {
 /** A regular file we may execute (exec refuses folders even when their x bit is set). */
 export function isExecutableFile(file: string): boolean {
   try {
-    if (!fs.statSync(file).isFile()) return false;
+    // No exception for a missing file: the lane resolver asks this for every PATH entry of every
+    // broken profile on every tick, and a thrown ENOENT costs ~10× the stat itself.
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat?.isFile()) return false;
     fs.accessSync(file, fs.constants.X_OK);
     return true;
   } catch {
@@ -161,12 +164,13 @@ export function lookupProgram(program: string, pathEnv: string | undefined): Pro
           '(a script in the profile folder can be written as "{home}/profiles/NAME/run.sh")',
       };
     }
-    let stat: fs.Stats;
+    let stat: fs.Stats | undefined;
     try {
-      stat = fs.statSync(program);
+      stat = fs.statSync(program, { throwIfNoEntry: false });
     } catch {
-      return { ok: false, problem: `\`${program}\` not found` };
+      stat = undefined;
     }
+    if (!stat) return { ok: false, problem: `\`${program}\` not found` };
     if (!stat.isFile() || !isExecutableFile(program)) {
       return { ok: false, problem: `\`${program}\` is not executable` };
     }

@@ -14,6 +14,8 @@ import { Toolbar } from './toolbar/Toolbar';
 import './styles/theme.css';
 import './styles/app.css';
 
+/** How often lanes are re-read when nothing else asks (profile files edited by hand). */
+
 export interface AppProps {
   api: BoardApi;
   /** Tests pass their own store; the app makes one per window otherwise. */

@@ -113,6 +113,14 @@ export const MIGRATIONS: readonly string[] = [
 
   INSERT INTO boards (slug, name, created_at) VALUES ('default', 'Default', CAST(unixepoch('subsec') * 1000 AS INTEGER));
   `,
+  // v2 (bench/RESULTS.md): a lane's queue (`switchyard list --assignee X --status ready`) and the
+  // lane view's counts without reading every task of the board; a task's board and status by id
+  // without its row (link and parent checks); lanes with failures without scanning the board.
+  `
+  CREATE INDEX tasks_by_board_assignee_status ON tasks (board, assignee, status, priority DESC, created_at, id);
+  CREATE INDEX tasks_board_status_by_id ON tasks (id, board, status);
+  CREATE INDEX tasks_with_failures ON tasks (board, assignee, status, failure_count) WHERE failure_count > 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

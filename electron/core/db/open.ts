@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SwitchyardError } from '../errors';
+import { describeDatabaseFault } from './databaseErrors';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 
 export type Db = Database.Database;
@@ -28,9 +29,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
       fileMustExist: options.readonly ?? false,
     });
   } catch (error) {
-    throw new SwitchyardError(
-      'database_unavailable',
-      `cannot open database ${file}: ${(error as Error).message}`,
+    throw (
+      describeDatabaseFault(error, file) ??
+      new SwitchyardError('database_unavailable', `cannot open database ${file}: ${(error as Error).message}`)
     );
   }
   try {
@@ -46,9 +47,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   } catch (error) {
     db.close();
     if (error instanceof SwitchyardError) throw error;
-    throw new SwitchyardError(
-      'database_unavailable',
-      `cannot use database ${file}: ${(error as Error).message}`,
+    throw (
+      describeDatabaseFault(error, file) ??
+      new SwitchyardError('database_unavailable', `cannot use database ${file}: ${(error as Error).message}`)
     );
   }
   return db;

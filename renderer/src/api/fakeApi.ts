@@ -297,6 +297,7 @@ export class FakeApi implements BoardApi {
       spawned: [],
       skipped: [],
       skippedCounts: emptySkippedCounts(),
+      skipChanged: [],
       completed: [],
       crashed: [],
       timedOut: [],

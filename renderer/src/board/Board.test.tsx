@@ -59,7 +59,7 @@ describe('board', () => {
       'terminal lane — waiting for `switchyard claim`',
     );
     const brokenBadge = view.byTestId(`skip-${brokenTask.id}`);
-    expect(brokenBadge.textContent).toBe('profile `coder`: `claude` not found on PATH');
+    expect(brokenBadge.textContent).toBe('broken profile: `claude` not found on PATH');
     expect(brokenBadge.getAttribute('title')).toBe('profile `coder`: `claude` not found on PATH');
     expect(view.byTestId(`skip-${capacityTask.id}`).textContent).toBe('lane at capacity 2/2');
 
@@ -172,6 +172,29 @@ describe('board', () => {
     expect(view.byTestId('drawer-runs').textContent).toContain('exit code 3');
     expect(view.byTestId('log-tail').textContent).toContain('hello from the log');
     expect(view.api.callsOf('tailLog')[0]).toEqual({ id: task.id });
+  });
+
+  it('does not show a skip reason left over on a task that is no longer ready', async () => {
+    const parent = makeTask({ title: 'Design', assignee: 'human' });
+    const child = makeTask({
+      title: 'Build',
+      assignee: 'human',
+      status: 'todo',
+      skipReason: 'terminal_lane',
+      skipDetail: 'terminal lane — waiting for `switchyard claim`',
+    });
+    view = await renderApp(
+      makeSnapshot({ tasks: [parent, child], links: [{ parentId: parent.id, childId: child.id }] }),
+    );
+    view.api
+      .on('taskDetail', () => makeDetail(child))
+      .on('tailLog', () => ({ taskId: child.id, runId: null, text: '', offset: 0, truncated: false }));
+    expect(view.container.querySelector(`[data-testid="skip-${child.id}"]`)).toBeNull();
+    await view.click(view.byTestId(`card-${child.id}`));
+    await view.settle();
+    const drawer = view.byTestId('drawer').textContent ?? '';
+    expect(drawer).not.toContain('Waiting because');
+    expect(drawer).toContain('its parents to be done');
   });
 
   it('opens a card when an "open card" notice arrives', async () => {

@@ -32,18 +32,26 @@ export function boardAnnouncements(taskOf: (id: string) => Task | undefined): An
     const task = taskOf(String(id));
     return task ? `card “${task.title}” (${task.id})` : `card ${id}`;
   };
+  // The cell last announced: the card starts over its own cell, and saying so at once would
+  // replace the "picked up" instructions before a screen reader has read them.
+  let lastOver: string | number | null = null;
   return {
     onDragStart: ({ active }) => {
       const task = taskOf(String(active.id));
+      lastOver = task ? cellDroppableId(laneKeyOf(task.assignee), task.status as BoardColumn) : null;
       const from = task
         ? ` from ${placeOf({ lane: laneKeyOf(task.assignee), status: task.status as BoardColumn })}`
         : '';
       return `Picked up ${name(active.id)}${from}. Use the arrow keys to choose a cell, space to drop, escape to cancel.`;
     },
-    onDragOver: ({ active, over }) =>
-      over && isCellTarget(over.data.current)
+    onDragOver: ({ active, over }) => {
+      const overId = over?.id ?? null;
+      if (overId === lastOver) return undefined;
+      lastOver = overId;
+      return over && isCellTarget(over.data.current)
         ? `${name(active.id)} is over ${placeOf(over.data.current)}.`
-        : `${name(active.id)} is not over a cell.`,
+        : `${name(active.id)} is not over a cell.`;
+    },
     onDragEnd: ({ active, over }) =>
       over && isCellTarget(over.data.current)
         ? `${name(active.id)} was dropped on ${placeOf(over.data.current)}.`

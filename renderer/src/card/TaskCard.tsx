@@ -144,7 +144,7 @@ function TaskCardView({
         )}
         {dependencies && (
           <span className="card-deps" title="parents done / parents" data-testid={`deps-${task.id}`}>
-            ⛓ {dependencies}
+            deps {dependencies}
           </span>
         )}
         <StaleMarker task={task} worker={worker} />

@@ -22,7 +22,7 @@ export function skipBadgeOf(
       text = 'terminal lane — waiting for `switchyard claim`';
       break;
     case 'profile_broken':
-      text = task.skipDetail ?? lane?.problem ?? `profile \`${task.assignee ?? '?'}\` is broken`;
+      text = `broken profile: ${lane?.problem ?? withoutLanePrefix(task) ?? 'the profile is invalid'}`;
       break;
     case 'backoff':
       text = task.nextAttemptAt ? `backoff until ${formatClock(task.nextAttemptAt, now)}` : 'backoff';
@@ -42,4 +42,11 @@ export function skipBadgeOf(
       text = SKIP_REASON_LABELS[reason];
   }
   return { text, title: task.skipDetail ?? text };
+}
+
+/** The core's detail starts with "profile `NAME`: "; on a card in lane NAME that says nothing new. */
+function withoutLanePrefix(task: Task): string | null {
+  if (!task.skipDetail) return null;
+  const prefix = `profile \`${task.assignee ?? ''}\`: `;
+  return task.skipDetail.startsWith(prefix) ? task.skipDetail.slice(prefix.length) : task.skipDetail;
 }

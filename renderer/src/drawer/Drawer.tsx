@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { TaskDetail } from '../../../shared/contract';
 import type { Task } from '../../../shared/domain';
 import { formatDateTime } from '../card/time';
+import { parentsDoneOf } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
 import { laneLabel, laneKeyOf } from '../store/laneModel';
 import { DrawerActions } from './DrawerActions';
@@ -116,6 +117,9 @@ function TaskDrawer({ taskId }: { taskId: string }) {
 }
 
 function TaskFacts({ task }: { task: Task }) {
+  const waitsForParents = useBoard(
+    (state) => state.links.some((link) => link.childId === task.id) && !parentsDoneOf(state, task.id),
+  );
   const facts: [string, string][] = [
     ['Created', `${formatDateTime(task.createdAt)}${task.createdBy ? ` by ${task.createdBy}` : ''}`],
   ];
@@ -124,10 +128,15 @@ function TaskFacts({ task }: { task: Task }) {
   facts.push(['Workspace', task.workspace]);
   if (task.maxRuntimeSeconds) facts.push(['Max runtime', `${task.maxRuntimeSeconds} s`]);
   if (task.failureCount > 0) facts.push(['Failures', String(task.failureCount)]);
-  if (task.nextAttemptAt) facts.push(['Next attempt', formatDateTime(task.nextAttemptAt)]);
-  if (task.skipReason) facts.push(['Waiting because', task.skipDetail ?? task.skipReason]);
+  // Skip reason, next attempt and block reason are leftovers once the task moved on: only say
+  // them while they hold (the core keeps the last values on the row).
+  const ready = task.status === 'ready';
+  if (ready && task.nextAttemptAt) facts.push(['Next attempt', formatDateTime(task.nextAttemptAt)]);
+  if (ready && task.skipReason) facts.push(['Waiting because', task.skipDetail ?? task.skipReason]);
+  if (task.status === 'todo' && waitsForParents)
+    facts.push(['Waiting for', 'its parents to be done (see dependencies)']);
   if (task.claimOwner) facts.push(['Claimed by', task.claimOwner]);
-  if (task.blockReason) facts.push(['Blocked', task.blockReason]);
+  if (task.status === 'blocked' && task.blockReason) facts.push(['Blocked', task.blockReason]);
   if (task.lastError) facts.push(['Last error', task.lastError]);
   return (
     <section className="drawer-section">

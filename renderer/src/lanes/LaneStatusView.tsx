@@ -36,11 +36,27 @@ export function LaneStatusView() {
 
   return (
     <div className="lane-view" data-testid="lane-view">
-      <h2>Lanes</h2>
+      <header className="lane-view-header">
+        <h2>Lanes</h2>
+        <span className="muted">
+          {rows.length} {rows.length === 1 ? 'lane' : 'lanes'} · profile lanes are started by the dispatcher;
+          terminal lanes wait for <code>switchyard claim</code>
+        </span>
+      </header>
       {rows.length === 0 && undeclared.length === 0 && (
         <p className="empty-state">No lanes yet. Assign a task to a name, or create a profile.</p>
       )}
-      <div className="lane-table">
+      <div className="lane-table" role="table" aria-label="Lanes">
+        {rows.length + undeclared.length > 0 && (
+          <div className="lane-status-row lane-status-head" role="row">
+            <span role="columnheader">Lane</span>
+            <span role="columnheader">Command · problem</span>
+            <span role="columnheader">Workers</span>
+            <span role="columnheader">Ready queue</span>
+            <span role="columnheader">Failures</span>
+            <span role="columnheader">Pause · concurrency</span>
+          </div>
+        )}
         {rows.map((lane) => (
           <LaneStatusRow key={lane.name} lane={lane} />
         ))}
@@ -81,10 +97,15 @@ function LaneStatusRow({ lane }: { lane: LaneStatus }) {
   const queued = Object.entries(lane.queuedBySkipReason).filter(([, count]) => count > 0);
 
   return (
-    <div className={`lane-status-row kind-${lane.kind}`} data-testid={`lane-status-${laneTestId(lane.name)}`}>
+    <div
+      className={`lane-status-row kind-${lane.kind}${lane.paused ? ' lane-status-paused' : ''}`}
+      role="row"
+      data-testid={`lane-status-${laneTestId(lane.name)}`}
+    >
       <div className="lane-status-name">
         {lane.name} <span className={`kind-badge kind-${lane.kind}`}>{LANE_KIND_LABELS[lane.kind]}</span>
         {lane.declared && <span className="muted"> declared</span>}
+        {lane.paused && <span className="lane-paused-chip">paused</span>}
       </div>
       <div className="lane-status-command">
         {lane.command ? <code>{lane.command.join(' ')}</code> : <span className="muted">no command</span>}
@@ -96,10 +117,18 @@ function LaneStatusRow({ lane }: { lane: LaneStatus }) {
         )}
       </div>
       <div className="lane-status-workers">
-        <strong>
-          {lane.running}/{lane.maxConcurrent}
-        </strong>{' '}
-        running
+        {lane.kind === 'profile' ? (
+          <>
+            <strong>
+              {lane.running}/{lane.maxConcurrent}
+            </strong>{' '}
+            running
+          </>
+        ) : lane.kind === 'terminal' ? (
+          <span className={lane.running > 0 ? '' : 'muted'}>{lane.running} claimed</span>
+        ) : (
+          <span className="muted">never started until the profile is fixed</span>
+        )}
         {lane.workers.map((worker) => (
           <div key={worker.runId} className="worker-row">
             <button

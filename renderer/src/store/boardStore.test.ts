@@ -50,7 +50,12 @@ describe('board store', () => {
       seq: 3,
       workers: [makeWorker({ taskId: task.id, pid: 99, lastOutputLine: 'compiling' })],
     });
-    store.getState().applyEvent({ type: 'lanes', seq: 4, lanes: [makeLane({ name: 'coder', running: 1 })] });
+    store.getState().applyEvent({
+      type: 'lanes',
+      seq: 4,
+      board: 'default',
+      lanes: [makeLane({ name: 'coder', running: 1 })],
+    });
     store
       .getState()
       .applyEvent({ type: 'links', seq: 5, links: [{ parentId: 't_00000abc', childId: task.id }] });
@@ -262,5 +267,32 @@ describe('board index selector', () => {
     expect(select(store.getState()).lanes.map((lane) => lane.key)).toEqual(['a']);
     store.getState().setFilter({ text: '', needsAttention: true });
     expect(select(store.getState()).lanes.map((lane) => lane.key)).toEqual(['b']);
+  });
+
+  describe('lane figures', () => {
+    it('takes a lanes event of its board as the whole list, and ignores other boards', async () => {
+      const { store } = setup(
+        makeSnapshot({
+          seq: 1,
+          lanes: [makeLane({ name: 'coder', running: 0 }), makeLane({ name: 'gone' })],
+        }),
+      );
+      await store.getState().load();
+      store.getState().applyEvent({
+        type: 'lanes',
+        seq: 2,
+        board: 'default',
+        lanes: [makeLane({ name: 'coder', running: 1, queuedBySkipReason: { lane_at_capacity: 2 } })],
+      });
+      expect(Object.keys(store.getState().lanes)).toEqual(['coder']);
+      expect(store.getState().lanes.coder).toMatchObject({
+        running: 1,
+        queuedBySkipReason: { lane_at_capacity: 2 },
+      });
+
+      store.getState().applyEvent({ type: 'lanes', seq: 3, board: 'other', lanes: [] });
+      expect(Object.keys(store.getState().lanes)).toEqual(['coder']);
+      expect(store.getState().lastSeq).toBe(3);
+    });
   });
 });

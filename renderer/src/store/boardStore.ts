@@ -81,6 +81,12 @@ export interface BoardState {
   // Actions -----------------------------------------------------------------------------------
   load(board?: string): Promise<void>;
   resync(): Promise<void>;
+  /**
+   * Re-reads the lane statuses (running/capacity, kind, queue, failures). The core sends no lane
+   * events of its own, so the store asks after the task, worker and dispatcher events that change
+   * them (throttled), and the app asks now and then for profile files changed on disk.
+   */
+  refreshLanes(): Promise<void>;
   applyEvent(event: BoardEvent): void;
   /** Optimistic move: applied at once, confirmed by the core's answer, reverted with a toast on refusal. */
   moveTask(id: string, patch: MovePatch): Promise<boolean>;
@@ -276,6 +282,19 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         }
       },
 
+      async refreshLanes() {
+        const board = get().board;
+        if (get().loadState !== 'ready') return;
+        try {
+          const lanes = await api.call('laneStatuses', { board });
+          if (get().board !== board) return;
+          set({ lanes: byName(lanes) });
+        } catch {
+          // Not worth a toast: the lanes keep their last figures and the next event asks again;
+          // a dropped connection shows up in the next real command and in the snapshot resync.
+        }
+      },
+
       applyEvent(event) {
         if (isResyncing()) {
           buffered.push(event);
@@ -307,7 +326,8 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
             get().setDispatcher(event.state);
             break;
           case 'lanes':
-            set({ lanes: { ...get().lanes, ...byName(event.lanes) } });
+            // Every lane of that board: lanes no longer in the list are gone.
+            if (event.board === get().board) set({ lanes: byName(event.lanes) });
             break;
           case 'boards':
             set({ boards: event.boards });

@@ -1,0 +1,155 @@
+import Database from 'better-sqlite3';
+
+/**
+ * A small Hermes Agent kanban.db, written with the table layout Hermes uses (see
+ * /work/shared/reference/hermes-kanban-schema.md): tasks, task_links, task_comments, task_events,
+ * task_runs. `legacy` leaves out the columns older Hermes versions did not have yet.
+ */
+export function writeHermesBoard(file: string, { legacy = false } = {}): void {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  const later = legacy
+    ? ''
+    : `, consecutive_failures INTEGER DEFAULT 0, worker_pid INTEGER, last_spawn_error TEXT,
+         max_runtime_seconds INTEGER, last_heartbeat_at INTEGER, current_run_id INTEGER, skills TEXT`;
+  db.exec(`
+    CREATE TABLE tasks (
+      id TEXT PRIMARY KEY, title TEXT NOT NULL, body TEXT, assignee TEXT, status TEXT NOT NULL DEFAULT 'todo',
+      priority INTEGER DEFAULT 0, created_by TEXT, created_at INTEGER NOT NULL, started_at INTEGER,
+      completed_at INTEGER, workspace_kind TEXT DEFAULT 'scratch', workspace_path TEXT, claim_lock TEXT,
+      claim_expires INTEGER, tenant TEXT, result TEXT, idempotency_key TEXT${later}
+    );
+    CREATE TABLE task_links (parent_id TEXT NOT NULL, child_id TEXT NOT NULL, PRIMARY KEY (parent_id, child_id));
+    CREATE TABLE task_comments (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL, author TEXT, body TEXT NOT NULL, created_at INTEGER NOT NULL);
+    CREATE TABLE task_events (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT, run_id INTEGER, kind TEXT NOT NULL, payload TEXT, created_at INTEGER NOT NULL);
+    CREATE TABLE task_runs (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL, profile TEXT, step_key TEXT, status TEXT,
+      claim_lock TEXT, claim_expires INTEGER, worker_pid INTEGER, max_runtime_seconds INTEGER,
+      last_heartbeat_at INTEGER, started_at INTEGER NOT NULL, ended_at INTEGER, outcome TEXT, summary TEXT,
+      metadata TEXT, error TEXT
+    );
+  `);
+  const t0 = 1_760_000_000; // unix seconds, as Hermes stores them
+  const task = db.prepare(
+    `INSERT INTO tasks (id, title, body, assignee, status, priority, created_by, created_at, started_at, completed_at,
+       workspace_kind, workspace_path, claim_lock, result)
+     VALUES (?, ?, ?, ?, ?, ?, 'hermes-user', ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  task.run(
+    't_0000000a',
+    'Design the schema',
+    'body **A**',
+    'orion-cc',
+    'done',
+    2,
+    t0,
+    t0 + 10,
+    t0 + 60,
+    'scratch',
+    null,
+    null,
+    'schema.sql written',
+  );
+  task.run(
+    't_0000000b',
+    'Write the migration',
+    'depends on A',
+    'Orion-CC',
+    'running',
+    1,
+    t0 + 1,
+    t0 + 70,
+    null,
+    'dir',
+    '/srv/project',
+    'host:4242',
+    null,
+  );
+  task.run(
+    't_0000000c',
+    'Review the UI',
+    '',
+    'reviewer',
+    'review',
+    0,
+    t0 + 2,
+    null,
+    null,
+    'worktree',
+    '/srv/repo',
+    null,
+    null,
+  );
+  task.run(
+    't_0000000d',
+    'Waiting on a key',
+    'needs input',
+    'ops',
+    'blocked',
+    0,
+    t0 + 3,
+    null,
+    null,
+    'scratch',
+    null,
+    null,
+    null,
+  );
+  task.run('t_0000000e', 'Later', '', null, 'scheduled', -1, t0 + 4, null, null, 'scratch', null, null, null);
+  task.run(
+    't_0000000f',
+    'Odd assignee',
+    'x'.repeat(70 * 1024),
+    'Bad Name!',
+    'ready',
+    0,
+    t0 + 5,
+    null,
+    null,
+    'dir',
+    'relative/path',
+    null,
+    null,
+  );
+  task.run(
+    'T-legacy-7',
+    '  Old id form  ',
+    '',
+    'orion-cc',
+    'todo',
+    0,
+    t0 + 6,
+    null,
+    null,
+    'scratch',
+    null,
+    null,
+    null,
+  );
+  const link = db.prepare('INSERT INTO task_links (parent_id, child_id) VALUES (?, ?)');
+  link.run('t_0000000a', 't_0000000b');
+  link.run('t_0000000b', 'T-legacy-7');
+  link.run('t_0000000a', 't_missing0'); // a dangling link: skipped, noted
+  const comment = db.prepare(
+    'INSERT INTO task_comments (task_id, author, body, created_at) VALUES (?, ?, ?, ?)',
+  );
+  comment.run('t_0000000a', 'orion-cc', 'done, see schema.sql', t0 + 61);
+  comment.run('t_0000000b', 'teknium', 'mind the indexes 🙂', t0 + 71);
+  comment.run('t_0000000d', 'ops', 'مفتاح API مطلوب', t0 + 72);
+  const run = db.prepare(
+    'INSERT INTO task_runs (task_id, profile, worker_pid, started_at, ended_at, outcome, summary, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  run.run('t_0000000a', 'orion-cc', 1111, t0 + 10, t0 + 30, 'crashed', null, 'exit 1');
+  run.run('t_0000000a', 'orion-cc', 1112, t0 + 40, t0 + 60, 'completed', 'schema written', null);
+  run.run('t_0000000b', 'orion-cc', 4242, t0 + 70, null, null, null, null); // still running on Hermes
+  const event = db.prepare(
+    'INSERT INTO task_events (task_id, run_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  event.run('t_0000000a', null, 'created', '{}', t0);
+  event.run('t_0000000a', 1, 'spawned', '{"pid":1111}', t0 + 10);
+  event.run('t_0000000a', 1, 'crashed', '{"error":"exit 1"}', t0 + 30);
+  event.run('t_0000000a', 2, 'completed', '{"summary":"schema written"}', t0 + 60);
+  event.run('t_0000000b', 3, 'spawned', 'not json', t0 + 70);
+  event.run('t_0000000b', null, 'dispatcher_note', '{}', t0 + 71); // a kind Switchyard has no word for
+  db.close();
+}
