@@ -1,6 +1,15 @@
 import { runCli } from './cli/main';
 
 // Entry point of the `switchyard` command (bundled to dist/cli.mjs).
+
+// `switchyard list | head`: a reader that went away is not an error worth a stack trace. The
+// command's work is already done (output is written after the database change).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
 const output = {
   out: (text: string) => process.stdout.write(`${text}\n`),
   err: (text: string) => process.stderr.write(`${text}\n`),

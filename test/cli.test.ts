@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '../shared/domain';
 import { SCHEMA_VERSION } from '../electron/core/db/migrations';
-import { runCli, runCliJson, type CliResult } from './helpers/cli';
+import { CLI_ENTRY, runCli, runCliJson, type CliResult } from './helpers/cli';
 import { makeTempHome, removeTempHome, useTempHomes } from './helpers/home';
 import { snapshotDatabase } from './helpers/snapshot';
 
@@ -236,5 +237,37 @@ describe('a database from a newer Switchyard', () => {
     const result = await runCli(home, ['list']);
     expectOneLineUserError(result, /newer Switchyard/);
     expect(fs.readFileSync(database).equals(bytes)).toBe(true);
+  });
+});
+
+describe('switchyard output into a closed pipe', () => {
+  it('exits quietly when the reader goes away (switchyard … | head -1)', async () => {
+    const { home } = tempHome();
+    expect((await runCli(home, ['create', 'the first task'])).code).toBe(0);
+    const db = new Database(path.join(home, 'switchyard.db'));
+    const insert = db.prepare(
+      `INSERT INTO tasks (id, board, title, status, created_by, created_at, updated_at)
+       VALUES (printf('t_%08x', ?), 'default', ?, 'ready', 'test', 0, 0)`,
+    );
+    db.transaction(() => {
+      for (let n = 0; n < 3000; n++)
+        insert.run(0x10000 + n, `task ${n} with a title long enough to fill lines`);
+    })();
+    db.close();
+
+    for (const command of ['list', 'profiles create coder --from shell']) {
+      const child = spawn('sh', ['-c', `"${process.execPath}" "${CLI_ENTRY}" ${command} | head -1`], {
+        env: { ...process.env, SWITCHYARD_HOME: home },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await new Promise((resolve) => child.on('close', resolve));
+      expect(stdout.split('\n').filter(Boolean), command).toHaveLength(1);
+      expect(stderr, command).toBe('');
+    }
+    expect(fs.existsSync(path.join(home, 'profiles', 'coder', 'profile.json'))).toBe(true);
   });
 });
