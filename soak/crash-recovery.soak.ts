@@ -1,0 +1,48 @@
+import { expect, it } from 'vitest';
+import { chooseSeed } from '../test/reliability/scenarios/random';
+import { runCrashRecovery } from '../test/reliability/scenarios/crashRecovery';
+import { printFigures } from './figures';
+
+const TASKS = Number(process.env.SOAK_CRASH_TASKS ?? 300);
+const KILLS = Number(process.env.SOAK_CRASH_KILLS ?? 50);
+
+it(`crash recovery: ${TASKS} tasks, ${KILLS} SIGKILLs of the dispatcher`, async () => {
+  const seed = chooseSeed();
+  const report = await runCrashRecovery({
+    tasks: TASKS,
+    kills: KILLS,
+    seed,
+    maxLifeMs: 2_500,
+    settleTimeoutMs: 10 * 60_000,
+  });
+  printFigures(`crash recovery (seed ${seed})`, {
+    tasks: report.tasks,
+    kills: report.kills,
+    duration: `${(report.durationMs / 1000).toFixed(1)} s`,
+    statuses: report.statuses,
+    gaveUp: report.gaveUp,
+    runs: report.runs,
+    adoptedWorkers: report.adopted,
+    workersLostWhileNoDispatcher: report.lostWorkers,
+    events: report.eventCount,
+    eventIdGaps: report.eventIdGaps,
+    runningLeft: report.runningLeft,
+    openRuns: report.openRuns,
+    ranAgainAfterCompleting: report.ranAfterCompleting.length,
+    orphanWorkers: report.orphanWorkers.length,
+    unreapedZombies: report.unreapedZombies.length,
+    zombiesLeftToInit: report.zombiesOfInit,
+    dispatcherStderrLines: report.dispatcherStderr.length,
+    firstStderrLines: report.dispatcherStderr.slice(0, 3),
+  });
+  const context = `seed ${seed}: ${JSON.stringify(report)}`;
+  expect(report.runningLeft, context).toBe(0);
+  expect(report.openRuns, context).toBe(0);
+  expect(report.blockedOtherwise, context).toEqual([]);
+  expect((report.statuses.done ?? 0) + report.gaveUp, context).toBe(TASKS);
+  expect(report.ranAfterCompleting, context).toEqual([]);
+  expect(report.badRunHistory, context).toEqual([]);
+  expect(report.eventIdGaps, context).toBe(0);
+  expect(report.orphanWorkers, context).toEqual([]);
+  expect(report.unreapedZombies, context).toEqual([]);
+});
