@@ -53,23 +53,6 @@ export function openExternally(url: string): boolean {
   return true;
 }
 
-export function secureWebPreferences(preload: string): Electron.WebPreferences {
-  return {
-    preload,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    experimentalFeatures: false,
-    webviewTag: false,
-    navigateOnDragDrop: false,
-    spellcheck: false,
-  };
-}
-
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
@@ -134,7 +117,22 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     title: 'Switchyard',
     backgroundColor: '#15171c',
     icon: options.icon,
-    webPreferences: secureWebPreferences(path.resolve(options.preload)),
+    // Spelled out inside `new BrowserWindow(...)` on purpose: the security scan (scripts/security-scan.mjs,
+    // docs/security.md) reads this object literal and fails CI if, e.g., sandbox stops being `true`.
+    webPreferences: {
+      preload: path.resolve(options.preload),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+    },
   });
   lockNavigation(window.webContents, options.source);
   window.once('ready-to-show', () => window.show());

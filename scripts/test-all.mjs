@@ -1,4 +1,5 @@
-// `npm test`: every check in order — build, types, lint, format, unit/integration tests (Vitest) and
+// `npm test`: every check in order — build, types, lint, format, the Electron security scan
+// (scripts/security-scan.mjs), unit/integration tests (Vitest) and
 // browser tests (Playwright in Chromium) — then one closing line with the counts of all tests run.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,6 +33,7 @@ const checks = [
   ['typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
   ['lint', bin('eslint'), ['.']],
   ['format', bin('prettier'), ['--check', '.']],
+  ['electron security scan', process.execPath, ['scripts/security-scan.mjs']],
 ];
 let failedChecks = 0;
 for (const [title, command, args] of checks) if (!step(title, command, args)) failedChecks += 1;
@@ -74,6 +76,7 @@ if (hasBrowserTests && !electronBinaryInstalled()) {
       'installed (ELECTRON_SKIP_BINARY_DOWNLOAD). Where downloads work: `node node_modules/electron/install.js`.\n',
   );
 }
-if (failedChecks > 0) process.stdout.write(`\n${failedChecks} check(s) (build/types/lint/format) failed\n`);
+if (failedChecks > 0)
+  process.stdout.write(`\n${failedChecks} check(s) (build/types/lint/format/security scan) failed\n`);
 process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 process.exit(failedChecks === 0 && vitestOk && playwrightOk && failed === 0 ? 0 : 1);
