@@ -483,18 +483,6 @@ export class Dispatcher {
     result.spawnFailed.push(...scratch.spawnFailed);
     result.gaveUp.push(...scratch.gaveUp);
     this.storeSkipChanges(walk.skipChanges, result);
-    if (walk.spawnable > 0) {
-      // Capacity was taken: the next tick walks everything again.
-      this.memo = null;
-      const judged = new Map(scratch.skipped.map((entry) => [entry.taskId, entry]));
-      for (const row of this.queue.rows()) {
-        const entry = judged.get(row.id) ?? memo.byId.get(row.id)?.entry;
-        if (!entry) continue;
-        result.skipped.push(entry);
-        result.skippedCounts[entry.reason] += 1;
-      }
-      return walk.spawnable;
-    }
     for (const entry of scratch.skipped) {
       const row = this.queue.get(entry.taskId) as ReadyRow;
       const at = positionOf(memo.rows, row);
@@ -506,7 +494,9 @@ export class Dispatcher {
     memo.validUntil = Math.min(memo.validUntil, walk.validUntil);
     result.skipped = memo.skipped.slice();
     result.skippedCounts = { ...memo.counts };
-    return 0;
+    // Capacity was taken: the next tick walks everything again.
+    if (walk.spawnable > 0) this.memo = null;
+    return walk.spawnable;
   }
 
   /** The walk proper (SPEC §4.6) over `rows` in walk order: skip reasons, claims and spawns. */

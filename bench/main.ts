@@ -1,0 +1,473 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import { createApi } from '../electron/core/api';
+import { openDatabase, runInWriteTransaction } from '../electron/core/db/open';
+import { Engine } from '../electron/core/engine';
+import type { HomePaths } from '../electron/core/home';
+import { setLanePausedRow } from '../electron/core/laneSettings';
+import { Supervisor } from '../electron/core/supervisor';
+import { AGENTS, REPO_ROOT, buildLarge, tempHome, writeProfile, type DataSet } from './dataset';
+
+/**
+ * `npm run bench [-- SECTION…]`: prints figures, never fails. Sections: tick, api, cli, supervisor,
+ * serve (default: all). Every data set is generated in a fresh temporary home and removed after.
+ */
+
+const CLI = path.join(REPO_ROOT, 'bin', 'switchyard.mjs');
+const homes: string[] = [];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+}
+
+const ms = (value: number): string => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+
+function report(name: string, samples: number[], target?: string): void {
+  const line =
+    `${name.padEnd(58)} median ${ms(median(samples)).padStart(10)}  p90 ${ms(quantile(samples, 0.9)).padStart(10)}` +
+    `  n=${samples.length}${target ? `  (target ${target})` : ''}`;
+  console.log(line);
+}
+
+function note(text: string): void {
+  console.log(`  ${text}`);
+}
+
+const sleep = (msValue: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, msValue));
+
+function large(label: string, options: Parameters<typeof buildLarge>[1] = {}): DataSet {
+  const paths = tempHome(label);
+  homes.push(paths.home);
+  const started = performance.now();
+  const set = buildLarge(paths, options);
+  note(
+    `data set "large" (${label}): ${Object.entries(set.counts)
+      .map(([status, n]) => `${n} ${status}`)
+      .join(', ')} built in ${ms(performance.now() - started)}`,
+  );
+  return set;
+}
+
+function newEngine(paths: HomePaths, dispatch = true): Engine {
+  return new Engine({
+    home: paths.home,
+    env: { ...process.env, SWITCHYARD_HOME: paths.home },
+    dispatch,
+    actor: { name: 'bench' },
+    log: () => undefined,
+  });
+}
+
+function totalChanges(engine: Engine): number {
+  return (engine.db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+}
+
+// 1, 2 and 6 (memory): ticks on "large" ---------------------------------------------------------
+
+async function benchTick(): Promise<void> {
+  console.log('\n## Dispatcher tick on "large"');
+  const set = large('tick');
+  const rssBefore = process.memoryUsage().rss;
+  const engine = newEngine(set.paths);
+  let started = performance.now();
+  const first = engine.runTick();
+  note(
+    `first tick (cold, spawns ${first?.spawned.length ?? 0}): ${ms(performance.now() - started)}; ` +
+      `skipped ${first?.skipped.length ?? 0}`,
+  );
+  for (let i = 0; i < 3; i++) engine.runTick();
+
+  const idle: number[] = [];
+  let idleWrites = 0;
+  for (let i = 0; i < 30; i++) {
+    const before = totalChanges(engine);
+    started = performance.now();
+    engine.runTick();
+    idle.push(performance.now() - started);
+    idleWrites += totalChanges(engine) - before;
+    await sleep(5);
+  }
+  report('1. tick, nothing changed (engine.runTick)', idle, '≤ 2 ms');
+  // The same tick taken apart: the lane resolver's filesystem check and the dispatcher's own work.
+  const inside = engine as unknown as { lanes: { refresh(): boolean }; dispatcher: { tick(): unknown } };
+  const refresh: number[] = [];
+  const dispatcherOnly: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    started = performance.now();
+    inside.lanes.refresh();
+    refresh.push(performance.now() - started);
+    started = performance.now();
+    inside.dispatcher.tick();
+    dispatcherOnly.push(performance.now() - started);
+  }
+  report('   of which lanes.refresh() (stat 150 profiles, PATH for 50)', refresh);
+  report('   of which Dispatcher.tick() alone', dispatcherOnly);
+  note(`rows written by 30 idle ticks: ${idleWrites} (lease renewals only)`);
+
+  const pause: number[] = [];
+  const resume: number[] = [];
+  const writes: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    engine.setDispatcherEnabled(false);
+    started = performance.now();
+    engine.runTick();
+    pause.push(performance.now() - started);
+    engine.setDispatcherEnabled(true);
+    const before = totalChanges(engine);
+    started = performance.now();
+    const result = engine.runTick();
+    resume.push(performance.now() - started);
+    writes.push(totalChanges(engine) - before);
+    if (i === 0) note(`resume tick skipped ${result?.skipped.length ?? 0} tasks`);
+    await sleep(5);
+  }
+  report('2. tick re-evaluating all 20,000 ready (after resume)', resume, '≤ 40 ms');
+  report('   tick after pause (dispatcher off)', pause);
+  note(`rows written per resume tick: median ${median(writes)} (only skip reasons that changed)`);
+
+  const api = createApi(engine);
+  started = performance.now();
+  const snapshot = await api.callByName('snapshot', { board: 'default' });
+  const snapshotMs = performance.now() - started;
+  const tasksInSnapshot = snapshot.ok ? (snapshot.value as { tasks: unknown[] }).tasks.length : 0;
+  note(`board snapshot (${tasksInSnapshot} tasks) in-process: ${ms(snapshotMs)}`);
+  const rss = process.memoryUsage().rss;
+  note(
+    `6. RSS of this process with the engine on "large" after ticks + snapshot: ${(rss / 2 ** 20).toFixed(0)} MB ` +
+      `(before the engine: ${(rssBefore / 2 ** 20).toFixed(0)} MB; target ≤ 250 MB)`,
+  );
+  api.close();
+  await engine.close({ stopWorkers: true });
+}
+
+// 3: ready → spawned ----------------------------------------------------------------------------
+
+async function benchReadyToSpawned(): Promise<void> {
+  console.log('\n## Ready → spawned on "large" (a free lane, the others queued)');
+  const set = large('api', { settings: { tickMs: 2000, globalMaxConcurrent: 8 } });
+  writeProfile(set.paths, 'express', [process.execPath, path.join(AGENTS, 'exit0.mjs')]);
+  // Every other profile lane is paused, so only "express" has work to start.
+  const db = openDatabase(set.paths.database);
+  runInWriteTransaction(db, () => {
+    for (const name of set.profileLanes) setLanePausedRow(db, name, true);
+  });
+  db.close();
+  const engine = newEngine(set.paths);
+  engine.start();
+  await sleep(300);
+  const api = createApi(engine);
+  const spawnedAt = new Map<string, number>();
+  const spawnedWall = new Map<string, number>();
+  engine.onTaskEvents((events) => {
+    const now = performance.now();
+    for (const event of events) {
+      if (event.kind !== 'spawned' || !event.taskId) continue;
+      spawnedAt.set(event.taskId, now);
+      spawnedWall.set(event.taskId, Date.now());
+    }
+  });
+  const statusOf = (id: string): string =>
+    (engine.db.prepare('SELECT status FROM tasks WHERE id = ?').get(id) as { status: string }).status;
+  const waitSpawned = async (id: string): Promise<number> => {
+    const deadline = performance.now() + 10_000;
+    while (!spawnedAt.has(id) && performance.now() < deadline) await sleep(1);
+    const at = spawnedAt.get(id) ?? Number.NaN;
+    while (statusOf(id) !== 'done' && performance.now() < deadline) await sleep(5);
+    return at;
+  };
+
+  const viaApi: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const started = performance.now();
+    const created = await api.callByName('createTask', {
+      title: `express ${i}`,
+      assignee: 'express',
+      status: 'ready',
+      board: 'default',
+    });
+    if (!created.ok) throw new Error(JSON.stringify(created.error));
+    const id = (created.value as { id: string }).id;
+    viaApi.push((await waitSpawned(id)) - started);
+    await sleep(50);
+  }
+  report('3a. created ready through the API → spawned', viaApi, '≤ 20 ms');
+  // The floor under 3a: starting a process at all (child_process.spawn is synchronous fork+exec).
+  const bareSpawn: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const started = performance.now();
+    const child = spawn(process.execPath, [path.join(AGENTS, 'exit0.mjs')], {
+      stdio: 'ignore',
+      detached: true,
+    });
+    bareSpawn.push(performance.now() - started);
+    await new Promise((resolve) => child.on('exit', resolve));
+  }
+  report('    of which child_process.spawn() alone (the floor)', bareSpawn);
+
+  const viaCli: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    // The shell prints the wall clock the moment the CLI has exited: our own 'exit' event could be
+    // late if this process's event loop were busy, which is exactly what is being measured.
+    const child = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        `"${process.execPath}" "${CLI}" create "cli ${i}" --assignee express --status ready --json && date +%s%3N`,
+      ],
+      { env: { ...process.env, SWITCHYARD_HOME: set.paths.home }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await new Promise((resolve) => child.on('exit', resolve));
+    const exitWall = Number(out.trim().split('\n').pop());
+    const id = (JSON.parse(out.slice(0, out.lastIndexOf('}') + 1)) as { id: string }).id;
+    await waitSpawned(id);
+    viaCli.push((spawnedWall.get(id) ?? Number.NaN) - exitWall);
+    await sleep(50);
+  }
+  report('3b. `switchyard create` process exit → spawned', viaCli, '≤ 250 ms');
+  api.close();
+  await engine.close({ stopWorkers: true });
+}
+
+// 4: CLI whole-process --------------------------------------------------------------------------
+
+function timeProcess(args: string[], home: string): number {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, SWITCHYARD_HOME: home },
+    encoding: 'utf8',
+    maxBuffer: 256 * 2 ** 20,
+  });
+  const elapsed = performance.now() - started;
+  if (result.status !== 0) throw new Error(`switchyard ${args.join(' ')} failed: ${result.stderr}`);
+  return elapsed;
+}
+
+function benchCli(): void {
+  console.log('\n## CLI, whole process (node bin/switchyard.mjs …) on "large"');
+  const set = large('cli');
+  const lane = set.profileLanes[7] as string;
+  const list: number[] = [];
+  const listAll: number[] = [];
+  const create: number[] = [];
+  const bare: number[] = [];
+  timeProcess(['list', '--json', '--status', 'ready', '--assignee', lane], set.paths.home); // warm the page cache
+  for (let i = 0; i < 7; i++) {
+    bare.push(timeProcess(['--help'], set.paths.home));
+    list.push(timeProcess(['list', '--json', '--status', 'ready', '--assignee', lane], set.paths.home));
+    listAll.push(timeProcess(['list', '--json', '--status', 'ready'], set.paths.home));
+    create.push(timeProcess(['create', `bench ${i}`, '--assignee', lane], set.paths.home));
+  }
+  report(`4a. switchyard list --json --status ready --assignee ${lane}`, list, '≤ 150 ms');
+  report('    switchyard list --json --status ready (all 20,000)', listAll);
+  report('4b. switchyard create', create, '≤ 200 ms');
+  report('    node bin/switchyard.mjs --help (startup floor)', bare);
+}
+
+// 5: supervisor under output load -----------------------------------------------------------------
+
+async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void> {
+  console.log(`\n## Supervisor: ${workers} workers × ${bytes / 2 ** 20} MB of output at full speed`);
+  const home = tempHome('supervisor');
+  homes.push(home.home);
+  const supervisor = new Supervisor({ killGraceMs: 500, logRotateBytes: 2 ** 40 });
+  const updates = new Map<number, number>();
+  supervisor.onOutput((status) => updates.set(status.runId, (updates.get(status.runId) ?? 0) + 1));
+  let exited = 0;
+  const done = new Promise<void>((resolve) =>
+    supervisor.onExit(() => {
+      exited += 1;
+      if (exited === workers) resolve();
+    }),
+  );
+  const started = performance.now();
+  for (let runId = 1; runId <= workers; runId++) {
+    const outcome = supervisor.spawn({
+      runId,
+      taskId: `T${runId}`,
+      lane: 'chatty',
+      argv: [process.execPath, path.join(AGENTS, 'chatty.mjs'), String(bytes)],
+      cwd: home.home,
+      env: { PATH: process.env.PATH ?? '' },
+      logPath: path.join(home.logs, `T${runId}`, `${runId}.log`),
+      maxRuntimeMs: null,
+    });
+    if (!outcome.ok) throw new Error(outcome.error);
+  }
+  const spawnMs = performance.now() - started;
+  // Measured from here: the spawns themselves are one synchronous burst (reported apart).
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  let longestGap = 0;
+  let last = performance.now();
+  const probe = setInterval(() => {
+    const now = performance.now();
+    longestGap = Math.max(longestGap, now - last - 10);
+    last = now;
+  }, 10);
+  delay.enable();
+  await done;
+  const elapsedS = (performance.now() - started) / 1000;
+  delay.disable();
+  clearInterval(probe);
+  let missing = 0;
+  for (let runId = 1; runId <= workers; runId++) {
+    const size = fs.statSync(path.join(home.logs, `T${runId}`, `${runId}.log`)).size;
+    missing += Math.abs(bytes - size);
+  }
+  const perTaskRate = [...updates.values()].map((count) => count / elapsedS);
+  console.log(
+    `5. spawning ${workers}: ${ms(spawnMs)} (one burst); all exited in ${elapsedS.toFixed(1)} s; bytes missing from logs: ${missing}; ` +
+      `event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms ` +
+      `(timer gap max ${longestGap.toFixed(1)} ms; target ≤ 50 ms); UI updates per task per second: ` +
+      `max ${Math.max(...perTaskRate).toFixed(1)} (target ≤ 10)`,
+  );
+}
+
+// 7 and 6: serve start ----------------------------------------------------------------------------
+
+async function serveOnce(
+  home: string,
+): Promise<{ http: number; snapshot: number; rssMb: number; peakMb: number; bytes: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
+    env: { ...process.env, SWITCHYARD_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr.resume();
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /Switchyard board: (\S+)/.exec(out);
+      if (match) resolve(match[1] as string);
+    });
+    child.on('exit', () => reject(new Error(`serve exited: ${out}`)));
+  });
+  const page = await fetch(url);
+  await page.text();
+  const httpAt = performance.now() - started;
+  const parsed = new URL(url);
+  const token = parsed.searchParams.get('token') as string;
+  const socket = new WebSocket(`ws://${parsed.host}/ws?token=${encodeURIComponent(token)}`, {
+    headers: { Origin: `http://${parsed.host}` },
+  });
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  let snapshotArrived = 0;
+  const snapshotSize = await new Promise<number>((resolve) => {
+    socket.on('message', (data: Buffer) => {
+      const arrived = performance.now(); // before our own JSON.parse of ~70 MB
+      const message = JSON.parse(data.toString()) as { id?: number; result?: { ok: boolean } };
+      if (message.id === 1) {
+        snapshotArrived = arrived;
+        resolve(data.length);
+      }
+    });
+    socket.send(JSON.stringify({ id: 1, name: 'snapshot', request: { board: 'default' } }));
+  });
+  const snapshotAt = snapshotArrived - started;
+  await sleep(1500); // let the garbage of serving the snapshot be collected
+  const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  socket.close();
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.on('exit', resolve));
+  if (snapshotSize < 1000) throw new Error('snapshot looks empty');
+  return {
+    http: httpAt,
+    snapshot: snapshotAt,
+    rssMb: rssKb / 1024,
+    peakMb: peakKb / 1024,
+    bytes: snapshotSize,
+  };
+}
+
+function killLeftoverWorkers(home: string): void {
+  const db = openDatabase(path.join(home, 'switchyard.db'), {});
+  const pids = db.prepare('SELECT pid FROM runs WHERE ended_at IS NULL AND pid IS NOT NULL').all() as {
+    pid: number;
+  }[];
+  db.close();
+  for (const { pid } of pids) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function benchServe(): Promise<void> {
+  console.log('\n## switchyard serve on "large": start → board page → WebSocket snapshot');
+  const set = large('serve');
+  const httpTimes: number[] = [];
+  const snapshotTimes: number[] = [];
+  const rss: number[] = [];
+  const peak: number[] = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      const run = await serveOnce(set.paths.home);
+      httpTimes.push(run.http);
+      snapshotTimes.push(run.snapshot);
+      rss.push(run.rssMb);
+      peak.push(run.peakMb);
+      if (i === 0) note(`snapshot: ${(run.bytes / 2 ** 20).toFixed(1)} MB of JSON`);
+      killLeftoverWorkers(set.paths.home);
+    }
+  } finally {
+    killLeftoverWorkers(set.paths.home);
+  }
+  report('7. serve start → board page (HTTP 200)', httpTimes);
+  report('7. serve start → board snapshot received over WebSocket', snapshotTimes, '≤ 2000 ms');
+  note(
+    `6. serve process RSS 1.5 s after the snapshot: median ${median(rss).toFixed(0)} MB, peak (VmHWM) ` +
+      `median ${median(peak).toFixed(0)} MB (target ≤ 250 MB)`,
+  );
+}
+
+async function main(): Promise<void> {
+  const all = ['tick', 'api', 'cli', 'supervisor', 'serve'];
+  const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+  const sections = chosen.length > 0 ? chosen : all;
+  console.log(`# Switchyard bench — node ${process.version}, ${new Date().toISOString()}`);
+  try {
+    for (const section of sections) {
+      if (section === 'tick') await benchTick();
+      else if (section === 'api') await benchReadyToSpawned();
+      else if (section === 'cli') benchCli();
+      else if (section === 'supervisor') await benchSupervisor();
+      else if (section === 'serve') await benchServe();
+      else if (section === 'dataset')
+        large('kept'); // with --keep: a home to look at by hand
+      else console.log(`unknown section ${section} (known: ${all.join(', ')})`);
+    }
+  } finally {
+    if (!process.argv.includes('--keep'))
+      for (const home of homes) fs.rmSync(home, { recursive: true, force: true });
+    else console.log(`homes kept: ${homes.join(' ')}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(0); // figures, not a test: never fail
+  },
+);
