@@ -12,6 +12,7 @@ import {
   type Profile,
   type ProfileCheck,
 } from './profiles';
+import { MissingProgramCache } from './programLookup';
 import { loadSettings, type LoadedSettings, type Settings } from './settings';
 
 export { updateLaneConfig, type LaneConfig, type LaneConfigPatch } from './lanesFile';
@@ -44,6 +45,8 @@ export interface LaneResolverOptions {
   pathEnv?: string;
   /** Watch the files for changes (default true); refresh() alone is enough to be correct. */
   watch?: boolean;
+  /** The clock the PATH search cache compares folder timestamps with (tests move it). */
+  now?: () => number;
 }
 
 export const undeclaredLaneHint = (name: string): string =>
@@ -94,6 +97,8 @@ const WATCH_DEBOUNCE_MS = 30;
 export class LaneResolver {
   private readonly pathEnv: string | undefined;
   private readonly watchEnabled: boolean;
+  /** One stat per PATH folder per refresh instead of one per folder × missing program. */
+  private readonly missingPrograms: MissingProgramCache;
   private snapshot: Snapshot;
   private snapshotDescription: string;
   private fingerprint: Fingerprint;
@@ -112,6 +117,7 @@ export class LaneResolver {
   ) {
     this.pathEnv = options.pathEnv ?? process.env.PATH;
     this.watchEnabled = options.watch ?? true;
+    this.missingPrograms = new MissingProgramCache({ now: options.now });
     try {
       // So the folder can be watched from the start; a user's first profile then shows up at once.
       fs.mkdirSync(paths.profiles, { recursive: true });
@@ -119,6 +125,7 @@ export class LaneResolver {
       // A read-only or odd home: the stat pass in refresh() still notices a folder created later.
     }
     this.fingerprint = this.takeFingerprint();
+    this.missingPrograms.newPass();
     this.snapshot = this.loadSnapshot();
     this.snapshotDescription = describeSnapshot(this.snapshot);
     this.syncWatchers();
@@ -212,6 +219,7 @@ export class LaneResolver {
   refresh(): boolean {
     if (this.closed) return false;
     const fingerprint = this.takeFingerprint();
+    this.missingPrograms.newPass();
     let next: Snapshot;
     if (this.dirty || !this.sameFingerprint(fingerprint)) {
       this.dirty = false;
@@ -259,13 +267,17 @@ export class LaneResolver {
 
   /** resolve() hands out cached profiles: freeze them so no caller can change another's view. */
   private checkProfile(name: string): ProfileCheck {
-    const check = readProfile(this.paths, name, { pathEnv: this.pathEnv });
+    const check = readProfile(this.paths, name, this.lookupOptions());
     if (check.profile) {
       Object.freeze(check.profile.command);
       Object.freeze(check.profile.env);
       Object.freeze(check.profile);
     }
     return check;
+  }
+
+  private lookupOptions(): { pathEnv: string | undefined; missingPrograms: MissingProgramCache } {
+    return { pathEnv: this.pathEnv, missingPrograms: this.missingPrograms };
   }
 
   private loadSnapshot(): Snapshot {
@@ -307,7 +319,7 @@ export class LaneResolver {
         const key = JSON.stringify([check.profile.command[0], check.profile.env.PATH ?? null]);
         let now = found.get(key);
         if (now === undefined) {
-          now = recheckProgram(this.paths, check.profile, { pathEnv: this.pathEnv }).ok;
+          now = recheckProgram(this.paths, check.profile, this.lookupOptions()).ok;
           found.set(key, now);
         }
         stillSame = !now;
@@ -325,9 +337,13 @@ export class LaneResolver {
     try {
       const names = fs.readdirSync(this.paths.profiles).sort();
       listing = names.join('\0');
+      // Concatenated, not path.join()ed: this runs for every profile on every tick, and a slug
+      // needs no normalising.
+      const prefix = this.paths.profiles + path.sep;
+      const suffix = path.sep + PROFILE_FILE;
       for (const name of names) {
         if (!SLUG_PATTERN.test(name)) continue;
-        profileFiles.set(name, statKey(path.join(this.paths.profiles, name, PROFILE_FILE)));
+        profileFiles.set(name, statKey(prefix + name + suffix));
       }
     } catch (error) {
       listing = `missing:${(error as NodeJS.ErrnoException).code ?? ''}`;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { SLUG_PATTERN } from '../../shared/domain';
 import type { HomePaths } from './home';
 import { readSmallJsonFile } from './jsonFile';
+import type { MissingProgramCache } from './programLookup';
 
 /**
  * Profiles (SPEC §3): `profiles/<name>/profile.json` says how to start a worker. A profile is only
@@ -48,6 +49,8 @@ export type ProfileCheck =
 export interface ProfileLookupOptions {
   /** The PATH the worker will be started with (default process.env.PATH). */
   pathEnv?: string;
+  /** Remembers programs absent from PATH folders that have not changed (the lane resolver's). */
+  missingPrograms?: MissingProgramCache;
 }
 
 const PROFILE_KEYS = ['command', 'env', 'maxConcurrent', 'maxRuntimeSeconds', 'completion', 'description'];
@@ -147,6 +150,15 @@ export function isExecutableFile(file: string): boolean {
   }
 }
 
+/** The entry itself (a symlink is not followed), or false on ENOENT; other errors count as existing. */
+function entryExists(file: string): boolean {
+  try {
+    return fs.lstatSync(file, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return true;
+  }
+}
+
 export type ProgramLookup = { ok: true; programPath: string } | { ok: false; problem: string };
 
 /**
@@ -154,7 +166,11 @@ export type ProgramLookup = { ok: true; programPath: string } | { ok: false; pro
  * else is searched on PATH. Empty PATH entries (meaning "the current folder") are skipped, because
  * a worker's current folder is its workspace, not ours.
  */
-export function lookupProgram(program: string, pathEnv: string | undefined): ProgramLookup {
+export function lookupProgram(
+  program: string,
+  pathEnv: string | undefined,
+  missingPrograms?: MissingProgramCache,
+): ProgramLookup {
   if (program.includes('/')) {
     if (!path.isAbsolute(program)) {
       return {
@@ -178,8 +194,12 @@ export function lookupProgram(program: string, pathEnv: string | undefined): Pro
   }
   for (const dir of (pathEnv ?? '').split(path.delimiter)) {
     if (dir === '' || !path.isAbsolute(dir)) continue;
+    if (missingPrograms?.knownAbsent(dir, program)) continue;
     const candidate = path.join(dir, program);
     if (isExecutableFile(candidate)) return { ok: true, programPath: candidate };
+    // Only "no such entry at all" may be remembered: a dangling symlink exists (lstat finds it) and
+    // its target can appear without the folder changing.
+    if (missingPrograms && !entryExists(candidate)) missingPrograms.recordAbsent(dir, program);
   }
   return { ok: false, problem: `\`${program}\` not found on PATH` };
 }
@@ -252,7 +272,7 @@ export function recheckProgram(
     workspace: '',
     home: paths.home,
   });
-  return lookupProgram(program, effectivePath(profile.env, options));
+  return lookupProgram(program, effectivePath(profile.env, options), options.missingPrograms);
 }
 
 export interface ProfileFolder {

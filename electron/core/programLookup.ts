@@ -49,3 +49,102 @@ function executableProblem(candidate: string): string | null {
     return code === 'ENOENT' || code === 'ENOTDIR' ? 'ENOENT' : (code ?? 'EACCES');
   }
 }
+
+/**
+ * A negative cache for PATH searches: "directory D has no entry named X", remembered only while D is
+ * provably unchanged. The lane resolver looks up every missing program of every broken profile on
+ * every tick (SPEC §3: never stale by more than one tick); with this cache a tick costs one stat per
+ * PATH directory instead of one per directory × program.
+ *
+ * Why it stays exact:
+ * - Creating, renaming or deleting an entry in D changes D's mtime and ctime (POSIX), and replacing
+ *   or remounting D changes its device/inode: any of these drops D's cached names.
+ * - Only "no entry at all" is cached (stat and lstat both ENOENT). An entry that exists but is not an
+ *   executable file (so a later `chmod +x` is seen), or a symlink whose target is missing, is looked
+ *   at again every time: those change without touching D.
+ * - File system timestamps are coarse (ext4 a few ms, HFS+ 1 s, FAT 2 s): an entry created in the
+ *   same quantum as D's last change would leave D's timestamps as they were. So absences are only
+ *   remembered for a directory whose mtime and ctime are at least RECENT_CHANGE_MS older than the
+ *   moment D was looked at (the "racily clean" rule of git's index); a directory that changed just
+ *   now is searched the plain way until it has been quiet for that long.
+ *
+ * Each directory is stat'ed at most once per pass: call newPass() at the start of every round of
+ * lookups (the lane resolver does so once per refresh()).
+ */
+export class MissingProgramCache {
+  /** Longer than the coarsest common timestamp granularity (FAT's 2 s). */
+  static readonly RECENT_CHANGE_MS = 3000;
+  private readonly directories = new Map<string, DirectoryState>();
+  private pass = 0;
+  private readonly now: () => number;
+
+  constructor(options: { now?: () => number } = {}) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Starts a round of lookups: every directory is looked at again (once) when first asked about. */
+  newPass(): void {
+    this.pass += 1;
+    // Forget directories nobody asked about in the last pass (PATH or profiles changed).
+    for (const [directory, state] of this.directories) {
+      if (state.pass < this.pass - 1) this.directories.delete(directory);
+    }
+  }
+
+  /** True when `directory` certainly has no entry named `name` (so there is nothing to stat). */
+  knownAbsent(directory: string, name: string): boolean {
+    const state = this.directoryState(directory);
+    // A PATH entry that is not there (yet) holds nothing; it is looked at again next pass.
+    if (state.key === 'missing') return true;
+    return state.trusted && state.absent.has(name);
+  }
+
+  /**
+   * Records that `name` is not in `directory` — to be called only after stat AND lstat of the entry
+   * both said ENOENT, after knownAbsent() looked at the directory in this pass.
+   */
+  recordAbsent(directory: string, name: string): void {
+    const state = this.directoryState(directory);
+    if (state.trusted) state.absent.add(name);
+  }
+
+  private directoryState(directory: string): DirectoryState {
+    let state = this.directories.get(directory);
+    if (state?.pass === this.pass) return state;
+    const checkedAt = this.now();
+    const identity = directoryIdentity(directory, checkedAt);
+    if (!state || state.key !== identity.key) {
+      state = { key: identity.key, trusted: identity.settled, absent: new Set(), pass: this.pass };
+      this.directories.set(directory, state);
+    } else {
+      state.pass = this.pass;
+      state.trusted = identity.settled;
+    }
+    return state;
+  }
+}
+
+interface DirectoryState {
+  /** Device, inode, mtime and ctime (ns) of the directory when its names were recorded. */
+  key: string;
+  /** Its timestamps are old enough that a change now would move them (see RECENT_CHANGE_MS). */
+  trusted: boolean;
+  absent: Set<string>;
+  pass: number;
+}
+
+function directoryIdentity(directory: string, checkedAt: number): { key: string; settled: boolean } {
+  let stat: fs.BigIntStats | undefined;
+  try {
+    stat = fs.statSync(directory, { bigint: true, throwIfNoEntry: false });
+    if (!stat) return { key: 'missing', settled: false };
+  } catch {
+    stat = undefined; // EACCES, ENOTDIR …: never cached, searched the plain way
+  }
+  if (!stat?.isDirectory()) return { key: 'unusable', settled: false };
+  const settledBefore = BigInt(checkedAt - MissingProgramCache.RECENT_CHANGE_MS) * 1_000_000n;
+  return {
+    key: `${stat.dev}:${stat.ino}:${stat.mtimeNs}:${stat.ctimeNs}`,
+    settled: stat.mtimeNs < settledBefore && stat.ctimeNs < settledBefore,
+  };
+}

@@ -1,0 +1,211 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { homePaths, type HomePaths } from './home';
+import { LaneResolver } from './lanes';
+import { lookupProgram } from './profiles';
+import { MissingProgramCache } from './programLookup';
+
+// The PATH search cache of the lane resolver (performance issue 6, target 1). Every test here must
+// fail if the cache ever hides a program that a plain PATH search would find.
+
+let root: string;
+let binA: string;
+let binB: string;
+let pathEnv: string;
+
+/** A clock far enough ahead that folders written a moment ago count as settled. */
+const later = (): number => Date.now() + 60_000;
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-program-lookup-'));
+  binA = path.join(root, 'bin-a');
+  binB = path.join(root, 'bin-b');
+  fs.mkdirSync(binA);
+  fs.mkdirSync(binB);
+  pathEnv = [binA, binB, path.join(root, 'not-there')].join(path.delimiter);
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+function writeProgram(file: string, mode = 0o755): void {
+  fs.writeFileSync(file, '#!/bin/sh\nexit 0\n');
+  fs.chmodSync(file, mode);
+}
+
+/** One resolver-style round: a pass, then the lookup. */
+function lookUp(cache: MissingProgramCache, program: string) {
+  cache.newPass();
+  return lookupProgram(program, pathEnv, cache);
+}
+
+/** Paths passed to fs.statSync / fs.lstatSync while `action` runs. */
+function statCalls(action: () => void): string[] {
+  const seen: string[] = [];
+  const stat = fs.statSync;
+  const lstat = fs.lstatSync;
+  const statSpy = vi.spyOn(fs, 'statSync').mockImplementation(((file: fs.PathLike, options?: never) => {
+    seen.push(String(file));
+    return stat(file, options);
+  }) as typeof fs.statSync);
+  const lstatSpy = vi.spyOn(fs, 'lstatSync').mockImplementation(((file: fs.PathLike, options?: never) => {
+    seen.push(String(file));
+    return lstat(file, options);
+  }) as typeof fs.lstatSync);
+  try {
+    action();
+  } finally {
+    statSpy.mockRestore();
+    lstatSpy.mockRestore();
+  }
+  return seen;
+}
+
+describe('MissingProgramCache with lookupProgram', () => {
+  it('stats each PATH folder once per pass and no longer stats a program known to be absent', () => {
+    const cache = new MissingProgramCache({ now: later });
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    const calls = statCalls(() => {
+      cache.newPass();
+      for (const program of ['agent', 'agent', 'agent']) {
+        expect(lookupProgram(program, pathEnv, cache).ok).toBe(false);
+      }
+    });
+    expect(calls.sort()).toEqual([binA, binB, path.join(root, 'not-there')].sort());
+  });
+
+  it('finds a program created in a PATH folder after it was cached as absent', () => {
+    const cache = new MissingProgramCache({ now: later });
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    writeProgram(path.join(binB, 'agent'));
+    expect(lookUp(cache, 'agent')).toEqual({ ok: true, programPath: path.join(binB, 'agent') });
+  });
+
+  it('finds a program renamed into a PATH folder', () => {
+    const cache = new MissingProgramCache({ now: later });
+    const staged = path.join(root, 'staged-agent');
+    writeProgram(staged);
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    fs.renameSync(staged, path.join(binA, 'agent'));
+    expect(lookUp(cache, 'agent')).toEqual({ ok: true, programPath: path.join(binA, 'agent') });
+  });
+
+  it('finds a program whose folder appears on PATH later', () => {
+    const cache = new MissingProgramCache({ now: later });
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    fs.mkdirSync(path.join(root, 'not-there'));
+    writeProgram(path.join(root, 'not-there', 'agent'));
+    expect(lookUp(cache, 'agent').ok).toBe(true);
+  });
+
+  it('sees `chmod +x` of a file that was already there (existing entries are never cached)', () => {
+    const cache = new MissingProgramCache({ now: later });
+    writeProgram(path.join(binA, 'agent'), 0o644);
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    fs.chmodSync(path.join(binA, 'agent'), 0o755);
+    expect(lookUp(cache, 'agent').ok).toBe(true);
+  });
+
+  it('sees the target of a dangling symlink appear', () => {
+    const cache = new MissingProgramCache({ now: later });
+    const target = path.join(root, 'elsewhere', 'agent');
+    fs.symlinkSync(target, path.join(binA, 'agent'));
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    fs.mkdirSync(path.dirname(target));
+    writeProgram(target);
+    expect(lookUp(cache, 'agent').ok).toBe(true);
+  });
+
+  it('sees a PATH folder replaced by another one with the program', () => {
+    const cache = new MissingProgramCache({ now: later });
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    const replacement = path.join(root, 'bin-a.new');
+    fs.mkdirSync(replacement);
+    writeProgram(path.join(replacement, 'agent'));
+    fs.rmSync(binA, { recursive: true });
+    fs.renameSync(replacement, binA);
+    expect(lookUp(cache, 'agent').ok).toBe(true);
+  });
+
+  it('does not remember absences in a folder changed within the timestamp granularity', () => {
+    // Real clock: binA and binB were written just now, so a creation in the same timestamp quantum
+    // could leave their mtime as it is. Every lookup must then really look.
+    const cache = new MissingProgramCache();
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    const calls = statCalls(() => expect(lookUp(cache, 'agent').ok).toBe(false));
+    expect(calls).toContain(path.join(binA, 'agent'));
+    expect(calls).toContain(path.join(binB, 'agent'));
+  });
+
+  it('remembers absences once the folder has been quiet for longer than the granularity', () => {
+    let now = Date.now();
+    const cache = new MissingProgramCache({ now: () => now });
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    now += MissingProgramCache.RECENT_CHANGE_MS + 1000;
+    expect(lookUp(cache, 'agent').ok).toBe(false); // settled now: this pass records
+    const calls = statCalls(() => expect(lookUp(cache, 'agent').ok).toBe(false));
+    expect(calls).not.toContain(path.join(binA, 'agent'));
+  });
+});
+
+describe('LaneResolver with the PATH search cache', () => {
+  let paths: HomePaths;
+  let resolver: LaneResolver;
+
+  beforeEach(() => {
+    paths = homePaths(path.join(root, 'home'));
+    fs.mkdirSync(paths.home);
+    for (const [name, program] of [
+      ['alpha', 'alpha-agent'],
+      ['beta', 'beta-agent'],
+    ]) {
+      fs.mkdirSync(path.join(paths.profiles, name as string), { recursive: true });
+      fs.writeFileSync(
+        path.join(paths.profiles, name as string, 'profile.json'),
+        JSON.stringify({ command: [program, '{prompt}'] }),
+      );
+    }
+    resolver = new LaneResolver(paths, { pathEnv, watch: false, now: later });
+  });
+
+  afterEach(() => resolver.close());
+
+  it('fixes a lane at the next refresh when its program is installed, renamed in or made executable', () => {
+    resolver.refresh();
+    resolver.refresh();
+    expect(resolver.resolve('alpha').kind).toBe('profile_broken');
+    expect(resolver.resolve('beta').kind).toBe('profile_broken');
+
+    writeProgram(path.join(binB, 'alpha-agent'));
+    resolver.refresh();
+    expect(resolver.resolve('alpha').kind).toBe('profile');
+
+    writeProgram(path.join(binA, 'beta-agent'), 0o600);
+    resolver.refresh();
+    expect(resolver.resolve('beta')).toMatchObject({ kind: 'profile_broken' });
+    fs.chmodSync(path.join(binA, 'beta-agent'), 0o755);
+    resolver.refresh();
+    expect(resolver.resolve('beta').kind).toBe('profile');
+
+    fs.renameSync(path.join(binB, 'alpha-agent'), path.join(root, 'alpha-agent'));
+    resolver.refresh();
+    expect(resolver.resolve('alpha').kind).toBe('profile_broken');
+    fs.renameSync(path.join(root, 'alpha-agent'), path.join(binA, 'alpha-agent'));
+    resolver.refresh();
+    expect(resolver.resolve('alpha')).toMatchObject({ kind: 'profile' });
+  });
+
+  it('looks at each PATH folder once per idle refresh, not once per missing program', () => {
+    resolver.refresh();
+    const calls = statCalls(() => resolver.refresh());
+    const onPath = calls.filter((file) => !file.startsWith(paths.home));
+    expect(onPath.sort()).toEqual([binA, binB, path.join(root, 'not-there')].sort());
+  });
+});
