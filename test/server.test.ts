@@ -1,10 +1,7 @@
-import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { BoardEvent } from '../shared/contract';
-import type { ServerMessage } from '../shared/webProtocol';
 import { createApi } from '../electron/core/api';
 import * as commands from '../electron/core/commands';
 import { findTask } from '../electron/core/tasks';
@@ -13,10 +10,14 @@ import { createWebSocketApi, type WebSocketLike } from '../renderer/src/api/webS
 import { ApiError } from '../renderer/src/api/boardApi';
 import { FakeEngine } from './fakeEngine';
 import { useTempHomes } from './helpers/home';
+import { connectSocket, nextMessage, request, writeFakeRenderer, wsUrl } from './helpers/webClient';
 import { snapshotDatabase } from './helpers/snapshot';
 
 const newHome = useTempHomes();
 const cleanups: (() => Promise<void> | void)[] = [];
+const connect = (url: string, headers?: Record<string, string>) => connectSocket(url, cleanups, headers);
+const get = (port: number, pathAndQuery: string, headers: Record<string, string> = {}) =>
+  request(port, pathAndQuery, { headers });
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -25,74 +26,13 @@ async function setup(
   options: { maxAuthFailures?: number } = {},
 ): Promise<{ engine: FakeEngine; server: RunningServer }> {
   const home = newHome();
-  const rendererDir = path.join(home.home, 'renderer');
-  fs.mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
-  fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Switchyard board</title>');
-  fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
-  fs.writeFileSync(path.join(home.home, 'secret.txt'), 'secret');
+  const rendererDir = writeFakeRenderer(home.home);
   const engine = new FakeEngine(home);
   engine.startPolling(10);
   const server = await startServer({ engine, rendererDir, ...options });
   cleanups.push(() => engine.close());
   cleanups.push(() => server.close());
   return { engine, server };
-}
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function get(port: number, pathAndQuery: string, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const request = http.get(
-      { host: '127.0.0.1', port, path: pathAndQuery, headers: { Host: `127.0.0.1:${port}`, ...headers } },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
-        );
-      },
-    );
-    request.on('error', reject);
-  });
-}
-
-/** Opens a socket; resolves with it once open, or rejects with the HTTP status of the refusal. */
-function connect(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { headers });
-    socket.once('open', () => {
-      cleanups.push(() => socket.close());
-      resolve(socket);
-    });
-    socket.once('unexpected-response', (_request, response) =>
-      reject(new Error(`HTTP ${response.statusCode}`)),
-    );
-    socket.once('error', reject);
-  });
-}
-
-function wsUrl(server: RunningServer, token = server.token): string {
-  return `ws://127.0.0.1:${server.port}/ws?token=${encodeURIComponent(token)}`;
-}
-
-function nextMessage(
-  socket: WebSocket,
-  match: (message: ServerMessage) => boolean = () => true,
-): Promise<ServerMessage> {
-  return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData): void => {
-      const message = JSON.parse(data.toString()) as ServerMessage;
-      if (!match(message)) return;
-      socket.off('message', onMessage);
-      resolve(message);
-    };
-    socket.on('message', onMessage);
-  });
 }
 
 describe('web server: HTTP', () => {

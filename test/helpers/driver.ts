@@ -6,16 +6,16 @@ import { build } from 'esbuild';
 import { REPO_ROOT } from './cli';
 
 /**
- * Bundles test/helpers/createTasksDriver.ts (and the core it imports) into one CommonJS file in a
- * temp folder. better-sqlite3 stays external and is found through NODE_PATH, so nothing is
- * written into the repository.
+ * Bundles a driver script (and the core it imports) into one CommonJS file in a temp folder.
+ * better-sqlite3 stays external and is found through NODE_PATH, so nothing is written into the
+ * repository.
  */
-export async function bundleCreateTasksDriver(): Promise<{ file: string; cleanup(): void }> {
+export async function bundleDriver(entry: string): Promise<{ file: string; cleanup(): void }> {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-driver-'));
-  const file = path.join(folder, 'createTasksDriver.cjs');
+  const file = path.join(folder, `${path.basename(entry, '.ts')}.cjs`);
   await build({
     absWorkingDir: REPO_ROOT,
-    entryPoints: [path.join(REPO_ROOT, 'test', 'helpers', 'createTasksDriver.ts')],
+    entryPoints: [path.join(REPO_ROOT, entry)],
     outfile: file,
     bundle: true,
     platform: 'node',
@@ -27,6 +27,8 @@ export async function bundleCreateTasksDriver(): Promise<{ file: string; cleanup
   return { file, cleanup: () => fs.rmSync(folder, { recursive: true, force: true }) };
 }
 
+export const bundleCreateTasksDriver = () => bundleDriver('test/helpers/createTasksDriver.ts');
+
 export interface DriverReport {
   created: number;
   errors: string[];
@@ -34,7 +36,12 @@ export interface DriverReport {
   finishedAt: number;
 }
 
-export interface DriverProcess {
+/**
+ * A driver process: it prints "ready" once set up, waits for "go" on stdin, does its work and
+ * prints its report as JSON on its last line. Starting all drivers before any of them goes makes
+ * their writes truly concurrent.
+ */
+export interface DriverProcess<Report> {
   /** Resolves when the driver has opened the database and waits for `go()`. */
   ready: Promise<void>;
   go(): void;
@@ -43,17 +50,12 @@ export interface DriverProcess {
     code: number | null;
     stdout: string;
     stderr: string;
-    report: DriverReport | null;
+    report: Report | null;
   }>;
 }
 
-export function startCreateTasksDriver(
-  bundle: string,
-  database: string,
-  count: number,
-  actor: string,
-): DriverProcess {
-  const child = spawn(process.execPath, [bundle, database, String(count), actor], {
+export function startDriver<Report>(bundle: string, args: string[]): DriverProcess<Report> {
+  const child = spawn(process.execPath, [bundle, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -68,13 +70,13 @@ export function startCreateTasksDriver(
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdin.on('error', () => undefined);
-  const finished = new Promise<Awaited<DriverProcess['finished']>>((resolve) =>
+  const finished = new Promise<Awaited<DriverProcess<Report>['finished']>>((resolve) =>
     child.on('close', (code) => {
       markReady(); // never leave a waiter hanging when the driver died early
       const last = stdout.trim().split('\n').at(-1) ?? '';
-      let report = null;
+      let report: Report | null = null;
       try {
-        report = JSON.parse(last) as DriverReport;
+        report = JSON.parse(last) as Report;
       } catch {
         report = null;
       }
@@ -83,3 +85,10 @@ export function startCreateTasksDriver(
   );
   return { ready, go: () => child.stdin.write('go\n'), finished };
 }
+
+export const startCreateTasksDriver = (
+  bundle: string,
+  database: string,
+  count: number,
+  actor: string,
+): DriverProcess<DriverReport> => startDriver(bundle, [database, String(count), actor]);

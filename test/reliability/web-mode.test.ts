@@ -1,7 +1,4 @@
-import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { BoardEvent } from '../../shared/contract';
@@ -9,24 +6,22 @@ import type { ServerMessage } from '../../shared/webProtocol';
 import * as commands from '../../electron/core/commands';
 import { openDatabase } from '../../electron/core/db/open';
 import { Engine } from '../../electron/core/engine';
-import { startServer, type RunningServer } from '../../electron/server';
+import { startServer } from '../../electron/server';
 import { useTempHomes } from '../helpers/home';
+import { connectSocket, request, writeFakeRenderer, wsUrl } from '../helpers/webClient';
 
 /** SPEC §8 web mode under hostile or heavy use: brute force, foreign Host/Origin, many clients. */
 
 const newHome = useTempHomes();
 const cleanups: (() => Promise<void> | void)[] = [];
+const connect = (url: string, headers?: Record<string, string>) => connectSocket(url, cleanups, headers);
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 async function setup(options: { maxAuthFailures?: number } = {}) {
   const home = newHome();
-  const rendererDir = path.join(home.home, 'renderer');
-  fs.mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
-  fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Switchyard board</title>');
-  fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
-  fs.writeFileSync(path.join(home.home, 'secret.txt'), 'secret');
+  const rendererDir = writeFakeRenderer(home.home);
   const engine = new Engine({
     home: home.home,
     dispatch: false,
@@ -39,58 +34,6 @@ async function setup(options: { maxAuthFailures?: number } = {}) {
   cleanups.push(() => server.close());
   return { home, engine, server };
 }
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function request(
-  port: number,
-  pathAndQuery: string,
-  { method = 'GET', headers = {} }: { method?: string; headers?: Record<string, string> } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const outgoing = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: pathAndQuery,
-        method,
-        headers: { Host: `127.0.0.1:${port}`, ...headers },
-      },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
-        );
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end();
-  });
-}
-
-/** Resolves with the open socket, or rejects with "HTTP <status>". */
-function connect(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { headers });
-    socket.once('open', () => {
-      cleanups.push(() => socket.terminate());
-      resolve(socket);
-    });
-    socket.once('unexpected-response', (_request, response) =>
-      reject(new Error(`HTTP ${response.statusCode}`)),
-    );
-    socket.once('error', reject);
-  });
-}
-
-const wsUrl = (server: RunningServer, token = server.token) =>
-  `ws://127.0.0.1:${server.port}/ws?token=${encodeURIComponent(token)}`;
 
 describe('web mode under attack', () => {
   it('rate-limits token guessing from loopback: 10 misses, then 429 over HTTP and WebSocket; the real token still works', async () => {

@@ -1,10 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
-import { build } from 'esbuild';
-import { REPO_ROOT, CLI_ENTRY } from '../../helpers/cli';
+import { CLI_ENTRY } from '../../helpers/cli';
+import { bundleDriver, startDriver } from '../../helpers/driver';
 import { writeAgentProfile, writeFastSettings } from '../../helpers/engine';
 import { makeTempHome, removeTempHome } from '../../helpers/home';
 
@@ -42,54 +39,7 @@ export interface ConcurrentWritersReport {
   dispatcherStderr: string;
 }
 
-export async function bundleCliLoopDriver(): Promise<{ file: string; cleanup(): void }> {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-cli-driver-'));
-  const file = path.join(folder, 'cliLoopDriver.cjs');
-  await build({
-    absWorkingDir: REPO_ROOT,
-    entryPoints: [path.join(REPO_ROOT, 'test', 'reliability', 'helpers', 'cliLoopDriver.ts')],
-    outfile: file,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    logLevel: 'error',
-  });
-  return { file, cleanup: () => fs.rmSync(folder, { recursive: true, force: true }) };
-}
-
-function runDriver(bundle: string, home: string, operations: number, index: number) {
-  const child = spawn(process.execPath, [bundle, home, String(operations), String(index)], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    if (stdout.startsWith('ready\n')) markReady();
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.on('error', () => undefined);
-  const finished = new Promise<{ code: number | null; stderr: string; report: WriterReport | null }>(
-    (resolve) =>
-      child.on('close', (code) => {
-        markReady();
-        let report: WriterReport | null = null;
-        try {
-          report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as WriterReport;
-        } catch {
-          report = null;
-        }
-        resolve({ code, stderr, report });
-      }),
-  );
-  return { ready, go: () => child.stdin.write('go\n'), finished };
-}
+export const bundleCliLoopDriver = () => bundleDriver('test/reliability/helpers/cliLoopDriver.ts');
 
 function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null
@@ -128,7 +78,7 @@ export async function runConcurrentWriters(
   dispatcher.stderr?.on('data', (chunk: Buffer) => (dispatcherStderr += chunk.toString()));
   try {
     const drivers = Array.from({ length: writers }, (_, index) =>
-      runDriver(bundle, paths.home, operations, index),
+      startDriver<WriterReport>(bundle, [paths.home, String(operations), String(index)]),
     );
     await Promise.all(drivers.map((driver) => driver.ready));
     const started = Date.now();
