@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CALL_NAMES, type CallName, type CallResult } from '../../shared/contract';
+import { CALL_NAMES, errorCodeSchema, type CallName, type CallResult } from '../../shared/contract';
 import { createApi } from '../../electron/core/api';
 import * as commands from '../../electron/core/commands';
 import { Engine } from '../../electron/core/engine';
@@ -137,18 +137,8 @@ const FIELDS = [
   'constructor',
 ];
 
-const CODES = new Set([
-  'validation',
-  'invalid_input',
-  'not_found',
-  'illegal_move',
-  'conflict',
-  'forbidden',
-  'database_busy',
-  'database_too_new',
-  'database_unavailable',
-  'unsupported',
-]);
+/** Every refusal the API may answer with: any code of the contract but `internal` (a bug). */
+const CODES = new Set<string>(errorCodeSchema.options.filter((code) => code !== 'internal'));
 
 function isWellFormed(result: CallResult<unknown>): boolean {
   if (result.ok) return true;
