@@ -2,14 +2,19 @@ import fs from 'node:fs';
 import { SKIP_REASON_LABELS, type SkipReason } from '../../shared/domain';
 import type { DispatchResult } from '../../shared/dispatch';
 import { getTask } from '../core/commands';
-import { Engine } from '../core/engine';
+import type { Engine } from '../core/engine';
 import { SwitchyardError } from '../core/errors';
 import { runsOf } from '../core/runs';
 import { integerOption, requirePositional, stringOption, UsageError } from './args';
 import type { CliCommand, CliContext } from './context';
 import { printJson } from './output';
 
-function engineFor(context: CliContext, dispatch: boolean): Engine {
+/**
+ * The engine (dispatcher, supervisor, lane watching) is loaded only by the commands that run it, so
+ * `switchyard list` and the worker's `complete` start without it (performance issue 6, target 4).
+ */
+async function engineFor(context: CliContext, dispatch: boolean): Promise<Engine> {
+  const { Engine } = await import('../core/engine');
   return new Engine({
     home: context.paths.home,
     env: context.env,
@@ -71,7 +76,7 @@ const dispatchCommand: CliCommand = {
         ? context.output.out(JSON.stringify(result))
         : context.output.out(formatDispatchResult(result));
     if (values['dry-run']) {
-      const engine = engineFor(context, false);
+      const engine = await engineFor(context, false);
       try {
         const result = engine.dryRun();
         if (values.json) printJson(context.output, result);
@@ -81,7 +86,7 @@ const dispatchCommand: CliCommand = {
       }
       return;
     }
-    const engine = engineFor(context, true);
+    const engine = await engineFor(context, true);
     const refuse = () => {
       const state = engine.dispatcherState();
       return new SwitchyardError(
@@ -143,7 +148,7 @@ const lanesCommand: CliCommand = {
   options: { board: { type: 'string' }, json: { type: 'boolean' } },
   maxPositionals: 0,
   async run(context, { values }) {
-    const engine = engineFor(context, false);
+    const engine = await engineFor(context, false);
     try {
       const lanes = engine.laneStatuses(stringOption(values, 'board') ?? 'default');
       if (values.json) {

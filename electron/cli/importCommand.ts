@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { importHermesBoard, type HermesImportReport } from '../core/importHermes';
+import type { HermesImportReport } from '../core/importHermes';
 import { requirePositional, stringOption } from './args';
 import type { CliCommand } from './context';
 import { printJson } from './output';
@@ -29,8 +29,9 @@ export const importHermesCommand: CliCommand = {
   usage: 'import-hermes PATH/kanban.db [--board SLUG] [--json]',
   options: { board: { type: 'string' }, json: { type: 'boolean' } },
   maxPositionals: 1,
-  run(context, { values, positionals }) {
+  async run(context, { values, positionals }) {
     const file = path.resolve(requirePositional(positionals, 0, 'path to kanban.db'));
+    const { importHermesBoard } = await import('../core/importHermes');
     const report = importHermesBoard(context.db(), file, {
       board: stringOption(values, 'board') ?? context.env.SWITCHYARD_BOARD ?? 'default',
     });

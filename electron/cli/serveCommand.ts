@@ -1,9 +1,6 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEngine } from '../core/engine';
-import { startServer } from '../server';
 import { UsageError, integerOption } from './args';
 import type { CliCommand } from './context';
 
@@ -20,7 +17,9 @@ export function findRendererDir(env: NodeJS.ProcessEnv = process.env): string {
   return candidates.find((dir) => fs.existsSync(path.join(dir, 'index.html'))) ?? (candidates[0] as string);
 }
 
-function openInBrowser(url: string): void {
+async function openInBrowser(url: string): Promise<void> {
+  // child_process (with net and dgram) is loaded only here, not by every CLI start.
+  const { spawn } = await import('node:child_process');
   const opener =
     process.platform === 'darwin'
       ? ['open']
@@ -47,6 +46,11 @@ export const serveCommand: CliCommand = {
     const port = integerOption(parsed.values, 'port') ?? 0;
     if (port < 0 || port > 65_535) throw new UsageError('--port must be between 0 and 65535');
     const hostCheck = parsed.values['host-check'] === true;
+    // Loaded here, not at the top: the everyday commands start without the server (issue 6).
+    const [{ startEngine }, { startServer }] = await Promise.all([
+      import('../core/engine'),
+      import('../server'),
+    ]);
     const engine = await startEngine({
       home: context.paths.home,
       env: context.env,
@@ -80,7 +84,7 @@ export const serveCommand: CliCommand = {
 
     context.output.out(`Switchyard board: ${server.url}`);
     context.output.out('Keep this URL private: the token in it is the only key. Ctrl-C stops the server.');
-    if (parsed.values.open === true) openInBrowser(server.url);
+    if (parsed.values.open === true) await openInBrowser(server.url);
 
     await new Promise<void>((resolve) => {
       const stop = (): void => {

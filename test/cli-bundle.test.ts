@@ -1,0 +1,103 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './helpers/cli';
+
+// Performance issue 6, target 4: `switchyard list` and `create` start in ≤ 150/200 ms only if the
+// CLI entry does not load the engine, the web server or the importer (they are import()ed chunks,
+// scripts/build-node.mjs), and zod stays tree-shaken. The installed app runs the CLI unpacked from
+// its asar archive, so every file the entry can load must match electron-builder.yml's asarUnpack.
+
+const dist = path.join(REPO_ROOT, 'dist');
+
+/** The files `file` imports (relative ones only), split into static and dynamic. */
+function importsOf(file: string): { static: string[]; dynamic: string[] } {
+  const code = fs.readFileSync(path.join(dist, file), 'utf8');
+  return {
+    static: [...code.matchAll(/(?:^|[\s;}])(?:import|export)\s[^'"]*?from\s*["']\.\/([^"']+)["']/g)].map(
+      (match) => match[1] as string,
+    ),
+    dynamic: [...code.matchAll(/\bimport\(\s*["']\.\/([^"']+)["']\s*\)/g)].map((match) => match[1] as string),
+  };
+}
+
+/** Every file loaded when dist/cli.mjs starts (static imports, transitively), and all import()ed ones. */
+function cliFiles(): { atStart: Set<string>; all: Set<string> } {
+  const atStart = new Set<string>();
+  const all = new Set<string>();
+  const visit = (file: string, statically: boolean): void => {
+    if (all.has(file) && (!statically || atStart.has(file))) return;
+    all.add(file);
+    if (statically) atStart.add(file);
+    const imports = importsOf(file);
+    for (const next of imports.static) visit(next, statically);
+    for (const next of imports.dynamic) visit(next, false);
+  };
+  visit('cli.mjs', true);
+  return { atStart, all };
+}
+
+describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
+  it('loads neither the engine, the web server, the importer nor all of zod at start', () => {
+    const { atStart, all } = cliFiles();
+    const startCode = [...atStart].map((file) => fs.readFileSync(path.join(dist, file), 'utf8')).join('\n');
+    // Marks of the code that must stay behind import(): the engine, ws, the Hermes importer.
+    const marks = [
+      'Dispatcher = class',
+      'Supervisor = class',
+      'Engine = class',
+      'WebSocketServer',
+      'scheduled on Hermes',
+    ];
+    for (const mark of marks) {
+      expect(startCode.includes(mark), `${mark} is loaded at start`).toBe(false);
+      expect([...all].some((file) => fs.readFileSync(path.join(dist, file), 'utf8').includes(mark))).toBe(
+        true,
+      );
+    }
+    // zod's locales (all ~40 languages) are only in the bundle when zod is not tree-shaken.
+    expect(startCode).not.toMatch(/Zu groß|Trop grand/);
+    const startBytes = [...atStart].reduce((sum, file) => sum + fs.statSync(path.join(dist, file)).size, 0);
+    expect(startBytes).toBeLessThan(500 * 1024); // was 1.1 MB in one file
+  });
+
+  it('is unpacked from the asar archive with every chunk (electron-builder.yml asarUnpack)', () => {
+    const config = fs.readFileSync(path.join(REPO_ROOT, 'electron-builder.yml'), 'utf8');
+    const unpack = config.slice(config.indexOf('asarUnpack:')).split(/\n(?=\S)/)[0] as string;
+    const patterns = [...unpack.matchAll(/^\s+- (\S+)$/gm)].map((match) => match[1] as string);
+    expect(patterns).toContain('bin/**');
+    expect(patterns).toContain('dist/cli*.mjs');
+    for (const file of cliFiles().all) expect(file).toMatch(/^cli[^/]*\.mjs$/);
+  });
+
+  it('runs from a copy of bin/ and dist/ elsewhere, and says how to build it when dist/ is missing', () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard cli copy-'));
+    try {
+      fs.cpSync(path.join(REPO_ROOT, 'bin'), path.join(copy, 'bin'), { recursive: true });
+      const missing = spawnSync(process.execPath, [path.join(copy, 'bin', 'switchyard.mjs'), '--help']);
+      expect(missing.status).toBe(1);
+      expect(missing.stderr.toString()).toContain('run `npm run build:node`');
+
+      fs.mkdirSync(path.join(copy, 'dist'));
+      for (const file of cliFiles().all)
+        fs.copyFileSync(path.join(dist, file), path.join(copy, 'dist', file));
+      fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+      const home = path.join(copy, 'home');
+      const env = { ...process.env, SWITCHYARD_HOME: home, SWITCHYARD_ACTOR: 'tester' };
+      const run = (...args: string[]) =>
+        spawnSync(process.execPath, [path.join(copy, 'bin', 'switchyard.mjs'), ...args], { env });
+      expect(run('create', 'hello', '--json').status).toBe(0);
+      const listed = run('list', '--json');
+      expect(listed.status).toBe(0);
+      expect(JSON.parse(listed.stdout.toString())).toMatchObject([{ title: 'hello' }]);
+      // A command whose code is a chunk loaded on demand (the engine) works from the copy too.
+      const lanes = run('lanes', '--json');
+      expect(lanes.stderr.toString()).toBe('');
+      expect(lanes.status).toBe(0);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
