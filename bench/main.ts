@@ -9,11 +9,12 @@ import { Engine } from '../electron/core/engine';
 import type { HomePaths } from '../electron/core/home';
 import { setLanePausedRow } from '../electron/core/laneSettings';
 import { Supervisor } from '../electron/core/supervisor';
+import { benchBoard } from './board';
 import { AGENTS, REPO_ROOT, buildLarge, tempHome, writeProfile, type DataSet } from './dataset';
 
 /**
  * `npm run bench [-- SECTION…]`: prints figures, never fails. Sections: tick, api, cli, supervisor,
- * serve (default: all). Every data set is generated in a fresh temporary home and removed after.
+ * serve, board (default: all). Every data set is generated in a fresh temporary home and removed after.
  */
 
 const CLI = path.join(REPO_ROOT, 'bin', 'switchyard.mjs');
@@ -442,7 +443,7 @@ async function benchServe(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const all = ['tick', 'api', 'cli', 'supervisor', 'serve'];
+  const all = ['tick', 'api', 'cli', 'supervisor', 'serve', 'board'];
   const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
   const sections = chosen.length > 0 ? chosen : all;
   console.log(`# Switchyard bench — node ${process.version}, ${new Date().toISOString()}`);
@@ -453,6 +454,7 @@ async function main(): Promise<void> {
       else if (section === 'cli') benchCli();
       else if (section === 'supervisor') await benchSupervisor();
       else if (section === 'serve') await benchServe();
+      else if (section === 'board') await benchBoard(homes, report, note);
       else if (section === 'dataset')
         large('kept'); // with --keep: a home to look at by hand
       else console.log(`unknown section ${section} (known: ${all.join(', ')})`);

@@ -11,7 +11,7 @@ import {
   type DragEndEvent,
   type DragStartEvent,
 } from '@dnd-kit/core';
-import { useMemo, useState } from 'react';
+import { useLayoutEffect, useMemo, useState } from 'react';
 import { BOARD_COLUMNS } from '../../../shared/domain';
 import { TaskCard } from '../card/TaskCard';
 import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
@@ -34,8 +34,21 @@ const KEYBOARD_CODES = { start: ['Space'], cancel: ['Escape'], end: ['Space', 'E
 const collisionDetection: CollisionDetection = (args) =>
   args.pointerCoordinates ? pointerWithin(args) : rectIntersection(args);
 
+/**
+ * Performance marks for the first render of the board (bench "board", DevTools' timings track):
+ * committed by React, then painted (the task after the next animation frame runs after the paint).
+ */
+function useFirstRenderMarks(): void {
+  useLayoutEffect(() => {
+    if (typeof performance.mark !== 'function') return;
+    performance.mark('switchyard:board-commit');
+    requestAnimationFrame(() => setTimeout(() => performance.mark('switchyard:board-painted'), 0));
+  }, []);
+}
+
 /** The board (SPEC §7): a row per lane, a column per status, drag and drop between cells. */
 export function Board() {
+  useFirstRenderMarks();
   const { store } = useBoardContext();
   const index = useBoardIndex();
   const filtering = useBoard((state) => isFilterActive(state.filter));

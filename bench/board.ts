@@ -1,0 +1,419 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type CDPSession, type Page } from '@playwright/test';
+import { createApi } from '../electron/core/api';
+import { Engine } from '../electron/core/engine';
+import { buildBoard, type BoardDataSet } from './boardDataset';
+import { REPO_ROOT, tempHome } from './dataset';
+
+/**
+ * Performance issue 6, target 6: the board in Chromium with 10,000 cards (`npm run bench -- board`).
+ * Builds the renderer, runs `switchyard serve` on the "board" data set and drives Chromium with
+ * Playwright (the library, not the test runner):
+ *   (a) snapshot arrival → first render, from performance marks (the init script marks the moment
+ *       the snapshot's WebSocket message arrives; Board.tsx marks its first commit and paint);
+ *   (b) a card dragged across lanes with the mouse while a 'longtask' observer records;
+ *   (c) 200 status events/s for 5 s, written by this process through the core on the same home
+ *       (serve's change feed picks them up): long-task time as % of wall time, frames per second;
+ *   (d) JS heap (CDP, after a forced GC) after the first render and after the events.
+ * Options: `--board-profile` writes a CPU profile of each phase to /tmp and prints its hottest
+ * functions (built unminified for readable names). Figures only: nothing here fails the bench.
+ */
+
+const CLI = path.join(REPO_ROOT, 'bin', 'switchyard.mjs');
+const VITE = path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const VIEWPORT = { width: 1600, height: 1000 };
+const EVENTS_PER_SECOND = 200;
+const EVENT_SECONDS = 5;
+
+type Report = (name: string, samples: number[], target?: string) => void;
+type Note = (text: string) => void;
+
+interface BenchGlobals {
+  longTasks: { start: number; duration: number }[];
+  frames: number[];
+  snapshotBytes: number;
+}
+declare global {
+  interface Window {
+    __bench: BenchGlobals;
+  }
+}
+
+/** Runs in the page before its own scripts: long-task observer and the snapshot-arrival mark. */
+function instrumentPage(): void {
+  const bench: BenchGlobals = { longTasks: [], frames: [], snapshotBytes: 0 };
+  window.__bench = bench;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries())
+      bench.longTasks.push({ start: entry.startTime, duration: entry.duration });
+  }).observe({ type: 'longtask', buffered: true });
+  const snapshotIds = new Set<number>();
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (this: WebSocket, data) {
+    if (typeof data === 'string' && data.length < 10_000) {
+      try {
+        const message = JSON.parse(data) as { id?: number; name?: string };
+        if (message.name === 'snapshot' && typeof message.id === 'number') snapshotIds.add(message.id);
+      } catch {
+        // not ours to judge
+      }
+    }
+    return send.call(this, data);
+  };
+  const handler = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage') as PropertyDescriptor;
+  Object.defineProperty(WebSocket.prototype, 'onmessage', {
+    configurable: true,
+    get(this: WebSocket) {
+      return handler.get?.call(this) as unknown;
+    },
+    set(this: WebSocket, listener: ((event: MessageEvent) => void) | null) {
+      const wrapped =
+        listener &&
+        function (this: WebSocket, event: MessageEvent) {
+          const data: unknown = event.data;
+          if (typeof data === 'string' && snapshotIds.size > 0) {
+            const id = /"id":(\d+)/.exec(data.slice(0, 40));
+            if (id && snapshotIds.has(Number(id[1]))) {
+              performance.mark('switchyard:snapshot-arrived');
+              bench.snapshotBytes = data.length;
+            }
+          }
+          listener.call(this, event);
+        };
+      handler.set?.call(this, wrapped);
+    },
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+
+async function startServe(home: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
+    env: { ...process.env, SWITCHYARD_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr?.resume();
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /Switchyard board: (\S+)/.exec(out);
+      if (match) resolve(match[1] as string);
+    });
+    child.on('exit', () => reject(new Error(`serve exited: ${out}`)));
+  });
+  return { child, url };
+}
+
+async function stopServe(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(5000)]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+interface FirstRender {
+  /** snapshot message arrived → board committed / painted, ms */
+  commit: number;
+  painted: number;
+  longest: number;
+  cards: number;
+  snapshotBytes: number;
+}
+
+async function openBoard(browser: Browser, url: string): Promise<{ page: Page; first: FirstRender }> {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  const page = await context.newPage();
+  await page.addInitScript(instrumentPage);
+  await page.goto(url);
+  await page.waitForFunction(
+    () => performance.getEntriesByName('switchyard:board-painted').length > 0,
+    undefined,
+    { timeout: 60_000, polling: 100 },
+  );
+  const first = await page.evaluate(() => {
+    const at = (name: string) => performance.getEntriesByName(name)[0]?.startTime ?? Number.NaN;
+    const arrived = at('switchyard:snapshot-arrived');
+    const painted = at('switchyard:board-painted');
+    const longest = Math.max(
+      0,
+      ...window.__bench.longTasks
+        .filter((task) => task.start + task.duration >= arrived && task.start <= painted)
+        .map((task) => task.duration),
+    );
+    return {
+      commit: at('switchyard:board-commit') - arrived,
+      painted: painted - arrived,
+      longest,
+      cards: document.querySelectorAll('article.card').length,
+      snapshotBytes: window.__bench.snapshotBytes,
+    };
+  });
+  return { page, first };
+}
+
+async function liveHeap(cdp: CDPSession): Promise<number> {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const usage = await cdp.send('Runtime.getHeapUsage');
+  return usage.usedSize;
+}
+
+async function longTasksSince(page: Page, since: number): Promise<{ start: number; duration: number }[]> {
+  return page.evaluate((from) => window.__bench.longTasks.filter((task) => task.start >= from), since);
+}
+
+/** One card from lane A's todo cell onto lane B's todo cell; returns the longest long task. */
+async function dragAcrossLanes(
+  page: Page,
+  from: string,
+  to: string,
+): Promise<{ longest: number; moved: boolean }> {
+  const card = page.locator(`[data-testid="cell-${from}-todo"] article.card`).first();
+  const id = await card.getAttribute('data-task-id');
+  const source = await card.boundingBox();
+  const target = await page.locator(`[data-testid="cell-${to}-todo"]`).boundingBox();
+  if (!id || !source || !target) return { longest: Number.NaN, moved: false };
+  const targetCell = page.locator(`[data-testid="cell-${to}-todo"]`);
+  const countBefore = Number(await targetCell.getAttribute('data-count'));
+  const since = await page.evaluate(() => performance.now());
+  const x = source.x + source.width / 2;
+  const y = source.y + source.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + 8, y + 8);
+  await page.mouse.move(target.x + target.width / 2, target.y + Math.min(40, target.height / 2), {
+    steps: 10,
+  });
+  await page.mouse.up();
+  // Landed: the target cell counts one more (the card itself may sort below the rendered page).
+  let moved = false;
+  try {
+    await page.waitForFunction(
+      ([selector, count]) =>
+        Number(document.querySelector(selector as string)?.getAttribute('data-count')) === count,
+      [`[data-testid="cell-${to}-todo"]`, countBefore + 1] as const,
+      { timeout: 15_000, polling: 50 },
+    );
+    moved = true;
+  } catch {
+    moved = false;
+  }
+  await sleep(300);
+  const tasks = await longTasksSince(page, since);
+  return { longest: Math.max(0, ...tasks.map((task) => task.duration)), moved };
+}
+
+/** Moves tasks todo → triage → todo through the core at `rate` per second for `seconds`. */
+async function produceStatusEvents(
+  set: BoardDataSet,
+  ids: string[],
+  rate: number,
+  seconds: number,
+): Promise<{ written: number; lateMs: number; firstError: string | null }> {
+  const engine = new Engine({
+    home: set.paths.home,
+    env: { ...process.env, SWITCHYARD_HOME: set.paths.home },
+    dispatch: false,
+    actor: { name: 'bench' },
+    log: () => undefined,
+  });
+  const api = createApi(engine);
+  const total = rate * seconds;
+  const started = performance.now();
+  let written = 0;
+  let lateMs = 0;
+  let firstError: string | null = null;
+  try {
+    for (let i = 0; i < total; i++) {
+      const due = started + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      else lateMs = Math.max(lateMs, -wait);
+      const id = ids[i % ids.length] as string;
+      const status = Math.floor(i / ids.length) % 2 === 0 ? 'triage' : 'todo';
+      const result = await api.callByName('moveTask', { id, status });
+      if (result.ok) written++;
+      else if (firstError === null) firstError = JSON.stringify(result.error);
+    }
+  } finally {
+    api.close();
+    await engine.close({ stopWorkers: false });
+  }
+  return { written, lateMs, firstError };
+}
+
+async function cpuProfile<T>(
+  cdp: CDPSession | null,
+  label: string,
+  note: Note,
+  run: () => Promise<T>,
+): Promise<T> {
+  if (!cdp) return run();
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  const result = await run();
+  const { profile } = await cdp.send('Profiler.stop');
+  const file = path.join('/tmp', `switchyard-board-${label}.cpuprofile`);
+  fs.writeFileSync(file, JSON.stringify(profile));
+  // Self time per function from the samples.
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, number>();
+  const deltas = profile.timeDeltas ?? [];
+  (profile.samples ?? []).forEach((nodeId, i) => {
+    const frame = byId.get(nodeId)?.callFrame;
+    if (!frame) return;
+    const key = `${frame.functionName || '(anonymous)'} ${path.basename(frame.url)}:${frame.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (deltas[i] ?? 0) / 1000);
+  });
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
+  note(
+    `CPU profile "${label}" → ${file}; hottest (self ms): ${top.map(([k, v]) => `${k} ${v.toFixed(0)}`).join('; ')}`,
+  );
+  return result;
+}
+
+export async function benchBoard(homes: string[], report: Report, note: Note): Promise<void> {
+  console.log('\n## Board in Chromium: 10,000 cards (serve + Playwright)');
+  const profiling = process.argv.includes('--board-profile');
+  const build = spawnSync(
+    process.execPath,
+    [VITE, 'build', '--logLevel', 'warn', ...(profiling ? ['--minify', 'false'] : [])],
+    { cwd: REPO_ROOT, stdio: 'inherit' },
+  );
+  if (build.status !== 0) {
+    note('renderer build failed: board section skipped');
+    return;
+  }
+  const paths = tempHome('board');
+  homes.push(paths.home);
+  let started = performance.now();
+  const set = buildBoard(paths);
+  const taskCount = Object.values(set.counts).reduce((a, b) => a + b, 0);
+  note(
+    `data set "board": ${taskCount} tasks (${Object.entries(set.counts)
+      .map(([status, n]) => `${n} ${status}`)
+      .join(', ')}) over ${set.profileLanes.length} profile + ${set.terminalLanes.length} terminal lanes, ` +
+      `built in ${(performance.now() - started).toFixed(0)} ms`,
+  );
+
+  const serve = await startServe(paths.home);
+  let browser: Browser | null = null;
+  try {
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    // (a) first render, several page loads.
+    const firsts: FirstRender[] = [];
+    for (let i = 0; i < 5; i++) {
+      const { page, first } = await openBoard(browser, serve.url);
+      firsts.push(first);
+      await page.context().close();
+    }
+    const first0 = firsts[0] as FirstRender;
+    note(
+      `snapshot message ${mb(first0.snapshotBytes)}; cards in the DOM after the first render: ${first0.cards}`,
+    );
+    report(
+      '6a. snapshot arrived → board committed (React)',
+      firsts.map((f) => f.commit),
+    );
+    report(
+      '6a. snapshot arrived → board painted',
+      firsts.map((f) => f.painted),
+      '≤ 1500 ms',
+    );
+    report(
+      '    longest long task in between',
+      firsts.map((f) => f.longest),
+    );
+
+    const { page } = await openBoard(browser, serve.url);
+    const cdp = await page.context().newCDPSession(page);
+    const profileCdp = profiling ? cdp : null;
+    const heapAfterRender = await liveHeap(cdp);
+    note(`6d. JS heap (live, after GC) after the first render: ${mb(heapAfterRender)} (target ≤ 200 MB)`);
+
+    // (b) drags across lanes, there and back.
+    const drags: number[] = [];
+    let moved = 0;
+    await cpuProfile(profileCdp, 'drag', note, async () => {
+      for (let i = 0; i < 4; i++) {
+        const [from, to] = i % 2 === 0 ? ['agent-00', 'agent-01'] : ['agent-01', 'agent-00'];
+        const drag = await dragAcrossLanes(page, from as string, to as string);
+        drags.push(drag.longest);
+        if (drag.moved) moved++;
+      }
+    });
+    report('6b. drag across lanes: longest long task', drags, '≤ 100 ms');
+    note(`drags that landed in the other lane: ${moved}/${drags.length}`);
+
+    // (c) status events through the core; the page counts frames and long tasks meanwhile.
+    const ids = [...set.profileLanes, ...set.terminalLanes].flatMap((lane) =>
+      (set.idsByLaneStatus.get(`${lane}\u0000todo`) ?? []).slice(0, 12),
+    );
+    const triageBefore = await page.getByTestId('column-count-triage').textContent();
+    const windowStart = await page.evaluate(() => {
+      const bench = window.__bench;
+      bench.frames = [];
+      const count = (at: number) => {
+        bench.frames.push(at);
+        requestAnimationFrame(count);
+      };
+      requestAnimationFrame(count);
+      return performance.now();
+    });
+    started = performance.now();
+    const produced = await cpuProfile(profileCdp, 'events', note, () =>
+      produceStatusEvents(set, ids.slice(0, 500), EVENTS_PER_SECOND, EVENT_SECONDS),
+    );
+    const producedMs = performance.now() - started;
+    // Applied when the triage column is back to its count (the last moves return tasks to todo).
+    let caughtUpMs = Number.NaN;
+    const waitStart = performance.now();
+    while (performance.now() - waitStart < 15_000) {
+      if ((await page.getByTestId('column-count-triage').textContent()) === triageBefore) {
+        caughtUpMs = performance.now() - waitStart;
+        break;
+      }
+      await sleep(20);
+    }
+    const windowEnd = await page.evaluate(() => performance.now());
+    const tasks = await longTasksSince(page, windowStart);
+    const frames = await page.evaluate(() => window.__bench.frames.length);
+    const wall = windowEnd - windowStart;
+    const longSum = tasks.reduce(
+      (sum, task) => sum + Math.max(0, Math.min(task.start + task.duration, windowEnd) - task.start),
+      0,
+    );
+    const longest = Math.max(0, ...tasks.map((task) => task.duration));
+    note(
+      `6c. ${produced.written} status moves in ${(producedMs / 1000).toFixed(1)} s (${(
+        produced.written /
+        (producedMs / 1000)
+      ).toFixed(0)}/s, writer late by ≤ ${produced.lateMs.toFixed(0)} ms): long tasks ` +
+        `${((100 * longSum) / wall).toFixed(1)} % of ${(wall / 1000).toFixed(1)} s (target ≤ 5 %), ` +
+        `${tasks.length} long tasks, longest ${longest.toFixed(0)} ms; ${((frames * 1000) / wall).toFixed(0)} frames/s; ` +
+        `board caught up ${Number.isNaN(caughtUpMs) ? 'NOT within 15 s' : `${caughtUpMs.toFixed(0)} ms`} after the last write`,
+    );
+    if (produced.firstError) note(`first refused move: ${produced.firstError}`);
+    const heapAfterEvents = await liveHeap(cdp);
+    note(`6d. JS heap (live, after GC) after the events: ${mb(heapAfterEvents)} (target ≤ 200 MB)`);
+    await page.context().close();
+  } finally {
+    await browser?.close();
+    await stopServe(serve.child);
+  }
+}
