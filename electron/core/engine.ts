@@ -141,6 +141,7 @@ export class Engine implements EngineHandle {
       killGraceMs: this.settings.dispatcher.killGraceMs,
       logRotateBytes: this.settings.logs.rotateBytes,
       logKeepFiles: this.settings.logs.keepFiles,
+      workerPriority: () => this.settings.dispatcher.workerPriority,
     });
     this.dispatcher = new Dispatcher({
       db: this.db,

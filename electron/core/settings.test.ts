@@ -33,6 +33,7 @@ describe('loadSettings', () => {
       killGraceMs: 10_000,
       stuckTicks: 6,
       stuckLogIntervalMs: 300_000,
+      workerPriority: 'low',
     });
     expect(settings.logs).toEqual({ rotateBytes: 2 * 1024 * 1024, keepFiles: 5 });
     expect(settings.prompt.bodyChars).toBeGreaterThan(0);
@@ -69,6 +70,18 @@ describe('loadSettings', () => {
     expect(problem).toContain('logs: must be an object of settings');
     expect(problem).not.toContain('\n');
     expect(settings).toEqual(defaultSettings());
+  });
+
+  it('reads dispatcher.workerPriority "normal", and falls back to "low" with a line for a typo', () => {
+    writeSettings(JSON.stringify({ dispatcher: { workerPriority: 'normal' } }));
+    expect(loadSettings(paths)).toMatchObject({
+      settings: { dispatcher: { workerPriority: 'normal' } },
+      problem: null,
+    });
+    writeSettings(JSON.stringify({ dispatcher: { workerPriority: 'lowest', tickMs: 500 } }));
+    const { settings, problem } = loadSettings(paths);
+    expect(problem).toBe('settings.json: dispatcher.workerPriority: must be "low" or "normal"');
+    expect(settings.dispatcher).toMatchObject({ workerPriority: 'low', tickMs: 500 });
   });
 
   it('reports a backoff maximum below its base', () => {

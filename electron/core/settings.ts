@@ -11,6 +11,9 @@ import { readSmallJsonFile, writeFileAtomically } from './jsonFile';
 
 export const SETTINGS_MAX_BYTES = 1024 * 1024;
 
+export const WORKER_PRIORITIES = ['low', 'normal'] as const;
+export type WorkerPriority = (typeof WORKER_PRIORITIES)[number];
+
 function wholeNumber(defaultValue: number, min: number, max: number) {
   return z
     .number({ error: 'must be a number' })
@@ -39,6 +42,11 @@ const dispatcherSettingsSchema = z
       killGraceMs: wholeNumber(10_000, 0, 10 * MINUTE), // SPEC §4.3 [10 s]
       stuckTicks: wholeNumber(6, 1, 100_000), // SPEC §4.7 [6]
       stuckLogIntervalMs: wholeNumber(300_000, 1000, 24 * HOUR), // SPEC §4.7 [5 min]
+      /**
+       * CPU priority of workers: "low" (nice +10, Windows "below normal") keeps the app responsive
+       * while many workers run flat out; agents mostly wait on the network. "normal" for CPU-bound ones.
+       */
+      workerPriority: z.enum(WORKER_PRIORITIES, { error: 'must be "low" or "normal"' }).default('low'),
     },
     section,
   )

@@ -1,11 +1,18 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkerStatus } from '../../shared/dispatch';
 import { agentArgv, useProcessSandbox, waitFor } from '../../test/helpers/processes';
 import { isProcessAlive, listChildProcesses, processStartTime, procfsAvailable } from './procfs';
-import { Supervisor, type SpawnRequest, type SupervisorOptions, type WorkerExit } from './supervisor';
+import {
+  LOW_PRIORITY_NICE_INCREMENT,
+  Supervisor,
+  type SpawnRequest,
+  type SupervisorOptions,
+  type WorkerExit,
+} from './supervisor';
 
 const sandbox = useProcessSandbox('switchyard-supervisor-');
 const supervisors: Supervisor[] = [];
@@ -532,3 +539,72 @@ describe('Supervisor detach and adopt', () => {
     expect(isProcessAlive(grandchildPid)).toBe(false);
   });
 });
+
+describe.runIf(procfsAvailable)(
+  'Supervisor worker priority (settings.json dispatcher.workerPriority)',
+  () => {
+    /** `/proc/<pid>/stat` field 19: the niceness. */
+    const nicenessOf = (pid: number): number => {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const ownNiceness = os.getPriority();
+    const low = Math.min(19, ownNiceness + LOW_PRIORITY_NICE_INCREMENT);
+
+    /** A worker that starts a helper at once (as agents do) and prints the helper's pid. */
+    async function spawnWithHelper(supervisor: Supervisor): Promise<{ leader: number; helper: number }> {
+      const spawnRequest = request(['/bin/sh', '-c', 'sleep 30 & echo "helper $!"; wait']);
+      const leader = spawnOk(supervisor, spawnRequest);
+      const helper = await waitFor('the helper pid in the log', () => {
+        const match = /helper (\d+)/.exec(fs.readFileSync(spawnRequest.logPath, 'utf8'));
+        return match ? Number(match[1]) : undefined;
+      });
+      sandbox.killAfterwards(helper);
+      return { leader, helper };
+    }
+
+    it('starts workers at low priority by default, helpers they start at once included', async () => {
+      const { leader, helper } = await spawnWithHelper(makeSupervisor());
+      expect(low).toBeGreaterThan(ownNiceness);
+      expect(nicenessOf(leader)).toBe(low);
+      expect(nicenessOf(helper)).toBe(low);
+    });
+
+    it('starts workers at the app’s own priority with "normal", asked at each spawn', async () => {
+      let priority: 'low' | 'normal' = 'normal';
+      const supervisor = makeSupervisor({ workerPriority: () => priority });
+      const normal = await spawnWithHelper(supervisor);
+      expect(nicenessOf(normal.leader)).toBe(ownNiceness);
+      expect(nicenessOf(normal.helper)).toBe(ownNiceness);
+      priority = 'low';
+      const lowered = await spawnWithHelper(supervisor);
+      expect(nicenessOf(lowered.leader)).toBe(low);
+    });
+
+    it('keeps pid, process group, start time and exit code through the `nice` launcher', async () => {
+      const supervisor = makeSupervisor();
+      const spawnRequest = request(agentArgv('exit-code', '3'));
+      const outcome = supervisor.spawn(spawnRequest);
+      if (!outcome.ok) throw new Error(outcome.error);
+      expect((await exitOf(supervisor, spawnRequest.runId)).exitCode).toBe(3);
+      const sleeper = supervisor.spawn(request(['sleep', '30']));
+      if (!sleeper.ok) throw new Error(sleeper.error);
+      const pid = sleeper.pid;
+      sandbox.killAfterwards(pid);
+      // nice lowers itself, then execs the program in place: the same pid (and start time) is `sleep`.
+      const stat = await waitFor('nice to exec sleep', () => {
+        const line = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return line.includes('(sleep)') && line;
+      });
+      expect(processStartTime(pid)).toBe(sleeper.pidStartTime);
+      expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])).toBe(pid); // its own group
+    });
+
+    it('lowers the leader right after the spawn when there is no `nice` program', async () => {
+      const supervisor = makeSupervisor({ niceProgram: null });
+      const spawnRequest = request(['sleep', '30']);
+      const pid = spawnOk(supervisor, spawnRequest);
+      expect(nicenessOf(pid)).toBe(low);
+    });
+  },
+);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { WorkerStatus } from '../../shared/dispatch';
 import { LogFollower } from './logTail';
@@ -10,7 +11,7 @@ import {
   procfsAvailable,
   readProcStat,
 } from './procfs';
-import { findProgram } from './programLookup';
+import { findProgram, type ProgramLookup } from './programLookup';
 
 /**
  * The worker supervisor (SPEC §5, ENGINEERING "Processes"): starts agent processes, follows their
@@ -80,7 +81,37 @@ export interface SupervisorOptions {
   now?: () => number;
   /** Problems that are not any caller's fault to handle (a listener threw, a log is unreadable). */
   onError?: (error: Error) => void;
+  /** CPU priority of new workers (settings.json dispatcher.workerPriority), asked at each spawn ["low"]. */
+  workerPriority?: () => WorkerPriority;
+  /** The `nice` program low-priority workers are started through; null: lower it after the spawn. */
+  niceProgram?: string | null;
 }
+
+export type WorkerPriority = 'low' | 'normal';
+
+/** How much lower "low" is: nice +10 (the app's own niceness + 10, at most 19); Windows: below normal. */
+export const LOW_PRIORITY_NICE_INCREMENT = 10;
+const MAX_NICE = 19;
+
+/**
+ * `nice` from the system folders (POSIX: Linux, macOS), or null (Windows, odd systems). Found by
+ * absolute path, so the worker's PATH cannot put another program in its place.
+ */
+function findNiceProgram(): string | null {
+  if (process.platform === 'win32') return null;
+  for (const candidate of ['/usr/bin/nice', '/bin/nice']) {
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+let niceProgramFound: string | null | undefined;
+const defaultNiceProgram = (): string | null => (niceProgramFound ??= findNiceProgram());
 
 const DEFAULT_LOG_KEEP_FILES = 5;
 const DEFAULT_OUTPUT_THROTTLE_MS = 100;
@@ -134,6 +165,8 @@ export class Supervisor {
   private readonly outputThrottleMs: number;
   private readonly adoptedPollMs: number;
   private readonly reportError: (error: Error) => void;
+  private readonly workerPriority: () => WorkerPriority;
+  private readonly niceProgram: string | null;
 
   constructor(private readonly options: SupervisorOptions) {
     this.now = options.now ?? Date.now;
@@ -142,6 +175,8 @@ export class Supervisor {
     this.adoptedPollMs = options.adoptedPollMs ?? DEFAULT_ADOPTED_POLL_MS;
     this.reportError =
       options.onError ?? ((error) => console.error(`switchyard supervisor: ${error.message}`));
+    this.workerPriority = options.workerPriority ?? (() => 'low');
+    this.niceProgram = options.niceProgram === undefined ? defaultNiceProgram() : options.niceProgram;
   }
 
   /**
@@ -150,8 +185,9 @@ export class Supervisor {
    * exit too.
    */
   spawn(request: SpawnRequest): SpawnOutcome {
-    const refusal = this.checkSpawnable(request);
-    if (refusal) return { ok: false, error: refusal };
+    const lookup = this.checkSpawnable(request);
+    if (!lookup.ok) return { ok: false, error: lookup.error };
+    const launch = this.launchArgv(request, lookup.path);
 
     let logFd: number;
     try {
@@ -167,7 +203,7 @@ export class Supervisor {
       startOffset = fs.fstatSync(logFd).size;
       // The child gets the log fd itself (no pipe through us), so it keeps writing and living if the
       // app dies; that is what makes adoption after a restart possible (SPEC §5 last bullet).
-      child = spawn(request.argv[0] as string, request.argv.slice(1), {
+      child = spawn(launch.argv[0] as string, launch.argv.slice(1), {
         detached: true,
         stdio: ['ignore', logFd, logFd],
         cwd: request.cwd,
@@ -187,6 +223,7 @@ export class Supervisor {
       return { ok: false, error: `cannot start \`${request.argv[0]}\` (spawn failed)` };
     }
     child.on('error', (error) => this.reportError(new Error(`worker pid ${pid}: ${error.message}`)));
+    if (launch.lowerAfterSpawn) lowerPriority(pid, this.reportError);
 
     // Node has not reaped the child yet (that happens in the event loop), so even a child that has
     // already exited still has its /proc entry here.
@@ -281,13 +318,45 @@ export class Supervisor {
 
   // ── starting ──────────────────────────────────────────────────────────────────────────────────
 
-  private checkSpawnable(request: SpawnRequest): string | null {
-    if (this.workersByRun.has(request.runId)) return `run ${request.runId} already has a worker`;
+  private checkSpawnable(request: SpawnRequest): ProgramLookup {
+    const refuse = (error: string): ProgramLookup => ({ ok: false, error });
+    if (this.workersByRun.has(request.runId)) return refuse(`run ${request.runId} already has a worker`);
     const program = request.argv[0];
-    if (!program) return 'the command is empty';
-    if (!isDirectory(request.cwd)) return `the working directory ${request.cwd} does not exist (ENOENT)`;
-    const lookup = findProgram(program, request.cwd, request.env.PATH);
-    return lookup.ok ? null : lookup.error;
+    if (!program) return refuse('the command is empty');
+    if (!isDirectory(request.cwd))
+      return refuse(`the working directory ${request.cwd} does not exist (ENOENT)`);
+    return findProgram(program, request.cwd, request.env.PATH);
+  }
+
+  /**
+   * What to spawn for the worker's priority. Niceness is inherited only by processes forked after it
+   * was set, and an agent may start its own helpers at once, so a low-priority worker is started
+   * through `nice`, which lowers itself and then execs the program: the same pid (our process
+   * group leader, its /proc start time unchanged), low from its first instruction. Without `nice`
+   * (Windows) the priority is lowered right after the spawn (Windows children inherit a
+   * below-normal priority class from then on).
+   */
+  private launchArgv(
+    request: SpawnRequest,
+    programPath: string,
+  ): { argv: string[]; lowerAfterSpawn: boolean } {
+    if (this.workerPriority() !== 'low') return { argv: request.argv, lowerAfterSpawn: false };
+    if (!this.niceProgram) return { argv: request.argv, lowerAfterSpawn: true };
+    // nice's own PATH search (execvp) falls back to a different default than libuv's when the
+    // worker has no PATH at all: give it the program we found then. `--` keeps a program named
+    // like an option from being read as one.
+    const program = request.env.PATH === undefined ? programPath : (request.argv[0] as string);
+    return {
+      argv: [
+        this.niceProgram,
+        '-n',
+        String(LOW_PRIORITY_NICE_INCREMENT),
+        '--',
+        program,
+        ...request.argv.slice(1),
+      ],
+      lowerAfterSpawn: false,
+    };
   }
 
   private track(input: {
@@ -590,4 +659,19 @@ const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The fallback without `nice`: the leader only (helpers it already started keep their priority). */
+function lowerPriority(pid: number, reportError: (error: Error) => void): void {
+  try {
+    if (process.platform === 'win32') {
+      os.setPriority(pid, os.constants.priority.PRIORITY_BELOW_NORMAL);
+    } else {
+      os.setPriority(pid, Math.min(MAX_NICE, os.getPriority() + LOW_PRIORITY_NICE_INCREMENT));
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return; // already gone: its exit is recorded
+    // A worker at normal priority still works: say so and go on.
+    reportError(new Error(`worker pid ${pid}: cannot lower its priority: ${errorMessage(error)}`));
+  }
 }
