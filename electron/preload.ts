@@ -15,6 +15,7 @@ const CALL_LIST: { [N in CallName]: true } = {
   snapshot: true,
   listBoards: true,
   taskDetail: true,
+  doneCards: true,
   laneStatuses: true,
   dispatcherState: true,
   dryRunDispatch: true,

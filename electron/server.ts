@@ -274,13 +274,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sockets.handleUpgrade(request, socket, head, (client) => attachClient(client));
   });
 
-  function send(client: WebSocket, message: ServerMessage): void {
+  /** `onFlushed` runs once the message is handed to the socket (not after an error). */
+  function send(client: WebSocket, message: ServerMessage, onFlushed?: () => void): void {
     if (client.readyState !== client.OPEN) return;
     if (client.bufferedAmount > MAX_BUFFERED_BYTES) {
       client.close(1013, 'too slow; reconnect and resync');
       return;
     }
-    client.send(JSON.stringify(message));
+    client.send(JSON.stringify(message), (error) => {
+      if (!error) onFlushed?.();
+    });
   }
 
   function attachClient(client: WebSocket): void {
@@ -321,7 +324,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const { id, name, request } = parsed.data;
     const result = await api.callByName(name, request);
-    send(client, { id, result });
+    // The engine holds its cold first tick back while a board is opening (engine.ts
+    // FIRST_TICK_DELAY_MS); once a snapshot is on its way, tick. A tick blocks the event loop, so
+    // it waits until the snapshot is written out rather than stall it half-sent.
+    send(client, { id, result }, name === 'snapshot' ? () => options.engine.wake() : undefined);
   }
 
   const unsubscribe = api.subscribe((event) => {

@@ -3,6 +3,7 @@ import {
   assigneeSchema,
   boardSchema,
   bodySchema,
+  cardSchema,
   commentSchema,
   prioritySchema,
   reasonSchema,
@@ -51,12 +52,25 @@ export const taskDetailSchema = z.object({
 });
 export type TaskDetail = z.infer<typeof taskDetailSchema>;
 
+/** Done cards a snapshot carries per lane (the most recently completed); `doneCards` pages the rest. */
+export const DONE_CARDS_PER_LANE = 50;
+
+/** Where a page of done cards ends: the last card's completion time (or update time) and id. */
+export const doneCursorSchema = z.object({ completedAt: z.number(), id: taskIdSchema }).strict();
+export type DoneCursor = z.infer<typeof doneCursorSchema>;
+
 export const snapshotSchema = z.object({
   /** The event-stream position this snapshot reflects; later events have a higher seq. */
   seq: z.number().int(),
   board: z.string(),
   boards: z.array(boardSchema),
-  tasks: z.array(taskSchema),
+  /**
+   * The board's cards (tasks without bodies): every task not done, and per lane only the
+   * DONE_CARDS_PER_LANE most recently completed done tasks. Archived tasks are not on the board.
+   */
+  tasks: z.array(cardSchema),
+  /** Per lane (assignee, null = unassigned): done tasks older than the ones in `tasks`. */
+  olderDone: z.array(z.object({ assignee: z.string().nullable(), count: z.number().int().positive() })),
   /** parent → child links among the snapshot's tasks, for dependency progress on cards. */
   links: z.array(z.object({ parentId: z.string(), childId: z.string() })),
   lanes: z.array(laneStatusSchema),
@@ -75,6 +89,13 @@ export const logTailSchema = z.object({
 });
 export type LogTail = z.infer<typeof logTailSchema>;
 
+/** One page of a lane's done cards, newest completion first; `remaining` are older still. */
+export const doneCardsPageSchema = z.object({
+  tasks: z.array(cardSchema),
+  remaining: z.number().int().nonnegative(),
+});
+export type DoneCardsPage = z.infer<typeof doneCardsPageSchema>;
+
 export const moveResultSchema = z.object({ task: taskSchema, stoppedWorker: z.boolean() });
 
 export const contract = {
@@ -82,6 +103,19 @@ export const contract = {
   snapshot: { request: boardRequest, response: snapshotSchema },
   listBoards: { request: empty, response: z.array(boardSchema) },
   taskDetail: { request: idRequest, response: taskDetailSchema },
+  /** Done cards of one lane completed before `before` (the board's "N more"), newest first. */
+  doneCards: {
+    request: z
+      .object({
+        board: slugSchema,
+        /** The lane exactly as the cards name it (not normalised: it only has to match). */
+        assignee: z.string().min(1).max(200).nullable(),
+        before: doneCursorSchema.optional(),
+        limit: z.number().int().min(1).max(500).default(DONE_CARDS_PER_LANE),
+      })
+      .strict(),
+    response: doneCardsPageSchema,
+  },
   laneStatuses: { request: boardRequest, response: z.array(laneStatusSchema) },
   dispatcherState: { request: empty, response: dispatcherStateSchema },
   dryRunDispatch: { request: empty, response: dispatchResultSchema },
@@ -217,11 +251,11 @@ export type CallResult<T> = { ok: true; value: T } | { ok: false; error: CallErr
 // Events ---------------------------------------------------------------------------------------
 
 export const boardEventSchema = z.discriminatedUnion('type', [
-  /** Tasks that changed (full rows); `removed` are ids that left the board (e.g. archived). */
+  /** Tasks that changed (as cards: no body); `removed` are ids that left the board (e.g. archived). */
   z.object({
     type: z.literal('tasks'),
     seq: z.number().int(),
-    tasks: z.array(taskSchema),
+    tasks: z.array(cardSchema),
     removed: z.array(z.string()),
   }),
   z.object({

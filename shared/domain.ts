@@ -179,6 +179,33 @@ export const taskSchema = z.object({
 });
 export type Task = z.infer<typeof taskSchema>;
 
+/**
+ * A task as the board carries it: what cards, lanes, filters and moves read. A board can hold
+ * 100,000 tasks, so snapshots and `tasks` events leave out the body, the result (both up to
+ * 64 KiB) and the fields only the drawer shows; the drawer reads the whole task from `taskDetail`.
+ */
+export const cardSchema = taskSchema
+  .omit({
+    body: true,
+    result: true,
+    createdBy: true,
+    workspace: true,
+    maxRuntimeSeconds: true,
+    currentRunId: true,
+    claimExpiresAt: true,
+  })
+  .strict();
+export type Card = z.infer<typeof cardSchema>;
+
+const CARD_KEYS = Object.keys(cardSchema.shape) as (keyof Card)[];
+
+/** The card of a task (or a copy of a card): only the card's fields, so no body rides along. */
+export function cardOf(task: Card): Card {
+  const card: Record<string, unknown> = {};
+  for (const key of CARD_KEYS) card[key] = task[key];
+  return card as Card;
+}
+
 export const runSchema = z.object({
   id: z.number().int(),
   taskId: taskIdSchema,

@@ -179,6 +179,26 @@ describe('web server: WebSocket', () => {
   });
 });
 
+describe('web server: first tick', () => {
+  it('wakes the engine once a snapshot is written out, and not for other calls', async () => {
+    const { engine, server } = await setup();
+    const socket = await connect(wsUrl(server));
+    const ask = async (id: string, name: string, request: unknown) => {
+      const reply = nextMessage(socket, (message) => 'result' in message && message.id === id);
+      socket.send(JSON.stringify({ id, name, request }));
+      return reply;
+    };
+    const before = engine.wakes.length;
+    await ask('b', 'listBoards', {});
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(engine.wakes.length).toBe(before);
+    const snapshot = await ask('s', 'snapshot', { board: 'default' });
+    expect(snapshot).toMatchObject({ id: 's', result: { ok: true } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(engine.wakes.length).toBe(before + 1);
+  });
+});
+
 describe('webSocketApi (renderer client) against the server', () => {
   function client(server: RunningServer, url = wsUrl(server)) {
     const api = createWebSocketApi({

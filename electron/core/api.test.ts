@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CALL_NAMES, type BoardEvent, type CallName, type CallResult } from '../../shared/contract';
+import {
+  CALL_NAMES,
+  DONE_CARDS_PER_LANE,
+  type BoardEvent,
+  type CallName,
+  type CallResult,
+} from '../../shared/contract';
+import { cardSchema } from '../../shared/domain';
 import { FakeEngine } from '../../test/fakeEngine';
 import { useTempHomes } from '../../test/helpers/home';
 import { snapshotDatabase } from '../../test/helpers/snapshot';
@@ -43,6 +50,7 @@ function validRequests(taskId: string, otherId: string): Record<CallName, Record
     snapshot: { board: 'default' },
     listBoards: {},
     taskDetail: { id: taskId },
+    doneCards: { board: 'default', assignee: 'coder', limit: 10 },
     laneStatuses: { board: 'default' },
     dispatcherState: {},
     dryRunDispatch: {},
@@ -267,6 +275,112 @@ describe('createApi: calls', () => {
     const more = value(await api.call('tailLog', { id: task.id, afterOffset: tail.offset }));
     expect(more).toMatchObject({ text: 'three\n', offset: 24, truncated: false });
     expect(errorCode(await api.call('tailLog', { id: task.id, runId: 999 }))).toBe('not_found');
+  });
+});
+
+describe('createApi: board cards', () => {
+  /** A done task of `lane` completed at `at` (set directly, so the order is known). */
+  function doneTask(engine: FakeEngine, lane: string | null, at: number): string {
+    const task = commands.createTask(
+      engine.db,
+      { title: `done at ${at}`, body: 'a body', assignee: lane },
+      engine.actor,
+    );
+    commands.completeTask(engine.db, task.id, 'ok', engine.actor);
+    engine.db.prepare('UPDATE tasks SET completed_at = ? WHERE id = ?').run(at, task.id);
+    return task.id;
+  }
+
+  it('snapshots cards without bodies and only the newest done per lane, and pages the older ones', async () => {
+    const { engine, api } = setup();
+    const open = value(
+      await api.call('createTask', {
+        board: 'default',
+        title: 'open',
+        body: 'a long body',
+        assignee: 'coder',
+      }),
+    );
+    const done = Array.from({ length: DONE_CARDS_PER_LANE + 7 }, (_, i) =>
+      doneTask(engine, 'coder', 1_000 + i),
+    );
+    const newestFirst = [...done].reverse();
+    const loose = doneTask(engine, null, 500);
+
+    const snapshot = value(await api.call('snapshot', { board: 'default' }));
+    for (const card of snapshot.tasks) {
+      expect(card).not.toHaveProperty('body');
+      expect(card).not.toHaveProperty('result');
+      expect(cardSchema.safeParse(card).success).toBe(true);
+    }
+    expect(snapshot.tasks.find((card) => card.id === open.id)?.title).toBe('open');
+    const coderDone = snapshot.tasks
+      .filter((t) => t.status === 'done' && t.assignee === 'coder')
+      .map((t) => t.id);
+    expect(coderDone.sort()).toEqual(newestFirst.slice(0, DONE_CARDS_PER_LANE).sort());
+    expect(snapshot.tasks.map((t) => t.id)).toContain(loose);
+    expect(snapshot.olderDone).toEqual([{ assignee: 'coder', count: 7 }]);
+    // The drawer still gets the whole task.
+    expect(value(await api.call('taskDetail', { id: open.id })).task.body).toBe('a long body');
+
+    const oldestShown = newestFirst[DONE_CARDS_PER_LANE - 1] as string;
+    const cursor = { completedAt: 1_000 + 7, id: oldestShown };
+    const first = value(
+      await api.call('doneCards', { board: 'default', assignee: 'coder', before: cursor, limit: 5 }),
+    );
+    expect(first.tasks.map((t) => t.id)).toEqual(
+      newestFirst.slice(DONE_CARDS_PER_LANE, DONE_CARDS_PER_LANE + 5),
+    );
+    expect(first.remaining).toBe(2);
+    for (const card of first.tasks) expect(card).not.toHaveProperty('body');
+    const last = first.tasks.at(-1)!;
+    const second = value(
+      await api.call('doneCards', {
+        board: 'default',
+        assignee: 'coder',
+        before: { completedAt: last.completedAt!, id: last.id },
+      }),
+    );
+    expect(second).toEqual({ tasks: expect.any(Array), remaining: 0 });
+    expect(second.tasks.map((t) => t.id)).toEqual(newestFirst.slice(DONE_CARDS_PER_LANE + 5));
+
+    const newest = value(await api.call('doneCards', { board: 'default', assignee: 'coder', limit: 3 }));
+    expect(newest.tasks.map((t) => t.id)).toEqual(newestFirst.slice(0, 3));
+    expect(newest.remaining).toBe(done.length - 3);
+    const unassigned = value(await api.call('doneCards', { board: 'default', assignee: null }));
+    expect(unassigned).toMatchObject({ tasks: [{ id: loose }], remaining: 0 });
+    expect(errorCode(await api.call('doneCards', { board: 'nope', assignee: null }))).toBe('not_found');
+  });
+
+  it('pages done cards completed at the same time one by one, each once', async () => {
+    const { engine, api } = setup();
+    const ids = Array.from({ length: 5 }, () => doneTask(engine, 'coder', 2_000)).sort();
+    const seen: string[] = [];
+    let before: { completedAt: number; id: string } | undefined;
+    for (;;) {
+      const page = value(
+        await api.call('doneCards', { board: 'default', assignee: 'coder', before, limit: 1 }),
+      );
+      if (page.tasks.length === 0) break;
+      const card = page.tasks[0]!;
+      seen.push(card.id);
+      expect(page.remaining).toBe(ids.length - seen.length);
+      before = { completedAt: card.completedAt!, id: card.id };
+    }
+    expect(seen).toEqual(ids);
+  });
+
+  it('pushes cards without bodies in task events', async () => {
+    const { engine, api } = setup();
+    const events: BoardEvent[] = [];
+    api.subscribe((event) => events.push(event));
+    const task = value(await api.call('createTask', { board: 'default', title: 't', body: 'a body' }));
+    value(await api.call('editTask', { id: task.id, body: 'another body' }));
+    engine.pump();
+    const cards = events.flatMap((event) => (event.type === 'tasks' ? event.tasks : []));
+    expect(cards.map((card) => card.id)).toEqual([task.id]);
+    expect(cards[0]).not.toHaveProperty('body');
+    expect(cardSchema.parse(cards[0])).toMatchObject({ id: task.id, title: 't' });
   });
 });
 

@@ -9,9 +9,11 @@ import {
   type CallResponse,
   type CallResult,
   type Contract,
+  DONE_CARDS_PER_LANE,
 } from '../../shared/contract';
 import type { DispatchResult, LaneStatus } from '../../shared/dispatch';
-import type { Task, TaskEvent } from '../../shared/domain';
+import type { Card, TaskEvent } from '../../shared/domain';
+import { boardCards, cardsByIds, doneCardsPage } from './boardCards';
 import * as boards from './boards';
 import * as commands from './commands';
 import { describeDatabaseFault } from './db/databaseErrors';
@@ -21,7 +23,6 @@ import { SwitchyardError, invalidInput, notFound } from './errors';
 import { eventsOf } from './events';
 import * as links from './links';
 import * as runs from './runs';
-import { findTask, listTasks } from './tasks';
 
 /**
  * Implements the contract (shared/contract.ts) on top of the core, for every transport: Electron
@@ -135,16 +136,23 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       if (!found) throw notFound(`no board "${board}"`);
       // Read the seq first: anything that happens while we read arrives later with a higher seq.
       const at = seq;
+      // Cards without bodies, and only the newest done ones per lane (the rest: `doneCards`).
+      const { cards, olderDone } = boardCards(db, board, DONE_CARDS_PER_LANE);
       return {
         seq: at,
         board,
         boards: boards.listBoards(db, true),
-        tasks: listTasks(db, { board }),
+        tasks: cards,
+        olderDone,
         links: links.linksOfBoard(db, board),
         lanes: engine.laneStatuses(board),
         dispatcher: engine.dispatcherState(),
         problems: engine.problems(),
       };
+    },
+    doneCards: ({ board, assignee, before, limit }) => {
+      if (!boards.findBoard(db, board)) throw notFound(`no board "${board}"`);
+      return doneCardsPage(db, { board, assignee, before, limit });
     },
     listBoards: () => boards.listBoards(db, true),
     taskDetail: ({ id }) => ({ ...commands.showTask(db, id), events: eventsOf(db, id) }),
@@ -252,12 +260,13 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
   function onTaskEvents(events: TaskEvent[]): void {
     if (listeners.size === 0 || events.length === 0) return;
     const ids = [...new Set(events.map((event) => event.taskId).filter((id): id is string => id !== null))];
-    const changedTasks: Task[] = [];
+    const found = new Map(cardsByIds(db, ids).map((card) => [card.id, card]));
+    const changedTasks: Card[] = [];
     const removed: string[] = [];
     for (const id of ids) {
-      const task = findTask(db, id);
-      if (!task || task.status === 'archived') removed.push(id);
-      else changedTasks.push(task);
+      const card = found.get(id);
+      if (!card || card.status === 'archived') removed.push(id);
+      else changedTasks.push(card);
     }
     if (changedTasks.length > 0 || removed.length > 0) emit({ type: 'tasks', tasks: changedTasks, removed });
     const linkBoards = new Set(
@@ -289,9 +298,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
   function onTick(result: DispatchResult): void {
     if (listeners.size === 0) return;
     if (result.skipChanged.length > 0) {
-      const changedTasks = result.skipChanged
-        .map((id) => findTask(db, id))
-        .filter((task): task is Task => task !== undefined && task.status !== 'archived');
+      const changedTasks = cardsByIds(db, result.skipChanged).filter((card) => card.status !== 'archived');
       if (changedTasks.length > 0) emit({ type: 'tasks', tasks: changedTasks, removed: [] });
     }
     const moved =

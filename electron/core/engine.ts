@@ -40,8 +40,18 @@ export interface EngineOptions {
   nativeBinding?: string;
   /** How workers call the CLI: written into `<home>/bin/switchyard`, which is put first on their PATH. */
   cliCommand?: string[];
+  /**
+   * Delay of the first tick (default 0). The first tick is cold — it reads and re-evaluates every
+   * ready task, 0.6 s or more on 100,000 tasks — and would hold up a board that is just asking
+   * for its snapshot; a wake() (a write, another process, web mode after sending a snapshot)
+   * starts it sooner.
+   */
+  firstTickDelayMs?: number;
   log?: (line: string) => void;
 }
+
+/** How long startEngine (the app, `serve`) lets the first board snapshot go before the first tick. */
+export const FIRST_TICK_DELAY_MS = 3_000;
 
 type Notice = Parameters<Parameters<EngineHandle['onNotice']>[0]>[0];
 
@@ -166,7 +176,7 @@ export class Engine implements EngineHandle {
   /** Starts watching the database and, when asked to dispatch, takes the lease and ticks. */
   start(): void {
     this.feed.start();
-    if (this.options.dispatch) this.schedule(0);
+    if (this.options.dispatch) this.schedule(this.options.firstTickDelayMs ?? 0);
   }
 
   private log(line: string): void {
@@ -564,7 +574,7 @@ function noticeFor(event: TaskEvent, titleOf: (id: string) => string): Notice | 
 }
 
 export async function startEngine(options: EngineOptions): Promise<Engine> {
-  const engine = new Engine(options);
+  const engine = new Engine({ firstTickDelayMs: FIRST_TICK_DELAY_MS, ...options });
   engine.start();
   return engine;
 }

@@ -7,9 +7,10 @@ import {
   type CallRequest,
   type CallResponse,
   type Contract,
+  DONE_CARDS_PER_LANE,
 } from '../../../shared/contract';
 import { emptySkippedCounts, type DispatcherState, type LaneStatus } from '../../../shared/dispatch';
-import type { Board, Comment, Task, TaskStatus } from '../../../shared/domain';
+import { cardOf, type Board, type Comment, type Task, type TaskStatus } from '../../../shared/domain';
 import { checkLink, checkMove, initialStatus } from '../../../shared/transitions';
 import { ApiError, type BoardApi } from './boardApi';
 
@@ -28,6 +29,8 @@ interface LaneSettings {
   maxConcurrent: number;
   kind: LaneStatus['kind'];
 }
+
+const doneAt = (task: Task): number => task.completedAt ?? task.updatedAt;
 
 function fail(code: CallErrorCode, message: string): never {
   throw new ApiError(code, message);
@@ -167,11 +170,25 @@ export class FakeApi implements BoardApi {
     return task;
   }
 
+  /** Done tasks per lane, newest completion first (the core's order). */
+  private doneByLane(tasks: Task[]): Map<string | null, Task[]> {
+    const lanes = new Map<string | null, Task[]>();
+    for (const task of tasks) {
+      if (task.status !== 'done') continue;
+      const lane = lanes.get(task.assignee);
+      if (lane) lane.push(task);
+      else lanes.set(task.assignee, [task]);
+    }
+    for (const done of lanes.values())
+      done.sort((a, b) => doneAt(b) - doneAt(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return lanes;
+  }
+
   private announce(...ids: string[]): void {
     const changed = ids.map((id) => this.task(id));
     this.emit({
       type: 'tasks',
-      tasks: changed.filter((task) => task.status !== 'archived'),
+      tasks: changed.filter((task) => task.status !== 'archived').map(cardOf),
       removed: changed.filter((task) => task.status === 'archived').map((task) => task.id),
     });
   }
@@ -253,20 +270,42 @@ export class FakeApi implements BoardApi {
   private readonly handlers: { [N in CallName]: Handler<N> } = {
     snapshot: ({ board }) => {
       if (!this.boards.has(board)) fail('not_found', `no board "${board}"`);
-      const tasks = [...this.tasks.values()].filter(
+      const onBoard = [...this.tasks.values()].filter(
         (task) => task.board === board && task.status !== 'archived',
       );
+      // As the core: every task not done, the newest DONE_CARDS_PER_LANE done per lane, counts of the rest.
+      const tasks = onBoard.filter((task) => task.status !== 'done');
+      const olderDone: { assignee: string | null; count: number }[] = [];
+      for (const [assignee, done] of this.doneByLane(onBoard)) {
+        tasks.push(...done.slice(0, DONE_CARDS_PER_LANE));
+        if (done.length > DONE_CARDS_PER_LANE)
+          olderDone.push({ assignee, count: done.length - DONE_CARDS_PER_LANE });
+      }
       const ids = new Set(tasks.map((task) => task.id));
       return {
         seq: this.seq,
         board,
         boards: [...this.boards.values()],
-        tasks,
+        tasks: tasks.map(cardOf),
+        olderDone,
         links: this.links.filter((link) => ids.has(link.parentId) && ids.has(link.childId)),
         lanes: this.laneStatuses(board),
         dispatcher: this.dispatcherState(),
         problems: [],
       };
+    },
+    doneCards: ({ board, assignee, before, limit }) => {
+      if (!this.boards.has(board)) fail('not_found', `no board "${board}"`);
+      const onBoard = [...this.tasks.values()].filter((task) => task.board === board);
+      const done = this.doneByLane(onBoard).get(assignee) ?? [];
+      const after = before
+        ? done.filter((task) => {
+            const at = doneAt(task);
+            return at < before.completedAt || (at === before.completedAt && task.id > before.id);
+          })
+        : done;
+      const page = after.slice(0, limit);
+      return { tasks: page.map(cardOf), remaining: after.length - page.length };
     },
     listBoards: () => [...this.boards.values()],
     taskDetail: ({ id }) => {

@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeBoardApi } from '../test/fakeBoardApi';
 import { renderApp, type Rendered } from '../test/renderApp';
 import { makeDetail, makeLane, makeRun, makeSnapshot, makeTask, makeWorker } from '../test/fixtures';
 import { OPEN_CARD_NOTICE_TITLE } from '../store/boardStore';
@@ -234,5 +235,32 @@ describe('board', () => {
     expect(cell.getAttribute('data-count')).toBe('500');
     expect(cell.querySelectorAll('[data-testid^="card-"]').length).toBeLessThan(100);
     expect(view.byTestId('column-count-ready').textContent).toBe('500');
+  });
+
+  it('offers the done tasks the snapshot left out and fetches them on "show more"', async () => {
+    const done = Array.from({ length: 5 }, (_, i) =>
+      makeTask({ assignee: 'bulk', status: 'done', completedAt: 1_000 - i, title: `done ${i}` }),
+    );
+    const older = Array.from({ length: 40 }, (_, i) =>
+      makeTask({ assignee: 'bulk', status: 'done', completedAt: 500 - i, title: `older ${i}` }),
+    );
+    const snapshot = makeSnapshot({
+      tasks: done,
+      olderDone: [{ assignee: 'bulk', count: 40 }],
+      lanes: [makeLane({ name: 'bulk' })],
+    });
+    const api = new FakeBoardApi().on('doneCards', () => ({ tasks: older, remaining: 0 }));
+    view = await renderApp(snapshot, api);
+    const cell = view.byTestId('cell-bulk-done');
+    expect(cell.querySelectorAll('[data-testid^="card-"]').length).toBe(5);
+    const more = cell.querySelector('.cell-more') as HTMLElement;
+    expect(more.textContent).toBe('Show 40 more of 40');
+    await view.click(more);
+    await view.settle();
+    expect(api.callsOf('doneCards')).toEqual([
+      { board: 'default', assignee: 'bulk', limit: 120, before: { completedAt: 996, id: done[4]!.id } },
+    ]);
+    expect(view.byTestId('cell-bulk-done').querySelectorAll('[data-testid^="card-"]').length).toBe(45);
+    expect(view.byTestId('cell-bulk-done').querySelector('.cell-more')).toBeNull();
   });
 });

@@ -2,7 +2,7 @@ import { useDndContext, useDroppable } from '@dnd-kit/core';
 import { memo, useState, type UIEvent } from 'react';
 import { checkMove } from '../../../shared/transitions';
 import { parentsDoneOf } from '../store/boardStore';
-import { useBoardContext } from '../store/context';
+import { useBoard, useBoardContext } from '../store/context';
 import { laneKeyOf, laneTestId, type BoardColumn } from '../store/laneModel';
 import { CardSlot } from './CardSlot';
 import { cellDroppableId } from './dropTargets';
@@ -18,14 +18,21 @@ interface BoardCellProps {
 
 export const BoardCell = memo(function BoardCell({ lane, status, ids }: BoardCellProps) {
   const { setNodeRef, isOver } = useDroppable({ id: cellDroppableId(lane, status), data: { lane, status } });
+  const { store } = useBoardContext();
   const [limit, setLimit] = useState(CELL_PAGE);
   const shown = ids.length > limit ? ids.slice(0, limit) : ids;
-  const hidden = ids.length - shown.length;
+  // Done cells: the core sent only the newest done cards; older ones are fetched on "more".
+  const older = useBoard((state) => (status === 'done' ? (state.olderDone[lane] ?? 0) : 0));
+  const hidden = ids.length - shown.length + older;
+  const showMore = (step: number) => {
+    if (limit + step > ids.length && older > 0) void store.getState().loadMoreDone(lane, step);
+    setLimit((value) => value + step);
+  };
 
   const onScroll = (event: UIEvent<HTMLDivElement>) => {
     const element = event.currentTarget;
     if (hidden > 0 && element.scrollTop + element.clientHeight >= element.scrollHeight - 200) {
-      setLimit((value) => value + CELL_PAGE);
+      showMore(CELL_PAGE);
     }
   };
 
@@ -42,11 +49,7 @@ export const BoardCell = memo(function BoardCell({ lane, status, ids }: BoardCel
         <CardSlot key={id} taskId={id} />
       ))}
       {hidden > 0 && (
-        <button
-          type="button"
-          className="cell-more"
-          onClick={() => setLimit((value) => value + CELL_PAGE * 4)}
-        >
+        <button type="button" className="cell-more" onClick={() => showMore(CELL_PAGE * 4)}>
           Show {Math.min(hidden, CELL_PAGE * 4)} more of {hidden}
         </button>
       )}

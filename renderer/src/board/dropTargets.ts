@@ -1,6 +1,6 @@
 import type { Announcements, KeyboardCoordinateGetter } from '@dnd-kit/core';
 import { KeyboardCode } from '@dnd-kit/core';
-import type { Task } from '../../../shared/domain';
+import type { Card } from '../../../shared/domain';
 import type { MovePatch } from '../store/boardStore';
 import { assigneeOfLane, laneKeyOf, laneLabel, type BoardColumn } from '../store/laneModel';
 
@@ -17,7 +17,7 @@ export function isCellTarget(data: unknown): data is CellTarget {
 }
 
 /** One moveTask call carrying status and/or assignee (the contract applies both or neither). */
-export function patchForDrop(task: Task, target: CellTarget): MovePatch | null {
+export function patchForDrop(task: Card, target: CellTarget): MovePatch | null {
   const patch: MovePatch = {};
   if (target.status !== task.status) patch.status = target.status;
   if (target.lane !== laneKeyOf(task.assignee)) patch.assignee = assigneeOfLane(target.lane);
@@ -27,7 +27,7 @@ export function patchForDrop(task: Task, target: CellTarget): MovePatch | null {
 const placeOf = (target: CellTarget) => `lane ${laneLabel(target.lane)}, column ${target.status}`;
 
 /** Screen-reader announcements naming the card and the target lane and column. */
-export function boardAnnouncements(taskOf: (id: string) => Task | undefined): Announcements {
+export function boardAnnouncements(taskOf: (id: string) => Card | undefined): Announcements {
   const name = (id: string | number) => {
     const task = taskOf(String(id));
     return task ? `card “${task.title}” (${task.id})` : `card ${id}`;

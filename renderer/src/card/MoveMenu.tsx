@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
-import { BOARD_COLUMNS, type Task } from '../../../shared/domain';
+import { BOARD_COLUMNS, type Card } from '../../../shared/domain';
 import { checkMove } from '../../../shared/transitions';
 import { parentsDoneOf, type MovePatch } from '../store/boardStore';
 import { useBoardContext, useBoardIndex } from '../store/context';
@@ -9,7 +9,7 @@ import { assigneeOfLane, laneKeyOf, laneLabel, laneTestId } from '../store/laneM
  * "Move to…" on every card (SPEC §7): the same moves as a drag, for keyboards and for people who
  * prefer menus. Columns the state machine refuses are shown disabled with the reason.
  */
-export function MoveMenu({ task }: { task: Task }) {
+export function MoveMenu({ task }: { task: Card }) {
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
 
@@ -53,7 +53,7 @@ export function MoveMenu({ task }: { task: Task }) {
   );
 }
 
-function MoveMenuList({ task, onDone }: { task: Task; onDone: () => void }) {
+function MoveMenuList({ task, onDone }: { task: Card; onDone: () => void }) {
   const { store } = useBoardContext();
   const { lanes } = useBoardIndex();
   const parentsDone = parentsDoneOf(store.getState(), task.id);

@@ -1,6 +1,6 @@
 import { memo, type HTMLAttributes, type Ref } from 'react';
 import type { DispatcherState, LaneStatus, WorkerStatus } from '../../../shared/dispatch';
-import type { Task } from '../../../shared/domain';
+import type { Card } from '../../../shared/domain';
 import { MoveMenu } from './MoveMenu';
 import { skipBadgeOf } from './skipText';
 import { formatDuration, useNow } from './time';
@@ -13,7 +13,7 @@ export const STALE_HEARTBEAT_MS = 10 * 60 * 1000;
 export type Staleness = 'fresh' | 'waiting' | 'silent';
 
 /** The last sign of life of a running task: heartbeat, output, or its start. */
-export function lastSignOfLife(task: Task, worker: WorkerStatus | undefined): number {
+export function lastSignOfLife(task: Card, worker: WorkerStatus | undefined): number {
   return Math.max(
     task.lastHeartbeatAt ?? 0,
     worker?.lastOutputAt ?? 0,
@@ -22,7 +22,7 @@ export function lastSignOfLife(task: Task, worker: WorkerStatus | undefined): nu
   );
 }
 
-export function stalenessOf(task: Task, worker: WorkerStatus | undefined, now: number): Staleness {
+export function stalenessOf(task: Card, worker: WorkerStatus | undefined, now: number): Staleness {
   if (task.status === 'ready' && now - task.updatedAt > STALE_READY_MS) return 'waiting';
   if (task.status === 'running') {
     const signal = lastSignOfLife(task, worker);
@@ -32,7 +32,7 @@ export function stalenessOf(task: Task, worker: WorkerStatus | undefined, now: n
 }
 
 export interface TaskCardProps {
-  task: Task;
+  task: Card;
   worker?: WorkerStatus;
   /** Only passed when the badge needs it (capacity, broken profile), so lane updates stay local. */
   lane?: LaneStatus;
@@ -48,7 +48,7 @@ export interface TaskCardProps {
   onOpen?: (taskId: string) => void;
 }
 
-function WorkerLine({ task, worker }: { task: Task; worker: WorkerStatus | undefined }) {
+function WorkerLine({ task, worker }: { task: Card; worker: WorkerStatus | undefined }) {
   const now = useNow(1000);
   const started = worker?.startedAt ?? task.startedAt;
   const signal = lastSignOfLife(task, worker);
@@ -75,7 +75,7 @@ function WorkerLine({ task, worker }: { task: Task; worker: WorkerStatus | undef
   );
 }
 
-function StaleMarker({ task, worker }: { task: Task; worker: WorkerStatus | undefined }) {
+function StaleMarker({ task, worker }: { task: Card; worker: WorkerStatus | undefined }) {
   const now = useNow(30_000);
   const staleness = stalenessOf(task, worker, now);
   if (staleness === 'fresh') return null;

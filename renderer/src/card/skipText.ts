@@ -1,5 +1,5 @@
 import type { DispatcherState, LaneStatus } from '../../../shared/dispatch';
-import { SKIP_REASON_LABELS, type Task } from '../../../shared/domain';
+import { SKIP_REASON_LABELS, type Card } from '../../../shared/domain';
 import { formatClock } from './time';
 
 /** What a card's skip-reason badge says (SPEC §3, §4.6), and the longer text shown on hover. */
@@ -9,7 +9,7 @@ export interface SkipBadge {
 }
 
 export function skipBadgeOf(
-  task: Task,
+  task: Card,
   lane: LaneStatus | undefined,
   dispatcher: DispatcherState | null,
   now = Date.now(),
@@ -45,7 +45,7 @@ export function skipBadgeOf(
 }
 
 /** The core's detail starts with "profile `NAME`: "; on a card in lane NAME that says nothing new. */
-function withoutLanePrefix(task: Task): string | null {
+function withoutLanePrefix(task: Card): string | null {
   if (!task.skipDetail) return null;
   const prefix = `profile \`${task.assignee ?? ''}\`: `;
   return task.skipDetail.startsWith(prefix) ? task.skipDetail.slice(prefix.length) : task.skipDetail;

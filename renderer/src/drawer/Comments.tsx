@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Comment, Task } from '../../../shared/domain';
+import type { Comment, Card } from '../../../shared/domain';
 import { formatDateTime } from '../card/time';
 import { useBoardContext } from '../store/context';
 
@@ -8,7 +8,7 @@ export function Comments({
   comments,
   onChanged,
 }: {
-  task: Task;
+  task: Card;
   comments: Comment[];
   onChanged: () => void;
 }) {

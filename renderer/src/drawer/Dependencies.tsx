@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { TaskDetail } from '../../../shared/contract';
-import { TASK_ID_PATTERN, type Task } from '../../../shared/domain';
+import { TASK_ID_PATTERN, type Card } from '../../../shared/domain';
 import { useBoardContext } from '../store/context';
 
 /** Parents (with their state and result) and children; link and unlink by task id. */
@@ -9,7 +9,7 @@ export function Dependencies({
   detail,
   onChanged,
 }: {
-  task: Task;
+  task: Card;
   detail: TaskDetail | null;
   onChanged: () => void;
 }) {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { TaskDetail } from '../../../shared/contract';
-import type { Task } from '../../../shared/domain';
+import type { Card, Task } from '../../../shared/domain';
 import { formatDateTime } from '../card/time';
 import { parentsDoneOf } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
@@ -56,7 +56,7 @@ function TaskDrawer({ taskId }: { taskId: string }) {
   const { store } = useBoardContext();
   const boardTask = useBoard((state) => state.tasks[taskId]);
   const { detail, error, refresh } = useTaskDetail(taskId, boardTask?.updatedAt);
-  const task: Task | undefined = boardTask ?? detail?.task;
+  const task: Card | undefined = boardTask ?? detail?.task;
   const close = () => store.getState().openTask(null);
 
   useEffect(() => {
@@ -102,9 +102,14 @@ function TaskDrawer({ taskId }: { taskId: string }) {
       )}
       {task && (
         <div className="drawer-body">
-          <EditTaskForm task={task} />
+          {/* Cards carry no body: the description comes with the detail (contract cardSchema). */}
+          {detail ? (
+            <EditTaskForm task={task} body={detail.task.body} />
+          ) : (
+            <p className="muted drawer-section">Loading…</p>
+          )}
           <DrawerActions task={task} onChanged={refresh} />
-          <TaskFacts task={task} />
+          <TaskFacts task={task} full={detail?.task} />
           <Dependencies task={task} detail={detail} onChanged={refresh} />
           <Comments task={task} comments={detail?.comments ?? []} onChanged={refresh} />
           <RunHistory runs={detail?.runs ?? []} />
@@ -116,17 +121,18 @@ function TaskDrawer({ taskId }: { taskId: string }) {
   );
 }
 
-function TaskFacts({ task }: { task: Task }) {
+/** `task` is the board's card (freshest); `full` the detail's task, for what cards leave out. */
+function TaskFacts({ task, full }: { task: Card; full: Task | undefined }) {
   const waitsForParents = useBoard(
     (state) => state.links.some((link) => link.childId === task.id) && !parentsDoneOf(state, task.id),
   );
   const facts: [string, string][] = [
-    ['Created', `${formatDateTime(task.createdAt)}${task.createdBy ? ` by ${task.createdBy}` : ''}`],
+    ['Created', `${formatDateTime(task.createdAt)}${full?.createdBy ? ` by ${full.createdBy}` : ''}`],
   ];
   if (task.startedAt) facts.push(['Started', formatDateTime(task.startedAt)]);
   if (task.completedAt) facts.push(['Completed', formatDateTime(task.completedAt)]);
-  facts.push(['Workspace', task.workspace]);
-  if (task.maxRuntimeSeconds) facts.push(['Max runtime', `${task.maxRuntimeSeconds} s`]);
+  if (full) facts.push(['Workspace', full.workspace]);
+  if (full?.maxRuntimeSeconds) facts.push(['Max runtime', `${full.maxRuntimeSeconds} s`]);
   if (task.failureCount > 0) facts.push(['Failures', String(task.failureCount)]);
   // Skip reason, next attempt and block reason are leftovers once the task moved on: only say
   // them while they hold (the core keeps the last values on the row).
@@ -148,10 +154,10 @@ function TaskFacts({ task }: { task: Task }) {
           </div>
         ))}
       </dl>
-      {task.result && (
+      {full?.result && (
         <div className="result">
           <h3>Result</h3>
-          <pre className="prose">{task.result}</pre>
+          <pre className="prose">{full.result}</pre>
         </div>
       )}
     </section>

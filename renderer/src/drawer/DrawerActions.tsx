@@ -1,16 +1,16 @@
 import { useState } from 'react';
-import type { Task } from '../../../shared/domain';
+import type { Card } from '../../../shared/domain';
 import { useBoardContext } from '../store/context';
 
 type Pending = 'block' | 'complete' | null;
 
 /** Stop, retry now, block (with a reason), unblock, complete (with a summary), archive. */
-export function DrawerActions({ task, onChanged }: { task: Task; onChanged: () => void }) {
+export function DrawerActions({ task, onChanged }: { task: Card; onChanged: () => void }) {
   const { store } = useBoardContext();
   const [pending, setPending] = useState<Pending>(null);
   const [text, setText] = useState('');
 
-  const apply = (updated: Task | null) => {
+  const apply = (updated: Card | null) => {
     if (!updated) return false;
     store.getState().upsertTasks([updated]);
     onChanged();

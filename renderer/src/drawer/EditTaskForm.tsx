@@ -1,27 +1,30 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { CallRequest } from '../../../shared/contract';
-import type { Task } from '../../../shared/domain';
+import type { Card } from '../../../shared/domain';
 import { useBoard, useBoardContext } from '../store/context';
 
-/** Title, description, lane and priority; lane changes go through moveTask like a drag. */
-export function EditTaskForm({ task }: { task: Task }) {
+/**
+ * Title, description, lane and priority; lane changes go through moveTask like a drag. `task` is
+ * the board's card (the freshest copy); cards have no body, so `body` comes from taskDetail.
+ */
+export function EditTaskForm({ task, body: savedBody }: { task: Card; body: string }) {
   const { store } = useBoardContext();
   const lanes = useBoard((state) => state.lanes);
   const [title, setTitle] = useState(task.title);
-  const [body, setBody] = useState(task.body);
+  const [body, setBody] = useState(savedBody);
   const [assignee, setAssignee] = useState(task.assignee ?? '');
   const [priority, setPriority] = useState(String(task.priority));
   const [busy, setBusy] = useState(false);
 
   // Follow changes made elsewhere (CLI, a worker) unless the field is being edited here.
   useEffect(() => setTitle(task.title), [task.title]);
-  useEffect(() => setBody(task.body), [task.body]);
+  useEffect(() => setBody(savedBody), [savedBody]);
   useEffect(() => setAssignee(task.assignee ?? ''), [task.assignee]);
   useEffect(() => setPriority(String(task.priority)), [task.priority]);
 
   const dirty =
     title !== task.title ||
-    body !== task.body ||
+    body !== savedBody ||
     (assignee.trim().toLowerCase() || null) !== task.assignee ||
     priority !== String(task.priority);
 
@@ -29,7 +32,7 @@ export function EditTaskForm({ task }: { task: Task }) {
     event.preventDefault();
     const request: CallRequest<'editTask'> = { id: task.id };
     if (title !== task.title) request.title = title;
-    if (body !== task.body) request.body = body;
+    if (body !== savedBody) request.body = body;
     if (priority !== String(task.priority)) {
       const value = Number(priority);
       if (!Number.isInteger(value)) {

@@ -1,12 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Task } from '../../../shared/domain';
+import type { Card } from '../../../shared/domain';
 import { useBoardContext } from '../store/context';
 
 export const LOG_POLL_MS = 1000;
 const LOG_KEEP_CHARS = 200_000;
 
 /** The run's log, followed with tailLog(afterOffset) about once a second while the drawer is open. */
-export function LogTail({ task }: { task: Task }) {
+export function LogTail({ task }: { task: Card }) {
   const { api } = useBoardContext();
   const [text, setText] = useState('');
   const [note, setNote] = useState<string | null>(null);

@@ -295,4 +295,79 @@ describe('board index selector', () => {
       expect(store.getState().lastSeq).toBe(3);
     });
   });
+
+  describe('done cards (the snapshot carries only the newest per lane)', () => {
+    const doneCard = (id: string, assignee: string | null, completedAt: number) =>
+      makeTask({ id, assignee, status: 'done', completedAt, updatedAt: completedAt });
+
+    function doneSetup() {
+      const loaded = [doneCard('t_00000003', 'coder', 300), doneCard('t_00000002', 'coder', 200)];
+      const ctx = setup(
+        makeSnapshot({
+          tasks: loaded,
+          olderDone: [
+            { assignee: 'coder', count: 3 },
+            { assignee: null, count: 1 },
+          ],
+          lanes: [makeLane({ name: 'coder' })],
+        }),
+      );
+      return { ...ctx, loaded };
+    }
+
+    it('keeps the per-lane counts of older done tasks and pages them in from the oldest loaded', async () => {
+      const { api, store } = doneSetup();
+      const older = [doneCard('t_00000001', 'coder', 100), doneCard('t_00000000', 'coder', 50)];
+      api.on('doneCards', () => ({ tasks: older, remaining: 1 }));
+      await store.getState().load('default');
+      expect(store.getState().olderDone).toEqual({ coder: 3, [UNASSIGNED_LANE]: 1 });
+
+      await store.getState().loadMoreDone('coder', 2);
+      expect(api.callsOf('doneCards')).toEqual([
+        { board: 'default', assignee: 'coder', limit: 2, before: { completedAt: 200, id: 't_00000002' } },
+      ]);
+      expect(Object.keys(store.getState().tasks).sort()).toEqual([
+        't_00000000',
+        't_00000001',
+        't_00000002',
+        't_00000003',
+      ]);
+      expect(store.getState().olderDone.coder).toBe(1);
+      const ids = createIndexSelector()(store.getState()).cells.get('coder')?.done;
+      expect(ids).toEqual(['t_00000003', 't_00000002', 't_00000001', 't_00000000']);
+    });
+
+    it('asks for the Unassigned lane by null and not at all when nothing is left', async () => {
+      const { api, store } = doneSetup();
+      api.on('doneCards', () => ({ tasks: [doneCard('t_0000000a', null, 10)], remaining: 0 }));
+      await store.getState().load('default');
+      await store.getState().loadMoreDone(UNASSIGNED_LANE);
+      expect(api.callsOf('doneCards')).toEqual([{ board: 'default', assignee: null, limit: 120 }]);
+      expect(store.getState().olderDone[UNASSIGNED_LANE]).toBe(0);
+      await store.getState().loadMoreDone(UNASSIGNED_LANE);
+      await store.getState().loadMoreDone('nobody');
+      expect(api.callsOf('doneCards')).toHaveLength(1);
+    });
+
+    it('leaves an event about an older, not loaded done task to the paging', async () => {
+      const { store } = doneSetup();
+      await store.getState().load('default');
+      const hidden = doneCard('t_00000001', 'coder', 100);
+      const fresh = doneCard('t_00000009', 'coder', 900);
+      store.getState().applyEvent({ type: 'tasks', seq: 2, tasks: [hidden, fresh], removed: [] });
+      expect(store.getState().tasks[hidden.id]).toBeUndefined();
+      expect(store.getState().tasks[fresh.id]?.status).toBe('done');
+      expect(store.getState().olderDone.coder).toBe(3);
+    });
+
+    it('keeps no bodies: cards from commands are stored without theirs', async () => {
+      const { store } = setup();
+      await store.getState().load('default');
+      const task = makeTask({ body: 'a long description', result: 'a summary' });
+      store.getState().upsertTasks([task]);
+      expect(store.getState().tasks[task.id]).not.toHaveProperty('body');
+      expect(store.getState().tasks[task.id]).not.toHaveProperty('result');
+      expect(store.getState().tasks[task.id]?.title).toBe(task.title);
+    });
+  });
 });

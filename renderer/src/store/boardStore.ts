@@ -1,11 +1,11 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { BoardEvent, CallName, CallRequest, CallResponse, Snapshot } from '../../../shared/contract';
 import type { DispatcherState, LaneStatus, WorkerStatus } from '../../../shared/dispatch';
-import { DEFAULT_BOARD, type Board, type Task, type TaskStatus } from '../../../shared/domain';
+import { cardOf, DEFAULT_BOARD, type Board, type Card, type TaskStatus } from '../../../shared/domain';
 import { checkMove } from '../../../shared/transitions';
 import type { BoardApi } from '../api/boardApi';
 import { EMPTY_FILTER, type TaskFilter } from './filter';
-import { laneKeyOf, laneLabel } from './laneModel';
+import { compareTasksInColumn, laneKeyOf, laneLabel, UNASSIGNED_LANE } from './laneModel';
 
 /**
  * The renderer's state (ENGINEERING: zustand, normalized). Tasks are kept by id; the lane×status
@@ -57,7 +57,13 @@ export interface BoardState {
   loadError: string | null;
   /** seq of the last event (or snapshot) applied; the next event must carry lastSeq + 1. */
   lastSeq: number;
-  tasks: Record<string, Task>;
+  /** The board's cards (tasks without bodies; the drawer reads the body from taskDetail). */
+  tasks: Record<string, Card>;
+  /**
+   * Per lane key: done tasks the core has and the store does not (older than the loaded ones).
+   * The snapshot carries only the newest done cards per lane; `loadMoreDone` pages the rest.
+   */
+  olderDone: Record<string, number>;
   links: TaskLinkPair[];
   lanes: Record<string, LaneStatus>;
   workers: Record<string, WorkerStatus>;
@@ -65,7 +71,7 @@ export interface BoardState {
   boards: Board[];
   problems: string[];
   /** Tasks whose move is on its way to the core: their state before the move, for a revert. */
-  pendingMoves: Record<string, Task>;
+  pendingMoves: Record<string, Card>;
 
   // UI state ----------------------------------------------------------------------------------
   view: BoardView;
@@ -88,12 +94,14 @@ export interface BoardState {
    */
   refreshLanes(): Promise<void>;
   applyEvent(event: BoardEvent): void;
+  /** Fetches up to `limit` more done cards of a lane, older than the ones loaded (the "N more"). */
+  loadMoreDone(lane: string, limit?: number): Promise<void>;
   /** Optimistic move: applied at once, confirmed by the core's answer, reverted with a toast on refusal. */
   moveTask(id: string, patch: MovePatch): Promise<boolean>;
   /** Runs a command; on failure shows the core's message in a toast and resolves to null. */
   run<N extends CallName>(name: N, request: CallRequest<N>): Promise<CallResponse<N> | null>;
   /** Stores tasks the core returned from a command, without waiting for the event stream. */
-  upsertTasks(tasks: Task[]): void;
+  upsertTasks(tasks: Card[]): void;
   upsertLane(lane: LaneStatus): void;
   setDispatcher(state: DispatcherState): void;
   replaceLanes(lanes: LaneStatus[]): void;
@@ -155,6 +163,19 @@ export function parentsDoneOf(state: Pick<BoardState, 'tasks' | 'links'>, taskId
   );
 }
 
+/** Done cards fetched per "more" when the caller does not say. */
+export const DONE_PAGE = 120;
+
+/** The loaded done card of a lane that sorts last (the oldest completion), or undefined. */
+function oldestDoneOf(tasks: Record<string, Card>, lane: string): Card | undefined {
+  let oldest: Card | undefined;
+  for (const task of Object.values(tasks)) {
+    if (task.status !== 'done' || laneKeyOf(task.assignee) !== lane) continue;
+    if (!oldest || compareTasksInColumn(task, oldest) > 0) oldest = task;
+  }
+  return oldest;
+}
+
 export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {}): BoardStore {
   let nextToastId = 1;
   /** Events that arrive while a snapshot is on its way; applied after it when newer. */
@@ -167,14 +188,17 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
     const isResyncing = (): boolean => get().loadState === 'loading' || resyncing;
 
     function applySnapshot(snapshot: Snapshot): void {
-      const tasks: Record<string, Task> = {};
+      const tasks: Record<string, Card> = {};
       for (const task of snapshot.tasks) if (task.status !== 'archived') tasks[task.id] = task;
+      const olderDone: Record<string, number> = {};
+      for (const { assignee, count } of snapshot.olderDone) olderDone[laneKeyOf(assignee)] = count;
       set({
         board: snapshot.board,
         loadState: 'ready',
         loadError: null,
         lastSeq: snapshot.seq,
         tasks,
+        olderDone,
         links: snapshot.links,
         lanes: byName(snapshot.lanes),
         workers: byTaskId(snapshot.dispatcher.workers),
@@ -210,7 +234,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
     }
 
     /** Worker rows only make sense for running tasks; drop the ones whose task left running. */
-    function pruneWorkers(workers: Record<string, WorkerStatus>, tasks: Record<string, Task>) {
+    function pruneWorkers(workers: Record<string, WorkerStatus>, tasks: Record<string, Card>) {
       let pruned: Record<string, WorkerStatus> | null = null;
       for (const taskId of Object.keys(workers)) {
         const task = tasks[taskId];
@@ -222,16 +246,36 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       return pruned ?? workers;
     }
 
-    function applyTasksEvent(changed: Task[], removed: string[]): void {
+    function applyTasksEvent(changed: Card[], removed: string[]): void {
       const state = get();
       const tasks = { ...state.tasks };
+      const oldestDone = new Map<string, Card | undefined>();
       for (const task of changed) {
         if (task.board !== state.board) continue; // the stream carries every board's changes
         if (task.status === 'archived') delete tasks[task.id];
+        else if (isHiddenDone(task, tasks, oldestDone)) continue;
         else tasks[task.id] = task;
       }
       for (const id of removed) delete tasks[id];
       set({ tasks, workers: pruneWorkers(state.workers, tasks) });
+    }
+
+    /**
+     * A done card the store does not hold, older than the lane's oldest loaded one while older ones
+     * are still on the core: it is one of those (counted in olderDone) and stays there until paged
+     * in, so the count and the paging cursor stay right.
+     */
+    function isHiddenDone(
+      task: Card,
+      tasks: Record<string, Card>,
+      cache: Map<string, Card | undefined>,
+    ): boolean {
+      if (task.status !== 'done' || tasks[task.id]) return false;
+      const lane = laneKeyOf(task.assignee);
+      if (!get().olderDone[lane]) return false;
+      if (!cache.has(lane)) cache.set(lane, oldestDoneOf(tasks, lane));
+      const oldest = cache.get(lane);
+      return oldest !== undefined && compareTasksInColumn(task, oldest) > 0;
     }
 
     function applyNotice(event: Extract<BoardEvent, { type: 'notice' }>): void {
@@ -249,6 +293,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       loadError: null,
       lastSeq: 0,
       tasks: {},
+      olderDone: {},
       links: [],
       lanes: {},
       workers: {},
@@ -268,7 +313,15 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
 
       async load(board = get().board) {
         if (options.persistBoard) storeBoard(board);
-        set({ openTaskId: null, tasks: {}, links: [], lanes: {}, workers: {}, filter: EMPTY_FILTER });
+        set({
+          openTaskId: null,
+          tasks: {},
+          olderDone: {},
+          links: [],
+          lanes: {},
+          workers: {},
+          filter: EMPTY_FILTER,
+        });
         await fetchSnapshot(board, true);
       },
 
@@ -338,6 +391,28 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         }
       },
 
+      async loadMoreDone(lane, limit = DONE_PAGE) {
+        const { board, loadState } = get();
+        if (loadState !== 'ready' || !get().olderDone[lane]) return;
+        const oldest = oldestDoneOf(get().tasks, lane);
+        const before = oldest
+          ? { completedAt: oldest.completedAt ?? oldest.updatedAt, id: oldest.id }
+          : undefined;
+        const seq = get().lastSeq;
+        const page = await get().run('doneCards', {
+          board,
+          assignee: lane === UNASSIGNED_LANE ? null : lane,
+          limit,
+          ...(before ? { before } : {}),
+        });
+        // A new snapshot (board switch, resync) replaced what this page continues: drop it.
+        if (!page || get().board !== board || get().lastSeq < seq) return;
+        const tasks = { ...get().tasks };
+        // Cards the events already brought are newer than the page's copy.
+        for (const task of page.tasks) tasks[task.id] ??= task;
+        set({ tasks, olderDone: { ...get().olderDone, [lane]: page.remaining } });
+      },
+
       async moveTask(id, patch) {
         const before = get().tasks[id];
         if (!before) return false;
@@ -363,12 +438,12 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
           }
         }
 
-        const optimistic: Task = { ...before, status, assignee, skipReason: null, skipDetail: null };
+        const optimistic: Card = { ...before, status, assignee, skipReason: null, skipDetail: null };
         set({
           tasks: { ...get().tasks, [id]: optimistic },
           pendingMoves: { ...get().pendingMoves, [id]: before },
         });
-        const settle = (task: Task | null) => {
+        const settle = (task: Card | null) => {
           const pendingMoves = { ...get().pendingMoves };
           delete pendingMoves[id];
           const current = get().tasks[id];
@@ -400,7 +475,8 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       },
 
       upsertTasks(tasks) {
-        applyTasksEvent(tasks, []);
+        // Commands answer with whole tasks; the board keeps cards (no body) like the snapshot's.
+        applyTasksEvent(tasks.map(cardOf), []);
       },
 
       upsertLane(lane) {

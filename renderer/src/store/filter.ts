@@ -1,5 +1,5 @@
 import type { LaneStatus } from '../../../shared/dispatch';
-import type { SkipReason, Task, TaskStatus } from '../../../shared/domain';
+import type { SkipReason, Card, TaskStatus } from '../../../shared/domain';
 import { laneKeyOf } from './laneModel';
 
 /** The toolbar's search and filters. Empty fields match everything. */
@@ -28,7 +28,7 @@ export const isFilterActive = (filter: TaskFilter): boolean =>
   filter.skipReason !== null ||
   filter.needsAttention;
 
-export function needsAttention(task: Task, lane: LaneStatus | undefined): boolean {
+export function needsAttention(task: Card, lane: LaneStatus | undefined): boolean {
   return (
     task.status === 'blocked' ||
     task.failureCount > 0 ||
@@ -42,7 +42,7 @@ export function needsAttention(task: Task, lane: LaneStatus | undefined): boolea
 export function taskMatcher(
   filter: TaskFilter,
   lanes: Record<string, LaneStatus>,
-): ((task: Task) => boolean) | null {
+): ((task: Card) => boolean) | null {
   if (!isFilterActive(filter)) return null;
   const words = filter.text.trim().toLowerCase().split(/\s+/).filter(Boolean);
   return (task) => {
@@ -53,7 +53,8 @@ export function taskMatcher(
       return false;
     }
     if (words.length > 0) {
-      const haystack = `${task.title}\n${task.id}\n${task.assignee ?? ''}\n${task.body}`.toLowerCase();
+      // Cards carry no body (contract cardSchema): the board's search covers title, id and lane.
+      const haystack = `${task.title}\n${task.id}\n${task.assignee ?? ''}`.toLowerCase();
       if (!words.every((word) => haystack.includes(word))) return false;
     }
     return true;

@@ -1,5 +1,5 @@
 import type { LaneStatus } from '../../../shared/dispatch';
-import { BOARD_COLUMNS, type Task } from '../../../shared/domain';
+import { BOARD_COLUMNS, type Card } from '../../../shared/domain';
 
 /** A board row (SPEC §7): one per assignee, plus the Unassigned row. */
 export type BoardColumn = (typeof BOARD_COLUMNS)[number];
@@ -56,7 +56,7 @@ export function buildLaneViews(lanes: Record<string, LaneStatus>, assignees: Ite
 }
 
 /** Dispatcher order inside a cell: priority first, then age; done shows the latest first. */
-export function compareTasksInColumn(a: Task, b: Task): number {
+export function compareTasksInColumn(a: Card, b: Card): number {
   if (a.status === 'done' && b.status === 'done') {
     return (b.completedAt ?? b.updatedAt) - (a.completedAt ?? a.updatedAt) || a.id.localeCompare(b.id);
   }

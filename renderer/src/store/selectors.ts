@@ -1,4 +1,4 @@
-import { BOARD_COLUMNS, type Task } from '../../../shared/domain';
+import { BOARD_COLUMNS, type Card } from '../../../shared/domain';
 import type { LaneStatus } from '../../../shared/dispatch';
 import type { BoardState } from './boardStore';
 import { taskMatcher, type TaskFilter } from './filter';
@@ -41,7 +41,7 @@ function sameIds(a: readonly string[], b: readonly string[]): boolean {
  * every card in it) skips rendering. One instance per store.
  */
 export function createIndexSelector(): (state: BoardState) => BoardIndex {
-  let lastTasks: Record<string, Task> | null = null;
+  let lastTasks: Record<string, Card> | null = null;
   let lastLanes: Record<string, LaneStatus> | null = null;
   let lastFilter: TaskFilter | null = null;
   let last: BoardIndex | null = null;
@@ -51,7 +51,7 @@ export function createIndexSelector(): (state: BoardState) => BoardIndex {
       return last;
     }
     const matches = taskMatcher(state.filter, state.lanes);
-    const grouped = new Map<string, Record<BoardColumn, Task[]>>();
+    const grouped = new Map<string, Record<BoardColumn, Card[]>>();
     const assignees = new Set<string>();
     const columnTotals = Object.fromEntries(BOARD_COLUMNS.map((column) => [column, 0])) as Record<
       BoardColumn,
@@ -66,7 +66,7 @@ export function createIndexSelector(): (state: BoardState) => BoardIndex {
       const key = laneKeyOf(task.assignee);
       let lane = grouped.get(key);
       if (!lane) {
-        lane = emptyCells() as unknown as Record<BoardColumn, Task[]>;
+        lane = emptyCells() as unknown as Record<BoardColumn, Card[]>;
         grouped.set(key, lane);
       }
       lane[task.status].push(task);

@@ -93,6 +93,7 @@ export function makeSnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     board: 'default',
     boards: [{ slug: 'default', name: 'Default', createdAt: 0, archivedAt: null }],
     tasks: [],
+    olderDone: [],
     links: [],
     lanes: [],
     dispatcher: makeDispatcher(),
