@@ -67,6 +67,20 @@ interface Skip {
   detail: string | null;
 }
 
+const UNASSIGNED: Skip = {
+  reason: 'unassigned',
+  detail: 'no lane — assign it to a profile or a terminal lane',
+};
+const DISPATCHER_PAUSED: Skip = { reason: 'dispatcher_paused', detail: 'the dispatcher is switched off' };
+
+/** What the walk's rules read besides the task and its lane; `globalRunning` grows as it spawns. */
+interface WalkState {
+  enabled: boolean;
+  globalRunning: number;
+  now: number;
+  globalMax: number;
+}
+
 interface LaneRuntime {
   resolution: LaneResolution;
   paused: boolean;
@@ -93,7 +107,8 @@ interface WalkMemo {
   rows: ReadyRow[];
   skipped: DispatchResult['skipped'];
   counts: DispatchResult['skippedCounts'];
-  byId: Map<string, { row: ReadyRow; entry: DispatchResult['skipped'][number] }>;
+  /** `rows` by task id, built when a later tick first needs it (a full walk need not pay for it). */
+  byId: Map<string, ReadyRow> | null;
 }
 
 /** Where `row` is, or would go, in `rows` (walk order). */
@@ -444,7 +459,7 @@ export class Dispatcher {
         rows,
         skipped: result.skipped.slice(),
         counts: { ...result.skippedCounts },
-        byId: new Map(rows.map((row, index) => [row.id, { row, entry: result.skipped[index] as Skipped }])),
+        byId: null,
       };
     }
     return walk.spawnable;
@@ -464,14 +479,15 @@ export class Dispatcher {
     result: DispatchResult,
   ): number {
     const fresh: ReadyRow[] = [];
+    const byId = changed.size > 0 ? (memo.byId ??= new Map(memo.rows.map((row) => [row.id, row]))) : null;
     for (const id of changed) {
-      const old = memo.byId.get(id);
+      const old = byId?.get(id);
       if (old) {
-        const at = positionOf(memo.rows, old.row);
+        const at = positionOf(memo.rows, old);
+        memo.counts[(memo.skipped[at] as Skipped).reason] -= 1;
         memo.rows.splice(at, 1);
         memo.skipped.splice(at, 1);
-        memo.counts[old.entry.reason] -= 1;
-        memo.byId.delete(id);
+        byId?.delete(id);
       }
       const row = this.queue.get(id);
       if (row) fresh.push(row);
@@ -489,7 +505,7 @@ export class Dispatcher {
       memo.rows.splice(at, 0, row);
       memo.skipped.splice(at, 0, entry);
       memo.counts[entry.reason] += 1;
-      memo.byId.set(row.id, { row, entry });
+      byId?.set(row.id, row);
     }
     memo.validUntil = Math.min(memo.validUntil, walk.validUntil);
     result.skipped = memo.skipped.slice();
@@ -508,18 +524,18 @@ export class Dispatcher {
     result: DispatchResult,
   ): { spawnable: number; validUntil: number; skipChanges: SkipChange[] } {
     const config = this.deps.config();
-    const { laneOf, enabled } = lanes;
-    let { globalRunning } = lanes;
+    const { laneOf } = lanes;
+    const state: WalkState = {
+      enabled: lanes.enabled,
+      globalRunning: lanes.globalRunning,
+      now,
+      globalMax: config.globalMaxConcurrent,
+    };
     let spawnable = 0;
     let validUntil = Number.POSITIVE_INFINITY;
     const skipChanges: SkipChange[] = [];
     for (const row of rows) {
-      const skip = this.skipReasonOf(row, laneOf, {
-        enabled,
-        globalRunning,
-        now,
-        globalMax: config.globalMaxConcurrent,
-      });
+      const skip = this.skipReasonOf(row, laneOf, state);
       if (skip) {
         result.skipped.push({ taskId: row.id, reason: skip.reason, detail: skip.detail });
         result.skippedCounts[skip.reason] += 1;
@@ -533,14 +549,14 @@ export class Dispatcher {
       if (dryRun) {
         result.spawned.push({ taskId: row.id, runId: 0, lane: row.assignee as string, pid: null });
         lane.running += 1;
-        globalRunning += 1;
+        state.globalRunning += 1;
         continue;
       }
       // Claimed by us or by someone faster: either way it has left the ready queue.
       this.queue.remove(row.id);
       if (this.claimAndSpawn(row, lane, result)) {
         lane.running += 1;
-        globalRunning += 1;
+        state.globalRunning += 1;
       }
     }
     return { spawnable, validUntil, skipChanges };
@@ -552,51 +568,60 @@ export class Dispatcher {
     // Not in the event log (that would be a row per task per change): the API tells the UI instead.
     result.skipChanged.push(...changes.map((change) => change.row.id));
     const { db } = this.deps;
-    runInWriteTransaction(db, () =>
+    runInWriteTransaction(db, () => {
+      // The rows were ready and unclaimed when the queue read them (up to queueCursor). A task with
+      // no event since is still so (every task change appends one), and its row need not be looked
+      // up again; the others (a terminal claimed one meanwhile) are checked against their rows.
+      const since = taskIdsChangedAfter(db, this.queueCursor, INCREMENTAL_LIMIT);
+      const moved = new Set(since.taskIds);
       tasks.writeSkipReasons(
         db,
         changes.map((change) => ({ id: change.row.id, reason: change.reason, detail: change.detail })),
-      ),
-    );
+        since.overflow ? undefined : (id) => !moved.has(id),
+      );
+    });
     for (const change of changes) {
       change.row.skip_reason = change.reason;
       change.row.skip_detail = change.detail;
     }
   }
 
-  private skipReasonOf(
-    row: ReadyRow,
-    laneOf: (name: string) => LaneRuntime,
-    state: { enabled: boolean; globalRunning: number; now: number; globalMax: number },
-  ): Skip | null {
-    if (!row.assignee)
-      return { reason: 'unassigned', detail: 'no lane — assign it to a profile or a terminal lane' };
-    const lane = laneOf(row.assignee);
-    const { resolution, verdicts } = lane;
+  /** The first rule of SPEC §4.6 that holds. Lane-wide verdicts are built once per lane and shared. */
+  private skipReasonOf(row: ReadyRow, laneOf: (name: string) => LaneRuntime, state: WalkState): Skip | null {
     const assignee = row.assignee;
-    const verdict = (reason: SkipReason, detail: () => string): Skip =>
-      (verdicts[reason] ??= { reason, detail: detail() });
+    if (!assignee) return UNASSIGNED;
+    const lane = laneOf(assignee);
+    const { resolution, verdicts } = lane;
+    // `??=` builds each lane-wide verdict (and its detail text) on first use only.
     if (resolution.kind === 'terminal') {
-      return verdict('terminal_lane', () =>
-        resolution.hint ? `${TERMINAL_LANE_DETAIL} (${resolution.hint})` : TERMINAL_LANE_DETAIL,
-      );
+      return (verdicts.terminal_lane ??= {
+        reason: 'terminal_lane',
+        detail: resolution.hint ? `${TERMINAL_LANE_DETAIL} (${resolution.hint})` : TERMINAL_LANE_DETAIL,
+      });
     }
     if (resolution.kind === 'profile_broken') {
-      return verdict('profile_broken', () => `profile \`${resolution.name}\`: ${resolution.problem}`);
+      return (verdicts.profile_broken ??= {
+        reason: 'profile_broken',
+        detail: `profile \`${resolution.name}\`: ${resolution.problem}`,
+      });
     }
-    if (!state.enabled) return verdict('dispatcher_paused', () => 'the dispatcher is switched off');
-    if (lane.paused) return verdict('lane_paused', () => `lane ${assignee} is paused`);
+    if (!state.enabled) return DISPATCHER_PAUSED;
+    if (lane.paused)
+      return (verdicts.lane_paused ??= { reason: 'lane_paused', detail: `lane ${assignee} is paused` });
     if (row.next_attempt_at !== null && row.next_attempt_at > state.now) {
       return { reason: 'backoff', detail: `backoff until ${new Date(row.next_attempt_at).toISOString()}` };
     }
     if (lane.running >= lane.maxConcurrent) {
-      return verdict(
-        'lane_at_capacity',
-        () => `lane at capacity ${lane.maxConcurrent}/${lane.maxConcurrent}`,
-      );
+      return (verdicts.lane_at_capacity ??= {
+        reason: 'lane_at_capacity',
+        detail: `lane at capacity ${lane.maxConcurrent}/${lane.maxConcurrent}`,
+      });
     }
     if (state.globalRunning >= state.globalMax) {
-      return verdict('global_at_capacity', () => `global limit ${state.globalMax}/${state.globalMax}`);
+      return (verdicts.global_at_capacity ??= {
+        reason: 'global_at_capacity',
+        detail: `global limit ${state.globalMax}/${state.globalMax}`,
+      });
     }
     return null;
   }

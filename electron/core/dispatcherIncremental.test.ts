@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assignTask, createTask, editTask, linkTasks, moveTask } from './commands';
 import type { Engine } from './engine';
+import { findTask, listTasks } from './tasks';
 import { useTempHomes } from '../../test/helpers/home';
 import { newEngine, writeAgentProfile, writeFastSettings } from '../../test/helpers/engine';
 
@@ -81,12 +82,14 @@ describe('incremental ticks', () => {
         const full = engine.dryRun();
         expect(tick?.skipped, `step ${step}`).toEqual(full.skipped);
         expect(tick?.skippedCounts).toEqual(full.skippedCounts);
-        // Every stored skip reason is the one the walk gave.
+        // Every stored skip reason is the one the walk gave, as every reader of tasks sees it.
+        const listed = new Map(listTasks(engine.db).map((task) => [task.id, task]));
         for (const entry of full.skipped) {
-          const row = engine.db
-            .prepare('SELECT skip_reason AS reason, skip_detail AS detail FROM tasks WHERE id = ?')
-            .get(entry.taskId);
-          expect(row).toEqual({ reason: entry.reason, detail: entry.detail });
+          const stored = { reason: entry.reason, detail: entry.detail };
+          const found = findTask(engine.db, entry.taskId);
+          expect({ reason: found?.skipReason, detail: found?.skipDetail }).toEqual(stored);
+          const row = listed.get(entry.taskId);
+          expect({ reason: row?.skipReason, detail: row?.skipDetail }).toEqual(stored);
         }
       }
     },

@@ -35,7 +35,8 @@ export function laneStatuses(
     .all(board) as CountRow[];
   const queued = db
     .prepare(
-      "SELECT assignee, skip_reason AS status, count(*) AS n FROM tasks WHERE board = ? AND status = 'ready' AND skip_reason IS NOT NULL GROUP BY assignee, skip_reason",
+      // Skip reasons live in task_skips (migration v3), one row per task that has one.
+      "SELECT t.assignee, s.reason AS status, count(*) AS n FROM tasks t JOIN task_skips s ON s.task_id = t.id WHERE t.board = ? AND t.status = 'ready' GROUP BY t.assignee, s.reason",
     )
     .all(board) as CountRow[];
   const failures = db

@@ -1,7 +1,14 @@
 import type { SkipReason, Task, TaskStatus } from '../../shared/domain';
 import type { Db } from './db/open';
 
-/** Task rows. All task SQL lives here; callers own the transactions. */
+/**
+ * Task rows. All task SQL lives here; callers own the transactions.
+ *
+ * A task's skip reason (SPEC §4.6) lives in `task_skips` (migration v3), one narrow row per task
+ * that has one: the dispatcher rewrites thousands at once, and in `tasks` each would rewrite the
+ * whole task row. Readers read the view `tasks_with_skips` (every column of `tasks` plus
+ * skip_reason and skip_detail), so a `Task` looks the same to callers.
+ */
 
 interface TaskRow {
   id: string;
@@ -89,7 +96,7 @@ export function taskIdExists(db: Db, id: string): boolean {
 }
 
 export function findTask(db: Db, id: string): Task | undefined {
-  const row = db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
+  const row = db.prepare('SELECT * FROM tasks_with_skips WHERE id = ?').get(id) as TaskRow | undefined;
   return row ? taskFromRow(row) : undefined;
 }
 
@@ -127,7 +134,7 @@ export function listTasks(db: Db, filter: TaskFilter = {}): Task[] {
     params.push(needle, needle, filter.text);
   }
   const sql =
-    `SELECT ${TASK_COLUMN_LIST} FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
+    `SELECT ${TASK_COLUMN_LIST} FROM tasks_with_skips ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
     `ORDER BY priority DESC, created_at, id ${filter.limit ? `LIMIT ${Math.floor(filter.limit)}` : ''}`;
   // Raw rows: a board can list 100,000 tasks, and one object per row instead of two halves the work.
   return (
@@ -235,7 +242,8 @@ export type TaskPatch = Partial<
   >
 >;
 
-const PATCH_COLUMNS: Record<keyof TaskPatch, string> = {
+/** Columns of `tasks` callers may change (the skip reason is in `task_skips`). */
+const PATCH_COLUMNS: Record<Exclude<keyof TaskPatch, 'skipReason' | 'skipDetail'>, string> = {
   title: 'title',
   body: 'body',
   assignee: 'assignee',
@@ -245,8 +253,6 @@ const PATCH_COLUMNS: Record<keyof TaskPatch, string> = {
   maxRuntimeSeconds: 'max_runtime_seconds',
   startedAt: 'started_at',
   completedAt: 'completed_at',
-  skipReason: 'skip_reason',
-  skipDetail: 'skip_detail',
   failureCount: 'failure_count',
   nextAttemptAt: 'next_attempt_at',
   currentRunId: 'current_run_id',
@@ -259,10 +265,32 @@ const PATCH_COLUMNS: Record<keyof TaskPatch, string> = {
 };
 
 export function updateTask(db: Db, id: string, patch: TaskPatch, now: number): void {
-  const keys = Object.keys(patch) as (keyof TaskPatch)[];
-  if (keys.length === 0) return;
-  const assignments = keys.map((key) => `${PATCH_COLUMNS[key]} = @${key}`).join(', ');
-  db.prepare(`UPDATE tasks SET ${assignments}, updated_at = @now WHERE id = @id`).run({ ...patch, id, now });
+  const { skipReason, skipDetail, ...columns } = patch;
+  const keys = Object.keys(columns) as (keyof typeof columns)[];
+  if (keys.length === 0 && skipReason === undefined && skipDetail === undefined) return;
+  const assignments = keys.map((key) => `${PATCH_COLUMNS[key]} = @${key}, `).join('');
+  db.prepare(`UPDATE tasks SET ${assignments}updated_at = @now WHERE id = @id`).run({ ...columns, id, now });
+  if (skipReason === null) {
+    clearSkipReason(db, id);
+  } else if (skipReason !== undefined) {
+    // A patch naming only the reason keeps the stored detail (as a column update would).
+    db.prepare(
+      `INSERT INTO task_skips (task_id, reason, detail) VALUES (@id, @reason, @detail)
+       ON CONFLICT (task_id) DO UPDATE SET reason = excluded.reason,
+         detail = CASE WHEN @keepDetail THEN detail ELSE excluded.detail END`,
+    ).run({
+      id,
+      reason: skipReason,
+      detail: skipDetail ?? null,
+      keepDetail: skipDetail === undefined ? 1 : 0,
+    });
+  } else if (skipDetail !== undefined) {
+    db.prepare('UPDATE task_skips SET detail = ? WHERE task_id = ?').run(skipDetail, id);
+  }
+}
+
+function clearSkipReason(db: Db, id: string): void {
+  db.prepare('DELETE FROM task_skips WHERE task_id = ?').run(id);
 }
 
 /**
@@ -277,11 +305,13 @@ export function claimReadyTask(
   const result = db
     .prepare(
       `UPDATE tasks SET status = 'running', claim_owner = @owner, claim_expires_at = @expiresAt,
-              started_at = @now, updated_at = @now, last_heartbeat_at = @now, skip_reason = NULL, skip_detail = NULL
+              started_at = @now, updated_at = @now, last_heartbeat_at = @now
        WHERE id = @id AND status = 'ready' AND claim_owner IS NULL`,
     )
     .run({ id, ...claim });
-  return result.changes === 1;
+  if (result.changes !== 1) return false;
+  clearSkipReason(db, id);
+  return true;
 }
 
 export function nextReadyTaskOfLane(
@@ -292,7 +322,7 @@ export function nextReadyTaskOfLane(
 ): Task | undefined {
   const row = db
     .prepare(
-      `SELECT * FROM tasks WHERE status = 'ready' AND assignee = @lane AND claim_owner IS NULL
+      `SELECT * FROM tasks_with_skips WHERE status = 'ready' AND assignee = @lane AND claim_owner IS NULL
          AND (@board IS NULL OR board = @board) AND (next_attempt_at IS NULL OR next_attempt_at <= @now)
        ORDER BY priority DESC, created_at, id LIMIT 1`,
     )
@@ -301,7 +331,9 @@ export function nextReadyTaskOfLane(
 }
 
 export function tasksWithStatus(db: Db, status: TaskStatus): Task[] {
-  return (db.prepare('SELECT * FROM tasks WHERE status = ?').all(status) as TaskRow[]).map(taskFromRow);
+  return (db.prepare('SELECT * FROM tasks_with_skips WHERE status = ?').all(status) as TaskRow[]).map(
+    taskFromRow,
+  );
 }
 
 /** What the dispatcher's walk needs of a ready, unclaimed task (SPEC §4.6), in walk order. */
@@ -317,7 +349,7 @@ export interface ReadyQueueRow {
 }
 
 const READY_QUEUE_SQL = `SELECT id, board, assignee, priority, created_at, next_attempt_at, skip_reason, skip_detail
-  FROM tasks WHERE status = 'ready' AND claim_owner IS NULL`;
+  FROM tasks_with_skips WHERE status = 'ready' AND claim_owner IS NULL`;
 
 /** Every ready, unclaimed task by priority then age. */
 export function readyQueueRows(db: Db): ReadyQueueRow[] {
@@ -331,32 +363,65 @@ export function readyQueueRowsAmong(db: Db, ids: readonly string[]): ReadyQueueR
   return db
     .prepare(
       `SELECT id, board, assignee, priority, created_at, next_attempt_at, skip_reason, skip_detail
-       FROM tasks WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'ready' AND claim_owner IS NULL`,
+       FROM tasks_with_skips
+       WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'ready' AND claim_owner IS NULL`,
     )
     .all(JSON.stringify(ids)) as ReadyQueueRow[];
 }
 
-/** Stores skip reasons (SPEC §4.6), only on tasks still ready and unclaimed; callers own the transaction. */
+/**
+ * Stores skip reasons (SPEC §4.6), only on tasks still ready and unclaimed; callers own the
+ * transaction. `unchanged` names tasks the caller knows are still ready and unclaimed (read so, and
+ * no event about them since, checked inside this transaction): their rows are not looked up.
+ */
 export function writeSkipReasons(
   db: Db,
   changes: readonly { id: string; reason: SkipReason | null; detail: string | null }[],
+  unchanged: (id: string) => boolean = () => false,
 ): void {
   // Most changes share a verdict (a whole lane paused, resumed, at capacity): one statement per verdict.
-  const byVerdict = new Map<string, { reason: SkipReason | null; detail: string | null; ids: string[] }>();
+  const byVerdict = new Map<
+    string,
+    { reason: SkipReason | null; detail: string | null; known: string[]; check: string[] }
+  >();
   for (const change of changes) {
     const key = `${change.reason ?? ''}\0${change.detail ?? '\u0001'}`;
     let group = byVerdict.get(key);
     if (!group) {
-      group = { reason: change.reason, detail: change.detail, ids: [] };
+      group = { reason: change.reason, detail: change.detail, known: [], check: [] };
       byVerdict.set(key, group);
     }
-    group.ids.push(change.id);
+    (unchanged(change.id) ? group.known : group.check).push(change.id);
   }
-  const update = db.prepare(
-    `UPDATE tasks SET skip_reason = ?, skip_detail = ?
-     WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'ready' AND claim_owner IS NULL`,
+  // task_skips, not tasks: a ~50-byte row each instead of rewriting the whole ~350-byte task row.
+  // OR REPLACE (no triggers, no foreign keys, no other index) overwrites in place: cheaper than an upsert.
+  const storeKnown = db.prepare(
+    'INSERT OR REPLACE INTO task_skips (task_id, reason, detail) SELECT value, @reason, @detail FROM json_each(@ids)',
   );
-  for (const group of byVerdict.values()) update.run(group.reason, group.detail, JSON.stringify(group.ids));
+  const storeChecked = db.prepare(
+    `INSERT OR REPLACE INTO task_skips (task_id, reason, detail)
+     SELECT t.id, @reason, @detail FROM tasks t
+     WHERE t.id IN (SELECT value FROM json_each(@ids)) AND +t.status = 'ready' AND t.claim_owner IS NULL`,
+  );
+  const clearKnown = db.prepare(
+    'DELETE FROM task_skips WHERE task_id IN (SELECT value FROM json_each(@ids))',
+  );
+  const clearChecked = db.prepare(
+    `DELETE FROM task_skips WHERE task_id IN (
+       SELECT id FROM tasks WHERE id IN (SELECT value FROM json_each(@ids)) AND +status = 'ready' AND claim_owner IS NULL)`,
+  );
+  for (const { reason, detail, known, check } of byVerdict.values()) {
+    if (known.length > 0) {
+      const ids = JSON.stringify(known);
+      if (reason === null) clearKnown.run({ ids });
+      else storeKnown.run({ reason, detail, ids });
+    }
+    if (check.length > 0) {
+      const ids = JSON.stringify(check);
+      if (reason === null) clearChecked.run({ ids });
+      else storeChecked.run({ reason, detail, ids });
+    }
+  }
 }
 
 /** Running tasks claimed by a dispatcher, per lane (the dispatcher's capacity accounting). */

@@ -121,6 +121,26 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX tasks_board_status_by_id ON tasks (id, board, status);
   CREATE INDEX tasks_with_failures ON tasks (board, assignee, status, failure_count) WHERE failure_count > 0;
   `,
+  // v3 (bench/RESULTS.md, target 2): skip reasons in a narrow table of their own. A tick after the
+  // dispatcher or a lane is paused or resumed changes thousands of them at once; stored in `tasks`,
+  // each one rewrote its whole ~350-byte row, so a few thousand changes dirtied most of the table's
+  // pages (and the WAL checkpoint that follows copied them all back). Here a change writes ~50 bytes.
+  // A row exists only while a task has a skip reason. Readers of a task's skip reason read the view
+  // `tasks_with_skips` (tasks' columns plus skip_reason, skip_detail) instead of `tasks`.
+  `
+  CREATE TABLE task_skips (
+    task_id TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    detail TEXT
+  ) WITHOUT ROWID;
+  INSERT INTO task_skips (task_id, reason, detail)
+    SELECT id, skip_reason, skip_detail FROM tasks WHERE skip_reason IS NOT NULL;
+  ALTER TABLE tasks DROP COLUMN skip_reason;
+  ALTER TABLE tasks DROP COLUMN skip_detail;
+  CREATE VIEW tasks_with_skips AS
+    SELECT t.*, s.reason AS skip_reason, s.detail AS skip_detail
+    FROM tasks t LEFT JOIN task_skips s ON s.task_id = t.id;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
