@@ -255,6 +255,7 @@ describe('board', () => {
     expect(cell.querySelectorAll('[data-testid^="card-"]').length).toBe(5);
     const more = cell.querySelector('.cell-more') as HTMLElement;
     expect(more.textContent).toBe('Show 40 more of 40');
+    expect(view.byTestId('column-count-done').textContent).toBe('45');
     await view.click(more);
     await view.settle();
     expect(api.callsOf('doneCards')).toEqual([
@@ -262,5 +263,6 @@ describe('board', () => {
     ]);
     expect(view.byTestId('cell-bulk-done').querySelectorAll('[data-testid^="card-"]').length).toBe(45);
     expect(view.byTestId('cell-bulk-done').querySelector('.cell-more')).toBeNull();
+    expect(view.byTestId('column-count-done').textContent).toBe('45');
   });
 });

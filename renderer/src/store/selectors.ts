@@ -18,6 +18,7 @@ export interface BoardIndex {
   lanes: readonly LaneView[];
   /** Lanes hidden because the filter matches nothing in them are not in `lanes`. */
   cells: ReadonlyMap<string, LaneCells>;
+  /** Cards per column; unfiltered, done also counts the older done tasks not loaded (olderDone). */
   columnTotals: Readonly<Record<BoardColumn, number>>;
   /** Tasks on the board, before filtering. */
   taskCount: number;
@@ -44,10 +45,17 @@ export function createIndexSelector(): (state: BoardState) => BoardIndex {
   let lastTasks: Record<string, Card> | null = null;
   let lastLanes: Record<string, LaneStatus> | null = null;
   let lastFilter: TaskFilter | null = null;
+  let lastOlderDone: BoardState['olderDone'] | null = null;
   let last: BoardIndex | null = null;
 
   return (state) => {
-    if (last && state.tasks === lastTasks && state.lanes === lastLanes && state.filter === lastFilter) {
+    if (
+      last &&
+      state.tasks === lastTasks &&
+      state.lanes === lastLanes &&
+      state.filter === lastFilter &&
+      state.olderDone === lastOlderDone
+    ) {
       return last;
     }
     const matches = taskMatcher(state.filter, state.lanes);
@@ -74,6 +82,8 @@ export function createIndexSelector(): (state: BoardState) => BoardIndex {
     }
 
     const filtering = matches !== null;
+    // Done tasks the snapshot left out still count; a filter can only count what is loaded.
+    if (!filtering) for (const count of Object.values(state.olderDone)) columnTotals.done += count;
     const allLanes = buildLaneViews(state.lanes, assignees);
     const lanes = filtering
       ? allLanes.filter((lane) => grouped.has(lane.key) || lane.key === state.filter.lane)
@@ -105,6 +115,7 @@ export function createIndexSelector(): (state: BoardState) => BoardIndex {
     lastTasks = state.tasks;
     lastLanes = state.lanes;
     lastFilter = state.filter;
+    lastOlderDone = state.olderDone;
     last = {
       lanes: sameLanes && last ? last.lanes : lanes,
       cells,
