@@ -5,7 +5,7 @@ import { createTask } from '../electron/core/commands';
 import type { Engine } from '../electron/core/engine';
 import { procfsAvailable } from '../electron/core/procfs';
 import { openRuns } from '../electron/core/runs';
-import { LOW_PRIORITY_NICE_INCREMENT } from '../electron/core/supervisor';
+import { LOW_PRIORITY_NICE_INCREMENT, autogroupNiceOf } from '../electron/core/supervisor';
 import { newEngine, tickUntil, waitFor, writeAgentProfile } from './helpers/engine';
 import { useTempHomes } from './helpers/home';
 
@@ -51,6 +51,10 @@ describe.runIf(procfsAvailable)('worker CPU priority from settings.json', () => 
     createTask(engine.db, { title: 'default', assignee: 'sleeper' }, { name: 'test' });
     const lowPid = await spawned(1);
     expect(nicenessOf(lowPid)).toBe(Math.min(19, os.getPriority() + LOW_PRIORITY_NICE_INCREMENT));
+    const ownGroup = autogroupNiceOf('self');
+    if (ownGroup !== null) {
+      expect(autogroupNiceOf(lowPid)).toBe(Math.min(19, ownGroup + LOW_PRIORITY_NICE_INCREMENT));
+    }
 
     writeSettings('normal');
     // The engine notices settings.json changes at its next tick; a tick with nothing to do first.
@@ -59,5 +63,6 @@ describe.runIf(procfsAvailable)('worker CPU priority from settings.json', () => 
     const normalPid = await spawned(2);
     expect(normalPid).not.toBe(lowPid);
     expect(nicenessOf(normalPid)).toBe(os.getPriority());
+    if (ownGroup !== null) expect(autogroupNiceOf(normalPid)).toBe(0);
   });
 });

@@ -8,6 +8,7 @@ import { agentArgv, useProcessSandbox, waitFor } from '../../test/helpers/proces
 import { isProcessAlive, listChildProcesses, processStartTime, procfsAvailable } from './procfs';
 import {
   LOW_PRIORITY_NICE_INCREMENT,
+  autogroupNiceOf,
   Supervisor,
   type SpawnRequest,
   type SupervisorOptions,
@@ -568,6 +569,12 @@ describe.runIf(procfsAvailable)(
       expect(low).toBeGreaterThan(ownNiceness);
       expect(nicenessOf(leader)).toBe(low);
       expect(nicenessOf(helper)).toBe(low);
+      // Linux autogroups: the worker's session shares the CPU with the app's as a group; lowered too.
+      const ownGroup = autogroupNiceOf('self');
+      if (ownGroup !== null) {
+        expect(autogroupNiceOf(leader)).toBe(Math.min(19, ownGroup + LOW_PRIORITY_NICE_INCREMENT));
+        expect(autogroupNiceOf(helper)).toBe(autogroupNiceOf(leader));
+      }
     });
 
     it('starts workers at the app’s own priority with "normal", asked at each spawn', async () => {
@@ -576,6 +583,7 @@ describe.runIf(procfsAvailable)(
       const normal = await spawnWithHelper(supervisor);
       expect(nicenessOf(normal.leader)).toBe(ownNiceness);
       expect(nicenessOf(normal.helper)).toBe(ownNiceness);
+      if (autogroupNiceOf('self') !== null) expect(autogroupNiceOf(normal.leader)).toBe(0);
       priority = 'low';
       const lowered = await spawnWithHelper(supervisor);
       expect(nicenessOf(lowered.leader)).toBe(low);
@@ -598,6 +606,29 @@ describe.runIf(procfsAvailable)(
       });
       expect(processStartTime(pid)).toBe(sleeper.pidStartTime);
       expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])).toBe(pid); // its own group
+    });
+
+    it('retries lowering the autogroup while the kernel says EAGAIN, and stops once the worker is gone', async () => {
+      const calls: number[] = [];
+      let refusals = 2;
+      const supervisor = makeSupervisor({
+        lowerAutogroup: (pid) => {
+          calls.push(pid);
+          return refusals-- > 0 ? 'retry' : 'done';
+        },
+      });
+      const first = spawnOk(supervisor, request(['sleep', '30']));
+      await waitFor('the third attempt', () => calls.length >= 3);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(calls).toEqual([first, first, first]);
+
+      refusals = Number.POSITIVE_INFINITY;
+      const exiting = request(agentArgv('exit-code', '0'));
+      const second = spawnOk(supervisor, exiting);
+      await exitOf(supervisor, exiting.runId);
+      const attempts = calls.filter((pid) => pid === second).length;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(calls.filter((pid) => pid === second).length).toBeLessThanOrEqual(attempts + 1);
     });
 
     it('lowers the leader right after the spawn when there is no `nice` program', async () => {

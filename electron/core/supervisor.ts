@@ -85,6 +85,8 @@ export interface SupervisorOptions {
   workerPriority?: () => WorkerPriority;
   /** The `nice` program low-priority workers are started through; null: lower it after the spawn. */
   niceProgram?: string | null;
+  /** Lowers a worker's Linux autogroup (tests replace it to see the EAGAIN retries); null: none. */
+  lowerAutogroup?: ((pid: number) => 'done' | 'retry') | null;
 }
 
 export type WorkerPriority = 'low' | 'normal';
@@ -110,6 +112,51 @@ function findNiceProgram(): string | null {
   return null;
 }
 
+/**
+ * Linux puts every session in its own scheduling "autogroup" (sched(7)) when autogroups are on, and
+ * shares the CPU between groups first: a detached worker (setsid: a session of its own) would get as
+ * much CPU as the whole app whatever its nice value. So a low worker's autogroup is lowered as well,
+ * through /proc/<pid>/autogroup. Unprivileged callers may do that once per 100 ms system-wide
+ * (EAGAIN otherwise): the rest of a burst of spawns is retried every AUTOGROUP_RETRY_MS.
+ */
+const AUTOGROUP_RETRY_MS = 110;
+const AUTOGROUP_MAX_ATTEMPTS = 600;
+
+function autogroupsEnabled(): boolean {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1';
+  } catch {
+    return false; // not Linux, or a kernel without autogroups
+  }
+}
+
+/** The autogroup nice of `pid` ("/autogroup-123 nice 5"), or null without autogroups. */
+export function autogroupNiceOf(pid: number | 'self'): number | null {
+  try {
+    const match = /nice (-?\d+)/.exec(fs.readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function lowerAutogroup(pid: number, reportError: (error: Error) => void): 'done' | 'retry' {
+  const own = autogroupNiceOf('self');
+  if (own === null) return 'done';
+  try {
+    fs.writeFileSync(`/proc/${pid}/autogroup`, String(Math.min(MAX_NICE, own + LOW_PRIORITY_NICE_INCREMENT)));
+    return 'done';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EAGAIN') return 'retry';
+    if (code !== 'ENOENT' && code !== 'ESRCH') {
+      reportError(new Error(`worker pid ${pid}: cannot lower its scheduling group: ${errorMessage(error)}`));
+    }
+    return 'done';
+  }
+}
+
+let autogroupsFound: boolean | undefined;
 let niceProgramFound: string | null | undefined;
 const defaultNiceProgram = (): string | null => (niceProgramFound ??= findNiceProgram());
 
@@ -167,6 +214,10 @@ export class Supervisor {
   private readonly reportError: (error: Error) => void;
   private readonly workerPriority: () => WorkerPriority;
   private readonly niceProgram: string | null;
+  private readonly lowerAutogroup: ((pid: number) => 'done' | 'retry') | null;
+  /** Low workers whose autogroup could not be lowered yet (EAGAIN), with the attempts made. */
+  private readonly autogroupPending = new Map<TrackedWorker, number>();
+  private autogroupTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: SupervisorOptions) {
     this.now = options.now ?? Date.now;
@@ -177,6 +228,13 @@ export class Supervisor {
       options.onError ?? ((error) => console.error(`switchyard supervisor: ${error.message}`));
     this.workerPriority = options.workerPriority ?? (() => 'low');
     this.niceProgram = options.niceProgram === undefined ? defaultNiceProgram() : options.niceProgram;
+    const autogroups = process.platform === 'linux' && (autogroupsFound ??= autogroupsEnabled());
+    this.lowerAutogroup =
+      options.lowerAutogroup !== undefined
+        ? options.lowerAutogroup
+        : autogroups
+          ? (pid) => lowerAutogroup(pid, this.reportError)
+          : null;
   }
 
   /**
@@ -241,6 +299,7 @@ export class Supervisor {
       logStartOffset: startOffset,
     });
     child.once('exit', (code, signal) => this.onLeaderGone(worker, code, signal));
+    if (launch.low) this.lowerWorkerAutogroup(worker);
     return { ok: true, pid, pidStartTime };
   }
 
@@ -274,6 +333,9 @@ export class Supervisor {
    * adopts them. Our children are unref'd so they do not keep this process alive.
    */
   detachAll(): void {
+    if (this.autogroupTimer) clearInterval(this.autogroupTimer);
+    this.autogroupTimer = null;
+    this.autogroupPending.clear();
     for (const worker of this.workersByRun.values()) {
       worker.forgotten = true;
       this.clearTimers(worker);
@@ -339,9 +401,9 @@ export class Supervisor {
   private launchArgv(
     request: SpawnRequest,
     programPath: string,
-  ): { argv: string[]; lowerAfterSpawn: boolean } {
-    if (this.workerPriority() !== 'low') return { argv: request.argv, lowerAfterSpawn: false };
-    if (!this.niceProgram) return { argv: request.argv, lowerAfterSpawn: true };
+  ): { argv: string[]; low: boolean; lowerAfterSpawn: boolean } {
+    if (this.workerPriority() !== 'low') return { argv: request.argv, low: false, lowerAfterSpawn: false };
+    if (!this.niceProgram) return { argv: request.argv, low: true, lowerAfterSpawn: true };
     // nice's own PATH search (execvp) falls back to a different default than libuv's when the
     // worker has no PATH at all: give it the program we found then. `--` keeps a program named
     // like an option from being read as one.
@@ -355,8 +417,32 @@ export class Supervisor {
         program,
         ...request.argv.slice(1),
       ],
+      low: true,
       lowerAfterSpawn: false,
     };
+  }
+
+  /** See AUTOGROUP_RETRY_MS: at once if allowed, else retried until done or the worker is gone. */
+  private lowerWorkerAutogroup(worker: TrackedWorker): void {
+    const lower = this.lowerAutogroup;
+    if (!lower || lower(worker.pid) === 'done') return;
+    this.autogroupPending.set(worker, 1);
+    this.autogroupTimer ??= setInterval(() => {
+      for (const [pending, attempts] of this.autogroupPending) {
+        const done =
+          pending.exited ||
+          pending.forgotten ||
+          attempts >= AUTOGROUP_MAX_ATTEMPTS ||
+          lower(pending.pid) === 'done';
+        if (done) this.autogroupPending.delete(pending);
+        else this.autogroupPending.set(pending, attempts + 1);
+      }
+      if (this.autogroupPending.size === 0 && this.autogroupTimer) {
+        clearInterval(this.autogroupTimer);
+        this.autogroupTimer = null;
+      }
+    }, AUTOGROUP_RETRY_MS);
+    this.autogroupTimer.unref();
   }
 
   private track(input: {
