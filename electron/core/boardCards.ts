@@ -6,7 +6,8 @@ import type { Db } from './db/open';
  * The board's reads of task rows as cards (tasks without body and drawer-only fields,
  * shared/domain.ts `cardSchema`).
  * A board can hold 100,000 tasks: the snapshot carries every task that is not done, and per lane
- * only the most recently completed done tasks; the rest is paged by `doneCardsPage`.
+ * only the most recently completed done tasks; the rest is paged by `doneCardsPage`. Rows are read
+ * from the view `tasks_with_skips` (tasks plus their skip reasons, migration v3).
  */
 
 /** SQL column → Card key, in the order the raw rows come back. */
@@ -50,28 +51,11 @@ export function cardsByIds(db: Db, ids: readonly string[]): Card[] {
   return (
     db
       .prepare(
-        `SELECT ${CARD_COLUMN_LIST} FROM ${tasksSource(db)} WHERE id IN (SELECT value FROM json_each(?))`,
+        `SELECT ${CARD_COLUMN_LIST} FROM tasks_with_skips WHERE id IN (SELECT value FROM json_each(?))`,
       )
       .raw(true)
       .all(JSON.stringify(ids)) as unknown[][]
   ).map(cardFromValues);
-}
-
-/**
- * Where task rows with their skip reasons are read: the view `tasks_with_skips` once skip reasons
- * live in a table of their own (migration v3), `tasks` before. Looked up once per connection.
- */
-const taskSources = new WeakMap<Db, string>();
-function tasksSource(db: Db): string {
-  let source = taskSources.get(db);
-  if (!source) {
-    const view = db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = 'tasks_with_skips'")
-      .get();
-    source = view ? 'tasks_with_skips' : 'tasks';
-    taskSources.set(db, source);
-  }
-  return source;
 }
 
 /** Done cards sort by this, newest first (the board's done column order, renderer laneModel.ts). */
@@ -87,7 +71,7 @@ export function boardCards(db: Db, board: string, donePerLane: number): BoardCar
   const open = db
     .prepare(
       // No ORDER BY: the board sorts each cell itself, and sorting 80,000 rows here costs.
-      `SELECT ${CARD_COLUMN_LIST} FROM ${tasksSource(db)} WHERE board = ? AND status NOT IN ('done', 'archived')`,
+      `SELECT ${CARD_COLUMN_LIST} FROM tasks_with_skips WHERE board = ? AND status NOT IN ('done', 'archived')`,
     )
     .raw(true)
     .all(board) as unknown[][];
@@ -95,7 +79,7 @@ export function boardCards(db: Db, board: string, donePerLane: number): BoardCar
     .prepare(
       `SELECT ${CARD_COLUMN_LIST} FROM (
          SELECT ${CARD_COLUMN_LIST}, row_number() OVER (PARTITION BY assignee ORDER BY ${DONE_KEY} DESC, id) AS n
-         FROM ${tasksSource(db)} WHERE board = ? AND status = 'done')
+         FROM tasks_with_skips WHERE board = ? AND status = 'done')
        WHERE n <= ?`,
     )
     .raw(true)
@@ -130,7 +114,7 @@ export function doneCardsPage(db: Db, query: DoneCardsQuery): { tasks: Card[]; r
   };
   const rows = db
     .prepare(
-      `SELECT ${CARD_COLUMN_LIST} FROM ${tasksSource(db)} WHERE ${where} ORDER BY ${DONE_KEY} DESC, id LIMIT @limit`,
+      `SELECT ${CARD_COLUMN_LIST} FROM tasks_with_skips WHERE ${where} ORDER BY ${DONE_KEY} DESC, id LIMIT @limit`,
     )
     .raw(true)
     .all({ ...params, limit: query.limit }) as unknown[][];
