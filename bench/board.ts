@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type CDPSession, type Page } from '@playwright/test';
 import { createApi } from '../electron/core/api';
+import { openDatabase } from '../electron/core/db/open';
 import { Engine } from '../electron/core/engine';
 import { buildBoard, type BoardDataSet } from './boardDataset';
 import { REPO_ROOT, tempHome } from './dataset';
@@ -44,6 +45,13 @@ interface BenchGlobals {
   longTasks: { start: number; duration: number }[];
   frames: number[];
   snapshotBytes: number;
+  /** Event stream as received: messages, holes in seq, sockets opened. */
+  events: number;
+  seqGaps: number;
+  lastSeq: number;
+  sockets: number;
+  /** Last status of each task as the stream said it. */
+  statusOf: Record<string, string>;
 }
 declare global {
   interface Window {
@@ -53,13 +61,39 @@ declare global {
 
 /** Runs in the page before its own scripts: long-task observer and the snapshot-arrival mark. */
 function instrumentPage(): void {
-  const bench: BenchGlobals = { longTasks: [], frames: [], snapshotBytes: 0 };
+  const bench: BenchGlobals = {
+    longTasks: [],
+    frames: [],
+    snapshotBytes: 0,
+    events: 0,
+    seqGaps: 0,
+    lastSeq: 0,
+    sockets: 0,
+    statusOf: {},
+  };
   window.__bench = bench;
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries())
       bench.longTasks.push({ start: entry.startTime, duration: entry.duration });
   }).observe({ type: 'longtask', buffered: true });
   const snapshotIds = new Set<number>();
+  const open = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onopen') as PropertyDescriptor;
+  Object.defineProperty(WebSocket.prototype, 'onopen', {
+    configurable: true,
+    get(this: WebSocket) {
+      return open.get?.call(this) as unknown;
+    },
+    set(this: WebSocket, listener: ((event: Event) => void) | null) {
+      open.set?.call(
+        this,
+        listener &&
+          function (this: WebSocket, event: Event) {
+            bench.sockets++;
+            listener.call(this, event);
+          },
+      );
+    },
+  });
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (this: WebSocket, data) {
     if (typeof data === 'string' && data.length < 10_000) {
@@ -83,6 +117,19 @@ function instrumentPage(): void {
         listener &&
         function (this: WebSocket, event: MessageEvent) {
           const data: unknown = event.data;
+          if (typeof data === 'string' && data.startsWith('{"event"')) {
+            const seq = /"seq":(\d+)/.exec(data);
+            bench.events++;
+            const parsed = JSON.parse(data) as {
+              event: { type: string; tasks?: { id: string; status: string }[] };
+            };
+            if (parsed.event.type === 'tasks')
+              for (const task of parsed.event.tasks ?? []) bench.statusOf[task.id] = task.status;
+            if (seq) {
+              if (bench.lastSeq > 0 && Number(seq[1]) !== bench.lastSeq + 1) bench.seqGaps++;
+              bench.lastSeq = Number(seq[1]);
+            }
+          }
           if (typeof data === 'string' && snapshotIds.size > 0) {
             const id = /"id":(\d+)/.exec(data.slice(0, 40));
             if (id && snapshotIds.has(Number(id[1]))) {
@@ -362,10 +409,13 @@ export async function benchBoard(homes: string[], report: Report, note: Note): P
 
     // (c) status events through the core; the page counts frames and long tasks meanwhile.
     const ids = [...set.profileLanes, ...set.terminalLanes].flatMap((lane) =>
-      (set.idsByLaneStatus.get(`${lane}\u0000todo`) ?? []).slice(0, 12),
+      (set.idsByLaneStatus.get(`${lane}\u0000todo`) ?? []).slice(0, 13),
     );
+    // Each id moves to triage and back: an even number of moves per id leaves the board as it was.
+    const moving = ids.slice(0, (EVENTS_PER_SECOND * EVENT_SECONDS) / 2);
     const triageBefore = await page.getByTestId('column-count-triage').textContent();
-    const windowStart = await page.evaluate(() => {
+    const pageNow = () => page.evaluate(() => performance.now());
+    const idleStart = await page.evaluate(() => {
       const bench = window.__bench;
       bench.frames = [];
       const count = (at: number) => {
@@ -375,24 +425,36 @@ export async function benchBoard(homes: string[], report: Report, note: Note): P
       requestAnimationFrame(count);
       return performance.now();
     });
+    await sleep(1000);
+    const windowStart = await pageNow();
     started = performance.now();
     const produced = await cpuProfile(profileCdp, 'events', note, () =>
-      produceStatusEvents(set, ids.slice(0, 500), EVENTS_PER_SECOND, EVENT_SECONDS),
+      produceStatusEvents(set, moving, EVENTS_PER_SECOND, EVENT_SECONDS),
     );
     const producedMs = performance.now() - started;
-    // Applied when the triage column is back to its count (the last moves return tasks to todo).
+    const producedEnd = await pageNow();
+    // Applied when the triage column is back to its count (every task went to triage and back).
     let caughtUpMs = Number.NaN;
+    let triageNow: string | null = null;
     const waitStart = performance.now();
     while (performance.now() - waitStart < 15_000) {
-      if ((await page.getByTestId('column-count-triage').textContent()) === triageBefore) {
+      triageNow = await page.getByTestId('column-count-triage').textContent();
+      if (triageNow === triageBefore) {
         caughtUpMs = performance.now() - waitStart;
         break;
       }
       await sleep(20);
     }
-    const windowEnd = await page.evaluate(() => performance.now());
+    const windowEnd = await pageNow();
+    const db = openDatabase(set.paths.database);
+    const triageInCore = (
+      db.prepare("SELECT count(*) AS n FROM tasks WHERE status = 'triage'").get() as { n: number }
+    ).n;
+    db.close();
     const tasks = await longTasksSince(page, windowStart);
-    const frames = await page.evaluate(() => window.__bench.frames.length);
+    const frames = await page.evaluate(() => window.__bench.frames);
+    const fps = (from: number, to: number) =>
+      (frames.filter((at) => at >= from && at < to).length * 1000) / (to - from);
     const wall = windowEnd - windowStart;
     const longSum = tasks.reduce(
       (sum, task) => sum + Math.max(0, Math.min(task.start + task.duration, windowEnd) - task.start),
@@ -404,9 +466,24 @@ export async function benchBoard(homes: string[], report: Report, note: Note): P
         produced.written /
         (producedMs / 1000)
       ).toFixed(0)}/s, writer late by ≤ ${produced.lateMs.toFixed(0)} ms): long tasks ` +
-        `${((100 * longSum) / wall).toFixed(1)} % of ${(wall / 1000).toFixed(1)} s (target ≤ 5 %), ` +
-        `${tasks.length} long tasks, longest ${longest.toFixed(0)} ms; ${((frames * 1000) / wall).toFixed(0)} frames/s; ` +
-        `board caught up ${Number.isNaN(caughtUpMs) ? 'NOT within 15 s' : `${caughtUpMs.toFixed(0)} ms`} after the last write`,
+        `${((100 * longSum) / wall).toFixed(1)} % of ${(wall / 1000).toFixed(1)} s until caught up (target ≤ 5 %), ` +
+        `${tasks.length} long tasks, longest ${longest.toFixed(0)} ms; ` +
+        `${fps(windowStart, producedEnd).toFixed(0)} frames/s while the events came (idle before: ` +
+        `${fps(idleStart, windowStart).toFixed(0)}/s); board caught up ` +
+        `${Number.isNaN(caughtUpMs) ? `NOT within 15 s (triage column ${triageNow}, was ${triageBefore}; ${triageInCore} in the core)` : `${caughtUpMs.toFixed(0)} ms`} after the last write`,
+    );
+    const stream = await page.evaluate((ids) => {
+      const { events, seqGaps, sockets, statusOf } = window.__bench;
+      return {
+        events,
+        seqGaps,
+        sockets,
+        lastSaidTriage: ids.filter((id) => statusOf[id] === 'triage').length,
+      };
+    }, moving);
+    note(
+      `event stream: ${stream.events} messages, ${stream.seqGaps} holes in seq, ${stream.sockets} socket(s) opened; ` +
+        `moved tasks whose last event says triage: ${stream.lastSaidTriage}`,
     );
     if (produced.firstError) note(`first refused move: ${produced.firstError}`);
     const heapAfterEvents = await liveHeap(cdp);

@@ -16,7 +16,8 @@ import { BOARD_COLUMNS } from '../../../shared/domain';
 import { TaskCard } from '../card/TaskCard';
 import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
 import { isFilterActive } from '../store/filter';
-import { LaneRow } from './LaneRow';
+import type { BoardIndex } from '../store/selectors';
+import { estimatedCellsHeight, LaneRow } from './LaneRow';
 import {
   boardAnnouncements,
   cellKeyboardCoordinates,
@@ -46,12 +47,34 @@ function useFirstRenderMarks(): void {
   }, []);
 }
 
+/**
+ * How many lanes (from the top) fill the first screen and a margin below it, by estimate; only
+ * decided once, for the first render. Later lanes render when they come near (LaneRow).
+ */
+function useFirstScreenLanes(index: BoardIndex): number {
+  const [count] = useState(() => {
+    const budget = window.innerHeight * 2;
+    let height = 0;
+    let lanes = 0;
+    for (const lane of index.lanes) {
+      const cells = index.cells.get(lane.key);
+      if (!cells) continue;
+      lanes++;
+      height += 42 + estimatedCellsHeight(cells, window.innerHeight);
+      if (height > budget) break;
+    }
+    return lanes;
+  });
+  return count;
+}
+
 /** The board (SPEC §7): a row per lane, a column per status, drag and drop between cells. */
 export function Board() {
   useFirstRenderMarks();
   const { store } = useBoardContext();
   const index = useBoardIndex();
   const filtering = useBoard((state) => isFilterActive(state.filter));
+  const eagerLanes = useFirstScreenLanes(index);
   const [activeId, setActiveId] = useState<string | null>(null);
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: POINTER_ACTIVATION }),
@@ -100,9 +123,11 @@ export function Board() {
             </div>
           ))}
         </div>
-        {index.lanes.map((lane) => {
+        {index.lanes.map((lane, i) => {
           const cells = index.cells.get(lane.key);
-          return cells ? <LaneRow key={lane.key || '(unassigned)'} lane={lane} cells={cells} /> : null;
+          return cells ? (
+            <LaneRow key={lane.key || '(unassigned)'} lane={lane} cells={cells} eager={i < eagerLanes} />
+          ) : null;
         })}
         {filtering && index.lanes.length === 0 && (
           <div className="empty-state">

@@ -1,5 +1,5 @@
 import { useDraggable } from '@dnd-kit/core';
-import { memo, useCallback } from 'react';
+import { memo, useCallback, useMemo } from 'react';
 import { TaskCard } from '../card/TaskCard';
 import { useBoard, useBoardContext } from '../store/context';
 import { dependencyProgress } from '../store/selectors';
@@ -24,6 +24,9 @@ export const CardSlot = memo(function CardSlot({ taskId }: { taskId: string }) {
   const dependencies = useBoard((state) => dependencyProgress(state, selectParents(state), taskId));
   const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: taskId });
   const open = useCallback((id: string) => store.getState().openTask(id), [store]);
+  // dnd-kit re-renders every draggable when the drag's target changes; with the same props object
+  // the memoized card underneath skips rendering (only the dragged card's props change).
+  const dragProps = useMemo(() => ({ ...attributes, ...listeners }), [attributes, listeners]);
   if (!task) return null;
   return (
     <TaskCard
@@ -33,7 +36,7 @@ export const CardSlot = memo(function CardSlot({ taskId }: { taskId: string }) {
       dispatcher={dispatcher}
       dependencies={dependencies}
       dragging={isDragging}
-      dragProps={{ ...attributes, ...listeners }}
+      dragProps={dragProps}
       cardRef={setNodeRef}
       onOpen={open}
     />

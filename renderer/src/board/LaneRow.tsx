@@ -1,4 +1,4 @@
-import { memo } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { BOARD_COLUMNS } from '../../../shared/domain';
 import { useBoard, useBoardContext } from '../store/context';
 import { LANE_KIND_LABELS, laneLabel, laneTestId, type LaneView } from '../store/laneModel';
@@ -10,19 +10,84 @@ interface LaneRowProps {
   cells: LaneCells;
 }
 
+/**
+ * Lanes further than this from the visible part of the board render only their header and an
+ * empty block of the same height: with 10,000 tasks most of the board is off screen, and every
+ * rendered card is a React component, a dnd-kit draggable and DOM to lay out (bench "board").
+ */
+const NEAR_MARGIN_PX = 800;
+
+/** A cell's height before it has been seen: cards are about 60 px, a cell scrolls past 62vh. */
+const ESTIMATED_CARD_PX = 60;
+
+export function estimatedCellsHeight(cells: LaneCells, viewportHeight: number): number {
+  const most = Math.max(...BOARD_COLUMNS.map((column) => cells[column].length));
+  return Math.min(viewportHeight * 0.62, 44 + most * ESTIMATED_CARD_PX) + 14;
+}
+
+/** The element that scrolls the board: the observer's root, so that its margin applies there. */
+function scrollParentOf(element: HTMLElement): HTMLElement | null {
+  for (let parent = element.parentElement; parent; parent = parent.parentElement) {
+    const { overflowY } = getComputedStyle(parent);
+    if (overflowY === 'auto' || overflowY === 'scroll') return parent;
+  }
+  return null;
+}
+
+/**
+ * Whether the lane is near the visible part of the board. `eager` lanes (the ones the board
+ * expects on the first screen) start rendered so the first paint shows their cards; without
+ * IntersectionObserver everything renders.
+ */
+function useNearViewport(eager: boolean) {
+  const ref = useRef<HTMLElement>(null);
+  const [near, setNear] = useState(eager || typeof IntersectionObserver === 'undefined');
+  const measured = useRef<number | null>(null);
+  useEffect(() => {
+    const element = ref.current;
+    if (!element || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        const entry = entries[entries.length - 1];
+        if (!entry) return;
+        // Free measurement: the real height is kept for the placeholder when the lane leaves.
+        if (!entry.isIntersecting) measured.current = entry.boundingClientRect.height;
+        setNear(entry.isIntersecting);
+      },
+      { root: scrollParentOf(element), rootMargin: `${NEAR_MARGIN_PX}px 0px` },
+    );
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+  return { ref, near, measured };
+}
+
 /** One assignee's row: a header (kind, capacity, pause) over one droppable cell per column. */
-export const LaneRow = memo(function LaneRow({ lane, cells }: LaneRowProps) {
+export const LaneRow = memo(function LaneRow({
+  lane,
+  cells,
+  eager = true,
+}: LaneRowProps & { eager?: boolean }) {
   const collapsed = useBoard((state) => state.collapsedLanes[lane.key] === true);
+  const { ref, near, measured } = useNearViewport(eager);
   const testId = laneTestId(lane.key);
+  const placeholder = !collapsed && !near;
   return (
     <section
+      ref={ref}
       className={`lane lane-kind-${lane.kind}${collapsed ? ' lane-collapsed' : ''}`}
       data-testid={`lane-${testId}`}
       data-lane-kind={lane.kind}
+      data-rendered={placeholder ? 'placeholder' : undefined}
       aria-label={`Lane ${laneLabel(lane.key)}`}
+      style={
+        placeholder
+          ? { height: measured.current ?? 32 + estimatedCellsHeight(cells, window.innerHeight) }
+          : undefined
+      }
     >
       <LaneHeader lane={lane} cells={cells} collapsed={collapsed} />
-      {!collapsed && (
+      {!collapsed && near && (
         <div className="lane-cells">
           {BOARD_COLUMNS.map((status) => (
             <BoardCell key={status} lane={lane.key} status={status} ids={cells[status]} />

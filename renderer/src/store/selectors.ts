@@ -1,7 +1,7 @@
 import { BOARD_COLUMNS, type Card } from '../../../shared/domain';
 import type { LaneStatus } from '../../../shared/dispatch';
 import type { BoardState } from './boardStore';
-import { taskMatcher, type TaskFilter } from './filter';
+import { isFilterActive, taskMatcher, type TaskFilter } from './filter';
 import {
   buildLaneViews,
   compareTasksInColumn,
@@ -36,10 +36,120 @@ function sameIds(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
+/** More changed tasks than this in one update: regrouping everything is as cheap. */
+const INCREMENTAL_LIMIT = 500;
+
+const cellOf = (task: Card | undefined): { lane: string; column: BoardColumn } | null =>
+  task && isBoardColumn(task.status) ? { lane: laneKeyOf(task.assignee), column: task.status } : null;
+
+/**
+ * The index after a change of tasks only (no filter, same lanes): only the cells a changed task
+ * left or entered are re-sorted, so a status event costs in proportion to its cells, not to the
+ * 10,000 tasks on the board (bench "board", 200 events/s). Null when a full rebuild is needed: too
+ * many changes, or a change that could add or remove a lane row.
+ */
+function applyTaskChanges(
+  previous: BoardIndex,
+  before: Record<string, Card>,
+  state: BoardState,
+): BoardIndex | null {
+  const after = state.tasks;
+  const changed: string[] = [];
+  let unchanged = 0;
+  for (const id in after) {
+    if (before[id] === after[id]) unchanged++;
+    else if (changed.push(id) > INCREMENTAL_LIMIT) return null;
+  }
+  let beforeCount = 0;
+  for (const id in before) {
+    beforeCount++;
+    if (!(id in after)) changed.push(id); // removed
+  }
+  if (changed.length > INCREMENTAL_LIMIT) return null;
+  if (changed.length === 0 && unchanged === beforeCount) return previous;
+
+  const columnTotals = { ...previous.columnTotals };
+  let taskCount = previous.taskCount;
+  /** lane key → columns to re-sort → ids that entered them */
+  const dirty = new Map<string, Map<BoardColumn, string[]>>();
+  const touch = (lane: string, column: BoardColumn): string[] => {
+    let columns = dirty.get(lane);
+    if (!columns) dirty.set(lane, (columns = new Map()));
+    let entered = columns.get(column);
+    if (!entered) columns.set(column, (entered = []));
+    return entered;
+  };
+  for (const id of changed) {
+    const from = cellOf(before[id]);
+    const to = cellOf(after[id]);
+    // A lane row exists for every lane status and every assignee seen on a task: a task entering
+    // an unknown lane, or leaving a lane only known through its tasks, changes the rows.
+    if (to && !previous.cells.has(to.lane)) return null;
+    if (from && from.lane !== to?.lane && from.lane !== '' && !state.lanes[from.lane]) return null;
+    if (from) {
+      touch(from.lane, from.column);
+      columnTotals[from.column]--;
+      taskCount--;
+    }
+    if (to) {
+      touch(to.lane, to.column).push(id);
+      columnTotals[to.column]++;
+      taskCount++;
+    }
+  }
+
+  const cells = new Map(previous.cells);
+  let cellsChanged = false;
+  for (const [lane, columns] of dirty) {
+    const old = previous.cells.get(lane);
+    if (!old) return null;
+    const next = { ...old } as Record<BoardColumn, readonly string[]>;
+    let laneChanged = false;
+    for (const [column, entered] of columns) {
+      const members = new Set<string>();
+      const tasks: Card[] = [];
+      for (const id of [...old[column], ...entered]) {
+        const task = after[id];
+        if (!task || members.has(id)) continue;
+        const where = cellOf(task);
+        if (where?.lane !== lane || where.column !== column) continue;
+        members.add(id);
+        tasks.push(task);
+      }
+      const ids = tasks.length > 0 ? tasks.sort(compareTasksInColumn).map((task) => task.id) : EMPTY_IDS;
+      if (!sameIds(old[column], ids)) {
+        next[column] = ids;
+        laneChanged = true;
+      }
+    }
+    if (laneChanged) {
+      cells.set(lane, next);
+      cellsChanged = true;
+    }
+  }
+  const sameTotals =
+    taskCount === previous.taskCount &&
+    BOARD_COLUMNS.every((column) => columnTotals[column] === previous.columnTotals[column]);
+  if (!cellsChanged && sameTotals) return previous;
+  return { lanes: previous.lanes, cells: cellsChanged ? cells : previous.cells, columnTotals, taskCount };
+}
+
+/** Same lane names with the same kinds: the rows of the board are the same. */
+function sameLaneRows(a: Record<string, LaneStatus>, b: Record<string, LaneStatus>): boolean {
+  if (a === b) return true;
+  let count = 0;
+  for (const name in b) {
+    count++;
+    if (a[name]?.kind !== b[name]?.kind) return false;
+  }
+  return count === Object.keys(a).length;
+}
+
 /**
  * The lane×status index, recomputed only when tasks, lanes or the filter change, with structural
  * sharing: a lane whose ids did not change keeps the same LaneCells object, so its React row (and
- * every card in it) skips rendering. One instance per store.
+ * every card in it) skips rendering. A change of tasks alone is applied incrementally
+ * (applyTaskChanges). One instance per store.
  */
 export function createIndexSelector(): (state: BoardState) => BoardIndex {
   let lastTasks: Record<string, Card> | null = null;
@@ -58,71 +168,88 @@ export function createIndexSelector(): (state: BoardState) => BoardIndex {
     ) {
       return last;
     }
-    const matches = taskMatcher(state.filter, state.lanes);
-    const grouped = new Map<string, Record<BoardColumn, Card[]>>();
-    const assignees = new Set<string>();
-    const columnTotals = Object.fromEntries(BOARD_COLUMNS.map((column) => [column, 0])) as Record<
-      BoardColumn,
-      number
-    >;
-    let taskCount = 0;
-    for (const task of Object.values(state.tasks)) {
-      if (!isBoardColumn(task.status)) continue;
-      taskCount++;
-      if (task.assignee) assignees.add(task.assignee);
-      if (matches && !matches(task)) continue;
-      const key = laneKeyOf(task.assignee);
-      let lane = grouped.get(key);
-      if (!lane) {
-        lane = emptyCells() as unknown as Record<BoardColumn, Card[]>;
-        grouped.set(key, lane);
-      }
-      lane[task.status].push(task);
-      columnTotals[task.status]++;
-    }
-
-    const filtering = matches !== null;
-    // Done tasks the snapshot left out still count; a filter can only count what is loaded.
-    if (!filtering) for (const count of Object.values(state.olderDone)) columnTotals.done += count;
-    const allLanes = buildLaneViews(state.lanes, assignees);
-    const lanes = filtering
-      ? allLanes.filter((lane) => grouped.has(lane.key) || lane.key === state.filter.lane)
-      : allLanes;
-
-    const cells = new Map<string, LaneCells>();
-    for (const lane of lanes) {
-      const group = grouped.get(lane.key);
-      const previous = last?.cells.get(lane.key);
-      let changed = !previous;
-      const next = {} as Record<BoardColumn, readonly string[]>;
-      for (const column of BOARD_COLUMNS) {
-        const tasks = group?.[column];
-        const ids = tasks && tasks.length > 0 ? tasks.sort(compareTasksInColumn).map((t) => t.id) : EMPTY_IDS;
-        const before = previous?.[column];
-        if (before && sameIds(before, ids)) next[column] = before;
-        else {
-          next[column] = ids;
-          changed = true;
-        }
-      }
-      cells.set(lane.key, changed || !previous ? next : previous);
-    }
-
-    const sameLanes =
-      last !== null &&
-      last.lanes.length === lanes.length &&
-      last.lanes.every((lane, i) => lane.key === lanes[i]?.key && lane.kind === lanes[i]?.kind);
+    // Lane figures change several times a second (running counts, queues) without changing the
+    // rows: then, without a filter (which may look at lanes), the cells depend on the tasks only.
+    const incremental =
+      last &&
+      lastTasks &&
+      lastLanes &&
+      state.filter === lastFilter &&
+      state.olderDone === lastOlderDone &&
+      !isFilterActive(state.filter) &&
+      sameLaneRows(lastLanes, state.lanes)
+        ? applyTaskChanges(last, lastTasks, state)
+        : null;
     lastTasks = state.tasks;
     lastLanes = state.lanes;
     lastFilter = state.filter;
     lastOlderDone = state.olderDone;
-    last = {
-      lanes: sameLanes && last ? last.lanes : lanes,
-      cells,
-      columnTotals,
-      taskCount,
-    };
+    last = incremental ?? buildIndex(state, last);
     return last;
+  };
+}
+
+/** The whole index from scratch, sharing unchanged lanes with the previous one. */
+function buildIndex(state: BoardState, last: BoardIndex | null): BoardIndex {
+  const matches = taskMatcher(state.filter, state.lanes);
+  const grouped = new Map<string, Record<BoardColumn, Card[]>>();
+  const assignees = new Set<string>();
+  const columnTotals = Object.fromEntries(BOARD_COLUMNS.map((column) => [column, 0])) as Record<
+    BoardColumn,
+    number
+  >;
+  let taskCount = 0;
+  for (const task of Object.values(state.tasks)) {
+    if (!isBoardColumn(task.status)) continue;
+    taskCount++;
+    if (task.assignee) assignees.add(task.assignee);
+    if (matches && !matches(task)) continue;
+    const key = laneKeyOf(task.assignee);
+    let lane = grouped.get(key);
+    if (!lane) {
+      lane = emptyCells() as unknown as Record<BoardColumn, Card[]>;
+      grouped.set(key, lane);
+    }
+    lane[task.status].push(task);
+    columnTotals[task.status]++;
+  }
+
+  const filtering = matches !== null;
+  // Done tasks the snapshot left out still count; a filter can only count what is loaded.
+  if (!filtering) for (const count of Object.values(state.olderDone)) columnTotals.done += count;
+  const allLanes = buildLaneViews(state.lanes, assignees);
+  const lanes = filtering
+    ? allLanes.filter((lane) => grouped.has(lane.key) || lane.key === state.filter.lane)
+    : allLanes;
+
+  const cells = new Map<string, LaneCells>();
+  for (const lane of lanes) {
+    const group = grouped.get(lane.key);
+    const previous = last?.cells.get(lane.key);
+    let changed = !previous;
+    const next = {} as Record<BoardColumn, readonly string[]>;
+    for (const column of BOARD_COLUMNS) {
+      const tasks = group?.[column];
+      const ids = tasks && tasks.length > 0 ? tasks.sort(compareTasksInColumn).map((t) => t.id) : EMPTY_IDS;
+      const before = previous?.[column];
+      if (before && sameIds(before, ids)) next[column] = before;
+      else {
+        next[column] = ids;
+        changed = true;
+      }
+    }
+    cells.set(lane.key, changed || !previous ? next : previous);
+  }
+
+  const sameLanes =
+    last !== null &&
+    last.lanes.length === lanes.length &&
+    last.lanes.every((lane, i) => lane.key === lanes[i]?.key && lane.kind === lanes[i]?.kind);
+  return {
+    lanes: sameLanes && last ? last.lanes : lanes,
+    cells,
+    columnTotals,
+    taskCount,
   };
 }
 

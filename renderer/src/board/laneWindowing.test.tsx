@@ -1,0 +1,92 @@
+// @vitest-environment happy-dom
+import { act } from 'react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeLane, makeSnapshot, makeTask } from '../test/fixtures';
+import { renderApp, type Rendered } from '../test/renderApp';
+
+/**
+ * Lanes far from the visible part of the board render only their header (LaneRow): the first
+ * screen's lanes render at once, the others when an IntersectionObserver says they came near, and
+ * every card stays reachable that way.
+ */
+
+type Callback = (entries: Partial<IntersectionObserverEntry>[]) => void;
+const observed = new Map<Element, Callback>();
+
+class FakeIntersectionObserver {
+  constructor(private readonly callback: Callback) {}
+  observe(element: Element) {
+    observed.set(element, this.callback);
+  }
+  unobserve(element: Element) {
+    observed.delete(element);
+  }
+  disconnect() {
+    for (const [element, callback] of observed) if (callback === this.callback) observed.delete(element);
+  }
+  takeRecords() {
+    return [];
+  }
+}
+
+const original = globalThis.IntersectionObserver;
+let view: Rendered | null = null;
+beforeEach(() => {
+  observed.clear();
+  globalThis.IntersectionObserver = FakeIntersectionObserver as unknown as typeof IntersectionObserver;
+});
+afterEach(() => {
+  view?.unmount();
+  view = null;
+  globalThis.IntersectionObserver = original;
+});
+
+async function setNear(element: Element, near: boolean): Promise<void> {
+  const callback = observed.get(element);
+  if (!callback) throw new Error('lane not observed');
+  await act(async () =>
+    callback([
+      {
+        isIntersecting: near,
+        target: element,
+        boundingClientRect: { height: 345 } as DOMRectReadOnly,
+      },
+    ]),
+  );
+}
+
+describe('lanes far from the screen', () => {
+  it('render their header only until they come near, then all their cards', async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `lane-${String(i).padStart(2, '0')}`);
+    const tasks = names.flatMap((name) =>
+      Array.from({ length: 4 }, (_, n) => makeTask({ assignee: name, status: n % 2 ? 'todo' : 'ready' })),
+    );
+    view = await renderApp(makeSnapshot({ tasks, lanes: names.map((name) => makeLane({ name })) }));
+    const lane = (name: string) => view!.byTestId(`lane-${name}`);
+    const cardsIn = (name: string) => lane(name).querySelectorAll('article.card').length;
+
+    // The first screen (by estimate) renders its cards; the last lanes are placeholders.
+    expect(cardsIn('lane-00')).toBe(4);
+    expect(lane('lane-29').getAttribute('data-rendered')).toBe('placeholder');
+    expect(cardsIn('lane-29')).toBe(0);
+    expect(lane('lane-29').textContent).toContain('4 tasks');
+    expect(lane('lane-29').style.height).not.toBe('');
+
+    await setNear(lane('lane-29'), true);
+    expect(cardsIn('lane-29')).toBe(4);
+    expect(view.queryByTestId('cell-lane-29-todo')?.getAttribute('data-count')).toBe('2');
+
+    // Leaving again keeps the measured height, so the scroll position does not jump.
+    await setNear(lane('lane-00'), false);
+    expect(cardsIn('lane-00')).toBe(0);
+    expect(lane('lane-00').style.height).toBe('345px');
+
+    // Every lane can be brought in: all 120 cards are reachable.
+    let total = 0;
+    for (const name of names) {
+      await setNear(lane(name), true);
+      total += cardsIn(name);
+    }
+    expect(total).toBe(120);
+  });
+});
