@@ -11,11 +11,12 @@ import {
   type DragEndEvent,
   type DragStartEvent,
 } from '@dnd-kit/core';
-import { useLayoutEffect, useMemo, useState } from 'react';
+import { memo, useLayoutEffect, useMemo, useState } from 'react';
 import { BOARD_COLUMNS } from '../../../shared/domain';
 import { TaskCard } from '../card/TaskCard';
-import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
+import { useBoard, useBoardContext } from '../store/context';
 import { isFilterActive } from '../store/filter';
+import type { LaneView } from '../store/laneModel';
 import type { BoardIndex } from '../store/selectors';
 import { estimatedCellsHeight, LaneRow } from './LaneRow';
 import {
@@ -71,10 +72,12 @@ function useFirstScreenLanes(index: BoardIndex): number {
 /** The board (SPEC §7): a row per lane, a column per status, drag and drop between cells. */
 export function Board() {
   useFirstRenderMarks();
-  const { store } = useBoardContext();
-  const index = useBoardIndex();
+  const { store, selectIndex } = useBoardContext();
+  // Only the rows: a task event re-renders the lanes it touched (BoardLane), never the board, since
+  // every board render also re-renders dnd-kit's context, whose change walks all the cards.
+  const lanes = useBoard((state) => selectIndex(state).lanes);
   const filtering = useBoard((state) => isFilterActive(state.filter));
-  const eagerLanes = useFirstScreenLanes(index);
+  const eagerLanes = useFirstScreenLanes(selectIndex(store.getState()));
   const [activeId, setActiveId] = useState<string | null>(null);
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: POINTER_ACTIVATION }),
@@ -108,28 +111,11 @@ export function Board() {
       onDragCancel={() => setActiveId(null)}
     >
       <div className="board" data-testid="board">
-        <div className="board-columns" role="row">
-          {BOARD_COLUMNS.map((column) => (
-            <div
-              key={column}
-              className={`column-head status-${column}`}
-              data-testid={`column-${column}`}
-              role="columnheader"
-            >
-              <span className="column-name">{column}</span>
-              <span className="column-count" data-testid={`column-count-${column}`}>
-                {index.columnTotals[column]}
-              </span>
-            </div>
-          ))}
-        </div>
-        {index.lanes.map((lane, i) => {
-          const cells = index.cells.get(lane.key);
-          return cells ? (
-            <LaneRow key={lane.key || '(unassigned)'} lane={lane} cells={cells} eager={i < eagerLanes} />
-          ) : null;
-        })}
-        {filtering && index.lanes.length === 0 && (
+        <ColumnHeads />
+        {lanes.map((lane, i) => (
+          <BoardLane key={lane.key || '(unassigned)'} lane={lane} eager={i < eagerLanes} />
+        ))}
+        {filtering && lanes.length === 0 && (
           <div className="empty-state">
             No card matches the filter.{' '}
             <button
@@ -152,6 +138,36 @@ export function Board() {
     </DndContext>
   );
 }
+
+/** The column heads with their counts, which change with nearly every task event. */
+function ColumnHeads() {
+  const { selectIndex } = useBoardContext();
+  const totals = useBoard((state) => selectIndex(state).columnTotals);
+  return (
+    <div className="board-columns" role="row">
+      {BOARD_COLUMNS.map((column) => (
+        <div
+          key={column}
+          className={`column-head status-${column}`}
+          data-testid={`column-${column}`}
+          role="columnheader"
+        >
+          <span className="column-name">{column}</span>
+          <span className="column-count" data-testid={`column-count-${column}`}>
+            {totals[column]}
+          </span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** One lane, subscribed to its own cells (the same object while none of its tasks moved). */
+const BoardLane = memo(function BoardLane({ lane, eager }: { lane: LaneView; eager: boolean }) {
+  const { selectIndex } = useBoardContext();
+  const cells = useBoard((state) => selectIndex(state).cells.get(lane.key));
+  return cells ? <LaneRow lane={lane} cells={cells} eager={eager} /> : null;
+});
 
 function OverlayCard({ taskId }: { taskId: string }) {
   const task = useBoard((state) => state.tasks[taskId]);
