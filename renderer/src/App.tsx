@@ -33,8 +33,14 @@ export default function App({ api, store, board }: AppProps) {
   useEffect(() => {
     // Subscribe before loading: events that race the snapshot are buffered, not lost.
     const unsubscribe = api.subscribe((event) => context.store.getState().applyEvent(event));
+    // After a reconnect events may have been missed, and if nothing happens afterwards no seq gap
+    // would ever reveal it: take a fresh snapshot straight away.
+    const stopResetListener = api.onStreamReset?.(() => void context.store.getState().resync());
     void context.store.getState().load(board ?? initialBoard());
-    return unsubscribe;
+    return () => {
+      unsubscribe();
+      stopResetListener?.();
+    };
   }, [api, context, board]);
 
   return (

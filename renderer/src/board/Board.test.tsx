@@ -265,4 +265,18 @@ describe('board', () => {
     expect(view.byTestId('cell-bulk-done').querySelector('.cell-more')).toBeNull();
     expect(view.byTestId('column-count-done').textContent).toBe('45');
   });
+  it('takes a fresh snapshot when the event stream reconnects, even if no event follows', async () => {
+    const task = makeTask({ assignee: 'alice', status: 'ready', title: 'Missed while offline' });
+    const lanes = [makeLane({ name: 'alice', kind: 'terminal' })];
+    view = await renderApp(makeSnapshot({ tasks: [task], lanes }));
+    expect(view.byTestId('cell-alice-ready').querySelector(`[data-testid="card-${task.id}"]`)).not.toBeNull();
+    // The task was completed while the socket was down; its event never arrived.
+    const completed = { ...task, status: 'done' as const, completedAt: 2_000 };
+    view.api.on('snapshot', () => makeSnapshot({ seq: 7, tasks: [completed], lanes }));
+    await act(async () => view?.api.resetStream());
+    await view.settle();
+    expect(view.api.callsOf('snapshot')).toHaveLength(2);
+    expect(view.byTestId('cell-alice-done').querySelector(`[data-testid="card-${task.id}"]`)).not.toBeNull();
+    expect(view.store.getState().lastSeq).toBe(7);
+  });
 });

@@ -12,6 +12,7 @@ export class FakeBoardApi implements BoardApi {
   readonly calls: { name: CallName; request: unknown }[] = [];
   private readonly handlers: Handlers = {};
   private readonly listeners = new Set<(event: BoardEvent) => void>();
+  private readonly resetListeners = new Set<() => void>();
 
   on<N extends CallName>(name: N, handler: Handler<N>): this {
     (this.handlers as Record<string, unknown>)[name] = handler;
@@ -36,6 +37,16 @@ export class FakeBoardApi implements BoardApi {
 
   emit(event: BoardEvent): void {
     for (const listener of this.listeners) listener(event);
+  }
+
+  onStreamReset(listener: () => void): () => void {
+    this.resetListeners.add(listener);
+    return () => this.resetListeners.delete(listener);
+  }
+
+  /** What a reconnected WebSocket does: events may have been missed meanwhile. */
+  resetStream(): void {
+    for (const listener of this.resetListeners) listener();
   }
 
   get listenerCount(): number {
