@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type CDPSession, type Page } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/support/chromium';
 import { createApi } from '../electron/core/api';
 import { openDatabase } from '../electron/core/db/open';
 import { Engine } from '../electron/core/engine';
@@ -24,16 +25,6 @@ import { REPO_ROOT, tempHome } from './dataset';
 
 const CLI = path.join(REPO_ROOT, 'bin', 'switchyard.mjs');
 const VITE = path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const VIEWPORT = { width: 1600, height: 1000 };
 const EVENTS_PER_SECOND = 200;
 const EVENT_SECONDS = 5;
@@ -361,7 +352,7 @@ export async function benchBoard(homes: string[], report: Report, note: Note): P
   const serve = await startServe(paths.home);
   let browser: Browser | null = null;
   try {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     // (a) first render, several page loads.
     const firsts: FirstRender[] = [];
     for (let i = 0; i < 5; i++) {
