@@ -38,6 +38,8 @@ interface BenchGlobals {
   snapshotBytes: number;
   /** Event stream as received: messages, holes in seq, sockets opened. */
   events: number;
+  /** performance.now() when the last `tasks` event arrived (before the page handled it). */
+  lastTasksAt: number;
   seqGaps: number;
   lastSeq: number;
   sockets: number;
@@ -57,6 +59,7 @@ function instrumentPage(): void {
     frames: [],
     snapshotBytes: 0,
     events: 0,
+    lastTasksAt: 0,
     seqGaps: 0,
     lastSeq: 0,
     sockets: 0,
@@ -114,6 +117,7 @@ function instrumentPage(): void {
             const parsed = JSON.parse(data) as {
               event: { type: string; tasks?: { id: string; status: string }[] };
             };
+            if (parsed.event.type === 'tasks') bench.lastTasksAt = performance.now();
             if (parsed.event.type === 'tasks')
               for (const task of parsed.event.tasks ?? []) bench.statusOf[task.id] = task.status;
             if (seq) {
@@ -138,8 +142,12 @@ function instrumentPage(): void {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
-async function startServe(home: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
+async function startServe(
+  home: string,
+  profileDir: string | null,
+): Promise<{ child: ChildProcess; url: string }> {
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const child = spawn(process.execPath, [...profile, CLI, 'serve', '--port', '0'], {
     env: { ...process.env, SWITCHYARD_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -349,7 +357,9 @@ export async function benchBoard(homes: string[], report: Report, note: Note): P
       `built in ${(performance.now() - started).toFixed(0)} ms`,
   );
 
-  const serve = await startServe(paths.home);
+  // Profiling: serve writes its own CPU profile (the whole run) there when it exits.
+  const serveProfileDir = profiling ? fs.mkdtempSync(path.join('/tmp', 'switchyard-board-serve-')) : null;
+  const serve = await startServe(paths.home, serveProfileDir);
   let browser: Browser | null = null;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -464,8 +474,9 @@ export async function benchBoard(homes: string[], report: Report, note: Note): P
         `${Number.isNaN(caughtUpMs) ? `NOT within 15 s (triage column ${triageNow}, was ${triageBefore}; ${triageInCore} in the core)` : `${caughtUpMs.toFixed(0)} ms`} after the last write`,
     );
     const stream = await page.evaluate((ids) => {
-      const { events, seqGaps, sockets, statusOf } = window.__bench;
+      const { events, seqGaps, sockets, statusOf, lastTasksAt } = window.__bench;
       return {
+        lastTasksAt,
         events,
         seqGaps,
         sockets,
@@ -474,6 +485,7 @@ export async function benchBoard(homes: string[], report: Report, note: Note): P
     }, moving);
     note(
       `event stream: ${stream.events} messages, ${stream.seqGaps} holes in seq, ${stream.sockets} socket(s) opened; ` +
+        `last tasks event arrived ${(stream.lastTasksAt - producedEnd).toFixed(0)} ms after the last write; ` +
         `moved tasks whose last event says triage: ${stream.lastSaidTriage}`,
     );
     if (produced.firstError) note(`first refused move: ${produced.firstError}`);
@@ -483,5 +495,6 @@ export async function benchBoard(homes: string[], report: Report, note: Note): P
   } finally {
     await browser?.close();
     await stopServe(serve.child);
+    if (serveProfileDir) note(`CPU profile of serve (whole run) → ${serveProfileDir}`);
   }
 }

@@ -416,6 +416,35 @@ describe('createApi: events', () => {
     expect(seqs).toEqual(seqs.map((_, index) => index + 1));
   });
 
+  it('resends the links after moves only when a task comes back from the archive', async () => {
+    const { engine, api } = setup();
+    const events: BoardEvent[] = [];
+    api.subscribe((event) => events.push(event));
+    const parent = value(await api.call('createTask', { board: 'default', title: 'parent' }));
+    const child = value(
+      await api.call('createTask', { board: 'default', title: 'child', parents: [parent.id] }),
+    );
+    engine.pump();
+    events.length = 0;
+    // Several moves in one poll: one tasks event, and the links are what they were.
+    value(await api.call('moveTask', { id: parent.id, status: 'triage' }));
+    value(await api.call('moveTask', { id: child.id, status: 'triage' }));
+    value(await api.call('moveTask', { id: parent.id, status: 'todo' }));
+    engine.pump();
+    expect(events.map((event) => event.type)).toEqual(['tasks']);
+    events.length = 0;
+
+    value(await api.call('archiveTask', { id: parent.id }));
+    engine.pump();
+    expect(events.find((event) => event.type === 'links')).toMatchObject({ links: [] });
+    events.length = 0;
+    value(await api.call('moveTask', { id: parent.id, status: 'todo' }));
+    engine.pump();
+    expect(events.find((event) => event.type === 'links')).toMatchObject({
+      links: [{ parentId: parent.id, childId: child.id }],
+    });
+  });
+
   it('sends the rows whose skip reason a tick changed, and coalesced lane figures per board', async () => {
     const { engine, api } = setup();
     const events: BoardEvent[] = [];

@@ -271,7 +271,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     if (changedTasks.length > 0 || removed.length > 0) emit({ type: 'tasks', tasks: changedTasks, removed });
     const linkBoards = new Set(
       events
-        .filter((event) => LINK_CHANGING_KINDS.has(event.kind) && event.board !== null)
+        .filter((event) => mayChangeLinks(event) && event.board !== null)
         .map((event) => event.board as string),
     );
     for (const board of linkBoards) emit({ type: 'links', links: links.linksOfBoard(db, board) });
@@ -367,7 +367,18 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
 const LANES_EVENT_MS = 200;
 
 /** Kinds after which the links among a board's tasks may differ. */
-const LINK_CHANGING_KINDS = new Set<string>(['linked', 'unlinked', 'created', 'archived', 'moved']);
+const LINK_CHANGING_KINDS = new Set<string>(['linked', 'unlinked', 'created', 'archived']);
+
+/**
+ * Whether the board's links (those between tasks that are not archived) may differ after the event.
+ * A move changes them only when it brings a task back from the archive (a move into it is an
+ * 'archived' event): a status change otherwise would re-read and resend every link of the board,
+ * on each poll of a stream of moves (bench "board": a third of serve's time at 200 moves/s).
+ */
+function mayChangeLinks(event: TaskEvent): boolean {
+  if (event.kind === 'moved') return event.payload.from === 'archived';
+  return LINK_CHANGING_KINDS.has(event.kind);
+}
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 

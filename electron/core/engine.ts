@@ -548,8 +548,11 @@ function safeUserName(): string {
   }
 }
 
+const NOTICE_KINDS = new Set<string>(['completed', 'blocked', 'gave_up']);
+
 function noticeFor(event: TaskEvent, titleOf: (id: string) => string): Notice | null {
-  if (!event.taskId) return null;
+  // The title is a read per event: only for the kinds that make a notice (a stream of moves makes none).
+  if (!event.taskId || !NOTICE_KINDS.has(event.kind)) return null;
   const title = titleOf(event.taskId);
   switch (event.kind) {
     case 'completed':

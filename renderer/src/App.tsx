@@ -31,8 +31,9 @@ export default function App({ api, store, board }: AppProps) {
   );
 
   useEffect(() => {
-    // Subscribe before loading: events that race the snapshot are buffered, not lost.
-    const unsubscribe = api.subscribe((event) => context.store.getState().applyEvent(event));
+    // Subscribe before loading: events that race the snapshot are buffered, not lost. Events are
+    // queued and applied together once per frame (one store update and render for all of them).
+    const unsubscribe = api.subscribe((event) => context.store.getState().queueEvent(event));
     // After a reconnect events may have been missed, and if nothing happens afterwards no seq gap
     // would ever reveal it: take a fresh snapshot straight away.
     const stopResetListener = api.onStreamReset?.(() => void context.store.getState().resync());

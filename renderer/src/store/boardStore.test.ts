@@ -372,3 +372,115 @@ describe('board index selector', () => {
     });
   });
 });
+
+describe('board store: events queued from the live stream', () => {
+  function setupQueued(snapshot: Snapshot) {
+    const api = new FakeBoardApi();
+    let current = snapshot;
+    api.on('snapshot', () => current);
+    const frames: (() => void)[] = [];
+    const store = createBoardStore(api, { scheduleFlush: (flush) => frames.push(flush) });
+    const nextFrame = () => frames.splice(0).forEach((flush) => flush());
+    return {
+      api,
+      store,
+      frames,
+      nextFrame,
+      setSnapshot: (next: Snapshot) => {
+        current = next;
+      },
+    };
+  }
+
+  it('applies the events that arrive before a frame together, in order, in one store update', async () => {
+    const tasks = Array.from({ length: 20 }, (_, i) => makeTask({ status: 'todo', title: `t${i}` }));
+    const { store, frames, nextFrame } = setupQueued(makeSnapshot({ seq: 1, tasks }));
+    await store.getState().load();
+    let updates = 0;
+    store.subscribe(() => updates++);
+    tasks.forEach((task, i) =>
+      store
+        .getState()
+        .queueEvent({ type: 'tasks', seq: 2 + i, tasks: [{ ...task, status: 'triage' }], removed: [] }),
+    );
+    // The first task goes back: the later event wins.
+    const first = tasks[0] as (typeof tasks)[number];
+    store.getState().queueEvent({ type: 'tasks', seq: 22, tasks: [first], removed: [] });
+    store
+      .getState()
+      .queueEvent({ type: 'lanes', seq: 23, board: 'default', lanes: [makeLane({ name: 'x' })] });
+    expect(updates).toBe(0);
+    expect(frames).toHaveLength(1); // one flush asked for, however many events
+    nextFrame();
+    expect(updates).toBe(1);
+    const state = store.getState();
+    expect(state.lastSeq).toBe(23);
+    expect(state.tasks[first.id]?.status).toBe('todo');
+    expect(tasks.slice(1).every((task) => state.tasks[task.id]?.status === 'triage')).toBe(true);
+    expect(Object.keys(state.lanes)).toEqual(['x']);
+    // Nothing queued: the next frame asks for no update.
+    expect(frames).toHaveLength(0);
+  });
+
+  it('spreads a burst over frames, a bounded number of cards each, in order', async () => {
+    const tasks = Array.from({ length: 60 }, () => makeTask({ status: 'todo' }));
+    const { store, frames, nextFrame } = setupQueued(makeSnapshot({ seq: 1, tasks }));
+    await store.getState().load();
+    tasks.forEach((task, i) =>
+      store
+        .getState()
+        .queueEvent({ type: 'tasks', seq: 2 + i, tasks: [{ ...task, status: 'triage' }], removed: [] }),
+    );
+    const applied: number[] = [];
+    while (frames.length > 0) {
+      nextFrame();
+      applied.push(store.getState().lastSeq);
+    }
+    expect(applied).toEqual([25, 49, 61]);
+    expect(tasks.every((task) => store.getState().tasks[task.id]?.status === 'triage')).toBe(true);
+  });
+
+  it('resyncs on a gap inside a batch, keeping the events after it for the snapshot', async () => {
+    const task = makeTask({ title: 'before' });
+    const { api, store, nextFrame, setSnapshot } = setupQueued(makeSnapshot({ seq: 1, tasks: [task] }));
+    await store.getState().load();
+    setSnapshot(makeSnapshot({ seq: 5, tasks: [{ ...task, title: 'from snapshot' }] }));
+    const titled = (seq: number) =>
+      store
+        .getState()
+        .queueEvent({ type: 'tasks', seq, tasks: [{ ...task, title: `event ${seq}` }], removed: [] });
+    titled(2);
+    titled(4); // 3 was lost
+    titled(5);
+    titled(6);
+    nextFrame();
+    expect(store.getState().lastSeq).toBe(2);
+    expect(store.getState().tasks[task.id]?.title).toBe('event 2');
+    await flush();
+    expect(api.callsOf('snapshot')).toHaveLength(2);
+    expect(store.getState().lastSeq).toBe(6);
+    expect(store.getState().tasks[task.id]?.title).toBe('event 6');
+  });
+
+  it('handles an answer only after the events that arrived before it', async () => {
+    const task = makeTask({ status: 'ready', assignee: 'coder' });
+    const { api, store, frames } = setupQueued(makeSnapshot({ seq: 1, tasks: [task] }));
+    const answer = deferred<{ task: typeof task; stoppedWorker: boolean }>();
+    api.on('moveTask', () => answer.promise);
+    await store.getState().load();
+    const move = store.getState().moveTask(task.id, { status: 'blocked' });
+    // An event read before the move, still queued when the answer comes.
+    store
+      .getState()
+      .queueEvent({ type: 'tasks', seq: 2, tasks: [{ ...task, title: 'renamed' }], removed: [] });
+    answer.resolve({ task: { ...task, status: 'blocked', updatedAt: 5 }, stoppedWorker: false });
+    expect(await move).toBe(true);
+    // As if applied on arrival: the event replaced the optimistic card before the answer came.
+    expect(store.getState().lastSeq).toBe(2);
+    expect(store.getState().tasks[task.id]?.title).toBe('renamed');
+    expect(store.getState().pendingMoves).toEqual({});
+    const before = store.getState();
+    frames.splice(0).forEach((flush) => flush());
+    expect(store.getState()).toBe(before);
+  });
+});

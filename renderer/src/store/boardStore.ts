@@ -72,6 +72,12 @@ export interface BoardState {
   problems: string[];
   /** Tasks whose move is on its way to the core: their state before the move, for a revert. */
   pendingMoves: Record<string, Card>;
+  /**
+   * The ids a batch of events changed from `from` to `to` (both `tasks` objects), so the index
+   * can follow without comparing all 10,000 tasks. A hint only: ignored unless `to` is `tasks`
+   * and `from` the tasks the index was made from; it may name ids that did not change.
+   */
+  taskDelta: TaskDelta | null;
 
   // UI state ----------------------------------------------------------------------------------
   view: BoardView;
@@ -93,7 +99,18 @@ export interface BoardState {
    * them (throttled), and the app asks now and then for profile files changed on disk.
    */
   refreshLanes(): Promise<void>;
+  /** Applies one event now (after any queued ones), in one store update. */
   applyEvent(event: BoardEvent): void;
+  /**
+   * The live stream's way in: events are queued and applied together, in order and in one store
+   * update (so one render), once per frame (`nextFrame`; a burst is spread over frames, at most
+   * FLUSH_CARD_LIMIT cards each). At 200 events/s the board otherwise spends each message on a
+   * store update, its selectors and a React render, falls behind and drains slowly. An answer to
+   * a call is applied only after all the events that arrived before it.
+   */
+  queueEvent(event: BoardEvent): void;
+  /** Applies the queued events now. */
+  flushEvents(): void;
   /** Fetches up to `limit` more done cards of a lane, older than the ones loaded (the "N more"). */
   loadMoreDone(lane: string, limit?: number): Promise<void>;
   /** Optimistic move: applied at once, confirmed by the core's answer, reverted with a toast on refusal. */
@@ -120,9 +137,43 @@ export interface BoardState {
 
 export type BoardStore = StoreApi<BoardState>;
 
+export interface TaskDelta {
+  from: Record<string, Card>;
+  to: Record<string, Card>;
+  ids: readonly string[];
+}
+
 export interface BoardStoreOptions {
   /** Remember the chosen board across reloads (off in tests). */
   persistBoard?: boolean;
+  /** Calls `flush` once, soon (queued events); by default once per frame (`nextFrame`). */
+  scheduleFlush?: (flush: () => void) => void;
+}
+
+/**
+ * Cards applied per frame at most (unless one event holds more): the React work of a frame stays
+ * short, and 24 a frame still outpaces 200 events/s at 10 frames/s.
+ */
+const FLUSH_CARD_LIMIT = 24;
+
+/** A hidden page gets no animation frames: queued events are applied after this long anyway. */
+const FLUSH_TIMER_MS = 100;
+
+/**
+ * `flush` once per frame: in a task of its own just after the next frame starts (a timer set from
+ * requestAnimationFrame), so the events' store update and React render do not lengthen the
+ * frame's rendering task; after FLUSH_TIMER_MS when no frame comes (hidden page).
+ */
+export function nextFrame(flush: () => void): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    flush();
+  };
+  const timer = setTimeout(once, FLUSH_TIMER_MS);
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(once, 0));
 }
 
 const byName = <T extends { name: string }>(items: T[]): Record<string, T> =>
@@ -181,11 +232,42 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
   /** Events that arrive while a snapshot is on its way; applied after it when newer. */
   let buffered: BoardEvent[] = [];
   let loadGeneration = 0;
+  /** Live events waiting for the next flush (queueEvent), in arrival order. */
+  let queued: BoardEvent[] = [];
+  let flushScheduled = false;
+  const scheduleFlush = options.scheduleFlush ?? nextFrame;
 
   return createStore<BoardState>()((set, get) => {
     /** True while a gap resync is fetching; events are buffered meanwhile. */
     let resyncing = false;
     const isResyncing = (): boolean => get().loadState === 'loading' || resyncing;
+
+    /**
+     * A call to the core. Its answer is handled after the events that arrived before it, as if
+     * each message were applied on arrival: a queued older event cannot overwrite a newer answer.
+     */
+    async function call<N extends CallName>(name: N, request: CallRequest<N>): Promise<CallResponse<N>> {
+      try {
+        return await api.call(name, request);
+      } finally {
+        applyBatch([]);
+      }
+    }
+
+    /** Flushes the queue a frame at a time, at most FLUSH_CARD_LIMIT cards each. */
+    function scheduleQueued(): void {
+      if (flushScheduled || queued.length === 0) return;
+      flushScheduled = true;
+      scheduleFlush(() => {
+        flushScheduled = false;
+        applyBatch([], FLUSH_CARD_LIMIT);
+        scheduleQueued();
+      });
+    }
+
+    function makeToast(level: ToastLevel, message: string, taskId: string | null): Toast {
+      return { id: nextToastId++, level, message, taskId };
+    }
 
     function applySnapshot(snapshot: Snapshot): void {
       const tasks: Record<string, Card> = {};
@@ -213,7 +295,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       const generation = ++loadGeneration;
       if (showLoading) set({ loadState: 'loading', loadError: null, board });
       try {
-        const snapshot = await api.call('snapshot', { board });
+        const snapshot = await call('snapshot', { board });
         if (generation !== loadGeneration) return; // a newer load won
         applySnapshot(snapshot);
         resyncing = false;
@@ -221,11 +303,15 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         buffered = [];
         // Replay only what continues the snapshot; a hole here means the snapshot is the newest
         // truth we can get, and the next live event will trigger another resync if needed.
+        const replay: BoardEvent[] = [];
+        let seq = snapshot.seq;
         for (const event of pending) {
-          if (event.seq <= get().lastSeq) continue;
-          if (event.seq !== get().lastSeq + 1) break;
-          get().applyEvent(event);
+          if (event.seq <= seq) continue;
+          if (event.seq !== seq + 1) break;
+          replay.push(event);
+          seq = event.seq;
         }
+        applyBatch(replay);
       } catch (error) {
         if (generation !== loadGeneration) return;
         buffered = [];
@@ -246,17 +332,28 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       return pruned ?? workers;
     }
 
-    function applyTasksEvent(changed: Card[], removed: string[]): void {
-      const state = get();
-      const tasks = { ...state.tasks };
+    /** Applies changed and removed tasks to `tasks`, a copy the caller owns. */
+    function patchTasks(
+      tasks: Record<string, Card>,
+      board: string,
+      olderDone: BoardState['olderDone'],
+      changed: Card[],
+      removed: string[],
+    ): void {
       const oldestDone = new Map<string, Card | undefined>();
       for (const task of changed) {
-        if (task.board !== state.board) continue; // the stream carries every board's changes
+        if (task.board !== board) continue; // the stream carries every board's changes
         if (task.status === 'archived') delete tasks[task.id];
-        else if (isHiddenDone(task, tasks, oldestDone)) continue;
+        else if (isHiddenDone(task, tasks, olderDone, oldestDone)) continue;
         else tasks[task.id] = task;
       }
       for (const id of removed) delete tasks[id];
+    }
+
+    function applyTasksEvent(changed: Card[], removed: string[]): void {
+      const state = get();
+      const tasks = { ...state.tasks };
+      patchTasks(tasks, state.board, state.olderDone, changed, removed);
       set({ tasks, workers: pruneWorkers(state.workers, tasks) });
     }
 
@@ -268,23 +365,104 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
     function isHiddenDone(
       task: Card,
       tasks: Record<string, Card>,
+      olderDone: BoardState['olderDone'],
       cache: Map<string, Card | undefined>,
     ): boolean {
       if (task.status !== 'done' || tasks[task.id]) return false;
       const lane = laneKeyOf(task.assignee);
-      if (!get().olderDone[lane]) return false;
+      if (!olderDone[lane]) return false;
       if (!cache.has(lane)) cache.set(lane, oldestDoneOf(tasks, lane));
       const oldest = cache.get(lane);
       return oldest !== undefined && compareTasksInColumn(task, oldest) > 0;
     }
 
-    function applyNotice(event: Extract<BoardEvent, { type: 'notice' }>): void {
-      if (event.taskId && event.title.trim().toLowerCase() === OPEN_CARD_NOTICE_TITLE) {
-        set({ openTaskId: event.taskId });
-        return;
+    /**
+     * Applies queued events (the first ones up to `cardLimit` cards), then `events`, in seq order
+     * and in one store update: the state is worked on in `next` (tasks copied once per batch) and
+     * stored with a single `set`, so the selectors and React run once however many events came.
+     * Gaps, buffering while a snapshot is on its way and stale events are handled per event
+     * exactly as if each came alone.
+     */
+    function applyBatch(events: BoardEvent[], cardLimit = Number.POSITIVE_INFINITY): void {
+      let batch = events;
+      if (queued.length > 0) {
+        let take = queued.length;
+        if (cardLimit !== Number.POSITIVE_INFINITY) {
+          let cards = 0;
+          take = 0;
+          while (take < queued.length && (take === 0 || cards < cardLimit)) {
+            const event = queued[take++] as BoardEvent;
+            if (event.type === 'tasks') cards += event.tasks.length + event.removed.length;
+          }
+        }
+        const head = take === queued.length ? queued : queued.slice(0, take);
+        queued = take === queued.length ? [] : queued.slice(take);
+        batch = events.length > 0 ? [...head, ...events] : head;
       }
-      const text = event.message ? `${event.title}: ${event.message}` : event.title;
-      get().pushToast(event.level, text, event.taskId);
+      if (batch.length === 0) return;
+      const base = get();
+      const next: Partial<BoardState> = {};
+      const cur = <K extends keyof BoardState>(key: K): BoardState[K] =>
+        (key in next ? next[key] : base[key]) as BoardState[K];
+      let ownTasks: Record<string, Card> | null = null;
+      const touched: string[] = [];
+      let gap = false;
+      for (const event of batch) {
+        if (gap || isResyncing()) {
+          buffered.push(event);
+          continue;
+        }
+        const lastSeq = cur('lastSeq');
+        if (event.seq <= lastSeq) continue; // already part of the snapshot we hold
+        if (event.seq !== lastSeq + 1) {
+          // A gap: events were lost (reload, sleep, dropped socket). Only a snapshot is trustworthy.
+          buffered.push(event);
+          gap = true;
+          continue;
+        }
+        next.lastSeq = event.seq;
+        switch (event.type) {
+          case 'tasks':
+            ownTasks ??= { ...base.tasks };
+            patchTasks(ownTasks, base.board, base.olderDone, event.tasks, event.removed);
+            for (const task of event.tasks) touched.push(task.id);
+            touched.push(...event.removed);
+            next.tasks = ownTasks;
+            next.workers = pruneWorkers(cur('workers'), ownTasks);
+            break;
+          case 'links':
+            next.links = event.links;
+            break;
+          case 'workers': {
+            const workers = { ...cur('workers') };
+            for (const worker of event.workers) workers[worker.taskId] = worker;
+            next.workers = pruneWorkers(workers, cur('tasks'));
+            break;
+          }
+          case 'dispatcher':
+            next.dispatcher = event.state;
+            next.workers = pruneWorkers(byTaskId(event.state.workers), cur('tasks'));
+            break;
+          case 'lanes':
+            // Every lane of that board: lanes no longer in the list are gone.
+            if (event.board === base.board) next.lanes = byName(event.lanes);
+            break;
+          case 'boards':
+            next.boards = event.boards;
+            break;
+          case 'notice':
+            if (event.taskId && event.title.trim().toLowerCase() === OPEN_CARD_NOTICE_TITLE) {
+              next.openTaskId = event.taskId;
+            } else {
+              const text = event.message ? `${event.title}: ${event.message}` : event.title;
+              next.toasts = [...cur('toasts').slice(-4), makeToast(event.level, text, event.taskId)];
+            }
+            break;
+        }
+      }
+      if (ownTasks) next.taskDelta = { from: base.tasks, to: ownTasks, ids: touched };
+      if (Object.keys(next).length > 0) set(next);
+      if (gap) void get().resync();
     }
 
     return {
@@ -301,6 +479,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       boards: [],
       problems: [],
       pendingMoves: {},
+      taskDelta: null,
       view: 'board',
       filter: EMPTY_FILTER,
       collapsedLanes: {},
@@ -339,7 +518,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         const board = get().board;
         if (get().loadState !== 'ready') return;
         try {
-          const lanes = await api.call('laneStatuses', { board });
+          const lanes = await call('laneStatuses', { board });
           if (get().board !== board) return;
           set({ lanes: byName(lanes) });
         } catch {
@@ -349,46 +528,16 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       },
 
       applyEvent(event) {
-        if (isResyncing()) {
-          buffered.push(event);
-          return;
-        }
-        const { lastSeq } = get();
-        if (event.seq <= lastSeq) return; // already part of the snapshot we hold
-        if (event.seq !== lastSeq + 1) {
-          // A gap: events were lost (reload, sleep, dropped socket). Only a snapshot is trustworthy.
-          buffered.push(event);
-          void get().resync();
-          return;
-        }
-        set({ lastSeq: event.seq });
-        switch (event.type) {
-          case 'tasks':
-            applyTasksEvent(event.tasks, event.removed);
-            break;
-          case 'links':
-            set({ links: event.links });
-            break;
-          case 'workers': {
-            const workers = { ...get().workers };
-            for (const worker of event.workers) workers[worker.taskId] = worker;
-            set({ workers: pruneWorkers(workers, get().tasks) });
-            break;
-          }
-          case 'dispatcher':
-            get().setDispatcher(event.state);
-            break;
-          case 'lanes':
-            // Every lane of that board: lanes no longer in the list are gone.
-            if (event.board === get().board) set({ lanes: byName(event.lanes) });
-            break;
-          case 'boards':
-            set({ boards: event.boards });
-            break;
-          case 'notice':
-            applyNotice(event);
-            break;
-        }
+        applyBatch([event]);
+      },
+
+      queueEvent(event) {
+        queued.push(event);
+        scheduleQueued();
+      },
+
+      flushEvents() {
+        applyBatch([]);
       },
 
       async loadMoreDone(lane, limit = DONE_PAGE) {
@@ -452,7 +601,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
           else set({ pendingMoves });
         };
         try {
-          const result = await api.call('moveTask', request);
+          const result = await call('moveTask', request);
           settle(result.task.status === 'archived' ? null : result.task);
           if (result.task.status === 'archived') applyTasksEvent([], [id]);
           if (result.stoppedWorker) get().pushToast('info', `Stopped the worker of ${id}`, id);
@@ -467,7 +616,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
 
       async run(name, request) {
         try {
-          return await api.call(name, request);
+          return await call(name, request);
         } catch (error) {
           get().pushToast('error', errorMessage(error));
           return null;
@@ -492,8 +641,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       },
 
       pushToast(level, message, taskId = null) {
-        const toast: Toast = { id: nextToastId++, level, message, taskId };
-        set({ toasts: [...get().toasts.slice(-4), toast] });
+        set({ toasts: [...get().toasts.slice(-4), makeToast(level, message, taskId)] });
       },
 
       dismissToast(id) {
