@@ -7,7 +7,7 @@ import { createApi } from '../electron/core/api';
 import { openDatabase } from '../electron/core/db/open';
 import { Engine } from '../electron/core/engine';
 import { buildBoard, type BoardDataSet } from './boardDataset';
-import { REPO_ROOT, tempHome } from './dataset';
+import { REPO_ROOT, killLeftoverWorkers, tempHome } from './dataset';
 
 /**
  * Performance issue 6, target 6: the board in Chromium with 10,000 cards (`npm run bench -- board`).
@@ -495,6 +495,7 @@ export async function benchBoard(homes: string[], report: Report, note: Note): P
   } finally {
     await browser?.close();
     await stopServe(serve.child);
+    killLeftoverWorkers(set.paths.home);
     if (serveProfileDir) note(`CPU profile of serve (whole run) → ${serveProfileDir}`);
   }
 }

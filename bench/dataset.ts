@@ -136,3 +136,22 @@ export function buildLarge(paths: HomePaths, options: LargeOptions = {}): DataSe
   db.close();
   return { paths, profileLanes, terminalLanes, brokenLanes, readyIds, counts };
 }
+
+/**
+ * `serve` leaves running workers to be adopted at its next start (SPEC §5); a benchmark has no next
+ * start, so it kills their process groups itself.
+ */
+export function killLeftoverWorkers(home: string): void {
+  const db = openDatabase(path.join(home, 'switchyard.db'), {});
+  const pids = db.prepare('SELECT pid FROM runs WHERE ended_at IS NULL AND pid IS NOT NULL').all() as {
+    pid: number;
+  }[];
+  db.close();
+  for (const { pid } of pids) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}

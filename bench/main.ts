@@ -10,7 +10,15 @@ import type { HomePaths } from '../electron/core/home';
 import { setLanePausedRow } from '../electron/core/laneSettings';
 import { Supervisor } from '../electron/core/supervisor';
 import { benchBoard } from './board';
-import { AGENTS, REPO_ROOT, buildLarge, tempHome, writeProfile, type DataSet } from './dataset';
+import {
+  AGENTS,
+  REPO_ROOT,
+  buildLarge,
+  killLeftoverWorkers,
+  tempHome,
+  writeProfile,
+  type DataSet,
+} from './dataset';
 
 /**
  * `npm run bench [-- SECTION…]`: prints figures, never fails. Sections: tick, api, cli, supervisor,
@@ -403,21 +411,6 @@ async function serveOnce(
     peakMb: peakKb / 1024,
     bytes: snapshotSize,
   };
-}
-
-function killLeftoverWorkers(home: string): void {
-  const db = openDatabase(path.join(home, 'switchyard.db'), {});
-  const pids = db.prepare('SELECT pid FROM runs WHERE ended_at IS NULL AND pid IS NOT NULL').all() as {
-    pid: number;
-  }[];
-  db.close();
-  for (const { pid } of pids) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
 }
 
 async function benchServe(): Promise<void> {
