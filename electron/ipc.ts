@@ -18,6 +18,12 @@ export interface IpcOptions {
   api: Pick<Api, 'callByName' | 'subscribe'>;
   /** The app's own renderer URL (file:// index.html or the dev server), see window.ts isAppUrl. */
   isTrustedUrl(url: string): boolean;
+  /**
+   * Called once a snapshot answer has been handed to IPC. The engine holds its cold first tick
+   * back until the board has its snapshot (a long tick would stall it); this releases it at once
+   * instead of after the engine's fallback delay, as web mode does after writing to the socket.
+   */
+  afterSnapshot?(): void;
 }
 
 interface Target {
@@ -67,7 +73,10 @@ export function bindIpc(options: IpcOptions): IpcBinding {
           error: { code: 'forbidden', message: 'calls are accepted only from the Switchyard board' },
         };
       }
-      return options.api.callByName(name, request);
+      const result = await options.api.callByName(name, request);
+      // A timer runs after the reply has been serialised and sent, not before.
+      if (name === 'snapshot' && result.ok && options.afterSnapshot) setTimeout(options.afterSnapshot, 0);
+      return result;
     },
   );
 

@@ -53,7 +53,11 @@ async function start(): Promise<void> {
   installContentSecurityPolicy(session.defaultSession);
   engine = await startEngine({ dispatch: true, nativeBinding: requireElectronBinding(appRoot) });
   api = createApi(engine);
-  ipc = bindIpc({ api, isTrustedUrl: (url) => isAppUrl(url, source) });
+  ipc = bindIpc({
+    api,
+    isTrustedUrl: (url) => isAppUrl(url, source),
+    afterSnapshot: () => engine?.wake(),
+  });
   tray = createTray({
     engine,
     icon: nativeImage.createFromPath(iconPath).resize({ width: 22, height: 22 }),

@@ -171,6 +171,24 @@ describe('IPC binding', () => {
     expect(created).toMatchObject({ ok: true, value: { title: 'legit' } });
   });
 
+  it("releases the engine's first tick once a snapshot answer has gone out, not for other calls", async () => {
+    const { api } = engineAndApi();
+    const afterSnapshot = vi.fn();
+    const ipc = bindIpc({ api, isTrustedUrl: (url) => isAppUrl(url, source), afterSnapshot });
+    cleanups.push(() => ipc.dispose());
+    const contents = new electron.StubWebContents(appUrl);
+    ipc.attach(contents as never);
+    await invoke(contents, appUrl, 'listBoards', {});
+    await invoke(contents, appUrl, 'snapshot', { board: 'no-such-board' });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(afterSnapshot).not.toHaveBeenCalled();
+    const snapshot = await invoke(contents, appUrl, 'snapshot', { board: 'default' });
+    expect(snapshot).toMatchObject({ ok: true });
+    expect(afterSnapshot).not.toHaveBeenCalled(); // only after the reply has been handed over
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(afterSnapshot).toHaveBeenCalledTimes(1);
+  });
+
   it('queues events until the page says it is ready, then streams them', () => {
     const { engine, ipc, contents } = bind();
     engine.emitWorkers([]);
