@@ -55,6 +55,9 @@ export const FIRST_TICK_DELAY_MS = 3_000;
 
 type Notice = Parameters<Parameters<EngineHandle['onNotice']>[0]>[0];
 
+/** Event kinds that never change a task's status, so never the running/ready counts. */
+const KEEPS_STATUS = new Set<string>(['heartbeat', 'edited', 'commented', 'assigned', 'adopted']);
+
 const WAKE_KINDS = new Set([
   'created',
   'promoted',
@@ -378,13 +381,35 @@ export class Engine implements EngineHandle {
       if (notice) this.notify(notice);
     }
     if (wake) this.wake();
+    // The toolbar and the tray show the running/ready counts: any write can change them (a create,
+    // a move, a promotion), so compare them after every batch rather than guess from event kinds.
     if (
-      events.some(
-        (event) => event.kind === 'spawned' || event.kind === 'claimed' || event.kind === 'completed',
-      )
+      this.stateListeners.size > 0 &&
+      events.some((event) => !KEEPS_STATUS.has(event.kind)) &&
+      this.countsChanged()
     ) {
       this.emitState();
     }
+  }
+
+  private lastCounts = '';
+
+  private countsChanged(): boolean {
+    const { running, ready } = this.statusCounts();
+    const counts = `${running}/${ready}`;
+    if (counts === this.lastCounts) return false;
+    this.lastCounts = counts;
+    return true;
+  }
+
+  private statusCounts(): { running: number; ready: number } {
+    const rows = this.db
+      .prepare("SELECT status, count(*) AS n FROM tasks WHERE status IN ('running', 'ready') GROUP BY status")
+      .all() as { status: string; n: number }[];
+    return {
+      running: rows.find((row) => row.status === 'running')?.n ?? 0,
+      ready: rows.find((row) => row.status === 'ready')?.n ?? 0,
+    };
   }
 
   private notify(notice: Notice): void {
@@ -439,17 +464,16 @@ export class Engine implements EngineHandle {
   }
 
   dispatcherState(): DispatcherState {
-    const counts = this.db
-      .prepare("SELECT status, count(*) AS n FROM tasks WHERE status IN ('running', 'ready') GROUP BY status")
-      .all() as { status: string; n: number }[];
+    const { running, ready } = this.statusCounts();
+    this.lastCounts = `${running}/${ready}`;
     const holder = this.active ? this.owner : (this.leaseHolderText ?? describeLease(this.db));
     return {
       enabled: this.dispatcherEnabled(),
       active: this.active,
       leaseHolder: holder,
       stuck: this.dispatcher.isStuck(),
-      running: counts.find((row) => row.status === 'running')?.n ?? 0,
-      ready: counts.find((row) => row.status === 'ready')?.n ?? 0,
+      running,
+      ready,
       globalMaxConcurrent: this.settings.dispatcher.globalMaxConcurrent,
       lastTickAt: this.lastTickAt,
       workers: this.supervisor.workers(),
