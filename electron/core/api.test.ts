@@ -385,7 +385,8 @@ describe('createApi: board cards', () => {
 });
 
 describe('createApi: events', () => {
-  it('turns the change feed into numbered board events and reports the seq in snapshots', async () => {
+  /** An API with a listener recording its events, and a parent → child pair created through it. */
+  async function parentAndChildWithEvents() {
     const { engine, api } = setup();
     const events: BoardEvent[] = [];
     api.subscribe((event) => events.push(event));
@@ -393,6 +394,11 @@ describe('createApi: events', () => {
     const child = value(
       await api.call('createTask', { board: 'default', title: 'child', parents: [parent.id] }),
     );
+    return { engine, api, events, parent, child };
+  }
+
+  it('turns the change feed into numbered board events and reports the seq in snapshots', async () => {
+    const { engine, api, events, parent, child } = await parentAndChildWithEvents();
     engine.pump();
     expect(events.map((e) => e.type)).toEqual(['tasks', 'links']);
     expect(events[0]).toMatchObject({ seq: 1, removed: [] });
@@ -417,13 +423,7 @@ describe('createApi: events', () => {
   });
 
   it('resends the links after moves only when a task comes back from the archive', async () => {
-    const { engine, api } = setup();
-    const events: BoardEvent[] = [];
-    api.subscribe((event) => events.push(event));
-    const parent = value(await api.call('createTask', { board: 'default', title: 'parent' }));
-    const child = value(
-      await api.call('createTask', { board: 'default', title: 'child', parents: [parent.id] }),
-    );
+    const { engine, api, events, parent, child } = await parentAndChildWithEvents();
     engine.pump();
     events.length = 0;
     // Several moves in one poll: one tasks event, and the links are what they were.
