@@ -71,23 +71,27 @@ function instrumentPage(): void {
       bench.longTasks.push({ start: entry.startTime, duration: entry.duration });
   }).observe({ type: 'longtask', buffered: true });
   const snapshotIds = new Set<number>();
-  const open = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onopen') as PropertyDescriptor;
-  Object.defineProperty(WebSocket.prototype, 'onopen', {
-    configurable: true,
-    get(this: WebSocket) {
-      return open.get?.call(this) as unknown;
-    },
-    set(this: WebSocket, listener: ((event: Event) => void) | null) {
-      open.set?.call(
-        this,
-        listener &&
-          function (this: WebSocket, event: Event) {
-            bench.sockets++;
-            listener.call(this, event);
-          },
-      );
-    },
-  });
+  /** Runs `before` ahead of every listener the page assigns to `property` of its sockets. */
+  function observeHandler<E extends Event>(property: 'onopen' | 'onmessage', before: (event: E) => void) {
+    const original = Object.getOwnPropertyDescriptor(WebSocket.prototype, property) as PropertyDescriptor;
+    Object.defineProperty(WebSocket.prototype, property, {
+      configurable: true,
+      get(this: WebSocket) {
+        return original.get?.call(this) as unknown;
+      },
+      set(this: WebSocket, listener: ((event: E) => void) | null) {
+        original.set?.call(
+          this,
+          listener &&
+            function (this: WebSocket, event: E) {
+              before(event);
+              listener.call(this, event);
+            },
+        );
+      },
+    });
+  }
+  observeHandler('onopen', () => bench.sockets++);
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (this: WebSocket, data) {
     if (typeof data === 'string' && data.length < 10_000) {
@@ -100,42 +104,29 @@ function instrumentPage(): void {
     }
     return send.call(this, data);
   };
-  const handler = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage') as PropertyDescriptor;
-  Object.defineProperty(WebSocket.prototype, 'onmessage', {
-    configurable: true,
-    get(this: WebSocket) {
-      return handler.get?.call(this) as unknown;
-    },
-    set(this: WebSocket, listener: ((event: MessageEvent) => void) | null) {
-      const wrapped =
-        listener &&
-        function (this: WebSocket, event: MessageEvent) {
-          const data: unknown = event.data;
-          if (typeof data === 'string' && data.startsWith('{"event"')) {
-            const seq = /"seq":(\d+)/.exec(data);
-            bench.events++;
-            const parsed = JSON.parse(data) as {
-              event: { type: string; tasks?: { id: string; status: string }[] };
-            };
-            if (parsed.event.type === 'tasks') bench.lastTasksAt = performance.now();
-            if (parsed.event.type === 'tasks')
-              for (const task of parsed.event.tasks ?? []) bench.statusOf[task.id] = task.status;
-            if (seq) {
-              if (bench.lastSeq > 0 && Number(seq[1]) !== bench.lastSeq + 1) bench.seqGaps++;
-              bench.lastSeq = Number(seq[1]);
-            }
-          }
-          if (typeof data === 'string' && snapshotIds.size > 0) {
-            const id = /"id":(\d+)/.exec(data.slice(0, 40));
-            if (id && snapshotIds.has(Number(id[1]))) {
-              performance.mark('switchyard:snapshot-arrived');
-              bench.snapshotBytes = data.length;
-            }
-          }
-          listener.call(this, event);
-        };
-      handler.set?.call(this, wrapped);
-    },
+  observeHandler<MessageEvent>('onmessage', (event) => {
+    const data: unknown = event.data;
+    if (typeof data === 'string' && data.startsWith('{"event"')) {
+      const seq = /"seq":(\d+)/.exec(data);
+      bench.events++;
+      const parsed = JSON.parse(data) as {
+        event: { type: string; tasks?: { id: string; status: string }[] };
+      };
+      if (parsed.event.type === 'tasks') bench.lastTasksAt = performance.now();
+      if (parsed.event.type === 'tasks')
+        for (const task of parsed.event.tasks ?? []) bench.statusOf[task.id] = task.status;
+      if (seq) {
+        if (bench.lastSeq > 0 && Number(seq[1]) !== bench.lastSeq + 1) bench.seqGaps++;
+        bench.lastSeq = Number(seq[1]);
+      }
+    }
+    if (typeof data === 'string' && snapshotIds.size > 0) {
+      const id = /"id":(\d+)/.exec(data.slice(0, 40));
+      if (id && snapshotIds.has(Number(id[1]))) {
+        performance.mark('switchyard:snapshot-arrived');
+        bench.snapshotBytes = data.length;
+      }
+    }
   });
 }
 

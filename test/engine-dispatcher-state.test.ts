@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DispatcherState } from '../shared/dispatch';
+import type { EngineHandle } from '../electron/core/engineHandle';
 import * as commands from '../electron/core/commands';
 import { openDatabase } from '../electron/core/db/open';
 import type { Engine } from '../electron/core/engine';
@@ -7,8 +8,9 @@ import { useTempHomes } from './helpers/home';
 import { newEngine, waitFor, writeFastSettings } from './helpers/engine';
 
 /**
- * The toolbar's and the tray's "running · ready" counts come from pushed dispatcher states; they
- * must follow every write that changes them, not only spawns and completions.
+ * What the engine pushes to the toolbar, the tray and desktop notifications: the "running · ready"
+ * counts must follow every write that changes them (not only spawns and completions), and notices
+ * come from completions, blocks and give-ups only.
  */
 
 const newHome = useTempHomes();
@@ -48,5 +50,29 @@ describe('engine: pushed dispatcher state', () => {
     engine.flush();
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(states.length).toBe(pushed);
+  });
+
+  it('turns completions and blocks into notices with the task title, and moves into none', async () => {
+    const paths = newHome();
+    writeFastSettings(paths);
+    const engine = newEngine(paths, false);
+    engines.push(engine);
+    engine.start();
+    const notices: Parameters<Parameters<EngineHandle['onNotice']>[0]>[0][] = [];
+    engine.onNotice((notice) => notices.push(notice));
+    const actor = { name: 'test' };
+    const done = commands.createTask(engine.db, { title: 'Ship it', assignee: 'alice' }, actor);
+    const stuck = commands.createTask(engine.db, { title: 'Needs a key', assignee: 'alice' }, actor);
+    commands.moveTask(engine.db, stuck.id, 'triage', actor);
+    engine.flush();
+    expect(notices).toEqual([]);
+    commands.claimTask(engine.db, { taskId: done.id }, actor);
+    commands.completeTask(engine.db, done.id, 'shipped', actor);
+    commands.blockTask(engine.db, stuck.id, 'no API key', actor);
+    engine.flush();
+    expect(notices).toEqual([
+      { level: 'info', title: 'Done', message: 'Ship it', taskId: done.id },
+      { level: 'warning', title: 'Blocked', message: 'Needs a key: no API key', taskId: stuck.id },
+    ]);
   });
 });

@@ -572,28 +572,26 @@ function safeUserName(): string {
   }
 }
 
-const NOTICE_KINDS = new Set<string>(['completed', 'blocked', 'gave_up']);
-
 function noticeFor(event: TaskEvent, titleOf: (id: string) => string): Notice | null {
-  // The title is a read per event: only for the kinds that make a notice (a stream of moves makes none).
-  if (!event.taskId || !NOTICE_KINDS.has(event.kind)) return null;
-  const title = titleOf(event.taskId);
+  const taskId = event.taskId;
+  if (!taskId) return null;
+  // The title is a read: only for the kinds that make a notice (a stream of moves makes none).
   switch (event.kind) {
     case 'completed':
-      return { level: 'info', title: 'Done', message: title, taskId: event.taskId };
+      return { level: 'info', title: 'Done', message: titleOf(taskId), taskId };
     case 'blocked':
       return {
         level: 'warning',
         title: 'Blocked',
-        message: `${title}: ${String(event.payload.reason ?? '')}`,
-        taskId: event.taskId,
+        message: `${titleOf(taskId)}: ${String(event.payload.reason ?? '')}`,
+        taskId,
       };
     case 'gave_up':
       return {
         level: 'error',
         title: 'Gave up',
-        message: `${title}: ${String(event.payload.lastError ?? '')}`,
-        taskId: event.taskId,
+        message: `${titleOf(taskId)}: ${String(event.payload.lastError ?? '')}`,
+        taskId,
       };
     default:
       return null;
