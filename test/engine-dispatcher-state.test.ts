@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DispatcherState } from '../shared/dispatch';
 import type { EngineHandle } from '../electron/core/engineHandle';
@@ -19,7 +20,7 @@ afterEach(async () => {
   for (const engine of engines.splice(0)) await engine.close({ stopWorkers: true });
 });
 
-describe('engine: pushed dispatcher state', () => {
+describe('engine: what it pushes and reports', () => {
   it('follows creates and moves by this or another process, and stays quiet when the counts do not change', async () => {
     const paths = newHome();
     writeFastSettings(paths);
@@ -74,5 +75,22 @@ describe('engine: pushed dispatcher state', () => {
       { level: 'info', title: 'Done', message: 'Ship it', taskId: done.id },
       { level: 'warning', title: 'Blocked', message: 'Needs a key: no API key', taskId: stuck.id },
     ]);
+  });
+
+  it('reports a broken settings.json once, and follows the file when it is fixed', async () => {
+    const paths = newHome();
+    fs.writeFileSync(paths.settingsFile, JSON.stringify({ dispatcher: { workerPriority: 'ultra' } }));
+    const engine = newEngine(paths, true);
+    engines.push(engine);
+    engine.start();
+    expect(engine.problems()).toEqual([
+      'settings.json: dispatcher.workerPriority: must be "low" or "normal"',
+    ]);
+    fs.writeFileSync(
+      paths.settingsFile,
+      JSON.stringify({ dispatcher: { workerPriority: 'normal', tickMs: 500 } }),
+    );
+    engine.runTick();
+    expect(engine.problems()).toEqual([]);
   });
 });

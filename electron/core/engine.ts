@@ -20,7 +20,7 @@ import { DISPATCHER_ENABLED_KEY, readMeta, writeMeta } from './meta';
 import { recordFailure } from './outcomes';
 import { DEFAULT_PROMPT_CAPS } from './prompt';
 import * as runs from './runs';
-import { loadSettings, type Settings } from './settings';
+import type { Settings } from './settings';
 import { Supervisor } from './supervisor';
 import * as tasks from './tasks';
 
@@ -112,9 +112,6 @@ export class Engine implements EngineHandle {
   readonly db: Db;
   readonly paths: HomePaths;
   readonly actor: Actor;
-  private settings: Settings;
-  private settingsProblem: string | null;
-  private settingsStamp = '';
   private readonly lanes: LaneResolver;
   private readonly supervisor: Supervisor;
   private readonly dispatcher: Dispatcher;
@@ -137,16 +134,20 @@ export class Engine implements EngineHandle {
   private readonly noticeListeners = new Set<(notice: Notice) => void>();
   private readonly tickListeners = new Set<(result: DispatchResult) => void>();
 
+  /**
+   * settings.json as the lane resolver last read it: it re-checks the file on every tick (and on
+   * file-watch events) together with the profiles and lanes.json, so there is one reading of it.
+   */
+  private get settings(): Settings {
+    return this.lanes.settings();
+  }
+
   constructor(private readonly options: EngineOptions) {
     const env = options.env ?? process.env;
     this.paths = homePaths(options.home ?? resolveHome(env));
     this.actor = options.actor ?? { name: env.SWITCHYARD_ACTOR ?? safeUserName() };
     fs.mkdirSync(this.paths.home, { recursive: true });
     this.db = openDatabase(this.paths.database, { nativeBinding: options.nativeBinding });
-    const loaded = loadSettings(this.paths);
-    this.settings = loaded.settings;
-    this.settingsProblem = loaded.problem;
-    this.settingsStamp = fileStamp(this.paths.settingsFile);
     writeCliShim(this.paths, options.cliCommand ?? defaultCliCommand(), options.nativeBinding);
     const workerPath = `${this.paths.bin}${path.delimiter}${env.PATH ?? ''}`;
     this.lanes = new LaneResolver(this.paths, { pathEnv: workerPath, watch: true });
@@ -231,7 +232,6 @@ export class Engine implements EngineHandle {
     if (this.closed) return null;
     let result: DispatchResult | null = null;
     try {
-      this.reloadSettingsIfChanged();
       this.lanes.refresh();
       if (this.ensureLease()) {
         result = this.dispatcher.tick(options);
@@ -359,15 +359,6 @@ export class Engine implements EngineHandle {
     } else if (changed > 0) {
       this.emitState();
     }
-  }
-
-  private reloadSettingsIfChanged(): void {
-    const stamp = fileStamp(this.paths.settingsFile);
-    if (stamp === this.settingsStamp) return;
-    this.settingsStamp = stamp;
-    const loaded = loadSettings(this.paths);
-    this.settings = loaded.settings;
-    this.settingsProblem = loaded.problem;
   }
 
   // Events ------------------------------------------------------------------------------------
@@ -516,7 +507,7 @@ export class Engine implements EngineHandle {
   }
 
   problems(): string[] {
-    return [...(this.settingsProblem ? [this.settingsProblem] : []), ...this.lanes.problems()];
+    return this.lanes.problems();
   }
 
   workers(): WorkerStatus[] {
@@ -553,15 +544,6 @@ export class Engine implements EngineHandle {
 function describeLease(db: Db): string | null {
   const holder = currentLease(db);
   return holder ? describeHolder(holder) : null;
-}
-
-function fileStamp(file: string): string {
-  try {
-    const stat = fs.statSync(file);
-    return `${stat.mtimeMs}:${stat.size}`;
-  } catch {
-    return 'missing';
-  }
 }
 
 function safeUserName(): string {
