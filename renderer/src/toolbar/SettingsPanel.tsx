@@ -56,8 +56,8 @@ export function SettingsPanel() {
         )}
         <p className="muted">
           Lanes, profiles, pause and concurrency live in the <strong>Lanes</strong> view. Profiles are folders
-          in
-          <code> ~/.switchyard/profiles/</code>.
+          in <code>profiles/</code> of the Switchyard home (<code>$SWITCHYARD_HOME</code>, else{' '}
+          <code>~/.switchyard</code>).
         </p>
         <div className="modal-actions">
           <button
