@@ -8,6 +8,7 @@ import {
   prioritySchema,
   reasonSchema,
   runSchema,
+  skipReasonSchema,
   slugSchema,
   summarySchema,
   taskEventSchema,
@@ -52,12 +53,28 @@ export const taskDetailSchema = z.object({
 });
 export type TaskDetail = z.infer<typeof taskDetailSchema>;
 
-/** Done cards a snapshot carries per lane (the most recently completed); `doneCards` pages the rest. */
-export const DONE_CARDS_PER_LANE = 50;
+/**
+ * Cards a snapshot carries per lane × status cell (the first in the cell's order); `cellCards`
+ * pages the rest. A 100,000-task board would otherwise send every card at start.
+ */
+export const CARDS_PER_CELL = 25;
 
-/** Where a page of done cards ends: the last card's completion time (or update time) and id. */
-export const doneCursorSchema = z.object({ completedAt: z.number(), id: taskIdSchema }).strict();
-export type DoneCursor = z.infer<typeof doneCursorSchema>;
+/** How many cards one lane × status cell holds (assignee null: the Unassigned lane). */
+export const cellCountSchema = z.object({
+  assignee: z.string().nullable(),
+  status: taskStatusSchema,
+  count: z.number().int().nonnegative(),
+});
+export type CellCount = z.infer<typeof cellCountSchema>;
+
+/**
+ * Where a loaded part of a cell ends: the last card's place in the cell's order (done: `doneAt`
+ * = completion, or update, time, newest first; other cells: priority, then `createdAt`; then id).
+ */
+export const cellCursorSchema = z
+  .object({ id: taskIdSchema, priority: z.number().int(), createdAt: z.number(), doneAt: z.number() })
+  .strict();
+export type CellCursor = z.infer<typeof cellCursorSchema>;
 
 export const snapshotSchema = z.object({
   /** The event-stream position this snapshot reflects; later events have a higher seq. */
@@ -65,14 +82,12 @@ export const snapshotSchema = z.object({
   board: z.string(),
   boards: z.array(boardSchema),
   /**
-   * The board's cards (tasks without bodies): every task not done, and per lane only the
-   * DONE_CARDS_PER_LANE most recently completed done tasks. Archived tasks are not on the board.
+   * The first CARDS_PER_CELL cards (tasks without bodies) of every cell of the board, in the
+   * cell's order. Archived tasks are not on the board.
    */
   tasks: z.array(cardSchema),
-  /** Per lane (assignee, null = unassigned): done tasks older than the ones in `tasks`. */
-  olderDone: z.array(z.object({ assignee: z.string().nullable(), count: z.number().int().positive() })),
-  /** parent → child links among the snapshot's tasks, for dependency progress on cards. */
-  links: z.array(z.object({ parentId: z.string(), childId: z.string() })),
+  /** Every non-empty cell and its count, read together with `tasks`. */
+  cells: z.array(cellCountSchema),
   lanes: z.array(laneStatusSchema),
   dispatcher: dispatcherStateSchema,
   problems: z.array(z.string()),
@@ -89,12 +104,19 @@ export const logTailSchema = z.object({
 });
 export type LogTail = z.infer<typeof logTailSchema>;
 
-/** One page of a lane's done cards, newest completion first; `remaining` are older still. */
-export const doneCardsPageSchema = z.object({
+/** One page of a cell's cards in the cell's order; `remaining` come after it. */
+export const cellCardsPageSchema = z.object({
   tasks: z.array(cardSchema),
   remaining: z.number().int().nonnegative(),
 });
-export type DoneCardsPage = z.infer<typeof doneCardsPageSchema>;
+export type CellCardsPage = z.infer<typeof cellCardsPageSchema>;
+
+/** Cards matching the board's filter anywhere on the board; `total` may exceed what was sent. */
+export const cardSearchResultSchema = z.object({
+  tasks: z.array(cardSchema),
+  total: z.number().int().nonnegative(),
+});
+export type CardSearchResult = z.infer<typeof cardSearchResultSchema>;
 
 export const moveResultSchema = z.object({ task: taskSchema, stoppedWorker: z.boolean() });
 
@@ -103,18 +125,35 @@ export const contract = {
   snapshot: { request: boardRequest, response: snapshotSchema },
   listBoards: { request: empty, response: z.array(boardSchema) },
   taskDetail: { request: idRequest, response: taskDetailSchema },
-  /** Done cards of one lane completed before `before` (the board's "N more"), newest first. */
-  doneCards: {
+  /** The cards of one lane × status cell after `after` (the board's "N more"), in the cell's order. */
+  cellCards: {
     request: z
       .object({
         board: slugSchema,
         /** The lane exactly as the cards name it (not normalised: it only has to match). */
         assignee: z.string().min(1).max(200).nullable(),
-        before: doneCursorSchema.optional(),
-        limit: z.number().int().min(1).max(500).default(DONE_CARDS_PER_LANE),
+        status: taskStatusSchema.exclude(['archived']),
+        after: cellCursorSchema.optional(),
+        limit: z.number().int().min(1).max(500).default(100),
       })
       .strict(),
-    response: doneCardsPageSchema,
+    response: cellCardsPageSchema,
+  },
+  /** The board's filter applied by the core, over cards the board has not loaded too. */
+  searchCards: {
+    request: z
+      .object({
+        board: slugSchema,
+        text: z.string().max(500).default(''),
+        /** A lane (null: Unassigned); left out for every lane. */
+        assignee: z.string().min(1).max(200).nullable().optional(),
+        status: taskStatusSchema.exclude(['archived']).optional(),
+        skipReason: skipReasonSchema.optional(),
+        needsAttention: z.boolean().default(false),
+        limit: z.number().int().min(1).max(2000).default(500),
+      })
+      .strict(),
+    response: cardSearchResultSchema,
   },
   laneStatuses: { request: boardRequest, response: z.array(laneStatusSchema) },
   dispatcherState: { request: empty, response: dispatcherStateSchema },
@@ -258,11 +297,6 @@ export const boardEventSchema = z.discriminatedUnion('type', [
     tasks: z.array(cardSchema),
     removed: z.array(z.string()),
   }),
-  z.object({
-    type: z.literal('links'),
-    seq: z.number().int(),
-    links: z.array(z.object({ parentId: z.string(), childId: z.string() })),
-  }),
   /** Live worker status, coalesced to ≤ 10 updates a second per task. */
   z.object({ type: z.literal('workers'), seq: z.number().int(), workers: z.array(workerStatusSchema) }),
   z.object({ type: z.literal('dispatcher'), seq: z.number().int(), state: dispatcherStateSchema }),
@@ -272,6 +306,8 @@ export const boardEventSchema = z.discriminatedUnion('type', [
     seq: z.number().int(),
     board: z.string(),
     lanes: z.array(laneStatusSchema),
+    /** Every non-empty cell's count (cells the board loaded only in part show these). */
+    cells: z.array(cellCountSchema),
   }),
   z.object({ type: z.literal('boards'), seq: z.number().int(), boards: z.array(boardSchema) }),
   /** Something a person should hear about (done, blocked, gave up, stuck). */

@@ -194,17 +194,36 @@ export const cardSchema = taskSchema
     currentRunId: true,
     claimExpiresAt: true,
   })
+  .extend({
+    /**
+     * Dependency progress, counted by the core: the board loads only part of a big board, so it
+     * cannot count a card's parents itself. Archived parents are not counted.
+     */
+    parentsTotal: z.number().int().nonnegative(),
+    parentsDone: z.number().int().nonnegative(),
+  })
   .strict();
 export type Card = z.infer<typeof cardSchema>;
+export type DependencyCounts = Pick<Card, 'parentsTotal' | 'parentsDone'>;
 
 const CARD_KEYS = Object.keys(cardSchema.shape) as (keyof Card)[];
 
-/** The card of a task (or a copy of a card): only the card's fields, so no body rides along. */
-export function cardOf(task: Card): Card {
+/**
+ * The card of a task (or a copy of a card): only the card's fields, so no body rides along. A
+ * whole task carries no dependency counts: they come from `dependencies` (or are 0 until the
+ * core's next card for the task).
+ */
+export function cardOf(task: Task | Card, dependencies?: DependencyCounts): Card {
+  const source = task as Partial<Record<keyof Card, unknown>>;
   const card: Record<string, unknown> = {};
-  for (const key of CARD_KEYS) card[key] = task[key];
+  for (const key of CARD_KEYS) card[key] = source[key];
+  card.parentsTotal = dependencies?.parentsTotal ?? source.parentsTotal ?? 0;
+  card.parentsDone = dependencies?.parentsDone ?? source.parentsDone ?? 0;
   return card as Card;
 }
+
+/** A card whose parents are not all done (it waits for them: SPEC §2). */
+export const waitsForParents = (card: DependencyCounts): boolean => card.parentsDone < card.parentsTotal;
 
 export const runSchema = z.object({
   id: z.number().int(),

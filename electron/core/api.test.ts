@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CALL_NAMES,
-  DONE_CARDS_PER_LANE,
+  CARDS_PER_CELL,
   type BoardEvent,
   type CallName,
   type CallResult,
@@ -44,13 +44,18 @@ function errorCode(result: CallResult<unknown>): string {
   return result.error.code;
 }
 
+/** Cell counts in a fixed order (the core sends them in no particular one). */
+const sortCells = <T extends { assignee: string | null; status: string }>(cells: T[]): T[] =>
+  [...cells].sort((a, b) => `${a.assignee}/${a.status}`.localeCompare(`${b.assignee}/${b.status}`));
+
 /** A well-formed request for every call, so each field can be broken one at a time. */
 function validRequests(taskId: string, otherId: string): Record<CallName, Record<string, unknown>> {
   return {
     snapshot: { board: 'default' },
     listBoards: {},
     taskDetail: { id: taskId },
-    doneCards: { board: 'default', assignee: 'coder', limit: 10 },
+    cellCards: { board: 'default', assignee: 'coder', status: 'ready', limit: 10 },
+    searchCards: { board: 'default', text: 'task', limit: 10 },
     laneStatuses: { board: 'default' },
     dispatcherState: {},
     dryRunDispatch: {},
@@ -155,7 +160,11 @@ describe('createApi: calls', () => {
 
     const snapshot = value(await api.call('snapshot', { board: 'default' }));
     expect(snapshot.tasks.map((t) => t.id).sort()).toEqual([parent.id, child.id].sort());
-    expect(snapshot.links).toEqual([{ parentId: parent.id, childId: child.id }]);
+    expect(snapshot.tasks.find((t) => t.id === child.id)).toMatchObject({ parentsTotal: 1, parentsDone: 0 });
+    expect(sortCells(snapshot.cells)).toEqual([
+      { assignee: 'coder', status: 'ready', count: 1 },
+      { assignee: null, status: 'todo', count: 1 },
+    ]);
     expect(snapshot.boards.map((b) => b.slug)).toContain('default');
     expect(snapshot.dispatcher.enabled).toBe(true);
 
@@ -164,7 +173,8 @@ describe('createApi: calls', () => {
     expect(tasks.findTask(engine.db, child.id)?.status).toBe('ready');
 
     value(await api.call('unlinkTasks', { parentId: parent.id, childId: child.id }));
-    expect(value(await api.call('snapshot', { board: 'default' })).links).toEqual([]);
+    const unlinked = value(await api.call('snapshot', { board: 'default' }));
+    expect(unlinked.tasks.find((t) => t.id === child.id)).toMatchObject({ parentsTotal: 0, parentsDone: 0 });
     expect(value(await api.call('linkTasks', { parentId: parent.id, childId: child.id })).id).toBe(child.id);
     expect(errorCode(await api.call('linkTasks', { parentId: child.id, childId: parent.id }))).toBe(
       'conflict',
@@ -291,7 +301,7 @@ describe('createApi: board cards', () => {
     return task.id;
   }
 
-  it('snapshots cards without bodies and only the newest done per lane, and pages the older ones', async () => {
+  it('snapshots cards without bodies, the first of each cell, every cell count, and pages the rest', async () => {
     const { engine, api } = setup();
     const open = value(
       await api.call('createTask', {
@@ -299,13 +309,32 @@ describe('createApi: board cards', () => {
         title: 'open',
         body: 'a long body',
         assignee: 'coder',
+        status: 'todo',
       }),
     );
-    const done = Array.from({ length: DONE_CARDS_PER_LANE + 7 }, (_, i) =>
-      doneTask(engine, 'coder', 1_000 + i),
-    );
+    const done = Array.from({ length: CARDS_PER_CELL + 7 }, (_, i) => doneTask(engine, 'coder', 1_000 + i));
     const newestFirst = [...done].reverse();
     const loose = doneTask(engine, null, 500);
+    // Ready cards in the dispatcher's order: priority first, then age, then id.
+    const ready: string[] = [];
+    for (let i = 0; i < CARDS_PER_CELL + 3; i++) {
+      const task = value(
+        await api.call('createTask', {
+          board: 'default',
+          title: `ready ${i}`,
+          assignee: 'coder',
+          status: 'ready',
+          priority: i % 3,
+        }),
+      );
+      engine.db.prepare('UPDATE tasks SET created_at = ? WHERE id = ?').run(10_000 + i, task.id);
+      ready.push(task.id);
+    }
+    const readyOrder = [...ready].sort((a, b) => {
+      const ia = ready.indexOf(a);
+      const ib = ready.indexOf(b);
+      return (ib % 3) - (ia % 3) || ia - ib;
+    });
 
     const snapshot = value(await api.call('snapshot', { board: 'default' }));
     for (const card of snapshot.tasks) {
@@ -314,60 +343,130 @@ describe('createApi: board cards', () => {
       expect(cardSchema.safeParse(card).success).toBe(true);
     }
     expect(snapshot.tasks.find((card) => card.id === open.id)?.title).toBe('open');
-    const coderDone = snapshot.tasks
-      .filter((t) => t.status === 'done' && t.assignee === 'coder')
-      .map((t) => t.id);
-    expect(coderDone.sort()).toEqual(newestFirst.slice(0, DONE_CARDS_PER_LANE).sort());
+    const coder = (status: string) =>
+      snapshot.tasks.filter((t) => t.status === status && t.assignee === 'coder').map((t) => t.id);
+    expect(coder('done')).toEqual(newestFirst.slice(0, CARDS_PER_CELL));
+    expect(coder('ready')).toEqual(readyOrder.slice(0, CARDS_PER_CELL));
     expect(snapshot.tasks.map((t) => t.id)).toContain(loose);
-    expect(snapshot.olderDone).toEqual([{ assignee: 'coder', count: 7 }]);
+    expect(sortCells(snapshot.cells)).toEqual(
+      sortCells([
+        { assignee: 'coder', status: 'todo', count: 1 },
+        { assignee: 'coder', status: 'done', count: done.length },
+        { assignee: 'coder', status: 'ready', count: ready.length },
+        { assignee: null, status: 'done', count: 1 },
+      ]),
+    );
     // The drawer still gets the whole task.
     expect(value(await api.call('taskDetail', { id: open.id })).task.body).toBe('a long body');
 
-    const oldestShown = newestFirst[DONE_CARDS_PER_LANE - 1] as string;
-    const cursor = { completedAt: 1_000 + 7, id: oldestShown };
+    const cursorAt = (id: string) => {
+      const card = [...snapshot.tasks].find((t) => t.id === id)!;
+      return {
+        id,
+        priority: card.priority,
+        createdAt: card.createdAt,
+        doneAt: card.completedAt ?? card.updatedAt,
+      };
+    };
+    const doneCursor = cursorAt(newestFirst[CARDS_PER_CELL - 1] as string);
     const first = value(
-      await api.call('doneCards', { board: 'default', assignee: 'coder', before: cursor, limit: 5 }),
+      await api.call('cellCards', {
+        board: 'default',
+        assignee: 'coder',
+        status: 'done',
+        after: doneCursor,
+        limit: 5,
+      }),
     );
-    expect(first.tasks.map((t) => t.id)).toEqual(
-      newestFirst.slice(DONE_CARDS_PER_LANE, DONE_CARDS_PER_LANE + 5),
-    );
+    expect(first.tasks.map((t) => t.id)).toEqual(newestFirst.slice(CARDS_PER_CELL, CARDS_PER_CELL + 5));
     expect(first.remaining).toBe(2);
     for (const card of first.tasks) expect(card).not.toHaveProperty('body');
     const last = first.tasks.at(-1)!;
     const second = value(
-      await api.call('doneCards', {
+      await api.call('cellCards', {
         board: 'default',
         assignee: 'coder',
-        before: { completedAt: last.completedAt!, id: last.id },
+        status: 'done',
+        after: { id: last.id, priority: last.priority, createdAt: last.createdAt, doneAt: last.completedAt! },
       }),
     );
     expect(second).toEqual({ tasks: expect.any(Array), remaining: 0 });
-    expect(second.tasks.map((t) => t.id)).toEqual(newestFirst.slice(DONE_CARDS_PER_LANE + 5));
+    expect(second.tasks.map((t) => t.id)).toEqual(newestFirst.slice(CARDS_PER_CELL + 5));
 
-    const newest = value(await api.call('doneCards', { board: 'default', assignee: 'coder', limit: 3 }));
+    const readyRest = value(
+      await api.call('cellCards', {
+        board: 'default',
+        assignee: 'coder',
+        status: 'ready',
+        after: cursorAt(readyOrder[CARDS_PER_CELL - 1] as string),
+      }),
+    );
+    expect(readyRest).toMatchObject({ remaining: 0 });
+    expect(readyRest.tasks.map((t) => t.id)).toEqual(readyOrder.slice(CARDS_PER_CELL));
+
+    const newest = value(
+      await api.call('cellCards', { board: 'default', assignee: 'coder', status: 'done', limit: 3 }),
+    );
     expect(newest.tasks.map((t) => t.id)).toEqual(newestFirst.slice(0, 3));
     expect(newest.remaining).toBe(done.length - 3);
-    const unassigned = value(await api.call('doneCards', { board: 'default', assignee: null }));
+    const unassigned = value(
+      await api.call('cellCards', { board: 'default', assignee: null, status: 'done' }),
+    );
     expect(unassigned).toMatchObject({ tasks: [{ id: loose }], remaining: 0 });
-    expect(errorCode(await api.call('doneCards', { board: 'nope', assignee: null }))).toBe('not_found');
+    expect(errorCode(await api.call('cellCards', { board: 'nope', assignee: null, status: 'done' }))).toBe(
+      'not_found',
+    );
+    expect(
+      errorCode(await api.call('cellCards', { board: 'default', assignee: null, status: 'archived' })),
+    ).toBe('validation');
   });
 
-  it('pages done cards completed at the same time one by one, each once', async () => {
+  it('pages cards of the same place in the order one by one, each once', async () => {
     const { engine, api } = setup();
     const ids = Array.from({ length: 5 }, () => doneTask(engine, 'coder', 2_000)).sort();
     const seen: string[] = [];
-    let before: { completedAt: number; id: string } | undefined;
+    let after: { id: string; priority: number; createdAt: number; doneAt: number } | undefined;
     for (;;) {
       const page = value(
-        await api.call('doneCards', { board: 'default', assignee: 'coder', before, limit: 1 }),
+        await api.call('cellCards', { board: 'default', assignee: 'coder', status: 'done', after, limit: 1 }),
       );
       if (page.tasks.length === 0) break;
       const card = page.tasks[0]!;
       seen.push(card.id);
       expect(page.remaining).toBe(ids.length - seen.length);
-      before = { completedAt: card.completedAt!, id: card.id };
+      after = { id: card.id, priority: card.priority, createdAt: card.createdAt, doneAt: card.completedAt! };
     }
     expect(seen).toEqual(ids);
+  });
+
+  it('searches the whole board with the board filter', async () => {
+    const { engine, api } = setup();
+    const make = (title: string, assignee: string | null, status?: 'ready' | 'blocked' | 'todo') =>
+      commands.createTask(engine.db, { title, assignee, ...(status ? { status } : {}) }, engine.actor).id;
+    const fix = make('Fix the 50% LOGIN bug', 'coder', 'ready');
+    const login = make('login page', null, 'todo');
+    make('other thing', 'coder', 'ready');
+    const stuck = make('stuck', 'writer', 'todo');
+    commands.blockTask(engine.db, stuck, 'waits', engine.actor);
+    commands.archiveTask(engine.db, make('archived login', 'coder'), engine.actor);
+
+    const search = async (request: Record<string, unknown>) =>
+      value(await api.call('searchCards', { board: 'default', ...request }));
+    const found = await search({ text: 'login' });
+    expect(found.tasks.map((t) => t.id).sort()).toEqual([fix, login].sort());
+    expect(found.total).toBe(2);
+    expect((await search({ text: '50% login' })).tasks.map((t) => t.id)).toEqual([fix]);
+    expect((await search({ text: 'LOGIN', assignee: null })).tasks.map((t) => t.id)).toEqual([login]);
+    expect((await search({ text: 'login', status: 'ready' })).tasks.map((t) => t.id)).toEqual([fix]);
+    expect((await search({ needsAttention: true })).tasks.map((t) => t.id)).toEqual([stuck]);
+    expect((await search({ text: fix })).tasks.map((t) => t.id)).toEqual([fix]);
+    expect((await search({ text: 'writer' })).tasks.map((t) => t.id)).toEqual([stuck]);
+    expect((await search({ text: 'login', limit: 1 })).total).toBe(2);
+    expect((await search({ text: 'login', limit: 1 })).tasks).toHaveLength(1);
+    expect(errorCode(await api.call('searchCards', { board: 'nope' }))).toBe('not_found');
+    expect(errorCode(await api.call('searchCards', { board: 'default', text: 'x'.repeat(501) }))).toBe(
+      'validation',
+    );
   });
 
   it('pushes cards without bodies in task events', async () => {
@@ -400,49 +499,49 @@ describe('createApi: events', () => {
   it('turns the change feed into numbered board events and reports the seq in snapshots', async () => {
     const { engine, api, events, parent, child } = await parentAndChildWithEvents();
     engine.pump();
-    expect(events.map((e) => e.type)).toEqual(['tasks', 'links']);
+    expect(events.map((e) => e.type)).toEqual(['tasks']);
     expect(events[0]).toMatchObject({ seq: 1, removed: [] });
     expect((events[0] as Extract<BoardEvent, { type: 'tasks' }>).tasks.map((t) => t.id).sort()).toEqual(
       [parent.id, child.id].sort(),
     );
-    expect(events[1]).toEqual({ type: 'links', seq: 2, links: [{ parentId: parent.id, childId: child.id }] });
-    expect(value(await api.call('snapshot', { board: 'default' })).seq).toBe(2);
+    expect(value(await api.call('snapshot', { board: 'default' })).seq).toBe(1);
 
     value(await api.call('archiveTask', { id: child.id }));
     engine.pump();
-    expect(events[2]).toEqual({ type: 'tasks', seq: 3, tasks: [], removed: [child.id] });
+    expect(events[1]).toEqual({ type: 'tasks', seq: 2, tasks: [], removed: [child.id] });
 
     engine.emitWorkers([]);
     engine.emitNotice({ level: 'info', title: 'Done', message: 'parent is done', taskId: parent.id });
     value(await api.call('setDispatcherEnabled', { enabled: false }));
     value(await api.call('createBoard', { slug: 'ops' }));
-    const types = events.slice(4).map((e) => e.type);
+    const types = events.slice(2).map((e) => e.type);
     expect(types).toEqual(['workers', 'notice', 'dispatcher', 'dispatcher', 'boards']);
     const seqs = events.map((e) => e.seq);
     expect(seqs).toEqual(seqs.map((_, index) => index + 1));
   });
 
-  it('resends the links after moves only when a task comes back from the archive', async () => {
+  it("resends a card's children when it changes, with their dependency counts", async () => {
     const { engine, api, events, parent, child } = await parentAndChildWithEvents();
     engine.pump();
     events.length = 0;
-    // Several moves in one poll: one tasks event, and the links are what they were.
-    value(await api.call('moveTask', { id: parent.id, status: 'triage' }));
-    value(await api.call('moveTask', { id: child.id, status: 'triage' }));
-    value(await api.call('moveTask', { id: parent.id, status: 'todo' }));
+    const cardsOf = () => events.flatMap((event) => (event.type === 'tasks' ? event.tasks : []));
+    value(await api.call('completeTask', { id: parent.id }));
     engine.pump();
-    expect(events.map((event) => event.type)).toEqual(['tasks']);
-    events.length = 0;
-
-    value(await api.call('archiveTask', { id: parent.id }));
-    engine.pump();
-    expect(events.find((event) => event.type === 'links')).toMatchObject({ links: [] });
-    events.length = 0;
-    value(await api.call('moveTask', { id: parent.id, status: 'todo' }));
-    engine.pump();
-    expect(events.find((event) => event.type === 'links')).toMatchObject({
-      links: [{ parentId: parent.id, childId: child.id }],
+    expect(cardsOf().find((card) => card.id === child.id)).toMatchObject({
+      status: 'ready',
+      parentsTotal: 1,
+      parentsDone: 1,
     });
+    events.length = 0;
+    const other = value(await api.call('createTask', { board: 'default', title: 'second parent' }));
+    value(await api.call('linkTasks', { parentId: other.id, childId: child.id }));
+    engine.pump();
+    expect(cardsOf().find((card) => card.id === child.id)).toMatchObject({ parentsTotal: 2, parentsDone: 1 });
+    events.length = 0;
+    value(await api.call('archiveTask', { id: other.id }));
+    engine.pump();
+    // An archived parent no longer counts (the board shows 1/1).
+    expect(cardsOf().find((card) => card.id === child.id)).toMatchObject({ parentsTotal: 1, parentsDone: 1 });
   });
 
   it('sends the rows whose skip reason a tick changed, and coalesced lane figures per board', async () => {
@@ -466,7 +565,10 @@ describe('createApi: events', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     const laneEvents = events.filter((event) => event.type === 'lanes');
     expect(laneEvents).toHaveLength(1);
-    expect(laneEvents[0]).toMatchObject({ board: 'default' });
+    expect(laneEvents[0]).toMatchObject({
+      board: 'default',
+      cells: [{ assignee: 'alice', status: task.status, count: 1 }],
+    });
 
     // A tick that changed nothing sends nothing.
     events.length = 0;

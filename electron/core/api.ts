@@ -9,11 +9,11 @@ import {
   type CallResponse,
   type CallResult,
   type Contract,
-  DONE_CARDS_PER_LANE,
+  CARDS_PER_CELL,
 } from '../../shared/contract';
 import type { DispatchResult, LaneStatus } from '../../shared/dispatch';
 import type { Card, TaskEvent } from '../../shared/domain';
-import { boardCards, cardsByIds, doneCardsPage } from './boardCards';
+import { boardCards, cardsByIds, cellCardsPage, cellCounts, childIdsOfAny, searchCards } from './boardCards';
 import * as boards from './boards';
 import * as commands from './commands';
 import { describeDatabaseFault } from './db/databaseErrors';
@@ -21,7 +21,6 @@ import { runInWriteTransaction } from './db/open';
 import type { EngineHandle } from './engineHandle';
 import { SwitchyardError, invalidInput, notFound } from './errors';
 import { eventsOf } from './events';
-import * as links from './links';
 import * as runs from './runs';
 
 /**
@@ -136,23 +135,41 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       if (!found) throw notFound(`no board "${board}"`);
       // Read the seq first: anything that happens while we read arrives later with a higher seq.
       const at = seq;
-      // Cards without bodies, and only the newest done ones per lane (the rest: `doneCards`).
-      const { cards, olderDone } = boardCards(db, board, DONE_CARDS_PER_LANE);
+      // Cards without bodies, and only the first ones of each cell (the rest: `cellCards`).
+      const { cards, cells } = boardCards(db, board, CARDS_PER_CELL);
       return {
         seq: at,
         board,
         boards: boards.listBoards(db, true),
         tasks: cards,
-        olderDone,
-        links: links.linksOfBoard(db, board),
+        cells,
         lanes: engine.laneStatuses(board),
         dispatcher: engine.dispatcherState(),
         problems: engine.problems(),
       };
     },
-    doneCards: ({ board, assignee, before, limit }) => {
+    cellCards: ({ board, assignee, status, after, limit }) => {
       if (!boards.findBoard(db, board)) throw notFound(`no board "${board}"`);
-      return doneCardsPage(db, { board, assignee, before, limit });
+      return cellCardsPage(db, { board, assignee, status, after, limit });
+    },
+    searchCards: (request) => {
+      if (!boards.findBoard(db, request.board)) throw notFound(`no board "${request.board}"`);
+      const brokenLanes = request.needsAttention
+        ? engine
+            .laneStatuses(request.board)
+            .filter((lane) => lane.kind === 'profile_broken')
+            .map((lane) => lane.name)
+        : [];
+      return searchCards(db, {
+        board: request.board,
+        words: request.text.trim().split(/\s+/).filter(Boolean),
+        assignee: request.assignee,
+        status: request.status,
+        skipReason: request.skipReason,
+        needsAttention: request.needsAttention,
+        brokenLanes,
+        limit: request.limit,
+      });
     },
     listBoards: () => boards.listBoards(db, true),
     taskDetail: ({ id }) => ({ ...commands.showTask(db, id), events: eventsOf(db, id) }),
@@ -259,7 +276,11 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
   // tasks table says what it looks like now (several changes to one task become one row).
   function onTaskEvents(events: TaskEvent[]): void {
     if (listeners.size === 0 || events.length === 0) return;
-    const ids = [...new Set(events.map((event) => event.taskId).filter((id): id is string => id !== null))];
+    const eventIds = [
+      ...new Set(events.map((event) => event.taskId).filter((id): id is string => id !== null)),
+    ];
+    // A card's dependency counts follow its parents: a parent that changed resends its children.
+    const ids = [...new Set([...eventIds, ...childIdsOfAny(db, eventIds)])];
     const found = new Map(cardsByIds(db, ids).map((card) => [card.id, card]));
     const changedTasks: Card[] = [];
     const removed: string[] = [];
@@ -269,12 +290,6 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       else changedTasks.push(card);
     }
     if (changedTasks.length > 0 || removed.length > 0) emit({ type: 'tasks', tasks: changedTasks, removed });
-    const linkBoards = new Set(
-      events
-        .filter((event) => mayChangeLinks(event) && event.board !== null)
-        .map((event) => event.board as string),
-    );
-    for (const board of linkBoards) emit({ type: 'links', links: links.linksOfBoard(db, board) });
   }
 
   // Lane figures (running/capacity, queues by skip reason, kinds, failures) move with ticks, task
@@ -286,7 +301,12 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       lanesTimer = undefined;
       try {
         for (const board of boards.listBoards(db))
-          emit({ type: 'lanes', board: board.slug, lanes: engine.laneStatuses(board.slug) });
+          emit({
+            type: 'lanes',
+            board: board.slug,
+            lanes: engine.laneStatuses(board.slug),
+            cells: cellCounts(db, board.slug),
+          });
       } catch (error) {
         logError('computing lane statuses', error);
       }
@@ -365,20 +385,6 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
 
 /** How often at most lane figures are pushed (they summarise many tasks; a person reads them). */
 const LANES_EVENT_MS = 200;
-
-/** Kinds after which the links among a board's tasks may differ. */
-const LINK_CHANGING_KINDS = new Set<string>(['linked', 'unlinked', 'created', 'archived']);
-
-/**
- * Whether the board's links (those between tasks that are not archived) may differ after the event.
- * A move changes them only when it brings a task back from the archive (a move into it is an
- * 'archived' event): a status change otherwise would re-read and resend every link of the board,
- * on each poll of a stream of moves (bench "board": a third of serve's time at 200 moves/s).
- */
-function mayChangeLinks(event: TaskEvent): boolean {
-  if (event.kind === 'moved') return event.payload.from === 'archived';
-  return LINK_CHANGING_KINDS.has(event.kind);
-}
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 

@@ -1,41 +1,53 @@
-import type { DoneCursor } from '../../shared/contract';
-import type { Card } from '../../shared/domain';
+import type { CellCursor, CellCount } from '../../shared/contract';
+import type { Card, SkipReason, TaskStatus } from '../../shared/domain';
 import type { Db } from './db/open';
 
 /**
- * The board's reads of task rows as cards (tasks without body and drawer-only fields,
- * shared/domain.ts `cardSchema`).
- * A board can hold 100,000 tasks: the snapshot carries every task that is not done, and per lane
- * only the most recently completed done tasks; the rest is paged by `doneCardsPage`. Rows are read
- * from the view `tasks_with_skips` (tasks plus their skip reasons, migration v3).
+ * The board's reads of task rows as cards (tasks without body and drawer-only fields, plus their
+ * dependency counts: shared/domain.ts `cardSchema`).
+ * A board can hold 100,000 tasks, so the board never gets them all: the snapshot carries the
+ * first cards of every lane × status cell in the board's order and the count of every cell, and
+ * `cellCardsPage` pages a cell further ("N more"). Rows are read from the view `tasks_with_skips`
+ * (tasks plus their skip reasons, migration v3).
  */
 
-/** SQL column → Card key, in the order the raw rows come back. */
+/** SQL expression → Card key, in the order the raw rows come back. */
 const CARD_COLUMNS = [
-  ['id', 'id'],
-  ['board', 'board'],
-  ['title', 'title'],
-  ['assignee', 'assignee'],
-  ['status', 'status'],
-  ['priority', 'priority'],
-  ['created_at', 'createdAt'],
-  ['updated_at', 'updatedAt'],
-  ['started_at', 'startedAt'],
-  ['completed_at', 'completedAt'],
-  ['skip_reason', 'skipReason'],
-  ['skip_detail', 'skipDetail'],
-  ['failure_count', 'failureCount'],
-  ['next_attempt_at', 'nextAttemptAt'],
-  ['last_error', 'lastError'],
-  ['block_reason', 'blockReason'],
-  ['claim_owner', 'claimOwner'],
-  ['last_heartbeat_at', 'lastHeartbeatAt'],
+  ['t.id', 'id'],
+  ['t.board', 'board'],
+  ['t.title', 'title'],
+  ['t.assignee', 'assignee'],
+  ['t.status', 'status'],
+  ['t.priority', 'priority'],
+  ['t.created_at', 'createdAt'],
+  ['t.updated_at', 'updatedAt'],
+  ['t.started_at', 'startedAt'],
+  ['t.completed_at', 'completedAt'],
+  ['t.skip_reason', 'skipReason'],
+  ['t.skip_detail', 'skipDetail'],
+  ['t.failure_count', 'failureCount'],
+  ['t.next_attempt_at', 'nextAttemptAt'],
+  ['t.last_error', 'lastError'],
+  ['t.block_reason', 'blockReason'],
+  ['t.claim_owner', 'claimOwner'],
+  ['t.last_heartbeat_at', 'lastHeartbeatAt'],
+  // Per card two lookups by the child index; only for the cards read, never for a whole board.
+  [
+    `(SELECT count(*) FROM task_links l JOIN tasks p ON p.id = l.parent_id
+       WHERE l.child_id = t.id AND p.status <> 'archived')`,
+    'parentsTotal',
+  ],
+  [
+    `(SELECT count(*) FROM task_links l JOIN tasks p ON p.id = l.parent_id
+       WHERE l.child_id = t.id AND p.status = 'done')`,
+    'parentsDone',
+  ],
 ] as const satisfies readonly (readonly [string, keyof Card])[];
 
-const CARD_COLUMN_LIST = CARD_COLUMNS.map(([column]) => column).join(', ');
+const CARD_SELECT = CARD_COLUMNS.map(([expression]) => expression).join(', ');
 const CARD_KEYS = CARD_COLUMNS.map(([, key]) => key);
 
-/** Raw rows (arrays) instead of objects: half the allocation on a 100,000-task board. */
+/** Raw rows (arrays) instead of objects: half the allocation on a big board. */
 function cardFromValues(values: unknown[]): Card {
   const card: Record<string, unknown> = {};
   for (let i = 0; i < CARD_KEYS.length; i++) card[CARD_KEYS[i] as string] = values[i];
@@ -50,74 +62,186 @@ export function cardsByIds(db: Db, ids: readonly string[]): Card[] {
   if (ids.length === 0) return [];
   return (
     db
-      .prepare(
-        `SELECT ${CARD_COLUMN_LIST} FROM tasks_with_skips WHERE id IN (SELECT value FROM json_each(?))`,
-      )
+      .prepare(`SELECT ${CARD_SELECT} FROM tasks_with_skips t WHERE t.id IN (SELECT value FROM json_each(?))`)
       .raw(true)
       .all(JSON.stringify(ids)) as unknown[][]
   ).map(cardFromValues);
 }
 
-/** Done cards sort by this, newest first (the board's done column order, renderer laneModel.ts). */
-const DONE_KEY = 'coalesce(completed_at, updated_at)';
+/** The children of these tasks: their dependency counts move with their parents' status. */
+export function childIdsOfAny(db: Db, parentIds: readonly string[]): string[] {
+  if (parentIds.length === 0) return [];
+  return (
+    db
+      .prepare(
+        'SELECT DISTINCT child_id AS id FROM task_links WHERE parent_id IN (SELECT value FROM json_each(?))',
+      )
+      .all(JSON.stringify(parentIds)) as { id: string }[]
+  ).map((row) => row.id);
+}
+
+/**
+ * A cell's order (the renderer's laneModel.ts `compareTasksInColumn`): done by completion, newest
+ * first; every other status by priority, then age (the dispatcher's order), then id.
+ */
+const DONE_AT = 'coalesce(t.completed_at, t.updated_at)';
+const DONE_ORDER = `${DONE_AT} DESC, t.id`;
+const OPEN_ORDER = 't.priority DESC, t.created_at, t.id';
+/** Cards strictly after the cursor in that order. */
+const AFTER_DONE = `(${DONE_AT} < @doneAt OR (${DONE_AT} = @doneAt AND t.id > @id))`;
+const AFTER_OPEN =
+  '(t.priority < @priority OR (t.priority = @priority AND (t.created_at > @createdAt OR (t.created_at = @createdAt AND t.id > @id))))';
+
+/** Every non-empty cell of the board (archived tasks are not on it) and how many cards it holds. */
+export function cellCounts(db: Db, board: string): CellCount[] {
+  return db
+    .prepare(
+      `SELECT assignee, status, count(*) AS count FROM tasks WHERE board = ? AND status <> 'archived'
+       GROUP BY assignee, status`,
+    )
+    .all(board) as CellCount[];
+}
 
 export interface BoardCards {
+  /** The first `perCell` cards of every cell, in the cell's order. */
   cards: Card[];
-  /** Per lane, done tasks older than the `donePerLane` in `cards`. */
-  olderDone: { assignee: string | null; count: number }[];
+  cells: CellCount[];
 }
 
-export function boardCards(db: Db, board: string, donePerLane: number): BoardCards {
-  const open = db
-    .prepare(
-      // No ORDER BY: the board sorts each cell itself, and sorting 80,000 rows here costs.
-      `SELECT ${CARD_COLUMN_LIST} FROM tasks_with_skips WHERE board = ? AND status NOT IN ('done', 'archived')`,
-    )
-    .raw(true)
-    .all(board) as unknown[][];
-  const done = db
-    .prepare(
-      `SELECT ${CARD_COLUMN_LIST} FROM (
-         SELECT ${CARD_COLUMN_LIST}, row_number() OVER (PARTITION BY assignee ORDER BY ${DONE_KEY} DESC, id) AS n
-         FROM tasks_with_skips WHERE board = ? AND status = 'done')
-       WHERE n <= ?`,
-    )
-    .raw(true)
-    .all(board, donePerLane) as unknown[][];
-  const olderDone = db
-    .prepare(
-      `SELECT assignee, count(*) - @n AS count FROM tasks WHERE board = @board AND status = 'done'
-       GROUP BY assignee HAVING count(*) > @n`,
-    )
-    .all({ board, n: donePerLane }) as { assignee: string | null; count: number }[];
-  return { cards: [...open.map(cardFromValues), ...done.map(cardFromValues)], olderDone };
+/**
+ * The board as the snapshot shows it, read in one transaction so the counts and the cards agree
+ * (other processes write between statements otherwise). One query per cell, each walking its
+ * index range (migration v2 `tasks_by_board_assignee_status`) and stopping after `perCell` rows:
+ * nothing reads or sorts the whole board.
+ */
+export function boardCards(db: Db, board: string, perCell: number): BoardCards {
+  return db.transaction(() => {
+    const cells = cellCounts(db, board);
+    const open = db
+      .prepare(
+        `SELECT ${CARD_SELECT} FROM tasks_with_skips t
+         WHERE t.board = ? AND t.assignee IS ? AND t.status = ? ORDER BY ${OPEN_ORDER} LIMIT ?`,
+      )
+      .raw(true);
+    const done = db
+      .prepare(
+        `SELECT ${CARD_SELECT} FROM tasks_with_skips t
+         WHERE t.board = ? AND t.assignee IS ? AND t.status = 'done' ORDER BY ${DONE_ORDER} LIMIT ?`,
+      )
+      .raw(true);
+    const cards: Card[] = [];
+    for (const cell of cells) {
+      const rows = (
+        cell.status === 'done'
+          ? done.all(board, cell.assignee, perCell)
+          : open.all(board, cell.assignee, cell.status, perCell)
+      ) as unknown[][];
+      for (const row of rows) cards.push(cardFromValues(row));
+    }
+    return { cards, cells };
+  })();
 }
 
-export interface DoneCardsQuery {
+export interface CellCardsQuery {
   board: string;
   assignee: string | null;
-  /** Only tasks after this one in the done order (completed earlier; same time: higher id). */
-  before?: DoneCursor;
+  status: TaskStatus;
+  /** Only the cards after this one in the cell's order. */
+  after?: CellCursor;
   limit: number;
 }
 
-/** One page of a lane's done cards, newest first, and how many older ones remain after it. */
-export function doneCardsPage(db: Db, query: DoneCardsQuery): { tasks: Card[]; remaining: number } {
+/** One page of a cell's cards in the cell's order, and how many come after it. */
+export function cellCardsPage(db: Db, query: CellCardsQuery): { tasks: Card[]; remaining: number } {
+  const isDone = query.status === 'done';
   // `assignee IS ?` matches null (the Unassigned lane) and names alike, and can use the index.
   const where =
-    `board = @board AND assignee IS @assignee AND status = 'done'` +
-    (query.before ? ` AND (${DONE_KEY} < @at OR (${DONE_KEY} = @at AND id > @id))` : '');
-  const params = {
+    't.board = @board AND t.assignee IS @assignee AND t.status = @status' +
+    (query.after ? ` AND ${isDone ? AFTER_DONE : AFTER_OPEN}` : '');
+  const params: Record<string, unknown> = {
     board: query.board,
     assignee: query.assignee,
-    ...(query.before ? { at: query.before.completedAt, id: query.before.id } : {}),
+    status: query.status,
   };
-  const rows = db
-    .prepare(
-      `SELECT ${CARD_COLUMN_LIST} FROM tasks_with_skips WHERE ${where} ORDER BY ${DONE_KEY} DESC, id LIMIT @limit`,
-    )
-    .raw(true)
-    .all({ ...params, limit: query.limit }) as unknown[][];
-  const total = (db.prepare(`SELECT count(*) AS n FROM tasks WHERE ${where}`).get(params) as { n: number }).n;
-  return { tasks: rows.map(cardFromValues), remaining: Math.max(0, total - rows.length) };
+  if (query.after) {
+    params.id = query.after.id;
+    if (isDone) params.doneAt = query.after.doneAt;
+    else Object.assign(params, { priority: query.after.priority, createdAt: query.after.createdAt });
+  }
+  return db.transaction(() => {
+    const rows = db
+      .prepare(
+        `SELECT ${CARD_SELECT} FROM tasks_with_skips t WHERE ${where}
+         ORDER BY ${isDone ? DONE_ORDER : OPEN_ORDER} LIMIT @limit`,
+      )
+      .raw(true)
+      .all({ ...params, limit: query.limit }) as unknown[][];
+    const total = (
+      db.prepare(`SELECT count(*) AS n FROM tasks t WHERE ${where}`).get(params) as { n: number }
+    ).n;
+    return { tasks: rows.map(cardFromValues), remaining: Math.max(0, total - rows.length) };
+  })();
+}
+
+export interface CardSearch {
+  board: string;
+  /** Words that must all appear in the title, the id or the lane name (case-insensitive). */
+  words: readonly string[];
+  /** A lane (null: Unassigned); undefined for every lane. */
+  assignee?: string | null;
+  status?: TaskStatus;
+  skipReason?: SkipReason;
+  /** Blocked, failing, in backoff, or on a broken profile (`brokenLanes`): the board's filter. */
+  needsAttention: boolean;
+  brokenLanes: readonly string[];
+  limit: number;
+}
+
+/**
+ * The cards matching the board's filter over the whole board, not only the loaded part, in the
+ * board's order, and how many match in all.
+ */
+export function searchCards(db: Db, search: CardSearch): { tasks: Card[]; total: number } {
+  const conditions = ["t.board = @board AND t.status <> 'archived'"];
+  const params: Record<string, unknown> = { board: search.board };
+  search.words.forEach((word, i) => {
+    // instr, not LIKE: a search for "50%" or "a_b" means those characters.
+    conditions.push(
+      `(instr(lower(t.title), @w${i}) > 0 OR instr(t.id, @w${i}) > 0 OR instr(lower(coalesce(t.assignee, '')), @w${i}) > 0)`,
+    );
+    params[`w${i}`] = word.toLowerCase();
+  });
+  if (search.assignee !== undefined) {
+    conditions.push('t.assignee IS @assignee');
+    params.assignee = search.assignee;
+  }
+  if (search.status) {
+    conditions.push('t.status = @status');
+    params.status = search.status;
+  }
+  if (search.skipReason) {
+    conditions.push('t.skip_reason = @skipReason');
+    params.skipReason = search.skipReason;
+  }
+  if (search.needsAttention) {
+    conditions.push(
+      `(t.status = 'blocked' OR t.failure_count > 0 OR t.skip_reason IN ('backoff', 'profile_broken')
+        OR (t.status <> 'done' AND t.assignee IN (SELECT value FROM json_each(@broken))))`,
+    );
+    params.broken = JSON.stringify(search.brokenLanes);
+  }
+  const where = conditions.join(' AND ');
+  return db.transaction(() => {
+    const rows = db
+      .prepare(
+        `SELECT ${CARD_SELECT} FROM tasks_with_skips t WHERE ${where}
+         ORDER BY t.status = 'done', t.priority DESC, t.created_at, t.id LIMIT @limit`,
+      )
+      .raw(true)
+      .all({ ...params, limit: search.limit }) as unknown[][];
+    const total = (
+      db.prepare(`SELECT count(*) AS n FROM tasks_with_skips t WHERE ${where}`).get(params) as { n: number }
+    ).n;
+    return { tasks: rows.map(cardFromValues), total };
+  })();
 }

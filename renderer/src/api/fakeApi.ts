@@ -7,10 +7,19 @@ import {
   type CallRequest,
   type CallResponse,
   type Contract,
-  DONE_CARDS_PER_LANE,
+  CARDS_PER_CELL,
+  type CellCount,
 } from '../../../shared/contract';
 import { emptySkippedCounts, type DispatcherState, type LaneStatus } from '../../../shared/dispatch';
-import { cardOf, type Board, type Comment, type Task, type TaskStatus } from '../../../shared/domain';
+import {
+  cardOf,
+  type Board,
+  type Card,
+  type Comment,
+  type Task,
+  type TaskStatus,
+} from '../../../shared/domain';
+import { compareTasksInColumn, isAfterCursor } from '../store/laneModel';
 import { checkLink, checkMove, initialStatus } from '../../../shared/transitions';
 import { ApiError, type BoardApi } from './boardApi';
 
@@ -29,8 +38,6 @@ interface LaneSettings {
   maxConcurrent: number;
   kind: LaneStatus['kind'];
 }
-
-const doneAt = (task: Task): number => task.completedAt ?? task.updatedAt;
 
 function fail(code: CallErrorCode, message: string): never {
   throw new ApiError(code, message);
@@ -170,31 +177,49 @@ export class FakeApi implements BoardApi {
     return task;
   }
 
-  /** Done tasks per lane, newest completion first (the core's order). */
-  private doneByLane(tasks: Task[]): Map<string | null, Task[]> {
-    const lanes = new Map<string | null, Task[]>();
-    for (const task of tasks) {
-      if (task.status !== 'done') continue;
-      const lane = lanes.get(task.assignee);
-      if (lane) lane.push(task);
-      else lanes.set(task.assignee, [task]);
-    }
-    for (const done of lanes.values())
-      done.sort((a, b) => doneAt(b) - doneAt(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return lanes;
-  }
-
-  private announce(...ids: string[]): void {
-    const changed = ids.map((id) => this.task(id));
-    this.emit({
-      type: 'tasks',
-      tasks: changed.filter((task) => task.status !== 'archived').map(cardOf),
-      removed: changed.filter((task) => task.status === 'archived').map((task) => task.id),
+  /** A task as the board gets it: a card with the core's dependency counts. */
+  private card(task: Task): Card {
+    const parents = this.links
+      .filter((link) => link.childId === task.id)
+      .map((link) => this.tasks.get(link.parentId))
+      .filter((parent) => parent !== undefined && parent.status !== 'archived');
+    return cardOf(task, {
+      parentsTotal: parents.length,
+      parentsDone: parents.filter((parent) => parent?.status === 'done').length,
     });
   }
 
-  private announceLinks(): void {
-    this.emit({ type: 'links', links: this.links.map((link) => ({ ...link })) });
+  /** The board's cells (lane × status) as cards, each in the core's order. */
+  private cells(board: string): Map<string, Card[]> {
+    const cells = new Map<string, Card[]>();
+    for (const task of this.tasks.values()) {
+      if (task.board !== board || task.status === 'archived') continue;
+      const key = `${task.assignee ?? ''}\u0000${task.status}`;
+      const cell = cells.get(key);
+      if (cell) cell.push(this.card(task));
+      else cells.set(key, [this.card(task)]);
+    }
+    for (const cell of cells.values()) cell.sort(compareTasksInColumn);
+    return cells;
+  }
+
+  private cellCounts(board: string): CellCount[] {
+    return [...this.cells(board).values()].map((cell) => ({
+      assignee: (cell[0] as Card).assignee,
+      status: (cell[0] as Card).status,
+      count: cell.length,
+    }));
+  }
+
+  /** As the core: the changed tasks, and their children (whose dependency counts follow them). */
+  private announce(...ids: string[]): void {
+    const children = this.links.filter((link) => ids.includes(link.parentId)).map((link) => link.childId);
+    const changed = [...new Set([...ids, ...children])].map((id) => this.task(id));
+    this.emit({
+      type: 'tasks',
+      tasks: changed.filter((task) => task.status !== 'archived').map((task) => this.card(task)),
+      removed: changed.filter((task) => task.status === 'archived').map((task) => task.id),
+    });
   }
 
   private promoteChildrenOf(id: string): string[] {
@@ -270,42 +295,46 @@ export class FakeApi implements BoardApi {
   private readonly handlers: { [N in CallName]: Handler<N> } = {
     snapshot: ({ board }) => {
       if (!this.boards.has(board)) fail('not_found', `no board "${board}"`);
-      const onBoard = [...this.tasks.values()].filter(
-        (task) => task.board === board && task.status !== 'archived',
-      );
-      // As the core: every task not done, the newest DONE_CARDS_PER_LANE done per lane, counts of the rest.
-      const tasks = onBoard.filter((task) => task.status !== 'done');
-      const olderDone: { assignee: string | null; count: number }[] = [];
-      for (const [assignee, done] of this.doneByLane(onBoard)) {
-        tasks.push(...done.slice(0, DONE_CARDS_PER_LANE));
-        if (done.length > DONE_CARDS_PER_LANE)
-          olderDone.push({ assignee, count: done.length - DONE_CARDS_PER_LANE });
-      }
-      const ids = new Set(tasks.map((task) => task.id));
+      // As the core: the first CARDS_PER_CELL cards of every cell, and every cell's count.
+      const cells = [...this.cells(board).values()];
       return {
         seq: this.seq,
         board,
         boards: [...this.boards.values()],
-        tasks: tasks.map(cardOf),
-        olderDone,
-        links: this.links.filter((link) => ids.has(link.parentId) && ids.has(link.childId)),
+        tasks: cells.flatMap((cell) => cell.slice(0, CARDS_PER_CELL)),
+        cells: this.cellCounts(board),
         lanes: this.laneStatuses(board),
         dispatcher: this.dispatcherState(),
         problems: [],
       };
     },
-    doneCards: ({ board, assignee, before, limit }) => {
+    cellCards: ({ board, assignee, status, after, limit }) => {
       if (!this.boards.has(board)) fail('not_found', `no board "${board}"`);
-      const onBoard = [...this.tasks.values()].filter((task) => task.board === board);
-      const done = this.doneByLane(onBoard).get(assignee) ?? [];
-      const after = before
-        ? done.filter((task) => {
-            const at = doneAt(task);
-            return at < before.completedAt || (at === before.completedAt && task.id > before.id);
-          })
-        : done;
-      const page = after.slice(0, limit);
-      return { tasks: page.map(cardOf), remaining: after.length - page.length };
+      const cell = this.cells(board).get(`${assignee ?? ''}\u0000${status}`) ?? [];
+      const rest = after ? cell.filter((card) => isAfterCursor(card, after)) : cell;
+      const page = rest.slice(0, limit);
+      return { tasks: page, remaining: rest.length - page.length };
+    },
+    searchCards: (request) => {
+      if (!this.boards.has(request.board)) fail('not_found', `no board "${request.board}"`);
+      const words = request.text.toLowerCase().split(/\s+/).filter(Boolean);
+      const matches = [...this.cells(request.board).values()].flat().filter((card) => {
+        const haystack = `${card.title}\n${card.id}\n${card.assignee ?? ''}`.toLowerCase();
+        if (!words.every((word) => haystack.includes(word))) return false;
+        if (request.assignee !== undefined && card.assignee !== request.assignee) return false;
+        if (request.status !== undefined && card.status !== request.status) return false;
+        if (request.skipReason !== undefined && card.skipReason !== request.skipReason) return false;
+        if (!request.needsAttention) return true;
+        const broken = card.assignee !== null && this.lanes.get(card.assignee)?.kind === 'profile_broken';
+        return (
+          card.status === 'blocked' ||
+          card.failureCount > 0 ||
+          card.skipReason === 'backoff' ||
+          card.skipReason === 'profile_broken' ||
+          (broken && card.status !== 'done')
+        );
+      });
+      return { tasks: matches.slice(0, request.limit), total: matches.length };
     },
     listBoards: () => [...this.boards.values()],
     taskDetail: ({ id }) => {
@@ -365,7 +394,6 @@ export class FakeApi implements BoardApi {
       this.tasks.set(task.id, task);
       for (const parent of parents) this.links.push({ parentId: parent.id, childId: task.id });
       this.announce(task.id);
-      if (parents.length > 0) this.announceLinks();
       return task;
     },
     editTask: ({ id, ...patch }) => {
@@ -408,7 +436,6 @@ export class FakeApi implements BoardApi {
       const parentDone = this.task(parentId).status === 'done';
       const task = child.status === 'ready' && !parentDone ? this.update(childId, { status: 'todo' }) : child;
       this.announce(childId);
-      this.announceLinks();
       return task;
     },
     unlinkTasks: ({ parentId, childId }) => {
@@ -421,7 +448,6 @@ export class FakeApi implements BoardApi {
           ? this.update(childId, { status: 'ready' })
           : child;
       this.announce(childId);
-      this.announceLinks();
       return task;
     },
     addComment: ({ id, body }) => {

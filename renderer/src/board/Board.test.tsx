@@ -80,20 +80,12 @@ describe('board', () => {
     expect(view.byTestId(`failures-${task.id}`).textContent).toBe('✕2');
   });
 
-  it('shows dependency progress from links', async () => {
-    const parentDone = makeTask({ status: 'done' });
-    const parentOpen = makeTask({ status: 'ready' });
-    const child = makeTask({ status: 'todo' });
-    view = await renderApp(
-      makeSnapshot({
-        tasks: [parentDone, parentOpen, child],
-        links: [
-          { parentId: parentDone.id, childId: child.id },
-          { parentId: parentOpen.id, childId: child.id },
-        ],
-      }),
-    );
+  it("shows dependency progress from the core's counts, parents loaded or not", async () => {
+    const child = makeTask({ status: 'todo', parentsTotal: 2, parentsDone: 1 });
+    const free = makeTask({ status: 'ready' });
+    view = await renderApp(makeSnapshot({ tasks: [child, free] }));
     expect(view.byTestId(`deps-${child.id}`).textContent).toContain('1/2');
+    expect(view.container.querySelector(`[data-testid="deps-${free.id}"]`)).toBeNull();
   });
 
   it('moves a card with the Move to… menu', async () => {
@@ -184,9 +176,7 @@ describe('board', () => {
       skipReason: 'terminal_lane',
       skipDetail: 'terminal lane — waiting for `switchyard claim`',
     });
-    view = await renderApp(
-      makeSnapshot({ tasks: [parent, child], links: [{ parentId: parent.id, childId: child.id }] }),
-    );
+    view = await renderApp(makeSnapshot({ tasks: [parent, { ...child, parentsTotal: 1, parentsDone: 0 }] }));
     view.api
       .on('taskDetail', () => makeDetail(child))
       .on('tailLog', () => ({ taskId: child.id, runId: null, text: '', offset: 0, truncated: false }));
@@ -237,34 +227,57 @@ describe('board', () => {
     expect(view.byTestId('column-count-ready').textContent).toBe('500');
   });
 
-  it('offers the done tasks the snapshot left out and fetches them on "show more"', async () => {
+  it('offers the cards the snapshot left out of a cell and fetches them on "show more"', async () => {
     const done = Array.from({ length: 5 }, (_, i) =>
       makeTask({ assignee: 'bulk', status: 'done', completedAt: 1_000 - i, title: `done ${i}` }),
     );
     const older = Array.from({ length: 40 }, (_, i) =>
       makeTask({ assignee: 'bulk', status: 'done', completedAt: 500 - i, title: `older ${i}` }),
     );
+    const ready = Array.from({ length: 3 }, (_, i) =>
+      makeTask({ assignee: 'bulk', status: 'ready', createdAt: 100 + i, title: `ready ${i}` }),
+    );
     const snapshot = makeSnapshot({
-      tasks: done,
-      olderDone: [{ assignee: 'bulk', count: 40 }],
+      tasks: [...done, ready[0]!],
+      cells: [
+        { assignee: 'bulk', status: 'done', count: 45 },
+        { assignee: 'bulk', status: 'ready', count: 3 },
+      ],
       lanes: [makeLane({ name: 'bulk' })],
     });
-    const api = new FakeBoardApi().on('doneCards', () => ({ tasks: older, remaining: 0 }));
+    const api = new FakeBoardApi().on('cellCards', (request) =>
+      request.status === 'done' ? { tasks: older, remaining: 0 } : { tasks: ready.slice(1), remaining: 0 },
+    );
     view = await renderApp(snapshot, api);
     const cell = view.byTestId('cell-bulk-done');
     expect(cell.querySelectorAll('[data-testid^="card-"]').length).toBe(5);
     const more = cell.querySelector('.cell-more') as HTMLElement;
     expect(more.textContent).toBe('Show 40 more of 40');
     expect(view.byTestId('column-count-done').textContent).toBe('45');
+    expect(view.byTestId('column-count-ready').textContent).toBe('3');
     await view.click(more);
     await view.settle();
-    expect(api.callsOf('doneCards')).toEqual([
-      { board: 'default', assignee: 'bulk', limit: 120, before: { completedAt: 996, id: done[4]!.id } },
+    expect(api.callsOf('cellCards')).toEqual([
+      {
+        board: 'default',
+        assignee: 'bulk',
+        status: 'done',
+        limit: 120,
+        after: { id: done[4]!.id, priority: 0, createdAt: done[4]!.createdAt, doneAt: 996 },
+      },
     ]);
     expect(view.byTestId('cell-bulk-done').querySelectorAll('[data-testid^="card-"]').length).toBe(45);
     expect(view.byTestId('cell-bulk-done').querySelector('.cell-more')).toBeNull();
     expect(view.byTestId('column-count-done').textContent).toBe('45');
+
+    await view.click(view.byTestId('cell-bulk-ready').querySelector('.cell-more') as HTMLElement);
+    await view.settle();
+    const readyCards = view.byTestId('cell-bulk-ready').querySelectorAll('[data-testid^="card-"]');
+    expect([...readyCards].map((card) => card.getAttribute('data-testid'))).toEqual(
+      ready.map((task) => `card-${task.id}`),
+    );
   });
+
   it('takes a fresh snapshot when the event stream reconnects, even if no event follows', async () => {
     const task = makeTask({ assignee: 'alice', status: 'ready', title: 'Missed while offline' });
     const lanes = [makeLane({ name: 'alice', kind: 'terminal' })];

@@ -14,6 +14,7 @@ import {
 import { memo, useLayoutEffect, useMemo, useState } from 'react';
 import { BOARD_COLUMNS } from '../../../shared/domain';
 import { TaskCard } from '../card/TaskCard';
+import { cardById } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
 import { isFilterActive } from '../store/filter';
 import type { LaneView } from '../store/laneModel';
@@ -85,7 +86,7 @@ export function Board() {
   );
   const accessibility = useMemo(
     () => ({
-      announcements: boardAnnouncements((id) => store.getState().tasks[id]),
+      announcements: boardAnnouncements((id) => cardById(store.getState(), id)),
       screenReaderInstructions,
     }),
     [store],
@@ -95,7 +96,7 @@ export function Board() {
   const onDragEnd = (event: DragEndEvent) => {
     setActiveId(null);
     const target = event.over?.data.current;
-    const task = store.getState().tasks[String(event.active.id)];
+    const task = cardById(store.getState(), String(event.active.id));
     if (!task || !isCellTarget(target)) return;
     const patch = patchForDrop(task, target);
     if (patch) void store.getState().moveTask(task.id, patch);
@@ -141,8 +142,8 @@ export function Board() {
 
 /** The column heads with their counts, which change with nearly every task event. */
 function ColumnHeads() {
-  const { selectIndex } = useBoardContext();
-  const totals = useBoard((state) => selectIndex(state).columnTotals);
+  const { selectColumnTotals } = useBoardContext();
+  const totals = useBoard(selectColumnTotals);
   return (
     <div className="board-columns" role="row">
       {BOARD_COLUMNS.map((column) => (
@@ -170,7 +171,7 @@ const BoardLane = memo(function BoardLane({ lane, eager }: { lane: LaneView; eag
 });
 
 function OverlayCard({ taskId }: { taskId: string }) {
-  const task = useBoard((state) => state.tasks[taskId]);
+  const task = useBoard((state) => cardById(state, taskId));
   const worker = useBoard((state) => state.workers[taskId]);
   return task ? <TaskCard task={task} worker={worker} overlay /> : null;
 }

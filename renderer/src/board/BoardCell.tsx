@@ -1,9 +1,10 @@
 import { useDndContext, useDroppable } from '@dnd-kit/core';
 import { memo, useState, type UIEvent } from 'react';
 import { checkMove } from '../../../shared/transitions';
-import { parentsDoneOf } from '../store/boardStore';
+import { cardById, parentsDoneOf } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
-import { laneKeyOf, laneTestId, type BoardColumn } from '../store/laneModel';
+import { isFilterActive } from '../store/filter';
+import { cellKey, laneKeyOf, laneTestId, type BoardColumn } from '../store/laneModel';
 import { CardSlot } from './CardSlot';
 import { cellDroppableId } from './dropTargets';
 
@@ -21,11 +22,16 @@ export const BoardCell = memo(function BoardCell({ lane, status, ids }: BoardCel
   const { store } = useBoardContext();
   const [limit, setLimit] = useState(CELL_PAGE);
   const shown = ids.length > limit ? ids.slice(0, limit) : ids;
-  // Done cells: the core sent only the newest done cards; older ones are fetched on "more".
-  const older = useBoard((state) => (status === 'done' ? (state.olderDone[lane] ?? 0) : 0));
-  const hidden = ids.length - shown.length + older;
+  // Cards of this cell the core holds and the board has not loaded (only unfiltered: a filter
+  // shows the core's matches instead).
+  const unloaded = useBoard((state) => {
+    const key = cellKey(lane, status);
+    if (!state.cellCursors[key] || isFilterActive(state.filter)) return 0;
+    return Math.max(0, (state.cellTotals[key] ?? 0) - ids.length);
+  });
+  const hidden = ids.length - shown.length + unloaded;
   const showMore = (step: number) => {
-    if (limit + step > ids.length && older > 0) void store.getState().loadMoreDone(lane, step);
+    if (limit + step > ids.length && unloaded > 0) void store.getState().loadMoreCards(lane, status, step);
     setLimit((value) => value + step);
   };
 
@@ -61,7 +67,7 @@ export const BoardCell = memo(function BoardCell({ lane, status, ids }: BoardCel
 function DropHint({ lane, status }: { lane: string; status: BoardColumn }) {
   const { active } = useDndContext();
   const { store } = useBoardContext();
-  const task = active ? store.getState().tasks[String(active.id)] : undefined;
+  const task = active ? cardById(store.getState(), String(active.id)) : undefined;
   if (!task || task.status === status) {
     return task && laneKeyOf(task.assignee) !== lane ? (
       <div className="drop-hint ok">move to this lane</div>

@@ -1,6 +1,7 @@
 import { useDraggable } from '@dnd-kit/core';
 import { memo, useCallback, useMemo } from 'react';
 import { TaskCard } from '../card/TaskCard';
+import { cardById } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
 import { dependencyProgress } from '../store/selectors';
 
@@ -9,19 +10,19 @@ import { dependencyProgress } from '../store/selectors';
  * a stable value), and makes it draggable. Only cards that are rendered subscribe.
  */
 export const CardSlot = memo(function CardSlot({ taskId }: { taskId: string }) {
-  const { store, selectParents } = useBoardContext();
-  const task = useBoard((state) => state.tasks[taskId]);
+  const { store } = useBoardContext();
+  const task = useBoard((state) => cardById(state, taskId));
   const worker = useBoard((state) => state.workers[taskId]);
   // Lane and dispatcher only for the badges that quote them, so their updates stay local.
   const lane = useBoard((state) => {
-    const current = state.tasks[taskId];
+    const current = cardById(state, taskId);
     const needsLane = current?.skipReason === 'lane_at_capacity' || current?.skipReason === 'profile_broken';
     return needsLane && current?.assignee ? state.lanes[current.assignee] : undefined;
   });
   const dispatcher = useBoard((state) =>
-    state.tasks[taskId]?.skipReason === 'global_at_capacity' ? state.dispatcher : null,
+    cardById(state, taskId)?.skipReason === 'global_at_capacity' ? state.dispatcher : null,
   );
-  const dependencies = useBoard((state) => dependencyProgress(state, selectParents(state), taskId));
+  const dependencies = useBoard((state) => dependencyProgress(cardById(state, taskId)));
   const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: taskId });
   const open = useCallback((id: string) => store.getState().openTask(id), [store]);
   // dnd-kit re-renders every draggable when the drag's target changes; with the same props object

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { TaskDetail } from '../../../shared/contract';
-import type { Card, Task } from '../../../shared/domain';
+import { cardOf, waitsForParents, type Card, type Task } from '../../../shared/domain';
 import { formatDateTime } from '../card/time';
-import { parentsDoneOf } from '../store/boardStore';
+import { cardById } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
 import { laneLabel, laneKeyOf } from '../store/laneModel';
 import { DrawerActions } from './DrawerActions';
@@ -52,11 +52,20 @@ function useTaskDetail(taskId: string, version: number | undefined) {
   return { detail, error, refresh };
 }
 
+/** A task the board has not loaded, as a card: its dependency counts from the detail's parents. */
+function cardOfDetail(detail: TaskDetail): Card {
+  const parents = detail.parents.filter((parent) => parent.status !== 'archived');
+  return cardOf(detail.task, {
+    parentsTotal: parents.length,
+    parentsDone: parents.filter((parent) => parent.status === 'done').length,
+  });
+}
+
 function TaskDrawer({ taskId }: { taskId: string }) {
   const { store } = useBoardContext();
-  const boardTask = useBoard((state) => state.tasks[taskId]);
+  const boardTask = useBoard((state) => cardById(state, taskId));
   const { detail, error, refresh } = useTaskDetail(taskId, boardTask?.updatedAt);
-  const task: Card | undefined = boardTask ?? detail?.task;
+  const task: Card | undefined = boardTask ?? (detail ? cardOfDetail(detail) : undefined);
   const close = () => store.getState().openTask(null);
 
   useEffect(() => {
@@ -123,9 +132,7 @@ function TaskDrawer({ taskId }: { taskId: string }) {
 
 /** `task` is the board's card (freshest); `full` the detail's task, for what cards leave out. */
 function TaskFacts({ task, full }: { task: Card; full: Task | undefined }) {
-  const waitsForParents = useBoard(
-    (state) => state.links.some((link) => link.childId === task.id) && !parentsDoneOf(state, task.id),
-  );
+  const waiting = waitsForParents(task);
   const facts: [string, string][] = [
     ['Created', `${formatDateTime(task.createdAt)}${full?.createdBy ? ` by ${full.createdBy}` : ''}`],
   ];
@@ -139,7 +146,7 @@ function TaskFacts({ task, full }: { task: Card; full: Task | undefined }) {
   const ready = task.status === 'ready';
   if (ready && task.nextAttemptAt) facts.push(['Next attempt', formatDateTime(task.nextAttemptAt)]);
   if (ready && task.skipReason) facts.push(['Waiting because', task.skipDetail ?? task.skipReason]);
-  if (task.status === 'todo' && waitsForParents)
+  if (task.status === 'todo' && waiting)
     facts.push(['Waiting for', 'its parents to be done (see dependencies)']);
   if (task.claimOwner) facts.push(['Claimed by', task.claimOwner]);
   if (task.status === 'blocked' && task.blockReason) facts.push(['Blocked', task.blockReason]);

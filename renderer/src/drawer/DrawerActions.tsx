@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Card } from '../../../shared/domain';
+import type { Card, Task } from '../../../shared/domain';
 import { useBoardContext } from '../store/context';
 
 type Pending = 'block' | 'complete' | null;
@@ -10,7 +10,7 @@ export function DrawerActions({ task, onChanged }: { task: Card; onChanged: () =
   const [pending, setPending] = useState<Pending>(null);
   const [text, setText] = useState('');
 
-  const apply = (updated: Card | null) => {
+  const apply = (updated: Task | null) => {
     if (!updated) return false;
     store.getState().upsertTasks([updated]);
     onChanged();

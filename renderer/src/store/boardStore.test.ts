@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Snapshot } from '../../../shared/contract';
 import { ApiError } from '../api/boardApi';
 import { deferred, FakeBoardApi } from '../test/fakeBoardApi';
 import { makeLane, makeSnapshot, makeTask, makeWorker } from '../test/fixtures';
 import { createBoardStore, OPEN_CARD_NOTICE_TITLE } from './boardStore';
-import { createIndexSelector } from './selectors';
+import { createColumnTotalsSelector, createIndexSelector } from './selectors';
 import { UNASSIGNED_LANE } from './laneModel';
 
 function setup(snapshot: Snapshot = makeSnapshot()) {
@@ -39,7 +39,7 @@ describe('board store', () => {
     expect(state.lanes.coder?.kind).toBe('profile');
   });
 
-  it('applies task, worker, lane and link events in sequence', async () => {
+  it('applies task, worker and lane events in sequence', async () => {
     const task = makeTask({ assignee: 'coder' });
     const { store } = setup(makeSnapshot({ seq: 1, tasks: [task] }));
     await store.getState().load();
@@ -55,21 +55,19 @@ describe('board store', () => {
       seq: 4,
       board: 'default',
       lanes: [makeLane({ name: 'coder', running: 1 })],
+      cells: [{ assignee: 'coder', status: 'running', count: 1 }],
     });
-    store
-      .getState()
-      .applyEvent({ type: 'links', seq: 5, links: [{ parentId: 't_00000abc', childId: task.id }] });
     let state = store.getState();
-    expect(state.lastSeq).toBe(5);
+    expect(state.lastSeq).toBe(4);
     expect(state.tasks[task.id]?.status).toBe('running');
     expect(state.workers[task.id]?.lastOutputLine).toBe('compiling');
     expect(state.lanes.coder?.running).toBe(1);
-    expect(state.links).toHaveLength(1);
+    expect(state.cellTotals).toEqual({ 'running:coder': 1 });
 
     // The task leaves running: its worker row goes; then it is archived and leaves the board.
-    store.getState().applyEvent({ type: 'tasks', seq: 6, tasks: [{ ...task, status: 'done' }], removed: [] });
+    store.getState().applyEvent({ type: 'tasks', seq: 5, tasks: [{ ...task, status: 'done' }], removed: [] });
     expect(store.getState().workers[task.id]).toBeUndefined();
-    store.getState().applyEvent({ type: 'tasks', seq: 7, tasks: [], removed: [task.id] });
+    store.getState().applyEvent({ type: 'tasks', seq: 6, tasks: [], removed: [task.id] });
     state = store.getState();
     expect(state.tasks[task.id]).toBeUndefined();
   });
@@ -284,6 +282,7 @@ describe('board index selector', () => {
         seq: 2,
         board: 'default',
         lanes: [makeLane({ name: 'coder', running: 1, queuedBySkipReason: { lane_at_capacity: 2 } })],
+        cells: [],
       });
       expect(Object.keys(store.getState().lanes)).toEqual(['coder']);
       expect(store.getState().lanes.coder).toMatchObject({
@@ -291,24 +290,33 @@ describe('board index selector', () => {
         queuedBySkipReason: { lane_at_capacity: 2 },
       });
 
-      store.getState().applyEvent({ type: 'lanes', seq: 3, board: 'other', lanes: [] });
+      store.getState().applyEvent({ type: 'lanes', seq: 3, board: 'other', lanes: [], cells: [] });
       expect(Object.keys(store.getState().lanes)).toEqual(['coder']);
       expect(store.getState().lastSeq).toBe(3);
     });
   });
 
-  describe('done cards (the snapshot carries only the newest per lane)', () => {
+  describe('cells loaded in part (the snapshot carries the first cards of each cell)', () => {
     const doneCard = (id: string, assignee: string | null, completedAt: number) =>
       makeTask({ id, assignee, status: 'done', completedAt, updatedAt: completedAt });
+    const readyCard = (id: string, priority: number, createdAt: number) =>
+      makeTask({ id, assignee: 'coder', status: 'ready', priority, createdAt });
 
-    function doneSetup() {
-      const loaded = [doneCard('t_00000003', 'coder', 300), doneCard('t_00000002', 'coder', 200)];
+    function partSetup() {
+      const loaded = [
+        doneCard('t_00000003', 'coder', 300),
+        doneCard('t_00000002', 'coder', 200),
+        readyCard('t_000000a1', 5, 10),
+        readyCard('t_000000a2', 1, 20),
+        doneCard('t_000000b1', null, 50),
+      ];
       const ctx = setup(
         makeSnapshot({
           tasks: loaded,
-          olderDone: [
-            { assignee: 'coder', count: 3 },
-            { assignee: null, count: 1 },
+          cells: [
+            { assignee: 'coder', status: 'done', count: 5 },
+            { assignee: 'coder', status: 'ready', count: 4 },
+            { assignee: null, status: 'done', count: 2 },
           ],
           lanes: [makeLane({ name: 'coder' })],
         }),
@@ -316,49 +324,108 @@ describe('board index selector', () => {
       return { ...ctx, loaded };
     }
 
-    it('keeps the per-lane counts of older done tasks and pages them in from the oldest loaded', async () => {
-      const { api, store } = doneSetup();
+    it('keeps a cursor per cell loaded in part and pages the rest in after it', async () => {
+      const { api, store } = partSetup();
       const older = [doneCard('t_00000001', 'coder', 100), doneCard('t_00000000', 'coder', 50)];
-      api.on('doneCards', () => ({ tasks: older, remaining: 1 }));
+      api.on('cellCards', () => ({ tasks: older, remaining: 1 }));
       await store.getState().load('default');
-      expect(store.getState().olderDone).toEqual({ coder: 3, [UNASSIGNED_LANE]: 1 });
+      expect(store.getState().cellCursors).toEqual({
+        'done:coder': { id: 't_00000002', priority: 0, createdAt: 1_700_000_000_000, doneAt: 200 },
+        'ready:coder': { id: 't_000000a2', priority: 1, createdAt: 20, doneAt: 1_700_000_000_000 },
+        'done:': { id: 't_000000b1', priority: 0, createdAt: 1_700_000_000_000, doneAt: 50 },
+      });
+      const totals = createColumnTotalsSelector(createIndexSelector());
+      expect(totals(store.getState())).toMatchObject({ done: 7, ready: 4 });
 
-      await store.getState().loadMoreDone('coder', 2);
-      expect(api.callsOf('doneCards')).toEqual([
-        { board: 'default', assignee: 'coder', limit: 2, before: { completedAt: 200, id: 't_00000002' } },
+      await store.getState().loadMoreCards('coder', 'done', 2);
+      expect(api.callsOf('cellCards')).toEqual([
+        {
+          board: 'default',
+          assignee: 'coder',
+          status: 'done',
+          limit: 2,
+          after: { id: 't_00000002', priority: 0, createdAt: 1_700_000_000_000, doneAt: 200 },
+        },
       ]);
-      expect(Object.keys(store.getState().tasks).sort()).toEqual([
-        't_00000000',
-        't_00000001',
-        't_00000002',
-        't_00000003',
-      ]);
-      expect(store.getState().olderDone.coder).toBe(1);
       const ids = createIndexSelector()(store.getState()).cells.get('coder')?.done;
       expect(ids).toEqual(['t_00000003', 't_00000002', 't_00000001', 't_00000000']);
+      expect(store.getState().cellCursors['done:coder']).toMatchObject({ id: 't_00000000', doneAt: 50 });
+      expect(store.getState().cellTotals['done:coder']).toBe(5);
+      expect(totals(store.getState())).toMatchObject({ done: 7, ready: 4 });
     });
 
-    it('asks for the Unassigned lane by null and not at all when nothing is left', async () => {
-      const { api, store } = doneSetup();
-      api.on('doneCards', () => ({ tasks: [doneCard('t_0000000a', null, 10)], remaining: 0 }));
+    it('asks for the Unassigned lane by null, forgets the cursor at the end, and not at all then', async () => {
+      const { api, store } = partSetup();
+      api.on('cellCards', () => ({ tasks: [doneCard('t_0000000a', null, 10)], remaining: 0 }));
       await store.getState().load('default');
-      await store.getState().loadMoreDone(UNASSIGNED_LANE);
-      expect(api.callsOf('doneCards')).toEqual([{ board: 'default', assignee: null, limit: 120 }]);
-      expect(store.getState().olderDone[UNASSIGNED_LANE]).toBe(0);
-      await store.getState().loadMoreDone(UNASSIGNED_LANE);
-      await store.getState().loadMoreDone('nobody');
-      expect(api.callsOf('doneCards')).toHaveLength(1);
+      await store.getState().loadMoreCards(UNASSIGNED_LANE, 'done');
+      expect(api.callsOf('cellCards')).toMatchObject([
+        { board: 'default', assignee: null, status: 'done', limit: 100 },
+      ]);
+      expect(store.getState().cellCursors['done:']).toBeUndefined();
+      await store.getState().loadMoreCards(UNASSIGNED_LANE, 'done');
+      await store.getState().loadMoreCards('nobody', 'ready');
+      expect(api.callsOf('cellCards')).toHaveLength(1);
     });
 
-    it('leaves an event about an older, not loaded done task to the paging', async () => {
-      const { store } = doneSetup();
+    it('keeps out cards that events place past a cursor, and drops loaded ones that move there', async () => {
+      const { store } = partSetup();
       await store.getState().load('default');
       const hidden = doneCard('t_00000001', 'coder', 100);
       const fresh = doneCard('t_00000009', 'coder', 900);
-      store.getState().applyEvent({ type: 'tasks', seq: 2, tasks: [hidden, fresh], removed: [] });
-      expect(store.getState().tasks[hidden.id]).toBeUndefined();
-      expect(store.getState().tasks[fresh.id]?.status).toBe('done');
-      expect(store.getState().olderDone.coder).toBe(3);
+      const urgent = readyCard('t_000000c1', 9, 5);
+      const demoted = { ...readyCard('t_000000a1', 0, 10) };
+      store
+        .getState()
+        .applyEvent({ type: 'tasks', seq: 2, tasks: [hidden, fresh, urgent, demoted], removed: [] });
+      const tasks = store.getState().tasks;
+      expect(tasks[hidden.id]).toBeUndefined();
+      expect(tasks[fresh.id]?.status).toBe('done');
+      expect(tasks[urgent.id]?.status).toBe('ready');
+      // Priority 0 sorts after the cursor (priority 1): that part of the cell is not loaded.
+      expect(tasks['t_000000a1']).toBeUndefined();
+    });
+
+    it("asks the core for a filter's matches when the board is loaded in part, and keeps them current", async () => {
+      const { api, store } = partSetup();
+      const far = makeTask({
+        id: 't_000000f1',
+        assignee: 'coder',
+        status: 'ready',
+        title: 'needle far away',
+      });
+      api.on('searchCards', () => ({ tasks: [far], total: 1 }));
+      await store.getState().load('default');
+      vi.useFakeTimers();
+      try {
+        store.getState().setFilter({ text: 'needle' });
+        store.getState().setFilter({ text: 'needle ' });
+        expect(store.getState().search?.state).toBe('loading');
+        await vi.advanceTimersByTimeAsync(250);
+      } finally {
+        vi.useRealTimers();
+      }
+      expect(api.callsOf('searchCards')).toEqual([
+        { board: 'default', text: 'needle', needsAttention: false, limit: 500 },
+      ]);
+      expect(store.getState().search).toMatchObject({ state: 'ready', total: 1 });
+      const index = createIndexSelector();
+      expect(index(store.getState()).cells.get('coder')?.ready).toEqual([far.id]);
+      store
+        .getState()
+        .applyEvent({ type: 'tasks', seq: 2, tasks: [{ ...far, status: 'blocked' }], removed: [] });
+      expect(index(store.getState()).cells.get('coder')?.blocked).toEqual([far.id]);
+      store.getState().setFilter({ text: '' });
+      expect(store.getState().search).toBeNull();
+    });
+
+    it('filters locally when the whole board is loaded', async () => {
+      const { api, store } = setup(makeSnapshot({ tasks: [makeTask({ title: 'needle' })] }));
+      await store.getState().load('default');
+      store.getState().setFilter({ text: 'needle' });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(api.callsOf('searchCards')).toEqual([]);
+      expect(store.getState().search).toBeNull();
     });
 
     it('keeps no bodies: cards from commands are stored without theirs', async () => {
@@ -408,7 +475,7 @@ describe('board store: events queued from the live stream', () => {
     store.getState().queueEvent({ type: 'tasks', seq: 22, tasks: [first], removed: [] });
     store
       .getState()
-      .queueEvent({ type: 'lanes', seq: 23, board: 'default', lanes: [makeLane({ name: 'x' })] });
+      .queueEvent({ type: 'lanes', seq: 23, board: 'default', lanes: [makeLane({ name: 'x' })], cells: [] });
     expect(updates).toBe(0);
     expect(frames).toHaveLength(1); // one flush asked for, however many events
     nextFrame();

@@ -1,11 +1,36 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { BoardEvent, CallName, CallRequest, CallResponse, Snapshot } from '../../../shared/contract';
+import type {
+  BoardEvent,
+  CallName,
+  CallRequest,
+  CallResponse,
+  CellCount,
+  CellCursor,
+  Snapshot,
+} from '../../../shared/contract';
 import type { DispatcherState, LaneStatus, WorkerStatus } from '../../../shared/dispatch';
-import { cardOf, DEFAULT_BOARD, type Board, type Card, type TaskStatus } from '../../../shared/domain';
+import {
+  cardOf,
+  DEFAULT_BOARD,
+  waitsForParents,
+  type Board,
+  type Card,
+  type Task,
+  type TaskStatus,
+} from '../../../shared/domain';
 import { checkMove } from '../../../shared/transitions';
 import type { BoardApi } from '../api/boardApi';
-import { EMPTY_FILTER, type TaskFilter } from './filter';
-import { compareTasksInColumn, laneKeyOf, laneLabel, UNASSIGNED_LANE } from './laneModel';
+import { EMPTY_FILTER, isFilterActive, type TaskFilter } from './filter';
+import {
+  assigneeOfLane,
+  cellKey,
+  cellKeyOf,
+  compareTasksInColumn,
+  cursorOf,
+  isAfterCursor,
+  laneKeyOf,
+  laneLabel,
+} from './laneModel';
 
 /**
  * The renderer's state (ENGINEERING: zustand, normalized). Tasks are kept by id; the lane×status
@@ -30,9 +55,15 @@ export interface ConfirmRequest {
   resolve: (confirmed: boolean) => void;
 }
 
-export interface TaskLinkPair {
-  parentId: string;
-  childId: string;
+/** The core's answer to the board's filter over the whole board (when the board is loaded in part). */
+export interface BoardSearch {
+  /** The filter it answers (the store's `filter` object it was made for). */
+  filter: TaskFilter;
+  state: 'loading' | 'ready' | 'error';
+  /** Matching cards the board has not loaded, kept up to date by events while the filter stays. */
+  cards: Record<string, Card>;
+  /** Matches on the whole board (may be more than were sent). */
+  total: number;
 }
 
 export interface MovePatch {
@@ -57,14 +88,18 @@ export interface BoardState {
   loadError: string | null;
   /** seq of the last event (or snapshot) applied; the next event must carry lastSeq + 1. */
   lastSeq: number;
-  /** The board's cards (tasks without bodies; the drawer reads the body from taskDetail). */
-  tasks: Record<string, Card>;
   /**
-   * Per lane key: done tasks the core has and the store does not (older than the loaded ones).
-   * The snapshot carries only the newest done cards per lane; `loadMoreDone` pages the rest.
+   * The board's loaded cards (tasks without bodies; the drawer reads the body from taskDetail).
+   * Of each cell only a first part may be loaded (snapshot, then `loadMoreCards`): the store never
+   * holds a card past its cell's cursor, so every cell is a gapless start of the core's cell.
    */
-  olderDone: Record<string, number>;
-  links: TaskLinkPair[];
+  tasks: Record<string, Card>;
+  /** Per cell (laneModel `cellKey`): where its loaded part ends. Cells loaded whole have none. */
+  cellCursors: Record<string, CellCursor>;
+  /** Per cell: how many cards the core holds (from the snapshot and the `lanes` events). */
+  cellTotals: Record<string, number>;
+  /** The filter's matches on the whole board, while a filter is set on a board loaded in part. */
+  search: BoardSearch | null;
   lanes: Record<string, LaneStatus>;
   workers: Record<string, WorkerStatus>;
   dispatcher: DispatcherState | null;
@@ -111,14 +146,14 @@ export interface BoardState {
   queueEvent(event: BoardEvent): void;
   /** Applies the queued events now. */
   flushEvents(): void;
-  /** Fetches up to `limit` more done cards of a lane, older than the ones loaded (the "N more"). */
-  loadMoreDone(lane: string, limit?: number): Promise<void>;
+  /** Fetches up to `limit` more cards of a cell loaded in part, the next in its order ("N more"). */
+  loadMoreCards(lane: string, status: TaskStatus, limit?: number): Promise<void>;
   /** Optimistic move: applied at once, confirmed by the core's answer, reverted with a toast on refusal. */
   moveTask(id: string, patch: MovePatch): Promise<boolean>;
   /** Runs a command; on failure shows the core's message in a toast and resolves to null. */
   run<N extends CallName>(name: N, request: CallRequest<N>): Promise<CallResponse<N> | null>;
   /** Stores tasks the core returned from a command, without waiting for the event stream. */
-  upsertTasks(tasks: Card[]): void;
+  upsertTasks(tasks: Task[]): void;
   upsertLane(lane: LaneStatus): void;
   setDispatcher(state: DispatcherState): void;
   replaceLanes(lanes: LaneStatus[]): void;
@@ -207,24 +242,49 @@ export function initialBoard(): string {
   return readStoredBoard() ?? DEFAULT_BOARD;
 }
 
-/** True when every parent of the task is done; unknown parents (e.g. archived) count as done. */
-export function parentsDoneOf(state: Pick<BoardState, 'tasks' | 'links'>, taskId: string): boolean {
-  return state.links.every(
-    (link) => link.childId !== taskId || (state.tasks[link.parentId]?.status ?? 'done') === 'done',
-  );
+/** A card the board shows: loaded, or found by the core for the filter (`search`). */
+export function cardById(state: Pick<BoardState, 'tasks' | 'search'>, id: string): Card | undefined {
+  return state.tasks[id] ?? state.search?.cards[id];
 }
 
-/** Done cards fetched per "more" when the caller does not say. */
-export const DONE_PAGE = 120;
+/** True when every parent of the task is done (the core counts them; archived ones do not count). */
+export function parentsDoneOf(state: Pick<BoardState, 'tasks' | 'search'>, taskId: string): boolean {
+  const card = cardById(state, taskId);
+  return !card || !waitsForParents(card);
+}
 
-/** The loaded done card of a lane that sorts last (the oldest completion), or undefined. */
-function oldestDoneOf(tasks: Record<string, Card>, lane: string): Card | undefined {
-  let oldest: Card | undefined;
-  for (const task of Object.values(tasks)) {
-    if (task.status !== 'done' || laneKeyOf(task.assignee) !== lane) continue;
-    if (!oldest || compareTasksInColumn(task, oldest) > 0) oldest = task;
+/** Cards fetched per "more" when the caller does not say. */
+export const CELL_FETCH = 100;
+
+/** Matches the core sends for a filter at most. */
+export const SEARCH_LIMIT = 500;
+
+/** A filter is sent to the core after typing pauses this long. */
+const SEARCH_DELAY_MS = 200;
+
+const totalsOf = (cells: readonly CellCount[]): Record<string, number> => {
+  const totals: Record<string, number> = {};
+  for (const cell of cells) totals[cellKey(laneKeyOf(cell.assignee), cell.status)] = cell.count;
+  return totals;
+};
+
+/** Cursors of the cells the snapshot carries only in part: each ends at its last card there. */
+function cursorsOf(cards: readonly Card[], totals: Record<string, number>): Record<string, CellCursor> {
+  const loaded = new Map<string, Card[]>();
+  for (const card of cards) {
+    const key = cellKeyOf(card);
+    const list = loaded.get(key);
+    if (list) list.push(card);
+    else loaded.set(key, [card]);
   }
-  return oldest;
+  const cursors: Record<string, CellCursor> = {};
+  for (const [key, list] of loaded) {
+    if ((totals[key] ?? 0) <= list.length) continue;
+    let last = list[0] as Card;
+    for (const card of list) if (compareTasksInColumn(card, last) > 0) last = card;
+    cursors[key] = cursorOf(last);
+  }
+  return cursors;
 }
 
 export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {}): BoardStore {
@@ -272,16 +332,16 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
     function applySnapshot(snapshot: Snapshot): void {
       const tasks: Record<string, Card> = {};
       for (const task of snapshot.tasks) if (task.status !== 'archived') tasks[task.id] = task;
-      const olderDone: Record<string, number> = {};
-      for (const { assignee, count } of snapshot.olderDone) olderDone[laneKeyOf(assignee)] = count;
+      const cellTotals = totalsOf(snapshot.cells);
       set({
         board: snapshot.board,
         loadState: 'ready',
         loadError: null,
         lastSeq: snapshot.seq,
         tasks,
-        olderDone,
-        links: snapshot.links,
+        cellCursors: cursorsOf(Object.values(tasks), cellTotals),
+        cellTotals,
+        search: null,
         lanes: byName(snapshot.lanes),
         workers: byTaskId(snapshot.dispatcher.workers),
         dispatcher: snapshot.dispatcher,
@@ -289,6 +349,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         problems: snapshot.problems,
         pendingMoves: {},
       });
+      scheduleSearch();
     }
 
     async function fetchSnapshot(board: string, showLoading: boolean): Promise<void> {
@@ -332,48 +393,100 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       return pruned ?? workers;
     }
 
-    /** Applies changed and removed tasks to `tasks`, a copy the caller owns. */
+    /**
+     * Applies changed and removed tasks to `tasks`, a copy the caller owns. A card that now sorts
+     * past its cell's cursor leaves the store: it is in the part of the cell not loaded (counted
+     * in `cellTotals`), and "more" brings it back in order.
+     */
     function patchTasks(
       tasks: Record<string, Card>,
       board: string,
-      olderDone: BoardState['olderDone'],
+      cursors: BoardState['cellCursors'],
       changed: Card[],
       removed: string[],
     ): void {
-      const oldestDone = new Map<string, Card | undefined>();
       for (const task of changed) {
         if (task.board !== board) continue; // the stream carries every board's changes
-        if (task.status === 'archived') delete tasks[task.id];
-        else if (isHiddenDone(task, tasks, olderDone, oldestDone)) continue;
+        const cursor = cursors[cellKeyOf(task)];
+        if (task.status === 'archived' || (cursor && isAfterCursor(task, cursor))) delete tasks[task.id];
         else tasks[task.id] = task;
       }
       for (const id of removed) delete tasks[id];
     }
 
+    /** The search's cards after these changes (the same object when none of them is a match). */
+    function patchSearch(search: BoardSearch | null, changed: Card[], removed: string[]): BoardSearch | null {
+      if (!search || search.state !== 'ready') return search;
+      let cards: Record<string, Card> | null = null;
+      for (const task of changed) {
+        if (!(task.id in search.cards)) continue;
+        cards ??= { ...search.cards };
+        if (task.status === 'archived') delete cards[task.id];
+        else cards[task.id] = task;
+      }
+      for (const id of removed) {
+        if (!(id in search.cards)) continue;
+        cards ??= { ...search.cards };
+        delete cards[id];
+      }
+      return cards ? { ...search, cards } : search;
+    }
+
     function applyTasksEvent(changed: Card[], removed: string[]): void {
       const state = get();
       const tasks = { ...state.tasks };
-      patchTasks(tasks, state.board, state.olderDone, changed, removed);
-      set({ tasks, workers: pruneWorkers(state.workers, tasks) });
+      patchTasks(tasks, state.board, state.cellCursors, changed, removed);
+      set({
+        tasks,
+        workers: pruneWorkers(state.workers, tasks),
+        search: patchSearch(state.search, changed, removed),
+      });
     }
 
+    let searchTimer: ReturnType<typeof setTimeout> | undefined;
+
     /**
-     * A done card the store does not hold, older than the lane's oldest loaded one while older ones
-     * are still on the core: it is one of those (counted in olderDone) and stays there until paged
-     * in, so the count and the paging cursor stay right.
+     * The board's filter over cards it has not loaded: with a filter set on a board loaded in part
+     * (any cell with a cursor), the core is asked for the matches, after SEARCH_DELAY_MS of quiet.
      */
-    function isHiddenDone(
-      task: Card,
-      tasks: Record<string, Card>,
-      olderDone: BoardState['olderDone'],
-      cache: Map<string, Card | undefined>,
-    ): boolean {
-      if (task.status !== 'done' || tasks[task.id]) return false;
-      const lane = laneKeyOf(task.assignee);
-      if (!olderDone[lane]) return false;
-      if (!cache.has(lane)) cache.set(lane, oldestDoneOf(tasks, lane));
-      const oldest = cache.get(lane);
-      return oldest !== undefined && compareTasksInColumn(task, oldest) > 0;
+    function scheduleSearch(): void {
+      clearTimeout(searchTimer);
+      const { filter, cellCursors, search } = get();
+      if (!isFilterActive(filter) || Object.keys(cellCursors).length === 0) {
+        if (search) set({ search: null });
+        return;
+      }
+      if (search?.filter === filter) return;
+      set({ search: { filter, state: 'loading', cards: {}, total: 0 } });
+      searchTimer = setTimeout(() => void runSearch(filter), SEARCH_DELAY_MS);
+    }
+
+    async function runSearch(filter: TaskFilter): Promise<void> {
+      const board = get().board;
+      const request: CallRequest<'searchCards'> = {
+        board,
+        text: filter.text.trim(),
+        needsAttention: filter.needsAttention,
+        limit: SEARCH_LIMIT,
+      };
+      if (filter.lane !== null) request.assignee = assigneeOfLane(filter.lane);
+      if (filter.status !== null && filter.status !== 'archived') request.status = filter.status;
+      if (filter.skipReason !== null) request.skipReason = filter.skipReason;
+      let result: CallResponse<'searchCards'> | null = null;
+      try {
+        result = await call('searchCards', request);
+      } catch {
+        result = null;
+      }
+      const current = get();
+      if (current.filter !== filter || current.board !== board || current.search?.filter !== filter) return;
+      if (!result) {
+        set({ search: { filter, state: 'error', cards: {}, total: 0 } });
+        return;
+      }
+      const cards: Record<string, Card> = {};
+      for (const card of result.tasks) if (!(card.id in current.tasks)) cards[card.id] = card;
+      set({ search: { filter, state: 'ready', cards, total: result.total } });
     }
 
     /**
@@ -424,14 +537,12 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         switch (event.type) {
           case 'tasks':
             ownTasks ??= { ...base.tasks };
-            patchTasks(ownTasks, base.board, base.olderDone, event.tasks, event.removed);
+            patchTasks(ownTasks, base.board, base.cellCursors, event.tasks, event.removed);
+            next.search = patchSearch(cur('search'), event.tasks, event.removed);
             for (const task of event.tasks) touched.push(task.id);
             touched.push(...event.removed);
             next.tasks = ownTasks;
             next.workers = pruneWorkers(cur('workers'), ownTasks);
-            break;
-          case 'links':
-            next.links = event.links;
             break;
           case 'workers': {
             const workers = { ...cur('workers') };
@@ -445,7 +556,10 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
             break;
           case 'lanes':
             // Every lane of that board: lanes no longer in the list are gone.
-            if (event.board === base.board) next.lanes = byName(event.lanes);
+            if (event.board === base.board) {
+              next.lanes = byName(event.lanes);
+              next.cellTotals = totalsOf(event.cells);
+            }
             break;
           case 'boards':
             next.boards = event.boards;
@@ -471,8 +585,9 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       loadError: null,
       lastSeq: 0,
       tasks: {},
-      olderDone: {},
-      links: [],
+      cellCursors: {},
+      cellTotals: {},
+      search: null,
       lanes: {},
       workers: {},
       dispatcher: null,
@@ -495,8 +610,9 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         set({
           openTaskId: null,
           tasks: {},
-          olderDone: {},
-          links: [],
+          cellCursors: {},
+          cellTotals: {},
+          search: null,
           lanes: {},
           workers: {},
           filter: EMPTY_FILTER,
@@ -540,30 +656,43 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         applyBatch([]);
       },
 
-      async loadMoreDone(lane, limit = DONE_PAGE) {
+      async loadMoreCards(lane, status, limit = CELL_FETCH) {
         const { board, loadState } = get();
-        if (loadState !== 'ready' || !get().olderDone[lane]) return;
-        const oldest = oldestDoneOf(get().tasks, lane);
-        const before = oldest
-          ? { completedAt: oldest.completedAt ?? oldest.updatedAt, id: oldest.id }
-          : undefined;
-        const seq = get().lastSeq;
-        const page = await get().run('doneCards', {
+        const key = cellKey(lane, status);
+        const after = get().cellCursors[key];
+        if (loadState !== 'ready' || !after || status === 'archived') return;
+        const generation = loadGeneration;
+        const page = await get().run('cellCards', {
           board,
-          assignee: lane === UNASSIGNED_LANE ? null : lane,
+          assignee: assigneeOfLane(lane),
+          status,
+          after,
           limit,
-          ...(before ? { before } : {}),
         });
-        // A new snapshot (board switch, resync) replaced what this page continues: drop it.
-        if (!page || get().board !== board || get().lastSeq < seq) return;
-        const tasks = { ...get().tasks };
-        // Cards the events already brought are newer than the page's copy.
-        for (const task of page.tasks) tasks[task.id] ??= task;
-        set({ tasks, olderDone: { ...get().olderDone, [lane]: page.remaining } });
+        // A new snapshot (board switch, resync) or another page moved the cell on: drop this one.
+        if (!page || generation !== loadGeneration || get().cellCursors[key] !== after) return;
+        const state = get();
+        const tasks = { ...state.tasks };
+        // The page was read after every event applied so far: its cards are the newest, except
+        // a move of ours on its way to the core.
+        for (const task of page.tasks) if (!state.pendingMoves[task.id]) tasks[task.id] = task;
+        const cellCursors = { ...state.cellCursors };
+        const last = page.tasks.at(-1);
+        if (page.remaining > 0 && last) cellCursors[key] = cursorOf(last);
+        else delete cellCursors[key];
+        let loaded = 0;
+        for (const task of Object.values(tasks)) if (cellKeyOf(task) === key) loaded++;
+        set({
+          tasks,
+          cellCursors,
+          cellTotals: { ...state.cellTotals, [key]: loaded + page.remaining },
+          taskDelta: { from: state.tasks, to: tasks, ids: page.tasks.map((task) => task.id) },
+        });
+        scheduleSearch();
       },
 
       async moveTask(id, patch) {
-        const before = get().tasks[id];
+        const before = cardById(get(), id);
         if (!before) return false;
         const status = patch.status ?? before.status;
         const assignee = patch.assignee === undefined ? before.assignee : patch.assignee;
@@ -602,7 +731,8 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         };
         try {
           const result = await call('moveTask', request);
-          settle(result.task.status === 'archived' ? null : result.task);
+          // The answer is a whole task: the board keeps its card, dependency counts as they were.
+          settle(result.task.status === 'archived' ? null : cardOf(result.task, before));
           if (result.task.status === 'archived') applyTasksEvent([], [id]);
           if (result.stoppedWorker) get().pushToast('info', `Stopped the worker of ${id}`, id);
           return true;
@@ -624,8 +754,13 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       },
 
       upsertTasks(tasks) {
-        // Commands answer with whole tasks; the board keeps cards (no body) like the snapshot's.
-        applyTasksEvent(tasks.map(cardOf), []);
+        // Commands answer with whole tasks; the board keeps cards (no body) like the snapshot's,
+        // with the dependency counts it has (the core's event for the task brings exact ones).
+        const known = get().tasks;
+        applyTasksEvent(
+          tasks.map((task) => cardOf(task, known[task.id])),
+          [],
+        );
       },
 
       upsertLane(lane) {
@@ -667,6 +802,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       },
       setFilter(patch) {
         set({ filter: { ...get().filter, ...patch } });
+        scheduleSearch();
       },
       toggleLaneCollapsed(lane) {
         const collapsedLanes = { ...get().collapsedLanes };

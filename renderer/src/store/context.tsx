@@ -2,20 +2,21 @@ import { createContext, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { BoardApi } from '../api/boardApi';
 import type { BoardState, BoardStore } from './boardStore';
-import { createIndexSelector, createParentsSelector, type BoardIndex } from './selectors';
+import { createColumnTotalsSelector, createIndexSelector, type BoardIndex } from './selectors';
 
 /** The store plus its memoized selectors: one set per window, shared by every component. */
 export interface BoardContextValue {
   api: BoardApi;
   store: BoardStore;
   selectIndex: (state: BoardState) => BoardIndex;
-  selectParents: ReturnType<typeof createParentsSelector>;
+  selectColumnTotals: ReturnType<typeof createColumnTotalsSelector>;
 }
 
 const BoardContext = createContext<BoardContextValue | null>(null);
 
 export function createBoardContextValue(api: BoardApi, store: BoardStore): BoardContextValue {
-  return { api, store, selectIndex: createIndexSelector(), selectParents: createParentsSelector() };
+  const selectIndex = createIndexSelector();
+  return { api, store, selectIndex, selectColumnTotals: createColumnTotalsSelector(selectIndex) };
 }
 
 export function BoardProvider({ value, children }: { value: BoardContextValue; children: ReactNode }) {

@@ -1,4 +1,5 @@
 import type { LaneStatus } from '../../../shared/dispatch';
+import type { CellCursor } from '../../../shared/contract';
 import { BOARD_COLUMNS, type Card } from '../../../shared/domain';
 
 /** A board row (SPEC §7): one per assignee, plus the Unassigned row. */
@@ -57,10 +58,41 @@ export function buildLaneViews(lanes: Record<string, LaneStatus>, assignees: Ite
 
 /** Dispatcher order inside a cell: priority first, then age; done shows the latest first. */
 export function compareTasksInColumn(a: Card, b: Card): number {
-  if (a.status === 'done' && b.status === 'done') {
-    return (b.completedAt ?? b.updatedAt) - (a.completedAt ?? a.updatedAt) || a.id.localeCompare(b.id);
-  }
-  return b.priority - a.priority || a.createdAt - b.createdAt || a.id.localeCompare(b.id);
+  if (a.status === 'done' && b.status === 'done') return compareDone(doneAtOf(a), a.id, doneAtOf(b), b.id);
+  return compareOpen(a, b);
+}
+
+const doneAtOf = (card: Pick<Card, 'completedAt' | 'updatedAt'>): number =>
+  card.completedAt ?? card.updatedAt;
+
+/** Ids compare by code unit, as SQLite's BINARY collation does (the core pages cells in its order). */
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+const compareDone = (aDoneAt: number, aId: string, bDoneAt: number, bId: string): number =>
+  bDoneAt - aDoneAt || compareIds(aId, bId);
+
+const compareOpen = (
+  a: Pick<Card, 'priority' | 'createdAt' | 'id'>,
+  b: Pick<Card, 'priority' | 'createdAt' | 'id'>,
+): number => b.priority - a.priority || a.createdAt - b.createdAt || compareIds(a.id, b.id);
+
+/** A lane × status cell, as the store keys cells it loaded only in part. */
+export const cellKey = (lane: string, status: string): string => `${status}:${lane}`;
+export const cellKeyOf = (card: Card): string => cellKey(laneKeyOf(card.assignee), card.status);
+
+/** Where a cell's loaded part ends when this card is its last one. */
+export const cursorOf = (card: Card): CellCursor => ({
+  id: card.id,
+  priority: card.priority,
+  createdAt: card.createdAt,
+  doneAt: doneAtOf(card),
+});
+
+/** Whether the card sorts after the cursor in its cell (so past the part the board loaded). */
+export function isAfterCursor(card: Card, cursor: CellCursor): boolean {
+  return card.status === 'done'
+    ? compareDone(doneAtOf(card), card.id, cursor.doneAt, cursor.id) > 0
+    : compareOpen(card, cursor) > 0;
 }
 
 export function isBoardColumn(status: string): status is BoardColumn {

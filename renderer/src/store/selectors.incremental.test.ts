@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BOARD_COLUMNS, type Task, type TaskStatus } from '../../../shared/domain';
+import { BOARD_COLUMNS, type Card, type TaskStatus } from '../../../shared/domain';
 import { makeLane, makeTask } from '../test/fixtures';
 import type { BoardState, TaskDelta } from './boardStore';
 import { EMPTY_FILTER } from './filter';
@@ -16,13 +16,12 @@ const STATUSES: TaskStatus[] = ['triage', 'todo', 'ready', 'running', 'blocked',
 const ASSIGNEES = ['alpha', 'beta', 'gamma', 'stray', null];
 const lanes = Object.fromEntries(['alpha', 'beta', 'gamma'].map((name) => [name, makeLane({ name })]));
 
-const NO_OLDER_DONE: Record<string, number> = {};
-const stateOf = (tasks: Record<string, Task>, laneFigures = lanes, taskDelta: TaskDelta | null = null) =>
+const stateOf = (tasks: Record<string, Card>, laneFigures = lanes, taskDelta: TaskDelta | null = null) =>
   ({
     tasks,
     lanes: laneFigures,
     filter: EMPTY_FILTER,
-    olderDone: NO_OLDER_DONE,
+    search: null,
     taskDelta,
   }) as unknown as BoardState;
 
@@ -54,7 +53,7 @@ describe('createIndexSelector, incremental', () => {
   it('equals a full rebuild after any sequence of task changes', () => {
     fc.assert(
       fc.property(fc.array(fc.array(change, { maxLength: 6 }), { maxLength: 12 }), (batches) => {
-        let tasks: Record<string, Task> = {};
+        let tasks: Record<string, Card> = {};
         for (let n = 0; n < 30; n++) {
           const id = idOf(n);
           tasks[id] = makeTask({

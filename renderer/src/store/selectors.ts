@@ -18,7 +18,7 @@ export interface BoardIndex {
   lanes: readonly LaneView[];
   /** Lanes hidden because the filter matches nothing in them are not in `lanes`. */
   cells: ReadonlyMap<string, LaneCells>;
-  /** Cards per column; unfiltered, done also counts the older done tasks not loaded (olderDone). */
+  /** Loaded cards per column (after filtering); `createColumnTotalsSelector` adds the unloaded. */
   columnTotals: Readonly<Record<BoardColumn, number>>;
   /** Tasks on the board, before filtering. */
   taskCount: number;
@@ -172,7 +172,7 @@ export function createIndexSelector(): (state: BoardState) => BoardIndex {
   let lastTasks: Record<string, Card> | null = null;
   let lastLanes: Record<string, LaneStatus> | null = null;
   let lastFilter: TaskFilter | null = null;
-  let lastOlderDone: BoardState['olderDone'] | null = null;
+  let lastSearch: BoardState['search'] | null = null;
   let last: BoardIndex | null = null;
 
   return (state) => {
@@ -181,7 +181,7 @@ export function createIndexSelector(): (state: BoardState) => BoardIndex {
       state.tasks === lastTasks &&
       state.lanes === lastLanes &&
       state.filter === lastFilter &&
-      state.olderDone === lastOlderDone
+      state.search === lastSearch
     ) {
       return last;
     }
@@ -192,7 +192,7 @@ export function createIndexSelector(): (state: BoardState) => BoardIndex {
       lastTasks &&
       lastLanes &&
       state.filter === lastFilter &&
-      state.olderDone === lastOlderDone &&
+      state.search === lastSearch &&
       !isFilterActive(state.filter) &&
       sameLaneRows(lastLanes, state.lanes)
         ? applyTaskChanges(last, lastTasks, state)
@@ -200,7 +200,7 @@ export function createIndexSelector(): (state: BoardState) => BoardIndex {
     lastTasks = state.tasks;
     lastLanes = state.lanes;
     lastFilter = state.filter;
-    lastOlderDone = state.olderDone;
+    lastSearch = state.search;
     last = incremental ?? buildIndex(state, last);
     return last;
   };
@@ -216,7 +216,12 @@ function buildIndex(state: BoardState, last: BoardIndex | null): BoardIndex {
     number
   >;
   let taskCount = 0;
-  for (const task of Object.values(state.tasks)) {
+  // Filtering a board loaded in part: the core's matches among the cards not loaded count too.
+  const searched = matches && state.search ? Object.values(state.search.cards) : [];
+  const unloaded = searched.filter((task) => !(task.id in state.tasks));
+  for (const task of unloaded.length > 0
+    ? [...Object.values(state.tasks), ...unloaded]
+    : Object.values(state.tasks)) {
     if (!isBoardColumn(task.status)) continue;
     taskCount++;
     if (task.assignee) assignees.add(task.assignee);
@@ -232,8 +237,6 @@ function buildIndex(state: BoardState, last: BoardIndex | null): BoardIndex {
   }
 
   const filtering = matches !== null;
-  // Done tasks the snapshot left out still count; a filter can only count what is loaded.
-  if (!filtering) for (const count of Object.values(state.olderDone)) columnTotals.done += count;
   const allLanes = buildLaneViews(state.lanes, assignees);
   const lanes = filtering
     ? allLanes.filter((lane) => grouped.has(lane.key) || lane.key === state.filter.lane)
@@ -270,33 +273,41 @@ function buildIndex(state: BoardState, last: BoardIndex | null): BoardIndex {
   };
 }
 
-/** parent ids per child, memoized on the links array. */
-export function createParentsSelector(): (state: BoardState) => ReadonlyMap<string, readonly string[]> {
-  let lastLinks: BoardState['links'] | null = null;
-  let last: Map<string, string[]> = new Map();
+/**
+ * Cards per column on the board: the index's loaded ones plus, unfiltered, those of cells loaded
+ * only in part that the core counts past the loaded part. Memoized on its inputs.
+ */
+export function createColumnTotalsSelector(
+  selectIndex: (state: BoardState) => BoardIndex,
+): (state: BoardState) => Readonly<Record<BoardColumn, number>> {
+  let lastIndex: BoardIndex | null = null;
+  let lastCursors: BoardState['cellCursors'] | null = null;
+  let lastTotals: BoardState['cellTotals'] | null = null;
+  let last: Readonly<Record<BoardColumn, number>> | null = null;
   return (state) => {
-    if (state.links === lastLinks) return last;
-    const parents = new Map<string, string[]>();
-    for (const link of state.links) {
-      const list = parents.get(link.childId);
-      if (list) list.push(link.parentId);
-      else parents.set(link.childId, [link.parentId]);
+    const index = selectIndex(state);
+    if (last && index === lastIndex && state.cellCursors === lastCursors && state.cellTotals === lastTotals) {
+      return last;
     }
-    lastLinks = state.links;
-    last = parents;
-    return last;
+    lastIndex = index;
+    lastCursors = state.cellCursors;
+    lastTotals = state.cellTotals;
+    if (isFilterActive(state.filter)) return (last = index.columnTotals);
+    const totals = { ...index.columnTotals };
+    for (const key in state.cellCursors) {
+      const at = key.indexOf(':');
+      const column = key.slice(0, at);
+      if (!isBoardColumn(column)) continue;
+      const loaded = index.cells.get(key.slice(at + 1))?.[column].length ?? 0;
+      totals[column] += Math.max(0, (state.cellTotals[key] ?? 0) - loaded);
+    }
+    const same = last !== null && BOARD_COLUMNS.every((column) => last?.[column] === totals[column]);
+    return (last = same && last ? last : totals);
   };
 }
 
-/** "done/total" of a task's parents, or null without parents; a string so selectors stay stable. */
-export function dependencyProgress(
-  state: BoardState,
-  parentsOf: ReadonlyMap<string, readonly string[]>,
-  taskId: string,
-): string | null {
-  const parents = parentsOf.get(taskId);
-  if (!parents || parents.length === 0) return null;
-  let done = 0;
-  for (const id of parents) if ((state.tasks[id]?.status ?? 'done') === 'done') done++;
-  return `${done}/${parents.length}`;
+/** "done/total" of a card's parents, or null without parents; a string so selectors stay stable. */
+export function dependencyProgress(card: Card | undefined): string | null {
+  if (!card || card.parentsTotal === 0) return null;
+  return `${card.parentsDone}/${card.parentsTotal}`;
 }

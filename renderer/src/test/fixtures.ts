@@ -1,13 +1,14 @@
-import type { Snapshot, TaskDetail } from '../../../shared/contract';
+import type { CellCount, Snapshot, TaskDetail } from '../../../shared/contract';
 import type { DispatcherState, LaneStatus, WorkerStatus } from '../../../shared/dispatch';
-import type { Run, Task } from '../../../shared/domain';
+import type { Card, DependencyCounts, Run, Task } from '../../../shared/domain';
 
 /** Small builders for renderer tests: valid objects with overridable fields. */
 
 let counter = 0;
 export const nextTaskId = (): string => `t_${(++counter).toString(16).padStart(8, '0')}`;
 
-export function makeTask(overrides: Partial<Task> = {}): Task {
+/** A task that is also a card (the board's form: no dependencies unless overridden). */
+export function makeTask(overrides: Partial<Task & DependencyCounts> = {}): Task & DependencyCounts {
   return {
     id: overrides.id ?? nextTaskId(),
     board: 'default',
@@ -34,8 +35,23 @@ export function makeTask(overrides: Partial<Task> = {}): Task {
     claimOwner: null,
     claimExpiresAt: null,
     lastHeartbeatAt: null,
+    parentsTotal: 0,
+    parentsDone: 0,
     ...overrides,
   };
+}
+
+/** The cell counts a core would send with these cards (all of the board's cards). */
+export function countCells(cards: readonly Card[]): CellCount[] {
+  const counts = new Map<string, CellCount>();
+  for (const card of cards) {
+    if (card.status === 'archived') continue;
+    const key = `${card.assignee ?? ''}\u0000${card.status}`;
+    const cell = counts.get(key) ?? { assignee: card.assignee, status: card.status, count: 0 };
+    cell.count++;
+    counts.set(key, cell);
+  }
+  return [...counts.values()];
 }
 
 export function makeLane(overrides: Partial<LaneStatus> & { name: string }): LaneStatus {
@@ -93,12 +109,12 @@ export function makeSnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     board: 'default',
     boards: [{ slug: 'default', name: 'Default', createdAt: 0, archivedAt: null }],
     tasks: [],
-    olderDone: [],
-    links: [],
     lanes: [],
     dispatcher: makeDispatcher(),
     problems: [],
     ...overrides,
+    // Unless a test says otherwise, the snapshot holds the whole board.
+    cells: overrides.cells ?? countCells(overrides.tasks ?? []),
   };
 }
 

@@ -8,6 +8,7 @@ import {
 } from '../../../shared/domain';
 import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
 import { isFilterActive, EMPTY_FILTER } from '../store/filter';
+import { SEARCH_LIMIT as SEARCH_SHOWN_AT_MOST } from '../store/boardStore';
 import { laneLabel, laneTestId } from '../store/laneModel';
 import '../styles/toolbar.css';
 
@@ -234,6 +235,7 @@ function FilterBar() {
         />
         Needs attention
       </label>
+      <SearchStatus />
       {isFilterActive(filter) && (
         <button
           type="button"
@@ -248,6 +250,25 @@ function FilterBar() {
       )}
     </div>
   );
+}
+
+/** On a board loaded in part, the filter's matches come from the core: say so while they do. */
+function SearchStatus() {
+  const search = useBoard((state) => state.search);
+  if (!search) return null;
+  const text =
+    search.state === 'loading'
+      ? 'Searching the whole board…'
+      : search.state === 'error'
+        ? 'Search failed: showing loaded cards only'
+        : search.total > SEARCH_SHOWN_AT_MOST
+          ? `${search.total} matches; showing the first ${SEARCH_SHOWN_AT_MOST}`
+          : null;
+  return text ? (
+    <span className="search-status" data-testid="search-status" role="status">
+      {text}
+    </span>
+  ) : null;
 }
 
 function DispatcherSwitch() {
