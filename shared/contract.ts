@@ -57,7 +57,7 @@ export type TaskDetail = z.infer<typeof taskDetailSchema>;
  * Cards a snapshot carries per lane × status cell (the first in the cell's order); `cellCards`
  * pages the rest. A 100,000-task board would otherwise send every card at start.
  */
-export const CARDS_PER_CELL = 25;
+export const CARDS_PER_CELL = 12;
 
 /** How many cards one lane × status cell holds (assignee null: the Unassigned lane). */
 export const cellCountSchema = z.object({
