@@ -98,7 +98,8 @@ export function buildLarge(paths: HomePaths, options: LargeOptions = {}): DataSe
       "INSERT INTO events (task_id, board, kind, payload, created_at) VALUES (?, 'default', 'created', '{}', ?)",
     );
     const add = (n: number, status: string, assignee: string | null): string => {
-      const id = `T${String(n).padStart(6, '0')}`;
+      // Ids as the core makes them (t_ + 8 hex digits): the board refuses anything else.
+      const id = `t_${n.toString(16).padStart(8, '0')}`;
       const at = start + n * 1000;
       insertTask.run(
         id,

@@ -9,7 +9,7 @@ import { Engine } from '../electron/core/engine';
 import type { HomePaths } from '../electron/core/home';
 import { setLanePausedRow } from '../electron/core/laneSettings';
 import { Supervisor } from '../electron/core/supervisor';
-import { benchBoard } from './board';
+import { benchBoard, benchStartToBoard } from './board';
 import {
   AGENTS,
   REPO_ROOT,
@@ -439,6 +439,11 @@ async function benchServe(): Promise<void> {
     `6. serve process RSS 1.5 s after the snapshot: median ${median(rss).toFixed(0)} MB, peak (VmHWM) ` +
       `median ${median(peak).toFixed(0)} MB (target ≤ 250 MB)`,
   );
+  try {
+    await benchStartToBoard(set.paths.home, 3, report, note);
+  } finally {
+    killLeftoverWorkers(set.paths.home);
+  }
 }
 
 async function main(): Promise<void> {
