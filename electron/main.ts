@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { app, BrowserWindow, dialog, nativeImage, session } from 'electron';
+import { DEFAULT_BOARD } from '../shared/domain';
 import { createApi, type Api } from './core/api';
 import { startEngine, type Engine } from './core/engine';
 import { bindIpc, type IpcBinding } from './ipc';
@@ -66,6 +67,8 @@ async function start(): Promise<void> {
   });
   stopNotifications = bindNotifications({ api, onClick: (taskId) => showBoard(taskId) });
   showBoard();
+  // The window loads in its own process meanwhile: read the board it opens first ahead.
+  api.prefetchSnapshot(DEFAULT_BOARD);
 }
 
 /** SPEC §5/§7: quitting with workers running asks whether to stop them or leave them for adoption. */

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { clientMessageSchema, tokenCookieName, WS_PATH, type ServerMessage } from '../shared/webProtocol';
+import { DEFAULT_BOARD } from '../shared/domain';
 import { createApi, describeZodError, type Api } from './core/api';
 import type { EngineHandle } from './core/engineHandle';
 
@@ -348,6 +349,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   port = (server.address() as AddressInfo).port;
   server.on('error', (error) => log(`serve: ${error.message}`));
+  // While a browser starts and loads the page, read the default board's cards for its snapshot.
+  api.prefetchSnapshot(DEFAULT_BOARD);
 
   let closing: Promise<void> | undefined;
   return {

@@ -109,37 +109,66 @@ export interface BoardCards {
 }
 
 /**
- * The board as the snapshot shows it, read in one transaction so the counts and the cards agree
- * (other processes write between statements otherwise). One query per cell, each walking its
- * index range (migration v2 `tasks_by_board_assignee_status`) and stopping after `perCell` rows:
- * nothing reads or sorts the whole board.
+ * The board as the snapshot shows it: one query per cell, each walking its index range (migration
+ * v2 `tasks_by_board_assignee_status`) and stopping after `perCell` rows, so nothing reads or sorts
+ * the whole board. A generator that pauses after every `cellsPerStep` cells, so a read ahead
+ * (`prefetchBoardCards`) can let other work run in between; `boardCards` runs it in one go.
  */
+export function* readBoardCards(
+  db: Db,
+  board: string,
+  perCell: number,
+  cellsPerStep = Number.POSITIVE_INFINITY,
+): Generator<void, BoardCards> {
+  const cells = cellCounts(db, board);
+  const open = db
+    .prepare(
+      `SELECT ${CARD_SELECT} FROM tasks_with_skips t
+       WHERE t.board = ? AND t.assignee IS ? AND t.status = ? ORDER BY ${OPEN_ORDER} LIMIT ?`,
+    )
+    .raw(true);
+  const done = db
+    .prepare(
+      `SELECT ${CARD_SELECT} FROM tasks_with_skips t
+       WHERE t.board = ? AND t.assignee IS ? AND t.status = 'done' ORDER BY ${DONE_ORDER} LIMIT ?`,
+    )
+    .raw(true);
+  const cards: Card[] = [];
+  let sinceStep = 0;
+  for (const cell of cells) {
+    if (sinceStep++ >= cellsPerStep) {
+      yield;
+      sinceStep = 1;
+    }
+    const rows = (
+      cell.status === 'done'
+        ? done.all(board, cell.assignee, perCell)
+        : open.all(board, cell.assignee, cell.status, perCell)
+    ) as unknown[][];
+    for (const row of rows) cards.push(cardFromValues(row));
+  }
+  return { cards, cells };
+}
+
+/** The board as the snapshot shows it, read in one transaction so counts and cards agree. */
 export function boardCards(db: Db, board: string, perCell: number): BoardCards {
   return db.transaction(() => {
-    const cells = cellCounts(db, board);
-    const open = db
-      .prepare(
-        `SELECT ${CARD_SELECT} FROM tasks_with_skips t
-         WHERE t.board = ? AND t.assignee IS ? AND t.status = ? ORDER BY ${OPEN_ORDER} LIMIT ?`,
-      )
-      .raw(true);
-    const done = db
-      .prepare(
-        `SELECT ${CARD_SELECT} FROM tasks_with_skips t
-         WHERE t.board = ? AND t.assignee IS ? AND t.status = 'done' ORDER BY ${DONE_ORDER} LIMIT ?`,
-      )
-      .raw(true);
-    const cards: Card[] = [];
-    for (const cell of cells) {
-      const rows = (
-        cell.status === 'done'
-          ? done.all(board, cell.assignee, perCell)
-          : open.all(board, cell.assignee, cell.status, perCell)
-      ) as unknown[][];
-      for (const row of rows) cards.push(cardFromValues(row));
+    const reader = readBoardCards(db, board, perCell);
+    for (;;) {
+      const step = reader.next();
+      if (step.done) return step.value;
     }
-    return { cards, cells };
   })();
+}
+
+/**
+ * An identity of the database's contents as this connection sees them: it changes when any
+ * connection commits (`data_version` for the others, total_changes() for this one).
+ */
+export function contentVersion(db: Db): string {
+  const others = db.pragma('data_version', { simple: true }) as number;
+  const own = (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+  return `${others}:${own}`;
 }
 
 export interface CellCardsQuery {

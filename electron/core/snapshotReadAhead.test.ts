@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CallResult, Snapshot } from '../../shared/contract';
+import { FakeEngine } from '../../test/fakeEngine';
+import { useTempHomes } from '../../test/helpers/home';
+import { openDatabase } from './db/open';
+import { createApi, type Api } from './api';
+import * as boardCardsModule from './boardCards';
+import * as commands from './commands';
+
+// Counts the snapshot's own (synchronous) reads of the board, to see when the read ahead served it.
+vi.mock('./boardCards', async (importOriginal) => {
+  const actual = await importOriginal<typeof boardCardsModule>();
+  return { ...actual, boardCards: vi.fn(actual.boardCards) };
+});
+const freshReads = vi.mocked(boardCardsModule.boardCards);
+
+const newHome = useTempHomes();
+const open: { engine: FakeEngine; api: Api }[] = [];
+
+afterEach(async () => {
+  for (const { engine, api } of open.splice(0)) {
+    api.close();
+    await engine.close();
+  }
+});
+
+function setup(tasks = 30): { engine: FakeEngine; api: Api } {
+  const engine = new FakeEngine(newHome());
+  for (let i = 0; i < tasks; i++) {
+    commands.createTask(engine.db, { title: `task ${i}`, assignee: `lane-${i % 3}` }, engine.actor);
+  }
+  const api = createApi(engine, { validateResponses: true, logError: () => undefined });
+  open.push({ engine, api });
+  freshReads.mockClear();
+  return { engine, api };
+}
+
+function value<T>(result: CallResult<T>): T {
+  if (!result.ok) throw new Error(`expected ok, got ${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
+
+const snapshot = async (api: Api, board = 'default'): Promise<Snapshot> =>
+  value(await api.call('snapshot', { board }));
+
+/** The parts of a snapshot that come from the board's cards, in a fixed order. */
+const cardsOf = (shot: Snapshot) => ({
+  tasks: [...shot.tasks].sort((a, b) => a.id.localeCompare(b.id)),
+  cells: [...shot.cells].sort((a, b) => `${a.assignee}${a.status}`.localeCompare(`${b.assignee}${b.status}`)),
+});
+
+describe('reading the first snapshot ahead (prefetchSnapshot)', () => {
+  it('serves the first snapshot from the cards read ahead, the same as a fresh read, once', async () => {
+    const { api } = setup();
+    api.prefetchSnapshot('default');
+    const first = await snapshot(api);
+    expect(freshReads).not.toHaveBeenCalled();
+    const second = await snapshot(api);
+    expect(freshReads).toHaveBeenCalledTimes(1);
+    expect(cardsOf(first)).toEqual(cardsOf(second));
+    expect(first.tasks).toHaveLength(30);
+  });
+
+  it('reads afresh when the database changed after the read ahead, from this or another process', async () => {
+    const { engine, api } = setup();
+    api.prefetchSnapshot('default');
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the read ahead is over
+    const other = openDatabase(engine.paths.database);
+    commands.createTask(other, { title: 'written elsewhere', assignee: 'lane-0' }, engine.actor);
+    other.close();
+    const first = await snapshot(api);
+    expect(freshReads).toHaveBeenCalledTimes(1);
+    expect(first.tasks.map((task) => task.title)).toContain('written elsewhere');
+
+    api.prefetchSnapshot('default');
+    commands.createTask(engine.db, { title: 'written here', assignee: 'lane-1' }, engine.actor);
+    expect((await snapshot(api)).tasks.map((task) => task.title)).toContain('written here');
+    expect(freshReads).toHaveBeenCalledTimes(2);
+  });
+
+  it('reads afresh when an event went out meanwhile, and for another board', async () => {
+    const { engine, api } = setup();
+    api.subscribe(() => undefined);
+    value(await api.call('createBoard', { slug: 'ops' }));
+    api.prefetchSnapshot('default');
+    engine.emitWorkers([]); // seq moves on: a client subscribing now never saw that event
+    await snapshot(api);
+    expect(freshReads).toHaveBeenCalledTimes(1);
+
+    api.prefetchSnapshot('default');
+    const ops = await snapshot(api, 'ops');
+    expect(ops.tasks).toEqual([]);
+    expect(freshReads).toHaveBeenCalledTimes(2);
+    await snapshot(api);
+    expect(freshReads).toHaveBeenCalledTimes(3);
+  });
+
+  it('ignores a board that does not exist, and a read ahead the API closed stops quietly', async () => {
+    const { engine } = setup();
+    const logError = vi.fn();
+    const api = createApi(engine, { logError });
+    api.prefetchSnapshot('nope');
+    expect(await api.call('snapshot', { board: 'nope' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    api.prefetchSnapshot('default');
+    api.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(logError).not.toHaveBeenCalled();
+  });
+});
