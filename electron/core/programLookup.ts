@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { RECENT_CHANGE_MS, folderIdentity } from './folderIdentity';
 
 /**
  * Finds the program a worker's argv[0] names the way the spawn will (libuv searches the child's own
@@ -66,14 +67,19 @@ function executableProblem(candidate: string): string | null {
  *   same quantum as D's last change would leave D's timestamps as they were. So absences are only
  *   remembered for a directory whose mtime and ctime are at least RECENT_CHANGE_MS older than the
  *   moment D was looked at (the "racily clean" rule of git's index); a directory that changed just
- *   now is searched the plain way until it has been quiet for that long.
+ *   now is not remembered until it has been quiet for that long. Meanwhile, when more than a few
+ *   programs are asked about in one pass, D is listed once for that pass (a fresh answer, as the
+ *   stat calls would be) instead of two stat calls per program; names are compared case- and
+ *   Unicode-form-folded, so on a case-insensitive disk a near match is looked up the plain way.
  *
  * Each directory is stat'ed at most once per pass: call newPass() at the start of every round of
  * lookups (the lane resolver does so once per refresh()).
  */
 export class MissingProgramCache {
-  /** Longer than the coarsest common timestamp granularity (FAT's 2 s). */
-  static readonly RECENT_CHANGE_MS = 3000;
+  /** Longer than the coarsest common timestamp granularity (FAT's 2 s); see folderIdentity.ts. */
+  static readonly RECENT_CHANGE_MS = RECENT_CHANGE_MS;
+  /** Programs looked up one by one in a recently changed directory per pass before it is listed. */
+  static readonly LIST_AFTER = 4;
   private readonly directories = new Map<string, DirectoryState>();
   private pass = 0;
   private readonly now: () => number;
@@ -96,7 +102,12 @@ export class MissingProgramCache {
     const state = this.directoryState(directory);
     // A PATH entry that is not there (yet) holds nothing; it is looked at again next pass.
     if (state.key === 'missing') return true;
-    return state.trusted && state.absent.has(name);
+    if (state.trusted) return state.absent.has(name);
+    if (state.key === 'unusable') return false;
+    state.askedThisPass += 1;
+    if (state.askedThisPass <= MissingProgramCache.LIST_AFTER) return false;
+    state.namesThisPass ??= foldedNames(directory);
+    return state.namesThisPass !== null && !state.namesThisPass.has(foldName(name));
   }
 
   /**
@@ -112,13 +123,22 @@ export class MissingProgramCache {
     let state = this.directories.get(directory);
     if (state?.pass === this.pass) return state;
     const checkedAt = this.now();
-    const identity = directoryIdentity(directory, checkedAt);
+    const identity = folderIdentity(directory, checkedAt);
     if (!state || state.key !== identity.key) {
-      state = { key: identity.key, trusted: identity.settled, absent: new Set(), pass: this.pass };
+      state = {
+        key: identity.key,
+        trusted: identity.settled,
+        absent: new Set(),
+        pass: this.pass,
+        askedThisPass: 0,
+        namesThisPass: null,
+      };
       this.directories.set(directory, state);
     } else {
       state.pass = this.pass;
       state.trusted = identity.settled;
+      state.askedThisPass = 0;
+      state.namesThisPass = null;
     }
     return state;
   }
@@ -131,20 +151,21 @@ interface DirectoryState {
   trusted: boolean;
   absent: Set<string>;
   pass: number;
+  /** Lookups in this pass while not trusted, and the folded listing once read (this pass only). */
+  askedThisPass: number;
+  namesThisPass: Set<string> | null;
 }
 
-function directoryIdentity(directory: string, checkedAt: number): { key: string; settled: boolean } {
-  let stat: fs.BigIntStats | undefined;
+/** Case and Unicode form folded, so a listing says "absent" only when no spelling could match. */
+function foldName(name: string): string {
+  return name.normalize('NFC').toLowerCase();
+}
+
+/** The folded names in `directory` now, or null when it cannot be listed (looked up one by one). */
+function foldedNames(directory: string): Set<string> | null {
   try {
-    stat = fs.statSync(directory, { bigint: true, throwIfNoEntry: false });
-    if (!stat) return { key: 'missing', settled: false };
+    return new Set(fs.readdirSync(directory).map(foldName));
   } catch {
-    stat = undefined; // EACCES, ENOTDIR …: never cached, searched the plain way
+    return null;
   }
-  if (!stat?.isDirectory()) return { key: 'unusable', settled: false };
-  const settledBefore = BigInt(checkedAt - MissingProgramCache.RECENT_CHANGE_MS) * 1_000_000n;
-  return {
-    key: `${stat.dev}:${stat.ino}:${stat.mtimeNs}:${stat.ctimeNs}`,
-    settled: stat.mtimeNs < settledBefore && stat.ctimeNs < settledBefore,
-  };
 }
