@@ -8,7 +8,8 @@ import {
   listProfileFolders,
   readProfile,
   isExecutableFile,
-  recheckProgram,
+  lookupProgram,
+  programSearch,
   type Profile,
   type ProfileCheck,
 } from './profiles';
@@ -129,7 +130,8 @@ interface ProfilesListing {
 
 /** How a broken profile's program is looked up again; the same for many profiles is looked up once. */
 interface ProgramRecheck {
-  profile: Profile;
+  program: string;
+  searchPath: string | undefined;
   key: string;
 }
 
@@ -377,10 +379,10 @@ export class LaneResolver {
       if (!present) changed(name);
     }
     const found = new Map<string, boolean>();
-    for (const [name, { profile, key }] of this.programRechecks()) {
+    for (const [name, { program, searchPath, key }] of this.programRechecks()) {
       let now = found.get(key);
       if (now === undefined) {
-        now = recheckProgram(this.paths, profile, this.lookupOptions()).ok;
+        now = lookupProgram(program, searchPath, this.missingPrograms).ok;
         found.set(key, now);
       }
       if (now) changed(name);
@@ -394,8 +396,8 @@ export class LaneResolver {
     const rechecks = new Map<string, ProgramRecheck>();
     for (const [name, check] of this.snapshot.profiles) {
       if (check.ok || check.profile === null) continue;
-      const key = JSON.stringify([check.profile.command[0], check.profile.env.PATH ?? null]);
-      rechecks.set(name, { profile: check.profile, key });
+      const { program, searchPath } = programSearch(this.paths, check.profile, this.lookupOptions());
+      rechecks.set(name, { program, searchPath, key: JSON.stringify([program, searchPath ?? null]) });
     }
     this.rechecks = rechecks;
     return rechecks;

@@ -74,6 +74,10 @@ function executableProblem(candidate: string): string | null {
  *
  * Each directory is stat'ed at most once per pass: call newPass() at the start of every round of
  * lookups (the lane resolver does so once per refresh()).
+ *
+ * On top of that, "X is on no folder of this PATH" is remembered per PATH string while every one of
+ * its folders is trusted (or absent) with the same identity as when that was recorded — the same
+ * rule, checked once per pass for the whole PATH instead of once per folder × program.
  */
 export class MissingProgramCache {
   /** Longer than the coarsest common timestamp granularity (FAT's 2 s); see folderIdentity.ts. */
@@ -81,6 +85,7 @@ export class MissingProgramCache {
   /** Programs looked up one by one in a recently changed directory per pass before it is listed. */
   static readonly LIST_AFTER = 4;
   private readonly directories = new Map<string, DirectoryState>();
+  private readonly searches = new Map<string, SearchState>();
   private pass = 0;
   private readonly now: () => number;
 
@@ -95,6 +100,43 @@ export class MissingProgramCache {
     for (const [directory, state] of this.directories) {
       if (state.pass < this.pass - 1) this.directories.delete(directory);
     }
+    for (const [searchPath, state] of this.searches) {
+      if (state.pass < this.pass - 1) this.searches.delete(searchPath);
+    }
+  }
+
+  /** True when `name` is certainly in none of `directories` (the folders of `searchPath`). */
+  knownAbsentFromAll(searchPath: string, directories: readonly string[], name: string): boolean {
+    const state = this.searchState(searchPath, directories);
+    return state.usable && state.absent.has(name);
+  }
+
+  /**
+   * Records that no folder of `searchPath` has an entry `name` — only after a lookup in this pass
+   * found no entry at all (not even a non-executable file or a dangling symlink) in every folder.
+   */
+  recordAbsentFromAll(searchPath: string, directories: readonly string[], name: string): void {
+    const state = this.searchState(searchPath, directories);
+    if (state.usable) state.absent.add(name);
+  }
+
+  private searchState(searchPath: string, directories: readonly string[]): SearchState {
+    let state = this.searches.get(searchPath);
+    if (state?.pass === this.pass) return state;
+    let usable = true;
+    let keys = '';
+    for (const directory of directories) {
+      const folder = this.directoryState(directory);
+      if (!folder.trusted && folder.key !== 'missing') usable = false;
+      keys += `${folder.key}\n`;
+    }
+    if (!state || !usable || state.keys !== keys) {
+      state = { keys, usable, absent: new Set(), pass: this.pass };
+      this.searches.set(searchPath, state);
+    } else {
+      state.pass = this.pass;
+    }
+    return state;
   }
 
   /** True when `directory` certainly has no entry named `name` (so there is nothing to stat). */
@@ -142,6 +184,15 @@ export class MissingProgramCache {
     }
     return state;
   }
+}
+
+interface SearchState {
+  /** The identities of the PATH's folders when `absent` was started. */
+  keys: string;
+  /** Every folder trusted or absent in this pass, so `absent` may be used and added to. */
+  usable: boolean;
+  absent: Set<string>;
+  pass: number;
 }
 
 interface DirectoryState {
