@@ -274,8 +274,9 @@ export class LaneResolver {
 
   /**
    * The once-per-tick check (SPEC §3: never stale by more than one tick, even if a watcher missed an
-   * event): one directory listing and a few stat calls, plus a PATH lookup only for profiles whose
-   * program is missing, so installing the agent fixes its lane by the next tick.
+   * event): a stat of profiles/ (listed again only if it may have changed), one of each profile.json,
+   * lanes.json and settings.json, plus a PATH lookup only for profiles whose program is missing, so
+   * installing the agent fixes its lane by the next tick.
    */
   refresh(): boolean {
     if (this.closed) return false;
