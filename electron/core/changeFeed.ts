@@ -1,5 +1,6 @@
 import type { TaskEvent } from '../../shared/domain';
 import type { Db } from './db/open';
+import { cachedStatement } from './db/statements';
 import { eventsAfter, lastEventId } from './events';
 
 /**
@@ -51,7 +52,7 @@ export class ChangeFeed {
   }
 
   private readDataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number;
+    return (cachedStatement(this.db, 'PRAGMA data_version').get() as { data_version: number }).data_version;
   }
 
   /** Reads whatever is new now; also called right after this process writes. */
@@ -65,6 +66,8 @@ export class ChangeFeed {
       this.cursor = lastEventId(this.db);
       return;
     }
+    // Nothing new (the usual case, 20 polls a second): one max(id) lookup, not an empty page read.
+    if (lastEventId(this.db) <= this.cursor) return;
     for (;;) {
       const batch = eventsAfter(this.db, this.cursor, 1_000);
       if (batch.length === 0) return;

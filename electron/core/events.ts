@@ -1,5 +1,6 @@
 import type { EventKind, TaskEvent } from '../../shared/domain';
 import type { Db } from './db/open';
+import { cachedStatement } from './db/statements';
 
 /** The append-only event log. Its ids are monotonic, so readers follow it with a cursor. */
 
@@ -23,18 +24,17 @@ export interface NewEvent {
 
 export function appendEvent(db: Db, event: NewEvent, now: number): number {
   return Number(
-    db
-      .prepare(
-        'INSERT INTO events (task_id, run_id, board, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        event.taskId,
-        event.runId ?? null,
-        event.board,
-        event.kind,
-        JSON.stringify(event.payload ?? {}),
-        now,
-      ).lastInsertRowid,
+    cachedStatement(
+      db,
+      'INSERT INTO events (task_id, run_id, board, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(
+      event.taskId,
+      event.runId ?? null,
+      event.board,
+      event.kind,
+      JSON.stringify(event.payload ?? {}),
+      now,
+    ).lastInsertRowid,
   );
 }
 
@@ -60,12 +60,15 @@ export function eventsOf(db: Db, taskId: string, limit = 500): TaskEvent[] {
 
 export function eventsAfter(db: Db, afterId: number, limit = 1_000): TaskEvent[] {
   return (
-    db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as EventRow[]
+    cachedStatement(db, 'SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(
+      afterId,
+      limit,
+    ) as EventRow[]
   ).map(eventFromRow);
 }
 
 export function lastEventId(db: Db): number {
-  return (db.prepare('SELECT coalesce(max(id), 0) AS id FROM events').get() as { id: number }).id;
+  return (cachedStatement(db, 'SELECT coalesce(max(id), 0) AS id FROM events').get() as { id: number }).id;
 }
 
 /**
@@ -77,16 +80,18 @@ export function taskIdsChangedAfter(
   afterId: number,
   limit: number,
 ): { lastId: number; taskIds: string[]; overflow: boolean } {
-  const head = db
-    .prepare('SELECT coalesce(max(id), 0) AS last, count(*) AS n FROM events WHERE id > ?')
-    .get(afterId) as {
+  const head = cachedStatement(
+    db,
+    'SELECT coalesce(max(id), 0) AS last, count(*) AS n FROM events WHERE id > ?',
+  ).get(afterId) as {
     last: number;
     n: number;
   };
   if (head.n === 0) return { lastId: afterId, taskIds: [], overflow: false };
   if (head.n > limit) return { lastId: head.last, taskIds: [], overflow: true };
-  const rows = db
-    .prepare('SELECT DISTINCT task_id FROM events WHERE id > ? AND id <= ? AND task_id IS NOT NULL')
-    .all(afterId, head.last) as { task_id: string }[];
+  const rows = cachedStatement(
+    db,
+    'SELECT DISTINCT task_id FROM events WHERE id > ? AND id <= ? AND task_id IS NOT NULL',
+  ).all(afterId, head.last) as { task_id: string }[];
   return { lastId: head.last, taskIds: rows.map((row) => row.task_id), overflow: false };
 }

@@ -1,4 +1,5 @@
 import type { Db } from './db/open';
+import { cachedStatement } from './db/statements';
 
 /** Per-lane switches set from the UI or CLI; they win over lanes.json and profile defaults. */
 
@@ -9,7 +10,7 @@ export interface LaneOverride {
 }
 
 export function laneOverrides(db: Db): Map<string, LaneOverride> {
-  const rows = db.prepare('SELECT name, paused, max_concurrent FROM lane_settings').all() as {
+  const rows = cachedStatement(db, 'SELECT name, paused, max_concurrent FROM lane_settings').all() as {
     name: string;
     paused: number | null;
     max_concurrent: number | null;

@@ -313,6 +313,102 @@ describe('LaneResolver.refresh and version', () => {
   });
 });
 
+describe('LaneResolver.refresh while the profiles folder is quiet (its listing is not read again)', () => {
+  /** A clock far enough ahead that folders written a moment ago count as settled. */
+  const later = (): number => Date.now() + 60_000;
+
+  function readdirCalls(action: () => void): string[] {
+    const seen: string[] = [];
+    const readdir = fs.readdirSync;
+    const spy = vi.spyOn(fs, 'readdirSync').mockImplementation(((dir: fs.PathLike, options?: never) => {
+      seen.push(String(dir));
+      return readdir(dir, options);
+    }) as typeof fs.readdirSync);
+    try {
+      action();
+    } finally {
+      spy.mockRestore();
+    }
+    return seen;
+  }
+
+  it('does not list a settled, unchanged folder, but does list one changed just now', () => {
+    installProgram('agent');
+    writeProfile('alpha', { command: ['agent'] });
+    const settled = resolver({ now: later });
+    settled.refresh();
+    expect(readdirCalls(() => settled.refresh())).not.toContain(paths.profiles);
+    // Real clock: the folder was written within the timestamp granularity, so it is read every time.
+    const recent = resolver();
+    recent.refresh();
+    expect(readdirCalls(() => recent.refresh())).toContain(paths.profiles);
+  });
+
+  it('sees a profile folder created, renamed and removed at the next refresh', () => {
+    installProgram('agent');
+    writeProfile('alpha', { command: ['agent'] });
+    const lanes = resolver({ now: later });
+    lanes.refresh();
+    lanes.refresh();
+    writeProfile('beta', { command: ['agent'] });
+    expect(lanes.refresh()).toBe(true);
+    expect(lanes.resolve('beta').kind).toBe('profile');
+    fs.renameSync(path.join(paths.profiles, 'beta'), path.join(paths.profiles, 'gamma'));
+    expect(lanes.refresh()).toBe(true);
+    expect(lanes.resolve('beta').kind).toBe('terminal');
+    expect(lanes.resolve('gamma').kind).toBe('profile');
+    fs.rmSync(path.join(paths.profiles, 'gamma'), { recursive: true });
+    expect(lanes.refresh()).toBe(true);
+    expect(lanes.profileNames()).toEqual(['alpha']);
+  });
+
+  it('sees the profiles folder replaced by another one', () => {
+    installProgram('agent');
+    writeProfile('alpha', { command: ['agent'] });
+    const lanes = resolver({ now: later });
+    lanes.refresh();
+    const replacement = path.join(root, 'profiles.new');
+    fs.mkdirSync(path.join(replacement, 'beta'), { recursive: true });
+    fs.writeFileSync(path.join(replacement, 'beta', 'profile.json'), JSON.stringify({ command: ['agent'] }));
+    fs.rmSync(paths.profiles, { recursive: true });
+    fs.renameSync(replacement, paths.profiles);
+    expect(lanes.refresh()).toBe(true);
+    expect(lanes.profileNames()).toEqual(['beta']);
+  });
+
+  it('sees an edit of profile.json that keeps its size and puts its old mtime back', () => {
+    installProgram('agent');
+    writeProfile('alpha', { command: ['agent'], maxConcurrent: 1 });
+    const file = path.join(paths.profiles, 'alpha', 'profile.json');
+    // A whole second, so that putting it back is exact (utimes takes seconds as a double).
+    const oldTime = Math.floor(Date.now() / 1000) - 100;
+    fs.utimesSync(file, oldTime, oldTime);
+    const before = fs.statSync(file);
+    const lanes = resolver({ now: later });
+    lanes.refresh();
+    writeProfile('alpha', { command: ['agent'], maxConcurrent: 2 });
+    fs.utimesSync(file, oldTime, oldTime);
+    const after = fs.statSync(file);
+    expect([after.size, after.mtimeMs, after.ino]).toEqual([before.size, before.mtimeMs, before.ino]);
+    expect(lanes.refresh()).toBe(true);
+    expect(lanes.maxConcurrentOf('alpha')).toBe(2);
+  });
+
+  it('looks up the program an edited profile names now, not the one it named before', () => {
+    writeProfile('alpha', { command: ['first-agent'] });
+    const lanes = resolver({ now: later });
+    lanes.refresh();
+    lanes.refresh();
+    writeProfile('alpha', { command: ['second-agent'] });
+    lanes.refresh();
+    expect(lanes.resolve('alpha')).toMatchObject({ problem: '`second-agent` not found on PATH' });
+    lanes.refresh();
+    installProgram('second-agent');
+    expect(lanes.refresh()).toBe(true);
+    expect(lanes.resolve('alpha').kind).toBe('profile');
+  });
+});
+
 describe('LaneResolver watching', () => {
   it('picks up a new profile without refresh() when watching', async () => {
     installProgram('agent');

@@ -8,10 +8,12 @@ import {
   listProfileFolders,
   readProfile,
   isExecutableFile,
-  recheckProgram,
+  lookupProgram,
+  programSearch,
   type Profile,
   type ProfileCheck,
 } from './profiles';
+import { folderIdentity, type FolderIdentity } from './folderIdentity';
 import { MissingProgramCache } from './programLookup';
 import { loadSettings, type LoadedSettings, type Settings } from './settings';
 
@@ -63,20 +65,74 @@ interface Snapshot {
 /** Cheap identity of every file a resolution depends on: names, mtimes, sizes, inodes. */
 interface Fingerprint {
   listing: string;
-  profileFiles: Map<string, string>;
-  lanesFile: string;
-  settingsFile: string;
+  profileFiles: Map<string, FileStamp>;
+  lanesFile: FileStamp;
+  settingsFile: FileStamp;
 }
 
-function statKey(file: string): string {
+/**
+ * What one stat of a file said. Compared field by field: this runs for every profile on every tick,
+ * and turning it into a string (a float mtime among it) cost more than the stat. ctime is in it so
+ * an edit that puts the old mtime back (`touch -r`, some sync tools) is still seen.
+ */
+interface FileStamp {
+  /** null when the file is there; else why not (ENOENT, ENOTDIR, EACCES …). */
+  missing: string | null;
+  dev: number;
+  ino: number;
+  size: number;
+  mode: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+const missingStamp = (code: string): FileStamp => ({
+  missing: code,
+  dev: 0,
+  ino: 0,
+  size: 0,
+  mode: 0,
+  mtimeMs: 0,
+  ctimeMs: 0,
+});
+
+function fileStamp(file: string): FileStamp {
   try {
     // Checked once per tick for every profile: no exception for the common "absent" case.
     const stat = fs.statSync(file, { throwIfNoEntry: false });
-    if (!stat) return 'missing:ENOENT';
-    return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.mode}`;
+    if (!stat) return missingStamp('ENOENT');
+    const { dev, ino, size, mode, mtimeMs, ctimeMs } = stat;
+    return { missing: null, dev, ino, size, mode, mtimeMs, ctimeMs };
   } catch (error) {
-    return `missing:${(error as NodeJS.ErrnoException).code ?? ''}`;
+    return missingStamp((error as NodeJS.ErrnoException).code ?? 'error');
   }
+}
+
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return (
+    a.missing === b.missing &&
+    a.ino === b.ino &&
+    a.dev === b.dev &&
+    a.size === b.size &&
+    a.mtimeMs === b.mtimeMs &&
+    a.ctimeMs === b.ctimeMs &&
+    a.mode === b.mode
+  );
+}
+
+/** The names in profiles/ as last read, and the folder's identity just before that reading. */
+interface ProfilesListing {
+  identity: FolderIdentity;
+  names: string[];
+  /** The names joined (or why they could not be read): equal text, equal listing. */
+  text: string;
+}
+
+/** How a broken profile's program is looked up again; the same for many profiles is looked up once. */
+interface ProgramRecheck {
+  program: string;
+  searchPath: string | undefined;
+  key: string;
 }
 
 /** Everything a caller can observe, in a stable form, so version() moves only on real changes. */
@@ -99,9 +155,13 @@ export class LaneResolver {
   private readonly watchEnabled: boolean;
   /** One stat per PATH folder per refresh instead of one per folder × missing program. */
   private readonly missingPrograms: MissingProgramCache;
+  private readonly now: () => number;
   private snapshot: Snapshot;
   private snapshotDescription: string;
   private fingerprint: Fingerprint;
+  private listing: ProfilesListing | null = null;
+  /** Broken profiles whose program may yet appear, built once per snapshot (not per tick). */
+  private rechecks: Map<string, ProgramRecheck> | null = null;
   private currentVersion = 1;
   private dirty = false;
   private closed = false;
@@ -117,7 +177,8 @@ export class LaneResolver {
   ) {
     this.pathEnv = options.pathEnv ?? process.env.PATH;
     this.watchEnabled = options.watch ?? true;
-    this.missingPrograms = new MissingProgramCache({ now: options.now });
+    this.now = options.now ?? Date.now;
+    this.missingPrograms = new MissingProgramCache({ now: this.now });
     try {
       // So the folder can be watched from the start; a user's first profile then shows up at once.
       fs.mkdirSync(paths.profiles, { recursive: true });
@@ -213,17 +274,18 @@ export class LaneResolver {
 
   /**
    * The once-per-tick check (SPEC §3: never stale by more than one tick, even if a watcher missed an
-   * event): one directory listing and a few stat calls, plus a PATH lookup only for profiles whose
-   * program is missing, so installing the agent fixes its lane by the next tick.
+   * event): a stat of profiles/ (listed again only if it may have changed), one of each profile.json,
+   * lanes.json and settings.json, plus a PATH lookup only for profiles whose program is missing, so
+   * installing the agent fixes its lane by the next tick.
    */
   refresh(): boolean {
     if (this.closed) return false;
-    const fingerprint = this.takeFingerprint();
+    const changed = this.dirty || !this.filesUnchanged();
     this.missingPrograms.newPass();
     let next: Snapshot;
-    if (this.dirty || !this.sameFingerprint(fingerprint)) {
+    if (changed) {
       this.dirty = false;
-      this.fingerprint = fingerprint;
+      this.fingerprint = this.takeFingerprint();
       next = this.loadSnapshot();
       this.syncWatchers();
     } else {
@@ -249,6 +311,7 @@ export class LaneResolver {
     if (next === this.snapshot) return false;
     const description = describeSnapshot(next);
     this.snapshot = next;
+    this.rechecks = null;
     if (description === this.snapshotDescription) return false;
     this.snapshotDescription = description;
     this.currentVersion += 1;
@@ -301,68 +364,105 @@ export class LaneResolver {
    */
   private recheckPrograms(): Snapshot {
     let profiles: Map<string, ProfileCheck> | null = null;
-    // Many profiles run the same program: look each one up once per refresh, not once per profile.
-    const executable = new Map<string, boolean>();
-    const found = new Map<string, boolean>();
-    for (const [name, check] of this.snapshot.profiles) {
-      let stillSame: boolean;
-      if (check.ok) {
-        let present = executable.get(check.programPath);
-        if (present === undefined) {
-          present = isExecutableFile(check.programPath);
-          executable.set(check.programPath, present);
-        }
-        stillSame = present;
-      } else if (check.profile === null) {
-        stillSame = true;
-      } else {
-        const key = JSON.stringify([check.profile.command[0], check.profile.env.PATH ?? null]);
-        let now = found.get(key);
-        if (now === undefined) {
-          now = recheckProgram(this.paths, check.profile, this.lookupOptions()).ok;
-          found.set(key, now);
-        }
-        stillSame = !now;
-      }
-      if (stillSame) continue;
+    const changed = (name: string): void => {
       profiles ??= new Map(this.snapshot.profiles);
       profiles.set(name, this.checkProfile(name));
+    };
+    // Many profiles run the same program: look each one up once per refresh, not once per profile.
+    const executable = new Map<string, boolean>();
+    for (const [name, check] of this.snapshot.profiles) {
+      if (!check.ok) continue;
+      let present = executable.get(check.programPath);
+      if (present === undefined) {
+        present = isExecutableFile(check.programPath);
+        executable.set(check.programPath, present);
+      }
+      if (!present) changed(name);
+    }
+    const found = new Map<string, boolean>();
+    for (const [name, { program, searchPath, key }] of this.programRechecks()) {
+      let now = found.get(key);
+      if (now === undefined) {
+        now = lookupProgram(program, searchPath, this.missingPrograms).ok;
+        found.set(key, now);
+      }
+      if (now) changed(name);
     }
     return profiles ? { ...this.snapshot, profiles } : this.snapshot;
   }
 
-  private takeFingerprint(): Fingerprint {
-    const profileFiles = new Map<string, string>();
-    let listing: string;
-    try {
-      const names = fs.readdirSync(this.paths.profiles).sort();
-      listing = names.join('\0');
-      // Concatenated, not path.join()ed: this runs for every profile on every tick, and a slug
-      // needs no normalising.
-      const prefix = this.paths.profiles + path.sep;
-      const suffix = path.sep + PROFILE_FILE;
-      for (const name of names) {
-        if (!SLUG_PATTERN.test(name)) continue;
-        profileFiles.set(name, statKey(prefix + name + suffix));
-      }
-    } catch (error) {
-      listing = `missing:${(error as NodeJS.ErrnoException).code ?? ''}`;
+  /** The profiles whose only problem is a missing program, with the key of what is looked up. */
+  private programRechecks(): Map<string, ProgramRecheck> {
+    if (this.rechecks) return this.rechecks;
+    const rechecks = new Map<string, ProgramRecheck>();
+    for (const [name, check] of this.snapshot.profiles) {
+      if (check.ok || check.profile === null) continue;
+      const { program, searchPath } = programSearch(this.paths, check.profile, this.lookupOptions());
+      rechecks.set(name, { program, searchPath, key: JSON.stringify([program, searchPath ?? null]) });
     }
-    return {
-      listing,
-      profileFiles,
-      lanesFile: statKey(this.paths.lanesFile),
-      settingsFile: statKey(this.paths.settingsFile),
-    };
+    this.rechecks = rechecks;
+    return rechecks;
   }
 
-  private sameFingerprint(next: Fingerprint): boolean {
+  /**
+   * The names in profiles/. Listed again only when the folder may have changed: a new, removed or
+   * renamed entry changes its mtime/ctime, and a replaced folder its inode (folderIdentity.ts) — so
+   * an idle tick costs one stat here instead of reading and sorting every name.
+   */
+  private profilesListing(): ProfilesListing {
+    const identity = folderIdentity(this.paths.profiles, this.now());
+    const last = this.listing;
+    if (last && last.identity.settled && last.identity.key === identity.key) return last;
+    let names: string[] = [];
+    let text: string;
+    if (identity.key === 'missing') {
+      text = 'missing:ENOENT';
+    } else {
+      try {
+        names = fs.readdirSync(this.paths.profiles).sort();
+        text = names.join('\0');
+      } catch (error) {
+        text = `missing:${(error as NodeJS.ErrnoException).code ?? ''}`;
+      }
+    }
+    // Stat first, then read: a change after the stat moves the identity (or leaves it unsettled).
+    this.listing = { identity, names, text };
+    return this.listing;
+  }
+
+  /** The once-per-tick check: same names in profiles/, and every file stats as it did. */
+  private filesUnchanged(): boolean {
     const current = this.fingerprint;
-    if (next.listing !== current.listing) return false;
-    if (next.lanesFile !== current.lanesFile || next.settingsFile !== current.settingsFile) return false;
-    if (next.profileFiles.size !== current.profileFiles.size) return false;
-    for (const [name, key] of next.profileFiles) if (current.profileFiles.get(name) !== key) return false;
+    if (this.profilesListing().text !== current.listing) return false;
+    if (!sameStamp(fileStamp(this.paths.lanesFile), current.lanesFile)) return false;
+    if (!sameStamp(fileStamp(this.paths.settingsFile), current.settingsFile)) return false;
+    // Same listing, so the same profile names: only their files can have changed.
+    const prefix = this.paths.profiles + path.sep;
+    const suffix = path.sep + PROFILE_FILE;
+    for (const [name, stamp] of current.profileFiles) {
+      if (!sameStamp(fileStamp(prefix + name + suffix), stamp)) return false;
+    }
     return true;
+  }
+
+  /** Taken before the files are read, so a change while reading shows up at the next check. */
+  private takeFingerprint(): Fingerprint {
+    const profileFiles = new Map<string, FileStamp>();
+    const { names, text } = this.profilesListing();
+    // Concatenated, not path.join()ed: this runs for every profile on every tick, and a slug
+    // needs no normalising.
+    const prefix = this.paths.profiles + path.sep;
+    const suffix = path.sep + PROFILE_FILE;
+    for (const name of names) {
+      if (!SLUG_PATTERN.test(name)) continue;
+      profileFiles.set(name, fileStamp(prefix + name + suffix));
+    }
+    return {
+      listing: text,
+      profileFiles,
+      lanesFile: fileStamp(this.paths.lanesFile),
+      settingsFile: fileStamp(this.paths.settingsFile),
+    };
   }
 
   private markDirty = (): void => {

@@ -1,10 +1,12 @@
 import type { Db } from './db/open';
+import { cachedStatement } from './db/statements';
 
 /** Small persisted switches shared by every process (e.g. the tray's dispatcher on/off). */
 
 export function readMeta(db: Db, key: string): string | undefined {
-  return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)
-    ?.value;
+  return (
+    cachedStatement(db, 'SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined
+  )?.value;
 }
 
 export function writeMeta(db: Db, key: string, value: string): void {

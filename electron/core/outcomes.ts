@@ -1,6 +1,7 @@
 import type { RunOutcome, Task } from '../../shared/domain';
 import { promoteChildren } from './commands';
 import { runInWriteTransaction, type Db } from './db/open';
+import { cachedStatement } from './db/statements';
 import { appendEvent } from './events';
 import * as runs from './runs';
 import * as tasks from './tasks';
@@ -157,11 +158,10 @@ export interface ReclaimResult {
  * reclaimed while its process lives.
  */
 export function reclaimExpiredClaims(db: Db, now: number): string[] {
-  const expired = db
-    .prepare(
-      "SELECT id FROM tasks WHERE status = 'running' AND claim_expires_at IS NOT NULL AND claim_expires_at < ?",
-    )
-    .all(now) as { id: string }[];
+  const expired = cachedStatement(
+    db,
+    "SELECT id FROM tasks WHERE status = 'running' AND claim_expires_at IS NOT NULL AND claim_expires_at < ?",
+  ).all(now) as { id: string }[];
   if (expired.length === 0) return [];
   return runInWriteTransaction(db, () => {
     const reclaimed: string[] = [];

@@ -192,16 +192,36 @@ export function lookupProgram(
     }
     return { ok: true, programPath: program };
   }
-  for (const dir of (pathEnv ?? '').split(path.delimiter)) {
-    if (dir === '' || !path.isAbsolute(dir)) continue;
+  const searchPath = pathEnv ?? '';
+  const dirs = searchDirectories(searchPath);
+  const notFound: ProgramLookup = { ok: false, problem: `\`${program}\` not found on PATH` };
+  if (missingPrograms?.knownAbsentFromAll(searchPath, dirs, program)) return notFound;
+  let noEntryAnywhere = true;
+  for (const dir of dirs) {
     if (missingPrograms?.knownAbsent(dir, program)) continue;
     const candidate = path.join(dir, program);
     if (isExecutableFile(candidate)) return { ok: true, programPath: candidate };
     // Only "no such entry at all" may be remembered: a dangling symlink exists (lstat finds it) and
     // its target can appear without the folder changing.
     if (missingPrograms && !entryExists(candidate)) missingPrograms.recordAbsent(dir, program);
+    else noEntryAnywhere = false;
   }
-  return { ok: false, problem: `\`${program}\` not found on PATH` };
+  if (noEntryAnywhere) missingPrograms?.recordAbsentFromAll(searchPath, dirs, program);
+  return notFound;
+}
+
+let lastSearchPath: string | null = null;
+let lastSearchDirectories: readonly string[] = [];
+
+/** The folders of a PATH that are searched (absolute ones), split once per distinct PATH string. */
+function searchDirectories(searchPath: string): readonly string[] {
+  if (searchPath !== lastSearchPath) {
+    lastSearchDirectories = searchPath
+      .split(path.delimiter)
+      .filter((dir) => dir !== '' && path.isAbsolute(dir));
+    lastSearchPath = searchPath;
+  }
+  return lastSearchDirectories;
 }
 
 /** Replaces placeholders in one pass, so text inside the prompt is never expanded again. */
@@ -266,13 +286,23 @@ export function recheckProgram(
   profile: Profile,
   options: ProfileLookupOptions = {},
 ): ProgramLookup {
+  const { program, searchPath } = programSearch(paths, profile, options);
+  return lookupProgram(program, searchPath, options.missingPrograms);
+}
+
+/** The program a profile runs ({home} filled in) and the PATH it is searched on. */
+export function programSearch(
+  paths: Pick<HomePaths, 'home'>,
+  profile: Profile,
+  options: Pick<ProfileLookupOptions, 'pathEnv'> = {},
+): { program: string; searchPath: string | undefined } {
   const program = substitute(profile.command[0] as string, {
     taskId: '',
     prompt: '',
     workspace: '',
     home: paths.home,
   });
-  return lookupProgram(program, effectivePath(profile.env, options), options.missingPrograms);
+  return { program, searchPath: effectivePath(profile.env, options) };
 }
 
 export interface ProfileFolder {

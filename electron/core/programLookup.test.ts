@@ -144,6 +144,44 @@ describe('MissingProgramCache with lookupProgram', () => {
     expect(calls).toContain(path.join(binB, 'agent'));
   });
 
+  it('lists a folder changed just now once per pass when many programs are asked; sees a later install', () => {
+    const cache = new MissingProgramCache(); // real clock: binA and binB were written just now
+    const programs = Array.from({ length: 10 }, (_, i) => `agent-${i}`);
+    const listed: string[] = [];
+    const readdir = fs.readdirSync;
+    vi.spyOn(fs, 'readdirSync').mockImplementation(((dir: fs.PathLike, options?: never) => {
+      listed.push(String(dir));
+      return readdir(dir, options);
+    }) as typeof fs.readdirSync);
+    const calls = statCalls(() => {
+      cache.newPass();
+      for (const program of programs) expect(lookupProgram(program, pathEnv, cache).ok).toBe(false);
+    });
+    expect(listed.sort()).toEqual([binA, binB].sort());
+    // Only the first few programs are looked up one by one (stat + lstat) in each folder.
+    const inBinA = calls.filter((file) => path.dirname(file) === binA);
+    expect(inBinA.length).toBe(2 * MissingProgramCache.LIST_AFTER);
+    // A program installed after that listing is found at the next pass, even when asked last.
+    writeProgram(path.join(binA, 'agent-9'));
+    cache.newPass();
+    for (const program of programs.slice(0, 9)) expect(lookupProgram(program, pathEnv, cache).ok).toBe(false);
+    expect(lookupProgram('agent-9', pathEnv, cache)).toEqual({
+      ok: true,
+      programPath: path.join(binA, 'agent-9'),
+    });
+  });
+
+  it('never calls a program absent from a listing that holds it in another case or Unicode form', () => {
+    writeProgram(path.join(binA, 'Agent'));
+    writeProgram(path.join(binA, 'cafe\u0301')); // "café", decomposed
+    const cache = new MissingProgramCache();
+    cache.newPass();
+    for (let i = 0; i <= MissingProgramCache.LIST_AFTER; i++) cache.knownAbsent(binA, `other-${i}`);
+    expect(cache.knownAbsent(binA, 'agent')).toBe(false);
+    expect(cache.knownAbsent(binA, 'caf\u00e9')).toBe(false);
+    expect(cache.knownAbsent(binA, 'not-here')).toBe(true);
+  });
+
   it('remembers absences once the folder has been quiet for longer than the granularity', () => {
     let now = Date.now();
     const cache = new MissingProgramCache({ now: () => now });

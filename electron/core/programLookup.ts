@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { RECENT_CHANGE_MS, folderIdentity } from './folderIdentity';
 
 /**
  * Finds the program a worker's argv[0] names the way the spawn will (libuv searches the child's own
@@ -66,15 +67,25 @@ function executableProblem(candidate: string): string | null {
  *   same quantum as D's last change would leave D's timestamps as they were. So absences are only
  *   remembered for a directory whose mtime and ctime are at least RECENT_CHANGE_MS older than the
  *   moment D was looked at (the "racily clean" rule of git's index); a directory that changed just
- *   now is searched the plain way until it has been quiet for that long.
+ *   now is not remembered until it has been quiet for that long. Meanwhile, when more than a few
+ *   programs are asked about in one pass, D is listed once for that pass (a fresh answer, as the
+ *   stat calls would be) instead of two stat calls per program; names are compared case- and
+ *   Unicode-form-folded, so on a case-insensitive disk a near match is looked up the plain way.
  *
  * Each directory is stat'ed at most once per pass: call newPass() at the start of every round of
  * lookups (the lane resolver does so once per refresh()).
+ *
+ * On top of that, "X is on no folder of this PATH" is remembered per PATH string while every one of
+ * its folders is trusted (or absent) with the same identity as when that was recorded — the same
+ * rule, checked once per pass for the whole PATH instead of once per folder × program.
  */
 export class MissingProgramCache {
-  /** Longer than the coarsest common timestamp granularity (FAT's 2 s). */
-  static readonly RECENT_CHANGE_MS = 3000;
+  /** Longer than the coarsest common timestamp granularity (FAT's 2 s); see folderIdentity.ts. */
+  static readonly RECENT_CHANGE_MS = RECENT_CHANGE_MS;
+  /** Programs looked up one by one in a recently changed directory per pass before it is listed. */
+  static readonly LIST_AFTER = 4;
   private readonly directories = new Map<string, DirectoryState>();
+  private readonly searches = new Map<string, SearchState>();
   private pass = 0;
   private readonly now: () => number;
 
@@ -89,6 +100,43 @@ export class MissingProgramCache {
     for (const [directory, state] of this.directories) {
       if (state.pass < this.pass - 1) this.directories.delete(directory);
     }
+    for (const [searchPath, state] of this.searches) {
+      if (state.pass < this.pass - 1) this.searches.delete(searchPath);
+    }
+  }
+
+  /** True when `name` is certainly in none of `directories` (the folders of `searchPath`). */
+  knownAbsentFromAll(searchPath: string, directories: readonly string[], name: string): boolean {
+    const state = this.searchState(searchPath, directories);
+    return state.usable && state.absent.has(name);
+  }
+
+  /**
+   * Records that no folder of `searchPath` has an entry `name` — only after a lookup in this pass
+   * found no entry at all (not even a non-executable file or a dangling symlink) in every folder.
+   */
+  recordAbsentFromAll(searchPath: string, directories: readonly string[], name: string): void {
+    const state = this.searchState(searchPath, directories);
+    if (state.usable) state.absent.add(name);
+  }
+
+  private searchState(searchPath: string, directories: readonly string[]): SearchState {
+    let state = this.searches.get(searchPath);
+    if (state?.pass === this.pass) return state;
+    let usable = true;
+    let keys = '';
+    for (const directory of directories) {
+      const folder = this.directoryState(directory);
+      if (!folder.trusted && folder.key !== 'missing') usable = false;
+      keys += `${folder.key}\n`;
+    }
+    if (!state || !usable || state.keys !== keys) {
+      state = { keys, usable, absent: new Set(), pass: this.pass };
+      this.searches.set(searchPath, state);
+    } else {
+      state.pass = this.pass;
+    }
+    return state;
   }
 
   /** True when `directory` certainly has no entry named `name` (so there is nothing to stat). */
@@ -96,7 +144,12 @@ export class MissingProgramCache {
     const state = this.directoryState(directory);
     // A PATH entry that is not there (yet) holds nothing; it is looked at again next pass.
     if (state.key === 'missing') return true;
-    return state.trusted && state.absent.has(name);
+    if (state.trusted) return state.absent.has(name);
+    if (state.key === 'unusable') return false;
+    state.askedThisPass += 1;
+    if (state.askedThisPass <= MissingProgramCache.LIST_AFTER) return false;
+    state.namesThisPass ??= foldedNames(directory);
+    return state.namesThisPass !== null && !state.namesThisPass.has(foldName(name));
   }
 
   /**
@@ -112,16 +165,34 @@ export class MissingProgramCache {
     let state = this.directories.get(directory);
     if (state?.pass === this.pass) return state;
     const checkedAt = this.now();
-    const identity = directoryIdentity(directory, checkedAt);
+    const identity = folderIdentity(directory, checkedAt);
     if (!state || state.key !== identity.key) {
-      state = { key: identity.key, trusted: identity.settled, absent: new Set(), pass: this.pass };
+      state = {
+        key: identity.key,
+        trusted: identity.settled,
+        absent: new Set(),
+        pass: this.pass,
+        askedThisPass: 0,
+        namesThisPass: null,
+      };
       this.directories.set(directory, state);
     } else {
       state.pass = this.pass;
       state.trusted = identity.settled;
+      state.askedThisPass = 0;
+      state.namesThisPass = null;
     }
     return state;
   }
+}
+
+interface SearchState {
+  /** The identities of the PATH's folders when `absent` was started. */
+  keys: string;
+  /** Every folder trusted or absent in this pass, so `absent` may be used and added to. */
+  usable: boolean;
+  absent: Set<string>;
+  pass: number;
 }
 
 interface DirectoryState {
@@ -131,20 +202,21 @@ interface DirectoryState {
   trusted: boolean;
   absent: Set<string>;
   pass: number;
+  /** Lookups in this pass while not trusted, and the folded listing once read (this pass only). */
+  askedThisPass: number;
+  namesThisPass: Set<string> | null;
 }
 
-function directoryIdentity(directory: string, checkedAt: number): { key: string; settled: boolean } {
-  let stat: fs.BigIntStats | undefined;
+/** Case and Unicode form folded, so a listing says "absent" only when no spelling could match. */
+function foldName(name: string): string {
+  return name.normalize('NFC').toLowerCase();
+}
+
+/** The folded names in `directory` now, or null when it cannot be listed (looked up one by one). */
+function foldedNames(directory: string): Set<string> | null {
   try {
-    stat = fs.statSync(directory, { bigint: true, throwIfNoEntry: false });
-    if (!stat) return { key: 'missing', settled: false };
+    return new Set(fs.readdirSync(directory).map(foldName));
   } catch {
-    stat = undefined; // EACCES, ENOTDIR …: never cached, searched the plain way
+    return null;
   }
-  if (!stat?.isDirectory()) return { key: 'unusable', settled: false };
-  const settledBefore = BigInt(checkedAt - MissingProgramCache.RECENT_CHANGE_MS) * 1_000_000n;
-  return {
-    key: `${stat.dev}:${stat.ino}:${stat.mtimeNs}:${stat.ctimeNs}`,
-    settled: stat.mtimeNs < settledBefore && stat.ctimeNs < settledBefore,
-  };
 }

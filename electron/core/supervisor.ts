@@ -368,6 +368,11 @@ export class Supervisor {
     return [...this.workersByRun.values()].map((worker) => this.statusOf(worker));
   }
 
+  /** The runs of the workers held now, without building their statuses (read on every tick). */
+  runs(): { runId: number; stopping: boolean }[] {
+    return [...this.workersByRun.values()].map(({ runId, stopping }) => ({ runId, stopping }));
+  }
+
   has(runId: number): boolean {
     return this.workersByRun.has(runId);
   }

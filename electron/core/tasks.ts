@@ -1,5 +1,6 @@
 import type { SkipReason, Task, TaskStatus } from '../../shared/domain';
 import type { Db } from './db/open';
+import { cachedStatement } from './db/statements';
 
 /**
  * Task rows. All task SQL lives here; callers own the transactions.
@@ -360,13 +361,12 @@ export function readyQueueRows(db: Db): ReadyQueueRow[] {
 export function readyQueueRowsAmong(db: Db, ids: readonly string[]): ReadyQueueRow[] {
   if (ids.length === 0) return [];
   // `+status`: look the few ids up by key instead of letting the status index scan every ready task.
-  return db
-    .prepare(
-      `SELECT id, board, assignee, priority, created_at, next_attempt_at, skip_reason, skip_detail
-       FROM tasks_with_skips
-       WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'ready' AND claim_owner IS NULL`,
-    )
-    .all(JSON.stringify(ids)) as ReadyQueueRow[];
+  return cachedStatement(
+    db,
+    `SELECT id, board, assignee, priority, created_at, next_attempt_at, skip_reason, skip_detail
+     FROM tasks_with_skips
+     WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'ready' AND claim_owner IS NULL`,
+  ).all(JSON.stringify(ids)) as ReadyQueueRow[];
 }
 
 /**
@@ -429,9 +429,8 @@ export function dispatcherRunningByLane(
   db: Db,
   claimPrefix: string,
 ): { assignee: string | null; n: number }[] {
-  return db
-    .prepare(
-      "SELECT assignee, count(*) AS n FROM tasks WHERE status = 'running' AND claim_owner LIKE ? || '%' GROUP BY assignee",
-    )
-    .all(claimPrefix) as { assignee: string | null; n: number }[];
+  return cachedStatement(
+    db,
+    "SELECT assignee, count(*) AS n FROM tasks WHERE status = 'running' AND claim_owner LIKE ? || '%' GROUP BY assignee",
+  ).all(claimPrefix) as { assignee: string | null; n: number }[];
 }
