@@ -30,6 +30,28 @@ const zodNamespaceImports = {
 };
 
 /**
+ * Node built-ins and better-sqlite3 are loaded with require() in the CLI, not with ESM imports.
+ * An ESM import of a built-in builds its ESM facade, which reads every export once, getters included:
+ * `node:fs` then loads all of node:stream for `fs.ReadStream`, `node:crypto` its webcrypto. An ESM
+ * import of a CommonJS package (better-sqlite3) has Node lex the package's files to find their
+ * export names. require() does neither; measured on `switchyard list`, about 10 ms of a start
+ * (bench/RESULTS.md, performance issue 6). The sources keep ordinary imports; esbuild turns each into
+ * a small CommonJS module whose require() of the real one goes through the banner's createRequire.
+ */
+const requireNodeModules = {
+  name: 'require-node-modules',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^(node:.*|better-sqlite3)$/ }, (args) =>
+      args.kind === 'import-statement' ? { path: args.path, namespace: 'required' } : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'required' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * The CLI is split (below): chunks of earlier builds must not pile up next to it. Only ones this build
  * did not write and that are older than a few minutes go: a CLI process started before this build
  * (a test run next to another) may still import() its own chunks.
@@ -65,7 +87,7 @@ const cjsImportMeta = {
 const [cli] = await Promise.all([
   build({
     ...common,
-    plugins: [zodNamespaceImports],
+    plugins: [zodNamespaceImports, requireNodeModules],
     entryPoints: { cli: 'electron/cli.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },

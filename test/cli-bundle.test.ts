@@ -68,6 +68,20 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
     expect(startBytes).toBeLessThan(150 * 1024); // was 1.1 MB in one file, then 300 KB with zod
   });
 
+  it('requires Node built-ins and better-sqlite3 instead of importing them (scripts/build-node.mjs)', () => {
+    // An ESM import of node:fs loads all of node:stream (its facade reads fs.ReadStream), and one of
+    // better-sqlite3 has Node lex the package for export names: several ms of every start.
+    const { atStart } = cliFiles();
+    for (const file of atStart) {
+      const code = fs.readFileSync(path.join(dist, file), 'utf8');
+      expect(code, file).not.toMatch(
+        /\b(?:import|from)\s*["'](?:node:(?!module['"])[^"']+|better-sqlite3)["']/,
+      );
+      // Not node:crypto either (~5 ms): only the commands that make task ids need it, and load it later.
+      expect(code, file).not.toMatch(/require\(\s*["']node:crypto["']\s*\)/);
+    }
+  });
+
   it('is unpacked from the asar archive with every chunk (electron-builder.yml asarUnpack)', () => {
     const config = fs.readFileSync(path.join(REPO_ROOT, 'electron-builder.yml'), 'utf8');
     const unpack = config.slice(config.indexOf('asarUnpack:')).split(/\n(?=\S)/)[0] as string;
