@@ -1,7 +1,7 @@
 /**
  * The domain's constants and the types derived from them: statuses, skip reasons, patterns, limits.
  * No zod here: `switchyard list` and the other read paths need these and nothing else, and loading
- * zod and building every schema costs a CLI start ~25 ms (performance issue 6). shared/domain.ts
+ * zod and building every schema costs a CLI start ~30 ms (performance issue 6). shared/domain.ts
  * re-exports all of it, so importing from there keeps working.
  */
 
