@@ -30,6 +30,57 @@ const zodNamespaceImports = {
 };
 
 /**
+ * Node built-ins are loaded with require() in the CLI, not with ESM imports. An ESM import of a
+ * built-in builds its ESM facade, which reads every export once, getters included: `node:fs` then
+ * loads all of node:stream for `fs.ReadStream`. require() does not. The sources keep ordinary
+ * imports; esbuild turns each into a one-line CommonJS module whose require() of the built-in goes
+ * through the banner's createRequire (performance issue 6, bench/RESULTS.md).
+ */
+const requireBuiltins = {
+  name: 'require-builtins',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === 'import-statement' ? { path: args.path, namespace: 'builtin' } : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * better-sqlite3's JavaScript is bundled into the CLI: loading its 14 files from node_modules costs
+ * a start ~10 ms of module resolution (an ESM import of it also has Node lex them for export names).
+ * Its native part stays in the installed package. better-sqlite3 finds that with the `bindings`
+ * package, which searches from the calling file's package — from a bundle, Switchyard's, not
+ * better-sqlite3's — so the bundle gets a `bindings` that calls the real one with better-sqlite3's
+ * folder as module_root: the same search, from the right place. (`nativeBinding`, which the
+ * desktop app passes for Electron's ABI, skips `bindings` altogether, as before.)
+ */
+const bundledSqlite = {
+  name: 'bundled-better-sqlite3',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^bindings$/ }, (args) =>
+      /[\\/]node_modules[\\/]better-sqlite3[\\/]/.test(args.importer)
+        ? { path: 'bindings', namespace: 'sqlite-bindings' }
+        : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'sqlite-bindings' }, () => ({
+      contents: [
+        "const path = require('node:path');",
+        "const { createRequire } = require('node:module');",
+        "// Resolved through the banner's require, relative to dist/ like the ESM import was.",
+        "const packageJson = require.resolve('better-sqlite3/package.json');",
+        'module.exports = (name) =>',
+        "  createRequire(packageJson)('bindings')({ bindings: name, module_root: path.dirname(packageJson) });",
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * The CLI is split (below): chunks of earlier builds must not pile up next to it. Only ones this build
  * did not write and that are older than a few minutes go: a CLI process started before this build
  * (a test run next to another) may still import() its own chunks.
@@ -65,7 +116,7 @@ const cjsImportMeta = {
 const [cli] = await Promise.all([
   build({
     ...common,
-    plugins: [zodNamespaceImports],
+    plugins: [zodNamespaceImports, requireBuiltins, bundledSqlite],
     entryPoints: { cli: 'electron/cli.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
@@ -79,9 +130,10 @@ const [cli] = await Promise.all([
     splitting: true,
     chunkNames: 'cli-[name]-[hash]',
     metafile: true,
-    // Self-contained but for the native module, so the installed app can run it from outside its
-    // asar archive (electron-builder.yml asarUnpack). ws's optional native speed-ups stay optional.
-    external: ['better-sqlite3', 'bufferutil', 'utf-8-validate'],
+    // Self-contained but for better-sqlite3's native part (bundledSqlite above), so the installed app
+    // can run it from outside its asar archive (electron-builder.yml asarUnpack). ws's optional
+    // native speed-ups stay optional.
+    external: ['bufferutil', 'utf-8-validate'],
     // Bundled CommonJS (ws) calls require() for Node built-ins, which ESM lacks.
     banner: {
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import { SKIP_REASON_LABELS, type SkipReason } from '../../shared/domain';
+import { SKIP_REASON_LABELS, type SkipReason } from '../../shared/constants';
 import type { DispatchResult } from '../../shared/dispatch';
-import { getTask } from '../core/commands';
 import type { Engine } from '../core/engine';
 import { SwitchyardError } from '../core/errors';
 import { runsOf } from '../core/runs';
@@ -192,6 +191,8 @@ const tailCommand: CliCommand = {
   options: { run: { type: 'string' }, follow: { type: 'boolean', short: 'f' }, bytes: { type: 'string' } },
   maxPositionals: 1,
   async run(context, { values, positionals }) {
+    // Loaded here, not at start: core/commands brings zod (performance issue 6, target 4).
+    const { getTask } = await import('../core/commands');
     const db = context.db();
     const task = getTask(db, requirePositional(positionals, 0, 'task id'));
     const runNumber = integerOption(values, 'run');

@@ -1,3 +1,4 @@
+import type { Actor } from '../core/commands';
 import { describeDatabaseFault } from '../core/db/databaseErrors';
 import { openDatabase, type Db } from '../core/db/open';
 import { SwitchyardError } from '../core/errors';
@@ -89,11 +90,16 @@ export async function runCli(
   }
   const paths = homePaths(resolveHome(env));
   let db: Db | undefined;
+  let actor: Actor | undefined;
   const context: CliContext = {
     paths,
     env,
     output,
-    actor: actorFromEnv(env),
+    // On first use: the login name is a passwd lookup (NSS, maybe a directory service), and `list`
+    // and `show` never need it.
+    get actor() {
+      return (actor ??= actorFromEnv(env));
+    },
     readStdin,
     // Set by the desktop app's CLI shim, where the CLI runs on Electron's binary (engine.ts).
     db: () =>

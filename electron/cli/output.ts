@@ -1,5 +1,5 @@
 import type { Task } from '../../shared/domain';
-import { SKIP_REASON_LABELS } from '../../shared/domain';
+import { SKIP_REASON_LABELS } from '../../shared/constants';
 
 /** Human-readable output; `--json` output goes through `printJson` and stays stable. */
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import { BODY_MAX_BYTES, TASK_STATUSES, type TaskStatus } from '../../shared/domain';
-import * as commands from '../core/commands';
+import { BODY_MAX_BYTES, TASK_STATUSES, type TaskStatus } from '../../shared/constants';
+import type { CreateTaskInput } from '../core/commands';
 import { invalidInput } from '../core/errors';
 import * as boardsRepo from '../core/boards';
 import { listTasks } from '../core/tasks';
@@ -10,6 +10,12 @@ import type { CliCommand, CliContext } from './context';
 import { formatTime, printJson, taskLine, taskTable } from './output';
 
 const json = { json: { type: 'boolean' } } as const;
+
+/**
+ * The task operations validate their input with zod (core/commands.ts). Only the commands that change
+ * or show a task load them: `list` starts without zod and its schemas (performance issue 6, target 4).
+ */
+const taskOperations = () => import('../core/commands');
 
 async function readBodyFile(context: CliContext, file: string): Promise<string> {
   if (file === '-') {
@@ -94,9 +100,10 @@ export const taskCommands: CliCommand[] = [
     },
     maxPositionals: 1,
     async run(context, { values, positionals }) {
+      const { createTask } = await taskOperations();
       const status = stringOption(values, 'status');
       // Arguments first, so a usage error does not create a database as a side effect.
-      const input: commands.CreateTaskInput = {
+      const input: CreateTaskInput = {
         // Only a missing title is a usage error; an empty or blank one is bad input (exit 1).
         title: positionalOrUsage(positionals, 0, 'title'),
         body: (await bodyFrom(context, values)) ?? '',
@@ -108,7 +115,7 @@ export const taskCommands: CliCommand[] = [
         maxRuntimeSeconds: integerOption(values, 'max-runtime') ?? null,
         board: stringOption(values, 'board') ?? context.env.SWITCHYARD_BOARD ?? 'default',
       };
-      const task = commands.createTask(context.db(), input, context.actor);
+      const task = createTask(context.db(), input, context.actor);
       printTask(context, task, values.json === true, 'Created');
     },
   },
@@ -154,9 +161,10 @@ export const taskCommands: CliCommand[] = [
     usage: 'show ID [--json]',
     options: { ...json },
     maxPositionals: 1,
-    run(context, { values, positionals }) {
+    async run(context, { values, positionals }) {
+      const { showTask } = await taskOperations();
       const db = context.db();
-      const detail = commands.showTask(db, requirePositional(positionals, 0, 'task id'));
+      const detail = showTask(db, requirePositional(positionals, 0, 'task id'));
       const events = eventsOf(db, detail.task.id, 50);
       if (values.json) {
         printJson(context.output, { ...detail, events });
@@ -218,7 +226,8 @@ export const taskCommands: CliCommand[] = [
     },
     maxPositionals: 1,
     async run(context, { values, positionals }) {
-      const task = commands.editTask(
+      const { editTask } = await taskOperations();
+      const task = editTask(
         context.db(),
         requirePositional(positionals, 0, 'task id'),
         {
@@ -239,10 +248,11 @@ export const taskCommands: CliCommand[] = [
     usage: 'assign ID NAME | assign ID --none [--json]',
     options: { none: { type: 'boolean' }, ...json },
     maxPositionals: 2,
-    run(context, { values, positionals }) {
+    async run(context, { values, positionals }) {
+      const { assignTask } = await taskOperations();
       const id = requirePositional(positionals, 0, 'task id');
       const name = values.none ? null : requirePositional(positionals, 1, 'assignee (or --none)');
-      const task = commands.assignTask(context.db(), id, name, context.actor);
+      const task = assignTask(context.db(), id, name, context.actor);
       printTask(context, task, values.json === true, 'Assigned');
     },
   },
@@ -252,8 +262,9 @@ export const taskCommands: CliCommand[] = [
     usage: `move ID STATUS   (STATUS: ${TASK_STATUSES.filter((s) => s !== 'running').join(', ')}) [--json]`,
     options: { ...json },
     maxPositionals: 2,
-    run(context, { values, positionals }) {
-      const { task, stoppedWorker } = commands.moveTask(
+    async run(context, { values, positionals }) {
+      const { moveTask } = await taskOperations();
+      const { task, stoppedWorker } = moveTask(
         context.db(),
         requirePositional(positionals, 0, 'task id'),
         requirePositional(positionals, 1, 'status'),
@@ -268,10 +279,11 @@ export const taskCommands: CliCommand[] = [
     usage: `${verb} PARENT CHILD [--json]`,
     options: { ...json },
     maxPositionals: 2,
-    run(context, { values, positionals }) {
+    async run(context, { values, positionals }) {
+      const { linkTasks, unlinkTasks } = await taskOperations();
       const parent = requirePositional(positionals, 0, 'parent task id');
       const child = requirePositional(positionals, 1, 'child task id');
-      const operation = verb === 'link' ? commands.linkTasks : commands.unlinkTasks;
+      const operation = verb === 'link' ? linkTasks : unlinkTasks;
       const task = operation(context.db(), parent, child, context.actor);
       printTask(
         context,
@@ -288,13 +300,14 @@ export const taskCommands: CliCommand[] = [
     options: { 'body-file': { type: 'string' }, ...json },
     maxPositionals: 2,
     async run(context, { values, positionals }) {
+      const { addComment } = await taskOperations();
       const id = requirePositional(positionals, 0, 'task id');
       const file = stringOption(values, 'body-file');
       const text =
         file !== undefined
           ? await readBodyFile(context, file)
           : requirePositional(positionals, 1, 'comment text');
-      const commentId = commands.addComment(context.db(), id, text, context.actor);
+      const commentId = addComment(context.db(), id, text, context.actor);
       if (values.json) printJson(context.output, { taskId: id, commentId });
       else context.output.out(`Commented on ${id}`);
     },
@@ -311,7 +324,8 @@ export const taskCommands: CliCommand[] = [
       ...json,
     },
     maxPositionals: 1,
-    run(context, { values, positionals }) {
+    async run(context, { values, positionals }) {
+      const { claimTask } = await taskOperations();
       const taskId = positionals[0];
       if (taskId && values.next) throw new UsageError('use a task id or --next, not both');
       if (!taskId && !values.next) throw new UsageError('claim needs a task id or --next --lane NAME');
@@ -319,7 +333,7 @@ export const taskCommands: CliCommand[] = [
       if (values.next && !lane) throw new UsageError('--next needs --lane NAME');
       const ttl = integerOption(values, 'ttl');
       if (ttl !== undefined && ttl <= 0) throw new UsageError('--ttl must be positive');
-      const task = commands.claimTask(
+      const task = claimTask(
         context.db(),
         {
           taskId,
@@ -338,8 +352,9 @@ export const taskCommands: CliCommand[] = [
     usage: 'heartbeat [ID] [--note TEXT] [--json]',
     options: { note: { type: 'string' }, ...json },
     maxPositionals: 1,
-    run(context, { values, positionals }) {
-      const task = commands.heartbeat(
+    async run(context, { values, positionals }) {
+      const { heartbeat } = await taskOperations();
+      const task = heartbeat(
         context.db(),
         taskIdArgument(context, positionals),
         stringOption(values, 'note'),
@@ -354,8 +369,9 @@ export const taskCommands: CliCommand[] = [
     usage: 'complete [ID] [--summary TEXT] [--json]',
     options: { summary: { type: 'string' }, ...json },
     maxPositionals: 1,
-    run(context, { values, positionals }) {
-      const task = commands.completeTask(
+    async run(context, { values, positionals }) {
+      const { completeTask } = await taskOperations();
+      const task = completeTask(
         context.db(),
         taskIdArgument(context, positionals),
         stringOption(values, 'summary'),
@@ -370,15 +386,11 @@ export const taskCommands: CliCommand[] = [
     usage: 'block [ID] --reason TEXT [--json]',
     options: { reason: { type: 'string' }, ...json },
     maxPositionals: 1,
-    run(context, { values, positionals }) {
+    async run(context, { values, positionals }) {
+      const { blockTask } = await taskOperations();
       const reason = stringOption(values, 'reason');
       if (reason === undefined) throw new UsageError('block needs --reason TEXT');
-      const task = commands.blockTask(
-        context.db(),
-        taskIdArgument(context, positionals),
-        reason,
-        context.actor,
-      );
+      const task = blockTask(context.db(), taskIdArgument(context, positionals), reason, context.actor);
       printTask(context, task, values.json === true, 'Blocked');
     },
   },
@@ -388,12 +400,9 @@ export const taskCommands: CliCommand[] = [
     usage: 'unblock ID [--json]',
     options: { ...json },
     maxPositionals: 1,
-    run(context, { values, positionals }) {
-      const task = commands.unblockTask(
-        context.db(),
-        requirePositional(positionals, 0, 'task id'),
-        context.actor,
-      );
+    async run(context, { values, positionals }) {
+      const { unblockTask } = await taskOperations();
+      const task = unblockTask(context.db(), requirePositional(positionals, 0, 'task id'), context.actor);
       printTask(context, task, values.json === true, 'Unblocked');
     },
   },
@@ -403,12 +412,9 @@ export const taskCommands: CliCommand[] = [
     usage: 'archive ID [--json]',
     options: { ...json },
     maxPositionals: 1,
-    run(context, { values, positionals }) {
-      const task = commands.archiveTask(
-        context.db(),
-        requirePositional(positionals, 0, 'task id'),
-        context.actor,
-      );
+    async run(context, { values, positionals }) {
+      const { archiveTask } = await taskOperations();
+      const task = archiveTask(context.db(), requirePositional(positionals, 0, 'task id'), context.actor);
       printTask(context, task, values.json === true, 'Archived');
     },
   },
@@ -418,7 +424,7 @@ export const taskCommands: CliCommand[] = [
     usage: 'boards [list] [--all] [--json] | boards create SLUG [--name NAME] | boards archive SLUG',
     options: { name: { type: 'string' }, all: { type: 'boolean' }, ...json },
     maxPositionals: 2,
-    run(context, { values, positionals }) {
+    async run(context, { values, positionals }) {
       const action = positionals[0] ?? 'list';
       const db = context.db();
       if (action === 'list') {
@@ -433,9 +439,10 @@ export const taskCommands: CliCommand[] = [
         return;
       }
       const slug = requirePositional(positionals, 1, 'board slug');
+      const { archiveBoard, createBoard } = await taskOperations();
       let board;
-      if (action === 'create') board = commands.createBoard(db, slug, stringOption(values, 'name'));
-      else if (action === 'archive') board = commands.archiveBoard(db, slug);
+      if (action === 'create') board = createBoard(db, slug, stringOption(values, 'name'));
+      else if (action === 'archive') board = archiveBoard(db, slug);
       else throw new UsageError(`unknown boards action "${action}" (list, create, archive)`);
       if (values.json) printJson(context.output, board);
       else context.output.out(`${action === 'create' ? 'Created' : 'Archived'} board ${board.slug}`);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -97,12 +96,18 @@ export function readSmallJsonFile(file: string, maxBytes: number): JsonFileRead 
   }
 }
 
+/**
+ * Makes temp names unique: the pid tells processes apart, the count the writes of one process. (Not
+ * random bytes: node:crypto would cost every CLI start ~5 ms, performance issue 6.)
+ */
+let tempFilesWritten = 0;
+
 /** Temp file in the same folder + rename: a reader sees the old file or the new one, never half. */
 export function writeFileAtomically(file: string, text: string, mode = 0o644): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temp = path.join(
     path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+    `.${path.basename(file)}.${process.pid}.${++tempFilesWritten}.tmp`,
   );
   try {
     const fd = fs.openSync(temp, 'w', mode);

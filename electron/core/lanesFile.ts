@@ -1,4 +1,4 @@
-import { SLUG_PATTERN } from '../../shared/domain';
+import { SLUG_PATTERN } from '../../shared/constants';
 import { invalidInput } from './errors';
 import type { HomePaths } from './home';
 import { readSmallJsonFile, writeFileAtomically } from './jsonFile';

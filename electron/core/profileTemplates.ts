@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { SLUG_PATTERN } from '../../shared/domain';
+import { SLUG_PATTERN } from '../../shared/constants';
 import { SwitchyardError, invalidInput } from './errors';
 import type { HomePaths } from './home';
 import { writeFileAtomically } from './jsonFile';

@@ -1,0 +1,88 @@
+/**
+ * The domain's constants and the types derived from them: statuses, skip reasons, patterns, limits.
+ * No zod here: `switchyard list` and the other read paths need these and nothing else, and loading
+ * zod and building every schema costs a CLI start ~30 ms (performance issue 6). shared/domain.ts
+ * re-exports all of it, so importing from there keeps working.
+ */
+
+/** SPEC §1: board slugs and (SPEC §2) assignee names share this rule. */
+export const SLUG_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const TASK_ID_PATTERN = /^t_[0-9a-f]{8}$/;
+
+export const TITLE_MAX_CHARS = 500;
+export const BODY_MAX_BYTES = 64 * 1024;
+export const COMMENT_MAX_BYTES = 64 * 1024;
+export const SUMMARY_MAX_BYTES = 64 * 1024;
+export const REASON_MAX_CHARS = 2_000;
+export const DEFAULT_BOARD = 'default';
+
+export const TASK_STATUSES = ['triage', 'todo', 'ready', 'running', 'blocked', 'done', 'archived'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+/** The columns the board shows; archived tasks are hidden from it. */
+export const BOARD_COLUMNS = ['triage', 'todo', 'ready', 'running', 'blocked', 'done'] as const;
+
+/** SPEC §4.6, in the order the dispatcher tests them: the first that holds is the task's reason. */
+export const SKIP_REASONS = [
+  'unassigned',
+  'terminal_lane',
+  'profile_broken',
+  'dispatcher_paused',
+  'lane_paused',
+  'backoff',
+  'lane_at_capacity',
+  'global_at_capacity',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export const LANE_KINDS = ['profile', 'profile_broken', 'terminal'] as const;
+export type LaneKind = (typeof LANE_KINDS)[number];
+
+export const RUN_OUTCOMES = [
+  'completed',
+  'blocked',
+  'crashed',
+  'timed_out',
+  'spawn_failed',
+  'gave_up',
+  'reclaimed',
+  'stopped',
+] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+export const EVENT_KINDS = [
+  'created',
+  'promoted',
+  'claimed',
+  'spawned',
+  'heartbeat',
+  'completed',
+  'blocked',
+  'unblocked',
+  'crashed',
+  'timed_out',
+  'spawn_failed',
+  'gave_up',
+  'reclaimed',
+  'assigned',
+  'moved',
+  'edited',
+  'commented',
+  'linked',
+  'unlinked',
+  'archived',
+  'stopped',
+  'adopted',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** Readable names for skip reasons, used by the CLI and the cards. */
+export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
+  unassigned: 'unassigned',
+  terminal_lane: 'terminal lane',
+  profile_broken: 'broken profile',
+  dispatcher_paused: 'dispatcher paused',
+  lane_paused: 'lane paused',
+  backoff: 'backoff',
+  lane_at_capacity: 'lane at capacity',
+  global_at_capacity: 'global limit reached',
+};
