@@ -23,6 +23,7 @@ test('a long cell shows its first cards and pages the rest in; the filter finds 
   const cell = page.getByTestId('cell-bulk-ready');
   await expect(cell.locator('article.card')).toHaveCount(12);
   await expect(page.getByTestId('column-count-ready')).toHaveText('31');
+  await expect(page.getByTestId('lane-bulk').locator('.lane-counts')).toHaveText('31 tasks');
   await expect(cell.locator('.cell-more')).toHaveText('Show 19 more of 19');
   await expect(cell.getByText('the needle')).toHaveCount(0);
 

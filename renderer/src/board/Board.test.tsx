@@ -255,6 +255,7 @@ describe('board', () => {
     expect(more.textContent).toBe('Show 40 more of 40');
     expect(view.byTestId('column-count-done').textContent).toBe('45');
     expect(view.byTestId('column-count-ready').textContent).toBe('3');
+    expect(view.byTestId('lane-bulk').querySelector('.lane-counts')?.textContent).toBe('48 tasks');
     await view.click(more);
     await view.settle();
     expect(api.callsOf('cellCards')).toEqual([

@@ -3,8 +3,8 @@ import { memo, useState, type UIEvent } from 'react';
 import { checkMove } from '../../../shared/transitions';
 import { cardById, parentsDoneOf } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
-import { isFilterActive } from '../store/filter';
-import { cellKey, laneKeyOf, laneTestId, type BoardColumn } from '../store/laneModel';
+import { laneKeyOf, laneTestId, type BoardColumn } from '../store/laneModel';
+import { cellTotal } from '../store/selectors';
 import { CardSlot } from './CardSlot';
 import { cellDroppableId } from './dropTargets';
 
@@ -24,11 +24,7 @@ export const BoardCell = memo(function BoardCell({ lane, status, ids }: BoardCel
   const shown = ids.length > limit ? ids.slice(0, limit) : ids;
   // Cards of this cell the core holds and the board has not loaded (only unfiltered: a filter
   // shows the core's matches instead).
-  const unloaded = useBoard((state) => {
-    const key = cellKey(lane, status);
-    if (!state.cellCursors[key] || isFilterActive(state.filter)) return 0;
-    return Math.max(0, (state.cellTotals[key] ?? 0) - ids.length);
-  });
+  const unloaded = useBoard((state) => cellTotal(state, lane, status, ids.length) - ids.length);
   const hidden = ids.length - shown.length + unloaded;
   const showMore = (step: number) => {
     if (limit + step > ids.length && unloaded > 0) void store.getState().loadMoreCards(lane, status, step);

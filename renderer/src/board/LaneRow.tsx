@@ -1,8 +1,8 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import { BOARD_COLUMNS } from '../../../shared/domain';
 import { useBoard, useBoardContext } from '../store/context';
-import { LANE_KIND_LABELS, laneLabel, laneTestId, type LaneView } from '../store/laneModel';
-import type { LaneCells } from '../store/selectors';
+import { LANE_KIND_LABELS, laneLabel, laneTestId, type BoardColumn, type LaneView } from '../store/laneModel';
+import { cellTotal, type LaneCells } from '../store/selectors';
 import { BoardCell } from './BoardCell';
 
 interface LaneRowProps {
@@ -98,11 +98,23 @@ export const LaneRow = memo(function LaneRow({
   );
 });
 
+/** A collapsed lane's count of one column. */
+function LaneCountChip({ lane, column, loaded }: { lane: string; column: BoardColumn; loaded: number }) {
+  const count = useBoard((state) => cellTotal(state, lane, column, loaded));
+  return (
+    <span className={`lane-count-chip status-${column}`}>
+      {count} {column}
+    </span>
+  );
+}
+
 function LaneHeader({ lane, cells, collapsed }: LaneRowProps & { collapsed: boolean }) {
   const { store } = useBoardContext();
   const status = useBoard((state) => (lane.key ? state.lanes[lane.key] : undefined));
   const testId = laneTestId(lane.key);
-  const total = BOARD_COLUMNS.reduce((sum, column) => sum + cells[column].length, 0);
+  const total = useBoard((state) =>
+    BOARD_COLUMNS.reduce((sum, column) => sum + cellTotal(state, lane.key, column, cells[column].length), 0),
+  );
   const problem = status?.problem ?? null;
   const kindTitle =
     lane.kind === 'terminal'
@@ -158,9 +170,7 @@ function LaneHeader({ lane, cells, collapsed }: LaneRowProps & { collapsed: bool
         {total} {total === 1 ? 'task' : 'tasks'}
         {collapsed &&
           BOARD_COLUMNS.filter((column) => cells[column].length > 0).map((column) => (
-            <span key={column} className={`lane-count-chip status-${column}`}>
-              {cells[column].length} {column}
-            </span>
+            <LaneCountChip key={column} lane={lane.key} column={column} loaded={cells[column].length} />
           ))}
       </span>
       {lane.kind !== 'unassigned' && (

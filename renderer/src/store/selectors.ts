@@ -4,6 +4,7 @@ import type { BoardState, TaskDelta } from './boardStore';
 import { isFilterActive, taskMatcher, type TaskFilter } from './filter';
 import {
   buildLaneViews,
+  cellKey,
   compareTasksInColumn,
   isBoardColumn,
   laneKeyOf,
@@ -304,6 +305,16 @@ export function createColumnTotalsSelector(
     const same = last !== null && BOARD_COLUMNS.every((column) => last?.[column] === totals[column]);
     return (last = same && last ? last : totals);
   };
+}
+
+/**
+ * Cards in a cell as the board should count them: the loaded ones, or unfiltered the core's count
+ * when the cell is loaded only in part (never fewer than are loaded: counts lag by ≤ 200 ms).
+ */
+export function cellTotal(state: BoardState, lane: string, column: BoardColumn, loaded: number): number {
+  const key = cellKey(lane, column);
+  if (!state.cellCursors[key] || isFilterActive(state.filter)) return loaded;
+  return Math.max(loaded, state.cellTotals[key] ?? 0);
 }
 
 /** "done/total" of a card's parents, or null without parents; a string so selectors stay stable. */
