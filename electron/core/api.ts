@@ -153,6 +153,8 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     version: string;
     /** Resolves when the read is over: the cards, or null when it was given up. */
     cards: Promise<BoardCards | null>;
+    /** The board's lane figures, read last; null until then and once a lane changed since. */
+    lanes: LaneStatus[] | null;
     cancelled: boolean;
   }
   let readAhead: ReadAhead | null = null;
@@ -165,6 +167,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       seq,
       version: contentVersion(db),
       cards: Promise.resolve(null),
+      lanes: null,
       cancelled: false,
     };
     ahead.cards = new Promise((resolve) => {
@@ -173,6 +176,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
           if (ahead.cancelled) return resolve(null);
           const next = reader.next();
           if (!next.done) return void setImmediate(step);
+          ahead.lanes = engine.laneStatuses(board);
           // Read over several turns: only whole if nothing was written meanwhile.
           resolve(contentVersion(db) === ahead.version ? next.value : null);
         } catch (error) {
@@ -185,8 +189,10 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     readAhead = ahead;
   }
 
-  /** The cards read ahead for this board if they are still the board's (used once). */
-  async function cardsReadAhead(board: string): Promise<BoardCards | null> {
+  /** What was read ahead for this board if it is still the board's (used once). */
+  async function takeReadAhead(
+    board: string,
+  ): Promise<{ cards: BoardCards; lanes: LaneStatus[] | null } | null> {
     const ahead = readAhead;
     if (!ahead || ahead.board !== board) {
       if (ahead) ahead.cancelled = true;
@@ -196,25 +202,27 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     const cards = await ahead.cards;
     readAhead = null;
     // Still the board's, and no event was sent since (a client that subscribed meanwhile saw none).
-    return cards && ahead.seq === seq && ahead.version === contentVersion(db) ? cards : null;
+    return cards && ahead.seq === seq && ahead.version === contentVersion(db)
+      ? { cards, lanes: ahead.lanes }
+      : null;
   }
 
   const handlers: Handlers = {
     snapshot: async ({ board }) => {
       const found = boards.findBoard(db, board);
       if (!found) throw notFound(`no board "${board}"`);
-      const ahead = await cardsReadAhead(board);
+      const ahead = await takeReadAhead(board);
       // Read the seq first: anything that happens while we read arrives later with a higher seq.
       const at = seq;
       // Cards without bodies, and only the first ones of each cell (the rest: `cellCards`).
-      const { cards, cells } = ahead ?? boardCards(db, board, CARDS_PER_CELL);
+      const { cards, cells } = ahead?.cards ?? boardCards(db, board, CARDS_PER_CELL);
       return {
         seq: at,
         board,
         boards: boards.listBoards(db, true),
         tasks: cards,
         cells,
-        lanes: engine.laneStatuses(board),
+        lanes: ahead?.lanes ?? engine.laneStatuses(board),
         dispatcher: engine.dispatcherState(),
         problems: engine.problems(),
       };
@@ -420,7 +428,10 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
         logError('turning a tick into board events', error);
       }
     }),
-    engine.onLanesChanged(() => lanesChanged()),
+    engine.onLanesChanged(() => {
+      if (readAhead) readAhead.lanes = null;
+      lanesChanged();
+    }),
     engine.onWorkers((workers) => emit({ type: 'workers', workers })),
     engine.onDispatcherState((state) => emit({ type: 'dispatcher', state })),
     engine.onNotice((notice) => emit({ type: 'notice', ...notice })),

@@ -61,6 +61,16 @@ describe('reading the first snapshot ahead (prefetchSnapshot)', () => {
     expect(first.tasks).toHaveLength(30);
   });
 
+  it('reads the lane figures ahead too, but afresh once a lane changed', async () => {
+    const { engine, api } = setup();
+    api.prefetchSnapshot('default');
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the read ahead is over
+    engine.setLanePaused('lane-0', true); // a lane setting or profile file: no database write
+    const first = await snapshot(api);
+    expect(freshReads).not.toHaveBeenCalled();
+    expect(first.lanes.find((lane) => lane.name === 'lane-0')?.paused).toBe(true);
+  });
+
   it('reads afresh when the database changed after the read ahead, from this or another process', async () => {
     const { engine, api } = setup();
     api.prefetchSnapshot('default');
