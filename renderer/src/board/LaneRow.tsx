@@ -86,7 +86,11 @@ export const LaneRow = memo(function LaneRow({
           : undefined
       }
     >
-      <LaneHeader lane={lane} cells={cells} collapsed={collapsed} />
+      {placeholder ? (
+        <FarLaneHeader lane={lane} cells={cells} />
+      ) : (
+        <LaneHeader lane={lane} cells={cells} collapsed={collapsed} />
+      )}
       {!collapsed && near && (
         <div className="lane-cells">
           {BOARD_COLUMNS.map((status) => (
@@ -108,13 +112,36 @@ function LaneCountChip({ lane, column, loaded }: { lane: string; column: BoardCo
   );
 }
 
+/** A lane's card count, as the core counts partly loaded cells. */
+function useLaneTotal(lane: string, cells: LaneCells): number {
+  return useBoard((state) =>
+    BOARD_COLUMNS.reduce((sum, column) => sum + cellTotal(state, lane, column, cells[column].length), 0),
+  );
+}
+
+/**
+ * The header of a lane far from the screen: its name, kind and count only. A board of 300 lanes
+ * opens with most of them far away, and the full header's controls and lane figures are DOM and
+ * subscriptions nobody sees yet; the full header takes over when the lane comes near.
+ */
+function FarLaneHeader({ lane, cells }: LaneRowProps) {
+  const total = useLaneTotal(lane.key, cells);
+  return (
+    <header className="lane-header">
+      <span className="lane-name">{laneLabel(lane.key)}</span>
+      <span className={`kind-badge kind-${lane.kind}`}>{LANE_KIND_LABELS[lane.kind]}</span>
+      <span className="lane-counts">
+        {total} {total === 1 ? 'task' : 'tasks'}
+      </span>
+    </header>
+  );
+}
+
 function LaneHeader({ lane, cells, collapsed }: LaneRowProps & { collapsed: boolean }) {
   const { store } = useBoardContext();
   const status = useBoard((state) => (lane.key ? state.lanes[lane.key] : undefined));
   const testId = laneTestId(lane.key);
-  const total = useBoard((state) =>
-    BOARD_COLUMNS.reduce((sum, column) => sum + cellTotal(state, lane.key, column, cells[column].length), 0),
-  );
+  const total = useLaneTotal(lane.key, cells);
   const problem = status?.problem ?? null;
   const kindTitle =
     lane.kind === 'terminal'

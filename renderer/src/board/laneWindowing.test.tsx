@@ -71,9 +71,13 @@ describe('lanes far from the screen', () => {
     expect(cardsIn('lane-29')).toBe(0);
     expect(lane('lane-29').textContent).toContain('4 tasks');
     expect(lane('lane-29').style.height).not.toBe('');
+    // Its header is the light one: name, kind and count, no controls until it comes near.
+    expect(view.queryByTestId('lane-pause-lane-29')).toBeNull();
+    expect(view.queryByTestId('lane-pause-lane-00')).not.toBeNull();
 
     await setNear(lane('lane-29'), true);
     expect(cardsIn('lane-29')).toBe(4);
+    expect(view.queryByTestId('lane-pause-lane-29')).not.toBeNull();
     expect(view.queryByTestId('cell-lane-29-todo')?.getAttribute('data-count')).toBe('2');
 
     // Leaving again keeps the measured height, so the scroll position does not jump.
