@@ -297,6 +297,21 @@ export const boardEventSchema = z.discriminatedUnion('type', [
     tasks: z.array(cardSchema),
     removed: z.array(z.string()),
   }),
+  /**
+   * Skip reasons a dispatcher tick changed (SPEC §4), without the rest of the cards: after a
+   * resume that is every ready task of the board, and a board applies only those it has loaded.
+   */
+  z.object({
+    type: z.literal('skips'),
+    seq: z.number().int(),
+    skips: z.array(
+      z.object({
+        id: taskIdSchema,
+        skipReason: skipReasonSchema.nullable(),
+        skipDetail: z.string().nullable(),
+      }),
+    ),
+  }),
   /** Live worker status, coalesced to ≤ 10 updates a second per task. */
   z.object({ type: z.literal('workers'), seq: z.number().int(), workers: z.array(workerStatusSchema) }),
   z.object({ type: z.literal('dispatcher'), seq: z.number().int(), state: dispatcherStateSchema }),

@@ -544,7 +544,7 @@ describe('createApi: events', () => {
     expect(cardsOf().find((card) => card.id === child.id)).toMatchObject({ parentsTotal: 1, parentsDone: 1 });
   });
 
-  it('sends the rows whose skip reason a tick changed, and coalesced lane figures per board', async () => {
+  it('sends the skip reasons a tick changed, and coalesced lane figures per board', async () => {
     const { engine, api } = setup();
     const events: BoardEvent[] = [];
     api.subscribe((event) => events.push(event));
@@ -555,9 +555,13 @@ describe('createApi: events', () => {
     const result = engine.dryRun();
     engine.emitTick({ ...result, dryRun: false, skipChanged: [task.id] });
     engine.emitTick({ ...result, dryRun: false, skipChanged: [task.id] });
-    const taskEvents = events.filter((event) => event.type === 'tasks');
-    expect(taskEvents).toHaveLength(2);
-    expect(taskEvents[0]).toMatchObject({ tasks: [{ id: task.id, skipReason: 'terminal_lane' }] });
+    // Only the skip reasons travel (every ready task changes after a resume), not whole cards.
+    const skipEvents = events.filter((event) => event.type === 'skips');
+    expect(skipEvents).toHaveLength(2);
+    expect(skipEvents[0]).toMatchObject({
+      skips: [{ id: task.id, skipReason: 'terminal_lane', skipDetail: null }],
+    });
+    expect(events.some((event) => event.type === 'tasks')).toBe(false);
 
     // Two ticks with changes and a lane setting make one lanes event, a little later.
     engine.setLanePaused('alice', true);

@@ -18,6 +18,7 @@ import {
   cardsByIds,
   contentVersion,
   readBoardCards,
+  skipsByIds,
   type BoardCards,
   cellCardsPage,
   cellCounts,
@@ -397,8 +398,8 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
   function onTick(result: DispatchResult): void {
     if (listeners.size === 0) return;
     if (result.skipChanged.length > 0) {
-      const changedTasks = cardsByIds(db, result.skipChanged).filter((card) => card.status !== 'archived');
-      if (changedTasks.length > 0) emit({ type: 'tasks', tasks: changedTasks, removed: [] });
+      const skips = skipsByIds(db, result.skipChanged);
+      if (skips.length > 0) emit({ type: 'skips', skips });
     }
     const moved =
       result.skipChanged.length +

@@ -68,6 +68,20 @@ export function cardsByIds(db: Db, ids: readonly string[]): Card[] {
   ).map(cardFromValues);
 }
 
+/** The skip reasons of these tasks (archived ones left out): what a tick's skip changes send. */
+export function skipsByIds(
+  db: Db,
+  ids: readonly string[],
+): { id: string; skipReason: SkipReason | null; skipDetail: string | null }[] {
+  if (ids.length === 0) return [];
+  return db
+    .prepare(
+      `SELECT id, skip_reason AS skipReason, skip_detail AS skipDetail FROM tasks_with_skips
+       WHERE id IN (SELECT value FROM json_each(?)) AND status <> 'archived'`,
+    )
+    .all(JSON.stringify(ids)) as { id: string; skipReason: SkipReason | null; skipDetail: string | null }[];
+}
+
 /** The children of these tasks: their dependency counts move with their parents' status. */
 export function childIdsOfAny(db: Db, parentIds: readonly string[]): string[] {
   if (parentIds.length === 0) return [];

@@ -419,6 +419,37 @@ describe('board index selector', () => {
       expect(store.getState().search).toBeNull();
     });
 
+    it("applies a tick's skip reasons to the loaded cards only, search matches too", async () => {
+      const { api, store } = partSetup();
+      const far = makeTask({ id: 't_000000f2', assignee: 'coder', status: 'ready', title: 'far away' });
+      api.on('searchCards', () => ({ tasks: [far], total: 1 }));
+      await store.getState().load('default');
+      vi.useFakeTimers();
+      try {
+        store.getState().setFilter({ text: 'far' });
+        await vi.advanceTimersByTimeAsync(250);
+      } finally {
+        vi.useRealTimers();
+      }
+      const before = store.getState().tasks;
+      store.getState().applyEvent({
+        type: 'skips',
+        seq: 2,
+        skips: [
+          { id: 't_000000a1', skipReason: 'lane_at_capacity', skipDetail: 'coder: 1 of 1 running' },
+          { id: 't_00000003', skipReason: null, skipDetail: null }, // unchanged: stays the same object
+          { id: far.id, skipReason: 'lane_paused', skipDetail: null },
+          { id: 't_0000ffff', skipReason: 'lane_paused', skipDetail: null }, // not loaded: ignored
+        ],
+      });
+      const state = store.getState();
+      expect(state.lastSeq).toBe(2);
+      expect(state.tasks['t_000000a1']).toMatchObject({ skipReason: 'lane_at_capacity', status: 'ready' });
+      expect(state.tasks['t_00000003']).toBe(before['t_00000003']);
+      expect(state.tasks['t_0000ffff']).toBeUndefined();
+      expect(state.search?.cards[far.id]?.skipReason).toBe('lane_paused');
+    });
+
     it('filters locally when the whole board is loaded', async () => {
       const { api, store } = setup(makeSnapshot({ tasks: [makeTask({ title: 'needle' })] }));
       await store.getState().load('default');

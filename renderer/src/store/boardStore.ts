@@ -268,6 +268,20 @@ const totalsOf = (cells: readonly CellCount[]): Record<string, number> => {
   return totals;
 };
 
+/** The cards among `cards` whose skip reason these changes alter, as changed copies. */
+function skipChanges(
+  cards: Record<string, Card>,
+  skips: readonly { id: string; skipReason: Card['skipReason']; skipDetail: string | null }[],
+): Card[] {
+  const changed: Card[] = [];
+  for (const skip of skips) {
+    const card = cards[skip.id];
+    if (!card || (card.skipReason === skip.skipReason && card.skipDetail === skip.skipDetail)) continue;
+    changed.push({ ...card, skipReason: skip.skipReason, skipDetail: skip.skipDetail });
+  }
+  return changed;
+}
+
 /** Cursors of the cells the snapshot carries only in part: each ends at its last card there. */
 function cursorsOf(cards: readonly Card[], totals: Record<string, number>): Record<string, CellCursor> {
   const loaded = new Map<string, Card[]>();
@@ -506,6 +520,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
           while (take < queued.length && (take === 0 || cards < cardLimit)) {
             const event = queued[take++] as BoardEvent;
             if (event.type === 'tasks') cards += event.tasks.length + event.removed.length;
+            else if (event.type === 'skips') cards += 1; // a lookup each; only loaded cards change
           }
         }
         const head = take === queued.length ? queued : queued.slice(0, take);
@@ -544,6 +559,27 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
             next.tasks = ownTasks;
             next.workers = pruneWorkers(cur('workers'), ownTasks);
             break;
+          case 'skips': {
+            const changed = skipChanges(ownTasks ?? base.tasks, event.skips);
+            if (changed.length > 0) {
+              ownTasks ??= { ...base.tasks };
+              for (const card of changed) {
+                ownTasks[card.id] = card;
+                touched.push(card.id);
+              }
+              next.tasks = ownTasks;
+            }
+            const search = cur('search');
+            if (search?.state === 'ready') {
+              const found = skipChanges(search.cards, event.skips);
+              if (found.length > 0) {
+                const cards = { ...search.cards };
+                for (const card of found) cards[card.id] = card;
+                next.search = { ...search, cards };
+              }
+            }
+            break;
+          }
           case 'workers': {
             const workers = { ...cur('workers') };
             for (const worker of event.workers) workers[worker.taskId] = worker;
