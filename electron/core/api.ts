@@ -470,7 +470,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
 }
 
 /** Cells read per turn of the event loop when reading a board ahead (~50 ms on "large"). */
-const PREFETCH_CELLS_PER_STEP = 100;
+const PREFETCH_CELLS_PER_STEP = 20;
 
 /** How often at most lane figures are pushed (they summarise many tasks; a person reads them). */
 const LANES_EVENT_MS = 200;
