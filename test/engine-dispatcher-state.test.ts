@@ -6,7 +6,7 @@ import * as commands from '../electron/core/commands';
 import { openDatabase } from '../electron/core/db/open';
 import type { Engine } from '../electron/core/engine';
 import { useTempHomes } from './helpers/home';
-import { newEngine, waitFor, writeFastSettings } from './helpers/engine';
+import { newEngine, waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine';
 
 /**
  * What the engine pushes to the toolbar, the tray and desktop notifications: the "running · ready"
@@ -51,6 +51,26 @@ describe('engine: what it pushes and reports', () => {
     engine.flush();
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(states.length).toBe(pushed);
+  });
+
+  it("sends a tick's own events before its summaries (they count the whole board)", async () => {
+    const paths = newHome();
+    writeFastSettings(paths);
+    writeAgentProfile(paths, 'coder', 'sleep.mjs', { args: ['5000'] });
+    const engine = newEngine(paths);
+    engines.push(engine);
+    const order: string[] = [];
+    engine.onTaskEvents((events) => {
+      if (events.some((event) => event.kind === 'spawned')) order.push('spawned event');
+    });
+    engine.onDispatcherState((state) => {
+      if (state.running > 0) order.push('state with it running');
+    });
+    engine.start();
+    commands.createTask(engine.db, { title: 'work', assignee: 'coder' }, { name: 'test' });
+    engine.wake();
+    await waitFor(() => order.length >= 2, 'the spawn and the state');
+    expect(order[0]).toBe('spawned event');
   });
 
   it('turns completions and blocks into notices with the task title, and moves into none', async () => {
