@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CALL_NAMES,
   CARDS_PER_CELL,
@@ -9,30 +9,14 @@ import {
   type CallResult,
 } from '../../shared/contract';
 import { cardSchema } from '../../shared/domain';
-import { FakeEngine } from '../../test/fakeEngine';
-import { useTempHomes } from '../../test/helpers/home';
+import type { FakeEngine } from '../../test/fakeEngine';
+import { useFakeEngineApis } from '../../test/helpers/api';
 import { snapshotDatabase } from '../../test/helpers/snapshot';
-import { createApi, type Api } from './api';
 import * as commands from './commands';
 import * as runs from './runs';
 import * as tasks from './tasks';
 
-const newHome = useTempHomes();
-const open: { engine: FakeEngine; api: Api }[] = [];
-
-afterEach(async () => {
-  for (const { engine, api } of open.splice(0)) {
-    api.close();
-    await engine.close();
-  }
-});
-
-function setup(): { engine: FakeEngine; api: Api } {
-  const engine = new FakeEngine(newHome());
-  const api = createApi(engine, { validateResponses: true, logError: () => undefined });
-  open.push({ engine, api });
-  return { engine, api };
-}
+const setup = useFakeEngineApis();
 
 function value<T>(result: CallResult<T>): T {
   if (!result.ok) throw new Error(`expected ok, got ${result.error.code}: ${result.error.message}`);

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CallResult, Snapshot } from '../../shared/contract';
-import { FakeEngine } from '../../test/fakeEngine';
-import { useTempHomes } from '../../test/helpers/home';
+import type { FakeEngine } from '../../test/fakeEngine';
+import { useFakeEngineApis } from '../../test/helpers/api';
 import { openDatabase } from './db/open';
 import { createApi, type Api } from './api';
 import * as boardCardsModule from './boardCards';
@@ -14,25 +14,17 @@ vi.mock('./boardCards', async (importOriginal) => {
 });
 const freshReads = vi.mocked(boardCardsModule.boardCards);
 
-const newHome = useTempHomes();
-const open: { engine: FakeEngine; api: Api }[] = [];
+const apiOnFakeEngine = useFakeEngineApis();
 
-afterEach(async () => {
-  for (const { engine, api } of open.splice(0)) {
-    api.close();
-    await engine.close();
-  }
-});
-
+/** An API on a board of `tasks` cards over three lanes, nothing read yet. */
 function setup(tasks = 30): { engine: FakeEngine; api: Api } {
-  const engine = new FakeEngine(newHome());
-  for (let i = 0; i < tasks; i++) {
-    commands.createTask(engine.db, { title: `task ${i}`, assignee: `lane-${i % 3}` }, engine.actor);
-  }
-  const api = createApi(engine, { validateResponses: true, logError: () => undefined });
-  open.push({ engine, api });
+  const made = apiOnFakeEngine((engine) => {
+    for (let i = 0; i < tasks; i++) {
+      commands.createTask(engine.db, { title: `task ${i}`, assignee: `lane-${i % 3}` }, engine.actor);
+    }
+  });
   freshReads.mockClear();
-  return { engine, api };
+  return made;
 }
 
 function value<T>(result: CallResult<T>): T {

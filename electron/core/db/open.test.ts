@@ -2,24 +2,16 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../test/helpers/cli';
+import { useOpenDatabases } from '../../../test/helpers/db';
 import { useTempHomes } from '../../../test/helpers/home';
 import { SwitchyardError } from '../errors';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
-import { openDatabase, runInWriteTransaction, type Db } from './open';
+import { openDatabase, runInWriteTransaction } from './open';
 
 const tempHome = useTempHomes();
-const opened: Db[] = [];
-afterEach(() => {
-  for (const db of opened.splice(0)) if (db.open) db.close();
-});
-
-function open(file: string): Db {
-  const db = openDatabase(file);
-  opened.push(db);
-  return db;
-}
+const open = useOpenDatabases();
 
 function catchError(work: () => unknown): unknown {
   try {

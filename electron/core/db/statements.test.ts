@@ -1,20 +1,12 @@
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useOpenDatabases } from '../../../test/helpers/db';
 import { useTempHomes } from '../../../test/helpers/home';
-import { openDatabase, runInWriteTransaction, type Db } from './open';
+import { runInWriteTransaction } from './open';
 import { cachedStatement } from './statements';
 
 const tempHome = useTempHomes();
-const opened: Db[] = [];
-afterEach(() => {
-  for (const db of opened.splice(0)) if (db.open) db.close();
-});
-
-function open(file: string): Db {
-  const db = openDatabase(file);
-  opened.push(db);
-  return db;
-}
+const open = useOpenDatabases();
 
 describe('cachedStatement', () => {
   it('prepares once per connection and SQL text, and reads what is there now', () => {
