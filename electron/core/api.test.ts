@@ -445,6 +445,9 @@ describe('createApi: board cards', () => {
     expect((await search({ needsAttention: true })).tasks.map((t) => t.id)).toEqual([stuck]);
     expect((await search({ text: fix })).tasks.map((t) => t.id)).toEqual([fix]);
     expect((await search({ text: 'writer' })).tasks.map((t) => t.id)).toEqual([stuck]);
+    // Case folding is JavaScript's, as in the board's own filter: not only ASCII letters.
+    const umlaut = make('Über die Änderung', null, 'todo');
+    expect((await search({ text: 'über ÄNDERUNG' })).tasks.map((t) => t.id)).toEqual([umlaut]);
     expect((await search({ text: 'login', limit: 1 })).total).toBe(2);
     expect((await search({ text: 'login', limit: 1 })).tasks).toHaveLength(1);
     expect(errorCode(await api.call('searchCards', { board: 'nope' }))).toBe('not_found');

@@ -226,6 +226,20 @@ export function cellCardsPage(db: Db, query: CellCardsQuery): { tasks: Card[]; r
   })();
 }
 
+const withFold = new WeakSet<Db>();
+
+/**
+ * `switchyard_fold(text)`: JavaScript's lower case, so a search in the core matches what the
+ * board's own filter matches (SQLite's lower() folds ASCII letters only: "Über" ≠ "über").
+ */
+function defineFold(db: Db): void {
+  if (withFold.has(db)) return;
+  db.function('switchyard_fold', { deterministic: true }, (text: unknown) =>
+    typeof text === 'string' ? text.toLowerCase() : text,
+  );
+  withFold.add(db);
+}
+
 export interface CardSearch {
   board: string;
   /** Words that must all appear in the title, the id or the lane name (case-insensitive). */
@@ -245,12 +259,13 @@ export interface CardSearch {
  * board's order, and how many match in all.
  */
 export function searchCards(db: Db, search: CardSearch): { tasks: Card[]; total: number } {
+  defineFold(db);
   const conditions = ["t.board = @board AND t.status <> 'archived'"];
   const params: Record<string, unknown> = { board: search.board };
   search.words.forEach((word, i) => {
     // instr, not LIKE: a search for "50%" or "a_b" means those characters.
     conditions.push(
-      `(instr(lower(t.title), @w${i}) > 0 OR instr(t.id, @w${i}) > 0 OR instr(lower(coalesce(t.assignee, '')), @w${i}) > 0)`,
+      `(instr(switchyard_fold(t.title), @w${i}) > 0 OR instr(t.id, @w${i}) > 0 OR instr(switchyard_fold(coalesce(t.assignee, '')), @w${i}) > 0)`,
     );
     params[`w${i}`] = word.toLowerCase();
   });
