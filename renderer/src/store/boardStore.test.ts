@@ -386,6 +386,27 @@ describe('board index selector', () => {
       expect(tasks['t_000000a1']).toBeUndefined();
     });
 
+    it('keeps a card this window moved where it lands, also past the cursor', async () => {
+      const { api, store } = partSetup();
+      await store.getState().load('default');
+      // The Unassigned lane's oldest done card, given to coder: it sorts past coder's done cursor.
+      const moved = { ...doneCard('t_000000b1', 'coder', 50) };
+      api.on('moveTask', () => ({ task: moved, stoppedWorker: false }));
+      expect(await store.getState().moveTask('t_000000b1', { assignee: 'coder' })).toBe(true);
+      store.getState().applyEvent({ type: 'tasks', seq: 2, tasks: [moved], removed: [] });
+      expect(store.getState().tasks['t_000000b1']?.assignee).toBe('coder');
+      const ids = createIndexSelector()(store.getState()).cells.get('coder')?.done;
+      expect(ids).toEqual(['t_00000003', 't_00000002', 't_000000b1']);
+
+      // Someone else's card landing there stays out; a new snapshot forgets what was kept.
+      const other = doneCard('t_000000b2', 'coder', 40);
+      store.getState().applyEvent({ type: 'tasks', seq: 3, tasks: [other], removed: [] });
+      expect(store.getState().tasks[other.id]).toBeUndefined();
+      await store.getState().resync();
+      store.getState().applyEvent({ type: 'tasks', seq: 2, tasks: [moved], removed: [] });
+      expect(store.getState().tasks['t_000000b1']).toBeUndefined();
+    });
+
     it("asks the core for a filter's matches when the board is loaded in part, and keeps them current", async () => {
       const { api, store } = partSetup();
       const far = makeTask({

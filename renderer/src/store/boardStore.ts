@@ -347,6 +347,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       const tasks: Record<string, Card> = {};
       for (const task of snapshot.tasks) if (task.status !== 'archived') tasks[task.id] = task;
       const cellTotals = totalsOf(snapshot.cells);
+      keptInView = new Set();
       set({
         board: snapshot.board,
         loadState: 'ready',
@@ -408,9 +409,17 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
     }
 
     /**
+     * Cards this window moved or changed: they stay on the board wherever they land, also past a
+     * cell's cursor (someone who drops a card in a long cell expects to see it there). A card
+     * loaded past the cursor is harmless: the cursor still says up to where the cell is whole, and
+     * paging on brings the cards in between. Reset with every snapshot.
+     */
+    let keptInView = new Set<string>();
+
+    /**
      * Applies changed and removed tasks to `tasks`, a copy the caller owns. A card that now sorts
-     * past its cell's cursor leaves the store: it is in the part of the cell not loaded (counted
-     * in `cellTotals`), and "more" brings it back in order.
+     * past its cell's cursor leaves the store (unless this window put it there: keptInView): it is
+     * in the part of the cell not loaded (counted in `cellTotals`), and "more" brings it back.
      */
     function patchTasks(
       tasks: Record<string, Card>,
@@ -422,7 +431,8 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       for (const task of changed) {
         if (task.board !== board) continue; // the stream carries every board's changes
         const cursor = cursors[cellKeyOf(task)];
-        if (task.status === 'archived' || (cursor && isAfterCursor(task, cursor))) delete tasks[task.id];
+        const pastCursor = cursor !== undefined && isAfterCursor(task, cursor) && !keptInView.has(task.id);
+        if (task.status === 'archived' || pastCursor) delete tasks[task.id];
         else tasks[task.id] = task;
       }
       for (const id of removed) delete tasks[id];
@@ -753,6 +763,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         }
 
         const optimistic: Card = { ...before, status, assignee, skipReason: null, skipDetail: null };
+        keptInView.add(id);
         set({
           tasks: { ...get().tasks, [id]: optimistic },
           pendingMoves: { ...get().pendingMoves, [id]: before },
@@ -793,6 +804,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         // Commands answer with whole tasks; the board keeps cards (no body) like the snapshot's,
         // with the dependency counts it has (the core's event for the task brings exact ones).
         const known = get().tasks;
+        for (const task of tasks) if (task.id in known) keptInView.add(task.id);
         applyTasksEvent(
           tasks.map((task) => cardOf(task, known[task.id])),
           [],
