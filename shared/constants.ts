@@ -75,6 +75,15 @@ export const EVENT_KINDS = [
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
+/** Event kinds that never change a task's status (so never a count, nor a child's dependency counts). */
+export const STATUS_KEEPING_EVENT_KINDS: ReadonlySet<string> = new Set<EventKind>([
+  'heartbeat',
+  'edited',
+  'commented',
+  'assigned',
+  'adopted',
+]);
+
 /** Readable names for skip reasons, used by the CLI and the cards. */
 export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
   unassigned: 'unassigned',

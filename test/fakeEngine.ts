@@ -65,7 +65,15 @@ export class FakeEngine implements EngineHandle {
 
   laneStatuses(board: string): LaneStatus[] {
     const names = new Set<string>(this.paused.keys());
-    for (const task of listTasks(this.db, { board })) if (task.assignee) names.add(task.assignee);
+    // Per lane and status, as the core's lane view counts them (archived tasks are off the board).
+    const counts = new Map<string, Record<string, number>>();
+    for (const task of listTasks(this.db, { board })) {
+      if (!task.assignee || task.status === 'archived') continue;
+      names.add(task.assignee);
+      const lane = counts.get(task.assignee) ?? {};
+      lane[task.status] = (lane[task.status] ?? 0) + 1;
+      counts.set(task.assignee, lane);
+    }
     return [...names].sort().map((name) => ({
       name,
       kind: 'terminal',
@@ -76,7 +84,7 @@ export class FakeEngine implements EngineHandle {
       paused: this.paused.get(name) ?? false,
       maxConcurrent: this.concurrency.get(name) ?? 1,
       running: 0,
-      counts: {},
+      counts: counts.get(name) ?? {},
       queuedBySkipReason: { ...emptySkippedCounts() },
       failures: 0,
       lastError: null,

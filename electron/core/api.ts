@@ -12,6 +12,7 @@ import {
   CARDS_PER_CELL,
 } from '../../shared/contract';
 import type { DispatchResult, LaneStatus } from '../../shared/dispatch';
+import { STATUS_KEEPING_EVENT_KINDS } from '../../shared/constants';
 import type { Card, TaskEvent } from '../../shared/domain';
 import {
   boardCards,
@@ -21,12 +22,12 @@ import {
   skipsByIds,
   type BoardCards,
   cellCardsPage,
-  cellCounts,
-  childIdsOfAny,
+  cellCountsOfLanes,
   searchCards,
 } from './boardCards';
 import * as boards from './boards';
 import * as commands from './commands';
+import * as links from './links';
 import { describeDatabaseFault } from './db/databaseErrors';
 import { runInWriteTransaction } from './db/open';
 import type { EngineHandle } from './engineHandle';
@@ -359,8 +360,14 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     const eventIds = [
       ...new Set(events.map((event) => event.taskId).filter((id): id is string => id !== null)),
     ];
-    // A card's dependency counts follow its parents: a parent that changed resends its children.
-    const ids = [...new Set([...eventIds, ...childIdsOfAny(db, eventIds)])];
+    // A card's dependency counts follow its parents' status: a parent whose status may have
+    // changed resends its children (not on heartbeats, edits and comments).
+    const statusChanged = new Set(
+      events
+        .filter((event) => event.taskId !== null && !STATUS_KEEPING_EVENT_KINDS.has(event.kind))
+        .map((event) => event.taskId as string),
+    );
+    const ids = [...new Set([...eventIds, ...links.childIdsOfAny(db, [...statusChanged])])];
     const found = new Map(cardsByIds(db, ids).map((card) => [card.id, card]));
     const changedTasks: Card[] = [];
     const removed: string[] = [];
@@ -380,13 +387,10 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     lanesTimer = setTimeout(() => {
       lanesTimer = undefined;
       try {
-        for (const board of boards.listBoards(db))
-          emit({
-            type: 'lanes',
-            board: board.slug,
-            lanes: engine.laneStatuses(board.slug),
-            cells: cellCounts(db, board.slug),
-          });
+        for (const board of boards.listBoards(db)) {
+          const lanes = engine.laneStatuses(board.slug);
+          emit({ type: 'lanes', board: board.slug, lanes, cells: cellCountsOfLanes(db, board.slug, lanes) });
+        }
       } catch (error) {
         logError('computing lane statuses', error);
       }

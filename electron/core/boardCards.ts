@@ -1,4 +1,5 @@
 import type { CellCursor, CellCount } from '../../shared/contract';
+import type { LaneStatus } from '../../shared/dispatch';
 import type { Card, SkipReason, TaskStatus } from '../../shared/domain';
 import type { Db } from './db/open';
 
@@ -82,18 +83,6 @@ export function skipsByIds(
     .all(JSON.stringify(ids)) as { id: string; skipReason: SkipReason | null; skipDetail: string | null }[];
 }
 
-/** The children of these tasks: their dependency counts move with their parents' status. */
-export function childIdsOfAny(db: Db, parentIds: readonly string[]): string[] {
-  if (parentIds.length === 0) return [];
-  return (
-    db
-      .prepare(
-        'SELECT DISTINCT child_id AS id FROM task_links WHERE parent_id IN (SELECT value FROM json_each(?))',
-      )
-      .all(JSON.stringify(parentIds)) as { id: string }[]
-  ).map((row) => row.id);
-}
-
 /**
  * A cell's order (the renderer's laneModel.ts `compareTasksInColumn`): done by completion, newest
  * first; every other status by priority, then age (the dispatcher's order), then id.
@@ -114,6 +103,28 @@ export function cellCounts(db: Db, board: string): CellCount[] {
        GROUP BY assignee, status`,
     )
     .all(board) as CellCount[];
+}
+
+/**
+ * The cell counts of a board from its lane figures, which count every named lane's cells already
+ * (laneView.ts), plus the Unassigned lane's: what a `lanes` event carries, without counting the
+ * whole board a second time.
+ */
+export function cellCountsOfLanes(db: Db, board: string, lanes: readonly LaneStatus[]): CellCount[] {
+  const cells: CellCount[] = [];
+  for (const lane of lanes) {
+    for (const [status, count] of Object.entries(lane.counts)) {
+      if (count > 0) cells.push({ assignee: lane.name, status: status as TaskStatus, count });
+    }
+  }
+  const unassigned = db
+    .prepare(
+      `SELECT status, count(*) AS count FROM tasks WHERE board = ? AND assignee IS NULL AND status <> 'archived'
+       GROUP BY status`,
+    )
+    .all(board) as { status: TaskStatus; count: number }[];
+  for (const { status, count } of unassigned) cells.push({ assignee: null, status, count });
+  return cells;
 }
 
 export interface BoardCards {

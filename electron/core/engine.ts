@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DispatchResult, DispatcherState, WorkerStatus } from '../../shared/dispatch';
 import type { TaskEvent } from '../../shared/domain';
+import { STATUS_KEEPING_EVENT_KINDS } from '../../shared/constants';
 import { ChangeFeed } from './changeFeed';
 import { appendEvent } from './events';
 import type { Actor } from './commands';
@@ -54,9 +55,6 @@ export interface EngineOptions {
 export const FIRST_TICK_DELAY_MS = 3_000;
 
 type Notice = Parameters<Parameters<EngineHandle['onNotice']>[0]>[0];
-
-/** Event kinds that never change a task's status, so never the running/ready counts. */
-const KEEPS_STATUS = new Set<string>(['heartbeat', 'edited', 'commented', 'assigned', 'adopted']);
 
 const WAKE_KINDS = new Set([
   'created',
@@ -239,8 +237,10 @@ export class Engine implements EngineHandle {
         this.lastTickAt = Date.now();
         // The tick's own events (spawned, completed …) go out first: the summaries below count
         // the whole board (a few ms on 100,000 tasks) and would only delay them.
+        const pushes = this.statePushes;
         this.feed.poll();
-        this.reportTick(result);
+        // The events just handed out pushed the state already when they changed the counts.
+        this.reportTick(result, this.statePushes !== pushes);
         for (const listener of this.tickListeners) listener(result);
       }
     } catch (error) {
@@ -341,7 +341,7 @@ export class Engine implements EngineHandle {
     }
   }
 
-  private reportTick(result: DispatchResult): void {
+  private reportTick(result: DispatchResult, alreadyPushed: boolean): void {
     const changed =
       result.spawned.length +
       result.completed.length +
@@ -359,7 +359,7 @@ export class Engine implements EngineHandle {
         });
       }
       this.emitState();
-    } else if (changed > 0) {
+    } else if (changed > 0 && !alreadyPushed) {
       this.emitState();
     }
   }
@@ -379,7 +379,7 @@ export class Engine implements EngineHandle {
     // a move, a promotion), so compare them after every batch rather than guess from event kinds.
     if (
       this.stateListeners.size > 0 &&
-      events.some((event) => !KEEPS_STATUS.has(event.kind)) &&
+      events.some((event) => !STATUS_KEEPING_EVENT_KINDS.has(event.kind)) &&
       this.countsChanged()
     ) {
       this.emitState();
@@ -410,8 +410,12 @@ export class Engine implements EngineHandle {
     for (const listener of this.noticeListeners) listener(notice);
   }
 
+  /** How many times the state was pushed (a tick skips its push when its events just did one). */
+  private statePushes = 0;
+
   private emitState(): void {
     if (this.stateListeners.size === 0) return;
+    this.statePushes++;
     const state = this.dispatcherState();
     for (const listener of this.stateListeners) listener(state);
   }

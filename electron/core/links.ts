@@ -63,21 +63,6 @@ export function promotableTaskIds(db: Db, among?: readonly string[]): string[] {
   return (db.prepare(base).all() as { id: string }[]).map((row) => row.id);
 }
 
-/** Every link whose two tasks are on `board` and not archived: the dependency edges a board shows. */
-export function linksOfBoard(db: Db, board: string): { parentId: string; childId: string }[] {
-  return db
-    .prepare(
-      // Every link once, each end's board and status from the covering index (migration v2): the
-      // planner left alone walks every task of the board and reads two table rows per link.
-      `SELECT l.parent_id AS parentId, l.child_id AS childId FROM task_links l
-         CROSS JOIN tasks c INDEXED BY tasks_board_status_by_id ON c.id = l.child_id
-         CROSS JOIN tasks p INDEXED BY tasks_board_status_by_id ON p.id = l.parent_id
-       WHERE c.board = ? AND c.status <> 'archived' AND p.status <> 'archived'
-       ORDER BY l.created_at, l.parent_id, l.child_id`,
-    )
-    .all(board) as { parentId: string; childId: string }[];
-}
-
 /** Children of any of `parentIds`. */
 export function childIdsOfAny(db: Db, parentIds: readonly string[]): string[] {
   if (parentIds.length === 0) return [];

@@ -268,6 +268,12 @@ const totalsOf = (cells: readonly CellCount[]): Record<string, number> => {
   return totals;
 };
 
+/** What the store holds of one board, before its snapshot (a board switch starts from it). */
+const emptyBoardData = (): Pick<
+  BoardState,
+  'tasks' | 'cellCursors' | 'cellTotals' | 'search' | 'lanes' | 'workers'
+> => ({ tasks: {}, cellCursors: {}, cellTotals: {}, search: null, lanes: {}, workers: {} });
+
 /** The cards among `cards` whose skip reason these changes alter, as changed copies. */
 function skipChanges(
   cards: Record<string, Card>,
@@ -630,12 +636,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       loadState: 'idle',
       loadError: null,
       lastSeq: 0,
-      tasks: {},
-      cellCursors: {},
-      cellTotals: {},
-      search: null,
-      lanes: {},
-      workers: {},
+      ...emptyBoardData(),
       dispatcher: null,
       boards: [],
       problems: [],
@@ -655,12 +656,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         if (options.persistBoard) storeBoard(board);
         set({
           openTaskId: null,
-          tasks: {},
-          cellCursors: {},
-          cellTotals: {},
-          search: null,
-          lanes: {},
-          workers: {},
+          ...emptyBoardData(),
           filter: EMPTY_FILTER,
         });
         await fetchSnapshot(board, true);
