@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeBoardApi } from '../test/fakeBoardApi';
+import { deferred, FakeBoardApi } from '../test/fakeBoardApi';
 import { renderApp, type Rendered } from '../test/renderApp';
 import { makeDetail, makeLane, makeRun, makeSnapshot, makeTask, makeWorker } from '../test/fixtures';
 import { OPEN_CARD_NOTICE_TITLE } from '../store/boardStore';
@@ -277,6 +277,35 @@ describe('board', () => {
     expect([...readyCards].map((card) => card.getAttribute('data-testid'))).toEqual(
       ready.map((task) => `card-${task.id}`),
     );
+  });
+
+  it('says it is searching, not that nothing matches, until the core answers a filter', async () => {
+    const loaded = makeTask({ assignee: 'bulk', status: 'ready', title: 'loaded' });
+    const far = makeTask({
+      assignee: 'bulk',
+      status: 'ready',
+      title: 'needle',
+      createdAt: loaded.createdAt + 1,
+    });
+    const answer = deferred<{ tasks: (typeof far)[]; total: number }>();
+    const api = new FakeBoardApi().on('searchCards', () => answer.promise);
+    view = await renderApp(
+      makeSnapshot({
+        tasks: [loaded],
+        cells: [{ assignee: 'bulk', status: 'ready', count: 2 }],
+        lanes: [makeLane({ name: 'bulk' })],
+      }),
+      api,
+    );
+    await act(async () => view?.store.getState().setFilter({ text: 'needle' }));
+    expect(view.container.textContent).toContain('Searching the whole board…');
+    expect(view.container.textContent).not.toContain('No card matches the filter.');
+    await act(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      answer.resolve({ tasks: [far], total: 1 });
+    });
+    await view.settle();
+    expect(view.byTestId('cell-bulk-ready').textContent).toContain('needle');
   });
 
   it('takes a fresh snapshot when the event stream reconnects, even if no event follows', async () => {

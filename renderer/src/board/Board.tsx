@@ -78,6 +78,8 @@ export function Board() {
   // every board render also re-renders dnd-kit's context, whose change walks all the cards.
   const lanes = useBoard((state) => selectIndex(state).lanes);
   const filtering = useBoard((state) => isFilterActive(state.filter));
+  // A board loaded in part asks the core for the filter's matches: no "no match" before it answers.
+  const searching = useBoard((state) => state.search?.state === 'loading');
   const eagerLanes = useFirstScreenLanes(selectIndex(store.getState()));
   const [activeId, setActiveId] = useState<string | null>(null);
   const sensors = useSensors(
@@ -116,7 +118,10 @@ export function Board() {
         {lanes.map((lane, i) => (
           <BoardLane key={lane.key || '(unassigned)'} lane={lane} eager={i < eagerLanes} />
         ))}
-        {filtering && lanes.length === 0 && (
+        {filtering && lanes.length === 0 && searching && (
+          <div className="empty-state">Searching the whole board…</div>
+        )}
+        {filtering && lanes.length === 0 && !searching && (
           <div className="empty-state">
             No card matches the filter.{' '}
             <button

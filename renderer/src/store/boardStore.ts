@@ -845,7 +845,11 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         set({ view });
       },
       setFilter(patch) {
-        set({ filter: { ...get().filter, ...patch } });
+        const filter = get().filter;
+        // The same filter again (the search box echoes a filter set elsewhere) changes nothing:
+        // a new object would re-index the board and ask the core again.
+        if (Object.entries(patch).every(([key, value]) => filter[key as keyof TaskFilter] === value)) return;
+        set({ filter: { ...filter, ...patch } });
         scheduleSearch();
       },
       toggleLaneCollapsed(lane) {
