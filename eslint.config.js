@@ -3,6 +3,47 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+/**
+ * The core's layers (docs/architecture.md): data flows one way, store → config → commands → workers →
+ * dispatch → api / import, and the hosts (desktop, cli, server) sit on top. A layer may import the
+ * layers before it, never one after it, never a host, never Electron.
+ */
+const CORE_LAYERS = ['store', 'config', 'commands', 'workers', 'dispatch', 'api', 'import'];
+const HOSTS = ['desktop', 'cli', 'server'];
+const NOT_IN_CORE = { name: 'electron', message: 'electron/core runs in plain Node: no Electron.' };
+
+function layerRules() {
+  const hostPatterns = HOSTS.map((host) => ({
+    regex: `^(\\.\\./)+${host}(/|$)`,
+    message: `electron/core never imports a host (electron/${host}).`,
+  }));
+  const layerConfigs = CORE_LAYERS.map((layer, index) => ({
+    files: [`electron/core/${layer}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [NOT_IN_CORE],
+          patterns: [
+            ...hostPatterns,
+            ...CORE_LAYERS.slice(index + 1).map((later) => ({
+              regex: `^\\.\\./${later}(/|$)`,
+              message: `electron/core/${layer} sits below ${later}: it may not import it.`,
+            })),
+          ],
+        },
+      ],
+    },
+  }));
+  return [
+    {
+      files: ['electron/core/*.ts', 'shared/**/*.ts'],
+      rules: { 'no-restricted-imports': ['error', { paths: [NOT_IN_CORE] }] },
+    },
+    ...layerConfigs,
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'release/', 'coverage/', 'test-results/'] },
   js.configs.recommended,
@@ -15,16 +56,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  {
-    // The engine runs in plain Node (CLI, tests, web mode): it must never pull in Electron.
-    files: ['electron/core/**/*.ts', 'shared/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { paths: [{ name: 'electron', message: 'electron/core must run in plain Node.' }] },
-      ],
-    },
-  },
+  ...layerRules(),
   {
     // shared/ is imported by the renderer too: no Node built-ins.
     files: ['shared/**/*.ts'],
@@ -34,7 +66,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['node:*', 'fs', 'path', 'child_process', 'better-sqlite3'],
+              group: ['node:*', 'fs', 'path', 'child_process', 'better-sqlite3', 'electron'],
               message: 'shared/ has no Node.',
             },
           ],

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type CDPSession, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/support/chromium';
-import { createApi } from '../electron/core/api';
-import { openDatabase } from '../electron/core/db/open';
-import { Engine } from '../electron/core/engine';
+import { createApi } from '../electron/core/api/api';
+import { openDatabase } from '../electron/core/store/db/open';
+import { Engine } from '../electron/core/dispatch/engine';
 import { buildBoard, type BoardDataSet } from './boardDataset';
 import { REPO_ROOT, killLeftoverWorkers, tempHome } from './dataset';
 

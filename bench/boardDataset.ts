@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import { openDatabase, runInWriteTransaction } from '../electron/core/db/open';
-import type { HomePaths } from '../electron/core/home';
+import { openDatabase, runInWriteTransaction } from '../electron/core/store/db/open';
+import type { HomePaths } from '../electron/core/config/home';
 import { writeProfile, writeSettings } from './dataset';
 
 /**

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase, runInWriteTransaction } from '../electron/core/db/open';
-import { homePaths, type HomePaths } from '../electron/core/home';
+import { openDatabase, runInWriteTransaction } from '../electron/core/store/db/open';
+import { homePaths, type HomePaths } from '../electron/core/config/home';
 
 /**
  * Bench-only data sets, generated in code. "large": 100,000 tasks on one board — 20,000 ready over

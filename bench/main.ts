@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { createApi } from '../electron/core/api';
-import { openDatabase, runInWriteTransaction } from '../electron/core/db/open';
-import { Engine } from '../electron/core/engine';
-import type { HomePaths } from '../electron/core/home';
-import { setLanePausedRow } from '../electron/core/laneSettings';
-import { Supervisor } from '../electron/core/supervisor';
+import { createApi } from '../electron/core/api/api';
+import { openDatabase, runInWriteTransaction } from '../electron/core/store/db/open';
+import { Engine } from '../electron/core/dispatch/engine';
+import type { HomePaths } from '../electron/core/config/home';
+import { setLanePausedRow } from '../electron/core/store/laneSettings';
+import { Supervisor } from '../electron/core/workers/supervisor';
 import { benchBoard, benchStartToBoard } from './board';
 import {
   AGENTS,

@@ -117,7 +117,7 @@ const [cli] = await Promise.all([
   build({
     ...common,
     plugins: [zodNamespaceImports, requireBuiltins, bundledSqlite],
-    entryPoints: { cli: 'electron/cli.ts' },
+    entryPoints: { cli: 'electron/cli/index.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
     target: 'node20',
@@ -143,7 +143,7 @@ const [cli] = await Promise.all([
     ...common,
     ...cjsImportMeta,
     plugins: [zodNamespaceImports],
-    entryPoints: { main: 'electron/main.ts' },
+    entryPoints: { main: 'electron/desktop/main.ts' },
     outdir: 'dist/electron',
     outExtension: { '.js': '.cjs' },
     target: 'node22',
@@ -153,7 +153,7 @@ const [cli] = await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: { preload: 'electron/preload.ts' },
+    entryPoints: { preload: 'electron/desktop/preload.ts' },
     outdir: 'dist/electron',
     outExtension: { '.js': '.cjs' },
     target: 'chrome130',

@@ -6,8 +6,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { profileCommands, type ProfileRow } from '../electron/cli/profileCommands';
 import { registerCommands, runCli } from '../electron/cli/main';
 import type { Output } from '../electron/cli/output';
-import { homePaths, type HomePaths } from '../electron/core/home';
-import { readProfile } from '../electron/core/profiles';
+import { homePaths, type HomePaths } from '../electron/core/config/home';
+import { readProfile } from '../electron/core/config/profiles';
 
 let root: string;
 let paths: HomePaths;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '../shared/domain';
-import { SCHEMA_VERSION } from '../electron/core/db/migrations';
+import { SCHEMA_VERSION } from '../electron/core/store/db/migrations';
 import { CLI_ENTRY, runCli, runCliJson, type CliResult } from './helpers/cli';
 import { makeTempHome, removeTempHome, useTempHomes } from './helpers/home';
 import { snapshotDatabase } from './helpers/snapshot';

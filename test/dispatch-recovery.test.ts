@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../electron/core/db/open';
-import { createTask } from '../electron/core/commands';
-import { eventsOf } from '../electron/core/events';
-import { openRuns, runsOf } from '../electron/core/runs';
-import { findTask, tasksWithStatus } from '../electron/core/tasks';
+import { openDatabase, type Db } from '../electron/core/store/db/open';
+import { createTask } from '../electron/core/commands/taskCommands';
+import { eventsOf } from '../electron/core/store/events';
+import { openRuns, runsOf } from '../electron/core/store/runs';
+import { findTask, tasksWithStatus } from '../electron/core/store/tasks';
 import { isProcessAlive } from '../electron/core/procfs';
 import { CLI_ENTRY } from './helpers/cli';
 import { waitFor, writeAgentProfile, writeFastSettings, zombieChildrenOf } from './helpers/engine';

@@ -6,24 +6,24 @@ vi.mock('electron', () => import('./electron-stub'));
 
 import * as electron from './electron-stub';
 import { CALL_NAMES, type BoardEvent, type CallResult } from '../shared/contract';
-import { createApi, type Api } from '../electron/core/api';
-import * as commands from '../electron/core/commands';
-import { bindIpc, IPC_CHANNELS, type IpcBinding } from '../electron/ipc';
-import { bindNotifications } from '../electron/notifications';
-import { countsLabel, createTray, TRAY_ITEM_IDS } from '../electron/tray';
+import { createApi, type Api } from '../electron/core/api/api';
+import * as commands from '../electron/core/commands/taskCommands';
+import { bindIpc, IPC_CHANNELS, type IpcBinding } from '../electron/desktop/ipc';
+import { bindNotifications } from '../electron/desktop/notifications';
+import { countsLabel, createTray, TRAY_ITEM_IDS } from '../electron/desktop/tray';
 import {
   createMainWindow,
   installContentSecurityPolicy,
   isAppUrl,
   safeExternalUrl,
   type RendererSource,
-} from '../electron/window';
-import { electronBindingPath, requireElectronBinding } from '../electron/nativeBinding';
+} from '../electron/desktop/window';
+import { electronBindingPath, requireElectronBinding } from '../electron/desktop/nativeBinding';
 import { FakeEngine } from './fakeEngine';
 import { newEngine, tickUntil, writeAgentProfile, writeFastSettings } from './helpers/engine';
 import { useTempHomes } from './helpers/home';
-import { findTask } from '../electron/core/tasks';
-import { runsOf } from '../electron/core/runs';
+import { findTask } from '../electron/core/store/tasks';
+import { runsOf } from '../electron/core/store/runs';
 import { snapshotDatabase } from './helpers/snapshot';
 
 const newHome = useTempHomes();
@@ -283,7 +283,7 @@ describe('notifications', () => {
 
 describe('preload bridge', () => {
   it('exposes the contract calls by name and the event stream, nothing else', async () => {
-    await import('../electron/preload');
+    await import('../electron/desktop/preload');
     const bridge = electron.contextBridge.exposed.switchyard as Record<string, unknown> & {
       calls: Record<string, (request: unknown) => Promise<unknown>>;
       onEvent(listener: (event: BoardEvent) => void): () => void;

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DispatcherState } from '../shared/dispatch';
-import type { EngineHandle } from '../electron/core/engineHandle';
-import * as commands from '../electron/core/commands';
-import { openDatabase } from '../electron/core/db/open';
-import type { Engine } from '../electron/core/engine';
+import type { EngineHandle } from '../electron/core/dispatch/engineHandle';
+import * as commands from '../electron/core/commands/taskCommands';
+import { openDatabase } from '../electron/core/store/db/open';
+import type { Engine } from '../electron/core/dispatch/engine';
 import { useTempHomes } from './helpers/home';
 import { newEngine, waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine';
 

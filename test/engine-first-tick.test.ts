@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Engine } from '../electron/core/engine';
+import { Engine } from '../electron/core/dispatch/engine';
 import { useTempHomes } from './helpers/home';
 import { writeFastSettings, waitFor } from './helpers/engine';
 

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTask } from '../electron/core/commands';
-import { openDatabase } from '../electron/core/db/open';
-import type { Engine } from '../electron/core/engine';
-import { eventsOf } from '../electron/core/events';
+import { createTask } from '../electron/core/commands/taskCommands';
+import { openDatabase } from '../electron/core/store/db/open';
+import type { Engine } from '../electron/core/dispatch/engine';
+import { eventsOf } from '../electron/core/store/events';
 import { isProcessAlive, listProcessGroup } from '../electron/core/procfs';
-import { openRuns, runsOf } from '../electron/core/runs';
-import { findTask } from '../electron/core/tasks';
+import { openRuns, runsOf } from '../electron/core/store/runs';
+import { findTask } from '../electron/core/store/tasks';
 import { newEngine, tickUntil, waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine';
 import { useTempHomes } from './helpers/home';
 

@@ -1,12 +1,12 @@
 import type { DispatchResult, DispatcherState, LaneStatus, WorkerStatus } from '../shared/dispatch';
 import { emptySkippedCounts } from '../shared/dispatch';
 import type { TaskEvent } from '../shared/domain';
-import type { Actor } from '../electron/core/commands';
-import { openDatabase, type Db } from '../electron/core/db/open';
-import type { EngineHandle } from '../electron/core/engineHandle';
-import { eventsAfter, lastEventId } from '../electron/core/events';
-import type { HomePaths } from '../electron/core/home';
-import { listTasks } from '../electron/core/tasks';
+import type { Actor } from '../electron/core/commands/taskCommands';
+import { openDatabase, type Db } from '../electron/core/store/db/open';
+import type { EngineHandle } from '../electron/core/dispatch/engineHandle';
+import { eventsAfter, lastEventId } from '../electron/core/store/events';
+import type { HomePaths } from '../electron/core/config/home';
+import { listTasks } from '../electron/core/store/tasks';
 
 type Notice = Parameters<Parameters<EngineHandle['onNotice']>[0]>[0];
 

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTask } from '../electron/core/commands';
-import type { Engine } from '../electron/core/engine';
+import { createTask } from '../electron/core/commands/taskCommands';
+import type { Engine } from '../electron/core/dispatch/engine';
 import { procfsAvailable } from '../electron/core/procfs';
-import { openRuns } from '../electron/core/runs';
-import { LOW_PRIORITY_NICE_INCREMENT, autogroupNiceOf } from '../electron/core/supervisor';
+import { openRuns } from '../electron/core/store/runs';
+import { LOW_PRIORITY_NICE_INCREMENT, autogroupNiceOf } from '../electron/core/workers/supervisor';
 import { newEngine, tickUntil, waitFor, writeAgentProfile } from './helpers/engine';
 import { useTempHomes } from './helpers/home';
 

@@ -1,7 +1,7 @@
 import os from 'node:os';
-import type { Db } from '../core/db/open';
-import type { Actor } from '../core/commands';
-import type { HomePaths } from '../core/home';
+import type { Db } from '../core/store/db/open';
+import type { Actor } from '../core/commands/taskCommands';
+import type { HomePaths } from '../core/config/home';
 import type { Output } from './output';
 import type { OptionSpec, ParsedCommand } from './args';
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { SKIP_REASON_LABELS, type SkipReason } from '../../shared/constants';
 import type { DispatchResult } from '../../shared/dispatch';
-import type { Engine } from '../core/engine';
+import type { Engine } from '../core/dispatch/engine';
 import { SwitchyardError } from '../core/errors';
-import { runsOf } from '../core/runs';
+import { runsOf } from '../core/store/runs';
 import { integerOption, requirePositional, stringOption, UsageError } from './args';
 import type { CliCommand, CliContext } from './context';
 import { printJson } from './output';
@@ -13,7 +13,7 @@ import { printJson } from './output';
  * `switchyard list` and the worker's `complete` start without it (performance issue 6, target 4).
  */
 async function engineFor(context: CliContext, dispatch: boolean): Promise<Engine> {
-  const { Engine } = await import('../core/engine');
+  const { Engine } = await import('../core/dispatch/engine');
   return new Engine({
     home: context.paths.home,
     env: context.env,
@@ -192,7 +192,7 @@ const tailCommand: CliCommand = {
   maxPositionals: 1,
   async run(context, { values, positionals }) {
     // Loaded here, not at start: core/commands brings zod (performance issue 6, target 4).
-    const { getTask } = await import('../core/commands');
+    const { getTask } = await import('../core/commands/taskCommands');
     const db = context.db();
     const task = getTask(db, requirePositional(positionals, 0, 'task id'));
     const runNumber = integerOption(values, 'run');

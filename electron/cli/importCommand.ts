@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { HermesImportReport } from '../core/importHermes';
+import type { HermesImportReport } from '../core/import/importHermes';
 import { requirePositional, stringOption } from './args';
 import type { CliCommand } from './context';
 import { printJson } from './output';
@@ -31,7 +31,7 @@ export const importHermesCommand: CliCommand = {
   maxPositionals: 1,
   async run(context, { values, positionals }) {
     const file = path.resolve(requirePositional(positionals, 0, 'path to kanban.db'));
-    const { importHermesBoard } = await import('../core/importHermes');
+    const { importHermesBoard } = await import('../core/import/importHermes');
     const report = importHermesBoard(context.db(), file, {
       board: stringOption(values, 'board') ?? context.env.SWITCHYARD_BOARD ?? 'default',
     });

@@ -1,8 +1,8 @@
-import type { Actor } from '../core/commands';
-import { describeDatabaseFault } from '../core/db/databaseErrors';
-import { openDatabase, type Db } from '../core/db/open';
+import type { Actor } from '../core/commands/taskCommands';
+import { describeDatabaseFault } from '../core/store/db/databaseErrors';
+import { openDatabase, type Db } from '../core/store/db/open';
 import { SwitchyardError } from '../core/errors';
-import { homePaths, resolveHome } from '../core/home';
+import { homePaths, resolveHome } from '../core/config/home';
 import { UsageError, parseCommand } from './args';
 import { actorFromEnv, type CliCommand, type CliContext } from './context';
 import type { Output } from './output';

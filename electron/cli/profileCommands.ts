@@ -5,8 +5,14 @@ import {
   createProfileFromTemplate,
   isProfileTemplateName,
   profileTemplateSummary,
-} from '../core/profileTemplates';
-import { listProfiles, profileDir, profileFile, readProfile, type ProfileCheck } from '../core/profiles';
+} from '../core/config/profileTemplates';
+import {
+  listProfiles,
+  profileDir,
+  profileFile,
+  readProfile,
+  type ProfileCheck,
+} from '../core/config/profiles';
 import { UsageError, requirePositional, stringOption } from './args';
 import type { CliCommand, CliContext } from './context';
 import { printJson } from './output';

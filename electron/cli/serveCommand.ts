@@ -48,8 +48,8 @@ export const serveCommand: CliCommand = {
     const hostCheck = parsed.values['host-check'] === true;
     // Loaded here, not at the top: the everyday commands start without the server (issue 6).
     const [{ startEngine }, { startServer }] = await Promise.all([
-      import('../core/engine'),
-      import('../server'),
+      import('../core/dispatch/engine'),
+      import('../server/server'),
     ]);
     const engine = await startEngine({
       home: context.paths.home,

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { BODY_MAX_BYTES, TASK_STATUSES, type TaskStatus } from '../../shared/constants';
-import type { CreateTaskInput } from '../core/commands';
+import type { CreateTaskInput } from '../core/commands/taskCommands';
 import { invalidInput } from '../core/errors';
-import * as boardsRepo from '../core/boards';
-import { listTasks } from '../core/tasks';
-import { eventsOf } from '../core/events';
+import * as boardsRepo from '../core/store/boards';
+import { listTasks } from '../core/store/tasks';
+import { eventsOf } from '../core/store/events';
 import { UsageError, integerOption, listOption, requirePositional, stringOption } from './args';
 import type { CliCommand, CliContext } from './context';
 import { formatTime, printJson, taskLine, taskTable } from './output';
@@ -15,7 +15,7 @@ const json = { json: { type: 'boolean' } } as const;
  * The task operations validate their input with zod (core/commands.ts). Only the commands that change
  * or show a task load them: `list` starts without zod and its schemas (performance issue 6, target 4).
  */
-const taskOperations = () => import('../core/commands');
+const taskOperations = () => import('../core/commands/taskCommands');
 
 async function readBodyFile(context: CliContext, file: string): Promise<string> {
   if (file === '-') {

@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import { createApi, type Api } from '../../electron/core/api';
+import { createApi, type Api } from '../../electron/core/api/api';
 import { FakeEngine } from '../fakeEngine';
 import { useTempHomes } from './home';
 

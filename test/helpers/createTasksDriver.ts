@@ -6,8 +6,8 @@
  * stdin (so several drivers open the database and write at the same moment), then prints one JSON
  * line: { created, errors, startedAt, finishedAt } (times in ms since the epoch).
  */
-import { createTask } from '../../electron/core/commands';
-import { openDatabase } from '../../electron/core/db/open';
+import { createTask } from '../../electron/core/commands/taskCommands';
+import { openDatabase } from '../../electron/core/store/db/open';
 
 async function main(): Promise<void> {
   const [file, countText, actorName] = process.argv.slice(2);

@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import { openDatabase, type Db } from '../../electron/core/db/open';
+import { openDatabase, type Db } from '../../electron/core/store/db/open';
 
 /**
  * Registers cleanup with the current test file: `open(file)` opens a database the way the app does,

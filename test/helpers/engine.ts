@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Engine } from '../../electron/core/engine';
-import type { HomePaths } from '../../electron/core/home';
+import { Engine } from '../../electron/core/dispatch/engine';
+import type { HomePaths } from '../../electron/core/config/home';
 import { REPO_ROOT } from './cli';
 
 export const AGENTS = path.join(REPO_ROOT, 'test', 'fixtures', 'agents');

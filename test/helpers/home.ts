@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
-import { homePaths, type HomePaths } from '../../electron/core/home';
+import { homePaths, type HomePaths } from '../../electron/core/config/home';
 
 /** A fresh, empty Switchyard home in the system temp folder. */
 export function makeTempHome(prefix = 'switchyard-test-'): HomePaths {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import WebSocket from 'ws';
-import type { RunningServer } from '../../electron/server';
+import type { RunningServer } from '../../electron/server/server';
 import type { ServerMessage } from '../../shared/webProtocol';
 
 /** Test clients of the web-mode server (SPEC §8): raw HTTP, WebSocket, and a fake built renderer. */

@@ -3,10 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { BoardEvent } from '../../shared/contract';
 import type { ServerMessage } from '../../shared/webProtocol';
-import * as commands from '../../electron/core/commands';
-import { openDatabase } from '../../electron/core/db/open';
-import { Engine } from '../../electron/core/engine';
-import { startServer } from '../../electron/server';
+import * as commands from '../../electron/core/commands/taskCommands';
+import { openDatabase } from '../../electron/core/store/db/open';
+import { Engine } from '../../electron/core/dispatch/engine';
+import { startServer } from '../../electron/server/server';
 import { useTempHomes } from '../helpers/home';
 import { connectSocket, request, writeFakeRenderer, wsUrl } from '../helpers/webClient';
 

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import * as commands from '../../electron/core/commands';
-import { openDatabase } from '../../electron/core/db/open';
+import * as commands from '../../electron/core/commands/taskCommands';
+import { openDatabase } from '../../electron/core/store/db/open';
 import { liveProcessGroupMembers } from '../../electron/core/procfs';
-import { openRuns, runsOf } from '../../electron/core/runs';
-import { tasksWithStatus } from '../../electron/core/tasks';
+import { openRuns, runsOf } from '../../electron/core/store/runs';
+import { tasksWithStatus } from '../../electron/core/store/tasks';
 import {
   newEngine,
   tickUntil,

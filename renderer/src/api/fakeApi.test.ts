@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BoardEvent, CallResult } from '../../../shared/contract';
-import type { SwitchyardBridge } from '../../../electron/preload';
+import type { SwitchyardBridge } from '../../../electron/desktop/preload';
 import { ApiError } from './boardApi';
 import { FakeApi } from './fakeApi';
 import { createPreloadBridgeApi } from './preloadBridge';

@@ -1,8 +1,8 @@
 import type { CallName, CallRequest, CallResponse } from '../../../shared/contract';
-import type { SwitchyardBridge } from '../../../electron/preload';
+import type { SwitchyardBridge } from '../../../electron/desktop/preload';
 import { ApiError, type BoardApi } from './boardApi';
 
-/** The desktop app's BoardApi: `window.switchyard`, put there by electron/preload.ts. */
+/** The desktop app's BoardApi: `window.switchyard`, put there by electron/desktop/preload.ts. */
 
 declare global {
   interface Window {

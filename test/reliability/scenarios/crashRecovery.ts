@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { createTask } from '../../../electron/core/commands';
-import { openDatabase } from '../../../electron/core/db/open';
-import type { HomePaths } from '../../../electron/core/home';
+import { createTask } from '../../../electron/core/commands/taskCommands';
+import { openDatabase } from '../../../electron/core/store/db/open';
+import type { HomePaths } from '../../../electron/core/config/home';
 import { readProcStat } from '../../../electron/core/procfs';
 import { CLI_ENTRY } from '../../helpers/cli';
 import { writeAgentProfile, writeFastSettings } from '../../helpers/engine';

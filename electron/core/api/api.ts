@@ -1,0 +1,522 @@
+import fs from 'node:fs';
+import type { z } from 'zod';
+import {
+  CALL_NAMES,
+  contract,
+  type BoardEvent,
+  type CallError,
+  type CallName,
+  type CallResponse,
+  type CallResult,
+  type Contract,
+  CARDS_PER_CELL,
+} from '../../../shared/contract';
+import type { DispatchResult, LaneStatus } from '../../../shared/dispatch';
+import { STATUS_KEEPING_EVENT_KINDS } from '../../../shared/constants';
+import type { Card, TaskEvent } from '../../../shared/domain';
+import {
+  boardCards,
+  cardsByIds,
+  contentVersion,
+  readBoardCards,
+  skipsByIds,
+  type BoardCards,
+  cellCardsPage,
+  cellCountsOfLanes,
+  searchCards,
+} from '../store/boardCards';
+import * as boards from '../store/boards';
+import * as commands from '../commands/taskCommands';
+import * as links from '../store/links';
+import { describeDatabaseFault } from '../store/db/databaseErrors';
+import { runInWriteTransaction } from '../store/db/open';
+import type { EngineHandle } from '../dispatch/engineHandle';
+import { SwitchyardError, invalidInput, notFound } from '../errors';
+import { eventsOf } from '../store/events';
+import * as runs from '../store/runs';
+
+/**
+ * Implements the contract (shared/contract.ts) on top of the core, for every transport: Electron
+ * IPC, the WebSocket of web mode, tests. Requests are validated here, at the boundary, before
+ * anything touches the database; results and errors travel as `CallResult` so they survive IPC.
+ */
+
+/** A request after its schema has parsed it (defaults filled in, assignees lower-cased …). */
+type ParsedRequest<N extends CallName> = z.output<Contract[N]['request']>;
+type Handler<N extends CallName> = (request: ParsedRequest<N>) => CallResponse<N> | Promise<CallResponse<N>>;
+/** One handler per contract entry: a call without a handler does not compile. */
+type Handlers = { [N in CallName]: Handler<N> };
+
+export interface Api {
+  /** Runs one call; never throws — failures come back as `{ ok: false, error }`. */
+  call<N extends CallName>(name: N, request: unknown): Promise<CallResult<CallResponse<N>>>;
+  /** For transports that receive the name as data (IPC, WebSocket): unknown names are refused. */
+  callByName(name: unknown, request: unknown): Promise<CallResult<unknown>>;
+  /** Follows the event stream (every event has a higher `seq` than the one before). */
+  subscribe(listener: (event: BoardEvent) => void): () => void;
+  /** The seq of the last event sent; a snapshot reports it so a client can spot gaps. */
+  currentSeq(): number;
+  /**
+   * Reads a board's cards ahead while a window or page is still loading (a few cells at a time,
+   * so requests keep being served): the board's first snapshot takes them when nothing has
+   * changed since, instead of reading them then (half a second on a 100,000-task board).
+   */
+  prefetchSnapshot(board: string): void;
+  /** Detaches from the engine. */
+  close(): void;
+}
+
+export interface ApiOptions {
+  /** Tests: check every response against its schema too (a mismatch becomes an 'internal' error). */
+  validateResponses?: boolean;
+  /** Where unexpected errors are reported (they reach the caller as 'internal'). */
+  logError?: (message: string, error: unknown) => void;
+}
+
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+function errorResult(error: unknown, logError: ApiOptions['logError']): { ok: false; error: CallError } {
+  if (error instanceof SwitchyardError)
+    return { ok: false, error: { code: error.code, message: error.message } };
+  logError?.('unexpected error in an API call', error);
+  const message = error instanceof Error ? error.message : String(error);
+  return { ok: false, error: { code: 'internal', message: `internal error: ${message}` } };
+}
+
+const callNameSet = new Set<string>(CALL_NAMES);
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && callNameSet.has(name);
+}
+
+export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
+  const { db, actor } = engine;
+  const logError = options.logError ?? ((message, error) => console.error(`switchyard: ${message}:`, error));
+  const listeners = new Set<(event: BoardEvent) => void>();
+  let seq = 0;
+
+  function emit(event: DistributiveOmit<BoardEvent, 'seq'>): void {
+    if (listeners.size === 0) return;
+    const numbered = { ...event, seq: ++seq } as BoardEvent;
+    for (const listener of [...listeners]) {
+      try {
+        listener(numbered);
+      } catch (error) {
+        logError('an event listener failed', error);
+      }
+    }
+  }
+
+  /** After a write: let the dispatcher look at once (a task may have become ready). */
+  function changed<T>(value: T): T {
+    engine.wake();
+    return value;
+  }
+
+  function laneStatus(name: string): LaneStatus {
+    for (const board of boards.listBoards(db)) {
+      const lane = engine.laneStatuses(board.slug).find((candidate) => candidate.name === name);
+      if (lane) return lane;
+    }
+    // A lane nobody uses yet (SPEC §3: any other name is a terminal lane): report its settings.
+    const settings = engine.dispatcherState();
+    return {
+      name,
+      kind: 'terminal',
+      problem: null,
+      declared: false,
+      command: null,
+      completion: null,
+      paused: false,
+      maxConcurrent: settings.globalMaxConcurrent,
+      running: 0,
+      counts: {},
+      queuedBySkipReason: {},
+      failures: 0,
+      lastError: null,
+      workers: [],
+    };
+  }
+
+  function emitBoards(): void {
+    emit({ type: 'boards', boards: boards.listBoards(db, true) });
+  }
+
+  /** Cards read ahead for a board's first snapshot (prefetchSnapshot), valid while nothing changed. */
+  interface ReadAhead {
+    board: string;
+    /** The event seq and database contents the cards were read at. */
+    seq: number;
+    version: string;
+    /** Resolves when the read is over: the cards, or null when it was given up. */
+    cards: Promise<BoardCards | null>;
+    /** The board's lane figures, read last; null until then and once a lane changed since. */
+    lanes: LaneStatus[] | null;
+    cancelled: boolean;
+  }
+  let readAhead: ReadAhead | null = null;
+
+  function prefetchSnapshot(board: string): void {
+    if (readAhead || !boards.findBoard(db, board)) return;
+    const reader = readBoardCards(db, board, CARDS_PER_CELL, PREFETCH_CELLS_PER_STEP);
+    const ahead: ReadAhead = {
+      board,
+      seq,
+      version: contentVersion(db),
+      cards: Promise.resolve(null),
+      lanes: null,
+      cancelled: false,
+    };
+    ahead.cards = new Promise((resolve) => {
+      const step = () => {
+        try {
+          if (ahead.cancelled) return resolve(null);
+          const next = reader.next();
+          if (!next.done) return void setImmediate(step);
+          ahead.lanes = engine.laneStatuses(board);
+          // Read over several turns: only whole if nothing was written meanwhile.
+          resolve(contentVersion(db) === ahead.version ? next.value : null);
+        } catch (error) {
+          logError('reading the board ahead', error);
+          resolve(null);
+        }
+      };
+      setImmediate(step);
+    });
+    readAhead = ahead;
+  }
+
+  /** What was read ahead for this board if it is still the board's (used once). */
+  async function takeReadAhead(
+    board: string,
+  ): Promise<{ cards: BoardCards; lanes: LaneStatus[] | null } | null> {
+    const ahead = readAhead;
+    if (!ahead || ahead.board !== board) {
+      if (ahead) ahead.cancelled = true;
+      readAhead = null;
+      return null;
+    }
+    const cards = await ahead.cards;
+    readAhead = null;
+    // Still the board's, and no event was sent since (a client that subscribed meanwhile saw none).
+    return cards && ahead.seq === seq && ahead.version === contentVersion(db)
+      ? { cards, lanes: ahead.lanes }
+      : null;
+  }
+
+  const handlers: Handlers = {
+    snapshot: async ({ board }) => {
+      const found = boards.findBoard(db, board);
+      if (!found) throw notFound(`no board "${board}"`);
+      const ahead = await takeReadAhead(board);
+      // Read the seq first: anything that happens while we read arrives later with a higher seq.
+      const at = seq;
+      // Cards without bodies, and only the first ones of each cell (the rest: `cellCards`).
+      const { cards, cells } = ahead?.cards ?? boardCards(db, board, CARDS_PER_CELL);
+      return {
+        seq: at,
+        board,
+        boards: boards.listBoards(db, true),
+        tasks: cards,
+        cells,
+        lanes: ahead?.lanes ?? engine.laneStatuses(board),
+        dispatcher: engine.dispatcherState(),
+        problems: engine.problems(),
+      };
+    },
+    cellCards: ({ board, assignee, status, after, limit }) => {
+      if (!boards.findBoard(db, board)) throw notFound(`no board "${board}"`);
+      return cellCardsPage(db, { board, assignee, status, after, limit });
+    },
+    searchCards: (request) => {
+      if (!boards.findBoard(db, request.board)) throw notFound(`no board "${request.board}"`);
+      const brokenLanes = request.needsAttention
+        ? engine
+            .laneStatuses(request.board)
+            .filter((lane) => lane.kind === 'profile_broken')
+            .map((lane) => lane.name)
+        : [];
+      return searchCards(db, {
+        board: request.board,
+        words: request.text.trim().split(/\s+/).filter(Boolean),
+        assignee: request.assignee,
+        status: request.status,
+        skipReason: request.skipReason,
+        needsAttention: request.needsAttention,
+        brokenLanes,
+        limit: request.limit,
+      });
+    },
+    listBoards: () => boards.listBoards(db, true),
+    taskDetail: ({ id }) => ({ ...commands.showTask(db, id), events: eventsOf(db, id) }),
+    laneStatuses: ({ board }) => engine.laneStatuses(board),
+    dispatcherState: () => engine.dispatcherState(),
+    dryRunDispatch: () => engine.dryRun(),
+    tailLog: (request) => tailLog(engine, request),
+    createTask: (request) => changed(commands.createTask(db, request, actor)),
+    editTask: ({ id, ...patch }) => commands.editTask(db, id, patch, actor),
+    moveTask: ({ id, status, assignee }) => {
+      if (status === undefined && assignee === undefined)
+        throw invalidInput('move needs a status, an assignee or both');
+      // SPEC §7: a drag that changes status and lane is applied together or not at all.
+      const result = runInWriteTransaction(db, () => {
+        let stoppedWorker = false;
+        if (status !== undefined) stoppedWorker = commands.moveTask(db, id, status, actor).stoppedWorker;
+        if (assignee !== undefined) commands.assignTask(db, id, assignee, actor);
+        return { task: commands.getTask(db, id), stoppedWorker };
+      });
+      if (result.stoppedWorker) {
+        // The claim is released in the transaction; the process itself goes now (SPEC §2).
+        engine.stopWorker(id).catch((error: unknown) => logError(`stopping the worker of ${id}`, error));
+      }
+      return changed(result);
+    },
+    linkTasks: ({ parentId, childId }) => changed(commands.linkTasks(db, parentId, childId, actor)),
+    unlinkTasks: ({ parentId, childId }) => changed(commands.unlinkTasks(db, parentId, childId, actor)),
+    addComment: ({ id, body }) => commands.addComment(db, id, body, actor),
+    completeTask: ({ id, summary }) => changed(commands.completeTask(db, id, summary, actor)),
+    blockTask: ({ id, reason }) => changed(commands.blockTask(db, id, reason, actor)),
+    unblockTask: ({ id }) => changed(commands.unblockTask(db, id, actor)),
+    archiveTask: ({ id }) => changed(commands.archiveTask(db, id, actor)),
+    stopTask: async ({ id }) => {
+      const task = commands.getTask(db, id);
+      if (task.status !== 'running')
+        throw new SwitchyardError('illegal_move', `${task.id} is ${task.status}, not running`);
+      await engine.stopWorker(task.id);
+      // Blocked, so the dispatcher does not start it again at once; a person unblocks it.
+      const after = commands.getTask(db, task.id);
+      if (after.status !== 'running') return after;
+      return changed(commands.blockTask(db, task.id, `stopped by ${actor.name}`, actor));
+    },
+    retryTask: ({ id }) => changed(commands.retryTask(db, id, actor)),
+    setLanePaused: ({ lane, paused }) => {
+      engine.setLanePaused(lane, paused);
+      return changed(laneStatus(lane));
+    },
+    setLaneConcurrency: ({ lane, maxConcurrent }) => {
+      engine.setLaneConcurrency(lane, maxConcurrent);
+      return changed(laneStatus(lane));
+    },
+    setDispatcherEnabled: ({ enabled }) => {
+      engine.setDispatcherEnabled(enabled);
+      const state = engine.dispatcherState();
+      emit({ type: 'dispatcher', state });
+      return state;
+    },
+    createBoard: ({ slug, name }) => {
+      const board = commands.createBoard(db, slug, name);
+      emitBoards();
+      return board;
+    },
+    archiveBoard: ({ slug }) => {
+      const board = commands.archiveBoard(db, slug);
+      emitBoards();
+      return board;
+    },
+    createProfile: async ({ name, template }) => {
+      const withProfiles = engine as EngineHandle & {
+        createProfile?: (name: string, template: string) => void | Promise<void>;
+      };
+      if (!withProfiles.createProfile) {
+        throw new SwitchyardError('invalid_input', 'this engine cannot create profiles');
+      }
+      await withProfiles.createProfile(name, template);
+      return changed(laneStatus(name));
+    },
+  };
+
+  async function run<N extends CallName>(name: N, rawRequest: unknown): Promise<CallResult<CallResponse<N>>> {
+    const schema = contract[name].request as unknown as z.ZodType<ParsedRequest<N>>;
+    const parsed = schema.safeParse(rawRequest ?? {});
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: { code: 'validation', message: `${name}: ${describeZodError(parsed.error)}` },
+      };
+    }
+    try {
+      const handler = handlers[name] as Handler<N>;
+      const value = await handler(parsed.data);
+      if (options.validateResponses) {
+        const checked = (contract[name].response as z.ZodType).safeParse(value);
+        if (!checked.success) throw new Error(`${name} response: ${describeZodError(checked.error)}`);
+      }
+      return { ok: true, value };
+    } catch (error) {
+      // A full disk or a damaged file is the user's to fix: say so, rather than "internal error".
+      return errorResult(describeDatabaseFault(error, db.name) ?? error, logError);
+    }
+  }
+
+  // Change feed → board events. Rows are re-read by id: the event log says what changed, the
+  // tasks table says what it looks like now (several changes to one task become one row).
+  function onTaskEvents(events: TaskEvent[]): void {
+    if (listeners.size === 0 || events.length === 0) return;
+    const eventIds = [
+      ...new Set(events.map((event) => event.taskId).filter((id): id is string => id !== null)),
+    ];
+    // A card's dependency counts follow its parents' status: a parent whose status may have
+    // changed resends its children (not on heartbeats, edits and comments).
+    const statusChanged = new Set(
+      events
+        .filter((event) => event.taskId !== null && !STATUS_KEEPING_EVENT_KINDS.has(event.kind))
+        .map((event) => event.taskId as string),
+    );
+    const ids = [...new Set([...eventIds, ...links.childIdsOfAny(db, [...statusChanged])])];
+    const found = new Map(cardsByIds(db, ids).map((card) => [card.id, card]));
+    const changedTasks: Card[] = [];
+    const removed: string[] = [];
+    for (const id of ids) {
+      const card = found.get(id);
+      if (!card || card.status === 'archived') removed.push(id);
+      else changedTasks.push(card);
+    }
+    if (changedTasks.length > 0 || removed.length > 0) emit({ type: 'tasks', tasks: changedTasks, removed });
+  }
+
+  // Lane figures (running/capacity, queues by skip reason, kinds, failures) move with ticks, task
+  // events and lane settings. They are recomputed per board, at most once per LANES_EVENT_MS.
+  let lanesTimer: NodeJS.Timeout | undefined;
+  function lanesChanged(): void {
+    if (listeners.size === 0 || lanesTimer) return;
+    lanesTimer = setTimeout(() => {
+      lanesTimer = undefined;
+      try {
+        for (const board of boards.listBoards(db)) {
+          const lanes = engine.laneStatuses(board.slug);
+          emit({ type: 'lanes', board: board.slug, lanes, cells: cellCountsOfLanes(db, board.slug, lanes) });
+        }
+      } catch (error) {
+        logError('computing lane statuses', error);
+      }
+    }, LANES_EVENT_MS);
+    lanesTimer.unref?.();
+  }
+
+  /** SPEC §4: skip reasons are persisted without an event-log row; the tick names what changed. */
+  function onTick(result: DispatchResult): void {
+    if (listeners.size === 0) return;
+    if (result.skipChanged.length > 0) {
+      const skips = skipsByIds(db, result.skipChanged);
+      if (skips.length > 0) emit({ type: 'skips', skips });
+    }
+    const moved =
+      result.skipChanged.length +
+      result.spawned.length +
+      result.completed.length +
+      result.crashed.length +
+      result.timedOut.length +
+      result.spawnFailed.length +
+      result.reclaimed.length +
+      result.gaveUp.length;
+    if (moved > 0) lanesChanged();
+  }
+
+  const detach = [
+    engine.onTaskEvents((events) => {
+      try {
+        onTaskEvents(events);
+        lanesChanged();
+      } catch (error) {
+        logError('turning task events into board events', error);
+      }
+    }),
+    engine.onTick((result) => {
+      try {
+        onTick(result);
+      } catch (error) {
+        logError('turning a tick into board events', error);
+      }
+    }),
+    engine.onLanesChanged(() => {
+      if (readAhead) readAhead.lanes = null;
+      lanesChanged();
+    }),
+    engine.onWorkers((workers) => emit({ type: 'workers', workers })),
+    engine.onDispatcherState((state) => emit({ type: 'dispatcher', state })),
+    engine.onNotice((notice) => emit({ type: 'notice', ...notice })),
+  ];
+
+  return {
+    call: run,
+    callByName: (name, request) => {
+      if (!isCallName(name)) {
+        return Promise.resolve({
+          ok: false,
+          error: {
+            code: 'validation',
+            message: `unknown call ${typeof name === 'string' ? JSON.stringify(name).slice(0, 80) : `(a ${typeof name})`}`,
+          },
+        });
+      }
+      return run(name, request);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    currentSeq: () => seq,
+    prefetchSnapshot,
+    close() {
+      if (readAhead) readAhead.cancelled = true;
+      readAhead = null;
+      for (const off of detach) off();
+      listeners.clear();
+      if (lanesTimer) clearTimeout(lanesTimer);
+      lanesTimer = undefined;
+    },
+  };
+}
+
+/** Cells read per turn of the event loop when reading a board ahead (~50 ms on "large"). */
+const PREFETCH_CELLS_PER_STEP = 20;
+
+/** How often at most lane figures are pushed (they summarise many tasks; a person reads them). */
+const LANES_EVENT_MS = 200;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** The end of a run's log (or the part after `afterOffset`), at most `maxBytes`. */
+function tailLog(engine: EngineHandle, request: ParsedRequest<'tailLog'>): CallResponse<'tailLog'> {
+  const task = commands.getTask(engine.db, request.id);
+  const taskRuns = runs.runsOf(engine.db, task.id);
+  const run =
+    request.runId !== undefined
+      ? taskRuns.find((candidate) => candidate.id === request.runId)
+      : (taskRuns.find((candidate) => candidate.id === task.currentRunId) ?? taskRuns.at(-1));
+  if (request.runId !== undefined && !run) throw notFound(`${task.id} has no run ${request.runId}`);
+  const empty = { taskId: task.id, runId: run?.id ?? null, text: '', offset: 0, truncated: false };
+  if (!run?.logPath) return empty;
+  let handle: number;
+  try {
+    handle = fs.openSync(run.logPath, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return empty;
+    throw error;
+  }
+  try {
+    const size = fs.fstatSync(handle).size;
+    const from =
+      request.afterOffset !== undefined
+        ? Math.min(request.afterOffset, size)
+        : Math.max(0, size - request.maxBytes);
+    const length = Math.min(request.maxBytes, size - from);
+    const buffer = Buffer.alloc(length);
+    const read = length > 0 ? fs.readSync(handle, buffer, 0, length, from) : 0;
+    const truncated = request.afterOffset !== undefined ? from + read < size : from > 0;
+    return {
+      taskId: task.id,
+      runId: run.id,
+      text: buffer.subarray(0, read).toString('utf8'),
+      offset: from + read,
+      truncated,
+    };
+  } finally {
+    fs.closeSync(handle);
+  }
+}

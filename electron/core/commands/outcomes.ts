@@ -1,0 +1,200 @@
+import type { RunOutcome, Task } from '../../../shared/domain';
+import { promoteChildren } from './taskCommands';
+import { runInWriteTransaction, type Db } from '../store/db/open';
+import { cachedStatement } from '../store/db/statements';
+import { appendEvent } from '../store/events';
+import * as runs from '../store/runs';
+import * as tasks from '../store/tasks';
+
+/**
+ * What happens to a task when its attempt ends (SPEC §4.2–4.4): done, or a failure that backs off
+ * and, at the failure limit, gives up. Crashes, timeouts, spawn errors and lost workers all count
+ * the same way — a failure that is never counted is how a crash loop is born.
+ */
+
+export interface FailurePolicy {
+  failureLimit: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+export function backoffDelayMs(failureCount: number, policy: FailurePolicy): number {
+  // SPEC §4.2: 10 s × 2^n, at most 10 min; n counts the failures before this one.
+  const exponent = Math.max(0, failureCount - 1);
+  return Math.min(policy.backoffBaseMs * 2 ** Math.min(exponent, 30), policy.backoffMaxMs);
+}
+
+export type FailureKind = Extract<RunOutcome, 'crashed' | 'timed_out' | 'spawn_failed'>;
+
+export type FailureVerdict = { gaveUp: false; nextAttemptAt: number } | { gaveUp: true };
+
+/**
+ * Closes the task's run as a failure and moves the task on. Must run inside a write transaction.
+ * Returns null when the run had already been closed by someone else (a report, a person).
+ */
+export function recordFailure(
+  db: Db,
+  task: Task,
+  runId: number,
+  failure: { kind: FailureKind; error: string; exitCode?: number | null; signal?: string | null },
+  policy: FailurePolicy,
+  now: number,
+): FailureVerdict | null {
+  if (
+    !runs.closeRun(db, runId, {
+      outcome: failure.kind,
+      exitCode: failure.exitCode,
+      signal: failure.signal,
+      error: failure.error,
+      now,
+    })
+  ) {
+    return null;
+  }
+  const failureCount = task.failureCount + 1;
+  const release: tasks.TaskPatch = {
+    claimOwner: null,
+    claimExpiresAt: null,
+    currentRunId: null,
+    failureCount,
+    lastError: failure.error,
+  };
+  appendEvent(
+    db,
+    {
+      taskId: task.id,
+      board: task.board,
+      runId,
+      kind: failure.kind,
+      payload: { error: failure.error, failureCount },
+    },
+    now,
+  );
+  if (failureCount >= policy.failureLimit) {
+    tasks.updateTask(
+      db,
+      task.id,
+      {
+        ...release,
+        status: 'blocked',
+        blockReason: `gave up after ${failureCount} failures: ${failure.error}`,
+        nextAttemptAt: null,
+      },
+      now,
+    );
+    appendEvent(
+      db,
+      {
+        taskId: task.id,
+        board: task.board,
+        runId,
+        kind: 'gave_up',
+        payload: { failureCount, lastError: failure.error },
+      },
+      now,
+    );
+    return { gaveUp: true };
+  }
+  const nextAttemptAt = now + backoffDelayMs(failureCount, policy);
+  tasks.updateTask(db, task.id, { ...release, status: 'ready', nextAttemptAt }, now);
+  return { gaveUp: false, nextAttemptAt };
+}
+
+/** A worker finished its work (exit 0 with `completion: exit-code`). */
+export function recordSuccess(
+  db: Db,
+  task: Task,
+  runId: number,
+  summary: string | null,
+  exitCode: number | null,
+  now: number,
+): boolean {
+  if (!runs.closeRun(db, runId, { outcome: 'completed', exitCode, summary, now })) return false;
+  tasks.updateTask(
+    db,
+    task.id,
+    {
+      status: 'done',
+      completedAt: now,
+      result: summary ?? task.result,
+      claimOwner: null,
+      claimExpiresAt: null,
+      currentRunId: null,
+      nextAttemptAt: null,
+      skipReason: null,
+      skipDetail: null,
+    },
+    now,
+  );
+  appendEvent(
+    db,
+    { taskId: task.id, board: task.board, runId, kind: 'completed', payload: { exitCode, by: 'dispatcher' } },
+    now,
+  );
+  promoteChildren(db, task.id, now);
+  return true;
+}
+
+/** A worker stopped on request (app quit, a person): back to the queue, not a failure. */
+export function recordStopped(db: Db, task: Task, runId: number, now: number): boolean {
+  if (!runs.closeRun(db, runId, { outcome: 'stopped', error: 'stopped on request', now })) return false;
+  tasks.updateTask(
+    db,
+    task.id,
+    { status: 'ready', claimOwner: null, claimExpiresAt: null, currentRunId: null },
+    now,
+  );
+  appendEvent(db, { taskId: task.id, board: task.board, runId, kind: 'stopped', payload: {} }, now);
+  return true;
+}
+
+export interface ReclaimResult {
+  taskId: string;
+}
+
+/**
+ * SPEC §4.4: terminal claims expire after their TTL unless renewed. Only claims with an expiry are
+ * considered: the dispatcher's own workers hold claims without one, so a live worker is never
+ * reclaimed while its process lives.
+ */
+export function reclaimExpiredClaims(db: Db, now: number): string[] {
+  const expired = cachedStatement(
+    db,
+    "SELECT id FROM tasks WHERE status = 'running' AND claim_expires_at IS NOT NULL AND claim_expires_at < ?",
+  ).all(now) as { id: string }[];
+  if (expired.length === 0) return [];
+  return runInWriteTransaction(db, () => {
+    const reclaimed: string[] = [];
+    for (const { id } of expired) {
+      const task = tasks.findTask(db, id);
+      if (!task || task.status !== 'running' || task.claimExpiresAt === null || task.claimExpiresAt >= now)
+        continue;
+      if (task.currentRunId !== null) {
+        runs.closeRun(db, task.currentRunId, {
+          outcome: 'reclaimed',
+          error: `claim by ${task.claimOwner ?? '?'} expired`,
+          now,
+        });
+      }
+      tasks.updateTask(
+        db,
+        id,
+        { status: 'ready', claimOwner: null, claimExpiresAt: null, currentRunId: null },
+        now,
+      );
+      appendEvent(
+        db,
+        {
+          taskId: id,
+          board: task.board,
+          runId: task.currentRunId,
+          kind: 'reclaimed',
+          payload: { owner: task.claimOwner },
+        },
+        now,
+      );
+      reclaimed.push(id);
+    }
+    return reclaimed;
+  });
+}

@@ -1,0 +1,672 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import {
+  DEFAULT_BOARD,
+  assigneeSchema,
+  bodySchema,
+  commentBodySchema,
+  prioritySchema,
+  reasonSchema,
+  slugSchema,
+  summarySchema,
+  taskIdSchema,
+  taskStatusSchema,
+  titleSchema,
+  workspaceSchema,
+  type Board,
+  type Task,
+  type TaskStatus,
+} from '../../../shared/domain';
+import { checkLink, checkMove, initialStatus, statusAfterLink } from '../../../shared/transitions';
+import * as boards from '../store/boards';
+import * as comments from '../store/comments';
+import { runInWriteTransaction, type Db } from '../store/db/open';
+import { SwitchyardError, invalidInput, notFound } from '../errors';
+import { appendEvent } from '../store/events';
+import * as links from '../store/links';
+import * as runs from '../store/runs';
+import * as tasks from '../store/tasks';
+
+/**
+ * The operations on tasks and boards (SPEC §2, §6). Each validates its input, runs in one write
+ * transaction and records its events there, so a refused operation changes nothing.
+ */
+
+export interface Actor {
+  /** Who is acting: a user name, `terminal:<lane>`, or `worker:<task>`. */
+  name: string;
+  /** Set for workers (SWITCHYARD_TASK): they may only report on their own task. */
+  ownTaskId?: string;
+}
+
+function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  throw invalidInput(`${what}: ${where}${issue?.message ?? 'invalid'}`);
+}
+
+function requireTask(db: Db, id: string): Task {
+  const validId = parseInput(taskIdSchema, id, 'task id');
+  const task = tasks.findTask(db, validId);
+  if (!task) throw notFound(`no task ${validId}`);
+  return task;
+}
+
+function requireActiveBoard(db: Db, slug: string): Board {
+  const board = boards.findBoard(db, slug);
+  if (!board) throw notFound(`no board "${slug}" (see \`switchyard boards\`)`);
+  if (board.archivedAt !== null) throw invalidInput(`board "${slug}" is archived`);
+  return board;
+}
+
+function guardOwnTask(actor: Actor, taskId: string): void {
+  if (actor.ownTaskId && actor.ownTaskId !== taskId) {
+    throw new SwitchyardError(
+      'forbidden',
+      `a worker of ${actor.ownTaskId} may only report on its own task, not ${taskId}`,
+    );
+  }
+}
+
+function newTaskId(db: Db): string {
+  for (;;) {
+    const id = `t_${randomBytes(4).toString('hex')}`;
+    if (!tasks.taskIdExists(db, id)) return id;
+  }
+}
+
+const parentsDone = (db: Db, taskId: string): boolean =>
+  links.parentsOf(db, taskId).every((parent) => parent.status === 'done');
+
+// ---------------------------------------------------------------------------------------------
+// Creating and editing
+
+export const createTaskInputSchema = z.object({
+  title: titleSchema,
+  body: bodySchema.default(''),
+  assignee: assigneeSchema.nullable().default(null),
+  priority: prioritySchema.default(0),
+  board: slugSchema.default(DEFAULT_BOARD),
+  status: taskStatusSchema.optional(),
+  parents: z.array(taskIdSchema).max(100).default([]),
+  workspace: workspaceSchema.default('scratch'),
+  maxRuntimeSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 24 * 3600)
+    .nullable()
+    .default(null),
+});
+export type CreateTaskInput = z.input<typeof createTaskInputSchema>;
+
+export function createTask(db: Db, input: CreateTaskInput, actor: Actor): Task {
+  const valid = parseInput(createTaskInputSchema, input, 'create');
+  if (valid.status === 'running') throw invalidInput('a task cannot be created running; it must be claimed');
+  return runInWriteTransaction(db, () => {
+    const now = Date.now();
+    requireActiveBoard(db, valid.board);
+    const parents = [...new Set(valid.parents)].map((id) => requireTask(db, id));
+    for (const parent of parents) {
+      if (parent.board !== valid.board)
+        throw invalidInput(`parent ${parent.id} is on board "${parent.board}"`);
+    }
+    const status = initialStatus(valid.status, { parentsDone: parents.every((p) => p.status === 'done') });
+    const id = newTaskId(db);
+    tasks.insertTask(db, {
+      id,
+      board: valid.board,
+      title: valid.title,
+      body: valid.body,
+      assignee: valid.assignee,
+      status,
+      priority: valid.priority,
+      createdBy: actor.name,
+      workspace: valid.workspace,
+      maxRuntimeSeconds: valid.maxRuntimeSeconds,
+      now,
+    });
+    for (const parent of parents) links.insertLink(db, parent.id, id, now);
+    if (status === 'done') tasks.updateTask(db, id, { completedAt: now }, now);
+    appendEvent(
+      db,
+      {
+        taskId: id,
+        board: valid.board,
+        kind: 'created',
+        payload: { status, assignee: valid.assignee, by: actor.name },
+      },
+      now,
+    );
+    return tasks.findTask(db, id) as Task;
+  });
+}
+
+export const editTaskInputSchema = z
+  .object({
+    title: titleSchema.optional(),
+    body: bodySchema.optional(),
+    priority: prioritySchema.optional(),
+    workspace: workspaceSchema.optional(),
+    maxRuntimeSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 3600)
+      .nullable()
+      .optional(),
+  })
+  .refine((patch) => Object.values(patch).some((value) => value !== undefined), 'nothing to change');
+export type EditTaskInput = z.input<typeof editTaskInputSchema>;
+
+export function editTask(db: Db, id: string, patch: EditTaskInput, actor: Actor): Task {
+  const valid = parseInput(editTaskInputSchema, patch, 'edit');
+  return runInWriteTransaction(db, () => {
+    const task = requireTask(db, id);
+    const now = Date.now();
+    const changes = Object.fromEntries(Object.entries(valid).filter(([, value]) => value !== undefined));
+    tasks.updateTask(db, task.id, changes, now);
+    appendEvent(
+      db,
+      {
+        taskId: task.id,
+        board: task.board,
+        kind: 'edited',
+        payload: { fields: Object.keys(changes), by: actor.name },
+      },
+      now,
+    );
+    return tasks.findTask(db, task.id) as Task;
+  });
+}
+
+export function assignTask(db: Db, id: string, assignee: string | null, actor: Actor): Task {
+  const lane = assignee === null || assignee === '' ? null : parseInput(assigneeSchema, assignee, 'assignee');
+  return runInWriteTransaction(db, () => {
+    const task = requireTask(db, id);
+    if (task.status === 'running') {
+      throw new SwitchyardError(
+        'illegal_move',
+        `${task.id} is running; stop it before giving it to another lane`,
+      );
+    }
+    if (task.assignee === lane) return task;
+    const now = Date.now();
+    // A new lane gets a fresh start: the old lane's failures and backoff say nothing about it.
+    tasks.updateTask(
+      db,
+      task.id,
+      { assignee: lane, failureCount: 0, nextAttemptAt: null, skipReason: null, skipDetail: null },
+      now,
+    );
+    appendEvent(
+      db,
+      {
+        taskId: task.id,
+        board: task.board,
+        kind: 'assigned',
+        payload: { from: task.assignee, to: lane, by: actor.name },
+      },
+      now,
+    );
+    return tasks.findTask(db, task.id) as Task;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status moves
+
+/** Children whose parents are now all done move from todo to ready (SPEC §2). */
+export function promoteChildren(db: Db, parentId: string, now: number): string[] {
+  return promoteTasks(db, links.childIdsOf(db, parentId), now);
+}
+
+export function promoteTasks(db: Db, among: readonly string[] | undefined, now: number): string[] {
+  const promoted = links.promotableTaskIds(db, among);
+  for (const id of promoted) {
+    const task = tasks.findTask(db, id) as Task;
+    tasks.updateTask(db, id, { status: 'ready' }, now);
+    appendEvent(
+      db,
+      { taskId: id, board: task.board, kind: 'promoted', payload: { from: 'todo', to: 'ready' } },
+      now,
+    );
+  }
+  return promoted;
+}
+
+/** Ends whatever claim and run a task holds; the supervisor stops a live worker whose run closes. */
+function releaseClaim(
+  db: Db,
+  task: Task,
+  outcome: 'stopped' | 'completed' | 'blocked',
+  now: number,
+  summary?: string | null,
+): void {
+  if (task.currentRunId !== null) {
+    runs.closeRun(db, task.currentRunId, { outcome, summary: summary ?? null, now });
+  }
+  tasks.updateTask(db, task.id, { claimOwner: null, claimExpiresAt: null, currentRunId: null }, now);
+}
+
+export interface MoveResult {
+  task: Task;
+  /** True when the task was running and its worker has been told to stop. */
+  stoppedWorker: boolean;
+}
+
+export function moveTask(db: Db, id: string, to: string, actor: Actor): MoveResult {
+  const target = parseInput(taskStatusSchema, to, 'status');
+  return runInWriteTransaction(db, () => {
+    const task = requireTask(db, id);
+    const verdict = checkMove(task.status, target, { parentsDone: parentsDone(db, task.id) });
+    if (!verdict.allowed)
+      throw new SwitchyardError('illegal_move', `cannot move ${task.id}: ${verdict.reason}`);
+    const now = Date.now();
+    if (verdict.stopsWorker) releaseClaim(db, task, target === 'done' ? 'completed' : 'stopped', now);
+    applyStatus(db, task, target, now);
+    appendEvent(
+      db,
+      {
+        taskId: task.id,
+        board: task.board,
+        kind: target === 'archived' ? 'archived' : 'moved',
+        payload: { from: task.status, to: target, by: actor.name },
+      },
+      now,
+    );
+    if (target === 'done') promoteChildren(db, task.id, now);
+    else if (task.status === 'done' && target !== 'archived') demoteReadyChildren(db, task.id, now);
+    return { task: tasks.findTask(db, task.id) as Task, stoppedWorker: verdict.stopsWorker };
+  });
+}
+
+/**
+ * SPEC §2: a task with an unfinished parent is todo. When a done task is reopened, its children
+ * that were promoted but not yet claimed go back to waiting (running ones keep their worker).
+ */
+function demoteReadyChildren(db: Db, parentId: string, now: number): void {
+  for (const childId of links.childIdsOf(db, parentId)) {
+    const child = tasks.findTask(db, childId);
+    if (!child || child.status !== 'ready' || child.claimOwner !== null) continue;
+    tasks.updateTask(db, child.id, { status: 'todo', skipReason: null, skipDetail: null }, now);
+    appendEvent(
+      db,
+      {
+        taskId: child.id,
+        board: child.board,
+        kind: 'moved',
+        payload: { from: 'ready', to: 'todo', reason: `parent ${parentId} was reopened` },
+      },
+      now,
+    );
+  }
+}
+
+function applyStatus(db: Db, task: Task, target: TaskStatus, now: number): void {
+  const patch: tasks.TaskPatch = { status: target, skipReason: null, skipDetail: null };
+  if (target === 'done') patch.completedAt = now;
+  if (task.status === 'done' && target !== 'archived') patch.completedAt = null;
+  if (target === 'ready' || target === 'todo' || target === 'triage') {
+    // A person putting a task back in the queue wants it tried now, not after the old backoff.
+    patch.nextAttemptAt = null;
+    patch.blockReason = null;
+    if (task.status === 'blocked') patch.failureCount = 0;
+  }
+  tasks.updateTask(db, task.id, patch, now);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links and comments
+
+export function linkTasks(db: Db, parentId: string, childId: string, actor: Actor): Task {
+  return runInWriteTransaction(db, () => {
+    const parent = requireTask(db, parentId);
+    const child = requireTask(db, childId);
+    if (parent.board !== child.board)
+      throw invalidInput(`${parent.id} and ${child.id} are on different boards`);
+    const verdict = checkLink(parent.id, child.id, (taskId) => links.childIdsOf(db, taskId));
+    if (!verdict.allowed) throw new SwitchyardError('conflict', verdict.reason);
+    const now = Date.now();
+    if (!links.insertLink(db, parent.id, child.id, now)) return child;
+    const status = statusAfterLink(child.status, parent.status);
+    if (status !== child.status) tasks.updateTask(db, child.id, { status }, now);
+    appendEvent(
+      db,
+      {
+        taskId: child.id,
+        board: child.board,
+        kind: 'linked',
+        payload: { parent: parent.id, by: actor.name },
+      },
+      now,
+    );
+    return tasks.findTask(db, child.id) as Task;
+  });
+}
+
+export function unlinkTasks(db: Db, parentId: string, childId: string, actor: Actor): Task {
+  return runInWriteTransaction(db, () => {
+    const parent = requireTask(db, parentId);
+    const child = requireTask(db, childId);
+    if (!links.deleteLink(db, parent.id, child.id))
+      throw notFound(`${child.id} does not depend on ${parent.id}`);
+    const now = Date.now();
+    appendEvent(
+      db,
+      {
+        taskId: child.id,
+        board: child.board,
+        kind: 'unlinked',
+        payload: { parent: parent.id, by: actor.name },
+      },
+      now,
+    );
+    // The child was waiting for this parent: with it gone it may be free (promoteTasks only
+    // looks at tasks that still have parents, so a child without any is handled here).
+    if (child.status === 'todo' && parent.status !== 'done' && parentsDone(db, child.id)) {
+      tasks.updateTask(db, child.id, { status: 'ready' }, now);
+      appendEvent(
+        db,
+        { taskId: child.id, board: child.board, kind: 'promoted', payload: { from: 'todo', to: 'ready' } },
+        now,
+      );
+    }
+    return tasks.findTask(db, child.id) as Task;
+  });
+}
+
+export function addComment(db: Db, id: string, body: string, actor: Actor): number {
+  const text = parseInput(commentBodySchema, body, 'comment');
+  return runInWriteTransaction(db, () => {
+    const task = requireTask(db, id);
+    const now = Date.now();
+    const commentId = comments.insertComment(db, task.id, actor.name, text, now);
+    appendEvent(
+      db,
+      { taskId: task.id, board: task.board, kind: 'commented', payload: { commentId, by: actor.name } },
+      now,
+    );
+    return commentId;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claims and worker reports
+
+export const DEFAULT_CLAIM_TTL_MS = 15 * 60_000;
+
+export interface ClaimRequest {
+  taskId?: string;
+  lane?: string;
+  board?: string;
+  ttlMs?: number;
+}
+
+/**
+ * A terminal (or a person) pulls a task: ready → running with a claim that expires unless renewed
+ * by `heartbeat` (SPEC §4.4). Compare-and-swap, so the dispatcher and other terminals cannot also win it.
+ */
+export function claimTask(db: Db, request: ClaimRequest, actor: Actor): Task {
+  const lane = request.lane === undefined ? undefined : parseInput(assigneeSchema, request.lane, 'lane');
+  if (!request.taskId && !lane) throw invalidInput('claim needs a task id or --next --lane NAME');
+  const ttlMs = request.ttlMs ?? DEFAULT_CLAIM_TTL_MS;
+  return runInWriteTransaction(db, () => {
+    const now = Date.now();
+    let task: Task | undefined;
+    if (request.taskId) {
+      task = requireTask(db, request.taskId);
+      if (task.status !== 'ready' || task.claimOwner !== null) {
+        throw new SwitchyardError(
+          'conflict',
+          `${task.id} is ${task.status}${task.claimOwner ? ` (claimed by ${task.claimOwner})` : ''}; only ready tasks can be claimed`,
+        );
+      }
+    } else {
+      task = tasks.nextReadyTaskOfLane(db, lane as string, request.board, now);
+      if (!task) throw notFound(`no ready task in lane "${lane}"`);
+    }
+    const owner = actor.name;
+    if (!tasks.claimReadyTask(db, task.id, { owner, expiresAt: now + ttlMs, now })) {
+      throw new SwitchyardError('conflict', `${task.id} was claimed by someone else just now`);
+    }
+    const runId = runs.insertRun(db, {
+      taskId: task.id,
+      lane: task.assignee ?? 'unassigned',
+      logPath: null,
+      now,
+    });
+    tasks.updateTask(db, task.id, { currentRunId: runId }, now);
+    appendEvent(
+      db,
+      {
+        taskId: task.id,
+        board: task.board,
+        runId,
+        kind: 'claimed',
+        payload: { by: owner, expiresAt: now + ttlMs },
+      },
+      now,
+    );
+    return tasks.findTask(db, task.id) as Task;
+  });
+}
+
+export function heartbeat(
+  db: Db,
+  id: string,
+  note: string | undefined,
+  actor: Actor,
+  ttlMs = DEFAULT_CLAIM_TTL_MS,
+): Task {
+  const text = note === undefined ? undefined : parseInput(z.string().max(2_000), note, 'note');
+  return runInWriteTransaction(db, () => {
+    const task = requireTask(db, id);
+    guardOwnTask(actor, task.id);
+    if (task.status !== 'running')
+      throw new SwitchyardError('conflict', `${task.id} is ${task.status}, not running`);
+    const now = Date.now();
+    const patch: tasks.TaskPatch = { lastHeartbeatAt: now };
+    if (task.claimExpiresAt !== null) patch.claimExpiresAt = now + ttlMs;
+    tasks.updateTask(db, task.id, patch, now);
+    appendEvent(
+      db,
+      {
+        taskId: task.id,
+        board: task.board,
+        runId: task.currentRunId,
+        kind: 'heartbeat',
+        payload: text ? { note: text } : {},
+      },
+      now,
+    );
+    return tasks.findTask(db, task.id) as Task;
+  });
+}
+
+export function completeTask(db: Db, id: string, summary: string | undefined, actor: Actor): Task {
+  const text = summary === undefined ? null : parseInput(summarySchema, summary, 'summary');
+  return runInWriteTransaction(db, () => {
+    const task = requireTask(db, id);
+    guardOwnTask(actor, task.id);
+    if (task.status === 'done' || task.status === 'archived') {
+      throw new SwitchyardError('conflict', `${task.id} is already ${task.status}`);
+    }
+    const now = Date.now();
+    releaseClaim(db, task, 'completed', now, text);
+    tasks.updateTask(
+      db,
+      task.id,
+      {
+        status: 'done',
+        completedAt: now,
+        result: text,
+        skipReason: null,
+        skipDetail: null,
+        nextAttemptAt: null,
+        blockReason: null,
+      },
+      now,
+    );
+    appendEvent(
+      db,
+      {
+        taskId: task.id,
+        board: task.board,
+        runId: task.currentRunId,
+        kind: 'completed',
+        payload: { summary: text, by: actor.name },
+      },
+      now,
+    );
+    promoteChildren(db, task.id, now);
+    return tasks.findTask(db, task.id) as Task;
+  });
+}
+
+export function blockTask(db: Db, id: string, reason: string, actor: Actor): Task {
+  const text = parseInput(reasonSchema, reason, 'reason');
+  return runInWriteTransaction(db, () => {
+    const task = requireTask(db, id);
+    guardOwnTask(actor, task.id);
+    const verdict = checkMove(task.status, 'blocked', { parentsDone: true });
+    if (!verdict.allowed)
+      throw new SwitchyardError('illegal_move', `cannot block ${task.id}: ${verdict.reason}`);
+    const now = Date.now();
+    releaseClaim(db, task, 'blocked', now, text);
+    tasks.updateTask(
+      db,
+      task.id,
+      { status: 'blocked', blockReason: text, skipReason: null, skipDetail: null },
+      now,
+    );
+    appendEvent(
+      db,
+      {
+        taskId: task.id,
+        board: task.board,
+        runId: task.currentRunId,
+        kind: 'blocked',
+        payload: { reason: text, by: actor.name },
+      },
+      now,
+    );
+    return tasks.findTask(db, task.id) as Task;
+  });
+}
+
+export function unblockTask(db: Db, id: string, actor: Actor): Task {
+  return runInWriteTransaction(db, () => {
+    const task = requireTask(db, id);
+    if (task.status !== 'blocked')
+      throw new SwitchyardError('illegal_move', `${task.id} is ${task.status}, not blocked`);
+    const now = Date.now();
+    const target: TaskStatus = parentsDone(db, task.id) ? 'ready' : 'todo';
+    tasks.updateTask(
+      db,
+      task.id,
+      { status: target, blockReason: null, failureCount: 0, nextAttemptAt: null, lastError: null },
+      now,
+    );
+    appendEvent(
+      db,
+      { taskId: task.id, board: task.board, kind: 'unblocked', payload: { to: target, by: actor.name } },
+      now,
+    );
+    return tasks.findTask(db, task.id) as Task;
+  });
+}
+
+export function archiveTask(db: Db, id: string, actor: Actor): Task {
+  return moveTask(db, id, 'archived', actor).task;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boards
+
+export function createBoard(db: Db, slug: string, name: string | undefined): Board {
+  const validSlug = parseInput(slugSchema, slug, 'board');
+  const title = parseInput(z.string().trim().min(1).max(200), name ?? validSlug, 'board name');
+  return runInWriteTransaction(db, () => {
+    const existing = boards.findBoard(db, validSlug);
+    if (existing && existing.archivedAt === null)
+      throw new SwitchyardError('conflict', `board "${validSlug}" already exists`);
+    if (existing) boards.setBoardArchived(db, validSlug, null);
+    else boards.insertBoard(db, validSlug, title, Date.now());
+    return boards.findBoard(db, validSlug) as Board;
+  });
+}
+
+export function archiveBoard(db: Db, slug: string): Board {
+  const validSlug = parseInput(slugSchema, slug, 'board');
+  if (validSlug === DEFAULT_BOARD)
+    throw invalidInput('the default board always exists and cannot be archived');
+  return runInWriteTransaction(db, () => {
+    requireActiveBoard(db, validSlug);
+    boards.setBoardArchived(db, validSlug, Date.now());
+    return boards.findBoard(db, validSlug) as Board;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+export interface TaskDetail {
+  task: Task;
+  parents: links.ParentState[];
+  children: string[];
+  comments: ReturnType<typeof comments.commentsOf>;
+  runs: ReturnType<typeof runs.runsOf>;
+}
+
+export function showTask(db: Db, id: string): TaskDetail {
+  const task = requireTask(db, id);
+  return {
+    task,
+    parents: links.parentsOf(db, task.id),
+    children: links.childIdsOf(db, task.id),
+    comments: comments.commentsOf(db, task.id),
+    runs: runs.runsOf(db, task.id),
+  };
+}
+
+export function getTask(db: Db, id: string): Task {
+  return requireTask(db, id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retrying
+
+/**
+ * "Try now" (SPEC §7 drawer action): a blocked task is unblocked; a ready task waiting out its
+ * backoff loses the wait. Anything else has nothing to retry.
+ */
+export function retryTask(db: Db, id: string, actor: Actor): Task {
+  return runInWriteTransaction(db, () => {
+    const task = requireTask(db, id);
+    if (task.status === 'blocked') return unblockTask(db, task.id, actor);
+    if (task.status !== 'ready' || task.nextAttemptAt === null) {
+      throw new SwitchyardError(
+        'illegal_move',
+        `${task.id} is ${task.status}${task.status === 'ready' ? ' and not waiting' : ''}; only blocked tasks or tasks in backoff can be retried`,
+      );
+    }
+    const now = Date.now();
+    const patch: tasks.TaskPatch = { nextAttemptAt: null };
+    if (task.skipReason === 'backoff') Object.assign(patch, { skipReason: null, skipDetail: null });
+    tasks.updateTask(db, task.id, patch, now);
+    appendEvent(
+      db,
+      {
+        taskId: task.id,
+        board: task.board,
+        kind: 'edited',
+        payload: { fields: ['nextAttemptAt'], retry: true, by: actor.name },
+      },
+      now,
+    );
+    return tasks.findTask(db, task.id) as Task;
+  });
+}

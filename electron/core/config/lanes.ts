@@ -1,0 +1,529 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { SLUG_PATTERN } from '../../../shared/constants';
+import type { HomePaths } from './home';
+import { loadLanesFile, type LaneConfig } from './lanesFile';
+import {
+  PROFILE_FILE,
+  listProfileFolders,
+  readProfile,
+  isExecutableFile,
+  lookupProgram,
+  programSearch,
+  type Profile,
+  type ProfileCheck,
+} from './profiles';
+import { folderIdentity, type FolderIdentity } from './folderIdentity';
+import { MissingProgramCache } from './programLookup';
+import { loadSettings, type LoadedSettings, type Settings } from './settings';
+
+export { updateLaneConfig, type LaneConfig, type LaneConfigPatch } from './lanesFile';
+
+/**
+ * Lane resolution (SPEC §3): what kind of lane an assignee names, in this order —
+ *   1. `profile`: a valid, runnable profile exists;
+ *   2. `profile_broken`: the profile folder exists but the profile is invalid or its program missing;
+ *   3. `terminal`: declared in lanes.json, or any other name (never spawned).
+ *
+ * The dispatcher asks for every ready task on every tick, so answers come from memory: the
+ * filesystem is looked at by watchers and by one cheap `refresh()` per tick — never once per task
+ * (the flaw of Hermes' per-row profile check, reference/hermes-pr-20165).
+ */
+
+export type LaneResolution =
+  | { kind: 'profile'; name: string; profile: Profile }
+  | { kind: 'profile_broken'; name: string; problem: string }
+  | { kind: 'terminal'; name: string; declared: boolean; hint: string | null };
+
+export interface DeclaredLane {
+  name: string;
+  paused: boolean;
+  maxConcurrent: number | null;
+  description: string | null;
+}
+
+export interface LaneResolverOptions {
+  /** The PATH workers are started with (default process.env.PATH). */
+  pathEnv?: string;
+  /** Watch the files for changes (default true); refresh() alone is enough to be correct. */
+  watch?: boolean;
+  /** The clock the PATH search cache compares folder timestamps with (tests move it). */
+  now?: () => number;
+}
+
+export const undeclaredLaneHint = (name: string): string =>
+  `no profile named "${name}" — add profiles/${name}/profile.json to make it spawnable, or declare it in lanes.json`;
+
+interface Snapshot {
+  profiles: Map<string, ProfileCheck>;
+  profileFolderProblems: string[];
+  lanes: Map<string, LaneConfig>;
+  lanesProblem: string | null;
+  settings: LoadedSettings;
+}
+
+/** Cheap identity of every file a resolution depends on: names, mtimes, sizes, inodes. */
+interface Fingerprint {
+  listing: string;
+  profileFiles: Map<string, FileStamp>;
+  lanesFile: FileStamp;
+  settingsFile: FileStamp;
+}
+
+/**
+ * What one stat of a file said. Compared field by field: this runs for every profile on every tick,
+ * and turning it into a string (a float mtime among it) cost more than the stat. ctime is in it so
+ * an edit that puts the old mtime back (`touch -r`, some sync tools) is still seen.
+ */
+interface FileStamp {
+  /** null when the file is there; else why not (ENOENT, ENOTDIR, EACCES …). */
+  missing: string | null;
+  dev: number;
+  ino: number;
+  size: number;
+  mode: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+const missingStamp = (code: string): FileStamp => ({
+  missing: code,
+  dev: 0,
+  ino: 0,
+  size: 0,
+  mode: 0,
+  mtimeMs: 0,
+  ctimeMs: 0,
+});
+
+function fileStamp(file: string): FileStamp {
+  try {
+    // Checked once per tick for every profile: no exception for the common "absent" case.
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat) return missingStamp('ENOENT');
+    const { dev, ino, size, mode, mtimeMs, ctimeMs } = stat;
+    return { missing: null, dev, ino, size, mode, mtimeMs, ctimeMs };
+  } catch (error) {
+    return missingStamp((error as NodeJS.ErrnoException).code ?? 'error');
+  }
+}
+
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return (
+    a.missing === b.missing &&
+    a.ino === b.ino &&
+    a.dev === b.dev &&
+    a.size === b.size &&
+    a.mtimeMs === b.mtimeMs &&
+    a.ctimeMs === b.ctimeMs &&
+    a.mode === b.mode
+  );
+}
+
+/** The names in profiles/ as last read, and the folder's identity just before that reading. */
+interface ProfilesListing {
+  identity: FolderIdentity;
+  names: string[];
+  /** The names joined (or why they could not be read): equal text, equal listing. */
+  text: string;
+}
+
+/** How a broken profile's program is looked up again; the same for many profiles is looked up once. */
+interface ProgramRecheck {
+  program: string;
+  searchPath: string | undefined;
+  key: string;
+}
+
+/** Everything a caller can observe, in a stable form, so version() moves only on real changes. */
+function describeSnapshot(snapshot: Snapshot): string {
+  const profiles = [...snapshot.profiles.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const lanes = [...snapshot.lanes.entries()].sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify([
+    profiles,
+    snapshot.profileFolderProblems,
+    lanes,
+    snapshot.lanesProblem,
+    snapshot.settings,
+  ]);
+}
+
+const WATCH_DEBOUNCE_MS = 30;
+
+export class LaneResolver {
+  private readonly pathEnv: string | undefined;
+  private readonly watchEnabled: boolean;
+  /** One stat per PATH folder per refresh instead of one per folder × missing program. */
+  private readonly missingPrograms: MissingProgramCache;
+  private readonly now: () => number;
+  private snapshot: Snapshot;
+  private snapshotDescription: string;
+  private fingerprint: Fingerprint;
+  private listing: ProfilesListing | null = null;
+  /** Broken profiles whose program may yet appear, built once per snapshot (not per tick). */
+  private rechecks: Map<string, ProgramRecheck> | null = null;
+  private currentVersion = 1;
+  private dirty = false;
+  private closed = false;
+  private debounce: NodeJS.Timeout | null = null;
+  private homeWatcher: fs.FSWatcher | null = null;
+  private profilesWatcher: fs.FSWatcher | null = null;
+  private readonly folderWatchers = new Map<string, fs.FSWatcher>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly paths: HomePaths,
+    options: LaneResolverOptions = {},
+  ) {
+    this.pathEnv = options.pathEnv ?? process.env.PATH;
+    this.watchEnabled = options.watch ?? true;
+    this.now = options.now ?? Date.now;
+    this.missingPrograms = new MissingProgramCache({ now: this.now });
+    try {
+      // So the folder can be watched from the start; a user's first profile then shows up at once.
+      fs.mkdirSync(paths.profiles, { recursive: true });
+    } catch {
+      // A read-only or odd home: the stat pass in refresh() still notices a folder created later.
+    }
+    this.fingerprint = this.takeFingerprint();
+    this.missingPrograms.newPass();
+    this.snapshot = this.loadSnapshot();
+    this.snapshotDescription = describeSnapshot(this.snapshot);
+    this.syncWatchers();
+  }
+
+  resolve(assignee: string): LaneResolution {
+    const name = assignee.trim().toLowerCase();
+    const check = this.snapshot.profiles.get(name);
+    if (check?.ok) return { kind: 'profile', name, profile: check.profile };
+    if (check) return { kind: 'profile_broken', name, problem: check.problem };
+    // SPEC §3: a declared terminal lane is not told it is broken; an undeclared name (maybe a typo) is.
+    const declared = this.snapshot.lanes.has(name);
+    if (declared) return { kind: 'terminal', name, declared, hint: null };
+    const hint = SLUG_PATTERN.test(name)
+      ? undeclaredLaneHint(name)
+      : `"${assignee}" is not a valid lane name (1–64 characters of a-z, 0-9, "_" or "-")`;
+    return { kind: 'terminal', name, declared, hint };
+  }
+
+  /** Pause and concurrency settings of a lane (defaults when lanes.json does not mention it). */
+  laneConfig(assignee: string): DeclaredLane {
+    const name = assignee.trim().toLowerCase();
+    const config = this.snapshot.lanes.get(name);
+    return {
+      name,
+      paused: config?.paused ?? false,
+      maxConcurrent: config?.maxConcurrent ?? null,
+      description: config?.description ?? null,
+    };
+  }
+
+  /** SPEC §3 lane limit: lanes.json's maxConcurrent, else the profile's, else 1. */
+  maxConcurrentOf(assignee: string): number {
+    const name = assignee.trim().toLowerCase();
+    const own = this.snapshot.lanes.get(name)?.maxConcurrent;
+    if (own !== null && own !== undefined) return own;
+    const check = this.snapshot.profiles.get(name);
+    return check?.ok ? check.profile.maxConcurrent : 1;
+  }
+
+  declaredLanes(): DeclaredLane[] {
+    return [...this.snapshot.lanes.values()]
+      .map(({ name, paused, maxConcurrent, description }) => ({ name, paused, maxConcurrent, description }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Every profile folder with a valid name, runnable or not. */
+  profileNames(): string[] {
+    return [...this.snapshot.profiles.keys()].sort();
+  }
+
+  /** The full check of each profile folder (for the lane status view and `switchyard lanes`). */
+  profileChecks(): { name: string; check: ProfileCheck }[] {
+    return this.profileNames().map((name) => ({
+      name,
+      check: this.snapshot.profiles.get(name) as ProfileCheck,
+    }));
+  }
+
+  /** The current settings.json (defaults where it is absent or broken). */
+  settings(): Settings {
+    return this.snapshot.settings.settings;
+  }
+
+  /** Problems that belong to no single lane: lanes.json, settings.json, misnamed profile folders. */
+  problems(): string[] {
+    const { lanesProblem, settings, profileFolderProblems } = this.snapshot;
+    return [
+      ...(lanesProblem ? [lanesProblem] : []),
+      ...(settings.problem ? [settings.problem] : []),
+      ...profileFolderProblems,
+    ];
+  }
+
+  /** Grows whenever a resolution, lane setting or setting changed; equal versions mean nothing did. */
+  version(): number {
+    return this.currentVersion;
+  }
+
+  /** Called after every change that moved version(); returns an unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The once-per-tick check (SPEC §3: never stale by more than one tick, even if a watcher missed an
+   * event): a stat of profiles/ (listed again only if it may have changed), one of each profile.json,
+   * lanes.json and settings.json, plus a PATH lookup only for profiles whose program is missing, so
+   * installing the agent fixes its lane by the next tick.
+   */
+  refresh(): boolean {
+    if (this.closed) return false;
+    const changed = this.dirty || !this.filesUnchanged();
+    this.missingPrograms.newPass();
+    let next: Snapshot;
+    if (changed) {
+      this.dirty = false;
+      this.fingerprint = this.takeFingerprint();
+      next = this.loadSnapshot();
+      this.syncWatchers();
+    } else {
+      next = this.recheckPrograms();
+    }
+    return this.adopt(next);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = null;
+    this.homeWatcher?.close();
+    this.homeWatcher = null;
+    this.profilesWatcher?.close();
+    this.profilesWatcher = null;
+    for (const watcher of this.folderWatchers.values()) watcher.close();
+    this.folderWatchers.clear();
+    this.listeners.clear();
+  }
+
+  private adopt(next: Snapshot): boolean {
+    if (next === this.snapshot) return false;
+    const description = describeSnapshot(next);
+    this.snapshot = next;
+    this.rechecks = null;
+    if (description === this.snapshotDescription) return false;
+    this.snapshotDescription = description;
+    this.currentVersion += 1;
+    // Every listener hears of the change even if an earlier one throws; the first error is rethrown.
+    let failure: unknown = null;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== null) throw failure;
+    return true;
+  }
+
+  /** resolve() hands out cached profiles: freeze them so no caller can change another's view. */
+  private checkProfile(name: string): ProfileCheck {
+    const check = readProfile(this.paths, name, this.lookupOptions());
+    if (check.profile) {
+      Object.freeze(check.profile.command);
+      Object.freeze(check.profile.env);
+      Object.freeze(check.profile);
+    }
+    return check;
+  }
+
+  private lookupOptions(): { pathEnv: string | undefined; missingPrograms: MissingProgramCache } {
+    return { pathEnv: this.pathEnv, missingPrograms: this.missingPrograms };
+  }
+
+  private loadSnapshot(): Snapshot {
+    const { folders, problems } = listProfileFolders(this.paths);
+    const profiles = new Map<string, ProfileCheck>();
+    for (const { name } of folders) profiles.set(name, this.checkProfile(name));
+    const lanesFile = loadLanesFile(this.paths);
+    return {
+      profiles,
+      profileFolderProblems: problems,
+      lanes: lanesFile.lanes,
+      lanesProblem: lanesFile.problem,
+      settings: loadSettings(this.paths),
+    };
+  }
+
+  /**
+   * Files unchanged: only the programs can have come or gone. A missing one is looked up again on
+   * PATH; a found one is checked to still be there (one stat), so uninstalling it breaks the lane
+   * before the next spawn instead of after a failed one.
+   */
+  private recheckPrograms(): Snapshot {
+    let profiles: Map<string, ProfileCheck> | null = null;
+    const changed = (name: string): void => {
+      profiles ??= new Map(this.snapshot.profiles);
+      profiles.set(name, this.checkProfile(name));
+    };
+    // Many profiles run the same program: look each one up once per refresh, not once per profile.
+    const executable = new Map<string, boolean>();
+    for (const [name, check] of this.snapshot.profiles) {
+      if (!check.ok) continue;
+      let present = executable.get(check.programPath);
+      if (present === undefined) {
+        present = isExecutableFile(check.programPath);
+        executable.set(check.programPath, present);
+      }
+      if (!present) changed(name);
+    }
+    const found = new Map<string, boolean>();
+    for (const [name, { program, searchPath, key }] of this.programRechecks()) {
+      let now = found.get(key);
+      if (now === undefined) {
+        now = lookupProgram(program, searchPath, this.missingPrograms).ok;
+        found.set(key, now);
+      }
+      if (now) changed(name);
+    }
+    return profiles ? { ...this.snapshot, profiles } : this.snapshot;
+  }
+
+  /** The profiles whose only problem is a missing program, with the key of what is looked up. */
+  private programRechecks(): Map<string, ProgramRecheck> {
+    if (this.rechecks) return this.rechecks;
+    const rechecks = new Map<string, ProgramRecheck>();
+    for (const [name, check] of this.snapshot.profiles) {
+      if (check.ok || check.profile === null) continue;
+      const { program, searchPath } = programSearch(this.paths, check.profile, this.lookupOptions());
+      rechecks.set(name, { program, searchPath, key: JSON.stringify([program, searchPath ?? null]) });
+    }
+    this.rechecks = rechecks;
+    return rechecks;
+  }
+
+  /**
+   * The names in profiles/. Listed again only when the folder may have changed: a new, removed or
+   * renamed entry changes its mtime/ctime, and a replaced folder its inode (folderIdentity.ts) — so
+   * an idle tick costs one stat here instead of reading and sorting every name.
+   */
+  private profilesListing(): ProfilesListing {
+    const identity = folderIdentity(this.paths.profiles, this.now());
+    const last = this.listing;
+    if (last && last.identity.settled && last.identity.key === identity.key) return last;
+    let names: string[] = [];
+    let text: string;
+    if (identity.key === 'missing') {
+      text = 'missing:ENOENT';
+    } else {
+      try {
+        names = fs.readdirSync(this.paths.profiles).sort();
+        text = names.join('\0');
+      } catch (error) {
+        text = `missing:${(error as NodeJS.ErrnoException).code ?? ''}`;
+      }
+    }
+    // Stat first, then read: a change after the stat moves the identity (or leaves it unsettled).
+    this.listing = { identity, names, text };
+    return this.listing;
+  }
+
+  /** The once-per-tick check: same names in profiles/, and every file stats as it did. */
+  private filesUnchanged(): boolean {
+    const current = this.fingerprint;
+    if (this.profilesListing().text !== current.listing) return false;
+    if (!sameStamp(fileStamp(this.paths.lanesFile), current.lanesFile)) return false;
+    if (!sameStamp(fileStamp(this.paths.settingsFile), current.settingsFile)) return false;
+    // Same listing, so the same profile names: only their files can have changed.
+    const prefix = this.paths.profiles + path.sep;
+    const suffix = path.sep + PROFILE_FILE;
+    for (const [name, stamp] of current.profileFiles) {
+      if (!sameStamp(fileStamp(prefix + name + suffix), stamp)) return false;
+    }
+    return true;
+  }
+
+  /** Taken before the files are read, so a change while reading shows up at the next check. */
+  private takeFingerprint(): Fingerprint {
+    const profileFiles = new Map<string, FileStamp>();
+    const { names, text } = this.profilesListing();
+    // Concatenated, not path.join()ed: this runs for every profile on every tick, and a slug
+    // needs no normalising.
+    const prefix = this.paths.profiles + path.sep;
+    const suffix = path.sep + PROFILE_FILE;
+    for (const name of names) {
+      if (!SLUG_PATTERN.test(name)) continue;
+      profileFiles.set(name, fileStamp(prefix + name + suffix));
+    }
+    return {
+      listing: text,
+      profileFiles,
+      lanesFile: fileStamp(this.paths.lanesFile),
+      settingsFile: fileStamp(this.paths.settingsFile),
+    };
+  }
+
+  private markDirty = (): void => {
+    if (this.closed) return;
+    this.dirty = true;
+    // Reload soon after the burst of events an editor's save produces, not once per event.
+    if (this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      try {
+        this.refresh();
+      } catch (error) {
+        // Only a throwing onChange listener gets here; a timer must not crash the app for it.
+        process.emitWarning(`lane resolver listener failed: ${(error as Error).message}`);
+      }
+    }, WATCH_DEBOUNCE_MS);
+    this.debounce.unref();
+  };
+
+  private watch(target: string, onEvent: (filename: string | null) => void): fs.FSWatcher | null {
+    try {
+      const watcher = fs.watch(target, { persistent: false }, (_event, filename) =>
+        onEvent(filename === null ? null : String(filename)),
+      );
+      // The folder vanished or the watch broke: drop it and let the next refresh set it up again.
+      watcher.on('error', () => {
+        watcher.close();
+        if (this.profilesWatcher === watcher) this.profilesWatcher = null;
+        if (this.homeWatcher === watcher) this.homeWatcher = null;
+        for (const [name, folderWatcher] of this.folderWatchers) {
+          if (folderWatcher === watcher) this.folderWatchers.delete(name);
+        }
+        this.markDirty();
+      });
+      return watcher;
+    } catch {
+      return null; // ENOENT and friends: refresh() notices the folder once it exists.
+    }
+  }
+
+  /** Node 20 has no recursive watch on Linux: watch the folder, each profile folder, and home. */
+  private syncWatchers(): void {
+    if (!this.watchEnabled || this.closed) return;
+    const watchedFiles = new Set([
+      path.basename(this.paths.lanesFile),
+      path.basename(this.paths.settingsFile),
+    ]);
+    this.homeWatcher ??= this.watch(path.dirname(this.paths.lanesFile), (filename) => {
+      if (filename === null || watchedFiles.has(filename)) this.markDirty();
+    });
+    this.profilesWatcher ??= this.watch(this.paths.profiles, this.markDirty);
+    const names = new Set(this.snapshot.profiles.keys());
+    for (const [name, watcher] of this.folderWatchers) {
+      if (names.has(name)) continue;
+      watcher.close();
+      this.folderWatchers.delete(name);
+    }
+    for (const name of names) {
+      if (this.folderWatchers.has(name)) continue;
+      const watcher = this.watch(path.join(this.paths.profiles, name), this.markDirty);
+      if (watcher) this.folderWatchers.set(name, watcher);
+    }
+  }
+}

@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import type { HomePaths } from './home';
+import { invalidInput } from '../errors';
+import { readSmallJsonFile, writeFileAtomically } from './jsonFile';
+
+/**
+ * `settings.json` (SPEC §1): optional, every field has a default (the bracketed numbers of the SPEC).
+ * A broken file never stops the app: the broken fields fall back to their defaults and one line says
+ * what is wrong, and the user's file is never rewritten behind their back.
+ */
+
+export const SETTINGS_MAX_BYTES = 1024 * 1024;
+
+export const WORKER_PRIORITIES = ['low', 'normal'] as const;
+export type WorkerPriority = (typeof WORKER_PRIORITIES)[number];
+
+function wholeNumber(defaultValue: number, min: number, max: number) {
+  return z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(defaultValue);
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+const section = { error: 'must be an object of settings' };
+
+const dispatcherSettingsSchema = z
+  .strictObject(
+    {
+      /** Persisted on/off switch of the dispatcher (SPEC §7 tray checkbox). */
+      enabled: z.boolean({ error: 'must be true or false' }).default(true),
+      tickMs: wholeNumber(2000, 100, MINUTE), // SPEC §4 [2 s]
+      globalMaxConcurrent: wholeNumber(4, 1, 1000), // SPEC §3 [4]
+      failureLimit: wholeNumber(5, 1, 1000), // SPEC §4.2 [5]
+      backoffBaseMs: wholeNumber(10_000, 0, 24 * HOUR), // SPEC §4.2 [10 s × 2^n]
+      backoffMaxMs: wholeNumber(600_000, 0, 7 * 24 * HOUR), // SPEC §4.2 [at most 10 min]
+      claimTtlMs: wholeNumber(900_000, 10_000, 7 * 24 * HOUR), // SPEC §4.4 [15 min]
+      killGraceMs: wholeNumber(10_000, 0, 10 * MINUTE), // SPEC §4.3 [10 s]
+      stuckTicks: wholeNumber(6, 1, 100_000), // SPEC §4.7 [6]
+      stuckLogIntervalMs: wholeNumber(300_000, 1000, 24 * HOUR), // SPEC §4.7 [5 min]
+      /**
+       * CPU priority of workers: "low" (nice +10, Windows "below normal") keeps the app responsive
+       * while many workers run flat out; agents mostly wait on the network. "normal" for CPU-bound ones.
+       */
+      workerPriority: z.enum(WORKER_PRIORITIES, { error: 'must be "low" or "normal"' }).default('low'),
+    },
+    section,
+  )
+  .refine((dispatcher) => dispatcher.backoffMaxMs >= dispatcher.backoffBaseMs, {
+    message: 'backoffMaxMs must be at least backoffBaseMs',
+    path: ['backoffMaxMs'],
+  });
+
+const logSettingsSchema = z.strictObject(
+  {
+    rotateBytes: wholeNumber(2 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024), // SPEC §5 [2 MiB]
+    keepFiles: wholeNumber(5, 1, 100),
+  },
+  section,
+);
+
+/** SPEC §5: every part of `{prompt}` is capped, so one huge comment cannot crowd out the task. */
+const promptSettingsSchema = z.strictObject(
+  {
+    bodyChars: wholeNumber(64 * 1024, 0, 1024 * 1024),
+    parentResultChars: wholeNumber(8_000, 0, 1024 * 1024),
+    commentChars: wholeNumber(4_000, 0, 1024 * 1024),
+    priorErrorChars: wholeNumber(2_000, 0, 1024 * 1024),
+    recentComments: wholeNumber(10, 0, 1000),
+    priorErrors: wholeNumber(3, 0, 100),
+  },
+  section,
+);
+
+export const settingsSchema = z.strictObject({
+  dispatcher: dispatcherSettingsSchema.prefault({}),
+  logs: logSettingsSchema.prefault({}),
+  prompt: promptSettingsSchema.prefault({}),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type DispatcherSettings = Settings['dispatcher'];
+export type LogSettings = Settings['logs'];
+export type PromptSettings = Settings['prompt'];
+
+/** What callers may change with saveSettings: any subset of any section. */
+export interface SettingsPatch {
+  dispatcher?: Partial<DispatcherSettings>;
+  logs?: Partial<LogSettings>;
+  prompt?: Partial<PromptSettings>;
+}
+
+export const defaultSettings = (): Settings => settingsSchema.parse({});
+
+export interface LoadedSettings {
+  settings: Settings;
+  /** One line for the UI and the log, or null when the file is fine (or absent). */
+  problem: string | null;
+}
+
+type JsonObject = Record<string, unknown>;
+
+const isPlainObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${[...issue.path, key].join('.')}: unknown setting`).join('; ');
+  }
+  const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return `${where}${issue.message}`;
+}
+
+/** Removes the offending value so the schema's default takes its place. */
+function dropIssuePath(root: JsonObject, issue: z.core.$ZodIssue): boolean {
+  const keys =
+    issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+  let dropped = false;
+  for (const path of keys) {
+    if (path.length === 0) continue;
+    let parent: unknown = root;
+    for (const segment of path.slice(0, -1)) {
+      parent = isPlainObject(parent) ? parent[String(segment)] : undefined;
+    }
+    const last = String(path[path.length - 1]);
+    if (isPlainObject(parent) && last in parent) {
+      delete parent[last];
+      dropped = true;
+    }
+  }
+  return dropped;
+}
+
+/**
+ * Parses raw settings, keeping every valid field: a single typo must not silently reset the user's
+ * other choices (for example their concurrency limit) to defaults.
+ */
+export function parseSettings(raw: unknown): LoadedSettings {
+  if (!isPlainObject(raw)) {
+    return { settings: defaultSettings(), problem: 'settings.json: must be a JSON object' };
+  }
+  const working = structuredClone(raw);
+  const complaints: string[] = [];
+  // Each pass drops the fields zod complained about; the number of fields bounds the passes.
+  for (let pass = 0; pass < 50; pass++) {
+    const parsed = settingsSchema.safeParse(working);
+    if (parsed.success) {
+      const problem = complaints.length > 0 ? `settings.json: ${complaints.join('; ')}` : null;
+      return { settings: parsed.data, problem };
+    }
+    let progressed = false;
+    for (const issue of parsed.error.issues) {
+      complaints.push(describeIssue(issue));
+      progressed = dropIssuePath(working, issue) || progressed;
+    }
+    if (!progressed) break;
+  }
+  return { settings: defaultSettings(), problem: `settings.json: ${complaints.join('; ')}` };
+}
+
+export function loadSettings(paths: Pick<HomePaths, 'settingsFile'>): LoadedSettings {
+  const read = readSmallJsonFile(paths.settingsFile, SETTINGS_MAX_BYTES);
+  if (read.kind === 'missing') return { settings: defaultSettings(), problem: null };
+  if (read.kind === 'problem') {
+    return { settings: defaultSettings(), problem: `settings.json: ${read.problem}` };
+  }
+  return parseSettings(read.value);
+}
+
+function mergeSection(base: unknown, patch: object | undefined): unknown {
+  if (patch === undefined) return base;
+  return { ...(isPlainObject(base) ? base : {}), ...patch };
+}
+
+/**
+ * Applies `patch` to the user's file and writes it atomically (temp file + rename). Only the keys the
+ * user (or the patch) set are written, so later changes of defaults still reach them. A file that is
+ * currently unreadable, or a result that would be invalid, is refused with the reason and left as is.
+ */
+export function saveSettings(paths: Pick<HomePaths, 'settingsFile'>, patch: SettingsPatch): Settings {
+  const read = readSmallJsonFile(paths.settingsFile, SETTINGS_MAX_BYTES);
+  if (read.kind === 'problem') {
+    throw invalidInput(`settings.json: ${read.problem} — fix or delete the file before changing settings`);
+  }
+  const current = read.kind === 'ok' ? read.value : {};
+  if (!isPlainObject(current)) {
+    throw invalidInput(
+      'settings.json: must be a JSON object — fix or delete the file before changing settings',
+    );
+  }
+  const merged: JsonObject = { ...current };
+  for (const section of ['dispatcher', 'logs', 'prompt'] as const) {
+    if (patch[section] !== undefined) merged[section] = mergeSection(current[section], patch[section]);
+  }
+  const parsed = settingsSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw invalidInput(`settings.json: ${parsed.error.issues.map(describeIssue).join('; ')}`);
+  }
+  writeFileAtomically(paths.settingsFile, `${JSON.stringify(merged, null, 2)}\n`);
+  return parsed.data;
+}

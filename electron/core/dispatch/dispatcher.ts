@@ -1,0 +1,799 @@
+import { emptySkippedCounts, type DispatchResult } from '../../../shared/dispatch';
+import type { SkipReason, Task } from '../../../shared/domain';
+import { promoteTasks } from '../commands/taskCommands';
+import { commentsOf } from '../store/comments';
+import { runInWriteTransaction, type Db } from '../store/db/open';
+import { cachedStatement } from '../store/db/statements';
+import { appendEvent, lastEventId, taskIdsChangedAfter } from '../store/events';
+import type { HomePaths } from '../config/home';
+import { laneOverrides } from '../store/laneSettings';
+import type { LaneResolution } from '../config/lanes';
+import { childIdsOfAny, parentsOf } from '../store/links';
+import { dispatcherEnabled } from '../store/meta';
+import {
+  recordFailure,
+  recordStopped,
+  recordSuccess,
+  reclaimExpiredClaims,
+  type FailurePolicy,
+} from '../commands/outcomes';
+import { expandCommand, type Profile } from '../config/profiles';
+import { buildPrompt, type PromptCaps } from '../workers/prompt';
+import * as runs from '../store/runs';
+import type { Supervisor, WorkerExit } from '../workers/supervisor';
+import * as tasks from '../store/tasks';
+import { prepareWorkspace } from '../workers/workspace';
+import path from 'node:path';
+
+/**
+ * The dispatcher tick (SPEC §4), in the spec's order: reap, outcomes, timeouts, reclaims,
+ * promotions, then a walk over ready tasks that either gives each a typed skip reason or claims
+ * and spawns it, and finally the health check. Terminal lanes are never claimed or spawned.
+ */
+
+export interface DispatcherConfig extends FailurePolicy {
+  globalMaxConcurrent: number;
+  stuckTicks: number;
+  stuckLogIntervalMs: number;
+  promptCaps: PromptCaps;
+}
+
+export interface LaneSource {
+  resolve(name: string): LaneResolution;
+  declaredLanes(): { name: string; paused: boolean; maxConcurrent: number | null }[];
+  /** Moves whenever a resolution or lane setting changed; without it every tick re-walks. */
+  version?(): number;
+}
+
+export interface DispatcherDeps {
+  db: Db;
+  paths: HomePaths;
+  lanes: LaneSource;
+  supervisor: Supervisor;
+  config: () => DispatcherConfig;
+  /** Extra environment for workers: PATH with the `switchyard` shim, etc. */
+  workerEnv: () => Record<string, string>;
+  /** Claim owner written on tasks this dispatcher runs; identifies its workers after a restart. */
+  owner: string;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+export const DISPATCHER_CLAIM_PREFIX = 'dispatcher:';
+
+type ReadyRow = tasks.ReadyQueueRow;
+
+interface Skip {
+  reason: SkipReason;
+  detail: string | null;
+}
+
+const UNASSIGNED: Skip = {
+  reason: 'unassigned',
+  detail: 'no lane — assign it to a profile or a terminal lane',
+};
+const DISPATCHER_PAUSED: Skip = { reason: 'dispatcher_paused', detail: 'the dispatcher is switched off' };
+
+/** What the walk's rules read besides the task and its lane; `globalRunning` grows as it spawns. */
+interface WalkState {
+  enabled: boolean;
+  globalRunning: number;
+  now: number;
+  globalMax: number;
+}
+
+interface LaneRuntime {
+  resolution: LaneResolution;
+  paused: boolean;
+  maxConcurrent: number;
+  running: number;
+  /** Verdicts that hold for every task of the lane this tick, built once (not per task). */
+  verdicts: Partial<Record<SkipReason, Skip>>;
+}
+
+/** Lane facts for one tick and a key that is equal exactly when none of them changed. */
+interface LaneState {
+  key: string | null;
+  laneOf: (name: string) => LaneRuntime;
+  enabled: boolean;
+  globalRunning: number;
+}
+
+/** The last walk's verdicts, replayed while nothing they depended on changed (SPEC §4.6 at scale). */
+interface WalkMemo {
+  laneKey: string;
+  /** The verdicts hold until this time (the earliest backoff end seen). */
+  validUntil: number;
+  /** Every skipped task in walk order, with the row it was judged on (same length, same order). */
+  rows: ReadyRow[];
+  /**
+   * Handed out as `result.skipped` of every tick it is replayed on, frozen: 20,000 entries on
+   * "large", which an idle tick should not copy. Copied (unfrozen) before the memo changes it.
+   */
+  skipped: readonly Skipped[];
+  counts: DispatchResult['skippedCounts'];
+  /** `rows` by task id, built when a later tick first needs it (a full walk need not pay for it). */
+  byId: Map<string, ReadyRow> | null;
+}
+
+/** Where `row` is, or would go, in `rows` (walk order). */
+function positionOf(rows: readonly ReadyRow[], row: ReadyRow): number {
+  let low = 0;
+  let high = rows.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (walkOrder(rows[mid] as ReadyRow, row) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+interface SkipChange {
+  row: ReadyRow;
+  reason: SkipReason | null;
+  detail: string | null;
+}
+
+type Skipped = DispatchResult['skipped'][number];
+
+/** More events than this between two ticks: re-read everything rather than task by task. */
+const INCREMENTAL_LIMIT = 2_000;
+/** More changed ready tasks than this: walk them all rather than only the changed ones. */
+const INCREMENTAL_WALK_LIMIT = 500;
+
+function walkOrder(a: ReadyRow, b: ReadyRow): number {
+  if (a.priority !== b.priority) return b.priority - a.priority;
+  if (a.created_at !== b.created_at) return a.created_at - b.created_at;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * The ready, unclaimed tasks in walk order, kept in memory and brought up to date from the event
+ * log (every task mutation appends an event), so an idle tick reads no task rows at all.
+ */
+class ReadyQueue {
+  private byId = new Map<string, ReadyRow>();
+  private order: ReadyRow[] = [];
+  private stale = 0;
+  loaded = false;
+
+  reset(rows: ReadyRow[]): void {
+    this.byId = new Map(rows.map((row) => [row.id, row]));
+    this.order = rows;
+    this.stale = 0;
+    this.loaded = true;
+  }
+
+  remove(id: string): void {
+    if (this.byId.delete(id)) this.stale += 1;
+  }
+
+  /** `rows` are the current rows of those of `ids` that are (still) ready and unclaimed. */
+  replace(ids: readonly string[], rows: readonly ReadyRow[]): void {
+    for (const id of ids) this.remove(id);
+    this.compact();
+    for (const row of rows) {
+      this.byId.set(row.id, row);
+      let low = 0;
+      let high = this.order.length;
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (walkOrder(this.order[mid] as ReadyRow, row) < 0) low = mid + 1;
+        else high = mid;
+      }
+      this.order.splice(low, 0, row);
+    }
+  }
+
+  get(id: string): ReadyRow | undefined {
+    return this.byId.get(id);
+  }
+
+  rows(): readonly ReadyRow[] {
+    this.compact();
+    return this.order;
+  }
+
+  private compact(): void {
+    if (this.stale === 0) return;
+    this.order = this.order.filter((row) => this.byId.get(row.id) === row);
+    this.stale = 0;
+  }
+}
+
+export const TERMINAL_LANE_DETAIL = 'terminal lane — waiting for `switchyard claim`';
+
+function emptyResult(dryRun: boolean, startedAt: number): DispatchResult {
+  return {
+    dryRun,
+    startedAt,
+    durationMs: 0,
+    spawned: [],
+    skipped: [],
+    skippedCounts: emptySkippedCounts(),
+    skipChanged: [],
+    completed: [],
+    crashed: [],
+    timedOut: [],
+    spawnFailed: [],
+    reclaimed: [],
+    promoted: [],
+    gaveUp: [],
+    stuck: false,
+  };
+}
+
+export class Dispatcher {
+  private ticksWithoutSpawn = 0;
+  private stuck = false;
+  private lastStuckLogAt = 0;
+  private readonly now: () => number;
+  private readonly queue = new ReadyQueue();
+  /** Event-log positions up to which promotions and the ready queue have looked. */
+  private promotionCursor = 0;
+  private queueCursor = 0;
+  private fullPromotionDue = true;
+  /** Tasks of the ready queue that changed since the last walk ('all' after a full read). */
+  private queueChanges: Set<string> | 'all' = 'all';
+  private memo: WalkMemo | null = null;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  isStuck(): boolean {
+    return this.stuck;
+  }
+
+  /**
+   * Forget what was learnt from the event log: the next tick re-reads every ready task and checks
+   * every todo task for promotion. For writes that append no event (a worker recovered at start)
+   * and for taking over the lease (another dispatcher stored skip reasons meanwhile).
+   */
+  invalidate(): void {
+    this.queue.loaded = false;
+    this.fullPromotionDue = true;
+    this.memo = null;
+  }
+
+  /**
+   * `dryRun` changes nothing; `spawn: false` settles what happened (reap, outcomes, reclaims,
+   * promotions) without starting anything new.
+   */
+  tick(options: { dryRun?: boolean; spawn?: boolean } = {}): DispatchResult {
+    const dryRun = options.dryRun ?? false;
+    const startedAt = this.now();
+    const result = emptyResult(dryRun, startedAt);
+    if (!dryRun) {
+      this.reapExits(this.deps.supervisor.drainExits(), result);
+      this.stopWorkersWhoseRunEnded();
+      result.reclaimed.push(...reclaimExpiredClaims(this.deps.db, this.now()));
+      result.promoted.push(...this.promote());
+      this.syncQueue();
+    }
+    if (options.spawn === false) return result;
+    const spawnable = this.walkReadyTasks(dryRun, result);
+    if (!dryRun) this.checkHealth(spawnable, result);
+    else result.stuck = this.stuck;
+    result.durationMs = this.now() - startedAt;
+    return result;
+  }
+
+  // Steps 1–3 -----------------------------------------------------------------------------------
+
+  private reapExits(exits: readonly WorkerExit[], result: DispatchResult): void {
+    const { db } = this.deps;
+    for (const exit of exits) {
+      runInWriteTransaction(db, () => {
+        const now = this.now();
+        const run = runs.findRun(db, exit.runId);
+        const task = tasks.findTask(db, exit.taskId);
+        if (!run || !task) return;
+        if (run.endedAt !== null) {
+          // Already settled (the worker reported, or a person moved the task): keep the exit code.
+          db.prepare(
+            'UPDATE runs SET exit_code = coalesce(exit_code, ?), signal = coalesce(signal, ?) WHERE id = ?',
+          ).run(exit.exitCode, exit.signal, run.id);
+          return;
+        }
+        const completion = this.completionOf(task);
+        if (exit.stopRequested && !exit.timedOut) {
+          recordStopped(db, task, run.id, now);
+          return;
+        }
+        if (!exit.timedOut && exit.exitCode === 0 && completion === 'exit-code') {
+          if (recordSuccess(db, task, run.id, null, 0, now)) result.completed.push(task.id);
+          return;
+        }
+        const kind = exit.timedOut ? 'timed_out' : 'crashed';
+        const error = describeExit(exit, completion);
+        const verdict = recordFailure(
+          db,
+          task,
+          run.id,
+          { kind, error, exitCode: exit.exitCode, signal: exit.signal },
+          this.deps.config(),
+          now,
+        );
+        if (!verdict) return;
+        if (kind === 'timed_out') result.timedOut.push(task.id);
+        else result.crashed.push({ taskId: task.id, error });
+        if (verdict.gaveUp) result.gaveUp.push(task.id);
+      });
+    }
+  }
+
+  private completionOf(task: Task): 'exit-code' | 'report' {
+    const resolution = task.assignee ? this.deps.lanes.resolve(task.assignee) : undefined;
+    return resolution?.kind === 'profile' ? resolution.profile.completion : 'exit-code';
+  }
+
+  /** A run closed by someone else (a person moved the task, `switchyard complete`) ends its worker. */
+  private stopWorkersWhoseRunEnded(): void {
+    const live = this.deps.supervisor.runs();
+    if (live.length === 0) return;
+    // Every open run (one per running task, from the partial index runs_open): a few rows, and
+    // measured 6× cheaper per idle tick than asking for the live ones by id through json_each.
+    const openIds = new Set(
+      (
+        cachedStatement(this.deps.db, 'SELECT id FROM runs WHERE ended_at IS NULL').all() as { id: number }[]
+      ).map((row) => row.id),
+    );
+    for (const worker of live) {
+      if (!openIds.has(worker.runId) && !worker.stopping)
+        void this.deps.supervisor.stop(worker.runId, 'run closed');
+    }
+  }
+
+  // Step 5 --------------------------------------------------------------------------------------
+
+  /**
+   * A todo task can only become promotable through an event on itself or on a parent (a parent
+   * done, a link removed, the task moved to todo), so after the first full check only those tasks
+   * and the children of those tasks are looked at.
+   */
+  private promote(): string[] {
+    const { db } = this.deps;
+    // No new event, nothing to promote: an idle tick takes no write lock for this step.
+    if (!this.fullPromotionDue && lastEventId(db) <= this.promotionCursor) return [];
+    // The cursor moves only once the promotions are committed: a failed tick looks again.
+    const step = runInWriteTransaction(db, () => {
+      const now = this.now();
+      if (this.fullPromotionDue) {
+        const cursor = lastEventId(db);
+        return { cursor, promoted: promoteTasks(db, undefined, now) };
+      }
+      const changed = taskIdsChangedAfter(db, this.promotionCursor, INCREMENTAL_LIMIT);
+      if (changed.overflow) return { cursor: changed.lastId, promoted: promoteTasks(db, undefined, now) };
+      if (changed.taskIds.length === 0) return { cursor: changed.lastId, promoted: [] };
+      const among = new Set([...changed.taskIds, ...childIdsOfAny(db, changed.taskIds)]);
+      return { cursor: changed.lastId, promoted: promoteTasks(db, [...among], now) };
+    });
+    this.promotionCursor = step.cursor;
+    this.fullPromotionDue = false;
+    return step.promoted;
+  }
+
+  /** Brings the in-memory ready queue up to date with the tasks named by new events. */
+  private syncQueue(): void {
+    const { db } = this.deps;
+    if (this.queue.loaded) {
+      const changed = taskIdsChangedAfter(db, this.queueCursor, INCREMENTAL_LIMIT);
+      if (!changed.overflow) {
+        if (changed.taskIds.length > 0) {
+          const rows = tasks.readyQueueRowsAmong(db, changed.taskIds);
+          this.queue.replace(changed.taskIds, rows);
+          const pending = this.queueChanges;
+          if (pending !== 'all') for (const id of changed.taskIds) pending.add(id);
+        }
+        this.queueCursor = changed.lastId;
+        return;
+      }
+    }
+    // The cursor is read first: a change landing in between is then read twice, never missed.
+    const cursor = lastEventId(db);
+    this.queue.reset(tasks.readyQueueRows(db));
+    this.queueCursor = cursor;
+    this.queueChanges = 'all';
+  }
+
+  // Step 6 --------------------------------------------------------------------------------------
+
+  /** Lane facts for this tick, resolved once per lane name (never per task). */
+  private laneState(): LaneState {
+    const { db, lanes } = this.deps;
+    const runtimes = new Map<string, LaneRuntime>();
+    const overrides = laneOverrides(db);
+    const enabled = dispatcherEnabled(db);
+    const globalMax = this.deps.config().globalMaxConcurrent;
+    const running = tasks.dispatcherRunningByLane(db, DISPATCHER_CLAIM_PREFIX);
+    const runningByLane = new Map(running.map((row) => [row.assignee ?? '', row.n]));
+    const globalRunning = running.reduce((sum, row) => sum + row.n, 0);
+    const version = lanes.version?.();
+    const key =
+      version === undefined
+        ? null
+        : JSON.stringify([version, enabled, globalMax, [...overrides.values()], running]);
+    let declared: Map<string, { paused: boolean; maxConcurrent: number | null }> | undefined;
+    const laneOf = (name: string): LaneRuntime => {
+      let runtime = runtimes.get(name);
+      if (!runtime) {
+        declared ??= new Map(lanes.declaredLanes().map((lane) => [lane.name, lane]));
+        const resolution = lanes.resolve(name);
+        const override = overrides.get(name);
+        const declaration = declared.get(name);
+        const profileLimit = resolution.kind === 'profile' ? resolution.profile.maxConcurrent : 1;
+        runtime = {
+          resolution,
+          paused: override?.paused ?? declaration?.paused ?? false,
+          maxConcurrent: override?.maxConcurrent ?? declaration?.maxConcurrent ?? profileLimit,
+          running: runningByLane.get(name) ?? 0,
+          verdicts: {},
+        };
+        runtimes.set(name, runtime);
+      }
+      return runtime;
+    };
+    return { key, laneOf, enabled, globalRunning };
+  }
+
+  /** Returns how many tasks could have been spawned now (for the stuck check). */
+  private walkReadyTasks(dryRun: boolean, result: DispatchResult): number {
+    const { db } = this.deps;
+    const now = this.now();
+    const lanes = this.laneState();
+    if (dryRun) {
+      // A dry run must not move the queue's cursors (promotions have not run): it reads the table.
+      return this.evaluate(tasks.readyQueueRows(db), lanes, now, true, result).spawnable;
+    }
+    const memo = this.memo;
+    const changed = this.queueChanges;
+    this.queueChanges = new Set();
+    const memoHolds = memo !== null && memo.laneKey === lanes.key && now < memo.validUntil;
+    if (memoHolds && changed !== 'all' && changed.size <= INCREMENTAL_WALK_LIMIT) {
+      return this.walkChanged(memo, changed, lanes, now, result);
+    }
+    const walk = this.evaluate(this.queue.rows(), lanes, now, false, result);
+    this.storeSkipChanges(walk.skipChanges, result);
+    // Replayable only when nothing was spawnable: otherwise the next tick must try again.
+    this.memo = null;
+    if (walk.spawnable === 0 && lanes.key !== null) {
+      // Nothing was spawnable, so every row was skipped: result.skipped is the queue, in order.
+      const rows = this.queue.rows().slice();
+      this.memo = {
+        laneKey: lanes.key,
+        validUntil: walk.validUntil,
+        rows,
+        skipped: Object.freeze(result.skipped.slice()),
+        counts: { ...result.skippedCounts },
+        byId: null,
+      };
+    }
+    return walk.spawnable;
+  }
+
+  /**
+   * The last walk spawned nothing and no lane fact changed since: every task it looked at keeps
+   * its verdict (a spawn now only fills capacity, and no task it skipped was waiting for capacity
+   * that a spawn could take from it — each was at capacity already or skipped by an earlier rule).
+   * So only the tasks that changed are evaluated; the others' verdicts are replayed in walk order.
+   */
+  private walkChanged(
+    memo: WalkMemo,
+    changed: ReadonlySet<string>,
+    lanes: LaneState,
+    now: number,
+    result: DispatchResult,
+  ): number {
+    const fresh: ReadyRow[] = [];
+    const byId = changed.size > 0 ? (memo.byId ??= new Map(memo.rows.map((row) => [row.id, row]))) : null;
+    // Earlier results hold the frozen list: change a copy (only when something changed).
+    const skipped = changed.size > 0 ? memo.skipped.slice() : null;
+    for (const id of changed) {
+      const old = byId?.get(id);
+      if (old && skipped) {
+        const at = positionOf(memo.rows, old);
+        memo.counts[(skipped[at] as Skipped).reason] -= 1;
+        memo.rows.splice(at, 1);
+        skipped.splice(at, 1);
+        byId?.delete(id);
+      }
+      const row = this.queue.get(id);
+      if (row) fresh.push(row);
+    }
+    fresh.sort(walkOrder);
+    const scratch = emptyResult(false, result.startedAt);
+    const walk = this.evaluate(fresh, lanes, now, false, scratch);
+    result.spawned.push(...scratch.spawned);
+    result.spawnFailed.push(...scratch.spawnFailed);
+    result.gaveUp.push(...scratch.gaveUp);
+    this.storeSkipChanges(walk.skipChanges, result);
+    for (const entry of scratch.skipped) {
+      const row = this.queue.get(entry.taskId) as ReadyRow;
+      const at = positionOf(memo.rows, row);
+      memo.rows.splice(at, 0, row);
+      skipped?.splice(at, 0, entry);
+      memo.counts[entry.reason] += 1;
+      byId?.set(row.id, row);
+    }
+    if (skipped) memo.skipped = Object.freeze(skipped);
+    memo.validUntil = Math.min(memo.validUntil, walk.validUntil);
+    // Frozen, so no reader of this result can change what later ticks replay.
+    result.skipped = memo.skipped as Skipped[];
+    result.skippedCounts = { ...memo.counts };
+    // Capacity was taken: the next tick walks everything again.
+    if (walk.spawnable > 0) this.memo = null;
+    return walk.spawnable;
+  }
+
+  /** The walk proper (SPEC §4.6) over `rows` in walk order: skip reasons, claims and spawns. */
+  private evaluate(
+    rows: readonly ReadyRow[],
+    lanes: LaneState,
+    now: number,
+    dryRun: boolean,
+    result: DispatchResult,
+  ): { spawnable: number; validUntil: number; skipChanges: SkipChange[] } {
+    const config = this.deps.config();
+    const { laneOf } = lanes;
+    const state: WalkState = {
+      enabled: lanes.enabled,
+      globalRunning: lanes.globalRunning,
+      now,
+      globalMax: config.globalMaxConcurrent,
+    };
+    let spawnable = 0;
+    let validUntil = Number.POSITIVE_INFINITY;
+    const skipChanges: SkipChange[] = [];
+    for (const row of rows) {
+      const skip = this.skipReasonOf(row, laneOf, state);
+      if (skip) {
+        result.skipped.push({ taskId: row.id, reason: skip.reason, detail: skip.detail });
+        result.skippedCounts[skip.reason] += 1;
+        if (skip.reason === 'backoff') validUntil = Math.min(validUntil, row.next_attempt_at as number);
+        if (row.skip_reason !== skip.reason || row.skip_detail !== skip.detail)
+          skipChanges.push({ row, reason: skip.reason, detail: skip.detail });
+        continue;
+      }
+      spawnable += 1;
+      const lane = laneOf(row.assignee as string);
+      if (dryRun) {
+        result.spawned.push({ taskId: row.id, runId: 0, lane: row.assignee as string, pid: null });
+        lane.running += 1;
+        state.globalRunning += 1;
+        continue;
+      }
+      // Claimed by us or by someone faster: either way it has left the ready queue.
+      this.queue.remove(row.id);
+      if (this.claimAndSpawn(row, lane, result)) {
+        lane.running += 1;
+        state.globalRunning += 1;
+      }
+    }
+    return { spawnable, validUntil, skipChanges };
+  }
+
+  /** SPEC §4.6: skip reasons are stored only when they change — no write per task per tick. */
+  private storeSkipChanges(changes: readonly SkipChange[], result: DispatchResult): void {
+    if (changes.length === 0) return;
+    // Not in the event log (that would be a row per task per change): the API tells the UI instead.
+    result.skipChanged.push(...changes.map((change) => change.row.id));
+    const { db } = this.deps;
+    runInWriteTransaction(db, () => {
+      // The rows were ready and unclaimed when the queue read them (up to queueCursor). A task with
+      // no event since is still so (every task change appends one), and its row need not be looked
+      // up again; the others (a terminal claimed one meanwhile) are checked against their rows.
+      const since = taskIdsChangedAfter(db, this.queueCursor, INCREMENTAL_LIMIT);
+      const moved = new Set(since.taskIds);
+      tasks.writeSkipReasons(
+        db,
+        changes.map((change) => ({ id: change.row.id, reason: change.reason, detail: change.detail })),
+        since.overflow ? undefined : (id) => !moved.has(id),
+      );
+    });
+    for (const change of changes) {
+      change.row.skip_reason = change.reason;
+      change.row.skip_detail = change.detail;
+    }
+  }
+
+  /** The first rule of SPEC §4.6 that holds. Lane-wide verdicts are built once per lane and shared. */
+  private skipReasonOf(row: ReadyRow, laneOf: (name: string) => LaneRuntime, state: WalkState): Skip | null {
+    const assignee = row.assignee;
+    if (!assignee) return UNASSIGNED;
+    const lane = laneOf(assignee);
+    const { resolution, verdicts } = lane;
+    // `??=` builds each lane-wide verdict (and its detail text) on first use only.
+    if (resolution.kind === 'terminal') {
+      return (verdicts.terminal_lane ??= {
+        reason: 'terminal_lane',
+        detail: resolution.hint ? `${TERMINAL_LANE_DETAIL} (${resolution.hint})` : TERMINAL_LANE_DETAIL,
+      });
+    }
+    if (resolution.kind === 'profile_broken') {
+      return (verdicts.profile_broken ??= {
+        reason: 'profile_broken',
+        detail: `profile \`${resolution.name}\`: ${resolution.problem}`,
+      });
+    }
+    if (!state.enabled) return DISPATCHER_PAUSED;
+    if (lane.paused)
+      return (verdicts.lane_paused ??= { reason: 'lane_paused', detail: `lane ${assignee} is paused` });
+    if (row.next_attempt_at !== null && row.next_attempt_at > state.now) {
+      return { reason: 'backoff', detail: `backoff until ${new Date(row.next_attempt_at).toISOString()}` };
+    }
+    if (lane.running >= lane.maxConcurrent) {
+      return (verdicts.lane_at_capacity ??= {
+        reason: 'lane_at_capacity',
+        detail: `lane at capacity ${lane.maxConcurrent}/${lane.maxConcurrent}`,
+      });
+    }
+    if (state.globalRunning >= state.globalMax) {
+      return (verdicts.global_at_capacity ??= {
+        reason: 'global_at_capacity',
+        detail: `global limit ${state.globalMax}/${state.globalMax}`,
+      });
+    }
+    return null;
+  }
+
+  /** Claims the task (compare-and-swap), creates its run, prepares the workspace and spawns. */
+  private claimAndSpawn(row: ReadyRow, lane: LaneRuntime, result: DispatchResult): boolean {
+    const { db, paths, supervisor } = this.deps;
+    if (lane.resolution.kind !== 'profile') return false;
+    const profile = lane.resolution.profile;
+    const laneName = row.assignee as string;
+    const claimed = runInWriteTransaction(db, () => {
+      const now = this.now();
+      if (
+        !tasks.claimReadyTask(db, row.id, {
+          owner: `${DISPATCHER_CLAIM_PREFIX}${this.deps.owner}`,
+          expiresAt: null,
+          now,
+        })
+      )
+        return null;
+      const logPath = path.join(paths.logs, row.id, 'pending.log');
+      const runId = runs.insertRun(db, { taskId: row.id, lane: laneName, logPath, now });
+      const finalLog = path.join(paths.logs, row.id, `${runId}.log`);
+      db.prepare('UPDATE runs SET log_path = ? WHERE id = ?').run(finalLog, runId);
+      tasks.updateTask(db, row.id, { currentRunId: runId }, now);
+      appendEvent(
+        db,
+        {
+          taskId: row.id,
+          board: row.board,
+          runId,
+          kind: 'claimed',
+          payload: { by: this.deps.owner, lane: laneName },
+        },
+        now,
+      );
+      return { runId, logPath: finalLog, task: tasks.findTask(db, row.id) as Task };
+    });
+    if (!claimed) return false; // Someone else (a terminal, another tick) won the race.
+    const { runId, logPath, task } = claimed;
+    let outcome: ReturnType<Supervisor['spawn']>;
+    let workspace = '';
+    try {
+      workspace = prepareWorkspace(paths, task.id, task.workspace);
+      const argv = expandCommand(profile, {
+        taskId: task.id,
+        prompt: this.promptFor(task, profile),
+        workspace,
+        home: paths.home,
+      });
+      outcome = supervisor.spawn({
+        runId,
+        taskId: task.id,
+        lane: laneName,
+        argv,
+        cwd: workspace,
+        env: this.envFor(task, runId, workspace, profile),
+        logPath,
+        maxRuntimeMs:
+          (task.maxRuntimeSeconds ?? profile.maxRuntimeSeconds ?? null) === null
+            ? null
+            : (task.maxRuntimeSeconds ?? (profile.maxRuntimeSeconds as number)) * 1000,
+      });
+    } catch (error) {
+      outcome = { ok: false, error: (error as Error).message };
+    }
+    runInWriteTransaction(db, () => {
+      const now = this.now();
+      if (outcome.ok) {
+        runs.recordRunProcess(db, runId, outcome.pid, outcome.pidStartTime);
+        appendEvent(
+          db,
+          {
+            taskId: task.id,
+            board: task.board,
+            runId,
+            kind: 'spawned',
+            payload: { pid: outcome.pid, lane: laneName },
+          },
+          now,
+        );
+        result.spawned.push({ taskId: task.id, runId, lane: laneName, pid: outcome.pid });
+        return;
+      }
+      const current = tasks.findTask(db, task.id) as Task;
+      const verdict = recordFailure(
+        db,
+        current,
+        runId,
+        { kind: 'spawn_failed', error: outcome.error },
+        this.deps.config(),
+        now,
+      );
+      result.spawnFailed.push({ taskId: task.id, error: outcome.error });
+      if (verdict?.gaveUp) result.gaveUp.push(task.id);
+    });
+    return outcome.ok;
+  }
+
+  private promptFor(task: Task, profile: Profile): string {
+    const { db } = this.deps;
+    return buildPrompt(
+      {
+        task,
+        parents: parentsOf(db, task.id),
+        priorRuns: runs.runsOf(db, task.id),
+        comments: commentsOf(db, task.id, 20),
+        completion: profile.completion,
+      },
+      this.deps.config().promptCaps,
+    );
+  }
+
+  private envFor(task: Task, runId: number, workspace: string, profile: Profile): Record<string, string> {
+    const base = Object.fromEntries(
+      Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+    // An Electron parent must not make workers (or the CLI they call) run as Node by accident.
+    delete base.ELECTRON_RUN_AS_NODE;
+    return {
+      ...base,
+      ...this.deps.workerEnv(),
+      ...profile.env,
+      SWITCHYARD_HOME: this.deps.paths.home,
+      SWITCHYARD_TASK: task.id,
+      SWITCHYARD_RUN: String(runId),
+      SWITCHYARD_BOARD: task.board,
+      SWITCHYARD_WORKSPACE: workspace,
+    };
+  }
+
+  // Step 7 --------------------------------------------------------------------------------------
+
+  /**
+   * SPEC §4.7: stuck means work that could be spawned now sat there for N ticks with nothing
+   * spawned. Terminal lanes, paused lanes, backoff and full capacity are skip reasons, so they
+   * never reach `spawnable` and never count.
+   */
+  private checkHealth(spawnable: number, result: DispatchResult): void {
+    if (spawnable > 0 && result.spawned.length === 0) this.ticksWithoutSpawn += 1;
+    else this.ticksWithoutSpawn = 0;
+    const config = this.deps.config();
+    this.stuck = this.ticksWithoutSpawn >= config.stuckTicks;
+    result.stuck = this.stuck;
+    const now = this.now();
+    if (this.stuck && now - this.lastStuckLogAt >= config.stuckLogIntervalMs) {
+      this.lastStuckLogAt = now;
+      this.deps.log?.(
+        `dispatcher stuck: ${spawnable} spawnable task(s) waited ${this.ticksWithoutSpawn} ticks with nothing spawned`,
+      );
+    }
+  }
+}
+
+function describeExit(exit: WorkerExit, completion: 'exit-code' | 'report'): string {
+  const tail = exit.lastOutputLine ? `: ${exit.lastOutputLine}` : '';
+  if (exit.timedOut) return `timed out and was killed${tail}`;
+  if (exit.adopted && exit.exitCode === null)
+    return `worker exited while adopted (exit code unknown) without reporting${tail}`;
+  if (exit.signal) return `killed by ${exit.signal}${tail}`;
+  if (exit.exitCode === 0 && completion === 'report')
+    return 'exited 0 without reporting `switchyard complete`';
+  return `exited with code ${exit.exitCode ?? '?'}${tail}`;
+}

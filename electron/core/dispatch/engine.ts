@@ -1,0 +1,594 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DispatchResult, DispatcherState, WorkerStatus } from '../../../shared/dispatch';
+import type { TaskEvent } from '../../../shared/domain';
+import { STATUS_KEEPING_EVENT_KINDS } from '../../../shared/constants';
+import { ChangeFeed } from '../store/changeFeed';
+import { appendEvent } from '../store/events';
+import type { Actor } from '../commands/taskCommands';
+import { openDatabase, runInWriteTransaction, type Db } from '../store/db/open';
+import { DISPATCHER_CLAIM_PREFIX, Dispatcher, type DispatcherConfig } from './dispatcher';
+import type { EngineHandle } from './engineHandle';
+import { homePaths, resolveHome, type HomePaths } from '../config/home';
+import { setLaneMaxConcurrentRow, setLanePausedRow } from '../store/laneSettings';
+import { laneStatuses } from './laneView';
+import { LaneResolver } from '../config/lanes';
+import { acquireLease, currentLease, describeHolder, releaseLease } from '../store/lease';
+import { DISPATCHER_ENABLED_KEY, readMeta, writeMeta } from '../store/meta';
+import { recordFailure } from '../commands/outcomes';
+import { DEFAULT_PROMPT_CAPS } from '../workers/prompt';
+import * as runs from '../store/runs';
+import type { Settings } from '../config/settings';
+import { Supervisor } from '../workers/supervisor';
+import * as tasks from '../store/tasks';
+
+/**
+ * The running core: database, lanes, supervisor and dispatcher wired together, with the timer and
+ * the wake-ups of SPEC §4 (a task became ready, a worker exited, another process wrote). Used by
+ * the Electron main process, `switchyard serve` and `switchyard dispatch --watch`.
+ */
+
+export interface EngineOptions {
+  home?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Take the dispatcher lease and run ticks. Without it the engine only serves reads and commands. */
+  dispatch: boolean;
+  actor?: Actor;
+  /** better-sqlite3 build for Electron's ABI (ENGINEERING "better-sqlite3 and Electron's ABI"). */
+  nativeBinding?: string;
+  /** How workers call the CLI: written into `<home>/bin/switchyard`, which is put first on their PATH. */
+  cliCommand?: string[];
+  /**
+   * Delay of the first tick (default 0). The first tick is cold — it reads and re-evaluates every
+   * ready task, 0.6 s or more on 100,000 tasks — and would hold up a board that is just asking
+   * for its snapshot; a wake() (a write, another process, web mode after sending a snapshot)
+   * starts it sooner.
+   */
+  firstTickDelayMs?: number;
+  log?: (line: string) => void;
+}
+
+/** How long startEngine (the app, `serve`) lets the first board snapshot go before the first tick. */
+export const FIRST_TICK_DELAY_MS = 3_000;
+
+type Notice = Parameters<Parameters<EngineHandle['onNotice']>[0]>[0];
+
+const WAKE_KINDS = new Set([
+  'created',
+  'promoted',
+  'moved',
+  'unblocked',
+  'assigned',
+  'reclaimed',
+  'completed',
+  'edited',
+  'unlinked',
+]);
+const LEASE_RENEW_MS = 5_000;
+
+function findRepoFile(relative: string): string | undefined {
+  let dir = typeof __dirname !== 'undefined' ? __dirname : path.dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 6; depth++) {
+    const candidate = path.join(dir, relative);
+    if (fs.existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  return undefined;
+}
+
+export function defaultCliCommand(): string[] {
+  const script = findRepoFile(path.join('bin', 'switchyard.mjs'));
+  if (!script) return ['switchyard'];
+  // In the installed app the CLI is unpacked next to app.asar (electron-builder.yml asarUnpack):
+  // a process running it as plain Node cannot read inside the archive.
+  const unpacked = script.replace(
+    `${path.sep}app.asar${path.sep}`,
+    `${path.sep}app.asar.unpacked${path.sep}`,
+  );
+  return [process.execPath, unpacked];
+}
+
+/** A tiny `switchyard` launcher in the home's bin/, so workers find the CLI on their PATH. */
+function writeCliShim(paths: HomePaths, command: readonly string[], nativeBinding: string | undefined): void {
+  fs.mkdirSync(paths.bin, { recursive: true });
+  const quote = (part: string): string => `'${part.replace(/'/g, `'\\''`)}'`;
+  // Inside the desktop app the CLI runs on Electron's own binary (there is no separate Node), so it
+  // needs the Electron build of better-sqlite3 too.
+  const runAsNode = process.versions.electron ? 'ELECTRON_RUN_AS_NODE=1 ' : '';
+  const binding = nativeBinding ? `SWITCHYARD_SQLITE_BINDING=${quote(nativeBinding)} ` : '';
+  const script = `#!/bin/sh\n# Written by Switchyard: runs its CLI for workers.\n${runAsNode}${binding}exec ${command.map(quote).join(' ')} "$@"\n`;
+  const target = path.join(paths.bin, 'switchyard');
+  const temporary = `${target}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, script, { mode: 0o755 });
+  fs.renameSync(temporary, target);
+}
+
+export class Engine implements EngineHandle {
+  readonly db: Db;
+  readonly paths: HomePaths;
+  readonly actor: Actor;
+  private readonly lanes: LaneResolver;
+  private readonly supervisor: Supervisor;
+  private readonly dispatcher: Dispatcher;
+  private readonly feed: ChangeFeed;
+  private readonly owner = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private active = false;
+  private leaseHolderText: string | null = null;
+  private lastLeaseRenewal = 0;
+  private lastTickAt: number | null = null;
+  private lastResult: DispatchResult | null = null;
+  private wasStuck = false;
+  private timer: NodeJS.Timeout | undefined;
+  private nextTickAt = Number.POSITIVE_INFINITY;
+  private closed = false;
+  /** Set as close() begins: no tick may start (and spawn) while the workers are being stopped. */
+  private closing = false;
+  private readonly eventListeners = new Set<(events: TaskEvent[]) => void>();
+  private readonly workerListeners = new Set<(workers: WorkerStatus[]) => void>();
+  private readonly stateListeners = new Set<(state: DispatcherState) => void>();
+  private readonly noticeListeners = new Set<(notice: Notice) => void>();
+  private readonly tickListeners = new Set<(result: DispatchResult) => void>();
+
+  /**
+   * settings.json as the lane resolver last read it: it re-checks the file on every tick (and on
+   * file-watch events) together with the profiles and lanes.json, so there is one reading of it.
+   */
+  private get settings(): Settings {
+    return this.lanes.settings();
+  }
+
+  constructor(private readonly options: EngineOptions) {
+    const env = options.env ?? process.env;
+    this.paths = homePaths(options.home ?? resolveHome(env));
+    this.actor = options.actor ?? { name: env.SWITCHYARD_ACTOR ?? safeUserName() };
+    fs.mkdirSync(this.paths.home, { recursive: true });
+    this.db = openDatabase(this.paths.database, { nativeBinding: options.nativeBinding });
+    writeCliShim(this.paths, options.cliCommand ?? defaultCliCommand(), options.nativeBinding);
+    const workerPath = `${this.paths.bin}${path.delimiter}${env.PATH ?? ''}`;
+    this.lanes = new LaneResolver(this.paths, { pathEnv: workerPath, watch: true });
+    this.supervisor = new Supervisor({
+      killGraceMs: this.settings.dispatcher.killGraceMs,
+      logRotateBytes: this.settings.logs.rotateBytes,
+      logKeepFiles: this.settings.logs.keepFiles,
+      workerPriority: () => this.settings.dispatcher.workerPriority,
+    });
+    this.dispatcher = new Dispatcher({
+      db: this.db,
+      paths: this.paths,
+      lanes: this.lanes,
+      supervisor: this.supervisor,
+      config: () => this.dispatcherConfig(),
+      workerEnv: () => ({ PATH: workerPath }),
+      owner: this.owner,
+      log: (line) => this.log(line),
+    });
+    this.feed = new ChangeFeed(this.db);
+    this.feed.onEvents((events) => this.handleEvents(events));
+    this.feed.onForeignWrite(() => this.wake());
+    this.supervisor.onExit(() => this.wake());
+    this.supervisor.onOutput(() => {
+      const workers = this.supervisor.workers();
+      for (const listener of this.workerListeners) listener(workers);
+    });
+  }
+
+  /** Starts watching the database and, when asked to dispatch, takes the lease and ticks. */
+  start(): void {
+    this.feed.start();
+    if (this.options.dispatch) this.schedule(this.options.firstTickDelayMs ?? 0);
+  }
+
+  private log(line: string): void {
+    (this.options.log ?? ((text: string) => process.stderr.write(`${text}\n`)))(`[switchyard] ${line}`);
+  }
+
+  private dispatcherConfig(): DispatcherConfig {
+    const { dispatcher, prompt } = this.settings;
+    return {
+      failureLimit: dispatcher.failureLimit,
+      backoffBaseMs: dispatcher.backoffBaseMs,
+      backoffMaxMs: dispatcher.backoffMaxMs,
+      globalMaxConcurrent: dispatcher.globalMaxConcurrent,
+      stuckTicks: dispatcher.stuckTicks,
+      stuckLogIntervalMs: dispatcher.stuckLogIntervalMs,
+      promptCaps: {
+        ...DEFAULT_PROMPT_CAPS,
+        bodyChars: prompt.bodyChars,
+        parentResultChars: prompt.parentResultChars,
+        commentChars: prompt.commentChars,
+        priorErrorChars: prompt.priorErrorChars,
+        maxComments: prompt.recentComments,
+        maxPriorErrors: prompt.priorErrors,
+      },
+    };
+  }
+
+  // Scheduling --------------------------------------------------------------------------------
+
+  private schedule(delayMs: number): void {
+    if (this.closed || this.closing || !this.options.dispatch) return;
+    const at = Date.now() + delayMs;
+    if (at >= this.nextTickAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.nextTickAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.nextTickAt = Number.POSITIVE_INFINITY;
+      this.runTick();
+    }, delayMs);
+  }
+
+  wake(): void {
+    this.schedule(0);
+  }
+
+  /** One tick now (also used by `switchyard dispatch` without --watch). */
+  runTick(options: { spawn?: boolean } = {}): DispatchResult | null {
+    if (this.closed) return null;
+    let result: DispatchResult | null = null;
+    try {
+      this.lanes.refresh();
+      if (this.ensureLease()) {
+        result = this.dispatcher.tick(options);
+        this.lastResult = result;
+        this.lastTickAt = Date.now();
+        // The tick's own events (spawned, completed …) go out first: the summaries below count
+        // the whole board (a few ms on 100,000 tasks) and would only delay them.
+        const pushes = this.statePushes;
+        this.feed.poll();
+        // The events just handed out pushed the state already when they changed the counts.
+        this.reportTick(result, this.statePushes !== pushes);
+        for (const listener of this.tickListeners) listener(result);
+      }
+    } catch (error) {
+      this.log(`tick failed: ${(error as Error).message}`);
+    } finally {
+      this.feed.poll();
+      this.schedule(this.settings.dispatcher.tickMs);
+    }
+    return result;
+  }
+
+  private ensureLease(): boolean {
+    const now = Date.now();
+    if (this.active && now - this.lastLeaseRenewal < LEASE_RENEW_MS) return true;
+    const lease = acquireLease(this.db, this.owner, now);
+    const wasActive = this.active;
+    this.active = lease.acquired;
+    this.leaseHolderText = lease.acquired ? this.owner : describeHolder(lease.holder);
+    if (lease.acquired) {
+      this.lastLeaseRenewal = now;
+      if (!wasActive) {
+        this.recoverWorkers();
+        // Another dispatcher may have run meanwhile, and recovery writes without events.
+        this.dispatcher.invalidate();
+      }
+    } else if (wasActive) {
+      this.log(`lost the dispatcher lease to ${this.leaseHolderText}`);
+    }
+    if (wasActive !== this.active) this.emitState();
+    return this.active;
+  }
+
+  /**
+   * SPEC §5: running tasks from an earlier life. A worker whose pid is alive and is the same
+   * process (start time from /proc) is adopted; any other is closed as crashed and retried.
+   */
+  private recoverWorkers(): void {
+    const orphaned = this.db
+      .prepare("SELECT id FROM tasks WHERE status = 'running' AND claim_owner LIKE ?")
+      .all(`${DISPATCHER_CLAIM_PREFIX}%`) as { id: string }[];
+    for (const { id } of orphaned) {
+      runInWriteTransaction(this.db, () => {
+        const task = tasks.findTask(this.db, id);
+        if (!task || task.status !== 'running') return;
+        const now = Date.now();
+        const run = task.currentRunId === null ? undefined : runs.findRun(this.db, task.currentRunId);
+        if (run && this.supervisor.has(run.id)) return;
+        if (run && run.endedAt === null && run.pid !== null) {
+          const adopted = this.supervisor.adopt({
+            runId: run.id,
+            taskId: task.id,
+            lane: run.lane,
+            pid: run.pid,
+            pidStartTime: run.pidStartTime,
+            logPath: run.logPath,
+            startedAt: run.startedAt,
+            maxRuntimeMs: task.maxRuntimeSeconds === null ? null : task.maxRuntimeSeconds * 1000,
+          });
+          if (adopted) {
+            tasks.updateTask(
+              this.db,
+              task.id,
+              { claimOwner: `${DISPATCHER_CLAIM_PREFIX}${this.owner}` },
+              now,
+            );
+            appendEvent(
+              this.db,
+              {
+                taskId: task.id,
+                runId: run.id,
+                board: task.board,
+                kind: 'adopted',
+                payload: { pid: run.pid },
+              },
+              now,
+            );
+            return;
+          }
+        }
+        if (run && run.endedAt === null) {
+          recordFailure(
+            this.db,
+            task,
+            run.id,
+            { kind: 'crashed', error: 'worker was lost while Switchyard was not running' },
+            this.dispatcherConfig(),
+            now,
+          );
+        } else {
+          tasks.updateTask(
+            this.db,
+            task.id,
+            { status: 'ready', claimOwner: null, claimExpiresAt: null, currentRunId: null },
+            now,
+          );
+        }
+      });
+    }
+  }
+
+  private reportTick(result: DispatchResult, alreadyPushed: boolean): void {
+    const changed =
+      result.spawned.length +
+      result.completed.length +
+      result.crashed.length +
+      result.timedOut.length +
+      result.spawnFailed.length;
+    if (result.stuck !== this.wasStuck) {
+      this.wasStuck = result.stuck;
+      if (result.stuck) {
+        this.notify({
+          level: 'warning',
+          title: 'Dispatcher stuck',
+          message: 'Ready tasks could be spawned but nothing started for several ticks.',
+          taskId: null,
+        });
+      }
+      this.emitState();
+    } else if (changed > 0 && !alreadyPushed) {
+      this.emitState();
+    }
+  }
+
+  // Events ------------------------------------------------------------------------------------
+
+  private handleEvents(events: TaskEvent[]): void {
+    for (const listener of this.eventListeners) listener(events);
+    let wake = false;
+    for (const event of events) {
+      if (WAKE_KINDS.has(event.kind)) wake = true;
+      const notice = noticeFor(event, (id) => tasks.findTask(this.db, id)?.title ?? id);
+      if (notice) this.notify(notice);
+    }
+    if (wake) this.wake();
+    // The toolbar and the tray show the running/ready counts: any write can change them (a create,
+    // a move, a promotion), so compare them after every batch rather than guess from event kinds.
+    if (
+      this.stateListeners.size > 0 &&
+      events.some((event) => !STATUS_KEEPING_EVENT_KINDS.has(event.kind)) &&
+      this.countsChanged()
+    ) {
+      this.emitState();
+    }
+  }
+
+  private lastCounts = '';
+
+  private countsChanged(): boolean {
+    const { running, ready } = this.statusCounts();
+    const counts = `${running}/${ready}`;
+    if (counts === this.lastCounts) return false;
+    this.lastCounts = counts;
+    return true;
+  }
+
+  private statusCounts(): { running: number; ready: number } {
+    const rows = this.db
+      .prepare("SELECT status, count(*) AS n FROM tasks WHERE status IN ('running', 'ready') GROUP BY status")
+      .all() as { status: string; n: number }[];
+    return {
+      running: rows.find((row) => row.status === 'running')?.n ?? 0,
+      ready: rows.find((row) => row.status === 'ready')?.n ?? 0,
+    };
+  }
+
+  private notify(notice: Notice): void {
+    for (const listener of this.noticeListeners) listener(notice);
+  }
+
+  /** How many times the state was pushed (a tick skips its push when its events just did one). */
+  private statePushes = 0;
+
+  private emitState(): void {
+    if (this.stateListeners.size === 0) return;
+    this.statePushes++;
+    const state = this.dispatcherState();
+    for (const listener of this.stateListeners) listener(state);
+  }
+
+  onTaskEvents(listener: (events: TaskEvent[]) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  onWorkers(listener: (workers: WorkerStatus[]) => void): () => void {
+    this.workerListeners.add(listener);
+    return () => this.workerListeners.delete(listener);
+  }
+
+  onDispatcherState(listener: (state: DispatcherState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  onNotice(listener: (notice: Notice) => void): () => void {
+    this.noticeListeners.add(listener);
+    return () => this.noticeListeners.delete(listener);
+  }
+
+  onTick(listener: (result: DispatchResult) => void): () => void {
+    this.tickListeners.add(listener);
+    return () => this.tickListeners.delete(listener);
+  }
+
+  onLanesChanged(listener: () => void): () => void {
+    return this.lanes.onChange(listener);
+  }
+
+  /** Call after this process wrote to the database, so listeners hear of it at once. */
+  flush(): void {
+    this.feed.poll();
+  }
+
+  // Queries and controls ----------------------------------------------------------------------
+
+  dispatcherEnabled(): boolean {
+    const stored = readMeta(this.db, DISPATCHER_ENABLED_KEY);
+    return stored === undefined ? this.settings.dispatcher.enabled : stored === 'true';
+  }
+
+  dispatcherState(): DispatcherState {
+    const { running, ready } = this.statusCounts();
+    this.lastCounts = `${running}/${ready}`;
+    const holder = this.active ? this.owner : (this.leaseHolderText ?? describeLease(this.db));
+    return {
+      enabled: this.dispatcherEnabled(),
+      active: this.active,
+      leaseHolder: holder,
+      stuck: this.dispatcher.isStuck(),
+      running,
+      ready,
+      globalMaxConcurrent: this.settings.dispatcher.globalMaxConcurrent,
+      lastTickAt: this.lastTickAt,
+      workers: this.supervisor.workers(),
+    };
+  }
+
+  lastDispatchResult(): DispatchResult | null {
+    return this.lastResult;
+  }
+
+  setDispatcherEnabled(enabled: boolean): void {
+    runInWriteTransaction(this.db, () => writeMeta(this.db, DISPATCHER_ENABLED_KEY, String(enabled)));
+    this.emitState();
+    this.wake();
+  }
+
+  laneStatuses(board: string): ReturnType<EngineHandle['laneStatuses']> {
+    return laneStatuses(this.db, board, this.lanes, this.supervisor.workers());
+  }
+
+  setLanePaused(lane: string, paused: boolean): void {
+    runInWriteTransaction(this.db, () => setLanePausedRow(this.db, lane, paused));
+    this.wake();
+  }
+
+  setLaneConcurrency(lane: string, maxConcurrent: number): void {
+    runInWriteTransaction(this.db, () => setLaneMaxConcurrentRow(this.db, lane, maxConcurrent));
+    this.wake();
+  }
+
+  async stopWorker(taskId: string): Promise<void> {
+    const task = tasks.findTask(this.db, taskId);
+    if (task?.currentRunId === null || task?.currentRunId === undefined) return;
+    await this.supervisor.stop(task.currentRunId, 'stopped by a person');
+  }
+
+  dryRun(): DispatchResult {
+    this.lanes.refresh();
+    return this.dispatcher.tick({ dryRun: true });
+  }
+
+  problems(): string[] {
+    return this.lanes.problems();
+  }
+
+  workers(): WorkerStatus[] {
+    return this.supervisor.workers();
+  }
+
+  /**
+   * Stops the engine. `stopWorkers` ends every worker (their tasks go back to ready); otherwise
+   * workers keep running and the next start adopts them (SPEC §5).
+   */
+  async close(options: { stopWorkers: boolean } = { stopWorkers: true }): Promise<void> {
+    if (this.closed || this.closing) return;
+    // A worker's exit wakes the engine; without this, stopping the workers would respawn their tasks.
+    this.closing = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (options.stopWorkers) {
+      await this.supervisor.stopAll();
+      // Settle the stops (runs closed, tasks back to ready) without starting anything new.
+      if (this.active) this.dispatcher.tick({ spawn: false });
+    } else {
+      this.supervisor.detachAll();
+    }
+    this.closed = true;
+    this.feed.poll();
+    this.feed.stop();
+    if (this.active) releaseLease(this.db, this.owner);
+    this.active = false;
+    this.lanes.close();
+    this.db.close();
+  }
+}
+
+function describeLease(db: Db): string | null {
+  const holder = currentLease(db);
+  return holder ? describeHolder(holder) : null;
+}
+
+function safeUserName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'user';
+  }
+}
+
+function noticeFor(event: TaskEvent, titleOf: (id: string) => string): Notice | null {
+  const taskId = event.taskId;
+  if (!taskId) return null;
+  // The title is a read: only for the kinds that make a notice (a stream of moves makes none).
+  switch (event.kind) {
+    case 'completed':
+      return { level: 'info', title: 'Done', message: titleOf(taskId), taskId };
+    case 'blocked':
+      return {
+        level: 'warning',
+        title: 'Blocked',
+        message: `${titleOf(taskId)}: ${String(event.payload.reason ?? '')}`,
+        taskId,
+      };
+    case 'gave_up':
+      return {
+        level: 'error',
+        title: 'Gave up',
+        message: `${titleOf(taskId)}: ${String(event.payload.lastError ?? '')}`,
+        taskId,
+      };
+    default:
+      return null;
+  }
+}
+
+export async function startEngine(options: EngineOptions): Promise<Engine> {
+  const engine = new Engine({ firstTickDelayMs: FIRST_TICK_DELAY_MS, ...options });
+  engine.start();
+  return engine;
+}

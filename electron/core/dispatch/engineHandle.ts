@@ -1,0 +1,44 @@
+import type { DispatchResult, DispatcherState, LaneStatus, WorkerStatus } from '../../../shared/dispatch';
+import type { Actor } from '../commands/taskCommands';
+import type { Db } from '../store/db/open';
+import type { HomePaths } from '../config/home';
+import type { TaskEvent } from '../../../shared/domain';
+
+/**
+ * What the API layer (IPC, web mode) needs from a running engine: the database, the dispatcher's
+ * live state and its controls. Implemented by `Engine` in engine.ts; tests may pass a fake.
+ */
+export interface EngineHandle {
+  readonly db: Db;
+  readonly paths: HomePaths;
+  /** The person or process the UI acts as (events record it). */
+  readonly actor: Actor;
+  dispatcherState(): DispatcherState;
+  setDispatcherEnabled(enabled: boolean): void;
+  laneStatuses(board: string): LaneStatus[];
+  setLanePaused(lane: string, paused: boolean): void;
+  setLaneConcurrency(lane: string, maxConcurrent: number): void;
+  /** Stops the worker of a running task (SIGTERM → SIGKILL); resolves when it is gone. */
+  stopWorker(taskId: string): Promise<void>;
+  dryRun(): DispatchResult;
+  /** Config problems to show the user (broken settings.json / lanes.json). */
+  problems(): string[];
+  /** Ask for a tick now (a task became ready, a lane was resumed …). */
+  wake(): void;
+  /** New rows of the event log, whoever wrote them (this process, the CLI, a worker). */
+  onTaskEvents(listener: (events: TaskEvent[]) => void): () => void;
+  onWorkers(listener: (workers: WorkerStatus[]) => void): () => void;
+  onDispatcherState(listener: (state: DispatcherState) => void): () => void;
+  /** After every tick this process ran (not dry runs). */
+  onTick(listener: (result: DispatchResult) => void): () => void;
+  /** A lane's kind, profile, pause or concurrency changed (files on disk, lanes.json, the UI, the CLI). */
+  onLanesChanged(listener: () => void): () => void;
+  onNotice(
+    listener: (notice: {
+      level: 'info' | 'warning' | 'error';
+      title: string;
+      message: string;
+      taskId: string | null;
+    }) => void,
+  ): () => void;
+}

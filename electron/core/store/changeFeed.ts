@@ -1,0 +1,79 @@
+import type { TaskEvent } from '../../../shared/domain';
+import type { Db } from './db/open';
+import { cachedStatement } from './db/statements';
+import { eventsAfter, lastEventId } from './events';
+
+/**
+ * Follows the event log, whoever writes it: this process, the CLI, workers. Every mutation appends
+ * an event in its own transaction, so the log's id is a complete, gap-free cursor. A cheap poll of
+ * `PRAGMA data_version` (changes on other connections' commits) and of the newest event id (our own
+ * commits) tells when to read.
+ */
+export class ChangeFeed {
+  private cursor: number;
+  private dataVersion: number;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly eventListeners = new Set<(events: TaskEvent[]) => void>();
+  private readonly writeListeners = new Set<() => void>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly pollMs = 50,
+  ) {
+    this.cursor = lastEventId(db);
+    this.dataVersion = this.readDataVersion();
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.poll(), this.pollMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** New events since the last read; listeners get them in order. */
+  onEvents(listener: (events: TaskEvent[]) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  /** Another process committed something (events or not, e.g. a lane setting). */
+  onForeignWrite(listener: () => void): () => void {
+    this.writeListeners.add(listener);
+    return () => this.writeListeners.delete(listener);
+  }
+
+  position(): number {
+    return this.cursor;
+  }
+
+  private readDataVersion(): number {
+    return (cachedStatement(this.db, 'PRAGMA data_version').get() as { data_version: number }).data_version;
+  }
+
+  /** Reads whatever is new now; also called right after this process writes. */
+  poll(): void {
+    const version = this.readDataVersion();
+    if (version !== this.dataVersion) {
+      this.dataVersion = version;
+      for (const listener of this.writeListeners) listener();
+    }
+    if (this.eventListeners.size === 0) {
+      this.cursor = lastEventId(this.db);
+      return;
+    }
+    // Nothing new (the usual case, 20 polls a second): one max(id) lookup, not an empty page read.
+    if (lastEventId(this.db) <= this.cursor) return;
+    for (;;) {
+      const batch = eventsAfter(this.db, this.cursor, 1_000);
+      if (batch.length === 0) return;
+      this.cursor = (batch[batch.length - 1] as TaskEvent).id;
+      for (const listener of this.eventListeners) listener(batch);
+      if (batch.length < 1_000) return;
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { useTempHomes } from '../../../../test/helpers/home';
+import { laneStatuses } from '../../dispatch/laneView';
+import * as tasks from '../tasks';
+import { MIGRATIONS } from './migrations';
+import { openDatabase } from './open';
+
+const tempHome = useTempHomes();
+
+/** A database as Switchyard left it at `version` (the migrations up to it, nothing after). */
+function databaseAt(file: string, version: number, fill: (db: Database.Database) => void): void {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  for (const migration of MIGRATIONS.slice(0, version)) db.exec(migration);
+  db.pragma(`user_version = ${version}`);
+  fill(db);
+  db.close();
+}
+
+const noFacts = {
+  resolve: (name: string) => ({ kind: 'terminal' as const, name, declared: false, hint: null }),
+  declaredLanes: () => [],
+  profileNames: () => [],
+};
+
+describe('migration v3: skip reasons in task_skips', () => {
+  it('moves every stored skip reason out of the task rows, and every reader still sees it', () => {
+    const file = tempHome().database;
+    const rows = [
+      ['t_00000001', 'ready', 'human', 'terminal_lane', 'terminal lane — waiting for `switchyard claim`'],
+      ['t_00000002', 'ready', 'coder', 'lane_at_capacity', 'lane at capacity 1/1'],
+      ['t_00000003', 'ready', 'coder', 'backoff', null],
+      ['t_00000004', 'ready', 'coder', null, null],
+      // A reason left on a task that is no longer ready is kept as it was (readers showed it).
+      ['t_00000005', 'blocked', 'coder', 'lane_paused', 'lane coder is paused'],
+    ] as const;
+    databaseAt(file, 2, (db) => {
+      const insert = db.prepare(
+        `INSERT INTO tasks (id, board, title, assignee, status, created_at, updated_at, skip_reason, skip_detail)
+         VALUES (?, 'default', ?, ?, ?, 1, 1, ?, ?)`,
+      );
+      for (const [id, status, assignee, reason, detail] of rows)
+        insert.run(id, id, assignee, status, reason, detail);
+    });
+
+    const db = openDatabase(file);
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(3);
+      const columns = (db.prepare('PRAGMA table_info(tasks)').all() as { name: string }[]).map((c) => c.name);
+      expect(columns).not.toContain('skip_reason');
+      expect(columns).not.toContain('skip_detail');
+      expect(db.prepare('SELECT count(*) AS n FROM task_skips').get()).toEqual({ n: 4 });
+
+      const listed = new Map(tasks.listTasks(db).map((task) => [task.id, task]));
+      const queue = new Map(tasks.readyQueueRows(db).map((row) => [row.id, row]));
+      for (const [id, status, , reason, detail] of rows) {
+        const expected = { skipReason: reason, skipDetail: detail };
+        expect(tasks.findTask(db, id), id).toMatchObject({ status, ...expected });
+        expect(listed.get(id), id).toMatchObject(expected);
+        if (status === 'ready')
+          expect(queue.get(id), id).toMatchObject({ skip_reason: reason, skip_detail: detail });
+      }
+      const lanes = laneStatuses(db, 'default', noFacts, []);
+      expect(lanes.find((lane) => lane.name === 'coder')?.queuedBySkipReason).toEqual({
+        lane_at_capacity: 1,
+        backoff: 1,
+      });
+      expect(lanes.find((lane) => lane.name === 'human')?.queuedBySkipReason).toEqual({ terminal_lane: 1 });
+
+      // The moved reasons are live: the next write replaces them, a claim clears them.
+      tasks.writeSkipReasons(db, [{ id: 't_00000002', reason: 'dispatcher_paused', detail: 'off' }]);
+      expect(tasks.findTask(db, 't_00000002')).toMatchObject({
+        skipReason: 'dispatcher_paused',
+        skipDetail: 'off',
+      });
+      expect(
+        tasks.claimReadyTask(db, 't_00000001', { owner: 'terminal:human', expiresAt: null, now: 2 }),
+      ).toBe(true);
+      expect(tasks.findTask(db, 't_00000001')).toMatchObject({ skipReason: null, skipDetail: null });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('migrates an empty database, and a fresh one has no skip columns in tasks', () => {
+    const old = tempHome().database;
+    databaseAt(old, 2, () => undefined);
+    const migrated = openDatabase(old);
+    const fresh = openDatabase(tempHome().database);
+    try {
+      const schemaOf = (db: Database.Database): unknown =>
+        db
+          .prepare("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
+          .all();
+      expect(schemaOf(migrated)).toEqual(schemaOf(fresh));
+      expect(migrated.prepare('SELECT count(*) AS n FROM task_skips').get()).toEqual({ n: 0 });
+    } finally {
+      migrated.close();
+      fresh.close();
+    }
+  });
+});

@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SwitchyardError } from '../../errors';
+import { describeDatabaseFault } from './databaseErrors';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** Path to a better-sqlite3 `.node` build for another ABI (Electron's main process). */
+  nativeBinding?: string;
+  readonly?: boolean;
+}
+
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Opens (creating if needed) a Switchyard database: WAL, busy_timeout, foreign keys, and the
+ * schema migrated to the version this program knows. A newer database is refused untouched.
+ */
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(file, {
+      nativeBinding: options.nativeBinding,
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+    });
+  } catch (error) {
+    throw (
+      describeDatabaseFault(error, file) ??
+      new SwitchyardError('database_unavailable', `cannot open database ${file}: ${(error as Error).message}`)
+    );
+  }
+  try {
+    // Check the version before anything that writes: switching to WAL rewrites the file header,
+    // and a database from a newer Switchyard must be left byte-for-byte as it was (SPEC §1).
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Every step is idempotent, so a racing opener's lock is simply waited out and retried.
+    retryWhileBusy(db, () => {
+      refuseNewerSchema(db, file);
+      configureConnection(db, options.readonly ?? false);
+      migrate(db);
+    });
+  } catch (error) {
+    db.close();
+    if (error instanceof SwitchyardError) throw error;
+    throw (
+      describeDatabaseFault(error, file) ??
+      new SwitchyardError('database_unavailable', `cannot use database ${file}: ${(error as Error).message}`)
+    );
+  }
+  return db;
+}
+
+function configureConnection(db: Db, readonly: boolean): void {
+  if (!readonly) {
+    // Switching to WAL needs an exclusive lock the first time. Two processes opening a new
+    // database at once can deadlock on it; SQLite then fails one at once with SQLITE_BUSY
+    // without calling the busy handler, so openDatabase retries (retryWhileBusy).
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma('foreign_keys = ON');
+}
+
+function refuseNewerSchema(db: Db, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new SwitchyardError(
+      'database_too_new',
+      `${file} was written by a newer Switchyard (schema ${version}, this program knows ${SCHEMA_VERSION}); ` +
+        'upgrade Switchyard to open it — the database was left untouched',
+    );
+  }
+}
+
+function migrate(db: Db): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let next = version; next < SCHEMA_VERSION; next++) {
+    runInWriteTransaction(db, () => {
+      // Another process may have migrated while we waited for the write lock.
+      const current = db.pragma('user_version', { simple: true }) as number;
+      if (current !== next) return;
+      db.exec(MIGRATIONS[next] as string);
+      db.pragma(`user_version = ${next + 1}`);
+    });
+  }
+}
+
+const RETRY_WINDOW_MS = 30_000;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code ?? '';
+  return code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED';
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function waitBeforeRetry(attempt: number, deadline: number): void {
+  if (Date.now() > deadline) {
+    throw new SwitchyardError(
+      'database_busy',
+      'the database is locked by another process; try again once it has finished',
+    );
+  }
+  sleepSync(Math.min(10 * 2 ** attempt, 500));
+}
+
+/** Repeats `work` (outside any transaction) while another connection holds a lock it needs. */
+function retryWhileBusy(db: Db, work: () => void): void {
+  const deadline = Date.now() + RETRY_WINDOW_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return work();
+    } catch (error) {
+      if (!isBusy(error) || db.inTransaction) throw error;
+      waitBeforeRetry(attempt, deadline);
+    }
+  }
+}
+
+/**
+ * Runs `work` in a BEGIN IMMEDIATE transaction. Taking the write lock up front means SQLite's
+ * busy handler waits for other writers instead of failing mid-transaction; if a lock is held even
+ * longer than busy_timeout we keep retrying for a while, so SQLITE_BUSY never reaches a user.
+ */
+export function runInWriteTransaction<T>(db: Db, work: () => T): T {
+  const transaction = db.transaction(work);
+  const deadline = Date.now() + RETRY_WINDOW_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return transaction.immediate();
+    } catch (error) {
+      if (!isBusy(error) || db.inTransaction) throw error;
+      waitBeforeRetry(attempt, deadline);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import type { EventKind, TaskEvent } from '../../../shared/domain';
+import type { Db } from './db/open';
+import { cachedStatement } from './db/statements';
+
+/** The append-only event log. Its ids are monotonic, so readers follow it with a cursor. */
+
+interface EventRow {
+  id: number;
+  task_id: string | null;
+  run_id: number | null;
+  board: string | null;
+  kind: EventKind;
+  payload: string;
+  created_at: number;
+}
+
+export interface NewEvent {
+  taskId: string | null;
+  board: string | null;
+  kind: EventKind;
+  runId?: number | null;
+  payload?: Record<string, unknown>;
+}
+
+export function appendEvent(db: Db, event: NewEvent, now: number): number {
+  return Number(
+    cachedStatement(
+      db,
+      'INSERT INTO events (task_id, run_id, board, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(
+      event.taskId,
+      event.runId ?? null,
+      event.board,
+      event.kind,
+      JSON.stringify(event.payload ?? {}),
+      now,
+    ).lastInsertRowid,
+  );
+}
+
+function eventFromRow(row: EventRow): TaskEvent {
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    runId: row.run_id,
+    board: row.board,
+    kind: row.kind,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    createdAt: row.created_at,
+  };
+}
+
+export function eventsOf(db: Db, taskId: string, limit = 500): TaskEvent[] {
+  return (
+    db
+      .prepare('SELECT * FROM (SELECT * FROM events WHERE task_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id')
+      .all(taskId, limit) as EventRow[]
+  ).map(eventFromRow);
+}
+
+export function eventsAfter(db: Db, afterId: number, limit = 1_000): TaskEvent[] {
+  return (
+    cachedStatement(db, 'SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(
+      afterId,
+      limit,
+    ) as EventRow[]
+  ).map(eventFromRow);
+}
+
+export function lastEventId(db: Db): number {
+  return (cachedStatement(db, 'SELECT coalesce(max(id), 0) AS id FROM events').get() as { id: number }).id;
+}
+
+/**
+ * Tasks named by events after `afterId`, up to the newest event now; `overflow` when more than
+ * `limit` events came (the caller then re-reads everything instead).
+ */
+export function taskIdsChangedAfter(
+  db: Db,
+  afterId: number,
+  limit: number,
+): { lastId: number; taskIds: string[]; overflow: boolean } {
+  const head = cachedStatement(
+    db,
+    'SELECT coalesce(max(id), 0) AS last, count(*) AS n FROM events WHERE id > ?',
+  ).get(afterId) as {
+    last: number;
+    n: number;
+  };
+  if (head.n === 0) return { lastId: afterId, taskIds: [], overflow: false };
+  if (head.n > limit) return { lastId: head.last, taskIds: [], overflow: true };
+  const rows = cachedStatement(
+    db,
+    'SELECT DISTINCT task_id FROM events WHERE id > ? AND id <= ? AND task_id IS NOT NULL',
+  ).all(afterId, head.last) as { task_id: string }[];
+  return { lastId: head.last, taskIds: rows.map((row) => row.task_id), overflow: false };
+}

@@ -1,0 +1,74 @@
+import type { TaskStatus } from '../../../shared/domain';
+import type { Db } from './db/open';
+
+/** Dependency edges parent → child. */
+
+export function insertLink(db: Db, parentId: string, childId: string, now: number): boolean {
+  return (
+    db
+      .prepare('INSERT OR IGNORE INTO task_links (parent_id, child_id, created_at) VALUES (?, ?, ?)')
+      .run(parentId, childId, now).changes === 1
+  );
+}
+
+export function deleteLink(db: Db, parentId: string, childId: string): boolean {
+  return (
+    db.prepare('DELETE FROM task_links WHERE parent_id = ? AND child_id = ?').run(parentId, childId)
+      .changes === 1
+  );
+}
+
+export function childIdsOf(db: Db, parentId: string): string[] {
+  return (
+    db.prepare('SELECT child_id FROM task_links WHERE parent_id = ?').all(parentId) as { child_id: string }[]
+  ).map((row) => row.child_id);
+}
+
+export interface ParentState {
+  id: string;
+  title: string;
+  status: TaskStatus;
+  result: string | null;
+}
+
+export function parentsOf(db: Db, childId: string): ParentState[] {
+  return db
+    .prepare(
+      `SELECT t.id, t.title, t.status, t.result FROM task_links l JOIN tasks t ON t.id = l.parent_id
+       WHERE l.child_id = ? ORDER BY l.created_at, t.id`,
+    )
+    .all(childId) as ParentState[];
+}
+
+/** Todo tasks with at least one parent whose parents are all done: the candidates for promotion. */
+export function promotableTaskIds(db: Db, among?: readonly string[]): string[] {
+  const base = `SELECT t.id FROM tasks t WHERE t.status = 'todo'
+      AND EXISTS (SELECT 1 FROM task_links l WHERE l.child_id = t.id)
+      AND NOT EXISTS (SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id
+                      WHERE l.child_id = t.id AND p.status <> 'done')`;
+  if (among) {
+    if (among.length === 0) return [];
+    // By key (`+t.status` keeps the planner off the status index, which would scan every todo task).
+    return (
+      db
+        .prepare(
+          `SELECT t.id FROM tasks t WHERE t.id IN (SELECT value FROM json_each(?)) AND +t.status = 'todo'
+             AND EXISTS (SELECT 1 FROM task_links l WHERE l.child_id = t.id)
+             AND NOT EXISTS (SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id
+                             WHERE l.child_id = t.id AND p.status <> 'done')`,
+        )
+        .all(JSON.stringify(among)) as { id: string }[]
+    ).map((row) => row.id);
+  }
+  return (db.prepare(base).all() as { id: string }[]).map((row) => row.id);
+}
+
+/** Children of any of `parentIds`. */
+export function childIdsOfAny(db: Db, parentIds: readonly string[]): string[] {
+  if (parentIds.length === 0) return [];
+  return (
+    db
+      .prepare('SELECT DISTINCT child_id FROM task_links WHERE parent_id IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(parentIds)) as { child_id: string }[]
+  ).map((row) => row.child_id);
+}

@@ -1,0 +1,436 @@
+import type { SkipReason, Task, TaskStatus } from '../../../shared/domain';
+import type { Db } from './db/open';
+import { cachedStatement } from './db/statements';
+
+/**
+ * Task rows. All task SQL lives here; callers own the transactions.
+ *
+ * A task's skip reason (SPEC §4.6) lives in `task_skips` (migration v3), one narrow row per task
+ * that has one: the dispatcher rewrites thousands at once, and in `tasks` each would rewrite the
+ * whole task row. Readers read the view `tasks_with_skips` (every column of `tasks` plus
+ * skip_reason and skip_detail), so a `Task` looks the same to callers.
+ */
+
+interface TaskRow {
+  id: string;
+  board: string;
+  title: string;
+  body: string;
+  assignee: string | null;
+  status: TaskStatus;
+  priority: number;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  completed_at: number | null;
+  workspace: string;
+  max_runtime_seconds: number | null;
+  skip_reason: SkipReason | null;
+  skip_detail: string | null;
+  failure_count: number;
+  next_attempt_at: number | null;
+  current_run_id: number | null;
+  result: string | null;
+  last_error: string | null;
+  block_reason: string | null;
+  claim_owner: string | null;
+  claim_expires_at: number | null;
+  last_heartbeat_at: number | null;
+}
+
+export function taskFromRow(row: TaskRow): Task {
+  return {
+    id: row.id,
+    board: row.board,
+    title: row.title,
+    body: row.body,
+    assignee: row.assignee,
+    status: row.status,
+    priority: row.priority,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    workspace: row.workspace,
+    maxRuntimeSeconds: row.max_runtime_seconds,
+    skipReason: row.skip_reason,
+    skipDetail: row.skip_detail,
+    failureCount: row.failure_count,
+    nextAttemptAt: row.next_attempt_at,
+    currentRunId: row.current_run_id,
+    result: row.result,
+    lastError: row.last_error,
+    blockReason: row.block_reason,
+    claimOwner: row.claim_owner,
+    claimExpiresAt: row.claim_expires_at,
+    lastHeartbeatAt: row.last_heartbeat_at,
+  };
+}
+
+export interface NewTaskRow {
+  id: string;
+  board: string;
+  title: string;
+  body: string;
+  assignee: string | null;
+  status: TaskStatus;
+  priority: number;
+  createdBy: string | null;
+  workspace: string;
+  maxRuntimeSeconds: number | null;
+  now: number;
+}
+
+export function insertTask(db: Db, task: NewTaskRow): void {
+  db.prepare(
+    `INSERT INTO tasks (id, board, title, body, assignee, status, priority, created_by, created_at, updated_at,
+                        workspace, max_runtime_seconds)
+     VALUES (@id, @board, @title, @body, @assignee, @status, @priority, @createdBy, @now, @now,
+             @workspace, @maxRuntimeSeconds)`,
+  ).run(task);
+}
+
+export function taskIdExists(db: Db, id: string): boolean {
+  return db.prepare('SELECT 1 FROM tasks WHERE id = ?').get(id) !== undefined;
+}
+
+export function findTask(db: Db, id: string): Task | undefined {
+  const row = db.prepare('SELECT * FROM tasks_with_skips WHERE id = ?').get(id) as TaskRow | undefined;
+  return row ? taskFromRow(row) : undefined;
+}
+
+export interface TaskFilter {
+  board?: string;
+  statuses?: readonly TaskStatus[];
+  assignee?: string | null;
+  includeArchived?: boolean;
+  text?: string;
+  limit?: number;
+}
+
+export function listTasks(db: Db, filter: TaskFilter = {}): Task[] {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.board !== undefined) {
+    where.push('board = ?');
+    params.push(filter.board);
+  }
+  if (filter.statuses && filter.statuses.length > 0) {
+    where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
+    params.push(...filter.statuses);
+  } else if (!filter.includeArchived) {
+    where.push("status <> 'archived'");
+  }
+  if (filter.assignee === null) {
+    where.push('assignee IS NULL');
+  } else if (filter.assignee !== undefined) {
+    where.push('assignee = ?');
+    params.push(filter.assignee);
+  }
+  if (filter.text) {
+    where.push('(instr(lower(title), ?) > 0 OR instr(lower(body), ?) > 0 OR id = ?)');
+    const needle = filter.text.toLowerCase();
+    params.push(needle, needle, filter.text);
+  }
+  const sql =
+    `SELECT ${TASK_COLUMN_LIST} FROM tasks_with_skips ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
+    `ORDER BY priority DESC, created_at, id ${filter.limit ? `LIMIT ${Math.floor(filter.limit)}` : ''}`;
+  // Raw rows: a board can list 100,000 tasks, and one object per row instead of two halves the work.
+  return (
+    db
+      .prepare(sql)
+      .raw(true)
+      .all(...params) as unknown[][]
+  ).map(taskFromValues);
+}
+
+/** The columns in taskFromValues' order. */
+const TASK_COLUMN_LIST =
+  'id, board, title, body, assignee, status, priority, created_by, created_at, updated_at, started_at, ' +
+  'completed_at, workspace, max_runtime_seconds, skip_reason, skip_detail, failure_count, next_attempt_at, ' +
+  'current_run_id, result, last_error, block_reason, claim_owner, claim_expires_at, last_heartbeat_at';
+
+function taskFromValues(values: unknown[]): Task {
+  const v = values as [
+    string,
+    string,
+    string,
+    string,
+    string | null,
+    TaskStatus,
+    number,
+    string | null,
+    number,
+    number,
+    number | null,
+    number | null,
+    string,
+    number | null,
+    SkipReason | null,
+    string | null,
+    number,
+    number | null,
+    number | null,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    number | null,
+    number | null,
+  ];
+  return {
+    id: v[0],
+    board: v[1],
+    title: v[2],
+    body: v[3],
+    assignee: v[4],
+    status: v[5],
+    priority: v[6],
+    createdBy: v[7],
+    createdAt: v[8],
+    updatedAt: v[9],
+    startedAt: v[10],
+    completedAt: v[11],
+    workspace: v[12],
+    maxRuntimeSeconds: v[13],
+    skipReason: v[14],
+    skipDetail: v[15],
+    failureCount: v[16],
+    nextAttemptAt: v[17],
+    currentRunId: v[18],
+    result: v[19],
+    lastError: v[20],
+    blockReason: v[21],
+    claimOwner: v[22],
+    claimExpiresAt: v[23],
+    lastHeartbeatAt: v[24],
+  };
+}
+
+export function countTasks(db: Db, board?: string): number {
+  const row = board
+    ? db.prepare('SELECT count(*) AS n FROM tasks WHERE board = ?').get(board)
+    : db.prepare('SELECT count(*) AS n FROM tasks').get();
+  return (row as { n: number }).n;
+}
+
+/** Columns callers may change through `updateTask`; the keys are Task field names. */
+export type TaskPatch = Partial<
+  Pick<
+    Task,
+    | 'title'
+    | 'body'
+    | 'assignee'
+    | 'status'
+    | 'priority'
+    | 'workspace'
+    | 'maxRuntimeSeconds'
+    | 'startedAt'
+    | 'completedAt'
+    | 'skipReason'
+    | 'skipDetail'
+    | 'failureCount'
+    | 'nextAttemptAt'
+    | 'currentRunId'
+    | 'result'
+    | 'lastError'
+    | 'blockReason'
+    | 'claimOwner'
+    | 'claimExpiresAt'
+    | 'lastHeartbeatAt'
+  >
+>;
+
+/** Columns of `tasks` callers may change (the skip reason is in `task_skips`). */
+const PATCH_COLUMNS: Record<Exclude<keyof TaskPatch, 'skipReason' | 'skipDetail'>, string> = {
+  title: 'title',
+  body: 'body',
+  assignee: 'assignee',
+  status: 'status',
+  priority: 'priority',
+  workspace: 'workspace',
+  maxRuntimeSeconds: 'max_runtime_seconds',
+  startedAt: 'started_at',
+  completedAt: 'completed_at',
+  failureCount: 'failure_count',
+  nextAttemptAt: 'next_attempt_at',
+  currentRunId: 'current_run_id',
+  result: 'result',
+  lastError: 'last_error',
+  blockReason: 'block_reason',
+  claimOwner: 'claim_owner',
+  claimExpiresAt: 'claim_expires_at',
+  lastHeartbeatAt: 'last_heartbeat_at',
+};
+
+export function updateTask(db: Db, id: string, patch: TaskPatch, now: number): void {
+  const { skipReason, skipDetail, ...columns } = patch;
+  const keys = Object.keys(columns) as (keyof typeof columns)[];
+  if (keys.length === 0 && skipReason === undefined && skipDetail === undefined) return;
+  const assignments = keys.map((key) => `${PATCH_COLUMNS[key]} = @${key}, `).join('');
+  db.prepare(`UPDATE tasks SET ${assignments}updated_at = @now WHERE id = @id`).run({ ...columns, id, now });
+  if (skipReason === null) {
+    clearSkipReason(db, id);
+  } else if (skipReason !== undefined) {
+    // A patch naming only the reason keeps the stored detail (as a column update would).
+    db.prepare(
+      `INSERT INTO task_skips (task_id, reason, detail) VALUES (@id, @reason, @detail)
+       ON CONFLICT (task_id) DO UPDATE SET reason = excluded.reason,
+         detail = CASE WHEN @keepDetail THEN detail ELSE excluded.detail END`,
+    ).run({
+      id,
+      reason: skipReason,
+      detail: skipDetail ?? null,
+      keepDetail: skipDetail === undefined ? 1 : 0,
+    });
+  } else if (skipDetail !== undefined) {
+    db.prepare('UPDATE task_skips SET detail = ? WHERE task_id = ?').run(skipDetail, id);
+  }
+}
+
+function clearSkipReason(db: Db, id: string): void {
+  db.prepare('DELETE FROM task_skips WHERE task_id = ?').run(id);
+}
+
+/**
+ * Compare-and-swap claim (SPEC §4.6): succeeds only if the task is still ready and unclaimed, so
+ * two claimers racing for one task cannot both win.
+ */
+export function claimReadyTask(
+  db: Db,
+  id: string,
+  claim: { owner: string; expiresAt: number | null; now: number },
+): boolean {
+  const result = db
+    .prepare(
+      `UPDATE tasks SET status = 'running', claim_owner = @owner, claim_expires_at = @expiresAt,
+              started_at = @now, updated_at = @now, last_heartbeat_at = @now
+       WHERE id = @id AND status = 'ready' AND claim_owner IS NULL`,
+    )
+    .run({ id, ...claim });
+  if (result.changes !== 1) return false;
+  clearSkipReason(db, id);
+  return true;
+}
+
+export function nextReadyTaskOfLane(
+  db: Db,
+  lane: string,
+  board: string | undefined,
+  now: number,
+): Task | undefined {
+  const row = db
+    .prepare(
+      `SELECT * FROM tasks_with_skips WHERE status = 'ready' AND assignee = @lane AND claim_owner IS NULL
+         AND (@board IS NULL OR board = @board) AND (next_attempt_at IS NULL OR next_attempt_at <= @now)
+       ORDER BY priority DESC, created_at, id LIMIT 1`,
+    )
+    .get({ lane, board: board ?? null, now }) as TaskRow | undefined;
+  return row ? taskFromRow(row) : undefined;
+}
+
+export function tasksWithStatus(db: Db, status: TaskStatus): Task[] {
+  return (db.prepare('SELECT * FROM tasks_with_skips WHERE status = ?').all(status) as TaskRow[]).map(
+    taskFromRow,
+  );
+}
+
+/** What the dispatcher's walk needs of a ready, unclaimed task (SPEC §4.6), in walk order. */
+export interface ReadyQueueRow {
+  id: string;
+  board: string;
+  assignee: string | null;
+  priority: number;
+  created_at: number;
+  next_attempt_at: number | null;
+  skip_reason: SkipReason | null;
+  skip_detail: string | null;
+}
+
+const READY_QUEUE_SQL = `SELECT id, board, assignee, priority, created_at, next_attempt_at, skip_reason, skip_detail
+  FROM tasks_with_skips WHERE status = 'ready' AND claim_owner IS NULL`;
+
+/** Every ready, unclaimed task by priority then age. */
+export function readyQueueRows(db: Db): ReadyQueueRow[] {
+  return db.prepare(`${READY_QUEUE_SQL} ORDER BY priority DESC, created_at, id`).all() as ReadyQueueRow[];
+}
+
+/** The ready, unclaimed tasks among `ids` (the others are not ready or claimed now). */
+export function readyQueueRowsAmong(db: Db, ids: readonly string[]): ReadyQueueRow[] {
+  if (ids.length === 0) return [];
+  // `+status`: look the few ids up by key instead of letting the status index scan every ready task.
+  return cachedStatement(
+    db,
+    `SELECT id, board, assignee, priority, created_at, next_attempt_at, skip_reason, skip_detail
+     FROM tasks_with_skips
+     WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'ready' AND claim_owner IS NULL`,
+  ).all(JSON.stringify(ids)) as ReadyQueueRow[];
+}
+
+/**
+ * Stores skip reasons (SPEC §4.6), only on tasks still ready and unclaimed; callers own the
+ * transaction. `unchanged` names tasks the caller knows are still ready and unclaimed (read so, and
+ * no event about them since, checked inside this transaction): their rows are not looked up.
+ */
+export function writeSkipReasons(
+  db: Db,
+  changes: readonly { id: string; reason: SkipReason | null; detail: string | null }[],
+  unchanged: (id: string) => boolean = () => false,
+): void {
+  // Most changes share a verdict (a whole lane paused, resumed, at capacity): one statement per verdict.
+  const byVerdict = new Map<
+    string,
+    { reason: SkipReason | null; detail: string | null; known: string[]; check: string[] }
+  >();
+  for (const change of changes) {
+    const key = `${change.reason ?? ''}\0${change.detail ?? '\u0001'}`;
+    let group = byVerdict.get(key);
+    if (!group) {
+      group = { reason: change.reason, detail: change.detail, known: [], check: [] };
+      byVerdict.set(key, group);
+    }
+    (unchanged(change.id) ? group.known : group.check).push(change.id);
+  }
+  // task_skips, not tasks: a ~50-byte row each instead of rewriting the whole ~350-byte task row.
+  // OR REPLACE (no triggers, no foreign keys, no other index) overwrites in place: cheaper than an upsert.
+  const storeKnown = db.prepare(
+    'INSERT OR REPLACE INTO task_skips (task_id, reason, detail) SELECT value, @reason, @detail FROM json_each(@ids)',
+  );
+  const storeChecked = db.prepare(
+    `INSERT OR REPLACE INTO task_skips (task_id, reason, detail)
+     SELECT t.id, @reason, @detail FROM tasks t
+     WHERE t.id IN (SELECT value FROM json_each(@ids)) AND +t.status = 'ready' AND t.claim_owner IS NULL`,
+  );
+  const clearKnown = db.prepare(
+    'DELETE FROM task_skips WHERE task_id IN (SELECT value FROM json_each(@ids))',
+  );
+  const clearChecked = db.prepare(
+    `DELETE FROM task_skips WHERE task_id IN (
+       SELECT id FROM tasks WHERE id IN (SELECT value FROM json_each(@ids)) AND +status = 'ready' AND claim_owner IS NULL)`,
+  );
+  for (const { reason, detail, known, check } of byVerdict.values()) {
+    if (known.length > 0) {
+      const ids = JSON.stringify(known);
+      if (reason === null) clearKnown.run({ ids });
+      else storeKnown.run({ reason, detail, ids });
+    }
+    if (check.length > 0) {
+      const ids = JSON.stringify(check);
+      if (reason === null) clearChecked.run({ ids });
+      else storeChecked.run({ reason, detail, ids });
+    }
+  }
+}
+
+/** Running tasks claimed by a dispatcher, per lane (the dispatcher's capacity accounting). */
+export function dispatcherRunningByLane(
+  db: Db,
+  claimPrefix: string,
+): { assignee: string | null; n: number }[] {
+  return cachedStatement(
+    db,
+    "SELECT assignee, count(*) AS n FROM tasks WHERE status = 'running' AND claim_owner LIKE ? || '%' GROUP BY assignee",
+  ).all(claimPrefix) as { assignee: string | null; n: number }[];
+}

@@ -1,0 +1,641 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WorkerStatus } from '../../../shared/dispatch';
+import { agentArgv, useProcessSandbox, waitFor } from '../../../test/helpers/processes';
+import { isProcessAlive, listChildProcesses, processStartTime, procfsAvailable } from '../procfs';
+import {
+  LOW_PRIORITY_NICE_INCREMENT,
+  autogroupNiceOf,
+  Supervisor,
+  type SpawnRequest,
+  type SupervisorOptions,
+  type WorkerExit,
+} from './supervisor';
+
+const sandbox = useProcessSandbox('switchyard-supervisor-');
+const supervisors: Supervisor[] = [];
+let nextRunId = 1;
+
+afterEach(async () => {
+  // A failing test must not leave workers behind (the sandbox also SIGKILLs what it was told about).
+  await Promise.all(supervisors.splice(0).map((supervisor) => supervisor.stopAll()));
+});
+
+function makeSupervisor(options: Partial<SupervisorOptions> = {}): Supervisor {
+  const supervisor = new Supervisor({
+    killGraceMs: 1_000,
+    logRotateBytes: 2 * 1024 * 1024,
+    outputThrottleMs: 50,
+    adoptedPollMs: 100,
+    onError: (error) => {
+      throw error;
+    },
+    ...options,
+  });
+  supervisors.push(supervisor);
+  return supervisor;
+}
+
+function request(argv: string[], overrides: Partial<SpawnRequest> = {}): SpawnRequest {
+  const dir = sandbox.tempDir();
+  const runId = nextRunId++;
+  return {
+    runId,
+    taskId: `t_${runId.toString(16).padStart(8, '0')}`,
+    lane: 'fake',
+    argv,
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    logPath: path.join(dir, 'logs', `t_${runId}`, `${runId}.log`),
+    maxRuntimeMs: null,
+    ...overrides,
+  };
+}
+
+function spawnOk(supervisor: Supervisor, spawnRequest: SpawnRequest): number {
+  const outcome = supervisor.spawn(spawnRequest);
+  if (!outcome.ok) throw new Error(`spawn failed: ${outcome.error}`);
+  sandbox.killAfterwards(outcome.pid);
+  return outcome.pid;
+}
+
+/** Drains until the exit of `runId` shows up; other exits drained meanwhile are kept in `seen`. */
+async function exitOf(supervisor: Supervisor, runId: number, seen: WorkerExit[] = []): Promise<WorkerExit> {
+  return waitFor(`the exit of run ${runId}`, () => {
+    seen.push(...supervisor.drainExits());
+    return seen.find((exit) => exit.runId === runId);
+  });
+}
+
+const readLog = (logPath: string): string => fs.readFileSync(logPath, 'utf8');
+
+async function grandchildPidIn(logPath: string): Promise<number> {
+  return waitFor('the grandchild to report its pid', () => {
+    const match = /^grandchild (\d+)$/m.exec(readLog(logPath));
+    return match ? Number(match[1]) : undefined;
+  });
+}
+
+describe('Supervisor.spawn and exits', () => {
+  it('records exit codes, the last output line, and reports each exit exactly once', async () => {
+    const supervisor = makeSupervisor();
+    const heard: WorkerExit[] = [];
+    supervisor.onExit((exit) => heard.push(exit));
+    const ok = request(agentArgv('exit0'));
+    const failing = request(agentArgv('exit1'));
+    const seven = request(agentArgv('exit-code', '7'));
+    for (const spawnRequest of [ok, failing, seven]) spawnOk(supervisor, spawnRequest);
+
+    const seen: WorkerExit[] = [];
+    const [okExit, failingExit, sevenExit] = [
+      await exitOf(supervisor, ok.runId, seen),
+      await exitOf(supervisor, failing.runId, seen),
+      await exitOf(supervisor, seven.runId, seen),
+    ];
+    expect(okExit).toMatchObject({ exitCode: 0, signal: null, timedOut: false, adopted: false });
+    expect(okExit.lastOutputLine).toBe('exit0: all done');
+    expect(failingExit).toMatchObject({ exitCode: 1, lastOutputLine: 'exit1: fatal error, giving up' });
+    expect(sevenExit).toMatchObject({ exitCode: 7, taskId: seven.taskId, lane: 'fake' });
+    expect(sevenExit.endedAt).toBeGreaterThan(0);
+
+    expect(seen).toHaveLength(3);
+    expect(supervisor.drainExits()).toEqual([]);
+    expect(heard.map((exit) => exit.runId).sort()).toEqual([ok.runId, failing.runId, seven.runId].sort());
+    expect(supervisor.has(ok.runId)).toBe(false);
+    expect(supervisor.workers()).toEqual([]);
+  });
+
+  it('keeps recording exits when a listener throws, and reports the listener error', async () => {
+    const errors: Error[] = [];
+    const supervisor = makeSupervisor({ onError: (error) => errors.push(error) });
+    supervisor.onExit(() => {
+      throw new Error('listener bug');
+    });
+    const heard: number[] = [];
+    supervisor.onExit((exit) => heard.push(exit.runId));
+    const spawnRequest = request(agentArgv('exit0'));
+    spawnOk(supervisor, spawnRequest);
+    expect((await exitOf(supervisor, spawnRequest.runId)).exitCode).toBe(0);
+    expect(heard).toEqual([spawnRequest.runId]);
+    expect(errors.map((error) => error.message)).toEqual(['a supervisor listener threw: listener bug']);
+  });
+
+  it('returns a missing program as ok:false and never reports it as an exit', async () => {
+    const supervisor = makeSupervisor();
+    const missing = supervisor.spawn(request(['definitely-not-a-real-agent-xyz', '--help']));
+    expect(missing).toEqual({
+      ok: false,
+      error: '`definitely-not-a-real-agent-xyz` not found on PATH (ENOENT)',
+    });
+
+    const missingPath = supervisor.spawn(request(['/nonexistent/claude']));
+    expect(missingPath.ok).toBe(false);
+    if (!missingPath.ok) expect(missingPath.error).toContain('ENOENT');
+
+    const dir = sandbox.tempDir();
+    const notExecutable = path.join(dir, 'agent.sh');
+    fs.writeFileSync(notExecutable, '#!/bin/sh\necho hi\n', { mode: 0o644 });
+    const refused = supervisor.spawn(request([notExecutable]));
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error).toContain('EACCES');
+
+    const noCwd = supervisor.spawn(request(agentArgv('exit0'), { cwd: path.join(dir, 'missing') }));
+    expect(noCwd).toEqual({
+      ok: false,
+      error: `the working directory ${path.join(dir, 'missing')} does not exist (ENOENT)`,
+    });
+
+    // Give a wrongly reported asynchronous spawn error every chance to show up.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(supervisor.drainExits()).toEqual([]);
+    expect(supervisor.workers()).toEqual([]);
+  });
+
+  it('passes argv verbatim without a shell, with exactly the given env and cwd', async () => {
+    const supervisor = makeSupervisor();
+    const dir = sandbox.tempDir();
+    const outFile = path.join(dir, 'echo.json');
+    const tricky = ['$(touch pwned)', '`id`', 'a b;c|d&&e', "'quoted'", '*', '$HOME', ''];
+    const spawnRequest = request(agentArgv('echo-args', ...tricky), {
+      cwd: dir,
+      env: { PATH: '/usr/bin:/bin', OUT_FILE: outFile, SWITCHYARD_TASK: 't_00000001', ECHO_ENV: 'HOME' },
+    });
+    spawnOk(supervisor, spawnRequest);
+    expect((await exitOf(supervisor, spawnRequest.runId)).exitCode).toBe(0);
+
+    const echoed = JSON.parse(fs.readFileSync(outFile, 'utf8')) as {
+      argv: string[];
+      cwd: string;
+      env: Record<string, string | null>;
+    };
+    expect(echoed.argv).toEqual(tricky);
+    expect(echoed.cwd).toBe(fs.realpathSync(dir));
+    expect(echoed.env).toEqual({ HOME: null, SWITCHYARD_TASK: 't_00000001' });
+    expect(fs.existsSync(path.join(dir, 'pwned'))).toBe(false);
+  });
+
+  it('starts each worker as the leader of its own process group with its start time recorded', async () => {
+    const supervisor = makeSupervisor();
+    const spawnRequest = request(agentArgv('sleep', '30'));
+    const outcome = supervisor.spawn(spawnRequest);
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    sandbox.killAfterwards(outcome.pid);
+    if (procfsAvailable) {
+      expect(outcome.pidStartTime).toBe(processStartTime(outcome.pid));
+      const stat = fs.readFileSync(`/proc/${outcome.pid}/stat`, 'utf8');
+      const [processGroup] = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .slice(2);
+      expect(Number(processGroup)).toBe(outcome.pid);
+    }
+    expect(supervisor.has(spawnRequest.runId)).toBe(true);
+    expect(supervisor.isAlive(spawnRequest.runId)).toBe(true);
+    expect(supervisor.spawn(spawnRequest)).toEqual({
+      ok: false,
+      error: `run ${spawnRequest.runId} already has a worker`,
+    });
+  });
+
+  it('records the exit of a worker that closed its stdout and stderr early', async () => {
+    const supervisor = makeSupervisor();
+    const spawnRequest = request(agentArgv('close-stdout', '1'));
+    spawnOk(supervisor, spawnRequest);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(supervisor.isAlive(spawnRequest.runId)).toBe(true);
+    const exit = await exitOf(supervisor, spawnRequest.runId);
+    expect(exit).toMatchObject({ exitCode: 0, lastOutputLine: 'close-stdout: closing stdout and stderr' });
+  });
+
+  it.runIf(procfsAvailable)('leaves no zombie behind once exits are drained', async () => {
+    const supervisor = makeSupervisor();
+    const requests = Array.from({ length: 6 }, () => request(agentArgv('exit0')));
+    const pids = requests.map((spawnRequest) => spawnOk(supervisor, spawnRequest));
+    const seen: WorkerExit[] = [];
+    for (const spawnRequest of requests) await exitOf(supervisor, spawnRequest.runId, seen);
+
+    const zombies = listChildProcesses(process.pid).filter((stat) => stat.state === 'Z');
+    expect(zombies).toEqual([]);
+    for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
+  });
+});
+
+describe('Supervisor output following', () => {
+  it('follows the log for the last line and coalesces notifications per worker', async () => {
+    const throttleMs = 250;
+    const supervisor = makeSupervisor({ outputThrottleMs: throttleMs });
+    const calls: { at: number; status: WorkerStatus }[] = [];
+    supervisor.onOutput((status) => calls.push({ at: performance.now(), status }));
+    const spawnRequest = request(agentArgv('sleep', '1.5'));
+    spawnOk(supervisor, spawnRequest);
+    const exit = await exitOf(supervisor, spawnRequest.runId);
+
+    expect(exit.exitCode).toBe(0);
+    const ticks = readLog(spawnRequest.logPath).trim().split('\n');
+    expect(exit.lastOutputLine).toBe(ticks.at(-1));
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(calls.every(({ status }) => status.runId === spawnRequest.runId)).toBe(true);
+    // 15 lines arrived, 10 per second: coalesced to at most one notification per throttle window.
+    expect(calls.length).toBeLessThan(ticks.length);
+    for (let index = 1; index < calls.length; index += 1) {
+      const gap = (calls[index]?.at ?? 0) - (calls[index - 1]?.at ?? 0);
+      expect(gap).toBeGreaterThanOrEqual(throttleMs - 5);
+    }
+    const last = calls.at(-1)?.status;
+    expect(last?.lastOutputLine).toMatch(/^(tick \d+|sleep: working for 1.5s)$/);
+    expect(last?.outputBytes).toBeGreaterThan(0);
+  });
+
+  it('shows the live last line and byte count in workers()', async () => {
+    const supervisor = makeSupervisor();
+    const spawnRequest = request(agentArgv('sleep', '30'));
+    const pid = spawnOk(supervisor, spawnRequest);
+    const status = await waitFor('a tick in the status', () =>
+      supervisor.workers().find((worker) => /^tick \d+$/.test(worker.lastOutputLine ?? '')),
+    );
+    expect(status).toMatchObject({
+      runId: spawnRequest.runId,
+      taskId: spawnRequest.taskId,
+      lane: 'fake',
+      pid,
+      ownChild: true,
+      stopping: false,
+    });
+    expect(status.lastOutputAt).not.toBeNull();
+    expect(status.outputBytes).toBeGreaterThan(0);
+  });
+
+  it('takes the final line of a burst of output without reading it all', async () => {
+    const supervisor = makeSupervisor();
+    const bytes = 5_000_000;
+    const spawnRequest = request(agentArgv('chatty', String(bytes)));
+    spawnOk(supervisor, spawnRequest);
+    const exit = await exitOf(supervisor, spawnRequest.runId);
+    expect(exit.exitCode).toBe(0);
+    // 5,000,000 bytes = 50,000 lines of 100 bytes: the last is number 49,999.
+    expect(exit.lastOutputLine).toMatch(/^chatty 00049999 x+$/);
+  });
+
+  it('rotates the log with copy-truncate and keeps every line, in order, across the files', async () => {
+    const supervisor = makeSupervisor({ logRotateBytes: 200_000, logKeepFiles: 50 });
+    const bytes = 3_000_000;
+    // 64,000-byte chunks every 15 ms: the log passes the limit many times while the worker runs.
+    const spawnRequest = request(agentArgv('chatty', String(bytes), '15'));
+    spawnOk(supervisor, spawnRequest);
+    const exit = await exitOf(supervisor, spawnRequest.runId);
+    expect(exit.exitCode).toBe(0);
+
+    const logPath = spawnRequest.logPath;
+    const rotated = fs
+      .readdirSync(path.dirname(logPath))
+      .filter((name) => name.startsWith(`${path.basename(logPath)}.`))
+      .map((name) => Number(name.slice(path.basename(logPath).length + 1)))
+      .sort((a, b) => b - a);
+    expect(rotated.length).toBeGreaterThanOrEqual(3);
+    expect(rotated).toEqual(Array.from({ length: rotated.length }, (_, index) => rotated.length - index));
+    expect(fs.statSync(logPath).size).toBeLessThan(bytes);
+
+    // Oldest copy first, the live log last.
+    const text = [...rotated.map((generation) => readLog(`${logPath}.${generation}`)), readLog(logPath)].join(
+      '',
+    );
+    const lines = text.split('\n').filter((line) => line !== '');
+    const numbers = lines.map((line) => {
+      const match = /^chatty (\d{8}) x{83}$/.exec(line);
+      if (!match) throw new Error(`a torn or foreign line in the rotated logs: ${line.slice(0, 40)}…`);
+      return Number(match[1]);
+    });
+    for (let index = 1; index < numbers.length; index += 1) {
+      expect(numbers[index]).toBeGreaterThan(numbers[index - 1] ?? -1);
+    }
+    expect(numbers[0]).toBe(0);
+    expect(numbers.at(-1)).toBe(bytes / 100 - 1);
+    // Copy-truncate has a documented race window of two system calls per rotation; a write landing in
+    // it is lost (never duplicated or torn). Nearly always nothing is lost at all.
+    expect(text.length).toBeGreaterThanOrEqual(bytes * 0.97);
+    expect(text.length).toBeLessThanOrEqual(bytes);
+  });
+
+  it('keeps at most logKeepFiles rotated copies', async () => {
+    const supervisor = makeSupervisor({ logRotateBytes: 100_000, logKeepFiles: 2 });
+    const spawnRequest = request(agentArgv('chatty', '2000000', '15'));
+    spawnOk(supervisor, spawnRequest);
+    await exitOf(supervisor, spawnRequest.runId);
+    const names = fs.readdirSync(path.dirname(spawnRequest.logPath)).sort();
+    const base = path.basename(spawnRequest.logPath);
+    expect(names).toEqual([base, `${base}.1`, `${base}.2`]);
+  });
+});
+
+describe('Supervisor stop and timeouts', () => {
+  it('stop() ends a worker with SIGTERM and reports stopRequested with the reason', async () => {
+    const supervisor = makeSupervisor({ killGraceMs: 10_000 });
+    const spawnRequest = request(agentArgv('sleep', '30'));
+    const pid = spawnOk(supervisor, spawnRequest);
+    await waitFor('the worker to print', () => supervisor.workers()[0]?.lastOutputLine);
+
+    await supervisor.stop(spawnRequest.runId, 'user pressed stop');
+    // stop() resolves once the exit is recorded.
+    const [exit] = supervisor.drainExits();
+    expect(exit).toMatchObject({
+      runId: spawnRequest.runId,
+      exitCode: null,
+      signal: 'SIGTERM',
+      stopRequested: true,
+      stopReason: 'user pressed stop',
+      timedOut: false,
+    });
+    expect(isProcessAlive(pid)).toBe(false);
+    expect(supervisor.has(spawnRequest.runId)).toBe(false);
+  });
+
+  it('stop() of an unknown or finished run resolves at once', async () => {
+    const supervisor = makeSupervisor();
+    await supervisor.stop(987_654);
+    const spawnRequest = request(agentArgv('exit0'));
+    spawnOk(supervisor, spawnRequest);
+    await exitOf(supervisor, spawnRequest.runId);
+    await supervisor.stop(spawnRequest.runId);
+    expect(supervisor.drainExits()).toEqual([]);
+  });
+
+  it('escalates to SIGKILL for a worker that ignores SIGTERM, within the grace period', async () => {
+    const supervisor = makeSupervisor({ killGraceMs: 800 });
+    const statuses: WorkerStatus[] = [];
+    supervisor.onOutput((status) => statuses.push(status));
+    const spawnRequest = request(agentArgv('ignore-term'));
+    const pid = spawnOk(supervisor, spawnRequest);
+    await waitFor('the SIGTERM handler to be installed', () =>
+      readLog(spawnRequest.logPath).includes('ready'),
+    );
+
+    const stopped = supervisor.stop(spawnRequest.runId);
+    expect(supervisor.workers()[0]?.stopping).toBe(true);
+    await stopped;
+    const [exit] = supervisor.drainExits();
+    expect(exit).toMatchObject({ signal: 'SIGKILL', stopRequested: true, timedOut: false });
+    expect(readLog(spawnRequest.logPath)).toContain('got SIGTERM, ignoring it');
+    expect(isProcessAlive(pid)).toBe(false);
+    expect(statuses.some((status) => status.stopping)).toBe(true);
+  });
+
+  it('times out a worker past maxRuntimeMs and kills its whole group, grandchild included', async () => {
+    const supervisor = makeSupervisor({ killGraceMs: 800 });
+    const spawnRequest = request(agentArgv('fork-grandchild', 'ignore-term'), { maxRuntimeMs: 3_000 });
+    const pid = spawnOk(supervisor, spawnRequest);
+    const grandchildPid = await grandchildPidIn(spawnRequest.logPath);
+    sandbox.killAfterwards(grandchildPid);
+    expect(isProcessAlive(grandchildPid)).toBe(true);
+
+    const exit = await exitOf(supervisor, spawnRequest.runId);
+    expect(exit).toMatchObject({ timedOut: true, stopRequested: false, signal: 'SIGKILL', exitCode: null });
+    expect(readLog(spawnRequest.logPath)).toMatch(/ignoring SIGTERM/);
+    expect(isProcessAlive(pid)).toBe(false);
+    expect(isProcessAlive(grandchildPid)).toBe(false);
+  });
+
+  it.runIf(procfsAvailable)(
+    'kills a lingering grandchild after the worker itself died on SIGTERM',
+    async () => {
+      const supervisor = makeSupervisor({ killGraceMs: 800 });
+      const spawnRequest = request(agentArgv('fork-grandchild', 'grandchild-ignores-term'));
+      spawnOk(supervisor, spawnRequest);
+      const grandchildPid = await grandchildPidIn(spawnRequest.logPath);
+      sandbox.killAfterwards(grandchildPid);
+
+      await supervisor.stop(spawnRequest.runId);
+      const [exit] = supervisor.drainExits();
+      expect(exit).toMatchObject({ signal: 'SIGTERM', stopRequested: true });
+      expect(readLog(spawnRequest.logPath)).toContain(`${grandchildPid}: ignoring SIGTERM`);
+      expect(isProcessAlive(grandchildPid)).toBe(false);
+    },
+  );
+
+  it('stopAll() stops every worker', async () => {
+    const supervisor = makeSupervisor();
+    const requests = [request(agentArgv('sleep', '30')), request(agentArgv('sleep', '30'))];
+    const pids = requests.map((spawnRequest) => spawnOk(supervisor, spawnRequest));
+    await supervisor.stopAll();
+    expect(
+      supervisor
+        .drainExits()
+        .map((exit) => exit.runId)
+        .sort(),
+    ).toEqual(requests.map((r) => r.runId).sort());
+    for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
+  });
+});
+
+describe('Supervisor detach and adopt', () => {
+  /** A worker left running by an "earlier app": detached, its own group, writing to its log. */
+  function startOrphanWorker(argv: string[], logPath: string): number {
+    fs.mkdirSync(path.dirname(logPath), { recursive: true });
+    const logFd = fs.openSync(logPath, 'a');
+    const [program, ...args] = argv as [string, ...string[]];
+    const child = spawn(program, args, { detached: true, stdio: ['ignore', logFd, logFd] });
+    fs.closeSync(logFd);
+    child.unref();
+    sandbox.killAfterwards(child.pid);
+    if (child.pid === undefined) throw new Error('could not start the orphan worker');
+    return child.pid;
+  }
+
+  it('detachAll() forgets workers without killing them', async () => {
+    const supervisor = makeSupervisor();
+    const spawnRequest = request(agentArgv('sleep', '30'), { maxRuntimeMs: 500 });
+    const pid = spawnOk(supervisor, spawnRequest);
+    supervisor.detachAll();
+    expect(supervisor.has(spawnRequest.runId)).toBe(false);
+    expect(supervisor.workers()).toEqual([]);
+
+    // Past its max runtime: the cleared timer must not kill it.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(isProcessAlive(pid)).toBe(true);
+
+    process.kill(-pid, 'SIGKILL');
+    await waitFor('the detached worker to be gone', () => !isProcessAlive(pid));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(supervisor.drainExits()).toEqual([]);
+  });
+
+  it.runIf(procfsAvailable)('adopts a live worker, follows its log and reports its end', async () => {
+    const supervisor = makeSupervisor();
+    const logPath = path.join(sandbox.tempDir(), 'adopted.log');
+    const pid = startOrphanWorker(agentArgv('sleep', '1.5'), logPath);
+    await waitFor('the orphan to print', () => fs.existsSync(logPath) && readLog(logPath).includes('tick'));
+
+    const adopted = supervisor.adopt({
+      runId: 41,
+      taskId: 't_00000041',
+      lane: 'fake',
+      pid,
+      pidStartTime: processStartTime(pid),
+      logPath,
+      startedAt: Date.now() - 1_000,
+      maxRuntimeMs: null,
+    });
+    expect(adopted).toBe(true);
+    expect(supervisor.isAlive(41)).toBe(true);
+    const status = await waitFor('a tick in the adopted status', () =>
+      supervisor.workers().find((worker) => /^tick \d+$/.test(worker.lastOutputLine ?? '')),
+    );
+    expect(status).toMatchObject({ runId: 41, pid, ownChild: false });
+
+    const exit = await exitOf(supervisor, 41);
+    expect(exit).toMatchObject({ adopted: true, exitCode: null, signal: null, timedOut: false, pid });
+    expect(exit.lastOutputLine).toMatch(/^tick \d+$/);
+    expect(supervisor.has(41)).toBe(false);
+  });
+
+  it.runIf(procfsAvailable)(
+    'refuses a pid whose start time differs (recycled), a dead pid and a missing start time',
+    async () => {
+      const supervisor = makeSupervisor();
+      const logPath = path.join(sandbox.tempDir(), 'other.log');
+      const pid = startOrphanWorker(agentArgv('sleep', '30'), logPath);
+      const base = {
+        runId: 42,
+        taskId: 't_00000042',
+        lane: 'fake',
+        logPath,
+        startedAt: Date.now(),
+        maxRuntimeMs: null,
+      };
+      const startTime = processStartTime(pid) as string;
+
+      expect(supervisor.adopt({ ...base, pid, pidStartTime: String(Number(startTime) - 1) })).toBe(false);
+      expect(supervisor.adopt({ ...base, pid, pidStartTime: null })).toBe(false);
+      process.kill(pid, 'SIGKILL');
+      await waitFor('the orphan to be gone', () => !isProcessAlive(pid));
+      expect(supervisor.adopt({ ...base, pid, pidStartTime: startTime })).toBe(false);
+      expect(supervisor.workers()).toEqual([]);
+    },
+  );
+
+  it.runIf(procfsAvailable)('applies the max runtime to an adopted worker and kills its group', async () => {
+    const supervisor = makeSupervisor({ killGraceMs: 800 });
+    const logPath = path.join(sandbox.tempDir(), 'adopted-late.log');
+    const pid = startOrphanWorker(agentArgv('fork-grandchild', 'ignore-term'), logPath);
+    const grandchildPid = await grandchildPidIn(logPath);
+    sandbox.killAfterwards(grandchildPid);
+
+    const adopted = supervisor.adopt({
+      runId: 43,
+      taskId: 't_00000043',
+      lane: 'fake',
+      pid,
+      pidStartTime: processStartTime(pid),
+      logPath,
+      startedAt: Date.now() - 60_000,
+      maxRuntimeMs: 30_000,
+    });
+    expect(adopted).toBe(true);
+    const exit = await exitOf(supervisor, 43);
+    expect(exit).toMatchObject({ adopted: true, timedOut: true, exitCode: null });
+    expect(isProcessAlive(pid)).toBe(false);
+    expect(isProcessAlive(grandchildPid)).toBe(false);
+  });
+});
+
+describe.runIf(procfsAvailable)(
+  'Supervisor worker priority (settings.json dispatcher.workerPriority)',
+  () => {
+    /** `/proc/<pid>/stat` field 19: the niceness. */
+    const nicenessOf = (pid: number): number => {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const ownNiceness = os.getPriority();
+    const low = Math.min(19, ownNiceness + LOW_PRIORITY_NICE_INCREMENT);
+
+    /** A worker that starts a helper at once (as agents do) and prints the helper's pid. */
+    async function spawnWithHelper(supervisor: Supervisor): Promise<{ leader: number; helper: number }> {
+      const spawnRequest = request(['/bin/sh', '-c', 'sleep 30 & echo "helper $!"; wait']);
+      const leader = spawnOk(supervisor, spawnRequest);
+      const helper = await waitFor('the helper pid in the log', () => {
+        const match = /helper (\d+)/.exec(fs.readFileSync(spawnRequest.logPath, 'utf8'));
+        return match ? Number(match[1]) : undefined;
+      });
+      sandbox.killAfterwards(helper);
+      return { leader, helper };
+    }
+
+    it('starts workers at low priority by default, helpers they start at once included', async () => {
+      const { leader, helper } = await spawnWithHelper(makeSupervisor());
+      expect(low).toBeGreaterThan(ownNiceness);
+      expect(nicenessOf(leader)).toBe(low);
+      expect(nicenessOf(helper)).toBe(low);
+      // Linux autogroups: the worker's session shares the CPU with the app's as a group; lowered too.
+      const ownGroup = autogroupNiceOf('self');
+      if (ownGroup !== null) {
+        expect(autogroupNiceOf(leader)).toBe(Math.min(19, ownGroup + LOW_PRIORITY_NICE_INCREMENT));
+        expect(autogroupNiceOf(helper)).toBe(autogroupNiceOf(leader));
+      }
+    });
+
+    it('starts workers at the app’s own priority with "normal", asked at each spawn', async () => {
+      let priority: 'low' | 'normal' = 'normal';
+      const supervisor = makeSupervisor({ workerPriority: () => priority });
+      const normal = await spawnWithHelper(supervisor);
+      expect(nicenessOf(normal.leader)).toBe(ownNiceness);
+      expect(nicenessOf(normal.helper)).toBe(ownNiceness);
+      if (autogroupNiceOf('self') !== null) expect(autogroupNiceOf(normal.leader)).toBe(0);
+      priority = 'low';
+      const lowered = await spawnWithHelper(supervisor);
+      expect(nicenessOf(lowered.leader)).toBe(low);
+    });
+
+    it('keeps pid, process group, start time and exit code through the `nice` launcher', async () => {
+      const supervisor = makeSupervisor();
+      const spawnRequest = request(agentArgv('exit-code', '3'));
+      const outcome = supervisor.spawn(spawnRequest);
+      if (!outcome.ok) throw new Error(outcome.error);
+      expect((await exitOf(supervisor, spawnRequest.runId)).exitCode).toBe(3);
+      const sleeper = supervisor.spawn(request(['sleep', '30']));
+      if (!sleeper.ok) throw new Error(sleeper.error);
+      const pid = sleeper.pid;
+      sandbox.killAfterwards(pid);
+      // nice lowers itself, then execs the program in place: the same pid (and start time) is `sleep`.
+      const stat = await waitFor('nice to exec sleep', () => {
+        const line = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return line.includes('(sleep)') && line;
+      });
+      expect(processStartTime(pid)).toBe(sleeper.pidStartTime);
+      expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])).toBe(pid); // its own group
+    });
+
+    it('retries lowering the autogroup while the kernel says EAGAIN, and stops once the worker is gone', async () => {
+      const calls: number[] = [];
+      let refusals = 2;
+      const supervisor = makeSupervisor({
+        lowerAutogroup: (pid) => {
+          calls.push(pid);
+          return refusals-- > 0 ? 'retry' : 'done';
+        },
+      });
+      const first = spawnOk(supervisor, request(['sleep', '30']));
+      await waitFor('the third attempt', () => calls.length >= 3);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(calls).toEqual([first, first, first]);
+
+      refusals = Number.POSITIVE_INFINITY;
+      const exiting = request(agentArgv('exit-code', '0'));
+      const second = spawnOk(supervisor, exiting);
+      await exitOf(supervisor, exiting.runId);
+      const attempts = calls.filter((pid) => pid === second).length;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(calls.filter((pid) => pid === second).length).toBeLessThanOrEqual(attempts + 1);
+    });
+
+    it('lowers the leader right after the spawn when there is no `nice` program', async () => {
+      const supervisor = makeSupervisor({ niceProgram: null });
+      const spawnRequest = request(['sleep', '30']);
+      const pid = spawnOk(supervisor, spawnRequest);
+      expect(nicenessOf(pid)).toBe(low);
+    });
+  },
+);

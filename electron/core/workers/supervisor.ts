@@ -1,0 +1,768 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { WorkerStatus } from '../../../shared/dispatch';
+import { LogFollower } from './logTail';
+import {
+  isProcessAlive,
+  liveProcessGroupMembers,
+  processStartTime,
+  procfsAvailable,
+  readProcStat,
+} from '../procfs';
+import { findProgram, type ProgramLookup } from '../config/programLookup';
+
+/**
+ * The worker supervisor (SPEC §5, ENGINEERING "Processes"): starts agent processes, follows their
+ * logs, enforces their max runtime, stops them, adopts the ones an earlier app left running, and
+ * records how each one ended. It knows nothing about tasks' statuses or the database: the dispatcher
+ * calls it and drains its exits in the "reap" step of each tick (SPEC §4.1).
+ */
+
+export interface SpawnRequest {
+  runId: number;
+  taskId: string;
+  lane: string;
+  /** argv[0] is the program; never run through a shell (SPEC §5: task text never reaches a shell). */
+  argv: string[];
+  cwd: string;
+  /** The child's complete environment (the dispatcher builds it). */
+  env: Record<string, string>;
+  /** `<home>/logs/<task-id>/<run-id>.log`; parent folders are created. */
+  logPath: string;
+  maxRuntimeMs: number | null;
+}
+
+export type SpawnOutcome =
+  { ok: true; pid: number; pidStartTime: string | null } | { ok: false; error: string };
+
+export interface WorkerExit {
+  runId: number;
+  taskId: string;
+  lane: string;
+  pid: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  /** We killed it because it ran past maxRuntimeMs (SPEC §4.3). */
+  timedOut: boolean;
+  /** We killed it because stop() was called. */
+  stopRequested: boolean;
+  /** The reason given to the first stop() call, if any. */
+  stopReason: string | null;
+  /** It was adopted after a restart: the exit code is unknown (not our child, we cannot wait for it). */
+  adopted: boolean;
+  endedAt: number;
+  lastOutputLine: string | null;
+}
+
+export interface AdoptRequest {
+  runId: number;
+  taskId: string;
+  lane: string;
+  pid: number;
+  pidStartTime: string | null;
+  logPath: string | null;
+  startedAt: number;
+  maxRuntimeMs: number | null;
+}
+
+export interface SupervisorOptions {
+  /** Between SIGTERM and SIGKILL [10 s]. */
+  killGraceMs: number;
+  /** Rotate a worker's log when it reaches this size [2 MiB]. */
+  logRotateBytes: number;
+  /** Rotated copies kept next to the log (`.1` newest … `.N` oldest) [5]. */
+  logKeepFiles?: number;
+  /** At most one onOutput call per worker per this many ms [100 → ≤ 10 updates/s]. */
+  outputThrottleMs?: number;
+  /** How often an adopted worker (not our child: no exit event) is checked for life [500]. */
+  adoptedPollMs?: number;
+  now?: () => number;
+  /** Problems that are not any caller's fault to handle (a listener threw, a log is unreadable). */
+  onError?: (error: Error) => void;
+  /** CPU priority of new workers (settings.json dispatcher.workerPriority), asked at each spawn ["low"]. */
+  workerPriority?: () => WorkerPriority;
+  /** The `nice` program low-priority workers are started through; null: lower it after the spawn. */
+  niceProgram?: string | null;
+  /** Lowers a worker's Linux autogroup (tests replace it to see the EAGAIN retries); null: none. */
+  lowerAutogroup?: ((pid: number) => 'done' | 'retry') | null;
+}
+
+export type WorkerPriority = 'low' | 'normal';
+
+/** How much lower "low" is: nice +10 (the app's own niceness + 10, at most 19); Windows: below normal. */
+export const LOW_PRIORITY_NICE_INCREMENT = 10;
+const MAX_NICE = 19;
+
+/**
+ * `nice` from the system folders (POSIX: Linux, macOS), or null (Windows, odd systems). Found by
+ * absolute path, so the worker's PATH cannot put another program in its place.
+ */
+function findNiceProgram(): string | null {
+  if (process.platform === 'win32') return null;
+  for (const candidate of ['/usr/bin/nice', '/bin/nice']) {
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/**
+ * Linux puts every session in its own scheduling "autogroup" (sched(7)) when autogroups are on, and
+ * shares the CPU between groups first: a detached worker (setsid: a session of its own) would get as
+ * much CPU as the whole app whatever its nice value. So a low worker's autogroup is lowered as well,
+ * through /proc/<pid>/autogroup. Unprivileged callers may do that once per 100 ms system-wide
+ * (EAGAIN otherwise): the rest of a burst of spawns is retried every AUTOGROUP_RETRY_MS.
+ */
+const AUTOGROUP_RETRY_MS = 110;
+const AUTOGROUP_MAX_ATTEMPTS = 600;
+
+function autogroupsEnabled(): boolean {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1';
+  } catch {
+    return false; // not Linux, or a kernel without autogroups
+  }
+}
+
+/** The autogroup nice of `pid` ("/autogroup-123 nice 5"), or null without autogroups. */
+export function autogroupNiceOf(pid: number | 'self'): number | null {
+  try {
+    const match = /nice (-?\d+)/.exec(fs.readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function lowerAutogroup(pid: number, reportError: (error: Error) => void): 'done' | 'retry' {
+  const own = autogroupNiceOf('self');
+  if (own === null) return 'done';
+  try {
+    fs.writeFileSync(`/proc/${pid}/autogroup`, String(Math.min(MAX_NICE, own + LOW_PRIORITY_NICE_INCREMENT)));
+    return 'done';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EAGAIN') return 'retry';
+    if (code !== 'ENOENT' && code !== 'ESRCH') {
+      reportError(new Error(`worker pid ${pid}: cannot lower its scheduling group: ${errorMessage(error)}`));
+    }
+    return 'done';
+  }
+}
+
+let autogroupsFound: boolean | undefined;
+let niceProgramFound: string | null | undefined;
+const defaultNiceProgram = (): string | null => (niceProgramFound ??= findNiceProgram());
+
+const DEFAULT_LOG_KEEP_FILES = 5;
+const DEFAULT_OUTPUT_THROTTLE_MS = 100;
+const DEFAULT_ADOPTED_POLL_MS = 500;
+/** How often a stopping worker's leftovers (adopted leader, group members) are checked. */
+const STOPPING_POLL_MS = 50;
+/** After SIGKILL the kernel needs a moment; give up waiting (and say so) after this. */
+const AFTER_KILL_WAIT_MS = 5_000;
+/** setTimeout overflows above 2^31 - 1 ms (~24.8 days) and would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+type StopKind = 'stop' | 'timeout';
+
+interface TrackedWorker {
+  readonly runId: number;
+  readonly taskId: string;
+  readonly lane: string;
+  readonly pid: number;
+  readonly pidStartTime: string | null;
+  readonly startedAt: number;
+  readonly maxRuntimeMs: number | null;
+  /** Our child (exit event, exit code) or adopted (polled, exit code unknown). */
+  readonly child: ChildProcess | null;
+  follower: LogFollower | null;
+  readonly finished: Promise<void>;
+  readonly markFinished: () => void;
+  stopping: boolean;
+  stopRequested: boolean;
+  stopReason: string | null;
+  timedOut: boolean;
+  /** The process is gone; its exit is being recorded. */
+  exited: boolean;
+  /** detachAll() forgot it: report nothing more about it. */
+  forgotten: boolean;
+  killDeadline: number | null;
+  runtimeTimer: NodeJS.Timeout | null;
+  killTimer: NodeJS.Timeout | null;
+  livenessTimer: NodeJS.Timeout | null;
+  followTimer: NodeJS.Timeout | null;
+  outputTrailingTimer: NodeJS.Timeout | null;
+  lastOutputEmitAt: number;
+}
+
+export class Supervisor {
+  private readonly workersByRun = new Map<number, TrackedWorker>();
+  private pendingExits: WorkerExit[] = [];
+  private readonly exitListeners = new Set<(exit: WorkerExit) => void>();
+  private readonly outputListeners = new Set<(status: WorkerStatus) => void>();
+  private readonly now: () => number;
+  private readonly keepFiles: number;
+  private readonly outputThrottleMs: number;
+  private readonly adoptedPollMs: number;
+  private readonly reportError: (error: Error) => void;
+  private readonly workerPriority: () => WorkerPriority;
+  private readonly niceProgram: string | null;
+  private readonly lowerAutogroup: ((pid: number) => 'done' | 'retry') | null;
+  /** Low workers whose autogroup could not be lowered yet (EAGAIN), with the attempts made. */
+  private readonly autogroupPending = new Map<TrackedWorker, number>();
+  private autogroupTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.now = options.now ?? Date.now;
+    this.keepFiles = options.logKeepFiles ?? DEFAULT_LOG_KEEP_FILES;
+    this.outputThrottleMs = options.outputThrottleMs ?? DEFAULT_OUTPUT_THROTTLE_MS;
+    this.adoptedPollMs = options.adoptedPollMs ?? DEFAULT_ADOPTED_POLL_MS;
+    this.reportError =
+      options.onError ?? ((error) => console.error(`switchyard supervisor: ${error.message}`));
+    this.workerPriority = options.workerPriority ?? (() => 'low');
+    this.niceProgram = options.niceProgram === undefined ? defaultNiceProgram() : options.niceProgram;
+    const autogroups = process.platform === 'linux' && (autogroupsFound ??= autogroupsEnabled());
+    this.lowerAutogroup =
+      options.lowerAutogroup !== undefined
+        ? options.lowerAutogroup
+        : autogroups
+          ? (pid) => lowerAutogroup(pid, this.reportError)
+          : null;
+  }
+
+  /**
+   * Starts a worker in its own process group with stdin closed and stdout+stderr appended to its log
+   * (SPEC §5). A program that cannot be started is returned as `ok: false` and never reported as an
+   * exit too.
+   */
+  spawn(request: SpawnRequest): SpawnOutcome {
+    const lookup = this.checkSpawnable(request);
+    if (!lookup.ok) return { ok: false, error: lookup.error };
+    const launch = this.launchArgv(request, lookup.path);
+
+    let logFd: number;
+    try {
+      fs.mkdirSync(path.dirname(request.logPath), { recursive: true });
+      logFd = fs.openSync(request.logPath, 'a', 0o600);
+    } catch (error) {
+      return { ok: false, error: `cannot open the log ${request.logPath}: ${errorMessage(error)}` };
+    }
+
+    let child: ChildProcess;
+    let startOffset: number;
+    try {
+      startOffset = fs.fstatSync(logFd).size;
+      // The child gets the log fd itself (no pipe through us), so it keeps writing and living if the
+      // app dies; that is what makes adoption after a restart possible (SPEC §5 last bullet).
+      child = spawn(launch.argv[0] as string, launch.argv.slice(1), {
+        detached: true,
+        stdio: ['ignore', logFd, logFd],
+        cwd: request.cwd,
+        env: request.env,
+        shell: false,
+      });
+    } catch (error) {
+      return { ok: false, error: `cannot start \`${request.argv[0]}\`: ${errorMessage(error)}` };
+    } finally {
+      fs.closeSync(logFd);
+    }
+
+    const pid = child.pid;
+    if (pid === undefined) {
+      // Node reports this failure again asynchronously as an 'error' event; it is answered here.
+      child.once('error', () => undefined);
+      return { ok: false, error: `cannot start \`${request.argv[0]}\` (spawn failed)` };
+    }
+    child.on('error', (error) => this.reportError(new Error(`worker pid ${pid}: ${error.message}`)));
+    if (launch.lowerAfterSpawn) lowerPriority(pid, this.reportError);
+
+    // Node has not reaped the child yet (that happens in the event loop), so even a child that has
+    // already exited still has its /proc entry here.
+    const pidStartTime = processStartTime(pid);
+    const worker = this.track({
+      runId: request.runId,
+      taskId: request.taskId,
+      lane: request.lane,
+      pid,
+      pidStartTime,
+      startedAt: this.now(),
+      maxRuntimeMs: request.maxRuntimeMs,
+      child,
+      logPath: request.logPath,
+      logStartOffset: startOffset,
+    });
+    child.once('exit', (code, signal) => this.onLeaderGone(worker, code, signal));
+    if (launch.low) this.lowerWorkerAutogroup(worker);
+    return { ok: true, pid, pidStartTime };
+  }
+
+  /**
+   * Takes over a worker an earlier app left running (SPEC §5 last bullet). Only when the pid is alive
+   * AND is the same process (start time from /proc), so a recycled pid is never mistaken for it.
+   */
+  adopt(request: AdoptRequest): boolean {
+    const existing = this.workersByRun.get(request.runId);
+    if (existing) return existing.pid === request.pid && !existing.exited;
+    if (!isSameLiveProcess(request.pid, request.pidStartTime)) return false;
+    const worker = this.track({ ...request, child: null, logStartOffset: 0 });
+    this.watchAdoptedLiveness(worker, this.adoptedPollMs);
+    return true;
+  }
+
+  /** SIGTERM to the worker's process group, SIGKILL after the grace period; resolves when all are gone. */
+  stop(runId: number, reason?: string): Promise<void> {
+    const worker = this.workersByRun.get(runId);
+    if (!worker) return Promise.resolve();
+    return this.terminate(worker, 'stop', reason ?? null);
+  }
+
+  /** App quit with "stop workers". */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.workersByRun.keys()].map((runId) => this.stop(runId, 'app quit')));
+  }
+
+  /**
+   * App quit with "leave running": forget every worker, kill nothing, stop every timer. The next app
+   * adopts them. Our children are unref'd so they do not keep this process alive.
+   */
+  detachAll(): void {
+    if (this.autogroupTimer) clearInterval(this.autogroupTimer);
+    this.autogroupTimer = null;
+    this.autogroupPending.clear();
+    for (const worker of this.workersByRun.values()) {
+      worker.forgotten = true;
+      this.clearTimers(worker);
+      worker.child?.unref();
+      worker.markFinished();
+    }
+    this.workersByRun.clear();
+  }
+
+  /** Exits recorded since the last call, each exactly once (SPEC §4.1 reap). */
+  drainExits(): WorkerExit[] {
+    const exits = this.pendingExits;
+    this.pendingExits = [];
+    return exits;
+  }
+
+  /** Called once per exit as soon as it is recorded (to wake the dispatcher). Returns an unsubscribe. */
+  onExit(listener: (exit: WorkerExit) => void): () => void {
+    this.exitListeners.add(listener);
+    return () => this.exitListeners.delete(listener);
+  }
+
+  /** Coalesced: at most one call per worker per outputThrottleMs (ENGINEERING "Typed IPC"). */
+  onOutput(listener: (status: WorkerStatus) => void): () => void {
+    this.outputListeners.add(listener);
+    return () => this.outputListeners.delete(listener);
+  }
+
+  workers(): WorkerStatus[] {
+    return [...this.workersByRun.values()].map((worker) => this.statusOf(worker));
+  }
+
+  /** The runs of the workers held now, without building their statuses (read on every tick). */
+  runs(): { runId: number; stopping: boolean }[] {
+    return [...this.workersByRun.values()].map(({ runId, stopping }) => ({ runId, stopping }));
+  }
+
+  has(runId: number): boolean {
+    return this.workersByRun.has(runId);
+  }
+
+  isAlive(runId: number): boolean {
+    const worker = this.workersByRun.get(runId);
+    if (!worker || worker.exited) return false;
+    return worker.child !== null || isProcessAlive(worker.pid, worker.pidStartTime);
+  }
+
+  // ── starting ──────────────────────────────────────────────────────────────────────────────────
+
+  private checkSpawnable(request: SpawnRequest): ProgramLookup {
+    const refuse = (error: string): ProgramLookup => ({ ok: false, error });
+    if (this.workersByRun.has(request.runId)) return refuse(`run ${request.runId} already has a worker`);
+    const program = request.argv[0];
+    if (!program) return refuse('the command is empty');
+    if (!isDirectory(request.cwd))
+      return refuse(`the working directory ${request.cwd} does not exist (ENOENT)`);
+    return findProgram(program, request.cwd, request.env.PATH);
+  }
+
+  /**
+   * What to spawn for the worker's priority. Niceness is inherited only by processes forked after it
+   * was set, and an agent may start its own helpers at once, so a low-priority worker is started
+   * through `nice`, which lowers itself and then execs the program: the same pid (our process
+   * group leader, its /proc start time unchanged), low from its first instruction. Without `nice`
+   * (Windows) the priority is lowered right after the spawn (Windows children inherit a
+   * below-normal priority class from then on).
+   */
+  private launchArgv(
+    request: SpawnRequest,
+    programPath: string,
+  ): { argv: string[]; low: boolean; lowerAfterSpawn: boolean } {
+    if (this.workerPriority() !== 'low') return { argv: request.argv, low: false, lowerAfterSpawn: false };
+    if (!this.niceProgram) return { argv: request.argv, low: true, lowerAfterSpawn: true };
+    // nice's own PATH search (execvp) falls back to a different default than libuv's when the
+    // worker has no PATH at all: give it the program we found then. `--` keeps a program named
+    // like an option from being read as one.
+    const program = request.env.PATH === undefined ? programPath : (request.argv[0] as string);
+    return {
+      argv: [
+        this.niceProgram,
+        '-n',
+        String(LOW_PRIORITY_NICE_INCREMENT),
+        '--',
+        program,
+        ...request.argv.slice(1),
+      ],
+      low: true,
+      lowerAfterSpawn: false,
+    };
+  }
+
+  /** See AUTOGROUP_RETRY_MS: at once if allowed, else retried until done or the worker is gone. */
+  private lowerWorkerAutogroup(worker: TrackedWorker): void {
+    const lower = this.lowerAutogroup;
+    if (!lower || lower(worker.pid) === 'done') return;
+    this.autogroupPending.set(worker, 1);
+    this.autogroupTimer ??= setInterval(() => {
+      for (const [pending, attempts] of this.autogroupPending) {
+        const done =
+          pending.exited ||
+          pending.forgotten ||
+          attempts >= AUTOGROUP_MAX_ATTEMPTS ||
+          lower(pending.pid) === 'done';
+        if (done) this.autogroupPending.delete(pending);
+        else this.autogroupPending.set(pending, attempts + 1);
+      }
+      if (this.autogroupPending.size === 0 && this.autogroupTimer) {
+        clearInterval(this.autogroupTimer);
+        this.autogroupTimer = null;
+      }
+    }, AUTOGROUP_RETRY_MS);
+    this.autogroupTimer.unref();
+  }
+
+  private track(input: {
+    runId: number;
+    taskId: string;
+    lane: string;
+    pid: number;
+    pidStartTime: string | null;
+    startedAt: number;
+    maxRuntimeMs: number | null;
+    child: ChildProcess | null;
+    logPath: string | null;
+    logStartOffset: number;
+  }): TrackedWorker {
+    let markFinished = (): void => undefined;
+    const finished = new Promise<void>((resolve) => {
+      markFinished = resolve;
+    });
+    const worker: TrackedWorker = {
+      runId: input.runId,
+      taskId: input.taskId,
+      lane: input.lane,
+      pid: input.pid,
+      pidStartTime: input.pidStartTime,
+      startedAt: input.startedAt,
+      maxRuntimeMs: input.maxRuntimeMs,
+      child: input.child,
+      follower: null,
+      finished,
+      markFinished,
+      stopping: false,
+      stopRequested: false,
+      stopReason: null,
+      timedOut: false,
+      exited: false,
+      forgotten: false,
+      killDeadline: null,
+      runtimeTimer: null,
+      killTimer: null,
+      livenessTimer: null,
+      followTimer: null,
+      outputTrailingTimer: null,
+      lastOutputEmitAt: Number.NEGATIVE_INFINITY,
+    };
+    if (input.logPath) worker.follower = this.followLog(worker, input.logPath, input.logStartOffset);
+    this.workersByRun.set(worker.runId, worker);
+    this.scheduleRuntimeLimit(worker);
+    return worker;
+  }
+
+  // ── log following and output notifications ────────────────────────────────────────────────────
+
+  private followLog(worker: TrackedWorker, logPath: string, startOffset: number): LogFollower {
+    const follower = new LogFollower({
+      path: logPath,
+      startOffset,
+      rotateBytes: this.options.logRotateBytes,
+      keepFiles: this.keepFiles,
+      now: this.now,
+      onChange: () => this.outputChanged(worker),
+      onError: (error) => this.reportError(error),
+    });
+    worker.followTimer = unrefTimer(setInterval(() => void follower.poll(), this.outputThrottleMs));
+    return follower;
+  }
+
+  /** Leading call at once, then at most one trailing call per throttle window. */
+  private outputChanged(worker: TrackedWorker): void {
+    // After the process ended its final line travels with the exit instead.
+    if (worker.forgotten || worker.exited || worker.outputTrailingTimer) return;
+    const wait = worker.lastOutputEmitAt + this.outputThrottleMs - performance.now();
+    if (wait <= 0) {
+      this.emitOutput(worker);
+      return;
+    }
+    worker.outputTrailingTimer = unrefTimer(
+      setTimeout(() => {
+        worker.outputTrailingTimer = null;
+        if (!worker.forgotten && !worker.exited) this.emitOutput(worker);
+      }, wait),
+    );
+  }
+
+  private emitOutput(worker: TrackedWorker): void {
+    worker.lastOutputEmitAt = performance.now();
+    const status = this.statusOf(worker);
+    for (const listener of this.outputListeners) this.callListener(listener, status);
+  }
+
+  private statusOf(worker: TrackedWorker): WorkerStatus {
+    return {
+      taskId: worker.taskId,
+      runId: worker.runId,
+      lane: worker.lane,
+      pid: worker.pid,
+      startedAt: worker.startedAt,
+      ownChild: worker.child !== null,
+      lastOutputLine: worker.follower?.lastLine ?? null,
+      lastOutputAt: worker.follower?.lastOutputAt ?? null,
+      outputBytes: worker.follower?.outputBytes ?? 0,
+      stopping: worker.stopping,
+    };
+  }
+
+  // ── stopping and timeouts ─────────────────────────────────────────────────────────────────────
+
+  /** SPEC §4.3: past max runtime → SIGTERM to the group, SIGKILL after the grace period. */
+  private scheduleRuntimeLimit(worker: TrackedWorker): void {
+    if (worker.maxRuntimeMs === null) return;
+    const deadline = worker.startedAt + worker.maxRuntimeMs;
+    const remaining = Math.max(0, deadline - this.now());
+    worker.runtimeTimer = unrefTimer(
+      setTimeout(
+        () => {
+          worker.runtimeTimer = null;
+          if (worker.exited || worker.stopping) return;
+          // A runtime beyond the longest timer is waited for in several laps.
+          if (this.now() < deadline) this.scheduleRuntimeLimit(worker);
+          else void this.terminate(worker, 'timeout', null);
+        },
+        Math.min(remaining, MAX_TIMER_MS),
+      ),
+    );
+  }
+
+  private terminate(worker: TrackedWorker, kind: StopKind, reason: string | null): Promise<void> {
+    // Already ended on its own (its exit is being recorded): it was not stopped by us.
+    if (worker.exited) return worker.finished;
+    if (kind === 'timeout') worker.timedOut = true;
+    else if (!worker.stopRequested) {
+      worker.stopRequested = true;
+      worker.stopReason = reason;
+    }
+    if (worker.stopping) return worker.finished;
+
+    worker.stopping = true;
+    worker.killDeadline = this.now() + this.options.killGraceMs;
+    this.signalWorker(worker, 'SIGTERM');
+    worker.killTimer = unrefTimer(
+      setTimeout(() => {
+        worker.killTimer = null;
+        this.signalWorker(worker, 'SIGKILL');
+      }, this.options.killGraceMs),
+    );
+    // Not our child: no exit event will come, so look more often while it is going away.
+    if (!worker.child) this.watchAdoptedLiveness(worker, STOPPING_POLL_MS);
+    this.outputChanged(worker); // `stopping` is part of the status the UI shows
+    return worker.finished;
+  }
+
+  /**
+   * Signals the worker's whole process group (ENGINEERING "Processes": `kill(-pid)`), so tools it
+   * forked die with it. Our children lead their own group (detached → setsid); an adopted process is
+   * checked first, and a pid that is no longer the recorded process is never signalled.
+   */
+  private signalWorker(worker: TrackedWorker, signal: NodeJS.Signals): void {
+    const target = this.signalTarget(worker);
+    if (target === null) return;
+    try {
+      process.kill(target, signal);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ESRCH') return; // already gone
+      this.reportError(
+        new Error(`cannot send ${signal} to worker pid ${worker.pid}: ${errorMessage(error)}`),
+      );
+    }
+  }
+
+  private signalTarget(worker: TrackedWorker): number | null {
+    if (!procfsAvailable) return -worker.pid;
+    const leader = readProcStat(worker.pid);
+    const leaderIsOurs =
+      leader !== null && (worker.pidStartTime === null || leader.startTime === worker.pidStartTime);
+    if (leaderIsOurs) return leader.processGroupId === worker.pid ? -worker.pid : worker.pid;
+    // The leader is gone; while members of its group live, the group id cannot be reused.
+    return liveProcessGroupMembers(worker.pid).length > 0 ? -worker.pid : null;
+  }
+
+  // ── exits ─────────────────────────────────────────────────────────────────────────────────────
+
+  /** Adopted workers are not our children: no exit event, so their life is polled in /proc. */
+  private watchAdoptedLiveness(worker: TrackedWorker, intervalMs: number): void {
+    if (worker.livenessTimer) clearInterval(worker.livenessTimer);
+    worker.livenessTimer = unrefTimer(
+      setInterval(() => {
+        if (worker.exited || isProcessAlive(worker.pid, worker.pidStartTime)) return;
+        this.onLeaderGone(worker, null, null);
+      }, intervalMs),
+    );
+  }
+
+  /**
+   * The worker's process has ended. For our child this runs in the `exit` event, after Node reaped
+   * it (waitpid), so no zombie is left (SPEC §4.1). When we were stopping it, the rest of its group
+   * gets the same grace period and then SIGKILL before the exit is reported.
+   */
+  private onLeaderGone(worker: TrackedWorker, exitCode: number | null, signal: NodeJS.Signals | null): void {
+    if (worker.exited || worker.forgotten) return;
+    worker.exited = true;
+    const endedAt = this.now();
+    if (worker.runtimeTimer) clearTimeout(worker.runtimeTimer);
+    if (worker.livenessTimer) clearInterval(worker.livenessTimer);
+    worker.runtimeTimer = null;
+    worker.livenessTimer = null;
+    void this.recordExit(worker, exitCode, signal, endedAt);
+  }
+
+  private async recordExit(
+    worker: TrackedWorker,
+    exitCode: number | null,
+    signal: NodeJS.Signals | null,
+    endedAt: number,
+  ): Promise<void> {
+    if (worker.stopping) await this.waitForGroupGone(worker);
+    this.clearTimers(worker);
+    // The very last line it printed; a detached worker's log is left to whoever adopts it.
+    if (worker.follower && !worker.forgotten) await worker.follower.flush();
+    if (worker.forgotten) return;
+
+    this.workersByRun.delete(worker.runId);
+    const exit: WorkerExit = {
+      runId: worker.runId,
+      taskId: worker.taskId,
+      lane: worker.lane,
+      pid: worker.pid,
+      exitCode,
+      signal,
+      timedOut: worker.timedOut,
+      stopRequested: worker.stopRequested,
+      stopReason: worker.stopReason,
+      adopted: worker.child === null,
+      endedAt,
+      lastOutputLine: worker.follower?.lastLine ?? null,
+    };
+    this.pendingExits.push(exit);
+    for (const listener of this.exitListeners) this.callListener(listener, exit);
+    worker.markFinished();
+  }
+
+  /** Until every member of the worker's group is gone; SIGKILL (by the kill timer) at the deadline. */
+  private async waitForGroupGone(worker: TrackedWorker): Promise<void> {
+    const giveUpAt = (worker.killDeadline ?? this.now()) + AFTER_KILL_WAIT_MS;
+    while (!worker.forgotten) {
+      if (procfsAvailable && liveProcessGroupMembers(worker.pid).length === 0) return;
+      // Without /proc we cannot see the group: let the kill timer fire on it, then stop waiting.
+      if (!procfsAvailable && worker.killTimer === null) return;
+      if (this.now() > giveUpAt) {
+        this.reportError(new Error(`processes of worker pid ${worker.pid}'s group survived SIGKILL`));
+        return;
+      }
+      await delay(STOPPING_POLL_MS);
+    }
+  }
+
+  private clearTimers(worker: TrackedWorker): void {
+    for (const timer of [worker.runtimeTimer, worker.killTimer, worker.outputTrailingTimer]) {
+      if (timer) clearTimeout(timer);
+    }
+    for (const timer of [worker.livenessTimer, worker.followTimer]) {
+      if (timer) clearInterval(timer);
+    }
+    worker.runtimeTimer = null;
+    worker.killTimer = null;
+    worker.outputTrailingTimer = null;
+    worker.livenessTimer = null;
+    worker.followTimer = null;
+  }
+
+  private callListener<T>(listener: (value: T) => void, value: T): void {
+    try {
+      listener(value);
+    } catch (error) {
+      this.reportError(new Error(`a supervisor listener threw: ${errorMessage(error)}`, { cause: error }));
+    }
+  }
+}
+
+/** Same pid AND same start time; without /proc only "alive" can be checked. */
+function isSameLiveProcess(pid: number, recordedStartTime: string | null): boolean {
+  if (procfsAvailable && recordedStartTime === null) return false;
+  return isProcessAlive(pid, recordedStartTime);
+}
+
+function isDirectory(candidate: string): boolean {
+  try {
+    return fs.statSync(candidate).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function unrefTimer<T extends NodeJS.Timeout>(timer: T): T {
+  // Timers alone must not keep the CLI or the app alive; the children themselves do.
+  timer.unref();
+  return timer;
+}
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The fallback without `nice`: the leader only (helpers it already started keep their priority). */
+function lowerPriority(pid: number, reportError: (error: Error) => void): void {
+  try {
+    if (process.platform === 'win32') {
+      os.setPriority(pid, os.constants.priority.PRIORITY_BELOW_NORMAL);
+    } else {
+      os.setPriority(pid, Math.min(MAX_NICE, os.getPriority() + LOW_PRIORITY_NICE_INCREMENT));
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return; // already gone: its exit is recorded
+    // A worker at normal priority still works: say so and go on.
+    reportError(new Error(`worker pid ${pid}: cannot lower its priority: ${errorMessage(error)}`));
+  }
+}

@@ -1,0 +1,81 @@
+import { Menu, Tray, type NativeImage } from 'electron';
+import type { DispatcherState } from '../../shared/dispatch';
+import type { EngineHandle } from '../core/dispatch/engineHandle';
+
+/**
+ * The tray (SPEC §7): dispatcher on/off (persisted by the engine), running / ready / stuck counts,
+ * open board, quit. The menu is rebuilt when the dispatcher's state changes what it shows.
+ */
+
+export const TRAY_ITEM_IDS = {
+  dispatcher: 'dispatcher',
+  counts: 'counts',
+  open: 'open',
+  quit: 'quit',
+} as const;
+
+export function countsLabel(state: Pick<DispatcherState, 'running' | 'ready' | 'stuck'>): string {
+  return `Running ${state.running} · Ready ${state.ready}${state.stuck ? ' · Stuck' : ''}`;
+}
+
+export interface TrayOptions {
+  engine: Pick<EngineHandle, 'dispatcherState' | 'setDispatcherEnabled' | 'onDispatcherState'>;
+  icon: NativeImage | string;
+  onOpenBoard(): void;
+  onQuit(): void;
+}
+
+export interface BoardTray {
+  readonly tray: Tray;
+  /** The menu as last built (tests read its items). */
+  menu(): Menu;
+  dispose(): void;
+}
+
+export function createTray(options: TrayOptions): BoardTray {
+  const tray = new Tray(options.icon);
+  let shown = '';
+  let menu: Menu;
+
+  function render(state: DispatcherState): void {
+    const key = `${state.enabled}|${countsLabel(state)}`;
+    if (key === shown) return;
+    shown = key;
+    menu = Menu.buildFromTemplate([
+      {
+        id: TRAY_ITEM_IDS.dispatcher,
+        label: 'Dispatcher on',
+        type: 'checkbox',
+        checked: state.enabled,
+        // Electron flips a checkbox before calling click: `checked` is the wanted state.
+        click: (item) => {
+          try {
+            options.engine.setDispatcherEnabled(item.checked);
+          } catch (error) {
+            console.error('switchyard: cannot switch the dispatcher:', error);
+          }
+          render(options.engine.dispatcherState());
+        },
+      },
+      { id: TRAY_ITEM_IDS.counts, label: countsLabel(state), enabled: false },
+      { type: 'separator' },
+      { id: TRAY_ITEM_IDS.open, label: 'Open board', click: () => options.onOpenBoard() },
+      { id: TRAY_ITEM_IDS.quit, label: 'Quit', click: () => options.onQuit() },
+    ]);
+    tray.setContextMenu(menu);
+    tray.setToolTip(`Switchyard — ${state.enabled ? countsLabel(state) : 'dispatcher off'}`);
+  }
+
+  render(options.engine.dispatcherState());
+  const unsubscribe = options.engine.onDispatcherState(render);
+  tray.on('click', () => options.onOpenBoard());
+
+  return {
+    tray,
+    menu: () => menu,
+    dispose() {
+      unsubscribe();
+      tray.destroy();
+    },
+  };
+}

@@ -1,0 +1,385 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import path from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { clientMessageSchema, tokenCookieName, WS_PATH, type ServerMessage } from '../../shared/webProtocol';
+import { DEFAULT_BOARD } from '../../shared/domain';
+import { createApi, describeZodError, type Api } from '../core/api/api';
+import type { EngineHandle } from '../core/dispatch/engineHandle';
+
+/**
+ * Web mode (SPEC §8): the built renderer over HTTP and the contract over a WebSocket, on 127.0.0.1
+ * only. Every request needs the random token — `?token=`, the cookie set after the first valid
+ * visit, or `Authorization: Bearer` — and must name this server in its Host header (a page on
+ * another site that rebinds its DNS name to 127.0.0.1 still sends its own name, so it is refused).
+ *
+ * WebSocket Origin rule: a browser always sends Origin on a WebSocket handshake, so when it is
+ * present it must be this server's own origin (http://127.0.0.1:<port> or http://localhost:<port>).
+ * A handshake without Origin can only come from a non-browser client (a script, a test); it is
+ * accepted when it carries the token, which such a client can only have been given by the user.
+ */
+
+export interface ServerOptions {
+  engine: EngineHandle;
+  /** An API to share (the Electron app); by default the server makes its own and closes it. */
+  api?: Api;
+  /** 0 or absent: a free port. */
+  port?: number;
+  /** Loopback only: the board has no user accounts, the token is its only lock. */
+  host?: '127.0.0.1';
+  /** Folder of the built renderer (dist/renderer) with index.html. */
+  rendererDir: string;
+  /** Fixed token (tests); by default 32 random bytes. */
+  token?: string;
+  /** Failed authentications per client address before answering 429 (default 10). */
+  maxAuthFailures?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** Open this in a browser: it carries the token. */
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** A client that stops reading is dropped (it reconnects and resyncs from a snapshot). */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** Per-address count of bad tokens; past the limit, an exponential lockout answered with 429. */
+export class AuthThrottle {
+  private readonly failures = new Map<string, { count: number; lockedUntil: number; lastAt: number }>();
+
+  constructor(
+    private readonly maxFailures = 10,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Seconds the address must wait, or 0. */
+  retryAfter(address: string): number {
+    const entry = this.failures.get(address);
+    if (!entry) return 0;
+    const wait = entry.lockedUntil - this.now();
+    return wait > 0 ? Math.ceil(wait / 1000) : 0;
+  }
+
+  fail(address: string): void {
+    const now = this.now();
+    const entry = this.failures.get(address);
+    // Forget old mistakes after ten quiet minutes.
+    const count = entry && now - entry.lastAt < 10 * 60_000 ? entry.count + 1 : 1;
+    const over = count - this.maxFailures;
+    const lockedUntil = over >= 0 ? now + Math.min(1000 * 2 ** over, 60_000) : 0;
+    this.failures.set(address, { count, lockedUntil, lastAt: now });
+    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value as string);
+  }
+}
+
+function sameSecret(given: string | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(rest.join('='));
+  }
+  return undefined;
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  const host = options.host ?? '127.0.0.1';
+  const rendererDir = path.resolve(options.rendererDir);
+  const log = options.log ?? (() => undefined);
+  const throttle = new AuthThrottle(options.maxAuthFailures ?? 10);
+  const ownApi = options.api === undefined;
+  const api = options.api ?? createApi(options.engine);
+  let port = 0;
+
+  const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  const allowedOrigins = (): Set<string> => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+
+  type Verdict =
+    { ok: true; viaQuery: boolean } | { ok: false; status: number; message: string; retryAfter?: number };
+
+  function authenticate(request: http.IncomingMessage, url: URL): Verdict {
+    if (!allowedHosts().has((request.headers.host ?? '').toLowerCase())) {
+      return { ok: false, status: 403, message: 'forbidden host' };
+    }
+    const address = request.socket.remoteAddress ?? 'unknown';
+    const fromQuery = url.searchParams.get('token') ?? undefined;
+    const given = [
+      fromQuery,
+      cookieValue(request.headers.cookie, tokenCookieName(port)),
+      bearer(request.headers.authorization),
+    ];
+    const valid = given.findIndex((candidate) => sameSecret(candidate, token));
+    // A correct token always gets in, so a hostile page spraying guesses cannot lock the user out;
+    // guessing 256 random bits is hopeless anyway — the throttle keeps the noise down.
+    if (valid >= 0) return { ok: true, viaQuery: valid === 0 };
+    const wait = throttle.retryAfter(address);
+    if (wait > 0) return { ok: false, status: 429, message: 'too many bad tokens; wait', retryAfter: wait };
+    throttle.fail(address);
+    return {
+      ok: false,
+      status: 401,
+      message: 'a valid token is required (open the URL `switchyard serve` printed)',
+    };
+  }
+
+  function securityHeaders(): Record<string, string> {
+    return {
+      'Content-Security-Policy': [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+      ].join('; '),
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      // The URL carries the token: never send it anywhere as a referrer.
+      'Referrer-Policy': 'no-referrer',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    };
+  }
+
+  function refuse(response: http.ServerResponse, status: number, message: string, retryAfter?: number): void {
+    const headers: Record<string, string> = {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Cache-Control': 'no-store',
+    };
+    if (retryAfter) headers['Retry-After'] = String(retryAfter);
+    response.writeHead(status, { ...securityHeaders(), ...headers });
+    response.end(`${message}\n`);
+  }
+
+  function staticFile(pathname: string): string | undefined {
+    let relative: string;
+    try {
+      relative = decodeURIComponent(pathname);
+    } catch {
+      return undefined;
+    }
+    if (relative.includes('\0')) return undefined;
+    const file = path.resolve(rendererDir, `.${relative === '/' ? '/index.html' : relative}`);
+    if (file !== rendererDir && !file.startsWith(rendererDir + path.sep)) return undefined;
+    try {
+      return fs.statSync(file).isFile() ? file : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  function handleHttp(request: http.IncomingMessage, response: http.ServerResponse): void {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const verdict = authenticate(request, url);
+    if (!verdict.ok) return refuse(response, verdict.status, verdict.message, verdict.retryAfter);
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return refuse(response, 405, 'method not allowed');
+    const headers: Record<string, string> = { ...securityHeaders() };
+    if (verdict.viaQuery) {
+      headers['Set-Cookie'] =
+        `${tokenCookieName(port)}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
+    }
+    const file = staticFile(url.pathname);
+    if (!file) {
+      if (url.pathname === '/' || url.pathname === '/index.html') {
+        response.writeHead(200, {
+          ...headers,
+          'Content-Type': 'text/html; charset=utf-8',
+          'Cache-Control': 'no-store',
+        });
+        response.end(
+          '<!doctype html><meta charset="utf-8"><title>Switchyard</title>' +
+            '<p>The board is not built yet: run <code>npm run build:renderer</code> and reload.</p>\n',
+        );
+        return;
+      }
+      return refuse(response, 404, 'not found');
+    }
+    const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const cache = path.basename(file) === 'index.html' ? 'no-store' : 'private, max-age=3600';
+    response.writeHead(200, { ...headers, 'Content-Type': type, 'Cache-Control': cache });
+    if (request.method === 'HEAD') return void response.end();
+    fs.createReadStream(file)
+      .on('error', (error) => {
+        log(`serve: reading ${file}: ${error.message}`);
+        response.destroy(error);
+      })
+      .pipe(response);
+  }
+
+  const server = http.createServer(handleHttp);
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    clientTracking: true,
+  });
+
+  function rejectUpgrade(socket: Duplex, status: number, message: string, retryAfter?: number): void {
+    const reason = http.STATUS_CODES[status] ?? 'Error';
+    const extra = retryAfter ? `Retry-After: ${retryAfter}\r\n` : '';
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n${extra}` +
+        `Content-Length: ${Buffer.byteLength(message) + 1}\r\n\r\n${message}\n`,
+    );
+  }
+
+  server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname !== WS_PATH) return rejectUpgrade(socket, 404, 'not found');
+    const verdict = authenticate(request, url);
+    if (!verdict.ok) return rejectUpgrade(socket, verdict.status, verdict.message, verdict.retryAfter);
+    const origin = request.headers.origin;
+    if (origin !== undefined && !allowedOrigins().has(origin.toLowerCase())) {
+      log(`serve: refused a WebSocket from origin ${origin}`);
+      return rejectUpgrade(socket, 403, 'forbidden origin');
+    }
+    sockets.handleUpgrade(request, socket, head, (client) => attachClient(client));
+  });
+
+  /** `onFlushed` runs once the message is handed to the socket (not after an error). */
+  function send(client: WebSocket, message: ServerMessage, onFlushed?: () => void): void {
+    if (client.readyState !== client.OPEN) return;
+    if (client.bufferedAmount > MAX_BUFFERED_BYTES) {
+      client.close(1013, 'too slow; reconnect and resync');
+      return;
+    }
+    client.send(JSON.stringify(message), (error) => {
+      if (!error) onFlushed?.();
+    });
+  }
+
+  function attachClient(client: WebSocket): void {
+    client.on('error', (error) => log(`serve: client error: ${error.message}`));
+    client.on('message', (data, isBinary) => {
+      void answer(client, isBinary ? null : data.toString());
+    });
+  }
+
+  async function answer(client: WebSocket, text: string | null): Promise<void> {
+    let raw: unknown;
+    try {
+      if (text === null) throw new Error('binary messages are not understood');
+      raw = JSON.parse(text);
+    } catch (error) {
+      send(client, {
+        id: null,
+        result: {
+          ok: false,
+          error: { code: 'validation', message: `malformed message: ${(error as Error).message}` },
+        },
+      });
+      return;
+    }
+    const parsed = clientMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      const rawId = (raw as { id?: unknown } | null)?.id;
+      const id = typeof rawId === 'string' || typeof rawId === 'number' ? rawId : null;
+      const safeId = clientMessageIdOrNull(id);
+      send(client, {
+        id: safeId,
+        result: {
+          ok: false,
+          error: { code: 'validation', message: `malformed message: ${describeZodError(parsed.error)}` },
+        },
+      });
+      return;
+    }
+    const { id, name, request } = parsed.data;
+    const result = await api.callByName(name, request);
+    // The engine holds its cold first tick back while a board is opening (engine.ts
+    // FIRST_TICK_DELAY_MS); once a snapshot is on its way, tick. A tick blocks the event loop, so
+    // it waits until the snapshot is written out rather than stall it half-sent.
+    send(client, { id, result }, name === 'snapshot' ? () => options.engine.wake() : undefined);
+  }
+
+  const unsubscribe = api.subscribe((event) => {
+    const message = JSON.stringify({ event } satisfies ServerMessage);
+    for (const client of sockets.clients) {
+      if (client.readyState !== client.OPEN) continue;
+      if (client.bufferedAmount > MAX_BUFFERED_BYTES) client.close(1013, 'too slow; reconnect and resync');
+      else client.send(message);
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  server.on('error', (error) => log(`serve: ${error.message}`));
+  // While a browser starts and loads the page, read the default board's cards for its snapshot.
+  api.prefetchSnapshot(DEFAULT_BOARD);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}/?token=${encodeURIComponent(token)}`,
+    port,
+    token,
+    close() {
+      closing ??= (async () => {
+        unsubscribe();
+        if (ownApi) api.close();
+        for (const client of sockets.clients) client.close(1001, 'server closing');
+        // Give clients a moment for the closing handshake, then drop whoever has not answered.
+        const dropLaggards = setTimeout(() => {
+          for (const client of sockets.clients) client.terminate();
+        }, 500);
+        await new Promise<void>((resolve) => sockets.close(() => resolve()));
+        clearTimeout(dropLaggards);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      })();
+      return closing;
+    },
+  };
+}
+
+function clientMessageIdOrNull(id: string | number | null): string | number | null {
+  if (typeof id === 'string') return id.length > 0 && id.length <= 64 ? id : null;
+  if (typeof id === 'number') return Number.isInteger(id) && id >= 0 ? id : null;
+  return null;
+}
