@@ -8,6 +8,7 @@ import { actorFromEnv, type CliCommand, type CliContext } from './context';
 import type { Output } from './output';
 import { engineCommands } from './engineCommands';
 import { importHermesCommand } from './importCommand';
+import { mcpCommand } from './mcpCommand';
 import { profileCommands } from './profileCommands';
 import { serveCommand } from './serveCommand';
 import { taskCommands } from './taskCommands';
@@ -23,6 +24,7 @@ export function allCommands(): CliCommand[] {
     ...engineCommands,
     ...profileCommands,
     serveCommand,
+    mcpCommand,
     importHermesCommand,
     ...extraCommands.filter((command) => !builtIn.has(command.name)),
   ];
@@ -30,7 +32,9 @@ export function allCommands(): CliCommand[] {
 
 const extraCommands: CliCommand[] = [];
 const builtIn = new Set(
-  [...taskCommands, ...engineCommands, ...profileCommands, serveCommand].map((command) => command.name),
+  [...taskCommands, ...engineCommands, ...profileCommands, serveCommand, mcpCommand].map(
+    (command) => command.name,
+  ),
 );
 
 /** Lets later modules (dispatcher, serve …) add their commands without this file knowing them. */

@@ -34,8 +34,9 @@ async function openInBrowser(url: string): Promise<void> {
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'run the board in a browser (web mode on 127.0.0.1, with the dispatcher)',
-  usage: 'serve [--port N] [--open] [--host-check] [--no-dispatch]',
+  usage: 'serve [--port N] [--open] [--host-check] [--no-dispatch] [--mcp]',
   options: {
+    mcp: { type: 'boolean' },
     port: { type: 'string' },
     open: { type: 'boolean' },
     'host-check': { type: 'boolean' },
@@ -57,10 +58,25 @@ export const serveCommand: CliCommand = {
       dispatch: !hostCheck && parsed.values['no-dispatch'] !== true,
       actor: context.actor,
     });
+    // SPEC §10, opt-in: the MCP tools over Streamable HTTP at /mcp, behind the same token.
+    const mcp =
+      parsed.values.mcp === true
+        ? (await import('../server/mcpHttp')).mcpHttpHandler(
+            {
+              db: engine.db,
+              actor: context.actor,
+              board: context.env.SWITCHYARD_BOARD ?? 'default',
+              laneStatuses: (board) => engine.laneStatuses(board),
+              afterWrite: () => engine.wake(),
+            },
+            (line) => context.output.err(line),
+          )
+        : undefined;
     let server;
     try {
       server = await startServer({
         engine,
+        mcp,
         port,
         rendererDir: findRendererDir(context.env),
         log: (line) => context.output.err(line),
@@ -84,6 +100,10 @@ export const serveCommand: CliCommand = {
 
     context.output.out(`Switchyard board: ${server.url}`);
     context.output.out('Keep this URL private: the token in it is the only key. Ctrl-C stops the server.');
+    if (mcp) {
+      const mcpUrl = new URL('/mcp', server.url).href.replace(/\?.*$/, '');
+      context.output.out(`MCP (Streamable HTTP): ${mcpUrl} with the header "Authorization: Bearer <token>"`);
+    }
     if (parsed.values.open === true) await openInBrowser(server.url);
 
     await new Promise<void>((resolve) => {

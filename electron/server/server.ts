@@ -22,6 +22,9 @@ import type { EngineHandle } from '../core/dispatch/engineHandle';
  * accepted when it carries the token, which such a client can only have been given by the user.
  */
 
+/** Where `switchyard serve --mcp` answers MCP's Streamable HTTP. */
+export const MCP_HTTP_PATH = '/mcp';
+
 export interface ServerOptions {
   engine: EngineHandle;
   /** An API to share (the Electron app); by default the server makes its own and closes it. */
@@ -37,6 +40,11 @@ export interface ServerOptions {
   /** Failed authentications per client address before answering 429 (default 10). */
   maxAuthFailures?: number;
   log?: (line: string) => void;
+  /**
+   * Opt-in (`serve --mcp`): MCP over Streamable HTTP at /mcp, behind the same token (SPEC §10).
+   * Only for clients outside a browser: a request with another site's Origin is refused.
+   */
+  mcp?: (request: http.IncomingMessage, response: http.ServerResponse) => void;
 }
 
 export interface RunningServer {
@@ -210,6 +218,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const verdict = authenticate(request, url);
     if (!verdict.ok) return refuse(response, verdict.status, verdict.message, verdict.retryAfter);
+    if (options.mcp && url.pathname === MCP_HTTP_PATH) {
+      const origin = request.headers.origin;
+      if (origin !== undefined && !allowedOrigins().has(origin.toLowerCase()))
+        return refuse(response, 403, 'forbidden origin');
+      return options.mcp(request, response);
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD')
       return refuse(response, 405, 'method not allowed');
     const headers: Record<string, string> = { ...securityHeaders() };

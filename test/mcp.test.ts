@@ -1,0 +1,221 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Task } from '../shared/domain';
+import { CLI_ENTRY, REPO_ROOT, runCli, runCliJson } from './helpers/cli';
+import { useTempHomes } from './helpers/home';
+import { snapshotDatabase } from './helpers/snapshot';
+
+/**
+ * SPEC §10: `switchyard mcp` as a real child process over stdio, driven by the official SDK's client —
+ * the same wire an agent (Claude Code, Codex, Hermes) uses.
+ */
+
+const tempHome = useTempHomes();
+const clients: Client[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close();
+});
+
+async function connect(home: string, args: string[] = [], env: Record<string, string> = {}): Promise<Client> {
+  const base: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith('SWITCHYARD_')) base[key] = value;
+  }
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI_ENTRY, 'mcp', ...args],
+    cwd: REPO_ROOT,
+    env: { ...base, SWITCHYARD_HOME: home, SWITCHYARD_ACTOR: 'mcp-tester', ...env },
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: 'switchyard-test', version: '1.0.0' });
+  await client.connect(transport);
+  clients.push(client);
+  return client;
+}
+
+interface ToolText {
+  isError?: boolean;
+  content: { type: string; text: string }[];
+}
+
+async function call(client: Client, name: string, args: Record<string, unknown>): Promise<ToolText> {
+  return (await client.callTool({ name, arguments: args })) as ToolText;
+}
+
+async function callJson<T>(client: Client, name: string, args: Record<string, unknown>): Promise<T> {
+  const result = await call(client, name, args);
+  expect(result.isError, result.content[0]?.text).toBeFalsy();
+  return JSON.parse(result.content[0]?.text ?? 'null') as T;
+}
+
+describe('switchyard mcp (stdio)', () => {
+  it('lists its tools, creates a task on a terminal lane, claims it with --lane and completes it', async () => {
+    const { home } = tempHome();
+    const client = await connect(home, ['--lane', 'orion-cc']);
+
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(
+      [
+        'add_comment',
+        'block_task',
+        'claim_next',
+        'complete_task',
+        'create_task',
+        'heartbeat',
+        'link_tasks',
+        'list_lanes',
+        'list_tasks',
+        'show_task',
+      ].sort(),
+    );
+    const create = tools.find((tool) => tool.name === 'create_task');
+    expect(create?.inputSchema.properties).toHaveProperty('title');
+    expect(create?.inputSchema.required).toContain('title');
+
+    const created = await callJson<Task>(client, 'create_task', {
+      title: 'Answer the support ticket',
+      assignee: 'orion-cc',
+    });
+    expect(created).toMatchObject({ status: 'ready', assignee: 'orion-cc', createdBy: 'mcp-tester' });
+
+    const lanes = await callJson<{ name: string; kind: string }[]>(client, 'list_lanes', {});
+    expect(lanes.find((lane) => lane.name === 'orion-cc')?.kind).toBe('terminal');
+
+    // No lane named: the one the server was started with.
+    const claimed = await callJson<Task>(client, 'claim_next', {});
+    expect(claimed).toMatchObject({ id: created.id, status: 'running', claimOwner: 'mcp-tester' });
+
+    await callJson(client, 'heartbeat', { id: created.id, note: 'reading the logs' });
+    await callJson(client, 'add_comment', { id: created.id, body: 'customer answered' });
+    const done = await callJson<Task>(client, 'complete_task', { id: created.id, summary: 'replied' });
+    expect(done).toMatchObject({ status: 'done', result: 'replied' });
+
+    // Another process sees it: the same database as the CLI.
+    const [listed] = await runCliJson<Task[]>(home, ['list']);
+    expect(listed).toMatchObject({ id: created.id, status: 'done', result: 'replied' });
+    const shown = await callJson<{ comments: { body: string }[] }>(client, 'show_task', { id: created.id });
+    expect(shown.comments.map((comment) => comment.body)).toEqual(['customer answered']);
+
+    // Nothing left to claim: a tool error, one line.
+    const empty = await call(client, 'claim_next', {});
+    expect(empty.isError).toBe(true);
+    expect(empty.content[0]?.text).toBe('no ready task in lane "orion-cc"');
+  });
+
+  it("a worker's session cannot complete another task, with the CLI's message", async () => {
+    const { home, database } = tempHome();
+    const own = await runCliJson<Task>(home, ['create', 'Own task', '--assignee', 'coder']);
+    const other = await runCliJson<Task>(home, ['create', 'Other task', '--assignee', 'coder']);
+    for (const id of [own.id, other.id]) expect((await runCli(home, ['claim', id])).code).toBe(0);
+    const before = snapshotDatabase(database);
+
+    const worker = await connect(home, [], { SWITCHYARD_TASK: own.id });
+    const refused = await call(worker, 'complete_task', { id: other.id, summary: 'not mine' });
+    expect(refused.isError).toBe(true);
+    const cli = await runCli(home, ['complete', other.id], { env: { SWITCHYARD_TASK: own.id } });
+    expect(refused.content[0]?.text).toBe(cli.stderr.trim().replace(/^switchyard: /, ''));
+    expect(refused.content[0]?.text).toMatch(/may only report on its own task/);
+    expect(snapshotDatabase(database)).toEqual(before);
+
+    // Its own task, with or without the id.
+    const done = await callJson<Task>(worker, 'complete_task', { summary: 'mine' });
+    expect(done).toMatchObject({ id: own.id, status: 'done' });
+  });
+
+  it('bad arguments are a validation error that changes nothing', async () => {
+    const { home, database } = tempHome();
+    const client = await connect(home);
+    await callJson(client, 'list_tasks', {});
+    const before = snapshotDatabase(database);
+
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['create_task', { title: '   ' }, /^create_task: title: /],
+      ['create_task', { title: 'x', priority: 'high' }, /^create_task: priority: /],
+      ['create_task', { title: 'x', colour: 'red' }, /^create_task: .*colour/],
+      ['complete_task', { id: 'not-an-id' }, /^complete_task: id: a task id looks like t_1a2b3c4d$/],
+      ['claim_next', { lane: 'Bad Lane!' }, /^claim_next: lane: /],
+      ['link_tasks', { parentId: 't_00000000' }, /^link_tasks: childId: /],
+    ];
+    for (const [name, args, message] of cases) {
+      const result = await call(client, name, args);
+      expect(result.isError, name).toBe(true);
+      expect(result.content).toHaveLength(1);
+      expect(result.content[0]?.text).toMatch(message);
+      expect(result.content[0]?.text).not.toContain('\n');
+    }
+    expect(snapshotDatabase(database)).toEqual(before);
+  });
+
+  it('mcp config prints the wiring for each agent', async () => {
+    const { home } = tempHome();
+    const claude = await runCli(home, ['mcp', 'config', 'claude', '--lane', 'orion-cc']);
+    expect(claude.code, claude.stderr).toBe(0);
+    expect(claude.stdout).toContain(
+      `claude mcp add --scope user --transport stdio --env SWITCHYARD_HOME=${home} switchyard -- ${process.execPath} ${CLI_ENTRY} mcp --lane orion-cc`,
+    );
+    const codex = await runCli(home, ['mcp', 'config', 'codex']);
+    expect(codex.stdout).toContain('[mcp_servers.switchyard]');
+    expect(codex.stdout).toContain(`args = [${JSON.stringify(CLI_ENTRY)}, "mcp"]`);
+    const hermes = await runCli(home, ['mcp', 'config', 'hermes']);
+    expect(hermes.stdout).toContain('mcp_servers:\n  switchyard:');
+    const bad = await runCli(home, ['mcp', 'config', 'cursor']);
+    expect(bad.code).toBe(2);
+  });
+});
+
+describe('switchyard serve --mcp (Streamable HTTP)', () => {
+  it('answers the same tools at /mcp behind the board token, and refuses without it', async () => {
+    const { home } = tempHome();
+    const env: NodeJS.ProcessEnv = { ...process.env, SWITCHYARD_HOME: home, SWITCHYARD_ACTOR: 'http-tester' };
+    delete env.SWITCHYARD_TASK;
+    const serve = spawn(process.execPath, [CLI_ENTRY, 'serve', '--port', '0', '--no-dispatch', '--mcp'], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const printed = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        serve.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          out += chunk;
+          if (/MCP \(Streamable HTTP\): \S+/.test(out)) resolve(out);
+        });
+        serve.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+      });
+      const boardUrl = new URL(/Switchyard board: (\S+)/.exec(printed)?.[1] as string);
+      const token = boardUrl.searchParams.get('token') as string;
+      const mcpUrl = new URL(/MCP \(Streamable HTTP\): (\S+)/.exec(printed)?.[1] as string);
+      expect(mcpUrl.pathname).toBe('/mcp');
+
+      const client = new Client({ name: 'switchyard-http-test', version: '1.0.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(mcpUrl, {
+          requestInit: { headers: { Authorization: `Bearer ${token}` } },
+        }),
+      );
+      clients.push(client);
+      const created = await callJson<Task>(client, 'create_task', {
+        title: 'From HTTP',
+        assignee: 'orion-cc',
+      });
+      expect(created).toMatchObject({ status: 'ready', createdBy: 'http-tester' });
+      const bad = await call(client, 'create_task', { title: '' });
+      expect(bad.isError).toBe(true);
+
+      const refused = await fetch(mcpUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      expect(refused.status).toBe(401);
+      const [listed] = await runCliJson<Task[]>(home, ['list']);
+      expect(listed?.id).toBe(created.id);
+    } finally {
+      serve.kill('SIGTERM');
+    }
+  });
+});
