@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { electronBinary } from './electron-binary.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(path.join(root, 'package.json'));
@@ -27,13 +28,7 @@ function say(message) {
   console.log(`rebuild-electron-sqlite: ${message}`);
 }
 
-let electronBinary;
-try {
-  electronBinary = require('electron'); // the path of the binary; throws when it was not downloaded
-} catch {
-  electronBinary = undefined;
-}
-if (!electronBinary || !fs.existsSync(electronBinary)) {
+if (!electronBinary()) {
   say(
     'Electron binary not installed — skipped (better-sqlite3 for Electron is only needed to run the app; ' +
       'install it with `node node_modules/electron/install.js` where downloads are allowed).',

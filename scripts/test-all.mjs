@@ -3,27 +3,23 @@
 // browser tests (Playwright in Chromium) — then one closing line with the counts of all tests run.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { electronBinary } from './electron-binary.mjs';
 
 const bin = (name) => path.join('node_modules', '.bin', name);
 const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-test-report-'));
 const vitestReport = path.join(reportDir, 'vitest.json');
 const playwrightReport = path.join(reportDir, 'playwright.json');
 
-function electronBinaryInstalled() {
-  try {
-    const binary = createRequire(path.resolve('package.json'))('electron');
-    return typeof binary === 'string' && fs.existsSync(binary);
-  } catch {
-    return false;
-  }
-}
-
 function step(title, command, args, env = {}) {
   process.stdout.write(`\n=== ${title}\n`);
-  const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  // node_modules/.bin holds .cmd files on Windows, which only a shell can start (hosted CI runs there).
+  const result = spawnSync(command, args, {
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+    shell: process.platform === 'win32',
+  });
   return result.status === 0;
 }
 
@@ -69,7 +65,7 @@ if (hasBrowserTests) {
 }
 
 fs.rmSync(reportDir, { recursive: true, force: true });
-if (hasBrowserTests && !electronBinaryInstalled()) {
+if (hasBrowserTests && !electronBinary()) {
   // A skipped smoke test must not read as a passing one.
   process.stdout.write(
     '\nNote: the Electron smoke test (e2e/electron-smoke.spec.ts) was SKIPPED: the Electron binary is not ' +
