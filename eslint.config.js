@@ -44,6 +44,25 @@ function layerRules() {
   ];
 }
 
+/** SQL lives in electron/core/store only: everything else calls a named store function. */
+const SQL_ONLY_IN_STORE = {
+  files: ['electron/**/*.ts', 'electron/**/*.tsx'],
+  ignores: ['electron/core/store/**'],
+  rules: {
+    'no-restricted-syntax': [
+      'error',
+      {
+        selector: "CallExpression[callee.property.name='prepare']",
+        message: 'SQL belongs in electron/core/store: call (or add) a named function there.',
+      },
+      {
+        selector: "CallExpression[callee.name='cachedStatement']",
+        message: 'SQL belongs in electron/core/store: call (or add) a named function there.',
+      },
+    ],
+  },
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'release/', 'coverage/', 'test-results/'] },
   js.configs.recommended,
@@ -57,6 +76,7 @@ export default tseslint.config(
     },
   },
   ...layerRules(),
+  SQL_ONLY_IN_STORE,
   {
     // shared/ is imported by the renderer too: no Node built-ins.
     files: ['shared/**/*.ts'],

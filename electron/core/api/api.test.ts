@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   CALL_NAMES,
   CARDS_PER_CELL,
@@ -281,7 +281,7 @@ describe('createApi: board cards', () => {
       engine.actor,
     );
     commands.completeTask(engine.db, task.id, 'ok', engine.actor);
-    engine.db.prepare('UPDATE tasks SET completed_at = ? WHERE id = ?').run(at, task.id);
+    tasks.updateTask(engine.db, task.id, { completedAt: at }, at);
     return task.id;
   }
 
@@ -302,6 +302,8 @@ describe('createApi: board cards', () => {
     // Ready cards in the dispatcher's order: priority first, then age, then id.
     const ready: string[] = [];
     for (let i = 0; i < CARDS_PER_CELL + 3; i++) {
+      // Each created at a known time, so the order among equal priorities is known (not by random id).
+      vi.useFakeTimers({ toFake: ['Date'], now: 10_000 + i });
       const task = value(
         await api.call('createTask', {
           board: 'default',
@@ -311,7 +313,7 @@ describe('createApi: board cards', () => {
           priority: i % 3,
         }),
       );
-      engine.db.prepare('UPDATE tasks SET created_at = ? WHERE id = ?').run(10_000 + i, task.id);
+      vi.useRealTimers();
       ready.push(task.id);
     }
     const readyOrder = [...ready].sort((a, b) => {

@@ -1,7 +1,6 @@
 import type { RunOutcome, Task } from '../../../shared/domain';
 import { promoteChildren } from './taskCommands';
 import { runInWriteTransaction, type Db } from '../store/db/open';
-import { cachedStatement } from '../store/db/statements';
 import { appendEvent } from '../store/events';
 import * as runs from '../store/runs';
 import * as tasks from '../store/tasks';
@@ -158,14 +157,11 @@ export interface ReclaimResult {
  * reclaimed while its process lives.
  */
 export function reclaimExpiredClaims(db: Db, now: number): string[] {
-  const expired = cachedStatement(
-    db,
-    "SELECT id FROM tasks WHERE status = 'running' AND claim_expires_at IS NOT NULL AND claim_expires_at < ?",
-  ).all(now) as { id: string }[];
+  const expired = tasks.expiredClaimTaskIds(db, now);
   if (expired.length === 0) return [];
   return runInWriteTransaction(db, () => {
     const reclaimed: string[] = [];
-    for (const { id } of expired) {
+    for (const id of expired) {
       const task = tasks.findTask(db, id);
       if (!task || task.status !== 'running' || task.claimExpiresAt === null || task.claimExpiresAt >= now)
         continue;

@@ -8,6 +8,7 @@ import { openDatabase, type Db } from '../store/db/open';
 import { SwitchyardError } from '../errors';
 import { eventsAfter } from '../store/events';
 import { findRun, runsOf } from '../store/runs';
+import { updateTask } from '../store/tasks';
 
 const tempHome = useTempHomes();
 const alice: Actor = { name: 'alice' };
@@ -117,7 +118,7 @@ describe('editTask and assignTask', () => {
 
   it('assigns case-insensitively, stores lowercase, and gives the new lane a fresh start', () => {
     const task = create('x');
-    db.prepare('UPDATE tasks SET failure_count = 3, next_attempt_at = 99 WHERE id = ?').run(task.id);
+    updateTask(db, task.id, { failureCount: 3, nextAttemptAt: 99 }, Date.now());
     const assigned = commands.assignTask(db, task.id, 'Orion-CC', alice);
     expect(assigned).toMatchObject({ assignee: 'orion-cc', failureCount: 0, nextAttemptAt: null });
     expect(allEvents().at(-1)).toMatchObject({ kind: 'assigned', payload: { from: null, to: 'orion-cc' } });

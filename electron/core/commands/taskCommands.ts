@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import {
   DEFAULT_BOARD,
@@ -70,13 +69,6 @@ function guardOwnTask(actor: Actor, taskId: string): void {
   }
 }
 
-function newTaskId(db: Db): string {
-  for (;;) {
-    const id = `t_${randomBytes(4).toString('hex')}`;
-    if (!tasks.taskIdExists(db, id)) return id;
-  }
-}
-
 const parentsDone = (db: Db, taskId: string): boolean =>
   links.parentsOf(db, taskId).every((parent) => parent.status === 'done');
 
@@ -114,7 +106,7 @@ export function createTask(db: Db, input: CreateTaskInput, actor: Actor): Task {
         throw invalidInput(`parent ${parent.id} is on board "${parent.board}"`);
     }
     const status = initialStatus(valid.status, { parentsDone: parents.every((p) => p.status === 'done') });
-    const id = newTaskId(db);
+    const id = tasks.newTaskId(db);
     tasks.insertTask(db, {
       id,
       board: valid.board,

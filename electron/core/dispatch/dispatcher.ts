@@ -3,7 +3,6 @@ import type { SkipReason, Task } from '../../../shared/domain';
 import { promoteTasks } from '../commands/taskCommands';
 import { commentsOf } from '../store/comments';
 import { runInWriteTransaction, type Db } from '../store/db/open';
-import { cachedStatement } from '../store/db/statements';
 import { appendEvent, lastEventId, taskIdsChangedAfter } from '../store/events';
 import type { HomePaths } from '../config/home';
 import { laneOverrides } from '../store/laneSettings';
@@ -291,9 +290,7 @@ export class Dispatcher {
         if (!run || !task) return;
         if (run.endedAt !== null) {
           // Already settled (the worker reported, or a person moved the task): keep the exit code.
-          db.prepare(
-            'UPDATE runs SET exit_code = coalesce(exit_code, ?), signal = coalesce(signal, ?) WHERE id = ?',
-          ).run(exit.exitCode, exit.signal, run.id);
+          runs.recordLateExit(db, run.id, exit.exitCode, exit.signal);
           return;
         }
         const completion = this.completionOf(task);
@@ -334,11 +331,7 @@ export class Dispatcher {
     if (live.length === 0) return;
     // Every open run (one per running task, from the partial index runs_open): a few rows, and
     // measured 6× cheaper per idle tick than asking for the live ones by id through json_each.
-    const openIds = new Set(
-      (
-        cachedStatement(this.deps.db, 'SELECT id FROM runs WHERE ended_at IS NULL').all() as { id: number }[]
-      ).map((row) => row.id),
-    );
+    const openIds = runs.openRunIds(this.deps.db);
     for (const worker of live) {
       if (!openIds.has(worker.runId) && !worker.stopping)
         void this.deps.supervisor.stop(worker.runId, 'run closed');
@@ -656,7 +649,7 @@ export class Dispatcher {
       const logPath = path.join(paths.logs, row.id, 'pending.log');
       const runId = runs.insertRun(db, { taskId: row.id, lane: laneName, logPath, now });
       const finalLog = path.join(paths.logs, row.id, `${runId}.log`);
-      db.prepare('UPDATE runs SET log_path = ? WHERE id = ?').run(finalLog, runId);
+      runs.setRunLogPath(db, runId, finalLog);
       tasks.updateTask(db, row.id, { currentRunId: runId }, now);
       appendEvent(
         db,

@@ -278,10 +278,7 @@ export class Engine implements EngineHandle {
    * process (start time from /proc) is adopted; any other is closed as crashed and retried.
    */
   private recoverWorkers(): void {
-    const orphaned = this.db
-      .prepare("SELECT id FROM tasks WHERE status = 'running' AND claim_owner LIKE ?")
-      .all(`${DISPATCHER_CLAIM_PREFIX}%`) as { id: string }[];
-    for (const { id } of orphaned) {
+    for (const id of tasks.runningTaskIdsClaimedBy(this.db, DISPATCHER_CLAIM_PREFIX)) {
       runInWriteTransaction(this.db, () => {
         const task = tasks.findTask(this.db, id);
         if (!task || task.status !== 'running') return;
@@ -389,21 +386,11 @@ export class Engine implements EngineHandle {
   private lastCounts = '';
 
   private countsChanged(): boolean {
-    const { running, ready } = this.statusCounts();
+    const { running, ready } = tasks.runningAndReadyCounts(this.db);
     const counts = `${running}/${ready}`;
     if (counts === this.lastCounts) return false;
     this.lastCounts = counts;
     return true;
-  }
-
-  private statusCounts(): { running: number; ready: number } {
-    const rows = this.db
-      .prepare("SELECT status, count(*) AS n FROM tasks WHERE status IN ('running', 'ready') GROUP BY status")
-      .all() as { status: string; n: number }[];
-    return {
-      running: rows.find((row) => row.status === 'running')?.n ?? 0,
-      ready: rows.find((row) => row.status === 'ready')?.n ?? 0,
-    };
   }
 
   private notify(notice: Notice): void {
@@ -462,7 +449,7 @@ export class Engine implements EngineHandle {
   }
 
   dispatcherState(): DispatcherState {
-    const { running, ready } = this.statusCounts();
+    const { running, ready } = tasks.runningAndReadyCounts(this.db);
     this.lastCounts = `${running}/${ready}`;
     const holder = this.active ? this.owner : (this.leaseHolderText ?? describeLease(this.db));
     return {

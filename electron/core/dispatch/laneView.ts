@@ -1,5 +1,6 @@
 import type { LaneStatus, WorkerStatus } from '../../../shared/dispatch';
 import type { Db } from '../store/db/open';
+import { laneFigureRows } from '../store/laneFigures';
 import { laneOverrides } from '../store/laneSettings';
 import type { LaneResolution } from '../config/lanes';
 
@@ -11,46 +12,13 @@ export interface LaneFacts {
   profileNames(): string[];
 }
 
-interface CountRow {
-  assignee: string | null;
-  status: string;
-  n: number;
-}
-
-interface LaneAggregate {
-  assignee: string | null;
-  failures: number;
-}
-
 export function laneStatuses(
   db: Db,
   board: string,
   facts: LaneFacts,
   workers: readonly WorkerStatus[],
 ): LaneStatus[] {
-  const counts = db
-    .prepare(
-      "SELECT assignee, status, count(*) AS n FROM tasks WHERE board = ? AND status <> 'archived' GROUP BY assignee, status",
-    )
-    .all(board) as CountRow[];
-  const queued = db
-    .prepare(
-      // Skip reasons live in task_skips (migration v3), one row per task that has one.
-      "SELECT t.assignee, s.reason AS status, count(*) AS n FROM tasks t JOIN task_skips s ON s.task_id = t.id WHERE t.board = ? AND t.status = 'ready' GROUP BY t.assignee, s.reason",
-    )
-    .all(board) as CountRow[];
-  const failures = db
-    .prepare(
-      // `failure_count > 0` adds nothing to the sum and lets the partial index tasks_with_failures answer.
-      "SELECT assignee, sum(failure_count) AS failures FROM tasks WHERE board = ? AND failure_count > 0 AND status NOT IN ('done', 'archived') GROUP BY assignee",
-    )
-    .all(board) as LaneAggregate[];
-  const lastErrors = db
-    .prepare(
-      `SELECT r.lane AS lane, r.error AS error FROM runs r
-       WHERE r.id IN (SELECT max(id) FROM runs WHERE error IS NOT NULL GROUP BY lane)`,
-    )
-    .all() as { lane: string; error: string }[];
+  const { counts, skipped: queued, failures, lastErrors } = laneFigureRows(db, board);
   const overrides = laneOverrides(db);
   const declared = new Map(facts.declaredLanes().map((lane) => [lane.name, lane]));
 

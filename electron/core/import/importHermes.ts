@@ -1,6 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import Database from 'better-sqlite3';
 import {
   EVENT_KINDS,
   RUN_OUTCOMES,
@@ -13,7 +10,12 @@ import * as boards from '../store/boards';
 import { runInWriteTransaction, type Db } from '../store/db/open';
 import { SwitchyardError } from '../errors';
 import { appendEvent } from '../store/events';
+import { insertComment } from '../store/comments';
+import { readHermesRows, type HermesRow } from '../store/hermesSource';
+import { insertLink } from '../store/links';
 import { readMeta, writeMeta } from '../store/meta';
+import { insertImportedRun } from '../store/runs';
+import { insertImportedTask, newTaskId, taskIdExists } from '../store/tasks';
 
 /**
  * `switchyard import-hermes PATH/kanban.db` (SPEC §6): brings a Hermes Agent kanban board over —
@@ -47,21 +49,7 @@ const MAX_BODY = 64 * 1024;
 const TASK_ID = /^t_[0-9a-f]{8}$/;
 const SWITCHYARD_STATUSES: readonly TaskStatus[] = ['triage', 'todo', 'ready', 'blocked', 'done', 'archived'];
 
-type Row = Record<string, unknown>;
-
-function columnsOf(source: Database.Database, table: string): Set<string> {
-  return new Set(
-    (source.prepare(`PRAGMA table_info("${table}")`).all() as { name: string }[]).map(
-      (column) => column.name,
-    ),
-  );
-}
-
-/** Every row of a table (in id/rowid order), or [] when this Hermes version has no such table. */
-function rowsOf(source: Database.Database, table: string, order = 'rowid'): Row[] {
-  if (columnsOf(source, table).size === 0) return [];
-  return source.prepare(`SELECT * FROM "${table}" ORDER BY ${order}`).all() as Row[];
-}
+type Row = HermesRow;
 
 const text = (value: unknown): string | null =>
   value === null || value === undefined ? null : typeof value === 'string' ? value : String(value);
@@ -136,40 +124,6 @@ function mapOutcome(outcome: string | null): RunOutcome | null {
     : null;
 }
 
-function newTaskId(db: Db): string {
-  for (;;) {
-    const id = `t_${randomBytes(4).toString('hex')}`;
-    if (!db.prepare('SELECT 1 FROM tasks WHERE id = ?').get(id)) return id;
-  }
-}
-
-function openHermes(file: string): Database.Database {
-  if (!fs.existsSync(file)) throw new SwitchyardError('not_found', `no such file: ${file}`);
-  let source: Database.Database;
-  try {
-    source = new Database(file, { readonly: true, fileMustExist: true });
-    source.pragma('busy_timeout = 5000');
-  } catch (error) {
-    throw new SwitchyardError('invalid_input', `cannot open ${file}: ${(error as Error).message}`);
-  }
-  try {
-    const taskColumns = columnsOf(source, 'tasks');
-    if (!taskColumns.has('id') || !taskColumns.has('title'))
-      throw new SwitchyardError(
-        'invalid_input',
-        `${file} is not a Hermes kanban database (no tasks table with id and title)`,
-      );
-  } catch (error) {
-    source.close();
-    if (error instanceof SwitchyardError) throw error;
-    throw new SwitchyardError(
-      'invalid_input',
-      `${file} is not a readable SQLite database: ${(error as Error).message}`,
-    );
-  }
-  return source;
-}
-
 const metaKey = (board: string, hermesId: string) => `hermes-import:${board}:${hermesId}`;
 
 export function importHermesBoard(
@@ -179,7 +133,7 @@ export function importHermesBoard(
 ): HermesImportReport {
   const board = options.board ?? 'default';
   if (!SLUG_PATTERN.test(board)) throw new SwitchyardError('invalid_input', `invalid board slug "${board}"`);
-  const source = openHermes(file);
+  const source = readHermesRows(file);
   const notes = new Notes();
   const report: HermesImportReport = {
     source: file,
@@ -193,81 +147,65 @@ export function importHermesBoard(
     statuses: {},
     notes: [],
   };
-  try {
-    // Read everything first (a consistent snapshot of the Hermes file), then write.
-    source.exec('BEGIN');
-    const hermesTasks = rowsOf(source, 'tasks');
-    const byTask = <T extends Row>(rows: T[]) => {
-      const grouped = new Map<string, T[]>();
-      for (const row of rows) {
-        const id = text(row.task_id);
-        if (id === null) continue;
-        grouped.set(id, [...(grouped.get(id) ?? []), row]);
-      }
-      return grouped;
-    };
-    const comments = byTask(rowsOf(source, 'task_comments'));
-    const runs = byTask(rowsOf(source, 'task_runs'));
-    const events = byTask(rowsOf(source, 'task_events'));
-    const links = rowsOf(source, 'task_links');
-    source.exec('COMMIT');
-
-    runInWriteTransaction(db, () => {
-      if (!boards.findBoard(db, board)) boards.insertBoard(db, board, board, Date.now());
-    });
-    const idOf = new Map<string, string>();
-    for (const row of hermesTasks) {
-      const hermesId = text(row.id);
-      if (hermesId === null) continue;
-      report.tasks.seen++;
-      runInWriteTransaction(db, () => {
-        const known = readMeta(db, metaKey(board, hermesId));
-        if (known !== undefined && db.prepare('SELECT 1 FROM tasks WHERE id = ?').get(known)) {
-          idOf.set(hermesId, known);
-          report.tasks.alreadyImported++;
-          return;
-        }
-        const id =
-          TASK_ID.test(hermesId) && !db.prepare('SELECT 1 FROM tasks WHERE id = ?').get(hermesId)
-            ? hermesId
-            : newTaskId(db);
-        if (id !== hermesId)
-          notes.add('Hermes id taken or not in t_xxxxxxxx form → new id (mapping in the report)');
-        idOf.set(hermesId, id);
-        importTask(db, { row, id, board, notes, report });
-        report.comments += importComments(db, id, comments.get(hermesId) ?? []);
-        const runIds = importRuns(db, id, row, runs.get(hermesId) ?? [], notes);
-        report.runs += runIds.size;
-        report.events += importEvents(db, {
-          id,
-          board,
-          hermesId,
-          rows: events.get(hermesId) ?? [],
-          runIds,
-          notes,
-        });
-        writeMeta(db, metaKey(board, hermesId), id);
-        report.tasks.imported++;
-      });
+  const byTask = <T extends Row>(rows: T[]) => {
+    const grouped = new Map<string, T[]>();
+    for (const row of rows) {
+      const id = text(row.task_id);
+      if (id === null) continue;
+      grouped.set(id, [...(grouped.get(id) ?? []), row]);
     }
+    return grouped;
+  };
+  const comments = byTask(source.comments);
+  const runs = byTask(source.runs);
+  const events = byTask(source.events);
+
+  runInWriteTransaction(db, () => {
+    if (!boards.findBoard(db, board)) boards.insertBoard(db, board, board, Date.now());
+  });
+  const idOf = new Map<string, string>();
+  for (const row of source.tasks) {
+    const hermesId = text(row.id);
+    if (hermesId === null) continue;
+    report.tasks.seen++;
     runInWriteTransaction(db, () => {
-      for (const link of links) {
-        const parent = idOf.get(text(link.parent_id) ?? '');
-        const child = idOf.get(text(link.child_id) ?? '');
-        if (!parent || !child || parent === child) {
-          notes.add('link to a task that is not on the board skipped');
-          continue;
-        }
-        const added = db
-          .prepare('INSERT OR IGNORE INTO task_links (parent_id, child_id, created_at) VALUES (?, ?, ?)')
-          .run(parent, child, Date.now()).changes;
-        report.links += added;
+      const known = readMeta(db, metaKey(board, hermesId));
+      if (known !== undefined && taskIdExists(db, known)) {
+        idOf.set(hermesId, known);
+        report.tasks.alreadyImported++;
+        return;
       }
+      const id = TASK_ID.test(hermesId) && !taskIdExists(db, hermesId) ? hermesId : newTaskId(db);
+      if (id !== hermesId)
+        notes.add('Hermes id taken or not in t_xxxxxxxx form → new id (mapping in the report)');
+      idOf.set(hermesId, id);
+      importTask(db, { row, id, board, notes, report });
+      report.comments += importComments(db, id, comments.get(hermesId) ?? []);
+      const runIds = importRuns(db, id, row, runs.get(hermesId) ?? [], notes);
+      report.runs += runIds.size;
+      report.events += importEvents(db, {
+        id,
+        board,
+        hermesId,
+        rows: events.get(hermesId) ?? [],
+        runIds,
+        notes,
+      });
+      writeMeta(db, metaKey(board, hermesId), id);
+      report.tasks.imported++;
     });
-  } finally {
-    if (source.inTransaction) source.exec('ROLLBACK');
-    source.close();
   }
+  runInWriteTransaction(db, () => {
+    for (const link of source.links) {
+      const parent = idOf.get(text(link.parent_id) ?? '');
+      const child = idOf.get(text(link.child_id) ?? '');
+      if (!parent || !child || parent === child) {
+        notes.add('link to a task that is not on the board skipped');
+        continue;
+      }
+      if (insertLink(db, parent, child, Date.now())) report.links++;
+    }
+  });
   report.notes = notes.list();
   return report;
 }
@@ -294,13 +232,7 @@ function importTask(
   const body = text(row.body) ?? '';
   if (body.length > MAX_BODY) notes.add('body larger than 64 KiB → shortened');
   const createdAt = millis(row.created_at) ?? now;
-  db.prepare(
-    `INSERT INTO tasks (id, board, title, body, assignee, status, priority, created_by, created_at, updated_at,
-       started_at, completed_at, workspace, max_runtime_seconds, failure_count, result, last_error, block_reason,
-       last_heartbeat_at)
-     VALUES (@id, @board, @title, @body, @assignee, @status, @priority, @createdBy, @createdAt, @now,
-       @startedAt, @completedAt, @workspace, @maxRuntime, @failures, @result, @lastError, @blockReason, @heartbeat)`,
-  ).run({
+  insertImportedTask(db, {
     id,
     board,
     title: clip(title, MAX_TITLE),
@@ -314,21 +246,21 @@ function importTask(
     startedAt: millis(row.started_at),
     completedAt: millis(row.completed_at),
     workspace: mapWorkspace(row),
-    maxRuntime: integer(row.max_runtime_seconds),
-    failures: Math.max(0, integer(row.consecutive_failures ?? row.spawn_failures) ?? 0),
+    maxRuntimeSeconds: integer(row.max_runtime_seconds),
+    failureCount: Math.max(0, integer(row.consecutive_failures ?? row.spawn_failures) ?? 0),
     result: text(row.result),
     lastError: text(row.last_spawn_error),
     blockReason: status === 'blocked' ? blockReason : null,
-    heartbeat: millis(row.last_heartbeat_at),
+    lastHeartbeatAt: millis(row.last_heartbeat_at),
   });
   report.statuses[status] = (report.statuses[status] ?? 0) + 1;
   if (lane) report.lanes[lane] = (report.lanes[lane] ?? 0) + 1;
 }
 
 function importComments(db: Db, taskId: string, rows: Row[]): number {
-  const insert = db.prepare('INSERT INTO comments (task_id, author, body, created_at) VALUES (?, ?, ?, ?)');
   for (const row of rows)
-    insert.run(
+    insertComment(
+      db,
       taskId,
       clip(text(row.author) ?? 'hermes', 100),
       clip(text(row.body) ?? '', MAX_BODY),
@@ -340,10 +272,6 @@ function importComments(db: Db, taskId: string, rows: Row[]): number {
 /** Returns Hermes run id → Switchyard run id. A run still open on Hermes is closed: nothing here watches it. */
 function importRuns(db: Db, taskId: string, task: Row, rows: Row[], notes: Notes): Map<number, number> {
   const ids = new Map<number, number>();
-  const insert = db.prepare(
-    `INSERT INTO runs (task_id, lane, pid, started_at, ended_at, outcome, summary, error)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
   for (const row of rows) {
     const startedAt = millis(row.started_at) ?? millis(task.created_at) ?? Date.now();
     let endedAt = millis(row.ended_at);
@@ -359,10 +287,16 @@ function importRuns(db: Db, taskId: string, task: Row, rows: Row[], notes: Notes
       outcome = 'crashed';
     }
     const lane = (text(row.profile) ?? text(task.assignee) ?? 'hermes').toLowerCase().slice(0, 64);
-    const id = Number(
-      insert.run(taskId, lane, integer(row.worker_pid), startedAt, endedAt, outcome, text(row.summary), error)
-        .lastInsertRowid,
-    );
+    const id = insertImportedRun(db, {
+      taskId,
+      lane,
+      pid: integer(row.worker_pid),
+      startedAt,
+      endedAt,
+      outcome,
+      summary: text(row.summary),
+      error,
+    });
     const hermesId = integer(row.id);
     if (hermesId !== null) ids.set(hermesId, id);
   }

@@ -1,5 +1,6 @@
 import type { Run, RunOutcome } from '../../../shared/domain';
 import type { Db } from './db/open';
+import { cachedStatement } from './db/statements';
 
 /** One row per attempt at a task (SPEC §2). */
 
@@ -90,6 +91,52 @@ export function findRun(db: Db, runId: number): Run | undefined {
 export function runsOf(db: Db, taskId: string): Run[] {
   return (db.prepare('SELECT * FROM runs WHERE task_id = ? ORDER BY id').all(taskId) as RunRow[]).map(
     runFromRow,
+  );
+}
+
+/** Ids of the runs still open: the dispatcher stops a worker whose run someone else closed. */
+export function openRunIds(db: Db): Set<number> {
+  return new Set(
+    (cachedStatement(db, 'SELECT id FROM runs WHERE ended_at IS NULL').all() as { id: number }[]).map(
+      (row) => row.id,
+    ),
+  );
+}
+
+export function setRunLogPath(db: Db, runId: number, logPath: string): void {
+  db.prepare('UPDATE runs SET log_path = ? WHERE id = ?').run(logPath, runId);
+}
+
+/**
+ * A worker's exit status reaching a run already closed (the worker reported, or a person moved the
+ * task): kept beside the closing outcome, without replacing a status recorded first.
+ */
+export function recordLateExit(db: Db, runId: number, exitCode: number | null, signal: string | null): void {
+  db.prepare(
+    'UPDATE runs SET exit_code = coalesce(exit_code, ?), signal = coalesce(signal, ?) WHERE id = ?',
+  ).run(exitCode, signal, runId);
+}
+
+/** A run brought in from another tracker (the Hermes import), closed already. Returns its id. */
+export function insertImportedRun(
+  db: Db,
+  run: {
+    taskId: string;
+    lane: string;
+    pid: number | null;
+    startedAt: number;
+    endedAt: number;
+    outcome: RunOutcome | null;
+    summary: string | null;
+    error: string | null;
+  },
+): number {
+  return Number(
+    cachedStatement(
+      db,
+      `INSERT INTO runs (task_id, lane, pid, started_at, ended_at, outcome, summary, error)
+       VALUES (@taskId, @lane, @pid, @startedAt, @endedAt, @outcome, @summary, @error)`,
+    ).run(run).lastInsertRowid,
   );
 }
 

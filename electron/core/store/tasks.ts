@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { SkipReason, Task, TaskStatus } from '../../../shared/domain';
 import type { Db } from './db/open';
 import { cachedStatement } from './db/statements';
@@ -93,7 +94,40 @@ export function insertTask(db: Db, task: NewTaskRow): void {
 }
 
 export function taskIdExists(db: Db, id: string): boolean {
-  return db.prepare('SELECT 1 FROM tasks WHERE id = ?').get(id) !== undefined;
+  return cachedStatement(db, 'SELECT 1 FROM tasks WHERE id = ?').get(id) !== undefined;
+}
+
+/** A fresh task id (`t_` and 8 hex digits) no task has yet. */
+export function newTaskId(db: Db): string {
+  for (;;) {
+    const id = `t_${randomBytes(4).toString('hex')}`;
+    if (!taskIdExists(db, id)) return id;
+  }
+}
+
+/** A task brought in from another tracker (the Hermes import), with the history it had there. */
+export interface ImportedTaskRow extends Omit<NewTaskRow, 'maxRuntimeSeconds'> {
+  createdAt: number;
+  startedAt: number | null;
+  completedAt: number | null;
+  maxRuntimeSeconds: number | null;
+  failureCount: number;
+  result: string | null;
+  lastError: string | null;
+  blockReason: string | null;
+  lastHeartbeatAt: number | null;
+}
+
+export function insertImportedTask(db: Db, task: ImportedTaskRow): void {
+  cachedStatement(
+    db,
+    `INSERT INTO tasks (id, board, title, body, assignee, status, priority, created_by, created_at, updated_at,
+       started_at, completed_at, workspace, max_runtime_seconds, failure_count, result, last_error, block_reason,
+       last_heartbeat_at)
+     VALUES (@id, @board, @title, @body, @assignee, @status, @priority, @createdBy, @createdAt, @now,
+       @startedAt, @completedAt, @workspace, @maxRuntimeSeconds, @failureCount, @result, @lastError, @blockReason,
+       @lastHeartbeatAt)`,
+  ).run(task);
 }
 
 export function findTask(db: Db, id: string): Task | undefined {
@@ -422,6 +456,37 @@ export function writeSkipReasons(
       else storeChecked.run({ reason, detail, ids });
     }
   }
+}
+
+/** Running tasks whose terminal claim (one with an expiry) ran out before `now`. */
+export function expiredClaimTaskIds(db: Db, now: number): string[] {
+  return (
+    cachedStatement(
+      db,
+      "SELECT id FROM tasks WHERE status = 'running' AND claim_expires_at IS NOT NULL AND claim_expires_at < ?",
+    ).all(now) as { id: string }[]
+  ).map((row) => row.id);
+}
+
+/** Running tasks claimed by any dispatcher (claim owners starting with `claimPrefix`). */
+export function runningTaskIdsClaimedBy(db: Db, claimPrefix: string): string[] {
+  return (
+    db
+      .prepare("SELECT id FROM tasks WHERE status = 'running' AND claim_owner LIKE ? || '%'")
+      .all(claimPrefix) as { id: string }[]
+  ).map((row) => row.id);
+}
+
+/** How many tasks run and how many are ready, over every board. */
+export function runningAndReadyCounts(db: Db): { running: number; ready: number } {
+  const rows = cachedStatement(
+    db,
+    "SELECT status, count(*) AS n FROM tasks WHERE status IN ('running', 'ready') GROUP BY status",
+  ).all() as { status: string; n: number }[];
+  return {
+    running: rows.find((row) => row.status === 'running')?.n ?? 0,
+    ready: rows.find((row) => row.status === 'ready')?.n ?? 0,
+  };
 }
 
 /** Running tasks claimed by a dispatcher, per lane (the dispatcher's capacity accounting). */

@@ -1,0 +1,48 @@
+import type { Db } from './db/open';
+
+/** The numbers the lane view (dispatch/laneView.ts) shows for the lanes of one board. */
+
+export interface LaneCountRow {
+  assignee: string | null;
+  /** A task status, or for `skipped` rows a skip reason. */
+  status: string;
+  n: number;
+}
+
+export interface LaneFigureRows {
+  /** Tasks per lane and status (archived left out). */
+  counts: LaneCountRow[];
+  /** Ready tasks per lane and skip reason. */
+  skipped: LaneCountRow[];
+  /** Sum of failure counts per lane, over tasks not done or archived. */
+  failures: { assignee: string | null; failures: number }[];
+  /** The newest run error of each lane (any board: a lane is not per board). */
+  lastErrors: { lane: string; error: string }[];
+}
+
+export function laneFigureRows(db: Db, board: string): LaneFigureRows {
+  const counts = db
+    .prepare(
+      "SELECT assignee, status, count(*) AS n FROM tasks WHERE board = ? AND status <> 'archived' GROUP BY assignee, status",
+    )
+    .all(board) as LaneCountRow[];
+  const skipped = db
+    .prepare(
+      // Skip reasons live in task_skips (migration v3), one row per task that has one.
+      "SELECT t.assignee, s.reason AS status, count(*) AS n FROM tasks t JOIN task_skips s ON s.task_id = t.id WHERE t.board = ? AND t.status = 'ready' GROUP BY t.assignee, s.reason",
+    )
+    .all(board) as LaneCountRow[];
+  const failures = db
+    .prepare(
+      // `failure_count > 0` adds nothing to the sum and lets the partial index tasks_with_failures answer.
+      "SELECT assignee, sum(failure_count) AS failures FROM tasks WHERE board = ? AND failure_count > 0 AND status NOT IN ('done', 'archived') GROUP BY assignee",
+    )
+    .all(board) as LaneFigureRows['failures'];
+  const lastErrors = db
+    .prepare(
+      `SELECT r.lane AS lane, r.error AS error FROM runs r
+       WHERE r.id IN (SELECT max(id) FROM runs WHERE error IS NOT NULL GROUP BY lane)`,
+    )
+    .all() as LaneFigureRows['lastErrors'];
+  return { counts, skipped, failures, lastErrors };
+}
