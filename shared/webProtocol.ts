@@ -7,8 +7,6 @@ import { boardEventSchema, callErrorSchema } from './contract';
  */
 
 export const WS_PATH = '/ws';
-/** Cookie set after the first visit with a valid `?token=`; the port keeps two servers apart. */
-export const tokenCookieName = (port: number): string => `switchyard_token_${port}`;
 
 export const requestIdSchema = z.union([z.string().min(1).max(64), z.number().int().nonnegative()]);
 export type RequestId = z.infer<typeof requestIdSchema>;

@@ -47,29 +47,26 @@ describe('web server: HTTP', () => {
     expect(refused).not.toBe('connected');
   });
 
-  it('answers 401 without a token or with a wrong one, and serves the board with it', async () => {
+  it('serves the page shell to its own Host, refuses a wrong token, and never sets a cookie', async () => {
     const { server } = await setup();
+    // The shell (the built renderer, no data in it) loads without the token, so a reload works
+    // after the page dropped the token from the address bar; the data needs it (WebSocket).
     const without = await get(server.port, '/');
-    expect(without.status).toBe(401);
-    expect(without.body).not.toContain('Switchyard board');
+    expect(without.status).toBe(200);
+    expect((await get(server.port, '/assets/app.js')).status).toBe(200);
     expect((await get(server.port, '/?token=wrong')).status).toBe(401);
     expect((await get(server.port, '/', { Authorization: 'Bearer nope' })).status).toBe(401);
-    expect((await get(server.port, '/assets/app.js')).status).toBe(401);
 
     const page = await get(server.port, `/?token=${encodeURIComponent(server.token)}`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('Switchyard board');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['referrer-policy']).toBe('no-referrer');
-    const cookie = String(page.headers['set-cookie']);
-    expect(cookie).toContain('HttpOnly');
-    expect(cookie).toContain('SameSite=Strict');
-
-    const viaCookie = await get(server.port, '/assets/app.js', { Cookie: cookie.split(';')[0] as string });
-    expect(viaCookie.status).toBe(200);
-    expect(viaCookie.headers['content-type']).toContain('text/javascript');
+    // A cookie would reach every port of 127.0.0.1 (an agent's dev server): never one (issue 18).
+    expect(page.headers['set-cookie']).toBeUndefined();
     const viaBearer = await get(server.port, '/assets/app.js', { Authorization: `Bearer ${server.token}` });
     expect(viaBearer.status).toBe(200);
+    expect(viaBearer.headers['content-type']).toContain('text/javascript');
   });
 
   it('refuses a foreign Host header (DNS rebinding) even with the token', async () => {

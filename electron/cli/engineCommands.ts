@@ -7,6 +7,7 @@ import { runsOf } from '../core/store/runs';
 import { integerOption, requirePositional, stringOption, UsageError } from './args';
 import type { CliCommand, CliContext } from './context';
 import { printJson } from './output';
+import { keepRunningOnUnexpectedErrors } from './lastResort';
 
 /**
  * The engine (dispatcher, supervisor, lane watching) is loaded only by the commands that run it, so
@@ -130,6 +131,7 @@ const dispatchCommand: CliCommand = {
     context.output.err(
       `Dispatching from ${context.paths.home} — Ctrl-C to stop${values['leave-running'] ? ' (workers keep running)' : ' (stops workers)'}`,
     );
+    const removeNet = keepRunningOnUnexpectedErrors(context.output, 'dispatch', context.env);
     engine.start();
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -137,6 +139,7 @@ const dispatchCommand: CliCommand = {
       process.once('SIGTERM', stop);
     });
     await engine.close({ stopWorkers: values['leave-running'] !== true });
+    removeNet();
   },
 };
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError, integerOption } from './args';
 import type { CliCommand } from './context';
+import { keepRunningOnUnexpectedErrors } from './lastResort';
 
 /**
  * `switchyard serve` (SPEC §8): the engine (with the dispatcher) plus the web server on 127.0.0.1.
@@ -98,6 +99,7 @@ export const serveCommand: CliCommand = {
       return;
     }
 
+    const removeNet = keepRunningOnUnexpectedErrors(context.output, 'serve', context.env);
     context.output.out(`Switchyard board: ${server.url}`);
     context.output.out('Keep this URL private: the token in it is the only key. Ctrl-C stops the server.');
     if (mcp) {
@@ -118,5 +120,6 @@ export const serveCommand: CliCommand = {
     context.output.err('stopping: running workers keep going and are adopted at the next start');
     await server.close();
     await engine.close({ stopWorkers: false });
+    removeNet();
   },
 };

@@ -5,16 +5,23 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { clientMessageSchema, tokenCookieName, WS_PATH, type ServerMessage } from '../../shared/webProtocol';
+import { clientMessageSchema, WS_PATH, type ServerMessage } from '../../shared/webProtocol';
 import { DEFAULT_BOARD } from '../../shared/domain';
 import { createApi, describeZodError, type Api } from '../core/api/api';
 import type { EngineHandle } from '../core/dispatch/engineHandle';
 
 /**
  * Web mode (SPEC §8): the built renderer over HTTP and the contract over a WebSocket, on 127.0.0.1
- * only. Every request needs the random token — `?token=`, the cookie set after the first valid
- * visit, or `Authorization: Bearer` — and must name this server in its Host header (a page on
- * another site that rebinds its DNS name to 127.0.0.1 still sends its own name, so it is refused).
+ * only. Every request must name this server in its Host header (a page on another site that
+ * rebinds its DNS name to 127.0.0.1 still sends its own name, so it is refused).
+ *
+ * The token guards the board's data, which travels only over the WebSocket: the socket needs the
+ * token (`?token=` on the socket URL, or `Authorization: Bearer`). The page shell (the built
+ * renderer: the same files for everyone, no data in them) is served without it, so a reload works
+ * after the page has dropped the token from the address bar; the page keeps the token in
+ * sessionStorage, which — unlike a cookie — is scoped to this origin including its port, so an
+ * agent's dev server on another 127.0.0.1 port never receives it (issue 18). A wrong token given
+ * on a page request is still refused (and counted by the throttle).
  *
  * WebSocket Origin rule: a browser always sends Origin on a WebSocket handshake, so when it is
  * present it must be this server's own origin (http://127.0.0.1:<port> or http://localhost:<port>).
@@ -56,6 +63,11 @@ export interface RunningServer {
 }
 
 const MAX_MESSAGE_BYTES = 1024 * 1024;
+/**
+ * Calls one socket may have unanswered (received, not yet written out). Past it, calls are refused
+ * at once: one client flooding snapshot calls must not take the server's memory or time (issue 18).
+ */
+export const MAX_CALLS_IN_FLIGHT = 32;
 /** A client that stops reading is dropped (it reconnects and resyncs from a snapshot). */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
@@ -109,15 +121,6 @@ function sameSecret(given: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
-  }
-  return undefined;
-}
-
 function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   return match?.[1];
@@ -136,24 +139,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const allowedOrigins = (): Set<string> => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
 
-  type Verdict =
-    { ok: true; viaQuery: boolean } | { ok: false; status: number; message: string; retryAfter?: number };
+  type Verdict = { ok: true } | { ok: false; status: number; message: string; retryAfter?: number };
 
-  function authenticate(request: http.IncomingMessage, url: URL): Verdict {
-    if (!allowedHosts().has((request.headers.host ?? '').toLowerCase())) {
-      return { ok: false, status: 403, message: 'forbidden host' };
-    }
+  function hostIsOurs(request: http.IncomingMessage): boolean {
+    return allowedHosts().has((request.headers.host ?? '').toLowerCase());
+  }
+
+  /**
+   * `required`: the WebSocket (the data) needs the token; a page request only must not carry a
+   * wrong one. Cookies are never read: a cookie would reach every port of 127.0.0.1.
+   */
+  function authenticate(request: http.IncomingMessage, url: URL, required: boolean): Verdict {
+    if (!hostIsOurs(request)) return { ok: false, status: 403, message: 'forbidden host' };
     const address = request.socket.remoteAddress ?? 'unknown';
-    const fromQuery = url.searchParams.get('token') ?? undefined;
-    const given = [
-      fromQuery,
-      cookieValue(request.headers.cookie, tokenCookieName(port)),
-      bearer(request.headers.authorization),
-    ];
-    const valid = given.findIndex((candidate) => sameSecret(candidate, token));
+    const given = [url.searchParams.get('token') ?? undefined, bearer(request.headers.authorization)];
+    if (!required && given.every((candidate) => candidate === undefined)) return { ok: true };
     // A correct token always gets in, so a hostile page spraying guesses cannot lock the user out;
     // guessing 256 random bits is hopeless anyway — the throttle keeps the noise down.
-    if (valid >= 0) return { ok: true, viaQuery: valid === 0 };
+    if (given.some((candidate) => sameSecret(candidate, token))) return { ok: true };
     const wait = throttle.retryAfter(address);
     if (wait > 0) return { ok: false, status: 429, message: 'too many bad tokens; wait', retryAfter: wait };
     throttle.fail(address);
@@ -197,13 +200,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     response.end(`${message}\n`);
   }
 
-  function staticFile(pathname: string): string | undefined {
-    let relative: string;
+  /** The decoded path, or undefined when its escapes are malformed (`/%`): a bad request. */
+  function decodedPath(pathname: string): string | undefined {
     try {
-      relative = decodeURIComponent(pathname);
+      return decodeURIComponent(pathname);
     } catch {
       return undefined;
     }
+  }
+
+  function staticFile(relative: string): string | undefined {
     if (relative.includes('\0')) return undefined;
     const file = path.resolve(rendererDir, `.${relative === '/' ? '/index.html' : relative}`);
     if (file !== rendererDir && !file.startsWith(rendererDir + path.sep)) return undefined;
@@ -214,9 +220,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }
 
+  /**
+   * Every HTTP request and upgrade goes through here: whatever a local process sends, a parse
+   * failure is that request's 400, never the server's end (issue 18).
+   */
   function handleHttp(request: http.IncomingMessage, response: http.ServerResponse): void {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const verdict = authenticate(request, url);
+    try {
+      const url = requestTarget(request);
+      if (!url) return refuse(response, 400, 'bad request target');
+      serveHttp(request, response, url);
+    } catch (error) {
+      log(`serve: refused a request that could not be handled: ${(error as Error).message}`);
+      if (!response.headersSent) refuse(response, 400, 'bad request');
+      else response.destroy();
+    }
+  }
+
+  function serveHttp(request: http.IncomingMessage, response: http.ServerResponse, url: URL): void {
+    const verdict = authenticate(request, url, false);
     if (!verdict.ok) return refuse(response, verdict.status, verdict.message, verdict.retryAfter);
     if (options.mcp && url.pathname === MCP_HTTP_PATH) {
       const origin = request.headers.origin;
@@ -227,11 +248,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (request.method !== 'GET' && request.method !== 'HEAD')
       return refuse(response, 405, 'method not allowed');
     const headers: Record<string, string> = { ...securityHeaders() };
-    if (verdict.viaQuery) {
-      headers['Set-Cookie'] =
-        `${tokenCookieName(port)}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
-    }
-    const file = staticFile(url.pathname);
+    const relative = decodedPath(url.pathname);
+    if (relative === undefined) return refuse(response, 400, 'bad request target');
+    const file = staticFile(relative);
     if (!file) {
       if (url.pathname === '/' || url.pathname === '/index.html') {
         response.writeHead(200, {
@@ -275,11 +294,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   }
 
+  // Requests Node's parser cannot read at all (bad request line, headers too large): answer, close.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return void socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    );
+  });
+
   server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    try {
+      upgradeToWebSocket(request, socket, head);
+    } catch (error) {
+      log(`serve: refused an upgrade that could not be handled: ${(error as Error).message}`);
+      if (socket.writable) rejectUpgrade(socket, 400, 'bad request');
+      else socket.destroy();
+    }
+  });
+
+  function upgradeToWebSocket(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = requestTarget(request);
+    if (!url) return rejectUpgrade(socket, 400, 'bad request target');
     if (url.pathname !== WS_PATH) return rejectUpgrade(socket, 404, 'not found');
-    const verdict = authenticate(request, url);
+    const verdict = authenticate(request, url, true);
     if (!verdict.ok) return rejectUpgrade(socket, verdict.status, verdict.message, verdict.retryAfter);
     const origin = request.headers.origin;
     if (origin !== undefined && !allowedOrigins().has(origin.toLowerCase())) {
@@ -287,27 +326,59 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return rejectUpgrade(socket, 403, 'forbidden origin');
     }
     sockets.handleUpgrade(request, socket, head, (client) => attachClient(client));
-  });
+  }
 
-  /** `onFlushed` runs once the message is handed to the socket (not after an error). */
-  function send(client: WebSocket, message: ServerMessage, onFlushed?: () => void): void {
-    if (client.readyState !== client.OPEN) return;
+  /** `onSettled` runs once: true when the message was handed to the socket, false when it was not. */
+  function send(client: WebSocket, message: ServerMessage, onSettled?: (flushed: boolean) => void): void {
+    if (client.readyState !== client.OPEN) return void onSettled?.(false);
     if (client.bufferedAmount > MAX_BUFFERED_BYTES) {
       client.close(1013, 'too slow; reconnect and resync');
-      return;
+      return void onSettled?.(false);
     }
-    client.send(JSON.stringify(message), (error) => {
-      if (!error) onFlushed?.();
-    });
+    client.send(JSON.stringify(message), (error) => onSettled?.(!error));
+  }
+
+  /** The request target as a URL, or undefined when it is not one (`/%` parses; `http://[` does not). */
+  function requestTarget(request: http.IncomingMessage): URL | undefined {
+    try {
+      return new URL(request.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      return undefined;
+    }
   }
 
   function attachClient(client: WebSocket): void {
+    let unanswered = 0;
     client.on('error', (error) => log(`serve: client error: ${error.message}`));
     client.on('message', (data, isBinary) => {
-      void answer(client, isBinary ? null : data.toString());
+      if (unanswered >= MAX_CALLS_IN_FLIGHT) return refuseFlood(client, isBinary ? null : data.toString());
+      unanswered++;
+      answer(client, isBinary ? null : data.toString())
+        .catch((error: unknown) => log(`serve: answering a call failed: ${(error as Error).message}`))
+        .finally(() => unanswered--);
     });
   }
 
+  function refuseFlood(client: WebSocket, text: string | null): void {
+    let id: string | number | null = null;
+    try {
+      id = clientMessageIdOrNull((JSON.parse(text ?? 'null') as { id?: string | number } | null)?.id ?? null);
+    } catch {
+      // no id to answer to
+    }
+    send(client, {
+      id,
+      result: {
+        ok: false,
+        error: {
+          code: 'database_busy',
+          message: `more than ${MAX_CALLS_IN_FLIGHT} calls in flight on this connection; wait for answers`,
+        },
+      },
+    });
+  }
+
+  /** Resolves once the answer is written out (or the socket is gone): the in-flight count is honest. */
   async function answer(client: WebSocket, text: string | null): Promise<void> {
     let raw: unknown;
     try {
@@ -338,11 +409,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     const { id, name, request } = parsed.data;
+    // Work for a socket that has gone away is dropped, not done.
+    if (client.readyState !== client.OPEN) return;
     const result = await api.callByName(name, request);
-    // The engine holds its cold first tick back while a board is opening (engine.ts
-    // FIRST_TICK_DELAY_MS); once a snapshot is on its way, tick. A tick blocks the event loop, so
-    // it waits until the snapshot is written out rather than stall it half-sent.
-    send(client, { id, result }, name === 'snapshot' ? () => options.engine.wake() : undefined);
+    if (client.readyState !== client.OPEN) return;
+    await new Promise<void>((resolve) => {
+      // The engine holds its cold first tick back while a board is opening (engine.ts
+      // FIRST_TICK_DELAY_MS); once a snapshot is on its way, tick. A tick blocks the event loop,
+      // so it waits until the snapshot is written out rather than stall it half-sent.
+      send(client, { id, result }, (flushed) => {
+        if (flushed && name === 'snapshot') options.engine.wake();
+        resolve();
+      });
+    });
   }
 
   const unsubscribe = api.subscribe((event) => {

@@ -1,5 +1,5 @@
 import type { BoardEvent, CallName, CallRequest, CallResponse } from '../../../shared/contract';
-import { serverMessageSchema, tokenCookieName, WS_PATH, type RequestId } from '../../../shared/webProtocol';
+import { serverMessageSchema, WS_PATH, type RequestId } from '../../../shared/webProtocol';
 import { ApiError, type BoardApi } from './boardApi';
 
 /**
@@ -45,23 +45,34 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
-/** The token from `?token=`, else from a readable cookie; null when the HttpOnly cookie will do. */
-export function tokenFromLocation(
-  location: Pick<Location, 'search' | 'port'>,
-  cookie: string,
+const TOKEN_KEY = 'switchyard.token';
+
+/**
+ * The token from `?token=` (the URL `switchyard serve` printed), kept in sessionStorage — scoped to
+ * this origin and port, unlike a cookie — and then dropped from the address bar and history
+ * (issue 18). A reload finds it in sessionStorage; null when neither has it.
+ */
+export function takeToken(
+  location: Pick<Location, 'search' | 'pathname' | 'hash'>,
+  storage: Pick<Storage, 'getItem' | 'setItem'>,
+  replaceUrl: (url: string) => void,
 ): string | null {
-  const fromQuery = new URLSearchParams(location.search).get('token');
-  if (fromQuery) return fromQuery;
-  const name = tokenCookieName(Number(location.port || 80));
-  const entry = cookie
-    .split(';')
-    .map((part) => part.trim())
-    .find((part) => part.startsWith(`${name}=`));
-  return entry ? decodeURIComponent(entry.slice(name.length + 1)) : null;
+  const query = new URLSearchParams(location.search);
+  const fromQuery = query.get('token');
+  if (fromQuery) {
+    storage.setItem(TOKEN_KEY, fromQuery);
+    query.delete('token');
+    const rest = query.toString();
+    replaceUrl(`${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
+    return fromQuery;
+  }
+  return storage.getItem(TOKEN_KEY);
 }
 
 export function defaultSocketUrl(): string {
-  const token = tokenFromLocation(window.location, document.cookie);
+  const token = takeToken(window.location, window.sessionStorage, (url) =>
+    window.history.replaceState(window.history.state, '', url),
+  );
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
   const query = token ? `?token=${encodeURIComponent(token)}` : '';
   return `${scheme}://${window.location.host}${WS_PATH}${query}`;
