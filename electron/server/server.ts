@@ -237,9 +237,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   function serveHttp(request: http.IncomingMessage, response: http.ServerResponse, url: URL): void {
-    const verdict = authenticate(request, url, false);
+    // Data (MCP here, the board over the WebSocket) needs the token; the page shell does not.
+    const isMcp = options.mcp !== undefined && url.pathname === MCP_HTTP_PATH;
+    const verdict = authenticate(request, url, isMcp);
     if (!verdict.ok) return refuse(response, verdict.status, verdict.message, verdict.retryAfter);
-    if (options.mcp && url.pathname === MCP_HTTP_PATH) {
+    if (isMcp && options.mcp) {
       const origin = request.headers.origin;
       if (origin !== undefined && !allowedOrigins().has(origin.toLowerCase()))
         return refuse(response, 403, 'forbidden origin');
