@@ -81,14 +81,51 @@ export interface TaskDetails {
   events: { kind: string }[];
 }
 
+/** The CLI against one home: the database's view of things, from a separate process. */
+export class SwitchyardHome {
+  constructor(readonly home: string) {}
+
+  cli(args: readonly string[]): Promise<string> {
+    return cli(this.home, args);
+  }
+
+  runCli(args: readonly string[]): Promise<CliResult> {
+    return runCli(this.home, args);
+  }
+
+  async createTask(title: string, options: { assignee?: string; status?: string } = {}): Promise<Task> {
+    const args = ['create', title];
+    if (options.assignee) args.push('--assignee', options.assignee);
+    if (options.status) args.push('--status', options.status);
+    return cliJson<Task>(this.home, args);
+  }
+
+  /** The database's view of every task (`switchyard list --json`). */
+  list(): Promise<Task[]> {
+    return cliJson<Task[]>(this.home, ['list']);
+  }
+
+  async task(id: string): Promise<Task> {
+    const found = (await this.list()).find((task) => task.id === id);
+    if (!found) throw new Error(`task ${id} is not in the database`);
+    return found;
+  }
+
+  show(id: string): Promise<TaskDetails> {
+    return cliJson<TaskDetails>(this.home, ['show', id]);
+  }
+}
+
 /** A running `switchyard serve` on a temp home. */
-export class Switchyard {
+export class Switchyard extends SwitchyardHome {
   private constructor(
-    readonly home: string,
+    home: string,
     readonly url: string,
     private readonly server: ChildProcess,
     private readonly output: () => string,
-  ) {}
+  ) {
+    super(home);
+  }
 
   /** Starts `switchyard serve --port 0` and waits for the URL it prints on stdout. */
   static async start(home: string): Promise<Switchyard> {
@@ -134,36 +171,6 @@ export class Switchyard {
   /** What the server wrote on stderr (attached to failures). */
   get log(): string {
     return this.output();
-  }
-
-  cli(args: readonly string[]): Promise<string> {
-    return cli(this.home, args);
-  }
-
-  runCli(args: readonly string[]): Promise<CliResult> {
-    return runCli(this.home, args);
-  }
-
-  async createTask(title: string, options: { assignee?: string; status?: string } = {}): Promise<Task> {
-    const args = ['create', title];
-    if (options.assignee) args.push('--assignee', options.assignee);
-    if (options.status) args.push('--status', options.status);
-    return cliJson<Task>(this.home, args);
-  }
-
-  /** The database's view of every task (`switchyard list --json`). */
-  list(): Promise<Task[]> {
-    return cliJson<Task[]>(this.home, ['list']);
-  }
-
-  async task(id: string): Promise<Task> {
-    const found = (await this.list()).find((task) => task.id === id);
-    if (!found) throw new Error(`task ${id} is not in the database`);
-    return found;
-  }
-
-  show(id: string): Promise<TaskDetails> {
-    return cliJson<TaskDetails>(this.home, ['show', id]);
   }
 }
 
