@@ -6,10 +6,12 @@ import { homePaths, resolveHome } from '../core/config/home';
 import { UsageError, parseCommand } from './args';
 import { actorFromEnv, type CliCommand, type CliContext } from './context';
 import type { Output } from './output';
+import { archiveCommands } from './archiveCommands';
 import { engineCommands } from './engineCommands';
 import { importHermesCommand } from './importCommand';
 import { mcpCommand } from './mcpCommand';
 import { profileCommands } from './profileCommands';
+import { recurCommand } from './recurCommands';
 import { serveCommand } from './serveCommand';
 import { taskCommands } from './taskCommands';
 
@@ -26,6 +28,8 @@ export function allCommands(): CliCommand[] {
     serveCommand,
     mcpCommand,
     importHermesCommand,
+    ...archiveCommands,
+    recurCommand,
     ...extraCommands.filter((command) => !builtIn.has(command.name)),
   ];
 }

@@ -16,6 +16,7 @@ export interface HomePaths {
   logs: string;
   workspaces: string;
   bin: string;
+  backups: string;
 }
 
 export function homePaths(home: string): HomePaths {
@@ -28,5 +29,6 @@ export function homePaths(home: string): HomePaths {
     logs: path.join(home, 'logs'),
     workspaces: path.join(home, 'workspaces'),
     bin: path.join(home, 'bin'),
+    backups: path.join(home, 'backups'),
   };
 }

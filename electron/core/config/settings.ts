@@ -76,22 +76,33 @@ const promptSettingsSchema = z.strictObject(
   section,
 );
 
+/** Issue 16: the app (or `serve`, `dispatch --watch`) keeps one backup a day, the newest N of them; 0 = off. */
+const backupSettingsSchema = z.strictObject(
+  {
+    keepDaily: wholeNumber(7, 0, 365),
+  },
+  section,
+);
+
 export const settingsSchema = z.strictObject({
   dispatcher: dispatcherSettingsSchema.prefault({}),
   logs: logSettingsSchema.prefault({}),
   prompt: promptSettingsSchema.prefault({}),
+  backups: backupSettingsSchema.prefault({}),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
 export type DispatcherSettings = Settings['dispatcher'];
 export type LogSettings = Settings['logs'];
 export type PromptSettings = Settings['prompt'];
+export type BackupSettings = Settings['backups'];
 
 /** What callers may change with saveSettings: any subset of any section. */
 export interface SettingsPatch {
   dispatcher?: Partial<DispatcherSettings>;
   logs?: Partial<LogSettings>;
   prompt?: Partial<PromptSettings>;
+  backups?: Partial<BackupSettings>;
 }
 
 export const defaultSettings = (): Settings => settingsSchema.parse({});
@@ -193,7 +204,7 @@ export function saveSettings(paths: Pick<HomePaths, 'settingsFile'>, patch: Sett
     );
   }
   const merged: JsonObject = { ...current };
-  for (const section of ['dispatcher', 'logs', 'prompt'] as const) {
+  for (const section of ['dispatcher', 'logs', 'prompt', 'backups'] as const) {
     if (patch[section] !== undefined) merged[section] = mergeSection(current[section], patch[section]);
   }
   const parsed = settingsSchema.safeParse(merged);

@@ -12,6 +12,7 @@ import type { Actor } from '../commands/taskCommands';
 import { openDatabase, runInWriteTransaction, type Db } from '../store/db/open';
 import { DISPATCHER_CLAIM_PREFIX, Dispatcher, type DispatcherConfig } from './dispatcher';
 import type { EngineHandle } from './engineHandle';
+import { Housekeeping } from './housekeeping';
 import { homePaths, resolveHome, type HomePaths } from '../config/home';
 import { setLaneMaxConcurrentRow, setLanePausedRow } from '../store/laneSettings';
 import { laneStatuses } from './laneView';
@@ -114,6 +115,8 @@ export class Engine implements EngineHandle {
   private readonly supervisor: Supervisor;
   private readonly dispatcher: Dispatcher;
   private readonly feed: ChangeFeed;
+  /** Recurring tasks and daily backups, on their own timers (never in a tick). */
+  private readonly housekeeping: Housekeeping;
   private readonly owner = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private active = false;
   private leaseHolderText: string | null = null;
@@ -166,8 +169,20 @@ export class Engine implements EngineHandle {
       log: (line) => this.log(line),
     });
     this.feed = new ChangeFeed(this.db);
+    this.housekeeping = new Housekeeping({
+      db: this.db,
+      backupsFolder: this.paths.backups,
+      isActive: () => this.active && !this.closing,
+      keepDailyBackups: () => this.settings.backups.keepDaily,
+      // The new tasks' `created` events reach the boards and wake the dispatcher through the feed.
+      onRecurrences: () => this.feed.poll(),
+      log: (line) => this.log(line),
+    });
     this.feed.onEvents((events) => this.handleEvents(events));
-    this.feed.onForeignWrite(() => this.wake());
+    this.feed.onForeignWrite(() => {
+      this.wake();
+      if (this.options.dispatch) this.housekeeping.databaseChanged();
+    });
     this.supervisor.onExit(() => this.wake());
     this.supervisor.onOutput(() => {
       const workers = this.supervisor.workers();
@@ -178,7 +193,10 @@ export class Engine implements EngineHandle {
   /** Starts watching the database and, when asked to dispatch, takes the lease and ticks. */
   start(): void {
     this.feed.start();
-    if (this.options.dispatch) this.schedule(this.options.firstTickDelayMs ?? 0);
+    if (this.options.dispatch) {
+      this.schedule(this.options.firstTickDelayMs ?? 0);
+      this.housekeeping.start();
+    }
   }
 
   private log(line: string): void {
@@ -516,6 +534,7 @@ export class Engine implements EngineHandle {
     if (this.closed || this.closing) return;
     // A worker's exit wakes the engine; without this, stopping the workers would respawn their tasks.
     this.closing = true;
+    this.housekeeping.stop();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (options.stopWorkers) {

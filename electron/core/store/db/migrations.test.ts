@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { useTempHomes } from '../../../../test/helpers/home';
 import { laneStatuses } from '../../dispatch/laneView';
 import * as tasks from '../tasks';
-import { MIGRATIONS } from './migrations';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import { openDatabase } from './open';
 
 const tempHome = useTempHomes();
@@ -46,7 +46,7 @@ describe('migration v3: skip reasons in task_skips', () => {
 
     const db = openDatabase(file);
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(3);
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       const columns = (db.prepare('PRAGMA table_info(tasks)').all() as { name: string }[]).map((c) => c.name);
       expect(columns).not.toContain('skip_reason');
       expect(columns).not.toContain('skip_detail');

@@ -141,6 +141,32 @@ export const MIGRATIONS: readonly string[] = [
     SELECT t.*, s.reason AS skip_reason, s.detail AS skip_detail
     FROM tasks t LEFT JOIN task_skips s ON s.task_id = t.id;
   `,
+  // v4 (issue 16): recurring tasks. A recurrence is a task template with a cron schedule in an
+  // explicit time zone. `last_occurrence_at` is the latest occurrence already handled (a task made,
+  // or skipped because the previous one was still open): the engine moves it forward in the same
+  // transaction that creates the task, so two processes can never make the same occurrence twice.
+  // `next_run_at` (null while paused) lets the engine find due ones through an index, off the tick.
+  `
+  CREATE TABLE recurrences (
+    id TEXT PRIMARY KEY,
+    board TEXT NOT NULL REFERENCES boards(slug),
+    lane TEXT,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL DEFAULT '',
+    priority INTEGER NOT NULL DEFAULT 0,
+    schedule TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    skip_if_open INTEGER NOT NULL DEFAULT 0,
+    paused INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    last_occurrence_at INTEGER,
+    last_task_id TEXT,
+    last_outcome TEXT,
+    next_run_at INTEGER
+  );
+  CREATE INDEX recurrences_due ON recurrences (next_run_at) WHERE next_run_at IS NOT NULL;
+  CREATE INDEX recurrences_by_lane ON recurrences (board, lane);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

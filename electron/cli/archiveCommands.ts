@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { HomeImportReport } from '../core/import/homeArchive';
+import { SwitchyardError } from '../core/errors';
+import { requirePositional, stringOption } from './args';
+import type { CliCommand } from './context';
+import { printJson } from './output';
+
+/** `switchyard export`, `import` and `backup` (issue 16; formats in docs/export-format.md). */
+
+const stamp = (now = new Date()): string => now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+
+function writeOut(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const partial = `${file}.partial-${process.pid}`;
+  fs.writeFileSync(partial, text);
+  fs.renameSync(partial, file);
+}
+
+export const exportCommand: CliCommand = {
+  name: 'export',
+  summary: 'write the home (or one board) as versioned JSON: tasks, links, comments, runs, lanes, profiles',
+  usage: 'export [--board SLUG] [--out FILE]   (without --out the JSON goes to standard output)',
+  options: { board: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } },
+  maxPositionals: 0,
+  async run(context, { values }) {
+    const { exportHome } = await import('../core/import/homeArchive');
+    const data = exportHome(context.db(), context.paths, { board: stringOption(values, 'board') });
+    const text = `${JSON.stringify(data, null, 2)}\n`;
+    const out = stringOption(values, 'out');
+    if (out === undefined) {
+      context.output.out(text.trimEnd());
+      return;
+    }
+    const file = path.resolve(out);
+    writeOut(file, text);
+    const summary = {
+      file,
+      tasks: data.tasks.length,
+      boards: data.boards.length,
+      bytes: Buffer.byteLength(text),
+    };
+    if (values.json) printJson(context.output, summary);
+    else context.output.out(`Exported ${summary.tasks} tasks on ${summary.boards} board(s) to ${file}`);
+  },
+};
+
+function formatImportReport(report: HomeImportReport): string {
+  const part = (name: string, counts: Record<string, number>) =>
+    `  ${name.padEnd(13)} ${Object.entries(counts)
+      .map(([key, count]) => `${count} ${key.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)}`)
+      .join(', ')}`;
+  return [
+    `Imported ${report.source}:`,
+    part('boards', report.boards),
+    part('tasks', report.tasks),
+    part('links', report.links),
+    part('comments', report.comments),
+    part('runs', report.runs),
+    part('lane settings', report.laneSettings),
+    part('profiles', report.profiles),
+    `  lanes.json    ${report.lanesFile}`,
+    part('recurrences', report.recurrences),
+    ...report.notes.map((note) => `  note: ${note}`),
+  ].join('\n');
+}
+
+export const importCommand: CliCommand = {
+  name: 'import',
+  summary:
+    'restore a `switchyard export` file into this home (ids kept; conflicts reported, never overwritten)',
+  usage: 'import FILE [--json]',
+  options: { json: { type: 'boolean' } },
+  maxPositionals: 1,
+  async run(context, { values, positionals }) {
+    const file = path.resolve(requirePositional(positionals, 0, 'export file'));
+    const { importHome } = await import('../core/import/homeArchive');
+    const report = importHome(context.db(), context.paths, file);
+    if (values.json) printJson(context.output, report);
+    else context.output.out(formatImportReport(report));
+  },
+};
+
+export const backupCommand: CliCommand = {
+  name: 'backup',
+  summary: 'write a consistent copy of the database (SQLite online backup; safe while the app runs)',
+  usage: 'backup [--out FILE] [--json]   (default: <home>/backups/switchyard-<UTC time>.db)',
+  options: { out: { type: 'string' }, json: { type: 'boolean' } },
+  maxPositionals: 0,
+  async run(context, { values }) {
+    const out = stringOption(values, 'out');
+    const file = path.resolve(out ?? path.join(context.paths.backups, `switchyard-${stamp()}.db`));
+    if (file === path.resolve(context.paths.database))
+      throw new SwitchyardError('invalid_input', 'the backup cannot overwrite the database itself');
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory())
+      throw new SwitchyardError('invalid_input', `${file} is a folder; give a file name`);
+    const { backupDatabase } = await import('../core/store/backup');
+    const result = await backupDatabase(context.db(), file);
+    if (result.integrity !== 'ok')
+      throw new SwitchyardError(
+        'database_unavailable',
+        `the backup ${file} failed its integrity check: ${result.integrity}`,
+      );
+    if (values.json) printJson(context.output, result);
+    else context.output.out(`Backed up to ${file} (${result.bytes} bytes, integrity ok)`);
+  },
+};
+
+export const archiveCommands: CliCommand[] = [exportCommand, importCommand, backupCommand];

@@ -1,0 +1,139 @@
+import type { z } from 'zod';
+import {
+  BODY_MAX_BYTES,
+  COMMENT_MAX_BYTES,
+  SUMMARY_MAX_BYTES,
+  TITLE_MAX_CHARS,
+  assigneeSchema,
+  bodySchema,
+  commentBodySchema,
+  prioritySchema,
+  summarySchema,
+  titleSchema,
+  workspaceSchema,
+} from '../../../shared/domain';
+
+/**
+ * Every value an importer writes goes through the same schemas as the CLI and the contract
+ * (shared/domain.ts), so an imported board can hold nothing that `switchyard create` would refuse.
+ * Where a value can be brought within the rules without losing its meaning (a title over 500
+ * characters, a body past 64 KiB, a lone surrogate, control characters) it is repaired and the
+ * repair is noted; where it cannot, the caller is told why and skips that item with the reason.
+ */
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/** Counts notes by kind, so a report says "title shortened (12×)" once instead of 12 lines. */
+export class ImportNotes {
+  private readonly counts = new Map<string, number>();
+  add(note: string): void {
+    this.counts.set(note, (this.counts.get(note) ?? 0) + 1);
+  }
+  list(): string[] {
+    return [...this.counts].map(([note, count]) => (count > 1 ? `${note} (${count}×)` : note));
+  }
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown): Checked<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, problem: parsed.error.issues[0]?.message ?? 'invalid' };
+}
+
+/** Replaces lone surrogates (text SQLite could not store as UTF-8) with U+FFFD. */
+const wellFormedText = (text: string): string => text.replace(/\p{Surrogate}/gu, '\uFFFD');
+
+/** Cuts `text` to at most `maxBytes` of UTF-8 without splitting a character. */
+function clipBytes(text: string, maxBytes: number): string {
+  const encoded = new TextEncoder().encode(text);
+  if (encoded.length <= maxBytes) return text;
+  const clipped = new TextDecoder().decode(encoded.slice(0, maxBytes));
+  // A cut through a multi-byte character decodes to U+FFFD at the end: drop it.
+  return clipped.replace(/\uFFFD$/, '');
+}
+
+/** Cuts by code points so a surrogate pair is never split. */
+const clipChars = (text: string, max: number): string => Array.from(text).slice(0, max).join('');
+
+/** A task title; control characters become spaces, over-long titles are shortened. */
+export function importedTitle(raw: unknown, notes: ImportNotes): Checked<string> {
+  if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, problem: 'title is empty' };
+  let title = wellFormedText(raw);
+  // eslint-disable-next-line no-control-regex -- the schema refuses these; a newline in a title is one
+  const controls = /[\u0000-\u001f]/g;
+  if (controls.test(title)) {
+    title = title.replace(controls, ' ');
+    notes.add('control characters in a title → spaces');
+  }
+  title = title.trim();
+  if (Array.from(title).length > TITLE_MAX_CHARS) {
+    title = clipChars(title, TITLE_MAX_CHARS).trim();
+    notes.add(`title longer than ${TITLE_MAX_CHARS} characters → shortened`);
+  }
+  if (/\p{Surrogate}/u.test(raw)) notes.add('a title with a lone surrogate → U+FFFD');
+  return check(titleSchema, title);
+}
+
+/** A task body (markdown); NUL characters are dropped, a body past 64 KiB is shortened. */
+export function importedBody(raw: unknown, notes: ImportNotes): Checked<string> {
+  if (raw === null || raw === undefined) return { ok: true, value: '' };
+  let body = wellFormedText(typeof raw === 'string' ? raw : String(raw));
+  if (body.includes('\u0000')) {
+    body = body.replaceAll('\u0000', '');
+    notes.add('NUL characters in a description → removed');
+  }
+  if (new TextEncoder().encode(body).length > BODY_MAX_BYTES) {
+    body = clipBytes(body, BODY_MAX_BYTES);
+    notes.add(`description larger than ${BODY_MAX_BYTES / 1024} KiB → shortened`);
+  }
+  return check(bodySchema, body);
+}
+
+/** A comment body; an empty comment is skipped (the CLI refuses one). */
+export function importedCommentBody(raw: unknown, notes: ImportNotes): Checked<string> {
+  if (typeof raw !== 'string') return { ok: false, problem: 'comment is empty' };
+  let body = wellFormedText(raw);
+  if (new TextEncoder().encode(body).length > COMMENT_MAX_BYTES) {
+    body = clipBytes(body, COMMENT_MAX_BYTES);
+    notes.add(`comment larger than ${COMMENT_MAX_BYTES / 1024} KiB → shortened`);
+  }
+  return check(commentBodySchema, body);
+}
+
+/** A run's summary or a task's result; null stays null. */
+export function importedSummary(raw: unknown, notes: ImportNotes): Checked<string | null> {
+  if (raw === null || raw === undefined) return { ok: true, value: null };
+  let text = wellFormedText(typeof raw === 'string' ? raw : String(raw));
+  if (new TextEncoder().encode(text).length > SUMMARY_MAX_BYTES) {
+    text = clipBytes(text, SUMMARY_MAX_BYTES);
+    notes.add(`summary larger than ${SUMMARY_MAX_BYTES / 1024} KiB → shortened`);
+  }
+  return check(summarySchema, text);
+}
+
+/** A lane name (assignee); one that is not a valid slug leaves the task unassigned. */
+export function importedLane(raw: unknown, notes: ImportNotes): string | null {
+  if (raw === null || raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return null;
+  const lane = check(assigneeSchema, raw);
+  if (lane.ok) return lane.value;
+  notes.add(`assignee "${clipChars(String(raw), 40)}" is not a valid lane name → unassigned`);
+  return null;
+}
+
+/** A priority; anything not a whole number in range becomes 0. */
+export function importedPriority(raw: unknown, notes: ImportNotes): number {
+  if (raw === null || raw === undefined) return 0;
+  const priority = check(prioritySchema, typeof raw === 'string' ? Number(raw) : raw);
+  if (priority.ok) return priority.value;
+  notes.add('priority that is not a whole number within ±1,000,000 → 0');
+  return 0;
+}
+
+/** A workspace spec; anything the CLI would refuse becomes scratch. */
+export function importedWorkspace(raw: unknown, notes: ImportNotes): string {
+  if (raw === null || raw === undefined || raw === 'scratch') return 'scratch';
+  const workspace = check(workspaceSchema, raw);
+  if (workspace.ok) return workspace.value;
+  notes.add('workspace that is not scratch, dir:/path or worktree:/path → scratch');
+  return 'scratch';
+}

@@ -1,0 +1,171 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import {
+  addComment,
+  claimTask,
+  completeTask,
+  createBoard,
+  createTask,
+  linkTasks,
+} from '../electron/core/commands/taskCommands';
+import { addRecurrence } from '../electron/core/commands/recurrences';
+import { openDatabase } from '../electron/core/store/db/open';
+import { setLanePausedRow } from '../electron/core/store/laneSettings';
+import type { HomeImportReport } from '../electron/core/import/homeArchive';
+import type { HomePaths } from '../electron/core/config/home';
+import { runCli, runCliJson } from './helpers/cli';
+import { useTempHomes } from './helpers/home';
+
+/** Issue 16: `switchyard export` → `switchyard import` into a fresh home gives back the same board. */
+
+const tempHome = useTempHomes();
+const me = { name: 'tester' };
+
+/** A home with two boards, unicode, links, comments, a finished run, lane settings and a profile. */
+function fillHome(paths: HomePaths): void {
+  const db = openDatabase(paths.database);
+  try {
+    createBoard(db, 'ops', 'Opérations 🛠');
+    const design = createTask(
+      db,
+      { title: 'Design the schéma — 設計', body: '# Plan\n\n- ünïcödé ✓', priority: 3 },
+      me,
+    );
+    const build = createTask(db, { title: 'Build it', assignee: 'term', parents: [design.id] }, me);
+    const ship = createTask(db, { title: 'Ship 🚀', parents: [build.id] }, me);
+    createTask(db, { title: 'Archived idea', status: 'archived' }, me);
+    const other = createTask(db, { title: 'Rotate keys', board: 'ops', assignee: 'ops-lane' }, me);
+    addComment(db, design.id, 'First thought — «quoted»', me);
+    addComment(db, design.id, 'Second: 👍', { name: 'reviewer' });
+    addComment(db, other.id, 'ops note', me);
+    claimTask(db, { taskId: design.id }, { name: 'terminal:term' });
+    completeTask(db, design.id, 'schema.sql written', { name: 'terminal:term' });
+    linkTasks(db, design.id, ship.id, me);
+    setLanePausedRow(db, 'ops-lane', true);
+    addRecurrence(db, {
+      title: 'Weekly triage',
+      schedule: '0 9 * * 1',
+      timeZone: 'Europe/Paris',
+      lane: 'term',
+    });
+  } finally {
+    db.close();
+  }
+  fs.mkdirSync(path.join(paths.profiles, 'shell'), { recursive: true });
+  fs.writeFileSync(
+    path.join(paths.profiles, 'shell', 'profile.json'),
+    JSON.stringify({ command: ['/bin/sh', '-c', 'echo {taskId}'], maxConcurrent: 2 }),
+  );
+}
+
+/** The compared part of a home: every row of these tables, in a stable order. */
+function tablesOf(file: string) {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const all = (sql: string) => db.prepare(sql).all();
+    return {
+      boards: all('SELECT * FROM boards ORDER BY slug'),
+      tasks: all('SELECT * FROM tasks ORDER BY id'),
+      links: all('SELECT * FROM task_links ORDER BY parent_id, child_id'),
+      comments: all('SELECT * FROM comments ORDER BY id'),
+      runs: all(
+        'SELECT id, task_id, lane, started_at, ended_at, outcome, exit_code, signal, summary, error FROM runs ORDER BY id',
+      ),
+      laneSettings: all('SELECT * FROM lane_settings ORDER BY name'),
+      recurrences: all(
+        'SELECT id, board, lane, title, body, priority, schedule, time_zone, skip_if_open, paused, created_at, last_occurrence_at, last_task_id, next_run_at FROM recurrences ORDER BY id',
+      ),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+describe('switchyard export / import', () => {
+  it('round-trips a home into a fresh one: boards, tasks, links, comments, runs and settings compare equal', async () => {
+    const source = tempHome();
+    const target = tempHome();
+    fillHome(source);
+    const file = path.join(source.home, 'export.json');
+    const exported = await runCli(source.home, ['export', '--out', file]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      format: string;
+      version: number;
+      tasks: unknown[];
+    };
+    expect(data).toMatchObject({ format: 'switchyard-export', version: 1 });
+    expect(data.tasks).toHaveLength(5);
+
+    const report = await runCliJson<HomeImportReport>(target.home, ['import', file]);
+    expect(report.tasks).toEqual({ imported: 5, alreadyPresent: 0, conflicts: 0, skipped: 0 });
+    expect(report.links.imported).toBe(3);
+    expect(report.comments.imported).toBe(3);
+    expect(report.runs.imported).toBe(1);
+    expect(report.profiles.imported).toBe(1);
+
+    const before = tablesOf(source.database);
+    const after = tablesOf(target.database);
+    expect(after.boards).toEqual(before.boards);
+    expect(after.tasks).toEqual(before.tasks);
+    expect(after.links).toEqual(before.links);
+    expect(after.comments).toEqual(before.comments);
+    expect(after.runs).toEqual(before.runs);
+    expect(after.laneSettings).toEqual(before.laneSettings);
+    expect(after.recurrences).toEqual(before.recurrences);
+    expect(after.tasks.length).toBe(5);
+    expect(JSON.parse(fs.readFileSync(path.join(target.profiles, 'shell', 'profile.json'), 'utf8'))).toEqual({
+      command: ['/bin/sh', '-c', 'echo {taskId}'],
+      maxConcurrent: 2,
+    });
+
+    // Importing again adds nothing.
+    const again = await runCliJson<HomeImportReport>(target.home, ['import', file]);
+    expect(again.tasks).toEqual({ imported: 0, alreadyPresent: 5, conflicts: 0, skipped: 0 });
+    expect(again.comments).toEqual({ imported: 0, alreadyPresent: 3, skipped: 0 });
+    expect(again.links).toEqual({ imported: 0, alreadyPresent: 3, skipped: 0 });
+    expect(tablesOf(target.database).tasks).toEqual(before.tasks);
+  });
+
+  it('reports a task whose id exists here with other content as a conflict and keeps this home’s copy', async () => {
+    const source = tempHome();
+    const target = tempHome();
+    fillHome(source);
+    const file = path.join(source.home, 'export.json');
+    expect((await runCli(source.home, ['export', '--out', file])).code).toBe(0);
+    expect((await runCli(target.home, ['import', file])).code).toBe(0);
+    const db = openDatabase(target.database);
+    const [first] = db.prepare("SELECT id FROM tasks WHERE title = 'Ship 🚀'").all() as { id: string }[];
+    db.prepare("UPDATE tasks SET title = 'Shipped differently' WHERE id = ?").run(first?.id);
+    db.close();
+
+    const report = await runCliJson<HomeImportReport>(target.home, ['import', file]);
+    expect(report.tasks).toMatchObject({ imported: 0, conflicts: 1, alreadyPresent: 4 });
+    expect(report.notes.join('\n')).toContain(`task ${first?.id} conflict`);
+    const kept = new Database(target.database, { readonly: true });
+    expect(kept.prepare('SELECT title FROM tasks WHERE id = ?').get(first?.id)).toEqual({
+      title: 'Shipped differently',
+    });
+    kept.close();
+  });
+
+  it('exports one board only with --board, and refuses a file that is not an export in one line', async () => {
+    const paths = tempHome();
+    fillHome(paths);
+    const ops = await runCli(paths.home, ['export', '--board', 'ops']);
+    expect(ops.code, ops.stderr).toBe(0);
+    const data = JSON.parse(ops.stdout) as { board: string; tasks: { board: string }[]; boards: unknown[] };
+    expect(data.board).toBe('ops');
+    expect(data.tasks.map((task) => task.board)).toEqual(['ops']);
+    expect(data.boards).toHaveLength(1);
+
+    const junk = path.join(paths.home, 'junk.json');
+    fs.writeFileSync(junk, '{"hello": 1}');
+    const refused = await runCli(paths.home, ['import', junk]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/is not a Switchyard export/);
+  });
+});
