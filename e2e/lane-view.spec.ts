@@ -41,7 +41,11 @@ test('the lane view shows broken profiles with their reason, and pausing a lane 
   await page.getByTestId('lane-status-pause-worker').click();
   await expect(page.getByTestId('lane-status-pause-worker')).toHaveAttribute('aria-pressed', 'true');
   await expect
-    .poll(async () => JSON.parse(await app.cli(['lanes', '--json'])) as { name: string; paused: boolean }[])
+    .poll(
+      async () =>
+        (JSON.parse(await app.cli(['lanes', '--json'])) as { lanes: { name: string; paused: boolean }[] })
+          .lanes,
+    )
     .toContainEqual(expect.objectContaining({ name: 'worker', paused: true }));
   await screenshot(page, 'lane-view');
 

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// `switchyard --version` prints the package's version, fixed into the bundle at build time.
+const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const started = Date.now();
 
 /**
@@ -120,6 +122,7 @@ const [cli] = await Promise.all([
     entryPoints: { cli: 'electron/cli/index.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
+    define: { __SWITCHYARD_VERSION__: JSON.stringify(version) },
     target: 'node20',
     format: 'esm',
     // Performance issue 6: `list`, `create`, `complete` … load only dist/cli.mjs and what it shares;

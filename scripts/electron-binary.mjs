@@ -27,7 +27,11 @@ export function missingElectronLine(script) {
   return (
     `switchyard: \`npm run ${script}\` needs the Electron binary, which is not installed ` +
     '(skipped or failed download at `npm install`); on a machine with internet run ' +
-    '`node node_modules/electron/install.js`, then try again.'
+    '`node node_modules/electron/install.js`, then try again' +
+    // The desktop window is one way to see the board; web mode needs no Electron at all.
+    (script === 'start'
+      ? '; or see the same board in a browser now with `switchyard serve --open` (npm run serve).'
+      : '.')
   );
 }
 

@@ -190,8 +190,8 @@ describe.concurrent('bad input: one-line error, exit 1, database unchanged', () 
   afterAll(() => removeTempHome(home));
 
   const cases: [string, () => string[], RegExp, (string | Buffer)?][] = [
-    ['an empty title', () => ['create', ''], /title is required/],
-    ['a whitespace title', () => ['create', '   \t '], /title is required/],
+    ['an empty title', () => ['create', ''], /the title is empty/],
+    ['a whitespace title', () => ['create', '   \t '], /the title is empty/],
     ['a 501-character title', () => ['create', 'x'.repeat(501)], /longer than 500 characters/],
     ['a 10 MB body file', () => ['create', 'Big', '--body-file', bigFile], /larger than 64 KiB/],
     ['a 10 MB body on stdin', () => ['create', 'Big', '--body-file', '-'], /larger than/, tenMegabytes],

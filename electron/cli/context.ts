@@ -20,6 +20,10 @@ export interface CliCommand {
   summary: string;
   usage: string;
   options: OptionSpec;
+  /** One line per option of `options`, shown by `--help` (test/cli-help.test.ts checks none is missing). */
+  flags: Record<string, string>;
+  /** More about the command, shown by `--help` under the summary. */
+  details?: string;
   maxPositionals: number;
   run(context: CliContext, parsed: ParsedCommand): Promise<void> | void;
 }

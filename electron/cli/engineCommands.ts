@@ -2,12 +2,14 @@ import fs from 'node:fs';
 import { SKIP_REASON_LABELS, type SkipReason } from '../../shared/constants';
 import type { DispatchResult } from '../../shared/dispatch';
 import type { Engine } from '../core/dispatch/engine';
-import { SwitchyardError } from '../core/errors';
+import { SwitchyardError, notFound } from '../core/errors';
+import { findBoard } from '../core/store/boards';
 import { runsOf } from '../core/store/runs';
 import { integerOption, requirePositional, stringOption, UsageError } from './args';
 import type { CliCommand, CliContext } from './context';
 import { printJson } from './output';
 import { keepRunningOnUnexpectedErrors } from './lastResort';
+import { WatchLog } from './watchLog';
 
 /**
  * The engine (dispatcher, supervisor, lane watching) is loaded only by the commands that run it, so
@@ -68,6 +70,13 @@ const dispatchCommand: CliCommand = {
     'no-wait': { type: 'boolean' },
     'leave-running': { type: 'boolean' },
   },
+  flags: {
+    'dry-run': 'show what one tick would do, changing nothing',
+    json: 'print each tick as one JSON object (with --watch: one JSON object per event, one a line)',
+    watch: 'keep dispatching and print one line per event (time, task, lane, what happened) until Ctrl-C',
+    'no-wait': 'one tick without waiting for the workers it started (the next dispatcher adopts them)',
+    'leave-running': 'with --watch: leave workers running on Ctrl-C instead of stopping them',
+  },
   maxPositionals: 0,
   async run(context, { values }) {
     if (values['dry-run'] && values.watch) throw new UsageError('--dry-run and --watch do not go together');
@@ -79,14 +88,18 @@ const dispatchCommand: CliCommand = {
       const engine = await engineFor(context, false);
       try {
         const result = engine.dryRun();
-        if (values.json) printJson(context.output, result);
-        else context.output.out(formatDispatchResult(result));
+        if (values.json) printJson(context.output, { ...result, problems: engine.problems() });
+        else {
+          warnProblems(context, engine.problems());
+          context.output.out(formatDispatchResult(result));
+        }
       } finally {
         await engine.close({ stopWorkers: false });
       }
       return;
     }
     const engine = await engineFor(context, true);
+    if (!values.json) warnProblems(context, engine.problems());
     const refuse = () => {
       const state = engine.dispatcherState();
       return new SwitchyardError(
@@ -121,13 +134,26 @@ const dispatchCommand: CliCommand = {
       }
       return;
     }
-    engine.onTaskEvents(() => undefined);
+    // Listening before the first tick, so its spawns are lines like every later one.
+    const watch = new WatchLog(context.db(), values.json === true, (line) => context.output.out(line));
+    engine.onTaskEvents((events) => watch.print(events));
     const first = engine.runTick();
     if (!first) {
       await engine.close({ stopWorkers: false });
       throw refuse();
     }
-    print(first);
+    // What did not start and why (terminal lanes, paused …) is no event: the first tick says it once.
+    if (!values.json) context.output.err(formatDispatchResult(first).split('\n').pop() as string);
+    // A lanes.json or settings.json edited while watching: say what is wrong now.
+    let shownProblems = engine.problems().join('\n');
+    engine.onLanesChanged(() => {
+      const problems = engine.problems();
+      if (problems.join('\n') === shownProblems) return;
+      shownProblems = problems.join('\n');
+      if (values.json) context.output.out(JSON.stringify({ problems }));
+      else if (problems.length === 0) context.output.err('config problems fixed');
+      else warnProblems(context, problems);
+    });
     context.output.err(
       `Dispatching from ${context.paths.home} — Ctrl-C to stop${values['leave-running'] ? ' (workers keep running)' : ' (stops workers)'}`,
     );
@@ -140,23 +166,40 @@ const dispatchCommand: CliCommand = {
     });
     await engine.close({ stopWorkers: values['leave-running'] !== true });
     removeNet();
+    if (values.json) context.output.out(JSON.stringify({ summary: watch.summary() }));
+    else context.output.err(watch.summaryLine());
   },
 };
+
+/** Config problems (lanes.json, settings.json, profile folders) as warnings on stderr. */
+function warnProblems(context: CliContext, problems: readonly string[]): void {
+  for (const problem of problems) context.output.err(`warning: ${problem}`);
+}
 
 const lanesCommand: CliCommand = {
   name: 'lanes',
   summary: 'every lane with its kind, counts, running workers and skip reasons',
   usage: 'lanes [--board SLUG] [--json]',
   options: { board: { type: 'string' }, json: { type: 'boolean' } },
+  flags: {
+    board: 'count the tasks of this board (default: default)',
+    json: 'print {board, lanes, problems} as JSON; problems are lanes.json / settings.json / profile folder faults',
+  },
   maxPositionals: 0,
   async run(context, { values }) {
+    const board = stringOption(values, 'board') ?? 'default';
+    // A misspelt board would otherwise show every lane with "no tasks".
+    if (!findBoard(context.db(), board)) throw notFound(`no board "${board}" (see switchyard boards)`);
     const engine = await engineFor(context, false);
     try {
-      const lanes = engine.laneStatuses(stringOption(values, 'board') ?? 'default');
+      const lanes = engine.laneStatuses(board);
+      const problems = engine.problems();
       if (values.json) {
-        printJson(context.output, lanes);
+        printJson(context.output, { board, lanes, problems });
         return;
       }
+      for (const problem of problems) context.output.out(`Problem: ${problem}`);
+      if (problems.length > 0) context.output.out('');
       if (lanes.length === 0) {
         context.output.out(
           'No lanes yet. Create a profile (switchyard profiles create NAME --from shell) or assign a task.',
@@ -192,6 +235,11 @@ const tailCommand: CliCommand = {
   summary: 'print a task’s worker log (-f to follow)',
   usage: 'tail TASK [--run N] [-f|--follow] [--bytes N]',
   options: { run: { type: 'string' }, follow: { type: 'boolean', short: 'f' }, bytes: { type: 'string' } },
+  flags: {
+    run: 'the task’s Nth run (1 = its first attempt, as numbered by switchyard show); default: the latest',
+    follow: 'keep printing new output until the run ends; waits for a run that has not started yet',
+    bytes: 'print at most the last N bytes first (default 65536)',
+  },
   maxPositionals: 1,
   async run(context, { values, positionals }) {
     // Loaded here, not at start: core/commands brings zod (performance issue 6, target 4).
@@ -199,27 +247,38 @@ const tailCommand: CliCommand = {
     const db = context.db();
     const task = getTask(db, requirePositional(positionals, 0, 'task id'));
     const runNumber = integerOption(values, 'run');
-    const runs = runsOf(db, task.id).filter((run) => run.logPath);
-    const run =
-      runNumber === undefined ? runs[runs.length - 1] : runs.find((candidate) => candidate.id === runNumber);
-    if (!run || !run.logPath)
-      throw new SwitchyardError(
-        'not_found',
-        `${task.id} has no worker log${runNumber ? ` for run ${runNumber}` : ''}`,
-      );
+    if (runNumber !== undefined && runNumber < 1)
+      throw new UsageError('--run takes the task’s run number, 1 for its first run');
     const maxBytes = integerOption(values, 'bytes') ?? 64 * 1024;
-    let offset = 0;
+    // Runs are numbered per task (1, 2, …) as `show` numbers them, not by their database ids.
+    const findRun = () => {
+      const runs = runsOf(db, task.id);
+      const run = runNumber === undefined ? runs.filter((r) => r.logPath).pop() : runs[runNumber - 1];
+      return run && run.logPath ? run : undefined;
+    };
+    let run = findRun();
+    if (!run) {
+      const which = runNumber === undefined ? 'no worker log yet' : `no worker log for its run ${runNumber}`;
+      if (!values.follow) throw new SwitchyardError('not_found', `${task.id} has ${which}`);
+      // -f on a task whose worker has not started: wait for it, as `tail -F` waits for a file.
+      context.output.err(`${task.id} has ${which}; waiting for it to start (Ctrl-C to stop)…`);
+      while (!run) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        run = findRun();
+      }
+    }
+    const logPath = run.logPath as string;
     const printFrom = (start: number) => {
       let size = 0;
       try {
-        size = fs.statSync(run.logPath as string).size;
+        size = fs.statSync(logPath).size;
       } catch {
-        return start;
+        return start; // Not written yet: the worker opens it as it starts.
       }
       if (size < start) start = 0; // rotated
       const from = Math.max(start, size - maxBytes);
       if (size > from) {
-        const fd = fs.openSync(run.logPath as string, 'r');
+        const fd = fs.openSync(logPath, 'r');
         try {
           const buffer = Buffer.alloc(size - from);
           fs.readSync(fd, buffer, 0, buffer.length, from);
@@ -230,16 +289,18 @@ const tailCommand: CliCommand = {
       }
       return size;
     };
-    offset = printFrom(0);
+    let offset = printFrom(0);
     if (!values.follow) return;
+    const runId = run.id;
+    const number = runsOf(db, task.id).findIndex((candidate) => candidate.id === runId) + 1;
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       offset = printFrom(offset);
-      const current = runsOf(db, task.id).find((candidate) => candidate.id === run.id);
+      const current = runsOf(db, task.id).find((candidate) => candidate.id === runId);
       if (current?.endedAt !== null && current?.endedAt !== undefined) {
         printFrom(offset);
         context.output.err(
-          `[run ${run.id} ended: ${current.outcome ?? 'unknown'}${current.exitCode !== null ? `, exit ${current.exitCode}` : ''}]`,
+          `[run ${number} ended: ${current.outcome ?? 'unknown'}${current.exitCode !== null ? `, exit ${current.exitCode}` : ''}]`,
         );
         return;
       }

@@ -28,6 +28,10 @@ export const importHermesCommand: CliCommand = {
   summary: 'import a Hermes Agent kanban board (kanban.db); importing again adds nothing',
   usage: 'import-hermes PATH/kanban.db [--board SLUG] [--json]',
   options: { board: { type: 'string' }, json: { type: 'boolean' } },
+  flags: {
+    board: 'the board to import into (default: $SWITCHYARD_BOARD, else default)',
+    json: 'print the import report as JSON',
+  },
   maxPositionals: 1,
   async run(context, { values, positionals }) {
     const file = path.resolve(requirePositional(positionals, 0, 'path to kanban.db'));

@@ -20,6 +20,11 @@ export const EXIT_OK = 0;
 export const EXIT_USER_ERROR = 1;
 export const EXIT_USAGE = 2;
 
+/** Fixed into dist/cli.mjs by scripts/build-node.mjs; absent when the sources run under Vitest. */
+declare const __SWITCHYARD_VERSION__: string | undefined;
+export const CLI_VERSION =
+  typeof __SWITCHYARD_VERSION__ === 'string' ? __SWITCHYARD_VERSION__ : 'development';
+
 export function allCommands(): CliCommand[] {
   return [
     ...taskCommands,
@@ -55,8 +60,34 @@ function helpText(commands: readonly CliCommand[]): string {
     '',
     ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
-    'Data lives in $SWITCHYARD_HOME (default ~/.switchyard).',
+    'Data lives in $SWITCHYARD_HOME (default ~/.switchyard).  switchyard --version prints the version.',
   ].join('\n');
+}
+
+/** `switchyard COMMAND --help`: usage, what it does, and one line for every flag it takes. */
+export function commandHelp(command: CliCommand): string {
+  const flags = Object.entries(command.options).map(([name, spec]) => {
+    const short = spec.short ? `-${spec.short}, ` : '';
+    const value = spec.type === 'string' ? ` ${flagValueName(command.usage, name)}` : '';
+    return { label: `${short}--${name}${value}`, text: command.flags[name] ?? '' };
+  });
+  flags.push({ label: '-h, --help', text: 'show this help' });
+  const width = Math.max(...flags.map((flag) => flag.label.length));
+  return [
+    `Usage: switchyard ${command.usage}`,
+    '',
+    command.summary,
+    ...(command.details ? ['', command.details] : []),
+    '',
+    'Options:',
+    ...flags.map((flag) => `  ${flag.label.padEnd(width)}  ${flag.text}`),
+  ].join('\n');
+}
+
+/** The placeholder the usage line gives a flag's value (`--board SLUG` → SLUG), else VALUE. */
+function flagValueName(usage: string, name: string): string {
+  const match = new RegExp(`--${name} ([A-Z][A-Z_:|.-]*)`).exec(usage);
+  return match?.[1] ?? 'VALUE';
 }
 
 /** SPEC §6: a user error is one line, even when it quotes input that had line breaks in it. */
@@ -87,13 +118,17 @@ export async function runCli(
     output.out(helpText(commands));
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    output.out(`switchyard ${CLI_VERSION}`);
+    return EXIT_OK;
+  }
   const command = commands.find((candidate) => candidate.name === name);
   if (!command) {
     output.err(`switchyard: unknown command "${name}" (see switchyard --help)`);
     return EXIT_USAGE;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    output.out(`Usage: switchyard ${command.usage}\n\n${command.summary}`);
+    output.out(commandHelp(command));
     return EXIT_OK;
   }
   const paths = homePaths(resolveHome(env));

@@ -96,6 +96,10 @@ export const mcpCommand: CliCommand = {
   summary: 'an MCP server over stdio for agents (mcp config claude|codex|hermes prints the wiring)',
   usage: 'mcp [--lane NAME] [--board SLUG] | mcp config claude|codex|hermes [--lane NAME]',
   options: { lane: { type: 'string' }, board: { type: 'string' } },
+  flags: {
+    lane: 'claim for this lane: the agent’s claim_next takes the lane’s next ready task',
+    board: 'the board the tools work on (default: $SWITCHYARD_BOARD, else default)',
+  },
   maxPositionals: 2,
   async run(context, { values, positionals }) {
     const lane = laneOption(stringOption(values, 'lane'));

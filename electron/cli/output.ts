@@ -37,3 +37,12 @@ export function formatTime(ms: number | null): string {
         .replace('T', ' ')
         .replace(/\.\d+Z$/, 'Z');
 }
+
+/** 45 s, 3 min 20 s, 2 h 5 min: how long a run took or has been running. */
+export function formatDurationMs(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}

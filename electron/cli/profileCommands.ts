@@ -155,6 +155,11 @@ export const profileCommands: CliCommand[] = [
       from: { type: 'string' },
       force: { type: 'boolean' },
     },
+    flags: {
+      json: 'print the profiles (or the check, or the created profile) as JSON',
+      from: `profiles create: the template to start from (${PROFILE_TEMPLATE_NAMES.join(', ')})`,
+      force: 'profiles create: overwrite an existing profile of that name',
+    },
     maxPositionals: 2,
     run(context, { values, positionals }) {
       const [action = 'list', argument] = positionals;

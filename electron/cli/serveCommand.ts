@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SwitchyardError } from '../core/errors';
 import { UsageError, integerOption } from './args';
 import type { CliCommand } from './context';
 import { keepRunningOnUnexpectedErrors } from './lastResort';
@@ -43,6 +44,13 @@ export const serveCommand: CliCommand = {
     'host-check': { type: 'boolean' },
     'no-dispatch': { type: 'boolean' },
   },
+  flags: {
+    mcp: 'also serve the MCP tools over Streamable HTTP at /mcp, behind the same token',
+    port: 'listen on this port of 127.0.0.1 (default: a free one)',
+    open: 'open the board in the default browser',
+    'host-check': 'start, check that the server answers its own URL, and exit (for scripts)',
+    'no-dispatch': 'only show the board: start no workers (another dispatcher, or none, runs them)',
+  },
   maxPositionals: 0,
   async run(context, parsed) {
     const port = integerOption(parsed.values, 'port') ?? 0;
@@ -53,10 +61,11 @@ export const serveCommand: CliCommand = {
       import('../core/dispatch/engine'),
       import('../server/server'),
     ]);
+    const dispatch = !hostCheck && parsed.values['no-dispatch'] !== true;
     const engine = await startEngine({
       home: context.paths.home,
       env: context.env,
-      dispatch: !hostCheck && parsed.values['no-dispatch'] !== true,
+      dispatch,
       actor: context.actor,
     });
     // SPEC §10, opt-in: the MCP tools over Streamable HTTP at /mcp, behind the same token.
@@ -85,7 +94,12 @@ export const serveCommand: CliCommand = {
     } catch (error) {
       await engine.close({ stopWorkers: false });
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use`);
+      // A runtime condition, not a mistake in how serve was called: exit 1 (SPEC §6), not 2.
+      if (code === 'EADDRINUSE')
+        throw new SwitchyardError(
+          'conflict',
+          `port ${port} is already in use (another switchyard serve?); pick another with --port, or leave it out for a free one`,
+        );
       throw error;
     }
 
@@ -117,7 +131,12 @@ export const serveCommand: CliCommand = {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
-    context.output.err('stopping: running workers keep going and are adopted at the next start');
+    // Without the dispatcher this process started no worker, so there is nothing to say about them.
+    context.output.err(
+      dispatch
+        ? 'stopping: running workers keep going and are adopted at the next start'
+        : 'stopping the server',
+    );
     await server.close();
     await engine.close({ stopWorkers: false });
     removeNet();

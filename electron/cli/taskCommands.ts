@@ -7,9 +7,14 @@ import { listTasks } from '../core/store/tasks';
 import { eventsOf } from '../core/store/events';
 import { UsageError, integerOption, listOption, requirePositional, stringOption } from './args';
 import type { CliCommand, CliContext } from './context';
-import { formatTime, printJson, taskLine, taskTable } from './output';
+import { describeEvent, formatWhen } from './eventText';
+import { formatDurationMs, formatTime, printJson, taskLine, taskTable } from './output';
+import { warnOfUnknownLane } from './laneCheck';
 
 const json = { json: { type: 'boolean' } } as const;
+
+/** Every status a person may move a task to: `running` is reached only by a claim (SPEC §2). */
+const MOVABLE_STATUSES = TASK_STATUSES.filter((status) => status !== 'running');
 
 /**
  * The task operations validate their input with zod (core/commands.ts). Only the commands that change
@@ -98,14 +103,31 @@ export const taskCommands: CliCommand[] = [
       board: { type: 'string' },
       ...json,
     },
+    flags: {
+      body: 'the task’s description (markdown, up to 64 KiB)',
+      'body-file': 'read the description from FILE, or from standard input with -',
+      assignee: 'the lane: a profile (started by the dispatcher) or a terminal lane (see switchyard lanes)',
+      priority: 'a whole number; higher is picked first (default 0)',
+      parent: 'a task this one waits for (repeat for several); it stays todo until they are done',
+      status: 'start in this column instead of ready (or todo while a parent is unfinished)',
+      workspace: 'where its worker runs: a scratch folder (default), an existing folder, or a git worktree',
+      'max-runtime': 'stop the worker after this many seconds (counts as a failure)',
+      board: 'the board to put it on (default: $SWITCHYARD_BOARD, else default)',
+      json: 'print the created task as JSON (e.g. to take its id: | jq -r .id)',
+    },
     maxPositionals: 1,
     async run(context, { values, positionals }) {
       const { createTask } = await taskOperations();
       const status = stringOption(values, 'status');
       // Arguments first, so a usage error does not create a database as a side effect.
+      const title = positionalOrUsage(positionals, 0, 'title');
+      // Only a missing title is a usage error; an empty or blank one is bad input (exit 1).
+      if (title.trim() === '')
+        throw invalidInput(
+          'the title is empty; give the task one, e.g. switchyard create "Fix the login page"',
+        );
       const input: CreateTaskInput = {
-        // Only a missing title is a usage error; an empty or blank one is bad input (exit 1).
-        title: positionalOrUsage(positionals, 0, 'title'),
+        title,
         body: (await bodyFrom(context, values)) ?? '',
         assignee: stringOption(values, 'assignee') ?? null,
         priority: integerOption(values, 'priority') ?? 0,
@@ -115,6 +137,7 @@ export const taskCommands: CliCommand[] = [
         maxRuntimeSeconds: integerOption(values, 'max-runtime') ?? null,
         board: stringOption(values, 'board') ?? context.env.SWITCHYARD_BOARD ?? 'default',
       };
+      if (input.assignee) warnOfUnknownLane(context, input.assignee);
       const task = createTask(context.db(), input, context.actor);
       printTask(context, task, values.json === true, 'Created');
     },
@@ -134,6 +157,17 @@ export const taskCommands: CliCommand[] = [
       archived: { type: 'boolean' },
       limit: { type: 'string' },
       ...json,
+    },
+    flags: {
+      status: 'only these statuses (comma-separated or repeated)',
+      assignee: 'only this lane',
+      unassigned: 'only tasks without a lane',
+      board: 'the board to list (default: default)',
+      'all-boards': 'tasks of every board',
+      search: 'only tasks whose title or body contains TEXT',
+      archived: 'include archived tasks',
+      limit: 'at most N tasks',
+      json: 'print the tasks as a JSON array',
     },
     maxPositionals: 0,
     run(context, { values }) {
@@ -160,6 +194,7 @@ export const taskCommands: CliCommand[] = [
     summary: 'show a task with its links, comments, runs and events',
     usage: 'show ID [--json]',
     options: { ...json },
+    flags: { json: 'print task, parents, children, runs, comments and events as JSON (times in epoch ms)' },
     maxPositionals: 1,
     async run(context, { values, positionals }) {
       const { showTask } = await taskOperations();
@@ -171,12 +206,20 @@ export const taskCommands: CliCommand[] = [
         return;
       }
       const { task } = detail;
+      const now = Date.now();
       const lines = [
         `${task.id}  ${task.title}`,
-        `status ${task.status}   priority ${task.priority}   assignee ${task.assignee ?? '-'}   board ${task.board}`,
-        `created ${formatTime(task.createdAt)} by ${task.createdBy ?? '-'}   started ${formatTime(task.startedAt)}   completed ${formatTime(task.completedAt)}`,
-        `workspace ${task.workspace}   failures ${task.failureCount}${task.nextAttemptAt ? `   next attempt ${formatTime(task.nextAttemptAt)}` : ''}`,
+        `status ${task.status}   priority ${task.priority}   lane ${task.assignee ?? '-'}   board ${task.board}`,
+        `created ${formatWhen(task.createdAt, now)} by ${task.createdBy ?? '-'}`,
       ];
+      if (task.startedAt !== null) lines.push(`started ${formatWhen(task.startedAt, now)}`);
+      if (task.completedAt !== null) lines.push(`completed ${formatWhen(task.completedAt, now)}`);
+      lines.push(`workspace ${task.workspace}   failures ${task.failureCount}`);
+      if (task.nextAttemptAt) lines.push(`next attempt ${formatWhen(task.nextAttemptAt, now)}`);
+      if (task.claimOwner)
+        lines.push(
+          `claimed by ${task.claimOwner}${task.claimExpiresAt ? `, claim expires ${formatWhen(task.claimExpiresAt, now)}` : ''}`,
+        );
       if (task.skipReason)
         lines.push(`skipped: ${task.skipReason}${task.skipDetail ? ` — ${task.skipDetail}` : ''}`);
       if (task.blockReason) lines.push(`blocked: ${task.blockReason}`);
@@ -187,12 +230,15 @@ export const taskCommands: CliCommand[] = [
         lines.push('', 'parents:', ...detail.parents.map((p) => `  ${p.id} ${p.status} ${p.title}`));
       if (detail.children.length) lines.push('', `children: ${detail.children.join(', ')}`);
       if (detail.runs.length) {
+        // Numbered per task (1 = the first attempt), as `tail --run N` takes them.
         lines.push(
           '',
           'runs:',
           ...detail.runs.map(
-            (r) =>
-              `  #${r.id} ${r.lane} ${formatTime(r.startedAt)} ${r.outcome ?? 'open'}${r.exitCode !== null ? ` exit ${r.exitCode}` : ''}${r.error ? ` — ${r.error}` : ''}`,
+            (r, index) =>
+              `  ${index + 1}. ${r.lane}  started ${formatWhen(r.startedAt, now)}  ${r.outcome ?? (r.endedAt === null ? 'running' : 'ended')}` +
+              `${r.pid !== null ? `  pid ${r.pid}` : ''}${r.exitCode !== null ? `  exit ${r.exitCode}` : ''}` +
+              `${r.endedAt !== null ? `  took ${formatDurationMs(r.endedAt - r.startedAt)}` : ''}${r.error ? ` — ${r.error}` : ''}`,
           ),
         );
       }
@@ -200,13 +246,9 @@ export const taskCommands: CliCommand[] = [
         lines.push(
           '',
           'comments:',
-          ...detail.comments.map((c) => `  ${c.author} ${formatTime(c.createdAt)}: ${c.body}`),
+          ...detail.comments.map((c) => `  ${c.author} ${formatWhen(c.createdAt, now)}: ${c.body}`),
         );
-      lines.push(
-        '',
-        'events:',
-        ...events.map((e) => `  ${formatTime(e.createdAt)} ${e.kind} ${JSON.stringify(e.payload)}`),
-      );
+      lines.push('', 'events:', ...events.map((e) => `  ${formatTime(e.createdAt)}  ${describeEvent(e)}`));
       context.output.out(lines.join('\n'));
     },
   },
@@ -223,6 +265,15 @@ export const taskCommands: CliCommand[] = [
       workspace: { type: 'string' },
       'max-runtime': { type: 'string' },
       ...json,
+    },
+    flags: {
+      title: 'the new title',
+      body: 'the new description',
+      'body-file': 'read the new description from FILE, or from standard input with -',
+      priority: 'the new priority (higher is picked first)',
+      workspace: 'scratch, dir:PATH or worktree:PATH',
+      'max-runtime': 'stop the worker after this many seconds',
+      json: 'print the edited task as JSON',
     },
     maxPositionals: 1,
     async run(context, { values, positionals }) {
@@ -247,11 +298,13 @@ export const taskCommands: CliCommand[] = [
     summary: 'give a task to a lane (or --none)',
     usage: 'assign ID NAME | assign ID --none [--json]',
     options: { none: { type: 'boolean' }, ...json },
+    flags: { none: 'take the task out of its lane (unassigned)', json: 'print the task as JSON' },
     maxPositionals: 2,
     async run(context, { values, positionals }) {
       const { assignTask } = await taskOperations();
       const id = requirePositional(positionals, 0, 'task id');
       const name = values.none ? null : requirePositional(positionals, 1, 'assignee (or --none)');
+      if (name !== null) warnOfUnknownLane(context, name);
       const task = assignTask(context.db(), id, name, context.actor);
       printTask(context, task, values.json === true, 'Assigned');
     },
@@ -259,17 +312,19 @@ export const taskCommands: CliCommand[] = [
   {
     name: 'move',
     summary: 'move a task to another status',
-    usage: `move ID STATUS   (STATUS: ${TASK_STATUSES.filter((s) => s !== 'running').join(', ')}) [--json]`,
+    usage: `move ID STATUS [--json]`,
+    details: `STATUS is one of ${MOVABLE_STATUSES.join(', ')}; nobody moves a task into running (only a claim does). Moving a running task stops its worker first.`,
     options: { ...json },
+    flags: { json: 'print the moved task as JSON' },
     maxPositionals: 2,
     async run(context, { values, positionals }) {
       const { moveTask } = await taskOperations();
-      const { task, stoppedWorker } = moveTask(
-        context.db(),
-        requirePositional(positionals, 0, 'task id'),
-        requirePositional(positionals, 1, 'status'),
-        context.actor,
-      );
+      const id = requirePositional(positionals, 0, 'task id');
+      const status = requirePositional(positionals, 1, 'status');
+      // The same wording as `list --status weird`, before the core's schema message.
+      if (!(TASK_STATUSES as readonly string[]).includes(status))
+        throw invalidInput(`unknown status "${status}" (one of ${MOVABLE_STATUSES.join(', ')})`);
+      const { task, stoppedWorker } = moveTask(context.db(), id, status, context.actor);
       printTask(context, task, values.json === true, stoppedWorker ? 'Stopped and moved' : 'Moved');
     },
   },
@@ -278,6 +333,7 @@ export const taskCommands: CliCommand[] = [
     summary: verb === 'link' ? 'make CHILD depend on PARENT' : 'remove a dependency',
     usage: `${verb} PARENT CHILD [--json]`,
     options: { ...json },
+    flags: { json: 'print the child task as JSON' },
     maxPositionals: 2,
     async run(context, { values, positionals }) {
       const { linkTasks, unlinkTasks } = await taskOperations();
@@ -298,6 +354,10 @@ export const taskCommands: CliCommand[] = [
     summary: 'add a comment to a task',
     usage: 'comment ID TEXT | comment ID --body-file FILE|-',
     options: { 'body-file': { type: 'string' }, ...json },
+    flags: {
+      'body-file': 'read the comment from FILE, or from standard input with -',
+      json: 'print {taskId, commentId} as JSON',
+    },
     maxPositionals: 2,
     async run(context, { values, positionals }) {
       const { addComment } = await taskOperations();
@@ -323,6 +383,13 @@ export const taskCommands: CliCommand[] = [
       ttl: { type: 'string' },
       ...json,
     },
+    flags: {
+      next: 'take the next ready task of --lane (by priority, then age); refused while the lane is paused',
+      lane: 'the lane to take the next task from',
+      board: 'only tasks of this board',
+      ttl: 'the claim expires after SECONDS without a heartbeat (default 900)',
+      json: 'print the claimed task as JSON',
+    },
     maxPositionals: 1,
     async run(context, { values, positionals }) {
       const { claimTask } = await taskOperations();
@@ -340,6 +407,7 @@ export const taskCommands: CliCommand[] = [
           lane,
           board: stringOption(values, 'board'),
           ttlMs: ttl === undefined ? undefined : ttl * 1000,
+          lanesFile: context.paths,
         },
         context.actor,
       );
@@ -351,6 +419,8 @@ export const taskCommands: CliCommand[] = [
     summary: 'say a claimed task is still being worked on (renews the claim)',
     usage: 'heartbeat [ID] [--note TEXT] [--json]',
     options: { note: { type: 'string' }, ...json },
+    flags: { note: 'a progress note, shown on the card', json: 'print the task as JSON' },
+    details: 'Inside a worker the task id defaults to its own task ($SWITCHYARD_TASK).',
     maxPositionals: 1,
     async run(context, { values, positionals }) {
       const { heartbeat } = await taskOperations();
@@ -368,6 +438,8 @@ export const taskCommands: CliCommand[] = [
     summary: 'mark a task done',
     usage: 'complete [ID] [--summary TEXT] [--json]',
     options: { summary: { type: 'string' }, ...json },
+    flags: { summary: 'what was done; children can read it', json: 'print the task as JSON' },
+    details: 'Inside a worker the task id defaults to its own task ($SWITCHYARD_TASK).',
     maxPositionals: 1,
     async run(context, { values, positionals }) {
       const { completeTask } = await taskOperations();
@@ -385,6 +457,8 @@ export const taskCommands: CliCommand[] = [
     summary: 'mark a task blocked, with the reason',
     usage: 'block [ID] --reason TEXT [--json]',
     options: { reason: { type: 'string' }, ...json },
+    flags: { reason: 'why it cannot go on (required), shown on the card', json: 'print the task as JSON' },
+    details: 'Inside a worker the task id defaults to its own task ($SWITCHYARD_TASK).',
     maxPositionals: 1,
     async run(context, { values, positionals }) {
       const { blockTask } = await taskOperations();
@@ -399,6 +473,7 @@ export const taskCommands: CliCommand[] = [
     summary: 'put a blocked task back in the queue',
     usage: 'unblock ID [--json]',
     options: { ...json },
+    flags: { json: 'print the task as JSON' },
     maxPositionals: 1,
     async run(context, { values, positionals }) {
       const { unblockTask } = await taskOperations();
@@ -411,6 +486,7 @@ export const taskCommands: CliCommand[] = [
     summary: 'archive a task (hidden from the board)',
     usage: 'archive ID [--json]',
     options: { ...json },
+    flags: { json: 'print the task as JSON' },
     maxPositionals: 1,
     async run(context, { values, positionals }) {
       const { archiveTask } = await taskOperations();
@@ -423,6 +499,11 @@ export const taskCommands: CliCommand[] = [
     summary: 'list, create or archive boards',
     usage: 'boards [list] [--all] [--json] | boards create SLUG [--name NAME] | boards archive SLUG',
     options: { name: { type: 'string' }, all: { type: 'boolean' }, ...json },
+    flags: {
+      name: 'a display name for boards create (default: the slug)',
+      all: 'boards list: include archived boards',
+      json: 'print the boards (or the board) as JSON',
+    },
     maxPositionals: 2,
     async run(context, { values, positionals }) {
       const action = positionals[0] ?? 'list';

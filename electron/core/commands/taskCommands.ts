@@ -25,6 +25,9 @@ import { appendEvent } from '../store/events';
 import * as links from '../store/links';
 import * as runs from '../store/runs';
 import * as tasks from '../store/tasks';
+import { laneOverrides } from '../store/laneSettings';
+import { loadLanesFile } from '../config/lanesFile';
+import type { HomePaths } from '../config/home';
 
 /**
  * The operations on tasks and boards (SPEC §2, §6). Each validates its input, runs in one write
@@ -395,6 +398,19 @@ export interface ClaimRequest {
   lane?: string;
   board?: string;
   ttlMs?: number;
+  /** Where lanes.json is, for a lane paused there; without it only the board's pause switch counts. */
+  lanesFile?: Pick<HomePaths, 'lanesFile'>;
+}
+
+/**
+ * A paused lane hands out nothing by `claim --next` (SPEC §3 "lanes can be paused"); what the
+ * dispatcher and the lane view call paused: the board's switch, else lanes.json. A claim by id is a
+ * person's explicit choice and is still allowed.
+ */
+function lanePaused(db: Db, lane: string, files: ClaimRequest['lanesFile']): boolean {
+  const override = laneOverrides(db).get(lane)?.paused;
+  if (override !== null && override !== undefined) return override;
+  return files ? (loadLanesFile(files).lanes.get(lane)?.paused ?? false) : false;
 }
 
 /**
@@ -417,6 +433,11 @@ export function claimTask(db: Db, request: ClaimRequest, actor: Actor): Task {
         );
       }
     } else {
+      if (lanePaused(db, lane as string, request.lanesFile))
+        throw new SwitchyardError(
+          'conflict',
+          `lane "${lane}" is paused: claim --next takes nothing from it until it is resumed (Lanes view, or "paused": false in lanes.json); claim a task by its id to take one anyway`,
+        );
       task = tasks.nextReadyTaskOfLane(db, lane as string, request.board, now);
       if (!task) throw notFound(`no ready task in lane "${lane}"`);
     }

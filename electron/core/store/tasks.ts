@@ -499,3 +499,14 @@ export function dispatcherRunningByLane(
     "SELECT assignee, count(*) AS n FROM tasks WHERE status = 'running' AND claim_owner LIKE ? || '%' GROUP BY assignee",
   ).all(claimPrefix) as { assignee: string | null; n: number }[];
 }
+
+/**
+ * Every lane name some task (archived ones too) is assigned to, on any board. A skip-scan of
+ * tasks_by_status_assignee: one step per status and name, not per task.
+ */
+export function assigneesInUse(db: Db): string[] {
+  return db
+    .prepare('SELECT DISTINCT assignee FROM tasks WHERE assignee IS NOT NULL ORDER BY assignee')
+    .pluck()
+    .all() as string[];
+}

@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import { SLUG_PATTERN } from '../../shared/constants';
+import { closestName } from '../../shared/laneNames';
+import { loadLanesFile } from '../core/config/lanesFile';
+import { listProfileFolders, profileDir } from '../core/config/profiles';
+import { assigneesInUse } from '../core/store/tasks';
+import type { CliContext } from './context';
+
+/**
+ * A lane name nobody has used before is allowed (it becomes a terminal lane, SPEC §3), but is most
+ * often a typo: `--assignee orion-c` for `orion-cc`. Say so on stderr, with the closest known name.
+ */
+export function warnOfUnknownLane(context: CliContext, assignee: string): void {
+  const name = assignee.trim().toLowerCase();
+  if (!SLUG_PATTERN.test(name)) return; // the core refuses it with its own message
+  if (fs.existsSync(profileDir(context.paths, name))) return;
+  const declared = loadLanesFile(context.paths).lanes;
+  if (declared.has(name)) return;
+  const inUse = assigneesInUse(context.db());
+  if (inUse.includes(name)) return;
+  const known = new Set([
+    ...listProfileFolders(context.paths).folders.map((folder) => folder.name),
+    ...declared.keys(),
+    ...inUse,
+  ]);
+  const closest = closestName(name, known);
+  context.output.err(
+    `warning: "${name}" is a new terminal lane — no profile of that name, not declared in lanes.json, no task uses it` +
+      (closest ? `; did you mean "${closest}"?` : ' (switchyard lanes lists the lanes)'),
+  );
+}
