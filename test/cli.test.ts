@@ -203,7 +203,11 @@ describe.concurrent('bad input: one-line error, exit 1, database unchanged', () 
     ['a malformed parent id', () => ['create', 'x', '--parent', '../t'], /task id|t_1a2b3c4d/],
     ['a cycle via link', () => ['link', child.id, parent.id], /cycle/],
     ['a self link', () => ['link', parent.id, parent.id], /itself/],
-    ['an unknown status in move', () => ['move', parent.id, 'finished'], /expected one of/],
+    [
+      'an unknown status in move',
+      () => ['move', parent.id, 'finished'],
+      /unknown status "finished" \(one of triage, todo, ready, blocked, done, archived\)/,
+    ],
     ['moving into running', () => ['move', parent.id, 'running'], /claim/],
     [
       'moving to ready with an unfinished parent',

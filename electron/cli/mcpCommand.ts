@@ -97,7 +97,7 @@ export const mcpCommand: CliCommand = {
   usage: 'mcp [--lane NAME] [--board SLUG] | mcp config claude|codex|hermes [--lane NAME]',
   options: { lane: { type: 'string' }, board: { type: 'string' } },
   flags: {
-    lane: 'claim for this lane: the agent’s claim_next takes the lane’s next ready task',
+    lane: 'the lane the agent works for: its claims take that lane’s tasks',
     board: 'the board the tools work on (default: $SWITCHYARD_BOARD, else default)',
   },
   maxPositionals: 2,
