@@ -22,6 +22,11 @@ export const exportCommand: CliCommand = {
   summary: 'write the home (or one board) as versioned JSON: tasks, links, comments, runs, lanes, profiles',
   usage: 'export [--board SLUG] [--out FILE]   (without --out the JSON goes to standard output)',
   options: { board: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } },
+  flags: {
+    board: 'only this board (default: every board)',
+    out: 'write to FILE instead of standard output',
+    json: 'with --out: print what was written as JSON',
+  },
   maxPositionals: 0,
   async run(context, { values }) {
     const { exportHome } = await import('../core/import/homeArchive');
@@ -71,6 +76,7 @@ export const importCommand: CliCommand = {
     'restore a `switchyard export` file into this home (ids kept; conflicts reported, never overwritten)',
   usage: 'import FILE [--json]',
   options: { json: { type: 'boolean' } },
+  flags: { json: 'print what was imported as JSON' },
   maxPositionals: 1,
   async run(context, { values, positionals }) {
     const file = path.resolve(requirePositional(positionals, 0, 'export file'));
@@ -86,6 +92,10 @@ export const backupCommand: CliCommand = {
   summary: 'write a consistent copy of the database (SQLite online backup; safe while the app runs)',
   usage: 'backup [--out FILE] [--json]   (default: <home>/backups/switchyard-<UTC time>.db)',
   options: { out: { type: 'string' }, json: { type: 'boolean' } },
+  flags: {
+    out: 'write the copy to FILE (default: <home>/backups/switchyard-<UTC time>.db)',
+    json: 'print where the copy went as JSON',
+  },
   maxPositionals: 0,
   async run(context, { values }) {
     const out = stringOption(values, 'out');

@@ -35,6 +35,17 @@ export const recurCommand: CliCommand = {
     'skip-if-open': { type: 'boolean' },
     json: { type: 'boolean' },
   },
+  flags: {
+    schedule: 'recur add: a cron expression (5 fields, e.g. "0 9 * * 1-5" for 9:00 on weekdays)',
+    tz: 'recur add: the time zone the schedule is read in (default: this machine’s)',
+    lane: 'recur add: the lane each task goes to; recur list: only this lane',
+    assignee: 'the same as --lane',
+    board: 'recur add: the board the tasks go to; recur list: only this board',
+    body: 'recur add: the description each task gets',
+    priority: 'recur add: the priority each task gets',
+    'skip-if-open': 'recur add: make no new task while the last one is still open',
+    json: 'print the recurrence(s) as JSON',
+  },
   maxPositionals: 2,
   async run(context, { values, positionals }) {
     const recurrences = await import('../core/commands/recurrences');
