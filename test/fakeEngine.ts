@@ -6,6 +6,10 @@ import { openDatabase, type Db } from '../electron/core/store/db/open';
 import type { EngineHandle } from '../electron/core/dispatch/engineHandle';
 import { eventsAfter, lastEventId } from '../electron/core/store/events';
 import type { HomePaths } from '../electron/core/config/home';
+import {
+  createProfileFromTemplate,
+  type ProfileTemplateName,
+} from '../electron/core/config/profileTemplates';
 import { listTasks } from '../electron/core/store/tasks';
 
 type Notice = Parameters<Parameters<EngineHandle['onNotice']>[0]>[0];
@@ -116,6 +120,12 @@ export class FakeEngine implements EngineHandle {
   onLanesChanged(listener: () => void): () => void {
     this.laneListeners.add(listener);
     return () => this.laneListeners.delete(listener);
+  }
+
+  createProfile(name: string, template: ProfileTemplateName): string {
+    const created = createProfileFromTemplate(this.paths, name, template);
+    this.paused.set(created.name, this.paused.get(created.name) ?? false);
+    return created.name;
   }
 
   async stopWorker(taskId: string): Promise<void> {

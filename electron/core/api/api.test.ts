@@ -504,7 +504,7 @@ describe('createApi: events', () => {
     value(await api.call('setDispatcherEnabled', { enabled: false }));
     value(await api.call('createBoard', { slug: 'ops' }));
     const types = events.slice(2).map((e) => e.type);
-    expect(types).toEqual(['workers', 'notice', 'dispatcher', 'dispatcher', 'boards']);
+    expect(types).toEqual(['workers', 'notice', 'dispatcher', 'boards']);
     const seqs = events.map((e) => e.seq);
     expect(seqs).toEqual(seqs.map((_, index) => index + 1));
   });

@@ -118,29 +118,16 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     return value;
   }
 
+  /**
+   * A lane as the lane view shows it, on the first board that lists it. Called after a change that
+   * makes the lane listed everywhere (a stored pause or limit, a new profile).
+   */
   function laneStatus(name: string): LaneStatus {
     for (const board of boards.listBoards(db)) {
       const lane = engine.laneStatuses(board.slug).find((candidate) => candidate.name === name);
       if (lane) return lane;
     }
-    // A lane nobody uses yet (SPEC §3: any other name is a terminal lane): report its settings.
-    const settings = engine.dispatcherState();
-    return {
-      name,
-      kind: 'terminal',
-      problem: null,
-      declared: false,
-      command: null,
-      completion: null,
-      paused: false,
-      maxConcurrent: settings.globalMaxConcurrent,
-      running: 0,
-      counts: {},
-      queuedBySkipReason: {},
-      failures: 0,
-      lastError: null,
-      workers: [],
-    };
+    throw new SwitchyardError('not_found', `no lane "${name}" on any board`);
   }
 
   function emitBoards(): void {
@@ -303,10 +290,9 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       return changed(laneStatus(lane));
     },
     setDispatcherEnabled: ({ enabled }) => {
+      // The engine pushes the new state to every listener (this API's board event among them).
       engine.setDispatcherEnabled(enabled);
-      const state = engine.dispatcherState();
-      emit({ type: 'dispatcher', state });
-      return state;
+      return engine.dispatcherState();
     },
     createBoard: ({ slug, name }) => {
       const board = commands.createBoard(db, slug, name);
@@ -318,16 +304,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       emitBoards();
       return board;
     },
-    createProfile: async ({ name, template }) => {
-      const withProfiles = engine as EngineHandle & {
-        createProfile?: (name: string, template: string) => void | Promise<void>;
-      };
-      if (!withProfiles.createProfile) {
-        throw new SwitchyardError('invalid_input', 'this engine cannot create profiles');
-      }
-      await withProfiles.createProfile(name, template);
-      return changed(laneStatus(name));
-    },
+    createProfile: ({ name, template }) => changed(laneStatus(engine.createProfile(name, template))),
   };
 
   async function run<N extends CallName>(name: N, rawRequest: unknown): Promise<CallResult<CallResponse<N>>> {

@@ -3,7 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { homePaths, type HomePaths } from './home';
-import { LaneResolver, undeclaredLaneHint, updateLaneConfig, type LaneResolverOptions } from './lanes';
+import {
+  LaneResolver,
+  effectiveLaneSettings,
+  undeclaredLaneHint,
+  updateLaneConfig,
+  type LaneResolverOptions,
+} from './lanes';
+
+/** A lane's limit with no database override: lanes.json, else its profile's, else 1. */
+const limitOf = (lanes: LaneResolver, name: string): number =>
+  effectiveLaneSettings(undefined, lanes.laneConfig(name), lanes.resolve(name)).maxConcurrent;
 import { loadLanesFile } from './lanesFile';
 
 let root: string;
@@ -200,11 +210,11 @@ describe('lanes.json', () => {
     installProgram('agent');
     writeProfile('worker', { command: ['agent'], maxConcurrent: 2 });
     const lanes = resolver();
-    expect(lanes.maxConcurrentOf('worker')).toBe(2);
-    expect(lanes.maxConcurrentOf('nobody')).toBe(1);
+    expect(limitOf(lanes, 'worker')).toBe(2);
+    expect(limitOf(lanes, 'nobody')).toBe(1);
     updateLaneConfig(paths, 'worker', { maxConcurrent: 5 });
     lanes.refresh();
-    expect(lanes.maxConcurrentOf('WORKER')).toBe(5);
+    expect(limitOf(lanes, 'WORKER')).toBe(5);
   });
 });
 
@@ -391,7 +401,7 @@ describe('LaneResolver.refresh while the profiles folder is quiet (its listing i
     const after = fs.statSync(file);
     expect([after.size, after.mtimeMs, after.ino]).toEqual([before.size, before.mtimeMs, before.ino]);
     expect(lanes.refresh()).toBe(true);
-    expect(lanes.maxConcurrentOf('alpha')).toBe(2);
+    expect(limitOf(lanes, 'alpha')).toBe(2);
   });
 
   it('looks up the program an edited profile names now, not the one it named before', () => {

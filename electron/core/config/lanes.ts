@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SLUG_PATTERN } from '../../../shared/constants';
+import type { LaneOverride } from '../store/laneSettings';
 import type { HomePaths } from './home';
 import { loadLanesFile, type LaneConfig } from './lanesFile';
 import {
@@ -40,6 +41,29 @@ export interface DeclaredLane {
   paused: boolean;
   maxConcurrent: number | null;
   description: string | null;
+}
+
+/** How a lane runs: whether the dispatcher may start its tasks, and how many at once. */
+export interface EffectiveLaneSettings {
+  paused: boolean;
+  maxConcurrent: number;
+}
+
+/**
+ * A lane's effective pause and limit, the one rule for every reader (the dispatcher's tick, the
+ * lane view, the API's answers): the database override set from the board, tray or CLI, else
+ * lanes.json, else the profile's own limit (never paused), else not paused with a limit of 1.
+ */
+export function effectiveLaneSettings(
+  override: LaneOverride | undefined,
+  declaration: Pick<DeclaredLane, 'paused' | 'maxConcurrent'> | undefined,
+  resolution: LaneResolution,
+): EffectiveLaneSettings {
+  const profileLimit = resolution.kind === 'profile' ? resolution.profile.maxConcurrent : 1;
+  return {
+    paused: override?.paused ?? declaration?.paused ?? false,
+    maxConcurrent: override?.maxConcurrent ?? declaration?.maxConcurrent ?? profileLimit,
+  };
 }
 
 export interface LaneResolverOptions {
@@ -216,15 +240,6 @@ export class LaneResolver {
       maxConcurrent: config?.maxConcurrent ?? null,
       description: config?.description ?? null,
     };
-  }
-
-  /** SPEC §3 lane limit: lanes.json's maxConcurrent, else the profile's, else 1. */
-  maxConcurrentOf(assignee: string): number {
-    const name = assignee.trim().toLowerCase();
-    const own = this.snapshot.lanes.get(name)?.maxConcurrent;
-    if (own !== null && own !== undefined) return own;
-    const check = this.snapshot.profiles.get(name);
-    return check?.ok ? check.profile.maxConcurrent : 1;
   }
 
   declaredLanes(): DeclaredLane[] {

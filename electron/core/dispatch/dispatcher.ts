@@ -6,7 +6,7 @@ import { runInWriteTransaction, type Db } from '../store/db/open';
 import { appendEvent, lastEventId, taskIdsChangedAfter } from '../store/events';
 import type { HomePaths } from '../config/home';
 import { laneOverrides } from '../store/laneSettings';
-import type { LaneResolution } from '../config/lanes';
+import { effectiveLaneSettings, type LaneResolution } from '../config/lanes';
 import { childIdsOfAny, parentsOf } from '../store/links';
 import { dispatcherEnabled } from '../store/meta';
 import {
@@ -31,6 +31,8 @@ import path from 'node:path';
  */
 
 export interface DispatcherConfig extends FailurePolicy {
+  /** settings.json's dispatcher.enabled: the switch when none is stored (store/meta dispatcherEnabled). */
+  enabledInSettings: boolean;
   globalMaxConcurrent: number;
   stuckTicks: number;
   stuckLogIntervalMs: number;
@@ -397,8 +399,9 @@ export class Dispatcher {
     const { db, lanes } = this.deps;
     const runtimes = new Map<string, LaneRuntime>();
     const overrides = laneOverrides(db);
-    const enabled = dispatcherEnabled(db);
-    const globalMax = this.deps.config().globalMaxConcurrent;
+    const config = this.deps.config();
+    const enabled = dispatcherEnabled(db, config.enabledInSettings);
+    const globalMax = config.globalMaxConcurrent;
     const running = tasks.dispatcherRunningByLane(db, DISPATCHER_CLAIM_PREFIX);
     const runningByLane = new Map(running.map((row) => [row.assignee ?? '', row.n]));
     const globalRunning = running.reduce((sum, row) => sum + row.n, 0);
@@ -415,11 +418,9 @@ export class Dispatcher {
         const resolution = lanes.resolve(name);
         const override = overrides.get(name);
         const declaration = declared.get(name);
-        const profileLimit = resolution.kind === 'profile' ? resolution.profile.maxConcurrent : 1;
         runtime = {
           resolution,
-          paused: override?.paused ?? declaration?.paused ?? false,
-          maxConcurrent: override?.maxConcurrent ?? declaration?.maxConcurrent ?? profileLimit,
+          ...effectiveLaneSettings(override, declaration, resolution),
           running: runningByLane.get(name) ?? 0,
           verdicts: {},
         };

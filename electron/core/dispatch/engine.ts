@@ -17,8 +17,9 @@ import { homePaths, resolveHome, type HomePaths } from '../config/home';
 import { setLaneMaxConcurrentRow, setLanePausedRow } from '../store/laneSettings';
 import { laneStatuses } from './laneView';
 import { LaneResolver } from '../config/lanes';
+import { createProfileFromTemplate, type ProfileTemplateName } from '../config/profileTemplates';
 import { acquireLease, currentLease, describeHolder, releaseLease } from '../store/lease';
-import { DISPATCHER_ENABLED_KEY, readMeta, writeMeta } from '../store/meta';
+import { dispatcherEnabled, storeDispatcherEnabled } from '../store/meta';
 import { recordFailure } from '../commands/outcomes';
 import { DEFAULT_PROMPT_CAPS } from '../workers/prompt';
 import * as runs from '../store/runs';
@@ -209,6 +210,7 @@ export class Engine implements EngineHandle {
       failureLimit: dispatcher.failureLimit,
       backoffBaseMs: dispatcher.backoffBaseMs,
       backoffMaxMs: dispatcher.backoffMaxMs,
+      enabledInSettings: dispatcher.enabled,
       globalMaxConcurrent: dispatcher.globalMaxConcurrent,
       stuckTicks: dispatcher.stuckTicks,
       stuckLogIntervalMs: dispatcher.stuckLogIntervalMs,
@@ -462,8 +464,7 @@ export class Engine implements EngineHandle {
   // Queries and controls ----------------------------------------------------------------------
 
   dispatcherEnabled(): boolean {
-    const stored = readMeta(this.db, DISPATCHER_ENABLED_KEY);
-    return stored === undefined ? this.settings.dispatcher.enabled : stored === 'true';
+    return dispatcherEnabled(this.db, this.settings.dispatcher.enabled);
   }
 
   dispatcherState(): DispatcherState {
@@ -488,7 +489,7 @@ export class Engine implements EngineHandle {
   }
 
   setDispatcherEnabled(enabled: boolean): void {
-    runInWriteTransaction(this.db, () => writeMeta(this.db, DISPATCHER_ENABLED_KEY, String(enabled)));
+    runInWriteTransaction(this.db, () => storeDispatcherEnabled(this.db, enabled));
     this.emitState();
     this.wake();
   }
@@ -505,6 +506,13 @@ export class Engine implements EngineHandle {
   setLaneConcurrency(lane: string, maxConcurrent: number): void {
     runInWriteTransaction(this.db, () => setLaneMaxConcurrentRow(this.db, lane, maxConcurrent));
     this.wake();
+  }
+
+  createProfile(name: string, template: ProfileTemplateName): string {
+    const created = createProfileFromTemplate(this.paths, name, template);
+    this.lanes.refresh();
+    this.wake();
+    return created.name;
   }
 
   async stopWorker(taskId: string): Promise<void> {

@@ -2,6 +2,7 @@ import type { DispatchResult, DispatcherState, LaneStatus, WorkerStatus } from '
 import type { Actor } from '../commands/taskCommands';
 import type { Db } from '../store/db/open';
 import type { HomePaths } from '../config/home';
+import type { ProfileTemplateName } from '../config/profileTemplates';
 import type { TaskEvent } from '../../../shared/domain';
 
 /**
@@ -18,6 +19,11 @@ export interface EngineHandle {
   laneStatuses(board: string): LaneStatus[];
   setLanePaused(lane: string, paused: boolean): void;
   setLaneConcurrency(lane: string, maxConcurrent: number): void;
+  /**
+   * Writes profiles/NAME/ from a ready-made template (refusing to overwrite one) and makes the
+   * lane a profile lane at once. Returns the lane's name (lowercase).
+   */
+  createProfile(name: string, template: ProfileTemplateName): string;
   /** Stops the worker of a running task (SIGTERM → SIGKILL); resolves when it is gone. */
   stopWorker(taskId: string): Promise<void>;
   dryRun(): DispatchResult;

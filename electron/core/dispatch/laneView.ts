@@ -2,7 +2,7 @@ import type { LaneStatus, WorkerStatus } from '../../../shared/dispatch';
 import type { Db } from '../store/db/open';
 import { laneFigureRows } from '../store/laneFigures';
 import { laneOverrides } from '../store/laneSettings';
-import type { LaneResolution } from '../config/lanes';
+import { effectiveLaneSettings, type LaneResolution } from '../config/lanes';
 
 /** The per-lane status view (SPEC §7): every lane a person might care about, with its numbers. */
 
@@ -22,7 +22,8 @@ export function laneStatuses(
   const overrides = laneOverrides(db);
   const declared = new Map(facts.declaredLanes().map((lane) => [lane.name, lane]));
 
-  const names = new Set<string>([...facts.profileNames(), ...declared.keys()]);
+  // A lane someone paused or limited is one they care about, tasks or not.
+  const names = new Set<string>([...facts.profileNames(), ...declared.keys(), ...overrides.keys()]);
   for (const row of counts) if (row.assignee) names.add(row.assignee);
 
   const countsOf = groupBy(counts, (row) => row.assignee);
@@ -50,8 +51,7 @@ export function laneStatuses(
       declared: declaration !== undefined,
       command: profile ? profile.command : null,
       completion: profile ? profile.completion : null,
-      paused: override?.paused ?? declaration?.paused ?? false,
-      maxConcurrent: override?.maxConcurrent ?? declaration?.maxConcurrent ?? profile?.maxConcurrent ?? 1,
+      ...effectiveLaneSettings(override, declaration, resolution),
       running: laneCounts.running ?? 0,
       counts: laneCounts,
       queuedBySkipReason: Object.fromEntries((queuedOf.get(name) ?? []).map((row) => [row.status, row.n])),

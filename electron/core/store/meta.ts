@@ -15,8 +15,18 @@ export function writeMeta(db: Db, key: string, value: string): void {
   ).run(key, value);
 }
 
-export const DISPATCHER_ENABLED_KEY = 'dispatcher.enabled';
+const DISPATCHER_ENABLED_KEY = 'dispatcher.enabled';
 
-export function dispatcherEnabled(db: Db): boolean {
-  return readMeta(db, DISPATCHER_ENABLED_KEY) !== 'false';
+/**
+ * Whether the dispatcher may start workers: the switch stored by the tray, the board or the CLI,
+ * else settings.json's `dispatcher.enabled` (`enabledInSettings`). The one reading of this fact:
+ * the dispatcher's tick, the engine's state (tray, board, API) all call it.
+ */
+export function dispatcherEnabled(db: Db, enabledInSettings: boolean): boolean {
+  const stored = readMeta(db, DISPATCHER_ENABLED_KEY);
+  return stored === undefined ? enabledInSettings : stored === 'true';
+}
+
+export function storeDispatcherEnabled(db: Db, enabled: boolean): void {
+  writeMeta(db, DISPATCHER_ENABLED_KEY, String(enabled));
 }

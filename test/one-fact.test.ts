@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApi, type Api } from '../electron/core/api/api';
+import * as commands from '../electron/core/commands/taskCommands';
+import type { Engine } from '../electron/core/dispatch/engine';
+import type { CallName, CallResult, CallResponse } from '../shared/contract';
+import { useTempHomes } from './helpers/home';
+import { newEngine, writeAgentProfile, writeFastSettings } from './helpers/engine';
+
+/**
+ * Facts that used to be computed in several places and disagreed (issue 14), each checked through
+ * every reader on the real engine over a temp home: what the tray, the board (API) and the
+ * dispatcher's tick see must be the same answer.
+ */
+
+const newHome = useTempHomes();
+const open: { engine: Engine; api: Api }[] = [];
+afterEach(async () => {
+  for (const { engine, api } of open.splice(0)) {
+    api.close();
+    await engine.close({ stopWorkers: true });
+  }
+});
+
+function start(prepare: (paths: ReturnType<typeof newHome>) => void = () => undefined) {
+  const paths = newHome();
+  prepare(paths);
+  // dispatch: false — the test ticks by hand, so it sees each tick's result.
+  const engine = newEngine(paths, false);
+  const api = createApi(engine, { validateResponses: true, logError: () => undefined });
+  open.push({ engine, api });
+  engine.start();
+  return { paths, engine, api };
+}
+
+async function call<N extends CallName>(api: Api, name: N, request: unknown): Promise<CallResponse<N>> {
+  const result = (await api.call(name, request)) as CallResult<CallResponse<N>>;
+  if (!result.ok) throw new Error(`${name}: ${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
+
+describe('dispatcher on/off is one fact', () => {
+  it('settings.json "enabled": false with no stored switch: the tray, the API and the tick all say off', async () => {
+    const { engine, api } = start((paths) => {
+      writeFastSettings(paths, { enabled: false });
+      writeAgentProfile(paths, 'coder', 'exit0.mjs');
+    });
+    const task = commands.createTask(engine.db, { title: 'work', assignee: 'coder' }, engine.actor);
+
+    expect(engine.dispatcherState().enabled).toBe(false); // what the tray reads
+    expect((await call(api, 'dispatcherState', {})).enabled).toBe(false);
+    const tick = engine.runTick();
+    expect(tick?.spawned).toEqual([]);
+    expect(tick?.skipped).toEqual([
+      expect.objectContaining({ taskId: task.id, reason: 'dispatcher_paused' }),
+    ]);
+
+    // The stored switch, once set, wins over settings.json for every reader; the board hears of it once.
+    const pushed: boolean[] = [];
+    api.subscribe((event) => {
+      if (event.type === 'dispatcher') pushed.push(event.state.enabled);
+    });
+    expect((await call(api, 'setDispatcherEnabled', { enabled: true })).enabled).toBe(true);
+    expect(pushed).toEqual([true]);
+    expect(engine.runTick()?.spawned.map((spawn) => spawn.taskId)).toEqual([task.id]);
+  });
+});
+
+describe('effective lane settings are one fact', () => {
+  it('pausing a lane nobody uses yet answers what the dispatcher then does', async () => {
+    const { paths, engine, api } = start((paths) => writeFastSettings(paths, { globalMaxConcurrent: 4 }));
+    const answer = await call(api, 'setLanePaused', { lane: 'fresh', paused: true });
+    expect(answer).toMatchObject({ name: 'fresh', paused: true, maxConcurrent: 1 });
+
+    // Its profile arrives later: the dispatcher holds the lane paused, as the answer said.
+    writeAgentProfile(paths, 'fresh', 'exit0.mjs');
+    const task = commands.createTask(engine.db, { title: 'later', assignee: 'fresh' }, engine.actor);
+    const tick = engine.runTick();
+    expect(tick?.skipped).toEqual([expect.objectContaining({ taskId: task.id, reason: 'lane_paused' })]);
+    const view = (await call(api, 'laneStatuses', { board: 'default' })).find(
+      (lane) => lane.name === 'fresh',
+    );
+    expect(view).toMatchObject({ kind: 'profile', paused: true, maxConcurrent: 1 });
+  });
+
+  it('database override → lanes.json → profile → 1, the same in the lane view, the API answer and the tick', async () => {
+    const { paths, engine, api } = start((paths) => {
+      writeFastSettings(paths, { globalMaxConcurrent: 10 });
+      writeAgentProfile(paths, 'coder', 'sleep.mjs', { args: ['5000'], maxConcurrent: 3 });
+    });
+    for (let i = 0; i < 6; i++)
+      commands.createTask(engine.db, { title: `t${i}`, assignee: 'coder' }, engine.actor);
+    const lane = async () =>
+      (await call(api, 'laneStatuses', { board: 'default' })).find((status) => status.name === 'coder');
+    expect(await lane()).toMatchObject({ paused: false, maxConcurrent: 3 }); // the profile's
+
+    fs.writeFileSync(paths.lanesFile, JSON.stringify({ lanes: { coder: { maxConcurrent: 2 } } }));
+    engine.runTick({ spawn: false });
+    expect(await lane()).toMatchObject({ maxConcurrent: 2 }); // lanes.json over the profile
+
+    const answer = await call(api, 'setLaneConcurrency', { lane: 'coder', maxConcurrent: 1 });
+    expect(answer).toMatchObject({ maxConcurrent: 1 }); // the database over lanes.json
+    expect(await lane()).toMatchObject({ maxConcurrent: 1 });
+    const tick = engine.runTick();
+    expect(tick?.spawned).toHaveLength(1);
+  });
+});
+
+describe('the first-run "create example profile"', () => {
+  it('creates the profile through the API of the real engine, and the lane becomes a profile lane', async () => {
+    const { paths, api } = start((paths) => writeFastSettings(paths));
+    const lane = await call(api, 'createProfile', { name: 'Shell', template: 'shell' });
+    expect(lane).toMatchObject({ name: 'shell', kind: 'profile' });
+    expect(fs.existsSync(`${paths.profiles}/shell/profile.json`)).toBe(true);
+    const again = await api.call('createProfile', { name: 'shell', template: 'shell' });
+    expect(again).toMatchObject({ ok: false, error: { code: 'conflict' } });
+  });
+});
