@@ -15,6 +15,7 @@ import {
   createMainWindow,
   installContentSecurityPolicy,
   isAppUrl,
+  lockNavigation,
   safeExternalUrl,
   type RendererSource,
 } from '../electron/desktop/window';
@@ -86,6 +87,14 @@ describe('the board window', () => {
     expect(window.webContents.simulateWindowOpen(appUrl)).toEqual({ action: 'deny' });
     expect(window.webContents.simulateWindowOpen('file:///etc/passwd')).toEqual({ action: 'deny' });
     expect(electron.shell.openExternal.mock.calls).toEqual([['https://example.com/']]);
+  });
+
+  it('hands a refused web link to the browser once, though main locks every webContents again', () => {
+    const window = createMainWindow({ source, preload: 'preload.cjs' }) as unknown as electron.BrowserWindow;
+    // main.ts's app-wide 'web-contents-created' lock reaches the window's own webContents too.
+    lockNavigation(window.webContents as never, source);
+    expect(window.webContents.simulateNavigation('https://example.com/once')).toBe(true);
+    expect(electron.shell.openExternal.mock.calls).toEqual([['https://example.com/once']]);
   });
 
   it('recognises only its own page', () => {

@@ -187,13 +187,16 @@ export function writeAgentProfile(home: string, name: string, agent: string, arg
  * A profile whose worker prints until the spec calls `finish()` (e2e/fixtures/agents/until-file.mjs),
  * then exits 0: the running state can be checked at leisure however slow the machine is.
  */
-export function writeGatedAgentProfile(home: string, name: string): { finish: () => void } {
+export function writeGatedAgentProfile(
+  home: string,
+  name: string,
+  options: { reportComplete?: boolean } = {},
+): { finish: () => void } {
   const gate = path.join(home, `${name}.finish`);
-  writeProfileJson(
-    home,
-    name,
-    JSON.stringify({ command: [process.execPath, path.join(E2E_AGENTS, 'until-file.mjs'), gate] }),
-  );
+  const command = [process.execPath, path.join(E2E_AGENTS, 'until-file.mjs'), gate];
+  // With reportComplete the worker runs `switchyard complete` for its task before it exits.
+  if (options.reportComplete) command.push('--complete');
+  writeProfileJson(home, name, JSON.stringify({ command }));
   return { finish: () => fs.writeFileSync(gate, 'done\n') };
 }
 

@@ -84,8 +84,14 @@ export function installContentSecurityPolicy(target: Session): void {
   target.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 }
 
+/** webContents already locked: the window's own are locked twice (createMainWindow and main.ts). */
+const locked = new WeakSet<WebContents>();
+
 /** Navigation and window-open rules for any webContents (also applied app-wide in main.ts). */
 export function lockNavigation(contents: WebContents, source: RendererSource): void {
+  // Twice would mean two will-navigate listeners, each handing a refused web link to the browser.
+  if (locked.has(contents)) return;
+  locked.add(contents);
   const refuse = (event: { preventDefault(): void }, url: string): void => {
     if (isAppUrl(url, source)) return;
     event.preventDefault();

@@ -37,10 +37,13 @@ export default function App({ api, store, board }: AppProps) {
     // After a reconnect events may have been missed, and if nothing happens afterwards no seq gap
     // would ever reveal it: take a fresh snapshot straight away.
     const stopResetListener = api.onStreamReset?.(() => void context.store.getState().resync());
+    // The desktop app asks to open a card when its notification was clicked (main.ts showBoard).
+    const stopOpenTaskListener = api.onOpenTask?.((taskId) => context.store.getState().openTask(taskId));
     void context.store.getState().load(board ?? initialBoard());
     return () => {
       unsubscribe();
       stopResetListener?.();
+      stopOpenTaskListener?.();
     };
   }, [api, context, board]);
 

@@ -116,6 +116,8 @@ export function createElectron(options: StandInOptions) {
   let nextContentsId = 1;
   const contentsByPage = new Map<Page, WebContents>();
   const dialogWaiters: (() => void)[] = [];
+  /** Navigations of pages main did not create (popups), refused before they loaded anything. */
+  const popupNavigations: string[] = [];
 
   // ---------------------------------------------------------------------------------------------
   // IPC
@@ -608,9 +610,15 @@ export function createElectron(options: StandInOptions) {
 
   /** Requests of pages this start created: their window's navigation rules; popups never load. */
   async function routeRequest(route: Route): Promise<void> {
-    const page = route.request().frame().page();
-    const contents = contentsByPage.get(page);
+    let page: Page | null = null;
+    try {
+      page = route.request().frame().page();
+    } catch {
+      // A popup's first navigation comes before its frame exists.
+    }
+    const contents = page ? contentsByPage.get(page) : undefined;
     if (contents) return contents.route(route);
+    if (route.request().isNavigationRequest()) popupNavigations.push(route.request().url());
     return route.abort('blockedbyclient');
   }
 
@@ -621,11 +629,13 @@ export function createElectron(options: StandInOptions) {
     if (contentsByPage.has(page)) return;
     const opener = await page.opener();
     const contents = opener ? contentsByPage.get(opener) : undefined;
-    let url = page.url();
-    if (url === 'about:blank' || url === '') {
-      const request = await page.waitForRequest(() => true, { timeout: 2_000 }).catch(() => null);
-      url = request?.url() ?? 'about:blank';
+    // window.open(url)'s navigation, which routeRequest refused to load; window.open() has none.
+    let url = popupNavigations.shift();
+    for (let waited = 0; url === undefined && waited < 2_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      url = popupNavigations.shift();
     }
+    url ??= page.url();
     const action = contents ? contents.askWindowOpen(url) : 'deny';
     // This stand-in creates windows only for main's own BrowserWindows.
     if (action !== 'allow' || !contents) await page.close().catch(() => undefined);
