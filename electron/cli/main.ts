@@ -12,6 +12,7 @@ import { importHermesCommand } from './importCommand';
 import { mcpCommand } from './mcpCommand';
 import { profileCommands } from './profileCommands';
 import { recurCommand } from './recurCommands';
+import { importVibeKanbanCommand } from './vibeKanbanCommand';
 import { serveCommand } from './serveCommand';
 import { taskCommands } from './taskCommands';
 
@@ -33,6 +34,7 @@ export function allCommands(): CliCommand[] {
     serveCommand,
     mcpCommand,
     importHermesCommand,
+    importVibeKanbanCommand,
     ...archiveCommands,
     recurCommand,
     ...extraCommands.filter((command) => !builtIn.has(command.name)),

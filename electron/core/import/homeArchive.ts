@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { SLUG_PATTERN, TASK_ID_PATTERN, TASK_STATUSES, type TaskStatus } from '../../../shared/domain';
+import { checkLink } from '../../../shared/transitions';
 import type { HomePaths } from '../config/home';
 import { readSmallJsonFile, writeFileAtomically } from '../config/jsonFile';
 import { LANES_FILE_MAX_BYTES } from '../config/lanesFile';
@@ -361,7 +362,7 @@ function restoreLinks(db: Db, data: ExportFile, report: HomeImportReport, detail
       detail(`link ${link.parent_id} → ${link.child_id} skipped: both tasks must be on one board here`);
       continue;
     }
-    if (createsCycle(db, link.parent_id, link.child_id)) {
+    if (!checkLink(link.parent_id, link.child_id, (id) => childIdsOf(db, id)).allowed) {
       report.links.skipped++;
       detail(`link ${link.parent_id} → ${link.child_id} skipped: it would make a cycle`);
       continue;
@@ -369,20 +370,6 @@ function restoreLinks(db: Db, data: ExportFile, report: HomeImportReport, detail
     rows.insertLinkRow(db, link);
     report.links.imported++;
   }
-}
-
-/** True when `child` already reaches `parent` (adding parent → child would close a loop). */
-function createsCycle(db: Db, parent: string, child: string): boolean {
-  const seen = new Set<string>();
-  const stack = [child];
-  while (stack.length > 0) {
-    const id = stack.pop() as string;
-    if (id === parent) return true;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    for (const next of childIdsOf(db, id)) stack.push(next);
-  }
-  return false;
 }
 
 function restoreLaneSettings(db: Db, data: ExportFile, report: HomeImportReport, detail: Detail): void {

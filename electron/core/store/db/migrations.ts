@@ -167,6 +167,30 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX recurrences_due ON recurrences (next_run_at) WHERE next_run_at IS NOT NULL;
   CREATE INDEX recurrences_by_lane ON recurrences (board, lane);
   `,
+  // v5 (issue 16): where an imported task or board came from. One row per imported item, keyed by
+  // the source's own id, so importing the same file again finds what it brought already; plus what
+  // the source knew that our task has no column for: its status there, its labels as text, the
+  // branches its attempts worked on (for the Changes view), and a project's repository path.
+  `
+  CREATE TABLE task_origins (
+    task_id TEXT PRIMARY KEY REFERENCES tasks(id),
+    source TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    source_status TEXT,
+    labels TEXT NOT NULL DEFAULT '[]',
+    branches TEXT NOT NULL DEFAULT '[]',
+    imported_at INTEGER NOT NULL,
+    UNIQUE (source, source_id)
+  );
+  CREATE TABLE board_origins (
+    board TEXT PRIMARY KEY REFERENCES boards(slug),
+    source TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    repository TEXT,
+    imported_at INTEGER NOT NULL,
+    UNIQUE (source, source_id)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,122 @@
+import type { Db } from './db/open';
+
+/** Where imported tasks and boards came from (migration v5). */
+
+export interface TaskBranch {
+  branch: string;
+  /** The branch it was based on / targets, when the source knew it. */
+  base: string | null;
+  /** The repository's path on the machine the source ran on. */
+  repo: string | null;
+  /** The attempt's worktree folder there (it may no longer exist). */
+  worktree: string | null;
+  createdAt: number | null;
+}
+
+export interface TaskOrigin {
+  taskId: string;
+  source: string;
+  sourceId: string;
+  sourceStatus: string | null;
+  labels: string[];
+  branches: TaskBranch[];
+  importedAt: number;
+}
+
+interface TaskOriginRow {
+  task_id: string;
+  source: string;
+  source_id: string;
+  source_status: string | null;
+  labels: string;
+  branches: string;
+  imported_at: number;
+}
+
+const parseList = <T>(text: string): T[] => {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return Array.isArray(value) ? (value as T[]) : [];
+  } catch {
+    return [];
+  }
+};
+
+const originFromRow = (row: TaskOriginRow): TaskOrigin => ({
+  taskId: row.task_id,
+  source: row.source,
+  sourceId: row.source_id,
+  sourceStatus: row.source_status,
+  labels: parseList<string>(row.labels),
+  branches: parseList<TaskBranch>(row.branches),
+  importedAt: row.imported_at,
+});
+
+/** Our task id for an item of `source`, when it was imported before and is still here. */
+export function taskImportedFrom(db: Db, source: string, sourceId: string): string | undefined {
+  return (
+    db
+      .prepare(
+        `SELECT o.task_id FROM task_origins o JOIN tasks t ON t.id = o.task_id
+         WHERE o.source = ? AND o.source_id = ?`,
+      )
+      .get(source, sourceId) as { task_id: string } | undefined
+  )?.task_id;
+}
+
+export function insertTaskOrigin(db: Db, origin: TaskOrigin): void {
+  db.prepare(
+    `INSERT INTO task_origins (task_id, source, source_id, source_status, labels, branches, imported_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    origin.taskId,
+    origin.source,
+    origin.sourceId,
+    origin.sourceStatus,
+    JSON.stringify(origin.labels),
+    JSON.stringify(origin.branches),
+    origin.importedAt,
+  );
+}
+
+export function taskOrigin(db: Db, taskId: string): TaskOrigin | undefined {
+  const row = db.prepare('SELECT * FROM task_origins WHERE task_id = ?').get(taskId) as
+    TaskOriginRow | undefined;
+  return row ? originFromRow(row) : undefined;
+}
+
+export interface BoardOrigin {
+  board: string;
+  source: string;
+  sourceId: string;
+  repository: string | null;
+  importedAt: number;
+}
+
+export function boardImportedFrom(db: Db, source: string, sourceId: string): string | undefined {
+  return (
+    db.prepare('SELECT board FROM board_origins WHERE source = ? AND source_id = ?').get(source, sourceId) as
+      { board: string } | undefined
+  )?.board;
+}
+
+export function insertBoardOrigin(db: Db, origin: BoardOrigin): void {
+  db.prepare(
+    'INSERT INTO board_origins (board, source, source_id, repository, imported_at) VALUES (?, ?, ?, ?, ?)',
+  ).run(origin.board, origin.source, origin.sourceId, origin.repository, origin.importedAt);
+}
+
+export function boardOrigin(db: Db, board: string): BoardOrigin | undefined {
+  const row = db.prepare('SELECT * FROM board_origins WHERE board = ?').get(board) as
+    | { board: string; source: string; source_id: string; repository: string | null; imported_at: number }
+    | undefined;
+  return row
+    ? {
+        board: row.board,
+        source: row.source,
+        sourceId: row.source_id,
+        repository: row.repository,
+        importedAt: row.imported_at,
+      }
+    : undefined;
+}
