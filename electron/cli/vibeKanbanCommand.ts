@@ -33,6 +33,7 @@ export const importVibeKanbanCommand: CliCommand = {
     'import the projects and tasks of a Vibe Kanban database (default: its usual place); again adds nothing',
   usage: 'import-vibe-kanban [PATH/db.v2.sqlite] [--json]',
   options: { json: { type: 'boolean' } },
+  flags: { json: 'print the import report as JSON' },
   maxPositionals: 1,
   async run(context, { values, positionals }) {
     const { findVibeKanbanDatabase, defaultVibeKanbanPaths, importVibeKanban } =
