@@ -35,7 +35,14 @@ export function recordFailure(
   db: Db,
   task: Task,
   runId: number,
-  failure: { kind: FailureKind; error: string; exitCode?: number | null; signal?: string | null },
+  failure: {
+    kind: FailureKind;
+    error: string;
+    exitCode?: number | null;
+    signal?: string | null;
+    /** Retrying cannot help (a planted symlink where the run writes): block now with the reason. */
+    permanent?: boolean;
+  },
   policy: FailurePolicy,
   now: number,
 ): FailureVerdict | null {
@@ -69,14 +76,16 @@ export function recordFailure(
     },
     now,
   );
-  if (failureCount >= policy.failureLimit) {
+  if (failure.permanent || failureCount >= policy.failureLimit) {
     tasks.updateTask(
       db,
       task.id,
       {
         ...release,
         status: 'blocked',
-        blockReason: `gave up after ${failureCount} failures: ${failure.error}`,
+        blockReason: failure.permanent
+          ? `refused to start: ${failure.error}`
+          : `gave up after ${failureCount} failures: ${failure.error}`,
         nextAttemptAt: null,
       },
       now,

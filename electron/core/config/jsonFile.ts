@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createNewFile, ensureOwnedDir, PRIVATE_FILE_MODE, UnsafePathError } from '../ownedFiles';
 import path from 'node:path';
 
 /**
@@ -102,15 +103,24 @@ export function readSmallJsonFile(file: string, maxBytes: number): JsonFileRead 
  */
 let tempFilesWritten = 0;
 
-/** Temp file in the same folder + rename: a reader sees the old file or the new one, never half. */
-export function writeFileAtomically(file: string, text: string, mode = 0o644): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+/**
+ * Temp file in the same folder + rename: a reader sees the old file or the new one, never half.
+ * Every folder from `root` (the home) down is checked to be a real folder of ours, and the temp file
+ * is created new, never through a planted link (issue 18); rename replaces a link, never follows it.
+ */
+export function writeFileAtomically(
+  root: string,
+  file: string,
+  text: string,
+  mode = PRIVATE_FILE_MODE,
+): void {
+  ensureOwnedDir(root, path.dirname(file));
   const temp = path.join(
     path.dirname(file),
     `.${path.basename(file)}.${process.pid}.${++tempFilesWritten}.tmp`,
   );
   try {
-    const fd = fs.openSync(temp, 'w', mode);
+    const fd = createNewFile(temp, mode);
     try {
       fs.writeFileSync(fd, text);
       fs.fsyncSync(fd);
@@ -119,7 +129,7 @@ export function writeFileAtomically(file: string, text: string, mode = 0o644): v
     }
     fs.renameSync(temp, file);
   } catch (error) {
-    fs.rmSync(temp, { force: true });
+    if (!(error instanceof UnsafePathError)) fs.rmSync(temp, { force: true });
     throw error;
   }
 }

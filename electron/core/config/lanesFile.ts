@@ -116,7 +116,7 @@ export interface LaneConfigPatch {
  * be read is refused rather than replaced, so the user's work is never lost.
  */
 export function updateLaneConfig(
-  paths: Pick<HomePaths, 'lanesFile'>,
+  paths: Pick<HomePaths, 'home' | 'lanesFile'>,
   laneName: string,
   patch: LaneConfigPatch,
 ): LaneConfig {
@@ -154,6 +154,6 @@ export function updateLaneConfig(
   const complaints: string[] = [];
   const config = parseEntry(existingKey, entry, complaints);
   if (!config || complaints.length > 0) throw invalidInput(`lanes.json: ${complaints.join('; ')}`);
-  writeFileAtomically(paths.lanesFile, `${JSON.stringify(updated, null, 2)}\n`);
+  writeFileAtomically(paths.home, paths.lanesFile, `${JSON.stringify(updated, null, 2)}\n`);
   return config;
 }

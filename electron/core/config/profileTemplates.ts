@@ -133,7 +133,7 @@ export interface CreatedProfile {
  * unless `force`, so a hand-tuned profile is never lost by accident.
  */
 export function createProfileFromTemplate(
-  paths: Pick<HomePaths, 'profiles'>,
+  paths: Pick<HomePaths, 'home' | 'profiles'>,
   requestedName: string,
   template: ProfileTemplateName,
   options: { force?: boolean } = {},
@@ -156,14 +156,12 @@ export function createProfileFromTemplate(
       );
     }
   }
-  fs.mkdirSync(dir, { recursive: true });
   // Scripts first: the profile only becomes visible (and valid) once everything it needs exists.
   for (const [file, content] of Object.entries(scripts)) {
-    const target = path.join(dir, file);
-    writeFileAtomically(target, content, 0o755);
-    fs.chmodSync(target, 0o755);
+    writeFileAtomically(paths.home, path.join(dir, file), content, 0o700);
   }
   writeFileAtomically(
+    paths.home,
     path.join(dir, PROFILE_FILE),
     `${JSON.stringify(profileFromTemplate(template, name), null, 2)}\n`,
   );

@@ -241,15 +241,37 @@ describe('listProfiles', () => {
 });
 
 describe('expandCommand', () => {
-  const vars = { taskId: 't_0123abcd', prompt: 'p', workspace: '/ws', home: '/home/me/.switchyard' };
+  const vars = {
+    taskId: 't_0123abcd',
+    prompt: 'p',
+    promptFile: '/home/me/.switchyard/logs/t_0123abcd/7.prompt.md',
+    workspace: '/ws',
+    home: '/home/me/.switchyard',
+  };
 
   it('fills every placeholder, also inside larger arguments', () => {
     expect(
       expandCommand(
-        { command: ['{home}/bin/agent', '--task={taskId}', '-C', '{workspace}', '{prompt}'] },
+        {
+          command: [
+            '{home}/bin/agent',
+            '--task={taskId}',
+            '-C',
+            '{workspace}',
+            '{prompt}',
+            '--file={promptFile}',
+          ],
+        },
         vars,
       ),
-    ).toEqual(['/home/me/.switchyard/bin/agent', '--task=t_0123abcd', '-C', '/ws', 'p']);
+    ).toEqual([
+      '/home/me/.switchyard/bin/agent',
+      '--task=t_0123abcd',
+      '-C',
+      '/ws',
+      'p',
+      '--file=/home/me/.switchyard/logs/t_0123abcd/7.prompt.md',
+    ]);
   });
 
   it('keeps hostile prompt text as one verbatim argument, never expanded again', () => {

@@ -16,12 +16,12 @@ export const PROFILE_MAX_BYTES = 256 * 1024;
 export const COMPLETION_MODES = ['exit-code', 'report'] as const;
 export type CompletionMode = (typeof COMPLETION_MODES)[number];
 
-export const PLACEHOLDERS = ['taskId', 'prompt', 'workspace', 'home'] as const;
+export const PLACEHOLDERS = ['taskId', 'prompt', 'promptFile', 'workspace', 'home'] as const;
 export type CommandVars = Record<(typeof PLACEHOLDERS)[number], string>;
 
 export interface Profile {
   name: string;
-  /** argv; may hold {taskId} {prompt} {workspace} {home}; the program (argv[0]) only {home}. */
+  /** argv; may hold {taskId} {prompt} {promptFile} {workspace} {home}; the program (argv[0]) only {home}. */
   command: string[];
   env: Record<string, string>;
   maxConcurrent: number;
@@ -80,7 +80,7 @@ function checkCommand(raw: unknown): FieldCheck<string[]> {
   const withNul = raw.findIndex((part) => part.includes('\0'));
   if (withNul >= 0) return { problem: `command[${withNul}] contains a NUL character` };
   // SPEC §5: the program must be known before the task exists; only the home folder may vary.
-  if (/\{(taskId|prompt|workspace)\}/.test(program)) {
+  if (/\{(taskId|prompt|promptFile|workspace)\}/.test(program)) {
     return { problem: 'command[0] (the program) may use only the {home} placeholder' };
   }
   return { value: raw };
@@ -228,7 +228,7 @@ function searchDirectories(searchPath: string): readonly string[] {
 function substitute(template: string, vars: CommandVars): string {
   // A replacer function (not a string) so `$&`, `$'` … in task text stay literal.
   return template.replace(
-    /\{(taskId|prompt|workspace|home)\}/g,
+    /\{(taskId|prompt|promptFile|workspace|home)\}/g,
     (_match, key: keyof CommandVars) => vars[key],
   );
 }
@@ -239,6 +239,29 @@ function substitute(template: string, vars: CommandVars): string {
  */
 export function expandCommand(profile: Pick<Profile, 'command'>, vars: CommandVars): string[] {
   return profile.command.map((part) => substitute(part, vars));
+}
+
+/** Whether the profile reads its prompt from a file (`{promptFile}`), so one must be written. */
+export const usesPromptFile = (profile: Pick<Profile, 'command'>): boolean =>
+  profile.command.some((part) => part.includes('{promptFile}'));
+
+/**
+ * The most bytes `{prompt}` may take in this profile's argv: every argument that holds it must stay
+ * under Linux's per-argument limit with the rest of its text (issue 18: `spawn E2BIG`).
+ */
+export function promptArgumentRoom(
+  profile: Pick<Profile, 'command'>,
+  vars: Omit<CommandVars, 'prompt'>,
+  maxArgumentBytes: number,
+): number {
+  let room = Infinity;
+  for (const part of profile.command) {
+    const uses = part.split('{prompt}').length - 1;
+    if (uses === 0) continue;
+    const rest = Buffer.byteLength(substitute(part, { ...vars, prompt: '' }), 'utf8');
+    room = Math.min(room, Math.floor((maxArgumentBytes - rest) / uses));
+  }
+  return Math.max(0, room);
 }
 
 export function profileDir(paths: Pick<HomePaths, 'profiles'>, name: string): string {
@@ -299,6 +322,7 @@ export function programSearch(
   const program = substitute(profile.command[0] as string, {
     taskId: '',
     prompt: '',
+    promptFile: '',
     workspace: '',
     home: paths.home,
   });

@@ -36,10 +36,10 @@ describe('loadSettings', () => {
       workerPriority: 'low',
     });
     expect(settings.logs).toEqual({ rotateBytes: 2 * 1024 * 1024, keepFiles: 5 });
-    expect(settings.prompt.bodyChars).toBeGreaterThan(0);
-    expect(settings.prompt.parentResultChars).toBeGreaterThan(0);
-    expect(settings.prompt.commentChars).toBeGreaterThan(0);
-    expect(settings.prompt.priorErrorChars).toBeGreaterThan(0);
+    expect(settings.prompt.bodyBytes).toBeGreaterThan(0);
+    expect(settings.prompt.parentResultBytes).toBeGreaterThan(0);
+    expect(settings.prompt.commentBytes).toBeGreaterThan(0);
+    expect(settings.prompt.priorErrorBytes).toBeGreaterThan(0);
   });
 
   it('fills in defaults around the fields the user set', () => {

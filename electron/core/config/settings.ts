@@ -63,17 +63,44 @@ const logSettingsSchema = z.strictObject(
   section,
 );
 
-/** SPEC §5: every part of `{prompt}` is capped, so one huge comment cannot crowd out the task. */
-const promptSettingsSchema = z.strictObject(
-  {
-    bodyChars: wholeNumber(64 * 1024, 0, 1024 * 1024),
-    parentResultChars: wholeNumber(8_000, 0, 1024 * 1024),
-    commentChars: wholeNumber(4_000, 0, 1024 * 1024),
-    priorErrorChars: wholeNumber(2_000, 0, 1024 * 1024),
-    recentComments: wholeNumber(10, 0, 1000),
-    priorErrors: wholeNumber(3, 0, 100),
-  },
-  section,
+/** Settings files from before issue 18 named the prompt caps in characters; they mean bytes now. */
+const LEGACY_PROMPT_KEYS: Record<string, string> = {
+  bodyChars: 'bodyBytes',
+  parentResultChars: 'parentResultBytes',
+  commentChars: 'commentBytes',
+  priorErrorChars: 'priorErrorBytes',
+};
+
+function renameLegacyPromptKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const renamed: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    const current = LEGACY_PROMPT_KEYS[key];
+    if (current === undefined) renamed[key] = field;
+    else if (!(current in value)) renamed[current] = field;
+  }
+  return renamed;
+}
+
+/**
+ * SPEC §5: every part of `{prompt}` is capped, so one huge comment cannot crowd out the task, and
+ * so is the whole, in UTF-8 bytes (issue 18: Linux refuses one argument over 128 KiB).
+ */
+const promptSettingsSchema = z.preprocess(
+  renameLegacyPromptKeys,
+  z.strictObject(
+    {
+      bodyBytes: wholeNumber(48 * 1024, 0, 1024 * 1024),
+      parentResultBytes: wholeNumber(8 * 1024, 0, 1024 * 1024),
+      commentBytes: wholeNumber(4 * 1024, 0, 1024 * 1024),
+      priorErrorBytes: wholeNumber(2 * 1024, 0, 1024 * 1024),
+      recentComments: wholeNumber(10, 0, 1000),
+      priorErrors: wholeNumber(3, 0, 100),
+      /** The whole prompt; `{prompt}` in argv is held under Linux's 128 KiB whatever this says. */
+      totalBytes: wholeNumber(96 * 1024, 4 * 1024, 16 * 1024 * 1024),
+    },
+    section,
+  ),
 );
 
 /** Issue 16: the app (or `serve`, `dispatch --watch`) keeps one backup a day, the newest N of them; 0 = off. */
@@ -192,7 +219,10 @@ function mergeSection(base: unknown, patch: object | undefined): unknown {
  * user (or the patch) set are written, so later changes of defaults still reach them. A file that is
  * currently unreadable, or a result that would be invalid, is refused with the reason and left as is.
  */
-export function saveSettings(paths: Pick<HomePaths, 'settingsFile'>, patch: SettingsPatch): Settings {
+export function saveSettings(
+  paths: Pick<HomePaths, 'home' | 'settingsFile'>,
+  patch: SettingsPatch,
+): Settings {
   const read = readSmallJsonFile(paths.settingsFile, SETTINGS_MAX_BYTES);
   if (read.kind === 'problem') {
     throw invalidInput(`settings.json: ${read.problem} — fix or delete the file before changing settings`);
@@ -211,6 +241,6 @@ export function saveSettings(paths: Pick<HomePaths, 'settingsFile'>, patch: Sett
   if (!parsed.success) {
     throw invalidInput(`settings.json: ${parsed.error.issues.map(describeIssue).join('; ')}`);
   }
-  writeFileAtomically(paths.settingsFile, `${JSON.stringify(merged, null, 2)}\n`);
+  writeFileAtomically(paths.home, paths.settingsFile, `${JSON.stringify(merged, null, 2)}\n`);
   return parsed.data;
 }

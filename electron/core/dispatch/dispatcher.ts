@@ -16,8 +16,9 @@ import {
   reclaimExpiredClaims,
   type FailurePolicy,
 } from '../commands/outcomes';
-import { expandCommand, type Profile } from '../config/profiles';
-import { buildPrompt, type PromptCaps } from '../workers/prompt';
+import { expandCommand, promptArgumentRoom, usesPromptFile, type Profile } from '../config/profiles';
+import { buildPrompt, MAX_ARGUMENT_BYTES, promptFilePathOf, type PromptCaps } from '../workers/prompt';
+import { ensureOwnedDir, UnsafePathError, writeNewFile } from '../ownedFiles';
 import * as runs from '../store/runs';
 import type { Supervisor, WorkerExit } from '../workers/supervisor';
 import * as tasks from '../store/tasks';
@@ -670,13 +671,28 @@ export class Dispatcher {
     let outcome: ReturnType<Supervisor['spawn']>;
     let workspace = '';
     try {
+      // Every folder this run writes into is a real folder of ours, or the task is blocked (issue 18).
+      ensureOwnedDir(paths.home, path.dirname(logPath));
       workspace = prepareWorkspace(paths, task.id, task.workspace);
-      const argv = expandCommand(profile, {
-        taskId: task.id,
-        prompt: this.promptFor(task, profile),
-        workspace,
-        home: paths.home,
+      const promptFile = usesPromptFile(profile) ? promptFilePathOf(logPath) : '';
+      const vars = { taskId: task.id, promptFile, workspace, home: paths.home };
+      const caps = this.deps.config().promptCaps;
+      const prompt = this.promptFor(task, profile, {
+        ...caps,
+        // SPEC §5 / issue 18: an argument holding {prompt} stays under Linux's per-argument limit.
+        totalBytes: Math.min(caps.totalBytes, promptArgumentRoom(profile, vars, MAX_ARGUMENT_BYTES)),
       });
+      if (promptFile) {
+        // The file may hold the whole capped prompt: it is not bound by argv's limits.
+        writeNewFile(
+          paths.home,
+          promptFile,
+          profile.command.some((part) => part.includes('{prompt}'))
+            ? prompt
+            : this.promptFor(task, profile, caps),
+        );
+      }
+      const argv = expandCommand(profile, { ...vars, prompt });
       outcome = supervisor.spawn({
         runId,
         taskId: task.id,
@@ -691,7 +707,7 @@ export class Dispatcher {
             : (task.maxRuntimeSeconds ?? (profile.maxRuntimeSeconds as number)) * 1000,
       });
     } catch (error) {
-      outcome = { ok: false, error: (error as Error).message };
+      outcome = { ok: false, error: (error as Error).message, permanent: error instanceof UnsafePathError };
     }
     runInWriteTransaction(db, () => {
       const now = this.now();
@@ -716,7 +732,7 @@ export class Dispatcher {
         db,
         current,
         runId,
-        { kind: 'spawn_failed', error: outcome.error },
+        { kind: 'spawn_failed', error: outcome.error, permanent: outcome.permanent === true },
         this.deps.config(),
         now,
       );
@@ -726,7 +742,7 @@ export class Dispatcher {
     return outcome.ok;
   }
 
-  private promptFor(task: Task, profile: Profile): string {
+  private promptFor(task: Task, profile: Profile, caps: PromptCaps): string {
     const { db } = this.deps;
     return buildPrompt(
       {
@@ -736,7 +752,7 @@ export class Dispatcher {
         comments: commentsOf(db, task.id, 20),
         completion: profile.completion,
       },
-      this.deps.config().promptCaps,
+      caps,
     );
   }
 

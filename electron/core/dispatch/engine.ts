@@ -1,3 +1,5 @@
+import { ensureHome } from '../ownedFiles';
+import { writeFileAtomically } from '../config/jsonFile';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -95,17 +97,14 @@ export function defaultCliCommand(): string[] {
 
 /** A tiny `switchyard` launcher in the home's bin/, so workers find the CLI on their PATH. */
 function writeCliShim(paths: HomePaths, command: readonly string[], nativeBinding: string | undefined): void {
-  fs.mkdirSync(paths.bin, { recursive: true });
   const quote = (part: string): string => `'${part.replace(/'/g, `'\\''`)}'`;
   // Inside the desktop app the CLI runs on Electron's own binary (there is no separate Node), so it
   // needs the Electron build of better-sqlite3 too.
   const runAsNode = process.versions.electron ? 'ELECTRON_RUN_AS_NODE=1 ' : '';
   const binding = nativeBinding ? `SWITCHYARD_SQLITE_BINDING=${quote(nativeBinding)} ` : '';
   const script = `#!/bin/sh\n# Written by Switchyard: runs its CLI for workers.\n${runAsNode}${binding}exec ${command.map(quote).join(' ')} "$@"\n`;
-  const target = path.join(paths.bin, 'switchyard');
-  const temporary = `${target}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, script, { mode: 0o755 });
-  fs.renameSync(temporary, target);
+  // Through the checked writer: a link planted at bin/ or at its temp file is never followed.
+  writeFileAtomically(paths.home, path.join(paths.bin, 'switchyard'), script, 0o700);
 }
 
 export class Engine implements EngineHandle {
@@ -148,7 +147,7 @@ export class Engine implements EngineHandle {
     const env = options.env ?? process.env;
     this.paths = homePaths(options.home ?? resolveHome(env));
     this.actor = options.actor ?? { name: env.SWITCHYARD_ACTOR ?? safeUserName() };
-    fs.mkdirSync(this.paths.home, { recursive: true });
+    ensureHome(this.paths.home);
     this.db = openDatabase(this.paths.database, { nativeBinding: options.nativeBinding });
     writeCliShim(this.paths, options.cliCommand ?? defaultCliCommand(), options.nativeBinding);
     const workerPath = `${this.paths.bin}${path.delimiter}${env.PATH ?? ''}`;
@@ -216,10 +215,11 @@ export class Engine implements EngineHandle {
       stuckLogIntervalMs: dispatcher.stuckLogIntervalMs,
       promptCaps: {
         ...DEFAULT_PROMPT_CAPS,
-        bodyChars: prompt.bodyChars,
-        parentResultChars: prompt.parentResultChars,
-        commentChars: prompt.commentChars,
-        priorErrorChars: prompt.priorErrorChars,
+        bodyBytes: prompt.bodyBytes,
+        parentResultBytes: prompt.parentResultBytes,
+        commentBytes: prompt.commentBytes,
+        priorErrorBytes: prompt.priorErrorBytes,
+        totalBytes: prompt.totalBytes,
         maxComments: prompt.recentComments,
         maxPriorErrors: prompt.priorErrors,
       },

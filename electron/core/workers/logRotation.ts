@@ -32,20 +32,51 @@ export interface RotationResult {
   rotatedPath: string | null;
 }
 
+/**
+ * Opens the log for rotation without following a link: a link planted at the log's path (issue 18)
+ * must never get some other file truncated. It must be a plain file of ours with one name.
+ */
+async function openLogNoFollow(logPath: string): Promise<fsp.FileHandle> {
+  const handle = await fsp.open(logPath, fs.constants.O_RDWR | (fs.constants.O_NOFOLLOW ?? 0));
+  const stats = await handle.stat();
+  const uid = typeof process.getuid === 'function' ? process.getuid() : null;
+  if (!stats.isFile() || stats.nlink > 1 || (uid !== null && stats.uid !== uid)) {
+    await handle.close();
+    throw new Error(`${logPath} is not a plain log file of ours: not rotating it`);
+  }
+  return handle;
+}
+
 export async function rotateLogCopyTruncate(logPath: string, keepFiles: number): Promise<RotationResult> {
   if (keepFiles < 1) {
-    const size = (await fsp.stat(logPath)).size;
-    await fsp.truncate(logPath, 0);
-    return { rotatedBytes: size, rotatedPath: null };
+    const log = await openLogNoFollow(logPath);
+    try {
+      const size = (await log.stat()).size;
+      await log.truncate(0);
+      return { rotatedBytes: size, rotatedPath: null };
+    } finally {
+      await log.close();
+    }
   }
+  const log = await openLogNoFollow(logPath);
   await shiftOlderCopies(logPath, keepFiles);
   const firstCopy = rotatedLogPath(logPath, 1);
-  await fsp.copyFile(logPath, firstCopy);
-
-  const log = await fsp.open(logPath, 'r+');
-  const copy = await fsp.open(firstCopy, 'a');
+  // Whatever sits at `.1` now (a link someone planted) is removed, never written through.
+  await fsp.rm(firstCopy, { force: true });
+  let copy: fsp.FileHandle;
   try {
-    let copied = (await copy.stat()).size;
+    const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = fs.constants;
+    copy = await fsp.open(
+      firstCopy,
+      O_WRONLY | O_CREAT | O_EXCL | O_APPEND | (fs.constants.O_NOFOLLOW ?? 0),
+      0o600,
+    );
+  } catch (error) {
+    await log.close();
+    throw error;
+  }
+  try {
+    let copied = 0;
     for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round += 1) {
       const size = (await log.stat()).size;
       if (size - copied <= SYNC_CATCH_UP_BYTES) break;

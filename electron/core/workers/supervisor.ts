@@ -12,6 +12,7 @@ import {
   readProcStat,
 } from '../procfs';
 import { findProgram, type ProgramLookup } from '../config/programLookup';
+import { openForAppend, PRIVATE_DIR_MODE, UnsafePathError } from '../ownedFiles';
 
 /**
  * The worker supervisor (SPEC §5, ENGINEERING "Processes"): starts agent processes, follows their
@@ -34,8 +35,9 @@ export interface SpawnRequest {
   maxRuntimeMs: number | null;
 }
 
+/** `permanent`: retrying cannot help (a planted link where the log goes): block the task. */
 export type SpawnOutcome =
-  { ok: true; pid: number; pidStartTime: string | null } | { ok: false; error: string };
+  { ok: true; pid: number; pidStartTime: string | null } | { ok: false; error: string; permanent?: boolean };
 
 export interface WorkerExit {
   runId: number;
@@ -249,10 +251,16 @@ export class Supervisor {
 
     let logFd: number;
     try {
-      fs.mkdirSync(path.dirname(request.logPath), { recursive: true });
-      logFd = fs.openSync(request.logPath, 'a', 0o600);
+      // The folder was checked by whoever chose the path (a real folder of ours, issue 18); the
+      // file is opened without following a link and must be a plain file of ours.
+      fs.mkdirSync(path.dirname(request.logPath), { recursive: true, mode: PRIVATE_DIR_MODE });
+      logFd = openForAppend(request.logPath);
     } catch (error) {
-      return { ok: false, error: `cannot open the log ${request.logPath}: ${errorMessage(error)}` };
+      return {
+        ok: false,
+        error: `cannot open the log ${request.logPath}: ${errorMessage(error)}`,
+        permanent: error instanceof UnsafePathError,
+      };
     }
 
     let child: ChildProcess;

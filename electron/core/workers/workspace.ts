@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HomePaths } from '../config/home';
+import { ensureOwnedDir } from '../ownedFiles';
 
 /**
  * Prepares the folder a worker runs in (SPEC §2 workspace): a fresh scratch folder per task, an
@@ -13,8 +14,8 @@ export class WorkspaceError extends Error {}
 export function prepareWorkspace(paths: HomePaths, taskId: string, spec: string): string {
   const scratch = path.join(paths.workspaces, taskId);
   if (spec === 'scratch') {
-    fs.mkdirSync(scratch, { recursive: true });
-    return scratch;
+    // A planted link at workspaces/<task> would send the agent (and its writes) elsewhere.
+    return ensureOwnedDir(paths.home, scratch);
   }
   if (spec.startsWith('dir:')) {
     const dir = spec.slice('dir:'.length);
@@ -24,8 +25,12 @@ export function prepareWorkspace(paths: HomePaths, taskId: string, spec: string)
   }
   if (spec.startsWith('worktree:')) {
     const repo = spec.slice('worktree:'.length);
-    if (fs.existsSync(path.join(scratch, '.git'))) return scratch;
-    fs.mkdirSync(paths.workspaces, { recursive: true });
+    ensureOwnedDir(paths.home, paths.workspaces);
+    if (fs.lstatSync(scratch, { throwIfNoEntry: false })) {
+      // An earlier attempt's worktree is reused only when it is a real folder of ours.
+      ensureOwnedDir(paths.home, scratch);
+      if (fs.existsSync(path.join(scratch, '.git'))) return scratch;
+    }
     try {
       execFileSync('git', ['-C', repo, 'worktree', 'add', '-B', `switchyard/${taskId}`, scratch], {
         stdio: ['ignore', 'ignore', 'pipe'],

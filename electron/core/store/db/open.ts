@@ -1,3 +1,4 @@
+import { createNewFile, PRIVATE_DIR_MODE, UnsafePathError } from '../../ownedFiles';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -16,11 +17,29 @@ export interface OpenOptions {
 const BUSY_TIMEOUT_MS = 5_000;
 
 /**
+ * The database file is private (0600: SQLite gives its -wal and -shm files the same mode) and never
+ * reached through a link planted in the home (issue 18): SQLite would follow it.
+ */
+function prepareDatabaseFile(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+  const existing = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (existing?.isSymbolicLink())
+    throw new UnsafePathError(`${file} is a symbolic link: refusing to open a database through it`);
+  if (existing) return;
+  try {
+    fs.closeSync(createNewFile(file));
+  } catch (error) {
+    // Another process created it first: fine, SQLite opens theirs.
+    if (!(error instanceof UnsafePathError && fs.lstatSync(file).isFile())) throw error;
+  }
+}
+
+/**
  * Opens (creating if needed) a Switchyard database: WAL, busy_timeout, foreign keys, and the
  * schema migrated to the version this program knows. A newer database is refused untouched.
  */
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
-  if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (!options.readonly) prepareDatabaseFile(file);
   let db: Db;
   try {
     db = new Database(file, {
