@@ -414,8 +414,7 @@ function restoreProfiles(paths: HomePaths, data: ExportFile, report: HomeImportR
     const file = path.join(paths.profiles, name, PROFILE_FILE);
     const existing = readSmallJsonFile(file, PROFILE_MAX_BYTES);
     if (existing.kind === 'missing') {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      writeFileAtomically(file, `${JSON.stringify(profile, null, 2)}\n`);
+      writeFileAtomically(paths.home, file, `${JSON.stringify(profile, null, 2)}\n`);
       report.profiles.imported++;
     } else if (existing.kind === 'ok' && isDeepStrictEqual(existing.value, profile))
       report.profiles.alreadyPresent++;
@@ -430,8 +429,7 @@ function restoreLanesFile(paths: HomePaths, data: ExportFile, detail: Detail): H
   if (data.lanesFile === null || data.lanesFile === undefined) return 'none';
   const existing = readSmallJsonFile(paths.lanesFile, LANES_FILE_MAX_BYTES);
   if (existing.kind === 'missing') {
-    fs.mkdirSync(path.dirname(paths.lanesFile), { recursive: true });
-    writeFileAtomically(paths.lanesFile, `${JSON.stringify(data.lanesFile, null, 2)}\n`);
+    writeFileAtomically(paths.home, paths.lanesFile, `${JSON.stringify(data.lanesFile, null, 2)}\n`);
     return 'imported';
   }
   if (existing.kind === 'ok' && isDeepStrictEqual(existing.value, data.lanesFile)) return 'same';
