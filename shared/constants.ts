@@ -16,6 +16,23 @@ export const SUMMARY_MAX_BYTES = 64 * 1024;
 export const REASON_MAX_CHARS = 2_000;
 export const DEFAULT_BOARD = 'default';
 
+/**
+ * Every error code a caller can see, listed once. The core raises the first group (SwitchyardError,
+ * electron/core/errors.ts); the API adds `validation` (a request its schema refused), `unauthorized`
+ * and `internal` (a bug or a lost connection). The contract's errorCodeSchema is built from these.
+ */
+export const CORE_ERROR_CODES = [
+  'invalid_input',
+  'not_found',
+  'illegal_move',
+  'conflict',
+  'forbidden',
+  'database_busy',
+  'database_too_new',
+  'database_unavailable',
+] as const;
+export const API_ERROR_CODES = [...CORE_ERROR_CODES, 'validation', 'unauthorized', 'internal'] as const;
+
 export const TASK_STATUSES = ['triage', 'todo', 'ready', 'running', 'blocked', 'done', 'archived'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 /** The columns the board shows; archived tasks are hidden from it. */

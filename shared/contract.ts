@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_ERROR_CODES, DEFAULT_BOARD } from './constants';
 import {
   assigneeSchema,
   boardSchema,
@@ -118,6 +119,49 @@ export const cardSearchResultSchema = z.object({
 });
 export type CardSearchResult = z.infer<typeof cardSearchResultSchema>;
 
+// Inputs ---------------------------------------------------------------------------------------
+// What a new task and a task edit may carry: the one definition, used by the API requests below
+// and by the core's commands (electron/core/commands/taskCommands.ts, which the CLI and MCP call).
+
+/** A task's worker runs for at most a week (longer is surely a mistake in seconds vs minutes). */
+export const MAX_RUNTIME_SECONDS = 7 * 24 * 3600;
+export const maxRuntimeSecondsSchema = z
+  .number()
+  .int()
+  .positive()
+  .max(MAX_RUNTIME_SECONDS, `at most ${MAX_RUNTIME_SECONDS} seconds (7 days)`);
+
+/** A task starts in any column but running: it runs only once claimed. */
+export const creatableStatusSchema = taskStatusSchema.exclude(['running'], {
+  error: 'a task cannot be created running; it must be claimed',
+});
+
+export const createTaskInputSchema = z.object({
+  title: titleSchema,
+  body: bodySchema.default(''),
+  assignee: assigneeSchema.nullable().default(null),
+  priority: prioritySchema.default(0),
+  board: slugSchema.default(DEFAULT_BOARD),
+  status: creatableStatusSchema.optional(),
+  parents: z.array(taskIdSchema).max(100).default([]),
+  workspace: workspaceSchema.default('scratch'),
+  maxRuntimeSeconds: maxRuntimeSecondsSchema.nullable().default(null),
+});
+export type CreateTaskInput = z.input<typeof createTaskInputSchema>;
+
+/** The fields an edit may change (at least one: see editTaskInputSchema). */
+const editTaskFields = {
+  title: titleSchema.optional(),
+  body: bodySchema.optional(),
+  priority: prioritySchema.optional(),
+  workspace: workspaceSchema.optional(),
+  maxRuntimeSeconds: maxRuntimeSecondsSchema.nullable().optional(),
+};
+export const editTaskInputSchema = z
+  .object(editTaskFields)
+  .refine((patch) => Object.values(patch).some((value) => value !== undefined), 'nothing to change');
+export type EditTaskInput = z.input<typeof editTaskInputSchema>;
+
 export const moveResultSchema = z.object({ task: taskSchema, stoppedWorker: z.boolean() });
 
 export const contract = {
@@ -176,32 +220,12 @@ export const contract = {
   },
   // Commands ---------------------------------------------------------------------------------
   createTask: {
-    request: z
-      .object({
-        board: slugSchema,
-        title: titleSchema,
-        body: bodySchema.default(''),
-        assignee: assigneeSchema.nullable().default(null),
-        priority: prioritySchema.default(0),
-        status: z.enum(['triage', 'todo', 'ready', 'blocked']).optional(),
-        parents: z.array(taskIdSchema).max(100).default([]),
-        workspace: workspaceSchema.default('scratch'),
-        maxRuntimeSeconds: z.number().int().positive().nullable().default(null),
-      })
-      .strict(),
+    // The board is named: a window always knows which board it shows.
+    request: createTaskInputSchema.extend({ board: slugSchema }).strict(),
     response: taskSchema,
   },
   editTask: {
-    request: z
-      .object({
-        id: taskIdSchema,
-        title: titleSchema.optional(),
-        body: bodySchema.optional(),
-        priority: prioritySchema.optional(),
-        workspace: workspaceSchema.optional(),
-        maxRuntimeSeconds: z.number().int().positive().nullable().optional(),
-      })
-      .strict(),
+    request: z.object({ id: taskIdSchema, ...editTaskFields }).strict(),
     response: taskSchema,
   },
   /** A drag: a new status and/or a new lane, applied together or not at all. */
@@ -269,19 +293,7 @@ export type CallRequest<N extends CallName> = z.input<Contract[N]['request']>;
 export type CallResponse<N extends CallName> = z.infer<Contract[N]['response']>;
 export const CALL_NAMES = Object.keys(contract) as CallName[];
 
-export const errorCodeSchema = z.enum([
-  'invalid_input',
-  'not_found',
-  'illegal_move',
-  'conflict',
-  'forbidden',
-  'database_busy',
-  'database_too_new',
-  'database_unavailable',
-  'validation',
-  'unauthorized',
-  'internal',
-]);
+export const errorCodeSchema = z.enum(API_ERROR_CODES);
 export type CallErrorCode = z.infer<typeof errorCodeSchema>;
 export const callErrorSchema = z.object({ code: errorCodeSchema, message: z.string() });
 export type CallError = z.infer<typeof callErrorSchema>;

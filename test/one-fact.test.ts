@@ -3,7 +3,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApi, type Api } from '../electron/core/api/api';
 import * as commands from '../electron/core/commands/taskCommands';
 import type { Engine } from '../electron/core/dispatch/engine';
-import type { CallName, CallResult, CallResponse } from '../shared/contract';
+import {
+  MAX_RUNTIME_SECONDS,
+  type CallName,
+  type CallResult,
+  type CallResponse,
+  type CreateTaskInput,
+} from '../shared/contract';
+import { TASK_STATUSES } from '../shared/constants';
 import { useTempHomes } from './helpers/home';
 import { newEngine, writeAgentProfile, writeFastSettings } from './helpers/engine';
 
@@ -114,5 +121,40 @@ describe('the first-run "create example profile"', () => {
     expect(fs.existsSync(`${paths.profiles}/shell/profile.json`)).toBe(true);
     const again = await api.call('createProfile', { name: 'shell', template: 'shell' });
     expect(again).toMatchObject({ ok: false, error: { code: 'conflict' } });
+  });
+});
+
+describe('task inputs are one schema', () => {
+  it('the API and the commands (CLI, MCP) accept and refuse the same new tasks', async () => {
+    const { engine, api } = start((paths) => writeFastSettings(paths));
+    const inputs: Record<string, unknown>[] = [
+      ...TASK_STATUSES.map((status) => ({ status })),
+      ...[1, MAX_RUNTIME_SECONDS, MAX_RUNTIME_SECONDS + 1, 0].map((maxRuntimeSeconds) => ({
+        maxRuntimeSeconds,
+      })),
+    ];
+    const verdicts = await Promise.all(
+      inputs.map(async (extra) => {
+        const input = { title: 'x', board: 'default', ...extra };
+        let viaCommands: boolean;
+        try {
+          commands.createTask(engine.db, input as CreateTaskInput, engine.actor);
+          viaCommands = true;
+        } catch {
+          viaCommands = false;
+        }
+        const viaApi = (await api.call('createTask', input)).ok;
+        return { extra, viaCommands, viaApi };
+      }),
+    );
+    for (const verdict of verdicts)
+      expect(verdict.viaApi, JSON.stringify(verdict.extra)).toBe(verdict.viaCommands);
+    // And the ones that must be refused are.
+    const refused = verdicts.filter((verdict) => !verdict.viaApi).map((verdict) => verdict.extra);
+    expect(refused).toEqual([
+      { status: 'running' },
+      { maxRuntimeSeconds: MAX_RUNTIME_SECONDS + 1 },
+      { maxRuntimeSeconds: 0 },
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { BODY_MAX_BYTES, TASK_STATUSES, type TaskStatus } from '../../shared/constants';
-import type { CreateTaskInput } from '../core/commands/taskCommands';
+import type { CreateTaskInput } from '../../shared/contract';
 import { invalidInput } from '../core/errors';
 import * as boardsRepo from '../core/store/boards';
 import { listTasks } from '../core/store/tasks';
@@ -132,7 +132,8 @@ export const taskCommands: CliCommand[] = [
         assignee: stringOption(values, 'assignee') ?? null,
         priority: integerOption(values, 'priority') ?? 0,
         parents: listOption(values, 'parent'),
-        status: status === undefined ? undefined : parseStatuses([status])[0],
+        // createTask refuses `running` with its own message.
+        status: status === undefined ? undefined : (parseStatuses([status])[0] as CreateTaskInput['status']),
         workspace: stringOption(values, 'workspace') ?? 'scratch',
         maxRuntimeSeconds: integerOption(values, 'max-runtime') ?? null,
         board: stringOption(values, 'board') ?? context.env.SWITCHYARD_BOARD ?? 'default',

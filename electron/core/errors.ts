@@ -1,13 +1,7 @@
+import type { CORE_ERROR_CODES } from '../../shared/constants';
+
 /** Errors a user can act on. The CLI prints `message` on one line; the contract forwards `code`. */
-export type ErrorCode =
-  | 'invalid_input'
-  | 'not_found'
-  | 'illegal_move'
-  | 'conflict'
-  | 'forbidden'
-  | 'database_busy'
-  | 'database_too_new'
-  | 'database_unavailable';
+export type ErrorCode = (typeof CORE_ERROR_CODES)[number];
 
 export class SwitchyardError extends Error {
   constructor(

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CreateTaskInput } from '../../../shared/contract';
 import type { TaskEvent } from '../../../shared/domain';
 import { snapshotDatabase } from '../../../test/helpers/snapshot';
 import { useTempHomes } from '../../../test/helpers/home';
@@ -24,7 +25,7 @@ const kinds = (taskId?: string) =>
   allEvents()
     .filter((event) => taskId === undefined || event.taskId === taskId)
     .map((event) => event.kind);
-const create = (title: string, extra: Omit<commands.CreateTaskInput, 'title'> = {}) =>
+const create = (title: string, extra: Omit<CreateTaskInput, 'title'> = {}) =>
   commands.createTask(db, { title, ...extra }, alice);
 
 /** Runs a command that must be refused: returns the error, and proves nothing in the database changed. */
@@ -92,7 +93,7 @@ describe('createTask', () => {
     ['an unknown board', { title: 'x', board: 'nowhere' }, /no board "nowhere"/],
   ])('refuses %s', (_what, input, message) => {
     create('existing');
-    const error = refused(() => commands.createTask(db, input, alice));
+    const error = refused(() => commands.createTask(db, input as CreateTaskInput, alice));
     expect(error.message).toMatch(message);
   });
 

@@ -2,20 +2,22 @@ import { z } from 'zod';
 import {
   DEFAULT_BOARD,
   assigneeSchema,
-  bodySchema,
   commentBodySchema,
-  prioritySchema,
   reasonSchema,
   slugSchema,
   summarySchema,
   taskIdSchema,
   taskStatusSchema,
-  titleSchema,
-  workspaceSchema,
   type Board,
   type Task,
   type TaskStatus,
 } from '../../../shared/domain';
+import {
+  createTaskInputSchema,
+  editTaskInputSchema,
+  type CreateTaskInput,
+  type EditTaskInput,
+} from '../../../shared/contract';
 import { checkLink, checkMove, initialStatus, statusAfterLink } from '../../../shared/transitions';
 import * as boards from '../store/boards';
 import * as comments from '../store/comments';
@@ -78,28 +80,8 @@ const parentsDone = (db: Db, taskId: string): boolean =>
 // ---------------------------------------------------------------------------------------------
 // Creating and editing
 
-export const createTaskInputSchema = z.object({
-  title: titleSchema,
-  body: bodySchema.default(''),
-  assignee: assigneeSchema.nullable().default(null),
-  priority: prioritySchema.default(0),
-  board: slugSchema.default(DEFAULT_BOARD),
-  status: taskStatusSchema.optional(),
-  parents: z.array(taskIdSchema).max(100).default([]),
-  workspace: workspaceSchema.default('scratch'),
-  maxRuntimeSeconds: z
-    .number()
-    .int()
-    .positive()
-    .max(7 * 24 * 3600)
-    .nullable()
-    .default(null),
-});
-export type CreateTaskInput = z.input<typeof createTaskInputSchema>;
-
 export function createTask(db: Db, input: CreateTaskInput, actor: Actor): Task {
   const valid = parseInput(createTaskInputSchema, input, 'create');
-  if (valid.status === 'running') throw invalidInput('a task cannot be created running; it must be claimed');
   return runInWriteTransaction(db, () => {
     const now = Date.now();
     requireActiveBoard(db, valid.board);
@@ -138,23 +120,6 @@ export function createTask(db: Db, input: CreateTaskInput, actor: Actor): Task {
     return tasks.findTask(db, id) as Task;
   });
 }
-
-export const editTaskInputSchema = z
-  .object({
-    title: titleSchema.optional(),
-    body: bodySchema.optional(),
-    priority: prioritySchema.optional(),
-    workspace: workspaceSchema.optional(),
-    maxRuntimeSeconds: z
-      .number()
-      .int()
-      .positive()
-      .max(7 * 24 * 3600)
-      .nullable()
-      .optional(),
-  })
-  .refine((patch) => Object.values(patch).some((value) => value !== undefined), 'nothing to change');
-export type EditTaskInput = z.input<typeof editTaskInputSchema>;
 
 export function editTask(db: Db, id: string, patch: EditTaskInput, actor: Actor): Task {
   const valid = parseInput(editTaskInputSchema, patch, 'edit');
