@@ -57,19 +57,19 @@ function stageAppRoot(): string {
 }
 
 /** Runs main.cjs's exact bytes as a fresh CommonJS module whose `require('electron')` is `electron`. */
-function runMainBundle(electron: object): void {
-  const source = fs.readFileSync(MAIN_BUNDLE, 'utf8');
-  const requireFromMain = createRequire(MAIN_BUNDLE);
+function runMainBundle(mainBundle: string, electron: object): void {
+  const source = fs.readFileSync(mainBundle, 'utf8');
+  const requireFromMain = createRequire(mainBundle);
   const moduleRequire = Object.assign((id: string) => (id === 'electron' ? electron : requireFromMain(id)), {
     resolve: requireFromMain.resolve,
     cache: requireFromMain.cache,
   });
-  const module = { exports: {}, filename: MAIN_BUNDLE, id: MAIN_BUNDLE, loaded: false };
+  const module = { exports: {}, filename: mainBundle, id: mainBundle, loaded: false };
   const wrapper = vm.runInThisContext(
     `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
-    { filename: MAIN_BUNDLE },
+    { filename: mainBundle },
   ) as (...args: unknown[]) => void;
-  wrapper.call(module.exports, module.exports, moduleRequire, module, MAIN_BUNDLE, path.dirname(MAIN_BUNDLE));
+  wrapper.call(module.exports, module.exports, moduleRequire, module, mainBundle, path.dirname(mainBundle));
   module.loaded = true;
 }
 
@@ -77,11 +77,16 @@ function runMainBundle(electron: object): void {
 export class DesktopApp {
   private constructor(private readonly standIn: ReturnType<typeof createElectron>) {}
 
-  static async start(browser: Browser, appRoot: string, instanceLock: InstanceLock): Promise<DesktopApp> {
+  static async start(
+    browser: Browser,
+    appRoot: string,
+    instanceLock: InstanceLock,
+    mainBundle: string,
+  ): Promise<DesktopApp> {
     const context = await browser.newContext();
     const standIn = createElectron({ context, appRoot, instanceLock });
     await standIn.attach();
-    runMainBundle(standIn.electron);
+    runMainBundle(mainBundle, standIn.electron);
     standIn.electron.app.becomeReady();
     const started = new DesktopApp(standIn);
     void started.exited.then(() => context.close().catch(() => undefined));
@@ -100,18 +105,22 @@ export class DesktopApp {
 
   /** The board window once its page has loaded (fails with main's error box if it could not start). */
   async window() {
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 30_000;
     for (;;) {
       const [window] = this.record.windows;
       if (window) {
         const page = await window.webContents.opened;
-        await page.waitForLoadState('domcontentloaded');
+        // A new page is about:blank until main's loadURL reaches it.
+        await page.waitForURL((url) => url.href !== 'about:blank', {
+          waitUntil: 'domcontentloaded',
+          timeout: Math.max(deadline - Date.now(), 1),
+        });
         return window;
       }
       const [box] = this.record.errorBoxes;
       if (box) throw new Error(`the app could not start: ${box.title}: ${box.content}`);
       if (this.app.exited) throw new Error(`the app exited (${this.app.exitCode}) without a window`);
-      if (Date.now() > deadline) throw new Error('the app opened no window within 20 s');
+      if (Date.now() > deadline) throw new Error('the app opened no window within 30 s');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -163,6 +172,7 @@ export class DesktopHarness {
     readonly home: string,
     readonly appRoot: string,
     private readonly browser: Browser,
+    private readonly mainBundle: string,
   ) {
     this.previousEnv = {
       SWITCHYARD_HOME: process.env.SWITCHYARD_HOME,
@@ -175,19 +185,23 @@ export class DesktopHarness {
     delete process.env.SWITCHYARD_ACTOR;
   }
 
-  static async launch(home: string): Promise<DesktopHarness> {
+  /**
+   * `mainBundle` is dist/electron/main.cjs; a spec may point it at a copy of dist/electron/ (inside
+   * the repository, so node_modules resolve) to prove that a broken preload next to it fails.
+   */
+  static async launch(home: string, options: { mainBundle?: string } = {}): Promise<DesktopHarness> {
     const appRoot = stageAppRoot();
     // Electron's file:// pages load module scripts next to them; plain Chromium needs this flag.
     const browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
       args: [...CHROMIUM_ARGS, '--allow-file-access-from-files'],
     });
-    return new DesktopHarness(home, appRoot, browser);
+    return new DesktopHarness(home, appRoot, browser, options.mainBundle ?? MAIN_BUNDLE);
   }
 
   /** Starts the app (again): main.cjs runs anew with a fresh `electron`. */
   async start(): Promise<DesktopApp> {
-    const started = await DesktopApp.start(this.browser, this.appRoot, this.instanceLock);
+    const started = await DesktopApp.start(this.browser, this.appRoot, this.instanceLock, this.mainBundle);
     this.starts.push(started);
     return started;
   }
