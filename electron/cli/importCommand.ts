@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { SLUG_PATTERN } from '../../shared/constants';
 import type { HermesImportReport } from '../core/import/importHermes';
 import { requirePositional, stringOption } from './args';
 import type { CliCommand } from './context';
@@ -22,24 +23,41 @@ function formatReport(report: HermesImportReport): string {
   ].join('\n');
 }
 
-/** `switchyard import-hermes PATH/kanban.db` (SPEC §6): bring a Hermes Agent board over, idempotently. */
+/**
+ * `switchyard import-hermes FILE` (SPEC §6, issue 16): bring a Hermes Agent board over, idempotently,
+ * from its kanban.db, from a `hermes kanban export` archive (<slug>.tar.gz) or from the dashboard's
+ * JSON export (import/hermesExport.ts).
+ */
 export const importHermesCommand: CliCommand = {
   name: 'import-hermes',
-  summary: 'import a Hermes Agent kanban board (kanban.db); importing again adds nothing',
-  usage: 'import-hermes PATH/kanban.db [--board SLUG] [--json]',
+  summary:
+    'import a Hermes Agent board (kanban.db, a `hermes kanban export` .tar.gz, or its JSON export); again adds nothing',
+  usage: 'import-hermes PATH/kanban.db|BOARD.tar.gz|BOARD.json [--board SLUG] [--json]',
   options: { board: { type: 'string' }, json: { type: 'boolean' } },
   flags: {
-    board: 'the board to import into (default: $SWITCHYARD_BOARD, else default)',
+    board:
+      'the board to import into (default: $SWITCHYARD_BOARD, else the board named in an export, else default)',
     json: 'print the import report as JSON',
   },
   maxPositionals: 1,
   async run(context, { values, positionals }) {
-    const file = path.resolve(requirePositional(positionals, 0, 'path to kanban.db'));
+    const file = path.resolve(
+      requirePositional(positionals, 0, 'path to kanban.db or a Hermes board export'),
+    );
     const { importHermesBoard } = await import('../core/import/importHermes');
-    const report = importHermesBoard(context.db(), file, {
-      board: stringOption(values, 'board') ?? context.env.SWITCHYARD_BOARD ?? 'default',
-    });
-    if (values.json) printJson(context.output, report);
-    else context.output.out(formatReport(report));
+    const { prepareHermesSource } = await import('../core/import/hermesExport');
+    const prepared = await prepareHermesSource(file);
+    try {
+      const exported = prepared.manifest?.board?.toLowerCase();
+      const board =
+        stringOption(values, 'board') ??
+        context.env.SWITCHYARD_BOARD ??
+        (exported && SLUG_PATTERN.test(exported) ? exported : 'default');
+      const report = { ...importHermesBoard(context.db(), prepared.database, { board }), source: file };
+      if (values.json) printJson(context.output, { ...report, format: prepared.kind });
+      else context.output.out(formatReport(report));
+    } finally {
+      prepared.cleanup();
+    }
   },
 };
