@@ -128,6 +128,8 @@ test('quitting with "Leave running" keeps the worker, and the next start adopts 
   openDesktop,
   db,
 }) => {
+  // Two starts and a worker whose report is a CLI process of its own: slow on a loaded machine.
+  test.slow();
   // An adopted worker's exit code is unknown to the new start: this one reports its result.
   const agent = writeGatedAgentProfile(home, 'builder', { reportComplete: true });
   const app = await openDesktop();
@@ -151,7 +153,7 @@ test('quitting with "Leave running" keeps the worker, and the next start adopts 
   await screenshot(nextPage, 'desktop-adopted');
   agent.finish();
   await expect(nextPage.getByTestId('cell-builder-done').getByTestId(`card-${task.id}`)).toBeVisible({
-    timeout: 15_000,
+    timeout: 30_000,
   });
   const details = await db.show(task.id);
   expect(details.runs).toHaveLength(1);
