@@ -535,6 +535,8 @@ export class FakeApi implements BoardApi {
       return board;
     },
     createProfile: ({ name }) => {
+      // As the core: a profile is never overwritten from the board.
+      if (this.lanes.get(name)?.kind === 'profile') fail('conflict', `profile "${name}" already exists`);
       const settings = this.lanes.get(name) ?? { paused: false, maxConcurrent: 1, kind: 'profile' as const };
       this.lanes.set(name, { ...settings, kind: 'profile' });
       return this.laneStatus(name);

@@ -1,0 +1,177 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CALL_NAMES, type BoardEvent, type CallName } from '../../shared/contract';
+import type { BoardApi } from '../../renderer/src/api/boardApi';
+
+/**
+ * One behaviour suite for every BoardApi: the real API over the real engine and the renderer's
+ * in-memory FakeApi both run it (test/contract/boardApi.test.ts). The renderer's tests trust the
+ * fake, so whatever the fake does that the core does not — a call the engine lacks, a status it
+ * would refuse, an error code it would not give — fails here instead of passing there.
+ */
+
+export interface ApiUnderTest {
+  api: BoardApi;
+  close(): Promise<void> | void;
+}
+
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as { code?: string }).code ?? `not an ApiError: ${String(error)}`;
+  }
+  return 'ok';
+}
+
+export function boardApiContract(label: string, open: () => Promise<ApiUnderTest> | ApiUnderTest): void {
+  describe(`BoardApi contract: ${label}`, () => {
+    let subject: ApiUnderTest;
+    let api: BoardApi;
+    const called = new Set<CallName>();
+    const call: BoardApi['call'] = (name, request) => {
+      called.add(name);
+      return api.call(name, request);
+    };
+    beforeEach(async () => {
+      subject = await open();
+      api = subject.api;
+    });
+    afterEach(async () => {
+      await subject.close();
+    });
+
+    it('creates, edits, links, comments and reads tasks', async () => {
+      const parent = await call('createTask', { board: 'default', title: '  Parent ', assignee: 'Coder' });
+      expect(parent).toMatchObject({ title: 'Parent', assignee: 'coder', status: 'ready', board: 'default' });
+      const child = await call('createTask', { board: 'default', title: 'Child', parents: [parent.id] });
+      expect(child.status).toBe('todo');
+      const loose = await call('createTask', { board: 'default', title: 'Loose', status: 'triage' });
+      expect(loose.status).toBe('triage');
+      const done = await call('createTask', { board: 'default', title: 'Done already', status: 'done' });
+      expect(done.status).toBe('done');
+      expect(await call('editTask', { id: child.id, priority: 7, body: 'details' })).toMatchObject({
+        priority: 7,
+        body: 'details',
+      });
+      expect(await call('addComment', { id: child.id, body: 'a note' })).toBeGreaterThan(0);
+      expect(await call('linkTasks', { parentId: loose.id, childId: child.id })).toMatchObject({
+        status: 'todo',
+      });
+      expect(await call('unlinkTasks', { parentId: loose.id, childId: child.id })).toMatchObject({
+        status: 'todo',
+      });
+      const detail = await call('taskDetail', { id: child.id });
+      expect(detail.parents.map((p) => p.id)).toEqual([parent.id]);
+      expect(detail.comments.map((c) => c.body)).toEqual(['a note']);
+      expect((await call('taskDetail', { id: parent.id })).children).toEqual([child.id]);
+      expect(await call('tailLog', { id: child.id })).toMatchObject({
+        taskId: child.id,
+        runId: null,
+        text: '',
+      });
+    });
+
+    it('moves tasks through the shared state machine, with the same error codes', async () => {
+      const task = await call('createTask', { board: 'default', title: 'Work', assignee: 'coder' });
+      expect(await refusal(call('moveTask', { id: task.id, status: 'running' }))).toBe('illegal_move');
+      expect(await refusal(call('stopTask', { id: task.id }))).toBe('illegal_move');
+      expect(await refusal(call('unblockTask', { id: task.id }))).toBe('illegal_move');
+      expect(await call('blockTask', { id: task.id, reason: 'waiting' })).toMatchObject({
+        status: 'blocked',
+        blockReason: 'waiting',
+      });
+      expect(await call('retryTask', { id: task.id })).toMatchObject({ status: 'ready' });
+      expect(await call('blockTask', { id: task.id, reason: 'again' })).toMatchObject({ status: 'blocked' });
+      expect(await call('unblockTask', { id: task.id })).toMatchObject({
+        status: 'ready',
+        blockReason: null,
+      });
+      const moved = await call('moveTask', { id: task.id, status: 'triage', assignee: 'other' });
+      expect(moved).toMatchObject({ task: { status: 'triage', assignee: 'other' }, stoppedWorker: false });
+      expect(await call('completeTask', { id: task.id, summary: 'shipped' })).toMatchObject({
+        status: 'done',
+        result: 'shipped',
+      });
+      expect(await refusal(call('completeTask', { id: task.id }))).toBe('conflict');
+      expect(await call('archiveTask', { id: task.id })).toMatchObject({ status: 'archived' });
+      expect(await refusal(call('taskDetail', { id: 't_00000000' }))).toBe('not_found');
+      expect(await refusal(call('moveTask', { id: task.id }))).toBe('invalid_input');
+    });
+
+    it('refuses what the contract refuses, with "validation"', async () => {
+      expect(
+        await refusal(call('createTask', { board: 'default', title: 'x', status: 'running' as never })),
+      ).toBe('validation');
+      expect(
+        await refusal(call('createTask', { board: 'default', title: 'x', maxRuntimeSeconds: 8 * 24 * 3600 })),
+      ).toBe('validation');
+      expect(await refusal(call('createTask', { board: 'default', title: 'x', extra: 1 } as never))).toBe(
+        'validation',
+      );
+      expect(await refusal(call('setLaneConcurrency', { lane: 'coder', maxConcurrent: 0 }))).toBe(
+        'validation',
+      );
+    });
+
+    it('reads the board: snapshot, cells, search, lanes, boards', async () => {
+      const ready = await call('createTask', { board: 'default', title: 'Find me', assignee: 'coder' });
+      await call('createTask', { board: 'default', title: 'Other', assignee: 'coder', status: 'triage' });
+      const snapshot = await call('snapshot', { board: 'default' });
+      expect(snapshot.tasks.map((card) => card.id)).toContain(ready.id);
+      expect(snapshot.cells).toContainEqual({ assignee: 'coder', status: 'ready', count: 1 });
+      expect(snapshot.boards.map((board) => board.slug)).toEqual(['default']);
+      expect(await call('cellCards', { board: 'default', assignee: 'coder', status: 'ready' })).toMatchObject(
+        {
+          tasks: [{ id: ready.id }],
+          remaining: 0,
+        },
+      );
+      const found = await call('searchCards', { board: 'default', text: 'find' });
+      expect(found.tasks.map((card) => card.id)).toEqual([ready.id]);
+      const lanes = await call('laneStatuses', { board: 'default' });
+      expect(lanes.find((lane) => lane.name === 'coder')).toMatchObject({ kind: 'terminal', paused: false });
+      expect(await refusal(call('snapshot', { board: 'nowhere' }))).toBe('not_found');
+      expect((await call('listBoards', {})).map((board) => board.slug)).toEqual(['default']);
+    });
+
+    it('controls lanes, the dispatcher, boards and profiles, answering what the core then does', async () => {
+      expect(await call('setLanePaused', { lane: 'fresh', paused: true })).toMatchObject({
+        name: 'fresh',
+        paused: true,
+        maxConcurrent: 1,
+      });
+      expect(await call('setLaneConcurrency', { lane: 'fresh', maxConcurrent: 3 })).toMatchObject({
+        paused: true,
+        maxConcurrent: 3,
+      });
+      const events: BoardEvent[] = [];
+      const off = api.subscribe((event) => events.push(event));
+      const state = await call('setDispatcherEnabled', { enabled: false });
+      expect(state.enabled).toBe(false);
+      expect((await call('dispatcherState', {})).enabled).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(events.filter((event) => event.type === 'dispatcher')).toHaveLength(1);
+      off();
+      expect((await call('dryRunDispatch', {})).dryRun).toBe(true);
+
+      expect(await call('createBoard', { slug: 'ops', name: 'Ops' })).toMatchObject({
+        slug: 'ops',
+        name: 'Ops',
+      });
+      expect(await refusal(call('createBoard', { slug: 'ops' }))).toBe('conflict');
+      expect(await call('archiveBoard', { slug: 'ops' })).toMatchObject({ slug: 'ops' });
+      expect(await refusal(call('archiveBoard', { slug: 'default' }))).toBe('invalid_input');
+
+      expect(await call('createProfile', { name: 'Shell', template: 'shell' })).toMatchObject({
+        name: 'shell',
+        kind: 'profile',
+      });
+      expect(await refusal(call('createProfile', { name: 'shell', template: 'shell' }))).toBe('conflict');
+    });
+
+    it('has been through every call of the contract', () => {
+      // Runs last: a call added to the contract without a scenario here fails this.
+      expect(CALL_NAMES.filter((name) => !called.has(name))).toEqual([]);
+    });
+  });
+}
