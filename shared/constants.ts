@@ -63,6 +63,8 @@ export const RUN_OUTCOMES = [
   'gave_up',
   'reclaimed',
   'stopped',
+  /** The worker ended while no dispatcher ran and left no exit status: not a failure (issue 20). */
+  'lost',
 ] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
@@ -89,6 +91,7 @@ export const EVENT_KINDS = [
   'archived',
   'stopped',
   'adopted',
+  'lost',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -47,6 +47,8 @@ export const dispatchResultSchema = z.object({
   completed: z.array(z.string()),
   crashed: z.array(z.object({ taskId: z.string(), error: z.string() })),
   timedOut: z.array(z.string()),
+  /** Runs whose worker ended unwatched without an exit status: back to ready, no failure counted. */
+  lost: z.array(z.string()),
   spawnFailed: z.array(z.object({ taskId: z.string(), error: z.string() })),
   reclaimed: z.array(z.string()),
   promoted: z.array(z.string()),

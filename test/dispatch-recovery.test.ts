@@ -38,7 +38,7 @@ afterEach(async () => {
 });
 
 describe('a dispatcher killed with SIGKILL while workers run', () => {
-  it('adopts live workers on restart, retries dead ones, and leaves nothing running or done twice', async () => {
+  it('adopts live workers on restart, retries lost ones, and leaves nothing running or done twice', async () => {
     const paths = tempHome();
     writeFastSettings(paths, { failureLimit: 5, backoffBaseMs: 0, killGraceMs: 500 });
     writeAgentProfile(paths, 'reporter', 'slow-report.mjs', {
@@ -87,9 +87,11 @@ describe('a dispatcher killed with SIGKILL while workers run', () => {
         expect(kinds.filter((kind) => kind === 'completed')).toHaveLength(1);
         expect(runsOf(db, task.id).map((run) => run.outcome)).toEqual(['completed']);
       }
+      // Killed with its waiter (the whole group), it left no exit status: `lost`, not a failure.
       const victimRuns = runsOf(db, victim.id);
-      expect(victimRuns.map((run) => run.outcome)).toEqual(['crashed', 'completed']);
-      expect(victimRuns[0]?.error).toMatch(/lost/);
+      expect(victimRuns.map((run) => run.outcome)).toEqual(['lost', 'completed']);
+      expect(victimRuns[0]?.error).toMatch(/without an exit status/);
+      expect(findTask(db, victim.id)?.failureCount).toBe(0);
       expect(tasksWithStatus(db, 'running')).toHaveLength(0);
       expect(openRuns(db)).toHaveLength(0);
       const ids = db.prepare('SELECT id FROM events ORDER BY id').all() as { id: number }[];

@@ -144,6 +144,7 @@ export class FakeEngine implements EngineHandle {
       completed: [],
       crashed: [],
       timedOut: [],
+      lost: [],
       spawnFailed: [],
       reclaimed: [],
       promoted: [],

@@ -37,6 +37,7 @@ export function formatDispatchResult(result: DispatchResult): string {
   for (const id of result.completed) lines.push(`Completed: ${id}`);
   for (const crash of result.crashed) lines.push(`Crashed: ${crash.taskId} — ${crash.error}`);
   for (const id of result.timedOut) lines.push(`Timed out: ${id}`);
+  for (const id of result.lost) lines.push(`Lost (no exit status; back to ready, not a failure): ${id}`);
   for (const failure of result.spawnFailed) lines.push(`Spawn failed: ${failure.taskId} — ${failure.error}`);
   for (const id of result.reclaimed) lines.push(`Reclaimed (claim expired): ${id}`);
   for (const id of result.promoted) lines.push(`Promoted to ready: ${id}`);
@@ -53,7 +54,7 @@ export function formatDispatchResult(result: DispatchResult): string {
   lines.push(
     `${result.dryRun ? 'Dry run' : 'Tick'}: spawned ${result.spawned.length}, skipped ${result.skipped.length}` +
       `${skippedSummary ? ` (${skippedSummary})` : ''}, completed ${result.completed.length}, crashed ${result.crashed.length}, ` +
-      `timed out ${result.timedOut.length}, reclaimed ${result.reclaimed.length}, promoted ${result.promoted.length}, ` +
+      `timed out ${result.timedOut.length}${result.lost.length > 0 ? `, lost ${result.lost.length}` : ''}, reclaimed ${result.reclaimed.length}, promoted ${result.promoted.length}, ` +
       `gave up ${result.gaveUp.length}${result.stuck ? ', STUCK' : ''}`,
   );
   return lines.join('\n');
@@ -113,8 +114,8 @@ const dispatchCommand: CliCommand = {
         if (!result) throw refuse();
         print(result);
         if (!values['no-wait'] && engine.workers().length > 0) {
-          // Wait for the workers this tick started, so their exit codes are seen (an adopted
-          // worker's exit code cannot be known), without starting anything new.
+          // Wait for the workers this tick started (or adopted), so their exits are settled,
+          // without starting anything new.
           context.output.err(
             `Waiting for ${engine.workers().length} worker(s) to finish (--no-wait to leave them running)…`,
           );
@@ -124,8 +125,13 @@ const dispatchCommand: CliCommand = {
             // Count before settling: an exit that lands during the tick is reaped on the next turn.
             remaining = engine.workers().length;
             const settled = engine.runTick({ spawn: false });
-            if (settled && settled.completed.length + settled.crashed.length + settled.timedOut.length > 0)
-              print(settled);
+            const ended = settled
+              ? settled.completed.length +
+                settled.crashed.length +
+                settled.timedOut.length +
+                settled.lost.length
+              : 0;
+            if (settled && ended > 0) print(settled);
           }
         }
       } finally {

@@ -14,6 +14,9 @@ describe('crash recovery: `switchyard dispatch --watch` SIGKILLed at random mome
     expect(report.runningLeft, context).toBe(0);
     expect(report.openRuns, context).toBe(0);
     expect(report.blockedOtherwise, context).toEqual([]);
+    // Issue 20: a restart never counts as the failure of a task whose worker succeeded.
+    expect(report.healthyGaveUp, context).toEqual([]);
+    expect(report.healthyFailures, context).toBe(0);
     expect((report.statuses.done ?? 0) + report.gaveUp, context).toBe(30);
     // The always-failing lane (a quarter of the tasks) must give up, never loop or finish.
     expect(report.gaveUp, context).toBeGreaterThanOrEqual(7);

@@ -7,8 +7,9 @@ import * as tasks from '../store/tasks';
 
 /**
  * What happens to a task when its attempt ends (SPEC §4.2–4.4): done, or a failure that backs off
- * and, at the failure limit, gives up. Crashes, timeouts, spawn errors and lost workers all count
- * the same way — a failure that is never counted is how a crash loop is born.
+ * and, at the failure limit, gives up. Crashes, timeouts and spawn errors all count the same way —
+ * a failure that is never counted is how a crash loop is born. Only a worker whose end left no
+ * trace at all (recordLost) is not counted: nothing says it failed.
  */
 
 export interface FailurePolicy {
@@ -153,6 +154,24 @@ export function recordStopped(db: Db, task: Task, runId: number, now: number): b
     now,
   );
   appendEvent(db, { taskId: task.id, board: task.board, runId, kind: 'stopped', payload: {} }, now);
+  return true;
+}
+
+/**
+ * A worker ended while no dispatcher ran and left no exit status (its waiter died with it: a power
+ * loss, the whole group SIGKILLed). Nobody knows whether it failed, and a dispatcher restart is never
+ * the task's failure (issue 20): the run is closed as `lost` and the task goes back to ready without
+ * counting a failure or waiting for a backoff.
+ */
+export function recordLost(db: Db, task: Task, runId: number, error: string, now: number): boolean {
+  if (!runs.closeRun(db, runId, { outcome: 'lost', error, now })) return false;
+  tasks.updateTask(
+    db,
+    task.id,
+    { status: 'ready', claimOwner: null, claimExpiresAt: null, currentRunId: null },
+    now,
+  );
+  appendEvent(db, { taskId: task.id, board: task.board, runId, kind: 'lost', payload: { error } }, now);
   return true;
 }
 

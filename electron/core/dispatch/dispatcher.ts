@@ -11,6 +11,7 @@ import { childIdsOfAny, parentsOf } from '../store/links';
 import { dispatcherEnabled } from '../store/meta';
 import {
   recordFailure,
+  recordLost,
   recordStopped,
   recordSuccess,
   reclaimExpiredClaims,
@@ -20,7 +21,7 @@ import { expandCommand, promptArgumentRoom, usesPromptFile, type Profile } from 
 import { buildPrompt, MAX_ARGUMENT_BYTES, promptFilePathOf, type PromptCaps } from '../workers/prompt';
 import { ensureOwnedDir, UnsafePathError, writeNewFile } from '../ownedFiles';
 import * as runs from '../store/runs';
-import type { Supervisor, WorkerExit } from '../workers/supervisor';
+import { exitStatusKnown, type Supervisor, type WorkerExit } from '../workers/supervisor';
 import * as tasks from '../store/tasks';
 import { prepareWorkspace } from '../workers/workspace';
 import path from 'node:path';
@@ -217,6 +218,7 @@ function emptyResult(dryRun: boolean, startedAt: number): DispatchResult {
     completed: [],
     crashed: [],
     timedOut: [],
+    lost: [],
     spawnFailed: [],
     reclaimed: [],
     promoted: [],
@@ -299,6 +301,10 @@ export class Dispatcher {
         const completion = this.completionOf(task);
         if (exit.stopRequested && !exit.timedOut) {
           recordStopped(db, task, run.id, now);
+          return;
+        }
+        if (!exit.timedOut && !exitStatusKnown(exit)) {
+          if (recordLost(db, task, run.id, LOST_ERROR, now)) result.lost.push(task.id);
           return;
         }
         if (!exit.timedOut && exit.exitCode === 0 && completion === 'exit-code') {
@@ -797,11 +803,13 @@ export class Dispatcher {
   }
 }
 
+/** Said of a `lost` run: nothing recorded how its worker ended, so it is not counted as a failure. */
+const LOST_ERROR =
+  'the worker ended without an exit status (its waiter ended with it; not counted as a failure)';
+
 function describeExit(exit: WorkerExit, completion: 'exit-code' | 'report'): string {
   const tail = exit.lastOutputLine ? `: ${exit.lastOutputLine}` : '';
   if (exit.timedOut) return `timed out and was killed${tail}`;
-  if (exit.adopted && exit.exitCode === null)
-    return `worker exited while adopted (exit code unknown) without reporting${tail}`;
   if (exit.signal) return `killed by ${exit.signal}${tail}`;
   if (exit.exitCode === 0 && completion === 'report')
     return 'exited 0 without reporting `switchyard complete`';

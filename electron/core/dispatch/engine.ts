@@ -22,7 +22,6 @@ import { LaneResolver } from '../config/lanes';
 import { createProfileFromTemplate, type ProfileTemplateName } from '../config/profileTemplates';
 import { acquireLease, currentLease, describeHolder, releaseLease } from '../store/lease';
 import { dispatcherEnabled, storeDispatcherEnabled } from '../store/meta';
-import { recordFailure } from '../commands/outcomes';
 import { DEFAULT_PROMPT_CAPS } from '../workers/prompt';
 import * as runs from '../store/runs';
 import type { Settings } from '../config/settings';
@@ -295,7 +294,8 @@ export class Engine implements EngineHandle {
 
   /**
    * SPEC §5: running tasks from an earlier life. A worker whose pid is alive and is the same
-   * process (start time from /proc) is adopted; any other is closed as crashed and retried.
+   * process (start time from /proc) is adopted; any other has ended, and its run is settled with
+   * the exit status its waiter recorded (Supervisor.recordGone).
    */
   private recoverWorkers(): void {
     for (const id of tasks.runningTaskIdsClaimedBy(this.db, DISPATCHER_CLAIM_PREFIX)) {
@@ -338,14 +338,15 @@ export class Engine implements EngineHandle {
           }
         }
         if (run && run.endedAt === null) {
-          recordFailure(
-            this.db,
-            task,
-            run.id,
-            { kind: 'crashed', error: 'worker was lost while Switchyard was not running' },
-            this.dispatcherConfig(),
-            now,
-          );
+          // Ended while no dispatcher ran: settled by this tick's reap from the status its waiter
+          // left (done, or the failure it was), or as `lost` when it left none (issue 20).
+          this.supervisor.recordGone({
+            runId: run.id,
+            taskId: task.id,
+            lane: run.lane,
+            pid: run.pid,
+            logPath: run.logPath,
+          });
         } else {
           tasks.updateTask(
             this.db,

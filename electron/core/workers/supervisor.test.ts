@@ -9,11 +9,13 @@ import { isProcessAlive, listChildProcesses, processStartTime, procfsAvailable }
 import {
   LOW_PRIORITY_NICE_INCREMENT,
   autogroupNiceOf,
+  exitStatusKnown,
   Supervisor,
   type SpawnRequest,
   type SupervisorOptions,
   type WorkerExit,
 } from './supervisor';
+import { exitStatusPathOf } from './exitStatus';
 
 const sandbox = useProcessSandbox('switchyard-supervisor-');
 const supervisors: Supervisor[] = [];
@@ -327,7 +329,8 @@ describe('Supervisor output following', () => {
     await exitOf(supervisor, spawnRequest.runId);
     const names = fs.readdirSync(path.dirname(spawnRequest.logPath)).sort();
     const base = path.basename(spawnRequest.logPath);
-    expect(names).toEqual([base, `${base}.1`, `${base}.2`]);
+    // Beside the log and its copies: the exit status its waiter recorded (exitStatus.ts).
+    expect(names).toEqual([`${spawnRequest.runId}.exit`, base, `${base}.1`, `${base}.2`]);
   });
 });
 
@@ -599,13 +602,17 @@ describe.runIf(procfsAvailable)(
       if (!sleeper.ok) throw new Error(sleeper.error);
       const pid = sleeper.pid;
       sandbox.killAfterwards(pid);
-      // nice lowers itself, then execs the program in place: the same pid (and start time) is `sleep`.
-      const stat = await waitFor('nice to exec sleep', () => {
-        const line = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return line.includes('(sleep)') && line;
-      });
+      // nice lowers itself, then execs the waiter in place: the same pid (and start time) is the
+      // waiter's shell, the group's leader, and `sleep` runs as its child in that group, lowered too.
+      const agent = await waitFor('the waiter to start sleep', () =>
+        listChildProcesses(pid).find((child) => child.command === 'sleep'),
+      );
+      sandbox.killAfterwards(agent.pid);
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       expect(processStartTime(pid)).toBe(sleeper.pidStartTime);
       expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])).toBe(pid); // its own group
+      expect(agent.processGroupId).toBe(pid);
+      expect(nicenessOf(agent.pid)).toBe(low);
     });
 
     it('retries lowering the autogroup while the kernel says EAGAIN, and stops once the worker is gone', async () => {
@@ -636,6 +643,108 @@ describe.runIf(procfsAvailable)(
       const spawnRequest = request(['sleep', '30']);
       const pid = spawnOk(supervisor, spawnRequest);
       expect(nicenessOf(pid)).toBe(low);
+    });
+  },
+);
+
+describe.runIf(procfsAvailable)(
+  'Supervisor waiter: the exit status outlives the supervisor (issue 20)',
+  () => {
+    const statusOf = (spawnRequest: SpawnRequest): unknown =>
+      JSON.parse(fs.readFileSync(exitStatusPathOf(spawnRequest.logPath), 'utf8'));
+    /** A worker that works for a while and then exits with `code` (the test's own text, through sh). */
+    const exitsLater = (seconds: number, code: number): string[] => [
+      '/bin/sh',
+      '-c',
+      `echo working; sleep ${seconds}; echo "exiting with ${code}"; exit ${code}`,
+    ];
+    const gone = (spawnRequest: SpawnRequest, pid: number) => ({
+      runId: spawnRequest.runId,
+      taskId: spawnRequest.taskId,
+      lane: spawnRequest.lane,
+      pid,
+      logPath: spawnRequest.logPath,
+    });
+
+    it('records the exit code beside the log, and a signal death as the signal, with the log untouched', async () => {
+      const supervisor = makeSupervisor({ killGraceMs: 5_000 });
+      const seven = request(agentArgv('exit-code', '7'));
+      spawnOk(supervisor, seven);
+      expect(await exitOf(supervisor, seven.runId)).toMatchObject({ exitCode: 7, signal: null });
+      expect(statusOf(seven)).toEqual({ exitCode: 7, signal: null });
+      // No temp file is left next to it.
+      expect(fs.readdirSync(path.dirname(seven.logPath)).sort()).toEqual([
+        `${seven.runId}.exit`,
+        `${seven.runId}.log`,
+      ]);
+
+      const stopped = request(agentArgv('sleep', '30'));
+      spawnOk(supervisor, stopped);
+      await waitFor('the worker to print', () => readLog(stopped.logPath).includes('tick'));
+      await supervisor.stop(stopped.runId);
+      const [exit] = supervisor.drainExits();
+      expect(exit).toMatchObject({ exitCode: null, signal: 'SIGTERM', stopRequested: true });
+      expect(statusOf(stopped)).toEqual({ exitCode: null, signal: 'SIGTERM' });
+      // The waiter's shell says nothing of its own ("Terminated") in the worker's log.
+      expect(readLog(stopped.logPath).trim().split('\n').pop()).toMatch(/^tick \d+$/);
+    });
+
+    it('a worker that ends while no supervisor watches is reported with its own exit code', async () => {
+      const first = makeSupervisor();
+      const spawnRequest = request(exitsLater(0.6, 3));
+      const pid = spawnOk(first, spawnRequest);
+      first.detachAll(); // the dispatcher is gone: nobody is this worker's listener any more
+      await waitFor('the worker to end', () => !isProcessAlive(pid));
+
+      const second = makeSupervisor();
+      second.recordGone(gone(spawnRequest, pid));
+      expect(second.drainExits()).toEqual([
+        expect.objectContaining({ runId: spawnRequest.runId, exitCode: 3, signal: null, adopted: true }),
+      ]);
+    });
+
+    it('an adopted worker that ends later is reported with its own exit code, not as unknown', async () => {
+      const first = makeSupervisor();
+      const spawnRequest = request(exitsLater(1, 0));
+      const outcome = first.spawn(spawnRequest);
+      if (!outcome.ok) throw new Error(outcome.error);
+      sandbox.killAfterwards(outcome.pid);
+      first.detachAll();
+
+      const second = makeSupervisor();
+      expect(
+        second.adopt({
+          ...gone(spawnRequest, outcome.pid),
+          pid: outcome.pid,
+          pidStartTime: outcome.pidStartTime,
+          startedAt: Date.now(),
+          maxRuntimeMs: null,
+        }),
+      ).toBe(true);
+      const exit = await exitOf(second, spawnRequest.runId);
+      expect(exit).toMatchObject({
+        adopted: true,
+        exitCode: 0,
+        signal: null,
+        lastOutputLine: 'exiting with 0',
+      });
+    });
+
+    it('a worker SIGKILLed together with its waiter leaves no status: unknown, not a failure code', async () => {
+      const first = makeSupervisor();
+      const spawnRequest = request(agentArgv('sleep', '30'));
+      const pid = spawnOk(first, spawnRequest);
+      await waitFor('the worker to print', () => readLog(spawnRequest.logPath).includes('tick'));
+      first.detachAll();
+      process.kill(-pid, 'SIGKILL');
+      await waitFor('the group to be gone', () => !isProcessAlive(pid));
+
+      const second = makeSupervisor();
+      second.recordGone(gone(spawnRequest, pid));
+      const [exit] = second.drainExits();
+      expect(exit).toMatchObject({ exitCode: null, signal: null });
+      expect(exitStatusKnown(exit as WorkerExit)).toBe(false);
+      expect(fs.existsSync(exitStatusPathOf(spawnRequest.logPath))).toBe(false);
     });
   },
 );

@@ -13,6 +13,13 @@ import {
 } from '../procfs';
 import { findProgram, type ProgramLookup } from '../config/programLookup';
 import { openForAppend, PRIVATE_DIR_MODE, UnsafePathError } from '../ownedFiles';
+import {
+  exitStatusPathOf,
+  findWaiterShell,
+  readExitStatus,
+  readExitStatusNow,
+  waiterArgv,
+} from './exitStatus';
 
 /**
  * The worker supervisor (SPEC §5, ENGINEERING "Processes"): starts agent processes, follows their
@@ -52,10 +59,19 @@ export interface WorkerExit {
   stopRequested: boolean;
   /** The reason given to the first stop() call, if any. */
   stopReason: string | null;
-  /** It was adopted after a restart: the exit code is unknown (not our child, we cannot wait for it). */
+  /**
+   * Not our child: adopted after a restart, or already gone when this app started. Its exit code and
+   * signal are what its waiter recorded (exitStatus.ts); both null when it recorded nothing, i.e. the
+   * outcome is unknown (see exitStatusKnown).
+   */
   adopted: boolean;
   endedAt: number;
   lastOutputLine: string | null;
+}
+
+/** False only for a worker that left no trace of how it ended (its waiter died with it, or none ran). */
+export function exitStatusKnown(exit: Pick<WorkerExit, 'exitCode' | 'signal'>): boolean {
+  return exit.exitCode !== null || exit.signal !== null;
 }
 
 export interface AdoptRequest {
@@ -89,6 +105,17 @@ export interface SupervisorOptions {
   niceProgram?: string | null;
   /** Lowers a worker's Linux autogroup (tests replace it to see the EAGAIN retries); null: none. */
   lowerAutogroup?: ((pid: number) => 'done' | 'retry') | null;
+  /** The POSIX shell that runs each worker's waiter (exitStatus.ts); null: workers run without one. */
+  waiterShell?: string | null;
+}
+
+/** A worker of an earlier app that is no longer alive: its run is settled from what its waiter left. */
+export interface GoneWorker {
+  runId: number;
+  taskId: string;
+  lane: string;
+  pid: number | null;
+  logPath: string | null;
 }
 
 export type WorkerPriority = 'low' | 'normal';
@@ -161,6 +188,8 @@ function lowerAutogroup(pid: number, reportError: (error: Error) => void): 'done
 let autogroupsFound: boolean | undefined;
 let niceProgramFound: string | null | undefined;
 const defaultNiceProgram = (): string | null => (niceProgramFound ??= findNiceProgram());
+let waiterShellFound: string | null | undefined;
+const defaultWaiterShell = (): string | null => (waiterShellFound ??= findWaiterShell());
 
 const DEFAULT_LOG_KEEP_FILES = 5;
 const DEFAULT_OUTPUT_THROTTLE_MS = 100;
@@ -182,8 +211,10 @@ interface TrackedWorker {
   readonly pidStartTime: string | null;
   readonly startedAt: number;
   readonly maxRuntimeMs: number | null;
-  /** Our child (exit event, exit code) or adopted (polled, exit code unknown). */
+  /** Our child (exit event) or adopted (polled in /proc); either way its waiter may have left a status. */
   readonly child: ChildProcess | null;
+  /** Where its waiter records how the agent ended; null when it runs without one. */
+  readonly exitStatusPath: string | null;
   follower: LogFollower | null;
   readonly finished: Promise<void>;
   readonly markFinished: () => void;
@@ -217,6 +248,7 @@ export class Supervisor {
   private readonly workerPriority: () => WorkerPriority;
   private readonly niceProgram: string | null;
   private readonly lowerAutogroup: ((pid: number) => 'done' | 'retry') | null;
+  private readonly waiterShell: string | null;
   /** Low workers whose autogroup could not be lowered yet (EAGAIN), with the attempts made. */
   private readonly autogroupPending = new Map<TrackedWorker, number>();
   private autogroupTimer: NodeJS.Timeout | null = null;
@@ -230,6 +262,7 @@ export class Supervisor {
       options.onError ?? ((error) => console.error(`switchyard supervisor: ${error.message}`));
     this.workerPriority = options.workerPriority ?? (() => 'low');
     this.niceProgram = options.niceProgram === undefined ? defaultNiceProgram() : options.niceProgram;
+    this.waiterShell = options.waiterShell === undefined ? defaultWaiterShell() : options.waiterShell;
     const autogroups = process.platform === 'linux' && (autogroupsFound ??= autogroupsEnabled());
     this.lowerAutogroup =
       options.lowerAutogroup !== undefined
@@ -305,6 +338,7 @@ export class Supervisor {
       child,
       logPath: request.logPath,
       logStartOffset: startOffset,
+      exitStatusPath: launch.exitStatusPath,
     });
     child.once('exit', (code, signal) => this.onLeaderGone(worker, code, signal));
     if (launch.low) this.lowerWorkerAutogroup(worker);
@@ -319,9 +353,38 @@ export class Supervisor {
     const existing = this.workersByRun.get(request.runId);
     if (existing) return existing.pid === request.pid && !existing.exited;
     if (!isSameLiveProcess(request.pid, request.pidStartTime)) return false;
-    const worker = this.track({ ...request, child: null, logStartOffset: 0 });
+    const worker = this.track({
+      ...request,
+      child: null,
+      logStartOffset: 0,
+      exitStatusPath: request.logPath === null ? null : exitStatusPathOf(request.logPath),
+    });
     this.watchAdoptedLiveness(worker, this.adoptedPollMs);
     return true;
+  }
+
+  /**
+   * A worker an earlier app left that has ended since (SPEC §5 last bullet, issue 20): its exit is
+   * reported like any other — drained by the next reap — with the status its waiter recorded, or
+   * with none (exit code and signal null) when it recorded nothing.
+   */
+  recordGone(worker: GoneWorker): void {
+    if (this.workersByRun.has(worker.runId)) return;
+    const recorded = worker.logPath === null ? null : readExitStatusNow(exitStatusPathOf(worker.logPath));
+    this.report({
+      runId: worker.runId,
+      taskId: worker.taskId,
+      lane: worker.lane,
+      pid: worker.pid,
+      exitCode: recorded?.exitCode ?? null,
+      signal: recorded?.signal ?? null,
+      timedOut: false,
+      stopRequested: false,
+      stopReason: null,
+      adopted: true,
+      endedAt: this.now(),
+      lastOutputLine: null,
+    });
   }
 
   /** SIGTERM to the worker's process group, SIGKILL after the grace period; resolves when all are gone. */
@@ -404,34 +467,37 @@ export class Supervisor {
   }
 
   /**
-   * What to spawn for the worker's priority. Niceness is inherited only by processes forked after it
-   * was set, and an agent may start its own helpers at once, so a low-priority worker is started
-   * through `nice`, which lowers itself and then execs the program: the same pid (our process
-   * group leader, its /proc start time unchanged), low from its first instruction. Without `nice`
-   * (Windows) the priority is lowered right after the spawn (Windows children inherit a
-   * below-normal priority class from then on).
+   * What to spawn. The agent runs under its waiter (exitStatus.ts), which leads the process group and
+   * records the agent's exit status where a later dispatcher finds it; the agent's program is the
+   * absolute path found above (the shell must never take a name for a builtin).
+   * Niceness is inherited only by processes forked after it was set, and an agent may start its own
+   * helpers at once, so a low-priority worker is started through `nice`, which lowers itself and
+   * then execs the waiter: the same pid (our process group leader, its /proc start time unchanged),
+   * low from its first instruction, and so is the agent it starts. Without `nice` (Windows) the
+   * priority is lowered right after the spawn (Windows children inherit a below-normal priority
+   * class from then on).
    */
   private launchArgv(
     request: SpawnRequest,
     programPath: string,
-  ): { argv: string[]; low: boolean; lowerAfterSpawn: boolean } {
-    if (this.workerPriority() !== 'low') return { argv: request.argv, low: false, lowerAfterSpawn: false };
-    if (!this.niceProgram) return { argv: request.argv, low: true, lowerAfterSpawn: true };
+  ): { argv: string[]; low: boolean; lowerAfterSpawn: boolean; exitStatusPath: string | null } {
+    const exitStatusPath = this.waiterShell ? exitStatusPathOf(request.logPath) : null;
+    const command = this.waiterShell
+      ? waiterArgv(this.waiterShell, exitStatusPath as string, programPath, request.argv.slice(1))
+      : request.argv;
+    if (this.workerPriority() !== 'low')
+      return { argv: command, low: false, lowerAfterSpawn: false, exitStatusPath };
+    if (!this.niceProgram) return { argv: command, low: true, lowerAfterSpawn: true, exitStatusPath };
     // nice's own PATH search (execvp) falls back to a different default than libuv's when the
-    // worker has no PATH at all: give it the program we found then. `--` keeps a program named
-    // like an option from being read as one.
-    const program = request.env.PATH === undefined ? programPath : (request.argv[0] as string);
+    // worker has no PATH at all: give it the program we found then (the waiter is absolute already).
+    // `--` keeps a program named like an option from being read as one.
+    const program =
+      request.env.PATH === undefined && !this.waiterShell ? programPath : (command[0] as string);
     return {
-      argv: [
-        this.niceProgram,
-        '-n',
-        String(LOW_PRIORITY_NICE_INCREMENT),
-        '--',
-        program,
-        ...request.argv.slice(1),
-      ],
+      argv: [this.niceProgram, '-n', String(LOW_PRIORITY_NICE_INCREMENT), '--', program, ...command.slice(1)],
       low: true,
       lowerAfterSpawn: false,
+      exitStatusPath,
     };
   }
 
@@ -469,6 +535,7 @@ export class Supervisor {
     child: ChildProcess | null;
     logPath: string | null;
     logStartOffset: number;
+    exitStatusPath: string | null;
   }): TrackedWorker {
     let markFinished = (): void => undefined;
     const finished = new Promise<void>((resolve) => {
@@ -483,6 +550,7 @@ export class Supervisor {
       startedAt: input.startedAt,
       maxRuntimeMs: input.maxRuntimeMs,
       child: input.child,
+      exitStatusPath: input.exitStatusPath,
       follower: null,
       finished,
       markFinished,
@@ -674,26 +742,32 @@ export class Supervisor {
     this.clearTimers(worker);
     // The very last line it printed; a detached worker's log is left to whoever adopts it.
     if (worker.follower && !worker.forgotten) await worker.follower.flush();
+    // The agent's own status, as its waiter recorded it; the waiter's (for our child) when it could
+    // not (killed with its group) — and for an adopted worker that left none, unknown.
+    const recorded = worker.exitStatusPath ? await readExitStatus(worker.exitStatusPath) : null;
     if (worker.forgotten) return;
 
     this.workersByRun.delete(worker.runId);
-    const exit: WorkerExit = {
+    this.report({
       runId: worker.runId,
       taskId: worker.taskId,
       lane: worker.lane,
       pid: worker.pid,
-      exitCode,
-      signal,
+      exitCode: recorded ? recorded.exitCode : exitCode,
+      signal: recorded ? recorded.signal : signal,
       timedOut: worker.timedOut,
       stopRequested: worker.stopRequested,
       stopReason: worker.stopReason,
       adopted: worker.child === null,
       endedAt,
       lastOutputLine: worker.follower?.lastLine ?? null,
-    };
+    });
+    worker.markFinished();
+  }
+
+  private report(exit: WorkerExit): void {
     this.pendingExits.push(exit);
     for (const listener of this.exitListeners) this.callListener(listener, exit);
-    worker.markFinished();
   }
 
   /** Until every member of the worker's group is gone; SIGKILL (by the kill timer) at the deadline. */

@@ -369,6 +369,7 @@ export class FakeApi implements BoardApi {
       completed: [],
       crashed: [],
       timedOut: [],
+      lost: [],
       spawnFailed: [],
       reclaimed: [],
       promoted: [],

@@ -32,12 +32,20 @@ export interface CrashRecoveryReport {
   durationMs: number;
   statuses: Record<string, number>;
   gaveUp: number;
+  /**
+   * Tasks of the healthy lanes (quick, slow, reporter: every worker of theirs succeeds) that ended
+   * blocked: only a dispatcher restart counted as their failure could put them there (issue 20).
+   */
+  healthyGaveUp: string[];
+  /** Failures (crashed, timed out, spawn failed) counted on the healthy lanes. */
+  healthyFailures: number;
   blockedOtherwise: string[];
   runningLeft: number;
   openRuns: number;
   runs: number;
   adopted: number;
-  lostWorkers: number;
+  /** Runs whose worker ended unwatched without an exit status (killed with its waiter): not failures. */
+  lostRuns: number;
   /** Tasks that were spawned/claimed again after a `completed` event, with their ids. */
   ranAfterCompleting: string[];
   /** Done tasks whose run history does not end with exactly one completed run. */
@@ -62,6 +70,8 @@ function exited(child: ChildProcess): Promise<void> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const LANES = ['quick', 'slow', 'reporter', 'failing'] as const;
+/** Every lane but the always-failing one: their workers never fail on their own. */
+const HEALTHY_LANES: readonly string[] = LANES.filter((lane) => lane !== 'failing');
 
 function writeProfiles(paths: HomePaths): void {
   writeFastSettings(paths, { failureLimit: 4, globalMaxConcurrent: 6, tickMs: 100 });
@@ -196,6 +206,21 @@ export async function runCrashRecovery(options: CrashRecoveryOptions): Promise<C
       gaveUp: count(
         "SELECT count(*) AS n FROM tasks WHERE status = 'blocked' AND block_reason LIKE 'gave up%'",
       ),
+      healthyGaveUp: (
+        db
+          .prepare(
+            `SELECT id FROM tasks WHERE status = 'blocked' AND assignee IN (${HEALTHY_LANES.map(() => '?').join(', ')})`,
+          )
+          .all(...HEALTHY_LANES) as { id: string }[]
+      ).map((row) => row.id),
+      healthyFailures: (
+        db
+          .prepare(
+            `SELECT count(*) AS n FROM runs WHERE outcome IN ('crashed', 'timed_out', 'spawn_failed')
+               AND lane IN (${HEALTHY_LANES.map(() => '?').join(', ')})`,
+          )
+          .get(...HEALTHY_LANES) as { n: number }
+      ).n,
       blockedOtherwise: (
         db
           .prepare(
@@ -207,7 +232,7 @@ export async function runCrashRecovery(options: CrashRecoveryOptions): Promise<C
       openRuns: count('SELECT count(*) AS n FROM runs WHERE ended_at IS NULL'),
       runs: count('SELECT count(*) AS n FROM runs'),
       adopted: count("SELECT count(*) AS n FROM events WHERE kind = 'adopted'"),
-      lostWorkers: count("SELECT count(*) AS n FROM runs WHERE error LIKE '%lost%'"),
+      lostRuns: count("SELECT count(*) AS n FROM runs WHERE outcome = 'lost'"),
       ranAfterCompleting,
       badRunHistory,
       eventCount: eventIds.length,
