@@ -85,7 +85,7 @@ describe('a worker that ends while no dispatcher runs', () => {
       // The lost task would be spawned again at once: its lane is paused so it can be seen ready.
       setLanePausedRow(db, 'killed', true);
 
-      const restart = await runCli(paths.home, ['dispatch', '--json']);
+      const restart = await runCli(paths.home, ['dispatch', '--json'], { timeoutMs: 45_000 });
       expect(restart.code, restart.stderr).toBe(0);
       const tick = JSON.parse(restart.stdout) as DispatchResult;
       expect(tick.crashed.map((crash) => crash.taskId)).toEqual([task.three.id]);
@@ -124,10 +124,10 @@ describe('a worker that ends while no dispatcher runs', () => {
       expect(openRuns(db)).toEqual([]);
 
       // `switchyard show` names the outcome.
-      const shown = await runCli(paths.home, ['show', task.killed.id]);
+      const shown = await runCli(paths.home, ['show', task.killed.id], { timeoutMs: 45_000 });
       expect(shown.stdout).toMatch(/#\d+ killed .* lost — the worker ended without an exit status/);
     } finally {
       db.close();
     }
-  }, 60_000);
+  }, 120_000);
 });
