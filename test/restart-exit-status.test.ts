@@ -65,7 +65,7 @@ describe('a worker that ends while no dispatcher runs', () => {
       await waitFor(
         () => lanes.every((lane) => runsOf(db, task[lane].id)[0]?.pid),
         'four workers spawned',
-        20_000,
+        60_000,
       );
       first.kill('SIGKILL');
       await exited(first);
@@ -78,7 +78,8 @@ describe('a worker that ends while no dispatcher runs', () => {
       await waitFor(
         () => lanes.every((lane) => !isProcessAlive(pidOf(lane))),
         'every worker to end while no dispatcher runs',
-        20_000,
+        // The reporter's `switchyard complete` is a Node start: seconds on a loaded 2-core machine.
+        60_000,
       );
       expect(findTask(db, task.three.id)?.status).toBe('running');
       expect(findTask(db, task.reporter.id)?.status).toBe('done'); // it reported before it ended
@@ -125,9 +126,10 @@ describe('a worker that ends while no dispatcher runs', () => {
 
       // `switchyard show` names the outcome.
       const shown = await runCli(paths.home, ['show', task.killed.id], { timeoutMs: 45_000 });
-      expect(shown.stdout).toMatch(/#\d+ killed .* lost — the worker ended without an exit status/);
+      expect(shown.stdout).toMatch(/^ {2}1\. killed .* lost .*— the worker ended without an exit status/m);
+      expect(shown.stdout).toMatch(/worker lost: the worker ended without an exit status.* — back to ready/);
     } finally {
       db.close();
     }
-  }, 120_000);
+  }, 180_000);
 });

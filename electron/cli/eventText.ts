@@ -83,6 +83,10 @@ export function describeEvent(event: Pick<TaskEvent, 'kind' | 'payload'>): strin
       sentence = `${event.kind.replace('_', ' ')}${text(p.failureCount) ? ` (failure ${text(p.failureCount)})` : ''}${text(p.error) ? `: ${text(p.error)}` : ''}`;
       used = ['failureCount', 'error'];
       break;
+    case 'lost':
+      sentence = `worker lost${text(p.error) ? `: ${text(p.error)}` : ''} — back to ready`;
+      used = ['error'];
+      break;
     case 'gave_up':
       sentence = `gave up after ${text(p.failureCount) ?? '?'} failures${text(p.lastError) ? `: ${text(p.lastError)}` : ''} — now blocked`;
       used = ['failureCount', 'lastError'];
