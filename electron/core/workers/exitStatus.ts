@@ -31,6 +31,8 @@ export function exitStatusPathOf(logPath: string): string {
  *   execs it): otherwise the shell would append "Terminated" to the log after a signal death.
  * - `$?` above 128 that names a signal (`kill -l`) is a signal death. An agent that itself exits with
  *   such a code (130, 143 …) is recorded as that signal: a failure either way.
+ * - The temp file is created with noclobber (`set -C`: O_EXCL), so a link planted in its place is
+ *   never written through; the rename then replaces whatever sits at the status path itself.
  * - The waiter then exits with the agent's status, so its own parent (if any) sees the same.
  */
 export const WAITER_SCRIPT = [
@@ -40,11 +42,12 @@ export const WAITER_SCRIPT = [
   '(exec 2>&3 3>&- && exec "$@")',
   'code=$?',
   'if [ "$code" -gt 128 ] && name=$(kill -l "$code"); then',
-  '  printf \'{"exitCode":null,"signal":"SIG%s"}\\n\' "$name" > "$status_file.tmp"',
+  '  result="{\\"exitCode\\":null,\\"signal\\":\\"SIG$name\\"}"',
   'else',
-  '  printf \'{"exitCode":%d,"signal":null}\\n\' "$code" > "$status_file.tmp"',
+  '  result="{\\"exitCode\\":$code,\\"signal\\":null}"',
   'fi',
-  'PATH=/usr/bin:/bin mv -f "$status_file.tmp" "$status_file"',
+  'set -C',
+  'printf \'%s\\n\' "$result" > "$status_file.tmp" && PATH=/usr/bin:/bin mv -f "$status_file.tmp" "$status_file"',
   'exit "$code"',
 ].join('\n');
 

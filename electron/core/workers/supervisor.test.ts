@@ -689,6 +689,20 @@ describe.runIf(procfsAvailable)(
       expect(readLog(stopped.logPath).trim().split('\n').pop()).toMatch(/^tick \d+$/);
     });
 
+    it('never writes through a link planted in place of its temp file', async () => {
+      const supervisor = makeSupervisor();
+      const spawnRequest = request(agentArgv('exit-code', '5'));
+      const victim = path.join(sandbox.tempDir(), 'victim');
+      fs.writeFileSync(victim, 'keep me');
+      fs.mkdirSync(path.dirname(spawnRequest.logPath), { recursive: true });
+      fs.symlinkSync(victim, `${exitStatusPathOf(spawnRequest.logPath)}.tmp`);
+      spawnOk(supervisor, spawnRequest);
+      // No status recorded; our own child's exit code still comes from the waiter's own exit.
+      expect(await exitOf(supervisor, spawnRequest.runId)).toMatchObject({ exitCode: 5, signal: null });
+      expect(fs.readFileSync(victim, 'utf8')).toBe('keep me');
+      expect(fs.existsSync(exitStatusPathOf(spawnRequest.logPath))).toBe(false);
+    });
+
     it('a worker that ends while no supervisor watches is reported with its own exit code', async () => {
       const first = makeSupervisor();
       const spawnRequest = request(exitsLater(0.6, 3));
