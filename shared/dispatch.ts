@@ -73,6 +73,8 @@ export const laneStatusSchema = z.object({
   failures: z.number().int(),
   lastError: z.string().nullable(),
   workers: z.array(workerStatusSchema),
+  /** Issue 16: when the lane's next recurring task is due (ms), or null/absent when it has none. */
+  nextRecurrenceAt: z.number().nullable().optional(),
 });
 export type LaneStatus = z.infer<typeof laneStatusSchema>;
 

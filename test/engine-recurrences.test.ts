@@ -50,4 +50,25 @@ describe('engine: recurring tasks', () => {
       .filter((task) => task.createdBy === `recurrence:${id}`).length;
     expect(count).toBeLessThanOrEqual(handled + 1);
   });
+
+  it('shows each lane’s next recurring task in the lane view, also for a lane with no tasks yet', async () => {
+    const paths = newHome();
+    writeFastSettings(paths);
+    const engine = newEngine(paths, false);
+    engines.push(engine);
+    const weekly = addRecurrence(engine.db, {
+      title: 'Weekly triage',
+      schedule: '0 9 * * 1',
+      timeZone: 'Europe/Paris',
+      lane: 'triage-bot',
+    });
+    addRecurrence(engine.db, { title: 'Unassigned', schedule: '0 9 * * *', timeZone: 'UTC' });
+    const lanes = engine.laneStatuses('default');
+    const lane = lanes.find((candidate) => candidate.name === 'triage-bot');
+    expect(lane?.nextRecurrenceAt).toBe(weekly.nextRunAt);
+    expect(new Date(weekly.nextRunAt as number).getUTCDay()).toBe(1);
+    expect(lanes.filter((candidate) => candidate.nextRecurrenceAt != null)).toHaveLength(1);
+    // On another board the lane has nothing coming.
+    expect(engine.laneStatuses('other').find((candidate) => candidate.name === 'triage-bot')).toBeUndefined();
+  });
 });

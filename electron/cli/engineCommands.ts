@@ -7,7 +7,7 @@ import { findBoard } from '../core/store/boards';
 import { runsOf } from '../core/store/runs';
 import { integerOption, requirePositional, stringOption, UsageError } from './args';
 import type { CliCommand, CliContext } from './context';
-import { printJson } from './output';
+import { formatTime, printJson } from './output';
 import { keepRunningOnUnexpectedErrors } from './lastResort';
 import { WatchLog } from './watchLog';
 
@@ -227,7 +227,10 @@ const lanesCommand: CliCommand = {
             : `running ${lane.running}/${lane.maxConcurrent}`;
         context.output.out(
           `${lane.name.padEnd(20)} ${lane.kind.padEnd(15)} ${running}${lane.paused ? ' PAUSED' : ''}  ${counts}` +
-            `${queued ? `  [skipped: ${queued}]` : ''}${lane.problem ? `\n${' '.repeat(21)}${lane.problem}` : ''}`,
+            `${queued ? `  [skipped: ${queued}]` : ''}${lane.problem ? `\n${' '.repeat(21)}${lane.problem}` : ''}` +
+            (lane.nextRecurrenceAt
+              ? `\n${' '.repeat(21)}next recurring task ${formatTime(lane.nextRecurrenceAt)}`
+              : ''),
         );
       }
     } finally {

@@ -2,6 +2,7 @@ import type { LaneStatus, WorkerStatus } from '../../../shared/dispatch';
 import type { Db } from '../store/db/open';
 import { laneFigureRows } from '../store/laneFigures';
 import { laneOverrides } from '../store/laneSettings';
+import { nextRunsByLane } from '../store/recurrences';
 import { effectiveLaneSettings, type LaneResolution } from '../config/lanes';
 
 /** The per-lane status view (SPEC §7): every lane a person might care about, with its numbers. */
@@ -25,6 +26,13 @@ export function laneStatuses(
   // A lane someone paused or limited is one they care about, tasks or not.
   const names = new Set<string>([...facts.profileNames(), ...declared.keys(), ...overrides.keys()]);
   for (const row of counts) if (row.assignee) names.add(row.assignee);
+  // A lane that only has a recurring task coming is one too (issue 16: the view shows its next run).
+  const nextRecurrence = new Map<string, number>();
+  for (const row of nextRunsByLane(db, board)) {
+    if (row.lane === null) continue;
+    names.add(row.lane);
+    nextRecurrence.set(row.lane, row.at);
+  }
 
   const countsOf = groupBy(counts, (row) => row.assignee);
   const queuedOf = groupBy(queued, (row) => row.assignee);
@@ -58,6 +66,7 @@ export function laneStatuses(
       failures: failuresOf.get(name) ?? 0,
       lastError: lastErrorOf.get(name) ?? null,
       workers: laneWorkers,
+      nextRecurrenceAt: nextRecurrence.get(name) ?? null,
     };
   });
 }

@@ -165,6 +165,15 @@ function LaneStatusRow({ lane }: { lane: LaneStatus }) {
             {lane.lastError}
           </div>
         )}
+        {lane.nextRecurrenceAt ? (
+          <div
+            className="muted"
+            data-testid={`lane-next-recurrence-${laneTestId(lane.name)}`}
+            title="The next task a recurrence (switchyard recur) makes in this lane"
+          >
+            next recurring task {new Date(lane.nextRecurrenceAt).toLocaleString()}
+          </div>
+        ) : null}
       </div>
       <div className="lane-status-settings">
         <button
