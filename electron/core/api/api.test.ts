@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   CALL_NAMES,
   CARDS_PER_CELL,
@@ -534,6 +534,9 @@ describe('createApi: events', () => {
   });
 
   it('sends the skip reasons a tick changed, and coalesced lane figures per board', async () => {
+    // The lane figures wait on a timer: run it by hand rather than sleep past it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    onTestFinished(() => void vi.useRealTimers());
     const { engine, api } = setup();
     const events: BoardEvent[] = [];
     api.subscribe((event) => events.push(event));
@@ -555,7 +558,7 @@ describe('createApi: events', () => {
     // Two ticks with changes and a lane setting make one lanes event, a little later.
     engine.setLanePaused('alice', true);
     expect(events.some((event) => event.type === 'lanes')).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await vi.advanceTimersByTimeAsync(400);
     const laneEvents = events.filter((event) => event.type === 'lanes');
     expect(laneEvents).toHaveLength(1);
     expect(laneEvents[0]).toMatchObject({
@@ -566,7 +569,7 @@ describe('createApi: events', () => {
     // A tick that changed nothing sends nothing.
     events.length = 0;
     engine.emitTick({ ...result, dryRun: false });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await vi.advanceTimersByTimeAsync(400);
     expect(events).toEqual([]);
   });
 

@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CallResult, Snapshot } from '../../../shared/contract';
-import type { FakeEngine } from '../../../test/fakeEngine';
-import { useFakeEngineApis } from '../../../test/helpers/api';
+import fs from 'node:fs';
+import { afterEach, beforeEach } from 'vitest';
+import { useEngineApis } from '../../../test/helpers/api';
+import type { Engine } from '../dispatch/engine';
 import { openDatabase } from '../store/db/open';
 import { createApi, type Api } from './api';
 import * as boardCardsModule from '../store/boardCards';
@@ -14,11 +16,21 @@ vi.mock('../store/boardCards', async (importOriginal) => {
 });
 const freshReads = vi.mocked(boardCardsModule.boardCards);
 
-const apiOnFakeEngine = useFakeEngineApis();
+const apiOnEngine = useEngineApis();
+
+// The read ahead reads a few cells per turn of the event loop (setImmediate): the tests run those
+// turns by hand instead of sleeping until they are over.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setImmediate'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+const readAheadOver = () => vi.runAllTimersAsync();
 
 /** An API on a board of `tasks` cards over three lanes, nothing read yet. */
-function setup(tasks = 30): { engine: FakeEngine; api: Api } {
-  const made = apiOnFakeEngine((engine) => {
+function setup(tasks = 30): { engine: Engine; api: Api } {
+  const made = apiOnEngine((engine) => {
     for (let i = 0; i < tasks; i++) {
       commands.createTask(engine.db, { title: `task ${i}`, assignee: `lane-${i % 3}` }, engine.actor);
     }
@@ -32,8 +44,12 @@ function value<T>(result: CallResult<T>): T {
   return result.value;
 }
 
-const snapshot = async (api: Api, board = 'default'): Promise<Snapshot> =>
-  value(await api.call('snapshot', { board }));
+/** A snapshot call, with the read ahead it may wait for run to its end. */
+async function snapshot(api: Api, board = 'default'): Promise<Snapshot> {
+  const answer = api.call('snapshot', { board });
+  await readAheadOver();
+  return value(await answer);
+}
 
 /** The parts of a snapshot that come from the board's cards, in a fixed order. */
 const cardsOf = (shot: Snapshot) => ({
@@ -56,8 +72,10 @@ describe('reading the first snapshot ahead (prefetchSnapshot)', () => {
   it('reads the lane figures ahead too, but afresh once a lane changed', async () => {
     const { engine, api } = setup();
     api.prefetchSnapshot('default');
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the read ahead is over
-    engine.setLanePaused('lane-0', true); // a lane setting or profile file: no database write
+    await readAheadOver();
+    // A lane setting in lanes.json (or a profile file): no database write, the cards still hold.
+    fs.writeFileSync(engine.paths.lanesFile, JSON.stringify({ lanes: { 'lane-0': { paused: true } } }));
+    engine.dryRun(); // looks at the files again, as every tick does
     const first = await snapshot(api);
     expect(freshReads).not.toHaveBeenCalled();
     expect(first.lanes.find((lane) => lane.name === 'lane-0')?.paused).toBe(true);
@@ -66,7 +84,7 @@ describe('reading the first snapshot ahead (prefetchSnapshot)', () => {
   it('reads afresh when the database changed after the read ahead, from this or another process', async () => {
     const { engine, api } = setup();
     api.prefetchSnapshot('default');
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the read ahead is over
+    await readAheadOver();
     const other = openDatabase(engine.paths.database);
     commands.createTask(other, { title: 'written elsewhere', assignee: 'lane-0' }, engine.actor);
     other.close();
@@ -85,7 +103,7 @@ describe('reading the first snapshot ahead (prefetchSnapshot)', () => {
     api.subscribe(() => undefined);
     value(await api.call('createBoard', { slug: 'ops' }));
     api.prefetchSnapshot('default');
-    engine.emitWorkers([]); // seq moves on: a client subscribing now never saw that event
+    engine.setDispatcherEnabled(false); // seq moves on: a client subscribing now never saw that event
     await snapshot(api);
     expect(freshReads).toHaveBeenCalledTimes(1);
 
@@ -108,7 +126,7 @@ describe('reading the first snapshot ahead (prefetchSnapshot)', () => {
     });
     api.prefetchSnapshot('default');
     api.close();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await readAheadOver();
     expect(logError).not.toHaveBeenCalled();
   });
 });

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { deferred, FakeBoardApi } from '../test/fakeBoardApi';
 import { renderApp, type Rendered } from '../test/renderApp';
 import { makeDetail, makeLane, makeRun, makeSnapshot, makeTask, makeWorker } from '../test/fixtures';
@@ -297,13 +297,19 @@ describe('board', () => {
       }),
       api,
     );
-    await act(async () => view?.store.getState().setFilter({ text: 'needle' }));
-    expect(view.container.textContent).toContain('Searching the whole board…');
-    expect(view.container.textContent).not.toContain('No card matches the filter.');
-    await act(async () => {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      answer.resolve({ tasks: [far], total: 1 });
-    });
+    // The search starts after the filter's debounce: run that timer by hand rather than sleep past it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await act(async () => view?.store.getState().setFilter({ text: 'needle' }));
+      expect(view.container.textContent).toContain('Searching the whole board…');
+      expect(view.container.textContent).not.toContain('No card matches the filter.');
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(250);
+        answer.resolve({ tasks: [far], total: 1 });
+      });
+    } finally {
+      vi.useRealTimers();
+    }
     await view.settle();
     expect(view.byTestId('cell-bulk-ready').textContent).toContain('needle');
   });

@@ -474,8 +474,13 @@ describe('board index selector', () => {
     it('filters locally when the whole board is loaded', async () => {
       const { api, store } = setup(makeSnapshot({ tasks: [makeTask({ title: 'needle' })] }));
       await store.getState().load('default');
-      store.getState().setFilter({ text: 'needle' });
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        store.getState().setFilter({ text: 'needle' });
+        await vi.advanceTimersByTimeAsync(250); // past the search debounce
+      } finally {
+        vi.useRealTimers();
+      }
       expect(api.callsOf('searchCards')).toEqual([]);
       expect(store.getState().search).toBeNull();
     });
