@@ -45,7 +45,11 @@ function RunRow({ run }: { run: Run }) {
         <td>
           <span className={`outcome outcome-${run.outcome ?? 'live'}`}>{run.outcome ?? 'running'}</span>
         </td>
-        <td>{run.exitCode ?? run.signal ?? (run.pid ? `pid ${run.pid}` : '')}</td>
+        <td
+          title={run.outcome === 'lost' ? 'no exit status was recorded; not counted as a failure' : undefined}
+        >
+          {exitText(run)}
+        </td>
       </tr>
       {note && (
         <tr className="run-note">
@@ -57,4 +61,12 @@ function RunRow({ run }: { run: Run }) {
       )}
     </>
   );
+}
+
+/** The exit column: code or signal; a lost run's is unknown (its worker left no status: issue 20). */
+function exitText(run: Run): string {
+  if (run.exitCode !== null) return String(run.exitCode);
+  if (run.signal !== null) return run.signal;
+  if (run.outcome === 'lost') return 'unknown';
+  return run.pid ? `pid ${run.pid}` : '';
 }
