@@ -45,6 +45,9 @@ export const SKIP_REASONS = [
   'profile_broken',
   'dispatcher_paused',
   'lane_paused',
+  // SPEC §10: after lane_paused, in this order; neither counts as stuck.
+  'awaiting_approval',
+  'budget_exhausted',
   'backoff',
   'lane_at_capacity',
   'global_at_capacity',
@@ -65,6 +68,8 @@ export const RUN_OUTCOMES = [
   'stopped',
   /** The worker ended while no dispatcher ran and left no exit status: not a failure (issue 20). */
   'lost',
+  /** SPEC §10: the agent exited with one of its profile's retryExitCodes (a rate limit): not a failure. */
+  'rate_limited',
 ] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
@@ -92,6 +97,8 @@ export const EVENT_KINDS = [
   'stopped',
   'adopted',
   'lost',
+  'rate_limited',
+  'approved',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -102,6 +109,7 @@ export const STATUS_KEEPING_EVENT_KINDS: ReadonlySet<string> = new Set<EventKind
   'commented',
   'assigned',
   'adopted',
+  'approved',
 ]);
 
 /** Readable names for skip reasons, used by the CLI and the cards. */
@@ -111,6 +119,8 @@ export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
   profile_broken: 'broken profile',
   dispatcher_paused: 'dispatcher paused',
   lane_paused: 'lane paused',
+  awaiting_approval: 'awaiting approval',
+  budget_exhausted: 'budget exhausted',
   backoff: 'backoff',
   lane_at_capacity: 'lane at capacity',
   global_at_capacity: 'global limit reached',

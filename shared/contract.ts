@@ -146,6 +146,8 @@ export const createTaskInputSchema = z.object({
   parents: z.array(taskIdSchema).max(100).default([]),
   workspace: workspaceSchema.default('scratch'),
   maxRuntimeSeconds: maxRuntimeSecondsSchema.nullable().default(null),
+  /** SPEC §10: the task waits for a person's approval before it is spawned. */
+  requireApproval: z.boolean().default(false),
 });
 export type CreateTaskInput = z.input<typeof createTaskInputSchema>;
 
@@ -260,6 +262,19 @@ export const contract = {
   archiveTask: { request: idRequest, response: taskSchema },
   /** Stop a running task's worker; the task is blocked so it does not start again at once. */
   stopTask: { request: idRequest, response: taskSchema },
+  /** SPEC §10: let a task that waits for approval start; recorded with who approved. */
+  approveTask: { request: idRequest, response: taskSchema },
+  /** SPEC §10: a lane's approval rule and daily budget (lanes.json); null removes the budget. */
+  setLaneAgentSettings: {
+    request: z
+      .object({
+        lane: assigneeSchema,
+        requireApproval: z.boolean().optional(),
+        budgetUsdPerDay: z.number().positive().max(1_000_000).nullable().optional(),
+      })
+      .strict(),
+    response: laneStatusSchema,
+  },
   /** Try now: clears backoff (ready) or unblocks (blocked). */
   retryTask: { request: idRequest, response: taskSchema },
   setLanePaused: {

@@ -123,6 +123,10 @@ export const taskSchema = z.object({
   claimOwner: z.string().nullable(),
   claimExpiresAt: z.number().nullable(),
   lastHeartbeatAt: z.number().nullable(),
+  /** SPEC §10: this task waits for a person's approval before it is spawned (its lane may ask too). */
+  approvalRequired: z.boolean(),
+  approvedBy: z.string().nullable(),
+  approvedAt: z.number().nullable(),
 });
 export type Task = z.infer<typeof taskSchema>;
 
@@ -140,6 +144,9 @@ export const cardSchema = taskSchema
     maxRuntimeSeconds: true,
     currentRunId: true,
     claimExpiresAt: true,
+    approvalRequired: true,
+    approvedBy: true,
+    approvedAt: true,
   })
   .extend({
     /**
@@ -186,6 +193,16 @@ export const runSchema = z.object({
   summary: z.string().nullable(),
   error: z.string().nullable(),
   logPath: z.string().nullable(),
+  /** SPEC §10, structured runs: what the agent reported (null when it did not say). */
+  tokensIn: z.number().int().nullable(),
+  tokensOut: z.number().int().nullable(),
+  costUsd: z.number().nullable(),
+  /** The agent's own session id, to resume it with a follow-up. */
+  agentSession: z.string().nullable(),
+  /** The agent's last message (shown on the card instead of the raw last line). */
+  lastMessage: z.string().nullable(),
+  /** The follow-up text this run was started with, if it was one. */
+  followup: z.string().nullable(),
 });
 export type Run = z.infer<typeof runSchema>;
 

@@ -93,6 +93,10 @@ export class FakeEngine implements EngineHandle {
       failures: 0,
       lastError: null,
       workers: [],
+      requireApproval: this.agentSettings.get(name)?.requireApproval ?? false,
+      budgetUsdPerDay: this.agentSettings.get(name)?.budgetUsdPerDay ?? null,
+      spentTodayUsd: 0,
+      spent7dUsd: 0,
     }));
   }
 
@@ -104,6 +108,16 @@ export class FakeEngine implements EngineHandle {
   setLaneConcurrency(lane: string, maxConcurrent: number): void {
     this.concurrency.set(lane, maxConcurrent);
     if (!this.paused.has(lane)) this.paused.set(lane, false);
+    for (const listener of this.laneListeners) listener();
+  }
+
+  readonly agentSettings = new Map<string, { requireApproval?: boolean; budgetUsdPerDay?: number | null }>();
+
+  setLaneAgentSettings(
+    lane: string,
+    settings: { requireApproval?: boolean; budgetUsdPerDay?: number | null },
+  ): void {
+    this.agentSettings.set(lane, { ...this.agentSettings.get(lane), ...settings });
     for (const listener of this.laneListeners) listener();
   }
 
@@ -149,6 +163,7 @@ export class FakeEngine implements EngineHandle {
       reclaimed: [],
       promoted: [],
       gaveUp: [],
+      rateLimited: [],
       stuck: false,
     };
   }

@@ -61,6 +61,7 @@ describe('switchyard mcp (stdio)', () => {
     expect(tools.map((tool) => tool.name).sort()).toEqual(
       [
         'add_comment',
+        'approve_task',
         'block_task',
         'claim_next',
         'complete_task',

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { SKIP_REASON_LABELS, type SkipReason } from '../../shared/constants';
-import type { DispatchResult } from '../../shared/dispatch';
+import type { DispatchResult, LaneStatus } from '../../shared/dispatch';
+import { formatUsd } from '../../shared/budget';
 import type { Engine } from '../core/dispatch/engine';
 import { SwitchyardError, notFound } from '../core/errors';
 import { findBoard } from '../core/store/boards';
@@ -182,17 +183,74 @@ function warnProblems(context: CliContext, problems: readonly string[]): void {
   for (const problem of problems) context.output.err(`warning: ${problem}`);
 }
 
+/** `  $1.20 today / $5.00 budget, $3.40 in 7 days  needs approval` — only what the lane has. */
+function laneSpendText(lane: LaneStatus): string {
+  const parts: string[] = [];
+  if (lane.spent7dUsd > 0 || lane.budgetUsdPerDay !== null) {
+    const budget = lane.budgetUsdPerDay === null ? '' : ` of ${formatUsd(lane.budgetUsdPerDay)} budget`;
+    parts.push(`${formatUsd(lane.spentTodayUsd)} today${budget}, ${formatUsd(lane.spent7dUsd)} in 7 days`);
+  }
+  if (lane.requireApproval) parts.push('needs approval');
+  return parts.length > 0 ? `  ${parts.join('  ')}` : '';
+}
+
+/** `lanes set NAME --budget 5 --approval on` (SPEC §10): written to lanes.json. */
+async function setLaneAgentSettings(
+  context: CliContext,
+  positionals: readonly string[],
+  values: Record<string, unknown>,
+): Promise<void> {
+  if (positionals[0] !== 'set') throw new UsageError(`unknown lanes subcommand "${positionals[0]}"`);
+  const lane = requirePositional(positionals, 1, 'lane name');
+  const budgetText = typeof values.budget === 'string' ? values.budget.trim() : undefined;
+  const approvalText = typeof values.approval === 'string' ? values.approval : undefined;
+  if (budgetText === undefined && approvalText === undefined)
+    throw new UsageError('lanes set needs --budget USD|none and/or --approval on|off');
+  let budgetUsdPerDay: number | null | undefined;
+  if (budgetText !== undefined) {
+    budgetUsdPerDay = budgetText === 'none' ? null : Number(budgetText);
+    if (budgetUsdPerDay !== null && !(Number.isFinite(budgetUsdPerDay) && budgetUsdPerDay > 0))
+      throw new UsageError(`--budget takes an amount in US dollars or "none", not "${budgetText}"`);
+  }
+  if (approvalText !== undefined && approvalText !== 'on' && approvalText !== 'off')
+    throw new UsageError('--approval takes on or off');
+  const engine = await engineFor(context, false);
+  try {
+    engine.setLaneAgentSettings(lane.trim().toLowerCase(), {
+      budgetUsdPerDay,
+      requireApproval: approvalText === undefined ? undefined : approvalText === 'on',
+    });
+    const status = engine
+      .laneStatuses('default')
+      .find((candidate) => candidate.name === lane.trim().toLowerCase());
+    context.output.out(
+      `Lane ${lane.trim().toLowerCase()}: ${status?.requireApproval ? 'needs approval' : 'no approval needed'}, ` +
+        `${status?.budgetUsdPerDay === null || status === undefined ? 'no budget' : `budget ${formatUsd(status.budgetUsdPerDay)} a day`}`,
+    );
+  } finally {
+    await engine.close({ stopWorkers: false });
+  }
+}
+
 const lanesCommand: CliCommand = {
   name: 'lanes',
   summary: 'every lane with its kind, counts, running workers and skip reasons',
-  usage: 'lanes [--board SLUG] [--json]',
-  options: { board: { type: 'string' }, json: { type: 'boolean' } },
+  usage: 'lanes [--board SLUG] [--json] | lanes set NAME [--budget USD|none] [--approval on|off]',
+  options: {
+    board: { type: 'string' },
+    json: { type: 'boolean' },
+    budget: { type: 'string' },
+    approval: { type: 'string' },
+  },
   flags: {
     board: 'count the tasks of this board (default: default)',
     json: 'print {board, lanes, problems} as JSON; problems are lanes.json / settings.json / profile folder faults',
+    budget: "with `lanes set NAME`: the lane's daily budget in US dollars, or none (SPEC §10)",
+    approval: 'with `lanes set NAME`: on — its tasks wait for approval before they start; off — they do not',
   },
-  maxPositionals: 0,
-  async run(context, { values }) {
+  maxPositionals: 2,
+  async run(context, { values, positionals }) {
+    if (positionals.length > 0) return setLaneAgentSettings(context, positionals, values);
     const board = stringOption(values, 'board') ?? 'default';
     // A misspelt board would otherwise show every lane with "no tasks".
     if (!findBoard(context.db(), board)) throw notFound(`no board "${board}" (see switchyard boards)`);
@@ -227,12 +285,16 @@ const lanesCommand: CliCommand = {
             : `running ${lane.running}/${lane.maxConcurrent}`;
         context.output.out(
           `${lane.name.padEnd(20)} ${lane.kind.padEnd(15)} ${running}${lane.paused ? ' PAUSED' : ''}  ${counts}` +
-            `${queued ? `  [skipped: ${queued}]` : ''}${lane.problem ? `\n${' '.repeat(21)}${lane.problem}` : ''}` +
+            `${queued ? `  [skipped: ${queued}]` : ''}${laneSpendText(lane)}` +
+            `${lane.problem ? `\n${' '.repeat(21)}${lane.problem}` : ''}` +
             (lane.nextRecurrenceAt
               ? `\n${' '.repeat(21)}next recurring task ${formatTime(lane.nextRecurrenceAt)}`
               : ''),
         );
       }
+      const today = lanes.reduce((sum, lane) => sum + lane.spentTodayUsd, 0);
+      const week = lanes.reduce((sum, lane) => sum + lane.spent7dUsd, 0);
+      context.output.out(`board spend: ${formatUsd(today)} today, ${formatUsd(week)} in 7 days`);
     } finally {
       await engine.close({ stopWorkers: false });
     }

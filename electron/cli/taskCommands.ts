@@ -90,7 +90,7 @@ export const taskCommands: CliCommand[] = [
     summary: 'create a task',
     usage:
       'create TITLE [--body TEXT | --body-file FILE|-] [--assignee NAME] [--priority N] [--parent ID]... ' +
-      '[--status triage|todo|ready|blocked|done] [--workspace scratch|dir:PATH|worktree:PATH] [--max-runtime SECONDS] [--board SLUG] [--json]',
+      '[--status triage|todo|ready|blocked|done] [--workspace scratch|dir:PATH|worktree:PATH] [--max-runtime SECONDS] [--board SLUG] [--require-approval] [--json]',
     options: {
       body: { type: 'string' },
       'body-file': { type: 'string' },
@@ -101,6 +101,7 @@ export const taskCommands: CliCommand[] = [
       workspace: { type: 'string' },
       'max-runtime': { type: 'string' },
       board: { type: 'string' },
+      'require-approval': { type: 'boolean' },
       ...json,
     },
     flags: {
@@ -112,6 +113,7 @@ export const taskCommands: CliCommand[] = [
       status: 'start in this column instead of ready (or todo while a parent is unfinished)',
       workspace: 'where its worker runs: a scratch folder (default), an existing folder, or a git worktree',
       'max-runtime': 'stop the worker after this many seconds (counts as a failure)',
+      'require-approval': 'the dispatcher starts it only after someone approves it (switchyard approve)',
       board: 'the board to put it on (default: $SWITCHYARD_BOARD, else default)',
       json: 'print the created task as JSON (e.g. to take its id: | jq -r .id)',
     },
@@ -137,6 +139,7 @@ export const taskCommands: CliCommand[] = [
         workspace: stringOption(values, 'workspace') ?? 'scratch',
         maxRuntimeSeconds: integerOption(values, 'max-runtime') ?? null,
         board: stringOption(values, 'board') ?? context.env.SWITCHYARD_BOARD ?? 'default',
+        requireApproval: values['require-approval'] === true,
       };
       if (input.assignee) warnOfUnknownLane(context, input.assignee);
       const task = createTask(context.db(), input, context.actor);
@@ -480,6 +483,19 @@ export const taskCommands: CliCommand[] = [
       const { unblockTask } = await taskOperations();
       const task = unblockTask(context.db(), requirePositional(positionals, 0, 'task id'), context.actor);
       printTask(context, task, values.json === true, 'Unblocked');
+    },
+  },
+  {
+    name: 'approve',
+    summary: 'let a task that waits for approval start (SPEC §10)',
+    usage: 'approve ID [--json]',
+    options: { ...json },
+    flags: { json: 'print the task as JSON' },
+    maxPositionals: 1,
+    async run(context, { values, positionals }) {
+      const { approveTask } = await taskOperations();
+      const task = approveTask(context.db(), requirePositional(positionals, 0, 'task id'), context.actor);
+      printTask(context, task, values.json === true, 'Approved');
     },
   },
   {

@@ -33,6 +33,8 @@ const CALL_LIST: { [N in CallName]: true } = {
   archiveTask: true,
   stopTask: true,
   retryTask: true,
+  approveTask: true,
+  setLaneAgentSettings: true,
   setLanePaused: true,
   setLaneConcurrency: true,
   setDispatcherEnabled: true,

@@ -56,6 +56,8 @@ function validRequests(taskId: string, otherId: string): Record<CallName, Record
     archiveTask: { id: taskId },
     stopTask: { id: taskId },
     retryTask: { id: taskId },
+    approveTask: { id: taskId },
+    setLaneAgentSettings: { lane: 'coder', budgetUsdPerDay: 5 },
     setLanePaused: { lane: 'coder', paused: true },
     setLaneConcurrency: { lane: 'coder', maxConcurrent: 2 },
     setDispatcherEnabled: { enabled: false },

@@ -281,6 +281,11 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       return changed(commands.blockTask(db, task.id, `stopped by ${actor.name}`, actor));
     },
     retryTask: ({ id }) => changed(commands.retryTask(db, id, actor)),
+    approveTask: ({ id }) => changed(commands.approveTask(db, id, actor)),
+    setLaneAgentSettings: ({ lane, ...settings }) => {
+      engine.setLaneAgentSettings(lane, settings);
+      return changed(laneStatus(lane));
+    },
     setLanePaused: ({ lane, paused }) => {
       engine.setLanePaused(lane, paused);
       return changed(laneStatus(lane));

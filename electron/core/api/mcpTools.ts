@@ -172,6 +172,12 @@ export const MCP_TOOLS: readonly McpTool[] = [
     }),
   ),
   tool(
+    'approve_task',
+    "Approve a task that waits for approval (its own rule or its lane's) so the dispatcher may start it.",
+    contract.approveTask.request,
+    (session, { id }) => commands.approveTask(session.db, id, session.actor),
+  ),
+  tool(
     'link_tasks',
     'Make childId depend on parentId (the child waits in todo until the parent is done); cycles are refused.',
     contract.linkTasks.request,

@@ -109,6 +109,49 @@ export function recordFailure(
   return { gaveUp: false, nextAttemptAt };
 }
 
+/**
+ * SPEC §10: the agent exited with one of its profile's retryExitCodes (EX_TEMPFAIL, a rate limit).
+ * Back to ready after a backoff that grows with consecutive rate limits — but no failure is counted,
+ * so a rate-limited agent never reaches gave_up. Must run inside a write transaction.
+ */
+export function recordRateLimited(
+  db: Db,
+  task: Task,
+  runId: number,
+  exitCode: number,
+  policy: FailurePolicy,
+  now: number,
+): boolean {
+  const error = `rate limited (exit ${exitCode})`;
+  if (!runs.closeRun(db, runId, { outcome: 'rate_limited', exitCode, error, now })) return false;
+  const nextAttemptAt = now + backoffDelayMs(runs.trailingRateLimitedRuns(db, task.id), policy);
+  tasks.updateTask(
+    db,
+    task.id,
+    {
+      status: 'ready',
+      claimOwner: null,
+      claimExpiresAt: null,
+      currentRunId: null,
+      nextAttemptAt,
+      lastError: error,
+    },
+    now,
+  );
+  appendEvent(
+    db,
+    {
+      taskId: task.id,
+      board: task.board,
+      runId,
+      kind: 'rate_limited',
+      payload: { exitCode, retryAt: nextAttemptAt },
+    },
+    now,
+  );
+  return true;
+}
+
 /** A worker finished its work (exit 0 with `completion: exit-code`). */
 export function recordSuccess(
   db: Db,

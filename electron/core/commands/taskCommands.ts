@@ -106,6 +106,7 @@ export function createTask(db: Db, input: CreateTaskInput, actor: Actor): Task {
       now,
     });
     for (const parent of parents) links.insertLink(db, parent.id, id, now);
+    if (valid.requireApproval) tasks.setApprovalRequired(db, id, true);
     if (status === 'done') tasks.updateTask(db, id, { completedAt: now }, now);
     appendEvent(
       db,
@@ -551,6 +552,33 @@ export function unblockTask(db: Db, id: string, actor: Actor): Task {
     appendEvent(
       db,
       { taskId: task.id, board: task.board, kind: 'unblocked', payload: { to: target, by: actor.name } },
+      now,
+    );
+    return tasks.findTask(db, task.id) as Task;
+  });
+}
+
+/**
+ * SPEC §10: a person lets a task that waits for approval (its own setting or its lane's) be spawned.
+ * Recorded as an `approved` event naming who approved; approving twice is refused.
+ */
+export function approveTask(db: Db, id: string, actor: Actor): Task {
+  return runInWriteTransaction(db, () => {
+    const task = requireTask(db, id);
+    guardOwnTask(actor, task.id);
+    if (actor.ownTaskId) throw new SwitchyardError('forbidden', 'a worker cannot approve its own task');
+    if (task.approvedAt !== null)
+      throw new SwitchyardError('conflict', `${task.id} was already approved by ${task.approvedBy ?? '?'}`);
+    if (task.status === 'done' || task.status === 'archived' || task.status === 'running')
+      throw new SwitchyardError(
+        'illegal_move',
+        `${task.id} is ${task.status}; only tasks that wait to start can be approved`,
+      );
+    const now = Date.now();
+    tasks.updateTask(db, task.id, { approvedBy: actor.name, approvedAt: now }, now);
+    appendEvent(
+      db,
+      { taskId: task.id, board: task.board, kind: 'approved', payload: { by: actor.name } },
       now,
     );
     return tasks.findTask(db, task.id) as Task;

@@ -14,7 +14,7 @@ import {
 /** A lane's limit with no database override: lanes.json, else its profile's, else 1. */
 const limitOf = (lanes: LaneResolver, name: string): number =>
   effectiveLaneSettings(undefined, lanes.laneConfig(name), lanes.resolve(name)).maxConcurrent;
-import { loadLanesFile } from './lanesFile';
+import { loadLanesFile, parseLanesFile } from './lanesFile';
 
 let root: string;
 let paths: HomePaths;
@@ -135,8 +135,22 @@ describe('lanes.json', () => {
     });
     const lanes = resolver();
     expect(lanes.declaredLanes()).toEqual([
-      { name: 'alpha', paused: false, maxConcurrent: null, description: null },
-      { name: 'zed', paused: true, maxConcurrent: 2, description: 'z lane' },
+      {
+        name: 'alpha',
+        paused: false,
+        maxConcurrent: null,
+        description: null,
+        requireApproval: false,
+        budgetUsdPerDay: null,
+      },
+      {
+        name: 'zed',
+        paused: true,
+        maxConcurrent: 2,
+        description: 'z lane',
+        requireApproval: false,
+        budgetUsdPerDay: null,
+      },
     ]);
     expect(lanes.problems()).toEqual([]);
   });
@@ -186,6 +200,8 @@ describe('lanes.json', () => {
       paused: true,
       maxConcurrent: 3,
       description: 'mine',
+      requireApproval: false,
+      budgetUsdPerDay: null,
     });
     expect(lanes.laneConfig('claude').paused).toBe(true);
     expect(Object.keys(JSON.parse(fs.readFileSync(paths.lanesFile, 'utf8')).lanes)).toEqual([
@@ -453,5 +469,24 @@ describe('LaneResolver watching', () => {
     const lanes = resolver({ watch: true });
     expect(lanes.resolve('x').kind).toBe('terminal');
     expect(lanes.refresh()).toBe(false);
+  });
+});
+
+describe('lanes.json agent settings (SPEC §10)', () => {
+  it('reads requireApproval and budget.usdPerDay, and says what is wrong with bad ones', () => {
+    const parsed = parseLanesFile({
+      lanes: {
+        coder: { requireApproval: true, budget: { usdPerDay: 2.5 } },
+        bad: { requireApproval: 'yes', budget: { usdPerDay: -1 } },
+        odd: { budget: { dollars: 3 } },
+      },
+    });
+    expect(parsed.lanes.get('coder')).toMatchObject({ requireApproval: true, budgetUsdPerDay: 2.5 });
+    expect(parsed.lanes.get('bad')).toMatchObject({ requireApproval: false, budgetUsdPerDay: null });
+    expect(parsed.problem).toBe(
+      'lanes.json: lanes.bad.requireApproval: must be true or false; ' +
+        'lanes.bad.budget: must be like {"usdPerDay": 5} (a positive amount in US dollars); ' +
+        'lanes.odd.budget: must be like {"usdPerDay": 5} (a positive amount in US dollars)',
+    );
   });
 });

@@ -41,12 +41,18 @@ export interface DeclaredLane {
   paused: boolean;
   maxConcurrent: number | null;
   description: string | null;
+  requireApproval: boolean;
+  budgetUsdPerDay: number | null;
 }
 
 /** How a lane runs: whether the dispatcher may start its tasks, and how many at once. */
 export interface EffectiveLaneSettings {
   paused: boolean;
   maxConcurrent: number;
+  /** SPEC §10 (lanes.json only): its ready tasks wait for approval before they start. */
+  requireApproval: boolean;
+  /** SPEC §10 (lanes.json only): the daily budget in US dollars, or null. */
+  budgetUsdPerDay: number | null;
 }
 
 /**
@@ -56,13 +62,18 @@ export interface EffectiveLaneSettings {
  */
 export function effectiveLaneSettings(
   override: LaneOverride | undefined,
-  declaration: Pick<DeclaredLane, 'paused' | 'maxConcurrent'> | undefined,
+  declaration:
+    | (Pick<DeclaredLane, 'paused' | 'maxConcurrent'> &
+        Partial<Pick<DeclaredLane, 'requireApproval' | 'budgetUsdPerDay'>>)
+    | undefined,
   resolution: LaneResolution,
 ): EffectiveLaneSettings {
   const profileLimit = resolution.kind === 'profile' ? resolution.profile.maxConcurrent : 1;
   return {
     paused: override?.paused ?? declaration?.paused ?? false,
     maxConcurrent: override?.maxConcurrent ?? declaration?.maxConcurrent ?? profileLimit,
+    requireApproval: declaration?.requireApproval ?? false,
+    budgetUsdPerDay: declaration?.budgetUsdPerDay ?? null,
   };
 }
 
@@ -239,12 +250,21 @@ export class LaneResolver {
       paused: config?.paused ?? false,
       maxConcurrent: config?.maxConcurrent ?? null,
       description: config?.description ?? null,
+      requireApproval: config?.requireApproval ?? false,
+      budgetUsdPerDay: config?.budgetUsdPerDay ?? null,
     };
   }
 
   declaredLanes(): DeclaredLane[] {
     return [...this.snapshot.lanes.values()]
-      .map(({ name, paused, maxConcurrent, description }) => ({ name, paused, maxConcurrent, description }))
+      .map(({ name, paused, maxConcurrent, description, requireApproval, budgetUsdPerDay }) => ({
+        name,
+        paused,
+        maxConcurrent,
+        description,
+        requireApproval,
+        budgetUsdPerDay,
+      }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 

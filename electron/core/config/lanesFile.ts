@@ -12,7 +12,7 @@ import { readSmallJsonFile, writeFileAtomically } from './jsonFile';
  */
 
 export const LANES_FILE_MAX_BYTES = 1024 * 1024;
-const ENTRY_KEYS = ['kind', 'paused', 'maxConcurrent', 'description'];
+const ENTRY_KEYS = ['kind', 'paused', 'maxConcurrent', 'description', 'requireApproval', 'budget'];
 
 export interface LaneConfig {
   name: string;
@@ -21,6 +21,10 @@ export interface LaneConfig {
   /** Overrides the profile's maxConcurrent when set (SPEC §3 per-lane concurrency limit). */
   maxConcurrent: number | null;
   description: string | null;
+  /** SPEC §10: its ready tasks wait for a person's approval before they are spawned. */
+  requireApproval: boolean;
+  /** SPEC §10: `budget.usdPerDay`; when today's spend reaches it, ready tasks wait (budget_exhausted). */
+  budgetUsdPerDay: number | null;
 }
 
 export interface LanesFile {
@@ -35,6 +39,9 @@ const isPlainObject = (value: unknown): value is JsonObject =>
 
 const isLaneLimit = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
+
+const isBudget = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 1_000_000;
 
 function parseEntry(key: string, raw: unknown, complaints: string[]): LaneConfig | null {
   const name = key.trim().toLowerCase();
@@ -55,6 +62,8 @@ function parseEntry(key: string, raw: unknown, complaints: string[]): LaneConfig
     paused: false,
     maxConcurrent: null,
     description: null,
+    requireApproval: false,
+    budgetUsdPerDay: null,
   };
   if (raw.kind !== undefined && raw.kind !== 'terminal') complaints.push(`${where}.kind: must be "terminal"`);
   if (raw.paused !== undefined) {
@@ -68,6 +77,20 @@ function parseEntry(key: string, raw: unknown, complaints: string[]): LaneConfig
   if (raw.description !== undefined && raw.description !== null) {
     if (typeof raw.description === 'string') config.description = raw.description;
     else complaints.push(`${where}.description: must be a string`);
+  }
+  if (raw.requireApproval !== undefined) {
+    if (typeof raw.requireApproval === 'boolean') config.requireApproval = raw.requireApproval;
+    else complaints.push(`${where}.requireApproval: must be true or false`);
+  }
+  if (raw.budget !== undefined && raw.budget !== null) {
+    const usd = isPlainObject(raw.budget) ? raw.budget.usdPerDay : undefined;
+    if (
+      isPlainObject(raw.budget) &&
+      Object.keys(raw.budget).every((key) => key === 'usdPerDay') &&
+      isBudget(usd)
+    )
+      config.budgetUsdPerDay = usd;
+    else complaints.push(`${where}.budget: must be like {"usdPerDay": 5} (a positive amount in US dollars)`);
   }
   for (const field of Object.keys(raw)) {
     if (!ENTRY_KEYS.includes(field)) complaints.push(`${where}.${field}: unknown field`);
@@ -108,6 +131,9 @@ export interface LaneConfigPatch {
   /** null removes the lane's own limit (the profile's maxConcurrent applies again). */
   maxConcurrent?: number | null;
   description?: string | null;
+  requireApproval?: boolean;
+  /** null removes the budget. */
+  budget?: { usdPerDay: number } | null;
 }
 
 /**
@@ -123,6 +149,9 @@ export function updateLaneConfig(
   const name = laneName.trim().toLowerCase();
   if (!SLUG_PATTERN.test(name)) {
     throw invalidInput(`"${laneName}" is not a valid lane name (1–64 characters of a-z, 0-9, "_" or "-")`);
+  }
+  if (patch.budget !== undefined && patch.budget !== null && !isBudget(patch.budget.usdPerDay)) {
+    throw invalidInput('budget.usdPerDay must be a positive amount in US dollars');
   }
   if (
     patch.maxConcurrent !== undefined &&

@@ -57,6 +57,8 @@ describe('readProfile', () => {
         maxRuntimeSeconds: null,
         completion: 'exit-code',
         description: null,
+        retryExitCodes: [75],
+        output: 'text',
       },
     });
   });

@@ -16,6 +16,15 @@ export const PROFILE_MAX_BYTES = 256 * 1024;
 export const COMPLETION_MODES = ['exit-code', 'report'] as const;
 export type CompletionMode = (typeof COMPLETION_MODES)[number];
 
+/**
+ * SPEC §10: how the agent writes its output. `text` is a plain log; the others are the agents'
+ * structured event streams, parsed into a transcript with usage and cost.
+ */
+export const OUTPUT_FORMATS = ['text', 'claude-stream-json', 'codex-json'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** SPEC §10: EX_TEMPFAIL, what Hermes exits with when rate limited (its PR #38222). */
+export const DEFAULT_RETRY_EXIT_CODES: readonly number[] = [75];
+
 export const PLACEHOLDERS = ['taskId', 'prompt', 'promptFile', 'workspace', 'home'] as const;
 export type CommandVars = Record<(typeof PLACEHOLDERS)[number], string>;
 
@@ -28,6 +37,9 @@ export interface Profile {
   maxRuntimeSeconds: number | null;
   completion: CompletionMode;
   description: string | null;
+  /** Exit codes that mean "try again later" (rate limits): back to ready without a failure. */
+  retryExitCodes: number[];
+  output: OutputFormat;
 }
 
 /**
@@ -53,7 +65,16 @@ export interface ProfileLookupOptions {
   missingPrograms?: MissingProgramCache;
 }
 
-const PROFILE_KEYS = ['command', 'env', 'maxConcurrent', 'maxRuntimeSeconds', 'completion', 'description'];
+const PROFILE_KEYS = [
+  'command',
+  'env',
+  'maxConcurrent',
+  'maxRuntimeSeconds',
+  'completion',
+  'description',
+  'retryExitCodes',
+  'output',
+];
 
 type FieldCheck<T> = { value: T } | { problem: string };
 
@@ -118,6 +139,16 @@ function checkFields(raw: unknown): FieldCheck<Omit<Profile, 'name'>> {
   if (description !== null && typeof description !== 'string') {
     return { problem: 'description must be a string' };
   }
+  const { retryExitCodes = DEFAULT_RETRY_EXIT_CODES, output = 'text' } = raw;
+  if (
+    !Array.isArray(retryExitCodes) ||
+    !retryExitCodes.every((code) => isWholeNumber(code) && code >= 1 && code <= 255)
+  ) {
+    return { problem: 'retryExitCodes must be an array of exit codes (1–255), e.g. [75]' };
+  }
+  if (!(OUTPUT_FORMATS as readonly unknown[]).includes(output)) {
+    return { problem: `output must be one of ${OUTPUT_FORMATS.map((f) => `"${f}"`).join(', ')}` };
+  }
   // Typos such as "maxConcurent" would otherwise be ignored silently; "$schema", "_note" and
   // "//" keys are left free for editors and comments.
   const unknown = Object.keys(raw).find((key) => !PROFILE_KEYS.includes(key) && !/^(\$|_|\/\/)/.test(key));
@@ -132,6 +163,8 @@ function checkFields(raw: unknown): FieldCheck<Omit<Profile, 'name'>> {
       maxRuntimeSeconds,
       completion: completion as CompletionMode,
       description,
+      retryExitCodes: [...(retryExitCodes as number[])],
+      output: output as OutputFormat,
     },
   };
 }

@@ -9,9 +9,11 @@ import { laneOverrides } from '../store/laneSettings';
 import { effectiveLaneSettings, type LaneResolution } from '../config/lanes';
 import { childIdsOfAny, parentsOf } from '../store/links';
 import { dispatcherEnabled } from '../store/meta';
+import { budgetDay, formatUsd } from '../../../shared/budget';
 import {
   recordFailure,
   recordLost,
+  recordRateLimited,
   recordStopped,
   recordSuccess,
   reclaimExpiredClaims,
@@ -43,7 +45,13 @@ export interface DispatcherConfig extends FailurePolicy {
 
 export interface LaneSource {
   resolve(name: string): LaneResolution;
-  declaredLanes(): { name: string; paused: boolean; maxConcurrent: number | null }[];
+  declaredLanes(): {
+    name: string;
+    paused: boolean;
+    maxConcurrent: number | null;
+    requireApproval?: boolean;
+    budgetUsdPerDay?: number | null;
+  }[];
   /** Moves whenever a resolution or lane setting changed; without it every tick re-walks. */
   version?(): number;
 }
@@ -90,6 +98,10 @@ interface LaneRuntime {
   paused: boolean;
   maxConcurrent: number;
   running: number;
+  /** SPEC §10: every ready task of the lane waits for approval. */
+  requireApproval: boolean;
+  /** SPEC §10: set when the lane's budget for today is spent (its figure and reset time). */
+  budgetExhausted: Skip | null;
   /** Verdicts that hold for every task of the lane this tick, built once (not per task). */
   verdicts: Partial<Record<SkipReason, Skip>>;
 }
@@ -223,6 +235,7 @@ function emptyResult(dryRun: boolean, startedAt: number): DispatchResult {
     reclaimed: [],
     promoted: [],
     gaveUp: [],
+    rateLimited: [],
     stuck: false,
   };
 }
@@ -311,6 +324,11 @@ export class Dispatcher {
           if (recordSuccess(db, task, run.id, null, 0, now)) result.completed.push(task.id);
           return;
         }
+        if (!exit.timedOut && exit.exitCode !== null && this.retryExitCodesOf(task).includes(exit.exitCode)) {
+          if (recordRateLimited(db, task, run.id, exit.exitCode, this.deps.config(), now))
+            result.rateLimited.push(task.id);
+          return;
+        }
         const kind = exit.timedOut ? 'timed_out' : 'crashed';
         const error = describeExit(exit, completion);
         const verdict = recordFailure(
@@ -327,6 +345,12 @@ export class Dispatcher {
         if (verdict.gaveUp) result.gaveUp.push(task.id);
       });
     }
+  }
+
+  /** SPEC §10: the profile's retryExitCodes (default [75]); a lane without a profile has none. */
+  private retryExitCodesOf(task: Task): readonly number[] {
+    const resolution = task.assignee ? this.deps.lanes.resolve(task.assignee) : undefined;
+    return resolution?.kind === 'profile' ? resolution.profile.retryExitCodes : [];
   }
 
   private completionOf(task: Task): 'exit-code' | 'report' {
@@ -412,12 +436,20 @@ export class Dispatcher {
     const running = tasks.dispatcherRunningByLane(db, DISPATCHER_CLAIM_PREFIX);
     const runningByLane = new Map(running.map((row) => [row.assignee ?? '', row.n]));
     const globalRunning = running.reduce((sum, row) => sum + row.n, 0);
+    const budgets = this.exhaustedBudgets();
     const version = lanes.version?.();
     const key =
       version === undefined
         ? null
-        : JSON.stringify([version, enabled, globalMax, [...overrides.values()], running]);
-    let declared: Map<string, { paused: boolean; maxConcurrent: number | null }> | undefined;
+        : JSON.stringify([
+            version,
+            enabled,
+            globalMax,
+            [...overrides.values()],
+            running,
+            [...budgets.entries()],
+          ]);
+    let declared: Map<string, ReturnType<LaneSource['declaredLanes']>[number]> | undefined;
     const laneOf = (name: string): LaneRuntime => {
       let runtime = runtimes.get(name);
       if (!runtime) {
@@ -429,6 +461,7 @@ export class Dispatcher {
           resolution,
           ...effectiveLaneSettings(override, declaration, resolution),
           running: runningByLane.get(name) ?? 0,
+          budgetExhausted: budgets.get(name) ?? null,
           verdicts: {},
         };
         runtimes.set(name, runtime);
@@ -436,6 +469,30 @@ export class Dispatcher {
       return runtime;
     };
     return { key, laneOf, enabled, globalRunning };
+  }
+
+  /**
+   * SPEC §10: lanes whose spend today reached their `budget.usdPerDay`, with the skip that says so.
+   * One query per tick, and only when some lane has a budget.
+   */
+  private exhaustedBudgets(): Map<string, Skip> {
+    const exhausted = new Map<string, Skip>();
+    const budgeted = this.deps.lanes
+      .declaredLanes()
+      .filter((lane) => (lane.budgetUsdPerDay ?? null) !== null);
+    if (budgeted.length === 0) return exhausted;
+    const day = budgetDay(this.now());
+    const spent = runs.spendByLaneSince(this.deps.db, day.start);
+    for (const lane of budgeted) {
+      const limit = lane.budgetUsdPerDay as number;
+      const spend = spent.get(lane.name) ?? 0;
+      if (spend < limit) continue;
+      exhausted.set(lane.name, {
+        reason: 'budget_exhausted',
+        detail: `spent ${formatUsd(spend)} of ${formatUsd(limit)} today; resets ${new Date(day.resetAt).toISOString()}`,
+      });
+    }
+    return exhausted;
   }
 
   /** Returns how many tasks could have been spawned now (for the stuck check). */
@@ -620,6 +677,16 @@ export class Dispatcher {
     if (!state.enabled) return DISPATCHER_PAUSED;
     if (lane.paused)
       return (verdicts.lane_paused ??= { reason: 'lane_paused', detail: `lane ${assignee} is paused` });
+    // SPEC §10: approval, then budget, right after lane_paused; neither is spawnable, so never stuck.
+    if (row.approved_at === null && (lane.requireApproval || row.approval_required === 1)) {
+      return lane.requireApproval
+        ? (verdicts.awaiting_approval ??= {
+            reason: 'awaiting_approval',
+            detail: `lane ${assignee} asks for approval before a task starts (approve it on the card, \`switchyard approve\` or MCP)`,
+          })
+        : { reason: 'awaiting_approval', detail: 'this task asks for approval before it starts' };
+    }
+    if (lane.budgetExhausted) return lane.budgetExhausted;
     if (row.next_attempt_at !== null && row.next_attempt_at > state.now) {
       return { reason: 'backoff', detail: `backoff until ${new Date(row.next_attempt_at).toISOString()}` };
     }

@@ -20,6 +20,7 @@ import { setLaneMaxConcurrentRow, setLanePausedRow } from '../store/laneSettings
 import { laneStatuses } from './laneView';
 import { LaneResolver } from '../config/lanes';
 import { createProfileFromTemplate, type ProfileTemplateName } from '../config/profileTemplates';
+import { updateLaneConfig } from '../config/lanesFile';
 import { acquireLease, currentLease, describeHolder, releaseLease } from '../store/lease';
 import { dispatcherEnabled, storeDispatcherEnabled } from '../store/meta';
 import { DEFAULT_PROMPT_CAPS } from '../workers/prompt';
@@ -514,6 +515,24 @@ export class Engine implements EngineHandle {
     this.lanes.refresh();
     this.wake();
     return created.name;
+  }
+
+  setLaneAgentSettings(
+    lane: string,
+    settings: { requireApproval?: boolean; budgetUsdPerDay?: number | null },
+  ): void {
+    updateLaneConfig(this.paths, lane, {
+      requireApproval: settings.requireApproval,
+      budget:
+        settings.budgetUsdPerDay === undefined
+          ? undefined
+          : settings.budgetUsdPerDay === null
+            ? null
+            : { usdPerDay: settings.budgetUsdPerDay },
+    });
+    // Read at once (the watcher would see it within a tick): the caller's answer shows the new rule.
+    this.lanes.refresh();
+    this.wake();
   }
 
   async stopWorker(taskId: string): Promise<void> {

@@ -4,12 +4,20 @@ import { laneFigureRows } from '../store/laneFigures';
 import { laneOverrides } from '../store/laneSettings';
 import { nextRunsByLane } from '../store/recurrences';
 import { effectiveLaneSettings, type LaneResolution } from '../config/lanes';
+import * as runs from '../store/runs';
+import { budgetDay, sevenDaysStart } from '../../../shared/budget';
 
 /** The per-lane status view (SPEC §7): every lane a person might care about, with its numbers. */
 
 export interface LaneFacts {
   resolve(name: string): LaneResolution;
-  declaredLanes(): { name: string; paused: boolean; maxConcurrent: number | null }[];
+  declaredLanes(): {
+    name: string;
+    paused: boolean;
+    maxConcurrent: number | null;
+    requireApproval?: boolean;
+    budgetUsdPerDay?: number | null;
+  }[];
   profileNames(): string[];
 }
 
@@ -21,6 +29,9 @@ export function laneStatuses(
 ): LaneStatus[] {
   const { counts, skipped: queued, failures, lastErrors } = laneFigureRows(db, board);
   const overrides = laneOverrides(db);
+  const now = Date.now();
+  const spentToday = runs.spendByLaneSince(db, budgetDay(now).start);
+  const spent7d = runs.spendByLaneSince(db, sevenDaysStart(now));
   const declared = new Map(facts.declaredLanes().map((lane) => [lane.name, lane]));
 
   // A lane someone paused or limited is one they care about, tasks or not.
@@ -67,6 +78,8 @@ export function laneStatuses(
       lastError: lastErrorOf.get(name) ?? null,
       workers: laneWorkers,
       nextRecurrenceAt: nextRecurrence.get(name) ?? null,
+      spentTodayUsd: spentToday.get(name) ?? 0,
+      spent7dUsd: spent7d.get(name) ?? 0,
     };
   });
 }

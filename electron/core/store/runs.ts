@@ -18,6 +18,12 @@ interface RunRow {
   summary: string | null;
   error: string | null;
   log_path: string | null;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  cost_usd: number | null;
+  agent_session: string | null;
+  last_message: string | null;
+  followup: string | null;
 }
 
 function runFromRow(row: RunRow): Run {
@@ -35,6 +41,12 @@ function runFromRow(row: RunRow): Run {
     summary: row.summary,
     error: row.error,
     logPath: row.log_path,
+    tokensIn: row.tokens_in,
+    tokensOut: row.tokens_out,
+    costUsd: row.cost_usd,
+    agentSession: row.agent_session,
+    lastMessage: row.last_message,
+    followup: row.followup,
   };
 }
 
@@ -144,4 +156,76 @@ export function openRuns(db: Db): Run[] {
   return (db.prepare('SELECT * FROM runs WHERE ended_at IS NULL ORDER BY id').all() as RunRow[]).map(
     runFromRow,
   );
+}
+
+/** What a structured agent reported about a run so far (SPEC §10); absent fields are kept. */
+export interface RunUsage {
+  tokensIn?: number | null;
+  tokensOut?: number | null;
+  costUsd?: number | null;
+  agentSession?: string | null;
+  lastMessage?: string | null;
+}
+
+export function recordRunUsage(db: Db, runId: number, usage: RunUsage): void {
+  db.prepare(
+    `UPDATE runs SET tokens_in = coalesce(@tokensIn, tokens_in), tokens_out = coalesce(@tokensOut, tokens_out),
+            cost_usd = coalesce(@costUsd, cost_usd), agent_session = coalesce(@agentSession, agent_session),
+            last_message = coalesce(@lastMessage, last_message)
+     WHERE id = @runId`,
+  ).run({
+    runId,
+    tokensIn: usage.tokensIn ?? null,
+    tokensOut: usage.tokensOut ?? null,
+    costUsd: usage.costUsd ?? null,
+    agentSession: usage.agentSession ?? null,
+    lastMessage: usage.lastMessage ?? null,
+  });
+}
+
+export function setRunFollowup(db: Db, runId: number, text: string): void {
+  db.prepare('UPDATE runs SET followup = ? WHERE id = ?').run(text, runId);
+}
+
+/** Spend (USD) and tokens of runs started at or after `since`, per lane (null lane: every lane). */
+export interface Spend {
+  costUsd: number;
+  tokensIn: number;
+  tokensOut: number;
+  runs: number;
+}
+
+export function spendSince(db: Db, since: number, lane: string | null, board?: string): Spend {
+  const row = db
+    .prepare(
+      `SELECT coalesce(sum(r.cost_usd), 0) AS costUsd, coalesce(sum(r.tokens_in), 0) AS tokensIn,
+              coalesce(sum(r.tokens_out), 0) AS tokensOut, count(*) AS runs
+       FROM runs r ${board === undefined ? '' : 'JOIN tasks t ON t.id = r.task_id AND t.board = @board'}
+       WHERE r.started_at >= @since AND r.cost_usd IS NOT NULL AND (@lane IS NULL OR r.lane = @lane)`,
+    )
+    .get({ since, lane, board }) as Spend;
+  return row;
+}
+
+/** Spend per lane since `since` (one query for the lane view and `switchyard lanes`). */
+export function spendByLaneSince(db: Db, since: number): Map<string, number> {
+  const rows = db
+    .prepare(
+      'SELECT lane, sum(cost_usd) AS cost FROM runs WHERE started_at >= ? AND cost_usd IS NOT NULL GROUP BY lane',
+    )
+    .all(since) as { lane: string; cost: number }[];
+  return new Map(rows.map((row) => [row.lane, row.cost]));
+}
+
+/** Consecutive rate-limited runs at the end of a task's history (for the retry backoff). */
+export function trailingRateLimitedRuns(db: Db, taskId: string): number {
+  const outcomes = db
+    .prepare('SELECT outcome FROM runs WHERE task_id = ? AND ended_at IS NOT NULL ORDER BY id DESC LIMIT 20')
+    .all(taskId) as { outcome: string | null }[];
+  let count = 0;
+  for (const { outcome } of outcomes) {
+    if (outcome !== 'rate_limited') break;
+    count += 1;
+  }
+  return count;
 }

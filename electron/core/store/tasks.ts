@@ -38,6 +38,9 @@ interface TaskRow {
   claim_owner: string | null;
   claim_expires_at: number | null;
   last_heartbeat_at: number | null;
+  approval_required: number;
+  approved_by: string | null;
+  approved_at: number | null;
 }
 
 export function taskFromRow(row: TaskRow): Task {
@@ -67,6 +70,9 @@ export function taskFromRow(row: TaskRow): Task {
     claimOwner: row.claim_owner,
     claimExpiresAt: row.claim_expires_at,
     lastHeartbeatAt: row.last_heartbeat_at,
+    approvalRequired: row.approval_required === 1,
+    approvedBy: row.approved_by,
+    approvedAt: row.approved_at,
   };
 }
 
@@ -184,7 +190,8 @@ export function listTasks(db: Db, filter: TaskFilter = {}): Task[] {
 const TASK_COLUMN_LIST =
   'id, board, title, body, assignee, status, priority, created_by, created_at, updated_at, started_at, ' +
   'completed_at, workspace, max_runtime_seconds, skip_reason, skip_detail, failure_count, next_attempt_at, ' +
-  'current_run_id, result, last_error, block_reason, claim_owner, claim_expires_at, last_heartbeat_at';
+  'current_run_id, result, last_error, block_reason, claim_owner, claim_expires_at, last_heartbeat_at, ' +
+  'approval_required, approved_by, approved_at';
 
 function taskFromValues(values: unknown[]): Task {
   const v = values as [
@@ -213,6 +220,9 @@ function taskFromValues(values: unknown[]): Task {
     string | null,
     number | null,
     number | null,
+    number,
+    string | null,
+    number | null,
   ];
   return {
     id: v[0],
@@ -240,6 +250,9 @@ function taskFromValues(values: unknown[]): Task {
     claimOwner: v[22],
     claimExpiresAt: v[23],
     lastHeartbeatAt: v[24],
+    approvalRequired: v[25] === 1,
+    approvedBy: v[26],
+    approvedAt: v[27],
   };
 }
 
@@ -274,6 +287,8 @@ export type TaskPatch = Partial<
     | 'claimOwner'
     | 'claimExpiresAt'
     | 'lastHeartbeatAt'
+    | 'approvedBy'
+    | 'approvedAt'
   >
 >;
 
@@ -297,7 +312,14 @@ const PATCH_COLUMNS: Record<Exclude<keyof TaskPatch, 'skipReason' | 'skipDetail'
   claimOwner: 'claim_owner',
   claimExpiresAt: 'claim_expires_at',
   lastHeartbeatAt: 'last_heartbeat_at',
+  approvedBy: 'approved_by',
+  approvedAt: 'approved_at',
 };
+
+/** SPEC §10: whether the task itself waits for approval before it is spawned (set at creation). */
+export function setApprovalRequired(db: Db, id: string, required: boolean): void {
+  db.prepare('UPDATE tasks SET approval_required = ? WHERE id = ?').run(required ? 1 : 0, id);
+}
 
 export function updateTask(db: Db, id: string, patch: TaskPatch, now: number): void {
   const { skipReason, skipDetail, ...columns } = patch;
@@ -381,9 +403,13 @@ export interface ReadyQueueRow {
   next_attempt_at: number | null;
   skip_reason: SkipReason | null;
   skip_detail: string | null;
+  /** SPEC §10: 1 when the task itself asks for approval; approved_at is set once someone gave it. */
+  approval_required: number;
+  approved_at: number | null;
 }
 
-const READY_QUEUE_SQL = `SELECT id, board, assignee, priority, created_at, next_attempt_at, skip_reason, skip_detail
+const READY_QUEUE_SQL = `SELECT id, board, assignee, priority, created_at, next_attempt_at, skip_reason, skip_detail,
+    approval_required, approved_at
   FROM tasks_with_skips WHERE status = 'ready' AND claim_owner IS NULL`;
 
 /** Every ready, unclaimed task by priority then age. */
@@ -397,7 +423,8 @@ export function readyQueueRowsAmong(db: Db, ids: readonly string[]): ReadyQueueR
   // `+status`: look the few ids up by key instead of letting the status index scan every ready task.
   return cachedStatement(
     db,
-    `SELECT id, board, assignee, priority, created_at, next_attempt_at, skip_reason, skip_detail
+    `SELECT id, board, assignee, priority, created_at, next_attempt_at, skip_reason, skip_detail,
+            approval_required, approved_at
      FROM tasks_with_skips
      WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'ready' AND claim_owner IS NULL`,
   ).all(JSON.stringify(ids)) as ReadyQueueRow[];

@@ -37,6 +37,8 @@ interface LaneSettings {
   paused: boolean;
   maxConcurrent: number;
   kind: LaneStatus['kind'];
+  requireApproval?: boolean;
+  budgetUsdPerDay?: number | null;
 }
 
 function fail(code: CallErrorCode, message: string): never {
@@ -152,6 +154,9 @@ export class FakeApi implements BoardApi {
       claimOwner: null,
       claimExpiresAt: null,
       lastHeartbeatAt: null,
+      approvalRequired: false,
+      approvedBy: null,
+      approvedAt: null,
     };
   }
 
@@ -267,6 +272,10 @@ export class FakeApi implements BoardApi {
       failures: laneTasks.reduce((sum, task) => sum + task.failureCount, 0),
       lastError: null,
       workers: [],
+      requireApproval: settings.requireApproval ?? false,
+      budgetUsdPerDay: settings.budgetUsdPerDay ?? null,
+      spentTodayUsd: 0,
+      spent7dUsd: 0,
     };
   }
 
@@ -374,6 +383,7 @@ export class FakeApi implements BoardApi {
       reclaimed: [],
       promoted: [],
       gaveUp: [],
+      rateLimited: [],
       stuck: false,
     }),
     tailLog: ({ id }) => ({ taskId: this.task(id).id, runId: null, text: '', offset: 0, truncated: false }),
@@ -391,6 +401,7 @@ export class FakeApi implements BoardApi {
         status,
         workspace: request.workspace,
         maxRuntimeSeconds: request.maxRuntimeSeconds,
+        approvalRequired: request.requireApproval,
       };
       this.tasks.set(task.id, task);
       for (const parent of parents) this.links.push({ parentId: parent.id, childId: task.id });
@@ -507,6 +518,27 @@ export class FakeApi implements BoardApi {
     setLanePaused: ({ lane, paused }) => {
       const settings = this.lanes.get(lane) ?? { paused: false, maxConcurrent: 1, kind: 'terminal' as const };
       this.lanes.set(lane, { ...settings, paused });
+      return this.laneStatus(lane);
+    },
+    approveTask: ({ id }) => {
+      const task = this.task(id);
+      if (task.approvedAt !== null)
+        fail('conflict', `${id} was already approved by ${task.approvedBy ?? '?'}`);
+      const updated = this.update(id, {
+        approvedBy: this.actor,
+        approvedAt: this.now(),
+        ...(task.skipReason === 'awaiting_approval' ? { skipReason: null, skipDetail: null } : {}),
+      });
+      this.announce(id);
+      return updated;
+    },
+    setLaneAgentSettings: ({ lane, requireApproval, budgetUsdPerDay }) => {
+      const settings = this.lanes.get(lane) ?? { paused: false, maxConcurrent: 1, kind: 'terminal' as const };
+      this.lanes.set(lane, {
+        ...settings,
+        ...(requireApproval === undefined ? {} : { requireApproval }),
+        ...(budgetUsdPerDay === undefined ? {} : { budgetUsdPerDay }),
+      });
       return this.laneStatus(lane);
     },
     setLaneConcurrency: ({ lane, maxConcurrent }) => {

@@ -1,6 +1,7 @@
 import { memo, type HTMLAttributes, type Ref } from 'react';
 import type { DispatcherState, LaneStatus, WorkerStatus } from '../../../shared/dispatch';
 import type { Card } from '../../../shared/domain';
+import { ApproveButton } from './ApproveButton';
 import { MoveMenu } from './MoveMenu';
 import { skipBadgeOf } from './skipText';
 import { formatDuration, useNow } from './time';
@@ -158,6 +159,7 @@ function TaskCardView({
           {badge.text}
         </div>
       )}
+      {badge && task.skipReason === 'awaiting_approval' && !overlay && <ApproveButton task={task} />}
       {task.status === 'running' && <WorkerLine task={task} worker={worker} />}
       {task.status === 'blocked' && task.blockReason && (
         <div className="card-block-reason" title={task.blockReason}>

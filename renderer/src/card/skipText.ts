@@ -25,7 +25,17 @@ export function skipBadgeOf(
       text = `broken profile: ${lane?.problem ?? withoutLanePrefix(task) ?? 'the profile is invalid'}`;
       break;
     case 'backoff':
-      text = task.nextAttemptAt ? `backoff until ${formatClock(task.nextAttemptAt, now)}` : 'backoff';
+      // SPEC §10: a retry exit code (rate limit) waits like a backoff but is not a failure.
+      if (task.lastError?.startsWith('rate limited') && task.nextAttemptAt)
+        text = `rate limited, retrying at ${formatClock(task.nextAttemptAt, now)}`;
+      else text = task.nextAttemptAt ? `backoff until ${formatClock(task.nextAttemptAt, now)}` : 'backoff';
+      break;
+    case 'awaiting_approval':
+      text = 'awaiting approval';
+      break;
+    case 'budget_exhausted':
+      // The core's detail: "spent $X of $Y today; resets <ISO time>".
+      text = budgetText(task.skipDetail, now) ?? SKIP_REASON_LABELS.budget_exhausted;
       break;
     case 'lane_at_capacity':
       text = lane ? `lane at capacity ${lane.running}/${lane.maxConcurrent}` : 'lane at capacity';
@@ -49,4 +59,12 @@ function withoutLanePrefix(task: Card): string | null {
   if (!task.skipDetail) return null;
   const prefix = `profile \`${task.assignee ?? ''}\`: `;
   return task.skipDetail.startsWith(prefix) ? task.skipDetail.slice(prefix.length) : task.skipDetail;
+}
+
+/** "budget exhausted: $1.25 of $1.00 today, resets 00:00" from the core's detail. */
+function budgetText(detail: string | null, now: number): string | null {
+  const match = /^spent (\$[\d.]+) of (\$[\d.]+) today; resets (\S+)$/.exec(detail ?? '');
+  if (!match) return null;
+  const resetAt = Date.parse(match[3] as string);
+  return `budget exhausted: ${match[1]} of ${match[2]} today, resets ${Number.isNaN(resetAt) ? match[3] : formatClock(resetAt, now)}`;
 }

@@ -59,6 +59,16 @@ export function DrawerActions({ task, onChanged }: { task: Card; onChanged: () =
             Stop
           </button>
         )}
+        {task.skipReason === 'awaiting_approval' && (
+          <button
+            type="button"
+            className="button primary"
+            data-testid="action-approve"
+            onClick={async () => apply(await store.getState().run('approveTask', { id: task.id }))}
+          >
+            Approve
+          </button>
+        )}
         {canRetry && (
           <button
             type="button"

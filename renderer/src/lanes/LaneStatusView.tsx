@@ -4,6 +4,8 @@ import { SKIP_REASON_LABELS, type SkipReason } from '../../../shared/domain';
 import { formatDuration, useNow } from '../card/time';
 import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
 import { LANE_KIND_LABELS, laneTestId } from '../store/laneModel';
+import { formatUsd } from '../../../shared/budget';
+import { LaneSpend } from './LaneSpend';
 import '../styles/lanes.css';
 
 /** Per-lane status (SPEC §7): kind, profile validity and command, workers, queue, failures, settings. */
@@ -42,6 +44,10 @@ export function LaneStatusView() {
           {rows.length} {rows.length === 1 ? 'lane' : 'lanes'} · profile lanes are started by the dispatcher;
           terminal lanes wait for <code>switchyard claim</code>
         </span>
+        <span className="lane-view-spend" data-testid="board-spend">
+          spend {formatUsd(rows.reduce((sum, lane) => sum + lane.spentTodayUsd, 0))} today ·{' '}
+          {formatUsd(rows.reduce((sum, lane) => sum + lane.spent7dUsd, 0))} in 7 days
+        </span>
       </header>
       {rows.length === 0 && undeclared.length === 0 && (
         <p className="empty-state">No lanes yet. Assign a task to a name, or create a profile.</p>
@@ -54,6 +60,7 @@ export function LaneStatusView() {
             <span role="columnheader">Workers</span>
             <span role="columnheader">Ready queue</span>
             <span role="columnheader">Failures</span>
+            <span role="columnheader">Spend · budget</span>
             <span role="columnheader">Pause · concurrency</span>
           </div>
         )}
@@ -175,6 +182,7 @@ function LaneStatusRow({ lane }: { lane: LaneStatus }) {
           </div>
         ) : null}
       </div>
+      <LaneSpend lane={lane} onUpdated={(updated) => store.getState().upsertLane(updated)} />
       <div className="lane-status-settings">
         <button
           type="button"

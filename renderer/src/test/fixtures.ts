@@ -35,6 +35,9 @@ export function makeTask(overrides: Partial<Task & DependencyCounts> = {}): Task
     claimOwner: null,
     claimExpiresAt: null,
     lastHeartbeatAt: null,
+    approvalRequired: false,
+    approvedBy: null,
+    approvedAt: null,
     parentsTotal: 0,
     parentsDone: 0,
     ...overrides,
@@ -69,6 +72,10 @@ export function makeLane(overrides: Partial<LaneStatus> & { name: string }): Lan
     failures: 0,
     lastError: null,
     workers: [],
+    requireApproval: false,
+    budgetUsdPerDay: null,
+    spentTodayUsd: 0,
+    spent7dUsd: 0,
     ...overrides,
   };
 }
@@ -132,6 +139,12 @@ export function makeRun(overrides: Partial<Run> & { taskId: string }): Run {
     summary: null,
     error: 'exit code 1',
     logPath: null,
+    tokensIn: null,
+    tokensOut: null,
+    costUsd: null,
+    agentSession: null,
+    lastMessage: null,
+    followup: null,
     ...overrides,
   };
 }

@@ -191,6 +191,26 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (source, source_id)
   );
   `,
+  // v6 (SPEC §10, agents): approval before spawn on a task (a lane's own setting is in lanes.json);
+  // per run what a structured agent reported (tokens, cost, its session id for follow-ups, its last
+  // message for the card); lane spend today for budgets is a sum over runs by lane and start time.
+  // The view is made again so its t.* takes in the new columns.
+  `
+  ALTER TABLE tasks ADD COLUMN approval_required INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE tasks ADD COLUMN approved_by TEXT;
+  ALTER TABLE tasks ADD COLUMN approved_at INTEGER;
+  ALTER TABLE runs ADD COLUMN tokens_in INTEGER;
+  ALTER TABLE runs ADD COLUMN tokens_out INTEGER;
+  ALTER TABLE runs ADD COLUMN cost_usd REAL;
+  ALTER TABLE runs ADD COLUMN agent_session TEXT;
+  ALTER TABLE runs ADD COLUMN last_message TEXT;
+  ALTER TABLE runs ADD COLUMN followup TEXT;
+  CREATE INDEX runs_cost_by_lane ON runs (lane, started_at) WHERE cost_usd IS NOT NULL;
+  DROP VIEW tasks_with_skips;
+  CREATE VIEW tasks_with_skips AS
+    SELECT t.*, s.reason AS skip_reason, s.detail AS skip_detail
+    FROM tasks t LEFT JOIN task_skips s ON s.task_id = t.id;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
