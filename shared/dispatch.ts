@@ -98,5 +98,11 @@ export const dispatcherStateSchema = z.object({
   globalMaxConcurrent: z.number().int(),
   lastTickAt: z.number().nullable(),
   workers: z.array(workerStatusSchema),
+  /**
+   * The database failed under the running engine (damaged, unreadable): dispatching stopped and
+   * nothing more is written to it; workers keep running and writing their logs. What to do, in one
+   * line; null while all is well (issue 18).
+   */
+  fault: z.string().nullable(),
 });
 export type DispatcherState = z.infer<typeof dispatcherStateSchema>;

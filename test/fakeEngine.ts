@@ -52,6 +52,7 @@ export class FakeEngine implements EngineHandle {
       enabled: this.enabled,
       active: this.enabled,
       leaseHolder: null,
+      fault: null,
       stuck: false,
       running,
       ready,

@@ -146,8 +146,10 @@ const dispatchCommand: CliCommand = {
     engine.onTaskEvents((events) => watch.print(events));
     const first = engine.runTick();
     if (!first) {
+      // Named before closing: the lease holder is read from the database (issue 18).
+      const refusal = engine.databaseFault() ? databaseFaultError(engine) : refuse();
       await engine.close({ stopWorkers: false });
-      throw refuse();
+      throw refusal;
     }
     // What did not start and why (terminal lanes, paused …) is no event: the first tick says it once.
     if (!values.json) context.output.err(formatDispatchResult(first).split('\n').pop() as string);
@@ -166,17 +168,31 @@ const dispatchCommand: CliCommand = {
     );
     const removeNet = keepRunningOnUnexpectedErrors(context.output, 'dispatch', context.env);
     engine.start();
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
+    const fault = await new Promise<string | null>((resolve) => {
+      const stop = () => resolve(null);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // A damaged database: stop at once with one line; workers keep running and writing their logs.
+      engine.onDatabaseFault((message) => resolve(message));
     });
+    if (fault) {
+      await engine.close({ stopWorkers: false });
+      removeNet();
+      throw databaseFaultError(engine);
+    }
     await engine.close({ stopWorkers: values['leave-running'] !== true });
     removeNet();
     if (values.json) context.output.out(JSON.stringify({ summary: watch.summary() }));
     else context.output.err(watch.summaryLine());
   },
 };
+
+function databaseFaultError(engine: Engine): SwitchyardError {
+  return new SwitchyardError(
+    'database_unavailable',
+    `${engine.databaseFault() ?? 'the database failed'}; dispatching stopped, running workers keep going and writing their logs`,
+  );
+}
 
 /** Config problems (lanes.json, settings.json, profile folders) as warnings on stderr. */
 function warnProblems(context: CliContext, problems: readonly string[]): void {

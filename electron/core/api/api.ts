@@ -321,6 +321,12 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
         error: { code: 'validation', message: `${name}: ${describeZodError(parsed.error)}` },
       };
     }
+    // A damaged database under the running engine: every call says so (the board shows it) and
+    // nothing more touches the file, except the state call that carries the fault itself.
+    const fault = engine.databaseFault?.() ?? null;
+    if (fault && name !== 'dispatcherState') {
+      return { ok: false, error: { code: 'database_unavailable', message: fault } };
+    }
     try {
       const handler = handlers[name] as Handler<N>;
       const value = await handler(parsed.data);
@@ -331,6 +337,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       return { ok: true, value };
     } catch (error) {
       // A full disk or a damaged file is the user's to fix: say so, rather than "internal error".
+      engine.databaseFailed?.(error);
       return errorResult(describeDatabaseFault(error, db.name) ?? error, logError);
     }
   }

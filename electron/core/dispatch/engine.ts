@@ -1,3 +1,5 @@
+import { describeDatabaseFault } from '../store/db/databaseErrors';
+import { closeWithoutCheckpoint } from '../store/db/open';
 import { ensureHome } from '../ownedFiles';
 import { writeFileAtomically } from '../config/jsonFile';
 import { randomBytes } from 'node:crypto';
@@ -192,7 +194,7 @@ export class Engine implements EngineHandle {
 
   /** Starts watching the database and, when asked to dispatch, takes the lease and ticks. */
   start(): void {
-    this.feed.start();
+    this.feed.start((error) => this.databaseFailed(error));
     if (this.options.dispatch) {
       this.schedule(this.options.firstTickDelayMs ?? 0);
       this.housekeeping.start();
@@ -229,7 +231,7 @@ export class Engine implements EngineHandle {
   // Scheduling --------------------------------------------------------------------------------
 
   private schedule(delayMs: number): void {
-    if (this.closed || this.closing || !this.options.dispatch) return;
+    if (this.closed || this.closing || this.fault || !this.options.dispatch) return;
     const at = Date.now() + delayMs;
     if (at >= this.nextTickAt) return;
     if (this.timer) clearTimeout(this.timer);
@@ -247,7 +249,7 @@ export class Engine implements EngineHandle {
 
   /** One tick now (also used by `switchyard dispatch` without --watch). */
   runTick(options: { spawn?: boolean } = {}): DispatchResult | null {
-    if (this.closed) return null;
+    if (this.closed || this.fault) return null;
     let result: DispatchResult | null = null;
     try {
       this.lanes.refresh();
@@ -264,12 +266,59 @@ export class Engine implements EngineHandle {
         for (const listener of this.tickListeners) listener(result);
       }
     } catch (error) {
-      this.log(`tick failed: ${(error as Error).message}`);
+      if (!this.databaseFailed(error)) this.log(`tick failed: ${(error as Error).message}`);
     } finally {
-      this.feed.poll();
-      this.schedule(this.settings.dispatcher.tickMs);
+      if (!this.fault) {
+        try {
+          this.feed.poll();
+        } catch (error) {
+          this.databaseFailed(error);
+        }
+        this.schedule(this.settings.dispatcher.tickMs);
+      }
     }
     return result;
+  }
+
+  // Database faults ---------------------------------------------------------------------------
+
+  private fault: string | null = null;
+  private readonly faultListeners = new Set<(message: string) => void>();
+  /** The last state pushed before a fault: a damaged database cannot be asked for counts. */
+  private lastGoodState: DispatcherState | null = null;
+
+  /**
+   * A damaged or unreadable database under the running engine (issue 18): say so once, stop
+   * dispatching and watching, and write nothing more to the file; workers keep running and writing
+   * their own logs, and the board shows the fault. Returns false for errors that are not that
+   * (a busy lock, a bug): those stay the caller's.
+   */
+  databaseFailed(error: unknown): boolean {
+    // Damage is for good; a full disk or a read-only home heal and are answered call by call.
+    const code = String((error as { code?: unknown } | null)?.code ?? '');
+    if (!/^SQLITE_(CORRUPT|NOTADB|IOERR)/.test(code)) return false;
+    const described = describeDatabaseFault(error, this.paths.database);
+    if (!described) return false;
+    if (this.fault) return true;
+    this.fault = described.message;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.feed.stop();
+    this.housekeeping.stop();
+    this.log(`database fault, dispatching stopped: ${this.fault}`);
+    this.emitState();
+    for (const listener of this.faultListeners) listener(this.fault);
+    return true;
+  }
+
+  /** The fault that stopped the engine, or null. */
+  databaseFault(): string | null {
+    return this.fault;
+  }
+
+  onDatabaseFault(listener: (message: string) => void): () => void {
+    this.faultListeners.add(listener);
+    return () => this.faultListeners.delete(listener);
   }
 
   private ensureLease(): boolean {
@@ -470,10 +519,25 @@ export class Engine implements EngineHandle {
   }
 
   dispatcherState(): DispatcherState {
+    if (this.fault) {
+      const last = this.lastGoodState;
+      return {
+        enabled: last?.enabled ?? false,
+        active: false,
+        leaseHolder: null,
+        stuck: false,
+        running: last?.running ?? 0,
+        ready: last?.ready ?? 0,
+        globalMaxConcurrent: this.settings.dispatcher.globalMaxConcurrent,
+        lastTickAt: this.lastTickAt,
+        workers: this.supervisor.workers(),
+        fault: this.fault,
+      };
+    }
     const { running, ready } = tasks.runningAndReadyCounts(this.db);
     this.lastCounts = `${running}/${ready}`;
     const holder = this.active ? this.owner : (this.leaseHolderText ?? describeLease(this.db));
-    return {
+    const state: DispatcherState = {
       enabled: this.dispatcherEnabled(),
       active: this.active,
       leaseHolder: holder,
@@ -483,7 +547,10 @@ export class Engine implements EngineHandle {
       globalMaxConcurrent: this.settings.dispatcher.globalMaxConcurrent,
       lastTickAt: this.lastTickAt,
       workers: this.supervisor.workers(),
+      fault: null,
     };
+    this.lastGoodState = state;
+    return state;
   }
 
   lastDispatchResult(): DispatchResult | null {
@@ -568,16 +635,22 @@ export class Engine implements EngineHandle {
     if (options.stopWorkers) {
       await this.supervisor.stopAll();
       // Settle the stops (runs closed, tasks back to ready) without starting anything new.
-      if (this.active) this.dispatcher.tick({ spawn: false });
+      if (this.active && !this.fault) this.dispatcher.tick({ spawn: false });
     } else {
       this.supervisor.detachAll();
     }
     this.closed = true;
+    this.lanes.close();
+    if (this.fault) {
+      // A plain close would checkpoint the WAL into the damaged file: leave the file as it is.
+      this.active = false;
+      closeWithoutCheckpoint(this.db, { nativeBinding: this.options.nativeBinding });
+      return;
+    }
     this.feed.poll();
     this.feed.stop();
     if (this.active) releaseLease(this.db, this.owner);
     this.active = false;
-    this.lanes.close();
     this.db.close();
   }
 }

@@ -15,6 +15,13 @@ export interface EngineHandle {
   /** The person or process the UI acts as (events record it). */
   readonly actor: Actor;
   dispatcherState(): DispatcherState;
+  /**
+   * Reports an error met while using the database; true when it is a fault (damaged, unreadable)
+   * that stopped the engine (issue 18). Optional for fakes.
+   */
+  databaseFailed?(error: unknown): boolean;
+  /** The fault that stopped the engine, or null. */
+  databaseFault?(): string | null;
   setDispatcherEnabled(enabled: boolean): void;
   laneStatuses(board: string): LaneStatus[];
   setLanePaused(lane: string, paused: boolean): void;

@@ -24,9 +24,16 @@ export class ChangeFeed {
     this.dataVersion = this.readDataVersion();
   }
 
-  start(): void {
+  /** `onError`: a poll that fails (a damaged database) is reported there, never thrown from the timer. */
+  start(onError: (error: unknown) => void): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.poll(), this.pollMs);
+    this.timer = setInterval(() => {
+      try {
+        this.poll();
+      } catch (error) {
+        onError(error);
+      }
+    }, this.pollMs);
     this.timer.unref();
   }
 

@@ -292,6 +292,7 @@ export class FakeApi implements BoardApi {
       enabled: this.dispatcherEnabled,
       active: this.dispatcherEnabled,
       leaseHolder: null,
+      fault: null,
       stuck: false,
       running: all.filter((task) => task.status === 'running').length,
       ready: all.filter((task) => task.status === 'ready').length,

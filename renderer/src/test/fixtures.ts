@@ -100,6 +100,7 @@ export function makeDispatcher(overrides: Partial<DispatcherState> = {}): Dispat
     enabled: true,
     active: true,
     leaseHolder: 'test',
+    fault: null,
     stuck: false,
     running: 0,
     ready: 0,

@@ -285,6 +285,11 @@ function DispatcherSwitch() {
       : null;
   return (
     <div className="dispatcher" data-testid="dispatcher">
+      {dispatcher.fault && (
+        <span className="stuck-warning" role="alert" data-testid="database-fault" title={dispatcher.fault}>
+          ⚠ database damaged — dispatching stopped
+        </span>
+      )}
       {dispatcher.stuck && (
         <span
           className="stuck-warning"

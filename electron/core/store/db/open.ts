@@ -160,3 +160,33 @@ export function runInWriteTransaction<T>(db: Db, work: () => T): T {
     }
   }
 }
+
+/** Read-only connections that keep a damaged database from being checkpointed until the process ends. */
+const seals: Db[] = [];
+
+/**
+ * Closes `db` without writing to its file again (issue 18: a database damaged under a running
+ * engine is left as it is). Closing the last connection of a WAL database — also at process exit,
+ * where better-sqlite3 closes what is still open — copies the WAL into the main file. A read-only
+ * connection holding a read transaction prevents that, and never checkpoints itself; it is kept
+ * until the process ends. The WAL stays beside the file, for whoever repairs it.
+ */
+export function closeWithoutCheckpoint(db: Db, options: Pick<OpenOptions, 'nativeBinding'> = {}): void {
+  try {
+    const seal = new Database(db.name, {
+      readonly: true,
+      fileMustExist: true,
+      nativeBinding: options.nativeBinding,
+    });
+    seal.exec('BEGIN');
+    try {
+      seal.pragma('user_version', { simple: true });
+    } catch {
+      // The header itself is damaged: the transaction may hold no lock, nothing else can be done.
+    }
+    seals.push(seal);
+  } catch {
+    // Cannot open it even read-only: closing below is all there is.
+  }
+  db.close();
+}
