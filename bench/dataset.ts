@@ -139,7 +139,7 @@ export function buildLarge(paths: HomePaths, options: LargeOptions = {}): DataSe
 }
 
 /**
- * `serve` leaves running workers to be adopted at its next start (SPEC §5); a benchmark has no next
+ * `serve` leaves running workers to be adopted at its next start (docs/architecture.md §5); a benchmark has no next
  * start, so it kills their process groups itself.
  */
 export function killLeftoverWorkers(home: string): void {

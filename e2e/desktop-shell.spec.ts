@@ -5,7 +5,7 @@ import { expect, test } from './support/desktop';
 import { screenshot, writeGatedAgentProfile } from './support/switchyard';
 
 /**
- * The desktop shell around the board (SPEC §7, issue 19), through the real main process and preload
+ * The desktop shell around the board (docs/architecture.md §7, issue 19), through the real main process and preload
  * (test/desktop-harness/): the tray's dispatcher switch and counts, notifications, quitting with
  * workers running, the single instance, and the window's navigation locks.
  */

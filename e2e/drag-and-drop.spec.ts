@@ -2,7 +2,7 @@ import { drag } from './support/pointer';
 import { expect, screenshot, test } from './support/switchyard';
 
 /**
- * SPEC §2/§7 moves: drag and drop changes status and/or lane; the core agrees (CLI reads the DB);
+ * docs/architecture.md §2/§7 moves: drag and drop changes status and/or lane; the core agrees (CLI reads the DB);
  * an illegal drop (into running) snaps back with the reason; keyboard and "Move to…" do the same.
  * Lanes here are terminal lanes (no profile), so the dispatcher never starts anything.
  */

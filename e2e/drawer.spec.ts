@@ -8,7 +8,7 @@ interface ShownTask {
 }
 
 /**
- * SPEC §7 drawer: edit, comment, link a parent, block from the drawer — each lands in the database
+ * docs/architecture.md §7 drawer: edit, comment, link a parent, block from the drawer — each lands in the database
  * and on the card. Then the toolbar's search filter narrows the board.
  */
 test('the drawer edits, comments, links and blocks; the search filter narrows the board', async ({

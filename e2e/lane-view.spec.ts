@@ -1,7 +1,7 @@
 import { expect, screenshot, test, writeGatedAgentProfile, writeProfileJson } from './support/switchyard';
 
 /**
- * SPEC §3 and §7 lane status view: a broken profile says exactly what is wrong (and is never
+ * docs/architecture.md §3 and §7 lane status view: a broken profile says exactly what is wrong (and is never
  * spawned); pausing a lane from the UI stops the dispatcher from starting anything there.
  */
 test('the lane view shows broken profiles with their reason, and pausing a lane stops spawns', async ({

@@ -4,7 +4,7 @@ import type { Task } from '../shared/domain';
 import { CLI_ENTRY, REPO_ROOT, expect, screenshot, test } from './support/switchyard';
 
 /**
- * SPEC §10: an agent speaking MCP (`switchyard mcp --lane orion-cc` over stdio, driven by the SDK's
+ * docs/architecture.md §10: an agent speaking MCP (`switchyard mcp --lane orion-cc` over stdio, driven by the SDK's
  * own client) moves a card on the board live: created ready, claimed running, completed done.
  */
 test('an MCP client creates, claims and completes a task; the board follows live', async ({

@@ -1,7 +1,7 @@
 import { expect, screenshot, test, writeGatedAgentProfile } from './support/switchyard';
 
 /**
- * SPEC §4/§5 on screen: a ready task on a profile lane is claimed and spawned by serve's dispatcher;
+ * docs/architecture.md §4/§5 on screen: a ready task on a profile lane is claimed and spawned by serve's dispatcher;
  * the card shows the live worker (pid, last output line) and lands in done when it exits 0.
  */
 test('a profile lane runs its task: ready → running with a live worker → done', async ({

@@ -1,7 +1,7 @@
 import { expect, screenshot, test } from './support/switchyard';
 
 /**
- * SPEC §3 terminal lanes: a task created in the UI for an assignee with no profile is never spawned;
+ * docs/architecture.md §3 terminal lanes: a task created in the UI for an assignee with no profile is never spawned;
  * the card says so, and a separate `switchyard claim` / `complete` moves it on screen.
  */
 test('a task created in the dialog on a terminal lane waits for claim, then follows claim and complete', async ({

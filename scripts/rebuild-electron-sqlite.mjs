@@ -1,5 +1,5 @@
 // Builds better-sqlite3 for Electron's ABI into dist/native/electron/better_sqlite3.node
-// (ENGINEERING "better-sqlite3 and Electron's ABI"). node_modules/better-sqlite3 keeps its Node
+// (docs/architecture.md "better-sqlite3 and Electron's ABI"). node_modules/better-sqlite3 keeps its Node
 // build, so `npm test` (Node) and `npm start` (Electron) both work after one `npm install`.
 //
 // The build runs node-gyp on a temporary copy of the module against Electron's headers; it is

@@ -5,7 +5,7 @@
  * re-exports all of it, so importing from there keeps working.
  */
 
-/** SPEC §1: board slugs and (SPEC §2) assignee names share this rule. */
+/** docs/architecture.md §1: board slugs and (docs/architecture.md §2) assignee names share this rule. */
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const TASK_ID_PATTERN = /^t_[0-9a-f]{8}$/;
 
@@ -38,7 +38,7 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 /** The columns the board shows; archived tasks are hidden from it. */
 export const BOARD_COLUMNS = ['triage', 'todo', 'ready', 'running', 'blocked', 'done'] as const;
 
-/** SPEC §4.6, in the order the dispatcher tests them: the first that holds is the task's reason. */
+/** docs/architecture.md §4.6, in the order the dispatcher tests them: the first that holds is the task's reason. */
 export const SKIP_REASONS = [
   'unassigned',
   'terminal_lane',

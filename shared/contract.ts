@@ -28,7 +28,7 @@ import {
 } from './dispatch';
 
 /**
- * The one contract between the UI and the core (ENGINEERING "Typed IPC"). IPC, the WebSocket of
+ * The one contract between the UI and the core (docs/architecture.md "Typed IPC"). IPC, the WebSocket of
  * web mode and the CLI's API all use it: every request and response has a schema here, every
  * payload is validated at the boundary, and types are inferred from these schemas only.
  */
@@ -325,7 +325,7 @@ export const boardEventSchema = z.discriminatedUnion('type', [
     removed: z.array(z.string()),
   }),
   /**
-   * Skip reasons a dispatcher tick changed (SPEC §4), without the rest of the cards: after a
+   * Skip reasons a dispatcher tick changed (docs/architecture.md §4), without the rest of the cards: after a
    * resume that is every ready task of the board, and a board applies only those it has loaded.
    */
   z.object({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { laneKindSchema, skipReasonSchema, SKIP_REASONS } from './domain';
 
-/** What the dispatcher, the supervisor and the lane view report (SPEC §3, §4, §7). */
+/** What the dispatcher, the supervisor and the lane view report (docs/architecture.md §3, §4, §7). */
 
 export const workerStatusSchema = z.object({
   taskId: z.string(),
@@ -27,7 +27,7 @@ export type SkippedCounts = z.infer<typeof skippedCountsSchema>;
 export const emptySkippedCounts = (): SkippedCounts =>
   Object.fromEntries(SKIP_REASONS.map((reason) => [reason, 0])) as SkippedCounts;
 
-/** The typed outcome of one tick (SPEC §4): task ids per bucket, so callers can print or count them. */
+/** The typed outcome of one tick (docs/architecture.md §4): task ids per bucket, so callers can print or count them. */
 export const dispatchResultSchema = z.object({
   dryRun: z.boolean(),
   startedAt: z.number(),

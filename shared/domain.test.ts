@@ -17,7 +17,7 @@ import {
 const ok = (schema: { safeParse(v: unknown): { success: boolean } }, value: unknown) =>
   schema.safeParse(value).success;
 
-describe('slugs (boards and assignees, SPEC §1)', () => {
+describe('slugs (boards and assignees, docs/architecture.md §1)', () => {
   it('accepts 1–64 characters of a-z, 0-9, _ and -, starting with a letter or digit', () => {
     for (const slug of ['a', '0', 'default', 'orion-cc', 'lane_2', 'x'.repeat(64)]) {
       expect(ok(slugSchema, slug)).toBe(true);
@@ -31,7 +31,7 @@ describe('slugs (boards and assignees, SPEC §1)', () => {
   });
 });
 
-describe('assignees (SPEC §2)', () => {
+describe('assignees (docs/architecture.md §2)', () => {
   it('are case-insensitive: stored lowercase, trimmed', () => {
     expect(assigneeSchema.parse('Orion-CC')).toBe('orion-cc');
     expect(assigneeSchema.parse('  CODEX ')).toBe('codex');

@@ -21,7 +21,7 @@ export const slugSchema = z
   .string()
   .regex(SLUG_PATTERN, 'must be 1–64 characters of a-z, 0-9, "_" or "-", starting with a letter or digit');
 
-/** Assignees are case-insensitive: accept any case, store lowercase (SPEC §2). */
+/** Assignees are case-insensitive: accept any case, store lowercase (docs/architecture.md §2). */
 export const assigneeSchema = z
   .string()
   .trim()
@@ -176,7 +176,7 @@ export function cardOf(task: Task | Card, dependencies?: DependencyCounts): Card
   return card as Card;
 }
 
-/** A card whose parents are not all done (it waits for them: SPEC §2). */
+/** A card whose parents are not all done (it waits for them: docs/architecture.md §2). */
 export const waitsForParents = (card: DependencyCounts): boolean => card.parentsDone < card.parentsTotal;
 
 export const runSchema = z.object({

@@ -4,7 +4,7 @@ import { TASK_STATUSES, type TaskStatus } from './domain';
 import { checkLink, checkMove, initialStatus, shouldPromote, statusAfterLink } from './transitions';
 
 /**
- * The expected manual moves, written out independently of the implementation's table (SPEC §2):
+ * The expected manual moves, written out independently of the implementation's table (docs/architecture.md §2):
  * nothing moves into running, nothing "moves" to where it already is, and the rest as listed.
  */
 const EXPECTED_TARGETS: Record<TaskStatus, readonly TaskStatus[]> = {

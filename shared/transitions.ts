@@ -1,7 +1,7 @@
 import type { TaskStatus } from './domain';
 
 /**
- * The status state machine (SPEC §2). Pure: callers pass in what they know about the task's
+ * The status state machine (docs/architecture.md §2). Pure: callers pass in what they know about the task's
  * parents, and get back either the move's consequences or the reason it is refused.
  */
 

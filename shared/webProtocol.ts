@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { boardEventSchema, callErrorSchema } from './contract';
 
 /**
- * Web mode's WebSocket messages (SPEC §8), shared by electron/server/server.ts and the renderer's
+ * Web mode's WebSocket messages (docs/architecture.md §8), shared by electron/server/server.ts and the renderer's
  * WebSocket client. The payloads are the contract's: a call by name, its CallResult, board events.
  */
 

@@ -5,7 +5,7 @@ import { runCli, runCliJson } from './helpers/cli';
 import { bundleCreateTasksDriver, startCreateTasksDriver } from './helpers/driver';
 import { useTempHomes } from './helpers/home';
 
-/** SPEC §1: several processes may write at the same time; no SQLITE_BUSY ever reaches a user. */
+/** docs/architecture.md §1: several processes may write at the same time; no SQLITE_BUSY ever reaches a user. */
 
 const tempHome = useTempHomes();
 const BUSY = /SQLITE_BUSY|database is locked|database_busy/i;

@@ -11,7 +11,7 @@ import { snapshotDatabase } from './helpers/snapshot';
 
 const tempHome = useTempHomes();
 
-/** SPEC §6: a user error is exit 1 with exactly one line on stderr and nothing on stdout. */
+/** docs/architecture.md §6: a user error is exit 1 with exactly one line on stderr and nothing on stdout. */
 function expectOneLineUserError(result: CliResult, message?: RegExp): void {
   expect(result.code, result.stderr).toBe(1);
   expect(result.stdout).toBe('');

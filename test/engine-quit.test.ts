@@ -10,7 +10,7 @@ import { newEngine, tickUntil, waitFor, writeAgentProfile, writeFastSettings } f
 import { useTempHomes } from './helpers/home';
 
 /**
- * SPEC §7: quitting the app with workers running offers two choices — stop them, or leave them
+ * docs/architecture.md §7: quitting the app with workers running offers two choices — stop them, or leave them
  * running to be adopted at the next start. Both go through Engine.close().
  */
 

@@ -9,7 +9,7 @@ import { useTempHomes } from './helpers/home';
 import { snapshotDatabase } from './helpers/snapshot';
 
 /**
- * SPEC §10: `switchyard mcp` as a real child process over stdio, driven by the official SDK's client —
+ * docs/architecture.md §10: `switchyard mcp` as a real child process over stdio, driven by the official SDK's client —
  * the same wire an agent (Claude Code, Codex, Hermes) uses.
  */
 

@@ -7,7 +7,7 @@ import { test as base, expect, type Page } from '@playwright/test';
 import type { Task } from '../../shared/domain';
 
 /**
- * Playwright support for the browser specs (ENGINEERING "Tests"): every test gets its own temp home
+ * Playwright support for the browser specs (docs/architecture.md "Tests"): every test gets its own temp home
  * and its own `switchyard serve` on a random port; the CLI runs against the same home as a separate
  * process, and the database is read back through `switchyard list/show --json`.
  */

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-/** A mistake in how the command was called (exit code 2, SPEC §6). */
+/** A mistake in how the command was called (exit code 2, docs/architecture.md §6). */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);

@@ -136,7 +136,7 @@ const dispatchCommand: CliCommand = {
           }
         }
       } finally {
-        // With --no-wait the workers keep running; the next dispatcher adopts them (SPEC §5).
+        // With --no-wait the workers keep running; the next dispatcher adopts them (docs/architecture.md §5).
         await engine.close({ stopWorkers: false });
       }
       return;

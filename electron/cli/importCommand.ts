@@ -24,7 +24,7 @@ function formatReport(report: HermesImportReport): string {
 }
 
 /**
- * `switchyard import-hermes FILE` (SPEC §6, issue 16): bring a Hermes Agent board over, idempotently,
+ * `switchyard import-hermes FILE` (docs/architecture.md §6, issue 16): bring a Hermes Agent board over, idempotently,
  * from its kanban.db, from a `hermes kanban export` archive (<slug>.tar.gz) or from the dashboard's
  * JSON export (import/hermesExport.ts).
  */

@@ -7,7 +7,7 @@ import { assigneesInUse } from '../core/store/tasks';
 import type { CliContext } from './context';
 
 /**
- * A lane name nobody has used before is allowed (it becomes a terminal lane, SPEC §3), but is most
+ * A lane name nobody has used before is allowed (it becomes a terminal lane, docs/architecture.md §3), but is most
  * often a typo: `--assignee orion-c` for `orion-cc`. Say so on stderr, with the closest known name.
  */
 export function warnOfUnknownLane(context: CliContext, assignee: string): void {

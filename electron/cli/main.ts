@@ -16,7 +16,7 @@ import { importVibeKanbanCommand } from './vibeKanbanCommand';
 import { serveCommand } from './serveCommand';
 import { taskCommands } from './taskCommands';
 
-/** Exit codes (SPEC §6): 0 success, 1 a user error with a one-line message, 2 a usage error. */
+/** Exit codes (docs/architecture.md §6): 0 success, 1 a user error with a one-line message, 2 a usage error. */
 export const EXIT_OK = 0;
 export const EXIT_USER_ERROR = 1;
 export const EXIT_USAGE = 2;
@@ -92,7 +92,7 @@ function flagValueName(usage: string, name: string): string {
   return match?.[1] ?? 'VALUE';
 }
 
-/** SPEC §6: a user error is one line, even when it quotes input that had line breaks in it. */
+/** docs/architecture.md §6: a user error is one line, even when it quotes input that had line breaks in it. */
 function oneLine(message: string): string {
   return message.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
@@ -163,7 +163,7 @@ export async function runCli(
       output.err(`switchyard: ${oneLine(error.message)}`);
       return EXIT_USER_ERROR;
     }
-    // A full disk, a damaged file, a read-only home: say so plainly (SPEC §6), not "unexpected".
+    // A full disk, a damaged file, a read-only home: say so plainly (docs/architecture.md §6), not "unexpected".
     const fault = describeDatabaseFault(error, paths.database);
     if (fault) {
       output.err(`switchyard: ${oneLine(fault.message)}`);

@@ -3,7 +3,7 @@ import { UsageError, stringOption } from './args';
 import type { CliCommand, CliContext } from './context';
 
 /**
- * `switchyard mcp` (SPEC §10): the board's operations as an MCP server over stdio, for agents that
+ * `switchyard mcp` (docs/architecture.md §10): the board's operations as an MCP server over stdio, for agents that
  * speak the Model Context Protocol; `switchyard mcp config AGENT` prints how to wire it into one.
  * While the server runs, stdout belongs to the protocol: nothing else may be written there.
  */

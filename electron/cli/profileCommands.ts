@@ -17,7 +17,7 @@ import { UsageError, requirePositional, stringOption } from './args';
 import type { CliCommand, CliContext } from './context';
 import { printJson } from './output';
 
-/** `switchyard profiles` (SPEC §6): list, validate, and create profiles from templates (SPEC §3). */
+/** `switchyard profiles` (docs/architecture.md §6): list, validate, and create profiles from templates (docs/architecture.md §3). */
 
 /** One profile as `--json` prints it; the shape is part of the stable CLI output. */
 export interface ProfileRow {
@@ -108,7 +108,7 @@ function validateAction(context: CliContext, name: string | undefined, asJson: b
     }
     for (const problem of problems) context.output.out(problem);
   }
-  // SPEC §6: exit 1 when something needs fixing, so scripts and CI can check a home.
+  // docs/architecture.md §6: exit 1 when something needs fixing, so scripts and CI can check a home.
   if (broken.length > 0 || problems.length > 0) {
     const count = broken.length + problems.length;
     throw invalidInput(`${count} profile problem${count === 1 ? '' : 's'} to fix`);

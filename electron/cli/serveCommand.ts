@@ -7,7 +7,7 @@ import type { CliCommand } from './context';
 import { keepRunningOnUnexpectedErrors } from './lastResort';
 
 /**
- * `switchyard serve` (SPEC §8): the engine (with the dispatcher) plus the web server on 127.0.0.1.
+ * `switchyard serve` (docs/architecture.md §8): the engine (with the dispatcher) plus the web server on 127.0.0.1.
  * Runs until SIGINT/SIGTERM; workers are left running on exit and adopted by the next start.
  */
 
@@ -68,7 +68,7 @@ export const serveCommand: CliCommand = {
       dispatch,
       actor: context.actor,
     });
-    // SPEC §10, opt-in: the MCP tools over Streamable HTTP at /mcp, behind the same token.
+    // docs/architecture.md §10, opt-in: the MCP tools over Streamable HTTP at /mcp, behind the same token.
     const mcp =
       parsed.values.mcp === true
         ? (await import('../server/mcpHttp')).mcpHttpHandler(
@@ -94,7 +94,7 @@ export const serveCommand: CliCommand = {
     } catch (error) {
       await engine.close({ stopWorkers: false });
       const code = (error as NodeJS.ErrnoException).code;
-      // A runtime condition, not a mistake in how serve was called: exit 1 (SPEC §6), not 2.
+      // A runtime condition, not a mistake in how serve was called: exit 1 (docs/architecture.md §6), not 2.
       if (code === 'EADDRINUSE')
         throw new SwitchyardError(
           'conflict',

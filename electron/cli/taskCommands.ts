@@ -13,7 +13,7 @@ import { warnOfUnknownLane } from './laneCheck';
 
 const json = { json: { type: 'boolean' } } as const;
 
-/** Every status a person may move a task to: `running` is reached only by a claim (SPEC §2). */
+/** Every status a person may move a task to: `running` is reached only by a claim (docs/architecture.md §2). */
 const MOVABLE_STATUSES = TASK_STATUSES.filter((status) => status !== 'running');
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 
 /**
- * Reading Linux `/proc` to recognise processes (SPEC §5, ENGINEERING "Processes").
+ * Reading Linux `/proc` to recognise processes (docs/architecture.md §5 and "Processes").
  *
  * A pid alone does not identify a process: after a restart the recorded pid may have been recycled by
  * an unrelated program. Field 22 of `/proc/<pid>/stat` (start time in clock ticks since boot) does not

@@ -4,7 +4,7 @@ import type { Api } from '../core/api/api';
 import { IPC_CHANNELS } from './ipcChannels';
 
 /**
- * Binds the contract to the API over Electron IPC (ENGINEERING "Typed IPC"): one channel for calls,
+ * Binds the contract to the API over Electron IPC (docs/architecture.md "Typed IPC"): one channel for calls,
  * one for events, a ready handshake. Only the app's own page may call: the sending frame's URL is
  * checked on every message, and each request is validated by the API against the contract.
  */

@@ -16,7 +16,7 @@ import {
 } from './window';
 
 /**
- * The desktop app (SPEC §7): one instance, the engine with the dispatcher inside the main process,
+ * The desktop app (docs/architecture.md §7): one instance, the engine with the dispatcher inside the main process,
  * the board window, the tray and notifications. Closing the window keeps the dispatcher running in
  * the tray; quitting asks what to do with running workers.
  */
@@ -71,7 +71,7 @@ async function start(): Promise<void> {
   api.prefetchSnapshot(DEFAULT_BOARD);
 }
 
-/** SPEC §5/§7: quitting with workers running asks whether to stop them or leave them for adoption. */
+/** docs/architecture.md §5/§7: quitting with workers running asks whether to stop them or leave them for adoption. */
 async function shutDown(): Promise<void> {
   let stopWorkers = false;
   const running = engine?.dispatcherState().workers.length ?? 0;

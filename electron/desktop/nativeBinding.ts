@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /**
- * better-sqlite3 for Electron's ABI (ENGINEERING "better-sqlite3 and Electron's ABI"). The copy in
+ * better-sqlite3 for Electron's ABI (docs/architecture.md "better-sqlite3 and Electron's ABI"). The copy in
  * node_modules stays built for Node (tests, CLI); `scripts/rebuild-electron-sqlite.mjs` builds one
  * for Electron into dist/native/electron/, and the main process opens the database with it through
  * better-sqlite3's `nativeBinding` option. Packaged apps carry the same file, unpacked from asar.

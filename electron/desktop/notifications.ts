@@ -3,7 +3,7 @@ import type { BoardEvent } from '../../shared/contract';
 import type { Api } from '../core/api/api';
 
 /**
- * Desktop notifications for notice events (SPEC §7: done, blocked, gave up, stuck). Clicking one
+ * Desktop notifications for notice events (docs/architecture.md §7: done, blocked, gave up, stuck). Clicking one
  * opens the board at that task's card.
  */
 

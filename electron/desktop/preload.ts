@@ -3,7 +3,7 @@ import type { BoardEvent, CallName, CallRequest, CallResponse, CallResult } from
 import { IPC_CHANNELS } from './ipcChannels';
 
 /**
- * The page's only door to the main process (SPEC §7, ENGINEERING "Typed IPC"): the contract's calls
+ * The page's only door to the main process (docs/architecture.md §7 and "Typed IPC"): the contract's calls
  * by name, the event stream, and "open this card". No ipcRenderer, no process, no Node. The main
  * process checks the sender and validates every payload; nothing here is trusted.
  */

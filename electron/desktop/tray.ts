@@ -3,7 +3,7 @@ import type { DispatcherState } from '../../shared/dispatch';
 import type { EngineHandle } from '../core/dispatch/engineHandle';
 
 /**
- * The tray (SPEC §7): dispatcher on/off (persisted by the engine), running / ready / stuck counts,
+ * The tray (docs/architecture.md §7): dispatcher on/off (persisted by the engine), running / ready / stuck counts,
  * open board, quit. The menu is rebuilt when the dispatcher's state changes what it shows.
  */
 

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { BrowserWindow, shell, type Session, type WebContents } from 'electron';
 
 /**
- * The board window and its locks (SPEC §7 "Security"): an isolated, sandboxed renderer without
+ * The board window and its locks (docs/architecture.md §7 "Security"): an isolated, sandboxed renderer without
  * Node, a strict Content-Security-Policy, and no navigation or new windows — links to the web open
  * in the user's browser after their URL has been checked.
  */

@@ -4,7 +4,7 @@ import { createMcpServer } from '../core/api/mcpServer';
 import type { McpSession } from '../core/api/mcpTools';
 
 /**
- * One stateless MCP exchange per HTTP request (SPEC §10): no session to keep or expire, each POST
+ * One stateless MCP exchange per HTTP request (docs/architecture.md §10): no session to keep or expire, each POST
  * carries its JSON-RPC message and gets a JSON answer. The caller has already checked the token.
  */
 export function mcpHttpHandler(

@@ -11,7 +11,7 @@ import { createApi, describeZodError, type Api } from '../core/api/api';
 import type { EngineHandle } from '../core/dispatch/engineHandle';
 
 /**
- * Web mode (SPEC §8): the built renderer over HTTP and the contract over a WebSocket, on 127.0.0.1
+ * Web mode (docs/architecture.md §8): the built renderer over HTTP and the contract over a WebSocket, on 127.0.0.1
  * only. Every request must name this server in its Host header (a page on another site that
  * rebinds its DNS name to 127.0.0.1 still sends its own name, so it is refused).
  *
@@ -48,7 +48,7 @@ export interface ServerOptions {
   maxAuthFailures?: number;
   log?: (line: string) => void;
   /**
-   * Opt-in (`serve --mcp`): MCP over Streamable HTTP at /mcp, behind the same token (SPEC §10).
+   * Opt-in (`serve --mcp`): MCP over Streamable HTTP at /mcp, behind the same token (docs/architecture.md §10).
    * Only for clients outside a browser: a request with another site's Origin is refused.
    */
   mcp?: (request: http.IncomingMessage, response: http.ServerResponse) => void;

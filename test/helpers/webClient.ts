@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import type { RunningServer } from '../../electron/server/server';
 import type { ServerMessage } from '../../shared/webProtocol';
 
-/** Test clients of the web-mode server (SPEC §8): raw HTTP, WebSocket, and a fake built renderer. */
+/** Test clients of the web-mode server (docs/architecture.md §8): raw HTTP, WebSocket, and a fake built renderer. */
 
 /** A renderer folder with a page and an asset, plus a secret beside it that must never be served. */
 export function writeFakeRenderer(home: string): string {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleCliLoopDriver, runConcurrentWriters } from './scenarios/concurrentWriters';
 
-/** SPEC §1: several processes write at once while the dispatcher runs; no error reaches a user. */
+/** docs/architecture.md §1: several processes write at once while the dispatcher runs; no error reaches a user. */
 describe('concurrent writers: 4 CLI processes × 60 operations while the dispatcher runs', () => {
   let driver: Awaited<ReturnType<typeof bundleCliLoopDriver>>;
   beforeAll(async () => {

@@ -3,7 +3,7 @@ import { chooseSeed } from './scenarios/random';
 import { runCrashRecovery } from './scenarios/crashRecovery';
 
 /**
- * SPEC §4–§5: a dispatcher SIGKILLed at random moments and restarted loses nothing, runs nothing twice
+ * docs/architecture.md §4–§5: a dispatcher SIGKILLed at random moments and restarted loses nothing, runs nothing twice
  * after it completed, leaves no run open and no worker behind. The long version is `npm run soak`.
  */
 describe('crash recovery: `switchyard dispatch --watch` SIGKILLed at random moments', () => {

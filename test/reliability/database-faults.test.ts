@@ -13,7 +13,7 @@ import { useTempHomes } from '../helpers/home';
 import { holdWriteLock, mountTmpfs, sha256, type Tmpfs } from './helpers/faults';
 
 /**
- * SPEC §1, §6: database faults give one clear line and exit 1, never a crash loop or lost data, and
+ * docs/architecture.md §1, §6: database faults give one clear line and exit 1, never a crash loop or lost data, and
  * everything works again once the fault is gone.
  */
 

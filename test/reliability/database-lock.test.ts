@@ -6,7 +6,7 @@ import { holdWriteLock } from './helpers/faults';
 
 const tempHome = useTempHomes();
 
-/** SPEC §1 + §6: a lock that never goes away ends in one clear line (exit 1), not SQLITE_BUSY or a hang. */
+/** docs/architecture.md §1 + §6: a lock that never goes away ends in one clear line (exit 1), not SQLITE_BUSY or a hang. */
 describe('a write lock that is never released', () => {
   it('the CLI gives up after its retry window with one line, and works once the lock is gone', async () => {
     const paths = tempHome();

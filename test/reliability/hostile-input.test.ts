@@ -13,7 +13,7 @@ import { snapshotDatabase } from '../helpers/snapshot';
 import { sha256 } from './helpers/faults';
 
 /**
- * Hostile input (SPEC §2, §7 "every payload validated"): property fuzzing of every contract call,
+ * Hostile input (docs/architecture.md §2, §7 "every payload validated"): property fuzzing of every contract call,
  * hostile CLI arguments and hostile profile.json / lanes.json / settings.json. Never a crash, never
  * an 'internal' error, never a partial write, never a file outside the home.
  */

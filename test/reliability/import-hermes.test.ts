@@ -12,7 +12,7 @@ import { snapshotDatabase } from '../helpers/snapshot';
 import { sha256 } from './helpers/faults';
 import { writeHermesBoard } from './helpers/hermesFixture';
 
-/** SPEC §6: `switchyard import-hermes PATH/kanban.db` brings a Hermes board over, idempotently. */
+/** docs/architecture.md §6: `switchyard import-hermes PATH/kanban.db` brings a Hermes board over, idempotently. */
 
 const tempHome = useTempHomes();
 

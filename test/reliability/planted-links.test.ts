@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as commands from '../../electron/core/commands/taskCommands';
 import type { HomePaths } from '../../electron/core/config/home';
 import { createProfileFromTemplate } from '../../electron/core/config/profileTemplates';
-import { saveSettings } from '../../electron/core/config/settings';
 import { updateLaneConfig } from '../../electron/core/config/lanesFile';
 import type { Engine } from '../../electron/core/dispatch/engine';
 import { openDatabase } from '../../electron/core/store/db/open';
@@ -178,13 +177,11 @@ describe('planted links in the home never make Switchyard write outside it', () 
     victim.unchanged();
   });
 
-  it('settings.json, lanes.json, profiles/ and bin/switchyard as links: replaced or refused, never written through', () => {
+  // settings.json is only read (nothing in the product writes it): lanes.json is the file written here.
+  it('lanes.json, profiles/ and bin/switchyard as links: replaced or refused, never written through', () => {
     const paths = newHome();
     const victim = outside();
     fs.mkdirSync(paths.home, { recursive: true });
-    fs.symlinkSync(victim.victimFile, paths.settingsFile);
-    saveSettings(paths, { dispatcher: { globalMaxConcurrent: 2 } });
-    expect(fs.lstatSync(paths.settingsFile).isSymbolicLink()).toBe(false);
     fs.symlinkSync(victim.victimFile, paths.lanesFile);
     updateLaneConfig(paths, 'alice', { maxConcurrent: 2 });
     expect(fs.lstatSync(paths.lanesFile).isSymbolicLink()).toBe(false);

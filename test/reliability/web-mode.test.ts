@@ -10,7 +10,7 @@ import { startServer } from '../../electron/server/server';
 import { useTempHomes } from '../helpers/home';
 import { connectSocket, request, writeFakeRenderer, wsUrl } from '../helpers/webClient';
 
-/** SPEC §8 web mode under hostile or heavy use: brute force, foreign Host/Origin, many clients. */
+/** docs/architecture.md §8 web mode under hostile or heavy use: brute force, foreign Host/Origin, many clients. */
 
 const newHome = useTempHomes();
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -16,7 +16,7 @@ import {
 import { useTempHomes } from '../helpers/home';
 
 /**
- * SPEC §5 worker hygiene at the engine level (the supervisor's own tests cover stop and timeout of
+ * docs/architecture.md §5 worker hygiene at the engine level (the supervisor's own tests cover stop and timeout of
  * single workers): engine.close({ stopWorkers: true }) and timeouts end whole process groups —
  * grandchildren, SIGTERM-ignorers and workers without stdout included — and leave no zombie.
  */

@@ -250,7 +250,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     moveTask: ({ id, status, assignee }) => {
       if (status === undefined && assignee === undefined)
         throw invalidInput('move needs a status, an assignee or both');
-      // SPEC §7: a drag that changes status and lane is applied together or not at all.
+      // docs/architecture.md §7: a drag that changes status and lane is applied together or not at all.
       const result = runInWriteTransaction(db, () => {
         let stoppedWorker = false;
         if (status !== undefined) stoppedWorker = commands.moveTask(db, id, status, actor).stoppedWorker;
@@ -258,7 +258,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
         return { task: commands.getTask(db, id), stoppedWorker };
       });
       if (result.stoppedWorker) {
-        // The claim is released in the transaction; the process itself goes now (SPEC §2).
+        // The claim is released in the transaction; the process itself goes now (docs/architecture.md §2).
         engine.stopWorker(id).catch((error: unknown) => logError(`stopping the worker of ${id}`, error));
       }
       return changed(result);
@@ -387,7 +387,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     lanesTimer.unref?.();
   }
 
-  /** SPEC §4: skip reasons are persisted without an event-log row; the tick names what changed. */
+  /** docs/architecture.md §4: skip reasons are persisted without an event-log row; the tick names what changed. */
   function onTick(result: DispatchResult): void {
     if (listeners.size === 0) return;
     if (result.skipChanged.length > 0) {

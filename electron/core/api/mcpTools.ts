@@ -12,7 +12,7 @@ import { SwitchyardError, invalidInput, notFound } from '../errors';
 import { describeZodError } from './api';
 
 /**
- * The tools of `switchyard mcp` (SPEC §10): the CLI's operations for agents that speak the Model
+ * The tools of `switchyard mcp` (docs/architecture.md §10): the CLI's operations for agents that speak the Model
  * Context Protocol. Inputs are the contract's schemas (shared/contract.ts) or built from the domain's
  * field schemas — no second copy of validation — and every write goes through the same core command,
  * with the same ownership guard, as `switchyard complete` & co.
@@ -185,7 +185,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   ),
 ];
 
-/** What a tool call answers: a value, or the one-line message the CLI would print (SPEC §6). */
+/** What a tool call answers: a value, or the one-line message the CLI would print (docs/architecture.md §6). */
 export type McpToolOutcome = { ok: true; value: unknown } | { ok: false; message: string };
 
 const toolsByName = new Map(MCP_TOOLS.map((entry) => [entry.name, entry]));

@@ -6,7 +6,7 @@ import * as runs from '../store/runs';
 import * as tasks from '../store/tasks';
 
 /**
- * What happens to a task when its attempt ends (SPEC §4.2–4.4): done, or a failure that backs off
+ * What happens to a task when its attempt ends (docs/architecture.md §4.2–4.4): done, or a failure that backs off
  * and, at the failure limit, gives up. Crashes, timeouts and spawn errors all count the same way —
  * a failure that is never counted is how a crash loop is born. Only a worker whose end left no
  * trace at all (recordLost) is not counted: nothing says it failed.
@@ -19,7 +19,7 @@ export interface FailurePolicy {
 }
 
 export function backoffDelayMs(failureCount: number, policy: FailurePolicy): number {
-  // SPEC §4.2: 10 s × 2^n, at most 10 min; n counts the failures before this one.
+  // docs/architecture.md §4.2: 10 s × 2^n, at most 10 min; n counts the failures before this one.
   const exponent = Math.max(0, failureCount - 1);
   return Math.min(policy.backoffBaseMs * 2 ** Math.min(exponent, 30), policy.backoffMaxMs);
 }
@@ -223,7 +223,7 @@ export interface ReclaimResult {
 }
 
 /**
- * SPEC §4.4: terminal claims expire after their TTL unless renewed. Only claims with an expiry are
+ * docs/architecture.md §4.4: terminal claims expire after their TTL unless renewed. Only claims with an expiry are
  * considered: the dispatcher's own workers hold claims without one, so a live worker is never
  * reclaimed while its process lives.
  */

@@ -32,7 +32,7 @@ import { loadLanesFile } from '../config/lanesFile';
 import type { HomePaths } from '../config/home';
 
 /**
- * The operations on tasks and boards (SPEC §2, §6). Each validates its input, runs in one write
+ * The operations on tasks and boards (docs/architecture.md §2, §6). Each validates its input, runs in one write
  * transaction and records its events there, so a refused operation changes nothing.
  */
 
@@ -179,7 +179,7 @@ export function assignTask(db: Db, id: string, assignee: string | null, actor: A
 // ---------------------------------------------------------------------------------------------
 // Status moves
 
-/** Children whose parents are now all done move from todo to ready (SPEC §2). */
+/** Children whose parents are now all done move from todo to ready (docs/architecture.md §2). */
 export function promoteChildren(db: Db, parentId: string, now: number): string[] {
   return promoteTasks(db, links.childIdsOf(db, parentId), now);
 }
@@ -245,7 +245,7 @@ export function moveTask(db: Db, id: string, to: string, actor: Actor): MoveResu
 }
 
 /**
- * SPEC §2: a task with an unfinished parent is todo. When a done task is reopened, its children
+ * docs/architecture.md §2: a task with an unfinished parent is todo. When a done task is reopened, its children
  * that were promoted but not yet claimed go back to waiting (running ones keep their worker).
  */
 function demoteReadyChildren(db: Db, parentId: string, now: number): void {
@@ -369,7 +369,7 @@ export interface ClaimRequest {
 }
 
 /**
- * A paused lane hands out nothing by `claim --next` (SPEC §3 "lanes can be paused"); what the
+ * A paused lane hands out nothing by `claim --next` (docs/architecture.md §3 "lanes can be paused"); what the
  * dispatcher and the lane view call paused: the board's switch, else lanes.json. A claim by id is a
  * person's explicit choice and is still allowed.
  */
@@ -381,7 +381,7 @@ function lanePaused(db: Db, lane: string, files: ClaimRequest['lanesFile']): boo
 
 /**
  * A terminal (or a person) pulls a task: ready → running with a claim that expires unless renewed
- * by `heartbeat` (SPEC §4.4). Compare-and-swap, so the dispatcher and other terminals cannot also win it.
+ * by `heartbeat` (docs/architecture.md §4.4). Compare-and-swap, so the dispatcher and other terminals cannot also win it.
  */
 export function claimTask(db: Db, request: ClaimRequest, actor: Actor): Task {
   const lane = request.lane === undefined ? undefined : parseInput(assigneeSchema, request.lane, 'lane');
@@ -646,7 +646,7 @@ export function getTask(db: Db, id: string): Task {
 // Retrying
 
 /**
- * "Try now" (SPEC §7 drawer action): a blocked task is unblocked; a ready task waiting out its
+ * "Try now" (docs/architecture.md §7 drawer action): a blocked task is unblocked; a ready task waiting out its
  * backoff loses the wait. Anything else has nothing to retry.
  */
 export function retryTask(db: Db, id: string, actor: Actor): Task {

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 
-/** SPEC §1: one home folder for the app, the CLI, the web server and every worker. */
+/** docs/architecture.md §1: one home folder for the app, the CLI, the web server and every worker. */
 export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.SWITCHYARD_HOME?.trim();
   return path.resolve(fromEnv ? fromEnv : path.join(os.homedir(), '.switchyard'));

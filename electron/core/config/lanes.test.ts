@@ -115,7 +115,7 @@ describe('LaneResolver.resolve', () => {
     expect(lanes.resolve(' Worker ')).toMatchObject({ kind: 'profile', name: 'worker' });
   });
 
-  it('prefers a runnable profile over a lanes.json declaration of the same name (SPEC §3 order)', () => {
+  it('prefers a runnable profile over a lanes.json declaration of the same name (docs/architecture.md §3 order)', () => {
     installProgram('agent');
     writeProfile('both', { command: ['agent'] });
     writeLanes({ lanes: { both: { kind: 'terminal', paused: true } } });

@@ -21,7 +21,7 @@ import { loadSettings, type LoadedSettings, type Settings } from './settings';
 export { updateLaneConfig, type LaneConfig, type LaneConfigPatch } from './lanesFile';
 
 /**
- * Lane resolution (SPEC §3): what kind of lane an assignee names, in this order —
+ * Lane resolution (docs/architecture.md §3): what kind of lane an assignee names, in this order —
  *   1. `profile`: a valid, runnable profile exists;
  *   2. `profile_broken`: the profile folder exists but the profile is invalid or its program missing;
  *   3. `terminal`: declared in lanes.json, or any other name (never spawned).
@@ -232,7 +232,7 @@ export class LaneResolver {
     const check = this.snapshot.profiles.get(name);
     if (check?.ok) return { kind: 'profile', name, profile: check.profile };
     if (check) return { kind: 'profile_broken', name, problem: check.problem };
-    // SPEC §3: a declared terminal lane is not told it is broken; an undeclared name (maybe a typo) is.
+    // docs/architecture.md §3: a declared terminal lane is not told it is broken; an undeclared name (maybe a typo) is.
     const declared = this.snapshot.lanes.has(name);
     if (declared) return { kind: 'terminal', name, declared, hint: null };
     const hint = SLUG_PATTERN.test(name)
@@ -308,7 +308,7 @@ export class LaneResolver {
   }
 
   /**
-   * The once-per-tick check (SPEC §3: never stale by more than one tick, even if a watcher missed an
+   * The once-per-tick check (docs/architecture.md §3: never stale by more than one tick, even if a watcher missed an
    * event): a stat of profiles/ (listed again only if it may have changed), one of each profile.json,
    * lanes.json and settings.json, plus a PATH lookup only for profiles whose program is missing, so
    * installing the agent fixes its lane by the next tick.

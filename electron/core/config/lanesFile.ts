@@ -4,7 +4,7 @@ import type { HomePaths } from './home';
 import { readSmallJsonFile, writeFileAtomically } from './jsonFile';
 
 /**
- * `lanes.json` (SPEC §1, §3): optional; declares terminal lanes and per-lane settings.
+ * `lanes.json` (docs/architecture.md §1, §3): optional; declares terminal lanes and per-lane settings.
  *   { "lanes": { "orion-cc": { "kind": "terminal", "paused": false, "maxConcurrent": 2, "description": "…" } } }
  * An entry may also carry only settings (`paused`, `maxConcurrent`) for a lane that has a profile.
  * Names are case-insensitive and stored lowercase. A broken file never stops anything: the entries
@@ -18,7 +18,7 @@ export interface LaneConfig {
   name: string;
   kind: 'terminal';
   paused: boolean;
-  /** Overrides the profile's maxConcurrent when set (SPEC §3 per-lane concurrency limit). */
+  /** Overrides the profile's maxConcurrent when set (docs/architecture.md §3 per-lane concurrency limit). */
   maxConcurrent: number | null;
   description: string | null;
   /** SPEC §10: its ready tasks wait for a person's approval before they are spawned. */
@@ -137,7 +137,7 @@ export interface LaneConfigPatch {
 }
 
 /**
- * Declares a lane or changes its settings (UI pause toggle and concurrency, SPEC §7), writing
+ * Declares a lane or changes its settings (UI pause toggle and concurrency, docs/architecture.md §7), writing
  * lanes.json atomically. Other entries and fields are kept as the user wrote them. A file that cannot
  * be read is refused rather than replaced, so the user's work is never lost.
  */

@@ -7,7 +7,7 @@ import { writeFileAtomically } from './jsonFile';
 import { PROFILE_FILE, profileDir, type CompletionMode } from './profiles';
 
 /**
- * Ready-made profiles (SPEC §3 "provide ready-made examples"), written by
+ * Ready-made profiles (docs/architecture.md §3 "provide ready-made examples"), written by
  * `switchyard profiles create NAME --from TEMPLATE`. docs/profiles.md explains each one.
  */
 

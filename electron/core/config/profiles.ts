@@ -6,7 +6,7 @@ import { readSmallJsonFile } from './jsonFile';
 import type { MissingProgramCache } from './programLookup';
 
 /**
- * Profiles (SPEC §3): `profiles/<name>/profile.json` says how to start a worker. A profile is only
+ * Profiles (docs/architecture.md §3): `profiles/<name>/profile.json` says how to start a worker. A profile is only
  * usable when the file parses AND its program can be run; otherwise the lane is `profile_broken`
  * with one exact sentence saying what to fix, and it is never spawned (so it cannot crash-loop).
  */
@@ -100,7 +100,7 @@ function checkCommand(raw: unknown): FieldCheck<string[]> {
   if (program === '') return { problem: 'command[0] (the program) is empty' };
   const withNul = raw.findIndex((part) => part.includes('\0'));
   if (withNul >= 0) return { problem: `command[${withNul}] contains a NUL character` };
-  // SPEC §5: the program must be known before the task exists; only the home folder may vary.
+  // docs/architecture.md §5: the program must be known before the task exists; only the home folder may vary.
   if (/\{(taskId|prompt|promptFile|workspace)\}/.test(program)) {
     return { problem: 'command[0] (the program) may use only the {home} placeholder' };
   }
@@ -267,7 +267,7 @@ function substitute(template: string, vars: CommandVars): string {
 }
 
 /**
- * The argv to spawn (SPEC §5: without a shell). Each element stays exactly one argument whatever the
+ * The argv to spawn (docs/architecture.md §5: without a shell). Each element stays exactly one argument whatever the
  * task text holds: quotes, `$(…)`, newlines and globs reach the program verbatim.
  */
 export function expandCommand(profile: Pick<Profile, 'command'>, vars: CommandVars): string[] {
@@ -369,7 +369,7 @@ export interface ProfileFolder {
 
 export interface ProfileFolders {
   folders: ProfileFolder[];
-  /** Folders that cannot be lanes because their name breaks the slug rule (SPEC §1). */
+  /** Folders that cannot be lanes because their name breaks the slug rule (docs/architecture.md §1). */
   problems: string[];
 }
 

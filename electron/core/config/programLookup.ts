@@ -5,7 +5,7 @@ import { RECENT_CHANGE_MS, folderIdentity } from './folderIdentity';
 /**
  * Finds the program a worker's argv[0] names the way the spawn will (libuv searches the child's own
  * PATH), so a missing or non-executable program is reported with a message a user can act on
- * (SPEC §3: "`claude` not found on PATH") instead of Node's asynchronous spawn error.
+ * (docs/architecture.md §3: "`claude` not found on PATH") instead of Node's asynchronous spawn error.
  */
 
 /** What libuv (like execvp) searches when the child's environment has no PATH. */
@@ -54,7 +54,7 @@ function executableProblem(candidate: string): string | null {
 /**
  * A negative cache for PATH searches: "directory D has no entry named X", remembered only while D is
  * provably unchanged. The lane resolver looks up every missing program of every broken profile on
- * every tick (SPEC §3: never stale by more than one tick); with this cache a tick costs one stat per
+ * every tick (docs/architecture.md §3: never stale by more than one tick); with this cache a tick costs one stat per
  * PATH directory instead of one per directory × program.
  *
  * Why it stays exact:

@@ -3,8 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { homePaths, type HomePaths } from './home';
-import { SwitchyardError } from '../errors';
-import { defaultSettings, loadSettings, saveSettings } from './settings';
+import { defaultSettings, loadSettings } from './settings';
 
 let paths: HomePaths;
 
@@ -19,7 +18,7 @@ afterEach(() => {
 const writeSettings = (text: string): void => fs.writeFileSync(paths.settingsFile, text);
 
 describe('loadSettings', () => {
-  it('gives the SPEC defaults when settings.json does not exist', () => {
+  it('gives the documented defaults when settings.json does not exist', () => {
     const { settings, problem } = loadSettings(paths);
     expect(problem).toBeNull();
     expect(settings.dispatcher).toEqual({
@@ -118,52 +117,5 @@ describe('loadSettings', () => {
       settings: defaultSettings(),
       problem: 'settings.json: is not a regular file',
     });
-  });
-});
-
-describe('saveSettings', () => {
-  it('writes only the changed keys, atomically, and loadSettings reads them back', () => {
-    writeSettings(JSON.stringify({ logs: { keepFiles: 3 } }));
-    const saved = saveSettings(paths, { dispatcher: { globalMaxConcurrent: 2 } });
-    expect(saved.dispatcher.globalMaxConcurrent).toBe(2);
-    expect(JSON.parse(fs.readFileSync(paths.settingsFile, 'utf8'))).toEqual({
-      logs: { keepFiles: 3 },
-      dispatcher: { globalMaxConcurrent: 2 },
-    });
-    expect(loadSettings(paths)).toEqual({ settings: saved, problem: null });
-    expect(fs.readdirSync(paths.home)).toEqual(['settings.json']);
-  });
-
-  it('creates the file when there is none', () => {
-    saveSettings(paths, { dispatcher: { enabled: false } });
-    expect(loadSettings(paths).settings.dispatcher.enabled).toBe(false);
-  });
-
-  it('validates before writing and leaves the file unchanged on refusal', () => {
-    writeSettings(JSON.stringify({ logs: { keepFiles: 3 } }));
-    const before = fs.readFileSync(paths.settingsFile, 'utf8');
-    expect(() => saveSettings(paths, { dispatcher: { tickMs: 1 } })).toThrow(
-      'settings.json: dispatcher.tickMs: must be at least 100',
-    );
-    expect(fs.readFileSync(paths.settingsFile, 'utf8')).toBe(before);
-  });
-
-  it('refuses to replace a file it cannot read, so the user loses nothing', () => {
-    writeSettings('{ not json');
-    let thrown: unknown;
-    try {
-      saveSettings(paths, { dispatcher: { tickMs: 1000 } });
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(SwitchyardError);
-    expect((thrown as SwitchyardError).message).toContain('fix or delete the file');
-    expect(fs.readFileSync(paths.settingsFile, 'utf8')).toBe('{ not json');
-  });
-
-  it('lets a patch repair the broken field it replaces', () => {
-    writeSettings(JSON.stringify({ dispatcher: { tickMs: 5 } }));
-    saveSettings(paths, { dispatcher: { tickMs: 500 } });
-    expect(loadSettings(paths)).toMatchObject({ problem: null, settings: { dispatcher: { tickMs: 500 } } });
   });
 });

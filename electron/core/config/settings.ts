@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import type { HomePaths } from './home';
-import { invalidInput } from '../errors';
-import { readSmallJsonFile, writeFileAtomically } from './jsonFile';
+import { readSmallJsonFile } from './jsonFile';
 
 /**
- * `settings.json` (SPEC §1): optional, every field has a default (the bracketed numbers of the SPEC).
+ * `settings.json` (docs/architecture.md §1): optional, every field has a default (the bracketed numbers of the SPEC).
  * A broken file never stops the app: the broken fields fall back to their defaults and one line says
  * what is wrong, and the user's file is never rewritten behind their back.
  */
@@ -31,17 +30,17 @@ const section = { error: 'must be an object of settings' };
 const dispatcherSettingsSchema = z
   .strictObject(
     {
-      /** Persisted on/off switch of the dispatcher (SPEC §7 tray checkbox). */
+      /** Persisted on/off switch of the dispatcher (docs/architecture.md §7 tray checkbox). */
       enabled: z.boolean({ error: 'must be true or false' }).default(true),
-      tickMs: wholeNumber(2000, 100, MINUTE), // SPEC §4 [2 s]
-      globalMaxConcurrent: wholeNumber(4, 1, 1000), // SPEC §3 [4]
-      failureLimit: wholeNumber(5, 1, 1000), // SPEC §4.2 [5]
-      backoffBaseMs: wholeNumber(10_000, 0, 24 * HOUR), // SPEC §4.2 [10 s × 2^n]
-      backoffMaxMs: wholeNumber(600_000, 0, 7 * 24 * HOUR), // SPEC §4.2 [at most 10 min]
-      claimTtlMs: wholeNumber(900_000, 10_000, 7 * 24 * HOUR), // SPEC §4.4 [15 min]
-      killGraceMs: wholeNumber(10_000, 0, 10 * MINUTE), // SPEC §4.3 [10 s]
-      stuckTicks: wholeNumber(6, 1, 100_000), // SPEC §4.7 [6]
-      stuckLogIntervalMs: wholeNumber(300_000, 1000, 24 * HOUR), // SPEC §4.7 [5 min]
+      tickMs: wholeNumber(2000, 100, MINUTE), // docs/architecture.md §4 [2 s]
+      globalMaxConcurrent: wholeNumber(4, 1, 1000), // docs/architecture.md §3 [4]
+      failureLimit: wholeNumber(5, 1, 1000), // docs/architecture.md §4.2 [5]
+      backoffBaseMs: wholeNumber(10_000, 0, 24 * HOUR), // docs/architecture.md §4.2 [10 s × 2^n]
+      backoffMaxMs: wholeNumber(600_000, 0, 7 * 24 * HOUR), // docs/architecture.md §4.2 [at most 10 min]
+      claimTtlMs: wholeNumber(900_000, 10_000, 7 * 24 * HOUR), // docs/architecture.md §4.4 [15 min]
+      killGraceMs: wholeNumber(10_000, 0, 10 * MINUTE), // docs/architecture.md §4.3 [10 s]
+      stuckTicks: wholeNumber(6, 1, 100_000), // docs/architecture.md §4.7 [6]
+      stuckLogIntervalMs: wholeNumber(300_000, 1000, 24 * HOUR), // docs/architecture.md §4.7 [5 min]
       /**
        * CPU priority of workers: "low" (nice +10, Windows "below normal") keeps the app responsive
        * while many workers run flat out; agents mostly wait on the network. "normal" for CPU-bound ones.
@@ -57,7 +56,7 @@ const dispatcherSettingsSchema = z
 
 const logSettingsSchema = z.strictObject(
   {
-    rotateBytes: wholeNumber(2 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024), // SPEC §5 [2 MiB]
+    rotateBytes: wholeNumber(2 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024), // docs/architecture.md §5 [2 MiB]
     keepFiles: wholeNumber(5, 1, 100),
   },
   section,
@@ -83,7 +82,7 @@ function renameLegacyPromptKeys(value: unknown): unknown {
 }
 
 /**
- * SPEC §5: every part of `{prompt}` is capped, so one huge comment cannot crowd out the task, and
+ * docs/architecture.md §5: every part of `{prompt}` is capped, so one huge comment cannot crowd out the task, and
  * so is the whole, in UTF-8 bytes (issue 18: Linux refuses one argument over 128 KiB).
  */
 const promptSettingsSchema = z.preprocess(
@@ -123,14 +122,6 @@ export type DispatcherSettings = Settings['dispatcher'];
 export type LogSettings = Settings['logs'];
 export type PromptSettings = Settings['prompt'];
 export type BackupSettings = Settings['backups'];
-
-/** What callers may change with saveSettings: any subset of any section. */
-export interface SettingsPatch {
-  dispatcher?: Partial<DispatcherSettings>;
-  logs?: Partial<LogSettings>;
-  prompt?: Partial<PromptSettings>;
-  backups?: Partial<BackupSettings>;
-}
 
 export const defaultSettings = (): Settings => settingsSchema.parse({});
 
@@ -207,40 +198,4 @@ export function loadSettings(paths: Pick<HomePaths, 'settingsFile'>): LoadedSett
     return { settings: defaultSettings(), problem: `settings.json: ${read.problem}` };
   }
   return parseSettings(read.value);
-}
-
-function mergeSection(base: unknown, patch: object | undefined): unknown {
-  if (patch === undefined) return base;
-  return { ...(isPlainObject(base) ? base : {}), ...patch };
-}
-
-/**
- * Applies `patch` to the user's file and writes it atomically (temp file + rename). Only the keys the
- * user (or the patch) set are written, so later changes of defaults still reach them. A file that is
- * currently unreadable, or a result that would be invalid, is refused with the reason and left as is.
- */
-export function saveSettings(
-  paths: Pick<HomePaths, 'home' | 'settingsFile'>,
-  patch: SettingsPatch,
-): Settings {
-  const read = readSmallJsonFile(paths.settingsFile, SETTINGS_MAX_BYTES);
-  if (read.kind === 'problem') {
-    throw invalidInput(`settings.json: ${read.problem} — fix or delete the file before changing settings`);
-  }
-  const current = read.kind === 'ok' ? read.value : {};
-  if (!isPlainObject(current)) {
-    throw invalidInput(
-      'settings.json: must be a JSON object — fix or delete the file before changing settings',
-    );
-  }
-  const merged: JsonObject = { ...current };
-  for (const section of ['dispatcher', 'logs', 'prompt', 'backups'] as const) {
-    if (patch[section] !== undefined) merged[section] = mergeSection(current[section], patch[section]);
-  }
-  const parsed = settingsSchema.safeParse(merged);
-  if (!parsed.success) {
-    throw invalidInput(`settings.json: ${parsed.error.issues.map(describeIssue).join('; ')}`);
-  }
-  writeFileAtomically(paths.home, paths.settingsFile, `${JSON.stringify(merged, null, 2)}\n`);
-  return parsed.data;
 }

@@ -29,7 +29,7 @@ import { prepareWorkspace } from '../workers/workspace';
 import path from 'node:path';
 
 /**
- * The dispatcher tick (SPEC §4), in the spec's order: reap, outcomes, timeouts, reclaims,
+ * The dispatcher tick (docs/architecture.md §4), in the spec's order: reap, outcomes, timeouts, reclaims,
  * promotions, then a walk over ready tasks that either gives each a typed skip reason or claims
  * and spawns it, and finally the health check. Terminal lanes are never claimed or spawned.
  */
@@ -114,7 +114,7 @@ interface LaneState {
   globalRunning: number;
 }
 
-/** The last walk's verdicts, replayed while nothing they depended on changed (SPEC §4.6 at scale). */
+/** The last walk's verdicts, replayed while nothing they depended on changed (docs/architecture.md §4.6 at scale). */
 interface WalkMemo {
   laneKey: string;
   /** The verdicts hold until this time (the earliest backoff end seen). */
@@ -584,7 +584,7 @@ export class Dispatcher {
     return walk.spawnable;
   }
 
-  /** The walk proper (SPEC §4.6) over `rows` in walk order: skip reasons, claims and spawns. */
+  /** The walk proper (docs/architecture.md §4.6) over `rows` in walk order: skip reasons, claims and spawns. */
   private evaluate(
     rows: readonly ReadyRow[],
     lanes: LaneState,
@@ -631,7 +631,7 @@ export class Dispatcher {
     return { spawnable, validUntil, skipChanges };
   }
 
-  /** SPEC §4.6: skip reasons are stored only when they change — no write per task per tick. */
+  /** docs/architecture.md §4.6: skip reasons are stored only when they change — no write per task per tick. */
   private storeSkipChanges(changes: readonly SkipChange[], result: DispatchResult): void {
     if (changes.length === 0) return;
     // Not in the event log (that would be a row per task per change): the API tells the UI instead.
@@ -655,7 +655,7 @@ export class Dispatcher {
     }
   }
 
-  /** The first rule of SPEC §4.6 that holds. Lane-wide verdicts are built once per lane and shared. */
+  /** The first rule of docs/architecture.md §4.6 that holds. Lane-wide verdicts are built once per lane and shared. */
   private skipReasonOf(row: ReadyRow, laneOf: (name: string) => LaneRuntime, state: WalkState): Skip | null {
     const assignee = row.assignee;
     if (!assignee) return UNASSIGNED;
@@ -752,7 +752,7 @@ export class Dispatcher {
       const caps = this.deps.config().promptCaps;
       const prompt = this.promptFor(task, profile, {
         ...caps,
-        // SPEC §5 / issue 18: an argument holding {prompt} stays under Linux's per-argument limit.
+        // docs/architecture.md §5 / issue 18: an argument holding {prompt} stays under Linux's per-argument limit.
         totalBytes: Math.min(caps.totalBytes, promptArgumentRoom(profile, vars, MAX_ARGUMENT_BYTES)),
       });
       if (promptFile) {
@@ -850,7 +850,7 @@ export class Dispatcher {
   // Step 7 --------------------------------------------------------------------------------------
 
   /**
-   * SPEC §4.7: stuck means work that could be spawned now sat there for N ticks with nothing
+   * docs/architecture.md §4.7: stuck means work that could be spawned now sat there for N ticks with nothing
    * spawned. Terminal lanes, paused lanes, backoff and full capacity are skip reasons, so they
    * never reach `spawnable` and never count.
    */

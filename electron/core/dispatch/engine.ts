@@ -33,7 +33,7 @@ import * as tasks from '../store/tasks';
 
 /**
  * The running core: database, lanes, supervisor and dispatcher wired together, with the timer and
- * the wake-ups of SPEC §4 (a task became ready, a worker exited, another process wrote). Used by
+ * the wake-ups of docs/architecture.md §4 (a task became ready, a worker exited, another process wrote). Used by
  * the Electron main process, `switchyard serve` and `switchyard dispatch --watch`.
  */
 
@@ -43,7 +43,7 @@ export interface EngineOptions {
   /** Take the dispatcher lease and run ticks. Without it the engine only serves reads and commands. */
   dispatch: boolean;
   actor?: Actor;
-  /** better-sqlite3 build for Electron's ABI (ENGINEERING "better-sqlite3 and Electron's ABI"). */
+  /** better-sqlite3 build for Electron's ABI (docs/architecture.md "better-sqlite3 and Electron's ABI"). */
   nativeBinding?: string;
   /** How workers call the CLI: written into `<home>/bin/switchyard`, which is put first on their PATH. */
   cliCommand?: string[];
@@ -343,7 +343,7 @@ export class Engine implements EngineHandle {
   }
 
   /**
-   * SPEC §5: running tasks from an earlier life. A worker whose pid is alive and is the same
+   * docs/architecture.md §5: running tasks from an earlier life. A worker whose pid is alive and is the same
    * process (start time from /proc) is adopted; any other has ended, and its run is settled with
    * the exit status its waiter recorded (Supervisor.recordGone).
    */
@@ -623,7 +623,7 @@ export class Engine implements EngineHandle {
 
   /**
    * Stops the engine. `stopWorkers` ends every worker (their tasks go back to ready); otherwise
-   * workers keep running and the next start adopts them (SPEC §5).
+   * workers keep running and the next start adopts them (docs/architecture.md §5).
    */
   async close(options: { stopWorkers: boolean } = { stopWorkers: true }): Promise<void> {
     if (this.closed || this.closing) return;

@@ -7,7 +7,7 @@ import { effectiveLaneSettings, type LaneResolution } from '../config/lanes';
 import * as runs from '../store/runs';
 import { budgetDay, sevenDaysStart } from '../../../shared/budget';
 
-/** The per-lane status view (SPEC §7): every lane a person might care about, with its numbers. */
+/** The per-lane status view (docs/architecture.md §7): every lane a person might care about, with its numbers. */
 
 export interface LaneFacts {
   resolve(name: string): LaneResolution;

@@ -18,7 +18,7 @@ import { insertImportedRun } from '../store/runs';
 import { insertImportedTask, newTaskId, taskIdExists } from '../store/tasks';
 
 /**
- * `switchyard import-hermes PATH/kanban.db` (SPEC §6): brings a Hermes Agent kanban board over —
+ * `switchyard import-hermes PATH/kanban.db` (docs/architecture.md §6): brings a Hermes Agent kanban board over —
  * tasks, links, comments, runs and events, assignees as lanes — into one Switchyard board.
  *
  * Idempotent: every imported task is remembered in `meta` (`hermes-import:<board>:<hermes id>`), so

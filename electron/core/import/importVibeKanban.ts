@@ -315,7 +315,7 @@ function importTask(
 /**
  * A VK sub-task names the attempt (workspace) it was made from; its parent is that attempt's task.
  * It becomes a dependency link parent → child. A child that would be ready while its parent is
- * unfinished waits in todo instead (SPEC §2).
+ * unfinished waits in todo instead (docs/architecture.md §2).
  */
 function importSubTaskLinks(
   db: Db,

@@ -4,7 +4,7 @@ import { runInWriteTransaction } from './db/open';
 import { isProcessAlive } from '../procfs';
 
 /**
- * One dispatcher per database (SPEC §4): a lease row with owner and heartbeat. A second
+ * One dispatcher per database (docs/architecture.md §4): a lease row with owner and heartbeat. A second
  * dispatcher is refused and told who holds it; a dead holder's lease is taken over.
  */
 

@@ -2,7 +2,7 @@ import type { Run, RunOutcome } from '../../../shared/domain';
 import type { Db } from './db/open';
 import { cachedStatement } from './db/statements';
 
-/** One row per attempt at a task (SPEC §2). */
+/** One row per attempt at a task (docs/architecture.md §2). */
 
 interface RunRow {
   id: number;

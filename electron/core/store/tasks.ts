@@ -6,7 +6,7 @@ import { cachedStatement } from './db/statements';
 /**
  * Task rows. All task SQL lives here; callers own the transactions.
  *
- * A task's skip reason (SPEC §4.6) lives in `task_skips` (migration v3), one narrow row per task
+ * A task's skip reason (docs/architecture.md §4.6) lives in `task_skips` (migration v3), one narrow row per task
  * that has one: the dispatcher rewrites thousands at once, and in `tasks` each would rewrite the
  * whole task row. Readers read the view `tasks_with_skips` (every column of `tasks` plus
  * skip_reason and skip_detail), so a `Task` looks the same to callers.
@@ -351,7 +351,7 @@ function clearSkipReason(db: Db, id: string): void {
 }
 
 /**
- * Compare-and-swap claim (SPEC §4.6): succeeds only if the task is still ready and unclaimed, so
+ * Compare-and-swap claim (docs/architecture.md §4.6): succeeds only if the task is still ready and unclaimed, so
  * two claimers racing for one task cannot both win.
  */
 export function claimReadyTask(
@@ -393,7 +393,7 @@ export function tasksWithStatus(db: Db, status: TaskStatus): Task[] {
   );
 }
 
-/** What the dispatcher's walk needs of a ready, unclaimed task (SPEC §4.6), in walk order. */
+/** What the dispatcher's walk needs of a ready, unclaimed task (docs/architecture.md §4.6), in walk order. */
 export interface ReadyQueueRow {
   id: string;
   board: string;
@@ -431,7 +431,7 @@ export function readyQueueRowsAmong(db: Db, ids: readonly string[]): ReadyQueueR
 }
 
 /**
- * Stores skip reasons (SPEC §4.6), only on tasks still ready and unclaimed; callers own the
+ * Stores skip reasons (docs/architecture.md §4.6), only on tasks still ready and unclaimed; callers own the
  * transaction. `unchanged` names tasks the caller knows are still ready and unclaimed (read so, and
  * no event about them since, checked inside this transaction): their rows are not looked up.
  */

@@ -22,7 +22,7 @@ export function exitStatusPathOf(logPath: string): string {
 
 /**
  * The waiter, run as `sh -c WAITER_SCRIPT switchyard-waiter <status file> <program path> [args…]`.
- * The agent's argv travels only through "$@" (never parsed by the shell: SPEC §5), and its program
+ * The agent's argv travels only through "$@" (never parsed by the shell: docs/architecture.md §5), and its program
  * is an absolute path, so the shell can never take it for a builtin such as `eval`.
  * - Traps (not ignores: an ignored signal would be inherited) TERM, INT, HUP and QUIT, so a signal to
  *   the group ends the agent while the waiter stays to record it; a dash waiting for a foreground

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 
 /**
- * Log rotation for worker logs (SPEC §5: rotated at [2 MiB]).
+ * Log rotation for worker logs (docs/architecture.md §5: rotated at [2 MiB]).
  *
  * The worker holds the log's file descriptor itself (opened O_APPEND and handed to it at spawn, so it
  * keeps writing — and living — if the app dies). Renaming the file would leave the worker writing into

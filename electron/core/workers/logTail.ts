@@ -3,8 +3,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { rotateLogCopyTruncate } from './logRotation';
 
 /**
- * Following a worker's log file for its last output line (SPEC §7: cards show the last output line)
- * and rotating it when it grows past the limit (SPEC §5).
+ * Following a worker's log file for its last output line (docs/architecture.md §7: cards show the last output line)
+ * and rotating it when it grows past the limit (docs/architecture.md §5).
  *
  * Cheap by construction, so 40 workers writing at full speed do not block the event loop: one `stat`
  * per poll, and when the file grew, at most the last READ_WINDOW_BYTES of the new bytes are read —

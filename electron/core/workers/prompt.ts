@@ -2,7 +2,7 @@ import type { Comment, Run, Task } from '../../../shared/domain';
 import type { ParentState } from '../store/links';
 
 /**
- * The `{prompt}` a worker receives (SPEC §5): the task, its parents' results, what went wrong in
+ * The `{prompt}` a worker receives (docs/architecture.md §5): the task, its parents' results, what went wrong in
  * earlier attempts and recent comments. Every part is capped in UTF-8 bytes, and so is the whole:
  * Linux refuses a single argument over 128 KiB (`spawn E2BIG`), and a character cap lets CJK text
  * reach three times its number (issue 18). What is cut is said where it was cut and at the top.

@@ -22,17 +22,17 @@ import {
 } from './exitStatus';
 
 /**
- * The worker supervisor (SPEC §5, ENGINEERING "Processes"): starts agent processes, follows their
+ * The worker supervisor (docs/architecture.md §5 and "Processes"): starts agent processes, follows their
  * logs, enforces their max runtime, stops them, adopts the ones an earlier app left running, and
  * records how each one ended. It knows nothing about tasks' statuses or the database: the dispatcher
- * calls it and drains its exits in the "reap" step of each tick (SPEC §4.1).
+ * calls it and drains its exits in the "reap" step of each tick (docs/architecture.md §4.1).
  */
 
 export interface SpawnRequest {
   runId: number;
   taskId: string;
   lane: string;
-  /** argv[0] is the program; never run through a shell (SPEC §5: task text never reaches a shell). */
+  /** argv[0] is the program; never run through a shell (docs/architecture.md §5: task text never reaches a shell). */
   argv: string[];
   cwd: string;
   /** The child's complete environment (the dispatcher builds it). */
@@ -53,7 +53,7 @@ export interface WorkerExit {
   pid: number | null;
   exitCode: number | null;
   signal: string | null;
-  /** We killed it because it ran past maxRuntimeMs (SPEC §4.3). */
+  /** We killed it because it ran past maxRuntimeMs (docs/architecture.md §4.3). */
   timedOut: boolean;
   /** We killed it because stop() was called. */
   stopRequested: boolean;
@@ -274,7 +274,7 @@ export class Supervisor {
 
   /**
    * Starts a worker in its own process group with stdin closed and stdout+stderr appended to its log
-   * (SPEC §5). A program that cannot be started is returned as `ok: false` and never reported as an
+   * (docs/architecture.md §5). A program that cannot be started is returned as `ok: false` and never reported as an
    * exit too.
    */
   spawn(request: SpawnRequest): SpawnOutcome {
@@ -301,7 +301,7 @@ export class Supervisor {
     try {
       startOffset = fs.fstatSync(logFd).size;
       // The child gets the log fd itself (no pipe through us), so it keeps writing and living if the
-      // app dies; that is what makes adoption after a restart possible (SPEC §5 last bullet).
+      // app dies; that is what makes adoption after a restart possible (docs/architecture.md §5 last bullet).
       child = spawn(launch.argv[0] as string, launch.argv.slice(1), {
         detached: true,
         stdio: ['ignore', logFd, logFd],
@@ -346,7 +346,7 @@ export class Supervisor {
   }
 
   /**
-   * Takes over a worker an earlier app left running (SPEC §5 last bullet). Only when the pid is alive
+   * Takes over a worker an earlier app left running (docs/architecture.md §5 last bullet). Only when the pid is alive
    * AND is the same process (start time from /proc), so a recycled pid is never mistaken for it.
    */
   adopt(request: AdoptRequest): boolean {
@@ -364,7 +364,7 @@ export class Supervisor {
   }
 
   /**
-   * A worker an earlier app left that has ended since (SPEC §5 last bullet, issue 20): its exit is
+   * A worker an earlier app left that has ended since (docs/architecture.md §5 last bullet, issue 20): its exit is
    * reported like any other — drained by the next reap — with the status its waiter recorded, or
    * with none (exit code and signal null) when it recorded nothing.
    */
@@ -416,7 +416,7 @@ export class Supervisor {
     this.workersByRun.clear();
   }
 
-  /** Exits recorded since the last call, each exactly once (SPEC §4.1 reap). */
+  /** Exits recorded since the last call, each exactly once (docs/architecture.md §4.1 reap). */
   drainExits(): WorkerExit[] {
     const exits = this.pendingExits;
     this.pendingExits = [];
@@ -429,7 +429,7 @@ export class Supervisor {
     return () => this.exitListeners.delete(listener);
   }
 
-  /** Coalesced: at most one call per worker per outputThrottleMs (ENGINEERING "Typed IPC"). */
+  /** Coalesced: at most one call per worker per outputThrottleMs (docs/architecture.md "Typed IPC"). */
   onOutput(listener: (status: WorkerStatus) => void): () => void {
     this.outputListeners.add(listener);
     return () => this.outputListeners.delete(listener);
@@ -630,7 +630,7 @@ export class Supervisor {
 
   // ── stopping and timeouts ─────────────────────────────────────────────────────────────────────
 
-  /** SPEC §4.3: past max runtime → SIGTERM to the group, SIGKILL after the grace period. */
+  /** docs/architecture.md §4.3: past max runtime → SIGTERM to the group, SIGKILL after the grace period. */
   private scheduleRuntimeLimit(worker: TrackedWorker): void {
     if (worker.maxRuntimeMs === null) return;
     const deadline = worker.startedAt + worker.maxRuntimeMs;
@@ -675,7 +675,7 @@ export class Supervisor {
   }
 
   /**
-   * Signals the worker's whole process group (ENGINEERING "Processes": `kill(-pid)`), so tools it
+   * Signals the worker's whole process group (docs/architecture.md "Processes": `kill(-pid)`), so tools it
    * forked die with it. Our children lead their own group (detached → setsid); an adopted process is
    * checked first, and a pid that is no longer the recorded process is never signalled.
    */
@@ -718,7 +718,7 @@ export class Supervisor {
 
   /**
    * The worker's process has ended. For our child this runs in the `exit` event, after Node reaped
-   * it (waitpid), so no zombie is left (SPEC §4.1). When we were stopping it, the rest of its group
+   * it (waitpid), so no zombie is left (docs/architecture.md §4.1). When we were stopping it, the rest of its group
    * gets the same grace period and then SIGKILL before the exit is reported.
    */
   private onLeaderGone(worker: TrackedWorker, exitCode: number | null, signal: NodeJS.Signals | null): void {

@@ -5,7 +5,7 @@ import type { HomePaths } from '../config/home';
 import { ensureOwnedDir } from '../ownedFiles';
 
 /**
- * Prepares the folder a worker runs in (SPEC §2 workspace): a fresh scratch folder per task, an
+ * Prepares the folder a worker runs in (docs/architecture.md §2 workspace): a fresh scratch folder per task, an
  * existing directory, or a git worktree of a repository on a branch of its own.
  */
 

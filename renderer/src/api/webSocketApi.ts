@@ -3,7 +3,7 @@ import { serverMessageSchema, WS_PATH, type RequestId } from '../../../shared/we
 import { ApiError, type BoardApi } from './boardApi';
 
 /**
- * Web mode's BoardApi (SPEC §8): the contract over the server's WebSocket. Calls made while the
+ * Web mode's BoardApi (docs/architecture.md §8): the contract over the server's WebSocket. Calls made while the
  * socket is down wait for it; it reconnects with a growing delay, and after a reconnect the
  * `onStreamReset` listeners are told to take a fresh snapshot (events may have been missed).
  */

@@ -70,7 +70,7 @@ function useFirstScreenLanes(index: BoardIndex): number {
   return count;
 }
 
-/** The board (SPEC §7): a row per lane, a column per status, drag and drop between cells. */
+/** The board (docs/architecture.md §7): a row per lane, a column per status, drag and drop between cells. */
 export function Board() {
   useFirstRenderMarks();
   const { store, selectIndex } = useBoardContext();

@@ -6,7 +6,7 @@ import { useBoardContext, useBoardIndex } from '../store/context';
 import { assigneeOfLane, laneKeyOf, laneLabel, laneTestId } from '../store/laneModel';
 
 /**
- * "Move to…" on every card (SPEC §7): the same moves as a drag, for keyboards and for people who
+ * "Move to…" on every card (docs/architecture.md §7): the same moves as a drag, for keyboards and for people who
  * prefer menus. Columns the state machine refuses are shown disabled with the reason.
  */
 export function MoveMenu({ task }: { task: Card }) {

@@ -7,7 +7,7 @@ import { skipBadgeOf } from './skipText';
 import { formatDuration, useNow } from './time';
 import '../styles/card.css';
 
-/** SPEC §7 staleness: ready for over an hour, or running without a sign of life for 10 minutes. */
+/** docs/architecture.md §7 staleness: ready for over an hour, or running without a sign of life for 10 minutes. */
 export const STALE_READY_MS = 60 * 60 * 1000;
 export const STALE_HEARTBEAT_MS = 10 * 60 * 1000;
 

@@ -2,7 +2,7 @@ import type { DispatcherState, LaneStatus } from '../../../shared/dispatch';
 import { SKIP_REASON_LABELS, type Card } from '../../../shared/domain';
 import { formatClock } from './time';
 
-/** What a card's skip-reason badge says (SPEC §3, §4.6), and the longer text shown on hover. */
+/** What a card's skip-reason badge says (docs/architecture.md §3, §4.6), and the longer text shown on hover. */
 export interface SkipBadge {
   text: string;
   title: string;

@@ -13,7 +13,7 @@ import { LogTail } from './LogTail';
 import { RunHistory } from './RunHistory';
 import '../styles/drawer.css';
 
-/** Click a card: everything about the task, and what can be done with it (SPEC §7). */
+/** Click a card: everything about the task, and what can be done with it (docs/architecture.md §7). */
 export function Drawer() {
   const openTaskId = useBoard((state) => state.openTaskId);
   return openTaskId ? <TaskDrawer key={openTaskId} taskId={openTaskId} /> : null;

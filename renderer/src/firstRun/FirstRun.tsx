@@ -22,7 +22,7 @@ function hasTasks(tasks: BoardState['tasks']): boolean {
   return lastHasTasks;
 }
 
-/** First run: an empty board and no profile at all (SPEC §3 explains lanes and profiles). */
+/** First run: an empty board and no profile at all (docs/architecture.md §3 explains lanes and profiles). */
 export function shouldShowFirstRun(state: BoardState): boolean {
   if (state.firstRunDismissed || state.loadState !== 'ready') return false;
   // Lanes first: a handful of them, and any profile settles it without looking at the tasks.

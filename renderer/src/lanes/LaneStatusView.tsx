@@ -8,7 +8,7 @@ import { formatUsd } from '../../../shared/budget';
 import { LaneSpend } from './LaneSpend';
 import '../styles/lanes.css';
 
-/** Per-lane status (SPEC §7): kind, profile validity and command, workers, queue, failures, settings. */
+/** Per-lane status (docs/architecture.md §7): kind, profile validity and command, workers, queue, failures, settings. */
 export function LaneStatusView() {
   const { store } = useBoardContext();
   const board = useBoard((state) => state.board);

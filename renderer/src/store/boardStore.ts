@@ -33,7 +33,7 @@ import {
 } from './laneModel';
 
 /**
- * The renderer's state (ENGINEERING: zustand, normalized). Tasks are kept by id; the lane×status
+ * The renderer's state (zustand, normalized: one copy of each task, by id). Tasks are kept by id; the lane×status
  * index is derived by memoized selectors (selectors.ts), so an event touching one task only
  * re-renders the lane and card it belongs to.
  */
@@ -128,12 +128,6 @@ export interface BoardState {
   // Actions -----------------------------------------------------------------------------------
   load(board?: string): Promise<void>;
   resync(): Promise<void>;
-  /**
-   * Re-reads the lane statuses (running/capacity, kind, queue, failures). The core sends no lane
-   * events of its own, so the store asks after the task, worker and dispatcher events that change
-   * them (throttled), and the app asks now and then for profile files changed on disk.
-   */
-  refreshLanes(): Promise<void>;
   /** Applies one event now (after any queued ones), in one store update. */
   applyEvent(event: BoardEvent): void;
   /**
@@ -669,19 +663,6 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
           await fetchSnapshot(get().board, false);
         } finally {
           resyncing = false;
-        }
-      },
-
-      async refreshLanes() {
-        const board = get().board;
-        if (get().loadState !== 'ready') return;
-        try {
-          const lanes = await call('laneStatuses', { board });
-          if (get().board !== board) return;
-          set({ lanes: byName(lanes) });
-        } catch {
-          // Not worth a toast: the lanes keep their last figures and the next event asks again;
-          // a dropped connection shows up in the next real command and in the snapshot resync.
         }
       },
 

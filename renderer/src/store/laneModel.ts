@@ -2,7 +2,7 @@ import type { LaneStatus } from '../../../shared/dispatch';
 import type { CellCursor } from '../../../shared/contract';
 import { BOARD_COLUMNS, type Card } from '../../../shared/domain';
 
-/** A board row (SPEC §7): one per assignee, plus the Unassigned row. */
+/** A board row (docs/architecture.md §7): one per assignee, plus the Unassigned row. */
 export type BoardColumn = (typeof BOARD_COLUMNS)[number];
 export type LaneViewKind = 'profile' | 'terminal' | 'profile_broken' | 'unassigned';
 
@@ -17,7 +17,7 @@ export interface LaneView {
   status: LaneStatus | null;
 }
 
-/** Board order: profiles, terminal lanes, broken profiles, then Unassigned (SPEC §7, issue "The board"). */
+/** Board order: profiles, terminal lanes, broken profiles, then Unassigned (docs/architecture.md §7, issue "The board"). */
 const KIND_ORDER: Record<LaneViewKind, number> = {
   profile: 0,
   terminal: 1,
@@ -40,7 +40,7 @@ export const LANE_KIND_LABELS: Record<LaneViewKind, string> = {
 
 /**
  * Lanes come from the snapshot plus every assignee seen on a task. A name without a lane status is
- * shown as a terminal lane, as the core would resolve it (SPEC §3.3: undeclared names are terminal).
+ * shown as a terminal lane, as the core would resolve it (docs/architecture.md §3.3: undeclared names are terminal).
  */
 export function buildLaneViews(lanes: Record<string, LaneStatus>, assignees: Iterable<string>): LaneView[] {
   const views = new Map<string, LaneView>();

@@ -12,7 +12,7 @@ import { SEARCH_LIMIT as SEARCH_SHOWN_AT_MOST } from '../store/boardStore';
 import { laneLabel, laneTestId } from '../store/laneModel';
 import '../styles/toolbar.css';
 
-/** Board switcher, search and filters, new task, dispatcher switch, view and settings (SPEC §7). */
+/** Board switcher, search and filters, new task, dispatcher switch, view and settings (docs/architecture.md §7). */
 export function Toolbar() {
   const { store } = useBoardContext();
   const view = useBoard((state) => state.view);

@@ -6,7 +6,7 @@ import { writeAgentProfile, writeFastSettings } from '../../helpers/engine';
 import { makeTempHome, removeTempHome } from '../../helpers/home';
 
 /**
- * SPEC §1: N processes each running M CLI operations (create, comment, claim, complete, archive,
+ * docs/architecture.md §1: N processes each running M CLI operations (create, comment, claim, complete, archive,
  * create for a profile lane) while `switchyard dispatch --watch` runs those profile tasks. Returns
  * what it saw; the caller asserts exact counts.
  */

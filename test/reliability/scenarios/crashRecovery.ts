@@ -10,7 +10,7 @@ import { makeTempHome, removeTempHome } from '../../helpers/home';
 import { seededRandom } from './random';
 
 /**
- * SPEC §4–§5 crash recovery: tasks on several profile lanes (quick, slow, reporting through
+ * docs/architecture.md §4–§5 crash recovery: tasks on several profile lanes (quick, slow, reporting through
  * `switchyard complete`, always failing), a `switchyard dispatch --watch` process SIGKILLed at random
  * moments and restarted each time. Returns what it saw; the caller asserts.
  */

@@ -4,7 +4,7 @@ import { SwitchyardError } from '../../errors';
 
 /**
  * Turns a raw SQLite or file-system failure of the database into a message a user can act on
- * (SPEC §6: a one-line user error, exit 1), instead of "unexpected error: database disk image is
+ * (docs/architecture.md §6: a one-line user error, exit 1), instead of "unexpected error: database disk image is
  * malformed". Returns null for anything that is not a database/disk fault.
  */
 export function describeDatabaseFault(error: unknown, file: string): SwitchyardError | null {

@@ -55,7 +55,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   }
   try {
     // Check the version before anything that writes: switching to WAL rewrites the file header,
-    // and a database from a newer Switchyard must be left byte-for-byte as it was (SPEC §1).
+    // and a database from a newer Switchyard must be left byte-for-byte as it was (docs/architecture.md §1).
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Every step is idempotent, so a racing opener's lock is simply waited out and retried.
     retryWhileBusy(db, () => {
