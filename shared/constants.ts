@@ -99,6 +99,11 @@ export const EVENT_KINDS = [
   'lost',
   'rate_limited',
   'approved',
+  // SPEC §9: a task's changes landed, were rebased or thrown away, or its review was waived.
+  'merged',
+  'rebased',
+  'discarded',
+  'review_waived',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -125,3 +130,9 @@ export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
   lane_at_capacity: 'lane at capacity',
   global_at_capacity: 'global limit reached',
 };
+
+/** SPEC §9: how a task's branch lands on its base branch, and what happens to its worktree then. */
+export const MERGE_MODES = ['ff', 'merge', 'squash'] as const;
+export type MergeMode = (typeof MERGE_MODES)[number];
+export const AFTER_MERGE = ['keep', 'remove'] as const;
+export type AfterMerge = (typeof AFTER_MERGE)[number];

@@ -144,7 +144,8 @@ export const createTaskInputSchema = z.object({
   board: slugSchema.default(DEFAULT_BOARD),
   status: creatableStatusSchema.optional(),
   parents: z.array(taskIdSchema).max(100).default([]),
-  workspace: workspaceSchema.default('scratch'),
+  /** Left out: the board's repository when it has one (SPEC §9), else a scratch folder. */
+  workspace: workspaceSchema.optional(),
   maxRuntimeSeconds: maxRuntimeSecondsSchema.nullable().default(null),
   /** SPEC §10: the task waits for a person's approval before it is spawned. */
   requireApproval: z.boolean().default(false),

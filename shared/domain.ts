@@ -82,12 +82,15 @@ export const prioritySchema = z
   .min(-1_000_000)
   .max(1_000_000);
 
-/** scratch (a fresh folder per task), dir:<absolute path>, or worktree:<absolute path of a git repo>. */
+/**
+ * scratch (a fresh folder per task), dir:<absolute path>, worktree:<absolute path of a git repo>,
+ * or repo (a worktree of the board's or lane's repository, SPEC §9).
+ */
 export const workspaceSchema = z
   .string()
   .refine(
-    (spec) => spec === 'scratch' || /^(dir|worktree):\/./.test(spec),
-    'workspace must be "scratch", "dir:/absolute/path" or "worktree:/absolute/repo/path"',
+    (spec) => spec === 'scratch' || spec === 'repo' || /^(dir|worktree):\/./.test(spec),
+    'workspace must be "scratch", "repo", "dir:/absolute/path" or "worktree:/absolute/repo/path"',
   )
   .refine((spec) => !spec.includes('\u0000'), 'workspace contains a NUL character');
 

@@ -14,6 +14,7 @@ import { profileCommands } from './profileCommands';
 import { recurCommand } from './recurCommands';
 import { importVibeKanbanCommand } from './vibeKanbanCommand';
 import { serveCommand } from './serveCommand';
+import { repositoryCommands } from './repositoryCommands';
 import { taskCommands } from './taskCommands';
 
 /** Exit codes (docs/architecture.md §6): 0 success, 1 a user error with a one-line message, 2 a usage error. */
@@ -31,6 +32,7 @@ export function allCommands(): CliCommand[] {
     ...taskCommands,
     ...engineCommands,
     ...profileCommands,
+    ...repositoryCommands,
     serveCommand,
     mcpCommand,
     importHermesCommand,
@@ -43,9 +45,14 @@ export function allCommands(): CliCommand[] {
 
 const extraCommands: CliCommand[] = [];
 const builtIn = new Set(
-  [...taskCommands, ...engineCommands, ...profileCommands, serveCommand, mcpCommand].map(
-    (command) => command.name,
-  ),
+  [
+    ...taskCommands,
+    ...engineCommands,
+    ...profileCommands,
+    ...repositoryCommands,
+    serveCommand,
+    mcpCommand,
+  ].map((command) => command.name),
 );
 
 /** Lets later modules (dispatcher, serve …) add their commands without this file knowing them. */

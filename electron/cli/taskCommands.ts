@@ -4,6 +4,8 @@ import type { CreateTaskInput } from '../../shared/contract';
 import { invalidInput } from '../core/errors';
 import * as boardsRepo from '../core/store/boards';
 import { listTasks } from '../core/store/tasks';
+import { boardRepository } from '../core/store/repositories';
+import { boardRepositoryPatch, repositoryOptions } from './repositoryCommands';
 import { eventsOf } from '../core/store/events';
 import { UsageError, integerOption, listOption, requirePositional, stringOption } from './args';
 import type { CliCommand, CliContext } from './context';
@@ -90,7 +92,7 @@ export const taskCommands: CliCommand[] = [
     summary: 'create a task',
     usage:
       'create TITLE [--body TEXT | --body-file FILE|-] [--assignee NAME] [--priority N] [--parent ID]... ' +
-      '[--status triage|todo|ready|blocked|done] [--workspace scratch|dir:PATH|worktree:PATH] [--max-runtime SECONDS] [--board SLUG] [--require-approval] [--json]',
+      '[--status triage|todo|ready|blocked|done] [--workspace scratch|repo|dir:PATH|worktree:PATH] [--max-runtime SECONDS] [--board SLUG] [--require-approval] [--json]',
     options: {
       body: { type: 'string' },
       'body-file': { type: 'string' },
@@ -136,7 +138,7 @@ export const taskCommands: CliCommand[] = [
         parents: listOption(values, 'parent'),
         // createTask refuses `running` with its own message.
         status: status === undefined ? undefined : (parseStatuses([status])[0] as CreateTaskInput['status']),
-        workspace: stringOption(values, 'workspace') ?? 'scratch',
+        workspace: stringOption(values, 'workspace'),
         maxRuntimeSeconds: integerOption(values, 'max-runtime') ?? null,
         board: stringOption(values, 'board') ?? context.env.SWITCHYARD_BOARD ?? 'default',
         requireApproval: values['require-approval'] === true,
@@ -513,12 +515,20 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'boards',
-    summary: 'list, create or archive boards',
-    usage: 'boards [list] [--all] [--json] | boards create SLUG [--name NAME] | boards archive SLUG',
-    options: { name: { type: 'string' }, all: { type: 'boolean' }, ...json },
+    summary: 'list, create, edit or archive boards (a board may work on a git repository)',
+    usage:
+      'boards [list] [--all] [--json] | boards create SLUG [--name NAME] [--repo PATH [--base BRANCH]] ' +
+      '[--merge ff|merge|squash] [--after-merge keep|remove] | boards edit SLUG [--repo PATH | --no-repo] ' +
+      '[--base BRANCH] [--merge MODE] [--after-merge keep|remove] | boards archive SLUG',
+    options: { name: { type: 'string' }, all: { type: 'boolean' }, ...repositoryOptions, ...json },
     flags: {
       name: 'a display name for boards create (default: the slug)',
       all: 'boards list: include archived boards',
+      repo: 'create/edit: the git repository (work tree) its tasks work in, each in a worktree of its own',
+      base: 'create/edit: the branch tasks start from and merge into (default: the checked-out branch)',
+      merge: 'create/edit: how merge lands a task: ff, merge (a merge commit, default) or squash',
+      'after-merge': 'create/edit: remove (default) or keep a task worktree after its merge',
+      'no-repo': 'edit: stop using a repository (new tasks get scratch folders)',
       json: 'print the boards (or the board) as JSON',
     },
     maxPositionals: 2,
@@ -527,23 +537,59 @@ export const taskCommands: CliCommand[] = [
       const db = context.db();
       if (action === 'list') {
         const boards = boardsRepo.listBoards(db, values.all === true);
-        if (values.json) printJson(context.output, boards);
+        if (values.json)
+          printJson(
+            context.output,
+            boards.map((b) => ({ ...b, repository: boardRepository(db, b.slug) })),
+          );
         else
           context.output.out(
             boards
-              .map((b) => `${b.slug.padEnd(24)} ${b.name}${b.archivedAt ? ' (archived)' : ''}`)
+              .map((b) => {
+                const repo = boardRepository(db, b.slug);
+                const where = repo ? ` — ${repo.repo} (${repo.baseBranch}, ${repo.mergeMode})` : '';
+                return `${b.slug.padEnd(24)} ${b.name}${b.archivedAt ? ' (archived)' : ''}${where}`;
+              })
               .join('\n'),
           );
         return;
       }
       const slug = requirePositional(positionals, 1, 'board slug');
       const { archiveBoard, createBoard } = await taskOperations();
-      let board;
-      if (action === 'create') board = createBoard(db, slug, stringOption(values, 'name'));
-      else if (action === 'archive') board = archiveBoard(db, slug);
-      else throw new UsageError(`unknown boards action "${action}" (list, create, archive)`);
+      if (action === 'create' || action === 'edit') {
+        const patch = await boardRepositoryPatch(values);
+        const { checkRepository, configureBoardRepository } = await import('../core/workers/repository');
+        const wantsRepo = patch.repo !== undefined && patch.repo !== null;
+        if (action === 'create') {
+          // SPEC §9 bad input: the repository is checked before the board exists (nothing created).
+          if (wantsRepo) await checkRepository(patch.repo as string, patch.base);
+          else if (patch.base || patch.mergeMode || patch.afterMerge)
+            throw new UsageError('--base, --merge and --after-merge need --repo PATH');
+        }
+        const board =
+          action === 'create'
+            ? createBoard(db, slug, stringOption(values, 'name'))
+            : boardsRepo.findBoard(db, slug);
+        if (!board) throw invalidInput(`no board "${slug}"`);
+        const touchesRepo = Object.values(patch).some((value) => value !== undefined);
+        const repository = touchesRepo
+          ? await configureBoardRepository(db, slug, patch)
+          : boardRepository(db, slug);
+        if (values.json) printJson(context.output, { ...board, repository });
+        else
+          context.output.out(
+            `${action === 'create' ? 'Created' : 'Updated'} board ${board.slug}` +
+              (repository
+                ? ` on ${repository.repo} (base ${repository.baseBranch}, ${repository.mergeMode}, worktrees after merge: ${repository.afterMerge})`
+                : ''),
+          );
+        return;
+      }
+      if (action !== 'archive')
+        throw new UsageError(`unknown boards action "${action}" (list, create, edit, archive)`);
+      const board = archiveBoard(db, slug);
       if (values.json) printJson(context.output, board);
-      else context.output.out(`${action === 'create' ? 'Created' : 'Archived'} board ${board.slug}`);
+      else context.output.out(`Archived board ${board.slug}`);
     },
   },
 ];

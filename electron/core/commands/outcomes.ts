@@ -265,3 +265,39 @@ export function reclaimExpiredClaims(db: Db, now: number): string[] {
     return reclaimed;
   });
 }
+
+/**
+ * SPEC §9: the task's workspace could not be prepared (git refused: a missing base branch, a
+ * branch that exists already …). Retrying would fail the same way, so the task is blocked with
+ * git's message, once, instead of looping through backoff. Returns false if the run was closed.
+ */
+export function recordWorkspaceFailure(
+  db: Db,
+  task: Task,
+  runId: number,
+  error: string,
+  now: number,
+): boolean {
+  const reason = `workspace: ${error}`;
+  if (!runs.closeRun(db, runId, { outcome: 'spawn_failed', error: reason, now })) return false;
+  tasks.updateTask(
+    db,
+    task.id,
+    {
+      status: 'blocked',
+      blockReason: reason,
+      lastError: reason,
+      claimOwner: null,
+      claimExpiresAt: null,
+      currentRunId: null,
+      nextAttemptAt: null,
+    },
+    now,
+  );
+  appendEvent(
+    db,
+    { taskId: task.id, board: task.board, runId, kind: 'blocked', payload: { reason, by: 'dispatcher' } },
+    now,
+  );
+  return true;
+}

@@ -20,6 +20,7 @@ import {
 } from '../../../shared/contract';
 import { checkLink, checkMove, initialStatus, statusAfterLink } from '../../../shared/transitions';
 import * as boards from '../store/boards';
+import { boardRepository } from '../store/repositories';
 import * as comments from '../store/comments';
 import { runInWriteTransaction, type Db } from '../store/db/open';
 import { SwitchyardError, invalidInput, notFound } from '../errors';
@@ -101,7 +102,7 @@ export function createTask(db: Db, input: CreateTaskInput, actor: Actor): Task {
       status,
       priority: valid.priority,
       createdBy: actor.name,
-      workspace: valid.workspace,
+      workspace: valid.workspace ?? (boardRepository(db, valid.board) ? 'repo' : 'scratch'),
       maxRuntimeSeconds: valid.maxRuntimeSeconds,
       now,
     });

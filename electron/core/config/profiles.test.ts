@@ -56,6 +56,7 @@ describe('readProfile', () => {
         maxConcurrent: 1,
         maxRuntimeSeconds: null,
         completion: 'exit-code',
+        onSuccess: 'done',
         description: null,
         retryExitCodes: [75],
         output: 'text',

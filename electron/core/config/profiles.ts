@@ -36,6 +36,8 @@ export interface Profile {
   maxConcurrent: number;
   maxRuntimeSeconds: number | null;
   completion: CompletionMode;
+  /** SPEC §9: "review" holds the task's children until its changes are merged (or the review waived). */
+  onSuccess: 'done' | 'review';
   description: string | null;
   /** Exit codes that mean "try again later" (rate limits): back to ready without a failure. */
   retryExitCodes: number[];
@@ -74,6 +76,7 @@ const PROFILE_KEYS = [
   'description',
   'retryExitCodes',
   'output',
+  'onSuccess',
 ];
 
 type FieldCheck<T> = { value: T } | { problem: string };
@@ -126,7 +129,16 @@ function checkFields(raw: unknown): FieldCheck<Omit<Profile, 'name'>> {
   if ('problem' in command) return command;
   const env = checkEnv(raw.env);
   if ('problem' in env) return env;
-  const { maxConcurrent = 1, maxRuntimeSeconds = null, completion = 'exit-code', description = null } = raw;
+  const {
+    maxConcurrent = 1,
+    maxRuntimeSeconds = null,
+    completion = 'exit-code',
+    onSuccess = 'done',
+    description = null,
+  } = raw;
+  if (onSuccess !== 'done' && onSuccess !== 'review') {
+    return { problem: 'onSuccess must be "done" or "review"' };
+  }
   if (!isWholeNumber(maxConcurrent) || maxConcurrent < 1) {
     return { problem: 'maxConcurrent must be a whole number, at least 1' };
   }
@@ -162,6 +174,7 @@ function checkFields(raw: unknown): FieldCheck<Omit<Profile, 'name'>> {
       maxConcurrent,
       maxRuntimeSeconds,
       completion: completion as CompletionMode,
+      onSuccess,
       description,
       retryExitCodes: [...(retryExitCodes as number[])],
       output: output as OutputFormat,

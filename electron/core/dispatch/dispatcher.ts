@@ -16,6 +16,7 @@ import {
   recordRateLimited,
   recordStopped,
   recordSuccess,
+  recordWorkspaceFailure,
   reclaimExpiredClaims,
   type FailurePolicy,
 } from '../commands/outcomes';
@@ -26,6 +27,8 @@ import * as runs from '../store/runs';
 import { exitStatusKnown, type Supervisor, type WorkerExit } from '../workers/supervisor';
 import * as tasks from '../store/tasks';
 import { prepareWorkspace } from '../workers/workspace';
+import { isRepositoryWorkspace } from '../workers/repository';
+import { prepareTaskWorktree } from '../workers/worktrees';
 import path from 'node:path';
 
 /**
@@ -68,6 +71,11 @@ export interface DispatcherDeps {
   owner: string;
   now?: () => number;
   log?: (line: string) => void;
+  /**
+   * A task whose worktree was made after its tick (SPEC §9) was spawned (with what happened, as
+   * a tick result would say) or blocked (null): the engine pushes the change out.
+   */
+  onBackgroundChange?: (result: DispatchResult | null) => void;
 }
 
 export const DISPATCHER_CLAIM_PREFIX = 'dispatcher:';
@@ -707,7 +715,7 @@ export class Dispatcher {
 
   /** Claims the task (compare-and-swap), creates its run, prepares the workspace and spawns. */
   private claimAndSpawn(row: ReadyRow, lane: LaneRuntime, result: DispatchResult): boolean {
-    const { db, paths, supervisor } = this.deps;
+    const { db, paths } = this.deps;
     if (lane.resolution.kind !== 'profile') return false;
     const profile = lane.resolution.profile;
     const laneName = row.assignee as string;
@@ -740,13 +748,85 @@ export class Dispatcher {
       return { runId, logPath: finalLog, task: tasks.findTask(db, row.id) as Task };
     });
     if (!claimed) return false; // Someone else (a terminal, another tick) won the race.
+    const { runId } = claimed;
+    if (isRepositoryWorkspace(claimed.task.workspace)) {
+      // SPEC §9: git never runs inside the tick. The claim holds the lane's capacity while the
+      // worktree is made; a slow `git worktree add` delays this task only.
+      this.preparing += 1;
+      const step = prepareTaskWorktree(db, paths, claimed.task, {
+        holdChildren: profile.onSuccess === 'review',
+      })
+        .then(
+          (workspace) => {
+            const late = emptyResult(false, this.now());
+            if (this.runStillOpen(runId)) this.spawnClaimed(claimed, profile, laneName, workspace, late);
+            this.deps.onBackgroundChange?.(late);
+          },
+          (error: unknown) => {
+            this.failWorkspace(claimed.task, runId, (error as Error).message);
+            this.deps.onBackgroundChange?.(null);
+          },
+        )
+        .catch((error: unknown) =>
+          this.deps.log?.(`starting ${claimed.task.id}: ${(error as Error).message}`),
+        )
+        .finally(() => {
+          this.preparing -= 1;
+          this.inFlight.delete(step);
+        });
+      this.inFlight.add(step);
+      return true;
+    }
+    let workspace: string;
+    try {
+      workspace = prepareWorkspace(paths, claimed.task.id, claimed.task.workspace);
+    } catch (error) {
+      const failure = { error: (error as Error).message, permanent: error instanceof UnsafePathError };
+      return this.spawnFailed(claimed.task, runId, failure, result);
+    }
+    return this.spawnClaimed(claimed, profile, laneName, workspace, result);
+  }
+
+  /** Workspaces being made right now (SPEC §9), for tests and the bench. */
+  private preparing = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  /** Resolves when every workspace being made has led to a spawn or a block (before closing the database). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  preparingWorkspaces(): number {
+    return this.preparing;
+  }
+
+  private runStillOpen(runId: number): boolean {
+    const run = runs.findRun(this.deps.db, runId);
+    return run !== undefined && run.endedAt === null;
+  }
+
+  /** The worktree could not be made: the task is blocked with git's message (no retry loop). */
+  private failWorkspace(task: Task, runId: number, error: string): void {
+    const { db } = this.deps;
+    runInWriteTransaction(db, () => {
+      const current = tasks.findTask(db, task.id);
+      if (current) recordWorkspaceFailure(db, current, runId, error, this.now());
+    });
+  }
+
+  private spawnClaimed(
+    claimed: { runId: number; logPath: string; task: Task },
+    profile: Profile,
+    laneName: string,
+    workspace: string,
+    result: DispatchResult,
+  ): boolean {
+    const { db, paths, supervisor } = this.deps;
     const { runId, logPath, task } = claimed;
     let outcome: ReturnType<Supervisor['spawn']>;
-    let workspace = '';
     try {
       // Every folder this run writes into is a real folder of ours, or the task is blocked (issue 18).
       ensureOwnedDir(paths.home, path.dirname(logPath));
-      workspace = prepareWorkspace(paths, task.id, task.workspace);
       const promptFile = usesPromptFile(profile) ? promptFilePathOf(logPath) : '';
       const vars = { taskId: task.id, promptFile, workspace, home: paths.home };
       const caps = this.deps.config().promptCaps;
@@ -782,37 +862,41 @@ export class Dispatcher {
     } catch (error) {
       outcome = { ok: false, error: (error as Error).message, permanent: error instanceof UnsafePathError };
     }
+    if (!outcome.ok) return this.spawnFailed(task, runId, outcome, result);
+    const { pid, pidStartTime } = outcome;
     runInWriteTransaction(db, () => {
-      const now = this.now();
-      if (outcome.ok) {
-        runs.recordRunProcess(db, runId, outcome.pid, outcome.pidStartTime);
-        appendEvent(
-          db,
-          {
-            taskId: task.id,
-            board: task.board,
-            runId,
-            kind: 'spawned',
-            payload: { pid: outcome.pid, lane: laneName },
-          },
-          now,
-        );
-        result.spawned.push({ taskId: task.id, runId, lane: laneName, pid: outcome.pid });
-        return;
-      }
+      runs.recordRunProcess(db, runId, pid, pidStartTime);
+      appendEvent(
+        db,
+        { taskId: task.id, board: task.board, runId, kind: 'spawned', payload: { pid, lane: laneName } },
+        this.now(),
+      );
+    });
+    result.spawned.push({ taskId: task.id, runId, lane: laneName, pid });
+    return true;
+  }
+
+  private spawnFailed(
+    task: Task,
+    runId: number,
+    failure: { error: string; permanent?: boolean },
+    result: DispatchResult,
+  ): false {
+    const { db } = this.deps;
+    runInWriteTransaction(db, () => {
       const current = tasks.findTask(db, task.id) as Task;
       const verdict = recordFailure(
         db,
         current,
         runId,
-        { kind: 'spawn_failed', error: outcome.error, permanent: outcome.permanent === true },
+        { kind: 'spawn_failed', error: failure.error, permanent: failure.permanent === true },
         this.deps.config(),
-        now,
+        this.now(),
       );
-      result.spawnFailed.push({ taskId: task.id, error: outcome.error });
+      result.spawnFailed.push({ taskId: task.id, error: failure.error });
       if (verdict?.gaveUp) result.gaveUp.push(task.id);
     });
-    return outcome.ok;
+    return false;
   }
 
   private promptFor(task: Task, profile: Profile, caps: PromptCaps): string {

@@ -169,6 +169,7 @@ export class Engine implements EngineHandle {
       workerEnv: () => ({ PATH: workerPath }),
       owner: this.owner,
       log: (line) => this.log(line),
+      onBackgroundChange: (result) => this.afterBackgroundChange(result),
     });
     this.feed = new ChangeFeed(this.db);
     this.housekeeping = new Housekeeping({
@@ -409,6 +410,23 @@ export class Engine implements EngineHandle {
     }
   }
 
+  /** A worktree made off the tick (SPEC §9) led to a spawn or a blocked task: tell the listeners. */
+  private afterBackgroundChange(result: DispatchResult | null): void {
+    if (this.closed) return;
+    const pushes = this.statePushes;
+    this.feed.poll();
+    if (result) {
+      this.reportTick(result, this.statePushes !== pushes);
+      for (const listener of this.tickListeners) listener(result);
+    }
+    this.wake();
+  }
+
+  /** Worktrees being made right now (SPEC §9). */
+  preparingWorkspaces(): number {
+    return this.dispatcher.preparingWorkspaces();
+  }
+
   private reportTick(result: DispatchResult, alreadyPushed: boolean): void {
     const changed =
       result.spawned.length +
@@ -632,6 +650,8 @@ export class Engine implements EngineHandle {
     this.housekeeping.stop();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    // A worktree being made (SPEC §9) finishes first: its outcome is written to the database.
+    await this.dispatcher.settled();
     if (options.stopWorkers) {
       await this.supervisor.stopAll();
       // Settle the stops (runs closed, tasks back to ready) without starting anything new.

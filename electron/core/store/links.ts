@@ -40,12 +40,19 @@ export function parentsOf(db: Db, childId: string): ParentState[] {
     .all(childId) as ParentState[];
 }
 
+/**
+ * A parent `p` its children still wait for: not done, or done with changes held for review
+ * (SPEC §9: a profile with `"onSuccess": "review"` holds its children until the merge or a waiver).
+ */
+const PARENT_NOT_FINISHED = `(p.status <> 'done' OR EXISTS (SELECT 1 FROM task_worktrees w WHERE w.task_id = p.id
+  AND w.hold_children = 1 AND w.merged_at IS NULL AND w.review_waived = 0 AND w.removed_at IS NULL))`;
+
 /** Todo tasks with at least one parent whose parents are all done: the candidates for promotion. */
 export function promotableTaskIds(db: Db, among?: readonly string[]): string[] {
   const base = `SELECT t.id FROM tasks t WHERE t.status = 'todo'
       AND EXISTS (SELECT 1 FROM task_links l WHERE l.child_id = t.id)
       AND NOT EXISTS (SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id
-                      WHERE l.child_id = t.id AND p.status <> 'done')`;
+                      WHERE l.child_id = t.id AND ${PARENT_NOT_FINISHED})`;
   if (among) {
     if (among.length === 0) return [];
     // By key (`+t.status` keeps the planner off the status index, which would scan every todo task).
@@ -55,7 +62,7 @@ export function promotableTaskIds(db: Db, among?: readonly string[]): string[] {
           `SELECT t.id FROM tasks t WHERE t.id IN (SELECT value FROM json_each(?)) AND +t.status = 'todo'
              AND EXISTS (SELECT 1 FROM task_links l WHERE l.child_id = t.id)
              AND NOT EXISTS (SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id
-                             WHERE l.child_id = t.id AND p.status <> 'done')`,
+                             WHERE l.child_id = t.id AND ${PARENT_NOT_FINISHED})`,
         )
         .all(JSON.stringify(among)) as { id: string }[]
     ).map((row) => row.id);

@@ -400,7 +400,7 @@ export class FakeApi implements BoardApi {
         assignee: request.assignee,
         priority: request.priority,
         status,
-        workspace: request.workspace,
+        workspace: request.workspace ?? 'scratch',
         maxRuntimeSeconds: request.maxRuntimeSeconds,
         approvalRequired: request.requireApproval,
       };

@@ -211,6 +211,39 @@ export const MIGRATIONS: readonly string[] = [
     SELECT t.*, s.reason AS skip_reason, s.detail AS skip_detail
     FROM tasks t LEFT JOIN task_skips s ON s.task_id = t.id;
   `,
+  // v7 (SPEC §9): repositories. A board (and a lane, overriding it) may name a repository and a
+  // base branch; each task that works in one gets a worktree whose branch, base commit and last
+  // known changes live in task_worktrees (a row only for tasks that have one). Kept out of
+  // `tasks`: most tasks have none, and the change summary is rewritten while a worker runs.
+  `
+  CREATE TABLE board_repositories (
+    board TEXT PRIMARY KEY REFERENCES boards(slug),
+    repo TEXT NOT NULL,
+    base_branch TEXT NOT NULL,
+    merge_mode TEXT NOT NULL DEFAULT 'merge' CHECK (merge_mode IN ('ff', 'merge', 'squash')),
+    after_merge TEXT NOT NULL DEFAULT 'remove' CHECK (after_merge IN ('keep', 'remove'))
+  );
+  CREATE TABLE lane_repositories (
+    lane TEXT PRIMARY KEY,
+    repo TEXT NOT NULL,
+    base_branch TEXT NOT NULL
+  );
+  CREATE TABLE task_worktrees (
+    task_id TEXT PRIMARY KEY REFERENCES tasks(id),
+    repo TEXT NOT NULL,
+    base_branch TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    path TEXT NOT NULL,
+    base_commit TEXT NOT NULL,
+    hold_children INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    merged_at INTEGER,
+    merge_commit TEXT,
+    removed_at INTEGER,
+    review_waived INTEGER NOT NULL DEFAULT 0,
+    changes TEXT
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChangeSummary, FileChange, TaskChanges } from '../../../shared/repository';
+import { SwitchyardError } from '../errors';
+import { runInWriteTransaction, type Db } from '../store/db/open';
+import { taskWorktree, writeTaskChanges, type TaskWorktree } from '../store/repositories';
+import { gitLine, gitTest, runGit } from './git';
+import { checkedTaskId } from './worktrees';
+
+/**
+ * A task's changes (SPEC §9) = the commits on its branch that are not on base + what is not
+ * committed in its worktree, new files included. The worktree's state is snapshotted into a tree
+ * through a throw-away index (GIT_INDEX_FILE), so the agent's own index is never touched, and
+ * everything after that compares trees: base's merge base → snapshot for the files and the diff,
+ * HEAD → snapshot for "uncommitted", and `git merge-tree` of base with the snapshot for conflicts.
+ */
+
+/** The worktree's current content (tracked and new files) as a tree object, and whether it differs from HEAD. */
+async function snapshotTree(
+  worktree: TaskWorktree,
+): Promise<{ tree: string; head: string; headTree: string }> {
+  const cwd = worktree.path;
+  const indexPath = path.resolve(cwd, await gitLine(cwd, ['rev-parse', '--git-path', 'index']));
+  const temporary = path.join(os.tmpdir(), `switchyard-index-${randomBytes(6).toString('hex')}`);
+  try {
+    await fs.promises.copyFile(indexPath, temporary).catch(() => undefined);
+    const env = { GIT_INDEX_FILE: temporary };
+    await runGit(cwd, ['add', '-A'], { env });
+    const tree = await gitLine(cwd, ['write-tree'], { env });
+    const head = await gitLine(cwd, ['rev-parse', 'HEAD']);
+    const headTree = await gitLine(cwd, ['rev-parse', 'HEAD^{tree}']);
+    return { tree, head, headTree };
+  } finally {
+    await fs.promises.rm(temporary, { force: true });
+  }
+}
+
+function parseNameStatus(
+  output: string,
+): Map<string, { status: FileChange['status']; oldPath: string | null }> {
+  const parts = output.split('\0');
+  const result = new Map<string, { status: FileChange['status']; oldPath: string | null }>();
+  for (let index = 0; index < parts.length - 1;) {
+    const code = parts[index++] as string;
+    if (!code) continue;
+    if (code.startsWith('R') || code.startsWith('C')) {
+      const oldPath = parts[index++] as string;
+      const newPath = parts[index++] as string;
+      result.set(newPath, { status: code.startsWith('R') ? 'renamed' : 'added', oldPath });
+    } else {
+      const file = parts[index++] as string;
+      result.set(file, {
+        status: code === 'A' ? 'added' : code === 'D' ? 'deleted' : 'modified',
+        oldPath: null,
+      });
+    }
+  }
+  return result;
+}
+
+/** `git diff-tree --numstat -z`: "A\tD\tpath\0", or for a rename "A\tD\t\0old\0new\0"; binary: "-\t-". */
+function parseNumstat(output: string): Map<string, { additions: number | null; deletions: number | null }> {
+  const parts = output.split('\0');
+  const result = new Map<string, { additions: number | null; deletions: number | null }>();
+  for (let index = 0; index < parts.length;) {
+    const head = parts[index++] as string;
+    if (!head) continue;
+    const [adds, dels, file] = head.split('\t');
+    let target = file ?? '';
+    if (target === '') {
+      index++; // the old path of a rename
+      target = parts[index++] as string;
+    }
+    result.set(target, {
+      additions: adds === '-' ? null : Number(adds),
+      deletions: dels === '-' ? null : Number(dels),
+    });
+  }
+  return result;
+}
+
+async function fileChanges(cwd: string, from: string, to: string): Promise<FileChange[]> {
+  const [names, counts] = await Promise.all([
+    runGit(cwd, ['diff-tree', '-r', '-M', '--name-status', '-z', from, to]),
+    runGit(cwd, ['diff-tree', '-r', '-M', '--numstat', '-z', from, to]),
+  ]);
+  const statuses = parseNameStatus(names.stdout);
+  const numbers = parseNumstat(counts.stdout);
+  return [...statuses].map(([file, state]) => {
+    const count = numbers.get(file) ?? { additions: 0, deletions: 0 };
+    return {
+      path: file,
+      oldPath: state.oldPath,
+      status: state.status,
+      additions: count.additions,
+      deletions: count.deletions,
+      binary: count.additions === null,
+    };
+  });
+}
+
+/** Files a merge of `tip` into base would conflict on now (empty: it merges cleanly). */
+export async function conflictsWithBase(cwd: string, baseBranch: string, tip: string): Promise<string[]> {
+  const check = await runGit(
+    cwd,
+    ['merge-tree', '--write-tree', '--name-only', '--no-messages', `refs/heads/${baseBranch}`, tip],
+    { okExitCodes: [1] },
+  );
+  if (check.exitCode === 0) return [];
+  // First line: the (conflicted) tree; then one conflicted file per line.
+  return [...new Set(check.stdout.split('\n').slice(1).filter(Boolean))];
+}
+
+const PATCH_LIMIT_BYTES = 48 * 1024 * 1024;
+
+interface Computed {
+  summary: ChangeSummary;
+  files: FileChange[];
+  patch: string;
+  truncated: boolean;
+}
+
+async function compute(worktree: TaskWorktree, withPatch: boolean): Promise<Computed> {
+  const now = Date.now();
+  const merged = worktree.mergedAt !== null;
+  if (worktree.removedAt !== null || !fs.existsSync(worktree.path)) {
+    const last = worktree.changes;
+    return {
+      summary: {
+        ...(last ?? emptySummary(now)),
+        merged: merged || (last?.merged ?? false),
+        removed: true,
+        computedAt: now,
+        error: null,
+      },
+      files: [],
+      patch: '',
+      truncated: false,
+    };
+  }
+  const cwd = worktree.path;
+  const base = `refs/heads/${worktree.baseBranch}`;
+  const { tree, head, headTree } = await snapshotTree(worktree);
+  const mergeBase = await gitLine(cwd, ['merge-base', base, head]);
+  const [files, counts, uncommitted] = await Promise.all([
+    fileChanges(cwd, mergeBase, tree),
+    gitLine(cwd, ['rev-list', '--left-right', '--count', `${base}...${head}`]),
+    tree === headTree
+      ? Promise.resolve('')
+      : runGit(cwd, ['diff-tree', '-r', '--name-only', '-z', headTree, tree]).then((r) => r.stdout),
+  ]);
+  const [behind, ahead] = counts.split(/\s+/).map(Number) as [number, number];
+  const uncommittedFiles = uncommitted.split('\0').filter(Boolean).length;
+  let tip = head;
+  if (uncommittedFiles > 0) {
+    // A commit object only (no branch moves): the conflict check must include uncommitted work.
+    tip = await gitLine(cwd, ['commit-tree', tree, '-p', head, '-m', 'switchyard: uncommitted changes'], {
+      env: committerEnv(),
+    });
+  }
+  const conflicts =
+    behind > 0 && (ahead > 0 || uncommittedFiles > 0)
+      ? await conflictsWithBase(cwd, worktree.baseBranch, tip)
+      : [];
+  const landedOutside =
+    !merged &&
+    ahead === 0 &&
+    uncommittedFiles === 0 &&
+    head !== worktree.baseCommit &&
+    (await gitTest(cwd, ['merge-base', '--is-ancestor', head, base]));
+  let patch = '';
+  let truncated = false;
+  if (withPatch && files.length > 0) {
+    const diff = await runGit(
+      cwd,
+      ['diff-tree', '-r', '-M', '-p', '--no-color', '--no-ext-diff', mergeBase, tree],
+      {
+        maxBuffer: PATCH_LIMIT_BYTES * 2,
+      },
+    );
+    patch = diff.stdout;
+    if (patch.length > PATCH_LIMIT_BYTES) {
+      patch = patch.slice(0, patch.lastIndexOf('\ndiff --git ', PATCH_LIMIT_BYTES) + 1);
+      truncated = true;
+    }
+  }
+  const summary: ChangeSummary = {
+    files: files.length,
+    additions: files.reduce((sum, file) => sum + (file.additions ?? 0), 0),
+    deletions: files.reduce((sum, file) => sum + (file.deletions ?? 0), 0),
+    uncommittedFiles,
+    ahead,
+    behind,
+    conflicts,
+    merged: merged || landedOutside,
+    removed: false,
+    computedAt: now,
+    error: null,
+  };
+  return { summary, files, patch, truncated };
+}
+
+function emptySummary(now: number): ChangeSummary {
+  return {
+    files: 0,
+    additions: 0,
+    deletions: 0,
+    uncommittedFiles: 0,
+    ahead: 0,
+    behind: 0,
+    conflicts: [],
+    merged: false,
+    removed: false,
+    computedAt: now,
+    error: null,
+  };
+}
+
+/** Commits Switchyard makes itself (a snapshot, a squash) need an identity even where none is set. */
+export function committerEnv(): Record<string, string> {
+  const fallback = (name: string, value: string): Record<string, string> =>
+    process.env[name] ? {} : { [name]: value };
+  return {
+    ...fallback('GIT_AUTHOR_NAME', 'Switchyard'),
+    ...fallback('GIT_AUTHOR_EMAIL', 'switchyard@localhost'),
+    ...fallback('GIT_COMMITTER_NAME', 'Switchyard'),
+    ...fallback('GIT_COMMITTER_EMAIL', 'switchyard@localhost'),
+  };
+}
+
+function requireWorktree(db: Db, taskId: string): TaskWorktree {
+  const worktree = taskWorktree(db, checkedTaskId(taskId));
+  if (!worktree) throw new SwitchyardError('not_found', `${taskId} has no repository worktree`);
+  return worktree;
+}
+
+/** Recomputes a task's change summary and stores it (what the card shows). */
+export async function refreshTaskChanges(db: Db, taskId: string): Promise<ChangeSummary> {
+  const worktree = requireWorktree(db, taskId);
+  let summary: ChangeSummary;
+  try {
+    summary = (await compute(worktree, false)).summary;
+  } catch (error) {
+    summary = {
+      ...(worktree.changes ?? emptySummary(Date.now())),
+      error: (error as Error).message,
+      computedAt: Date.now(),
+    };
+  }
+  runInWriteTransaction(db, () => writeTaskChanges(db, taskId, summary));
+  return summary;
+}
+
+/** The drawer's Changes tab: summary, files and the unified diff, fresh; the summary is stored too. */
+export async function taskChanges(db: Db, taskId: string): Promise<TaskChanges> {
+  const worktree = requireWorktree(db, taskId);
+  const computed = await compute(worktree, true);
+  runInWriteTransaction(db, () => writeTaskChanges(db, taskId, computed.summary));
+  const { holdChildren: _hold, createdAt: _created, changes: _changes, ...info } = worktree;
+  return { worktree: info, ...computed };
+}

@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+
+/**
+ * Runs git as a child process: argv only (never a shell), asynchronous (never *Sync: a slow
+ * `git worktree add` on a big repository must not hold the event loop), C locale so messages and
+ * porcelain output read the same everywhere, and no prompt (a credential prompt would hang).
+ *
+ * Why not simple-git: its value is its output parsers and per-instance queue, and here every
+ * command asks for a machine format (porcelain, -z, --numstat) that is read in a few lines, while
+ * the errors must carry git's own one-line message. The diff itself is parsed in the renderer by
+ * gitdiff-parser (through react-diff-view), the maintained parser made for exactly that.
+ */
+
+export class GitError extends Error {
+  constructor(
+    message: string,
+    readonly args: readonly string[],
+    readonly exitCode: number | null,
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
+    super(message);
+    this.name = 'GitError';
+  }
+}
+
+export interface GitOptions {
+  /** Exit codes that are answers, not failures (merge-tree: 1 = conflicts; diff --no-index: 1). */
+  okExitCodes?: readonly number[];
+  env?: Record<string, string>;
+  /** Larger outputs fail (a diff is capped by its caller first). Default 256 MiB. */
+  maxBuffer?: number;
+  timeoutMs?: number;
+}
+
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Git's first meaningful line of stderr ("fatal: invalid reference: main"), for one-line errors. */
+export function firstLineOf(stderr: string, fallback: string): string {
+  const line = stderr
+    .split('\n')
+    .map((text) => text.trim())
+    .find((text) => text.length > 0 && !text.startsWith('hint:'));
+  return line ?? fallback;
+}
+
+export function runGit(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
+  const ok = options.okExitCodes ?? [];
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      [...args],
+      {
+        cwd,
+        env: {
+          ...process.env,
+          LC_ALL: 'C',
+          GIT_TERMINAL_PROMPT: '0',
+          GIT_OPTIONAL_LOCKS: '0',
+          ...options.env,
+        },
+        maxBuffer: options.maxBuffer ?? 256 * 1024 * 1024,
+        timeout: options.timeoutMs ?? 120_000,
+        encoding: 'utf8',
+        windowsHide: true,
+      },
+      (error, stdout, stderr) => {
+        if (!error) {
+          resolve({ stdout, stderr, exitCode: 0 });
+          return;
+        }
+        const code = typeof error.code === 'number' ? error.code : null;
+        if (code !== null && ok.includes(code)) {
+          resolve({ stdout, stderr, exitCode: code });
+          return;
+        }
+        const reason =
+          (error as NodeJS.ErrnoException).code === 'ENOENT'
+            ? 'git is not installed (not found on PATH)'
+            : firstLineOf(stderr, error.killed ? `git ${args[0]} timed out` : error.message);
+        reject(new GitError(reason, args, code, stdout, stderr));
+      },
+    );
+  });
+}
+
+/** stdout without its trailing newline. */
+export async function gitLine(cwd: string, args: readonly string[], options?: GitOptions): Promise<string> {
+  return (await runGit(cwd, args, options)).stdout.replace(/\n$/, '');
+}
+
+/** Exit 0 → true, exit 1 → false (rev-parse --verify --quiet, merge-base --is-ancestor …). */
+export async function gitTest(cwd: string, args: readonly string[]): Promise<boolean> {
+  return (await runGit(cwd, args, { okExitCodes: [1] })).exitCode === 0;
+}
