@@ -32,7 +32,7 @@ afterEach(async () => {
   for (const engine of engines.splice(0)) await engine.close({ stopWorkers: true });
 });
 
-describe('a slow `git worktree add`', () => {
+describe('a slow `git worktree add`', { timeout: 90_000 }, () => {
   it('delays only its task: another lane spawns and timers keep firing meanwhile', async () => {
     const paths = newHome();
     writeFastSettings(paths);

@@ -44,7 +44,7 @@ async function runToDone(engine: Engine, title: string, extra: { parents?: strin
   return getTask(engine.db, task.id);
 }
 
-describe('a board on a repository (SPEC §9)', () => {
+describe('a board on a repository (SPEC §9)', { timeout: 120_000 }, () => {
   it('gives each task a worktree on its own branch; the agent commits there; merge lands it on base and removes the worktree', async () => {
     const { repo, engine, db, paths } = await boardOnRepo();
     fs.mkdirSync(path.join(repo, '.switchyard'));
@@ -192,7 +192,7 @@ describe('a board on a repository (SPEC §9)', () => {
   });
 });
 
-describe('repository failures block only their task, with git’s message', () => {
+describe('repository failures block only their task, with git’s message', { timeout: 60_000 }, () => {
   it('a branch that already exists blocks the task and creates no worktree', async () => {
     const { repo, engine, db, paths } = await boardOnRepo();
     const task = createTask(db, { board: 'web', title: 'Clash', assignee: 'coder' }, actor);
