@@ -1,5 +1,5 @@
 /**
- * SPEC §10 budgets: a lane's spend "today" is the spend of runs started since local midnight; the
+ * docs/architecture.md §10 budgets: a lane's spend "today" is the spend of runs started since local midnight; the
  * budget resets at the next one. One definition for the dispatcher, the lane view and the CLI.
  */
 export interface BudgetDay {

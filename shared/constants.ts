@@ -45,7 +45,7 @@ export const SKIP_REASONS = [
   'profile_broken',
   'dispatcher_paused',
   'lane_paused',
-  // SPEC §10: after lane_paused, in this order; neither counts as stuck.
+  // docs/architecture.md §10: after lane_paused, in this order; neither counts as stuck.
   'awaiting_approval',
   'budget_exhausted',
   'backoff',
@@ -68,7 +68,7 @@ export const RUN_OUTCOMES = [
   'stopped',
   /** The worker ended while no dispatcher ran and left no exit status: not a failure (issue 20). */
   'lost',
-  /** SPEC §10: the agent exited with one of its profile's retryExitCodes (a rate limit): not a failure. */
+  /** docs/architecture.md §10: the agent exited with one of its profile's retryExitCodes (a rate limit): not a failure. */
   'rate_limited',
 ] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];

@@ -147,7 +147,7 @@ export const createTaskInputSchema = z.object({
   /** Left out: the board's repository when it has one (SPEC §9), else a scratch folder. */
   workspace: workspaceSchema.optional(),
   maxRuntimeSeconds: maxRuntimeSecondsSchema.nullable().default(null),
-  /** SPEC §10: the task waits for a person's approval before it is spawned. */
+  /** docs/architecture.md §10: the task waits for a person's approval before it is spawned. */
   requireApproval: z.boolean().default(false),
 });
 export type CreateTaskInput = z.input<typeof createTaskInputSchema>;
@@ -263,9 +263,9 @@ export const contract = {
   archiveTask: { request: idRequest, response: taskSchema },
   /** Stop a running task's worker; the task is blocked so it does not start again at once. */
   stopTask: { request: idRequest, response: taskSchema },
-  /** SPEC §10: let a task that waits for approval start; recorded with who approved. */
+  /** docs/architecture.md §10: let a task that waits for approval start; recorded with who approved. */
   approveTask: { request: idRequest, response: taskSchema },
-  /** SPEC §10: a lane's approval rule and daily budget (lanes.json); null removes the budget. */
+  /** docs/architecture.md §10: a lane's approval rule and daily budget (lanes.json); null removes the budget. */
   setLaneAgentSettings: {
     request: z
       .object({

@@ -53,7 +53,7 @@ export const dispatchResultSchema = z.object({
   reclaimed: z.array(z.string()),
   promoted: z.array(z.string()),
   gaveUp: z.array(z.string()),
-  /** SPEC §10: exited with a retry exit code (rate limited): back to ready, no failure counted. */
+  /** docs/architecture.md §10: exited with a retry exit code (rate limited): back to ready, no failure counted. */
   rateLimited: z.array(z.string()),
   stuck: z.boolean(),
 });
@@ -77,9 +77,9 @@ export const laneStatusSchema = z.object({
   workers: z.array(workerStatusSchema),
   /** Issue 16: when the lane's next recurring task is due (ms), or null/absent when it has none. */
   nextRecurrenceAt: z.number().nullable().optional(),
-  /** SPEC §10: ready tasks wait for approval before they are spawned. */
+  /** docs/architecture.md §10: ready tasks wait for approval before they are spawned. */
   requireApproval: z.boolean(),
-  /** SPEC §10: the lane's daily budget in US dollars (null: none) and what its runs cost. */
+  /** docs/architecture.md §10: the lane's daily budget in US dollars (null: none) and what its runs cost. */
   budgetUsdPerDay: z.number().nullable(),
   spentTodayUsd: z.number(),
   spent7dUsd: z.number(),

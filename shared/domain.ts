@@ -126,7 +126,7 @@ export const taskSchema = z.object({
   claimOwner: z.string().nullable(),
   claimExpiresAt: z.number().nullable(),
   lastHeartbeatAt: z.number().nullable(),
-  /** SPEC §10: this task waits for a person's approval before it is spawned (its lane may ask too). */
+  /** docs/architecture.md §10: this task waits for a person's approval before it is spawned (its lane may ask too). */
   approvalRequired: z.boolean(),
   approvedBy: z.string().nullable(),
   approvedAt: z.number().nullable(),
@@ -196,7 +196,7 @@ export const runSchema = z.object({
   summary: z.string().nullable(),
   error: z.string().nullable(),
   logPath: z.string().nullable(),
-  /** SPEC §10, structured runs: what the agent reported (null when it did not say). */
+  /** docs/architecture.md §10, structured runs: what the agent reported (null when it did not say). */
   tokensIn: z.number().int().nullable(),
   tokensOut: z.number().int().nullable(),
   costUsd: z.number().nullable(),

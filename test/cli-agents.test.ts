@@ -4,7 +4,7 @@ import type { Task } from '../shared/domain';
 import { runCli, runCliJson } from './helpers/cli';
 import { useTempHomes } from './helpers/home';
 
-/** SPEC §10 from the CLI: approvals and lane budgets. */
+/** docs/architecture.md §10 from the CLI: approvals and lane budgets. */
 
 const tempHome = useTempHomes();
 

@@ -210,7 +210,7 @@ function laneSpendText(lane: LaneStatus): string {
   return parts.length > 0 ? `  ${parts.join('  ')}` : '';
 }
 
-/** `lanes set NAME --budget 5 --approval on` (SPEC §10): written to lanes.json. */
+/** `lanes set NAME --budget 5 --approval on` (docs/architecture.md §10): written to lanes.json. */
 async function setLaneAgentSettings(
   context: CliContext,
   positionals: readonly string[],
@@ -261,7 +261,7 @@ const lanesCommand: CliCommand = {
   flags: {
     board: 'count the tasks of this board (default: default)',
     json: 'print {board, lanes, problems} as JSON; problems are lanes.json / settings.json / profile folder faults',
-    budget: "with `lanes set NAME`: the lane's daily budget in US dollars, or none (SPEC §10)",
+    budget: "with `lanes set NAME`: the lane's daily budget in US dollars, or none",
     approval: 'with `lanes set NAME`: on — its tasks wait for approval before they start; off — they do not',
   },
   maxPositionals: 2,

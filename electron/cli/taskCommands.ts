@@ -489,7 +489,7 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'approve',
-    summary: 'let a task that waits for approval start (SPEC §10)',
+    summary: 'let a task that waits for approval start',
     usage: 'approve ID [--json]',
     options: { ...json },
     flags: { json: 'print the task as JSON' },

@@ -110,7 +110,7 @@ export function recordFailure(
 }
 
 /**
- * SPEC §10: the agent exited with one of its profile's retryExitCodes (EX_TEMPFAIL, a rate limit).
+ * docs/architecture.md §10: the agent exited with one of its profile's retryExitCodes (EX_TEMPFAIL, a rate limit).
  * Back to ready after a backoff that grows with consecutive rate limits — but no failure is counted,
  * so a rate-limited agent never reaches gave_up. Must run inside a write transaction.
  */

@@ -560,7 +560,7 @@ export function unblockTask(db: Db, id: string, actor: Actor): Task {
 }
 
 /**
- * SPEC §10: a person lets a task that waits for approval (its own setting or its lane's) be spawned.
+ * docs/architecture.md §10: a person lets a task that waits for approval (its own setting or its lane's) be spawned.
  * Recorded as an `approved` event naming who approved; approving twice is refused.
  */
 export function approveTask(db: Db, id: string, actor: Actor): Task {

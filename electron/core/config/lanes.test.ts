@@ -472,7 +472,7 @@ describe('LaneResolver watching', () => {
   });
 });
 
-describe('lanes.json agent settings (SPEC §10)', () => {
+describe('lanes.json agent settings', () => {
   it('reads requireApproval and budget.usdPerDay, and says what is wrong with bad ones', () => {
     const parsed = parseLanesFile({
       lanes: {

@@ -49,9 +49,9 @@ export interface DeclaredLane {
 export interface EffectiveLaneSettings {
   paused: boolean;
   maxConcurrent: number;
-  /** SPEC §10 (lanes.json only): its ready tasks wait for approval before they start. */
+  /** docs/architecture.md §10 (lanes.json only): its ready tasks wait for approval before they start. */
   requireApproval: boolean;
-  /** SPEC §10 (lanes.json only): the daily budget in US dollars, or null. */
+  /** docs/architecture.md §10 (lanes.json only): the daily budget in US dollars, or null. */
   budgetUsdPerDay: number | null;
 }
 

@@ -21,9 +21,9 @@ export interface LaneConfig {
   /** Overrides the profile's maxConcurrent when set (docs/architecture.md §3 per-lane concurrency limit). */
   maxConcurrent: number | null;
   description: string | null;
-  /** SPEC §10: its ready tasks wait for a person's approval before they are spawned. */
+  /** docs/architecture.md §10: its ready tasks wait for a person's approval before they are spawned. */
   requireApproval: boolean;
-  /** SPEC §10: `budget.usdPerDay`; when today's spend reaches it, ready tasks wait (budget_exhausted). */
+  /** docs/architecture.md §10: `budget.usdPerDay`; when today's spend reaches it, ready tasks wait (budget_exhausted). */
   budgetUsdPerDay: number | null;
 }
 

@@ -17,12 +17,12 @@ export const COMPLETION_MODES = ['exit-code', 'report'] as const;
 export type CompletionMode = (typeof COMPLETION_MODES)[number];
 
 /**
- * SPEC §10: how the agent writes its output. `text` is a plain log; the others are the agents'
+ * docs/architecture.md §10: how the agent writes its output. `text` is a plain log; the others are the agents'
  * structured event streams, parsed into a transcript with usage and cost.
  */
 export const OUTPUT_FORMATS = ['text', 'claude-stream-json', 'codex-json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-/** SPEC §10: EX_TEMPFAIL, what Hermes exits with when rate limited (its PR #38222). */
+/** docs/architecture.md §10: EX_TEMPFAIL, what Hermes exits with when rate limited (its PR #38222). */
 export const DEFAULT_RETRY_EXIT_CODES: readonly number[] = [75];
 
 export const PLACEHOLDERS = ['taskId', 'prompt', 'promptFile', 'workspace', 'home'] as const;

@@ -10,7 +10,7 @@ import { useTempHomes } from '../../../test/helpers/home';
 import { newEngine, tickUntil, writeAgentProfile, writeFastSettings } from '../../../test/helpers/engine';
 
 /**
- * SPEC §10 rules in the dispatcher: retry exit codes are not failures, approval before spawn, and
+ * docs/architecture.md §10 rules in the dispatcher: retry exit codes are not failures, approval before spawn, and
  * daily lane budgets — the two new skip reasons sit after lane_paused and never count as stuck.
  */
 
@@ -31,7 +31,7 @@ function start(setup: (paths: ReturnType<typeof tempHome>) => void, dispatcher =
   return engine;
 }
 
-describe('retryExitCodes (SPEC §10)', () => {
+describe('retryExitCodes', () => {
   it('exit 75 puts the task back to ready after a backoff with failureCount 0, never gave_up', async () => {
     const engine = start((paths) => writeAgentProfile(paths, 'hermes', 'exit-code.mjs', { args: ['75'] }), {
       backoffBaseMs: 60_000,
@@ -74,7 +74,7 @@ describe('retryExitCodes (SPEC §10)', () => {
   });
 });
 
-describe('approval before spawn (SPEC §10)', () => {
+describe('approval before spawn', () => {
   it('a task on an approval lane waits over 20 ticks and spawns on the tick after approve', () => {
     const engine = start((paths) => {
       writeAgentProfile(paths, 'coder', 'sleep.mjs', { args: ['600'], maxConcurrent: 4 });
@@ -127,7 +127,7 @@ describe('approval before spawn (SPEC §10)', () => {
   });
 });
 
-describe('lane budgets (SPEC §10)', () => {
+describe('lane budgets', () => {
   it('a lane over budget holds its ready tasks, another lane keeps spawning, raising it releases them', () => {
     const engine = start((paths) => {
       writeAgentProfile(paths, 'pricey', 'sleep.mjs', { args: ['600'], maxConcurrent: 4 });

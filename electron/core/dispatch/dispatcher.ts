@@ -106,9 +106,9 @@ interface LaneRuntime {
   paused: boolean;
   maxConcurrent: number;
   running: number;
-  /** SPEC §10: every ready task of the lane waits for approval. */
+  /** docs/architecture.md §10: every ready task of the lane waits for approval. */
   requireApproval: boolean;
-  /** SPEC §10: set when the lane's budget for today is spent (its figure and reset time). */
+  /** docs/architecture.md §10: set when the lane's budget for today is spent (its figure and reset time). */
   budgetExhausted: Skip | null;
   /** Verdicts that hold for every task of the lane this tick, built once (not per task). */
   verdicts: Partial<Record<SkipReason, Skip>>;
@@ -355,7 +355,7 @@ export class Dispatcher {
     }
   }
 
-  /** SPEC §10: the profile's retryExitCodes (default [75]); a lane without a profile has none. */
+  /** docs/architecture.md §10: the profile's retryExitCodes (default [75]); a lane without a profile has none. */
   private retryExitCodesOf(task: Task): readonly number[] {
     const resolution = task.assignee ? this.deps.lanes.resolve(task.assignee) : undefined;
     return resolution?.kind === 'profile' ? resolution.profile.retryExitCodes : [];
@@ -480,7 +480,7 @@ export class Dispatcher {
   }
 
   /**
-   * SPEC §10: lanes whose spend today reached their `budget.usdPerDay`, with the skip that says so.
+   * docs/architecture.md §10: lanes whose spend today reached their `budget.usdPerDay`, with the skip that says so.
    * One query per tick, and only when some lane has a budget.
    */
   private exhaustedBudgets(): Map<string, Skip> {
@@ -685,7 +685,7 @@ export class Dispatcher {
     if (!state.enabled) return DISPATCHER_PAUSED;
     if (lane.paused)
       return (verdicts.lane_paused ??= { reason: 'lane_paused', detail: `lane ${assignee} is paused` });
-    // SPEC §10: approval, then budget, right after lane_paused; neither is spawnable, so never stuck.
+    // docs/architecture.md §10: approval, then budget, right after lane_paused; neither is spawnable, so never stuck.
     if (row.approved_at === null && (lane.requireApproval || row.approval_required === 1)) {
       return lane.requireApproval
         ? (verdicts.awaiting_approval ??= {

@@ -31,7 +31,7 @@ export interface EngineHandle {
    * lane a profile lane at once. Returns the lane's name (lowercase).
    */
   createProfile(name: string, template: ProfileTemplateName): string;
-  /** SPEC §10: a lane's approval rule and daily budget (kept in lanes.json; null removes the budget). */
+  /** docs/architecture.md §10: a lane's approval rule and daily budget (kept in lanes.json; null removes the budget). */
   setLaneAgentSettings(
     lane: string,
     settings: { requireApproval?: boolean; budgetUsdPerDay?: number | null },

@@ -158,7 +158,7 @@ export function openRuns(db: Db): Run[] {
   );
 }
 
-/** What a structured agent reported about a run so far (SPEC §10); absent fields are kept. */
+/** What a structured agent reported about a run so far (docs/architecture.md §10); absent fields are kept. */
 export interface RunUsage {
   tokensIn?: number | null;
   tokensOut?: number | null;

@@ -316,7 +316,7 @@ const PATCH_COLUMNS: Record<Exclude<keyof TaskPatch, 'skipReason' | 'skipDetail'
   approvedAt: 'approved_at',
 };
 
-/** SPEC §10: whether the task itself waits for approval before it is spawned (set at creation). */
+/** docs/architecture.md §10: whether the task itself waits for approval before it is spawned (set at creation). */
 export function setApprovalRequired(db: Db, id: string, required: boolean): void {
   db.prepare('UPDATE tasks SET approval_required = ? WHERE id = ?').run(required ? 1 : 0, id);
 }
@@ -403,7 +403,7 @@ export interface ReadyQueueRow {
   next_attempt_at: number | null;
   skip_reason: SkipReason | null;
   skip_detail: string | null;
-  /** SPEC §10: 1 when the task itself asks for approval; approved_at is set once someone gave it. */
+  /** docs/architecture.md §10: 1 when the task itself asks for approval; approved_at is set once someone gave it. */
   approval_required: number;
   approved_at: number | null;
 }

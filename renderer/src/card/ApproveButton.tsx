@@ -2,7 +2,7 @@ import type { Card } from '../../../shared/domain';
 import { useBoardContext } from '../store/context';
 
 /**
- * SPEC §10: a task waiting for approval is approved from its card. The core records who approved
+ * docs/architecture.md §10: a task waiting for approval is approved from its card. The core records who approved
  * (an `approved` event); the dispatcher starts it on its next tick.
  */
 export function ApproveButton({ task }: { task: Card }) {

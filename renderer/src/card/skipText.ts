@@ -25,7 +25,7 @@ export function skipBadgeOf(
       text = `broken profile: ${lane?.problem ?? withoutLanePrefix(task) ?? 'the profile is invalid'}`;
       break;
     case 'backoff':
-      // SPEC §10: a retry exit code (rate limit) waits like a backoff but is not a failure.
+      // docs/architecture.md §10: a retry exit code (rate limit) waits like a backoff but is not a failure.
       if (task.lastError?.startsWith('rate limited') && task.nextAttemptAt)
         text = `rate limited, retrying at ${formatClock(task.nextAttemptAt, now)}`;
       else text = task.nextAttemptAt ? `backoff until ${formatClock(task.nextAttemptAt, now)}` : 'backoff';

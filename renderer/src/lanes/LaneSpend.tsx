@@ -5,7 +5,7 @@ import { useBoardContext } from '../store/context';
 import { laneTestId } from '../store/laneModel';
 
 /**
- * SPEC §10 in the lane view: what the lane's runs cost (today, 7 days), its daily budget (empty: none)
+ * docs/architecture.md §10 in the lane view: what the lane's runs cost (today, 7 days), its daily budget (empty: none)
  * and whether its tasks wait for approval. Budget and approval are kept in lanes.json by the core.
  */
 export function LaneSpend({ lane, onUpdated }: { lane: LaneStatus; onUpdated: (lane: LaneStatus) => void }) {

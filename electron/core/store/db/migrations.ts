@@ -191,7 +191,7 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (source, source_id)
   );
   `,
-  // v6 (SPEC §10, agents): approval before spawn on a task (a lane's own setting is in lanes.json);
+  // v6 (docs/architecture.md §10, agents): approval before spawn on a task (a lane's own setting is in lanes.json);
   // per run what a structured agent reported (tokens, cost, its session id for follow-ups, its last
   // message for the card); lane spend today for budgets is a sum over runs by lane and start time.
   // The view is made again so its t.* takes in the new columns.
