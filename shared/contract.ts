@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addRecurrenceRequestSchema, recurrenceIdSchema, recurrenceSchema } from './recurrence';
 import { API_ERROR_CODES, DEFAULT_BOARD } from './constants';
 import {
   assigneeSchema,
@@ -301,6 +302,14 @@ export const contract = {
       .strict(),
     response: laneStatusSchema,
   },
+  /** Recurring tasks (issue 16): a board's templates with their next run. */
+  listRecurrences: { request: boardRequest, response: z.array(recurrenceSchema) },
+  addRecurrence: { request: addRecurrenceRequestSchema, response: recurrenceSchema },
+  setRecurrencePaused: {
+    request: z.object({ id: recurrenceIdSchema, paused: z.boolean() }).strict(),
+    response: recurrenceSchema,
+  },
+  removeRecurrence: { request: z.object({ id: recurrenceIdSchema }).strict(), response: recurrenceSchema },
 } as const;
 
 export type Contract = typeof contract;

@@ -41,6 +41,10 @@ const CALL_LIST: { [N in CallName]: true } = {
   createBoard: true,
   archiveBoard: true,
   createProfile: true,
+  listRecurrences: true,
+  addRecurrence: true,
+  setRecurrencePaused: true,
+  removeRecurrence: true,
 };
 
 function invoke<N extends CallName>(name: N, request: CallRequest<N>): Promise<CallResult<CallResponse<N>>> {

@@ -64,6 +64,16 @@ function validRequests(taskId: string, otherId: string): Record<CallName, Record
     createBoard: { slug: 'second', name: 'Second' },
     archiveBoard: { slug: 'second' },
     createProfile: { name: 'coder', template: 'shell' },
+    listRecurrences: { board: 'default' },
+    addRecurrence: {
+      board: 'default',
+      title: 'Nightly',
+      schedule: '0 3 * * *',
+      timeZone: 'UTC',
+      lane: 'coder',
+    },
+    setRecurrencePaused: { id: 'r_00000001', paused: true },
+    removeRecurrence: { id: 'r_00000001' },
   };
 }
 

@@ -27,6 +27,7 @@ import {
 } from '../store/boardCards';
 import * as boards from '../store/boards';
 import * as commands from '../commands/taskCommands';
+import * as recurrences from '../commands/recurrences';
 import * as links from '../store/links';
 import { describeDatabaseFault } from '../store/db/databaseErrors';
 import { runInWriteTransaction } from '../store/db/open';
@@ -310,6 +311,10 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       return board;
     },
     createProfile: ({ name, template }) => changed(laneStatus(engine.createProfile(name, template))),
+    listRecurrences: ({ board }) => recurrences.listRecurrences(db, { board }),
+    addRecurrence: (request) => changed(recurrences.addRecurrence(db, request)),
+    setRecurrencePaused: ({ id, paused }) => changed(recurrences.setRecurrencePaused(db, id, paused)),
+    removeRecurrence: ({ id }) => changed(recurrences.removeRecurrence(db, id)),
   };
 
   async function run<N extends CallName>(name: N, rawRequest: unknown): Promise<CallResult<CallResponse<N>>> {

@@ -22,6 +22,7 @@ import {
 import { compareTasksInColumn, isAfterCursor } from '../store/laneModel';
 import { checkLink, checkMove, initialStatus } from '../../../shared/transitions';
 import { ApiError, type BoardApi } from './boardApi';
+import type { Recurrence } from '../../../shared/recurrence';
 
 /**
  * An in-memory BoardApi for renderer tests and demos. Requests are validated with the contract's
@@ -60,6 +61,8 @@ export class FakeApi implements BoardApi {
   readonly comments: Comment[] = [];
   readonly boards = new Map<string, Board>();
   readonly lanes = new Map<string, LaneSettings>();
+  /** Recurring tasks (issue 16); the fake keeps them but makes no tasks (the core's timer does). */
+  readonly recurrences = new Map<string, Recurrence>();
   dispatcherEnabled = true;
   private seq = 0;
   private nextNumber = 1;
@@ -574,6 +577,41 @@ export class FakeApi implements BoardApi {
       const settings = this.lanes.get(name) ?? { paused: false, maxConcurrent: 1, kind: 'profile' as const };
       this.lanes.set(name, { ...settings, kind: 'profile' });
       return this.laneStatus(name);
+    },
+    listRecurrences: ({ board }) => [...this.recurrences.values()].filter((item) => item.board === board),
+    addRecurrence: (request) => {
+      if (!this.boards.has(request.board)) fail('not_found', `no board "${request.board}"`);
+      const id = `r_${(this.nextNumber++).toString(16).padStart(8, '0')}`;
+      const recurrence: Recurrence = {
+        id,
+        board: request.board,
+        lane: request.lane,
+        title: request.title,
+        body: request.body,
+        priority: request.priority,
+        schedule: request.schedule,
+        timeZone: request.timeZone,
+        skipIfOpen: request.skipIfOpen,
+        paused: false,
+        createdAt: this.now(),
+        lastOccurrenceAt: this.now(),
+        lastTaskId: null,
+        lastOutcome: null,
+        nextRunAt: null,
+      };
+      this.recurrences.set(id, recurrence);
+      return recurrence;
+    },
+    setRecurrencePaused: ({ id, paused }) => {
+      const recurrence = this.recurrences.get(id) ?? fail('not_found', `no recurrence ${id}`);
+      const updated = { ...recurrence, paused };
+      this.recurrences.set(id, updated);
+      return updated;
+    },
+    removeRecurrence: ({ id }) => {
+      const recurrence = this.recurrences.get(id) ?? fail('not_found', `no recurrence ${id}`);
+      this.recurrences.delete(id);
+      return recurrence;
     },
   };
 }

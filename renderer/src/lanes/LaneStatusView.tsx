@@ -6,6 +6,7 @@ import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
 import { LANE_KIND_LABELS, laneTestId } from '../store/laneModel';
 import { formatUsd } from '../../../shared/budget';
 import { LaneSpend } from './LaneSpend';
+import { RecurrencesDialog } from './RecurrencesDialog';
 import '../styles/lanes.css';
 
 /** Per-lane status (docs/architecture.md §7): kind, profile validity and command, workers, queue, failures, settings. */
@@ -35,6 +36,7 @@ export function LaneStatusView() {
     .filter((lane): lane is LaneStatus => lane !== null)
     .sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
   const undeclared = names.filter((name) => !lanes[name]);
+  const [recurringOpen, setRecurringOpen] = useState(false);
 
   return (
     <div className="lane-view" data-testid="lane-view">
@@ -48,7 +50,16 @@ export function LaneStatusView() {
           spend {formatUsd(rows.reduce((sum, lane) => sum + lane.spentTodayUsd, 0))} today ·{' '}
           {formatUsd(rows.reduce((sum, lane) => sum + lane.spent7dUsd, 0))} in 7 days
         </span>
+        <button
+          type="button"
+          className="small-button"
+          data-testid="open-recurrences"
+          onClick={() => setRecurringOpen(true)}
+        >
+          Recurring tasks…
+        </button>
       </header>
+      {recurringOpen && <RecurrencesDialog onClose={() => setRecurringOpen(false)} />}
       {rows.length === 0 && undeclared.length === 0 && (
         <p className="empty-state">No lanes yet. Assign a task to a name, or create a profile.</p>
       )}
