@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -502,8 +503,53 @@ async function benchServe(): Promise<void> {
   }
 }
 
+// 3c: what the exit-status waiter adds (issue 20) --------------------------------------------------
+
+/**
+ * Each worker runs under a `sh` waiter that records its exit status. Its cost to ready → spawned is
+ * the change in Supervisor.spawn (the synchronous fork+exec the dispatcher waits for); its cost to
+ * the agent is the shell's start before it forks the agent (seen in spawn → exit of a program that
+ * exits at once). Measured in turns, with and without, so the machine's load weighs on both alike.
+ */
+async function benchWaiter(): Promise<void> {
+  console.log('\n## The exit-status waiter (issue 20): Supervisor.spawn with and without it, in turns');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-waiter-'));
+  homes.push(dir);
+  const spawnMs = { with: [] as number[], without: [] as number[] };
+  const toExitMs = { with: [] as number[], without: [] as number[] };
+  for (let i = 0; i < 20; i++) {
+    for (const variant of ['with', 'without'] as const) {
+      const supervisor = new Supervisor({
+        killGraceMs: 1_000,
+        logRotateBytes: 2 * 1024 * 1024,
+        ...(variant === 'without' ? { waiterShell: null } : {}),
+      });
+      const exited = new Promise((resolve) => supervisor.onExit(resolve));
+      const started = performance.now();
+      const outcome = supervisor.spawn({
+        runId: i + 1,
+        taskId: `t_${(i + 1).toString(16).padStart(8, '0')}`,
+        lane: 'bench',
+        argv: [process.execPath, path.join(AGENTS, 'exit0.mjs')],
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        logPath: path.join(dir, variant, `${i + 1}.log`),
+        maxRuntimeMs: null,
+      });
+      spawnMs[variant].push(performance.now() - started);
+      if (!outcome.ok) throw new Error(outcome.error);
+      await exited;
+      toExitMs[variant].push(performance.now() - started);
+    }
+  }
+  report('3c. Supervisor.spawn, with the waiter', spawnMs.with);
+  report('    Supervisor.spawn, without it', spawnMs.without);
+  report('    spawn → exit of exit0.mjs, with the waiter', toExitMs.with);
+  report('    spawn → exit of exit0.mjs, without it', toExitMs.without);
+}
+
 async function main(): Promise<void> {
-  const all = ['tick', 'api', 'cli', 'supervisor', 'serve', 'board'];
+  const all = ['tick', 'api', 'waiter', 'cli', 'supervisor', 'serve', 'board'];
   const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
   const sections = chosen.length > 0 ? chosen : all;
   console.log(`# Switchyard bench — node ${process.version}, ${new Date().toISOString()}`);
@@ -511,6 +557,7 @@ async function main(): Promise<void> {
     for (const section of sections) {
       if (section === 'tick') await benchTick();
       else if (section === 'api') await benchReadyToSpawned();
+      else if (section === 'waiter') await benchWaiter();
       else if (section === 'cli') benchCli();
       else if (section === 'supervisor') await benchSupervisor();
       else if (section === 'serve') await benchServe();
