@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { addRecurrenceRequestSchema, recurrenceIdSchema, recurrenceSchema } from './recurrence';
+import { TRANSCRIPT_FORMATS, transcriptEntrySchema } from './transcript';
 import { API_ERROR_CODES, DEFAULT_BOARD } from './constants';
 import {
   assigneeSchema,
@@ -221,6 +222,16 @@ export const contract = {
       })
       .strict(),
     response: logTailSchema,
+  },
+  /** SPEC §10: a structured run's transcript (the last entries), read from its log. */
+  runTranscript: {
+    request: z.object({ id: taskIdSchema, runId: z.number().int().positive().optional() }).strict(),
+    response: z.object({
+      runId: z.number().int().nullable(),
+      format: z.enum(TRANSCRIPT_FORMATS).nullable(),
+      entries: z.array(transcriptEntrySchema),
+      omitted: z.number().int().nonnegative(),
+    }),
   },
   // Commands ---------------------------------------------------------------------------------
   createTask: {

@@ -21,6 +21,7 @@ const CALL_LIST: { [N in CallName]: true } = {
   dispatcherState: true,
   dryRunDispatch: true,
   tailLog: true,
+  runTranscript: true,
   createTask: true,
   editTask: true,
   moveTask: true,

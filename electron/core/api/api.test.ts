@@ -44,6 +44,7 @@ function validRequests(taskId: string, otherId: string): Record<CallName, Record
     dispatcherState: {},
     dryRunDispatch: {},
     tailLog: { id: taskId, maxBytes: 100 },
+    runTranscript: { id: taskId },
     createTask: { board: 'default', title: 'A task', assignee: 'coder', priority: 2 },
     editTask: { id: taskId, title: 'New title' },
     moveTask: { id: taskId, status: 'todo', assignee: 'other' },

@@ -34,6 +34,7 @@ import { runInWriteTransaction } from '../store/db/open';
 import type { EngineHandle } from '../dispatch/engineHandle';
 import { SwitchyardError, invalidInput, notFound } from '../errors';
 import { eventsOf } from '../store/events';
+import { readTranscript } from '../workers/transcriptFile';
 import * as runs from '../store/runs';
 
 /**
@@ -246,6 +247,14 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     dispatcherState: () => engine.dispatcherState(),
     dryRunDispatch: () => engine.dryRun(),
     tailLog: (request) => tailLog(engine, request),
+    runTranscript: async ({ id, runId }) => {
+      const task = commands.getTask(db, id);
+      const taskRuns = runs.runsOf(db, task.id).filter((run) => run.logPath !== null);
+      const run = runId === undefined ? taskRuns.at(-1) : taskRuns.find((candidate) => candidate.id === runId);
+      if (runId !== undefined && !run) throw notFound(`${task.id} has no run ${runId} with a log`);
+      if (!run) return { runId: null, format: null, entries: [], omitted: 0 };
+      return { runId: run.id, ...(await readTranscript(run.logPath as string)) };
+    },
     createTask: (request) => changed(commands.createTask(db, request, actor)),
     editTask: ({ id, ...patch }) => commands.editTask(db, id, patch, actor),
     moveTask: ({ id, status, assignee }) => {

@@ -314,6 +314,11 @@ export class Dispatcher {
         const run = runs.findRun(db, exit.runId);
         const task = tasks.findTask(db, exit.taskId);
         if (!run || !task) return;
+        // SPEC §10: what a structured agent reported, whatever the outcome (a failed run costs too).
+        if (exit.usage) {
+          const { sessionId, ...usage } = exit.usage;
+          runs.recordRunUsage(db, run.id, { ...usage, agentSession: sessionId });
+        }
         if (run.endedAt !== null) {
           // Already settled (the worker reported, or a person moved the task): keep the exit code.
           runs.recordLateExit(db, run.id, exit.exitCode, exit.signal);
@@ -858,6 +863,7 @@ export class Dispatcher {
           (task.maxRuntimeSeconds ?? profile.maxRuntimeSeconds ?? null) === null
             ? null
             : (task.maxRuntimeSeconds ?? (profile.maxRuntimeSeconds as number)) * 1000,
+        output: profile.output === 'text' ? null : profile.output,
       });
     } catch (error) {
       outcome = { ok: false, error: (error as Error).message, permanent: error instanceof UnsafePathError };

@@ -101,6 +101,11 @@ export interface LogFollowerOptions {
   onChange: () => void;
   /** Called when reading or rotating fails (once per distinct message, not every poll). */
   onError: (error: Error) => void;
+  /**
+   * SPEC §10 structured runs: every piece of text the worker wrote, in order, each read once (the
+   * last-line tracker alone skips to the last window of a large write).
+   */
+  onText?: (text: string) => void;
 }
 
 export class LogFollower {
@@ -109,6 +114,8 @@ export class LogFollower {
   lastOutputAt: number | null = null;
   private readonly tracker = new LastLineTracker();
   private decoder = new StringDecoder('utf8');
+  /** For onText: its own decoder, since the last-line tracker's restarts at skipped windows. */
+  private readonly textDecoder = new StringDecoder('utf8');
   private offset: number;
   private inFlight: Promise<void> | null = null;
   private lastErrorMessage: string | null = null;
@@ -167,6 +174,7 @@ export class LogFollower {
   private async consumeRange(file: string, from: number, to: number): Promise<void> {
     this.outputBytes += to - from;
     this.lastOutputAt = this.options.now();
+    if (this.options.onText) await this.feedAll(file, from, to, this.options.onText);
     let start = from;
     if (to - from > READ_WINDOW_BYTES) {
       start = to - READ_WINDOW_BYTES;
@@ -179,6 +187,22 @@ export class LogFollower {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
       const bytes = buffer.subarray(0, bytesRead);
       this.tracker.push(this.decoder.write(start === from ? bytes : skipUtf8Continuation(bytes)));
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Reads [from, to) in windows (never the whole range at once) and hands each on as text. */
+  private async feedAll(file: string, from: number, to: number, onText: (text: string) => void): Promise<void> {
+    const handle = await fsp.open(file, 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(Math.min(READ_WINDOW_BYTES, to - from));
+      for (let at = from; at < to; ) {
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, to - at), at);
+        if (bytesRead === 0) break;
+        onText(this.textDecoder.write(buffer.subarray(0, bytesRead)));
+        at += bytesRead;
+      }
     } finally {
       await handle.close();
     }

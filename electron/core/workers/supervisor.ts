@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkerStatus } from '../../../shared/dispatch';
+import { TranscriptParser, type RunUsage, type TranscriptFormat } from '../../../shared/transcript';
 import { LogFollower } from './logTail';
 import {
   isProcessAlive,
@@ -40,6 +41,8 @@ export interface SpawnRequest {
   /** `<home>/logs/<task-id>/<run-id>.log`; parent folders are created. */
   logPath: string;
   maxRuntimeMs: number | null;
+  /** SPEC §10: the agent's structured output, parsed from its log as it is written. */
+  output?: TranscriptFormat | null;
 }
 
 /** `permanent`: retrying cannot help (a planted link where the log goes): block the task. */
@@ -67,6 +70,8 @@ export interface WorkerExit {
   adopted: boolean;
   endedAt: number;
   lastOutputLine: string | null;
+  /** SPEC §10: what a structured agent reported (tokens, cost, session, last message). */
+  usage?: RunUsage | null;
 }
 
 /** False only for a worker that left no trace of how it ended (its waiter died with it, or none ran). */
@@ -203,6 +208,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type StopKind = 'stop' | 'timeout';
 
+/** SPEC §10: a structured agent's last message, not its raw last line (a JSON event). */
+function lastLineOf(worker: TrackedWorker): string | null {
+  return worker.transcript?.totals.lastMessage ?? worker.follower?.lastLine ?? null;
+}
+
 interface TrackedWorker {
   readonly runId: number;
   readonly taskId: string;
@@ -216,6 +226,8 @@ interface TrackedWorker {
   /** Where its waiter records how the agent ended; null when it runs without one. */
   readonly exitStatusPath: string | null;
   follower: LogFollower | null;
+  /** SPEC §10: set for structured runs; fed every byte of the log in order. */
+  transcript: TranscriptParser | null;
   readonly finished: Promise<void>;
   readonly markFinished: () => void;
   stopping: boolean;
@@ -339,6 +351,7 @@ export class Supervisor {
       logPath: request.logPath,
       logStartOffset: startOffset,
       exitStatusPath: launch.exitStatusPath,
+      output: request.output ?? null,
     });
     child.once('exit', (code, signal) => this.onLeaderGone(worker, code, signal));
     if (launch.low) this.lowerWorkerAutogroup(worker);
@@ -536,6 +549,7 @@ export class Supervisor {
     logPath: string | null;
     logStartOffset: number;
     exitStatusPath: string | null;
+    output?: TranscriptFormat | null;
   }): TrackedWorker {
     let markFinished = (): void => undefined;
     const finished = new Promise<void>((resolve) => {
@@ -552,6 +566,7 @@ export class Supervisor {
       child: input.child,
       exitStatusPath: input.exitStatusPath,
       follower: null,
+      transcript: input.output ? new TranscriptParser(input.output) : null,
       finished,
       markFinished,
       stopping: false,
@@ -585,6 +600,7 @@ export class Supervisor {
       now: this.now,
       onChange: () => this.outputChanged(worker),
       onError: (error) => this.reportError(error),
+      onText: worker.transcript ? (text) => worker.transcript?.push(text) : undefined,
     });
     worker.followTimer = unrefTimer(setInterval(() => void follower.poll(), this.outputThrottleMs));
     return follower;
@@ -621,7 +637,7 @@ export class Supervisor {
       pid: worker.pid,
       startedAt: worker.startedAt,
       ownChild: worker.child !== null,
-      lastOutputLine: worker.follower?.lastLine ?? null,
+      lastOutputLine: lastLineOf(worker),
       lastOutputAt: worker.follower?.lastOutputAt ?? null,
       outputBytes: worker.follower?.outputBytes ?? 0,
       stopping: worker.stopping,
@@ -742,6 +758,7 @@ export class Supervisor {
     this.clearTimers(worker);
     // The very last line it printed; a detached worker's log is left to whoever adopts it.
     if (worker.follower && !worker.forgotten) await worker.follower.flush();
+    worker.transcript?.end();
     // The agent's own status, as its waiter recorded it; the waiter's (for our child) when it could
     // not (killed with its group) — and for an adopted worker that left none, unknown.
     const recorded = worker.exitStatusPath ? await readExitStatus(worker.exitStatusPath) : null;
@@ -760,7 +777,8 @@ export class Supervisor {
       stopReason: worker.stopReason,
       adopted: worker.child === null,
       endedAt,
-      lastOutputLine: worker.follower?.lastLine ?? null,
+      lastOutputLine: lastLineOf(worker),
+      usage: worker.transcript?.totals ?? null,
     });
     worker.markFinished();
   }

@@ -390,6 +390,7 @@ export class FakeApi implements BoardApi {
       rateLimited: [],
       stuck: false,
     }),
+    runTranscript: ({ id }) => ({ runId: this.task(id).currentRunId, format: null, entries: [], omitted: 0 }),
     tailLog: ({ id }) => ({ taskId: this.task(id).id, runId: null, text: '', offset: 0, truncated: false }),
     createTask: (request) => {
       this.activeBoard(request.board);

@@ -11,6 +11,7 @@ import { Dependencies } from './Dependencies';
 import { Comments } from './Comments';
 import { LogTail } from './LogTail';
 import { RunHistory } from './RunHistory';
+import { TranscriptView } from './Transcript';
 import '../styles/drawer.css';
 
 /** Click a card: everything about the task, and what can be done with it (docs/architecture.md §7). */
@@ -122,6 +123,7 @@ function TaskDrawer({ taskId }: { taskId: string }) {
           <Dependencies task={task} detail={detail} onChanged={refresh} />
           <Comments task={task} comments={detail?.comments ?? []} onChanged={refresh} />
           <RunHistory runs={detail?.runs ?? []} />
+          <TranscriptView task={task} runs={detail?.runs ?? []} />
           <LogTail task={task} />
           <EventList detail={detail} />
         </div>

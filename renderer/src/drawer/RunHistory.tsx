@@ -1,5 +1,6 @@
 import type { Run } from '../../../shared/domain';
 import { formatDateTime, formatDuration } from '../card/time';
+import { RunUsageLine } from './Transcript';
 
 /** One row per attempt: lane, pid, start, duration, outcome, exit code, summary or error. */
 export function RunHistory({ runs }: { runs: Run[] }) {
@@ -51,6 +52,14 @@ function RunRow({ run }: { run: Run }) {
           {exitText(run)}
         </td>
       </tr>
+      {(run.costUsd !== null || run.tokensIn !== null) && (
+        <tr className="run-note">
+          <td />
+          <td colSpan={5}>
+            <RunUsageLine run={run} />
+          </td>
+        </tr>
+      )}
       {note && (
         <tr className="run-note">
           <td />

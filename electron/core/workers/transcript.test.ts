@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TranscriptParser, type TranscriptEntry, type TranscriptFormat } from '../../../shared/transcript';
+
+/** SPEC §10: recorded Claude Code and Codex sessions (test/fixtures/transcripts) read incrementally. */
+
+const fixture = (name: string): string =>
+  fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'transcripts', name), 'utf8');
+
+function parse(format: TranscriptFormat, text: string, pieceSize = text.length) {
+  const entries: TranscriptEntry[] = [];
+  const parser = new TranscriptParser(format, (entry) => entries.push(entry));
+  for (let at = 0; at < text.length; at += pieceSize) parser.push(text.slice(at, at + pieceSize));
+  parser.end();
+  return { entries, totals: parser.totals };
+}
+
+describe('Claude Code stream-json', () => {
+  const text = fixture('claude-stream.jsonl');
+
+  it('gives messages, tool calls with results, the result, and the totals of its result event', () => {
+    const { entries, totals } = parse('claude-stream-json', text);
+    expect(entries.map((entry) => [entry.kind, entry.tool])).toEqual([
+      ['system', null],
+      ['message', null],
+      ['tool_call', 'Bash'],
+      ['tool_result', 'Bash'],
+      ['tool_call', 'Edit'],
+      ['tool_result', 'Edit'],
+      ['message', null],
+      ['result', null],
+    ]);
+    expect(entries[2]?.text).toBe('{"command":"npm test -- login","description":"Run the login tests"}');
+    expect(entries[3]?.text).toBe('FAIL src/login.test.ts\n  expected 200, received 401');
+    expect(totals).toEqual({
+      tokensIn: 42 + 5210 + 17350,
+      tokensOut: 436,
+      costUsd: 0.0412735,
+      sessionId: '8f2c1a9e-4b7d-4e0a-9c31-2d5e6f7a8b90',
+      lastMessage: 'Fixed the off-by-one in token expiry; the login tests pass now.',
+    });
+  });
+
+  it('reads the same whatever the pieces the stream arrives in', () => {
+    const whole = parse('claude-stream-json', text);
+    for (const size of [1, 7, 100]) expect(parse('claude-stream-json', text, size)).toEqual(whole);
+  });
+
+  it('keeps a truncated event and a garbage line as raw text and goes on', () => {
+    const lines = text.split('\n');
+    const broken = [
+      ...lines.slice(0, 3),
+      '{"type":"assistant","message":{"conte',
+      'not json at all',
+      ...lines.slice(3),
+    ].join('\n');
+    const { entries, totals } = parse('claude-stream-json', broken, 13);
+    expect(entries.filter((entry) => entry.kind === 'raw').map((entry) => entry.text)).toEqual([
+      '{"type":"assistant","message":{"conte',
+      'not json at all',
+    ]);
+    expect(entries).toHaveLength(10);
+    expect(totals.costUsd).toBe(0.0412735);
+  });
+
+  it('keeps JSON of an unknown kind as raw text, and an unfinished last line too', () => {
+    const { entries } = parse('claude-stream-json', '{"type":"stream_event","x":1}\n{"type":"result","subt');
+    expect(entries.map((entry) => entry.kind)).toEqual(['raw', 'raw']);
+  });
+});
+
+describe('Codex exec --json', () => {
+  it('gives reasoning, the command with its output, the message, and usage from turn.completed', () => {
+    const { entries, totals } = parse('codex-json', fixture('codex-exec.jsonl'), 5);
+    expect(entries.map((entry) => entry.kind)).toEqual([
+      'system',
+      'system',
+      'tool_call',
+      'tool_result',
+      'message',
+    ]);
+    expect(entries[2]).toMatchObject({ tool: 'command', text: 'bash -lc ls' });
+    expect(entries[3]?.text).toBe('README.md\nsrc\npackage.json\n\n(exit 0)');
+    expect(totals).toEqual({
+      tokensIn: 24763,
+      tokensOut: 122,
+      costUsd: null,
+      sessionId: '0199a213-81c0-7800-8aa1-bbab2a035a53',
+      lastMessage: 'The repository has a README, a src folder and package.json.',
+    });
+  });
+});
