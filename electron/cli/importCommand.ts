@@ -32,12 +32,13 @@ export const importHermesCommand: CliCommand = {
   name: 'import-hermes',
   summary:
     'import a Hermes Agent board (kanban.db, a `hermes kanban export` .tar.gz, or its JSON export); again adds nothing',
-  usage: 'import-hermes PATH/kanban.db|BOARD.tar.gz|BOARD.json [--board SLUG] [--json]',
-  options: { board: { type: 'string' }, json: { type: 'boolean' } },
+  usage: 'import-hermes PATH/kanban.db|BOARD.tar.gz|BOARD.json [--board SLUG] [--ready] [--json]',
+  options: { board: { type: 'string' }, json: { type: 'boolean' }, ready: { type: 'boolean' } },
   flags: {
     board:
       'the board to import into (default: $SWITCHYARD_BOARD, else the board named in an export, else default)',
     json: 'print the import report as JSON',
+    ready: 'keep ready and todo tasks as they were (by default imported work waits in triage for review)',
   },
   maxPositionals: 1,
   async run(context, { values, positionals }) {
@@ -53,7 +54,13 @@ export const importHermesCommand: CliCommand = {
         stringOption(values, 'board') ??
         context.env.SWITCHYARD_BOARD ??
         (exported && SLUG_PATTERN.test(exported) ? exported : 'default');
-      const report = { ...importHermesBoard(context.db(), prepared.database, { board }), source: file };
+      const report = {
+        ...importHermesBoard(context.db(), prepared.database, {
+          board,
+          ready: values.ready === true,
+        }),
+        source: file,
+      };
       if (values.json) printJson(context.output, { ...report, format: prepared.kind });
       else context.output.out(formatReport(report));
     } finally {

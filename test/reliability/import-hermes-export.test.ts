@@ -113,6 +113,7 @@ describe('switchyard import-hermes reads Hermes board exports', () => {
     const report = await runCliJson<HermesImportReport & { format: string }>(paths.home, [
       'import-hermes',
       file,
+      '--ready',
     ]);
     expect(report).toMatchObject({
       format: 'json',

@@ -29,7 +29,7 @@ describe('switchyard import-hermes', () => {
     const paths = tempHome();
     const source = hermesFile(paths.home);
     const before = sha256(source);
-    const report = await runCliJson<HermesImportReport>(paths.home, ['import-hermes', source]);
+    const report = await runCliJson<HermesImportReport>(paths.home, ['import-hermes', source, '--ready']);
     expect(report).toMatchObject({
       board: 'default',
       tasks: { seen: 7, imported: 7, alreadyImported: 0 },
@@ -51,7 +51,8 @@ describe('switchyard import-hermes', () => {
       id: 't_0000000b',
       status: 'ready',
       assignee: 'orion-cc',
-      workspace: 'dir:/srv/project',
+      // Issue 18: a folder named in the file is never used; the task gets a scratch folder.
+      workspace: 'scratch',
     });
     expect(byTitle.get('Design the schema')).toMatchObject({
       status: 'done',
@@ -61,7 +62,7 @@ describe('switchyard import-hermes', () => {
     expect(byTitle.get('Design the schema')?.createdAt).toBe(1_760_000_000_000);
     expect(byTitle.get('Review the UI')).toMatchObject({
       status: 'blocked',
-      workspace: 'worktree:/srv/repo',
+      workspace: 'scratch',
     });
     expect(byTitle.get('Odd assignee')).toMatchObject({ assignee: null, workspace: 'scratch' });
     expect(byTitle.get('Odd assignee')?.body.length).toBe(64 * 1024);

@@ -6,7 +6,14 @@ import {
   type RunOutcome,
   type TaskStatus,
 } from '../../../shared/domain';
+import { BODY_MAX_BYTES, TITLE_MAX_CHARS } from '../../../shared/constants';
+import { MAX_RUNTIME_SECONDS, maxRuntimeSecondsSchema } from '../../../shared/contract';
+import { bodySchema, prioritySchema, titleSchema } from '../../../shared/domain';
+import { checkLink, statusAfterLink } from '../../../shared/transitions';
 import * as boards from '../store/boards';
+import { childIdsOf } from '../store/links';
+import { findTask, updateTask } from '../store/tasks';
+import { utf8Prefix } from '../workers/prompt';
 import { runInWriteTransaction, type Db } from '../store/db/open';
 import { SwitchyardError } from '../errors';
 import { appendEvent } from '../store/events';
@@ -44,8 +51,8 @@ export interface HermesImportReport {
   notes: string[];
 }
 
-const MAX_TITLE = 500;
-const MAX_BODY = 64 * 1024;
+const PRIORITY_MIN = -1_000_000;
+const PRIORITY_MAX = 1_000_000;
 const TASK_ID = /^t_[0-9a-f]{8}$/;
 const SWITCHYARD_STATUSES: readonly TaskStatus[] = ['triage', 'todo', 'ready', 'blocked', 'done', 'archived'];
 
@@ -108,14 +115,85 @@ function mapLane(assignee: string | null, notes: Notes): string | null {
   return null;
 }
 
-function mapWorkspace(row: Row): string {
-  const kind = text(row.workspace_kind);
-  const where = text(row.workspace_path);
-  if (where && where.startsWith('/') && !where.includes('\0')) {
-    if (kind === 'dir') return `dir:${where}`;
-    if (kind === 'worktree') return `worktree:${where}`;
+/**
+ * Every value from the file goes through the CLI's own schemas (shared/domain, shared/contract);
+ * what fails is fixed or dropped, and the report says which (issue 18: a hostile kanban.db).
+ */
+function importedTitle(raw: string | null, notes: Notes): string {
+  const checked = titleSchema.safeParse(raw ?? '');
+  if (checked.success) return checked.data;
+  // Control characters and lone surrogates become spaces / U+FFFD; then shortened to the limit.
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  const controls = /[\u0000-\u0008\u000b-\u001f]/g;
+  const cleaned = clip(
+    wellFormed(raw ?? '')
+      .replace(controls, ' ')
+      .trim(),
+    TITLE_MAX_CHARS,
+  );
+  const again = titleSchema.safeParse(cleaned);
+  if (again.success) {
+    notes.add(`title ${checked.error.issues[0]?.message ?? 'invalid'} → cleaned`);
+    return again.data;
   }
+  notes.add('empty or invalid title → "(untitled Hermes task)"');
+  return '(untitled Hermes task)';
+}
+
+function importedBody(raw: string, notes: Notes): string {
+  if (bodySchema.safeParse(raw).success) return raw;
+  const cleaned = utf8Prefix(wellFormed(raw).replaceAll('\u0000', ''), BODY_MAX_BYTES);
+  notes.add(
+    `body not valid as a Switchyard body (NUL, lone surrogate or over ${BODY_MAX_BYTES / 1024} KiB) → cleaned`,
+  );
+  return cleaned;
+}
+
+function importedPriority(raw: unknown, notes: Notes): number {
+  const value = integer(raw);
+  if (value === null) return 0;
+  if (prioritySchema.safeParse(value).success) return value;
+  const clamped = Math.min(PRIORITY_MAX, Math.max(PRIORITY_MIN, value));
+  notes.add(`priority outside ${PRIORITY_MIN}…${PRIORITY_MAX} → clamped`);
+  return clamped;
+}
+
+function importedMaxRuntime(raw: unknown, notes: Notes): number | null {
+  const value = integer(raw);
+  if (value === null) return null;
+  if (maxRuntimeSecondsSchema.safeParse(value).success) return value;
+  if (value > MAX_RUNTIME_SECONDS) {
+    notes.add(`max runtime over ${MAX_RUNTIME_SECONDS} s → clamped to 7 days`);
+    return MAX_RUNTIME_SECONDS;
+  }
+  notes.add("max runtime zero or negative → skipped (the profile's limit applies)");
+  return null;
+}
+
+/**
+ * A workspace named in the file is a folder some other machine or person chose: an imported task
+ * never starts in a folder the user did not configure here (`dir:/` would run an agent at the
+ * root). It gets a scratch folder; `switchyard edit --workspace` sets a real one.
+ */
+function importedWorkspace(row: Row, notes: Notes): string {
+  const where = text(row.workspace_path);
+  const kind = text(row.workspace_kind);
+  if (where || (kind && kind !== 'scratch'))
+    notes.add('workspace from the file not used → scratch (set one with `switchyard edit`)');
   return 'scratch';
+}
+
+/** Lone surrogates (not valid Unicode) become U+FFFD. */
+const wellFormed = (value: string): string => value.replace(/\p{Surrogate}/gu, '\uFFFD');
+
+/** Hermes times are unix seconds; one before 2000 or more than a day ahead is not believed. */
+const EARLIEST_TIME = Date.UTC(2000, 0, 1);
+function importedTime(raw: unknown, what: string, now: number, notes: Notes): number | null {
+  const value = millis(raw);
+  if (value === null) return null;
+  if (value >= EARLIEST_TIME && value <= now + 24 * 3600_000) return value;
+  notes.add(`${what} outside 2000…now → ${what === 'creation time' ? 'the import time' : 'dropped'}`);
+  return null;
 }
 
 function mapOutcome(outcome: string | null): RunOutcome | null {
@@ -129,7 +207,7 @@ const metaKey = (board: string, hermesId: string) => `hermes-import:${board}:${h
 export function importHermesBoard(
   db: Db,
   file: string,
-  options: { board?: string } = {},
+  options: { board?: string; ready?: boolean } = {},
 ): HermesImportReport {
   const board = options.board ?? 'default';
   if (!SLUG_PATTERN.test(board)) throw new SwitchyardError('invalid_input', `invalid board slug "${board}"`);
@@ -152,7 +230,10 @@ export function importHermesBoard(
     for (const row of rows) {
       const id = text(row.task_id);
       if (id === null) continue;
-      grouped.set(id, [...(grouped.get(id) ?? []), row]);
+      // Appended in place: copying the list for every row made 80,000 comments on one task quadratic.
+      const list = grouped.get(id);
+      if (list) list.push(row);
+      else grouped.set(id, [row]);
     }
     return grouped;
   };
@@ -179,7 +260,7 @@ export function importHermesBoard(
       if (id !== hermesId)
         notes.add('Hermes id taken or not in t_xxxxxxxx form → new id (mapping in the report)');
       idOf.set(hermesId, id);
-      importTask(db, { row, id, board, notes, report });
+      importTask(db, { row, id, board, notes, report, ready: options.ready === true });
       report.comments += importComments(db, id, comments.get(hermesId) ?? []);
       const runIds = importRuns(db, id, row, runs.get(hermesId) ?? [], notes);
       report.runs += runIds.size;
@@ -203,7 +284,21 @@ export function importHermesBoard(
         notes.add('link to a task that is not on the board skipped');
         continue;
       }
-      if (insertLink(db, parent, child, Date.now())) report.links++;
+      // Links form a DAG (SPEC §2): the same check as `switchyard link`.
+      if (!checkLink(parent, child, (id) => childIdsOf(db, id)).allowed) {
+        notes.add('link that would close a dependency cycle → skipped');
+        continue;
+      }
+      if (!insertLink(db, parent, child, Date.now())) continue;
+      report.links++;
+      const parentTask = findTask(db, parent);
+      const childTask = findTask(db, child);
+      if (!parentTask || !childTask) continue;
+      const status = statusAfterLink(childTask.status, parentTask.status);
+      if (status !== childTask.status) {
+        updateTask(db, child, { status }, Date.now());
+        notes.add(`${childTask.status} task whose parent is not done → ${status} (waits for its parent)`);
+      }
     }
   });
   report.notes = notes.list();
@@ -218,40 +313,42 @@ function importTask(
     board,
     notes,
     report,
-  }: { row: Row; id: string; board: string; notes: Notes; report: HermesImportReport },
+    ready,
+  }: { row: Row; id: string; board: string; notes: Notes; report: HermesImportReport; ready: boolean },
 ): void {
   const now = Date.now();
-  const { status, blockReason } = mapStatus(text(row.status), notes);
-  const lane = mapLane(text(row.assignee), notes);
-  let title = (text(row.title) ?? '').trim();
-  if (title === '') {
-    title = '(untitled Hermes task)';
-    notes.add('empty title → "(untitled Hermes task)"');
+  const mapped = mapStatus(text(row.status), notes);
+  const { blockReason } = mapped;
+  // Imported work is reviewed before anything runs it (issue 18): triage unless --ready.
+  let status = mapped.status;
+  if (!ready && (status === 'ready' || status === 'todo')) {
+    notes.add(`${status} on import → triage (import with --ready to keep it ${status})`);
+    status = 'triage';
   }
-  if (title.length > MAX_TITLE) notes.add(`title longer than ${MAX_TITLE} characters → shortened`);
-  const body = text(row.body) ?? '';
-  if (body.length > MAX_BODY) notes.add('body larger than 64 KiB → shortened');
-  const createdAt = millis(row.created_at) ?? now;
+  const lane = mapLane(text(row.assignee), notes);
+  const title = importedTitle(text(row.title), notes);
+  const body = importedBody(text(row.body) ?? '', notes);
+  const createdAt = importedTime(row.created_at, 'creation time', now, notes) ?? now;
   insertImportedTask(db, {
     id,
     board,
-    title: clip(title, MAX_TITLE),
-    body: clip(body, MAX_BODY),
+    title,
+    body,
     assignee: lane,
     status,
-    priority: integer(row.priority) ?? 0,
+    priority: importedPriority(row.priority, notes),
     createdBy: clip(text(row.created_by) ?? 'hermes', 100),
     createdAt,
     now,
-    startedAt: millis(row.started_at),
-    completedAt: millis(row.completed_at),
-    workspace: mapWorkspace(row),
-    maxRuntimeSeconds: integer(row.max_runtime_seconds),
+    startedAt: importedTime(row.started_at, 'start time', now, notes),
+    completedAt: importedTime(row.completed_at, 'completion time', now, notes),
+    workspace: importedWorkspace(row, notes),
+    maxRuntimeSeconds: importedMaxRuntime(row.max_runtime_seconds, notes),
     failureCount: Math.max(0, integer(row.consecutive_failures ?? row.spawn_failures) ?? 0),
     result: text(row.result),
     lastError: text(row.last_spawn_error),
     blockReason: status === 'blocked' ? blockReason : null,
-    lastHeartbeatAt: millis(row.last_heartbeat_at),
+    lastHeartbeatAt: importedTime(row.last_heartbeat_at, 'heartbeat time', now, notes),
   });
   report.statuses[status] = (report.statuses[status] ?? 0) + 1;
   if (lane) report.lanes[lane] = (report.lanes[lane] ?? 0) + 1;
@@ -263,7 +360,7 @@ function importComments(db: Db, taskId: string, rows: Row[]): number {
       db,
       taskId,
       clip(text(row.author) ?? 'hermes', 100),
-      clip(text(row.body) ?? '', MAX_BODY),
+      clip(text(row.body) ?? '', BODY_MAX_BYTES),
       millis(row.created_at) ?? Date.now(),
     );
   return rows.length;
