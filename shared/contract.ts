@@ -28,6 +28,24 @@ import {
   laneStatusSchema,
   workerStatusSchema,
 } from './dispatch';
+import {
+  afterMergeSchema,
+  boardRepositorySchema,
+  branchNameSchema,
+  changeSummarySchema,
+  landResultSchema,
+  mergeModeSchema,
+  repositoryPathSchema,
+  taskChangesSchema,
+} from './repository';
+
+/** A card's changes (SPEC §9): the stored summary and whether the task waits for a review. */
+export const boardTaskChangesSchema = z.object({
+  taskId: z.string(),
+  summary: changeSummarySchema.nullable(),
+  needsReview: z.boolean(),
+});
+export type BoardTaskChanges = z.infer<typeof boardTaskChangesSchema>;
 
 /**
  * The one contract between the UI and the core (docs/architecture.md "Typed IPC"). IPC, the WebSocket of
@@ -321,6 +339,44 @@ export const contract = {
     response: recurrenceSchema,
   },
   removeRecurrence: { request: z.object({ id: recurrenceIdSchema }).strict(), response: recurrenceSchema },
+  // Repositories, changes and review (SPEC §9) ---------------------------------------------------
+  /** A task's changes against its base, with the unified diff; null when it has no worktree. */
+  taskChanges: { request: idRequest, response: taskChangesSchema.nullable() },
+  /** Every task of a board with a worktree: its last computed change summary (the card chips). */
+  boardChanges: { request: boardRequest, response: z.array(boardTaskChangesSchema) },
+  landTask: {
+    request: z
+      .object({
+        id: taskIdSchema,
+        action: z.enum(['merge', 'rebase', 'commit', 'push', 'discard']),
+        /** merge: override the board's merge mode. */
+        mode: mergeModeSchema.optional(),
+        /** commit: the message (default: the task's title and summary). */
+        message: z.string().trim().min(1).max(10_000).optional(),
+      })
+      .strict(),
+    response: landResultSchema,
+  },
+  /** Back to ready with a comment the next run's prompt includes. */
+  sendBackTask: {
+    request: z.object({ id: taskIdSchema, comment: commentBodySchema }).strict(),
+    response: taskSchema,
+  },
+  waiveReview: { request: idRequest, response: taskSchema },
+  boardRepository: { request: boardRequest, response: boardRepositorySchema.nullable() },
+  setBoardRepository: {
+    request: z
+      .object({
+        board: slugSchema,
+        /** null: the board stops using a repository. */
+        repo: repositoryPathSchema.nullable().optional(),
+        base: branchNameSchema.optional(),
+        mergeMode: mergeModeSchema.optional(),
+        afterMerge: afterMergeSchema.optional(),
+      })
+      .strict(),
+    response: boardRepositorySchema.nullable(),
+  },
 } as const;
 
 export type Contract = typeof contract;

@@ -214,3 +214,42 @@ describe('repository failures block only their task, with git’s message', { ti
     expect(getTask(db, task.id).blockReason).toContain('has no branch "main"');
   });
 });
+
+describe('the contract over a repository board (SPEC §9)', { timeout: 120_000 }, () => {
+  it('serves changes, card summaries and a refused conflicting merge through the API', async () => {
+    const { createApi } = await import('../electron/core/api/api');
+    const { repo, engine, db } = await boardOnRepo();
+    const api = createApi(engine, { validateResponses: true, logError: () => undefined });
+    try {
+      const task = await runToDone(engine, 'Two files');
+      const changes = await api.call('taskChanges', { id: task.id });
+      expect(changes.ok && changes.value?.summary.files).toBe(2);
+      const cards = await api.call('boardChanges', { board: 'web' });
+      expect(cards.ok && cards.value).toEqual([
+        expect.objectContaining({ taskId: task.id, needsReview: true }),
+      ]);
+      commitFiles(repo, { 'README.md': 'one\nzwei\nthree\n' }, 'base edits the same line');
+      const head = git(repo, 'rev-parse', 'HEAD');
+      const refused = await api.call('landTask', { id: task.id, action: 'merge' });
+      expect(refused.ok).toBe(false);
+      expect(!refused.ok && refused.error).toMatchObject({
+        code: 'conflict',
+        message: expect.stringContaining('README.md'),
+      });
+      expect(git(repo, 'rev-parse', 'HEAD')).toBe(head);
+      expect(git(repo, 'status', '--porcelain')).toBe('');
+      const setting = await api.call('setBoardRepository', { board: 'web', mergeMode: 'ff' });
+      expect(setting.ok && setting.value?.mergeMode).toBe('ff');
+      const bad = await api.call('setBoardRepository', {
+        board: 'web',
+        repo: '/nonexistent/x',
+        base: 'main',
+      });
+      expect(!bad.ok && bad.error.message).toMatch(/does not exist/);
+      expect((await api.call('boardRepository', { board: 'web' })).ok).toBe(true);
+      void db;
+    } finally {
+      api.close();
+    }
+  });
+});

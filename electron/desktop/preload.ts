@@ -46,6 +46,13 @@ const CALL_LIST: { [N in CallName]: true } = {
   addRecurrence: true,
   setRecurrencePaused: true,
   removeRecurrence: true,
+  taskChanges: true,
+  boardChanges: true,
+  landTask: true,
+  sendBackTask: true,
+  waiveReview: true,
+  boardRepository: true,
+  setBoardRepository: true,
 };
 
 function invoke<N extends CallName>(name: N, request: CallRequest<N>): Promise<CallResult<CallResponse<N>>> {

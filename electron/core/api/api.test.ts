@@ -75,6 +75,13 @@ function validRequests(taskId: string, otherId: string): Record<CallName, Record
     },
     setRecurrencePaused: { id: 'r_00000001', paused: true },
     removeRecurrence: { id: 'r_00000001' },
+    taskChanges: { id: taskId },
+    boardChanges: { board: 'default' },
+    landTask: { id: taskId, action: 'merge', mode: 'squash' },
+    sendBackTask: { id: taskId, comment: 'again please' },
+    waiveReview: { id: taskId },
+    boardRepository: { board: 'default' },
+    setBoardRepository: { board: 'default', mergeMode: 'squash' },
   };
 }
 

@@ -26,6 +26,11 @@ import {
   searchCards,
 } from '../store/boardCards';
 import * as boards from '../store/boards';
+import * as repositories from '../store/repositories';
+import * as changes from '../workers/changes';
+import * as land from '../workers/land';
+import { configureBoardRepository } from '../workers/repository';
+import { needsReview } from '../../../shared/repository';
 import * as commands from '../commands/taskCommands';
 import * as recurrences from '../commands/recurrences';
 import * as links from '../store/links';
@@ -319,6 +324,38 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       emitBoards();
       return board;
     },
+    taskChanges: async ({ id }) => {
+      commands.getTask(db, id);
+      return repositories.taskWorktree(db, id) ? changes.taskChanges(db, id) : null;
+    },
+    boardChanges: ({ board }) =>
+      repositories.boardTaskChanges(db, board).map((row) => ({
+        taskId: row.taskId,
+        summary: row.summary,
+        needsReview: needsReview(row.status, row.summary, row.reviewWaived),
+      })),
+    landTask: async ({ id, action, mode, message }) => {
+      const { paths } = engine;
+      const result =
+        action === 'merge'
+          ? await land.mergeTask(db, paths, id, actor, { mode })
+          : action === 'rebase'
+            ? await land.rebaseTask(db, id, actor)
+            : action === 'commit'
+              ? await land.commitTaskChanges(db, id, message)
+              : action === 'push'
+                ? await land.pushTask(db, id)
+                : await land.discardTask(db, paths, id, actor);
+      return changed(result);
+    },
+    sendBackTask: ({ id, comment }) => changed(land.sendBackTask(db, id, comment, actor)),
+    waiveReview: ({ id }) => changed(land.waiveReview(db, id, actor)),
+    boardRepository: ({ board }) => {
+      if (!boards.findBoard(db, board)) throw notFound(`no board "${board}"`);
+      return repositories.boardRepository(db, board);
+    },
+    setBoardRepository: ({ board, repo, base, mergeMode, afterMerge }) =>
+      configureBoardRepository(db, board, { repo, base, mergeMode, afterMerge }),
     createProfile: ({ name, template }) => changed(laneStatus(engine.createProfile(name, template))),
     listRecurrences: ({ board }) => recurrences.listRecurrences(db, { board }),
     addRecurrence: (request) => changed(recurrences.addRecurrence(db, request)),

@@ -29,6 +29,7 @@ import { DEFAULT_PROMPT_CAPS } from '../workers/prompt';
 import * as runs from '../store/runs';
 import type { Settings } from '../config/settings';
 import { Supervisor } from '../workers/supervisor';
+import { ChangesTracker } from '../workers/changesTracker';
 import * as tasks from '../store/tasks';
 
 /**
@@ -117,6 +118,8 @@ export class Engine implements EngineHandle {
   private readonly supervisor: Supervisor;
   private readonly dispatcher: Dispatcher;
   private readonly feed: ChangeFeed;
+  /** SPEC §9: change summaries of tasks working in worktrees (refreshed off the tick). */
+  private readonly changes: ChangesTracker;
   /** Recurring tasks and daily backups, on their own timers (never in a tick). */
   private readonly housekeeping: Housekeeping;
   private readonly owner = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -170,6 +173,17 @@ export class Engine implements EngineHandle {
       owner: this.owner,
       log: (line) => this.log(line),
       onBackgroundChange: (result) => this.afterBackgroundChange(result),
+    });
+    this.changes = new ChangesTracker(this.db, {
+      intervalMs: 3_000,
+      onReadyToReview: (taskId) =>
+        this.notify({
+          level: 'info',
+          title: 'Ready to review',
+          message: tasks.findTask(this.db, taskId)?.title ?? taskId,
+          taskId,
+        }),
+      onError: (line) => this.log(line),
     });
     this.feed = new ChangeFeed(this.db);
     this.housekeeping = new Housekeeping({
@@ -457,6 +471,8 @@ export class Engine implements EngineHandle {
     let wake = false;
     for (const event of events) {
       if (WAKE_KINDS.has(event.kind)) wake = true;
+      if (event.taskId && (event.kind === 'completed' || event.kind === 'spawned' || event.kind === 'moved'))
+        this.changes.taskFinished(event.taskId);
       const notice = noticeFor(event, (id) => tasks.findTask(this.db, id)?.title ?? id);
       if (notice) this.notify(notice);
     }
@@ -652,6 +668,7 @@ export class Engine implements EngineHandle {
     this.timer = undefined;
     // A worktree being made (SPEC §9) finishes first: its outcome is written to the database.
     await this.dispatcher.settled();
+    await this.changes.stop();
     if (options.stopWorkers) {
       await this.supervisor.stopAll();
       // Settle the stops (runs closed, tasks back to ready) without starting anything new.

@@ -614,6 +614,20 @@ export class FakeApi implements BoardApi {
       this.recurrences.delete(id);
       return recurrence;
     },
+    // The in-memory board has no repositories (SPEC §9 lives in the core, on real git).
+    taskChanges: ({ id }) => {
+      this.task(id);
+      return null;
+    },
+    boardChanges: () => [],
+    landTask: ({ id }) => fail('not_found', `${this.task(id).id} has no repository worktree`),
+    sendBackTask: ({ id }) => fail('not_found', `${this.task(id).id} has no repository worktree`),
+    waiveReview: ({ id }) => fail('not_found', `${this.task(id).id} has no repository worktree`),
+    boardRepository: ({ board }) => {
+      this.activeBoard(board);
+      return null;
+    },
+    setBoardRepository: () => fail('invalid_input', 'the in-memory board cannot use a repository'),
   };
 }
 
