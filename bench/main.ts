@@ -408,6 +408,91 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
   );
 }
 
+// SPEC §10 (issue 13): structured streams and MCP -------------------------------------------------
+
+/** 40 Claude Code stream-json workers at full speed: the event loop while every byte is parsed. */
+async function benchStructuredStreams(workers = 40, bytes = 5 * 2 ** 20): Promise<void> {
+  console.log(
+    `\n## Agents: ${workers} structured (claude-stream-json) workers × ${bytes / 2 ** 20} MB at full speed`,
+  );
+  const home = tempHome('structured');
+  homes.push(home.home);
+  const supervisor = new Supervisor({ killGraceMs: 500, logRotateBytes: 2 ** 40 });
+  let exited = 0;
+  let costSum = 0;
+  let lastMessages = 0;
+  const done = new Promise<void>((resolve) =>
+    supervisor.onExit((exit) => {
+      costSum += exit.usage?.costUsd ?? 0;
+      if (exit.lastOutputLine === 'done') lastMessages += 1;
+      exited += 1;
+      if (exited === workers) resolve();
+    }),
+  );
+  const started = performance.now();
+  for (let runId = 1; runId <= workers; runId++) {
+    const outcome = supervisor.spawn({
+      runId,
+      taskId: `S${runId}`,
+      lane: 'claude',
+      argv: [process.execPath, path.join(AGENTS, 'stream-json.mjs'), String(bytes)],
+      cwd: home.home,
+      env: { PATH: process.env.PATH ?? '' },
+      logPath: path.join(home.logs, `S${runId}`, `${runId}.log`),
+      maxRuntimeMs: null,
+      output: 'claude-stream-json',
+    });
+    if (!outcome.ok) throw new Error(outcome.error);
+  }
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  await done;
+  delay.disable();
+  const elapsedS = (performance.now() - started) / 1000;
+  console.log(
+    `agents 1. ${workers} structured streams: all exited and parsed in ${elapsedS.toFixed(1)} s; ` +
+      `event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms ` +
+      `(supervisor target ≤ 50 ms); cost parsed $${costSum.toFixed(2)} of $${(0.01 * workers).toFixed(2)}, ` +
+      `last message seen on ${lastMessages}/${workers}`,
+  );
+}
+
+/** `switchyard mcp` as a child over stdio (the SDK's own client): claim_next on "large". */
+async function benchMcpClaim(rounds = 30): Promise<void> {
+  console.log('\n## Agents: MCP claim_next round trip on "large"');
+  const set = large('mcp');
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'mcp'],
+      env: { ...env, SWITCHYARD_HOME: set.paths.home, SWITCHYARD_ACTOR: 'bench' },
+      stderr: 'ignore',
+    }),
+  );
+  try {
+    const lanes = set.terminalLanes;
+    const samples: number[] = [];
+    let failures = 0;
+    for (let round = 0; round < rounds; round++) {
+      const started = performance.now();
+      const result = (await client.callTool({
+        name: 'claim_next',
+        arguments: { lane: lanes[round % lanes.length] },
+      })) as { isError?: boolean };
+      samples.push(performance.now() - started);
+      if (result.isError) failures += 1;
+    }
+    report(`agents 2. MCP claim_next round trip (${failures} refused)`, samples, '≤ 50 ms');
+  } finally {
+    await client.close();
+  }
+}
+
 // 7 and 6: serve start ----------------------------------------------------------------------------
 
 async function serveOnce(
@@ -549,7 +634,7 @@ async function benchWaiter(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const all = ['tick', 'api', 'waiter', 'cli', 'supervisor', 'serve', 'board'];
+  const all = ['tick', 'api', 'waiter', 'cli', 'supervisor', 'agents', 'serve', 'board'];
   const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
   const sections = chosen.length > 0 ? chosen : all;
   console.log(`# Switchyard bench — node ${process.version}, ${new Date().toISOString()}`);
@@ -560,7 +645,10 @@ async function main(): Promise<void> {
       else if (section === 'waiter') await benchWaiter();
       else if (section === 'cli') benchCli();
       else if (section === 'supervisor') await benchSupervisor();
-      else if (section === 'serve') await benchServe();
+      else if (section === 'agents') {
+        await benchStructuredStreams();
+        await benchMcpClaim();
+      } else if (section === 'serve') await benchServe();
       else if (section === 'board') await benchBoard(homes, report, note);
       else if (section === 'dataset')
         large('kept'); // with --keep: a home to look at by hand

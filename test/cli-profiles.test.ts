@@ -63,8 +63,18 @@ describe('switchyard profiles create', () => {
     expect(created.stdout).toContain('Not runnable yet: `claude` not found on PATH');
     const file = path.join(paths.profiles, 'claude', 'profile.json');
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({
-      command: ['claude', '-p', '{prompt}', '--permission-mode', 'acceptEdits'],
+      command: [
+        'claude',
+        '-p',
+        '{prompt}',
+        '--output-format',
+        'stream-json',
+        '--verbose',
+        '--permission-mode',
+        'acceptEdits',
+      ],
       completion: 'exit-code',
+      output: 'claude-stream-json',
     });
 
     installProgram('claude');
@@ -83,7 +93,10 @@ describe('switchyard profiles create', () => {
   });
 
   it.each([
-    ['codex', ['codex', 'exec', '--sandbox', 'workspace-write', '--skip-git-repo-check', '{prompt}']],
+    [
+      'codex',
+      ['codex', 'exec', '--json', '--sandbox', 'workspace-write', '--skip-git-repo-check', '{prompt}'],
+    ],
     ['hermes', ['hermes', 'chat', '-q', '{prompt}']],
   ])('creates a %s profile from its template', async (template, command) => {
     installProgram(template);

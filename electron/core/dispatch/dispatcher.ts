@@ -914,6 +914,7 @@ export class Dispatcher {
         priorRuns: runs.runsOf(db, task.id),
         comments: commentsOf(db, task.id, 20),
         completion: profile.completion,
+        output: profile.output,
       },
       caps,
     );

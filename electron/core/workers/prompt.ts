@@ -91,6 +91,8 @@ export interface PromptInput {
   priorRuns: readonly Run[];
   comments: readonly Comment[];
   completion: 'exit-code' | 'report';
+  /** SPEC §10: a structured agent (Claude Code, Codex) is told about the board's MCP tools too. */
+  output?: 'text' | 'claude-stream-json' | 'codex-json';
 }
 
 export function buildPrompt(input: PromptInput, caps: PromptCaps = DEFAULT_PROMPT_CAPS): string {
@@ -117,9 +119,12 @@ export function buildPrompt(input: PromptInput, caps: PromptCaps = DEFAULT_PROMP
     limit: caps.commentBytes,
   }));
   const reporting =
-    input.completion === 'report'
+    (input.completion === 'report'
       ? 'When the work is done run `switchyard complete --summary "<what you did>"`; if you cannot finish, run `switchyard block --reason "<why>"`.'
-      : 'Exit with status 0 when the work is done. You may also run `switchyard complete --summary "<what you did>"` or `switchyard block --reason "<why>"`.';
+      : 'Exit with status 0 when the work is done. You may also run `switchyard complete --summary "<what you did>"` or `switchyard block --reason "<why>"`.') +
+    (input.output && input.output !== 'text'
+      ? ` If the switchyard MCP server is connected (\`switchyard mcp config\`), its tools do the same: show_task, add_comment, heartbeat, complete_task and block_task for ${task.id}, create_task for follow-up work.`
+      : '');
 
   const assemble = (note: string | null): string => {
     const sections: string[] = [
