@@ -65,6 +65,8 @@ export const laneStatusSchema = z.object({
   /** Why a profile is broken, or the hint for an undeclared terminal lane. */
   problem: z.string().nullable(),
   declared: z.boolean(),
+  /** lanes.json's description of the lane, else its profile's (shown in the lane view). */
+  description: z.string().nullable(),
   command: z.array(z.string()).nullable(),
   completion: z.enum(['exit-code', 'report']).nullable(),
   paused: z.boolean(),

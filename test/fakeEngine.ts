@@ -84,6 +84,7 @@ export class FakeEngine implements EngineHandle {
       kind: 'terminal',
       problem: null,
       declared: false,
+      description: null,
       command: null,
       completion: null,
       paused: this.paused.get(name) ?? false,

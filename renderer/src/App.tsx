@@ -8,6 +8,7 @@ import { createBoardStore, initialBoard, type BoardStore } from './store/boardSt
 import { BoardProvider, createBoardContextValue, useBoard, useBoardContext } from './store/context';
 import { ConfirmDialog } from './toolbar/ConfirmDialog';
 import { CreateTaskDialog } from './toolbar/CreateTaskDialog';
+import { ProblemsBanner } from './toolbar/ProblemsBanner';
 import { SettingsPanel } from './toolbar/SettingsPanel';
 import { Toasts } from './toolbar/Toasts';
 import { Toolbar } from './toolbar/Toolbar';
@@ -91,5 +92,10 @@ function MainView() {
     );
   }
   if (firstRun) return <FirstRun />;
-  return view === 'lanes' ? <LaneStatusView /> : <Board />;
+  return (
+    <>
+      <ProblemsBanner />
+      {view === 'lanes' ? <LaneStatusView /> : <Board />}
+    </>
+  );
 }

@@ -30,6 +30,7 @@ import * as runs from '../store/runs';
 import * as tasks from '../store/tasks';
 import { laneOverrides } from '../store/laneSettings';
 import { loadLanesFile } from '../config/lanesFile';
+import { effectiveLaneSettings } from '../config/lanes';
 import type { HomePaths } from '../config/home';
 
 /**
@@ -375,9 +376,15 @@ export interface ClaimRequest {
  * person's explicit choice and is still allowed.
  */
 function lanePaused(db: Db, lane: string, files: ClaimRequest['lanesFile']): boolean {
-  const override = laneOverrides(db).get(lane)?.paused;
-  if (override !== null && override !== undefined) return override;
-  return files ? (loadLanesFile(files).lanes.get(lane)?.paused ?? false) : false;
+  const declaration = files ? loadLanesFile(files).lanes.get(lane) : undefined;
+  // The pause does not depend on the lane's kind; its limit (unused here) would.
+  const resolution = {
+    kind: 'terminal',
+    name: lane,
+    declared: declaration !== undefined,
+    hint: null,
+  } as const;
+  return effectiveLaneSettings(laneOverrides(db).get(lane), declaration, resolution).paused;
 }
 
 /**

@@ -726,9 +726,11 @@ export class Dispatcher {
     const laneName = row.assignee as string;
     const claimed = runInWriteTransaction(db, () => {
       const now = this.now();
+      // The event names the owner exactly as the task's claim does, so "Claimed by" and the log agree.
+      const owner = `${DISPATCHER_CLAIM_PREFIX}${this.deps.owner}`;
       if (
         !tasks.claimReadyTask(db, row.id, {
-          owner: `${DISPATCHER_CLAIM_PREFIX}${this.deps.owner}`,
+          owner,
           expiresAt: null,
           now,
         })
@@ -746,7 +748,7 @@ export class Dispatcher {
           board: row.board,
           runId,
           kind: 'claimed',
-          payload: { by: this.deps.owner, lane: laneName },
+          payload: { by: owner, lane: laneName },
         },
         now,
       );

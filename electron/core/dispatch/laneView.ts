@@ -17,6 +17,7 @@ export interface LaneFacts {
     maxConcurrent: number | null;
     requireApproval?: boolean;
     budgetUsdPerDay?: number | null;
+    description?: string | null;
   }[];
   profileNames(): string[];
 }
@@ -68,6 +69,7 @@ export function laneStatuses(
             ? resolution.hint
             : null,
       declared: declaration !== undefined,
+      description: declaration?.description ?? profile?.description ?? null,
       command: profile ? profile.command : null,
       completion: profile ? profile.completion : null,
       ...effectiveLaneSettings(override, declaration, resolution),

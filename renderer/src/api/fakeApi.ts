@@ -265,6 +265,7 @@ export class FakeApi implements BoardApi {
       kind: settings.kind,
       problem: null,
       declared: this.lanes.has(name),
+      description: null,
       command: settings.kind === 'profile' ? ['agent', '{prompt}'] : null,
       completion: settings.kind === 'profile' ? 'exit-code' : null,
       paused: settings.paused,

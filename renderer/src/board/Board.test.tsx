@@ -56,11 +56,14 @@ describe('board', () => {
 
     const terminalCard = view.byTestId(`card-${terminalTask.id}`);
     expect(terminalCard.getAttribute('data-skip-reason')).toBe('terminal_lane');
-    expect(view.byTestId(`skip-${terminalTask.id}`).textContent).toBe(
-      'terminal lane — waiting for `switchyard claim`',
-    );
+    // Issue 15: the command is shown as code, never with literal backticks.
+    const terminalBadge = view.byTestId(`skip-${terminalTask.id}`);
+    expect(terminalBadge.textContent).not.toContain('`');
+    expect(terminalBadge.querySelector('code')?.textContent).toBe('switchyard claim');
+    expect(terminalBadge.textContent).toMatch(/^terminal lane — waiting for switchyard claim/);
     const brokenBadge = view.byTestId(`skip-${brokenTask.id}`);
-    expect(brokenBadge.textContent).toBe('broken profile: `claude` not found on PATH');
+    expect(brokenBadge.textContent).toBe('broken profile: claude not found on PATH');
+    expect(brokenBadge.querySelector('code')?.textContent).toBe('claude');
     expect(brokenBadge.getAttribute('title')).toBe('profile `coder`: `claude` not found on PATH');
     expect(view.byTestId(`skip-${capacityTask.id}`).textContent).toBe('lane at capacity 2/2');
 

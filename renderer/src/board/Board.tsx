@@ -34,8 +34,14 @@ const POINTER_ACTIVATION = { distance: 5 };
 const KEYBOARD_CODES = { start: ['Space'], cancel: ['Escape'], end: ['Space', 'Enter'] };
 
 /** Keyboard drags have no pointer: fall back to the overlap of the dragged card with the cells. */
-const collisionDetection: CollisionDetection = (args) =>
-  args.pointerCoordinates ? pointerWithin(args) : rectIntersection(args);
+const collisionDetection: CollisionDetection = (args) => {
+  if (!args.pointerCoordinates) return rectIntersection(args);
+  // Cells scrolled under the sticky column heads are hidden: a drop there would land in a lane
+  // the user cannot see (issue 15).
+  const heads = document.querySelector('.board-columns')?.getBoundingClientRect();
+  if (heads && args.pointerCoordinates.y < heads.bottom) return [];
+  return pointerWithin(args);
+};
 
 /**
  * Performance marks for the first render of the board (bench "board", DevTools' timings track):
@@ -113,7 +119,7 @@ export function Board() {
       onDragEnd={onDragEnd}
       onDragCancel={() => setActiveId(null)}
     >
-      <div className="board" data-testid="board">
+      <div className={`board${activeId ? ' board-dragging' : ''}`} data-testid="board">
         <ColumnHeads />
         {lanes.map((lane, i) => (
           <BoardLane key={lane.key || '(unassigned)'} lane={lane} eager={i < eagerLanes} />

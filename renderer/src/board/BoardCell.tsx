@@ -1,9 +1,9 @@
 import { useDndContext, useDroppable } from '@dnd-kit/core';
 import { memo, useState, type UIEvent } from 'react';
 import { checkMove } from '../../../shared/transitions';
-import { cardById, parentsDoneOf } from '../store/boardStore';
+import { cardById, parentsDoneOf, startsWorkerNow } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
-import { laneKeyOf, laneTestId, type BoardColumn } from '../store/laneModel';
+import { laneKeyOf, laneLabel, laneTestId, type BoardColumn } from '../store/laneModel';
 import { cellTotal } from '../store/selectors';
 import { CardSlot } from './CardSlot';
 import { cellDroppableId } from './dropTargets';
@@ -59,22 +59,40 @@ export const BoardCell = memo(function BoardCell({ lane, status, ids }: BoardCel
   );
 });
 
-/** While hovering a cell, say at once whether the drop will be accepted (same rule as the core). */
+/**
+ * While hovering a cell, say where the card lands (lane and column: auto-scroll can bring a lane
+ * the user never saw under the pointer), whether the core will accept it (the same rule), and
+ * that the dispatcher starts a worker at once when it will (issue 15).
+ */
 function DropHint({ lane, status }: { lane: string; status: BoardColumn }) {
   const { active } = useDndContext();
   const { store } = useBoardContext();
-  const task = active ? cardById(store.getState(), String(active.id)) : undefined;
-  if (!task || task.status === status) {
-    return task && laneKeyOf(task.assignee) !== lane ? (
-      <div className="drop-hint ok">move to this lane</div>
-    ) : null;
+  const state = store.getState();
+  const task = active ? cardById(state, String(active.id)) : undefined;
+  if (!task) return null;
+  const sameLane = laneKeyOf(task.assignee) === lane;
+  if (task.status === status && sameLane) return null;
+  const where = `${laneLabel(lane)} · ${status}`;
+  const verdict =
+    task.status === status
+      ? ({ allowed: true, stopsWorker: false } as const)
+      : checkMove(task.status, status, { parentsDone: parentsDoneOf(state, task.id) });
+  if (!verdict.allowed) {
+    return (
+      <div className="drop-hint refused" title={verdict.reason} data-testid="drop-hint">
+        {where}: {verdict.reason}
+      </div>
+    );
   }
-  const verdict = checkMove(task.status, status, { parentsDone: parentsDoneOf(store.getState(), task.id) });
-  return verdict.allowed ? (
-    <div className="drop-hint ok">{verdict.stopsWorker ? 'stops the worker' : `move to ${status}`}</div>
-  ) : (
-    <div className="drop-hint refused" title={verdict.reason}>
-      {verdict.reason}
+  const effect = verdict.stopsWorker
+    ? ' — stops the worker'
+    : startsWorkerNow(state, task, lane, status)
+      ? ` — starts ${lane} now`
+      : '';
+  return (
+    <div className={`drop-hint ok${effect ? ' drop-hint-effect' : ''}`} data-testid="drop-hint">
+      → {where}
+      {effect}
     </div>
   );
 }

@@ -3,7 +3,7 @@ import { memo, useCallback, useMemo } from 'react';
 import { TaskCard } from '../card/TaskCard';
 import { cardById } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
-import { dependencyProgress } from '../store/selectors';
+import { dependencyProgress, undeclaredLaneHint } from '../store/selectors';
 
 /**
  * One card on the board: picks exactly what the card shows from the store (each selector returns
@@ -22,6 +22,8 @@ export const CardSlot = memo(function CardSlot({ taskId }: { taskId: string }) {
   const dispatcher = useBoard((state) =>
     cardById(state, taskId)?.skipReason === 'global_at_capacity' ? state.dispatcher : null,
   );
+  // A string, not the lane: a lane's figures change often, its hint almost never.
+  const laneHint = useBoard((state) => undeclaredLaneHint(state, cardById(state, taskId)));
   const dependencies = useBoard((state) => dependencyProgress(cardById(state, taskId)));
   const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: taskId });
   const open = useCallback((id: string) => store.getState().openTask(id), [store]);
@@ -36,6 +38,7 @@ export const CardSlot = memo(function CardSlot({ taskId }: { taskId: string }) {
       lane={lane}
       dispatcher={dispatcher}
       dependencies={dependencies}
+      laneHint={laneHint}
       dragging={isDragging}
       dragProps={dragProps}
       cardRef={setNodeRef}

@@ -22,7 +22,9 @@ const ESTIMATED_CARD_PX = 60;
 
 export function estimatedCellsHeight(cells: LaneCells, viewportHeight: number): number {
   const most = Math.max(...BOARD_COLUMNS.map((column) => cells[column].length));
-  return Math.min(viewportHeight * 0.62, 44 + most * ESTIMATED_CARD_PX) + 14;
+  // An empty lane is its header and a thin drop strip (board.css .lane-empty).
+  if (most === 0) return 8;
+  return Math.min(viewportHeight * 0.62, 8 + most * ESTIMATED_CARD_PX) + 14;
 }
 
 /** The element that scrolls the board: the observer's root, so that its margin applies there. */
@@ -72,10 +74,13 @@ export const LaneRow = memo(function LaneRow({
   const { ref, near, measured } = useNearViewport(eager);
   const testId = laneTestId(lane.key);
   const placeholder = !collapsed && !near;
+  // Issue 15: a lane without cards is a one-line header (its cells stay as a thin drop strip that
+  // opens while a card is dragged), not six empty boxes.
+  const empty = useLaneTotal(lane.key, cells) === 0;
   return (
     <section
       ref={ref}
-      className={`lane lane-kind-${lane.kind}${collapsed ? ' lane-collapsed' : ''}`}
+      className={`lane lane-kind-${lane.kind}${collapsed ? ' lane-collapsed' : ''}${empty ? ' lane-empty' : ''}`}
       data-testid={`lane-${testId}`}
       data-lane-kind={lane.kind}
       data-rendered={placeholder ? 'placeholder' : undefined}

@@ -1,4 +1,14 @@
-import { useEffect, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import {
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type CSSProperties,
+  type KeyboardEvent,
+  type MouseEvent,
+  type RefObject,
+} from 'react';
+import { createPortal } from 'react-dom';
 import { BOARD_COLUMNS, type Card } from '../../../shared/domain';
 import { checkMove } from '../../../shared/transitions';
 import { parentsDoneOf, type MovePatch } from '../store/boardStore';
@@ -12,14 +22,27 @@ import { assigneeOfLane, laneKeyOf, laneLabel, laneTestId } from '../store/laneM
 export function MoveMenu({ task }: { task: Card }) {
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  const list = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     if (!open) return;
     const close = (event: globalThis.MouseEvent) => {
-      if (!root.current?.contains(event.target as Node)) setOpen(false);
+      const target = event.target as Node;
+      if (!root.current?.contains(target) && !list.current?.contains(target)) setOpen(false);
+    };
+    // The menu is placed once, where the button was: if the board scrolls under it, it goes.
+    const closeOnScroll = (event: Event) => {
+      if (!list.current?.contains(event.target as Node)) setOpen(false);
     };
     document.addEventListener('mousedown', close);
-    return () => document.removeEventListener('mousedown', close);
+    document.addEventListener('scroll', closeOnScroll, true);
+    window.addEventListener('resize', closeOnScroll);
+    return () => {
+      document.removeEventListener('mousedown', close);
+      document.removeEventListener('scroll', closeOnScroll, true);
+      window.removeEventListener('resize', closeOnScroll);
+    };
   }, [open]);
 
   // Keep the card's drag sensor and click-to-open away from the menu.
@@ -37,6 +60,7 @@ export function MoveMenu({ task }: { task: Card }) {
       }}
     >
       <button
+        ref={button}
         type="button"
         className="icon-button move-menu-button"
         aria-haspopup="menu"
@@ -48,12 +72,78 @@ export function MoveMenu({ task }: { task: Card }) {
       >
         ⋯
       </button>
-      {open && <MoveMenuList task={task} onDone={() => setOpen(false)} />}
+      {open &&
+        // In a portal on <body>: inside the card the cell's scroll box clipped the lower items.
+        createPortal(
+          <MoveMenuList
+            task={task}
+            anchor={button}
+            listRef={list}
+            onDone={() => {
+              setOpen(false);
+              button.current?.focus();
+            }}
+          />,
+          document.body,
+        )}
     </div>
   );
 }
 
-function MoveMenuList({ task, onDone }: { task: Card; onDone: () => void }) {
+const VIEWPORT_MARGIN = 8;
+
+/**
+ * Where the menu goes: below the button, right edges aligned; above it when there is more room
+ * there; always inside the viewport, scrolling itself when taller than the room it has.
+ */
+export function menuPlacement(
+  anchor: { top: number; bottom: number; right: number },
+  menu: { width: number; height: number },
+  viewport: { width: number; height: number },
+): CSSProperties {
+  const below = viewport.height - anchor.bottom - VIEWPORT_MARGIN;
+  const above = anchor.top - VIEWPORT_MARGIN;
+  const downwards = menu.height <= below || below >= above;
+  const room = Math.max(120, downwards ? below : above);
+  const height = Math.min(menu.height, room);
+  const top = downwards ? anchor.bottom + 2 : anchor.top - 2 - height;
+  const left = Math.min(
+    Math.max(VIEWPORT_MARGIN, anchor.right - menu.width),
+    viewport.width - menu.width - VIEWPORT_MARGIN,
+  );
+  return {
+    position: 'fixed',
+    top: Math.max(VIEWPORT_MARGIN, Math.min(top, viewport.height - height - VIEWPORT_MARGIN)),
+    left,
+    maxHeight: room,
+  };
+}
+
+function MoveMenuList({
+  task,
+  anchor,
+  listRef,
+  onDone,
+}: {
+  task: Card;
+  anchor: RefObject<HTMLButtonElement | null>;
+  listRef: RefObject<HTMLDivElement | null>;
+  onDone: () => void;
+}) {
+  // Hidden until placed (measured in a layout effect, before the first paint).
+  const [style, setStyle] = useState<CSSProperties>({ position: 'fixed', visibility: 'hidden' });
+  useLayoutEffect(() => {
+    const button = anchor.current?.getBoundingClientRect();
+    const menu = listRef.current;
+    if (!button || !menu) return;
+    setStyle(
+      menuPlacement(
+        button,
+        { width: menu.offsetWidth, height: menu.scrollHeight },
+        { width: window.innerWidth, height: window.innerHeight },
+      ),
+    );
+  }, [anchor, listRef]);
   const { store } = useBoardContext();
   const { lanes } = useBoardIndex();
   const parentsDone = parentsDoneOf(store.getState(), task.id);
@@ -73,7 +163,20 @@ function MoveMenuList({ task, onDone }: { task: Card; onDone: () => void }) {
   };
 
   return (
-    <div className="move-menu-list" role="menu" aria-label="Move to">
+    <div
+      ref={listRef}
+      className="move-menu-list"
+      role="menu"
+      aria-label="Move to"
+      style={style}
+      data-testid={`move-menu-${task.id}`}
+      onClick={(event) => event.stopPropagation()}
+      onPointerDown={(event) => event.stopPropagation()}
+      onKeyDown={(event) => {
+        event.stopPropagation();
+        if (event.key === 'Escape') onDone();
+      }}
+    >
       <div className="move-menu-heading">Column</div>
       {[...BOARD_COLUMNS, 'archived' as const].map((status) => {
         if (status === task.status) return null;

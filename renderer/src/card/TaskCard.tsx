@@ -40,6 +40,8 @@ export interface TaskCardProps {
   dispatcher?: DispatcherState | null;
   /** "done/total" parents. */
   dependencies?: string | null;
+  /** The core's hint for a lane nobody declared (selectors.undeclaredLaneHint). */
+  laneHint?: string;
   /** Rendered in the DragOverlay: no menu, no handlers. */
   overlay?: boolean;
   dragging?: boolean;
@@ -76,6 +78,19 @@ function WorkerLine({ task, worker }: { task: Card; worker: WorkerStatus | undef
   );
 }
 
+/** Text with `code` spans shown as code, never as literal backticks (issue 15). */
+export function CodeText({ text }: { text: string }) {
+  const parts = text.split('`');
+  if (parts.length < 3) return <>{text}</>;
+  return (
+    <>
+      {parts.map((part, index) =>
+        index % 2 === 1 && index < parts.length - 1 ? <code key={index}>{part}</code> : part,
+      )}
+    </>
+  );
+}
+
 function StaleMarker({ task, worker }: { task: Card; worker: WorkerStatus | undefined }) {
   const now = useNow(30_000);
   const staleness = stalenessOf(task, worker, now);
@@ -97,13 +112,14 @@ function TaskCardView({
   lane,
   dispatcher = null,
   dependencies,
+  laneHint,
   overlay = false,
   dragging = false,
   dragProps,
   cardRef,
   onOpen,
 }: TaskCardProps) {
-  const badge = skipBadgeOf(task, lane, dispatcher);
+  const badge = skipBadgeOf(task, lane, dispatcher, Date.now(), laneHint);
   const classes = ['card', `card-${task.status}`];
   if (overlay) classes.push('card-overlay');
   if (dragging) classes.push('card-dragging');
@@ -127,13 +143,18 @@ function TaskCardView({
       }}
       onClick={() => onOpen?.(task.id)}
     >
-      <header className="card-meta">
-        <span className="card-id">{task.id}</span>
+      {/* Title first (issue 15): what the card is about leads; id, priority and chips follow. */}
+      <div className="card-head">
+        <div className="card-title">{task.title}</div>
+        {!overlay && <MoveMenu task={task} />}
+      </div>
+      <footer className="card-meta">
         {task.priority !== 0 && (
           <span className={`card-priority ${task.priority > 0 ? 'high' : 'low'}`} title="priority">
             P{task.priority}
           </span>
         )}
+        <span className="card-id">{task.id}</span>
         {task.failureCount > 0 && (
           <span
             className="card-failures"
@@ -149,14 +170,16 @@ function TaskCardView({
           </span>
         )}
         <StaleMarker task={task} worker={worker} />
-        <span className="card-spacer" />
-        {!overlay && <MoveMenu task={task} />}
-      </header>
-      <div className="card-title">{task.title}</div>
+      </footer>
       {overlay && task.assignee && <div className="card-assignee">@{task.assignee}</div>}
       {badge && (
         <div className="card-skip" title={badge.title} data-testid={`skip-${task.id}`}>
-          {badge.text}
+          <CodeText text={badge.text} />
+          {badge.hint && (
+            <div className="card-skip-hint" data-testid={`lane-hint-${task.id}`}>
+              {badge.hint}
+            </div>
+          )}
         </div>
       )}
       {badge && task.skipReason === 'awaiting_approval' && !overlay && <ApproveButton task={task} />}

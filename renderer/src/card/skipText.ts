@@ -6,6 +6,8 @@ import { formatClock } from './time';
 export interface SkipBadge {
   text: string;
   title: string;
+  /** A second line: for a lane nobody declared, that no profile has its name (a typo shows up). */
+  hint?: string;
 }
 
 export function skipBadgeOf(
@@ -13,6 +15,8 @@ export function skipBadgeOf(
   lane: LaneStatus | undefined,
   dispatcher: DispatcherState | null,
   now = Date.now(),
+  /** The lane's "no profile named …" hint when nobody declared it (selectors.undeclaredLaneHint). */
+  laneHint?: string,
 ): SkipBadge | null {
   const reason = task.skipReason;
   if (!reason || task.status !== 'ready') return null;
@@ -51,6 +55,9 @@ export function skipBadgeOf(
     default:
       text = SKIP_REASON_LABELS[reason];
   }
+  // The core's hint says how to fix it (long): the card says the short part, the rest on hover.
+  if (reason === 'terminal_lane' && laneHint)
+    return { text, title: laneHint, hint: `no profile named "${task.assignee ?? ''}"` };
   return { text, title: task.skipDetail ?? text };
 }
 

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Card } from '../../../shared/domain';
 import { useBoardContext } from '../store/context';
 
@@ -48,24 +48,58 @@ export function LogTail({ task }: { task: Card }) {
     };
   }, [api, task.id]);
 
-  // Stay pinned to the bottom unless the reader scrolled up.
-  useEffect(() => {
+  // Follow the tail while the reader is at the bottom; scrolling up stops following (the text
+  // stays put to be read), "Jump to latest" or scrolling back down starts it again. Whether to
+  // follow is decided by where the reader was before new text came, not after (issue 15: a chunk
+  // taller than the old margin left the log at line 1 for good).
+  const [following, setFollowing] = useState(true);
+  const followingRef = useRef(true);
+  const follow = (value: boolean) => {
+    followingRef.current = value;
+    setFollowing(value);
+  };
+  useLayoutEffect(() => {
     const element = box.current;
-    if (element && element.scrollHeight - element.scrollTop - element.clientHeight < 80) {
-      element.scrollTop = element.scrollHeight;
-    }
+    if (element && followingRef.current) element.scrollTop = element.scrollHeight;
   }, [text]);
+  const onScroll = () => {
+    const element = box.current;
+    if (!element) return;
+    const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight < 8;
+    if (atBottom !== followingRef.current) follow(atBottom);
+  };
+  const jumpToLatest = () => {
+    follow(true);
+    const element = box.current;
+    if (element) element.scrollTop = element.scrollHeight;
+  };
 
   return (
     <section className="drawer-section" data-testid="drawer-log">
       <h3>
         Log {runId !== null && <span className="muted">run {runId}</span>}{' '}
-        {live && <span className="live-dot" title="following" />}
+        {live && <span className="live-dot" title="live" />}
+        {live && (
+          <span className="muted log-follow-state">{following ? 'following' : 'paused (scrolled up)'}</span>
+        )}
       </h3>
       {note && <p className="muted">{note}</p>}
-      <pre ref={box} className="log-tail" data-testid="log-tail">
-        {text || (note ? '' : 'No output yet.')}
-      </pre>
+      <div className="log-tail-box">
+        <pre
+          ref={box}
+          className="log-tail"
+          data-testid="log-tail"
+          data-following={following}
+          onScroll={onScroll}
+        >
+          {text || (note ? '' : 'No output yet.')}
+        </pre>
+        {!following && (
+          <button type="button" className="log-jump" data-testid="log-jump" onClick={jumpToLatest}>
+            ↓ Jump to latest
+          </button>
+        )}
+      </div>
     </section>
   );
 }

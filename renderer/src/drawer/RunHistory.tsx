@@ -1,6 +1,12 @@
 import type { Run } from '../../../shared/domain';
-import { formatDateTime, formatDuration } from '../card/time';
 import { RunUsageLine } from './Transcript';
+import { formatDateTime, formatDuration, useNow } from '../card/time';
+
+/** How long a running run has been going, ticking every second. */
+function Elapsed({ since }: { since: number }) {
+  const now = useNow(1000);
+  return <>{formatDuration(now - since)}</>;
+}
 
 /** One row per attempt: lane, pid, start, duration, outcome, exit code, summary or error. */
 export function RunHistory({ runs }: { runs: Run[] }) {
@@ -20,13 +26,17 @@ export function RunHistory({ runs }: { runs: Run[] }) {
               <th>started</th>
               <th>took</th>
               <th>outcome</th>
-              <th>exit</th>
+              <th>exit · pid</th>
             </tr>
           </thead>
           <tbody>
-            {[...runs].reverse().map((run) => (
-              <RunRow key={run.id} run={run} />
-            ))}
+            {/* Newest first, numbered per task as `switchyard show` and `tail --run N` number them. */}
+            {runs
+              .map((run, index) => ({ run, number: index + 1 }))
+              .reverse()
+              .map(({ run, number }) => (
+                <RunRow key={run.id} run={run} number={number} />
+              ))}
           </tbody>
         </table>
       )}
@@ -34,22 +44,32 @@ export function RunHistory({ runs }: { runs: Run[] }) {
   );
 }
 
-function RunRow({ run }: { run: Run }) {
+function RunRow({ run, number }: { run: Run; number: number }) {
   const note = run.error ?? run.summary;
+  const running = run.endedAt === null;
   return (
     <>
       <tr data-testid={`run-${run.id}`} className={`run-${run.outcome ?? 'live'}`}>
-        <td>{run.id}</td>
+        <td title={`run id ${run.id}`}>{number}</td>
         <td>{run.lane}</td>
         <td>{formatDateTime(run.startedAt)}</td>
-        <td>{run.endedAt ? formatDuration(run.endedAt - run.startedAt) : 'running'}</td>
+        <td data-testid={`run-took-${run.id}`}>
+          {running ? (
+            <Elapsed since={run.startedAt} />
+          ) : (
+            formatDuration((run.endedAt as number) - run.startedAt)
+          )}
+        </td>
         <td>
-          <span className={`outcome outcome-${run.outcome ?? 'live'}`}>{run.outcome ?? 'running'}</span>
+          <span className={`outcome outcome-${run.outcome ?? 'live'}`}>
+            {run.outcome ?? (running ? 'running' : 'ended')}
+          </span>
         </td>
         <td
+          data-testid={`run-exit-${run.id}`}
           title={run.outcome === 'lost' ? 'no exit status was recorded; not counted as a failure' : undefined}
         >
-          {exitText(run)}
+          {running ? (run.pid ? `pid ${run.pid}` : 'claimed') : exitText(run)}
         </td>
       </tr>
       {(run.costUsd !== null || run.tokensIn !== null) && (

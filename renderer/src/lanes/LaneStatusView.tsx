@@ -83,12 +83,20 @@ export function LaneStatusView() {
             <div className="lane-status-name">
               {name} <span className="kind-badge kind-terminal">terminal</span>
             </div>
-            <div className="muted">no profile of that name exists; tasks wait for `switchyard claim`</div>
+            <div className="muted">
+              no profile of that name exists; tasks wait for <code>switchyard claim</code>
+            </div>
           </div>
         ))}
       </div>
     </div>
   );
+}
+
+/** A queue chip's words: a terminal lane's ready tasks are not stuck, they wait for a claim. */
+export function queueChipLabel(reason: string): string {
+  if (reason === 'terminal_lane') return 'waiting for claim';
+  return SKIP_REASON_LABELS[reason as SkipReason] ?? reason;
 }
 
 function LaneStatusRow({ lane }: { lane: LaneStatus }) {
@@ -124,6 +132,11 @@ function LaneStatusRow({ lane }: { lane: LaneStatus }) {
         {lane.name} <span className={`kind-badge kind-${lane.kind}`}>{LANE_KIND_LABELS[lane.kind]}</span>
         {lane.declared && <span className="muted"> declared</span>}
         {lane.paused && <span className="lane-paused-chip">paused</span>}
+        {lane.description && (
+          <div className="lane-description" data-testid="lane-description">
+            {lane.description}
+          </div>
+        )}
       </div>
       <div className="lane-status-command">
         {lane.command ? <code>{lane.command.join(' ')}</code> : <span className="muted">no command</span>}
@@ -167,7 +180,7 @@ function LaneStatusRow({ lane }: { lane: LaneStatus }) {
         ) : (
           queued.map(([reason, count]) => (
             <span key={reason} className="queue-chip" title={reason}>
-              {count} {SKIP_REASON_LABELS[reason as SkipReason] ?? reason}
+              {count} {queueChipLabel(reason)}
             </span>
           ))
         )}
@@ -206,20 +219,28 @@ function LaneStatusRow({ lane }: { lane: LaneStatus }) {
         >
           {lane.paused ? 'Resume' : 'Pause'}
         </button>
-        <label className="concurrency">
-          max
-          <input
-            type="number"
-            min={1}
-            max={64}
-            value={concurrency}
-            aria-label={`Concurrency of ${lane.name}`}
-            data-testid={`lane-concurrency-${laneTestId(lane.name)}`}
-            onChange={(event) => setConcurrency(event.target.value)}
-            onBlur={saveConcurrency}
-            onKeyDown={(event) => event.key === 'Enter' && saveConcurrency()}
-          />
-        </label>
+        {/* Terminal lanes run no workers: there is no concurrency to set (issue 15). Pausing one
+            stops claim --next from handing out its tasks. */}
+        {lane.kind === 'terminal' ? (
+          <span className="muted" title="A paused terminal lane hands out nothing to claim --next">
+            {lane.paused ? 'claim --next refused' : 'claimed by people'}
+          </span>
+        ) : (
+          <label className="concurrency">
+            max
+            <input
+              type="number"
+              min={1}
+              max={64}
+              value={concurrency}
+              aria-label={`Concurrency of ${lane.name}`}
+              data-testid={`lane-concurrency-${laneTestId(lane.name)}`}
+              onChange={(event) => setConcurrency(event.target.value)}
+              onBlur={saveConcurrency}
+              onKeyDown={(event) => event.key === 'Enter' && saveConcurrency()}
+            />
+          </label>
+        )}
       </div>
     </div>
   );

@@ -47,6 +47,8 @@ export interface Toast {
   message: string;
   /** When set, the toast offers to open this card. */
   taskId: string | null;
+  /** When set, the toast offers to undo what it reports (a move). */
+  undo?: () => void;
 }
 
 export interface ConfirmRequest {
@@ -64,6 +66,13 @@ export interface BoardSearch {
   cards: Record<string, Card>;
   /** Matches on the whole board (may be more than were sent). */
   total: number;
+}
+
+export interface MoveOptions {
+  /** Report the move in a toast with Undo (default); an undo itself is not undoable again. */
+  undoable?: boolean;
+  /** Skip the "stops its worker" confirmation (Undo of a drop that started one: that is the point). */
+  confirmed?: boolean;
 }
 
 export interface MovePatch {
@@ -143,7 +152,7 @@ export interface BoardState {
   /** Fetches up to `limit` more cards of a cell loaded in part, the next in its order ("N more"). */
   loadMoreCards(lane: string, status: TaskStatus, limit?: number): Promise<void>;
   /** Optimistic move: applied at once, confirmed by the core's answer, reverted with a toast on refusal. */
-  moveTask(id: string, patch: MovePatch): Promise<boolean>;
+  moveTask(id: string, patch: MovePatch, options?: MoveOptions): Promise<boolean>;
   /** Runs a command; on failure shows the core's message in a toast and resolves to null. */
   run<N extends CallName>(name: N, request: CallRequest<N>): Promise<CallResponse<N> | null>;
   /** Stores tasks the core returned from a command, without waiting for the event stream. */
@@ -151,7 +160,7 @@ export interface BoardState {
   upsertLane(lane: LaneStatus): void;
   setDispatcher(state: DispatcherState): void;
   replaceLanes(lanes: LaneStatus[]): void;
-  pushToast(level: ToastLevel, message: string, taskId?: string | null): void;
+  pushToast(level: ToastLevel, message: string, taskId?: string | null, undo?: () => void): void;
   dismissToast(id: number): void;
   askConfirm(message: string, confirmLabel?: string): Promise<boolean>;
   answerConfirm(confirmed: boolean): void;
@@ -247,6 +256,28 @@ export function parentsDoneOf(state: Pick<BoardState, 'tasks' | 'search'>, taskI
   return !card || !waitsForParents(card);
 }
 
+/**
+ * Whether putting `card` in lane × column makes the dispatcher start it at once (issue 15: a drop
+ * onto a profile lane starts an agent, and the hint and the toast must say so): ready, a profile
+ * lane that is not paused and has room, its parents done, a dispatcher that runs and has room.
+ */
+export function startsWorkerNow(
+  state: Pick<BoardState, 'tasks' | 'search' | 'lanes' | 'dispatcher'>,
+  card: Card,
+  lane: string,
+  column: TaskStatus,
+): boolean {
+  if (column !== 'ready' || !lane) return false;
+  if (card.status === 'ready' && laneKeyOf(card.assignee) === lane) return false; // no move
+  const status = state.lanes[lane];
+  const dispatcher = state.dispatcher;
+  if (!status || status.kind !== 'profile' || status.paused || status.running >= status.maxConcurrent)
+    return false;
+  if (!dispatcher || !dispatcher.enabled || !dispatcher.active) return false;
+  if (dispatcher.running >= dispatcher.globalMaxConcurrent) return false;
+  return parentsDoneOf(state, card.id);
+}
+
 /** Cards fetched per "more" when the caller does not say. */
 export const CELL_FETCH = 100;
 
@@ -339,8 +370,10 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       });
     }
 
-    function makeToast(level: ToastLevel, message: string, taskId: string | null): Toast {
-      return { id: nextToastId++, level, message, taskId };
+    function makeToast(level: ToastLevel, message: string, taskId: string | null, undo?: () => void): Toast {
+      return undo
+        ? { id: nextToastId++, level, message, taskId, undo }
+        : { id: nextToastId++, level, message, taskId };
     }
 
     function applySnapshot(snapshot: Snapshot): void {
@@ -714,7 +747,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         scheduleSearch();
       },
 
-      async moveTask(id, patch) {
+      async moveTask(id, patch, options = {}) {
         const before = cardById(get(), id);
         if (!before) return false;
         const status = patch.status ?? before.status;
@@ -730,7 +763,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
             get().pushToast('warning', `Can't move ${before.id}: ${verdict.reason}`, id);
             return false;
           }
-          if (verdict.stopsWorker) {
+          if (verdict.stopsWorker && !options.confirmed) {
             const confirmed = await get().askConfirm(
               `“${before.title}” is running. Moving it to ${status} stops its worker. Continue?`,
               'Stop and move',
@@ -739,6 +772,8 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
           }
         }
 
+        // Said before the move, from the same facts as the drop hint (selectors.startsWorkerNow).
+        const starts = startsWorkerNow(get(), before, laneKeyOf(assignee), status);
         const optimistic: Card = { ...before, status, assignee, skipReason: null, skipDetail: null };
         keptInView.add(id);
         set({
@@ -759,6 +794,17 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
           settle(result.task.status === 'archived' ? null : cardOf(result.task, before));
           if (result.task.status === 'archived') applyTasksEvent([], [id]);
           if (result.stoppedWorker) get().pushToast('info', `Stopped the worker of ${id}`, id);
+          if (options.undoable !== false) {
+            const where = `${laneLabel(laneKeyOf(assignee))} · ${status}`;
+            const back: MovePatch = { status: before.status, assignee: before.assignee };
+            get().pushToast(
+              'info',
+              `Moved “${before.title}” to ${where}${starts ? ` — ${assignee} starts it now` : ''}`,
+              id,
+              // Undo puts it back where it was; a worker the move started is stopped on the way.
+              () => void get().moveTask(id, back, { undoable: false, confirmed: true }),
+            );
+          }
           return true;
         } catch (error) {
           settle(before);
@@ -800,8 +846,8 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         set({ dispatcher: state, workers: pruneWorkers(byTaskId(state.workers), get().tasks) });
       },
 
-      pushToast(level, message, taskId = null) {
-        set({ toasts: [...get().toasts.slice(-4), makeToast(level, message, taskId)] });
+      pushToast(level, message, taskId = null, undo) {
+        set({ toasts: [...get().toasts.slice(-4), makeToast(level, message, taskId, undo)] });
       },
 
       dismissToast(id) {

@@ -322,3 +322,13 @@ export function dependencyProgress(card: Card | undefined): string | null {
   if (!card || card.parentsTotal === 0) return null;
   return `${card.parentsDone}/${card.parentsTotal}`;
 }
+
+/**
+ * SPEC §3.3: a ready task of a lane nobody declared and no profile is named after is shown "with a
+ * hint that no profile of that name exists" (a typo shows up): the core's hint for that lane.
+ */
+export function undeclaredLaneHint(state: BoardState, card: Card | undefined): string | undefined {
+  if (card?.skipReason !== 'terminal_lane' || !card.assignee) return undefined;
+  const lane = state.lanes[card.assignee];
+  return lane && lane.kind === 'terminal' && !lane.declared && lane.problem ? lane.problem : undefined;
+}

@@ -62,6 +62,7 @@ export function makeLane(overrides: Partial<LaneStatus> & { name: string }): Lan
     kind: 'profile',
     problem: null,
     declared: false,
+    description: null,
     command: ['./agent.sh', '{taskId}'],
     completion: 'exit-code',
     paused: false,

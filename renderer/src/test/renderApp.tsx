@@ -42,8 +42,13 @@ export async function renderApp(
     });
   };
   await settle();
-  const queryByTestId = (id: string) =>
-    container.querySelector<HTMLElement>(`[data-testid="${CSS.escape(id)}"]`);
+  // Menus render in portals on <body> (MoveMenu): look there too.
+  const queryByTestId = (id: string) => {
+    const selector = `[data-testid="${CSS.escape(id)}"]`;
+    return (
+      container.querySelector<HTMLElement>(selector) ?? document.body.querySelector<HTMLElement>(selector)
+    );
+  };
   return {
     api,
     store,

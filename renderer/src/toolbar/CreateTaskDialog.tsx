@@ -1,9 +1,44 @@
 import { useState, type FormEvent } from 'react';
+import type { LaneStatus } from '../../../shared/dispatch';
 import { TASK_ID_PATTERN } from '../../../shared/domain';
+import { closestName } from '../../../shared/laneNames';
 import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
 import '../styles/dialogs.css';
 
 type CreatableStatus = 'ready' | 'triage' | 'todo' | 'blocked';
+
+/** The picker's value for "a lane not in the list" (a slug can never contain a space). */
+const NEW_LANE = ' new';
+
+interface LaneGroup {
+  label: string;
+  names: string[];
+}
+
+/**
+ * The lanes a new task can go to (issue 15: a free-text field let "Reviewr" pass as a new lane):
+ * profiles, declared terminal lanes, then other lanes in use (undeclared terminal, broken).
+ */
+export function laneGroups(statuses: readonly LaneStatus[], inUse: readonly string[]): LaneGroup[] {
+  const byName = new Map(statuses.map((lane) => [lane.name, lane]));
+  const names = [...new Set([...byName.keys(), ...inUse])].sort();
+  const groups: LaneGroup[] = [
+    { label: 'Profiles — started by the dispatcher', names: [] },
+    { label: 'Terminal lanes — declared, claimed by people', names: [] },
+    { label: 'Other lanes in use', names: [] },
+  ];
+  for (const name of names) {
+    const lane = byName.get(name);
+    const group =
+      lane?.kind === 'profile'
+        ? groups[0]
+        : lane?.kind === 'terminal' && lane.declared
+          ? groups[1]
+          : groups[2];
+    group?.names.push(name);
+  }
+  return groups.filter((group) => group.names.length > 0);
+}
 
 /** New task form: title, body, assignee (with the known lanes offered), priority, parents. */
 export function CreateTaskDialog() {
@@ -18,7 +53,9 @@ function CreateTaskForm() {
   const { lanes } = useBoardIndex();
   const [title, setTitle] = useState('');
   const [body, setBody] = useState('');
-  const [assignee, setAssignee] = useState('');
+  const [laneChoice, setLaneChoice] = useState('');
+  const [newLane, setNewLane] = useState('');
+  const assignee = laneChoice === NEW_LANE ? newLane : laneChoice;
   const [priority, setPriority] = useState('0');
   const [parents, setParents] = useState('');
   const [status, setStatus] = useState<CreatableStatus>('ready');
@@ -50,9 +87,11 @@ function CreateTaskForm() {
     close();
   };
 
-  const suggestions = [
-    ...new Set([...Object.keys(laneNames), ...lanes.map((lane) => lane.key).filter(Boolean)]),
-  ];
+  const groups = laneGroups(Object.values(laneNames), lanes.map((lane) => lane.key).filter(Boolean));
+  const known = groups.flatMap((group) => group.names);
+  const typed = newLane.trim().toLowerCase();
+  const existing = laneChoice === NEW_LANE && known.includes(typed);
+  const closest = laneChoice === NEW_LANE && typed && !existing ? closestName(typed, known) : null;
   return (
     <div className="modal-backdrop" onClick={close}>
       <form
@@ -83,18 +122,24 @@ function CreateTaskForm() {
         <div className="form-row">
           <label>
             Lane
-            <input
+            <select
               name="assignee"
-              list="lane-suggestions"
-              placeholder="unassigned"
-              value={assignee}
-              onChange={(e) => setAssignee(e.target.value)}
-            />
-            <datalist id="lane-suggestions">
-              {suggestions.map((name) => (
-                <option key={name} value={name} />
+              data-testid="create-lane"
+              value={laneChoice}
+              onChange={(e) => setLaneChoice(e.target.value)}
+            >
+              <option value="">unassigned</option>
+              {groups.map((group) => (
+                <optgroup key={group.label} label={group.label}>
+                  {group.names.map((name) => (
+                    <option key={name} value={name}>
+                      {name}
+                    </option>
+                  ))}
+                </optgroup>
               ))}
-            </datalist>
+              <option value={NEW_LANE}>New lane…</option>
+            </select>
           </label>
           <label>
             Priority
@@ -120,6 +165,50 @@ function CreateTaskForm() {
             </select>
           </label>
         </div>
+        {laneChoice === NEW_LANE && (
+          <div className="new-lane">
+            <label>
+              New lane name
+              <input
+                autoFocus
+                name="new-lane"
+                data-testid="create-new-lane"
+                placeholder="e.g. reviewer"
+                value={newLane}
+                onChange={(e) => setNewLane(e.target.value)}
+              />
+            </label>
+            {typed && (
+              <p className="form-note" data-testid="new-lane-note">
+                {existing ? (
+                  <>“{typed}” is a lane already.</>
+                ) : (
+                  <>
+                    “{typed}” will be a <strong>new terminal lane</strong>: no profile has this name, so
+                    nothing starts it; its tasks wait for <code>switchyard claim</code>.
+                    {closest && (
+                      <>
+                        {' '}
+                        Did you mean{' '}
+                        <button
+                          type="button"
+                          className="link-button"
+                          onClick={() => {
+                            setLaneChoice(closest);
+                            setNewLane('');
+                          }}
+                        >
+                          {closest}
+                        </button>
+                        ?
+                      </>
+                    )}
+                  </>
+                )}
+              </p>
+            )}
+          </div>
+        )}
         <label>
           Parents (task ids, comma separated)
           <input

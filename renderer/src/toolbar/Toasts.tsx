@@ -3,6 +3,7 @@ import { useBoard, useBoardContext } from '../store/context';
 import type { Toast } from '../store/boardStore';
 
 const TOAST_MS = { info: 5_000, warning: 8_000, error: 12_000 } as const;
+const UNDO_MS = 10_000;
 
 /** Errors and notices, bottom right; each fades after a while or on a click. */
 export function Toasts() {
@@ -19,7 +20,9 @@ export function Toasts() {
 function ToastItem({ toast }: { toast: Toast }) {
   const { store } = useBoardContext();
   useEffect(() => {
-    const timer = setTimeout(() => store.getState().dismissToast(toast.id), TOAST_MS[toast.level]);
+    // A toast with Undo stays long enough to reach the button.
+    const ms = toast.undo ? UNDO_MS : TOAST_MS[toast.level];
+    const timer = setTimeout(() => store.getState().dismissToast(toast.id), ms);
     return () => clearTimeout(timer);
   }, [store, toast]);
   return (
@@ -29,6 +32,19 @@ function ToastItem({ toast }: { toast: Toast }) {
       data-testid="toast"
     >
       <span className="toast-message">{toast.message}</span>
+      {toast.undo && (
+        <button
+          type="button"
+          className="link-button toast-undo"
+          data-testid="toast-undo"
+          onClick={() => {
+            toast.undo?.();
+            store.getState().dismissToast(toast.id);
+          }}
+        >
+          Undo
+        </button>
+      )}
       {toast.taskId && (
         <button
           type="button"

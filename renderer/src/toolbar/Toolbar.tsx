@@ -10,6 +10,7 @@ import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
 import { isFilterActive, EMPTY_FILTER } from '../store/filter';
 import { SEARCH_LIMIT as SEARCH_SHOWN_AT_MOST } from '../store/boardStore';
 import { laneLabel, laneTestId } from '../store/laneModel';
+import { useDensity, type Density } from '../board/density';
 import '../styles/toolbar.css';
 
 /** Board switcher, search and filters, new task, dispatcher switch, view and settings (docs/architecture.md §7). */
@@ -43,6 +44,7 @@ export function Toolbar() {
       </div>
       <FilterBar />
       <span className="toolbar-spacer" />
+      <DensitySwitch />
       <DispatcherSwitch />
       <button
         type="button"
@@ -64,6 +66,23 @@ export function Toolbar() {
         <ProblemCount />
       </button>
     </header>
+  );
+}
+
+function DensitySwitch() {
+  const [density, setDensity] = useDensity();
+  return (
+    <label className="density-switch" title="Card density (remembered)">
+      <select
+        aria-label="Density"
+        data-testid="density"
+        value={density}
+        onChange={(event) => setDensity(event.target.value as Density)}
+      >
+        <option value="comfortable">Comfortable</option>
+        <option value="compact">Compact</option>
+      </select>
+    </label>
   );
 }
 
