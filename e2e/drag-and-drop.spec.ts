@@ -22,7 +22,7 @@ test('dragging a card to another column and to another lane moves it in the data
   await drag(page, card, page.getByTestId('cell-alice-todo'), {
     beforeDrop: async () => {
       await expect(page.getByTestId(`overlay-${id}`)).toBeVisible();
-      await expect(page.getByTestId('cell-alice-todo').locator('.drop-hint')).toHaveText('move to todo');
+      await expect(page.getByTestId('cell-alice-todo').locator('.drop-hint')).toHaveText('→ alice · todo');
     },
   });
   await expect(page.getByTestId('cell-alice-todo').getByTestId(`card-${id}`)).toBeVisible();
