@@ -16,7 +16,10 @@ test('a task created in the dialog on a terminal lane waits for claim, then foll
   await page.getByTestId('new-task').click();
   const form = page.getByTestId('create-task-form');
   await form.getByLabel('Title').fill('Review the release notes');
-  await form.getByLabel('Lane').fill('Alice');
+  // A lane nobody uses yet: "New lane…" in the picker, with the note that it is a terminal lane.
+  await form.getByTestId('create-lane').selectOption({ label: 'New lane…' });
+  await form.getByTestId('create-new-lane').fill('Alice');
+  await expect(form.getByTestId('new-lane-note')).toContainText('new terminal lane');
   await screenshot(page, 'create-task');
   await page.getByTestId('create-task-submit').click();
   await expect(form).toHaveCount(0);
@@ -32,7 +35,9 @@ test('a task created in the dialog on a terminal lane waits for claim, then foll
   // then on the card, with the hint on hover.
   await expect.poll(async () => (await app.task(id)).skipReason).toBe('terminal_lane');
   const badge = page.getByTestId(`skip-${id}`);
-  await expect(badge).toContainText('terminal lane — waiting for `switchyard claim`');
+  await expect(badge).toContainText('terminal lane — waiting for switchyard claim');
+  await expect(badge.locator('code')).toHaveText('switchyard claim');
+  await expect(page.getByTestId(`lane-hint-${id}`)).toHaveText('no profile named "alice"');
   await expect(badge).toHaveAttribute('title', /no profile named "alice"/);
   expect(await app.task(id)).toMatchObject({ status: 'ready' });
   expect((await app.show(id)).runs).toHaveLength(0);
