@@ -169,6 +169,37 @@ export function boardApiContract(label: string, open: () => Promise<ApiUnderTest
       expect(await refusal(call('createProfile', { name: 'shell', template: 'shell' }))).toBe('conflict');
     });
 
+    it('approvals, lane agent settings and recurring tasks', async () => {
+      const lane = await call('setLaneAgentSettings', {
+        lane: 'gated',
+        requireApproval: true,
+        budgetUsdPerDay: 5,
+      });
+      expect(lane).toMatchObject({ name: 'gated' });
+      const task = await call('createTask', { board: 'default', title: 'Needs a yes', assignee: 'gated' });
+      const approved = await call('approveTask', { id: task.id });
+      expect(approved.approvedAt).not.toBeNull();
+      expect(await refusal(call('approveTask', { id: task.id }))).toBe('conflict');
+      expect(await refusal(call('approveTask', { id: 't_00000000' }))).toBe('not_found');
+
+      const recurrence = await call('addRecurrence', {
+        board: 'default',
+        title: 'Daily check',
+        schedule: '0 9 * * *',
+        timeZone: 'UTC',
+      });
+      expect(recurrence).toMatchObject({ board: 'default', title: 'Daily check', paused: false });
+      expect((await call('listRecurrences', { board: 'default' })).map((item) => item.id)).toEqual([
+        recurrence.id,
+      ]);
+      expect(await call('setRecurrencePaused', { id: recurrence.id, paused: true })).toMatchObject({
+        paused: true,
+      });
+      expect(await call('removeRecurrence', { id: recurrence.id })).toMatchObject({ id: recurrence.id });
+      expect(await call('listRecurrences', { board: 'default' })).toEqual([]);
+      expect(await refusal(call('removeRecurrence', { id: recurrence.id }))).toBe('not_found');
+    });
+
     it('has been through every call of the contract', () => {
       // Runs last: a call added to the contract without a scenario here fails this.
       expect(CALL_NAMES.filter((name) => !called.has(name))).toEqual([]);
