@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { Suspense, lazy, useCallback, useEffect, useRef, useState } from 'react';
 import type { TaskDetail } from '../../../shared/contract';
 import { cardOf, waitsForParents, type Card, type Task } from '../../../shared/domain';
 import { formatDateTime } from '../card/time';
@@ -13,6 +13,11 @@ import { LogTail } from './LogTail';
 import { RunHistory } from './RunHistory';
 import { TranscriptView } from './Transcript';
 import '../styles/drawer.css';
+
+// The diff viewer and its syntax grammars load only when a Changes tab opens (the board's first paint stays light).
+const ChangesTab = lazy(() =>
+  import('../changes/ChangesTab').then((module) => ({ default: module.ChangesTab })),
+);
 
 /** Click a card: everything about the task, and what can be done with it (docs/architecture.md §7). */
 export function Drawer() {
@@ -68,6 +73,10 @@ function TaskDrawer({ taskId }: { taskId: string }) {
   const { detail, error, refresh } = useTaskDetail(taskId, boardTask?.updatedAt);
   const task: Card | undefined = boardTask ?? (detail ? cardOfDetail(detail) : undefined);
   const close = () => store.getState().openTask(null);
+  const [tab, setTab] = useState<'details' | 'changes'>('details');
+  // SPEC §9: a task working in a repository has a Changes tab (its diff against base).
+  const workspace = detail?.task.workspace ?? '';
+  const hasWorktree = workspace === 'repo' || workspace.startsWith('worktree:');
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -110,7 +119,35 @@ function TaskDrawer({ taskId }: { taskId: string }) {
           {error}
         </p>
       )}
-      {task && (
+      {task && hasWorktree && (
+        <div className="drawer-tabs" role="tablist">
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === 'details'}
+            onClick={() => setTab('details')}
+          >
+            Details
+          </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === 'changes'}
+            onClick={() => setTab('changes')}
+            data-testid="drawer-tab-changes"
+          >
+            Changes
+          </button>
+        </div>
+      )}
+      {task && hasWorktree && tab === 'changes' && (
+        <div className="drawer-body">
+          <Suspense fallback={<p className="muted drawer-section">Loading changes…</p>}>
+            <ChangesTab task={task} />
+          </Suspense>
+        </div>
+      )}
+      {task && (!hasWorktree || tab === 'details') && (
         <div className="drawer-body">
           {/* Cards carry no body: the description comes with the detail (contract cardSchema). */}
           {detail ? (

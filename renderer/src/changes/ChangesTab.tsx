@@ -1,0 +1,224 @@
+import { useEffect, useMemo, useState } from 'react';
+import { Diff, Hunk, parseDiff, tokenize, type FileData, type HunkTokens } from 'react-diff-view';
+import { refractor } from 'refractor/lib/common.js';
+import 'react-diff-view/style/index.css';
+import type { Card } from '../../../shared/domain';
+import type { TaskChanges } from '../../../shared/repository';
+import { useBoardContext } from '../store/context';
+import '../styles/changes.css';
+
+/** Files longer than this start collapsed; a diff of many lines collapses every file (SPEC §9). */
+const COLLAPSE_FILE_LINES = 400;
+const COLLAPSE_ALL_LINES = 3_000;
+/** Syntax highlighting is for what a person reads at once; a huge file is shown plain. */
+const HIGHLIGHT_MAX_LINES = 1_500;
+const REFRESH_WHILE_RUNNING_MS = 3_000;
+
+const LANGUAGES: Record<string, string> = {
+  ts: 'typescript',
+  tsx: 'tsx',
+  js: 'javascript',
+  mjs: 'javascript',
+  jsx: 'jsx',
+  json: 'json',
+  css: 'css',
+  md: 'markdown',
+  py: 'python',
+  go: 'go',
+  rs: 'rust',
+  sh: 'bash',
+  yml: 'yaml',
+  yaml: 'yaml',
+  html: 'markup',
+};
+
+/** react-diff-view's tokenizer expects refractor 3 (highlight → nodes); refractor 4 returns a root. */
+const refractorAdapter = {
+  highlight: (text: string, language: string) => refractor.highlight(text, language).children,
+};
+
+function languageOf(file: string): string | null {
+  const language = LANGUAGES[file.split('.').pop()?.toLowerCase() ?? ''];
+  return language && refractor.registered(language) ? language : null;
+}
+
+const linesOf = (file: FileData): number => file.hunks.reduce((sum, hunk) => sum + hunk.changes.length, 0);
+
+/** The drawer's Changes tab: what the task changed against its base branch, and landing it. */
+export function ChangesTab({ task }: { task: Card }) {
+  const { api, store } = useBoardContext();
+  const [changes, setChanges] = useState<TaskChanges | null | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  const [view, setView] = useState<'unified' | 'split'>('unified');
+  const [nonce, setNonce] = useState(0);
+  const running = task.status === 'running';
+
+  useEffect(() => {
+    let live = true;
+    const load = () =>
+      api.call('taskChanges', { id: task.id }).then(
+        (value) => live && (setChanges(value), setError(null)),
+        (reason: unknown) => live && setError(reason instanceof Error ? reason.message : String(reason)),
+      );
+    void load();
+    const timer = running ? setInterval(() => void load(), REFRESH_WHILE_RUNNING_MS) : undefined;
+    return () => {
+      live = false;
+      if (timer) clearInterval(timer);
+    };
+  }, [api, task.id, task.updatedAt, running, nonce]);
+
+  const files = useMemo(() => (changes?.patch ? parseDiff(changes.patch) : []), [changes?.patch]);
+  const totalLines = useMemo(() => files.reduce((sum, file) => sum + linesOf(file), 0), [files]);
+
+  if (error) return <p className="problem drawer-section">{error}</p>;
+  if (changes === undefined) return <p className="muted drawer-section">Loading changes…</p>;
+  if (changes === null) return <p className="muted drawer-section">This task has no repository worktree.</p>;
+
+  const { summary, worktree } = changes;
+  const land = async (action: 'merge' | 'rebase' | 'commit' | 'push' | 'discard') => {
+    if (action === 'discard') {
+      const ok = await store
+        .getState()
+        .askConfirm(`Discard the work of “${task.title}”? Its worktree and branch are deleted.`, 'Discard');
+      if (!ok) return;
+    }
+    const result = await store.getState().run('landTask', { id: task.id, action });
+    if (result) {
+      store
+        .getState()
+        .pushToast('info', result.command ? `${result.message} ${result.command}` : result.message);
+      setNonce((n) => n + 1);
+    }
+  };
+  const sendBack = async () => {
+    const comment = window.prompt('What should change? The next run reads this.');
+    if (!comment?.trim()) return;
+    const updated = await store.getState().run('sendBackTask', { id: task.id, comment: comment.trim() });
+    if (updated) store.getState().upsertTasks([updated]);
+  };
+  const live = !summary.removed;
+
+  return (
+    <section className="drawer-section changes" data-testid="drawer-changes">
+      <div className="changes-head">
+        <code>{worktree.branch}</code> → <code>{worktree.baseBranch}</code>
+        <span className="muted">
+          {' '}
+          {summary.ahead} ahead, {summary.behind} behind · {summary.files} file
+          {summary.files === 1 ? '' : 's'}{' '}
+        </span>
+        <span className="diff-plus">+{summary.additions}</span>{' '}
+        <span className="diff-minus">−{summary.deletions}</span>
+        {summary.uncommittedFiles > 0 && (
+          <span className="chip chip-warn">{summary.uncommittedFiles} uncommitted</span>
+        )}
+        {summary.conflicts.length > 0 && (
+          <span className="chip chip-bad" data-testid="changes-conflicts">
+            conflicts with {worktree.baseBranch}: {summary.conflicts.join(', ')}
+          </span>
+        )}
+        {summary.merged && <span className="chip chip-good">merged</span>}
+      </div>
+      {live && (
+        <div className="changes-actions">
+          <button type="button" onClick={() => void land('merge')} data-testid="changes-merge">
+            Merge into {worktree.baseBranch}
+          </button>
+          <button type="button" onClick={() => void land('rebase')}>
+            Rebase
+          </button>
+          {summary.uncommittedFiles > 0 && (
+            <button type="button" onClick={() => void land('commit')}>
+              Commit
+            </button>
+          )}
+          <button type="button" onClick={() => void land('push')}>
+            Push / PR
+          </button>
+          <button type="button" onClick={() => void sendBack()}>
+            Send back
+          </button>
+          <button type="button" className="danger" onClick={() => void land('discard')}>
+            Discard
+          </button>
+          <span className="spacer" />
+          <label>
+            <input type="radio" checked={view === 'unified'} onChange={() => setView('unified')} /> Unified
+          </label>
+          <label>
+            <input type="radio" checked={view === 'split'} onChange={() => setView('split')} /> Split
+          </label>
+        </div>
+      )}
+      {changes.truncated && (
+        <p className="muted">The diff is too large to show whole; it is cut after whole files.</p>
+      )}
+      <ul className="changes-files" data-testid="changes-files">
+        {changes.files.map((file) => (
+          <li key={file.path}>
+            <span className={`file-status file-${file.status}`}>{file.status}</span>{' '}
+            {file.oldPath ? `${file.oldPath} → ${file.path}` : file.path}{' '}
+            {file.binary ? (
+              <span className="muted">binary</span>
+            ) : (
+              <>
+                <span className="diff-plus">+{file.additions}</span>{' '}
+                <span className="diff-minus">−{file.deletions}</span>
+              </>
+            )}
+          </li>
+        ))}
+      </ul>
+      {files.map((file) => (
+        <FileDiff
+          key={`${file.oldPath}→${file.newPath}`}
+          file={file}
+          view={view}
+          collapsed={totalLines > COLLAPSE_ALL_LINES || linesOf(file) > COLLAPSE_FILE_LINES}
+        />
+      ))}
+    </section>
+  );
+}
+
+function FileDiff({
+  file,
+  view,
+  collapsed,
+}: {
+  file: FileData;
+  view: 'unified' | 'split';
+  collapsed: boolean;
+}) {
+  const [open, setOpen] = useState(!collapsed);
+  const name = file.type === 'delete' ? file.oldPath : file.newPath;
+  const lines = linesOf(file);
+  const tokens = useMemo<HunkTokens | null>(() => {
+    const language = languageOf(name);
+    if (!open || !language || lines > HIGHLIGHT_MAX_LINES) return null;
+    try {
+      return tokenize(file.hunks, { highlight: true, refractor: refractorAdapter as never, language });
+    } catch {
+      return null; // highlighting is a nicety: a grammar that fails shows the plain diff
+    }
+  }, [file.hunks, name, open, lines]);
+  const title = file.type === 'rename' ? `${file.oldPath} → ${file.newPath}` : name;
+  return (
+    <div className="file-diff" data-testid="file-diff">
+      <button type="button" className="file-diff-head" onClick={() => setOpen(!open)} aria-expanded={open}>
+        {open ? '▾' : '▸'} {title}{' '}
+        <span className="muted">
+          ({file.type}
+          {file.isBinary ? ', binary' : ''}, {lines} lines)
+        </span>
+      </button>
+      {open && file.isBinary && <p className="muted">Binary file: not shown.</p>}
+      {open && !file.isBinary && file.hunks.length > 0 && (
+        <Diff viewType={view} diffType={file.type} hunks={file.hunks} tokens={tokens}>
+          {(hunks) => hunks.map((hunk) => <Hunk key={hunk.content} hunk={hunk} />)}
+        </Diff>
+      )}
+    </div>
+  );
+}
