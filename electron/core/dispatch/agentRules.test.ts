@@ -155,8 +155,13 @@ describe('lane budgets', () => {
     const held = [1, 2].map((n) => createTask(engine.db, { title: `p${n}`, assignee: 'pricey' }, person).id);
     const free = createTask(engine.db, { title: 'c1', assignee: 'cheap' }, person).id;
 
+    const notices: string[] = [];
+    engine.onNotice((notice) => notices.push(`${notice.title}: ${notice.message}`));
     const first = engine.runTick();
     expect(first?.spawned.map((spawn) => spawn.taskId)).toEqual([free]);
+    expect(notices).toEqual([
+      expect.stringMatching(/^Budget exhausted: pricey: spent \$1\.25 of \$1\.00 today; resets /),
+    ]);
     for (const id of held) {
       const task = tasks.findTask(engine.db, id);
       expect(task?.skipReason).toBe('budget_exhausted');
@@ -166,6 +171,7 @@ describe('lane budgets', () => {
     expect(lane).toMatchObject({ budgetUsdPerDay: 1, spentTodayUsd: 1.25, spent7dUsd: 1.25 });
     expect(lane?.queuedBySkipReason).toEqual({ budget_exhausted: 2 });
     for (let tick = 0; tick < 5; tick += 1) expect(engine.runTick()?.stuck).toBe(false);
+    expect(notices).toHaveLength(1);
 
     // Raised to $2: released on the next tick.
     engine.setLaneAgentSettings('pricey', { budgetUsdPerDay: 2 });

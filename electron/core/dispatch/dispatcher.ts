@@ -490,6 +490,7 @@ export class Dispatcher {
    */
   private exhaustedBudgets(): Map<string, Skip> {
     const exhausted = new Map<string, Skip>();
+    this.lastExhausted = exhausted;
     const budgeted = this.deps.lanes
       .declaredLanes()
       .filter((lane) => (lane.budgetUsdPerDay ?? null) !== null);
@@ -506,6 +507,13 @@ export class Dispatcher {
       });
     }
     return exhausted;
+  }
+
+  private lastExhausted = new Map<string, Skip>();
+
+  /** SPEC §10: lanes whose budget for today was spent at the last tick, with what the skip says. */
+  exhaustedLanes(): ReadonlyMap<string, string> {
+    return new Map([...this.lastExhausted].map(([lane, skip]) => [lane, skip.detail ?? '']));
   }
 
   /** Returns how many tasks could have been spawned now (for the stuck check). */

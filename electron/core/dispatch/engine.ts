@@ -138,6 +138,7 @@ export class Engine implements EngineHandle {
   private readonly workerListeners = new Set<(workers: WorkerStatus[]) => void>();
   private readonly stateListeners = new Set<(state: DispatcherState) => void>();
   private readonly noticeListeners = new Set<(notice: Notice) => void>();
+  private budgetNoticed = new Set<string>();
   private readonly tickListeners = new Set<(result: DispatchResult) => void>();
 
   /**
@@ -448,6 +449,13 @@ export class Engine implements EngineHandle {
       result.crashed.length +
       result.timedOut.length +
       result.spawnFailed.length;
+    // SPEC §10: a lane that just spent its daily budget is news (once, until it has budget again).
+    const exhausted = this.dispatcher.exhaustedLanes();
+    for (const [lane, detail] of exhausted) {
+      if (this.budgetNoticed.has(lane)) continue;
+      this.notify({ level: 'warning', title: `Budget exhausted: ${lane}`, message: detail, taskId: null });
+    }
+    this.budgetNoticed = new Set(exhausted.keys());
     if (result.stuck !== this.wasStuck) {
       this.wasStuck = result.stuck;
       if (result.stuck) {
