@@ -15,7 +15,9 @@ import { openDatabase } from '../electron/core/store/db/open';
 import { setLanePausedRow } from '../electron/core/store/laneSettings';
 import type { HomeImportReport } from '../electron/core/import/homeArchive';
 import type { HomePaths } from '../electron/core/config/home';
+import { importVibeKanban } from '../electron/core/import/importVibeKanban';
 import { runCli, runCliJson } from './helpers/cli';
+import { VK_SCHEMA_POINTS, writeVibeKanbanDb } from './helpers/vibeKanbanFixture';
 import { useTempHomes } from './helpers/home';
 
 /** Issue 16: `switchyard export` → `switchyard import` into a fresh home gives back the same board. */
@@ -167,5 +169,39 @@ describe('switchyard export / import', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/is not a Switchyard export/);
+  });
+
+  it('carries where imported tasks came from (Vibe Kanban branches, labels, board repository) to the new home', async () => {
+    const source = tempHome();
+    const target = tempHome();
+    const vk = path.join(source.home, 'vk', 'db.v2.sqlite');
+    writeVibeKanbanDb(vk, VK_SCHEMA_POINTS.latest);
+    const db = openDatabase(source.database);
+    importVibeKanban(db, vk);
+    db.close();
+    const file = path.join(source.home, 'export.json');
+    expect((await runCli(source.home, ['export', '--out', file])).code).toBe(0);
+    const report = await runCliJson<HomeImportReport>(target.home, ['import', file]);
+    expect(report.tasks.imported).toBe(8);
+    const read = (home: string, sql: string) => {
+      const handle = new Database(home, { readonly: true });
+      try {
+        return handle.prepare(sql).all();
+      } finally {
+        handle.close();
+      }
+    };
+    for (const sql of [
+      'SELECT * FROM tasks ORDER BY id',
+      'SELECT * FROM task_links ORDER BY parent_id, child_id',
+      'SELECT * FROM task_origins ORDER BY task_id',
+      'SELECT * FROM board_origins ORDER BY board',
+    ])
+      expect(read(target.database, sql)).toEqual(read(source.database, sql));
+    expect(read(target.database, 'SELECT * FROM task_origins')).toHaveLength(8);
+    // And Vibe Kanban's own re-import into the restored home still adds nothing.
+    const again = openDatabase(target.database);
+    expect(importVibeKanban(again, vk).tasks).toMatchObject({ imported: 0, alreadyImported: 8 });
+    again.close();
   });
 });

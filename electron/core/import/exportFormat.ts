@@ -95,6 +95,25 @@ export const exportedRecurrenceSchema = z.object({
   last_task_id: z.string().nullable(),
 });
 
+/** Where an imported task or board came from (import-vibe-kanban), as stored. */
+export const exportedTaskOriginSchema = z.object({
+  task_id: z.string(),
+  source: z.string().max(100),
+  source_id: z.string().max(200),
+  source_status: z.string().max(100).nullable(),
+  labels: z.string().max(64 * 1024),
+  branches: z.string().max(256 * 1024),
+  imported_at: ms,
+});
+
+export const exportedBoardOriginSchema = z.object({
+  board: z.string(),
+  source: z.string().max(100),
+  source_id: z.string().max(200),
+  repository: z.string().max(4096).nullable(),
+  imported_at: ms,
+});
+
 export const exportFileSchema = z.object({
   format: z.literal(EXPORT_FORMAT),
   version: z.number().int(),
@@ -113,6 +132,8 @@ export const exportFileSchema = z.object({
   lanesFile: z.unknown().nullable(),
   profiles: z.array(exportedProfileSchema),
   recurrences: z.array(exportedRecurrenceSchema).default([]),
+  taskOrigins: z.array(exportedTaskOriginSchema).default([]),
+  boardOrigins: z.array(exportedBoardOriginSchema).default([]),
 });
 
 export type ExportFile = z.infer<typeof exportFileSchema>;

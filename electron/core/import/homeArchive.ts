@@ -13,6 +13,7 @@ import { SCHEMA_VERSION } from '../store/db/migrations';
 import { appendEvent } from '../store/events';
 import * as rows from '../store/homeExport';
 import { childIdsOf } from '../store/links';
+import * as origins from '../store/origins';
 import { exportRecurrences } from '../store/recurrences';
 import { restoreRecurrence } from '../commands/recurrences';
 import {
@@ -65,6 +66,8 @@ export function exportHome(db: Db, paths: HomePaths, options: { board?: string }
       }))
       .filter((entry) => entry.profile !== null),
     recurrences: exportRecurrences(db, board),
+    taskOrigins: origins.exportTaskOrigins(db, board),
+    boardOrigins: origins.exportBoardOrigins(db, board),
   }))();
 }
 
@@ -161,6 +164,11 @@ export function importHome(db: Db, paths: HomePaths, file: string): HomeImportRe
     restoreLinks(db, data, report, detail);
     restoreLaneSettings(db, data, report, detail);
     restoreRecurrences(db, data, report, detail);
+    // Origins travel with what they describe: only for tasks this import added and boards here.
+    for (const origin of data.taskOrigins)
+      if (imported.has(origin.task_id)) origins.restoreTaskOrigin(db, origin);
+    for (const origin of data.boardOrigins)
+      if (rows.exportBoards(db, origin.board).length) origins.restoreBoardOrigin(db, origin);
     const now = Date.now();
     // Every task's log starts with `created`; it also wakes the boards and the dispatcher.
     for (const id of imported) {

@@ -120,3 +120,61 @@ export function boardOrigin(db: Db, board: string): BoardOrigin | undefined {
       }
     : undefined;
 }
+
+// Export and restore (docs/export-format.md): rows as stored.
+
+export interface StoredTaskOrigin {
+  task_id: string;
+  source: string;
+  source_id: string;
+  source_status: string | null;
+  labels: string;
+  branches: string;
+  imported_at: number;
+}
+
+export interface BoardOriginRow {
+  board: string;
+  source: string;
+  source_id: string;
+  repository: string | null;
+  imported_at: number;
+}
+
+export function exportTaskOrigins(db: Db, board?: string): StoredTaskOrigin[] {
+  return db
+    .prepare(
+      `SELECT o.* FROM task_origins o JOIN tasks t ON t.id = o.task_id${board === undefined ? '' : ' WHERE t.board = ?'}
+       ORDER BY o.task_id`,
+    )
+    .all(...(board === undefined ? [] : [board])) as StoredTaskOrigin[];
+}
+
+export function exportBoardOrigins(db: Db, board?: string): BoardOriginRow[] {
+  return db
+    .prepare(`SELECT * FROM board_origins${board === undefined ? '' : ' WHERE board = ?'} ORDER BY board`)
+    .all(...(board === undefined ? [] : [board])) as BoardOriginRow[];
+}
+
+/** Restores an origin unless its task (or its source item) already has one; true when added. */
+export function restoreTaskOrigin(db: Db, row: StoredTaskOrigin): boolean {
+  return (
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO task_origins (task_id, source, source_id, source_status, labels, branches, imported_at)
+         VALUES (@task_id, @source, @source_id, @source_status, @labels, @branches, @imported_at)`,
+      )
+      .run(row).changes === 1
+  );
+}
+
+export function restoreBoardOrigin(db: Db, row: BoardOriginRow): boolean {
+  return (
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO board_origins (board, source, source_id, repository, imported_at)
+         VALUES (@board, @source, @source_id, @repository, @imported_at)`,
+      )
+      .run(row).changes === 1
+  );
+}
