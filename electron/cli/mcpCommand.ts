@@ -1,4 +1,3 @@
-import { assigneeSchema } from '../../shared/domain';
 import { UsageError, stringOption } from './args';
 import type { CliCommand, CliContext } from './context';
 
@@ -11,8 +10,10 @@ import type { CliCommand, CliContext } from './context';
 const AGENTS = ['claude', 'codex', 'hermes'] as const;
 type Agent = (typeof AGENTS)[number];
 
-function laneOption(raw: string | undefined): string | undefined {
+/** The lane's name checked by the contract's own rule (loaded here: zod is not part of every CLI start). */
+async function laneOption(raw: string | undefined): Promise<string | undefined> {
   if (raw === undefined) return undefined;
+  const { assigneeSchema } = await import('../../shared/domain');
   const parsed = assigneeSchema.safeParse(raw);
   if (!parsed.success) throw new UsageError(`--lane: ${parsed.error.issues[0]?.message ?? 'invalid lane'}`);
   return parsed.data;
@@ -102,7 +103,7 @@ export const mcpCommand: CliCommand = {
   },
   maxPositionals: 2,
   async run(context, { values, positionals }) {
-    const lane = laneOption(stringOption(values, 'lane'));
+    const lane = await laneOption(stringOption(values, 'lane'));
     const board = stringOption(values, 'board') ?? context.env.SWITCHYARD_BOARD ?? 'default';
     if (positionals.length === 0) return serveStdio(context, lane, board);
     if (positionals[0] !== 'config') throw new UsageError(`unknown mcp subcommand "${positionals[0]}"`);

@@ -4,14 +4,12 @@ import type { CreateTaskInput } from '../../shared/contract';
 import { invalidInput } from '../core/errors';
 import * as boardsRepo from '../core/store/boards';
 import { listTasks } from '../core/store/tasks';
-import { boardRepository } from '../core/store/repositories';
 import { boardRepositoryPatch, repositoryOptions } from './repositoryCommands';
 import { eventsOf } from '../core/store/events';
 import { UsageError, integerOption, listOption, requirePositional, stringOption } from './args';
 import type { CliCommand, CliContext } from './context';
 import { describeEvent, formatWhen } from './eventText';
 import { formatDurationMs, formatTime, printJson, taskLine, taskTable } from './output';
-import { warnOfUnknownLane } from './laneCheck';
 
 const json = { json: { type: 'boolean' } } as const;
 
@@ -143,7 +141,7 @@ export const taskCommands: CliCommand[] = [
         board: stringOption(values, 'board') ?? context.env.SWITCHYARD_BOARD ?? 'default',
         requireApproval: values['require-approval'] === true,
       };
-      if (input.assignee) warnOfUnknownLane(context, input.assignee);
+      if (input.assignee) await warnOfUnknownLane(context, input.assignee);
       const task = createTask(context.db(), input, context.actor);
       printTask(context, task, values.json === true, 'Created');
     },
@@ -310,7 +308,7 @@ export const taskCommands: CliCommand[] = [
       const { assignTask } = await taskOperations();
       const id = requirePositional(positionals, 0, 'task id');
       const name = values.none ? null : requirePositional(positionals, 1, 'assignee (or --none)');
-      if (name !== null) warnOfUnknownLane(context, name);
+      if (name !== null) await warnOfUnknownLane(context, name);
       const task = assignTask(context.db(), id, name, context.actor);
       printTask(context, task, values.json === true, 'Assigned');
     },
@@ -535,6 +533,7 @@ export const taskCommands: CliCommand[] = [
     async run(context, { values, positionals }) {
       const action = positionals[0] ?? 'list';
       const db = context.db();
+      const { boardRepository } = await import('../core/store/repositories');
       if (action === 'list') {
         const boards = boardsRepo.listBoards(db, values.all === true);
         if (values.json)
@@ -593,3 +592,9 @@ export const taskCommands: CliCommand[] = [
     },
   },
 ];
+
+/** The unknown-lane warning, loaded only by the commands that name a lane (it reads profiles and lanes.json). */
+async function warnOfUnknownLane(context: CliContext, assignee: string): Promise<void> {
+  const { warnOfUnknownLane: warn } = await import('./laneCheck');
+  warn(context, assignee);
+}

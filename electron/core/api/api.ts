@@ -255,7 +255,8 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     runTranscript: async ({ id, runId }) => {
       const task = commands.getTask(db, id);
       const taskRuns = runs.runsOf(db, task.id).filter((run) => run.logPath !== null);
-      const run = runId === undefined ? taskRuns.at(-1) : taskRuns.find((candidate) => candidate.id === runId);
+      const run =
+        runId === undefined ? taskRuns.at(-1) : taskRuns.find((candidate) => candidate.id === runId);
       if (runId !== undefined && !run) throw notFound(`${task.id} has no run ${runId} with a log`);
       if (!run) return { runId: null, format: null, entries: [], omitted: 0 };
       return { runId: run.id, ...(await readTranscript(run.logPath as string)) };

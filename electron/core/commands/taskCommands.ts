@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { newTaskId } from '../store/taskIds';
 import {
   DEFAULT_BOARD,
   assigneeSchema,
@@ -93,7 +94,7 @@ export function createTask(db: Db, input: CreateTaskInput, actor: Actor): Task {
         throw invalidInput(`parent ${parent.id} is on board "${parent.board}"`);
     }
     const status = initialStatus(valid.status, { parentsDone: parents.every((p) => p.status === 'done') });
-    const id = tasks.newTaskId(db);
+    const id = newTaskId(db);
     tasks.insertTask(db, {
       id,
       board: valid.board,

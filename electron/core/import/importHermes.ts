@@ -22,7 +22,8 @@ import { readHermesRows, type HermesRow } from '../store/hermesSource';
 import { insertLink } from '../store/links';
 import { readMeta, writeMeta } from '../store/meta';
 import { insertImportedRun } from '../store/runs';
-import { insertImportedTask, newTaskId, taskIdExists } from '../store/tasks';
+import { newTaskId } from '../store/taskIds';
+import { insertImportedTask, taskIdExists } from '../store/tasks';
 
 /**
  * `switchyard import-hermes PATH/kanban.db` (docs/architecture.md §6): brings a Hermes Agent kanban board over —

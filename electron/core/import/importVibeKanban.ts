@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { newTaskId } from '../store/taskIds';
 import path from 'node:path';
 import fs from 'node:fs';
 import { SLUG_PATTERN, type TaskStatus } from '../../../shared/domain';
@@ -253,7 +254,7 @@ function importTask(
     note: `unknown Vibe Kanban status "${task.status.slice(0, 30)}" → triage`,
   };
   if (mapped.note) notes.add(mapped.note);
-  const id = tasks.newTaskId(db);
+  const id = newTaskId(db);
   const createdAt = millis(task.createdAt) ?? now;
   const updatedAt = millis(task.updatedAt) ?? createdAt;
   tasks.insertImportedTask(db, {

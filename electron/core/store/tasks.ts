@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { SkipReason, Task, TaskStatus } from '../../../shared/domain';
 import type { Db } from './db/open';
 import { cachedStatement } from './db/statements';
@@ -101,14 +100,6 @@ export function insertTask(db: Db, task: NewTaskRow): void {
 
 export function taskIdExists(db: Db, id: string): boolean {
   return cachedStatement(db, 'SELECT 1 FROM tasks WHERE id = ?').get(id) !== undefined;
-}
-
-/** A fresh task id (`t_` and 8 hex digits) no task has yet. */
-export function newTaskId(db: Db): string {
-  for (;;) {
-    const id = `t_${randomBytes(4).toString('hex')}`;
-    if (!taskIdExists(db, id)) return id;
-  }
 }
 
 /** A task brought in from another tracker (the Hermes import), with the history it had there. */

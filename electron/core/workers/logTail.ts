@@ -193,11 +193,16 @@ export class LogFollower {
   }
 
   /** Reads [from, to) in windows (never the whole range at once) and hands each on as text. */
-  private async feedAll(file: string, from: number, to: number, onText: (text: string) => void): Promise<void> {
+  private async feedAll(
+    file: string,
+    from: number,
+    to: number,
+    onText: (text: string) => void,
+  ): Promise<void> {
     const handle = await fsp.open(file, 'r');
     try {
       const buffer = Buffer.allocUnsafe(Math.min(READ_WINDOW_BYTES, to - from));
-      for (let at = from; at < to; ) {
+      for (let at = from; at < to;) {
         const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, to - at), at);
         if (bytesRead === 0) break;
         onText(this.textDecoder.write(buffer.subarray(0, bytesRead)));

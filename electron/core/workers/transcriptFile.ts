@@ -6,7 +6,8 @@ import { TranscriptParser, type TranscriptEntry, type TranscriptFormat } from '.
 export const TRANSCRIPT_MAX_ENTRIES = 400;
 
 /** Codex's event types; anything else with a `type` is read as Claude Code's stream-json. */
-const CODEX_TYPES = /^"?(thread\.started|turn\.(started|completed|failed)|item\.(started|updated|completed))"?$/;
+const CODEX_TYPES =
+  /^"?(thread\.started|turn\.(started|completed|failed)|item\.(started|updated|completed))"?$/;
 
 /** Which agent wrote this line (the first JSON event of a log decides). */
 function sniffFormat(line: string): TranscriptFormat | null {
