@@ -72,7 +72,8 @@ test('a task created in the dialog on a terminal lane waits for claim, then foll
   await page.getByTestId('new-task').click();
   const form = page.getByTestId('create-task-form');
   await form.getByLabel('Title').fill('Review the release notes');
-  await form.getByLabel('Lane').fill('Alice');
+  await form.getByTestId('create-lane').selectOption({ label: 'New lane…' });
+  await form.getByTestId('create-new-lane').fill('Alice');
   await page.getByTestId('create-task-submit').click();
   await expect(form).toHaveCount(0);
 
@@ -86,9 +87,7 @@ test('a task created in the dialog on a terminal lane waits for claim, then foll
   ).toBe(true);
   await expect(page.getByTestId('cell-alice-ready').getByTestId(`card-${id}`)).toBeVisible();
   await expect(page.getByTestId('lane-kind-alice')).toHaveText('terminal');
-  await expect(page.getByTestId(`skip-${id}`)).toContainText(
-    'terminal lane — waiting for `switchyard claim`',
-  );
+  await expect(page.getByTestId(`skip-${id}`)).toContainText('terminal lane — waiting for switchyard claim');
   expect((await db.show(id)).runs).toHaveLength(0);
 
   // Another process claims and completes it: the events reach the window through webContents.send.
@@ -112,7 +111,7 @@ test('a task created in the dialog on a profile lane runs in the app’s dispatc
   await page.getByTestId('new-task').click();
   const form = page.getByTestId('create-task-form');
   await form.getByLabel('Title').fill('Build the changelog');
-  await form.getByLabel('Lane').fill('builder');
+  await form.getByTestId('create-lane').selectOption('builder');
   await page.getByTestId('create-task-submit').click();
   await expect(form).toHaveCount(0);
   const [created] = await db.list();

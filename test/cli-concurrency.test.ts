@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '../shared/domain';
 import { runCli, runCliJson } from './helpers/cli';
@@ -67,6 +69,11 @@ describe('two processes creating 500 tasks each through the core, at the same mo
 describe('real `switchyard create` processes at the same time', () => {
   it('2×12 concurrent CLI creates on a fresh home all succeed, without SQLITE_BUSY', async () => {
     const { home, database } = tempHome();
+    // Declared terminal lanes: an unknown lane would (rightly) get a typo warning on stderr.
+    fs.writeFileSync(
+      path.join(home, 'lanes.json'),
+      JSON.stringify({ lanes: { 'lane-a': { kind: 'terminal' }, 'lane-b': { kind: 'terminal' } } }),
+    );
     const results = await Promise.all(
       Array.from({ length: 24 }, (_, i) =>
         runCli(home, ['create', `parallel ${i}`, '--assignee', i % 2 ? 'lane-a' : 'lane-b'], {

@@ -110,7 +110,8 @@ describe('3. dispatch --watch', () => {
   it('prints one line per event (time, task, lane, what happened) and a summary on Ctrl-C', async () => {
     const { home } = tempHome();
     writeFastSettings(home);
-    writeProfile(home, 'good', 'exit0.mjs');
+    // `good` works for a second, so its child is created (todo) before it completes and is promoted.
+    writeProfile(home, 'good', 'sleep.mjs', ['1']);
     writeProfile(home, 'bad', 'exit1.mjs');
     const watch = startCli(home, ['dispatch', '--watch']);
     try {

@@ -131,9 +131,14 @@ export async function runCrashRecovery(options: CrashRecoveryOptions): Promise<C
     let text = '';
     child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
     child.once('exit', () => {
-      const unexpected = text
-        .split('\n')
-        .filter((line) => line && !line.startsWith('Dispatching from') && !/^\[?[\d:T.-]+/.test(line));
+      const unexpected = text.split('\n').filter(
+        (line) =>
+          line &&
+          !line.startsWith('Dispatching from') &&
+          // The summary `dispatch --watch` prints when it is stopped (not when SIGKILLed).
+          !/^Watched \d+ s: /.test(line) &&
+          !/^\[?[\d:T.-]+/.test(line),
+      );
       stderr.push(...unexpected);
     });
     children.push(child);
