@@ -14,6 +14,8 @@ export const BODY_MAX_BYTES = 64 * 1024;
 export const COMMENT_MAX_BYTES = 64 * 1024;
 export const SUMMARY_MAX_BYTES = 64 * 1024;
 export const REASON_MAX_CHARS = 2_000;
+/** SPEC §10: a follow-up becomes (part of) one argument of the agent's argv, well under Linux's 128 KiB. */
+export const FOLLOWUP_MAX_BYTES = 32 * 1024;
 export const DEFAULT_BOARD = 'default';
 
 /**
@@ -99,6 +101,8 @@ export const EVENT_KINDS = [
   'lost',
   'rate_limited',
   'approved',
+  /** SPEC §10: a done or blocked task was sent back to its agent with a follow-up. */
+  'followup',
   // SPEC §9: a task's changes landed, were rebased or thrown away, or its review was waived.
   'merged',
   'rebased',
@@ -130,6 +134,10 @@ export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
   lane_at_capacity: 'lane at capacity',
   global_at_capacity: 'global limit reached',
 };
+
+/** docs/profiles.md: the ready-made profiles (`switchyard profiles create NAME --from …`, the Lanes view). */
+export const PROFILE_TEMPLATE_NAMES = ['shell', 'claude', 'codex', 'hermes'] as const;
+export type ProfileTemplateName = (typeof PROFILE_TEMPLATE_NAMES)[number];
 
 /** SPEC §9: how a task's branch lands on its base branch, and what happens to its worktree then. */
 export const MERGE_MODES = ['ff', 'merge', 'squash'] as const;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { addRecurrenceRequestSchema, recurrenceIdSchema, recurrenceSchema } from './recurrence';
 import { TRANSCRIPT_FORMATS, transcriptEntrySchema } from './transcript';
-import { API_ERROR_CODES, DEFAULT_BOARD } from './constants';
+import { PROFILE_MAX_BYTES } from './profile';
+import { API_ERROR_CODES, DEFAULT_BOARD, PROFILE_TEMPLATE_NAMES } from './constants';
 import {
   assigneeSchema,
   boardSchema,
@@ -21,6 +22,7 @@ import {
   titleSchema,
   workspaceSchema,
   commentBodySchema,
+  followupTextSchema,
 } from './domain';
 import {
   dispatchResultSchema,
@@ -187,6 +189,13 @@ export type EditTaskInput = z.input<typeof editTaskInputSchema>;
 
 export const moveResultSchema = z.object({ task: taskSchema, stoppedWorker: z.boolean() });
 
+/** profile.json as the Lanes view's editor reads it; `version` names the content it was read at. */
+export const profileTextSchema = z.object({ name: z.string(), text: z.string(), version: z.string() });
+export type ProfileText = z.infer<typeof profileTextSchema>;
+const profileVersionSchema = z.string().min(1).max(64);
+/** A saved, copied or new profile and its lane as the lane view shows it now. */
+const savedProfileSchema = profileTextSchema.extend({ lane: laneStatusSchema });
+
 export const contract = {
   // Queries ----------------------------------------------------------------------------------
   snapshot: { request: boardRequest, response: snapshotSchema },
@@ -295,6 +304,14 @@ export const contract = {
   stopTask: { request: idRequest, response: taskSchema },
   /** docs/architecture.md §10: let a task that waits for approval start; recorded with who approved. */
   approveTask: { request: idRequest, response: taskSchema },
+  /**
+   * SPEC §10: a done or blocked task goes back to ready with a follow-up for its agent (resuming the
+   * agent's own session when its profile can).
+   */
+  followupTask: {
+    request: z.object({ id: taskIdSchema, text: followupTextSchema }).strict(),
+    response: taskSchema,
+  },
   /** docs/architecture.md §10: a lane's approval rule and daily budget (lanes.json); null removes the budget. */
   setLaneAgentSettings: {
     request: z
@@ -326,10 +343,38 @@ export const contract = {
   },
   archiveBoard: { request: z.object({ slug: slugSchema }).strict(), response: boardSchema },
   createProfile: {
-    request: z
-      .object({ name: assigneeSchema, template: z.enum(['shell', 'claude', 'codex', 'hermes']) })
-      .strict(),
+    request: z.object({ name: assigneeSchema, template: z.enum(PROFILE_TEMPLATE_NAMES) }).strict(),
     response: laneStatusSchema,
+  },
+  /** docs/profiles.md, edited from the Lanes view: the same files on disk as by hand. */
+  profileFile: { request: z.object({ name: assigneeSchema }).strict(), response: profileTextSchema },
+  /**
+   * Writes profile.json (checked with the loader's schema, shared/profile.ts). `version` is the one
+   * read (null: a new profile); a file changed on disk since is refused with 'conflict'.
+   */
+  saveProfile: {
+    request: z
+      .object({
+        name: assigneeSchema,
+        text: z
+          .string()
+          .refine(
+            (text) => new TextEncoder().encode(text).length <= PROFILE_MAX_BYTES,
+            `profile.json may be at most ${PROFILE_MAX_BYTES / 1024} KiB`,
+          ),
+        version: profileVersionSchema.nullable(),
+      })
+      .strict(),
+    response: savedProfileSchema,
+  },
+  duplicateProfile: {
+    request: z.object({ name: assigneeSchema, newName: assigneeSchema }).strict(),
+    response: savedProfileSchema,
+  },
+  /** Moves the profile's folder to profiles/.trash/ (refused if profile.json changed since `version`). */
+  deleteProfile: {
+    request: z.object({ name: assigneeSchema, version: profileVersionSchema }).strict(),
+    response: z.object({ name: z.string(), movedTo: z.string() }),
   },
   /** Recurring tasks (issue 16): a board's templates with their next run. */
   listRecurrences: { request: boardRequest, response: z.array(recurrenceSchema) },

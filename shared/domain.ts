@@ -3,6 +3,7 @@ import {
   BODY_MAX_BYTES,
   COMMENT_MAX_BYTES,
   EVENT_KINDS,
+  FOLLOWUP_MAX_BYTES,
   LANE_KINDS,
   REASON_MAX_CHARS,
   RUN_OUTCOMES,
@@ -59,6 +60,18 @@ export const commentBodySchema = z
     (body) => utf8Bytes(body) <= COMMENT_MAX_BYTES,
     `comment is larger than ${COMMENT_MAX_BYTES / 1024} KiB`,
   )
+  .refine(wellFormed, NOT_WELL_FORMED);
+
+/** SPEC §10: what a person (or MCP client) says to a task's agent in a follow-up. */
+export const followupTextSchema = z
+  .string()
+  .trim()
+  .min(1, 'the follow-up is empty')
+  .refine(
+    (text) => utf8Bytes(text) <= FOLLOWUP_MAX_BYTES,
+    `the follow-up is larger than ${FOLLOWUP_MAX_BYTES / 1024} KiB`,
+  )
+  .refine((text) => !text.includes('\u0000'), 'the follow-up contains a NUL character')
   .refine(wellFormed, NOT_WELL_FORMED);
 
 export const summarySchema = z
@@ -206,6 +219,8 @@ export const runSchema = z.object({
   lastMessage: z.string().nullable(),
   /** The follow-up text this run was started with, if it was one. */
   followup: z.string().nullable(),
+  /** The agent session this run resumed for its follow-up (null: a fresh session). */
+  resumedSession: z.string().nullable(),
 });
 export type Run = z.infer<typeof runSchema>;
 

@@ -4,7 +4,7 @@ import type { Task } from '../shared/domain';
 import { runCli, runCliJson } from './helpers/cli';
 import { useTempHomes } from './helpers/home';
 
-/** docs/architecture.md §10 from the CLI: approvals and lane budgets. */
+/** docs/architecture.md §10 from the CLI: approvals, lane budgets and follow-ups. */
 
 const tempHome = useTempHomes();
 
@@ -49,5 +49,52 @@ describe('switchyard approve / lanes set', () => {
     expect(bad.code).toBe(2);
     const none = await runCli(home, ['lanes', 'set', 'coder', '--budget', 'none']);
     expect(none.stdout).toBe('Lane coder: needs approval, no budget\n');
+  });
+});
+
+describe('switchyard followup', () => {
+  it('sends a done task back to ready with the text, as an event; refuses other tasks of a worker', async () => {
+    const { home } = tempHome();
+    const task = await runCliJson<Task>(home, [
+      'create',
+      'Write the report',
+      '--assignee',
+      'coder',
+      '--status',
+      'done',
+    ]);
+    const other = await runCliJson<Task>(home, ['create', 'Another', '--status', 'done']);
+
+    const fromWorker = await runCli(home, ['followup', other.id, 'not yours'], {
+      env: { SWITCHYARD_TASK: task.id },
+    });
+    expect(fromWorker.code).toBe(1);
+    expect(fromWorker.stderr).toBe(
+      `switchyard: a worker of ${task.id} may only report on its own task, not ${other.id}\n`,
+    );
+    const empty = await runCli(home, ['followup', task.id, '  ']);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toBe('switchyard: follow-up: the follow-up is empty\n');
+
+    const sent = await runCli(home, ['followup', task.id, 'Add the March figures too']);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout).toBe(`Sent a follow-up to ${task.id} (ready, coder): Write the report\n`);
+    const shown = await runCliJson<{ task: Task; events: { kind: string; payload: unknown }[] }>(home, [
+      'show',
+      task.id,
+    ]);
+    expect(shown.task.status).toBe('ready');
+    expect(shown.events.find((event) => event.kind === 'followup')?.payload).toEqual({
+      from: 'done',
+      to: 'ready',
+      text: 'Add the March figures too',
+      by: 'tester',
+    });
+    expect((await runCliJson<{ task: Task }>(home, ['show', other.id])).task.status).toBe('done');
+    const twice = await runCli(home, ['followup', task.id, 'again']);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toBe(
+      `switchyard: ${task.id} is ready; only a done or blocked task can get a follow-up\n`,
+    );
   });
 });

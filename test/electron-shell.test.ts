@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -21,7 +22,7 @@ import {
 } from '../electron/desktop/window';
 import { electronBindingPath, requireElectronBinding } from '../electron/desktop/nativeBinding';
 import { FakeEngine } from './fakeEngine';
-import { newEngine, tickUntil, writeAgentProfile, writeFastSettings } from './helpers/engine';
+import { AGENTS, newEngine, tickUntil, writeAgentProfile, writeFastSettings } from './helpers/engine';
 import { useTempHomes } from './helpers/home';
 import { findTask } from '../electron/core/store/tasks';
 import { runsOf } from '../electron/core/store/runs';
@@ -271,6 +272,60 @@ describe('tray', () => {
     menu().simulateClick(TRAY_ITEM_IDS.dispatcher);
     await tickUntil(engine, () => findTask(engine.db, task.id)?.status === 'done', 'the task to run');
     expect(runsOf(engine.db, task.id).map((run) => run.outcome)).toEqual(['completed']);
+  });
+});
+
+describe('tray: budgets (SPEC §10)', () => {
+  it('lists a lane whose daily budget is spent, and a notification says so once', async () => {
+    const paths = newHome();
+    writeFastSettings(paths);
+    // A structured agent reporting $0.002 a run, on a lane allowed $0.001 a day.
+    fs.mkdirSync(path.join(paths.profiles, 'claude'), { recursive: true });
+    fs.writeFileSync(
+      path.join(paths.profiles, 'claude', 'profile.json'),
+      JSON.stringify({
+        command: [
+          process.execPath,
+          path.join(AGENTS, 'claude-like.mjs'),
+          '-p',
+          '{prompt}',
+          '--output-format',
+          'stream-json',
+        ],
+        output: 'claude-stream-json',
+      }),
+    );
+    fs.writeFileSync(
+      paths.lanesFile,
+      JSON.stringify({ lanes: { claude: { budget: { usdPerDay: 0.001 } } } }),
+    );
+    const engine = newEngine(paths);
+    cleanups.push(() => engine.close({ stopWorkers: true }));
+    const api = createApi(engine, { logError: () => undefined });
+    cleanups.push(() => api.close());
+    cleanups.push(bindNotifications({ api, onClick: vi.fn() }));
+    const tray = createTray({ engine, icon: 'icon.png', onOpenBoard: vi.fn(), onQuit: vi.fn() });
+    cleanups.push(() => tray.dispose());
+    const budgetItem = () => tray.menu().getMenuItemById(`${TRAY_ITEM_IDS.budget}:claude`);
+    const shownBefore = electron.Notification.shown.length;
+    expect(budgetItem()).toBeNull();
+
+    const spender = commands.createTask(engine.db, { title: 'spend', assignee: 'claude' }, engine.actor);
+    await tickUntil(engine, () => findTask(engine.db, spender.id)?.status === 'done', 'the paid run');
+    const waiting = commands.createTask(engine.db, { title: 'waits', assignee: 'claude' }, engine.actor);
+    await tickUntil(
+      engine,
+      () => findTask(engine.db, waiting.id)?.skipReason === 'budget_exhausted',
+      'the budget to stop the lane',
+    );
+    expect(budgetItem()?.label).toBe(
+      `Budget spent: claude — ${findTask(engine.db, waiting.id)?.skipDetail ?? ''}`,
+    );
+    expect(budgetItem()?.label).toMatch(/^Budget spent: claude — spent \$0\.0020 of \$0\.0010 today/);
+    expect((electron.Tray.all.at(-1) as electron.Tray).toolTip).toContain('budget spent: claude');
+    for (let tick = 0; tick < 3; tick++) engine.runTick();
+    const titles = electron.Notification.shown.slice(shownBefore).map((shown) => shown.options.title);
+    expect(titles.filter((title) => title === 'Switchyard: Budget exhausted: claude')).toHaveLength(1);
   });
 });
 

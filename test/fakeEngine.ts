@@ -59,6 +59,7 @@ export class FakeEngine implements EngineHandle {
       globalMaxConcurrent: 4,
       lastTickAt: null,
       workers: [],
+      budgetExhausted: [],
     };
   }
 
@@ -142,6 +143,10 @@ export class FakeEngine implements EngineHandle {
     const created = createProfileFromTemplate(this.paths, name, template);
     this.paused.set(created.name, this.paused.get(created.name) ?? false);
     return created.name;
+  }
+
+  profilesChanged(): void {
+    for (const listener of this.laneListeners) listener();
   }
 
   async stopWorker(taskId: string): Promise<void> {

@@ -66,6 +66,7 @@ describe('switchyard mcp (stdio)', () => {
         'claim_next',
         'complete_task',
         'create_task',
+        'followup_task',
         'heartbeat',
         'link_tasks',
         'list_lanes',
@@ -125,6 +126,46 @@ describe('switchyard mcp (stdio)', () => {
     // Its own task, with or without the id.
     const done = await callJson<Task>(worker, 'complete_task', { summary: 'mine' });
     expect(done).toMatchObject({ id: own.id, status: 'done' });
+  });
+
+  it('followup_task: a done task goes back to ready with the text; a worker may follow up only its own task', async () => {
+    const { home, database } = tempHome();
+    const own = await runCliJson<Task>(home, [
+      'create',
+      'Own task',
+      '--assignee',
+      'coder',
+      '--status',
+      'done',
+    ]);
+    const other = await runCliJson<Task>(home, [
+      'create',
+      'Other',
+      '--assignee',
+      'coder',
+      '--status',
+      'done',
+    ]);
+    const before = snapshotDatabase(database);
+
+    const worker = await connect(home, [], { SWITCHYARD_TASK: own.id });
+    const refused = await call(worker, 'followup_task', { id: other.id, text: 'not mine' });
+    expect(refused.isError).toBe(true);
+    expect(refused.content[0]?.text).toBe(
+      `a worker of ${own.id} may only report on its own task, not ${other.id}`,
+    );
+    const bad = await call(worker, 'followup_task', { id: other.id, text: '' });
+    expect(bad.content[0]?.text).toBe('followup_task: text: the follow-up is empty');
+    expect(snapshotDatabase(database)).toEqual(before);
+
+    const person = await connect(home);
+    const sent = await callJson<Task>(person, 'followup_task', { id: other.id, text: 'one more thing' });
+    expect(sent).toMatchObject({ id: other.id, status: 'ready' });
+    const [event] = await runCliJson<{ events: { kind: string; payload: unknown }[] }>(home, [
+      'show',
+      other.id,
+    ]).then((detail) => detail.events.filter((entry) => entry.kind === 'followup'));
+    expect(event?.payload).toEqual({ from: 'done', to: 'ready', text: 'one more thing', by: 'mcp-tester' });
   });
 
   it('bad arguments are a validation error that changes nothing', async () => {

@@ -62,8 +62,12 @@ export function describeEvent(event: Pick<TaskEvent, 'kind' | 'payload'>): strin
       used = ['by', 'expiresAt', 'lane'];
       break;
     case 'spawned':
-      sentence = `spawned${text(p.pid) ? ` (pid ${text(p.pid)})` : ''}`;
-      used = ['pid', 'lane'];
+      sentence = `spawned${text(p.pid) ? ` (pid ${text(p.pid)})` : ''}${text(p.resumedSession) ? `, resuming session ${text(p.resumedSession)}` : p.followup === true ? ', with a follow-up' : ''}`;
+      used = ['pid', 'lane', 'resumedSession', 'followup'];
+      break;
+    case 'followup':
+      sentence = `follow-up${by}: ${text(p.text) ?? ''} (${text(p.from) ?? '?'} → ready)`;
+      used = ['by', 'text', 'from', 'to'];
       break;
     case 'adopted':
       sentence = `worker adopted after a restart${text(p.pid) ? ` (pid ${text(p.pid)})` : ''}`;

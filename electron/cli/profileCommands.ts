@@ -1,23 +1,25 @@
 import fs from 'node:fs';
 import { invalidInput, notFound } from '../core/errors';
-import {
-  PROFILE_TEMPLATE_NAMES,
-  createProfileFromTemplate,
-  isProfileTemplateName,
-  profileTemplateSummary,
-} from '../core/config/profileTemplates';
-import {
-  listProfiles,
-  profileDir,
-  profileFile,
-  readProfile,
-  type ProfileCheck,
-} from '../core/config/profiles';
+import { PROFILE_TEMPLATE_NAMES } from '../../shared/constants';
+import type { ProfileCheck } from '../core/config/profiles';
 import { UsageError, requirePositional, stringOption } from './args';
 import type { CliCommand, CliContext } from './context';
 import { printJson } from './output';
 
 /** `switchyard profiles` (docs/architecture.md §6): list, validate, and create profiles from templates (docs/architecture.md §3). */
+
+/**
+ * profile.json is checked with zod (shared/profile.ts), so the profile code is loaded when a
+ * `profiles` command runs, not at every CLI start (performance issue 6).
+ */
+async function profileModules() {
+  const [profiles, templates] = await Promise.all([
+    import('../core/config/profiles'),
+    import('../core/config/profileTemplates'),
+  ]);
+  return { ...profiles, ...templates };
+}
+type ProfileModules = Awaited<ReturnType<typeof profileModules>>;
 
 /** One profile as `--json` prints it; the shape is part of the stable CLI output. */
 export interface ProfileRow {
@@ -65,7 +67,7 @@ function profileTable(rows: readonly ProfileRow[]): string {
   return [header, ...lines].join('\n');
 }
 
-function listAction(context: CliContext, asJson: boolean): void {
+function listAction(context: CliContext, asJson: boolean, { listProfiles }: ProfileModules): void {
   const listing = listProfiles(context.paths, lookupOptions(context));
   const rows = listing.profiles.map(({ name, check }) => profileRow(name, check));
   if (asJson) {
@@ -80,7 +82,12 @@ function listAction(context: CliContext, asJson: boolean): void {
   for (const problem of listing.problems) context.output.err(`warning: ${problem}`);
 }
 
-function validateAction(context: CliContext, name: string | undefined, asJson: boolean): void {
+function validateAction(
+  context: CliContext,
+  name: string | undefined,
+  asJson: boolean,
+  { listProfiles, profileDir, profileFile, readProfile }: ProfileModules,
+): void {
   let rows: ProfileRow[];
   let problems: string[] = [];
   if (name !== undefined) {
@@ -121,6 +128,7 @@ function createAction(
   template: string | undefined,
   force: boolean,
   asJson: boolean,
+  { createProfileFromTemplate, isProfileTemplateName, profileTemplateSummary, readProfile }: ProfileModules,
 ): void {
   if (template === undefined) throw new UsageError(`--from is required (${TEMPLATE_LIST})`);
   if (!isProfileTemplateName(template)) {
@@ -161,18 +169,22 @@ export const profileCommands: CliCommand[] = [
       force: 'profiles create: overwrite an existing profile of that name',
     },
     maxPositionals: 2,
-    run(context, { values, positionals }) {
+    async run(context, { values, positionals }) {
       const [action = 'list', argument] = positionals;
       const asJson = values.json === true;
       if (action !== 'create' && (values.from !== undefined || values.force !== undefined)) {
         throw new UsageError('--from and --force belong to `profiles create`');
       }
+      if (action !== 'list' && action !== 'validate' && action !== 'create')
+        throw new UsageError(`unknown action "${action}" (list, validate or create)`);
+      if (action === 'list' && argument !== undefined)
+        throw new UsageError(`unexpected argument "${argument}"`);
+      const modules = await profileModules();
       switch (action) {
         case 'list':
-          if (argument !== undefined) throw new UsageError(`unexpected argument "${argument}"`);
-          return listAction(context, asJson);
+          return listAction(context, asJson, modules);
         case 'validate':
-          return validateAction(context, argument, asJson);
+          return validateAction(context, argument, asJson, modules);
         case 'create':
           return createAction(
             context,
@@ -180,9 +192,8 @@ export const profileCommands: CliCommand[] = [
             stringOption(values, 'from'),
             values.force === true,
             asJson,
+            modules,
           );
-        default:
-          throw new UsageError(`unknown action "${action}" (list, validate or create)`);
       }
     },
   },

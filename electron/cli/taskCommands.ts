@@ -499,6 +499,27 @@ export const taskCommands: CliCommand[] = [
     },
   },
   {
+    name: 'followup',
+    summary: "send a done or blocked task back to its agent with a follow-up (resumes the agent's session)",
+    usage: 'followup ID TEXT [--json]',
+    options: { ...json },
+    flags: { json: 'print the task as JSON' },
+    details:
+      'The task is ready again; its next run resumes the Claude Code or Codex session of its last run ' +
+      'with TEXT (same workspace), or starts afresh with TEXT in the prompt for other profiles.',
+    maxPositionals: 2,
+    async run(context, { values, positionals }) {
+      const { followupTask } = await taskOperations();
+      const task = followupTask(
+        context.db(),
+        requirePositional(positionals, 0, 'task id'),
+        requirePositional(positionals, 1, 'follow-up text'),
+        context.actor,
+      );
+      printTask(context, task, values.json === true, 'Sent a follow-up to');
+    },
+  },
+  {
     name: 'archive',
     summary: 'archive a task (hidden from the board)',
     usage: 'archive ID [--json]',

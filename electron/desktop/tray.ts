@@ -4,18 +4,25 @@ import type { EngineHandle } from '../core/dispatch/engineHandle';
 
 /**
  * The tray (docs/architecture.md §7): dispatcher on/off (persisted by the engine), running / ready / stuck counts,
- * open board, quit. The menu is rebuilt when the dispatcher's state changes what it shows.
+ * lanes whose daily budget is spent (SPEC §10), open board, quit. The menu is rebuilt when the dispatcher's state changes what it shows.
  */
 
 export const TRAY_ITEM_IDS = {
   dispatcher: 'dispatcher',
   counts: 'counts',
+  /** One item per lane whose budget is spent: `budget:<lane>`. */
+  budget: 'budget',
   open: 'open',
   quit: 'quit',
 } as const;
 
 export function countsLabel(state: Pick<DispatcherState, 'running' | 'ready' | 'stuck'>): string {
   return `Running ${state.running} · Ready ${state.ready}${state.stuck ? ' · Stuck' : ''}`;
+}
+
+/** SPEC §10: what the tray says of a lane whose daily budget is spent. */
+export function budgetLabel(entry: DispatcherState['budgetExhausted'][number]): string {
+  return `Budget spent: ${entry.lane}${entry.detail ? ` — ${entry.detail}` : ''}`;
 }
 
 export interface TrayOptions {
@@ -38,7 +45,8 @@ export function createTray(options: TrayOptions): BoardTray {
   let menu: Menu;
 
   function render(state: DispatcherState): void {
-    const key = `${state.enabled}|${countsLabel(state)}`;
+    const budgets = state.budgetExhausted.map(budgetLabel);
+    const key = `${state.enabled}|${countsLabel(state)}|${budgets.join('|')}`;
     if (key === shown) return;
     shown = key;
     menu = Menu.buildFromTemplate([
@@ -58,12 +66,21 @@ export function createTray(options: TrayOptions): BoardTray {
         },
       },
       { id: TRAY_ITEM_IDS.counts, label: countsLabel(state), enabled: false },
+      ...state.budgetExhausted.map((entry, index) => ({
+        id: `${TRAY_ITEM_IDS.budget}:${entry.lane}`,
+        label: budgets[index] as string,
+        enabled: false,
+      })),
       { type: 'separator' },
       { id: TRAY_ITEM_IDS.open, label: 'Open board', click: () => options.onOpenBoard() },
       { id: TRAY_ITEM_IDS.quit, label: 'Quit', click: () => options.onQuit() },
     ]);
     tray.setContextMenu(menu);
-    tray.setToolTip(`Switchyard — ${state.enabled ? countsLabel(state) : 'dispatcher off'}`);
+    const spent = state.budgetExhausted.length;
+    tray.setToolTip(
+      `Switchyard — ${state.enabled ? countsLabel(state) : 'dispatcher off'}` +
+        (spent > 0 ? ` · budget spent: ${state.budgetExhausted.map((entry) => entry.lane).join(', ')}` : ''),
+    );
   }
 
   render(options.engine.dispatcherState());

@@ -183,6 +183,38 @@ export function boardApiContract(label: string, open: () => Promise<ApiUnderTest
         kind: 'profile',
       });
       expect(await refusal(call('createProfile', { name: 'shell', template: 'shell' }))).toBe('conflict');
+
+      // The Lanes view's profile editor: read, save against the version read, copy, delete.
+      const file = await call('profileFile', { name: 'shell' });
+      const edited = JSON.stringify({ ...(JSON.parse(file.text) as object), maxConcurrent: 2 }, null, 2);
+      const saved = await call('saveProfile', { name: 'shell', text: edited, version: file.version });
+      expect(saved).toMatchObject({ name: 'shell', text: `${edited}\n`, lane: { name: 'shell' } });
+      expect(saved.version).not.toBe(file.version);
+      expect((await call('profileFile', { name: 'shell' })).text).toBe(`${edited}\n`);
+      // Saved over a version that is no longer the file's: refused, the file as it was.
+      expect(
+        await refusal(call('saveProfile', { name: 'shell', text: file.text, version: file.version })),
+      ).toBe('conflict');
+      expect(
+        await refusal(
+          call('saveProfile', { name: 'shell', text: '{"command": []}', version: saved.version }),
+        ),
+      ).toBe('invalid_input');
+      expect(await refusal(call('saveProfile', { name: 'shell', text: edited, version: null }))).toBe(
+        'conflict',
+      );
+      expect((await call('profileFile', { name: 'shell' })).version).toBe(saved.version);
+      const copy = await call('duplicateProfile', { name: 'shell', newName: 'Shell-2' });
+      expect(copy).toMatchObject({ name: 'shell-2', lane: { name: 'shell-2', kind: 'profile' } });
+      expect(copy.text).toContain('{home}/profiles/shell-2/run.sh');
+      expect(await refusal(call('duplicateProfile', { name: 'shell', newName: 'shell-2' }))).toBe('conflict');
+      expect(await refusal(call('deleteProfile', { name: 'shell-2', version: file.version }))).toBe(
+        'conflict',
+      );
+      expect(await call('deleteProfile', { name: 'shell-2', version: copy.version })).toMatchObject({
+        name: 'shell-2',
+      });
+      expect(await refusal(call('profileFile', { name: 'shell-2' }))).toBe('not_found');
     });
 
     it('approvals, lane agent settings and recurring tasks', async () => {
@@ -197,6 +229,13 @@ export function boardApiContract(label: string, open: () => Promise<ApiUnderTest
       expect(approved.approvedAt).not.toBeNull();
       expect(await refusal(call('approveTask', { id: task.id }))).toBe('conflict');
       expect(await refusal(call('approveTask', { id: 't_00000000' }))).toBe('not_found');
+
+      // SPEC §10 follow-ups: a done task is ready again; anything else is refused, bad text too.
+      const answered = await call('createTask', { board: 'default', title: 'Answered', status: 'done' });
+      const followedUp = await call('followupTask', { id: answered.id, text: '  and the tests? ' });
+      expect(followedUp).toMatchObject({ id: answered.id, status: 'ready', completedAt: null });
+      expect(await refusal(call('followupTask', { id: answered.id, text: 'again' }))).toBe('illegal_move');
+      expect(await refusal(call('followupTask', { id: answered.id, text: '   ' }))).toBe('validation');
 
       const recurrence = await call('addRecurrence', {
         board: 'default',

@@ -41,6 +41,7 @@ import { SwitchyardError, invalidInput, notFound } from '../errors';
 import { eventsOf } from '../store/events';
 import { readTranscript } from '../workers/transcriptFile';
 import * as runs from '../store/runs';
+import * as profileFiles from '../config/profileFiles';
 
 /**
  * Implements the contract (shared/contract.ts) on top of the core, for every transport: Electron
@@ -298,6 +299,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     },
     retryTask: ({ id }) => changed(commands.retryTask(db, id, actor)),
     approveTask: ({ id }) => changed(commands.approveTask(db, id, actor)),
+    followupTask: ({ id, text }) => changed(commands.followupTask(db, id, text, actor)),
     setLaneAgentSettings: ({ lane, ...settings }) => {
       engine.setLaneAgentSettings(lane, settings);
       return changed(laneStatus(lane));
@@ -358,6 +360,36 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     setBoardRepository: ({ board, repo, base, mergeMode, afterMerge }) =>
       configureBoardRepository(db, board, { repo, base, mergeMode, afterMerge }),
     createProfile: ({ name, template }) => changed(laneStatus(engine.createProfile(name, template))),
+    profileFile: ({ name }) => profileFiles.readProfileText(engine.paths, name),
+    saveProfile: ({ name, text, version }) => {
+      const saved = profileFiles.saveProfileText(engine.paths, name, text, version);
+      engine.profilesChanged();
+      return changed({ ...saved, lane: laneStatus(saved.name) });
+    },
+    duplicateProfile: ({ name, newName }) => {
+      const copy = profileFiles.duplicateProfile(engine.paths, name, newName);
+      engine.profilesChanged();
+      return changed({ ...copy, lane: laneStatus(copy.name) });
+    },
+    deleteProfile: ({ name, version }) => {
+      // Its workers would go on without a profile to judge their exit by: stop them first.
+      const running = new Set(
+        boards
+          .listBoards(db)
+          .flatMap(
+            (board) => engine.laneStatuses(board.slug).find((lane) => lane.name === name)?.workers ?? [],
+          )
+          .map((worker) => worker.runId),
+      ).size;
+      if (running > 0)
+        throw new SwitchyardError(
+          'conflict',
+          `lane ${name} has ${running} worker${running === 1 ? '' : 's'} running; stop ${running === 1 ? 'it' : 'them'} (or let ${running === 1 ? 'it' : 'them'} finish) before deleting the profile`,
+        );
+      const movedTo = profileFiles.deleteProfile(engine.paths, name, version);
+      engine.profilesChanged();
+      return changed({ name, movedTo });
+    },
     listRecurrences: ({ board }) => recurrences.listRecurrences(db, { board }),
     addRecurrence: (request) => changed(recurrences.addRecurrence(db, request)),
     setRecurrencePaused: ({ id, paused }) => changed(recurrences.setRecurrencePaused(db, id, paused)),

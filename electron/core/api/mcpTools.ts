@@ -178,6 +178,13 @@ export const MCP_TOOLS: readonly McpTool[] = [
     (session, { id }) => commands.approveTask(session.db, id, session.actor),
   ),
   tool(
+    'followup_task',
+    "Send a follow-up to a done or blocked task's agent: the task is ready again and its next run resumes the agent's own session with the text (Claude Code, Codex), or starts afresh with it in the prompt.",
+    contract.followupTask.request.partial({ id: true }),
+    (session, { id, text }) =>
+      commands.followupTask(session.db, ownOrGiven(session, id), text, session.actor),
+  ),
+  tool(
     'link_tasks',
     'Make childId depend on parentId (the child waits in todo until the parent is done); cycles are refused.',
     contract.linkTasks.request,

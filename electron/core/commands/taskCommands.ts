@@ -4,6 +4,7 @@ import {
   DEFAULT_BOARD,
   assigneeSchema,
   commentBodySchema,
+  followupTextSchema,
   reasonSchema,
   slugSchema,
   summarySchema,
@@ -26,6 +27,7 @@ import * as comments from '../store/comments';
 import { runInWriteTransaction, type Db } from '../store/db/open';
 import { SwitchyardError, invalidInput, notFound } from '../errors';
 import { appendEvent } from '../store/events';
+import * as followups from '../store/followups';
 import * as links from '../store/links';
 import * as runs from '../store/runs';
 import * as tasks from '../store/tasks';
@@ -420,12 +422,15 @@ export function claimTask(db: Db, request: ClaimRequest, actor: Actor): Task {
     if (!tasks.claimReadyTask(db, task.id, { owner, expiresAt: now + ttlMs, now })) {
       throw new SwitchyardError('conflict', `${task.id} was claimed by someone else just now`);
     }
+    // SPEC §10: a terminal's run carries the task's follow-up too (`switchyard show` lists it).
+    const followup = followups.followupForNextRun(db, task.id);
     const runId = runs.insertRun(db, {
       taskId: task.id,
       lane: task.assignee ?? 'unassigned',
       logPath: null,
       now,
     });
+    if (followup !== null) runs.setRunFollowup(db, runId, followup);
     tasks.updateTask(db, task.id, { currentRunId: runId }, now);
     appendEvent(
       db,
@@ -593,6 +598,45 @@ export function approveTask(db: Db, id: string, actor: Actor): Task {
     return tasks.findTask(db, task.id) as Task;
   });
 }
+
+/**
+ * SPEC §10 follow-ups: a done or blocked task goes back to ready with `text` for its next run. A
+ * Claude Code or Codex profile resumes the agent's own session with it (the dispatcher), any other
+ * lane starts afresh with the text in the prompt. Recorded as a `followup` event naming who sent it.
+ */
+export function followupTask(db: Db, id: string, text: string, actor: Actor): Task {
+  const message = parseInput(followupTextSchema, text, 'follow-up');
+  return runInWriteTransaction(db, () => {
+    const task = requireTask(db, id);
+    guardOwnTask(actor, task.id);
+    if (task.status !== 'done' && task.status !== 'blocked')
+      throw new SwitchyardError(
+        'illegal_move',
+        `${task.id} is ${task.status}; only a done or blocked task can get a follow-up`,
+      );
+    const verdict = checkMove(task.status, 'ready', { parentsDone: parentsDone(db, task.id) });
+    if (!verdict.allowed)
+      throw new SwitchyardError('illegal_move', `cannot follow up ${task.id}: ${verdict.reason}`);
+    const now = Date.now();
+    applyStatus(db, task, 'ready', now);
+    followups.setPendingFollowup(db, task.id, { text: message, requestedBy: actor.name, requestedAt: now });
+    appendEvent(
+      db,
+      {
+        taskId: task.id,
+        board: task.board,
+        kind: 'followup',
+        payload: { from: task.status, to: 'ready', text: clipForEvent(message), by: actor.name },
+      },
+      now,
+    );
+    if (task.status === 'done') demoteReadyChildren(db, task.id, now);
+    return tasks.findTask(db, task.id) as Task;
+  });
+}
+
+/** The event keeps the start of a long follow-up; the whole text is on the run that carries it. */
+const clipForEvent = (text: string): string => (text.length > 500 ? `${text.slice(0, 500)}…` : text);
 
 export function archiveTask(db: Db, id: string, actor: Actor): Task {
   return moveTask(db, id, 'archived', actor).task;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createNewFile, ensureOwnedDir, PRIVATE_FILE_MODE, UnsafePathError } from '../ownedFiles';
 import path from 'node:path';
+import { describeJsonError } from '../../../shared/jsonError';
 
 /**
  * Reading and writing the small JSON files a user edits by hand (profile.json, lanes.json,
@@ -48,38 +49,13 @@ function readCapped(file: string, maxBytes: number): { text: string } | { proble
   }
 }
 
-/** V8 quotes up to this many characters each side of an unexpected token. */
-const V8_CONTEXT_CHARS = 10;
-
-/**
- * Where V8's error points. Newer messages say "at position N"; "Unexpected token" messages instead
- * quote the source around the token (`..."<10 chars><token><10 chars>"...`), which is found back in
- * the source when it occurs there exactly once.
- */
-function errorOffset(message: string, source: string): number | null {
-  const positioned = / in JSON at position (\d+)/.exec(message);
-  if (positioned) return Number(positioned[1]);
-  const quoted = /, (\.\.\.)?"(.*)"(\.\.\.)? is not valid JSON$/s.exec(message);
-  if (!quoted) return null;
-  const [, before, context = '', after] = quoted;
-  const start = source.indexOf(context);
-  if (start < 0 || start !== source.lastIndexOf(context)) return null;
-  if (before) return start + V8_CONTEXT_CHARS;
-  if (after) return start + context.length - V8_CONTEXT_CHARS;
-  return null;
-}
-
-/** Turns V8's "… in JSON at position 57" into "… at line 3 column 5", and drops the echoed source. */
-export function describeJsonError(message: string, source: string): string {
-  const offset = errorOffset(message, source);
-  const text = message
-    .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')
-    .replace(/ in JSON at position \d+.*$/s, '');
-  if (offset === null) return text;
-  const before = source.slice(0, offset);
-  const line = before.split('\n').length;
-  const column = offset - before.lastIndexOf('\n');
-  return `${text} at line ${line} column ${column}`;
+/** The text of a small file (a byte order mark dropped), or why it cannot be read; null when missing. */
+export function readSmallTextFile(
+  file: string,
+  maxBytes: number,
+): { text: string } | { problem: string } | null {
+  const read = readCapped(file, maxBytes);
+  return read && 'text' in read ? { text: read.text.replace(/^\uFEFF/, '') } : read;
 }
 
 export function readSmallJsonFile(file: string, maxBytes: number): JsonFileRead {

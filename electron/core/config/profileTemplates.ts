@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { SLUG_PATTERN } from '../../../shared/constants';
+import { PROFILE_TEMPLATE_NAMES, SLUG_PATTERN, type ProfileTemplateName } from '../../../shared/constants';
 import { SwitchyardError, invalidInput } from '../errors';
 import type { HomePaths } from './home';
 import { writeFileAtomically } from './jsonFile';
@@ -11,8 +11,7 @@ import { PROFILE_FILE, profileDir, type CompletionMode } from './profiles';
  * `switchyard profiles create NAME --from TEMPLATE`. docs/profiles.md explains each one.
  */
 
-export const PROFILE_TEMPLATE_NAMES = ['shell', 'claude', 'codex', 'hermes'] as const;
-export type ProfileTemplateName = (typeof PROFILE_TEMPLATE_NAMES)[number];
+export { PROFILE_TEMPLATE_NAMES, type ProfileTemplateName };
 
 export interface ProfileJson {
   description: string;

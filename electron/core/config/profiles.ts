@@ -1,6 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SLUG_PATTERN } from '../../../shared/constants';
+import {
+  COMPLETION_MODES,
+  DEFAULT_RETRY_EXIT_CODES,
+  OUTPUT_FORMATS,
+  PROFILE_FILE,
+  PROFILE_MAX_BYTES,
+  profileFileSchema,
+  profileProblems,
+  type CompletionMode,
+  type OutputFormat,
+} from '../../../shared/profile';
 import type { HomePaths } from './home';
 import { readSmallJsonFile } from './jsonFile';
 import type { MissingProgramCache } from './programLookup';
@@ -11,19 +22,15 @@ import type { MissingProgramCache } from './programLookup';
  * with one exact sentence saying what to fix, and it is never spawned (so it cannot crash-loop).
  */
 
-export const PROFILE_FILE = 'profile.json';
-export const PROFILE_MAX_BYTES = 256 * 1024;
-export const COMPLETION_MODES = ['exit-code', 'report'] as const;
-export type CompletionMode = (typeof COMPLETION_MODES)[number];
-
-/**
- * docs/architecture.md §10: how the agent writes its output. `text` is a plain log; the others are the agents'
- * structured event streams, parsed into a transcript with usage and cost.
- */
-export const OUTPUT_FORMATS = ['text', 'claude-stream-json', 'codex-json'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-/** docs/architecture.md §10: EX_TEMPFAIL, what Hermes exits with when rate limited (its PR #38222). */
-export const DEFAULT_RETRY_EXIT_CODES: readonly number[] = [75];
+export {
+  COMPLETION_MODES,
+  DEFAULT_RETRY_EXIT_CODES,
+  OUTPUT_FORMATS,
+  PROFILE_FILE,
+  PROFILE_MAX_BYTES,
+  type CompletionMode,
+  type OutputFormat,
+};
 
 export const PLACEHOLDERS = ['taskId', 'prompt', 'promptFile', 'workspace', 'home'] as const;
 export type CommandVars = Record<(typeof PLACEHOLDERS)[number], string>;
@@ -67,18 +74,6 @@ export interface ProfileLookupOptions {
   missingPrograms?: MissingProgramCache;
 }
 
-const PROFILE_KEYS = [
-  'command',
-  'env',
-  'maxConcurrent',
-  'maxRuntimeSeconds',
-  'completion',
-  'description',
-  'retryExitCodes',
-  'output',
-  'onSuccess',
-];
-
 type FieldCheck<T> = { value: T } | { problem: string };
 
 const invalid = (problem: string): ProfileCheck => ({
@@ -88,96 +83,22 @@ const invalid = (problem: string): ProfileCheck => ({
   profile: null,
 });
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const isWholeNumber = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isSafeInteger(value);
-
-function checkCommand(raw: unknown): FieldCheck<string[]> {
-  if (raw === undefined) return { problem: 'command missing' };
-  const problem = 'command must be a non-empty array of strings';
-  if (!Array.isArray(raw) || raw.length === 0) return { problem };
-  if (!raw.every((part): part is string => typeof part === 'string')) return { problem };
-  const program = raw[0] as string;
-  if (program === '') return { problem: 'command[0] (the program) is empty' };
-  const withNul = raw.findIndex((part) => part.includes('\0'));
-  if (withNul >= 0) return { problem: `command[${withNul}] contains a NUL character` };
-  // docs/architecture.md §5: the program must be known before the task exists; only the home folder may vary.
-  if (/\{(taskId|prompt|promptFile|workspace)\}/.test(program)) {
-    return { problem: 'command[0] (the program) may use only the {home} placeholder' };
-  }
-  return { value: raw };
-}
-
-function checkEnv(raw: unknown): FieldCheck<Record<string, string>> {
-  if (raw === undefined) return { value: {} };
-  if (!isPlainObject(raw)) return { problem: 'env must be an object of "NAME": "value" strings' };
-  for (const [key, value] of Object.entries(raw)) {
-    if (typeof value !== 'string') return { problem: `env.${key} must be a string` };
-    if (key === '' || key.includes('=') || key.includes('\0') || value.includes('\0')) {
-      return { problem: `env has an invalid variable name or value: "${key}"` };
-    }
-  }
-  return { value: raw as Record<string, string> };
-}
-
+/** The fields of a parsed profile.json, by the shared schema (shared/profile.ts); its first problem otherwise. */
 function checkFields(raw: unknown): FieldCheck<Omit<Profile, 'name'>> {
-  if (!isPlainObject(raw))
-    return { problem: 'must be a JSON object like {"command": ["agent", "{prompt}"]}' };
-  const command = checkCommand(raw.command);
-  if ('problem' in command) return command;
-  const env = checkEnv(raw.env);
-  if ('problem' in env) return env;
-  const {
-    maxConcurrent = 1,
-    maxRuntimeSeconds = null,
-    completion = 'exit-code',
-    onSuccess = 'done',
-    description = null,
-  } = raw;
-  if (onSuccess !== 'done' && onSuccess !== 'review') {
-    return { problem: 'onSuccess must be "done" or "review"' };
-  }
-  if (!isWholeNumber(maxConcurrent) || maxConcurrent < 1) {
-    return { problem: 'maxConcurrent must be a whole number, at least 1' };
-  }
-  if (maxRuntimeSeconds !== null && (!isWholeNumber(maxRuntimeSeconds) || maxRuntimeSeconds < 1)) {
-    return { problem: 'maxRuntimeSeconds must be a whole number of seconds, at least 1' };
-  }
-  if (!(COMPLETION_MODES as readonly unknown[]).includes(completion)) {
-    return { problem: 'completion must be "exit-code" or "report"' };
-  }
-  if (description !== null && typeof description !== 'string') {
-    return { problem: 'description must be a string' };
-  }
-  const { retryExitCodes = DEFAULT_RETRY_EXIT_CODES, output = 'text' } = raw;
-  if (
-    !Array.isArray(retryExitCodes) ||
-    !retryExitCodes.every((code) => isWholeNumber(code) && code >= 1 && code <= 255)
-  ) {
-    return { problem: 'retryExitCodes must be an array of exit codes (1–255), e.g. [75]' };
-  }
-  if (!(OUTPUT_FORMATS as readonly unknown[]).includes(output)) {
-    return { problem: `output must be one of ${OUTPUT_FORMATS.map((f) => `"${f}"`).join(', ')}` };
-  }
-  // Typos such as "maxConcurent" would otherwise be ignored silently; "$schema", "_note" and
-  // "//" keys are left free for editors and comments.
-  const unknown = Object.keys(raw).find((key) => !PROFILE_KEYS.includes(key) && !/^(\$|_|\/\/)/.test(key));
-  if (unknown !== undefined) {
-    return { problem: `unknown field "${unknown}" (allowed: ${PROFILE_KEYS.join(', ')})` };
-  }
+  const parsed = profileFileSchema.safeParse(raw);
+  if (!parsed.success) return { problem: profileProblems(parsed.error)[0]?.message ?? 'invalid' };
+  const fields = parsed.data;
   return {
     value: {
-      command: command.value,
-      env: env.value,
-      maxConcurrent,
-      maxRuntimeSeconds,
-      completion: completion as CompletionMode,
-      onSuccess,
-      description,
-      retryExitCodes: [...(retryExitCodes as number[])],
-      output: output as OutputFormat,
+      command: fields.command,
+      env: fields.env,
+      maxConcurrent: fields.maxConcurrent,
+      maxRuntimeSeconds: fields.maxRuntimeSeconds,
+      completion: fields.completion,
+      onSuccess: fields.onSuccess,
+      description: fields.description,
+      retryExitCodes: fields.retryExitCodes,
+      output: fields.output,
     },
   };
 }
@@ -285,6 +206,43 @@ function substitute(template: string, vars: CommandVars): string {
  */
 export function expandCommand(profile: Pick<Profile, 'command'>, vars: CommandVars): string[] {
   return profile.command.map((part) => substitute(part, vars));
+}
+
+/** An agent's session id as it may stand in an argv: never an option, never odd characters. */
+const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;
+
+/**
+ * SPEC §10 follow-ups: the argv that resumes the agent's own session with `vars.prompt` (the
+ * follow-up text), built from the profile's command with the agents' documented resume flags:
+ *
+ * - Claude Code (`claude-stream-json`): the same command with `--resume SESSION` added, so
+ *   `claude -p TEXT … --resume SESSION` (print mode resumes that conversation).
+ * - Codex (`codex-json`): `resume SESSION TEXT` after exec's own flags, so
+ *   `codex exec --json … resume SESSION TEXT`; exec's positional `{prompt}` moves there.
+ *
+ * Null when this profile cannot resume (another output, a command without that shape, a session id
+ * that is not a plain id): the run then starts afresh with the follow-up in its prompt.
+ */
+export function resumeCommand(
+  profile: Pick<Profile, 'command' | 'output'>,
+  session: string,
+  vars: CommandVars,
+): string[] | null {
+  if (!SESSION_ID_PATTERN.test(session)) return null;
+  if (profile.output === 'claude-stream-json') {
+    if (!profile.command.some((part) => part.includes('{prompt}'))) return null;
+    return [...expandCommand(profile, vars), '--resume', session];
+  }
+  if (profile.output === 'codex-json') {
+    const execAt = profile.command.indexOf('exec');
+    const promptAt = profile.command.indexOf('{prompt}');
+    if (execAt < 1 || promptAt <= execAt) return null;
+    const flags = profile.command.filter((_part, index) => index !== promptAt);
+    // The prompt must be exec's one positional argument, not part of an option.
+    if (flags.some((part) => part.includes('{prompt}'))) return null;
+    return [...expandCommand({ command: flags }, vars), 'resume', session, vars.prompt];
+  }
+  return null;
 }
 
 /** Whether the profile reads its prompt from a file (`{promptFile}`), so one must be written. */

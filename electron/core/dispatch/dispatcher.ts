@@ -20,8 +20,21 @@ import {
   reclaimExpiredClaims,
   type FailurePolicy,
 } from '../commands/outcomes';
-import { expandCommand, promptArgumentRoom, usesPromptFile, type Profile } from '../config/profiles';
-import { buildPrompt, MAX_ARGUMENT_BYTES, promptFilePathOf, type PromptCaps } from '../workers/prompt';
+import {
+  expandCommand,
+  promptArgumentRoom,
+  resumeCommand,
+  usesPromptFile,
+  type Profile,
+} from '../config/profiles';
+import { followupForNextRun } from '../store/followups';
+import {
+  buildPrompt,
+  MAX_ARGUMENT_BYTES,
+  promptFilePathOf,
+  utf8Prefix,
+  type PromptCaps,
+} from '../workers/prompt';
 import { ensureOwnedDir, UnsafePathError, writeNewFile } from '../ownedFiles';
 import * as runs from '../store/runs';
 import { exitStatusKnown, type Supervisor, type WorkerExit } from '../workers/supervisor';
@@ -79,6 +92,12 @@ export interface DispatcherDeps {
 }
 
 export const DISPATCHER_CLAIM_PREFIX = 'dispatcher:';
+
+/** SPEC §10: the follow-up a run carries and the agent session it may resume (null: none known). */
+interface Followup {
+  text: string;
+  session: string | null;
+}
 
 type ReadyRow = tasks.ReadyQueueRow;
 
@@ -745,7 +764,10 @@ export class Dispatcher {
       )
         return null;
       const logPath = path.join(paths.logs, row.id, 'pending.log');
+      // SPEC §10: read before the run exists (a retry looks at the run before it).
+      const followupText = followupForNextRun(db, row.id);
       const runId = runs.insertRun(db, { taskId: row.id, lane: laneName, logPath, now });
+      if (followupText !== null) runs.setRunFollowup(db, runId, followupText);
       const finalLog = path.join(paths.logs, row.id, `${runId}.log`);
       runs.setRunLogPath(db, runId, finalLog);
       tasks.updateTask(db, row.id, { currentRunId: runId }, now);
@@ -760,7 +782,11 @@ export class Dispatcher {
         },
         now,
       );
-      return { runId, logPath: finalLog, task: tasks.findTask(db, row.id) as Task };
+      const followup: Followup | null =
+        followupText === null
+          ? null
+          : { text: followupText, session: runs.lastAgentSession(db, row.id, laneName) };
+      return { runId, logPath: finalLog, task: tasks.findTask(db, row.id) as Task, followup };
     });
     if (!claimed) return false; // Someone else (a terminal, another tick) won the race.
     const { runId } = claimed;
@@ -830,37 +856,57 @@ export class Dispatcher {
   }
 
   private spawnClaimed(
-    claimed: { runId: number; logPath: string; task: Task },
+    claimed: { runId: number; logPath: string; task: Task; followup: Followup | null },
     profile: Profile,
     laneName: string,
     workspace: string,
     result: DispatchResult,
   ): boolean {
     const { db, paths, supervisor } = this.deps;
-    const { runId, logPath, task } = claimed;
+    const { runId, logPath, task, followup } = claimed;
     let outcome: ReturnType<Supervisor['spawn']>;
+    let resumed: string | null = null;
     try {
       // Every folder this run writes into is a real folder of ours, or the task is blocked (issue 18).
       ensureOwnedDir(paths.home, path.dirname(logPath));
       const promptFile = usesPromptFile(profile) ? promptFilePathOf(logPath) : '';
       const vars = { taskId: task.id, promptFile, workspace, home: paths.home };
       const caps = this.deps.config().promptCaps;
-      const prompt = this.promptFor(task, profile, {
-        ...caps,
-        // docs/architecture.md §5 / issue 18: an argument holding {prompt} stays under Linux's per-argument limit.
-        totalBytes: Math.min(caps.totalBytes, promptArgumentRoom(profile, vars, MAX_ARGUMENT_BYTES)),
-      });
-      if (promptFile) {
-        // The file may hold the whole capped prompt: it is not bound by argv's limits.
-        writeNewFile(
-          paths.home,
-          promptFile,
-          profile.command.some((part) => part.includes('{prompt}'))
-            ? prompt
-            : this.promptFor(task, profile, caps),
+      // docs/architecture.md §5 / issue 18: an argument holding {prompt} stays under Linux's per-argument limit.
+      const argumentRoom = promptArgumentRoom(profile, vars, MAX_ARGUMENT_BYTES);
+      // SPEC §10: a follow-up resumes the agent's own session with just its text when the profile can.
+      const resumeArgv =
+        followup && followup.session !== null
+          ? resumeCommand(profile, followup.session, {
+              ...vars,
+              prompt: utf8Prefix(followup.text, Math.min(caps.totalBytes, argumentRoom)),
+            })
+          : null;
+      let argv: string[];
+      if (resumeArgv && followup?.session) {
+        if (promptFile) writeNewFile(paths.home, promptFile, followup.text);
+        argv = resumeArgv;
+        resumed = followup.session;
+      } else {
+        const followupText = followup?.text ?? null;
+        const prompt = this.promptFor(
+          task,
+          profile,
+          { ...caps, totalBytes: Math.min(caps.totalBytes, argumentRoom) },
+          followupText,
         );
+        if (promptFile) {
+          // The file may hold the whole capped prompt: it is not bound by argv's limits.
+          writeNewFile(
+            paths.home,
+            promptFile,
+            profile.command.some((part) => part.includes('{prompt}'))
+              ? prompt
+              : this.promptFor(task, profile, caps, followupText),
+          );
+        }
+        argv = expandCommand(profile, { ...vars, prompt });
       }
-      const argv = expandCommand(profile, { ...vars, prompt });
       outcome = supervisor.spawn({
         runId,
         taskId: task.id,
@@ -882,9 +928,21 @@ export class Dispatcher {
     const { pid, pidStartTime } = outcome;
     runInWriteTransaction(db, () => {
       runs.recordRunProcess(db, runId, pid, pidStartTime);
+      if (resumed !== null) runs.setRunResumedSession(db, runId, resumed);
       appendEvent(
         db,
-        { taskId: task.id, board: task.board, runId, kind: 'spawned', payload: { pid, lane: laneName } },
+        {
+          taskId: task.id,
+          board: task.board,
+          runId,
+          kind: 'spawned',
+          payload: {
+            pid,
+            lane: laneName,
+            ...(followup ? { followup: true } : {}),
+            ...(resumed !== null ? { resumedSession: resumed } : {}),
+          },
+        },
         this.now(),
       );
     });
@@ -915,7 +973,7 @@ export class Dispatcher {
     return false;
   }
 
-  private promptFor(task: Task, profile: Profile, caps: PromptCaps): string {
+  private promptFor(task: Task, profile: Profile, caps: PromptCaps, followup: string | null): string {
     const { db } = this.deps;
     return buildPrompt(
       {
@@ -925,6 +983,7 @@ export class Dispatcher {
         comments: commentsOf(db, task.id, 20),
         completion: profile.completion,
         output: profile.output,
+        followup,
       },
       caps,
     );

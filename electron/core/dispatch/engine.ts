@@ -455,7 +455,12 @@ export class Engine implements EngineHandle {
       if (this.budgetNoticed.has(lane)) continue;
       this.notify({ level: 'warning', title: `Budget exhausted: ${lane}`, message: detail, taskId: null });
     }
+    // The tray shows the spent lanes: push the state when the set changes.
+    const budgetsChanged =
+      exhausted.size !== this.budgetNoticed.size ||
+      [...exhausted.keys()].some((lane) => !this.budgetNoticed.has(lane));
     this.budgetNoticed = new Set(exhausted.keys());
+    if (budgetsChanged) this.emitState();
     if (result.stuck !== this.wasStuck) {
       this.wasStuck = result.stuck;
       if (result.stuck) {
@@ -574,6 +579,7 @@ export class Engine implements EngineHandle {
         lastTickAt: this.lastTickAt,
         workers: this.supervisor.workers(),
         fault: this.fault,
+        budgetExhausted: [],
       };
     }
     const { running, ready } = tasks.runningAndReadyCounts(this.db);
@@ -590,6 +596,7 @@ export class Engine implements EngineHandle {
       lastTickAt: this.lastTickAt,
       workers: this.supervisor.workers(),
       fault: null,
+      budgetExhausted: [...this.dispatcher.exhaustedLanes()].map(([lane, detail]) => ({ lane, detail })),
     };
     this.lastGoodState = state;
     return state;
@@ -621,9 +628,13 @@ export class Engine implements EngineHandle {
 
   createProfile(name: string, template: ProfileTemplateName): string {
     const created = createProfileFromTemplate(this.paths, name, template);
+    this.profilesChanged();
+    return created.name;
+  }
+
+  profilesChanged(): void {
     this.lanes.refresh();
     this.wake();
-    return created.name;
   }
 
   setLaneAgentSettings(

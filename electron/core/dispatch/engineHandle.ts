@@ -31,6 +31,8 @@ export interface EngineHandle {
    * lane a profile lane at once. Returns the lane's name (lowercase).
    */
   createProfile(name: string, template: ProfileTemplateName): string;
+  /** Profile folders were written or removed (the Lanes view's editor): read them now and look for work. */
+  profilesChanged(): void;
   /** docs/architecture.md §10: a lane's approval rule and daily budget (kept in lanes.json; null removes the budget). */
   setLaneAgentSettings(
     lane: string,

@@ -24,6 +24,7 @@ interface RunRow {
   agent_session: string | null;
   last_message: string | null;
   followup: string | null;
+  resumed_session: string | null;
 }
 
 function runFromRow(row: RunRow): Run {
@@ -47,6 +48,7 @@ function runFromRow(row: RunRow): Run {
     agentSession: row.agent_session,
     lastMessage: row.last_message,
     followup: row.followup,
+    resumedSession: row.resumed_session,
   };
 }
 
@@ -185,6 +187,37 @@ export function recordRunUsage(db: Db, runId: number, usage: RunUsage): void {
 
 export function setRunFollowup(db: Db, runId: number, text: string): void {
   db.prepare('UPDATE runs SET followup = ? WHERE id = ?').run(text, runId);
+}
+
+/** SPEC §10: the agent session a follow-up run resumed. */
+export function setRunResumedSession(db: Db, runId: number, session: string): void {
+  db.prepare('UPDATE runs SET resumed_session = ? WHERE id = ?').run(session, runId);
+}
+
+/** The session the agent of a task's latest run on `lane` reported (what a follow-up resumes). */
+export function lastAgentSession(db: Db, taskId: string, lane: string): string | null {
+  const row = db
+    .prepare(
+      `SELECT agent_session FROM runs WHERE task_id = ? AND lane = ? AND agent_session IS NOT NULL
+       ORDER BY id DESC LIMIT 1`,
+    )
+    .get(taskId, lane) as { agent_session: string } | undefined;
+  return row?.agent_session ?? null;
+}
+
+/**
+ * The follow-up of a task's latest run when that run ended before answering it (crashed, rate
+ * limited, timed out, lost …): the retry carries it again. A run that completed, blocked or was
+ * stopped by a person has had its say.
+ */
+export function followupToRetry(db: Db, taskId: string): string | null {
+  const row = db
+    .prepare('SELECT followup, outcome FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT 1')
+    .get(taskId) as { followup: string | null; outcome: string | null } | undefined;
+  if (!row || row.followup === null) return null;
+  return row.outcome === 'completed' || row.outcome === 'blocked' || row.outcome === 'stopped'
+    ? null
+    : row.followup;
 }
 
 /** Spend (USD) and tokens of runs started at or after `since`, per lane (null lane: every lane). */

@@ -93,6 +93,11 @@ export interface PromptInput {
   completion: 'exit-code' | 'report';
   /** SPEC §10: a structured agent (Claude Code, Codex) is told about the board's MCP tools too. */
   output?: 'text' | 'claude-stream-json' | 'codex-json';
+  /**
+   * SPEC §10: a follow-up for an agent that cannot resume its session: the prompt then carries the
+   * follow-up and what the task's last run reported.
+   */
+  followup?: string | null;
 }
 
 export function buildPrompt(input: PromptInput, caps: PromptCaps = DEFAULT_PROMPT_CAPS): string {
@@ -113,6 +118,13 @@ export function buildPrompt(input: PromptInput, caps: PromptCaps = DEFAULT_PROMP
     text: run.error ?? '',
     limit: caps.priorErrorBytes,
   }));
+  const followup: Piece | null = input.followup
+    ? { label: 'the follow-up', text: input.followup, limit: caps.bodyBytes }
+    : null;
+  const previousResult: Piece | null =
+    input.followup && task.result
+      ? { label: 'the previous result', text: task.result, limit: caps.parentResultBytes }
+      : null;
   const commentPieces = recent.map((comment) => ({
     label: `a comment by ${comment.author}`,
     text: comment.body,
@@ -133,6 +145,8 @@ export function buildPrompt(input: PromptInput, caps: PromptCaps = DEFAULT_PROMP
     ];
     if (note) sections.push(note);
     if (body) sections.push(capPiece(body).text);
+    if (previousResult) sections.push('## What the last run reported', capPiece(previousResult).text);
+    if (followup) sections.push('## Follow-up (answer this now)', capPiece(followup).text);
     if (finishedParents.length > 0) {
       sections.push(
         '## Results of the tasks this one depends on',
@@ -163,7 +177,14 @@ export function buildPrompt(input: PromptInput, caps: PromptCaps = DEFAULT_PROMP
     return sections.join('\n\n');
   };
 
-  const pieces = [...(body ? [body] : []), ...parentPieces, ...failurePieces, ...commentPieces];
+  const pieces = [
+    ...(body ? [body] : []),
+    ...(previousResult ? [previousResult] : []),
+    ...(followup ? [followup] : []),
+    ...parentPieces,
+    ...failurePieces,
+    ...commentPieces,
+  ];
   // What the prompt costs besides the pieces' texts: headings, titles, the note, a cut note each.
   const noteReserve = 600;
   const fixed =

@@ -23,6 +23,7 @@ import { compareTasksInColumn, isAfterCursor } from '../store/laneModel';
 import { checkLink, checkMove, initialStatus } from '../../../shared/transitions';
 import { ApiError, type BoardApi } from './boardApi';
 import type { Recurrence } from '../../../shared/recurrence';
+import { checkProfileText } from '../../../shared/profile';
 
 /**
  * An in-memory BoardApi for renderer tests and demos. Requests are validated with the contract's
@@ -63,6 +64,8 @@ export class FakeApi implements BoardApi {
   readonly lanes = new Map<string, LaneSettings>();
   /** Recurring tasks (issue 16); the fake keeps them but makes no tasks (the core's timer does). */
   readonly recurrences = new Map<string, Recurrence>();
+  /** profile.json texts by lane (the core keeps them on disk). */
+  readonly profileTexts = new Map<string, string>();
   dispatcherEnabled = true;
   private seq = 0;
   private nextNumber = 1;
@@ -239,6 +242,13 @@ export class FakeApi implements BoardApi {
     return promoted.map((child) => child.id);
   }
 
+  private storeProfile(name: string, text: string) {
+    this.profileTexts.set(name, text);
+    const settings = this.lanes.get(name) ?? { paused: false, maxConcurrent: 1, kind: 'profile' as const };
+    this.lanes.set(name, { ...settings, kind: 'profile' });
+    return { name, text, version: fakeVersion(text), lane: this.laneStatus(name) };
+  }
+
   private setStatus(id: string, status: TaskStatus, patch: Partial<Task> = {}): Task {
     const task = this.update(id, {
       status,
@@ -303,6 +313,7 @@ export class FakeApi implements BoardApi {
       globalMaxConcurrent: 4,
       lastTickAt: null,
       workers: [],
+      budgetExhausted: [],
     };
   }
 
@@ -538,6 +549,17 @@ export class FakeApi implements BoardApi {
       this.announce(id);
       return updated;
     },
+    followupTask: ({ id }) => {
+      const task = this.task(id);
+      if (task.status !== 'done' && task.status !== 'blocked')
+        fail('illegal_move', `${id} is ${task.status}; only a done or blocked task can get a follow-up`);
+      return this.setStatus(id, 'ready', {
+        blockReason: null,
+        completedAt: null,
+        nextAttemptAt: null,
+        ...(task.status === 'blocked' ? { failureCount: 0 } : {}),
+      });
+    },
     setLaneAgentSettings: ({ lane, requireApproval, budgetUsdPerDay }) => {
       const settings = this.lanes.get(lane) ?? { paused: false, maxConcurrent: 1, kind: 'terminal' as const };
       this.lanes.set(lane, {
@@ -578,7 +600,47 @@ export class FakeApi implements BoardApi {
       if (this.lanes.get(name)?.kind === 'profile') fail('conflict', `profile "${name}" already exists`);
       const settings = this.lanes.get(name) ?? { paused: false, maxConcurrent: 1, kind: 'profile' as const };
       this.lanes.set(name, { ...settings, kind: 'profile' });
+      this.profileTexts.set(
+        name,
+        `${JSON.stringify({ command: [`{home}/profiles/${name}/run.sh`, '{taskId}', '{prompt}'] }, null, 2)}\n`,
+      );
       return this.laneStatus(name);
+    },
+    profileFile: ({ name }) => {
+      const text = this.profileTexts.get(name) ?? fail('not_found', `no profile "${name}"`);
+      return { name, text, version: fakeVersion(text) };
+    },
+    saveProfile: ({ name, text, version }) => {
+      const check = checkProfileText(text);
+      if (!check.ok) fail('invalid_input', `profile.json: ${check.problems[0]?.message ?? 'invalid'}`);
+      const now = this.profileTexts.get(name);
+      if (version === null && now !== undefined)
+        fail('conflict', `profile "${name}" already exists; open it to edit it`);
+      if (version !== null && (now === undefined || fakeVersion(now) !== version))
+        fail(
+          'conflict',
+          `profiles/${name}/profile.json changed on disk since you opened it; nothing was saved`,
+        );
+      return this.storeProfile(name, text.endsWith('\n') ? text : `${text}\n`);
+    },
+    duplicateProfile: ({ name, newName }) => {
+      const text = this.profileTexts.get(name) ?? fail('not_found', `no profile "${name}"`);
+      if (this.profileTexts.has(newName)) fail('conflict', `profile "${newName}" already exists`);
+      return this.storeProfile(
+        newName,
+        text.split(`{home}/profiles/${name}/`).join(`{home}/profiles/${newName}/`),
+      );
+    },
+    deleteProfile: ({ name, version }) => {
+      const now = this.profileTexts.get(name) ?? fail('not_found', `no profile "${name}"`);
+      if (fakeVersion(now) !== version)
+        fail(
+          'conflict',
+          `profiles/${name}/profile.json changed on disk since you opened it; nothing was saved`,
+        );
+      this.profileTexts.delete(name);
+      this.lanes.delete(name);
+      return { name, movedTo: `profiles/.trash/${name}` };
     },
     listRecurrences: ({ board }) => [...this.recurrences.values()].filter((item) => item.board === board),
     addRecurrence: (request) => {
@@ -630,6 +692,13 @@ export class FakeApi implements BoardApi {
     },
     setBoardRepository: () => fail('invalid_input', 'the in-memory board cannot use a repository'),
   };
+}
+
+/** A content version as the core's (a different text, a different version), without node:crypto. */
+function fakeVersion(text: string): string {
+  let hash = 0;
+  for (let index = 0; index < text.length; index += 1) hash = (hash * 31 + text.charCodeAt(index)) | 0;
+  return `${(hash >>> 0).toString(16)}-${text.length}`;
 }
 
 export function createFakeApi(options?: FakeApiOptions): FakeApi {

@@ -2,9 +2,12 @@ import { useState } from 'react';
 import type { Card, Task } from '../../../shared/domain';
 import { useBoardContext } from '../store/context';
 
-type Pending = 'block' | 'complete' | null;
+type Pending = 'block' | 'complete' | 'followup' | null;
 
-/** Stop, retry now, block (with a reason), unblock, complete (with a summary), archive. */
+/**
+ * Stop, retry now, block (with a reason), unblock, complete (with a summary), send a follow-up to the
+ * agent of a done or blocked task (SPEC §10), archive.
+ */
 export function DrawerActions({ task, onChanged }: { task: Card; onChanged: () => void }) {
   const { store } = useBoardContext();
   const [pending, setPending] = useState<Pending>(null);
@@ -40,6 +43,10 @@ export function DrawerActions({ task, onChanged }: { task: Card; onChanged: () =
     } else if (pending === 'complete') {
       const request = text.trim() ? { id: task.id, summary: text.trim() } : { id: task.id };
       if (apply(await store.getState().run('completeTask', request))) setPending(null);
+    } else if (pending === 'followup') {
+      if (!text.trim()) return store.getState().pushToast('warning', 'Write the follow-up for the agent');
+      if (apply(await store.getState().run('followupTask', { id: task.id, text: text.trim() })))
+        setPending(null);
     }
   };
 
@@ -116,6 +123,20 @@ export function DrawerActions({ task, onChanged }: { task: Card; onChanged: () =
             Complete…
           </button>
         )}
+        {(task.status === 'done' || task.status === 'blocked') && (
+          <button
+            type="button"
+            className="button"
+            data-testid="action-followup"
+            title="Send the task back to its agent with more to do: Claude Code and Codex resume their session"
+            onClick={() => {
+              setPending('followup');
+              setText('');
+            }}
+          >
+            Send follow-up…
+          </button>
+        )}
         <button type="button" className="button" data-testid="action-archive" onClick={() => void archive()}>
           Archive
         </button>
@@ -131,17 +152,15 @@ export function DrawerActions({ task, onChanged }: { task: Card; onChanged: () =
           <textarea
             autoFocus
             rows={2}
-            aria-label={pending === 'block' ? 'Reason' : 'Summary'}
+            aria-label={PENDING_TEXT[pending].label}
             data-testid="action-text"
-            placeholder={
-              pending === 'block' ? 'Why is it blocked? (required)' : 'Summary of the result (optional)'
-            }
+            placeholder={PENDING_TEXT[pending].placeholder}
             value={text}
             onChange={(event) => setText(event.target.value)}
           />
           <div className="action-row">
             <button type="submit" className="button primary" data-testid="action-submit">
-              {pending === 'block' ? 'Block' : 'Mark done'}
+              {PENDING_TEXT[pending].submit}
             </button>
             <button type="button" className="button" onClick={() => setPending(null)}>
               Cancel
@@ -152,3 +171,13 @@ export function DrawerActions({ task, onChanged }: { task: Card; onChanged: () =
     </section>
   );
 }
+
+const PENDING_TEXT: Record<NonNullable<Pending>, { label: string; placeholder: string; submit: string }> = {
+  block: { label: 'Reason', placeholder: 'Why is it blocked? (required)', submit: 'Block' },
+  complete: { label: 'Summary', placeholder: 'Summary of the result (optional)', submit: 'Mark done' },
+  followup: {
+    label: 'Follow-up',
+    placeholder: 'What should the agent do next? (its session is resumed when it can be)',
+    submit: 'Send follow-up',
+  },
+};

@@ -43,3 +43,32 @@ it('shows a lost run as lost, its exit unknown and why, apart from the crash it 
   expect(host.querySelector('[data-testid="run-1"] .outcome-crashed')?.textContent).toBe('crashed');
   act(() => root.unmount());
 });
+
+it('shows the follow-up a run was started with and the session it resumed (SPEC §10)', () => {
+  const root = createRoot(host);
+  act(() =>
+    root.render(
+      <RunHistory
+        runs={[
+          makeRun({ id: 1, taskId: 't_00000001', outcome: 'completed', agentSession: '8f2c1a9e-4b7d' }),
+          makeRun({
+            id: 2,
+            taskId: 't_00000001',
+            outcome: 'completed',
+            followup: 'Also cover expired tokens',
+            resumedSession: '8f2c1a9e-4b7d',
+          }),
+          makeRun({ id: 3, taskId: 't_00000001', outcome: 'completed', followup: 'And the docs' }),
+        ]}
+      />,
+    ),
+  );
+  expect(host.querySelector('[data-testid="run-followup-1"]')).toBeNull();
+  expect(host.querySelector('[data-testid="run-followup-2"]')?.textContent).toBe(
+    '↪ follow-up (resumed session 8f2c1a9e): Also cover expired tokens',
+  );
+  expect(host.querySelector('[data-testid="run-followup-3"]')?.textContent).toBe(
+    '↪ follow-up (fresh run): And the docs',
+  );
+  act(() => root.unmount());
+});

@@ -80,6 +80,16 @@ function RunRow({ run, number }: { run: Run; number: number }) {
           </td>
         </tr>
       )}
+      {run.followup !== null && (
+        <tr className="run-note run-followup" data-testid={`run-followup-${run.id}`}>
+          <td />
+          <td colSpan={5} title={run.followup}>
+            ↪ follow-up
+            {run.resumedSession ? ` (resumed session ${run.resumedSession.slice(0, 8)})` : ' (fresh run)'}:{' '}
+            {run.followup}
+          </td>
+        </tr>
+      )}
       {note && (
         <tr className="run-note">
           <td />

@@ -7,6 +7,7 @@ import { LANE_KIND_LABELS, laneTestId } from '../store/laneModel';
 import { formatUsd } from '../../../shared/budget';
 import { LaneSpend } from './LaneSpend';
 import { RecurrencesDialog } from './RecurrencesDialog';
+import { NewProfileDialog, ProfileEditor } from './ProfileEditor';
 import '../styles/lanes.css';
 
 /** Per-lane status (docs/architecture.md §7): kind, profile validity and command, workers, queue, failures, settings. */
@@ -37,6 +38,8 @@ export function LaneStatusView() {
     .sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
   const undeclared = names.filter((name) => !lanes[name]);
   const [recurringOpen, setRecurringOpen] = useState(false);
+  const [newProfileOpen, setNewProfileOpen] = useState(false);
+  const [editing, setEditing] = useState<string | null>(null);
 
   return (
     <div className="lane-view" data-testid="lane-view">
@@ -58,8 +61,28 @@ export function LaneStatusView() {
         >
           Recurring tasks…
         </button>
+        <button
+          type="button"
+          className="small-button"
+          data-testid="new-profile"
+          onClick={() => setNewProfileOpen(true)}
+        >
+          New profile…
+        </button>
       </header>
       {recurringOpen && <RecurrencesDialog onClose={() => setRecurringOpen(false)} />}
+      {newProfileOpen && (
+        <NewProfileDialog
+          onClose={() => setNewProfileOpen(false)}
+          onCreated={(name) => {
+            setNewProfileOpen(false);
+            setEditing(name);
+          }}
+        />
+      )}
+      {editing !== null && (
+        <ProfileEditor key={editing} name={editing} onClose={() => setEditing(null)} onOpen={setEditing} />
+      )}
       {rows.length === 0 && undeclared.length === 0 && (
         <p className="empty-state">No lanes yet. Assign a task to a name, or create a profile.</p>
       )}
@@ -76,7 +99,7 @@ export function LaneStatusView() {
           </div>
         )}
         {rows.map((lane) => (
-          <LaneStatusRow key={lane.name} lane={lane} />
+          <LaneStatusRow key={lane.name} lane={lane} onEditProfile={() => setEditing(lane.name)} />
         ))}
         {undeclared.map((name) => (
           <div key={name} className="lane-status-row" data-testid={`lane-status-${laneTestId(name)}`}>
@@ -99,7 +122,7 @@ export function queueChipLabel(reason: string): string {
   return SKIP_REASON_LABELS[reason as SkipReason] ?? reason;
 }
 
-function LaneStatusRow({ lane }: { lane: LaneStatus }) {
+function LaneStatusRow({ lane, onEditProfile }: { lane: LaneStatus; onEditProfile: () => void }) {
   const { store } = useBoardContext();
   const now = useNow(1000);
   const [concurrency, setConcurrency] = useState(String(lane.maxConcurrent));
@@ -145,6 +168,16 @@ function LaneStatusRow({ lane }: { lane: LaneStatus }) {
           <div className={lane.kind === 'profile_broken' ? 'problem' : 'muted'} data-testid="lane-problem">
             {lane.problem}
           </div>
+        )}
+        {lane.kind !== 'terminal' && (
+          <button
+            type="button"
+            className="link-button"
+            data-testid={`edit-profile-${laneTestId(lane.name)}`}
+            onClick={onEditProfile}
+          >
+            Edit profile…
+          </button>
         )}
       </div>
       <div className="lane-status-workers">

@@ -108,6 +108,7 @@ export function makeDispatcher(overrides: Partial<DispatcherState> = {}): Dispat
     globalMaxConcurrent: 4,
     lastTickAt: null,
     workers: [],
+    budgetExhausted: [],
     ...overrides,
   };
 }
@@ -147,6 +148,7 @@ export function makeRun(overrides: Partial<Run> & { taskId: string }): Run {
     agentSession: null,
     lastMessage: null,
     followup: null,
+    resumedSession: null,
     ...overrides,
   };
 }

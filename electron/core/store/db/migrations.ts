@@ -244,6 +244,17 @@ export const MIGRATIONS: readonly string[] = [
     changes TEXT
   );
   `,
+  // v8 (SPEC §10, follow-ups): the follow-up a task waits to hand its next run (one per task; the
+  // run that starts takes it over into runs.followup), and the agent session a run resumed.
+  `
+  CREATE TABLE task_followups (
+    task_id TEXT PRIMARY KEY REFERENCES tasks(id),
+    text TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    requested_at INTEGER NOT NULL
+  );
+  ALTER TABLE runs ADD COLUMN resumed_session TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

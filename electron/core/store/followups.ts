@@ -1,0 +1,39 @@
+import type { Db } from './db/open';
+import { followupToRetry } from './runs';
+
+/**
+ * SPEC §10 follow-ups waiting for a task's next run: at most one per task (a newer one replaces it).
+ * The run that starts takes it over (runs.followup), whoever starts it: the dispatcher or a claim.
+ */
+
+export interface PendingFollowup {
+  text: string;
+  requestedBy: string;
+  requestedAt: number;
+}
+
+export function setPendingFollowup(db: Db, taskId: string, followup: PendingFollowup): void {
+  db.prepare(
+    `INSERT INTO task_followups (task_id, text, requested_by, requested_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (task_id) DO UPDATE SET text = excluded.text, requested_by = excluded.requested_by,
+       requested_at = excluded.requested_at`,
+  ).run(taskId, followup.text, followup.requestedBy, followup.requestedAt);
+}
+
+/** The task's waiting follow-up, removed: the caller's run carries it from now on. */
+export function takePendingFollowup(db: Db, taskId: string): PendingFollowup | null {
+  const row = db
+    .prepare(
+      'DELETE FROM task_followups WHERE task_id = ? RETURNING text, requested_by AS requestedBy, requested_at AS requestedAt',
+    )
+    .get(taskId) as PendingFollowup | undefined;
+  return row ?? null;
+}
+
+/**
+ * The follow-up a task's next run carries: the waiting one, else the one its latest run ended
+ * without answering (runs.followupToRetry). Call it before the new run is inserted.
+ */
+export function followupForNextRun(db: Db, taskId: string): string | null {
+  return takePendingFollowup(db, taskId)?.text ?? followupToRetry(db, taskId);
+}
