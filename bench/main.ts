@@ -410,10 +410,15 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
 
 // SPEC §10 (issue 13): structured streams and MCP -------------------------------------------------
 
-/** 40 Claude Code stream-json workers at full speed: the event loop while every byte is parsed. */
-async function benchStructuredStreams(workers = 40, bytes = 5 * 2 ** 20): Promise<void> {
+/**
+ * 40 Claude Code stream-json workers at full speed: the event loop while every byte is parsed, and
+ * (`parse` false) the same workers followed as plain text, so a loaded machine's share of the delay
+ * can be told from the parsing's.
+ */
+async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 2 ** 20): Promise<void> {
   console.log(
-    `\n## Agents: ${workers} structured (claude-stream-json) workers × ${bytes / 2 ** 20} MB at full speed`,
+    `\n## Agents: ${workers} claude-stream-json workers × ${bytes / 2 ** 20} MB at full speed, ` +
+      (parse ? 'parsed (output "claude-stream-json")' : 'followed as plain text (baseline, no parsing)'),
   );
   const home = tempHome('structured');
   homes.push(home.home);
@@ -440,7 +445,7 @@ async function benchStructuredStreams(workers = 40, bytes = 5 * 2 ** 20): Promis
       env: { PATH: process.env.PATH ?? '' },
       logPath: path.join(home.logs, `S${runId}`, `${runId}.log`),
       maxRuntimeMs: null,
-      output: 'claude-stream-json',
+      output: parse ? 'claude-stream-json' : null,
     });
     if (!outcome.ok) throw new Error(outcome.error);
   }
@@ -450,10 +455,13 @@ async function benchStructuredStreams(workers = 40, bytes = 5 * 2 ** 20): Promis
   delay.disable();
   const elapsedS = (performance.now() - started) / 1000;
   console.log(
-    `agents 1. ${workers} structured streams: all exited and parsed in ${elapsedS.toFixed(1)} s; ` +
+    `agents 1${parse ? '' : ' (baseline)'}. ${workers} ${parse ? 'structured' : 'plain-text'} streams: all exited${parse ? ' and parsed' : ''} in ${elapsedS.toFixed(1)} s; ` +
       `event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms ` +
-      `(supervisor target ≤ 50 ms); cost parsed $${costSum.toFixed(2)} of $${(0.01 * workers).toFixed(2)}, ` +
-      `last message seen on ${lastMessages}/${workers}`,
+      `(supervisor target ≤ 50 ms)` +
+      (parse
+        ? `; cost parsed $${costSum.toFixed(2)} of $${(0.01 * workers).toFixed(2)}, ` +
+          `last message seen on ${lastMessages}/${workers}`
+        : ''),
   );
 }
 
@@ -646,7 +654,8 @@ async function main(): Promise<void> {
       else if (section === 'cli') benchCli();
       else if (section === 'supervisor') await benchSupervisor();
       else if (section === 'agents') {
-        await benchStructuredStreams();
+        await benchStructuredStreams(false);
+        await benchStructuredStreams(true);
         await benchMcpClaim();
       } else if (section === 'serve') await benchServe();
       else if (section === 'board') await benchBoard(homes, report, note);

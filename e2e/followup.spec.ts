@@ -42,9 +42,9 @@ test('a follow-up from the drawer resumes the agent session and shows in the run
   await expect
     .poll(async () => (await app.show(task.id)).runs.map((run) => run.outcome))
     .toEqual(['completed', 'completed']);
-  const second = (await app.show(task.id)).runs[1] as { id: number };
+  const second = (await app.show(task.id)).runs[1];
   const session = (first as unknown as { agentSession: string }).agentSession;
-  await expect(drawer.getByTestId(`run-followup-${second.id}`)).toHaveText(
+  await expect(drawer.getByTestId(`run-followup-${second?.id}`)).toHaveText(
     `↪ follow-up (resumed session ${session.slice(0, 8)}): Also cover the expired-token case`,
   );
   await expect(drawer.getByTestId('drawer-transcript')).toContainText(

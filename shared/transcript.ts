@@ -74,10 +74,29 @@ export class TranscriptParser {
   /** Tool names by call id, so a result can say which tool it answers. */
   private readonly toolNames = new Map<string, string>();
 
+  private readonly onEntry: (entry: TranscriptEntry) => void;
+  /**
+   * No listener: only the totals matter (the supervisor follows every byte an agent writes, issue 13
+   * bench), so a line that cannot change them is not parsed at all — most of a busy agent's lines are
+   * tool calls and their results.
+   */
+  private readonly totalsOnly: boolean;
+
   constructor(
     readonly format: TranscriptFormat,
-    private readonly onEntry: (entry: TranscriptEntry) => void = () => undefined,
-  ) {}
+    onEntry?: (entry: TranscriptEntry) => void,
+  ) {
+    this.onEntry = onEntry ?? (() => undefined);
+    this.totalsOnly = onEntry === undefined;
+  }
+
+  /** Whether a line may carry the session, usage, cost or a message (a cheap test before JSON.parse). */
+  private mayChangeTotals(line: string): boolean {
+    if (this.usage.sessionId === null) return true;
+    return this.format === 'claude-stream-json'
+      ? line.includes('"result"') || (line.includes('"assistant"') && line.includes('"text"'))
+      : line.includes('turn.completed') || line.includes('agent_message') || line.includes('thread.started');
+  }
 
   /** What the agent reported so far (Claude Code: its final `result`; Codex: summed over turns). */
   get totals(): RunUsage {
@@ -105,6 +124,7 @@ export class TranscriptParser {
   private line(raw: string): void {
     const text = raw.replace(/\r$/, '');
     if (!text.trim()) return;
+    if (this.totalsOnly && !this.mayChangeTotals(text)) return;
     let event: unknown;
     try {
       event = JSON.parse(text);

@@ -91,3 +91,30 @@ describe('Codex exec --json', () => {
     });
   });
 });
+
+describe('totals without a listener (what the supervisor keeps per run)', () => {
+  it.each([
+    ['claude-stream-json', 'claude-stream.jsonl'],
+    ['codex-json', 'codex-exec.jsonl'],
+  ] as const)(
+    '%s: the same totals as a full parse, read in small pieces, garbage included',
+    (format, name) => {
+      const lines = fixture(name).split('\n');
+      // A truncated event and a line of garbage in the middle, as the supervisor may meet them.
+      const text = [
+        ...lines.slice(0, 3),
+        '{"type":"assistant","message":{"content":[{"type":"te',
+        'oops',
+        ...lines.slice(3),
+      ].join('\n');
+      const totalsOnly = new TranscriptParser(format);
+      for (let at = 0; at < text.length; at += 7) totalsOnly.push(text.slice(at, at + 7));
+      totalsOnly.end();
+      const full = parse(format, text, 7).totals;
+      expect(full.sessionId).not.toBeNull();
+      expect(full.tokensIn).not.toBeNull();
+      expect(full.lastMessage).not.toBeNull();
+      expect(totalsOnly.totals).toEqual(full);
+    },
+  );
+});
