@@ -133,7 +133,7 @@ function instrumentPage(): void {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
-async function startServe(
+export async function startServe(
   home: string,
   profileDir: string | null,
 ): Promise<{ child: ChildProcess; url: string }> {
@@ -155,7 +155,7 @@ async function startServe(
   return { child, url };
 }
 
-async function stopServe(child: ChildProcess): Promise<void> {
+export async function stopServe(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.on('exit', resolve));
   child.kill('SIGTERM');
@@ -360,7 +360,7 @@ async function cpuProfile<T>(
 }
 
 /** Builds the renderer (unminified when profiling); false when the build failed. */
-function buildRenderer(profiling: boolean): boolean {
+export function buildRenderer(profiling: boolean): boolean {
   const build = spawnSync(
     process.execPath,
     [VITE, 'build', '--logLevel', 'warn', ...(profiling ? ['--minify', 'false'] : [])],

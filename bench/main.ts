@@ -11,6 +11,7 @@ import type { HomePaths } from '../electron/core/config/home';
 import { setLanePausedRow } from '../electron/core/store/laneSettings';
 import { Supervisor } from '../electron/core/workers/supervisor';
 import { benchBoard, benchStartToBoard } from './board';
+import { benchReview } from './review';
 import {
   AGENTS,
   REPO_ROOT,
@@ -23,7 +24,7 @@ import {
 
 /**
  * `npm run bench [-- SECTION…]`: prints figures, never fails. Sections: tick, api, cli, supervisor,
- * serve, board (default: all). Every data set is generated in a fresh temporary home and removed after.
+ * serve, board, review (default: all). Every data set is generated in a fresh temporary home and removed after.
  */
 
 const CLI = path.join(REPO_ROOT, 'bin', 'switchyard.mjs');
@@ -642,7 +643,7 @@ async function benchWaiter(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const all = ['tick', 'api', 'waiter', 'cli', 'supervisor', 'agents', 'serve', 'board'];
+  const all = ['tick', 'api', 'waiter', 'cli', 'supervisor', 'agents', 'serve', 'board', 'review'];
   const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
   const sections = chosen.length > 0 ? chosen : all;
   console.log(`# Switchyard bench — node ${process.version}, ${new Date().toISOString()}`);
@@ -659,6 +660,7 @@ async function main(): Promise<void> {
         await benchMcpClaim();
       } else if (section === 'serve') await benchServe();
       else if (section === 'board') await benchBoard(homes, report, note);
+      else if (section === 'review') await benchReview(homes, report, note);
       else if (section === 'dataset')
         large('kept'); // with --keep: a home to look at by hand
       else console.log(`unknown section ${section} (known: ${all.join(', ')})`);

@@ -103,9 +103,10 @@ export const EVENT_KINDS = [
   'approved',
   /** SPEC §10: a done or blocked task was sent back to its agent with a follow-up. */
   'followup',
-  // SPEC §9: a task's changes landed, were rebased or thrown away, or its review was waived.
+  // SPEC §9: a task's changes landed, were rebased, committed or thrown away, or its review was waived.
   'merged',
   'rebased',
+  'committed',
   'discarded',
   'review_waived',
 ] as const;
@@ -119,6 +120,7 @@ export const STATUS_KEEPING_EVENT_KINDS: ReadonlySet<string> = new Set<EventKind
   'assigned',
   'adopted',
   'approved',
+  'committed',
 ]);
 
 /** Readable names for skip reasons, used by the CLI and the cards. */

@@ -34,7 +34,7 @@ import {
   afterMergeSchema,
   boardRepositorySchema,
   branchNameSchema,
-  changeSummarySchema,
+  changeCardSchema,
   landResultSchema,
   mergeModeSchema,
   repositoryPathSchema,
@@ -42,11 +42,7 @@ import {
 } from './repository';
 
 /** A card's changes (SPEC §9): the stored summary and whether the task waits for a review. */
-export const boardTaskChangesSchema = z.object({
-  taskId: z.string(),
-  summary: changeSummarySchema.nullable(),
-  needsReview: z.boolean(),
-});
+export const boardTaskChangesSchema = changeCardSchema;
 export type BoardTaskChanges = z.infer<typeof boardTaskChangesSchema>;
 
 /**
@@ -226,6 +222,8 @@ export const contract = {
         status: taskStatusSchema.exclude(['archived']).optional(),
         skipReason: skipReasonSchema.optional(),
         needsAttention: z.boolean().default(false),
+        /** SPEC §9: only done tasks whose changes wait for a review. */
+        needsReview: z.boolean().default(false),
         limit: z.number().int().min(1).max(2000).default(500),
       })
       .strict(),
@@ -474,6 +472,16 @@ export const boardEventSchema = z.discriminatedUnion('type', [
     cells: z.array(cellCountSchema),
   }),
   z.object({ type: z.literal('boards'), seq: z.number().int(), boards: z.array(boardSchema) }),
+  /**
+   * SPEC §9: change summaries of a board's tasks that changed (while a worker runs, after it
+   * finishes, after a merge, rebase, commit or discard, when base moves on): the card chips.
+   */
+  z.object({
+    type: z.literal('changes'),
+    seq: z.number().int(),
+    board: z.string(),
+    changes: z.array(changeCardSchema),
+  }),
   /** Something a person should hear about (done, blocked, gave up, stuck). */
   z.object({
     type: z.literal('notice'),

@@ -62,8 +62,26 @@ export const changeSummarySchema = z.object({
   computedAt: z.number(),
   /** Why the figures could not be computed (the worktree vanished, git failed), if so. */
   error: z.string().nullable(),
+  /**
+   * The base branch's commit the figures were computed against: when base moves on, "behind" and
+   * "conflicts with base" are stale and are computed again (absent in summaries stored before).
+   */
+  baseTip: z.string().nullable().optional(),
 });
 export type ChangeSummary = z.infer<typeof changeSummarySchema>;
+
+/**
+ * A card's changes (SPEC §9): the stored summary and whether the task waits for a review. The
+ * board's chips, its "needs review" filter and the lane view's count all read this one shape.
+ */
+export const changeCardSchema = z.object({
+  taskId: z.string(),
+  /** The task's lane (null: Unassigned), for the per-lane "needs review" count. */
+  assignee: z.string().nullable(),
+  summary: changeSummarySchema.nullable(),
+  needsReview: z.boolean(),
+});
+export type ChangeCard = z.infer<typeof changeCardSchema>;
 
 export const fileChangeSchema = z.object({
   path: z.string(),

@@ -224,6 +224,11 @@ export class FakeEngine implements EngineHandle {
     return () => this.noticeListeners.delete(listener);
   }
 
+  /** No repositories here: change cards never change. */
+  onChangeCards(_listener: (taskIds: string[]) => void): () => void {
+    return () => undefined;
+  }
+
   async close(_options?: { stopWorkers: boolean }): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;

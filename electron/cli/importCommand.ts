@@ -54,11 +54,17 @@ export const importHermesCommand: CliCommand = {
         stringOption(values, 'board') ??
         context.env.SWITCHYARD_BOARD ??
         (exported && SLUG_PATTERN.test(exported) ? exported : 'default');
+      const imported = importHermesBoard(context.db(), prepared.database, {
+        board,
+        ready: values.ready === true,
+      });
+      // SPEC §9: Hermes worktree workspaces become the tasks' worktrees where they still exist.
+      const { adoptHermesWorktrees } = await import('../core/import/importedWork');
+      const adopted = await adoptHermesWorktrees(context.db(), imported.worktreeWorkspaces);
       const report = {
-        ...importHermesBoard(context.db(), prepared.database, {
-          board,
-          ready: values.ready === true,
-        }),
+        ...imported,
+        notes: [...imported.notes, ...adopted.notes],
+        worktrees: adopted.adoptedTasks,
         source: file,
       };
       if (values.json) printJson(context.output, { ...report, format: prepared.kind });

@@ -45,7 +45,16 @@ export const importVibeKanbanCommand: CliCommand = {
         'not_found',
         `no Vibe Kanban database found at ${defaultVibeKanbanPaths(process.platform, context.env).join(' or ')}; give its path`,
       );
-    const report = importVibeKanban(context.db(), file);
+    const imported = importVibeKanban(context.db(), file);
+    // SPEC §9: the project's repository becomes the board's, attempt branches the tasks' worktrees.
+    const { adoptVibeKanbanWork } = await import('../core/import/importedWork');
+    const adopted = await adoptVibeKanbanWork(context.db(), imported.boards);
+    const report = {
+      ...imported,
+      notes: [...imported.notes, ...adopted.notes],
+      boardRepositories: adopted.boardRepositories,
+      worktrees: adopted.adoptedTasks,
+    };
     if (values.json) printJson(context.output, report);
     else context.output.out(formatReport(report));
   },

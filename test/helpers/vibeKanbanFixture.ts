@@ -97,22 +97,28 @@ export const VK_TASKS = [
   { n: 9, project: 'data', title: '   ', status: 'todo' },
 ] as const;
 
+/** Where the projects' repositories and the attempts' worktrees are (default: made-up paths). */
+export interface VkPlaces {
+  repoPaths?: { web: string; data: string };
+  worktreesDir?: string;
+}
+
 /** Writes a VK database at `file` at schema point `upTo`, with the rows above. */
-export function writeVibeKanbanDb(file: string, upTo: number): void {
+export function writeVibeKanbanDb(file: string, upTo: number, places: VkPlaces = {}): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
   try {
     applyMigrations(db, upTo);
     db.pragma('foreign_keys = OFF');
-    insertRows(db);
+    insertRows(db, places);
   } finally {
     db.close();
   }
 }
 
-function insertRows(db: Database.Database): void {
+function insertRows(db: Database.Database, places: VkPlaces): void {
   const projectColumns = columns(db, 'projects');
-  const repoPath = { web: '/srv/web-app', data: '/srv/données' };
+  const repoPath = places.repoPaths ?? { web: '/srv/web-app', data: '/srv/données' };
   const repoId = { web: uuid(0x201), data: uuid(0x202) };
   for (const key of ['web', 'data'] as const) {
     const name = key === 'web' ? 'Web app ✨' : 'Données & co';
@@ -169,7 +175,10 @@ function insertRows(db: Database.Database): void {
     );
     if (!('attempt' in task)) continue;
     const attemptId = uuid(0x500 + task.attempt.n);
-    const worktree = `/tmp/vibe-kanban/worktrees/${task.attempt.branch.replace('/', '-')}`;
+    const worktree = path.join(
+      places.worktreesDir ?? '/tmp/vibe-kanban/worktrees',
+      task.attempt.branch.replace('/', '-'),
+    );
     const values: Record<string, unknown> = {
       id: attemptId,
       task_id: uuid(0x400 + task.n),

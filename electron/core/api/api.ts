@@ -14,6 +14,7 @@ import {
 import type { DispatchResult, LaneStatus } from '../../../shared/dispatch';
 import { STATUS_KEEPING_EVENT_KINDS } from '../../../shared/constants';
 import type { Card, TaskEvent } from '../../../shared/domain';
+import type { ChangeCard } from '../../../shared/repository';
 import {
   boardCards,
   cardsByIds,
@@ -30,7 +31,6 @@ import * as repositories from '../store/repositories';
 import * as changes from '../workers/changes';
 import * as land from '../workers/land';
 import { configureBoardRepository } from '../workers/repository';
-import { needsReview } from '../../../shared/repository';
 import * as commands from '../commands/taskCommands';
 import * as recurrences from '../commands/recurrences';
 import * as links from '../store/links';
@@ -244,6 +244,12 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
         skipReason: request.skipReason,
         needsAttention: request.needsAttention,
         brokenLanes,
+        onlyIds: request.needsReview
+          ? changes
+              .boardChangeCards(db, request.board)
+              .filter((card) => card.needsReview)
+              .map((card) => card.taskId)
+          : undefined,
         limit: request.limit,
       });
     },
@@ -331,12 +337,10 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       commands.getTask(db, id);
       return repositories.taskWorktree(db, id) ? changes.taskChanges(db, id) : null;
     },
-    boardChanges: ({ board }) =>
-      repositories.boardTaskChanges(db, board).map((row) => ({
-        taskId: row.taskId,
-        summary: row.summary,
-        needsReview: needsReview(row.status, row.summary, row.reviewWaived),
-      })),
+    boardChanges: ({ board }) => {
+      if (!boards.findBoard(db, board)) throw notFound(`no board "${board}"`);
+      return changes.boardChangeCards(db, board);
+    },
     landTask: async ({ id, action, mode, message }) => {
       const { paths } = engine;
       const result =
@@ -471,6 +475,20 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     lanesTimer.unref?.();
   }
 
+  /** SPEC §9: the card chips of tasks whose changes were computed anew, per board. */
+  function changeCardsChanged(taskIds: string[]): void {
+    if (listeners.size === 0) return;
+    const byBoard = new Map<string, ChangeCard[]>();
+    for (const id of taskIds) {
+      const found = changes.taskChangeCard(db, id);
+      if (!found) continue;
+      const list = byBoard.get(found.board) ?? [];
+      list.push(found.card);
+      byBoard.set(found.board, list);
+    }
+    for (const [board, cards] of byBoard) emit({ type: 'changes', board, changes: cards });
+  }
+
   /** docs/architecture.md §4: skip reasons are persisted without an event-log row; the tick names what changed. */
   function onTick(result: DispatchResult): void {
     if (listeners.size === 0) return;
@@ -513,6 +531,13 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     engine.onWorkers((workers) => emit({ type: 'workers', workers })),
     engine.onDispatcherState((state) => emit({ type: 'dispatcher', state })),
     engine.onNotice((notice) => emit({ type: 'notice', ...notice })),
+    engine.onChangeCards((taskIds) => {
+      try {
+        changeCardsChanged(taskIds);
+      } catch (error) {
+        logError('turning change summaries into board events', error);
+      }
+    }),
   ];
 
   return {

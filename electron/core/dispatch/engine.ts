@@ -63,6 +63,19 @@ export const FIRST_TICK_DELAY_MS = 3_000;
 
 type Notice = Parameters<Parameters<EngineHandle['onNotice']>[0]>[0];
 
+/** SPEC §9: events after which a task's change card (figures, lane, "needs review") may differ. */
+const CHANGE_CARD_KINDS = new Set([
+  'completed',
+  'spawned',
+  'moved',
+  'assigned',
+  'merged',
+  'rebased',
+  'committed',
+  'discarded',
+  'review_waived',
+]);
+
 const WAKE_KINDS = new Set([
   'created',
   'promoted',
@@ -138,6 +151,7 @@ export class Engine implements EngineHandle {
   private readonly workerListeners = new Set<(workers: WorkerStatus[]) => void>();
   private readonly stateListeners = new Set<(state: DispatcherState) => void>();
   private readonly noticeListeners = new Set<(notice: Notice) => void>();
+  private readonly changeCardListeners = new Set<(taskIds: string[]) => void>();
   private budgetNoticed = new Set<string>();
   private readonly tickListeners = new Set<(result: DispatchResult) => void>();
 
@@ -176,7 +190,11 @@ export class Engine implements EngineHandle {
       onBackgroundChange: (result) => this.afterBackgroundChange(result),
     });
     this.changes = new ChangesTracker(this.db, {
+      paths: this.paths,
       intervalMs: 3_000,
+      onChanged: (taskIds) => {
+        for (const listener of this.changeCardListeners) listener(taskIds);
+      },
       onReadyToReview: (taskId) =>
         this.notify({
           level: 'info',
@@ -214,6 +232,7 @@ export class Engine implements EngineHandle {
     if (this.options.dispatch) {
       this.schedule(this.options.firstTickDelayMs ?? 0);
       this.housekeeping.start();
+      this.changes.start();
     }
   }
 
@@ -484,8 +503,8 @@ export class Engine implements EngineHandle {
     let wake = false;
     for (const event of events) {
       if (WAKE_KINDS.has(event.kind)) wake = true;
-      if (event.taskId && (event.kind === 'completed' || event.kind === 'spawned' || event.kind === 'moved'))
-        this.changes.taskFinished(event.taskId);
+      if (event.taskId && CHANGE_CARD_KINDS.has(event.kind)) this.changes.taskChanged(event.taskId);
+      if (event.taskId && event.kind === 'archived') this.changes.taskArchived(event.taskId);
       const notice = noticeFor(event, (id) => tasks.findTask(this.db, id)?.title ?? id);
       if (notice) this.notify(notice);
     }
@@ -543,6 +562,12 @@ export class Engine implements EngineHandle {
   onNotice(listener: (notice: Notice) => void): () => void {
     this.noticeListeners.add(listener);
     return () => this.noticeListeners.delete(listener);
+  }
+
+  /** SPEC §9: tasks whose card changes (figures, "needs review") were computed anew and differ. */
+  onChangeCards(listener: (taskIds: string[]) => void): () => void {
+    this.changeCardListeners.add(listener);
+    return () => this.changeCardListeners.delete(listener);
   }
 
   onTick(listener: (result: DispatchResult) => void): () => void {

@@ -49,6 +49,8 @@ export interface EngineHandle {
   onTaskEvents(listener: (events: TaskEvent[]) => void): () => void;
   onWorkers(listener: (workers: WorkerStatus[]) => void): () => void;
   onDispatcherState(listener: (state: DispatcherState) => void): () => void;
+  /** SPEC §9: tasks whose card changes (figures, "needs review") were computed anew and differ. */
+  onChangeCards(listener: (taskIds: string[]) => void): () => void;
   /** After every tick this process ran (not dry runs). */
   onTick(listener: (result: DispatchResult) => void): () => void;
   /** A lane's kind, profile, pause or concurrency changed (files on disk, lanes.json, the UI, the CLI). */

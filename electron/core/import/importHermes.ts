@@ -50,6 +50,11 @@ export interface HermesImportReport {
   statuses: Record<string, number>;
   /** Things that did not map one to one, each said once per kind with a count. */
   notes: string[];
+  /**
+   * SPEC §9: the Hermes worktree workspaces of the tasks imported now; `adoptForeignWorktrees`
+   * (import/importedWork.ts) maps each that still exists onto the task's worktree record.
+   */
+  worktreeWorkspaces: { taskId: string; path: string }[];
 }
 
 const PRIORITY_MIN = -1_000_000;
@@ -176,9 +181,15 @@ function importedMaxRuntime(raw: unknown, notes: Notes): number | null {
  * never starts in a folder the user did not configure here (`dir:/` would run an agent at the
  * root). It gets a scratch folder; `switchyard edit --workspace` sets a real one.
  */
-function importedWorkspace(row: Row, notes: Notes): string {
+function importedWorkspace(row: Row, notes: Notes, worktree: (path: string) => void): string {
   const where = text(row.workspace_path);
   const kind = text(row.workspace_kind);
+  if (kind === 'worktree' && where) {
+    // Mapped after the import (git runs then, off the transaction): only a real worktree of a
+    // repository with a work tree, on its own branch, becomes the task's; it is never moved or removed.
+    worktree(where);
+    return 'scratch';
+  }
   if (where || (kind && kind !== 'scratch'))
     notes.add('workspace from the file not used → scratch (set one with `switchyard edit`)');
   return 'scratch';
@@ -225,6 +236,7 @@ export function importHermesBoard(
     lanes: {},
     statuses: {},
     notes: [],
+    worktreeWorkspaces: [],
   };
   const byTask = <T extends Row>(rows: T[]) => {
     const grouped = new Map<string, T[]>();
@@ -343,7 +355,9 @@ function importTask(
     now,
     startedAt: importedTime(row.started_at, 'start time', now, notes),
     completedAt: importedTime(row.completed_at, 'completion time', now, notes),
-    workspace: importedWorkspace(row, notes),
+    workspace: importedWorkspace(row, notes, (where) =>
+      report.worktreeWorkspaces.push({ taskId: id, path: where }),
+    ),
     maxRuntimeSeconds: importedMaxRuntime(row.max_runtime_seconds, notes),
     failureCount: Math.max(0, integer(row.consecutive_failures ?? row.spawn_failures) ?? 0),
     result: text(row.result),

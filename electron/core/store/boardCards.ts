@@ -262,6 +262,8 @@ export interface CardSearch {
   /** Blocked, failing, in backoff, or on a broken profile (`brokenLanes`): the board's filter. */
   needsAttention: boolean;
   brokenLanes: readonly string[];
+  /** Only these tasks (SPEC §9: the ones that need review, decided outside SQL); undefined: any. */
+  onlyIds?: readonly string[];
   limit: number;
 }
 
@@ -298,6 +300,10 @@ export function searchCards(db: Db, search: CardSearch): { tasks: Card[]; total:
         OR (t.status <> 'done' AND t.assignee IN (SELECT value FROM json_each(@broken))))`,
     );
     params.broken = JSON.stringify(search.brokenLanes);
+  }
+  if (search.onlyIds) {
+    conditions.push('t.id IN (SELECT value FROM json_each(@onlyIds))');
+    params.onlyIds = JSON.stringify(search.onlyIds);
   }
   const where = conditions.join(' AND ');
   return db.transaction(() => {

@@ -121,6 +121,22 @@ export function boardOrigin(db: Db, board: string): BoardOrigin | undefined {
     : undefined;
 }
 
+/**
+ * Imported tasks of `source` that name branches and have no worktree record yet (SPEC §9: their
+ * work is adopted where it still exists), with their board.
+ */
+export function originsAwaitingWorktree(db: Db, source: string): (TaskOrigin & { board: string })[] {
+  const rows = db
+    .prepare(
+      `SELECT o.*, t.board AS task_board FROM task_origins o JOIN tasks t ON t.id = o.task_id
+       WHERE o.source = ? AND o.branches <> '[]' AND t.status <> 'archived'
+         AND NOT EXISTS (SELECT 1 FROM task_worktrees w WHERE w.task_id = o.task_id)
+       ORDER BY o.task_id`,
+    )
+    .all(source) as (TaskOriginRow & { task_board: string })[];
+  return rows.map((row) => ({ ...originFromRow(row), board: row.task_board }));
+}
+
 // Export and restore (docs/export-format.md): rows as stored.
 
 export interface StoredTaskOrigin {

@@ -166,23 +166,49 @@ export function allTaskWorktrees(db: Db): (TaskWorktree & { status: string | nul
   return rows.map((row) => ({ ...worktreeFromRow(row), status: row.task_status, board: row.task_board }));
 }
 
-/** Tasks of a board that have a worktree, with their status and stored change summary. */
-export function boardTaskChanges(
-  db: Db,
-  board: string,
-): { taskId: string; status: string; summary: ChangeSummary | null; reviewWaived: boolean }[] {
-  const rows = db
-    .prepare(
-      `SELECT w.task_id, t.status, w.changes, w.review_waived FROM task_worktrees w
-       JOIN tasks t ON t.id = w.task_id WHERE t.board = ? AND t.status <> 'archived'`,
-    )
-    .all(board) as { task_id: string; status: string; changes: string | null; review_waived: number }[];
-  return rows.map((row) => ({
+export interface TaskChangesRow {
+  taskId: string;
+  board: string;
+  assignee: string | null;
+  status: string;
+  summary: ChangeSummary | null;
+  reviewWaived: boolean;
+}
+
+const CHANGES_ROW_SELECT = `SELECT w.task_id, t.board, t.assignee, t.status, w.changes, w.review_waived
+  FROM task_worktrees w JOIN tasks t ON t.id = w.task_id`;
+
+function changesRowFrom(row: {
+  task_id: string;
+  board: string;
+  assignee: string | null;
+  status: string;
+  changes: string | null;
+  review_waived: number;
+}): TaskChangesRow {
+  return {
     taskId: row.task_id,
+    board: row.board,
+    assignee: row.assignee,
     status: row.status,
     summary: row.changes === null ? null : (JSON.parse(row.changes) as ChangeSummary),
     reviewWaived: row.review_waived === 1,
-  }));
+  };
+}
+
+/** Tasks of a board that have a worktree, with their status and stored change summary. */
+export function boardTaskChanges(db: Db, board: string): TaskChangesRow[] {
+  const rows = cachedStatement(db, `${CHANGES_ROW_SELECT} WHERE t.board = ? AND t.status <> 'archived'`).all(
+    board,
+  ) as Parameters<typeof changesRowFrom>[0][];
+  return rows.map(changesRowFrom);
+}
+
+/** One task's row of boardTaskChanges (archived tasks included), or null without a worktree. */
+export function taskChangesRow(db: Db, taskId: string): TaskChangesRow | null {
+  const row = cachedStatement(db, `${CHANGES_ROW_SELECT} WHERE w.task_id = ?`).get(taskId) as
+    Parameters<typeof changesRowFrom>[0] | undefined;
+  return row ? changesRowFrom(row) : null;
 }
 
 /** Running tasks with a live worktree: the ones whose changes are refreshed while they work. */

@@ -2,10 +2,24 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ChangeSummary, FileChange, TaskChanges } from '../../../shared/repository';
+import {
+  needsReview,
+  type ChangeCard,
+  type ChangeSummary,
+  type FileChange,
+  type TaskChanges,
+  type TaskWorktreeInfo,
+} from '../../../shared/repository';
 import { SwitchyardError } from '../errors';
 import { runInWriteTransaction, type Db } from '../store/db/open';
-import { taskWorktree, writeTaskChanges, type TaskWorktree } from '../store/repositories';
+import {
+  boardTaskChanges,
+  taskChangesRow,
+  taskWorktree,
+  writeTaskChanges,
+  type TaskChangesRow,
+  type TaskWorktree,
+} from '../store/repositories';
 import { gitLine, gitTest, runGit } from './git';
 import { checkedTaskId } from './worktrees';
 
@@ -122,10 +136,32 @@ interface Computed {
   truncated: boolean;
 }
 
+/**
+ * Work left as a branch only (another tool's worktree folder is gone, or the folder was deleted
+ * by hand): its tip's tree stands for the work, with nothing uncommitted.
+ */
+export async function branchOnly(worktree: TaskWorktreeInfo): Promise<boolean> {
+  if (worktree.removedAt !== null || worktree.mergedAt !== null) return false;
+  if ((worktree.path && fs.existsSync(worktree.path)) || !fs.existsSync(worktree.repo)) return false;
+  return gitTest(worktree.repo, [
+    'rev-parse',
+    '--verify',
+    '--quiet',
+    `refs/heads/${worktree.branch}^{commit}`,
+  ]);
+}
+
+async function branchTree(worktree: TaskWorktree): Promise<{ tree: string; head: string; headTree: string }> {
+  const head = await gitLine(worktree.repo, ['rev-parse', `refs/heads/${worktree.branch}`]);
+  const tree = await gitLine(worktree.repo, ['rev-parse', `${head}^{tree}`]);
+  return { tree, head, headTree: tree };
+}
+
 async function compute(worktree: TaskWorktree, withPatch: boolean): Promise<Computed> {
   const now = Date.now();
   const merged = worktree.mergedAt !== null;
-  if (worktree.removedAt !== null || !fs.existsSync(worktree.path)) {
+  const onlyBranch = await branchOnly(worktree);
+  if (!onlyBranch && (worktree.removedAt !== null || !worktree.path || !fs.existsSync(worktree.path))) {
     const last = worktree.changes;
     return {
       summary: {
@@ -140,10 +176,13 @@ async function compute(worktree: TaskWorktree, withPatch: boolean): Promise<Comp
       truncated: false,
     };
   }
-  const cwd = worktree.path;
+  const cwd = onlyBranch ? worktree.repo : worktree.path;
   const base = `refs/heads/${worktree.baseBranch}`;
-  const { tree, head, headTree } = await snapshotTree(worktree);
-  const mergeBase = await gitLine(cwd, ['merge-base', base, head]);
+  const { tree, head, headTree } = onlyBranch ? await branchTree(worktree) : await snapshotTree(worktree);
+  const [mergeBase, baseTip] = await Promise.all([
+    gitLine(cwd, ['merge-base', base, head]),
+    gitLine(cwd, ['rev-parse', base]),
+  ]);
   const [files, counts, uncommitted] = await Promise.all([
     fileChanges(cwd, mergeBase, tree),
     gitLine(cwd, ['rev-list', '--left-right', '--count', `${base}...${head}`]),
@@ -198,6 +237,7 @@ async function compute(worktree: TaskWorktree, withPatch: boolean): Promise<Comp
     removed: false,
     computedAt: now,
     error: null,
+    baseTip,
   };
   return { summary, files, patch, truncated };
 }
@@ -260,4 +300,28 @@ export async function taskChanges(db: Db, taskId: string): Promise<TaskChanges> 
   runInWriteTransaction(db, () => writeTaskChanges(db, taskId, computed.summary));
   const { holdChildren: _hold, createdAt: _created, changes: _changes, ...info } = worktree;
   return { worktree: info, ...computed };
+}
+
+/**
+ * What a card shows of a task's changes (SPEC §9), from the summary the drawer's computation
+ * stored: the one mapping the board's chips, its "needs review" filter and the lane counts read.
+ */
+export function changeCardOf(row: TaskChangesRow): ChangeCard {
+  return {
+    taskId: row.taskId,
+    assignee: row.assignee,
+    summary: row.summary,
+    needsReview: needsReview(row.status, row.summary, row.reviewWaived),
+  };
+}
+
+/** Every card of a board with a worktree (archived tasks are not on the board). */
+export function boardChangeCards(db: Db, board: string): ChangeCard[] {
+  return boardTaskChanges(db, board).map(changeCardOf);
+}
+
+/** One task's card changes and its board, or null when it has no worktree. */
+export function taskChangeCard(db: Db, taskId: string): { board: string; card: ChangeCard } | null {
+  const row = taskChangesRow(db, taskId);
+  return row ? { board: row.board, card: changeCardOf(row) } : null;
 }

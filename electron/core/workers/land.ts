@@ -15,9 +15,9 @@ import {
   taskWorktree,
   type TaskWorktree,
 } from '../store/repositories';
-import { committerEnv, conflictsWithBase, refreshTaskChanges } from './changes';
+import { branchOnly, committerEnv, conflictsWithBase, refreshTaskChanges } from './changes';
 import { GitError, gitLine, gitTest, runGit } from './git';
-import { checkedTaskId, removeTaskWorktree } from './worktrees';
+import { checkedTaskId, isOwnWorktree, removeTaskWorktree } from './worktrees';
 
 /**
  * Landing a task's work (SPEC §9): commit, merge into base (fast-forward, merge commit or squash),
@@ -41,7 +41,7 @@ function liveWorktree(db: Db, taskId: string): { task: Task; worktree: TaskWorkt
 function event(
   db: Db,
   task: Task,
-  kind: 'merged' | 'rebased' | 'discarded' | 'review_waived',
+  kind: 'merged' | 'rebased' | 'committed' | 'discarded' | 'review_waived',
   payload: Record<string, unknown>,
 ): void {
   appendEvent(db, { taskId: task.id, board: task.board, kind, payload }, Date.now());
@@ -66,6 +66,7 @@ export async function commitTaskChanges(db: Db, taskId: string, message?: string
     env: committerEnv(),
   });
   const commit = await gitLine(worktree.path, ['rev-parse', 'HEAD']);
+  runInWriteTransaction(db, () => event(db, task, 'committed', { files: pending.length, commit }));
   await refreshTaskChanges(db, task.id);
   return {
     taskId: task.id,
@@ -94,6 +95,20 @@ async function checkoutOf(repo: string, baseBranch: string): Promise<string | nu
   return null;
 }
 
+/**
+ * The task's work for a merge: its worktree, or only its branch (work another tool left, whose
+ * folder is gone: SPEC §9 imports), which merges the same way with nothing uncommitted.
+ */
+async function workToMerge(
+  db: Db,
+  taskId: string,
+): Promise<{ task: Task; worktree: TaskWorktree; checkedOut: boolean }> {
+  const task = getTask(db, checkedTaskId(taskId));
+  const worktree = taskWorktree(db, task.id);
+  if (worktree && (await branchOnly(worktree))) return { task, worktree, checkedOut: false };
+  return { ...liveWorktree(db, taskId), checkedOut: true };
+}
+
 /** Merges the task's branch into its base branch in the board's merge mode. */
 export async function mergeTask(
   db: Db,
@@ -102,7 +117,7 @@ export async function mergeTask(
   actor: Actor,
   options: { mode?: MergeMode } = {},
 ): Promise<LandResult> {
-  const { task, worktree } = liveWorktree(db, taskId);
+  const { task, worktree, checkedOut } = await workToMerge(db, taskId);
   const setting = boardRepository(db, task.board);
   const mode = options.mode ?? setting?.mergeMode ?? 'merge';
   const { repo, baseBranch, branch } = worktree;
@@ -123,8 +138,12 @@ export async function mergeTask(
       );
     }
   }
-  const pending = await uncommittedFiles(worktree);
-  const head = await gitLine(worktree.path, ['rev-parse', 'HEAD']);
+  const pending = checkedOut ? await uncommittedFiles(worktree) : [];
+  const tipOf = () =>
+    checkedOut
+      ? gitLine(worktree.path, ['rev-parse', 'HEAD'])
+      : gitLine(repo, ['rev-parse', `refs/heads/${branch}`]);
+  const head = await tipOf();
   const ahead = Number(await gitLine(repo, ['rev-list', '--count', `${baseRef}..${head}`]));
   if (ahead === 0 && pending.length === 0) throw refuse(`${task.id} has nothing to merge into ${baseBranch}`);
   const conflicts = await conflictsWithBase(
@@ -137,7 +156,7 @@ export async function mergeTask(
       `merging ${task.id} into ${baseBranch} would conflict in ${conflicts.join(', ')}: rebase it or send it back`,
     );
   if (pending.length > 0) await commitTaskChanges(db, task.id);
-  const tip = await gitLine(worktree.path, ['rev-parse', 'HEAD']);
+  const tip = await tipOf();
   const message = mode === 'squash' ? commitMessage(task) : `Merge ${branch}: ${task.title}`;
   const oldBase = await gitLine(repo, ['rev-parse', baseRef]);
   const fastForward = await gitTest(repo, ['merge-base', '--is-ancestor', oldBase, tip]);
@@ -152,7 +171,9 @@ export async function mergeTask(
     markTaskMerged(db, task.id, landed, Date.now());
     event(db, task, 'merged', { into: baseBranch, mode, commit: landed, by: actor.name });
   });
-  if ((setting?.afterMerge ?? 'remove') === 'remove') {
+  // Only a worktree Switchyard made goes (work another tool made stays where it is, its branch too).
+  const own = isOwnWorktree(paths, worktree);
+  if (own && (setting?.afterMerge ?? 'remove') === 'remove') {
     await removeTaskWorktree(db, paths, task.id, { deleteBranch: true, force: true });
   }
   await refreshTaskChanges(db, task.id).catch(() => undefined);

@@ -38,6 +38,14 @@ export function worktreePathFor(paths: HomePaths, taskId: string): string {
   return path.join(paths.workspaces, checkedTaskId(taskId));
 }
 
+/**
+ * Whether Switchyard made this worktree (at workspaces/<task>): only such a folder is ever
+ * removed. Work another tool made (an imported Hermes or Vibe Kanban worktree) is left alone.
+ */
+export function isOwnWorktree(paths: HomePaths, worktree: { taskId: string; path: string }): boolean {
+  return worktree.path === worktreePathFor(paths, worktree.taskId);
+}
+
 /** Creates (or finds again, on a retry) the task's worktree and returns its folder. */
 export async function prepareTaskWorktree(
   db: Db,
@@ -51,6 +59,15 @@ export async function prepareTaskWorktree(
   ensureOwnedDir(paths.home, paths.workspaces);
   if (fs.lstatSync(target, { throwIfNoEntry: false })) ensureOwnedDir(paths.home, target);
   if (existing && existing.removedAt === null && fs.existsSync(path.join(target, '.git'))) return target;
+  // Work another tool made (imported, SPEC §9): the agent goes on in that worktree, on its branch.
+  if (
+    existing &&
+    existing.removedAt === null &&
+    !isOwnWorktree(paths, existing) &&
+    existing.path &&
+    fs.existsSync(path.join(existing.path, '.git'))
+  )
+    return existing.path;
   const { repo, baseBranch } = await repositoryForTask(db, task);
   try {
     const baseCommit = await gitLine(repo, [
@@ -152,7 +169,7 @@ export async function removeTaskWorktree(
 ): Promise<void> {
   const row = taskWorktree(db, taskId);
   if (!row) throw new SwitchyardError('not_found', `${taskId} has no worktree`);
-  if (row.path !== worktreePathFor(paths, taskId))
+  if (!isOwnWorktree(paths, row))
     throw new SwitchyardError('forbidden', `${row.path} was not made by this Switchyard home; left alone`);
   if (fs.existsSync(row.path)) {
     const args = ['worktree', 'remove', ...(options.force ? ['--force'] : []), row.path];

@@ -344,6 +344,7 @@ export class FakeApi implements BoardApi {
       if (!this.boards.has(request.board)) fail('not_found', `no board "${request.board}"`);
       const words = request.text.toLowerCase().split(/\s+/).filter(Boolean);
       const matches = [...this.cells(request.board).values()].flat().filter((card) => {
+        if (request.needsReview) return false; // no repositories here: nothing waits for a review
         const haystack = `${card.title}\n${card.id}\n${card.assignee ?? ''}`.toLowerCase();
         if (!words.every((word) => haystack.includes(word))) return false;
         if (request.assignee !== undefined && card.assignee !== request.assignee) return false;
@@ -682,7 +683,10 @@ export class FakeApi implements BoardApi {
       this.task(id);
       return null;
     },
-    boardChanges: () => [],
+    boardChanges: ({ board }) => {
+      this.activeBoard(board);
+      return [];
+    },
     landTask: ({ id }) => fail('not_found', `${this.task(id).id} has no repository worktree`),
     sendBackTask: ({ id }) => fail('not_found', `${this.task(id).id} has no repository worktree`),
     waiveReview: ({ id }) => fail('not_found', `${this.task(id).id} has no repository worktree`),

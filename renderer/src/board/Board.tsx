@@ -16,7 +16,7 @@ import { BOARD_COLUMNS } from '../../../shared/domain';
 import { TaskCard } from '../card/TaskCard';
 import { cardById } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
-import { isFilterActive } from '../store/filter';
+import { EMPTY_FILTER, isFilterActive } from '../store/filter';
 import type { LaneView } from '../store/laneModel';
 import type { BoardIndex } from '../store/selectors';
 import { estimatedCellsHeight, LaneRow } from './LaneRow';
@@ -133,11 +133,7 @@ export function Board() {
             <button
               type="button"
               className="link-button"
-              onClick={() =>
-                store
-                  .getState()
-                  .setFilter({ text: '', lane: null, status: null, skipReason: null, needsAttention: false })
-              }
+              onClick={() => store.getState().setFilter(EMPTY_FILTER)}
             >
               Clear filters
             </button>

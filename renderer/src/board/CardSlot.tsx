@@ -13,6 +13,7 @@ export const CardSlot = memo(function CardSlot({ taskId }: { taskId: string }) {
   const { store } = useBoardContext();
   const task = useBoard((state) => cardById(state, taskId));
   const worker = useBoard((state) => state.workers[taskId]);
+  const changes = useBoard((state) => state.changes[taskId]);
   // Lane and dispatcher only for the badges that quote them, so their updates stay local.
   const lane = useBoard((state) => {
     const current = cardById(state, taskId);
@@ -39,6 +40,7 @@ export const CardSlot = memo(function CardSlot({ taskId }: { taskId: string }) {
       dispatcher={dispatcher}
       dependencies={dependencies}
       laneHint={laneHint}
+      changes={changes}
       dragging={isDragging}
       dragProps={dragProps}
       cardRef={setNodeRef}

@@ -10,6 +10,7 @@ import {
 } from 'react';
 import { createPortal } from 'react-dom';
 import { BOARD_COLUMNS, type Card } from '../../../shared/domain';
+import type { ChangeCard } from '../../../shared/repository';
 import { checkMove } from '../../../shared/transitions';
 import { parentsDoneOf, type MovePatch } from '../store/boardStore';
 import { useBoardContext, useBoardIndex } from '../store/context';
@@ -19,7 +20,7 @@ import { assigneeOfLane, laneKeyOf, laneLabel, laneTestId } from '../store/laneM
  * "Move to…" on every card (docs/architecture.md §7): the same moves as a drag, for keyboards and for people who
  * prefer menus. Columns the state machine refuses are shown disabled with the reason.
  */
-export function MoveMenu({ task }: { task: Card }) {
+export function MoveMenu({ task, changes }: { task: Card; changes?: ChangeCard | undefined }) {
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
@@ -77,6 +78,7 @@ export function MoveMenu({ task }: { task: Card }) {
         createPortal(
           <MoveMenuList
             task={task}
+            changes={changes}
             anchor={button}
             listRef={list}
             onDone={() => {
@@ -121,11 +123,13 @@ export function menuPlacement(
 
 function MoveMenuList({
   task,
+  changes,
   anchor,
   listRef,
   onDone,
 }: {
   task: Card;
+  changes: ChangeCard | undefined;
   anchor: RefObject<HTMLButtonElement | null>;
   listRef: RefObject<HTMLDivElement | null>;
   onDone: () => void;
@@ -177,6 +181,7 @@ function MoveMenuList({
         if (event.key === 'Escape') onDone();
       }}
     >
+      {changes && <ChangeActions task={task} changes={changes} onDone={onDone} />}
       <div className="move-menu-heading">Column</div>
       {[...BOARD_COLUMNS, 'archived' as const].map((status) => {
         if (status === task.status) return null;
@@ -212,5 +217,73 @@ function MoveMenuList({
           </button>
         ))}
     </div>
+  );
+}
+
+/**
+ * SPEC §9 from the card: merge the task's work into base, send it back with a comment (in the
+ * drawer's Changes tab, where the diff is), or discard it (confirmed). Only while the worktree lives.
+ */
+function ChangeActions({ task, changes, onDone }: { task: Card; changes: ChangeCard; onDone: () => void }) {
+  const { store } = useBoardContext();
+  const summary = changes.summary;
+  if (!summary || summary.removed) return null;
+  const land = async (action: 'merge' | 'discard') => {
+    onDone();
+    const state = store.getState();
+    if (action === 'discard') {
+      const confirmed = await state.askConfirm(
+        `Discard the work of “${task.title}”? Its worktree and branch are deleted.`,
+        'Discard',
+      );
+      if (!confirmed) return;
+    }
+    const result = await state.run('landTask', { id: task.id, action });
+    if (result) state.pushToast('info', result.message, task.id);
+  };
+  const canMerge = (summary.files > 0 || summary.uncommittedFiles > 0) && !summary.merged;
+  return (
+    <>
+      <div className="move-menu-heading">Changes</div>
+      {canMerge && (
+        <button
+          type="button"
+          role="menuitem"
+          data-testid={`card-merge-${task.id}`}
+          title={
+            summary.conflicts.length > 0
+              ? `would conflict in ${summary.conflicts.join(', ')}: it will be refused`
+              : 'merge into the base branch in the board’s merge mode'
+          }
+          onClick={() => void land('merge')}
+        >
+          Merge into base
+        </button>
+      )}
+      {task.status !== 'running' && (
+        <button
+          type="button"
+          role="menuitem"
+          data-testid={`card-send-back-${task.id}`}
+          onClick={() => {
+            onDone();
+            store.getState().openTask(task.id, 'changes');
+          }}
+        >
+          Send back…
+        </button>
+      )}
+      {task.status !== 'running' && (
+        <button
+          type="button"
+          role="menuitem"
+          className="danger"
+          data-testid={`card-discard-${task.id}`}
+          onClick={() => void land('discard')}
+        >
+          Discard…
+        </button>
+      )}
+    </>
   );
 }

@@ -1,7 +1,9 @@
 import { memo, type HTMLAttributes, type Ref } from 'react';
 import type { DispatcherState, LaneStatus, WorkerStatus } from '../../../shared/dispatch';
 import type { Card } from '../../../shared/domain';
+import type { ChangeCard } from '../../../shared/repository';
 import { ApproveButton } from './ApproveButton';
+import { ChangeChips } from './ChangeChips';
 import { MoveMenu } from './MoveMenu';
 import { skipBadgeOf } from './skipText';
 import { formatDuration, useNow } from './time';
@@ -42,6 +44,8 @@ export interface TaskCardProps {
   dependencies?: string | null;
   /** The core's hint for a lane nobody declared (selectors.undeclaredLaneHint). */
   laneHint?: string;
+  /** SPEC §9: the task's changes in its worktree, when it has one. */
+  changes?: ChangeCard;
   /** Rendered in the DragOverlay: no menu, no handlers. */
   overlay?: boolean;
   dragging?: boolean;
@@ -113,6 +117,7 @@ function TaskCardView({
   dispatcher = null,
   dependencies,
   laneHint,
+  changes,
   overlay = false,
   dragging = false,
   dragProps,
@@ -124,6 +129,7 @@ function TaskCardView({
   if (overlay) classes.push('card-overlay');
   if (dragging) classes.push('card-dragging');
   if (badge) classes.push(`card-skip-${task.skipReason}`);
+  if (changes?.needsReview) classes.push('card-needs-review');
   const { onKeyDown, ...restDragProps } = dragProps ?? {};
   return (
     <article
@@ -146,7 +152,7 @@ function TaskCardView({
       {/* Title first (issue 15): what the card is about leads; id, priority and chips follow. */}
       <div className="card-head">
         <div className="card-title">{task.title}</div>
-        {!overlay && <MoveMenu task={task} />}
+        {!overlay && <MoveMenu task={task} changes={changes} />}
       </div>
       <footer className="card-meta">
         {task.priority !== 0 && (
@@ -183,6 +189,7 @@ function TaskCardView({
         </div>
       )}
       {badge && task.skipReason === 'awaiting_approval' && !overlay && <ApproveButton task={task} />}
+      {changes && <ChangeChips taskId={task.id} card={changes} />}
       {task.status === 'running' && <WorkerLine task={task} worker={worker} />}
       {task.status === 'blocked' && task.blockReason && (
         <div className="card-block-reason" title={task.blockReason}>

@@ -4,7 +4,7 @@ import { refractor } from 'refractor/lib/common.js';
 import 'react-diff-view/style/index.css';
 import type { Card } from '../../../shared/domain';
 import type { TaskChanges } from '../../../shared/repository';
-import { useBoardContext } from '../store/context';
+import { useBoard, useBoardContext } from '../store/context';
 import '../styles/changes.css';
 
 /** Files longer than this start collapsed; a diff of many lines collapses every file (SPEC §9). */
@@ -12,7 +12,6 @@ const COLLAPSE_FILE_LINES = 400;
 const COLLAPSE_ALL_LINES = 3_000;
 /** Syntax highlighting is for what a person reads at once; a huge file is shown plain. */
 const HIGHLIGHT_MAX_LINES = 1_500;
-const REFRESH_WHILE_RUNNING_MS = 3_000;
 
 const LANGUAGES: Record<string, string> = {
   ts: 'typescript',
@@ -51,7 +50,10 @@ export function ChangesTab({ task }: { task: Card }) {
   const [error, setError] = useState<string | null>(null);
   const [view, setView] = useState<'unified' | 'split'>('unified');
   const [nonce, setNonce] = useState(0);
-  const running = task.status === 'running';
+  const [comment, setComment] = useState('');
+  // Fetched again whenever the core's summary of the task changes (its tracker recomputes it every
+  // few seconds while the worker runs and pushes only changes): live, throttled, one computation.
+  const summaryVersion = useBoard((state) => state.changes[task.id]?.summary?.computedAt ?? 0);
 
   useEffect(() => {
     let live = true;
@@ -61,12 +63,10 @@ export function ChangesTab({ task }: { task: Card }) {
         (reason: unknown) => live && setError(reason instanceof Error ? reason.message : String(reason)),
       );
     void load();
-    const timer = running ? setInterval(() => void load(), REFRESH_WHILE_RUNNING_MS) : undefined;
     return () => {
       live = false;
-      if (timer) clearInterval(timer);
     };
-  }, [api, task.id, task.updatedAt, running, nonce]);
+  }, [api, task.id, task.updatedAt, summaryVersion, nonce]);
 
   const files = useMemo(() => (changes?.patch ? parseDiff(changes.patch) : []), [changes?.patch]);
   const totalLines = useMemo(() => files.reduce((sum, file) => sum + linesOf(file), 0), [files]);
@@ -91,11 +91,15 @@ export function ChangesTab({ task }: { task: Card }) {
       setNonce((n) => n + 1);
     }
   };
+  // A form, not window.prompt: Electron has no prompt() (it throws there).
   const sendBack = async () => {
-    const comment = window.prompt('What should change? The next run reads this.');
-    if (!comment?.trim()) return;
+    if (!comment.trim()) return;
     const updated = await store.getState().run('sendBackTask', { id: task.id, comment: comment.trim() });
-    if (updated) store.getState().upsertTasks([updated]);
+    if (updated) {
+      store.getState().upsertTasks([updated]);
+      store.getState().pushToast('info', `Sent “${task.title}” back to ready`, task.id);
+      setComment('');
+    }
   };
   const live = !summary.removed;
 
@@ -136,9 +140,6 @@ export function ChangesTab({ task }: { task: Card }) {
           <button type="button" onClick={() => void land('push')}>
             Push / PR
           </button>
-          <button type="button" onClick={() => void sendBack()}>
-            Send back
-          </button>
           <button type="button" className="danger" onClick={() => void land('discard')}>
             Discard
           </button>
@@ -150,6 +151,27 @@ export function ChangesTab({ task }: { task: Card }) {
             <input type="radio" checked={view === 'split'} onChange={() => setView('split')} /> Split
           </label>
         </div>
+      )}
+      {live && task.status !== 'running' && (
+        <form
+          className="changes-send-back"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void sendBack();
+          }}
+        >
+          <textarea
+            rows={2}
+            aria-label="What should change"
+            placeholder="What should change? The next run reads this."
+            data-testid="send-back-comment"
+            value={comment}
+            onChange={(event) => setComment(event.target.value)}
+          />
+          <button type="submit" disabled={!comment.trim()} data-testid="send-back">
+            Send back
+          </button>
+        </form>
       )}
       {changes.truncated && (
         <p className="muted">The diff is too large to show whole; it is cut after whole files.</p>

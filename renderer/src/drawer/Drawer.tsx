@@ -2,7 +2,7 @@ import { Suspense, lazy, useCallback, useEffect, useRef, useState } from 'react'
 import type { TaskDetail } from '../../../shared/contract';
 import { cardOf, waitsForParents, type Card, type Task } from '../../../shared/domain';
 import { formatDateTime } from '../card/time';
-import { cardById } from '../store/boardStore';
+import { cardById, type DrawerTab } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
 import { laneLabel, laneKeyOf } from '../store/laneModel';
 import { DrawerActions } from './DrawerActions';
@@ -73,7 +73,7 @@ function TaskDrawer({ taskId }: { taskId: string }) {
   const { detail, error, refresh } = useTaskDetail(taskId, boardTask?.updatedAt);
   const task: Card | undefined = boardTask ?? (detail ? cardOfDetail(detail) : undefined);
   const close = () => store.getState().openTask(null);
-  const [tab, setTab] = useState<'details' | 'changes'>('details');
+  const [tab, setTab] = useState<DrawerTab>(() => store.getState().openTaskTab);
   // SPEC §9: a task working in a repository has a Changes tab (its diff against base).
   const workspace = detail?.task.workspace ?? '';
   const hasWorktree = workspace === 'repo' || workspace.startsWith('worktree:');

@@ -3,7 +3,8 @@ import type { LaneStatus } from '../../../shared/dispatch';
 import { SKIP_REASON_LABELS, type SkipReason } from '../../../shared/domain';
 import { formatDuration, useNow } from '../card/time';
 import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
-import { LANE_KIND_LABELS, laneTestId } from '../store/laneModel';
+import { LANE_KIND_LABELS, laneKeyOf, laneTestId } from '../store/laneModel';
+import { EMPTY_FILTER, needsReviewCount } from '../store/filter';
 import { formatUsd } from '../../../shared/budget';
 import { LaneSpend } from './LaneSpend';
 import { RecurrencesDialog } from './RecurrencesDialog';
@@ -144,6 +145,7 @@ function LaneStatusRow({ lane, onEditProfile }: { lane: LaneStatus; onEditProfil
     }
   };
   const queued = Object.entries(lane.queuedBySkipReason).filter(([, count]) => count > 0);
+  const reviews = useBoard((state) => needsReviewCount(state.changes, laneKeyOf(lane.name)));
 
   return (
     <div
@@ -216,6 +218,21 @@ function LaneStatusRow({ lane, onEditProfile }: { lane: LaneStatus; onEditProfil
               {count} {queueChipLabel(reason)}
             </span>
           ))
+        )}
+        {reviews > 0 && (
+          <button
+            type="button"
+            className="queue-chip review-chip"
+            data-testid="lane-needs-review"
+            title="Done tasks whose changes wait for a merge: show them on the board"
+            onClick={() => {
+              const state = store.getState();
+              state.setFilter({ ...EMPTY_FILTER, needsReview: true, lane: laneKeyOf(lane.name) });
+              state.setView('board');
+            }}
+          >
+            {reviews} need{reviews === 1 ? 's' : ''} review
+          </button>
         )}
       </div>
       <div className="lane-status-failures">

@@ -9,6 +9,7 @@ import type {
   Snapshot,
 } from '../../../shared/contract';
 import type { DispatcherState, LaneStatus, WorkerStatus } from '../../../shared/dispatch';
+import type { ChangeCard } from '../../../shared/repository';
 import {
   cardOf,
   DEFAULT_BOARD,
@@ -82,6 +83,7 @@ export interface MovePatch {
 }
 
 export type BoardView = 'board' | 'lanes';
+export type DrawerTab = 'details' | 'changes';
 
 /**
  * A `notice` event with this title and a taskId asks the window to open that card (a desktop
@@ -111,6 +113,11 @@ export interface BoardState {
   search: BoardSearch | null;
   lanes: Record<string, LaneStatus>;
   workers: Record<string, WorkerStatus>;
+  /**
+   * SPEC §9: by task id, the change summary of every task of the board with a worktree (loaded
+   * or not) and whether it needs review: the card chips, the filter and the lane view's counts.
+   */
+  changes: Record<string, ChangeCard>;
   dispatcher: DispatcherState | null;
   boards: Board[];
   problems: string[];
@@ -128,6 +135,8 @@ export interface BoardState {
   filter: TaskFilter;
   collapsedLanes: Record<string, boolean>;
   openTaskId: string | null;
+  /** The drawer tab the card was opened on (the card menu's "Send back…" opens Changes). */
+  openTaskTab: DrawerTab;
   toasts: Toast[];
   confirm: ConfirmRequest | null;
   createOpen: boolean;
@@ -164,7 +173,7 @@ export interface BoardState {
   dismissToast(id: number): void;
   askConfirm(message: string, confirmLabel?: string): Promise<boolean>;
   answerConfirm(confirmed: boolean): void;
-  openTask(id: string | null): void;
+  openTask(id: string | null, tab?: DrawerTab): void;
   setView(view: BoardView): void;
   setFilter(patch: Partial<TaskFilter>): void;
   toggleLaneCollapsed(lane: string): void;
@@ -296,8 +305,25 @@ const totalsOf = (cells: readonly CellCount[]): Record<string, number> => {
 /** What the store holds of one board, before its snapshot (a board switch starts from it). */
 const emptyBoardData = (): Pick<
   BoardState,
-  'tasks' | 'cellCursors' | 'cellTotals' | 'search' | 'lanes' | 'workers'
-> => ({ tasks: {}, cellCursors: {}, cellTotals: {}, search: null, lanes: {}, workers: {} });
+  'tasks' | 'cellCursors' | 'cellTotals' | 'search' | 'lanes' | 'workers' | 'changes'
+> => ({ tasks: {}, cellCursors: {}, cellTotals: {}, search: null, lanes: {}, workers: {}, changes: {} });
+
+/**
+ * The board's change cards after an answer of boardChanges: the answer replaces what was held,
+ * except cards an event brought meanwhile that were computed later than the answer's.
+ */
+function mergeChangeCards(
+  held: Record<string, ChangeCard>,
+  answer: readonly ChangeCard[],
+): Record<string, ChangeCard> {
+  const merged: Record<string, ChangeCard> = {};
+  for (const card of answer) {
+    const newer = held[card.taskId];
+    const newerAt = newer?.summary?.computedAt ?? -1;
+    merged[card.taskId] = newer && newerAt > (card.summary?.computedAt ?? -1) ? newer : card;
+  }
+  return merged;
+}
 
 /** The cards among `cards` whose skip reason these changes alter, as changed copies. */
 function skipChanges(
@@ -403,6 +429,8 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
     async function fetchSnapshot(board: string, showLoading: boolean): Promise<void> {
       const generation = ++loadGeneration;
       if (showLoading) set({ loadState: 'loading', loadError: null, board });
+      // Asked alongside the snapshot, applied after it: the chips must not delay the first paint.
+      const changeCards = call('boardChanges', { board }).catch(() => null);
       try {
         const snapshot = await call('snapshot', { board });
         if (generation !== loadGeneration) return; // a newer load won
@@ -421,6 +449,8 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
           seq = event.seq;
         }
         applyBatch(replay);
+        const cards = await changeCards;
+        if (cards && generation === loadGeneration) set({ changes: mergeChangeCards(get().changes, cards) });
       } catch (error) {
         if (generation !== loadGeneration) return;
         buffered = [];
@@ -526,6 +556,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         needsAttention: filter.needsAttention,
         limit: SEARCH_LIMIT,
       };
+      if (filter.needsReview) request.needsReview = true;
       if (filter.lane !== null) request.assignee = assigneeOfLane(filter.lane);
       if (filter.status !== null && filter.status !== 'archived') request.status = filter.status;
       if (filter.skipReason !== null) request.skipReason = filter.skipReason;
@@ -643,6 +674,13 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
           case 'boards':
             next.boards = event.boards;
             break;
+          case 'changes':
+            if (event.board === base.board) {
+              const changes = { ...cur('changes') };
+              for (const card of event.changes) changes[card.taskId] = card;
+              next.changes = changes;
+            }
+            break;
           case 'notice':
             if (event.taskId && event.title.trim().toLowerCase() === OPEN_CARD_NOTICE_TITLE) {
               next.openTaskId = event.taskId;
@@ -673,6 +711,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       filter: EMPTY_FILTER,
       collapsedLanes: {},
       openTaskId: null,
+      openTaskTab: 'details',
       toasts: [],
       confirm: null,
       createOpen: false,
@@ -865,8 +904,8 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         request?.resolve(confirmed);
       },
 
-      openTask(id) {
-        set({ openTaskId: id });
+      openTask(id, tab = 'details') {
+        set({ openTaskId: id, openTaskTab: tab });
       },
       setView(view) {
         set({ view });

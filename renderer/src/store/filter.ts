@@ -1,5 +1,6 @@
 import type { LaneStatus } from '../../../shared/dispatch';
 import type { SkipReason, Card, TaskStatus } from '../../../shared/domain';
+import type { ChangeCard } from '../../../shared/repository';
 import { laneKeyOf } from './laneModel';
 
 /** The toolbar's search and filters. Empty fields match everything. */
@@ -11,6 +12,8 @@ export interface TaskFilter {
   skipReason: SkipReason | null;
   /** Blocked, broken profile, failures > 0 or in backoff. */
   needsAttention: boolean;
+  /** SPEC §9: done tasks whose changes wait for a review (the core decides: ChangeCard.needsReview). */
+  needsReview: boolean;
 }
 
 export const EMPTY_FILTER: TaskFilter = {
@@ -19,6 +22,7 @@ export const EMPTY_FILTER: TaskFilter = {
   status: null,
   skipReason: null,
   needsAttention: false,
+  needsReview: false,
 };
 
 export const isFilterActive = (filter: TaskFilter): boolean =>
@@ -26,7 +30,8 @@ export const isFilterActive = (filter: TaskFilter): boolean =>
   filter.lane !== null ||
   filter.status !== null ||
   filter.skipReason !== null ||
-  filter.needsAttention;
+  filter.needsAttention ||
+  filter.needsReview;
 
 export function needsAttention(task: Card, lane: LaneStatus | undefined): boolean {
   return (
@@ -42,6 +47,7 @@ export function needsAttention(task: Card, lane: LaneStatus | undefined): boolea
 export function taskMatcher(
   filter: TaskFilter,
   lanes: Record<string, LaneStatus>,
+  changes: Record<string, ChangeCard> = {},
 ): ((task: Card) => boolean) | null {
   if (!isFilterActive(filter)) return null;
   const words = filter.text.trim().toLowerCase().split(/\s+/).filter(Boolean);
@@ -52,6 +58,7 @@ export function taskMatcher(
     if (filter.needsAttention && !needsAttention(task, task.assignee ? lanes[task.assignee] : undefined)) {
       return false;
     }
+    if (filter.needsReview && !changes[task.id]?.needsReview) return false;
     if (words.length > 0) {
       // Cards carry no body (contract cardSchema): the board's search covers title, id and lane.
       const haystack = `${task.title}\n${task.id}\n${task.assignee ?? ''}`.toLowerCase();
@@ -59,4 +66,13 @@ export function taskMatcher(
     }
     return true;
   };
+}
+
+/** How many tasks wait for a review, in all or in one lane (a lane key, as laneKeyOf gives). */
+export function needsReviewCount(changes: Record<string, ChangeCard>, lane?: string): number {
+  let count = 0;
+  for (const card of Object.values(changes)) {
+    if (card.needsReview && (lane === undefined || laneKeyOf(card.assignee) === lane)) count++;
+  }
+  return count;
 }

@@ -174,6 +174,7 @@ export function createIndexSelector(): (state: BoardState) => BoardIndex {
   let lastLanes: Record<string, LaneStatus> | null = null;
   let lastFilter: TaskFilter | null = null;
   let lastSearch: BoardState['search'] | null = null;
+  let lastChanges: BoardState['changes'] | null = null;
   let last: BoardIndex | null = null;
 
   return (state) => {
@@ -182,7 +183,9 @@ export function createIndexSelector(): (state: BoardState) => BoardIndex {
       state.tasks === lastTasks &&
       state.lanes === lastLanes &&
       state.filter === lastFilter &&
-      state.search === lastSearch
+      state.search === lastSearch &&
+      // Change cards matter to the index only through the "needs review" filter.
+      (!state.filter.needsReview || state.changes === lastChanges)
     ) {
       return last;
     }
@@ -202,6 +205,7 @@ export function createIndexSelector(): (state: BoardState) => BoardIndex {
     lastLanes = state.lanes;
     lastFilter = state.filter;
     lastSearch = state.search;
+    lastChanges = state.changes;
     last = incremental ?? buildIndex(state, last);
     return last;
   };
@@ -209,7 +213,7 @@ export function createIndexSelector(): (state: BoardState) => BoardIndex {
 
 /** The whole index from scratch, sharing unchanged lanes with the previous one. */
 function buildIndex(state: BoardState, last: BoardIndex | null): BoardIndex {
-  const matches = taskMatcher(state.filter, state.lanes);
+  const matches = taskMatcher(state.filter, state.lanes, state.changes);
   const grouped = new Map<string, Record<BoardColumn, Card[]>>();
   const assignees = new Set<string>();
   const columnTotals = Object.fromEntries(BOARD_COLUMNS.map((column) => [column, 0])) as Record<

@@ -1,5 +1,6 @@
 import { useBoard, useBoardContext } from '../store/context';
 import { formatDateTime } from '../card/time';
+import { RepositorySettings } from './RepositorySettings';
 import '../styles/dialogs.css';
 
 /** Settings entry: what is wrong (problems from the core) and how the dispatcher is doing. */
@@ -35,6 +36,7 @@ export function SettingsPanel() {
             </ul>
           )}
         </section>
+        <RepositorySettings board={board} />
         {dispatcher && (
           <section>
             <h3>Dispatcher</h3>

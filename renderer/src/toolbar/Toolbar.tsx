@@ -7,7 +7,7 @@ import {
   type TaskStatus,
 } from '../../../shared/domain';
 import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
-import { isFilterActive, EMPTY_FILTER } from '../store/filter';
+import { isFilterActive, EMPTY_FILTER, needsReviewCount } from '../store/filter';
 import { SEARCH_LIMIT as SEARCH_SHOWN_AT_MOST } from '../store/boardStore';
 import { laneLabel, laneTestId } from '../store/laneModel';
 import { useDensity, type Density } from '../board/density';
@@ -254,6 +254,7 @@ function FilterBar() {
         />
         Needs attention
       </label>
+      <NeedsReviewToggle checked={filter.needsReview} />
       <SearchStatus />
       {isFilterActive(filter) && (
         <button
@@ -268,6 +269,32 @@ function FilterBar() {
         </button>
       )}
     </div>
+  );
+}
+
+/**
+ * SPEC §9: done tasks whose changes wait for a merge (or to be sent back, discarded, waived),
+ * with how many there are on the board — loaded or not (the core's change cards cover them all).
+ */
+function NeedsReviewToggle({ checked }: { checked: boolean }) {
+  const { store } = useBoardContext();
+  const count = useBoard((state) => needsReviewCount(state.changes));
+  // Shown on boards whose tasks work in a repository (they have change cards), not on the others.
+  const reviewable = useBoard((state) => Object.keys(state.changes).length > 0);
+  if (!reviewable && !checked) return null;
+  return (
+    <label className="attention-toggle review-toggle" title="Done tasks whose changes are not merged yet">
+      <input
+        type="checkbox"
+        data-testid="filter-review"
+        checked={checked}
+        onChange={(event) => store.getState().setFilter({ needsReview: event.target.checked })}
+      />
+      Needs review
+      <span className="review-count" data-testid="review-count">
+        {count}
+      </span>
+    </label>
   );
 }
 
