@@ -62,6 +62,9 @@ function asText(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/** A text content block of a Claude Code message, as its compact JSON writes it. */
+const CLAUDE_TEXT_BLOCK = /"type"\s*:\s*"text"/;
+
 export class TranscriptParser {
   private pending = '';
   private readonly usage: RunUsage = {
@@ -90,16 +93,44 @@ export class TranscriptParser {
     this.totalsOnly = onEntry === undefined;
   }
 
-  /** Whether a line may carry the session, usage, cost or a message (a cheap test before JSON.parse). */
-  private mayChangeTotals(line: string): boolean {
-    if (this.usage.sessionId === null) return true;
-    return this.format === 'claude-stream-json'
-      ? line.includes('"result"') || (line.includes('"assistant"') && line.includes('"text"'))
-      : line.includes('turn.completed') || line.includes('agent_message') || line.includes('thread.started');
+  /**
+   * Totals only: the latest line that holds an assistant message, parsed when the totals are read
+   * (the card asks at most 10 times a second) instead of every such line as it comes.
+   */
+  private deferredMessageLine: string | null = null;
+
+  /**
+   * Totals only: true when `raw` cannot change the totals (skipped) or holds a message (set aside),
+   * decided with a substring test before any JSON.parse. Until the session id is known every line
+   * is parsed.
+   */
+  private deferOrSkip(raw: string): boolean {
+    if (this.usage.sessionId === null) return false;
+    if (this.format === 'claude-stream-json') {
+      if (raw.includes('"result"')) {
+        // The final result may replace the last message: the one set aside comes first.
+        this.flushDeferred();
+        return false;
+      }
+      if (CLAUDE_TEXT_BLOCK.test(raw)) this.deferredMessageLine = raw;
+      return true;
+    }
+    if (raw.includes('agent_message')) {
+      this.deferredMessageLine = raw;
+      return true;
+    }
+    return !(raw.includes('turn.completed') || raw.includes('thread.started'));
+  }
+
+  private flushDeferred(): void {
+    const line = this.deferredMessageLine;
+    this.deferredMessageLine = null;
+    if (line !== null) this.parseLine(line);
   }
 
   /** What the agent reported so far (Claude Code: its final `result`; Codex: summed over turns). */
   get totals(): RunUsage {
+    this.flushDeferred();
     return { ...this.usage };
   }
 
@@ -122,9 +153,13 @@ export class TranscriptParser {
   }
 
   private line(raw: string): void {
+    if (this.totalsOnly && this.deferOrSkip(raw)) return;
+    this.parseLine(raw);
+  }
+
+  private parseLine(raw: string): void {
     const text = raw.replace(/\r$/, '');
     if (!text.trim()) return;
-    if (this.totalsOnly && !this.mayChangeTotals(text)) return;
     let event: unknown;
     try {
       event = JSON.parse(text);

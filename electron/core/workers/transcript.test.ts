@@ -115,6 +115,14 @@ describe('totals without a listener (what the supervisor keeps per run)', () => 
       expect(full.tokensIn).not.toBeNull();
       expect(full.lastMessage).not.toBeNull();
       expect(totalsOnly.totals).toEqual(full);
+
+      // Read while the agent still runs (before its last lines): what a full parse says so far.
+      for (const cut of [4, 6, lines.length - 2]) {
+        const partial = `${lines.slice(0, cut).join('\n')}\n`;
+        const running = new TranscriptParser(format);
+        running.push(partial);
+        expect(running.totals, `first ${cut} lines`).toEqual(parse(format, partial).totals);
+      }
     },
   );
 });
