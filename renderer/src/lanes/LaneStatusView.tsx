@@ -172,14 +172,16 @@ function LaneStatusRow({ lane, onEditProfile }: { lane: LaneStatus; onEditProfil
           </div>
         )}
         {lane.kind !== 'terminal' && (
-          <button
-            type="button"
-            className="link-button"
-            data-testid={`edit-profile-${laneTestId(lane.name)}`}
-            onClick={onEditProfile}
-          >
-            Edit profile…
-          </button>
+          <div>
+            <button
+              type="button"
+              className="link-button"
+              data-testid={`edit-profile-${laneTestId(lane.name)}`}
+              onClick={onEditProfile}
+            >
+              Edit profile…
+            </button>
+          </div>
         )}
       </div>
       <div className="lane-status-workers">
