@@ -199,9 +199,10 @@ async function benchReadyToSpawned(): Promise<void> {
   const api = createApi(engine);
   const spawnedAt = new Map<string, number>();
   const spawnedWall = new Map<string, number>();
-  engine.onTaskEvents((events) => {
+  engine.subscribe((change) => {
+    if (change.type !== 'events') return;
     const now = performance.now();
-    for (const event of events) {
+    for (const event of change.events) {
       if (event.kind !== 'spawned' || !event.taskId) continue;
       spawnedAt.set(event.taskId, now);
       spawnedWall.set(event.taskId, Date.now());

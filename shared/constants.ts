@@ -109,6 +109,12 @@ export const EVENT_KINDS = [
   'committed',
   'discarded',
   'review_waived',
+  /**
+   * The dispatcher stored new skip reasons (docs/architecture.md §4.6) for the tasks in
+   * `payload.taskIds`: one row per tick that changed any (at most SKIPS_PER_EVENT ids each), not
+   * one per task, so every reader of the log (another process's board too) hears of them.
+   */
+  'skips_changed',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -121,6 +127,7 @@ export const STATUS_KEEPING_EVENT_KINDS: ReadonlySet<string> = new Set<EventKind
   'adopted',
   'approved',
   'committed',
+  'skips_changed',
 ]);
 
 /** Readable names for skip reasons, used by the CLI and the cards. */

@@ -108,5 +108,57 @@ export const dispatcherStateSchema = z.object({
   fault: z.string().nullable(),
   /** SPEC §10: lanes whose daily budget is spent (as of the last tick), with the skip's figures. */
   budgetExhausted: z.array(z.object({ lane: z.string(), detail: z.string() })),
+  /**
+   * Who dispatches this database now: this process (`here`), another process that holds the lease
+   * (`elsewhere`, named by leaseHolder), or nobody (`nowhere`: this process runs without a
+   * dispatcher — `switchyard serve --no-dispatch` — and no other holds the lease). The switch
+   * (`enabled`) is only the stored wish; describeDispatcher says what actually happens.
+   */
+  dispatching: z.enum(['here', 'elsewhere', 'nowhere']),
 });
 export type DispatcherState = z.infer<typeof dispatcherStateSchema>;
+
+export interface DispatcherSummary {
+  /** Tasks are being started: the switch is on and a dispatcher runs (here or elsewhere). */
+  on: boolean;
+  /** The switch can change that from here (not when no dispatcher runs at all). */
+  switchable: boolean;
+  label: string;
+  /** Why, in a sentence (a tooltip); null when the label says it all. */
+  detail: string | null;
+}
+
+/**
+ * Whether dispatching actually happens, in words: the one reading of DispatcherState for the
+ * toolbar, the tray and the drop hint (the stored switch alone says "on" under `serve
+ * --no-dispatch`, where nothing is ever started).
+ */
+export function describeDispatcher(
+  state: Pick<DispatcherState, 'enabled' | 'dispatching' | 'leaseHolder' | 'fault'>,
+): DispatcherSummary {
+  if (state.fault)
+    return {
+      on: false,
+      switchable: false,
+      label: 'Dispatcher off',
+      detail: 'database damaged — dispatching stopped',
+    };
+  if (state.dispatching === 'nowhere') {
+    return {
+      on: false,
+      switchable: false,
+      label: 'Dispatcher off — this server runs with --no-dispatch',
+      detail: `No dispatcher runs for this board, so no task is started (the stored switch is ${state.enabled ? 'on' : 'off'}). Run \`switchyard dispatch --watch\`, or serve without --no-dispatch.`,
+    };
+  }
+  if (!state.enabled) return { on: false, switchable: true, label: 'Dispatcher off', detail: null };
+  if (state.dispatching === 'elsewhere') {
+    return {
+      on: true,
+      switchable: true,
+      label: 'Dispatcher on (elsewhere)',
+      detail: `another dispatcher holds the lease: ${state.leaseHolder ?? 'unknown'}`,
+    };
+  }
+  return { on: true, switchable: true, label: 'Dispatcher on', detail: null };
+}

@@ -21,7 +21,7 @@ import {
   type RendererSource,
 } from '../electron/desktop/window';
 import { electronBindingPath, requireElectronBinding } from '../electron/desktop/nativeBinding';
-import { FakeEngine } from './fakeEngine';
+import type { Engine } from '../electron/core/dispatch/engine';
 import { AGENTS, newEngine, tickUntil, writeAgentProfile, writeFastSettings } from './helpers/engine';
 import { useTempHomes } from './helpers/home';
 import { findTask } from '../electron/core/store/tasks';
@@ -41,10 +41,13 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function engineAndApi(): { engine: FakeEngine; api: Api } {
-  const engine = new FakeEngine(newHome());
+/** The real engine over a temp home, not dispatching (the tests make the changes themselves). */
+function engineAndApi(): { engine: Engine; api: Api } {
+  const paths = newHome();
+  writeFastSettings(paths);
+  const engine = newEngine(paths, false);
   const api = createApi(engine, { logError: () => undefined });
-  cleanups.push(() => engine.close());
+  cleanups.push(() => engine.close({ stopWorkers: true }));
   cleanups.push(() => api.close());
   return { engine, api };
 }
@@ -132,7 +135,7 @@ describe('the board window', () => {
 });
 
 describe('IPC binding', () => {
-  function bind(): { engine: FakeEngine; ipc: IpcBinding; contents: electron.StubWebContents } {
+  function bind(): { engine: Engine; ipc: IpcBinding; contents: electron.StubWebContents } {
     const { engine, api } = engineAndApi();
     const ipc = bindIpc({ api, isTrustedUrl: (url) => isAppUrl(url, source) });
     cleanups.push(() => ipc.dispose());
@@ -201,7 +204,7 @@ describe('IPC binding', () => {
 
   it('queues events until the page says it is ready, then streams them', () => {
     const { engine, ipc, contents } = bind();
-    engine.emitWorkers([]);
+    engine.setDispatcherEnabled(false);
     ipc.openTask(contents as never, 't_12345678');
     expect(contents.sent).toEqual([]);
     electron.ipcMain.simulateSend(IPC_CHANNELS.ready, contents, 'https://evil.example/');
@@ -211,16 +214,16 @@ describe('IPC binding', () => {
       IPC_CHANNELS.event,
       IPC_CHANNELS.openTask,
     ]);
-    expect((contents.sent[0]?.args[0] as BoardEvent).type).toBe('workers');
+    expect(contents.sent[0]?.args[0]).toMatchObject({ type: 'dispatcher', state: { enabled: false } });
     expect(contents.sent[1]?.args).toEqual(['t_12345678']);
-    engine.setDispatcherEnabled(false);
-    expect((contents.sent.at(-1)?.args[0] as BoardEvent).type).toBe('dispatcher');
+    engine.setDispatcherEnabled(true);
+    expect(contents.sent.at(-1)?.args[0]).toMatchObject({ type: 'dispatcher', state: { enabled: true } });
     // A reload starts over: not ready, nothing queued from the old page.
     contents.emit('did-start-navigation', { isMainFrame: true, isSameDocument: false });
-    engine.emitWorkers([]);
+    engine.setDispatcherEnabled(false);
     expect(contents.sent.length).toBe(3);
     contents.simulateDestroy();
-    engine.emitWorkers([]);
+    engine.setDispatcherEnabled(true);
   });
 });
 
@@ -336,12 +339,15 @@ describe('notifications', () => {
     const stop = bindNotifications({ api, onClick });
     cleanups.push(stop);
     const before = electron.Notification.shown.length;
-    engine.emitNotice({ level: 'warning', title: 'Blocked', message: 'needs a key', taskId: 't_0000abcd' });
-    engine.emitWorkers([]);
+    // A block is a notice; a create and the state it changes are none.
+    const task = commands.createTask(engine.db, { title: 'Deploy', assignee: 'ops' }, engine.actor);
+    commands.blockTask(engine.db, task.id, 'needs a key', engine.actor);
+    engine.flush();
     const shown = electron.Notification.shown.slice(before);
     expect(shown.map((n) => n.options.title)).toEqual(['Switchyard: Blocked']);
+    expect(shown[0]?.options.body).toBe('Deploy: needs a key');
     shown[0]?.simulateClick();
-    expect(onClick).toHaveBeenCalledWith('t_0000abcd');
+    expect(onClick).toHaveBeenCalledWith(task.id);
   });
 });
 

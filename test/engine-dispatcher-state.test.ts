@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DispatcherState } from '../shared/dispatch';
-import type { EngineHandle } from '../electron/core/dispatch/engineHandle';
+import type { EngineNotice } from '../electron/core/dispatch/engineChanges';
 import * as commands from '../electron/core/commands/taskCommands';
 import { openDatabase } from '../electron/core/store/db/open';
 import type { Engine } from '../electron/core/dispatch/engine';
@@ -28,7 +28,9 @@ describe('engine: what it pushes and reports', () => {
     engines.push(engine);
     engine.start();
     const states: DispatcherState[] = [];
-    engine.onDispatcherState((state) => states.push(state));
+    engine.subscribe((change) => {
+      if (change.type === 'dispatcher') states.push(change.state);
+    });
     const last = () => states.at(-1);
 
     const terminal = { name: 'test' };
@@ -60,11 +62,10 @@ describe('engine: what it pushes and reports', () => {
     const engine = newEngine(paths);
     engines.push(engine);
     const order: string[] = [];
-    engine.onTaskEvents((events) => {
-      if (events.some((event) => event.kind === 'spawned')) order.push('spawned event');
-    });
-    engine.onDispatcherState((state) => {
-      if (state.running > 0) order.push('state with it running');
+    engine.subscribe((change) => {
+      if (change.type === 'events' && change.events.some((event) => event.kind === 'spawned'))
+        order.push('spawned event');
+      if (change.type === 'dispatcher' && change.state.running > 0) order.push('state with it running');
     });
     engine.start();
     commands.createTask(engine.db, { title: 'work', assignee: 'coder' }, { name: 'test' });
@@ -79,8 +80,10 @@ describe('engine: what it pushes and reports', () => {
     const engine = newEngine(paths, false);
     engines.push(engine);
     engine.start();
-    const notices: Parameters<Parameters<EngineHandle['onNotice']>[0]>[0][] = [];
-    engine.onNotice((notice) => notices.push(notice));
+    const notices: EngineNotice[] = [];
+    engine.subscribe((change) => {
+      if (change.type === 'notice') notices.push(change.notice);
+    });
     const actor = { name: 'test' };
     const done = commands.createTask(engine.db, { title: 'Ship it', assignee: 'alice' }, actor);
     const stuck = commands.createTask(engine.db, { title: 'Needs a key', assignee: 'alice' }, actor);

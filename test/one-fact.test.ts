@@ -11,8 +11,9 @@ import {
   type CreateTaskInput,
 } from '../shared/contract';
 import { TASK_STATUSES } from '../shared/constants';
+import { describeDispatcher, type DispatcherState } from '../shared/dispatch';
 import { useTempHomes } from './helpers/home';
-import { newEngine, writeAgentProfile, writeFastSettings } from './helpers/engine';
+import { newEngine, waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine';
 
 /**
  * Facts that used to be computed in several places and disagreed (issue 14), each checked through
@@ -70,6 +71,61 @@ describe('dispatcher on/off is one fact', () => {
     expect((await call(api, 'setDispatcherEnabled', { enabled: true })).enabled).toBe(true);
     expect(pushed).toEqual([true]);
     expect(engine.runTick()?.spawned.map((spawn) => spawn.taskId)).toEqual([task.id]);
+  });
+});
+
+describe('whether anyone dispatches is one fact', () => {
+  it('under `serve --no-dispatch` the board says off though the switch is on, and follows a dispatcher elsewhere', async () => {
+    // This engine serves the board without a dispatcher, as `switchyard serve --no-dispatch` does.
+    const { paths, engine, api } = start((home) => writeFastSettings(home));
+    const served = await call(api, 'snapshot', { board: 'default' });
+    expect(served.dispatcher).toMatchObject({ enabled: true, dispatching: 'nowhere' });
+    expect(describeDispatcher(served.dispatcher)).toMatchObject({
+      on: false,
+      switchable: false,
+      label: 'Dispatcher off — this server runs with --no-dispatch',
+    });
+
+    const pushed: DispatcherState[] = [];
+    api.subscribe((event) => {
+      if (event.type === 'dispatcher') pushed.push(event.state);
+    });
+    // Another process dispatches (`switchyard dispatch --watch`): its lease reaches this board.
+    const elsewhere = newEngine(paths, true);
+    elsewhere.start();
+    try {
+      await waitFor(
+        () => pushed.at(-1)?.dispatching === 'elsewhere',
+        'the state naming the other dispatcher',
+      );
+      const state = await call(api, 'dispatcherState', {});
+      expect(state.dispatching).toBe('elsewhere');
+      expect(describeDispatcher(state)).toMatchObject({ on: true, label: 'Dispatcher on (elsewhere)' });
+      expect(describeDispatcher(state).detail).toContain(`pid ${process.pid}`);
+    } finally {
+      await elsewhere.close({ stopWorkers: true });
+    }
+    // It stopped and gave the lease back: nobody dispatches again.
+    engine.flush();
+    await waitFor(() => pushed.at(-1)?.dispatching === 'nowhere', 'the state after the other one stopped');
+    expect(describeDispatcher(engine.dispatcherState()).on).toBe(false);
+  });
+
+  it('a process that dispatches says on while the switch is, and off when it is not', async () => {
+    const paths = newHome();
+    writeFastSettings(paths);
+    const engine = newEngine(paths, true);
+    const api = createApi(engine, { validateResponses: true, logError: () => undefined });
+    open.push({ engine, api });
+    engine.start();
+    await waitFor(() => engine.dispatcherState().active, 'the lease');
+    expect(describeDispatcher(await call(api, 'dispatcherState', {}))).toMatchObject({
+      on: true,
+      label: 'Dispatcher on',
+    });
+    const off = await call(api, 'setDispatcherEnabled', { enabled: false });
+    expect(off.dispatching).toBe('here');
+    expect(describeDispatcher(off)).toMatchObject({ on: false, switchable: true, label: 'Dispatcher off' });
   });
 });
 

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { BoardEvent } from '../shared/contract';
 import { createApi } from '../electron/core/api/api';
@@ -8,7 +8,8 @@ import { findTask } from '../electron/core/store/tasks';
 import { startServer, type RunningServer } from '../electron/server/server';
 import { createWebSocketApi, type WebSocketLike } from '../renderer/src/api/webSocketApi';
 import { ApiError } from '../renderer/src/api/boardApi';
-import { FakeEngine } from './fakeEngine';
+import type { Engine } from '../electron/core/dispatch/engine';
+import { newEngine, writeFastSettings } from './helpers/engine';
 import { useTempHomes } from './helpers/home';
 import { connectSocket, nextMessage, request, writeFakeRenderer, wsUrl } from './helpers/webClient';
 import { snapshotDatabase } from './helpers/snapshot';
@@ -24,13 +25,15 @@ afterEach(async () => {
 
 async function setup(
   options: { maxAuthFailures?: number } = {},
-): Promise<{ engine: FakeEngine; server: RunningServer }> {
+): Promise<{ engine: Engine; server: RunningServer }> {
   const home = newHome();
   const rendererDir = writeFakeRenderer(home.home);
-  const engine = new FakeEngine(home);
-  engine.startPolling(10);
+  // The real engine over a temp home, not dispatching (the tests make the changes themselves).
+  writeFastSettings(home);
+  const engine = newEngine(home, false);
+  engine.start();
   const server = await startServer({ engine, rendererDir, ...options });
-  cleanups.push(() => engine.close());
+  cleanups.push(() => engine.close({ stopWorkers: true }));
   cleanups.push(() => server.close());
   return { engine, server };
 }
@@ -185,14 +188,13 @@ describe('web server: first tick', () => {
       socket.send(JSON.stringify({ id, name, request }));
       return reply;
     };
-    const before = engine.wakes.length;
+    const wake = vi.spyOn(engine, 'wake');
     await ask('b', 'listBoards', {});
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(engine.wakes.length).toBe(before);
+    expect(wake).not.toHaveBeenCalled();
     const snapshot = await ask('s', 'snapshot', { board: 'default' });
     expect(snapshot).toMatchObject({ id: 's', result: { ok: true } });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(engine.wakes.length).toBe(before + 1);
+    await expect.poll(() => wake.mock.calls.length).toBe(1);
   });
 });
 
@@ -257,8 +259,8 @@ describe('webSocketApi (renderer client) against the server', () => {
 describe('web server with a shared api', () => {
   it('uses the api it is given and leaves it open on close', async () => {
     const home = newHome();
-    const engine = new FakeEngine(home);
-    cleanups.push(() => engine.close());
+    const engine = newEngine(home, false);
+    cleanups.push(() => engine.close({ stopWorkers: true }));
     const api = createApi(engine);
     cleanups.push(() => api.close());
     const server = await startServer({ engine, api, rendererDir: home.home });

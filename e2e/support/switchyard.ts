@@ -25,7 +25,7 @@ export interface CliResult {
 }
 
 /** Environment of every child: ours, minus anything that would change who the CLI thinks it is. */
-function childEnv(home: string): NodeJS.ProcessEnv {
+export function childEnv(home: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('SWITCHYARD_')) delete env[key];
   return { ...env, SWITCHYARD_HOME: home, SWITCHYARD_ACTOR: 'e2e' };
@@ -127,9 +127,9 @@ export class Switchyard extends SwitchyardHome {
     super(home);
   }
 
-  /** Starts `switchyard serve --port 0` and waits for the URL it prints on stdout. */
-  static async start(home: string): Promise<Switchyard> {
-    const server = spawn(process.execPath, [CLI_ENTRY, 'serve', '--port', '0'], {
+  /** Starts `switchyard serve --port 0 [ARGS…]` and waits for the URL it prints on stdout. */
+  static async start(home: string, args: readonly string[] = []): Promise<Switchyard> {
+    const server = spawn(process.execPath, [CLI_ENTRY, 'serve', '--port', '0', ...args], {
       cwd: REPO_ROOT,
       env: childEnv(home),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -232,8 +232,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 interface Fixtures {
   /** A fresh temp home; anything a test writes there before `start()` is what serve sees. */
   home: string;
-  /** Starts serve on `home` and opens the board in `page`. */
-  openBoard: () => Promise<Switchyard>;
+  /** Starts serve on `home` (with `args`, e.g. --no-dispatch) and opens the board in `page`. */
+  openBoard: (args?: readonly string[]) => Promise<Switchyard>;
 }
 
 export const test = base.extend<Fixtures>({
@@ -246,8 +246,8 @@ export const test = base.extend<Fixtures>({
   },
   openBoard: async ({ home, page }, use, testInfo) => {
     const started: Switchyard[] = [];
-    await use(async () => {
-      const app = await Switchyard.start(home);
+    await use(async (args = []) => {
+      const app = await Switchyard.start(home, args);
       started.push(app);
       await page.setViewportSize({ width: 1440, height: 900 });
       await page.goto(app.url);

@@ -143,7 +143,22 @@ const dispatchCommand: CliCommand = {
     }
     // Listening before the first tick, so its spawns are lines like every later one.
     const watch = new WatchLog(context.db(), values.json === true, (line) => context.output.out(line));
-    engine.onTaskEvents((events) => watch.print(events));
+    // A lanes.json or settings.json edited while watching: say what is wrong now.
+    let shownProblems = engine.problems().join('\n');
+    const showProblems = () => {
+      const problems = engine.problems();
+      if (problems.join('\n') === shownProblems) return;
+      shownProblems = problems.join('\n');
+      if (values.json) context.output.out(JSON.stringify({ problems }));
+      else if (problems.length === 0) context.output.err('config problems fixed');
+      else warnProblems(context, problems);
+    };
+    let faulted: ((message: string) => void) | undefined;
+    engine.subscribe((change) => {
+      if (change.type === 'events') watch.print(change.events);
+      else if (change.type === 'lanes') showProblems();
+      else if (change.type === 'fault') faulted?.(change.message);
+    });
     const first = engine.runTick();
     if (!first) {
       // Named before closing: the lease holder is read from the database (issue 18).
@@ -153,16 +168,6 @@ const dispatchCommand: CliCommand = {
     }
     // What did not start and why (terminal lanes, paused …) is no event: the first tick says it once.
     if (!values.json) context.output.err(formatDispatchResult(first).split('\n').pop() as string);
-    // A lanes.json or settings.json edited while watching: say what is wrong now.
-    let shownProblems = engine.problems().join('\n');
-    engine.onLanesChanged(() => {
-      const problems = engine.problems();
-      if (problems.join('\n') === shownProblems) return;
-      shownProblems = problems.join('\n');
-      if (values.json) context.output.out(JSON.stringify({ problems }));
-      else if (problems.length === 0) context.output.err('config problems fixed');
-      else warnProblems(context, problems);
-    });
     context.output.err(
       `Dispatching from ${context.paths.home} — Ctrl-C to stop${values['leave-running'] ? ' (workers keep running)' : ' (stops workers)'}`,
     );
@@ -173,7 +178,9 @@ const dispatchCommand: CliCommand = {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       // A damaged database: stop at once with one line; workers keep running and writing their logs.
-      engine.onDatabaseFault((message) => resolve(message));
+      faulted = (message) => resolve(message);
+      const already = engine.databaseFault();
+      if (already) resolve(already);
     });
     if (fault) {
       await engine.close({ stopWorkers: false });

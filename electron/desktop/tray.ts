@@ -1,5 +1,5 @@
 import { Menu, Tray, type NativeImage } from 'electron';
-import type { DispatcherState } from '../../shared/dispatch';
+import { describeDispatcher, type DispatcherState } from '../../shared/dispatch';
 import type { EngineHandle } from '../core/dispatch/engineHandle';
 
 /**
@@ -26,7 +26,7 @@ export function budgetLabel(entry: DispatcherState['budgetExhausted'][number]): 
 }
 
 export interface TrayOptions {
-  engine: Pick<EngineHandle, 'dispatcherState' | 'setDispatcherEnabled' | 'onDispatcherState'>;
+  engine: Pick<EngineHandle, 'dispatcherState' | 'setDispatcherEnabled' | 'subscribe'>;
   icon: NativeImage | string;
   onOpenBoard(): void;
   onQuit(): void;
@@ -46,7 +46,8 @@ export function createTray(options: TrayOptions): BoardTray {
 
   function render(state: DispatcherState): void {
     const budgets = state.budgetExhausted.map(budgetLabel);
-    const key = `${state.enabled}|${countsLabel(state)}|${budgets.join('|')}`;
+    const summary = describeDispatcher(state);
+    const key = `${state.enabled}|${summary.label}|${countsLabel(state)}|${budgets.join('|')}`;
     if (key === shown) return;
     shown = key;
     menu = Menu.buildFromTemplate([
@@ -78,13 +79,15 @@ export function createTray(options: TrayOptions): BoardTray {
     tray.setContextMenu(menu);
     const spent = state.budgetExhausted.length;
     tray.setToolTip(
-      `Switchyard — ${state.enabled ? countsLabel(state) : 'dispatcher off'}` +
+      `Switchyard — ${summary.on ? countsLabel(state) : summary.label.toLowerCase()}` +
         (spent > 0 ? ` · budget spent: ${state.budgetExhausted.map((entry) => entry.lane).join(', ')}` : ''),
     );
   }
 
   render(options.engine.dispatcherState());
-  const unsubscribe = options.engine.onDispatcherState(render);
+  const unsubscribe = options.engine.subscribe((change) => {
+    if (change.type === 'dispatcher') render(change.state);
+  });
   tray.on('click', () => options.onOpenBoard());
 
   return {

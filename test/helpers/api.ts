@@ -1,7 +1,6 @@
 import { afterEach } from 'vitest';
 import { createApi, type Api } from '../../electron/core/api/api';
 import type { Engine } from '../../electron/core/dispatch/engine';
-import { FakeEngine } from '../fakeEngine';
 import { newEngine, writeFastSettings } from './engine';
 import { useTempHomes } from './home';
 
@@ -25,31 +24,6 @@ export function useEngineApis(): (prepare?: (engine: Engine) => void) => { engin
     writeFastSettings(paths);
     const engine = newEngine(paths, false);
     engine.start();
-    prepare?.(engine);
-    const api = createApi(engine, { validateResponses: true, logError: () => undefined });
-    open.push({ engine, api });
-    return { engine, api };
-  };
-}
-
-/**
- * As useEngineApis, over a FakeEngine (lanes and the dispatcher switch in memory, events pumped by
- * hand) for the API tests that script worker, notice and tick events.
- */
-export function useFakeEngineApis(): (prepare?: (engine: FakeEngine) => void) => {
-  engine: FakeEngine;
-  api: Api;
-} {
-  const newHome = useTempHomes();
-  const open: { engine: FakeEngine; api: Api }[] = [];
-  afterEach(async () => {
-    for (const { engine, api } of open.splice(0)) {
-      api.close();
-      await engine.close();
-    }
-  });
-  return (prepare) => {
-    const engine = new FakeEngine(newHome());
     prepare?.(engine);
     const api = createApi(engine, { validateResponses: true, logError: () => undefined });
     open.push({ engine, api });

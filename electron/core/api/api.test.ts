@@ -9,14 +9,22 @@ import {
   type CallResult,
 } from '../../../shared/contract';
 import { cardSchema } from '../../../shared/domain';
-import type { FakeEngine } from '../../../test/fakeEngine';
-import { useFakeEngineApis } from '../../../test/helpers/api';
+import type { Engine } from '../dispatch/engine';
+import { useEngineApis } from '../../../test/helpers/api';
 import { snapshotDatabase } from '../../../test/helpers/snapshot';
 import * as commands from '../commands/taskCommands';
 import * as runs from '../store/runs';
 import * as tasks from '../store/tasks';
 
-const setup = useFakeEngineApis();
+const setup = useEngineApis();
+
+/** Counts the engine's wake-ups from now on (the API asks for a tick after every write). */
+function countWakes(engine: Engine): () => number {
+  // Events written before are delivered first: their wake-ups are not the call's.
+  engine.flush();
+  const wake = vi.spyOn(engine, 'wake');
+  return () => wake.mock.calls.length;
+}
 
 function value<T>(result: CallResult<T>): T {
   if (!result.ok) throw new Error(`expected ok, got ${result.error.code}: ${result.error.message}`);
@@ -96,7 +104,7 @@ describe('createApi: validation at the boundary', () => {
     const first = commands.createTask(engine.db, { title: 'first', assignee: 'coder' }, engine.actor);
     const second = commands.createTask(engine.db, { title: 'second' }, engine.actor);
     const before = snapshotDatabase(engine.paths.database);
-    const wakesBefore = engine.wakes.length;
+    const wakes = countWakes(engine);
     const requests = validRequests(first.id, second.id);
     let refused = 0;
     for (const name of CALL_NAMES) {
@@ -116,7 +124,7 @@ describe('createApi: validation at the boundary', () => {
     }
     expect(refused).toBeGreaterThan(CALL_NAMES.length * 5);
     expect(snapshotDatabase(engine.paths.database)).toEqual(before);
-    expect(engine.wakes.length).toBe(wakesBefore);
+    expect(wakes()).toBe(0);
     expect(engine.dispatcherState().enabled).toBe(true);
   });
 
@@ -145,6 +153,7 @@ describe('createApi: validation at the boundary', () => {
 describe('createApi: calls', () => {
   it('creates, edits, comments, links and reads tasks', async () => {
     const { engine, api } = setup();
+    const wakes = countWakes(engine);
     const parent = value(
       await api.call('createTask', { board: 'default', title: '  Parent ', assignee: 'Coder' }),
     );
@@ -152,9 +161,9 @@ describe('createApi: calls', () => {
       title: 'Parent',
       assignee: 'coder',
       status: 'ready',
-      createdBy: 'tester',
+      createdBy: 'test',
     });
-    expect(engine.wakes.length).toBeGreaterThan(0);
+    expect(wakes()).toBeGreaterThan(0);
     const child = value(
       await api.call('createTask', { board: 'default', title: 'Child', parents: [parent.id] }),
     );
@@ -213,6 +222,7 @@ describe('createApi: calls', () => {
     const { engine, api } = setup();
     const task = commands.createTask(engine.db, { title: 'x', assignee: 'alpha' }, engine.actor);
     commands.claimTask(engine.db, { taskId: task.id }, { name: 'terminal:alpha' });
+    const stopWorker = vi.spyOn(engine, 'stopWorker');
     const moved = value(await api.call('moveTask', { id: task.id, status: 'ready', assignee: 'beta' }));
     expect(moved.stoppedWorker).toBe(true);
     expect(moved.task).toMatchObject({
@@ -221,7 +231,7 @@ describe('createApi: calls', () => {
       claimOwner: null,
       currentRunId: null,
     });
-    expect(engine.stopped).toEqual([task.id]);
+    expect(stopWorker.mock.calls).toEqual([[task.id]]);
   });
 
   it('stops a running task and blocks it with the actor named', async () => {
@@ -229,9 +239,10 @@ describe('createApi: calls', () => {
     const task = commands.createTask(engine.db, { title: 'x', assignee: 'alpha' }, engine.actor);
     expect(errorCode(await api.call('stopTask', { id: task.id }))).toBe('illegal_move');
     commands.claimTask(engine.db, { taskId: task.id }, { name: 'terminal:alpha' });
+    const stopWorker = vi.spyOn(engine, 'stopWorker');
     const stopped = value(await api.call('stopTask', { id: task.id }));
-    expect(engine.stopped).toEqual([task.id]);
-    expect(stopped).toMatchObject({ status: 'blocked', blockReason: 'stopped by tester' });
+    expect(stopWorker.mock.calls).toEqual([[task.id]]);
+    expect(stopped).toMatchObject({ status: 'blocked', blockReason: 'stopped by test' });
     expect(runs.runsOf(engine.db, task.id).map((run) => run.outcome)).toEqual(['blocked']);
   });
 
@@ -301,7 +312,7 @@ describe('createApi: calls', () => {
 
 describe('createApi: board cards', () => {
   /** A done task of `lane` completed at `at` (set directly, so the order is known). */
-  function doneTask(engine: FakeEngine, lane: string | null, at: number): string {
+  function doneTask(engine: Engine, lane: string | null, at: number): string {
     const task = commands.createTask(
       engine.db,
       { title: `done at ${at}`, body: 'a body', assignee: lane },
@@ -491,7 +502,7 @@ describe('createApi: board cards', () => {
     api.subscribe((event) => events.push(event));
     const task = value(await api.call('createTask', { board: 'default', title: 't', body: 'a body' }));
     value(await api.call('editTask', { id: task.id, body: 'another body' }));
-    engine.pump();
+    engine.flush();
     const cards = events.flatMap((event) => (event.type === 'tasks' ? event.tasks : []));
     expect(cards.map((card) => card.id)).toEqual([task.id]);
     expect(cards[0]).not.toHaveProperty('body');
@@ -514,35 +525,51 @@ describe('createApi: events', () => {
 
   it('turns the change feed into numbered board events and reports the seq in snapshots', async () => {
     const { engine, api, events, parent, child } = await parentAndChildWithEvents();
-    engine.pump();
-    expect(events.map((e) => e.type)).toEqual(['tasks']);
+    // Lane figures follow on a timer of their own (checked below); here the order of the rest.
+    const others = () => events.filter((event) => event.type !== 'lanes');
+    engine.flush();
+    // The cards, then the toolbar's counts they changed.
+    expect(others().map((e) => e.type)).toEqual(['tasks', 'dispatcher']);
     expect(events[0]).toMatchObject({ seq: 1, removed: [] });
     expect((events[0] as Extract<BoardEvent, { type: 'tasks' }>).tasks.map((t) => t.id).sort()).toEqual(
       [parent.id, child.id].sort(),
     );
-    expect(value(await api.call('snapshot', { board: 'default' })).seq).toBe(1);
+    expect(others()[1]).toMatchObject({ state: { ready: 1, running: 0 } });
+    expect(value(await api.call('snapshot', { board: 'default' })).seq).toBe(api.currentSeq());
 
     value(await api.call('archiveTask', { id: child.id }));
-    engine.pump();
-    expect(events[1]).toEqual({ type: 'tasks', seq: 2, tasks: [], removed: [child.id] });
+    engine.flush();
+    const archived = others().at(-1);
+    expect(archived).toEqual({ type: 'tasks', seq: archived?.seq, tasks: [], removed: [child.id] });
 
-    engine.emitWorkers([]);
-    engine.emitNotice({ level: 'info', title: 'Done', message: 'parent is done', taskId: parent.id });
+    // A completion is a card change, a notice and new counts; the switch and a new board follow.
+    value(await api.call('completeTask', { id: parent.id }));
+    engine.flush();
     value(await api.call('setDispatcherEnabled', { enabled: false }));
     value(await api.call('createBoard', { slug: 'ops' }));
-    const types = events.slice(2).map((e) => e.type);
-    expect(types).toEqual(['workers', 'notice', 'dispatcher', 'boards']);
+    const types = others()
+      .slice(3)
+      .map((e) => e.type);
+    expect(types).toEqual(['tasks', 'notice', 'dispatcher', 'dispatcher', 'boards']);
+    expect(others()[4]).toMatchObject({
+      type: 'notice',
+      title: 'Done',
+      message: 'parent',
+      taskId: parent.id,
+    });
+    expect(others()[5]).toMatchObject({ state: { ready: 0, enabled: true } });
+    expect(others()[6]).toMatchObject({ state: { ready: 0, enabled: false } });
     const seqs = events.map((e) => e.seq);
     expect(seqs).toEqual(seqs.map((_, index) => index + 1));
   });
 
   it("resends a card's children when it changes, with their dependency counts", async () => {
     const { engine, api, events, parent, child } = await parentAndChildWithEvents();
-    engine.pump();
+    engine.flush();
     events.length = 0;
     const cardsOf = () => events.flatMap((event) => (event.type === 'tasks' ? event.tasks : []));
     value(await api.call('completeTask', { id: parent.id }));
-    engine.pump();
+    engine.flush();
     expect(cardsOf().find((card) => card.id === child.id)).toMatchObject({
       status: 'ready',
       parentsTotal: 1,
@@ -551,11 +578,11 @@ describe('createApi: events', () => {
     events.length = 0;
     const other = value(await api.call('createTask', { board: 'default', title: 'second parent' }));
     value(await api.call('linkTasks', { parentId: other.id, childId: child.id }));
-    engine.pump();
+    engine.flush();
     expect(cardsOf().find((card) => card.id === child.id)).toMatchObject({ parentsTotal: 2, parentsDone: 1 });
     events.length = 0;
     value(await api.call('archiveTask', { id: other.id }));
-    engine.pump();
+    engine.flush();
     // An archived parent no longer counts (the board shows 1/1).
     expect(cardsOf().find((card) => card.id === child.id)).toMatchObject({ parentsTotal: 1, parentsDone: 1 });
   });
@@ -568,21 +595,22 @@ describe('createApi: events', () => {
     const events: BoardEvent[] = [];
     api.subscribe((event) => events.push(event));
     const task = commands.createTask(engine.db, { title: 'waits', assignee: 'alice' }, engine.actor);
-    engine.pump();
+    engine.flush();
+    await vi.advanceTimersByTimeAsync(400);
     events.length = 0;
-    tasks.writeSkipReasons(engine.db, [{ id: task.id, reason: 'terminal_lane', detail: null }]);
-    const result = engine.dryRun();
-    engine.emitTick({ ...result, dryRun: false, skipChanged: [task.id] });
-    engine.emitTick({ ...result, dryRun: false, skipChanged: [task.id] });
+
+    // The tick stores the task's skip reason; its row of the log brings it to the board.
+    engine.runTick();
     // Only the skip reasons travel (every ready task changes after a resume), not whole cards.
     const skipEvents = events.filter((event) => event.type === 'skips');
-    expect(skipEvents).toHaveLength(2);
-    expect(skipEvents[0]).toMatchObject({
-      skips: [{ id: task.id, skipReason: 'terminal_lane', skipDetail: null }],
-    });
+    expect(skipEvents).toHaveLength(1);
+    expect(skipEvents[0]).toMatchObject({ skips: [{ id: task.id, skipReason: 'terminal_lane' }] });
     expect(events.some((event) => event.type === 'tasks')).toBe(false);
+    // A tick that changes no skip reason sends none.
+    engine.runTick();
+    expect(events.filter((event) => event.type === 'skips')).toHaveLength(1);
 
-    // Two ticks with changes and a lane setting make one lanes event, a little later.
+    // The tick's rows and a lane setting make one lanes event, a little later.
     engine.setLanePaused('alice', true);
     expect(events.some((event) => event.type === 'lanes')).toBe(false);
     await vi.advanceTimersByTimeAsync(400);
@@ -590,12 +618,19 @@ describe('createApi: events', () => {
     expect(laneEvents).toHaveLength(1);
     expect(laneEvents[0]).toMatchObject({
       board: 'default',
+      lanes: [
+        expect.objectContaining({
+          name: 'alice',
+          paused: true,
+          queuedBySkipReason: expect.objectContaining({ terminal_lane: 1 }),
+        }),
+      ],
       cells: [{ assignee: 'alice', status: task.status, count: 1 }],
     });
 
     // A tick that changed nothing sends nothing.
     events.length = 0;
-    engine.emitTick({ ...result, dryRun: false });
+    engine.runTick();
     await vi.advanceTimersByTimeAsync(400);
     expect(events).toEqual([]);
   });
@@ -606,11 +641,14 @@ describe('createApi: events', () => {
     const off = api.subscribe((event) => events.push(event));
     off();
     commands.createTask(engine.db, { title: 'x' }, engine.actor);
-    engine.pump();
+    engine.flush();
     expect(events).toEqual([]);
     api.subscribe((event) => events.push(event));
     api.close();
-    engine.emitWorkers([]);
+    commands.createTask(engine.db, { title: 'y' }, engine.actor);
+    engine.flush();
+    engine.setDispatcherEnabled(false);
+    engine.setLanePaused('alice', true);
     expect(events).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import {
   type Contract,
   CARDS_PER_CELL,
 } from '../../../shared/contract';
-import type { DispatchResult, LaneStatus } from '../../../shared/dispatch';
+import type { LaneStatus } from '../../../shared/dispatch';
 import { STATUS_KEEPING_EVENT_KINDS } from '../../../shared/constants';
 import type { Card, TaskEvent } from '../../../shared/domain';
 import type { ChangeCard } from '../../../shared/repository';
@@ -37,8 +37,9 @@ import * as links from '../store/links';
 import { describeDatabaseFault } from '../store/db/databaseErrors';
 import { runInWriteTransaction } from '../store/db/open';
 import type { EngineHandle } from '../dispatch/engineHandle';
+import { Listeners, type EngineChange } from '../dispatch/engineChanges';
 import { SwitchyardError, invalidInput, notFound } from '../errors';
-import { eventsOf } from '../store/events';
+import { eventsOf, skipsChangedIds } from '../store/events';
 import { readTranscript } from '../workers/transcriptFile';
 import * as runs from '../store/runs';
 import * as profileFiles from '../config/profileFiles';
@@ -105,19 +106,17 @@ export function isCallName(name: unknown): name is CallName {
 export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
   const { db, actor } = engine;
   const logError = options.logError ?? ((message, error) => console.error(`switchyard: ${message}:`, error));
-  const listeners = new Set<(event: BoardEvent) => void>();
+  // The engine's error policy for the board's listeners too: a transport that throws is reported
+  // through logError and the others still get the event.
+  const listeners = new Listeners<BoardEvent>(logError, 'board events');
   let seq = 0;
 
   function emit(event: DistributiveOmit<BoardEvent, 'seq'>): void {
-    if (listeners.size === 0) return;
-    const numbered = { ...event, seq: ++seq } as BoardEvent;
-    for (const listener of [...listeners]) {
-      try {
-        listener(numbered);
-      } catch (error) {
-        logError('an event listener failed', error);
-      }
-    }
+    if (!listeners.listened) return;
+    listeners.emit(
+      { ...event, seq: ++seq } as BoardEvent,
+      (numbered) => `"${numbered.type}" (seq ${numbered.seq})`,
+    );
   }
 
   /** After a write: let the dispatcher look at once (a task may have become ready). */
@@ -430,10 +429,9 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     }
   }
 
-  // Change feed → board events. Rows are re-read by id: the event log says what changed, the
-  // tasks table says what it looks like now (several changes to one task become one row).
+  // The engine's changes → board events. Rows are re-read by id: the event log says what
+  // changed, the tasks table says what it looks like now (several changes to one task become one row).
   function onTaskEvents(events: TaskEvent[]): void {
-    if (listeners.size === 0 || events.length === 0) return;
     const eventIds = [
       ...new Set(events.map((event) => event.taskId).filter((id): id is string => id !== null)),
     ];
@@ -454,15 +452,24 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       else changedTasks.push(card);
     }
     if (changedTasks.length > 0 || removed.length > 0) emit({ type: 'tasks', tasks: changedTasks, removed });
+    // docs/architecture.md §4.6: new skip reasons travel alone (every ready task changes after a
+    // resume), not as whole cards.
+    const skipChanged = [...new Set(events.flatMap(skipsChangedIds))];
+    if (skipChanged.length > 0) {
+      const skips = skipsByIds(db, skipChanged);
+      if (skips.length > 0) emit({ type: 'skips', skips });
+    }
   }
 
-  // Lane figures (running/capacity, queues by skip reason, kinds, failures) move with ticks, task
-  // events and lane settings. They are recomputed per board, at most once per LANES_EVENT_MS.
+  // Lane figures (running/capacity, queues by skip reason, kinds, failures) summarise many tasks:
+  // any change may move them, and they are recomputed per board at most once per LANES_EVENT_MS
+  // (a throttle on the one path, not a path of its own).
   let lanesTimer: NodeJS.Timeout | undefined;
   function lanesChanged(): void {
-    if (listeners.size === 0 || lanesTimer) return;
+    if (lanesTimer) return;
     lanesTimer = setTimeout(() => {
       lanesTimer = undefined;
+      if (!listeners.listened) return;
       try {
         for (const board of boards.listBoards(db)) {
           const lanes = engine.laneStatuses(board.slug);
@@ -477,7 +484,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
 
   /** SPEC §9: the card chips of tasks whose changes were computed anew, per board. */
   function changeCardsChanged(taskIds: string[]): void {
-    if (listeners.size === 0) return;
+    if (!listeners.listened) return;
     const byBoard = new Map<string, ChangeCard[]>();
     for (const id of taskIds) {
       const found = changes.taskChangeCard(db, id);
@@ -489,56 +496,37 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     for (const [board, cards] of byBoard) emit({ type: 'changes', board, changes: cards });
   }
 
-  /** docs/architecture.md §4: skip reasons are persisted without an event-log row; the tick names what changed. */
-  function onTick(result: DispatchResult): void {
-    if (listeners.size === 0) return;
-    if (result.skipChanged.length > 0) {
-      const skips = skipsByIds(db, result.skipChanged);
-      if (skips.length > 0) emit({ type: 'skips', skips });
+  function onEngineChange(change: EngineChange): void {
+    switch (change.type) {
+      case 'events':
+        if (!listeners.listened || change.events.length === 0) return;
+        onTaskEvents(change.events);
+        lanesChanged();
+        return;
+      case 'lanes':
+        if (readAhead) readAhead.lanes = null;
+        if (listeners.listened) lanesChanged();
+        return;
+      case 'workers':
+        emit({ type: 'workers', workers: change.workers });
+        return;
+      case 'dispatcher':
+        emit({ type: 'dispatcher', state: change.state });
+        return;
+      case 'notice':
+        emit({ type: 'notice', ...change.notice });
+        return;
+      case 'changeCards':
+        changeCardsChanged(change.taskIds);
+        return;
+      case 'tick':
+      case 'fault':
+        // A tick's changes are rows of the log (events above); a fault comes with its state.
+        return;
     }
-    const moved =
-      result.skipChanged.length +
-      result.spawned.length +
-      result.completed.length +
-      result.crashed.length +
-      result.timedOut.length +
-      result.spawnFailed.length +
-      result.reclaimed.length +
-      result.gaveUp.length;
-    if (moved > 0) lanesChanged();
   }
 
-  const detach = [
-    engine.onTaskEvents((events) => {
-      try {
-        onTaskEvents(events);
-        lanesChanged();
-      } catch (error) {
-        logError('turning task events into board events', error);
-      }
-    }),
-    engine.onTick((result) => {
-      try {
-        onTick(result);
-      } catch (error) {
-        logError('turning a tick into board events', error);
-      }
-    }),
-    engine.onLanesChanged(() => {
-      if (readAhead) readAhead.lanes = null;
-      lanesChanged();
-    }),
-    engine.onWorkers((workers) => emit({ type: 'workers', workers })),
-    engine.onDispatcherState((state) => emit({ type: 'dispatcher', state })),
-    engine.onNotice((notice) => emit({ type: 'notice', ...notice })),
-    engine.onChangeCards((taskIds) => {
-      try {
-        changeCardsChanged(taskIds);
-      } catch (error) {
-        logError('turning change summaries into board events', error);
-      }
-    }),
-  ];
+  const detach = engine.subscribe(onEngineChange);
 
   return {
     call: run,
@@ -554,16 +542,13 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       }
       return run(name, request);
     },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    subscribe: (listener) => listeners.subscribe(listener),
     currentSeq: () => seq,
     prefetchSnapshot,
     close() {
       if (readAhead) readAhead.cancelled = true;
       readAhead = null;
-      for (const off of detach) off();
+      detach();
       listeners.clear();
       if (lanesTimer) clearTimeout(lanesTimer);
       lanesTimer = undefined;

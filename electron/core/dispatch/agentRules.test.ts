@@ -40,7 +40,9 @@ describe('retryExitCodes', () => {
     });
     const id = createTask(engine.db, { title: 'rate limited', assignee: 'hermes' }, person).id;
     const reported: string[] = [];
-    engine.onTick((result) => reported.push(...result.rateLimited));
+    engine.subscribe((change) => {
+      if (change.type === 'tick') reported.push(...change.result.rateLimited);
+    });
     await tickUntil(
       engine,
       () => {
@@ -156,7 +158,9 @@ describe('lane budgets', () => {
     const free = createTask(engine.db, { title: 'c1', assignee: 'cheap' }, person).id;
 
     const notices: string[] = [];
-    engine.onNotice((notice) => notices.push(`${notice.title}: ${notice.message}`));
+    engine.subscribe((change) => {
+      if (change.type === 'notice') notices.push(`${change.notice.title}: ${change.notice.message}`);
+    });
     const first = engine.runTick();
     expect(first?.spawned.map((spawn) => spawn.taskId)).toEqual([free]);
     expect(notices).toEqual([

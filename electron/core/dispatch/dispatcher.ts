@@ -3,7 +3,7 @@ import type { SkipReason, Task } from '../../../shared/domain';
 import { promoteTasks } from '../commands/taskCommands';
 import { commentsOf } from '../store/comments';
 import { runInWriteTransaction, type Db } from '../store/db/open';
-import { appendEvent, lastEventId, taskIdsChangedAfter } from '../store/events';
+import { appendEvent, appendSkipsChanged, lastEventId, taskIdsChangedAfter } from '../store/events';
 import type { HomePaths } from '../config/home';
 import { laneOverrides } from '../store/laneSettings';
 import { effectiveLaneSettings, type LaneResolution } from '../config/lanes';
@@ -674,10 +674,13 @@ export class Dispatcher {
   /** docs/architecture.md §4.6: skip reasons are stored only when they change — no write per task per tick. */
   private storeSkipChanges(changes: readonly SkipChange[], result: DispatchResult): void {
     if (changes.length === 0) return;
-    // Not in the event log (that would be a row per task per change): the API tells the UI instead.
-    result.skipChanged.push(...changes.map((change) => change.row.id));
+    const changedIds = changes.map((change) => change.row.id);
+    result.skipChanged.push(...changedIds);
     const { db } = this.deps;
     runInWriteTransaction(db, () => {
+      // In the log like every other change, so each reader hears of it (a board served by another
+      // process too): one row for the batch, not one per task.
+      appendSkipsChanged(db, changedIds, this.now());
       // The rows were ready and unclaimed when the queue read them (up to queueCursor). A task with
       // no event since is still so (every task change appends one), and its row need not be looked
       // up again; the others (a terminal claimed one meanwhile) are checked against their rows.

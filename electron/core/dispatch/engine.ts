@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DispatchResult, DispatcherState, WorkerStatus } from '../../../shared/dispatch';
+import { EngineChanges, type EngineListener, type EngineNotice } from './engineChanges';
 import type { TaskEvent } from '../../../shared/domain';
 import { STATUS_KEEPING_EVENT_KINDS } from '../../../shared/constants';
 import { ChangeFeed } from '../store/changeFeed';
@@ -23,7 +24,7 @@ import { laneStatuses } from './laneView';
 import { LaneResolver } from '../config/lanes';
 import { createProfileFromTemplate, type ProfileTemplateName } from '../config/profileTemplates';
 import { updateLaneConfig } from '../config/lanesFile';
-import { acquireLease, currentLease, describeHolder, releaseLease } from '../store/lease';
+import { acquireLease, describeHolder, liveLeaseHolder, releaseLease } from '../store/lease';
 import { dispatcherEnabled, storeDispatcherEnabled } from '../store/meta';
 import { DEFAULT_PROMPT_CAPS } from '../workers/prompt';
 import * as runs from '../store/runs';
@@ -60,8 +61,6 @@ export interface EngineOptions {
 
 /** How long startEngine (the app, `serve`) lets the first board snapshot go before the first tick. */
 export const FIRST_TICK_DELAY_MS = 3_000;
-
-type Notice = Parameters<Parameters<EngineHandle['onNotice']>[0]>[0];
 
 /** SPEC §9: events after which a task's change card (figures, lane, "needs review") may differ. */
 const CHANGE_CARD_KINDS = new Set([
@@ -147,13 +146,9 @@ export class Engine implements EngineHandle {
   private closed = false;
   /** Set as close() begins: no tick may start (and spawn) while the workers are being stopped. */
   private closing = false;
-  private readonly eventListeners = new Set<(events: TaskEvent[]) => void>();
-  private readonly workerListeners = new Set<(workers: WorkerStatus[]) => void>();
-  private readonly stateListeners = new Set<(state: DispatcherState) => void>();
-  private readonly noticeListeners = new Set<(notice: Notice) => void>();
-  private readonly changeCardListeners = new Set<(taskIds: string[]) => void>();
+  /** The one change path out of the engine (docs/architecture.md "How a change travels"). */
+  private readonly changeListeners = new EngineChanges((line) => this.log(line));
   private budgetNoticed = new Set<string>();
-  private readonly tickListeners = new Set<(result: DispatchResult) => void>();
 
   /**
    * settings.json as the lane resolver last read it: it re-checks the file on every tick (and on
@@ -192,9 +187,7 @@ export class Engine implements EngineHandle {
     this.changes = new ChangesTracker(this.db, {
       paths: this.paths,
       intervalMs: 3_000,
-      onChanged: (taskIds) => {
-        for (const listener of this.changeCardListeners) listener(taskIds);
-      },
+      onChanged: (taskIds) => this.changeListeners.emit({ type: 'changeCards', taskIds }),
       onReadyToReview: (taskId) =>
         this.notify({
           level: 'info',
@@ -218,12 +211,16 @@ export class Engine implements EngineHandle {
     this.feed.onForeignWrite(() => {
       this.wake();
       if (this.options.dispatch) this.housekeeping.databaseChanged();
+      // Not dispatching here: another process's lease (taken, released) says whether anyone
+      // dispatches, and it changes without an event.
+      else if (this.leaseOwnerChanged()) this.pushState();
     });
     this.supervisor.onExit(() => this.wake());
     this.supervisor.onOutput(() => {
-      const workers = this.supervisor.workers();
-      for (const listener of this.workerListeners) listener(workers);
+      if (this.changeListeners.listened)
+        this.changeListeners.emit({ type: 'workers', workers: this.supervisor.workers() });
     });
+    this.lanes.onChange(() => this.changeListeners.emit({ type: 'lanes' }));
   }
 
   /** Starts watching the database and, when asked to dispatch, takes the lease and ticks. */
@@ -294,11 +291,8 @@ export class Engine implements EngineHandle {
         this.lastTickAt = Date.now();
         // The tick's own events (spawned, completed …) go out first: the summaries below count
         // the whole board (a few ms on 100,000 tasks) and would only delay them.
-        const pushes = this.statePushes;
         this.feed.poll();
-        // The events just handed out pushed the state already when they changed the counts.
-        this.reportTick(result, this.statePushes !== pushes);
-        for (const listener of this.tickListeners) listener(result);
+        this.reportTick(result);
       }
     } catch (error) {
       if (!this.databaseFailed(error)) this.log(`tick failed: ${(error as Error).message}`);
@@ -318,7 +312,6 @@ export class Engine implements EngineHandle {
   // Database faults ---------------------------------------------------------------------------
 
   private fault: string | null = null;
-  private readonly faultListeners = new Set<(message: string) => void>();
   /** The last state pushed before a fault: a damaged database cannot be asked for counts. */
   private lastGoodState: DispatcherState | null = null;
 
@@ -341,19 +334,14 @@ export class Engine implements EngineHandle {
     this.feed.stop();
     this.housekeeping.stop();
     this.log(`database fault, dispatching stopped: ${this.fault}`);
-    this.emitState();
-    for (const listener of this.faultListeners) listener(this.fault);
+    this.pushState();
+    this.changeListeners.emit({ type: 'fault', message: this.fault });
     return true;
   }
 
   /** The fault that stopped the engine, or null. */
   databaseFault(): string | null {
     return this.fault;
-  }
-
-  onDatabaseFault(listener: (message: string) => void): () => void {
-    this.faultListeners.add(listener);
-    return () => this.faultListeners.delete(listener);
   }
 
   private ensureLease(): boolean {
@@ -373,7 +361,7 @@ export class Engine implements EngineHandle {
     } else if (wasActive) {
       this.log(`lost the dispatcher lease to ${this.leaseHolderText}`);
     }
-    if (wasActive !== this.active) this.emitState();
+    if (wasActive !== this.active) this.pushState();
     return this.active;
   }
 
@@ -447,12 +435,8 @@ export class Engine implements EngineHandle {
   /** A worktree made off the tick (SPEC §9) led to a spawn or a blocked task: tell the listeners. */
   private afterBackgroundChange(result: DispatchResult | null): void {
     if (this.closed) return;
-    const pushes = this.statePushes;
     this.feed.poll();
-    if (result) {
-      this.reportTick(result, this.statePushes !== pushes);
-      for (const listener of this.tickListeners) listener(result);
-    }
+    if (result) this.reportTick(result);
     this.wake();
   }
 
@@ -461,26 +445,21 @@ export class Engine implements EngineHandle {
     return this.dispatcher.preparingWorkspaces();
   }
 
-  private reportTick(result: DispatchResult, alreadyPushed: boolean): void {
-    const changed =
-      result.spawned.length +
-      result.completed.length +
-      result.crashed.length +
-      result.timedOut.length +
-      result.spawnFailed.length;
+  /** After a tick's events went out: its notices, the state if it changed, the tick itself. */
+  private reportTick(result: DispatchResult): void {
     // SPEC §10: a lane that just spent its daily budget is news (once, until it has budget again).
     const exhausted = this.dispatcher.exhaustedLanes();
     for (const [lane, detail] of exhausted) {
       if (this.budgetNoticed.has(lane)) continue;
       this.notify({ level: 'warning', title: `Budget exhausted: ${lane}`, message: detail, taskId: null });
     }
-    // The tray shows the spent lanes: push the state when the set changes.
+    // The tray shows the spent lanes: the state changes when the set does.
     const budgetsChanged =
       exhausted.size !== this.budgetNoticed.size ||
       [...exhausted.keys()].some((lane) => !this.budgetNoticed.has(lane));
     this.budgetNoticed = new Set(exhausted.keys());
-    if (budgetsChanged) this.emitState();
-    if (result.stuck !== this.wasStuck) {
+    const stuckChanged = result.stuck !== this.wasStuck;
+    if (stuckChanged) {
       this.wasStuck = result.stuck;
       if (result.stuck) {
         this.notify({
@@ -490,16 +469,20 @@ export class Engine implements EngineHandle {
           taskId: null,
         });
       }
-      this.emitState();
-    } else if (changed > 0 && !alreadyPushed) {
-      this.emitState();
     }
+    const workersChanged =
+      result.spawned.length + result.completed.length + result.crashed.length + result.timedOut.length > 0 ||
+      result.spawnFailed.length > 0;
+    // The counts moved with the tick's events (pushed then); pushState sends only a state that
+    // differs from the last one sent.
+    if (budgetsChanged || stuckChanged || workersChanged) this.pushState();
+    this.changeListeners.emit({ type: 'tick', result });
   }
 
   // Events ------------------------------------------------------------------------------------
 
   private handleEvents(events: TaskEvent[]): void {
-    for (const listener of this.eventListeners) listener(events);
+    this.changeListeners.emit({ type: 'events', events });
     let wake = false;
     for (const event of events) {
       if (WAKE_KINDS.has(event.kind)) wake = true;
@@ -511,72 +494,42 @@ export class Engine implements EngineHandle {
     if (wake) this.wake();
     // The toolbar and the tray show the running/ready counts: any write can change them (a create,
     // a move, a promotion), so compare them after every batch rather than guess from event kinds.
-    if (
-      this.stateListeners.size > 0 &&
-      events.some((event) => !STATUS_KEEPING_EVENT_KINDS.has(event.kind)) &&
-      this.countsChanged()
-    ) {
-      this.emitState();
-    }
+    if (events.some((event) => !STATUS_KEEPING_EVENT_KINDS.has(event.kind))) this.pushState();
   }
 
-  private lastCounts = '';
+  private notify(notice: EngineNotice): void {
+    this.changeListeners.emit({ type: 'notice', notice });
+  }
 
-  private countsChanged(): boolean {
-    const { running, ready } = tasks.runningAndReadyCounts(this.db);
-    const counts = `${running}/${ready}`;
-    if (counts === this.lastCounts) return false;
-    this.lastCounts = counts;
+  private lastLeaseOwner: string | null = null;
+
+  /** Whether another process took or gave up the lease since this was last asked (one row read). */
+  private leaseOwnerChanged(): boolean {
+    const owner = liveLeaseHolder(this.db, Date.now())?.owner ?? null;
+    if (owner === this.lastLeaseOwner) return false;
+    this.lastLeaseOwner = owner;
     return true;
   }
 
-  private notify(notice: Notice): void {
-    for (const listener of this.noticeListeners) listener(notice);
-  }
+  /** What the last pushed state said, less what moves without being news (the tick time). */
+  private lastPushedState = '';
 
-  /** How many times the state was pushed (a tick skips its push when its events just did one). */
-  private statePushes = 0;
-
-  private emitState(): void {
-    if (this.stateListeners.size === 0) return;
-    this.statePushes++;
+  /**
+   * Sends the dispatcher's state when it differs from the last one sent: every caller may ask
+   * (a write, a tick, the switch, the lease), and a listener hears each new state once.
+   */
+  private pushState(): void {
+    if (!this.changeListeners.listened) return;
     const state = this.dispatcherState();
-    for (const listener of this.stateListeners) listener(state);
+    const { lastTickAt: _tickTime, workers, ...facts } = state;
+    const key = JSON.stringify([facts, workers.map((worker) => worker.runId)]);
+    if (key === this.lastPushedState) return;
+    this.lastPushedState = key;
+    this.changeListeners.emit({ type: 'dispatcher', state });
   }
 
-  onTaskEvents(listener: (events: TaskEvent[]) => void): () => void {
-    this.eventListeners.add(listener);
-    return () => this.eventListeners.delete(listener);
-  }
-
-  onWorkers(listener: (workers: WorkerStatus[]) => void): () => void {
-    this.workerListeners.add(listener);
-    return () => this.workerListeners.delete(listener);
-  }
-
-  onDispatcherState(listener: (state: DispatcherState) => void): () => void {
-    this.stateListeners.add(listener);
-    return () => this.stateListeners.delete(listener);
-  }
-
-  onNotice(listener: (notice: Notice) => void): () => void {
-    this.noticeListeners.add(listener);
-    return () => this.noticeListeners.delete(listener);
-  }
-
-  /** SPEC §9: tasks whose card changes (figures, "needs review") were computed anew and differ. */
-  onChangeCards(listener: (taskIds: string[]) => void): () => void {
-    this.changeCardListeners.add(listener);
-    return () => this.changeCardListeners.delete(listener);
-  }
-
-  onTick(listener: (result: DispatchResult) => void): () => void {
-    this.tickListeners.add(listener);
-    return () => this.tickListeners.delete(listener);
-  }
-
-  onLanesChanged(listener: () => void): () => void {
-    return this.lanes.onChange(listener);
+  subscribe(listener: EngineListener): () => void {
+    return this.changeListeners.subscribe(listener);
   }
 
   /** Call after this process wrote to the database, so listeners hear of it at once. */
@@ -605,11 +558,14 @@ export class Engine implements EngineHandle {
         workers: this.supervisor.workers(),
         fault: this.fault,
         budgetExhausted: [],
+        dispatching: 'nowhere',
       };
     }
     const { running, ready } = tasks.runningAndReadyCounts(this.db);
-    this.lastCounts = `${running}/${ready}`;
-    const holder = this.active ? this.owner : (this.leaseHolderText ?? describeLease(this.db));
+    const other = this.active ? undefined : liveLeaseHolder(this.db, Date.now());
+    const holder = this.active
+      ? this.owner
+      : (this.leaseHolderText ?? (other ? describeHolder(other) : null));
     const state: DispatcherState = {
       enabled: this.dispatcherEnabled(),
       active: this.active,
@@ -622,6 +578,14 @@ export class Engine implements EngineHandle {
       workers: this.supervisor.workers(),
       fault: null,
       budgetExhausted: [...this.dispatcher.exhaustedLanes()].map(([lane, detail]) => ({ lane, detail })),
+      // Not "is the switch on" (enabled) but whether any dispatcher runs: this one (or this one
+      // about to take the lease), another process, or none (`serve --no-dispatch`).
+      dispatching:
+        this.active || (this.options.dispatch && !other && !this.closing)
+          ? 'here'
+          : other
+            ? 'elsewhere'
+            : 'nowhere',
     };
     this.lastGoodState = state;
     return state;
@@ -633,7 +597,7 @@ export class Engine implements EngineHandle {
 
   setDispatcherEnabled(enabled: boolean): void {
     runInWriteTransaction(this.db, () => storeDispatcherEnabled(this.db, enabled));
-    this.emitState();
+    this.pushState();
     this.wake();
   }
 
@@ -643,11 +607,13 @@ export class Engine implements EngineHandle {
 
   setLanePaused(lane: string, paused: boolean): void {
     runInWriteTransaction(this.db, () => setLanePausedRow(this.db, lane, paused));
+    this.changeListeners.emit({ type: 'lanes' });
     this.wake();
   }
 
   setLaneConcurrency(lane: string, maxConcurrent: number): void {
     runInWriteTransaction(this.db, () => setLaneMaxConcurrentRow(this.db, lane, maxConcurrent));
+    this.changeListeners.emit({ type: 'lanes' });
     this.wake();
   }
 
@@ -736,11 +702,6 @@ export class Engine implements EngineHandle {
   }
 }
 
-function describeLease(db: Db): string | null {
-  const holder = currentLease(db);
-  return holder ? describeHolder(holder) : null;
-}
-
 function safeUserName(): string {
   try {
     return os.userInfo().username;
@@ -749,7 +710,7 @@ function safeUserName(): string {
   }
 }
 
-function noticeFor(event: TaskEvent, titleOf: (id: string) => string): Notice | null {
+function noticeFor(event: TaskEvent, titleOf: (id: string) => string): EngineNotice | null {
   const taskId = event.taskId;
   if (!taskId) return null;
   // The title is a read: only for the kinds that make a notice (a stream of moves makes none).

@@ -1,13 +1,13 @@
-import type { DispatchResult, DispatcherState, LaneStatus, WorkerStatus } from '../../../shared/dispatch';
+import type { DispatchResult, DispatcherState, LaneStatus } from '../../../shared/dispatch';
 import type { Actor } from '../commands/taskCommands';
 import type { Db } from '../store/db/open';
 import type { HomePaths } from '../config/home';
 import type { ProfileTemplateName } from '../config/profileTemplates';
-import type { TaskEvent } from '../../../shared/domain';
+import type { EngineListener } from './engineChanges';
 
 /**
  * What the API layer (IPC, web mode) needs from a running engine: the database, the dispatcher's
- * live state and its controls. Implemented by `Engine` in engine.ts; tests may pass a fake.
+ * live state and its controls. Implemented by `Engine` in engine.ts (tests too run the real one over a temp home).
  */
 export interface EngineHandle {
   readonly db: Db;
@@ -45,22 +45,10 @@ export interface EngineHandle {
   problems(): string[];
   /** Ask for a tick now (a task became ready, a lane was resumed …). */
   wake(): void;
-  /** New rows of the event log, whoever wrote them (this process, the CLI, a worker). */
-  onTaskEvents(listener: (events: TaskEvent[]) => void): () => void;
-  onWorkers(listener: (workers: WorkerStatus[]) => void): () => void;
-  onDispatcherState(listener: (state: DispatcherState) => void): () => void;
-  /** SPEC §9: tasks whose card changes (figures, "needs review") were computed anew and differ. */
-  onChangeCards(listener: (taskIds: string[]) => void): () => void;
-  /** After every tick this process ran (not dry runs). */
-  onTick(listener: (result: DispatchResult) => void): () => void;
-  /** A lane's kind, profile, pause or concurrency changed (files on disk, lanes.json, the UI, the CLI). */
-  onLanesChanged(listener: () => void): () => void;
-  onNotice(
-    listener: (notice: {
-      level: 'info' | 'warning' | 'error';
-      title: string;
-      message: string;
-      taskId: string | null;
-    }) => void,
-  ): () => void;
+  /**
+   * Follows the engine's changes: new rows of the event log and what is not persisted (workers,
+   * dispatcher state, ticks, lane files, notices, a database fault). The one change path
+   * (docs/architecture.md "How a change travels"); a listener that throws never stops the others.
+   */
+  subscribe(listener: EngineListener): () => void;
 }

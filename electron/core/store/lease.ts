@@ -76,6 +76,12 @@ export function currentLease(db: Db): LeaseHolder | undefined {
   return readLease(db);
 }
 
+/** The holder of the lease if it is still alive (not expired, its process not gone), else undefined. */
+export function liveLeaseHolder(db: Db, now: number): LeaseHolder | undefined {
+  const holder = readLease(db);
+  return holder && !holderIsGone(holder, now) ? holder : undefined;
+}
+
 export function describeHolder(holder: LeaseHolder): string {
   return `${holder.owner} (pid ${holder.pid} on ${holder.host}, since ${new Date(holder.acquiredAt).toISOString()})`;
 }

@@ -24,6 +24,7 @@ import { checkLink, checkMove, initialStatus } from '../../../shared/transitions
 import { ApiError, type BoardApi } from './boardApi';
 import type { Recurrence } from '../../../shared/recurrence';
 import { checkProfileText } from '../../../shared/profile';
+import type { BoardRepository } from '../../../shared/repository';
 
 /**
  * An in-memory BoardApi for renderer tests and demos. Requests are validated with the contract's
@@ -66,6 +67,8 @@ export class FakeApi implements BoardApi {
   readonly recurrences = new Map<string, Recurrence>();
   /** profile.json texts by lane (the core keeps them on disk). */
   readonly profileTexts = new Map<string, string>();
+  /** Boards' repository settings (docs/architecture.md §9), as the core stores them. */
+  private readonly repositories = new Map<string, BoardRepository>();
   dispatcherEnabled = true;
   private seq = 0;
   private nextNumber = 1;
@@ -306,6 +309,7 @@ export class FakeApi implements BoardApi {
       enabled: this.dispatcherEnabled,
       active: this.dispatcherEnabled,
       leaseHolder: null,
+      dispatching: 'here',
       fault: null,
       stuck: false,
       running: all.filter((task) => task.status === 'running').length,
@@ -403,7 +407,12 @@ export class FakeApi implements BoardApi {
       rateLimited: [],
       stuck: false,
     }),
-    runTranscript: ({ id }) => ({ runId: this.task(id).currentRunId, format: null, entries: [], omitted: 0 }),
+    runTranscript: ({ id, runId }) => {
+      const task = this.task(id);
+      // No run here has a log file: asking for one by number is refused as the core does.
+      if (runId !== undefined) fail('not_found', `${task.id} has no run ${runId} with a log`);
+      return { runId: task.currentRunId, format: null, entries: [], omitted: 0 };
+    },
     tailLog: ({ id }) => ({ taskId: this.task(id).id, runId: null, text: '', offset: 0, truncated: false }),
     createTask: (request) => {
       this.activeBoard(request.board);
@@ -678,7 +687,9 @@ export class FakeApi implements BoardApi {
       this.recurrences.delete(id);
       return recurrence;
     },
-    // The in-memory board has no repositories (SPEC §9 lives in the core, on real git).
+    // docs/architecture.md §9. The in-memory board keeps a board's repository setting as the core
+    // does, but runs no git: no task ever gets a worktree here, so there are no changes to show or
+    // land, and a base not named is taken to be `main` (the core reads the checked-out branch).
     taskChanges: ({ id }) => {
       this.task(id);
       return null;
@@ -688,13 +699,35 @@ export class FakeApi implements BoardApi {
       return [];
     },
     landTask: ({ id }) => fail('not_found', `${this.task(id).id} has no repository worktree`),
-    sendBackTask: ({ id }) => fail('not_found', `${this.task(id).id} has no repository worktree`),
+    // As the core: a comment the next run's prompt includes, and back to ready (worktree or not).
+    sendBackTask: ({ id, comment }) => {
+      this.handlers.addComment({ id, body: comment });
+      return this.handlers.moveTask({ id, status: 'ready' }).task;
+    },
     waiveReview: ({ id }) => fail('not_found', `${this.task(id).id} has no repository worktree`),
     boardRepository: ({ board }) => {
-      this.activeBoard(board);
-      return null;
+      if (!this.boards.has(board)) fail('not_found', `no board "${board}"`);
+      return this.repositories.get(board) ?? null;
     },
-    setBoardRepository: () => fail('invalid_input', 'the in-memory board cannot use a repository'),
+    setBoardRepository: ({ board, repo, base, mergeMode, afterMerge }) => {
+      if (!this.boards.has(board)) fail('not_found', `no board "${board}"`);
+      const current = this.repositories.get(board);
+      if (repo === null) {
+        this.repositories.delete(board);
+        return null;
+      }
+      const path = repo ?? current?.repo;
+      if (!path) fail('invalid_input', `board "${board}" has no repository: give one with --repo PATH`);
+      const setting: BoardRepository = {
+        board,
+        repo: path,
+        baseBranch: base ?? (repo === undefined ? current?.baseBranch : undefined) ?? 'main',
+        mergeMode: mergeMode ?? current?.mergeMode ?? 'merge',
+        afterMerge: afterMerge ?? current?.afterMerge ?? 'remove',
+      };
+      this.repositories.set(board, setting);
+      return setting;
+    },
   };
 }
 

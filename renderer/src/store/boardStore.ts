@@ -8,7 +8,12 @@ import type {
   CellCursor,
   Snapshot,
 } from '../../../shared/contract';
-import type { DispatcherState, LaneStatus, WorkerStatus } from '../../../shared/dispatch';
+import {
+  describeDispatcher,
+  type DispatcherState,
+  type LaneStatus,
+  type WorkerStatus,
+} from '../../../shared/dispatch';
 import type { ChangeCard } from '../../../shared/repository';
 import {
   cardOf,
@@ -282,7 +287,8 @@ export function startsWorkerNow(
   const dispatcher = state.dispatcher;
   if (!status || status.kind !== 'profile' || status.paused || status.running >= status.maxConcurrent)
     return false;
-  if (!dispatcher || !dispatcher.enabled || !dispatcher.active) return false;
+  // Started by whichever dispatcher runs (here or elsewhere); never under --no-dispatch alone.
+  if (!dispatcher || !describeDispatcher(dispatcher).on) return false;
   if (dispatcher.running >= dispatcher.globalMaxConcurrent) return false;
   return parentsDoneOf(state, card.id);
 }

@@ -101,6 +101,7 @@ export function makeDispatcher(overrides: Partial<DispatcherState> = {}): Dispat
     enabled: true,
     active: true,
     leaseHolder: 'test',
+    dispatching: 'here',
     fault: null,
     stuck: false,
     running: 0,

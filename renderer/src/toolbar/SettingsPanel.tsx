@@ -1,3 +1,4 @@
+import { describeDispatcher } from '../../../shared/dispatch';
 import { useBoard, useBoardContext } from '../store/context';
 import { formatDateTime } from '../card/time';
 import { RepositorySettings } from './RepositorySettings';
@@ -41,7 +42,9 @@ export function SettingsPanel() {
           <section>
             <h3>Dispatcher</h3>
             <dl className="facts">
-              <dt>Switch</dt>
+              <dt>Dispatching</dt>
+              <dd>{describeDispatcher(dispatcher).label}</dd>
+              <dt>Stored switch</dt>
               <dd>{dispatcher.enabled ? 'on' : 'off'}</dd>
               <dt>Ticking here</dt>
               <dd>{dispatcher.active ? 'yes' : 'no'}</dd>

@@ -6,6 +6,7 @@ import {
   type SkipReason,
   type TaskStatus,
 } from '../../../shared/domain';
+import { describeDispatcher } from '../../../shared/dispatch';
 import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
 import { isFilterActive, EMPTY_FILTER, needsReviewCount } from '../store/filter';
 import { SEARCH_LIMIT as SEARCH_SHOWN_AT_MOST } from '../store/boardStore';
@@ -325,10 +326,8 @@ function DispatcherSwitch() {
     const state = await store.getState().run('setDispatcherEnabled', { enabled: !dispatcher.enabled });
     if (state) store.getState().setDispatcher(state);
   };
-  const holder =
-    dispatcher.enabled && !dispatcher.active && dispatcher.leaseHolder
-      ? `another dispatcher holds the lease: ${dispatcher.leaseHolder}`
-      : null;
+  // Whether tasks are actually started, not only the stored switch (off under --no-dispatch).
+  const summary = describeDispatcher(dispatcher);
   return (
     <div className="dispatcher" data-testid="dispatcher">
       {dispatcher.fault && (
@@ -349,17 +348,17 @@ function DispatcherSwitch() {
       <span className="dispatcher-counts" title="running / global limit · ready">
         {dispatcher.running}/{dispatcher.globalMaxConcurrent} running · {dispatcher.ready} ready
       </span>
-      <label className="switch" title={holder ?? 'Start and stop the dispatcher'}>
+      <label className="switch" title={summary.detail ?? 'Start and stop the dispatcher'}>
         <input
           type="checkbox"
           role="switch"
           data-testid="dispatcher-toggle"
-          checked={dispatcher.enabled}
+          checked={summary.on}
+          disabled={!summary.switchable}
           onChange={() => void toggle()}
         />
-        <span>Dispatcher {dispatcher.enabled ? 'on' : 'off'}</span>
+        <span data-testid="dispatcher-label">{summary.label}</span>
       </label>
-      {holder && <span className="dispatcher-holder">(elsewhere)</span>}
     </div>
   );
 }
