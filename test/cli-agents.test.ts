@@ -91,10 +91,14 @@ describe('switchyard followup', () => {
       by: 'tester',
     });
     expect((await runCliJson<{ task: Task }>(home, ['show', other.id])).task.status).toBe('done');
+    const claimed = await runCli(home, ['claim', task.id]);
+    expect(claimed.stdout).toBe(
+      `Claimed ${task.id} (running, coder): Write the report\nFollow-up: Add the March figures too\n`,
+    );
     const twice = await runCli(home, ['followup', task.id, 'again']);
     expect(twice.code).toBe(1);
     expect(twice.stderr).toBe(
-      `switchyard: ${task.id} is ready; only a done or blocked task can get a follow-up\n`,
+      `switchyard: ${task.id} is running; only a done or blocked task can get a follow-up\n`,
     );
   });
 });

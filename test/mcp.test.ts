@@ -166,6 +166,9 @@ describe('switchyard mcp (stdio)', () => {
       other.id,
     ]).then((detail) => detail.events.filter((entry) => entry.kind === 'followup'));
     expect(event?.payload).toEqual({ from: 'done', to: 'ready', text: 'one more thing', by: 'mcp-tester' });
+    // On a terminal lane the agent that claims it next is told the follow-up.
+    const claimed = await callJson<Task & { followup?: string }>(person, 'claim_next', { lane: 'coder' });
+    expect(claimed).toMatchObject({ id: other.id, status: 'running', followup: 'one more thing' });
   });
 
   it('bad arguments are a validation error that changes nothing', async () => {

@@ -396,7 +396,7 @@ export const taskCommands: CliCommand[] = [
     },
     maxPositionals: 1,
     async run(context, { values, positionals }) {
-      const { claimTask } = await taskOperations();
+      const { claimTask, currentFollowup } = await taskOperations();
       const taskId = positionals[0];
       if (taskId && values.next) throw new UsageError('use a task id or --next, not both');
       if (!taskId && !values.next) throw new UsageError('claim needs a task id or --next --lane NAME');
@@ -415,7 +415,11 @@ export const taskCommands: CliCommand[] = [
         },
         context.actor,
       );
-      printTask(context, task, values.json === true, 'Claimed');
+      // SPEC §10: a task sent back with a follow-up says so to whoever claims it.
+      const followup = currentFollowup(context.db(), task);
+      if (values.json === true && followup !== null) printJson(context.output, { ...task, followup });
+      else printTask(context, task, values.json === true, 'Claimed');
+      if (values.json !== true && followup !== null) context.output.out(`Follow-up: ${followup}`);
     },
   },
   {

@@ -115,7 +115,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   ),
   tool(
     'claim_next',
-    'Claim the next ready task of a lane (ready → running); renew the claim with heartbeat. Without a lane: the lane this server was started with (--lane).',
+    'Claim the next ready task of a lane (ready → running); renew the claim with heartbeat. Without a lane: the lane this server was started with (--lane). A task sent back with a follow-up carries it in `followup`: do that next.',
     z
       .object({
         lane: assigneeSchema.optional(),
@@ -132,7 +132,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
       const chosen = lane ?? session.lane;
       if (!chosen)
         throw invalidInput('lane is required (start the server with --lane NAME to give a default)');
-      return commands.claimTask(
+      const task = commands.claimTask(
         session.db,
         {
           lane: chosen,
@@ -141,6 +141,9 @@ export const MCP_TOOLS: readonly McpTool[] = [
         },
         session.actor,
       );
+      // SPEC §10: a task sent back with a follow-up says so to the agent that claims it.
+      const followup = commands.currentFollowup(session.db, task);
+      return followup === null ? task : { ...task, followup };
     },
   ),
   tool(

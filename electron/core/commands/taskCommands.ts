@@ -635,6 +635,14 @@ export function followupTask(db: Db, id: string, text: string, actor: Actor): Ta
   });
 }
 
+/**
+ * The follow-up the task's current run carries (a terminal that claims it is told, as a worker's
+ * prompt would tell it), or null.
+ */
+export function currentFollowup(db: Db, task: Task): string | null {
+  return task.currentRunId === null ? null : (runs.findRun(db, task.currentRunId)?.followup ?? null);
+}
+
 /** The event keeps the start of a long follow-up; the whole text is on the run that carries it. */
 const clipForEvent = (text: string): string => (text.length > 500 ? `${text.slice(0, 500)}…` : text);
 
