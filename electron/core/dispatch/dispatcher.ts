@@ -27,7 +27,7 @@ import {
   usesPromptFile,
   type Profile,
 } from '../config/profiles';
-import { followupForNextRun } from '../store/followups';
+import { nextRunFollowup } from '../store/followups';
 import {
   buildPrompt,
   MAX_ARGUMENT_BYTES,
@@ -768,9 +768,9 @@ export class Dispatcher {
         return null;
       const logPath = path.join(paths.logs, row.id, 'pending.log');
       // SPEC §10: read before the run exists (a retry looks at the run before it).
-      const followupText = followupForNextRun(db, row.id);
+      const followup: Followup | null = nextRunFollowup(db, row.id, laneName);
       const runId = runs.insertRun(db, { taskId: row.id, lane: laneName, logPath, now });
-      if (followupText !== null) runs.setRunFollowup(db, runId, followupText);
+      if (followup !== null) runs.setRunFollowup(db, runId, followup.text);
       const finalLog = path.join(paths.logs, row.id, `${runId}.log`);
       runs.setRunLogPath(db, runId, finalLog);
       tasks.updateTask(db, row.id, { currentRunId: runId }, now);
@@ -785,10 +785,6 @@ export class Dispatcher {
         },
         now,
       );
-      const followup: Followup | null =
-        followupText === null
-          ? null
-          : { text: followupText, session: runs.lastAgentSession(db, row.id, laneName) };
       return { runId, logPath: finalLog, task: tasks.findTask(db, row.id) as Task, followup };
     });
     if (!claimed) return false; // Someone else (a terminal, another tick) won the race.

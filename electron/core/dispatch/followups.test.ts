@@ -109,6 +109,41 @@ describe('follow-ups', () => {
     expect(spawned.at(-1)?.payload).toMatchObject({ followup: true, resumedSession: first?.agentSession });
   });
 
+  it('a resume that fails (the session is gone) is retried afresh with the follow-up in the prompt', async () => {
+    const paths = tempHome();
+    const records = profile(paths, 'claude', {
+      command: [
+        process.execPath,
+        path.join(AGENTS, 'claude-like.mjs'),
+        '-p',
+        '{prompt}',
+        '--output-format',
+        'stream-json',
+      ],
+      output: 'claude-stream-json',
+    });
+    const engine = await start(paths);
+    const id = createTask(engine.db, { title: 'Fix the login', assignee: 'claude' }, { name: 'ana' }).id;
+    await runToDone(engine, id, 'the first run');
+    const [first] = runs.runsOf(engine.db, id);
+    // The agent's sessions of that workspace are gone (cleaned up, another machine …).
+    fs.rmSync(path.join(recorded(records, first?.id as number).cwd, '.claude-like-sessions'));
+
+    followupTask(engine.db, id, 'Also cover the expired-token case', { name: 'ana' });
+    await runToDone(engine, id, 'the follow-up, retried');
+    const [, resumed, fresh] = runs.runsOf(engine.db, id);
+    expect(resumed).toMatchObject({ outcome: 'crashed', resumedSession: first?.agentSession });
+    expect(resumed?.error).toContain('No conversation found with session ID');
+    expect(fresh).toMatchObject({
+      outcome: 'completed',
+      followup: 'Also cover the expired-token case',
+      resumedSession: null,
+    });
+    const prompt = recorded(records, fresh?.id as number).argv[1] as string;
+    expect(prompt).toContain('## Follow-up (answer this now)\n\nAlso cover the expired-token case');
+    expect(recorded(records, fresh?.id as number).argv).not.toContain('--resume');
+  });
+
   it('Codex: the next run is `exec --json … resume THREAD TEXT`', async () => {
     const paths = tempHome();
     const records = profile(paths, 'codex', {

@@ -1,5 +1,5 @@
 import type { Db } from './db/open';
-import { followupToRetry } from './runs';
+import { followupToRetry, lastAgentSession, latestRun } from './runs';
 
 /**
  * SPEC §10 follow-ups waiting for a task's next run: at most one per task (a newer one replaces it).
@@ -36,4 +36,25 @@ export function takePendingFollowup(db: Db, taskId: string): PendingFollowup | n
  */
 export function followupForNextRun(db: Db, taskId: string): string | null {
   return takePendingFollowup(db, taskId)?.text ?? followupToRetry(db, taskId);
+}
+
+/**
+ * What a task's next run on `lane` carries (SPEC §10): the follow-up, and the agent session to resume
+ * with it — none when the run before resumed one and crashed (the session may be gone: the retry
+ * starts afresh with the follow-up in its prompt rather than failing the same way again). Call it
+ * before the run is inserted.
+ */
+export function nextRunFollowup(
+  db: Db,
+  taskId: string,
+  lane: string,
+): { text: string; session: string | null } | null {
+  const previous = latestRun(db, taskId);
+  const text = followupForNextRun(db, taskId);
+  if (text === null) return null;
+  const resumeFailed =
+    previous !== undefined &&
+    previous.resumedSession !== null &&
+    (previous.outcome === 'crashed' || previous.outcome === 'spawn_failed');
+  return { text, session: resumeFailed ? null : lastAgentSession(db, taskId, lane) };
 }

@@ -102,6 +102,12 @@ export function findRun(db: Db, runId: number): Run | undefined {
   return row ? runFromRow(row) : undefined;
 }
 
+export function latestRun(db: Db, taskId: string): Run | undefined {
+  const row = db.prepare('SELECT * FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT 1').get(taskId) as
+    RunRow | undefined;
+  return row ? runFromRow(row) : undefined;
+}
+
 export function runsOf(db: Db, taskId: string): Run[] {
   return (db.prepare('SELECT * FROM runs WHERE task_id = ? ORDER BY id').all(taskId) as RunRow[]).map(
     runFromRow,
