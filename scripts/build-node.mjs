@@ -18,18 +18,55 @@ const started = Date.now();
  * spelling; the bundles get the tree-shakable one. Error messages are the same (the English locale
  * is zod's default either way; test/cli*.test.ts check them).
  */
-const zodNamespaceImports = {
-  name: 'zod-namespace-imports',
-  setup(pluginBuild) {
-    pluginBuild.onLoad({ filter: /[\\/](electron|shared)[\\/].*\.tsx?$/ }, async (args) => {
-      const source = await fs.promises.readFile(args.path, 'utf8');
-      return {
-        contents: source.replace(/^import \{ z \} from 'zod';$/m, "import * as z from 'zod';"),
-        loader: args.path.endsWith('x') ? 'tsx' : 'ts',
-      };
-    });
-  },
-};
+const zodNamespaceImport = (source) =>
+  source.replace(/^import \{ z \} from 'zod';$/m, "import * as z from 'zod';");
+
+/**
+ * The CLI's sources get Node built-ins with a plain `const fs = require('node:fs')` (the banner's
+ * createRequire) instead of an import (performance issue 17, target 4). Bundled, an import of a
+ * built-in became a CommonJS module of its own (a chunk per built-in: four of the twelve files `list`
+ * loaded at start were 400-byte ones) plus esbuild's `__toESM`, which copies every export of the
+ * built-in into a new object in each importing file. A `require()` is neither; the built-in object
+ * is the same one (tests and the bench wrap its functions). Type-only imports are left to esbuild.
+ */
+const builtinImport = /^import (?!type )(?:\* as )?([^;]*?) from '(node:[a-z_/]+)';$/gm;
+function requireBuiltinImports(source) {
+  return source.replace(builtinImport, (_line, bindings, module) => {
+    const named = /^\{(.*)\}$/.exec(bindings.trim());
+    if (!named) return `const ${bindings.trim()} = require('${module}');`;
+    const names = named[1]
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name && !name.startsWith('type '))
+      .map((name) => name.replace(/\s+as\s+/, ': '));
+    return names.length ? `const { ${names.join(', ')} } = require('${module}');` : '';
+  });
+}
+
+/** Our own sources as each bundle gets them: `rewrites` applied to every .ts/.tsx file under electron/ and shared/. */
+function sourceRewrites(name, rewrites) {
+  return {
+    name,
+    setup(pluginBuild) {
+      pluginBuild.onLoad({ filter: /[\\/](electron|shared)[\\/].*\.tsx?$/ }, async (args) => {
+        let contents = await fs.promises.readFile(args.path, 'utf8');
+        for (const rewrite of rewrites) contents = rewrite(contents);
+        return { contents, loader: args.path.endsWith('x') ? 'tsx' : 'ts' };
+      });
+    },
+  };
+}
+
+/**
+ * `import { z } from 'zod'` hands over zod's namespace object as one value, so esbuild must keep all
+ * of zod (750 KB with every locale) in the bundle, and Node must parse it on every CLI start.
+ * `import * as z from 'zod'` is the same namespace (zod's index re-exports it with `export *`), but
+ * esbuild can see which members are used and drops the rest (150 KB). The sources keep the usual
+ * spelling; the bundles get the tree-shakable one. Error messages are the same (the English locale
+ * is zod's default either way; test/cli*.test.ts check them).
+ */
+const zodNamespaceImports = sourceRewrites('zod-namespace-imports', [zodNamespaceImport]);
+const cliSources = sourceRewrites('cli-sources', [zodNamespaceImport, requireBuiltinImports]);
 
 /**
  * Node built-ins are loaded with require() in the CLI, not with ESM imports. An ESM import of a
@@ -118,7 +155,7 @@ const cjsImportMeta = {
 const [cli] = await Promise.all([
   build({
     ...common,
-    plugins: [zodNamespaceImports, requireBuiltins, bundledSqlite],
+    plugins: [cliSources, requireBuiltins, bundledSqlite],
     entryPoints: { cli: 'electron/cli/index.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COMMAND_MODULES } from '../electron/cli/main';
 import { REPO_ROOT } from './helpers/cli';
 
 // Performance issue 6, target 4: `switchyard list` and `create` start in ≤ 150/200 ms only if the
@@ -65,10 +66,39 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
     const allCode = [...all].map((file) => fs.readFileSync(path.join(dist, file), 'utf8')).join('\n');
     expect(allCode).not.toMatch(/Zu groß|Trop grand/);
     const startBytes = [...atStart].reduce((sum, file) => sum + fs.statSync(path.join(dist, file)).size, 0);
-    // was 1.1 MB in one file, then 300 KB with zod, then 120 KB; the commands of 4 Dec (export, import,
-    // recur, mcp, repositories, dispatch --watch lines) brought it to 190 KB: their bodies are the next
-    // thing to load on demand (performance issue, target 4).
-    expect(startBytes).toBeLessThan(200 * 1024);
+    // was 1.1 MB in one file, then 300 KB with zod, 120 KB, and 190 KB once the commands of 4 Dec came
+    // in; now each command's module is loaded when it runs (electron/cli/main.ts COMMAND_MODULES) and
+    // built-ins are plain require()s (scripts/build-node.mjs): 61 KB (performance issue 17, target 4).
+    expect(startBytes).toBeLessThan(80 * 1024);
+    // What `list` loads in all: the start and the task commands' module with what it imports.
+    const listModule = importsOf('cli.mjs').dynamic.find((file) =>
+      fs.readFileSync(path.join(dist, file), 'utf8').includes('name: "list"'),
+    );
+    expect(listModule).toBeDefined();
+    const forList = new Set(atStart);
+    const visit = (file: string): void => {
+      if (forList.has(file)) return;
+      forList.add(file);
+      for (const next of importsOf(file).static) visit(next);
+    };
+    visit(listModule as string);
+    const listBytes = [...forList].reduce((sum, file) => sum + fs.statSync(path.join(dist, file)).size, 0);
+    expect(listBytes).toBeLessThan(140 * 1024);
+    const listCode = [...forList].map((file) => fs.readFileSync(path.join(dist, file), 'utf8')).join('\n');
+    for (const mark of ['"$ZodType"', 'Engine = class', 'WebSocketServer'])
+      expect(listCode.includes(mark), `${mark} is loaded by list`).toBe(false);
+  });
+
+  it('lists every command under the module that holds it, so each loads only its own', async () => {
+    const seen = new Set<string>();
+    for (const module of COMMAND_MODULES) {
+      const names = (await module.load()).map((command) => command.name);
+      expect(names).toEqual(module.names);
+      for (const name of names) {
+        expect(seen.has(name), `${name} listed twice`).toBe(false);
+        seen.add(name);
+      }
+    }
   });
 
   it('requires Node built-ins and carries better-sqlite3’s JavaScript (scripts/build-node.mjs)', () => {

@@ -261,7 +261,7 @@ describe('12. smaller things', () => {
 
   it('every command’s --help explains every flag it takes', async () => {
     const { home } = tempHome();
-    for (const command of allCommands()) {
+    for (const command of await allCommands()) {
       const help = await runCli(home, [command.name, '--help']);
       expect(help.code, command.name).toBe(0);
       for (const [name, spec] of Object.entries(command.options)) {

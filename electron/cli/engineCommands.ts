@@ -11,6 +11,7 @@ import type { CliCommand, CliContext } from './context';
 import { formatTime, printJson } from './output';
 import { keepRunningOnUnexpectedErrors } from './lastResort';
 import { WatchLog } from './watchLog';
+import { writeAll } from './stdio';
 
 /**
  * The engine (dispatcher, supervisor, lane watching) is loaded only by the commands that run it, so
@@ -376,7 +377,7 @@ const tailCommand: CliCommand = {
         try {
           const buffer = Buffer.alloc(size - from);
           fs.readSync(fd, buffer, 0, buffer.length, from);
-          process.stdout.write(buffer);
+          writeAll(1, buffer);
         } finally {
           fs.closeSync(fd);
         }

@@ -3,7 +3,7 @@ import { SLUG_PATTERN } from '../../shared/constants';
 import type { HermesImportReport } from '../core/import/importHermes';
 import { requirePositional, stringOption } from './args';
 import type { CliCommand } from './context';
-import { printJson } from './output';
+import { printJson, type Output } from './output';
 
 function formatReport(report: HermesImportReport): string {
   const counts = (record: Record<string, number>) =>
@@ -21,6 +21,28 @@ function formatReport(report: HermesImportReport): string {
     `  statuses  ${counts(report.statuses)}`,
     ...report.notes.map((note) => `  note: ${note}`),
   ].join('\n');
+}
+
+/** How often a long import says how far it is (a short one says nothing). */
+const PROGRESS_EVERY_MS = 1000;
+
+/**
+ * The progress of a long import on standard error, at most once a second (standard output keeps
+ * only the report, so `--json` stays parseable): `import-hermes: 40,000 of 100,000 tasks (40 %)`.
+ */
+function progressLine(output: Output): (progress: { tasksDone: number; tasksTotal: number }) => void {
+  const started = Date.now();
+  let last = started;
+  return ({ tasksDone, tasksTotal }) => {
+    const now = Date.now();
+    if (now - last < PROGRESS_EVERY_MS) return;
+    last = now;
+    const percent = tasksTotal > 0 ? Math.floor((100 * tasksDone) / tasksTotal) : 100;
+    output.err(
+      `import-hermes: ${tasksDone.toLocaleString('en')} of ${tasksTotal.toLocaleString('en')} tasks (${percent} %), ` +
+        `${((now - started) / 1000).toFixed(0)} s`,
+    );
+  };
 }
 
 /**
@@ -57,6 +79,7 @@ export const importHermesCommand: CliCommand = {
       const imported = importHermesBoard(context.db(), prepared.database, {
         board,
         ready: values.ready === true,
+        onProgress: progressLine(context.output),
       });
       // SPEC §9: Hermes worktree workspaces become the tasks' worktrees where they still exist.
       const { adoptHermesWorktrees } = await import('../core/import/importedWork');

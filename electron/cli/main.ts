@@ -6,17 +6,6 @@ import { homePaths, resolveHome } from '../core/config/home';
 import { UsageError, parseCommand } from './args';
 import { actorFromEnv, type CliCommand, type CliContext } from './context';
 import type { Output } from './output';
-import { archiveCommands } from './archiveCommands';
-import { engineCommands } from './engineCommands';
-import { importHermesCommand } from './importCommand';
-import { mcpCommand } from './mcpCommand';
-import { profileCommands } from './profileCommands';
-import { recurCommand } from './recurCommands';
-import { importVibeKanbanCommand } from './vibeKanbanCommand';
-import { serveCommand } from './serveCommand';
-import { repositoryCommands } from './repositoryCommands';
-import { taskCommands } from './taskCommands';
-
 /** Exit codes (docs/architecture.md §6): 0 success, 1 a user error with a one-line message, 2 a usage error. */
 export const EXIT_OK = 0;
 export const EXIT_USER_ERROR = 1;
@@ -27,35 +16,89 @@ declare const __SWITCHYARD_VERSION__: string | undefined;
 export const CLI_VERSION =
   typeof __SWITCHYARD_VERSION__ === 'string' ? __SWITCHYARD_VERSION__ : 'development';
 
-export function allCommands(): CliCommand[] {
-  return [
-    ...taskCommands,
-    ...engineCommands,
-    ...profileCommands,
-    ...repositoryCommands,
-    serveCommand,
-    mcpCommand,
-    importHermesCommand,
-    importVibeKanbanCommand,
-    ...archiveCommands,
-    recurCommand,
-    ...extraCommands.filter((command) => !builtIn.has(command.name)),
-  ];
+/**
+ * Every command by name, and the module that holds it. A command's module — its options, help and
+ * body, and what the body imports — is loaded only when that command runs (performance issue 17,
+ * target 4: `list` and `create` start with their own code, not every command's); `--help` loads
+ * them all. test/cli-bundle.test.ts checks that each module holds exactly the names listed here.
+ */
+export const COMMAND_MODULES: readonly {
+  names: readonly string[];
+  load(): Promise<readonly CliCommand[]>;
+}[] = [
+  {
+    names: [
+      'create',
+      'list',
+      'show',
+      'edit',
+      'assign',
+      'move',
+      'link',
+      'unlink',
+      'comment',
+      'claim',
+      'heartbeat',
+      'complete',
+      'block',
+      'unblock',
+      'approve',
+      'archive',
+      'boards',
+    ],
+    load: async () => (await import('./taskCommands')).taskCommands,
+  },
+  {
+    names: ['dispatch', 'lanes', 'tail'],
+    load: async () => (await import('./engineCommands')).engineCommands,
+  },
+  { names: ['profiles'], load: async () => (await import('./profileCommands')).profileCommands },
+  {
+    names: [
+      'diff',
+      'merge',
+      'rebase',
+      'commit',
+      'push',
+      'discard',
+      'send-back',
+      'waive',
+      'lane-repo',
+      'workspaces',
+    ],
+    load: async () => (await import('./repositoryCommands')).repositoryCommands,
+  },
+  { names: ['serve'], load: async () => [(await import('./serveCommand')).serveCommand] },
+  { names: ['mcp'], load: async () => [(await import('./mcpCommand')).mcpCommand] },
+  { names: ['import-hermes'], load: async () => [(await import('./importCommand')).importHermesCommand] },
+  {
+    names: ['import-vibe-kanban'],
+    load: async () => [(await import('./vibeKanbanCommand')).importVibeKanbanCommand],
+  },
+  {
+    names: ['export', 'import', 'backup'],
+    load: async () => (await import('./archiveCommands')).archiveCommands,
+  },
+  { names: ['recur'], load: async () => [(await import('./recurCommands')).recurCommand] },
+];
+
+/** Every command, in the order `--help` lists them (loads every command module). */
+export async function allCommands(): Promise<CliCommand[]> {
+  const loaded = (await Promise.all(COMMAND_MODULES.map((module) => module.load()))).flat();
+  const builtIn = new Set(loaded.map((command) => command.name));
+  return [...loaded, ...extraCommands.filter((command) => !builtIn.has(command.name))];
+}
+
+/** The command called `name`, loading only its module; undefined when there is none. */
+async function findCommand(name: string): Promise<CliCommand | undefined> {
+  const module = COMMAND_MODULES.find((candidate) => candidate.names.includes(name));
+  const commands = module ? await module.load() : [];
+  return commands.find((command) => command.name === name) ?? extraCommands.find((c) => c.name === name);
 }
 
 const extraCommands: CliCommand[] = [];
-const builtIn = new Set(
-  [
-    ...taskCommands,
-    ...engineCommands,
-    ...profileCommands,
-    ...repositoryCommands,
-    serveCommand,
-    mcpCommand,
-  ].map((command) => command.name),
-);
 
-/** Lets later modules (dispatcher, serve …) add their commands without this file knowing them. */
+/** Lets later modules (and tests) add commands without this file knowing them. */
 export function registerCommands(commands: readonly CliCommand[]): void {
   extraCommands.push(...commands);
 }
@@ -121,17 +164,16 @@ export async function runCli(
   env: NodeJS.ProcessEnv,
   output: Output,
 ): Promise<number> {
-  const commands = allCommands();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    output.out(helpText(commands));
+    output.out(helpText(await allCommands()));
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
   if (name === '--version' || name === '-V' || name === 'version') {
     output.out(`switchyard ${CLI_VERSION}`);
     return EXIT_OK;
   }
-  const command = commands.find((candidate) => candidate.name === name);
+  const command = await findCommand(name);
   if (!command) {
     output.err(`switchyard: unknown command "${name}" (see switchyard --help)`);
     return EXIT_USAGE;

@@ -1,5 +1,6 @@
 import { UsageError, stringOption } from './args';
 import type { CliCommand, CliContext } from './context';
+import { exitQuietlyOnEpipe } from './stdio';
 
 /**
  * `switchyard mcp` (docs/architecture.md §10): the board's operations as an MCP server over stdio, for agents that
@@ -80,6 +81,7 @@ async function serveStdio(context: CliContext, lane: string | undefined, board: 
   const closed = new Promise<void>((resolve) => {
     server.onclose = resolve;
   });
+  exitQuietlyOnEpipe(process.stdout);
   await server.connect(new StdioServerTransport());
   // The client ends the session by closing our stdin (or with a signal).
   const stop = (): void => void server.close();

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { BODY_MAX_BYTES, TASK_STATUSES, type TaskStatus } from '../../shared/constants';
-import type { CreateTaskInput } from '../../shared/contract';
+import type { CreateTaskInput } from '../../shared/taskInput';
 import { invalidInput } from '../core/errors';
 import * as boardsRepo from '../core/store/boards';
 import { listTasks } from '../core/store/tasks';

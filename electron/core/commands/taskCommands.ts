@@ -19,7 +19,7 @@ import {
   editTaskInputSchema,
   type CreateTaskInput,
   type EditTaskInput,
-} from '../../../shared/contract';
+} from '../../../shared/taskInput';
 import { checkLink, checkMove, initialStatus, statusAfterLink } from '../../../shared/transitions';
 import * as boards from '../store/boards';
 import { boardRepository } from '../store/repositories';

@@ -451,6 +451,70 @@ describe('LaneResolver watching', () => {
     });
   });
 
+  /** The profile.json files `action` stat'ed. */
+  function profileStats(action: () => void): string[] {
+    const seen: string[] = [];
+    const stat = fs.statSync;
+    const spy = vi.spyOn(fs, 'statSync').mockImplementation(((file: fs.PathLike, options?: never) => {
+      if (String(file).endsWith(`${path.sep}profile.json`)) seen.push(String(file));
+      return stat(file, options);
+    }) as typeof fs.statSync);
+    try {
+      action();
+    } finally {
+      spy.mockRestore();
+    }
+    return seen;
+  }
+
+  it('stats only a share of the watched profile files per refresh, each one within 16 refreshes', () => {
+    installProgram('agent');
+    const names = Array.from({ length: 32 }, (_, i) => `agent-${String(i).padStart(2, '0')}`);
+    for (const name of names) writeProfile(name, { command: ['agent'] });
+    const lanes = resolver({ watch: true, now: () => Date.now() + 60_000 });
+    lanes.refresh();
+    const seen = new Set<string>();
+    for (let i = 0; i < 16; i++) {
+      const stats = profileStats(() => lanes.refresh());
+      expect(stats.length).toBeLessThanOrEqual(2);
+      for (const file of stats) seen.add(file);
+    }
+    expect(seen.size).toBe(32);
+    // Not watching: every file, every refresh (the watchers are what makes skipping safe).
+    const unwatched = resolver({ watch: false, now: () => Date.now() + 60_000 });
+    unwatched.refresh();
+    expect(profileStats(() => unwatched.refresh())).toHaveLength(32);
+  });
+
+  it('hears of an in-place edit of a watched profile.json that hides from stat, also in a folder made again', async () => {
+    installProgram('agent');
+    for (let i = 0; i < 32; i++) writeProfile(`agent-${i}`, { command: ['agent'], maxConcurrent: 1 });
+    const file = path.join(paths.profiles, 'agent-7', 'profile.json');
+    const oldTime = Math.floor(Date.now() / 1000) - 100;
+    fs.utimesSync(file, oldTime, oldTime);
+    const lanes = resolver({ watch: true, now: () => Date.now() + 60_000 });
+    lanes.refresh();
+    expect(limitOf(lanes, 'agent-7')).toBe(1);
+    // Same size, same inode, old mtime put back. Nothing here calls refresh(): only the watcher
+    // (which marks the resolver dirty and refreshes it) can make the change seen.
+    fs.writeFileSync(file, JSON.stringify({ command: ['agent'], maxConcurrent: 2 }));
+    fs.utimesSync(file, oldTime, oldTime);
+    await vi.waitFor(() => expect(limitOf(lanes, 'agent-7')).toBe(2), { timeout: 5000, interval: 10 });
+    // The folder removed and made again under the same name: the old watch followed the old folder,
+    // so the new one needs its own, or its edits would go unheard while refresh() skips the file.
+    const folder = path.join(paths.profiles, 'agent-7');
+    fs.rmSync(folder, { recursive: true });
+    writeProfile('agent-7', { command: ['agent'], maxConcurrent: 3 });
+    await vi.waitFor(() => expect(limitOf(lanes, 'agent-7')).toBe(3), { timeout: 5000, interval: 10 });
+    // Let the debounced reload of that burst finish before the next edit.
+    await vi.waitFor(() => expect(profileStats(() => lanes.refresh()).length).toBeLessThanOrEqual(2));
+    fs.writeFileSync(
+      path.join(folder, 'profile.json'),
+      JSON.stringify({ command: ['agent'], maxConcurrent: 4 }),
+    );
+    await vi.waitFor(() => expect(limitOf(lanes, 'agent-7')).toBe(4), { timeout: 5000, interval: 10 });
+  });
+
   it('does not throw when the home does not exist yet or the profiles folder is removed', () => {
     paths = homePaths(path.join(root, 'not', 'yet', 'home'));
     const lanes = resolver({ watch: true });

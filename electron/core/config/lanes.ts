@@ -185,6 +185,15 @@ function describeSnapshot(snapshot: Snapshot): string {
 
 const WATCH_DEBOUNCE_MS = 30;
 
+/**
+ * A profile.json whose folder is watched is not stat'ed on every refresh (performance issue 17,
+ * target 1: 150 stats were most of an idle tick): its watcher marks the resolver dirty on any
+ * change. As insurance against a watcher that stops reporting without an error (a network file
+ * system, a dropped inotify queue), each refresh still stats a rotating share of them, so every
+ * file is stat'ed at least once in this many refreshes.
+ */
+const WATCHED_FILE_SWEEP = 16;
+
 export class LaneResolver {
   private readonly pathEnv: string | undefined;
   private readonly watchEnabled: boolean;
@@ -204,6 +213,13 @@ export class LaneResolver {
   private homeWatcher: fs.FSWatcher | null = null;
   private profilesWatcher: fs.FSWatcher | null = null;
   private readonly folderWatchers = new Map<string, fs.FSWatcher>();
+  /**
+   * Profiles whose folder watcher was already set up when the current fingerprint was taken: any
+   * later change to their profile.json reaches markDirty, so refresh() need not stat it.
+   */
+  private watchedProfiles = new Set<string>();
+  /** Which share of the watched profile files this refresh stats (WATCHED_FILE_SWEEP). */
+  private sweepTurn = 0;
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -220,11 +236,13 @@ export class LaneResolver {
     } catch {
       // A read-only or odd home: the stat pass in refresh() still notices a folder created later.
     }
+    // Watchers first, then the fingerprint, then the reading: a change after a watcher is set up
+    // is reported by it, and one before is in the stat and in what is read.
+    this.syncWatchers();
     this.fingerprint = this.takeFingerprint();
     this.missingPrograms.newPass();
     this.snapshot = this.loadSnapshot();
     this.snapshotDescription = describeSnapshot(this.snapshot);
-    this.syncWatchers();
   }
 
   resolve(assignee: string): LaneResolution {
@@ -308,10 +326,11 @@ export class LaneResolver {
   }
 
   /**
-   * The once-per-tick check (docs/architecture.md §3: never stale by more than one tick, even if a watcher missed an
-   * event): a stat of profiles/ (listed again only if it may have changed), one of each profile.json,
-   * lanes.json and settings.json, plus a PATH lookup only for profiles whose program is missing, so
-   * installing the agent fixes its lane by the next tick.
+   * The once-per-tick check (docs/architecture.md §3: never stale by more than one tick): a stat of
+   * profiles/ (listed again only if it may have changed), of lanes.json and settings.json, and of
+   * each profile.json whose folder is not watched (a watched one reports its changes; a rotating
+   * share of those is stat'ed too, WATCHED_FILE_SWEEP), plus a PATH lookup only for profiles whose
+   * program is missing, so installing the agent fixes its lane by the next tick.
    */
   refresh(): boolean {
     if (this.closed) return false;
@@ -320,9 +339,9 @@ export class LaneResolver {
     let next: Snapshot;
     if (changed) {
       this.dirty = false;
+      this.syncWatchers();
       this.fingerprint = this.takeFingerprint();
       next = this.loadSnapshot();
-      this.syncWatchers();
     } else {
       next = this.recheckPrograms();
     }
@@ -465,7 +484,11 @@ export class LaneResolver {
     return this.listing;
   }
 
-  /** The once-per-tick check: same names in profiles/, and every file stats as it did. */
+  /**
+   * The once-per-tick check: same names in profiles/, and every file stats as it did — but for
+   * profile files whose folder watcher reports changes, of which only this refresh's share is
+   * stat'ed (WATCHED_FILE_SWEEP).
+   */
   private filesUnchanged(): boolean {
     const current = this.fingerprint;
     if (this.profilesListing().text !== current.listing) return false;
@@ -474,7 +497,13 @@ export class LaneResolver {
     // Same listing, so the same profile names: only their files can have changed.
     const prefix = this.paths.profiles + path.sep;
     const suffix = path.sep + PROFILE_FILE;
+    const turn = this.sweepTurn;
+    this.sweepTurn = (turn + 1) % WATCHED_FILE_SWEEP;
+    let index = 0;
     for (const [name, stamp] of current.profileFiles) {
+      // A watcher that failed is removed from folderWatchers (watch()), and its file stat'ed again.
+      const reported = this.watchedProfiles.has(name) && this.folderWatchers.has(name);
+      if (reported && index++ % WATCHED_FILE_SWEEP !== turn) continue;
       if (!sameStamp(fileStamp(prefix + name + suffix), stamp)) return false;
     }
     return true;
@@ -483,6 +512,7 @@ export class LaneResolver {
   /** Taken before the files are read, so a change while reading shows up at the next check. */
   private takeFingerprint(): Fingerprint {
     const profileFiles = new Map<string, FileStamp>();
+    this.watchedProfiles = new Set(this.folderWatchers.keys());
     const { names, text } = this.profilesListing();
     // Concatenated, not path.join()ed: this runs for every profile on every tick, and a slug
     // needs no normalising.
@@ -538,7 +568,13 @@ export class LaneResolver {
     }
   }
 
-  /** Node 20 has no recursive watch on Linux: watch the folder, each profile folder, and home. */
+  /**
+   * Node 20 has no recursive watch on Linux: watch home, profiles/ and each profile folder in it.
+   * Called on every reload (something changed), and the profile watchers are set up afresh each
+   * time: an inotify watch follows the folder it was given, so a folder removed and made again under
+   * the same name (even with the same inode number, which file systems reuse) would otherwise keep
+   * a dead watch while refresh() trusts it to report edits. A reload is rare; 150 watches are ~1 ms.
+   */
   private syncWatchers(): void {
     if (!this.watchEnabled || this.closed) return;
     const watchedFiles = new Set([
@@ -548,16 +584,15 @@ export class LaneResolver {
     this.homeWatcher ??= this.watch(path.dirname(this.paths.lanesFile), (filename) => {
       if (filename === null || watchedFiles.has(filename)) this.markDirty();
     });
-    this.profilesWatcher ??= this.watch(this.paths.profiles, this.markDirty);
-    const names = new Set(this.snapshot.profiles.keys());
-    for (const [name, watcher] of this.folderWatchers) {
-      if (names.has(name)) continue;
-      watcher.close();
-      this.folderWatchers.delete(name);
-    }
-    for (const name of names) {
-      if (this.folderWatchers.has(name)) continue;
-      const watcher = this.watch(path.join(this.paths.profiles, name), this.markDirty);
+    // Closed before the new ones are set up: a watch of the same folder would share the old one.
+    this.profilesWatcher?.close();
+    for (const watcher of this.folderWatchers.values()) watcher.close();
+    this.folderWatchers.clear();
+    this.profilesWatcher = this.watch(this.paths.profiles, this.markDirty);
+    const prefix = this.paths.profiles + path.sep;
+    for (const name of this.profilesListing().names) {
+      if (!SLUG_PATTERN.test(name)) continue;
+      const watcher = this.watch(prefix + name, this.markDirty);
       if (watcher) this.folderWatchers.set(name, watcher);
     }
   }

@@ -7,18 +7,23 @@ import {
   type TaskStatus,
 } from '../../../shared/domain';
 import { BODY_MAX_BYTES, TITLE_MAX_CHARS } from '../../../shared/constants';
-import { MAX_RUNTIME_SECONDS, maxRuntimeSecondsSchema } from '../../../shared/contract';
+import { MAX_RUNTIME_SECONDS, maxRuntimeSecondsSchema } from '../../../shared/taskInput';
 import { bodySchema, prioritySchema, titleSchema } from '../../../shared/domain';
 import { checkLink, statusAfterLink } from '../../../shared/transitions';
 import * as boards from '../store/boards';
 import { childIdsOf } from '../store/links';
-import { findTask, updateTask } from '../store/tasks';
+import { taskStatusOf, updateTask } from '../store/tasks';
 import { utf8Prefix } from '../workers/prompt';
 import { runInWriteTransaction, type Db } from '../store/db/open';
 import { SwitchyardError } from '../errors';
 import { appendEvent } from '../store/events';
 import { insertComment } from '../store/comments';
-import { readHermesRows, type HermesRow } from '../store/hermesSource';
+import {
+  openHermesStream,
+  type HermesRow,
+  type HermesStream,
+  type HermesTaskRows,
+} from '../store/hermesSource';
 import { insertLink } from '../store/links';
 import { readMeta, writeMeta } from '../store/meta';
 import { insertImportedRun } from '../store/runs';
@@ -216,14 +221,37 @@ function mapOutcome(outcome: string | null): RunOutcome | null {
 
 const metaKey = (board: string, hermesId: string) => `hermes-import:${board}:${hermesId}`;
 
+/** Tasks per write transaction: few commits, and a batch never holds half a task. */
+const TASKS_PER_TRANSACTION = 500;
+
+export interface HermesImportOptions {
+  board?: string;
+  ready?: boolean;
+  /** Called after each committed batch of tasks, and once more before the links. */
+  onProgress?: (progress: { tasksDone: number; tasksTotal: number }) => void;
+}
+
 export function importHermesBoard(
   db: Db,
   file: string,
-  options: { board?: string; ready?: boolean } = {},
+  options: HermesImportOptions = {},
 ): HermesImportReport {
   const board = options.board ?? 'default';
   if (!SLUG_PATTERN.test(board)) throw new SwitchyardError('invalid_input', `invalid board slug "${board}"`);
-  const source = readHermesRows(file);
+  const source = openHermesStream(file);
+  try {
+    return importStream(db, source, { file, board }, options);
+  } finally {
+    source.close();
+  }
+}
+
+function importStream(
+  db: Db,
+  source: HermesStream,
+  { file, board }: { file: string; board: string },
+  options: HermesImportOptions,
+): HermesImportReport {
   const notes = new Notes();
   const report: HermesImportReport = {
     source: file,
@@ -238,59 +266,65 @@ export function importHermesBoard(
     notes: [],
     worktreeWorkspaces: [],
   };
-  const byTask = <T extends Row>(rows: T[]) => {
-    const grouped = new Map<string, T[]>();
-    for (const row of rows) {
-      const id = text(row.task_id);
-      if (id === null) continue;
-      // Appended in place: copying the list for every row made 80,000 comments on one task quadratic.
-      const list = grouped.get(id);
-      if (list) list.push(row);
-      else grouped.set(id, [row]);
-    }
-    return grouped;
-  };
-  const comments = byTask(source.comments);
-  const runs = byTask(source.runs);
-  const events = byTask(source.events);
-
   runInWriteTransaction(db, () => {
     if (!boards.findBoard(db, board)) boards.insertBoard(db, board, board, Date.now());
   });
   const idOf = new Map<string, string>();
-  for (const row of source.tasks) {
+  // A task is imported with its comments, runs and events in the transaction of its batch, so an
+  // interrupted import never leaves half a task (and a task already imported is never doubled).
+  const importOne = ({ task: row, comments, runs, events }: HermesTaskRows): void => {
     const hermesId = text(row.id);
-    if (hermesId === null) continue;
+    if (hermesId === null) return;
     report.tasks.seen++;
+    const known = readMeta(db, metaKey(board, hermesId));
+    if (known !== undefined && taskIdExists(db, known)) {
+      idOf.set(hermesId, known);
+      report.tasks.alreadyImported++;
+      return;
+    }
+    const id = TASK_ID.test(hermesId) && !taskIdExists(db, hermesId) ? hermesId : newTaskId(db);
+    if (id !== hermesId)
+      notes.add('Hermes id taken or not in t_xxxxxxxx form → new id (mapping in the report)');
+    idOf.set(hermesId, id);
+    importTask(db, { row, id, board, notes, report, ready: options.ready === true });
+    report.comments += importComments(db, id, comments);
+    const runIds = importRuns(db, id, row, runs, notes);
+    report.runs += runIds.size;
+    report.events += importEvents(db, { id, board, hermesId, rows: events, runIds, notes });
+    writeMeta(db, metaKey(board, hermesId), id);
+    report.tasks.imported++;
+  };
+  let batch: HermesTaskRows[] = [];
+  let done = 0;
+  const commit = (): void => {
+    if (batch.length === 0) return;
+    const rows = batch;
+    batch = [];
     runInWriteTransaction(db, () => {
-      const known = readMeta(db, metaKey(board, hermesId));
-      if (known !== undefined && taskIdExists(db, known)) {
-        idOf.set(hermesId, known);
-        report.tasks.alreadyImported++;
-        return;
-      }
-      const id = TASK_ID.test(hermesId) && !taskIdExists(db, hermesId) ? hermesId : newTaskId(db);
-      if (id !== hermesId)
-        notes.add('Hermes id taken or not in t_xxxxxxxx form → new id (mapping in the report)');
-      idOf.set(hermesId, id);
-      importTask(db, { row, id, board, notes, report, ready: options.ready === true });
-      report.comments += importComments(db, id, comments.get(hermesId) ?? []);
-      const runIds = importRuns(db, id, row, runs.get(hermesId) ?? [], notes);
-      report.runs += runIds.size;
-      report.events += importEvents(db, {
-        id,
-        board,
-        hermesId,
-        rows: events.get(hermesId) ?? [],
-        runIds,
-        notes,
-      });
-      writeMeta(db, metaKey(board, hermesId), id);
-      report.tasks.imported++;
+      for (const rowsOfTask of rows) importOne(rowsOfTask);
     });
+    done += rows.length;
+    options.onProgress?.({ tasksDone: done, tasksTotal: source.taskCount });
+  };
+  for (const rowsOfTask of source.tasks()) {
+    batch.push(rowsOfTask);
+    if (batch.length >= TASKS_PER_TRANSACTION) commit();
   }
+  commit();
+  importLinks(db, source, idOf, notes, report);
+  report.notes = notes.list();
+  return report;
+}
+
+function importLinks(
+  db: Db,
+  source: HermesStream,
+  idOf: Map<string, string>,
+  notes: Notes,
+  report: HermesImportReport,
+): void {
   runInWriteTransaction(db, () => {
-    for (const link of source.links) {
+    for (const link of source.links()) {
       const parent = idOf.get(text(link.parent_id) ?? '');
       const child = idOf.get(text(link.child_id) ?? '');
       if (!parent || !child || parent === child) {
@@ -304,18 +338,16 @@ export function importHermesBoard(
       }
       if (!insertLink(db, parent, child, Date.now())) continue;
       report.links++;
-      const parentTask = findTask(db, parent);
-      const childTask = findTask(db, child);
-      if (!parentTask || !childTask) continue;
-      const status = statusAfterLink(childTask.status, parentTask.status);
-      if (status !== childTask.status) {
+      const parentStatus = taskStatusOf(db, parent);
+      const childStatus = taskStatusOf(db, child);
+      if (!parentStatus || !childStatus) continue;
+      const status = statusAfterLink(childStatus, parentStatus);
+      if (status !== childStatus) {
         updateTask(db, child, { status }, Date.now());
-        notes.add(`${childTask.status} task whose parent is not done → ${status} (waits for its parent)`);
+        notes.add(`${childStatus} task whose parent is not done → ${status} (waits for its parent)`);
       }
     }
   });
-  report.notes = notes.list();
-  return report;
 }
 
 function importTask(

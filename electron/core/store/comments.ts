@@ -1,5 +1,6 @@
 import type { Comment } from '../../../shared/domain';
 import type { Db } from './db/open';
+import { cachedStatement } from './db/statements';
 
 interface CommentRow {
   id: number;
@@ -11,9 +12,12 @@ interface CommentRow {
 
 export function insertComment(db: Db, taskId: string, author: string, body: string, now: number): number {
   return Number(
-    db
-      .prepare('INSERT INTO comments (task_id, author, body, created_at) VALUES (?, ?, ?, ?)')
-      .run(taskId, author, body, now).lastInsertRowid,
+    cachedStatement(db, 'INSERT INTO comments (task_id, author, body, created_at) VALUES (?, ?, ?, ?)').run(
+      taskId,
+      author,
+      body,
+      now,
+    ).lastInsertRowid,
   );
 }
 

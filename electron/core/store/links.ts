@@ -1,13 +1,15 @@
 import type { TaskStatus } from '../../../shared/domain';
 import type { Db } from './db/open';
+import { cachedStatement } from './db/statements';
 
 /** Dependency edges parent → child. */
 
 export function insertLink(db: Db, parentId: string, childId: string, now: number): boolean {
   return (
-    db
-      .prepare('INSERT OR IGNORE INTO task_links (parent_id, child_id, created_at) VALUES (?, ?, ?)')
-      .run(parentId, childId, now).changes === 1
+    cachedStatement(
+      db,
+      'INSERT OR IGNORE INTO task_links (parent_id, child_id, created_at) VALUES (?, ?, ?)',
+    ).run(parentId, childId, now).changes === 1
   );
 }
 
@@ -20,7 +22,9 @@ export function deleteLink(db: Db, parentId: string, childId: string): boolean {
 
 export function childIdsOf(db: Db, parentId: string): string[] {
   return (
-    db.prepare('SELECT child_id FROM task_links WHERE parent_id = ?').all(parentId) as { child_id: string }[]
+    cachedStatement(db, 'SELECT child_id FROM task_links WHERE parent_id = ?').all(parentId) as {
+      child_id: string;
+    }[]
   ).map((row) => row.child_id);
 }
 

@@ -137,11 +137,8 @@ export function deleteRecurrence(db: Db, id: string): boolean {
   return db.prepare('DELETE FROM recurrences WHERE id = ?').run(id).changes === 1;
 }
 
-/** The status of a recurrence's previous task, or undefined when it no longer exists. */
-export function taskStatusOf(db: Db, taskId: string): string | undefined {
-  return (db.prepare('SELECT status FROM tasks WHERE id = ?').get(taskId) as { status: string } | undefined)
-    ?.status;
-}
+/** The status of a recurrence's previous task (one function for that fact: store/tasks.ts). */
+export { taskStatusOf } from './tasks';
 
 export function exportRecurrences(db: Db, board?: string): RecurrenceExportRow[] {
   return db

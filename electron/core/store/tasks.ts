@@ -128,8 +128,16 @@ export function insertImportedTask(db: Db, task: ImportedTaskRow): void {
 }
 
 export function findTask(db: Db, id: string): Task | undefined {
-  const row = db.prepare('SELECT * FROM tasks_with_skips WHERE id = ?').get(id) as TaskRow | undefined;
+  const row = cachedStatement(db, 'SELECT * FROM tasks_with_skips WHERE id = ?').get(id) as
+    TaskRow | undefined;
   return row ? taskFromRow(row) : undefined;
+}
+
+/** A task's status, or undefined when there is no such task (one key lookup, no row conversion). */
+export function taskStatusOf(db: Db, id: string): TaskStatus | undefined {
+  return (
+    cachedStatement(db, 'SELECT status FROM tasks WHERE id = ?').get(id) as { status: TaskStatus } | undefined
+  )?.status;
 }
 
 export interface TaskFilter {
