@@ -43,6 +43,7 @@ export const COMMAND_MODULES: readonly {
       'block',
       'unblock',
       'approve',
+      'followup',
       'archive',
       'boards',
     ],
@@ -89,10 +90,13 @@ export async function allCommands(): Promise<CliCommand[]> {
   return [...loaded, ...extraCommands.filter((command) => !builtIn.has(command.name))];
 }
 
-/** The command called `name`, loading only its module; undefined when there is none. */
+/**
+ * The command called `name`, loading only its module. A name no module lists (a typo, or a command
+ * added without its line above, which test/cli-bundle.test.ts reports) is looked for in all of them.
+ */
 async function findCommand(name: string): Promise<CliCommand | undefined> {
   const module = COMMAND_MODULES.find((candidate) => candidate.names.includes(name));
-  const commands = module ? await module.load() : [];
+  const commands = module ? await module.load() : await allCommands();
   return commands.find((command) => command.name === name) ?? extraCommands.find((c) => c.name === name);
 }
 
