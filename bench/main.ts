@@ -486,7 +486,7 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
   );
 }
 
-// SPEC §10 (issue 13): structured streams and MCP -------------------------------------------------
+// docs/architecture.md §10 (issue 13): structured streams and MCP -------------------------------------------------
 
 /** The event-loop maximum of the structured-streams run, for target 12's row. */
 let structuredLoopMaxMs = Number.NaN;

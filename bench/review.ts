@@ -16,7 +16,7 @@ import { buildRenderer, startServe, stopServe } from './board';
 import { AGENTS, killLeftoverWorkers, tempHome, writeProfile, writeSettings } from './dataset';
 
 /**
- * Issue 12 (SPEC §9) figures, `npm run bench -- review`; printed with their targets, never asserted:
+ * Issue 12 (docs/architecture.md §9) figures, `npm run bench -- review`; printed with their targets, never asserted:
  *   (a) `git worktree add` for 8 tasks at once: the dispatcher's tick and the event loop's maximum
  *       while the 8 worktrees are made, against the same home idle (targets: tick ≤ 2 ms, loop ≤ 50 ms);
  *   (b) a `git` that sleeps 5 s on `worktree add`: how long another lane's task waits to spawn, and

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect, screenshot, test, writeAgentProfile } from './support/switchyard';
 
 /**
- * SPEC §9 in Chromium against `switchyard serve`: a board on a real git repository, an agent that
+ * docs/architecture.md §9 in Chromium against `switchyard serve`: a board on a real git repository, an agent that
  * edits three files and commits in its worktree, the drawer's Changes tab with the multi-file
  * diff, and a merge refused because base changed the same line (base checkout untouched).
  */

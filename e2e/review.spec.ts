@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect, screenshot, test, writeAgentProfile } from './support/switchyard';
 
 /**
- * SPEC §9 review as a state, in Chromium against `switchyard serve` on a real repository: the
+ * docs/architecture.md §9 review as a state, in Chromium against `switchyard serve` on a real repository: the
  * board's repository set in the settings panel (a bad path refused with one line, nothing saved),
  * two agents' work on the cards (files, +/−, "needs review"), "conflicts with base" appearing when
  * base moves, the toolbar's needs-review filter and count and the lane view's count, a merge from

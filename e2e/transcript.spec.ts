@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AGENTS, REPO_ROOT, expect, screenshot, test } from './support/switchyard';
 
 /**
- * SPEC §10: a structured run (a fake agent replaying a recorded Claude Code stream-json session, with
+ * docs/architecture.md §10: a structured run (a fake agent replaying a recorded Claude Code stream-json session, with
  * a garbage line in the middle) is shown in the drawer as a transcript with its tokens and cost.
  */
 test('the drawer shows a structured run as a transcript with tokens and cost', async ({

@@ -14,7 +14,7 @@ export const BODY_MAX_BYTES = 64 * 1024;
 export const COMMENT_MAX_BYTES = 64 * 1024;
 export const SUMMARY_MAX_BYTES = 64 * 1024;
 export const REASON_MAX_CHARS = 2_000;
-/** SPEC §10: a follow-up becomes (part of) one argument of the agent's argv, well under Linux's 128 KiB. */
+/** docs/architecture.md §10: a follow-up becomes (part of) one argument of the agent's argv, well under Linux's 128 KiB. */
 export const FOLLOWUP_MAX_BYTES = 32 * 1024;
 export const DEFAULT_BOARD = 'default';
 
@@ -101,9 +101,9 @@ export const EVENT_KINDS = [
   'lost',
   'rate_limited',
   'approved',
-  /** SPEC §10: a done or blocked task was sent back to its agent with a follow-up. */
+  /** docs/architecture.md §10: a done or blocked task was sent back to its agent with a follow-up. */
   'followup',
-  // SPEC §9: a task's changes landed, were rebased, committed or thrown away, or its review was waived.
+  // docs/architecture.md §9: a task's changes landed, were rebased, committed or thrown away, or its review was waived.
   'merged',
   'rebased',
   'committed',
@@ -148,7 +148,7 @@ export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
 export const PROFILE_TEMPLATE_NAMES = ['shell', 'claude', 'codex', 'hermes'] as const;
 export type ProfileTemplateName = (typeof PROFILE_TEMPLATE_NAMES)[number];
 
-/** SPEC §9: how a task's branch lands on its base branch, and what happens to its worktree then. */
+/** docs/architecture.md §9: how a task's branch lands on its base branch, and what happens to its worktree then. */
 export const MERGE_MODES = ['ff', 'merge', 'squash'] as const;
 export type MergeMode = (typeof MERGE_MODES)[number];
 export const AFTER_MERGE = ['keep', 'remove'] as const;

@@ -38,7 +38,7 @@ import {
   taskChangesSchema,
 } from './repository';
 
-/** A card's changes (SPEC §9): the stored summary and whether the task waits for a review. */
+/** A card's changes (docs/architecture.md §9): the stored summary and whether the task waits for a review. */
 export const boardTaskChangesSchema = changeCardSchema;
 export type BoardTaskChanges = z.infer<typeof boardTaskChangesSchema>;
 
@@ -185,7 +185,7 @@ export const contract = {
         status: taskStatusSchema.exclude(['archived']).optional(),
         skipReason: skipReasonSchema.optional(),
         needsAttention: z.boolean().default(false),
-        /** SPEC §9: only done tasks whose changes wait for a review. */
+        /** docs/architecture.md §9: only done tasks whose changes wait for a review. */
         needsReview: z.boolean().default(false),
         limit: z.number().int().min(1).max(2000).default(500),
       })
@@ -211,7 +211,7 @@ export const contract = {
       .strict(),
     response: logTailSchema,
   },
-  /** SPEC §10: a structured run's transcript (the last entries), read from its log. */
+  /** docs/architecture.md §10: a structured run's transcript (the last entries), read from its log. */
   runTranscript: {
     request: z.object({ id: taskIdSchema, runId: z.number().int().positive().optional() }).strict(),
     response: z.object({
@@ -266,7 +266,7 @@ export const contract = {
   /** docs/architecture.md §10: let a task that waits for approval start; recorded with who approved. */
   approveTask: { request: idRequest, response: taskSchema },
   /**
-   * SPEC §10: a done or blocked task goes back to ready with a follow-up for its agent (resuming the
+   * docs/architecture.md §10: a done or blocked task goes back to ready with a follow-up for its agent (resuming the
    * agent's own session when its profile can).
    */
   followupTask: {
@@ -345,7 +345,7 @@ export const contract = {
     response: recurrenceSchema,
   },
   removeRecurrence: { request: z.object({ id: recurrenceIdSchema }).strict(), response: recurrenceSchema },
-  // Repositories, changes and review (SPEC §9) ---------------------------------------------------
+  // Repositories, changes and review (docs/architecture.md §9) ---------------------------------------------------
   /** A task's changes against its base, with the unified diff; null when it has no worktree. */
   taskChanges: { request: idRequest, response: taskChangesSchema.nullable() },
   /** Every task of a board with a worktree: its last computed change summary (the card chips). */
@@ -436,7 +436,7 @@ export const boardEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('boards'), seq: z.number().int(), boards: z.array(boardSchema) }),
   /**
-   * SPEC §9: change summaries of a board's tasks that changed (while a worker runs, after it
+   * docs/architecture.md §9: change summaries of a board's tasks that changed (while a worker runs, after it
    * finishes, after a merge, rebase, commit or discard, when base moves on): the card chips.
    */
   z.object({

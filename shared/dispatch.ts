@@ -106,7 +106,7 @@ export const dispatcherStateSchema = z.object({
    * line; null while all is well (issue 18).
    */
   fault: z.string().nullable(),
-  /** SPEC §10: lanes whose daily budget is spent (as of the last tick), with the skip's figures. */
+  /** docs/architecture.md §10: lanes whose daily budget is spent (as of the last tick), with the skip's figures. */
   budgetExhausted: z.array(z.object({ lane: z.string(), detail: z.string() })),
   /**
    * Who dispatches this database now: this process (`here`), another process that holds the lease

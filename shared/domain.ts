@@ -62,7 +62,7 @@ export const commentBodySchema = z
   )
   .refine(wellFormed, NOT_WELL_FORMED);
 
-/** SPEC §10: what a person (or MCP client) says to a task's agent in a follow-up. */
+/** docs/architecture.md §10: what a person (or MCP client) says to a task's agent in a follow-up. */
 export const followupTextSchema = z
   .string()
   .trim()
@@ -97,7 +97,7 @@ export const prioritySchema = z
 
 /**
  * scratch (a fresh folder per task), dir:<absolute path>, worktree:<absolute path of a git repo>,
- * or repo (a worktree of the board's or lane's repository, SPEC §9).
+ * or repo (a worktree of the board's or lane's repository, docs/architecture.md §9).
  */
 export const workspaceSchema = z
   .string()

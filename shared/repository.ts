@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * SPEC §9: repositories, worktrees and review. The shapes the core, the CLI and the board share:
+ * docs/architecture.md §9: repositories, worktrees and review. The shapes the core, the CLI and the board share:
  * a board's (or lane's) repository setting and a task's changes against its base branch.
  */
 
@@ -44,7 +44,7 @@ export const boardRepositorySchema = z.object({
 });
 export type BoardRepository = z.infer<typeof boardRepositorySchema>;
 
-/** What a card shows about a task's work (SPEC §9 "Changes"); computed in the core, stored per task. */
+/** What a card shows about a task's work (docs/architecture.md §9 "Changes"); computed in the core, stored per task. */
 export const changeSummarySchema = z.object({
   files: z.number().int().nonnegative(),
   additions: z.number().int().nonnegative(),
@@ -71,7 +71,7 @@ export const changeSummarySchema = z.object({
 export type ChangeSummary = z.infer<typeof changeSummarySchema>;
 
 /**
- * A card's changes (SPEC §9): the stored summary and whether the task waits for a review. The
+ * A card's changes (docs/architecture.md §9): the stored summary and whether the task waits for a review. The
  * board's chips, its "needs review" filter and the lane view's count all read this one shape.
  */
 export const changeCardSchema = z.object({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * SPEC §10 structured runs: an agent's event stream (Claude Code `--output-format stream-json`, Codex
+ * docs/architecture.md §10 structured runs: an agent's event stream (Claude Code `--output-format stream-json`, Codex
  * `exec --json`), one JSON object per line, read into a transcript. Pure and incremental: feed it
  * text as it arrives, in pieces of any size; it never holds more than one unfinished line (capped).
  * A line that is not JSON, or JSON of a kind we do not know, is kept as raw text — never dropped.

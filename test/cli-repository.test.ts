@@ -5,7 +5,7 @@ import { useTempHomes } from './helpers/home';
 import { runCli, runCliJson } from './helpers/cli';
 import { git, makeRepo, useTempFolders } from './helpers/git';
 
-/** SPEC §9 bad input on the command line: one clear line, exit 1, nothing created. */
+/** docs/architecture.md §9 bad input on the command line: one clear line, exit 1, nothing created. */
 
 const newHome = useTempHomes();
 const newFolder = useTempFolders();

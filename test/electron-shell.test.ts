@@ -278,7 +278,7 @@ describe('tray', () => {
   });
 });
 
-describe('tray: budgets (SPEC §10)', () => {
+describe('tray: budgets (docs/architecture.md §10)', () => {
   it('lists a lane whose daily budget is spent, and a notification says so once', async () => {
     const paths = newHome();
     writeFastSettings(paths);

@@ -14,7 +14,7 @@ import { commitFiles, git, makeRepo, useTempFolders } from './helpers/git';
 import { VK_SCHEMA_POINTS, writeVibeKanbanDb } from './helpers/vibeKanbanFixture';
 
 /**
- * SPEC §9 for imported work: Hermes worktree workspaces and Vibe Kanban attempt branches become
+ * docs/architecture.md §9 for imported work: Hermes worktree workspaces and Vibe Kanban attempt branches become
  * the tasks' worktrees where they still exist (card, Changes, merge), a Vibe Kanban project's
  * repository becomes its board's repository setting, and a folder another tool made is never
  * removed — not by a merge, not by an archive, not by `workspaces prune`.
@@ -43,7 +43,7 @@ function hermesBoard(
   }
 }
 
-describe('import-hermes maps worktree workspaces (SPEC §9)', { timeout: 60_000 }, () => {
+describe('import-hermes maps worktree workspaces (docs/architecture.md §9)', { timeout: 60_000 }, () => {
   it('adopts a Hermes worktree that still exists, shows and merges its work, and never removes its folder', async () => {
     const paths = newHome();
     const folder = newFolder();
@@ -105,7 +105,7 @@ describe('import-hermes maps worktree workspaces (SPEC §9)', { timeout: 60_000 
 });
 
 describe(
-  'import-vibe-kanban brings the repository and the attempt branches (SPEC §9)',
+  'import-vibe-kanban brings the repository and the attempt branches (docs/architecture.md §9)',
   { timeout: 60_000 },
   () => {
     it('sets the board repository from the project and shows the branches that still exist', async () => {

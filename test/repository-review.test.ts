@@ -14,7 +14,7 @@ import { newEngine, waitFor, writeAgentProfile, writeFastSettings } from './help
 import { commitFiles, git, makeRepo, useTempFolders, writeFiles } from './helpers/git';
 
 /**
- * SPEC §9 "review as a state" on the real engine and a real repository: the card's change
+ * docs/architecture.md §9 "review as a state" on the real engine and a real repository: the card's change
  * summary reaches the board live while the worker runs, after it finishes and after landing;
  * a done task with unmerged changes needs review (filter, notification said once); conflicts are
  * computed again when base moves; an archived task's worktree goes per the board's setting.
@@ -55,7 +55,7 @@ async function reviewBoard(agentArgs: string[]) {
   return { paths, repo, engine, db: engine.db, api, events, lastCard, notices };
 }
 
-describe('change cards and review (SPEC §9)', { timeout: 120_000 }, () => {
+describe('change cards and review (docs/architecture.md §9)', { timeout: 120_000 }, () => {
   it('pushes the card figures while the worker runs, "needs review" when done (announced once), and "merged" after the merge', async () => {
     const gate = path.join(newFolder(), 'release');
     const { api, db, engine, paths, repo, lastCard, notices } = await reviewBoard([

@@ -10,7 +10,7 @@ import { newEngine, waitFor, writeAgentProfile, writeFastSettings } from './help
 import { makeRepo, useTempFolders } from './helpers/git';
 
 /**
- * SPEC §9 "git work never runs inside the tick": a `git` that sleeps 5 s on `worktree add` (first
+ * docs/architecture.md §9 "git work never runs inside the tick": a `git` that sleeps 5 s on `worktree add` (first
  * on PATH) delays only its own task. Another lane's task spawns meanwhile and the event loop keeps
  * turning — with the old synchronous `git worktree add` in the tick neither held.
  */

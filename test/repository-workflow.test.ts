@@ -13,7 +13,7 @@ import { useTempHomes } from './helpers/home';
 import { newEngine, tickUntil, writeAgentProfile, writeFastSettings } from './helpers/engine';
 import { commitFiles, git, makeRepo, useTempFolders, writeFiles } from './helpers/git';
 
-/** SPEC §9 against real git repositories: worktree per task, changes, merge, conflicts, cleanup. */
+/** docs/architecture.md §9 against real git repositories: worktree per task, changes, merge, conflicts, cleanup. */
 
 const newHome = useTempHomes();
 const newFolder = useTempFolders();
@@ -44,7 +44,7 @@ async function runToDone(engine: Engine, title: string, extra: { parents?: strin
   return getTask(engine.db, task.id);
 }
 
-describe('a board on a repository (SPEC §9)', { timeout: 120_000 }, () => {
+describe('a board on a repository (docs/architecture.md §9)', { timeout: 120_000 }, () => {
   it('gives each task a worktree on its own branch; the agent commits there; merge lands it on base and removes the worktree', async () => {
     const { repo, engine, db, paths } = await boardOnRepo();
     fs.mkdirSync(path.join(repo, '.switchyard'));
@@ -215,7 +215,7 @@ describe('repository failures block only their task, with git’s message', { ti
   });
 });
 
-describe('the contract over a repository board (SPEC §9)', { timeout: 120_000 }, () => {
+describe('the contract over a repository board (docs/architecture.md §9)', { timeout: 120_000 }, () => {
   it('serves changes, card summaries and a refused conflicting merge through the API', async () => {
     const { createApi } = await import('../electron/core/api/api');
     const { repo, engine, db } = await boardOnRepo();

@@ -81,7 +81,7 @@ export const importHermesCommand: CliCommand = {
         ready: values.ready === true,
         onProgress: progressLine(context.output),
       });
-      // SPEC §9: Hermes worktree workspaces become the tasks' worktrees where they still exist.
+      // docs/architecture.md §9: Hermes worktree workspaces become the tasks' worktrees where they still exist.
       const { adoptHermesWorktrees } = await import('../core/import/importedWork');
       const adopted = await adoptHermesWorktrees(context.db(), imported.worktreeWorkspaces);
       const report = {

@@ -6,7 +6,7 @@ import type { CliCommand, CliContext } from './context';
 import { printJson } from './output';
 
 /**
- * SPEC §9 on the command line: a board's repository, a task's changes and landing them, and the
+ * docs/architecture.md §9 on the command line: a board's repository, a task's changes and landing them, and the
  * workspaces folder. Git runs only in these commands, so the others start without it.
  */
 

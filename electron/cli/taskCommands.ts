@@ -585,7 +585,7 @@ export const taskCommands: CliCommand[] = [
         const { checkRepository, configureBoardRepository } = await import('../core/workers/repository');
         const wantsRepo = patch.repo !== undefined && patch.repo !== null;
         if (action === 'create') {
-          // SPEC §9 bad input: the repository is checked before the board exists (nothing created).
+          // docs/architecture.md §9 bad input: the repository is checked before the board exists (nothing created).
           if (wantsRepo) await checkRepository(patch.repo as string, patch.base);
           else if (patch.base || patch.mergeMode || patch.afterMerge)
             throw new UsageError('--base, --merge and --after-merge need --repo PATH');

@@ -46,7 +46,7 @@ export const importVibeKanbanCommand: CliCommand = {
         `no Vibe Kanban database found at ${defaultVibeKanbanPaths(process.platform, context.env).join(' or ')}; give its path`,
       );
     const imported = importVibeKanban(context.db(), file);
-    // SPEC §9: the project's repository becomes the board's, attempt branches the tasks' worktrees.
+    // docs/architecture.md §9: the project's repository becomes the board's, attempt branches the tasks' worktrees.
     const { adoptVibeKanbanWork } = await import('../core/import/importedWork');
     const adopted = await adoptVibeKanbanWork(context.db(), imported.boards);
     const report = {

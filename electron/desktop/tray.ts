@@ -4,7 +4,7 @@ import type { EngineHandle } from '../core/dispatch/engineHandle';
 
 /**
  * The tray (docs/architecture.md §7): dispatcher on/off (persisted by the engine), running / ready / stuck counts,
- * lanes whose daily budget is spent (SPEC §10), open board, quit. The menu is rebuilt when the dispatcher's state changes what it shows.
+ * lanes whose daily budget is spent (docs/architecture.md §10), open board, quit. The menu is rebuilt when the dispatcher's state changes what it shows.
  */
 
 export const TRAY_ITEM_IDS = {
@@ -20,7 +20,7 @@ export function countsLabel(state: Pick<DispatcherState, 'running' | 'ready' | '
   return `Running ${state.running} · Ready ${state.ready}${state.stuck ? ' · Stuck' : ''}`;
 }
 
-/** SPEC §10: what the tray says of a lane whose daily budget is spent. */
+/** docs/architecture.md §10: what the tray says of a lane whose daily budget is spent. */
 export function budgetLabel(entry: DispatcherState['budgetExhausted'][number]): string {
   return `Budget spent: ${entry.lane}${entry.detail ? ` — ${entry.detail}` : ''}`;
 }

@@ -243,7 +243,7 @@ export function boardApiContract(label: string, open: () => Promise<ApiUnderTest
       expect(await refusal(call('approveTask', { id: task.id }))).toBe('conflict');
       expect(await refusal(call('approveTask', { id: 't_00000000' }))).toBe('not_found');
 
-      // SPEC §10 follow-ups: a done task is ready again; anything else is refused, bad text too.
+      // docs/architecture.md §10 follow-ups: a done task is ready again; anything else is refused, bad text too.
       const answered = await call('createTask', { board: 'default', title: 'Answered', status: 'done' });
       const followedUp = await call('followupTask', { id: answered.id, text: '  and the tests? ' });
       expect(followedUp).toMatchObject({ id: answered.id, status: 'ready', completedAt: null });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 
-/** Real git repositories in temp folders for the SPEC §9 tests (test code may block: it is not the app). */
+/** Real git repositories in temp folders for the docs/architecture.md §9 tests (test code may block: it is not the app). */
 
 const IDENTITY = {
   GIT_AUTHOR_NAME: 'tester',

@@ -482,7 +482,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     lanesTimer.unref?.();
   }
 
-  /** SPEC §9: the card chips of tasks whose changes were computed anew, per board. */
+  /** docs/architecture.md §9: the card chips of tasks whose changes were computed anew, per board. */
   function changeCardsChanged(taskIds: string[]): void {
     if (!listeners.listened) return;
     const byBoard = new Map<string, ChangeCard[]>();

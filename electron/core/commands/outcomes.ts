@@ -267,7 +267,7 @@ export function reclaimExpiredClaims(db: Db, now: number): string[] {
 }
 
 /**
- * SPEC §9: the task's workspace could not be prepared (git refused: a missing base branch, a
+ * docs/architecture.md §9: the task's workspace could not be prepared (git refused: a missing base branch, a
  * branch that exists already …). Retrying would fail the same way, so the task is blocked with
  * git's message, once, instead of looping through backoff. Returns false if the run was closed.
  */

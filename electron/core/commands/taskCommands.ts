@@ -422,7 +422,7 @@ export function claimTask(db: Db, request: ClaimRequest, actor: Actor): Task {
     if (!tasks.claimReadyTask(db, task.id, { owner, expiresAt: now + ttlMs, now })) {
       throw new SwitchyardError('conflict', `${task.id} was claimed by someone else just now`);
     }
-    // SPEC §10: a terminal's run carries the task's follow-up too (`switchyard show` lists it).
+    // docs/architecture.md §10: a terminal's run carries the task's follow-up too (`switchyard show` lists it).
     const followup = followups.followupForNextRun(db, task.id);
     const runId = runs.insertRun(db, {
       taskId: task.id,
@@ -600,7 +600,7 @@ export function approveTask(db: Db, id: string, actor: Actor): Task {
 }
 
 /**
- * SPEC §10 follow-ups: a done or blocked task goes back to ready with `text` for its next run. A
+ * docs/architecture.md §10 follow-ups: a done or blocked task goes back to ready with `text` for its next run. A
  * Claude Code or Codex profile resumes the agent's own session with it (the dispatcher), any other
  * lane starts afresh with the text in the prompt. Recorded as a `followup` event naming who sent it.
  */

@@ -43,7 +43,7 @@ export interface Profile {
   maxConcurrent: number;
   maxRuntimeSeconds: number | null;
   completion: CompletionMode;
-  /** SPEC §9: "review" holds the task's children until its changes are merged (or the review waived). */
+  /** docs/architecture.md §9: "review" holds the task's children until its changes are merged (or the review waived). */
   onSuccess: 'done' | 'review';
   description: string | null;
   /** Exit codes that mean "try again later" (rate limits): back to ready without a failure. */
@@ -212,7 +212,7 @@ export function expandCommand(profile: Pick<Profile, 'command'>, vars: CommandVa
 const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;
 
 /**
- * SPEC §10 follow-ups: the argv that resumes the agent's own session with `vars.prompt` (the
+ * docs/architecture.md §10 follow-ups: the argv that resumes the agent's own session with `vars.prompt` (the
  * follow-up text), built from the profile's command with the agents' documented resume flags:
  *
  * - Claude Code (`claude-stream-json`): the same command with `--resume SESSION` added, so

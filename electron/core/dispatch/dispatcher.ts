@@ -85,7 +85,7 @@ export interface DispatcherDeps {
   now?: () => number;
   log?: (line: string) => void;
   /**
-   * A task whose worktree was made after its tick (SPEC §9) was spawned (with what happened, as
+   * A task whose worktree was made after its tick (docs/architecture.md §9) was spawned (with what happened, as
    * a tick result would say) or blocked (null): the engine pushes the change out.
    */
   onBackgroundChange?: (result: DispatchResult | null) => void;
@@ -93,7 +93,7 @@ export interface DispatcherDeps {
 
 export const DISPATCHER_CLAIM_PREFIX = 'dispatcher:';
 
-/** SPEC §10: the follow-up a run carries and the agent session it may resume (null: none known). */
+/** docs/architecture.md §10: the follow-up a run carries and the agent session it may resume (null: none known). */
 interface Followup {
   text: string;
   session: string | null;
@@ -333,7 +333,7 @@ export class Dispatcher {
         const run = runs.findRun(db, exit.runId);
         const task = tasks.findTask(db, exit.taskId);
         if (!run || !task) return;
-        // SPEC §10: what a structured agent reported, whatever the outcome (a failed run costs too).
+        // docs/architecture.md §10: what a structured agent reported, whatever the outcome (a failed run costs too).
         if (exit.usage) {
           const { sessionId, ...usage } = exit.usage;
           runs.recordRunUsage(db, run.id, { ...usage, agentSession: sessionId });
@@ -530,7 +530,7 @@ export class Dispatcher {
 
   private lastExhausted = new Map<string, Skip>();
 
-  /** SPEC §10: lanes whose budget for today was spent at the last tick, with what the skip says. */
+  /** docs/architecture.md §10: lanes whose budget for today was spent at the last tick, with what the skip says. */
   exhaustedLanes(): ReadonlyMap<string, string> {
     return new Map([...this.lastExhausted].map(([lane, skip]) => [lane, skip.detail ?? '']));
   }
@@ -790,7 +790,7 @@ export class Dispatcher {
     if (!claimed) return false; // Someone else (a terminal, another tick) won the race.
     const { runId } = claimed;
     if (isRepositoryWorkspace(claimed.task.workspace)) {
-      // SPEC §9: git never runs inside the tick. The claim holds the lane's capacity while the
+      // docs/architecture.md §9: git never runs inside the tick. The claim holds the lane's capacity while the
       // worktree is made; a slow `git worktree add` delays this task only.
       this.preparing += 1;
       const step = prepareTaskWorktree(db, paths, claimed.task, {
@@ -827,7 +827,7 @@ export class Dispatcher {
     return this.spawnClaimed(claimed, profile, laneName, workspace, result);
   }
 
-  /** Workspaces being made right now (SPEC §9), for tests and the bench. */
+  /** Workspaces being made right now (docs/architecture.md §9), for tests and the bench. */
   private preparing = 0;
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -873,7 +873,7 @@ export class Dispatcher {
       const caps = this.deps.config().promptCaps;
       // docs/architecture.md §5 / issue 18: an argument holding {prompt} stays under Linux's per-argument limit.
       const argumentRoom = promptArgumentRoom(profile, vars, MAX_ARGUMENT_BYTES);
-      // SPEC §10: a follow-up resumes the agent's own session with just its text when the profile can.
+      // docs/architecture.md §10: a follow-up resumes the agent's own session with just its text when the profile can.
       const resumeArgv =
         followup && followup.session !== null
           ? resumeCommand(profile, followup.session, {

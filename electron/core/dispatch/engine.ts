@@ -62,7 +62,7 @@ export interface EngineOptions {
 /** How long startEngine (the app, `serve`) lets the first board snapshot go before the first tick. */
 export const FIRST_TICK_DELAY_MS = 3_000;
 
-/** SPEC §9: events after which a task's change card (figures, lane, "needs review") may differ. */
+/** docs/architecture.md §9: events after which a task's change card (figures, lane, "needs review") may differ. */
 const CHANGE_CARD_KINDS = new Set([
   'completed',
   'spawned',
@@ -130,7 +130,7 @@ export class Engine implements EngineHandle {
   private readonly supervisor: Supervisor;
   private readonly dispatcher: Dispatcher;
   private readonly feed: ChangeFeed;
-  /** SPEC §9: change summaries of tasks working in worktrees (refreshed off the tick). */
+  /** docs/architecture.md §9: change summaries of tasks working in worktrees (refreshed off the tick). */
   private readonly changes: ChangesTracker;
   /** Recurring tasks and daily backups, on their own timers (never in a tick). */
   private readonly housekeeping: Housekeeping;
@@ -432,7 +432,7 @@ export class Engine implements EngineHandle {
     }
   }
 
-  /** A worktree made off the tick (SPEC §9) led to a spawn or a blocked task: tell the listeners. */
+  /** A worktree made off the tick (docs/architecture.md §9) led to a spawn or a blocked task: tell the listeners. */
   private afterBackgroundChange(result: DispatchResult | null): void {
     if (this.closed) return;
     this.feed.poll();
@@ -440,14 +440,14 @@ export class Engine implements EngineHandle {
     this.wake();
   }
 
-  /** Worktrees being made right now (SPEC §9). */
+  /** Worktrees being made right now (docs/architecture.md §9). */
   preparingWorkspaces(): number {
     return this.dispatcher.preparingWorkspaces();
   }
 
   /** After a tick's events went out: its notices, the state if it changed, the tick itself. */
   private reportTick(result: DispatchResult): void {
-    // SPEC §10: a lane that just spent its daily budget is news (once, until it has budget again).
+    // docs/architecture.md §10: a lane that just spent its daily budget is news (once, until it has budget again).
     const exhausted = this.dispatcher.exhaustedLanes();
     for (const [lane, detail] of exhausted) {
       if (this.budgetNoticed.has(lane)) continue;
@@ -676,7 +676,7 @@ export class Engine implements EngineHandle {
     this.housekeeping.stop();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    // A worktree being made (SPEC §9) finishes first: its outcome is written to the database.
+    // A worktree being made (docs/architecture.md §9) finishes first: its outcome is written to the database.
     await this.dispatcher.settled();
     await this.changes.stop();
     if (options.stopWorkers) {

@@ -12,7 +12,7 @@ import { AGENTS, newEngine, tickUntil, writeFastSettings } from '../../../test/h
 import { snapshotDatabase } from '../../../test/helpers/snapshot';
 
 /**
- * SPEC §10 follow-ups end to end in the core: a done task of a Claude Code or Codex profile is sent
+ * docs/architecture.md §10 follow-ups end to end in the core: a done task of a Claude Code or Codex profile is sent
  * back with a follow-up, and its next run resumes the agent's own session (the fake agents refuse a
  * session they do not know, and know only the sessions made in their working folder); any other
  * profile starts afresh with the follow-up in its prompt.

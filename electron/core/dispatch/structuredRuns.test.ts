@@ -11,7 +11,7 @@ import { AGENTS, newEngine, tickUntil, writeFastSettings } from '../../../test/h
 import { REPO_ROOT } from '../../../test/helpers/cli';
 
 /**
- * SPEC §10 structured runs end to end in the core: a fake agent replays a recorded session into its
+ * docs/architecture.md §10 structured runs end to end in the core: a fake agent replays a recorded session into its
  * log; the supervisor parses it as it is written; the run keeps tokens, cost, session and last message.
  */
 

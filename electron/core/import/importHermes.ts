@@ -56,7 +56,7 @@ export interface HermesImportReport {
   /** Things that did not map one to one, each said once per kind with a count. */
   notes: string[];
   /**
-   * SPEC §9: the Hermes worktree workspaces of the tasks imported now; `adoptForeignWorktrees`
+   * docs/architecture.md §9: the Hermes worktree workspaces of the tasks imported now; `adoptForeignWorktrees`
    * (import/importedWork.ts) maps each that still exists onto the task's worktree record.
    */
   worktreeWorkspaces: { taskId: string; path: string }[];
@@ -331,7 +331,7 @@ function importLinks(
         notes.add('link to a task that is not on the board skipped');
         continue;
       }
-      // Links form a DAG (SPEC §2): the same check as `switchyard link`.
+      // Links form a DAG (docs/architecture.md §2): the same check as `switchyard link`.
       if (!checkLink(parent, child, (id) => childIdsOf(db, id)).allowed) {
         notes.add('link that would close a dependency cycle → skipped');
         continue;

@@ -6,7 +6,7 @@ import { configureBoardRepository } from '../workers/repository';
 import { VIBE_KANBAN } from './importVibeKanban';
 
 /**
- * SPEC §9 after an import (git runs here, after the import's transactions): the work other tools
+ * docs/architecture.md §9 after an import (git runs here, after the import's transactions): the work other tools
  * left in worktrees and branches becomes the imported tasks' worktrees where it still exists, so
  * the card, the Changes tab and the merge show and land it. Nothing is moved or removed.
  */

@@ -262,7 +262,7 @@ export interface CardSearch {
   /** Blocked, failing, in backoff, or on a broken profile (`brokenLanes`): the board's filter. */
   needsAttention: boolean;
   brokenLanes: readonly string[];
-  /** Only these tasks (SPEC §9: the ones that need review, decided outside SQL); undefined: any. */
+  /** Only these tasks (docs/architecture.md §9: the ones that need review, decided outside SQL); undefined: any. */
   onlyIds?: readonly string[];
   limit: number;
 }

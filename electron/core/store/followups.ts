@@ -2,7 +2,7 @@ import type { Db } from './db/open';
 import { followupToRetry, lastAgentSession, latestRun } from './runs';
 
 /**
- * SPEC §10 follow-ups waiting for a task's next run: at most one per task (a newer one replaces it).
+ * docs/architecture.md §10 follow-ups waiting for a task's next run: at most one per task (a newer one replaces it).
  * The run that starts takes it over (runs.followup), whoever starts it: the dispatcher or a claim.
  */
 

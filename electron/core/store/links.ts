@@ -46,7 +46,7 @@ export function parentsOf(db: Db, childId: string): ParentState[] {
 
 /**
  * A parent `p` its children still wait for: not done, or done with changes held for review
- * (SPEC §9: a profile with `"onSuccess": "review"` holds its children until the merge or a waiver).
+ * (docs/architecture.md §9: a profile with `"onSuccess": "review"` holds its children until the merge or a waiver).
  */
 const PARENT_NOT_FINISHED = `(p.status <> 'done' OR EXISTS (SELECT 1 FROM task_worktrees w WHERE w.task_id = p.id
   AND w.hold_children = 1 AND w.merged_at IS NULL AND w.review_waived = 0 AND w.removed_at IS NULL))`;

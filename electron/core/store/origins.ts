@@ -122,7 +122,7 @@ export function boardOrigin(db: Db, board: string): BoardOrigin | undefined {
 }
 
 /**
- * Imported tasks of `source` that name branches and have no worktree record yet (SPEC §9: their
+ * Imported tasks of `source` that name branches and have no worktree record yet (docs/architecture.md §9: their
  * work is adopted where it still exists), with their board.
  */
 export function originsAwaitingWorktree(db: Db, source: string): (TaskOrigin & { board: string })[] {

@@ -8,7 +8,7 @@ import type {
 import type { Db } from './db/open';
 import { cachedStatement } from './db/statements';
 
-/** SPEC §9 rows: boards' and lanes' repositories, and each task's worktree. Callers own transactions. */
+/** docs/architecture.md §9 rows: boards' and lanes' repositories, and each task's worktree. Callers own transactions. */
 
 interface BoardRepositoryRow {
   board: string;

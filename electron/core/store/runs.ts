@@ -195,7 +195,7 @@ export function setRunFollowup(db: Db, runId: number, text: string): void {
   db.prepare('UPDATE runs SET followup = ? WHERE id = ?').run(text, runId);
 }
 
-/** SPEC §10: the agent session a follow-up run resumed. */
+/** docs/architecture.md §10: the agent session a follow-up run resumed. */
 export function setRunResumedSession(db: Db, runId: number, session: string): void {
   db.prepare('UPDATE runs SET resumed_session = ? WHERE id = ?').run(session, runId);
 }

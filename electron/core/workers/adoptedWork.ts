@@ -8,7 +8,7 @@ import { gitLine, gitTest, runGit } from './git';
 import { checkRepository } from './repository';
 
 /**
- * SPEC §9 for work another tool made (a Hermes worktree workspace, a Vibe Kanban attempt): its
+ * docs/architecture.md §9 for work another tool made (a Hermes worktree workspace, a Vibe Kanban attempt): its
  * worktree, or only its branch, becomes the task's worktree record, so the Changes tab, the card
  * and the merge work on it. The folder stays where that tool made it and is never removed
  * (removeTaskWorktree touches only workspaces/<task>); a later run of the task works in it.

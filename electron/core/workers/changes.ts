@@ -24,7 +24,7 @@ import { gitLine, gitTest, runGit } from './git';
 import { checkedTaskId } from './worktrees';
 
 /**
- * A task's changes (SPEC §9) = the commits on its branch that are not on base + what is not
+ * A task's changes (docs/architecture.md §9) = the commits on its branch that are not on base + what is not
  * committed in its worktree, new files included. The worktree's state is snapshotted into a tree
  * through a throw-away index (GIT_INDEX_FILE), so the agent's own index is never touched, and
  * everything after that compares trees: base's merge base → snapshot for the files and the diff,
@@ -303,7 +303,7 @@ export async function taskChanges(db: Db, taskId: string): Promise<TaskChanges> 
 }
 
 /**
- * What a card shows of a task's changes (SPEC §9), from the summary the drawer's computation
+ * What a card shows of a task's changes (docs/architecture.md §9), from the summary the drawer's computation
  * stored: the one mapping the board's chips, its "needs review" filter and the lane counts read.
  */
 export function changeCardOf(row: TaskChangesRow): ChangeCard {

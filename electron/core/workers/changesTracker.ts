@@ -23,12 +23,12 @@ export interface ChangesTrackerOptions {
 }
 
 /**
- * Keeps the stored change summaries (the card chips, SPEC §9) fresh, off the tick and one git
+ * Keeps the stored change summaries (the card chips, docs/architecture.md §9) fresh, off the tick and one git
  * pass at a time: every few seconds for tasks whose worker runs in a worktree (throttled), at once
  * when a task finishes, moves or is merged, rebased, committed or discarded (by anyone: the event
  * log says so), and for every live worktree whose base branch moved on since its figures were
  * computed (conflicts with base are never cached forever). An archived task's worktree is removed
- * when its board says "remove" (SPEC §9 cleanup); git refuses one with uncommitted work, and
+ * when its board says "remove" (docs/architecture.md §9 cleanup); git refuses one with uncommitted work, and
  * its branch is kept, so nothing is lost.
  */
 export class ChangesTracker {

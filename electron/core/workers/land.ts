@@ -20,7 +20,7 @@ import { GitError, gitLine, gitTest, runGit } from './git';
 import { checkedTaskId, isOwnWorktree, removeTaskWorktree } from './worktrees';
 
 /**
- * Landing a task's work (SPEC §9): commit, merge into base (fast-forward, merge commit or squash),
+ * Landing a task's work (docs/architecture.md §9): commit, merge into base (fast-forward, merge commit or squash),
  * rebase onto base, push and open a pull request, discard. Every refusal happens before anything
  * is changed: conflicts are found with `git merge-tree` (no checkout involved), a dirty base
  * checkout refuses, and when base is not checked out anywhere the merge is written as objects and
@@ -97,7 +97,7 @@ async function checkoutOf(repo: string, baseBranch: string): Promise<string | nu
 
 /**
  * The task's work for a merge: its worktree, or only its branch (work another tool left, whose
- * folder is gone: SPEC §9 imports), which merges the same way with nothing uncommitted.
+ * folder is gone: docs/architecture.md §9 imports), which merges the same way with nothing uncommitted.
  */
 async function workToMerge(
   db: Db,
@@ -376,7 +376,7 @@ export function sendBackTask(db: Db, taskId: string, comment: string, actor: Act
   });
 }
 
-/** Lets a held task's children go without a merge (SPEC §9 "or the review is waived"). */
+/** Lets a held task's children go without a merge (docs/architecture.md §9 "or the review is waived"). */
 export function waiveReview(db: Db, taskId: string, actor: Actor): Task {
   return runInWriteTransaction(db, () => {
     const task = getTask(db, taskId);

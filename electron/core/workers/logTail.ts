@@ -102,7 +102,7 @@ export interface LogFollowerOptions {
   /** Called when reading or rotating fails (once per distinct message, not every poll). */
   onError: (error: Error) => void;
   /**
-   * SPEC §10 structured runs: every piece of text the worker wrote, in order, each read once (the
+   * docs/architecture.md §10 structured runs: every piece of text the worker wrote, in order, each read once (the
    * last-line tracker alone skips to the last window of a large write).
    */
   onText?: (text: string) => void;

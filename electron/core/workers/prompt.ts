@@ -91,10 +91,10 @@ export interface PromptInput {
   priorRuns: readonly Run[];
   comments: readonly Comment[];
   completion: 'exit-code' | 'report';
-  /** SPEC §10: a structured agent (Claude Code, Codex) is told about the board's MCP tools too. */
+  /** docs/architecture.md §10: a structured agent (Claude Code, Codex) is told about the board's MCP tools too. */
   output?: 'text' | 'claude-stream-json' | 'codex-json';
   /**
-   * SPEC §10: a follow-up for an agent that cannot resume its session: the prompt then carries the
+   * docs/architecture.md §10: a follow-up for an agent that cannot resume its session: the prompt then carries the
    * follow-up and what the task's last run reported.
    */
   followup?: string | null;

@@ -16,7 +16,7 @@ import {
 import { GitError, gitLine, gitTest, runGit } from './git';
 
 /**
- * SPEC §9: which repository and base branch a task works on, and checks of a repository a person
+ * docs/architecture.md §9: which repository and base branch a task works on, and checks of a repository a person
  * names (a board's `--repo`): one clear line for every way it can be wrong, nothing created.
  */
 
@@ -66,7 +66,7 @@ export async function checkRepository(given: string, base?: string): Promise<Rep
 }
 
 /**
- * The one answer to "which repository does this task work on" (SPEC §9): its lane's override,
+ * The one answer to "which repository does this task work on" (docs/architecture.md §9): its lane's override,
  * else its board's; `worktree:<repo>` (set by hand or by import) names the repository itself, on
  * the board's base branch when it is the board's repository, else on the repository's HEAD branch.
  */
@@ -152,7 +152,7 @@ export async function configureBoardRepository(
   return setting;
 }
 
-/** A lane's own repository (SPEC §9: a lane may override its board's); null clears it. */
+/** A lane's own repository (docs/architecture.md §9: a lane may override its board's); null clears it. */
 export async function configureLaneRepository(
   db: Db,
   lane: string,

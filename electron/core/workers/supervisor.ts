@@ -41,7 +41,7 @@ export interface SpawnRequest {
   /** `<home>/logs/<task-id>/<run-id>.log`; parent folders are created. */
   logPath: string;
   maxRuntimeMs: number | null;
-  /** SPEC §10: the agent's structured output, parsed from its log as it is written. */
+  /** docs/architecture.md §10: the agent's structured output, parsed from its log as it is written. */
   output?: TranscriptFormat | null;
 }
 
@@ -70,7 +70,7 @@ export interface WorkerExit {
   adopted: boolean;
   endedAt: number;
   lastOutputLine: string | null;
-  /** SPEC §10: what a structured agent reported (tokens, cost, session, last message). */
+  /** docs/architecture.md §10: what a structured agent reported (tokens, cost, session, last message). */
   usage?: RunUsage | null;
 }
 
@@ -208,7 +208,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type StopKind = 'stop' | 'timeout';
 
-/** SPEC §10: a structured agent's last message, not its raw last line (a JSON event). */
+/** docs/architecture.md §10: a structured agent's last message, not its raw last line (a JSON event). */
 function lastLineOf(worker: TrackedWorker): string | null {
   return worker.transcript?.totals.lastMessage ?? worker.follower?.lastLine ?? null;
 }
@@ -226,7 +226,7 @@ interface TrackedWorker {
   /** Where its waiter records how the agent ended; null when it runs without one. */
   readonly exitStatusPath: string | null;
   follower: LogFollower | null;
-  /** SPEC §10: set for structured runs; fed every byte of the log in order. */
+  /** docs/architecture.md §10: set for structured runs; fed every byte of the log in order. */
   transcript: TranscriptParser | null;
   readonly finished: Promise<void>;
   readonly markFinished: () => void;

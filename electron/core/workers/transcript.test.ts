@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TranscriptParser, type TranscriptEntry, type TranscriptFormat } from '../../../shared/transcript';
 
-/** SPEC §10: recorded Claude Code and Codex sessions (test/fixtures/transcripts) read incrementally. */
+/** docs/architecture.md §10: recorded Claude Code and Codex sessions (test/fixtures/transcripts) read incrementally. */
 
 const fixture = (name: string): string =>
   fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'transcripts', name), 'utf8');

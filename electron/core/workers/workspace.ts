@@ -4,9 +4,9 @@ import type { HomePaths } from '../config/home';
 import { ensureOwnedDir } from '../ownedFiles';
 
 /**
- * Prepares the folder a worker runs in (SPEC §2 workspace) when no git is involved: a fresh
+ * Prepares the folder a worker runs in (docs/architecture.md §2 workspace) when no git is involved: a fresh
  * scratch folder per task or an existing directory. Repository workspaces (`repo`,
- * `worktree:<repo>`) are made asynchronously by prepareTaskWorktree (worktrees.ts, SPEC §9).
+ * `worktree:<repo>`) are made asynchronously by prepareTaskWorktree (worktrees.ts, docs/architecture.md §9).
  */
 
 export class WorkspaceError extends Error {}

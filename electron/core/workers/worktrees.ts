@@ -20,7 +20,7 @@ import { WorkspaceError } from './workspace';
 export { WorkspaceError };
 
 /**
- * Task worktrees (SPEC §9): `workspaces/<task>/` on branch `switchyard/<id>-<slug>` from the base
+ * Task worktrees (docs/architecture.md §9): `workspaces/<task>/` on branch `switchyard/<id>-<slug>` from the base
  * branch's tip, with the repository's `.switchyard/include` files copied in and its
  * `.switchyard/link` folders symlinked. Every git call is a child process awaited off the
  * dispatcher's tick, so a slow repository delays only its own task.
@@ -59,7 +59,7 @@ export async function prepareTaskWorktree(
   ensureOwnedDir(paths.home, paths.workspaces);
   if (fs.lstatSync(target, { throwIfNoEntry: false })) ensureOwnedDir(paths.home, target);
   if (existing && existing.removedAt === null && fs.existsSync(path.join(target, '.git'))) return target;
-  // Work another tool made (imported, SPEC §9): the agent goes on in that worktree, on its branch.
+  // Work another tool made (imported, docs/architecture.md §9): the agent goes on in that worktree, on its branch.
   if (
     existing &&
     existing.removedAt === null &&
@@ -134,7 +134,7 @@ async function listedPaths(repo: string, name: 'include' | 'link'): Promise<stri
 }
 
 /**
- * SPEC §9: gitignored files a checkout needs (`.env`) are copied; big folders (`node_modules`)
+ * docs/architecture.md §9: gitignored files a checkout needs (`.env`) are copied; big folders (`node_modules`)
  * are symlinked to the repository's own. Nothing already in the worktree is replaced.
  */
 async function bringInLocalFiles(repo: string, worktree: string): Promise<void> {

@@ -7,7 +7,7 @@ import { makeLane, makeSnapshot, makeTask } from '../test/fixtures';
 import { renderApp, type Rendered } from '../test/renderApp';
 
 /**
- * SPEC §9 on the board: the card chips come from the core's change cards (loaded with the board,
+ * docs/architecture.md §9 on the board: the card chips come from the core's change cards (loaded with the board,
  * then pushed as `changes` events), the toolbar's "Needs review" filter and count read the same
  * cards, and the filter asks the core for matches the board has not loaded.
  */

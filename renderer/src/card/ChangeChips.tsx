@@ -1,7 +1,7 @@
 import type { ChangeCard } from '../../../shared/repository';
 
 /**
- * SPEC §9 on the card: files changed with +/− lines, "uncommitted", "conflicts with base",
+ * docs/architecture.md §9 on the card: files changed with +/− lines, "uncommitted", "conflicts with base",
  * "merged", "needs review" — read from the summary the core stored when it last computed the
  * task's changes (the same computation the drawer's Changes tab shows), pushed live.
  */

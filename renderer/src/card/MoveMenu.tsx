@@ -221,7 +221,7 @@ function MoveMenuList({
 }
 
 /**
- * SPEC §9 from the card: merge the task's work into base, send it back with a comment (in the
+ * docs/architecture.md §9 from the card: merge the task's work into base, send it back with a comment (in the
  * drawer's Changes tab, where the diff is), or discard it (confirmed). Only while the worktree lives.
  */
 function ChangeActions({ task, changes, onDone }: { task: Card; changes: ChangeCard; onDone: () => void }) {

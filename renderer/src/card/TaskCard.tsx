@@ -44,7 +44,7 @@ export interface TaskCardProps {
   dependencies?: string | null;
   /** The core's hint for a lane nobody declared (selectors.undeclaredLaneHint). */
   laneHint?: string;
-  /** SPEC §9: the task's changes in its worktree, when it has one. */
+  /** docs/architecture.md §9: the task's changes in its worktree, when it has one. */
   changes?: ChangeCard;
   /** Rendered in the DragOverlay: no menu, no handlers. */
   overlay?: boolean;

@@ -7,7 +7,7 @@ import type { TaskChanges } from '../../../shared/repository';
 import { useBoard, useBoardContext } from '../store/context';
 import '../styles/changes.css';
 
-/** Files longer than this start collapsed; a diff of many lines collapses every file (SPEC §9). */
+/** Files longer than this start collapsed; a diff of many lines collapses every file (docs/architecture.md §9). */
 const COLLAPSE_FILE_LINES = 400;
 const COLLAPSE_ALL_LINES = 3_000;
 /** Syntax highlighting is for what a person reads at once; a huge file is shown plain. */

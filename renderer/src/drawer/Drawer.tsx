@@ -74,7 +74,7 @@ function TaskDrawer({ taskId }: { taskId: string }) {
   const task: Card | undefined = boardTask ?? (detail ? cardOfDetail(detail) : undefined);
   const close = () => store.getState().openTask(null);
   const [tab, setTab] = useState<DrawerTab>(() => store.getState().openTaskTab);
-  // SPEC §9: a task working in a repository has a Changes tab (its diff against base).
+  // docs/architecture.md §9: a task working in a repository has a Changes tab (its diff against base).
   const workspace = detail?.task.workspace ?? '';
   const hasWorktree = workspace === 'repo' || workspace.startsWith('worktree:');
 

@@ -18,7 +18,7 @@ async function typeInto(field: HTMLTextAreaElement, text: string): Promise<void>
   });
 }
 
-it('sends a follow-up from the drawer of a done task (SPEC §10), not from a running one', async () => {
+it('sends a follow-up from the drawer of a done task (docs/architecture.md §10), not from a running one', async () => {
   const done = makeTask({ title: 'Write the report', assignee: 'claude', status: 'done' });
   const running = makeTask({ title: 'Busy', assignee: 'claude', status: 'running' });
   view = await renderApp(makeSnapshot({ tasks: [done, running], lanes: [makeLane({ name: 'claude' })] }));

@@ -6,7 +6,7 @@ type Pending = 'block' | 'complete' | 'followup' | null;
 
 /**
  * Stop, retry now, block (with a reason), unblock, complete (with a summary), send a follow-up to the
- * agent of a done or blocked task (SPEC §10), archive.
+ * agent of a done or blocked task (docs/architecture.md §10), archive.
  */
 export function DrawerActions({ task, onChanged }: { task: Card; onChanged: () => void }) {
   const { store } = useBoardContext();

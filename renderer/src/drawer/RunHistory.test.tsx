@@ -44,7 +44,7 @@ it('shows a lost run as lost, its exit unknown and why, apart from the crash it 
   act(() => root.unmount());
 });
 
-it('shows the follow-up a run was started with and the session it resumed (SPEC §10)', () => {
+it('shows the follow-up a run was started with and the session it resumed (docs/architecture.md §10)', () => {
   const root = createRoot(host);
   act(() =>
     root.render(

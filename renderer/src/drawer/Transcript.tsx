@@ -7,7 +7,7 @@ import { useBoardContext } from '../store/context';
 type Transcript = CallResponse<'runTranscript'>;
 
 /**
- * SPEC §10: a structured run's transcript — the agent's messages, its tool calls with their results
+ * docs/architecture.md §10: a structured run's transcript — the agent's messages, its tool calls with their results
  * (collapsed), errors and the final result — with the run's tokens and cost. The raw log stays below.
  */
 export function TranscriptView({ task, runs }: { task: Card; runs: Run[] }) {

@@ -119,7 +119,7 @@ export interface BoardState {
   lanes: Record<string, LaneStatus>;
   workers: Record<string, WorkerStatus>;
   /**
-   * SPEC §9: by task id, the change summary of every task of the board with a worktree (loaded
+   * docs/architecture.md §9: by task id, the change summary of every task of the board with a worktree (loaded
    * or not) and whether it needs review: the card chips, the filter and the lane view's counts.
    */
   changes: Record<string, ChangeCard>;

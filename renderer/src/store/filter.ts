@@ -12,7 +12,7 @@ export interface TaskFilter {
   skipReason: SkipReason | null;
   /** Blocked, broken profile, failures > 0 or in backoff. */
   needsAttention: boolean;
-  /** SPEC §9: done tasks whose changes wait for a review (the core decides: ChangeCard.needsReview). */
+  /** docs/architecture.md §9: done tasks whose changes wait for a review (the core decides: ChangeCard.needsReview). */
   needsReview: boolean;
 }
 

@@ -328,7 +328,7 @@ export function dependencyProgress(card: Card | undefined): string | null {
 }
 
 /**
- * SPEC §3.3: a ready task of a lane nobody declared and no profile is named after is shown "with a
+ * docs/architecture.md §3: a ready task of a lane nobody declared and no profile is named after is shown "with a
  * hint that no profile of that name exists" (a typo shows up): the core's hint for that lane.
  */
 export function undeclaredLaneHint(state: BoardState, card: Card | undefined): string | undefined {

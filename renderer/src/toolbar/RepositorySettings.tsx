@@ -24,7 +24,7 @@ interface Draft {
 const EMPTY_DRAFT: Draft = { repo: '', base: '', mergeMode: 'merge', afterMerge: 'remove' };
 
 /**
- * SPEC §9: the board's repository, base branch, merge mode and what happens to a worktree after
+ * docs/architecture.md §9: the board's repository, base branch, merge mode and what happens to a worktree after
  * a merge or an archive — the same call and the same checks as `switchyard boards edit --repo`
  * (setBoardRepository → configureBoardRepository): on bad input one line says why and nothing
  * is saved.

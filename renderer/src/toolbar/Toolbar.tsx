@@ -274,7 +274,7 @@ function FilterBar() {
 }
 
 /**
- * SPEC §9: done tasks whose changes wait for a merge (or to be sent back, discarded, waived),
+ * docs/architecture.md §9: done tasks whose changes wait for a merge (or to be sent back, discarded, waived),
  * with how many there are on the board — loaded or not (the core's change cards cover them all).
  */
 function NeedsReviewToggle({ checked }: { checked: boolean }) {

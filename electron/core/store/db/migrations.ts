@@ -211,7 +211,7 @@ export const MIGRATIONS: readonly string[] = [
     SELECT t.*, s.reason AS skip_reason, s.detail AS skip_detail
     FROM tasks t LEFT JOIN task_skips s ON s.task_id = t.id;
   `,
-  // v7 (SPEC §9): repositories. A board (and a lane, overriding it) may name a repository and a
+  // v7 (docs/architecture.md §9): repositories. A board (and a lane, overriding it) may name a repository and a
   // base branch; each task that works in one gets a worktree whose branch, base commit and last
   // known changes live in task_worktrees (a row only for tasks that have one). Kept out of
   // `tasks`: most tasks have none, and the change summary is rewritten while a worker runs.
@@ -244,7 +244,7 @@ export const MIGRATIONS: readonly string[] = [
     changes TEXT
   );
   `,
-  // v8 (SPEC §10, follow-ups): the follow-up a task waits to hand its next run (one per task; the
+  // v8 (docs/architecture.md §10, follow-ups): the follow-up a task waits to hand its next run (one per task; the
   // run that starts takes it over into runs.followup), and the agent session a run resumed.
   `
   CREATE TABLE task_followups (
