@@ -111,8 +111,9 @@ export const EVENT_KINDS = [
   'review_waived',
   /**
    * The dispatcher stored new skip reasons (docs/architecture.md §4.6) for the tasks in
-   * `payload.taskIds`: one row per tick that changed any (at most SKIPS_PER_EVENT ids each), not
-   * one per task, so every reader of the log (another process's board too) hears of them.
+   * `payload.taskIds` (comma-separated; `payload.count` of them): one row per tick that changed any
+   * (at most SKIPS_PER_EVENT ids each), not one per task, so every reader of the log (another
+   * process's board too) hears of them.
    */
   'skips_changed',
 ] as const;

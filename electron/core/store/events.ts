@@ -41,16 +41,22 @@ export function appendEvent(db: Db, event: NewEvent, now: number): number {
 /** Task ids per `skips_changed` row: a resume that re-evaluates 20,000 tasks writes 10 rows. */
 export const SKIPS_PER_EVENT = 2_000;
 
-/** docs/architecture.md §4.6: the tasks whose stored skip reason just changed, as log rows. */
+/**
+ * docs/architecture.md §4.6: the tasks whose stored skip reason just changed, as log rows. The ids
+ * travel as one comma-separated string, not a JSON array: every reader of the log parses every
+ * payload, and one string of 2,000 ids parses several times faster than 2,000 strings (task ids
+ * never contain a comma: `t_` + 8 hex).
+ */
 export function appendSkipsChanged(db: Db, taskIds: readonly string[], now: number): void {
   for (let at = 0; at < taskIds.length; at += SKIPS_PER_EVENT) {
+    const batch = taskIds.slice(at, at + SKIPS_PER_EVENT);
     appendEvent(
       db,
       {
         taskId: null,
         board: null,
         kind: 'skips_changed',
-        payload: { taskIds: taskIds.slice(at, at + SKIPS_PER_EVENT) },
+        payload: { count: batch.length, taskIds: batch.join(',') },
       },
       now,
     );
@@ -59,8 +65,9 @@ export function appendSkipsChanged(db: Db, taskIds: readonly string[], now: numb
 
 /** The task ids a `skips_changed` row names (none for any other row). */
 export function skipsChangedIds(event: Pick<TaskEvent, 'kind' | 'payload'>): string[] {
-  if (event.kind !== 'skips_changed' || !Array.isArray(event.payload.taskIds)) return [];
-  return event.payload.taskIds.filter((id): id is string => typeof id === 'string');
+  const ids = event.payload.taskIds;
+  if (event.kind !== 'skips_changed' || typeof ids !== 'string' || ids === '') return [];
+  return ids.split(',');
 }
 
 function eventFromRow(row: EventRow): TaskEvent {
