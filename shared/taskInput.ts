@@ -37,7 +37,7 @@ export const createTaskInputSchema = z.object({
   board: slugSchema.default(DEFAULT_BOARD),
   status: creatableStatusSchema.optional(),
   parents: z.array(taskIdSchema).max(100).default([]),
-  /** Left out: the board's repository when it has one (SPEC §9), else a scratch folder. */
+  /** Left out: the board's repository when it has one (docs/architecture.md §9), else a scratch folder. */
   workspace: workspaceSchema.optional(),
   maxRuntimeSeconds: maxRuntimeSecondsSchema.nullable().default(null),
   /** docs/architecture.md §10: the task waits for a person's approval before it is spawned. */

@@ -415,7 +415,7 @@ export const taskCommands: CliCommand[] = [
         },
         context.actor,
       );
-      // SPEC §10: a task sent back with a follow-up says so to whoever claims it.
+      // docs/architecture.md §10: a task sent back with a follow-up says so to whoever claims it.
       const followup = currentFollowup(context.db(), task);
       if (values.json === true && followup !== null) printJson(context.output, { ...task, followup });
       else printTask(context, task, values.json === true, 'Claimed');

@@ -141,7 +141,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
         },
         session.actor,
       );
-      // SPEC §10: a task sent back with a follow-up says so to the agent that claims it.
+      // docs/architecture.md §10: a task sent back with a follow-up says so to the agent that claims it.
       const followup = commands.currentFollowup(session.db, task);
       return followup === null ? task : { ...task, followup };
     },

@@ -767,7 +767,7 @@ export class Dispatcher {
       )
         return null;
       const logPath = path.join(paths.logs, row.id, 'pending.log');
-      // SPEC §10: read before the run exists (a retry looks at the run before it).
+      // docs/architecture.md §10: read before the run exists (a retry looks at the run before it).
       const followup: Followup | null = nextRunFollowup(db, row.id, laneName);
       const runId = runs.insertRun(db, { taskId: row.id, lane: laneName, logPath, now });
       if (followup !== null) runs.setRunFollowup(db, runId, followup.text);

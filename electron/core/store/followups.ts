@@ -39,7 +39,7 @@ export function followupForNextRun(db: Db, taskId: string): string | null {
 }
 
 /**
- * What a task's next run on `lane` carries (SPEC §10): the follow-up, and the agent session to resume
+ * What a task's next run on `lane` carries (docs/architecture.md §10): the follow-up, and the agent session to resume
  * with it — none when the run before resumed one and crashed (the session may be gone: the retry
  * starts afresh with the follow-up in its prompt rather than failing the same way again). Call it
  * before the run is inserted.
