@@ -64,6 +64,21 @@ function asText(value: unknown): string {
 
 /** A text content block of a Claude Code message, as its compact JSON writes it. */
 const CLAUDE_TEXT_BLOCK = /"type"\s*:\s*"text"/;
+const CLAUDE_ASSISTANT = /"type"\s*:\s*"assistant"/;
+/** Message lines held back between two reads of the totals (see TranscriptParser.setAside). */
+const MAX_DEFERRED_LINES = 64;
+/** Lines that change usage or the session, by format (found with indexOf before any JSON.parse). */
+const USAGE_MARKERS: Record<TranscriptFormat, readonly string[]> = {
+  'claude-stream-json': ['"result"'],
+  'codex-json': ['turn.completed', 'thread.started'],
+};
+
+/** The line of `text` around index `at` (a line never reaches past `end`, a newline). */
+function lineAround(text: string, at: number, end: number): { start: number; end: number } {
+  const start = text.lastIndexOf('\n', at) + 1;
+  const stop = text.indexOf('\n', at);
+  return { start, end: stop < 0 || stop > end ? end : stop };
+}
 
 export class TranscriptParser {
   private pending = '';
@@ -94,10 +109,20 @@ export class TranscriptParser {
   }
 
   /**
-   * Totals only: the latest line that holds an assistant message, parsed when the totals are read
-   * (the card asks at most 10 times a second) instead of every such line as it comes.
+   * Totals only: the lines that may set the last message since the totals were last read, oldest
+   * first, parsed when the totals are read (the card asks at most 10 times a second) — newest first,
+   * stopping at the first that yields a message, which is what parsing them all in order would leave.
    */
-  private deferredMessageLine: string | null = null;
+  private deferredMessageLines: string[] = [];
+  /** Messages seen so far (to tell whether a parsed line set the last message). */
+  private messages = 0;
+
+  private setAside(raw: string): void {
+    this.deferredMessageLines.push(raw);
+    // Bounded: the oldest is parsed now, in order, so nothing it says is lost.
+    if (this.deferredMessageLines.length > MAX_DEFERRED_LINES)
+      this.parseLine(this.deferredMessageLines.shift() as string);
+  }
 
   /**
    * Totals only: true when `raw` cannot change the totals (skipped) or holds a message (set aside),
@@ -112,20 +137,95 @@ export class TranscriptParser {
         this.flushDeferred();
         return false;
       }
-      if (CLAUDE_TEXT_BLOCK.test(raw)) this.deferredMessageLine = raw;
+      if (this.isMessageLine(raw)) this.setAside(raw);
       return true;
     }
-    if (raw.includes('agent_message')) {
-      this.deferredMessageLine = raw;
+    if (this.isMessageLine(raw)) {
+      this.setAside(raw);
       return true;
     }
-    return !(raw.includes('turn.completed') || raw.includes('thread.started'));
+    return !USAGE_MARKERS[this.format].some((marker) => raw.includes(marker));
+  }
+
+  /** A line that sets the last message: an assistant message with text, a completed agent_message. */
+  private isMessageLine(raw: string): boolean {
+    return this.format === 'claude-stream-json'
+      ? CLAUDE_ASSISTANT.test(raw) && CLAUDE_TEXT_BLOCK.test(raw)
+      : raw.includes('agent_message') && raw.includes('item.completed');
+  }
+
+  /**
+   * Totals only, session known: the new complete lines are searched (indexOf, no split into lines)
+   * for the few that matter — each line that changes usage, parsed in order, and the last line that
+   * holds a message, set aside (setAside).
+   */
+  private pushTotalsOnly(text: string): void {
+    const combined = this.pending + text;
+    const end = combined.lastIndexOf('\n');
+    if (end < 0) {
+      this.pending = combined;
+      this.capPending();
+      return;
+    }
+    this.pending = combined.slice(end + 1);
+    let from = 0;
+    while (from < end) {
+      const usage = this.nextUsageLine(combined, from, end);
+      const messages = this.lastMessageLines(combined, from, usage === null ? end : usage.start);
+      for (let index = messages.length - 1; index >= 0; index -= 1) this.setAside(messages[index] as string);
+      if (usage === null) break;
+      // The usage line may replace the last message (Claude Code's result): the one set aside first.
+      this.flushDeferred();
+      this.parseLine(combined.slice(usage.start, usage.end));
+      from = usage.end + 1;
+    }
+    this.capPending();
+  }
+
+  private nextUsageLine(text: string, from: number, end: number): { start: number; end: number } | null {
+    let first = -1;
+    for (const marker of USAGE_MARKERS[this.format]) {
+      const at = text.indexOf(marker, from);
+      if (at >= 0 && at < end && (first < 0 || at < first)) first = at;
+    }
+    return first < 0 ? null : lineAround(text, first, end);
+  }
+
+  /**
+   * The last lines of text[from, to) that may hold a message, newest first, searching back from its
+   * end: at most MAX_DEFERRED_LINES (older ones could only matter if every newer one had no text).
+   */
+  private lastMessageLines(text: string, from: number, to: number): string[] {
+    const marker = this.format === 'claude-stream-json' ? '"text"' : 'agent_message';
+    const found: string[] = [];
+    let position = to - 1;
+    while (position >= from && found.length < MAX_DEFERRED_LINES) {
+      const at = text.lastIndexOf(marker, position);
+      if (at < from) break;
+      const line = lineAround(text, at, to);
+      const raw = text.slice(line.start, line.end);
+      if (this.isMessageLine(raw)) found.push(raw);
+      position = line.start - 2;
+    }
+    return found;
+  }
+
+  private capPending(): void {
+    if (this.pending.length > MAX_PENDING_CHARS) {
+      // A "line" this long is not an event: keep its start as raw text and go on.
+      this.onEntry(entry('raw', this.pending));
+      this.pending = '';
+    }
   }
 
   private flushDeferred(): void {
-    const line = this.deferredMessageLine;
-    this.deferredMessageLine = null;
-    if (line !== null) this.parseLine(line);
+    const lines = this.deferredMessageLines;
+    this.deferredMessageLines = [];
+    for (let index = lines.length - 1; index >= 0; index -= 1) {
+      const before = this.messages;
+      this.parseLine(lines[index] as string);
+      if (this.messages !== before) return;
+    }
   }
 
   /** What the agent reported so far (Claude Code: its final `result`; Codex: summed over turns). */
@@ -135,15 +235,15 @@ export class TranscriptParser {
   }
 
   push(text: string): void {
+    if (this.totalsOnly && this.usage.sessionId !== null) {
+      this.pushTotalsOnly(text);
+      return;
+    }
     const combined = this.pending + text;
     const lines = combined.split('\n');
     this.pending = lines.pop() ?? '';
     for (const line of lines) this.line(line);
-    if (this.pending.length > MAX_PENDING_CHARS) {
-      // A "line" this long is not an event: keep its start as raw text and go on.
-      this.onEntry(entry('raw', this.pending));
-      this.pending = '';
-    }
+    this.capPending();
   }
 
   /** The stream ended: an unfinished last line (a truncated event) is kept as raw text. */
@@ -174,6 +274,7 @@ export class TranscriptParser {
 
   private message(text: string): void {
     if (!text.trim()) return;
+    this.messages += 1;
     this.usage.lastMessage = clip(text.trim());
     this.onEntry(entry('message', text));
   }

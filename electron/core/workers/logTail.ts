@@ -174,7 +174,16 @@ export class LogFollower {
   private async consumeRange(file: string, from: number, to: number): Promise<void> {
     this.outputBytes += to - from;
     this.lastOutputAt = this.options.now();
-    if (this.options.onText) await this.feedAll(file, from, to, this.options.onText);
+    const { onText } = this.options;
+    if (onText) {
+      // Every byte is read for the parser anyway: the last line comes from the same text, not from
+      // a second read of the file's end.
+      await this.feedAll(file, from, to, (text) => {
+        onText(text);
+        this.tracker.push(text);
+      });
+      return;
+    }
     let start = from;
     if (to - from > READ_WINDOW_BYTES) {
       start = to - READ_WINDOW_BYTES;

@@ -126,3 +126,59 @@ describe('totals without a listener (what the supervisor keeps per run)', () => 
     },
   );
 });
+
+describe('totals without a listener on mixed streams', () => {
+  const claudeLines = [
+    { type: 'system', subtype: 'init', session_id: 's-1', model: 'm' },
+    { type: 'assistant', message: { content: [{ type: 'text', text: 'First look.' }] }, session_id: 's-1' },
+    {
+      type: 'assistant',
+      message: { content: [{ type: 'tool_use', id: 't1', name: 'Read', input: { text: 'x' } }] },
+    },
+    {
+      type: 'user',
+      message: {
+        content: [
+          { type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'file "text"' }] },
+        ],
+      },
+    },
+    { type: 'user', message: { content: [{ type: 'text', text: 'a user note, not the agent' }] } },
+    { type: 'assistant', message: { content: [{ type: 'text', text: '   ' }] } },
+    { type: 'assistant', message: { content: [{ type: 'text', text: 'Second: the "result" is near.' }] } },
+    {
+      type: 'result',
+      subtype: 'success',
+      result: 'All done.',
+      total_cost_usd: 0.5,
+      usage: { input_tokens: 7, output_tokens: 3 },
+    },
+    { type: 'assistant', message: { content: [{ type: 'text', text: 'An afterthought.' }] } },
+  ].map((event) => JSON.stringify(event));
+  const codexLines = [
+    { type: 'thread.started', thread_id: 'th-1' },
+    { type: 'item.completed', item: { id: 'i0', type: 'agent_message', text: 'One.' } },
+    { type: 'turn.completed', usage: { input_tokens: 10, output_tokens: 2 } },
+    { type: 'item.completed', item: { id: 'i1', type: 'agent_message', text: 'Two.' } },
+    { type: 'item.started', item: { id: 'i2', type: 'agent_message', text: '' } },
+    {
+      type: 'item.completed',
+      item: { id: 'i3', type: 'command_execution', command: 'ls', aggregated_output: 'agent_message' },
+    },
+    { type: 'turn.completed', usage: { input_tokens: 5, output_tokens: 1 } },
+  ].map((event) => JSON.stringify(event));
+
+  it.each([
+    ['claude-stream-json', claudeLines],
+    ['codex-json', codexLines],
+  ] as const)('%s: after every line, in any piece size, the totals of a full parse', (format, lines) => {
+    for (let cut = 1; cut <= lines.length; cut += 1) {
+      const text = `${lines.slice(0, cut).join('\n')}\n`;
+      for (const size of [1, 5, 64, text.length]) {
+        const totalsOnly = new TranscriptParser(format);
+        for (let at = 0; at < text.length; at += size) totalsOnly.push(text.slice(at, at + size));
+        expect(totalsOnly.totals, `${cut} lines in pieces of ${size}`).toEqual(parse(format, text).totals);
+      }
+    }
+  });
+});
