@@ -270,6 +270,8 @@ function importStream(
     if (!boards.findBoard(db, board)) boards.insertBoard(db, board, board, Date.now());
   });
   const idOf = new Map<string, string>();
+  /** Status of each task imported now (the links below read them without a query per link). */
+  const statusOf = new Map<string, TaskStatus>();
   // A task is imported with its comments, runs and events in the transaction of its batch, so an
   // interrupted import never leaves half a task (and a task already imported is never doubled).
   const importOne = ({ task: row, comments, runs, events }: HermesTaskRows): void => {
@@ -286,7 +288,7 @@ function importStream(
     if (id !== hermesId)
       notes.add('Hermes id taken or not in t_xxxxxxxx form → new id (mapping in the report)');
     idOf.set(hermesId, id);
-    importTask(db, { row, id, board, notes, report, ready: options.ready === true });
+    statusOf.set(id, importTask(db, { row, id, board, notes, report, ready: options.ready === true }));
     report.comments += importComments(db, id, comments);
     const runIds = importRuns(db, id, row, runs, notes);
     report.runs += runIds.size;
@@ -311,7 +313,7 @@ function importStream(
     if (batch.length >= TASKS_PER_TRANSACTION) commit();
   }
   commit();
-  importLinks(db, source, idOf, notes, report);
+  importLinks(db, source, { idOf, statusOf }, notes, report);
   report.notes = notes.list();
   return report;
 }
@@ -319,10 +321,11 @@ function importStream(
 function importLinks(
   db: Db,
   source: HermesStream,
-  idOf: Map<string, string>,
+  { idOf, statusOf }: { idOf: Map<string, string>; statusOf: Map<string, TaskStatus> },
   notes: Notes,
   report: HermesImportReport,
 ): void {
+  const status = (id: string): TaskStatus | undefined => statusOf.get(id) ?? taskStatusOf(db, id);
   runInWriteTransaction(db, () => {
     for (const link of source.links()) {
       const parent = idOf.get(text(link.parent_id) ?? '');
@@ -338,13 +341,14 @@ function importLinks(
       }
       if (!insertLink(db, parent, child, Date.now())) continue;
       report.links++;
-      const parentStatus = taskStatusOf(db, parent);
-      const childStatus = taskStatusOf(db, child);
+      const parentStatus = status(parent);
+      const childStatus = status(child);
       if (!parentStatus || !childStatus) continue;
-      const status = statusAfterLink(childStatus, parentStatus);
-      if (status !== childStatus) {
-        updateTask(db, child, { status }, Date.now());
-        notes.add(`${childStatus} task whose parent is not done → ${status} (waits for its parent)`);
+      const next = statusAfterLink(childStatus, parentStatus);
+      if (next !== childStatus) {
+        updateTask(db, child, { status: next }, Date.now());
+        statusOf.set(child, next);
+        notes.add(`${childStatus} task whose parent is not done → ${next} (waits for its parent)`);
       }
     }
   });
@@ -360,7 +364,7 @@ function importTask(
     report,
     ready,
   }: { row: Row; id: string; board: string; notes: Notes; report: HermesImportReport; ready: boolean },
-): void {
+): TaskStatus {
   const now = Date.now();
   const mapped = mapStatus(text(row.status), notes);
   const { blockReason } = mapped;
@@ -399,6 +403,7 @@ function importTask(
   });
   report.statuses[status] = (report.statuses[status] ?? 0) + 1;
   if (lane) report.lanes[lane] = (report.lanes[lane] ?? 0) + 1;
+  return status;
 }
 
 function importComments(db: Db, taskId: string, rows: Row[]): number {

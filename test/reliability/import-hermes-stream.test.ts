@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { importHermesBoard } from '../../electron/core/import/importHermes';
+import { commentsOf } from '../../electron/core/store/comments';
+import { openDatabase } from '../../electron/core/store/db/open';
+import { eventsOf } from '../../electron/core/store/events';
+import { useTempHomes } from '../helpers/home';
+import { writeHermesBoard } from './helpers/hermesFixture';
+
+/**
+ * Performance issue 17, target 8: the import reads the Hermes file a task at a time — tasks and
+ * each child table in task-id order, merged — and commits in batches with a progress callback.
+ * What a merge gets wrong shows as comments or events on the wrong task, or lost.
+ */
+
+const tempHome = useTempHomes();
+
+function hermesFile(home: string): string {
+  const dir = path.join(home, 'hermes');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'kanban.db');
+  writeHermesBoard(file);
+  return file;
+}
+
+describe('import-hermes, streamed', () => {
+  it('gives every task its own comments and events, in any id order, and passes over orphans', () => {
+    const paths = tempHome();
+    const file = hermesFile(paths.home);
+    const hermes = new Database(file);
+    // Ids whose order differs between UTF-16 (JavaScript) and UTF-8 bytes (SQLite): U+FF5E sorts
+    // after U+1F600 in UTF-16 but before it in UTF-8. Plus an orphan comment between them.
+    const ids = ['x-😀', 'x-～', 'x-a', 'x-😀-2', 'y'];
+    const task = hermes.prepare(
+      "INSERT INTO tasks (id, title, status, created_at) VALUES (?, ?, 'triage', 1760000000)",
+    );
+    const comment = hermes.prepare(
+      "INSERT INTO task_comments (task_id, author, body, created_at) VALUES (?, 'a', ?, 1760000001)",
+    );
+    for (const id of ids) task.run(id, `title of ${id}`);
+    // Inserted in reverse, so rowid order is not the id order either.
+    for (const id of [...ids].reverse()) {
+      comment.run(id, `first on ${id}`);
+      comment.run(id, `second on ${id}`);
+    }
+    comment.run('x-orphan', 'nobody has me');
+    hermes.close();
+
+    const db = openDatabase(paths.database);
+    try {
+      const report = importHermesBoard(db, file);
+      expect(report.tasks.imported).toBe(7 + ids.length);
+      expect(report.comments).toBe(3 + 2 * ids.length);
+      const mapped = db
+        .prepare("SELECT key, value FROM meta WHERE key LIKE 'hermes-import:default:%'")
+        .all() as {
+        key: string;
+        value: string;
+      }[];
+      const idOf = new Map(mapped.map((row) => [row.key.slice('hermes-import:default:'.length), row.value]));
+      for (const id of ids) {
+        const taskId = idOf.get(id) as string;
+        expect(
+          commentsOf(db, taskId)
+            .map((c) => c.body)
+            .sort(),
+        ).toEqual([`first on ${id}`, `second on ${id}`]);
+        expect(eventsOf(db, taskId).filter((event) => event.kind === 'created')).toHaveLength(1);
+      }
+      // The fixture's own tasks keep theirs (t_0000000a: one comment, 4 events of which 1 created).
+      expect(commentsOf(db, 't_0000000a').map((c) => c.body)).toEqual(['done, see schema.sql']);
+      expect(
+        eventsOf(db, 't_0000000a')
+          .map((event) => event.kind)
+          .sort(),
+      ).toEqual(['completed', 'crashed', 'created', 'spawned'].sort());
+    } finally {
+      db.close();
+    }
+  });
+
+  it('commits in batches and reports its progress after each', () => {
+    const paths = tempHome();
+    const file = hermesFile(paths.home);
+    const hermes = new Database(file);
+    const task = hermes.prepare(
+      "INSERT INTO tasks (id, title, status, created_at) VALUES (?, ?, 'todo', 1760000000)",
+    );
+    hermes.transaction(() => {
+      for (let n = 0; n < 1200; n++) task.run(`t_${(0x1000 + n).toString(16).padStart(8, '0')}`, `bulk ${n}`);
+    })();
+    hermes.close();
+    const db = openDatabase(paths.database);
+    try {
+      const progress: [number, number][] = [];
+      const report = importHermesBoard(db, file, {
+        onProgress: ({ tasksDone, tasksTotal }) => progress.push([tasksDone, tasksTotal]),
+      });
+      expect(report.tasks.imported).toBe(1207);
+      expect(progress).toEqual([
+        [500, 1207],
+        [1000, 1207],
+        [1207, 1207],
+      ]);
+      expect((db.prepare('SELECT count(*) AS n FROM tasks').get() as { n: number }).n).toBe(1207);
+    } finally {
+      db.close();
+    }
+  });
+});
