@@ -27,7 +27,7 @@ import {
 
 /**
  * `npm run bench [-- SECTION…]`: prints figures, never fails. Sections: tick, api, waiter, cli,
- * supervisor, agents, serve, board, review, import (default: all), and the issue 17 targets table at the end;
+ * supervisor, rotation, agents, serve, board, review, import (default: all), and the issue 17 targets table at the end;
  * `--scale` runs the 10k → 100k → 1M curve instead (bench/scale.ts). Every data set is generated in a
  * fresh temporary home and removed after.
  */
@@ -486,6 +486,67 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
   );
 }
 
+// Issue 18: log rotation under a burst, with a known byte sequence -------------------------------
+
+/**
+ * One worker writes 50 MB of numbered 100-byte lines (chatty.mjs) as fast as it can while its log
+ * rotates every 2 MiB; the rotated copies (enough kept to hold it all) and the log, oldest first, are
+ * compared with the sequence it wrote. Bytes lost must be 0 with the log writer (switching files);
+ * the copy-truncate fallback is measured beside it for comparison.
+ */
+async function benchRotation(bytes = 50 * 2 ** 20): Promise<void> {
+  console.log(`\n## Log rotation: ${bytes / 2 ** 20} MB at full speed through 2 MiB files (issue 18)`);
+  const home = tempHome('rotation');
+  homes.push(home.home);
+  const lines = Math.ceil(bytes / 100);
+  const expected = Buffer.from(
+    Array.from({ length: lines }, (_, n) => `chatty ${String(n).padStart(8, '0')} `.padEnd(99, 'x') + '\n')
+      .join('')
+      .slice(0, bytes),
+  );
+  for (const [runId, variant] of [
+    [1, 'switching files'],
+    [2, 'copy-truncate (no log writer)'],
+  ] as const) {
+    const supervisor = new Supervisor({
+      killGraceMs: 500,
+      logRotateBytes: 2 * 2 ** 20,
+      logKeepFiles: Math.ceil(bytes / (2 * 2 ** 20)) + 2,
+      ...(runId === 2 ? { logWriter: null } : {}),
+    });
+    const exited = new Promise((resolve) => supervisor.onExit(resolve));
+    const logPath = path.join(home.logs, `T${runId}`, `${runId}.log`);
+    const started = performance.now();
+    const outcome = supervisor.spawn({
+      runId,
+      taskId: `T${runId}`,
+      lane: 'chatty',
+      argv: [process.execPath, path.join(AGENTS, 'chatty.mjs'), String(bytes)],
+      cwd: home.home,
+      env: { PATH: process.env.PATH ?? '' },
+      logPath,
+      maxRuntimeMs: null,
+    });
+    if (!outcome.ok) throw new Error(outcome.error);
+    await exited;
+    const elapsedS = (performance.now() - started) / 1000;
+    const generations = fs
+      .readdirSync(path.dirname(logPath))
+      .filter((name) => /^\d+\.log\.\d+$/.test(name))
+      .map((name) => Number(name.split('.').pop()))
+      .sort((a, b) => b - a);
+    const written = Buffer.concat(
+      [...generations.map((generation) => `${logPath}.${generation}`), logPath].map((file) =>
+        fs.readFileSync(file),
+      ),
+    );
+    console.log(
+      `6. ${variant}: ${generations.length} rotations in ${elapsedS.toFixed(1)} s; bytes lost: ${bytes - written.length}; ` +
+        `identical to what was written: ${written.equals(expected) ? 'yes' : 'no'} (target: 0 lost, identical)`,
+    );
+  }
+}
+
 // docs/architecture.md §10 (issue 13): structured streams and MCP -------------------------------------------------
 
 /** The event-loop maximum of the structured-streams run, for target 12's row. */
@@ -690,26 +751,31 @@ async function benchServe(): Promise<void> {
   }
 }
 
-// 3c: what the exit-status waiter adds (issue 20) --------------------------------------------------
+// 3c: what the exit-status waiter adds (issue 20), and its log writer (issue 18) -------------------
 
 /**
  * Each worker runs under a `sh` waiter that records its exit status. Its cost to ready → spawned is
  * the change in Supervisor.spawn (the synchronous fork+exec the dispatcher waits for); its cost to
  * the agent is the shell's start before it forks the agent (seen in spawn → exit of a program that
- * exits at once). Measured in turns, with and without, so the machine's load weighs on both alike.
+ * exits at once). The log writer (mkfifo + split, forked by the waiter) adds to the second only.
+ * Measured in turns, all variants alike, so the machine's load weighs on each the same.
  */
 async function benchWaiter(): Promise<void> {
-  console.log('\n## The exit-status waiter (issue 20): Supervisor.spawn with and without it, in turns');
+  console.log(
+    '\n## The exit-status waiter (issue 20) and its log writer (issue 18): Supervisor.spawn, in turns',
+  );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-waiter-'));
   homes.push(dir);
-  const spawnMs = { with: [] as number[], without: [] as number[] };
-  const toExitMs = { with: [] as number[], without: [] as number[] };
+  const variants = ['with', 'noWriter', 'without'] as const;
+  const spawnMs = { with: [] as number[], noWriter: [] as number[], without: [] as number[] };
+  const toExitMs = { with: [] as number[], noWriter: [] as number[], without: [] as number[] };
   for (let i = 0; i < 20; i++) {
-    for (const variant of ['with', 'without'] as const) {
+    for (const variant of variants) {
       const supervisor = new Supervisor({
         killGraceMs: 1_000,
         logRotateBytes: 2 * 1024 * 1024,
         ...(variant === 'without' ? { waiterShell: null } : {}),
+        ...(variant === 'noWriter' ? { logWriter: null } : {}),
       });
       const exited = new Promise((resolve) => supervisor.onExit(resolve));
       const started = performance.now();
@@ -729,10 +795,12 @@ async function benchWaiter(): Promise<void> {
       toExitMs[variant].push(performance.now() - started);
     }
   }
-  report('3c. Supervisor.spawn, with the waiter', spawnMs.with);
-  report('    Supervisor.spawn, without it', spawnMs.without);
-  report('    spawn → exit of exit0.mjs, with the waiter', toExitMs.with);
-  report('    spawn → exit of exit0.mjs, without it', toExitMs.without);
+  report('3c. Supervisor.spawn, with the waiter and its log writer', spawnMs.with);
+  report('    Supervisor.spawn, with the waiter, no log writer', spawnMs.noWriter);
+  report('    Supervisor.spawn, without the waiter', spawnMs.without);
+  report('    spawn → exit of exit0.mjs, with the waiter and its log writer', toExitMs.with);
+  report('    spawn → exit of exit0.mjs, with the waiter, no log writer', toExitMs.noWriter);
+  report('    spawn → exit of exit0.mjs, without the waiter', toExitMs.without);
 }
 
 /** `report`, and `also` with the same row (a section of another issue reports; its row is picked here). */
@@ -768,6 +836,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   waiter: benchWaiter,
   cli: async () => benchCli(),
   supervisor: () => benchSupervisor(),
+  rotation: () => benchRotation(),
   agents: async () => {
     await benchStructuredStreams(false);
     await benchStructuredStreams(true);

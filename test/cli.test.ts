@@ -8,6 +8,7 @@ import { SCHEMA_VERSION } from '../electron/core/store/db/migrations';
 import { CLI_ENTRY, runCli, runCliJson, type CliResult } from './helpers/cli';
 import { makeTempHome, removeTempHome, useTempHomes } from './helpers/home';
 import { snapshotDatabase } from './helpers/snapshot';
+import { workerEnvOf } from './helpers/worker';
 
 const tempHome = useTempHomes();
 
@@ -90,15 +91,20 @@ describe('switchyard create / list / complete', () => {
     expectOneLineUserError(await runCli(home, ['claim', '--next', '--lane', 'term']), /no ready task/);
   });
 
-  it('a worker (SWITCHYARD_TASK) completes its own task but not another', async () => {
+  it('a worker completes its own task but not another, and only with its run secret', async () => {
     const { home, database } = tempHome();
     const own = await runCliJson<Task>(home, ['create', 'own', '--assignee', 'bot']);
     const other = await runCliJson<Task>(home, ['create', 'other', '--assignee', 'bot']);
-    const env = { SWITCHYARD_TASK: own.id };
+    for (const id of [own.id, other.id]) expect((await runCli(home, ['claim', id])).code).toBe(0);
+    const env = workerEnvOf(database, own.id);
     const before = snapshotDatabase(database);
     expectOneLineUserError(
       await runCli(home, ['complete', other.id], { env }),
-      /only report on its own task/,
+      new RegExp(`a worker of ${own.id} may change only its own task, not ${other.id}`),
+    );
+    expectOneLineUserError(
+      await runCli(home, ['complete'], { env: { SWITCHYARD_TASK: own.id } }),
+      /no SWITCHYARD_RUN_SECRET: refusing/,
     );
     expect(snapshotDatabase(database)).toEqual(before);
     const done = await runCli(home, ['complete', '--summary', 'finished'], { env });

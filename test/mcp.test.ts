@@ -7,6 +7,7 @@ import type { Task } from '../shared/domain';
 import { CLI_ENTRY, REPO_ROOT, runCli, runCliJson } from './helpers/cli';
 import { useTempHomes } from './helpers/home';
 import { snapshotDatabase } from './helpers/snapshot';
+import { workerEnvOf } from './helpers/worker';
 
 /**
  * docs/architecture.md §10: `switchyard mcp` as a real child process over stdio, driven by the official SDK's client —
@@ -113,14 +114,34 @@ describe('switchyard mcp (stdio)', () => {
     const own = await runCliJson<Task>(home, ['create', 'Own task', '--assignee', 'coder']);
     const other = await runCliJson<Task>(home, ['create', 'Other task', '--assignee', 'coder']);
     for (const id of [own.id, other.id]) expect((await runCli(home, ['claim', id])).code).toBe(0);
+    const workerEnv = workerEnvOf(database, own.id);
     const before = snapshotDatabase(database);
 
-    const worker = await connect(home, [], { SWITCHYARD_TASK: own.id });
+    const worker = await connect(home, [], workerEnv);
+    for (const [tool, args] of [
+      ['complete_task', { id: other.id, summary: 'not mine' }],
+      ['add_comment', { id: other.id, body: 'psst' }],
+      ['link_tasks', { parentId: own.id, childId: other.id }],
+      ['approve_task', { id: other.id }],
+      ['claim_next', { lane: 'coder' }],
+    ] as const) {
+      const refused = await call(worker, tool, args);
+      expect(refused.isError, tool).toBe(true);
+      expect(refused.content[0]?.text, tool).toMatch(new RegExp(`^a worker of ${own.id} `));
+    }
     const refused = await call(worker, 'complete_task', { id: other.id, summary: 'not mine' });
-    expect(refused.isError).toBe(true);
-    const cli = await runCli(home, ['complete', other.id], { env: { SWITCHYARD_TASK: own.id } });
+    const cli = await runCli(home, ['complete', other.id], { env: workerEnv });
     expect(refused.content[0]?.text).toBe(cli.stderr.trim().replace(/^switchyard: /, ''));
-    expect(refused.content[0]?.text).toMatch(/may only report on its own task/);
+    expect(refused.content[0]?.text).toMatch(/may change only its own task/);
+    // The same environment without its secret (or with a wrong one) is refused, never a plain user.
+    const noSecret = await connect(home, [], { SWITCHYARD_TASK: own.id });
+    expect((await call(noSecret, 'add_comment', { id: own.id, body: 'x' })).content[0]?.text).toMatch(
+      /no SWITCHYARD_RUN_SECRET/,
+    );
+    const wrong = await connect(home, [], { SWITCHYARD_RUN_SECRET: 'guess' });
+    expect((await call(wrong, 'create_task', { title: 'x' })).content[0]?.text).toMatch(
+      /not the secret of any run/,
+    );
     expect(snapshotDatabase(database)).toEqual(before);
 
     // Its own task, with or without the id.

@@ -19,6 +19,7 @@ function writeOut(file: string, text: string): void {
 
 export const exportCommand: CliCommand = {
   name: 'export',
+  workers: 'read',
   summary: 'write the home (or one board) as versioned JSON: tasks, links, comments, runs, lanes, profiles',
   usage: 'export [--board SLUG] [--out FILE]   (without --out the JSON goes to standard output)',
   options: { board: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } },

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Db } from '../core/store/db/open';
-import type { Actor } from '../core/commands/taskCommands';
+import { workerCredentialsFromEnv, type Actor } from '../core/commands/workerEnv';
 import type { HomePaths } from '../core/config/home';
 import type { Output } from './output';
 import type { OptionSpec, ParsedCommand } from './args';
@@ -25,16 +25,27 @@ export interface CliCommand {
   /** More about the command, shown by `--help` under the summary. */
   details?: string;
   maxPositionals: number;
+  /**
+   * What a worker (a process with SWITCHYARD_TASK, SWITCHYARD_RUN or SWITCHYARD_RUN_SECRET) may do
+   * with this command (issue 18). `read`: it changes nothing; `task`: every change it makes goes
+   * through a core command that calls `guardActor` (commands/actors.ts). Left out, the command changes
+   * more than one task (boards, lanes, the dispatcher, imports …) and a worker is refused before it runs.
+   */
+  workers?: 'read' | 'task';
   run(context: CliContext, parsed: ParsedCommand): Promise<void> | void;
 }
 
 /**
- * Who is acting. Workers are identified by SWITCHYARD_TASK and may only report on that task;
- * everyone else is SWITCHYARD_ACTOR or the login name.
+ * Who is acting. A process with a worker's environment is that worker, to be verified by the core's
+ * guard against its run's secret (commands/actors.ts); everyone else is SWITCHYARD_ACTOR or the
+ * login name.
  */
 export function actorFromEnv(env: NodeJS.ProcessEnv): Actor {
-  const ownTask = env.SWITCHYARD_TASK?.trim();
-  if (ownTask) return { name: `worker:${ownTask}`, ownTaskId: ownTask };
+  const worker = workerCredentialsFromEnv(env);
+  if (worker) {
+    const label = worker.taskId ?? (worker.runId ? `run ${worker.runId}` : 'unknown');
+    return { name: `worker:${label}`, ownTaskId: worker.taskId ?? undefined, worker };
+  }
   const configured = env.SWITCHYARD_ACTOR?.trim();
   if (configured) return { name: configured.slice(0, 100) };
   let login = 'user';
@@ -44,4 +55,14 @@ export function actorFromEnv(env: NodeJS.ProcessEnv): Actor {
     // No passwd entry (some containers): fall back to a generic name.
   }
   return { name: login };
+}
+
+/**
+ * Issue 18: a command that changes more than one task is refused to a worker (whatever its secret
+ * says) by the core's guard, before it runs. Used by commands whose subcommands differ, too.
+ */
+export async function refuseWorkers(context: CliContext, what: string): Promise<void> {
+  if (!context.actor.worker) return;
+  const { guardActor } = await import('../core/commands/actors');
+  guardActor(context.db(), context.actor, { home: what });
 }

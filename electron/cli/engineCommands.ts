@@ -7,7 +7,7 @@ import { SwitchyardError, notFound } from '../core/errors';
 import { findBoard } from '../core/store/boards';
 import { runsOf } from '../core/store/runs';
 import { integerOption, requirePositional, stringOption, UsageError } from './args';
-import type { CliCommand, CliContext } from './context';
+import { refuseWorkers, type CliCommand, type CliContext } from './context';
 import { formatTime, printJson } from './output';
 import { keepRunningOnUnexpectedErrors } from './lastResort';
 import { WatchLog } from './watchLog';
@@ -225,6 +225,7 @@ async function setLaneAgentSettings(
   values: Record<string, unknown>,
 ): Promise<void> {
   if (positionals[0] !== 'set') throw new UsageError(`unknown lanes subcommand "${positionals[0]}"`);
+  await refuseWorkers(context, 'change lane settings');
   const lane = requirePositional(positionals, 1, 'lane name');
   const budgetText = typeof values.budget === 'string' ? values.budget.trim() : undefined;
   const approvalText = typeof values.approval === 'string' ? values.approval : undefined;
@@ -258,6 +259,7 @@ async function setLaneAgentSettings(
 
 const lanesCommand: CliCommand = {
   name: 'lanes',
+  workers: 'read',
   summary: 'every lane with its kind, counts, running workers and skip reasons',
   usage: 'lanes [--board SLUG] [--json] | lanes set NAME [--budget USD|none] [--approval on|off]',
   options: {
@@ -327,6 +329,7 @@ const lanesCommand: CliCommand = {
 
 const tailCommand: CliCommand = {
   name: 'tail',
+  workers: 'read',
   summary: 'print a task’s worker log (-f to follow)',
   usage: 'tail TASK [--run N] [-f|--follow] [--bytes N]',
   options: { run: { type: 'string' }, follow: { type: 'boolean', short: 'f' }, bytes: { type: 'string' } },

@@ -1,10 +1,10 @@
-import type { Actor } from '../core/commands/taskCommands';
+import type { Actor } from '../core/commands/workerEnv';
 import { describeDatabaseFault } from '../core/store/db/databaseErrors';
 import { openDatabase, type Db } from '../core/store/db/open';
 import { SwitchyardError } from '../core/errors';
 import { homePaths, resolveHome } from '../core/config/home';
 import { UsageError, parseCommand } from './args';
-import { actorFromEnv, type CliCommand, type CliContext } from './context';
+import { actorFromEnv, refuseWorkers, type CliCommand, type CliContext } from './context';
 import type { Output } from './output';
 /** Exit codes (docs/architecture.md §6): 0 success, 1 a user error with a one-line message, 2 a usage error. */
 export const EXIT_OK = 0;
@@ -205,6 +205,7 @@ export async function runCli(
   };
   try {
     const parsed = parseCommand(rest, command.options, command.maxPositionals);
+    if (command.workers === undefined) await refuseWorkers(context, `run \`switchyard ${name}\``);
     await command.run(context, parsed);
     return EXIT_OK;
   } catch (error) {

@@ -96,6 +96,7 @@ async function serveStdio(context: CliContext, lane: string | undefined, board: 
 
 export const mcpCommand: CliCommand = {
   name: 'mcp',
+  workers: 'task',
   summary: 'an MCP server over stdio for agents (mcp config claude|codex|hermes prints the wiring)',
   usage: 'mcp [--lane NAME] [--board SLUG] | mcp config claude|codex|hermes [--lane NAME]',
   options: { lane: { type: 'string' }, board: { type: 'string' } },

@@ -3,7 +3,7 @@ import { invalidInput, notFound } from '../core/errors';
 import { PROFILE_TEMPLATE_NAMES } from '../../shared/constants';
 import type { ProfileCheck } from '../core/config/profiles';
 import { UsageError, requirePositional, stringOption } from './args';
-import type { CliCommand, CliContext } from './context';
+import { refuseWorkers, type CliCommand, type CliContext } from './context';
 import { printJson } from './output';
 
 /** `switchyard profiles` (docs/architecture.md §6): list, validate, and create profiles from templates (docs/architecture.md §3). */
@@ -154,6 +154,7 @@ function createAction(
 export const profileCommands: CliCommand[] = [
   {
     name: 'profiles',
+    workers: 'read',
     summary: 'list, validate or create worker profiles',
     usage:
       `profiles [list] [--json]\n       switchyard profiles validate [NAME] [--json]\n` +
@@ -186,6 +187,7 @@ export const profileCommands: CliCommand[] = [
         case 'validate':
           return validateAction(context, argument, asJson, modules);
         case 'create':
+          await refuseWorkers(context, 'create profiles');
           return createAction(
             context,
             requirePositional(positionals, 1, 'profile name'),

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { AFTER_MERGE, MERGE_MODES, type AfterMerge, type MergeMode } from '../../shared/constants';
 import { invalidInput } from '../core/errors';
 import { UsageError, requirePositional, stringOption, type ParsedCommand } from './args';
-import type { CliCommand, CliContext } from './context';
+import { refuseWorkers, type CliCommand, type CliContext } from './context';
 import { printJson } from './output';
 
 /**
@@ -72,6 +72,7 @@ function taskArgument(positionals: readonly string[]): string {
 export const repositoryCommands: CliCommand[] = [
   {
     name: 'diff',
+    workers: 'read',
     summary: "a task's changes against its base branch (files, +/-, uncommitted, conflicts)",
     usage: 'diff ID [--stat] [--json]',
     options: { stat: { type: 'boolean' }, ...json },
@@ -109,6 +110,7 @@ export const repositoryCommands: CliCommand[] = [
   },
   {
     name: 'merge',
+    workers: 'task',
     summary: "merge a task's branch into its base branch (refused on conflicts or a dirty checkout)",
     usage: 'merge ID [--mode ff|merge|squash] [--json]',
     options: { mode: { type: 'string' }, ...json },
@@ -125,6 +127,7 @@ export const repositoryCommands: CliCommand[] = [
   },
   {
     name: 'rebase',
+    workers: 'task',
     summary: "rebase a task's branch onto its current base branch",
     usage: 'rebase ID [--json]',
     options: { ...json },
@@ -173,6 +176,7 @@ export const repositoryCommands: CliCommand[] = [
   },
   {
     name: 'discard',
+    workers: 'task',
     summary: "throw a task's work away: remove its worktree and branch (asks for --yes)",
     usage: 'discard ID --yes [--json]',
     options: { yes: { type: 'boolean' }, ...json },
@@ -192,6 +196,7 @@ export const repositoryCommands: CliCommand[] = [
   },
   {
     name: 'send-back',
+    workers: 'task',
     summary: 'return a task to ready with a comment its next run reads',
     usage: 'send-back ID --comment TEXT [--json]',
     options: { comment: { type: 'string' }, ...json },
@@ -211,6 +216,7 @@ export const repositoryCommands: CliCommand[] = [
   },
   {
     name: 'waive',
+    workers: 'task',
     summary: "let a task's children go without merging its changes",
     usage: 'waive ID [--json]',
     options: { ...json },
@@ -258,6 +264,7 @@ export const repositoryCommands: CliCommand[] = [
   },
   {
     name: 'workspaces',
+    workers: 'read',
     summary: 'list task workspaces; prune removes the worktrees of archived, merged or deleted tasks',
     usage: 'workspaces [list|prune] [--json]',
     options: { ...json },
@@ -283,6 +290,7 @@ export const repositoryCommands: CliCommand[] = [
         return;
       }
       if (action !== 'prune') throw new UsageError(`unknown workspaces action "${action}" (list, prune)`);
+      await refuseWorkers(context, 'prune workspaces');
       const { removed, kept } = await pruneWorkspaces(context.db(), context.paths);
       if (values.json) {
         printJson(context.output, { removed, kept });

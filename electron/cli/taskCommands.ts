@@ -7,7 +7,7 @@ import { listTasks } from '../core/store/tasks';
 import { boardRepositoryPatch, repositoryOptions } from './repositoryCommands';
 import { eventsOf } from '../core/store/events';
 import { UsageError, integerOption, listOption, requirePositional, stringOption } from './args';
-import type { CliCommand, CliContext } from './context';
+import { refuseWorkers, type CliCommand, type CliContext } from './context';
 import { describeEvent, formatWhen } from './eventText';
 import { formatDurationMs, formatTime, printJson, taskLine, taskTable } from './output';
 
@@ -87,6 +87,7 @@ function printTask(
 export const taskCommands: CliCommand[] = [
   {
     name: 'create',
+    workers: 'task',
     summary: 'create a task',
     usage:
       'create TITLE [--body TEXT | --body-file FILE|-] [--assignee NAME] [--priority N] [--parent ID]... ' +
@@ -148,6 +149,7 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'list',
+    workers: 'read',
     summary: 'list tasks',
     usage:
       'list [--status S[,S]] [--assignee NAME | --unassigned] [--board SLUG | --all-boards] [--search TEXT] [--archived] [--limit N] [--json]',
@@ -195,6 +197,7 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'show',
+    workers: 'read',
     summary: 'show a task with its links, comments, runs and events',
     usage: 'show ID [--json]',
     options: { ...json },
@@ -258,6 +261,7 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'edit',
+    workers: 'task',
     summary: 'change a task’s title, body, priority, workspace or max runtime',
     usage:
       'edit ID [--title T] [--body TEXT | --body-file FILE|-] [--priority N] [--workspace SPEC] [--max-runtime SECONDS] [--json]',
@@ -299,6 +303,7 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'assign',
+    workers: 'task',
     summary: 'give a task to a lane (or --none)',
     usage: 'assign ID NAME | assign ID --none [--json]',
     options: { none: { type: 'boolean' }, ...json },
@@ -315,6 +320,7 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'move',
+    workers: 'task',
     summary: 'move a task to another status',
     usage: `move ID STATUS [--json]`,
     details: `STATUS is one of ${MOVABLE_STATUSES.join(', ')}; nobody moves a task into running (only a claim does). Moving a running task stops its worker first.`,
@@ -334,6 +340,7 @@ export const taskCommands: CliCommand[] = [
   },
   ...(['link', 'unlink'] as const).map((verb): CliCommand => ({
     name: verb,
+    workers: 'task',
     summary: verb === 'link' ? 'make CHILD depend on PARENT' : 'remove a dependency',
     usage: `${verb} PARENT CHILD [--json]`,
     options: { ...json },
@@ -355,6 +362,7 @@ export const taskCommands: CliCommand[] = [
   })),
   {
     name: 'comment',
+    workers: 'task',
     summary: 'add a comment to a task',
     usage: 'comment ID TEXT | comment ID --body-file FILE|-',
     options: { 'body-file': { type: 'string' }, ...json },
@@ -378,6 +386,7 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'claim',
+    workers: 'task',
     summary: 'pull a ready task to work on it from a terminal',
     usage: 'claim ID | claim --next --lane NAME [--board SLUG] [--ttl SECONDS] [--json]',
     options: {
@@ -424,6 +433,7 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'heartbeat',
+    workers: 'task',
     summary: 'say a claimed task is still being worked on (renews the claim)',
     usage: 'heartbeat [ID] [--note TEXT] [--json]',
     options: { note: { type: 'string' }, ...json },
@@ -443,6 +453,7 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'complete',
+    workers: 'task',
     summary: 'mark a task done',
     usage: 'complete [ID] [--summary TEXT] [--json]',
     options: { summary: { type: 'string' }, ...json },
@@ -462,6 +473,7 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'block',
+    workers: 'task',
     summary: 'mark a task blocked, with the reason',
     usage: 'block [ID] --reason TEXT [--json]',
     options: { reason: { type: 'string' }, ...json },
@@ -478,6 +490,7 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'unblock',
+    workers: 'task',
     summary: 'put a blocked task back in the queue',
     usage: 'unblock ID [--json]',
     options: { ...json },
@@ -491,6 +504,7 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'approve',
+    workers: 'task',
     summary: 'let a task that waits for approval start',
     usage: 'approve ID [--json]',
     options: { ...json },
@@ -504,6 +518,7 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'followup',
+    workers: 'task',
     summary: "send a done or blocked task back to its agent with a follow-up (resumes the agent's session)",
     usage: 'followup ID TEXT [--json]',
     options: { ...json },
@@ -525,6 +540,7 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'archive',
+    workers: 'task',
     summary: 'archive a task (hidden from the board)',
     usage: 'archive ID [--json]',
     options: { ...json },
@@ -538,6 +554,7 @@ export const taskCommands: CliCommand[] = [
   },
   {
     name: 'boards',
+    workers: 'read',
     summary: 'list, create, edit or archive boards (a board may work on a git repository)',
     usage:
       'boards [list] [--all] [--json] | boards create SLUG [--name NAME] [--repo PATH [--base BRANCH]] ' +
@@ -578,6 +595,7 @@ export const taskCommands: CliCommand[] = [
           );
         return;
       }
+      await refuseWorkers(context, `${action} boards`);
       const slug = requirePositional(positionals, 1, 'board slug');
       const { archiveBoard, createBoard } = await taskOperations();
       if (action === 'create' || action === 'edit') {

@@ -66,6 +66,17 @@ export function readProcStat(pid: number): ProcStat | null {
   return parseProcStat(line);
 }
 
+/** The argv of a process (`/proc/<pid>/cmdline`), or null when it is gone or there is no `/proc`. */
+export function readCommandLine(pid: number): string[] | null {
+  if (!procfsAvailable || !isValidPid(pid)) return null;
+  try {
+    const raw = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return raw.endsWith('\0') ? raw.slice(0, -1).split('\0') : raw.split('\0');
+  } catch {
+    return null;
+  }
+}
+
 /** `/proc/<pid>/stat` field 22, or null when the process is gone or `/proc` is unavailable. */
 export function processStartTime(pid: number): string | null {
   return readProcStat(pid)?.startTime ?? null;
@@ -102,6 +113,32 @@ export function listProcessGroup(processGroupId: number): ProcStat[] {
 /** Members of the group that have not exited yet. */
 export function liveProcessGroupMembers(processGroupId: number): ProcStat[] {
   return listProcessGroup(processGroupId).filter((stat) => stat.state !== 'Z' && stat.state !== 'X');
+}
+
+/**
+ * Every live process descending from any of `roots` (children, their children …), from one pass over
+ * `/proc` (empty without it). A process that called `setsid` has left its parent's process group
+ * but is still its child, so this finds what a signal to the group misses — as long as the chain
+ * of parents is intact: an orphan already handed to init (or a subreaper) descends from nobody here.
+ */
+export function liveDescendantsOf(roots: Iterable<number>): ProcStat[] {
+  const childrenOf = new Map<number, ProcStat[]>();
+  for (const stat of listAllProcesses()) {
+    if (stat.state === 'Z' || stat.state === 'X') continue;
+    const siblings = childrenOf.get(stat.parentPid);
+    if (siblings) siblings.push(stat);
+    else childrenOf.set(stat.parentPid, [stat]);
+  }
+  const found = new Map<number, ProcStat>();
+  const queue = [...roots];
+  while (queue.length > 0) {
+    for (const child of childrenOf.get(queue.pop() as number) ?? []) {
+      if (found.has(child.pid)) continue;
+      found.set(child.pid, child);
+      queue.push(child.pid);
+    }
+  }
+  return [...found.values()];
 }
 
 function listAllProcesses(): ProcStat[] {

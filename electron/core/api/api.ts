@@ -35,7 +35,7 @@ import * as commands from '../commands/taskCommands';
 import * as recurrences from '../commands/recurrences';
 import * as links from '../store/links';
 import { describeDatabaseFault } from '../store/db/databaseErrors';
-import { runInWriteTransaction } from '../store/db/open';
+import { runInWriteTransaction, waitForWriteLock } from '../store/db/open';
 import type { EngineHandle } from '../dispatch/engineHandle';
 import { Listeners, type EngineChange } from '../dispatch/engineChanges';
 import { SwitchyardError, invalidInput, notFound } from '../errors';
@@ -98,6 +98,23 @@ function errorResult(error: unknown, logError: ApiOptions['logError']): { ok: fa
 }
 
 const callNameSet = new Set<string>(CALL_NAMES);
+
+/** Calls that never write: they need not wait for the write lock (anything else does, to be safe). */
+const READ_CALLS: ReadonlySet<CallName> = new Set<CallName>([
+  'snapshot',
+  'listBoards',
+  'taskDetail',
+  'cellCards',
+  'searchCards',
+  'laneStatuses',
+  'dispatcherState',
+  'dryRunDispatch',
+  'tailLog',
+  'runTranscript',
+  'listRecurrences',
+  'boardChanges',
+  'boardRepository',
+]);
 
 export function isCallName(name: unknown): name is CallName {
   return typeof name === 'string' && callNameSet.has(name);
@@ -415,6 +432,9 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       return { ok: false, error: { code: 'database_unavailable', message: fault } };
     }
     try {
+      // Issue 18: a write waits for another process's write lock on a timer, so reads, the board
+      // and the HTTP server keep answering meanwhile.
+      if (!READ_CALLS.has(name)) await waitForWriteLock(db);
       const handler = handlers[name] as Handler<N>;
       const value = await handler(parsed.data);
       if (options.validateResponses) {

@@ -7,7 +7,7 @@ import type { Actor } from '../commands/taskCommands';
 import { searchCards } from '../store/boardCards';
 import * as boards from '../store/boards';
 import { commentsOf } from '../store/comments';
-import type { Db } from '../store/db/open';
+import { waitForWriteLock, type Db } from '../store/db/open';
 import { SwitchyardError, invalidInput, notFound } from '../errors';
 import { describeZodError } from './api';
 
@@ -206,6 +206,8 @@ export async function callMcpTool(session: McpSession, name: string, args: unkno
   const parsed = entry.input.safeParse(args ?? {});
   if (!parsed.success) return { ok: false, message: `${name}: ${describeZodError(parsed.error)}` };
   try {
+    // Issue 18: under `serve --mcp` a held write lock must not freeze the server's event loop.
+    if (!entry.readOnly) await waitForWriteLock(session.db);
     const value = await entry.run(session, parsed.data as never);
     if (!entry.readOnly) session.afterWrite?.();
     return { ok: true, value };

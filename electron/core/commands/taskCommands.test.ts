@@ -5,7 +5,8 @@ import { snapshotDatabase } from '../../../test/helpers/snapshot';
 import { useTempHomes } from '../../../test/helpers/home';
 import * as commands from './taskCommands';
 import type { Actor } from './taskCommands';
-import { openDatabase, type Db } from '../store/db/open';
+import { openDatabase, runInWriteTransaction, type Db } from '../store/db/open';
+import { issueRunSecret } from './actors';
 import { SwitchyardError } from '../errors';
 import { eventsAfter } from '../store/events';
 import { findRun, runsOf } from '../store/runs';
@@ -391,25 +392,60 @@ describe('claims and worker reports', () => {
     expect(refused(() => commands.blockTask(db, task.id, 'again', alice)).code).toBe('illegal_move');
   });
 
-  it('a worker may only complete, block or heartbeat its own task', () => {
+  it("a worker acts only on its own task, and only with its run's secret (guardActor, issue 18)", () => {
     const own = create('own', { assignee: 'bot' });
     const other = create('other', { assignee: 'bot' });
     commands.claimTask(db, { taskId: own.id }, alice);
     commands.claimTask(db, { taskId: other.id }, alice);
-    const worker: Actor = { name: `worker:${own.id}`, ownTaskId: own.id };
+    const runId = commands.getTask(db, own.id).currentRunId as number;
+    const secret = runInWriteTransaction(db, () => issueRunSecret(db, runId));
+    const worker: Actor = {
+      name: `worker:${own.id}`,
+      ownTaskId: own.id,
+      worker: { taskId: own.id, runId: String(runId), secret },
+    };
     for (const attempt of [
       () => commands.completeTask(db, other.id, 'sneaky', worker),
       () => commands.blockTask(db, other.id, 'sneaky', worker),
       () => commands.heartbeat(db, other.id, undefined, worker),
+      () => commands.moveTask(db, other.id, 'triage', worker),
+      () => commands.archiveTask(db, other.id, worker),
+      () => commands.editTask(db, other.id, { title: 'mine now' }, worker),
+      () => commands.assignTask(db, other.id, 'elsewhere', worker),
+      () => commands.addComment(db, other.id, 'psst', worker),
+      () => commands.linkTasks(db, own.id, other.id, worker),
+      () => commands.retryTask(db, other.id, worker),
+      () => commands.approveTask(db, own.id, worker),
+      () => commands.claimTask(db, { lane: 'bot' }, worker),
     ]) {
       const error = refused(attempt);
       expect(error.code).toBe('forbidden');
       expect(error.message).toContain(own.id);
     }
+    // Without the secret (or with another) the same environment is refused, never "nobody".
+    for (const credentials of [
+      { taskId: own.id, runId: null, secret: null },
+      { taskId: null, runId: null, secret: 'guessed' },
+      { taskId: other.id, runId: null, secret },
+    ]) {
+      const impostor: Actor = { name: 'someone', worker: credentials };
+      expect(refused(() => commands.addComment(db, own.id, 'hi', impostor)).code).toBe('forbidden');
+    }
+    expect(
+      refused(() => commands.heartbeat(db, own.id, undefined, { name: 'x', ownTaskId: own.id })).code,
+    ).toBe('forbidden');
     expect(commands.heartbeat(db, own.id, undefined, worker).status).toBe('running');
-    expect(commands.completeTask(db, own.id, 'done it', worker).status).toBe('done');
+    expect(commands.addComment(db, own.id, 'progress', worker)).toBeGreaterThan(0);
     // Workers may still file follow-up tasks.
     expect(commands.createTask(db, { title: 'follow-up' }, worker).createdBy).toBe(`worker:${own.id}`);
+    expect(commands.completeTask(db, own.id, 'done it', worker).status).toBe('done');
+    // The run has ended: its secret no longer acts.
+    expect(refused(() => commands.addComment(db, own.id, 'late', worker)).message).toMatch(/has ended/);
+    expect(commands.getTask(db, other.id)).toMatchObject({
+      status: 'running',
+      title: 'other',
+      assignee: 'bot',
+    });
   });
 });
 

@@ -35,18 +35,14 @@ import { laneOverrides } from '../store/laneSettings';
 import { loadLanesFile } from '../config/lanesFile';
 import { effectiveLaneSettings } from '../config/lanes';
 import type { HomePaths } from '../config/home';
+import { guardActor, type Actor } from './actors';
+
+export type { Actor } from './actors';
 
 /**
  * The operations on tasks and boards (docs/architecture.md §2, §6). Each validates its input, runs in one write
  * transaction and records its events there, so a refused operation changes nothing.
  */
-
-export interface Actor {
-  /** Who is acting: a user name, `terminal:<lane>`, or `worker:<task>`. */
-  name: string;
-  /** Set for workers (SWITCHYARD_TASK): they may only report on their own task. */
-  ownTaskId?: string;
-}
 
 function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
@@ -70,15 +66,6 @@ function requireActiveBoard(db: Db, slug: string): Board {
   return board;
 }
 
-function guardOwnTask(actor: Actor, taskId: string): void {
-  if (actor.ownTaskId && actor.ownTaskId !== taskId) {
-    throw new SwitchyardError(
-      'forbidden',
-      `a worker of ${actor.ownTaskId} may only report on its own task, not ${taskId}`,
-    );
-  }
-}
-
 const parentsDone = (db: Db, taskId: string): boolean =>
   links.parentsOf(db, taskId).every((parent) => parent.status === 'done');
 
@@ -90,6 +77,7 @@ export function createTask(db: Db, input: CreateTaskInput, actor: Actor): Task {
   return runInWriteTransaction(db, () => {
     const now = Date.now();
     requireActiveBoard(db, valid.board);
+    guardActor(db, actor, { newTask: true });
     const parents = [...new Set(valid.parents)].map((id) => requireTask(db, id));
     for (const parent of parents) {
       if (parent.board !== valid.board)
@@ -131,6 +119,7 @@ export function editTask(db: Db, id: string, patch: EditTaskInput, actor: Actor)
   const valid = parseInput(editTaskInputSchema, patch, 'edit');
   return runInWriteTransaction(db, () => {
     const task = requireTask(db, id);
+    guardActor(db, actor, { task: task.id });
     const now = Date.now();
     const changes = Object.fromEntries(Object.entries(valid).filter(([, value]) => value !== undefined));
     tasks.updateTask(db, task.id, changes, now);
@@ -152,6 +141,7 @@ export function assignTask(db: Db, id: string, assignee: string | null, actor: A
   const lane = assignee === null || assignee === '' ? null : parseInput(assigneeSchema, assignee, 'assignee');
   return runInWriteTransaction(db, () => {
     const task = requireTask(db, id);
+    guardActor(db, actor, { task: task.id });
     if (task.status === 'running') {
       throw new SwitchyardError(
         'illegal_move',
@@ -227,6 +217,7 @@ export function moveTask(db: Db, id: string, to: string, actor: Actor): MoveResu
   const target = parseInput(taskStatusSchema, to, 'status');
   return runInWriteTransaction(db, () => {
     const task = requireTask(db, id);
+    guardActor(db, actor, { task: task.id });
     const verdict = checkMove(task.status, target, { parentsDone: parentsDone(db, task.id) });
     if (!verdict.allowed)
       throw new SwitchyardError('illegal_move', `cannot move ${task.id}: ${verdict.reason}`);
@@ -291,6 +282,8 @@ export function linkTasks(db: Db, parentId: string, childId: string, actor: Acto
   return runInWriteTransaction(db, () => {
     const parent = requireTask(db, parentId);
     const child = requireTask(db, childId);
+    // The child is what changes (it may wait for the parent now).
+    guardActor(db, actor, { task: child.id });
     if (parent.board !== child.board)
       throw invalidInput(`${parent.id} and ${child.id} are on different boards`);
     const verdict = checkLink(parent.id, child.id, (taskId) => links.childIdsOf(db, taskId));
@@ -317,6 +310,7 @@ export function unlinkTasks(db: Db, parentId: string, childId: string, actor: Ac
   return runInWriteTransaction(db, () => {
     const parent = requireTask(db, parentId);
     const child = requireTask(db, childId);
+    guardActor(db, actor, { task: child.id });
     if (!links.deleteLink(db, parent.id, child.id))
       throw notFound(`${child.id} does not depend on ${parent.id}`);
     const now = Date.now();
@@ -348,6 +342,7 @@ export function addComment(db: Db, id: string, body: string, actor: Actor): numb
   const text = parseInput(commentBodySchema, body, 'comment');
   return runInWriteTransaction(db, () => {
     const task = requireTask(db, id);
+    guardActor(db, actor, { task: task.id });
     const now = Date.now();
     const commentId = comments.insertComment(db, task.id, actor.name, text, now);
     appendEvent(
@@ -399,6 +394,7 @@ export function claimTask(db: Db, request: ClaimRequest, actor: Actor): Task {
   if (!request.taskId && !lane) throw invalidInput('claim needs a task id or --next --lane NAME');
   const ttlMs = request.ttlMs ?? DEFAULT_CLAIM_TTL_MS;
   return runInWriteTransaction(db, () => {
+    guardActor(db, actor, { home: 'claim tasks (it already holds one)' });
     const now = Date.now();
     let task: Task | undefined;
     if (request.taskId) {
@@ -457,7 +453,7 @@ export function heartbeat(
   const text = note === undefined ? undefined : parseInput(z.string().max(2_000), note, 'note');
   return runInWriteTransaction(db, () => {
     const task = requireTask(db, id);
-    guardOwnTask(actor, task.id);
+    guardActor(db, actor, { task: task.id });
     if (task.status !== 'running')
       throw new SwitchyardError('conflict', `${task.id} is ${task.status}, not running`);
     const now = Date.now();
@@ -483,7 +479,7 @@ export function completeTask(db: Db, id: string, summary: string | undefined, ac
   const text = summary === undefined ? null : parseInput(summarySchema, summary, 'summary');
   return runInWriteTransaction(db, () => {
     const task = requireTask(db, id);
-    guardOwnTask(actor, task.id);
+    guardActor(db, actor, { task: task.id });
     if (task.status === 'done' || task.status === 'archived') {
       throw new SwitchyardError('conflict', `${task.id} is already ${task.status}`);
     }
@@ -523,7 +519,7 @@ export function blockTask(db: Db, id: string, reason: string, actor: Actor): Tas
   const text = parseInput(reasonSchema, reason, 'reason');
   return runInWriteTransaction(db, () => {
     const task = requireTask(db, id);
-    guardOwnTask(actor, task.id);
+    guardActor(db, actor, { task: task.id });
     const verdict = checkMove(task.status, 'blocked', { parentsDone: true });
     if (!verdict.allowed)
       throw new SwitchyardError('illegal_move', `cannot block ${task.id}: ${verdict.reason}`);
@@ -553,6 +549,7 @@ export function blockTask(db: Db, id: string, reason: string, actor: Actor): Tas
 export function unblockTask(db: Db, id: string, actor: Actor): Task {
   return runInWriteTransaction(db, () => {
     const task = requireTask(db, id);
+    guardActor(db, actor, { task: task.id });
     if (task.status !== 'blocked')
       throw new SwitchyardError('illegal_move', `${task.id} is ${task.status}, not blocked`);
     const now = Date.now();
@@ -579,8 +576,7 @@ export function unblockTask(db: Db, id: string, actor: Actor): Task {
 export function approveTask(db: Db, id: string, actor: Actor): Task {
   return runInWriteTransaction(db, () => {
     const task = requireTask(db, id);
-    guardOwnTask(actor, task.id);
-    if (actor.ownTaskId) throw new SwitchyardError('forbidden', 'a worker cannot approve its own task');
+    guardActor(db, actor, { person: `approve ${task.id}` });
     if (task.approvedAt !== null)
       throw new SwitchyardError('conflict', `${task.id} was already approved by ${task.approvedBy ?? '?'}`);
     if (task.status === 'done' || task.status === 'archived' || task.status === 'running')
@@ -608,7 +604,7 @@ export function followupTask(db: Db, id: string, text: string, actor: Actor): Ta
   const message = parseInput(followupTextSchema, text, 'follow-up');
   return runInWriteTransaction(db, () => {
     const task = requireTask(db, id);
-    guardOwnTask(actor, task.id);
+    guardActor(db, actor, { task: task.id });
     if (task.status !== 'done' && task.status !== 'blocked')
       throw new SwitchyardError(
         'illegal_move',
@@ -713,6 +709,7 @@ export function getTask(db: Db, id: string): Task {
 export function retryTask(db: Db, id: string, actor: Actor): Task {
   return runInWriteTransaction(db, () => {
     const task = requireTask(db, id);
+    guardActor(db, actor, { task: task.id });
     if (task.status === 'blocked') return unblockTask(db, task.id, actor);
     if (task.status !== 'ready' || task.nextAttemptAt === null) {
       throw new SwitchyardError(

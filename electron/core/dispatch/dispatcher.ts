@@ -1,6 +1,8 @@
 import { emptySkippedCounts, type DispatchResult } from '../../../shared/dispatch';
 import type { SkipReason, Task } from '../../../shared/domain';
 import { promoteTasks } from '../commands/taskCommands';
+import { issueRunSecret } from '../commands/actors';
+import { RUN_SECRET_ENV } from '../commands/workerEnv';
 import { commentsOf } from '../store/comments';
 import { runInWriteTransaction, type Db } from '../store/db/open';
 import { appendEvent, appendSkipsChanged, lastEventId, taskIdsChangedAfter } from '../store/events';
@@ -773,6 +775,8 @@ export class Dispatcher {
       if (followup !== null) runs.setRunFollowup(db, runId, followup.text);
       const finalLog = path.join(paths.logs, row.id, `${runId}.log`);
       runs.setRunLogPath(db, runId, finalLog);
+      // Issue 18: the worker proves it is this run's with a secret only its environment holds.
+      const secret = issueRunSecret(db, runId);
       tasks.updateTask(db, row.id, { currentRunId: runId }, now);
       appendEvent(
         db,
@@ -785,7 +789,7 @@ export class Dispatcher {
         },
         now,
       );
-      return { runId, logPath: finalLog, task: tasks.findTask(db, row.id) as Task, followup };
+      return { runId, logPath: finalLog, secret, task: tasks.findTask(db, row.id) as Task, followup };
     });
     if (!claimed) return false; // Someone else (a terminal, another tick) won the race.
     const { runId } = claimed;
@@ -855,7 +859,7 @@ export class Dispatcher {
   }
 
   private spawnClaimed(
-    claimed: { runId: number; logPath: string; task: Task; followup: Followup | null },
+    claimed: { runId: number; logPath: string; secret: string; task: Task; followup: Followup | null },
     profile: Profile,
     laneName: string,
     workspace: string,
@@ -912,7 +916,7 @@ export class Dispatcher {
         lane: laneName,
         argv,
         cwd: workspace,
-        env: this.envFor(task, runId, workspace, profile),
+        env: this.envFor(task, runId, claimed.secret, workspace, profile),
         logPath,
         maxRuntimeMs:
           (task.maxRuntimeSeconds ?? profile.maxRuntimeSeconds ?? null) === null
@@ -988,7 +992,13 @@ export class Dispatcher {
     );
   }
 
-  private envFor(task: Task, runId: number, workspace: string, profile: Profile): Record<string, string> {
+  private envFor(
+    task: Task,
+    runId: number,
+    secret: string,
+    workspace: string,
+    profile: Profile,
+  ): Record<string, string> {
     const base = Object.fromEntries(
       Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
     );
@@ -1003,6 +1013,8 @@ export class Dispatcher {
       SWITCHYARD_RUN: String(runId),
       SWITCHYARD_BOARD: task.board,
       SWITCHYARD_WORKSPACE: workspace,
+      // Last, so a profile's env cannot replace it; never logged (docs/security.md).
+      [RUN_SECRET_ENV]: secret,
     };
   }
 

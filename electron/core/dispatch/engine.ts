@@ -1,3 +1,4 @@
+import { SwitchyardError } from '../errors';
 import { describeDatabaseFault } from '../store/db/databaseErrors';
 import { closeWithoutCheckpoint } from '../store/db/open';
 import { ensureHome } from '../ownedFiles';
@@ -14,7 +15,7 @@ import { STATUS_KEEPING_EVENT_KINDS } from '../../../shared/constants';
 import { ChangeFeed } from '../store/changeFeed';
 import { appendEvent } from '../store/events';
 import type { Actor } from '../commands/taskCommands';
-import { openDatabase, runInWriteTransaction, type Db } from '../store/db/open';
+import { openDatabase, runInWriteTransaction, waitForWriteLock, type Db } from '../store/db/open';
 import { DISPATCHER_CLAIM_PREFIX, Dispatcher, type DispatcherConfig } from './dispatcher';
 import type { EngineHandle } from './engineHandle';
 import { Housekeeping } from './housekeeping';
@@ -271,12 +272,36 @@ export class Engine implements EngineHandle {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.nextTickAt = Number.POSITIVE_INFINITY;
-      this.runTick();
+      void this.tickWhenWritable();
     }, delayMs);
   }
 
   wake(): void {
     this.schedule(0);
+  }
+
+  private waitingForLock = false;
+
+  /**
+   * Issue 18: a tick writes (lease, outcomes, claims), so while another process holds the write
+   * lock it waits on a timer (waitForWriteLock) instead of in SQLite's busy handler on the event
+   * loop — the board and the server keep answering. Nothing can be written meanwhile, so a tick
+   * still waiting after a while is simply scheduled again (exits stay queued in the supervisor).
+   */
+  private async tickWhenWritable(): Promise<void> {
+    if (this.waitingForLock) return;
+    this.waitingForLock = true;
+    let writable = true;
+    try {
+      await waitForWriteLock(this.db, this.settings.dispatcher.tickMs * 5);
+    } catch (error) {
+      // Anything but the lock (a damaged file) is for the tick to meet and report.
+      writable = !(error instanceof SwitchyardError && error.code === 'database_busy');
+    } finally {
+      this.waitingForLock = false;
+    }
+    if (writable) this.runTick();
+    else this.schedule(this.settings.dispatcher.tickMs);
   }
 
   /** One tick now (also used by `switchyard dispatch` without --watch). */

@@ -1,5 +1,5 @@
 import { runDueRecurrences, type RecurrenceRunResult } from '../commands/recurrences';
-import type { Db } from '../store/db/open';
+import { waitForWriteLock, type Db } from '../store/db/open';
 import { keepDailyBackup } from '../store/backup';
 import { earliestNextRun } from '../store/recurrences';
 
@@ -67,7 +67,11 @@ export class Housekeeping {
     this.recurrenceDueAt = Date.now() + delay;
     this.recurrenceTimer = setTimeout(() => {
       this.recurrenceDueAt = Number.POSITIVE_INFINITY;
-      this.runRecurrences();
+      // Issue 18: another process's write lock is waited out on a timer, not on the event loop.
+      waitForWriteLock(this.options.db).then(
+        () => this.runRecurrences(),
+        () => this.runRecurrences(),
+      );
     }, delay);
     this.recurrenceTimer.unref?.();
   }

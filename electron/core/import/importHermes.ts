@@ -6,14 +6,10 @@ import {
   type RunOutcome,
   type TaskStatus,
 } from '../../../shared/domain';
-import { BODY_MAX_BYTES, TITLE_MAX_CHARS } from '../../../shared/constants';
-import { MAX_RUNTIME_SECONDS, maxRuntimeSecondsSchema } from '../../../shared/taskInput';
-import { bodySchema, prioritySchema, titleSchema } from '../../../shared/domain';
 import { checkLink, statusAfterLink } from '../../../shared/transitions';
 import * as boards from '../store/boards';
 import { childIdsOf } from '../store/links';
 import { taskStatusOf, updateTask } from '../store/tasks';
-import { utf8Prefix } from '../workers/prompt';
 import { runInWriteTransaction, type Db } from '../store/db/open';
 import { SwitchyardError } from '../errors';
 import { appendEvent } from '../store/events';
@@ -29,6 +25,16 @@ import { readMeta, writeMeta } from '../store/meta';
 import { insertImportedRun } from '../store/runs';
 import { newTaskId } from '../store/taskIds';
 import { insertImportedTask, taskIdExists } from '../store/tasks';
+import {
+  ImportNotes,
+  importedBody,
+  importedCommentBody,
+  importedLane,
+  importedMaxRuntime,
+  importedPriority,
+  importedSummary,
+  importedTitle,
+} from './importValidation';
 
 /**
  * `switchyard import-hermes PATH/kanban.db` (docs/architecture.md §6): brings a Hermes Agent kanban board over —
@@ -62,8 +68,6 @@ export interface HermesImportReport {
   worktreeWorkspaces: { taskId: string; path: string }[];
 }
 
-const PRIORITY_MIN = -1_000_000;
-const PRIORITY_MAX = 1_000_000;
 const TASK_ID = /^t_[0-9a-f]{8}$/;
 const SWITCHYARD_STATUSES: readonly TaskStatus[] = ['triage', 'todo', 'ready', 'blocked', 'done', 'archived'];
 
@@ -88,15 +92,7 @@ function clip(value: string, max: number): string {
   return value.length > max ? value.slice(0, max) : value;
 }
 
-class Notes {
-  private readonly counts = new Map<string, number>();
-  add(note: string): void {
-    this.counts.set(note, (this.counts.get(note) ?? 0) + 1);
-  }
-  list(): string[] {
-    return [...this.counts].map(([note, count]) => (count > 1 ? `${note} (${count}×)` : note));
-  }
-}
+type Notes = ImportNotes;
 
 function mapStatus(status: string | null, notes: Notes): { status: TaskStatus; blockReason: string | null } {
   const value = (status ?? '').toLowerCase();
@@ -118,67 +114,17 @@ function mapStatus(status: string | null, notes: Notes): { status: TaskStatus; b
   return { status: 'triage', blockReason: null };
 }
 
-function mapLane(assignee: string | null, notes: Notes): string | null {
-  if (assignee === null || assignee.trim() === '') return null;
-  const lane = assignee.trim().toLowerCase();
-  if (SLUG_PATTERN.test(lane)) return lane;
-  notes.add(`assignee "${clip(assignee, 40)}" is not a valid lane name → unassigned`);
-  return null;
-}
-
 /**
- * Every value from the file goes through the CLI's own schemas (shared/domain, shared/contract);
- * what fails is fixed or dropped, and the report says which (issue 18: a hostile kanban.db).
+ * Every value from the file goes through the same checks as every import (importValidation.ts),
+ * which are the CLI's own schemas; what fails is fixed or dropped, and the report says which
+ * (issue 18: a hostile kanban.db). A title that cannot be saved gets a placeholder here, since a
+ * Hermes task is worth keeping for its comments and runs.
  */
-function importedTitle(raw: string | null, notes: Notes): string {
-  const checked = titleSchema.safeParse(raw ?? '');
-  if (checked.success) return checked.data;
-  // Control characters and lone surrogates become spaces / U+FFFD; then shortened to the limit.
-  // eslint-disable-next-line no-control-regex -- removing control characters is the point
-  const controls = /[\u0000-\u0008\u000b-\u001f]/g;
-  const cleaned = clip(
-    wellFormed(raw ?? '')
-      .replace(controls, ' ')
-      .trim(),
-    TITLE_MAX_CHARS,
-  );
-  const again = titleSchema.safeParse(cleaned);
-  if (again.success) {
-    notes.add(`title ${checked.error.issues[0]?.message ?? 'invalid'} → cleaned`);
-    return again.data;
-  }
+function hermesTitle(raw: string | null, notes: Notes): string {
+  const title = importedTitle(raw, notes);
+  if (title.ok) return title.value;
   notes.add('empty or invalid title → "(untitled Hermes task)"');
   return '(untitled Hermes task)';
-}
-
-function importedBody(raw: string, notes: Notes): string {
-  if (bodySchema.safeParse(raw).success) return raw;
-  const cleaned = utf8Prefix(wellFormed(raw).replaceAll('\u0000', ''), BODY_MAX_BYTES);
-  notes.add(
-    `body not valid as a Switchyard body (NUL, lone surrogate or over ${BODY_MAX_BYTES / 1024} KiB) → cleaned`,
-  );
-  return cleaned;
-}
-
-function importedPriority(raw: unknown, notes: Notes): number {
-  const value = integer(raw);
-  if (value === null) return 0;
-  if (prioritySchema.safeParse(value).success) return value;
-  const clamped = Math.min(PRIORITY_MAX, Math.max(PRIORITY_MIN, value));
-  notes.add(`priority outside ${PRIORITY_MIN}…${PRIORITY_MAX} → clamped`);
-  return clamped;
-}
-
-function importedMaxRuntime(raw: unknown, notes: Notes): number | null {
-  const value = integer(raw);
-  if (value === null) return null;
-  if (maxRuntimeSecondsSchema.safeParse(value).success) return value;
-  if (value > MAX_RUNTIME_SECONDS) {
-    notes.add(`max runtime over ${MAX_RUNTIME_SECONDS} s → clamped to 7 days`);
-    return MAX_RUNTIME_SECONDS;
-  }
-  notes.add("max runtime zero or negative → skipped (the profile's limit applies)");
-  return null;
 }
 
 /**
@@ -199,9 +145,6 @@ function importedWorkspace(row: Row, notes: Notes, worktree: (path: string) => v
     notes.add('workspace from the file not used → scratch (set one with `switchyard edit`)');
   return 'scratch';
 }
-
-/** Lone surrogates (not valid Unicode) become U+FFFD. */
-const wellFormed = (value: string): string => value.replace(/\p{Surrogate}/gu, '\uFFFD');
 
 /** Hermes times are unix seconds; one before 2000 or more than a day ahead is not believed. */
 const EARLIEST_TIME = Date.UTC(2000, 0, 1);
@@ -252,7 +195,7 @@ function importStream(
   { file, board }: { file: string; board: string },
   options: HermesImportOptions,
 ): HermesImportReport {
-  const notes = new Notes();
+  const notes = new ImportNotes();
   const report: HermesImportReport = {
     source: file,
     board,
@@ -289,7 +232,7 @@ function importStream(
       notes.add('Hermes id taken or not in t_xxxxxxxx form → new id (mapping in the report)');
     idOf.set(hermesId, id);
     statusOf.set(id, importTask(db, { row, id, board, notes, report, ready: options.ready === true }));
-    report.comments += importComments(db, id, comments);
+    report.comments += importComments(db, id, comments, notes);
     const runIds = importRuns(db, id, row, runs, notes);
     report.runs += runIds.size;
     report.events += importEvents(db, { id, board, hermesId, rows: events, runIds, notes });
@@ -374,9 +317,10 @@ function importTask(
     notes.add(`${status} on import → triage (import with --ready to keep it ${status})`);
     status = 'triage';
   }
-  const lane = mapLane(text(row.assignee), notes);
-  const title = importedTitle(text(row.title), notes);
-  const body = importedBody(text(row.body) ?? '', notes);
+  const lane = importedLane(text(row.assignee), notes);
+  const title = hermesTitle(text(row.title), notes);
+  const checkedBody = importedBody(text(row.body), notes);
+  const body = checkedBody.ok ? checkedBody.value : '';
   const createdAt = importedTime(row.created_at, 'creation time', now, notes) ?? now;
   insertImportedTask(db, {
     id,
@@ -406,16 +350,19 @@ function importTask(
   return status;
 }
 
-function importComments(db: Db, taskId: string, rows: Row[]): number {
-  for (const row of rows)
-    insertComment(
-      db,
-      taskId,
-      clip(text(row.author) ?? 'hermes', 100),
-      clip(text(row.body) ?? '', BODY_MAX_BYTES),
-      millis(row.created_at) ?? Date.now(),
-    );
-  return rows.length;
+function importComments(db: Db, taskId: string, rows: Row[], notes: Notes): number {
+  let imported = 0;
+  for (const row of rows) {
+    const body = importedCommentBody(text(row.body), notes);
+    if (!body.ok) {
+      notes.add(`comment skipped: ${body.problem}`);
+      continue;
+    }
+    const author = clip(text(row.author) ?? 'hermes', 100);
+    insertComment(db, taskId, author, body.value, millis(row.created_at) ?? Date.now());
+    imported++;
+  }
+  return imported;
 }
 
 /** Returns Hermes run id → Switchyard run id. A run still open on Hermes is closed: nothing here watches it. */
@@ -443,13 +390,18 @@ function importRuns(db: Db, taskId: string, task: Row, rows: Row[], notes: Notes
       startedAt,
       endedAt,
       outcome,
-      summary: text(row.summary),
+      summary: checkedSummary(text(row.summary), notes),
       error,
     });
     const hermesId = integer(row.id);
     if (hermesId !== null) ids.set(hermesId, id);
   }
   return ids;
+}
+
+function checkedSummary(raw: string | null, notes: Notes): string | null {
+  const summary = importedSummary(raw, notes);
+  return summary.ok ? summary.value : null;
 }
 
 function importEvents(

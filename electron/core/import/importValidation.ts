@@ -12,6 +12,10 @@ import {
   titleSchema,
   workspaceSchema,
 } from '../../../shared/domain';
+import { MAX_RUNTIME_SECONDS, maxRuntimeSecondsSchema } from '../../../shared/contract';
+
+const PRIORITY_MIN = -1_000_000;
+const PRIORITY_MAX = 1_000_000;
 
 /**
  * Every value an importer writes goes through the same schemas as the CLI and the contract
@@ -120,13 +124,37 @@ export function importedLane(raw: unknown, notes: ImportNotes): string | null {
   return null;
 }
 
-/** A priority; anything not a whole number in range becomes 0. */
+/**
+ * A priority: a whole number out of range is clamped (its meaning, first or last, is kept); anything
+ * that is not a number becomes 0.
+ */
 export function importedPriority(raw: unknown, notes: ImportNotes): number {
   if (raw === null || raw === undefined) return 0;
-  const priority = check(prioritySchema, typeof raw === 'string' ? Number(raw) : raw);
+  const number = typeof raw === 'string' ? Number(raw) : raw;
+  const priority = check(prioritySchema, number);
   if (priority.ok) return priority.value;
-  notes.add('priority that is not a whole number within ±1,000,000 → 0');
+  if (typeof number === 'number' && !Number.isNaN(number)) {
+    notes.add(`priority outside ${PRIORITY_MIN}…${PRIORITY_MAX} → clamped`);
+    return Math.min(PRIORITY_MAX, Math.max(PRIORITY_MIN, Math.trunc(number)));
+  }
+  notes.add('priority that is not a number → 0');
   return 0;
+}
+
+/** A max runtime in seconds: over the contract's limit it is clamped, zero or negative it is dropped. */
+export function importedMaxRuntime(raw: unknown, notes: ImportNotes): number | null {
+  if (raw === null || raw === undefined) return null;
+  const number = typeof raw === 'string' ? Number(raw) : raw;
+  if (typeof number !== 'number' || !Number.isFinite(number)) return null;
+  const seconds = Math.trunc(number);
+  const checked = check(maxRuntimeSecondsSchema, seconds);
+  if (checked.ok) return checked.value ?? null;
+  if (seconds > MAX_RUNTIME_SECONDS) {
+    notes.add(`max runtime over ${MAX_RUNTIME_SECONDS} s → clamped to 7 days`);
+    return MAX_RUNTIME_SECONDS;
+  }
+  notes.add("max runtime zero or negative → skipped (the profile's limit applies)");
+  return null;
 }
 
 /** A workspace spec; anything the CLI would refuse becomes scratch. */

@@ -63,6 +63,22 @@ export function insertRun(
   );
 }
 
+/** Issue 18: the SHA-256 of the secret a run's worker holds (the secret itself is never stored). */
+export function setRunSecretHash(db: Db, runId: number, secretHash: string): void {
+  db.prepare('UPDATE runs SET secret_hash = ? WHERE id = ?').run(secretHash, runId);
+}
+
+/** The run whose worker holds the secret with this hash: its id, task and whether it has ended. */
+export function findRunBySecretHash(
+  db: Db,
+  secretHash: string,
+): { id: number; taskId: string; endedAt: number | null } | undefined {
+  const row = cachedStatement(db, 'SELECT id, task_id, ended_at FROM runs WHERE secret_hash = ?').get(
+    secretHash,
+  ) as { id: number; task_id: string; ended_at: number | null } | undefined;
+  return row && { id: row.id, taskId: row.task_id, endedAt: row.ended_at };
+}
+
 export function recordRunProcess(db: Db, runId: number, pid: number, pidStartTime: string | null): void {
   db.prepare('UPDATE runs SET pid = ?, pid_start_time = ? WHERE id = ?').run(pid, pidStartTime, runId);
 }

@@ -11,7 +11,7 @@ import {
   type TaskWorktreeInfo,
 } from '../../../shared/repository';
 import { SwitchyardError } from '../errors';
-import { runInWriteTransaction, type Db } from '../store/db/open';
+import { runInWriteTransaction, waitForWriteLock, type Db } from '../store/db/open';
 import {
   boardTaskChanges,
   taskChangesRow,
@@ -289,6 +289,7 @@ export async function refreshTaskChanges(db: Db, taskId: string): Promise<Change
       computedAt: Date.now(),
     };
   }
+  await waitForWriteLock(db); // another process's lock is waited out on a timer (issue 18)
   runInWriteTransaction(db, () => writeTaskChanges(db, taskId, summary));
   return summary;
 }
@@ -297,6 +298,7 @@ export async function refreshTaskChanges(db: Db, taskId: string): Promise<Change
 export async function taskChanges(db: Db, taskId: string): Promise<TaskChanges> {
   const worktree = requireWorktree(db, taskId);
   const computed = await compute(worktree, true);
+  await waitForWriteLock(db);
   runInWriteTransaction(db, () => writeTaskChanges(db, taskId, computed.summary));
   const { holdChildren: _hold, createdAt: _created, changes: _changes, ...info } = worktree;
   return { worktree: info, ...computed };

@@ -21,14 +21,21 @@ export function exitStatusPathOf(logPath: string): string {
 }
 
 /**
- * The waiter, run as `sh -c WAITER_SCRIPT switchyard-waiter <status file> <program path> [args…]`.
- * The agent's argv travels only through "$@" (never parsed by the shell: docs/architecture.md §5), and its program
- * is an absolute path, so the shell can never take it for a builtin such as `eval`.
+ * The waiter, run as `sh -c WAITER_SCRIPT switchyard-waiter <status file> <log writer> <chunk prefix>
+ * <chunk bytes> <program path> [args…]`. The agent's argv travels only through "$@" (never parsed by
+ * the shell: docs/architecture.md §5), and its program is an absolute path, so the shell can never take
+ * it for a builtin such as `eval`.
  * - Traps (not ignores: an ignored signal would be inherited) TERM, INT, HUP and QUIT, so a signal to
  *   the group ends the agent while the waiter stays to record it; a dash waiting for a foreground
  *   child runs the trap only after the child has ended.
  * - Its own stderr goes to /dev/null (the agent gets the log back through fd 3 in a subshell that
  *   execs it): otherwise the shell would append "Terminated" to the log after a signal death.
+ * - With a log writer (issue 18, logRotation.ts): the agent's stdout and stderr go into a FIFO
+ *   (`<run>.pipe`, made 0600 by the waiter, its name removed once both ends are open) read by `split -b <chunk bytes>`, which writes the output
+ *   (0600, like every file of the home) in files of exactly that size (`<prefix>aaaa`, `<prefix>aaab` …), switching files without losing
+ *   a byte. split ignores the stop signals, so it writes out what the agent said while dying and ends
+ *   at end of input; it is not waited for (a helper the agent left running may hold the FIFO open).
+ *   Without mkfifo or split the agent writes to the log itself, as it does without a log writer.
  * - `$?` above 128 that names a signal (`kill -l`) is a signal death. An agent that itself exits with
  *   such a code (130, 143 …) is recorded as that signal: a failure either way.
  * - The temp file is created with noclobber (`set -C`: O_EXCL), so a link planted in its place is
@@ -36,10 +43,16 @@ export function exitStatusPathOf(logPath: string): string {
  * - The waiter then exits with the agent's status, so its own parent (if any) sees the same.
  */
 export const WAITER_SCRIPT = [
-  'status_file=$1; shift',
+  'status_file=$1; log_writer=$2; chunk_prefix=$3; chunk_bytes=$4; shift 4',
   'trap : HUP INT QUIT TERM',
   'exec 3>&2 2>/dev/null',
-  '(exec 2>&3 3>&- && exec "$@")',
+  'pipe=${status_file%.exit}.pipe',
+  'if [ -n "$log_writer" ] && PATH=/usr/bin:/bin mkfifo -m 600 "$pipe"; then',
+  '  (trap \'\' HUP INT QUIT TERM; umask 077; PATH=/usr/bin:/bin rm -f "$pipe"; exec 3>&- && exec "$log_writer" -b "$chunk_bytes" -a 4 - "$chunk_prefix") <"$pipe" &',
+  '  (exec >"$pipe" 2>&1 3>&- && exec "$@")',
+  'else',
+  '  (exec 2>&3 3>&- && exec "$@")',
+  'fi',
   'code=$?',
   'if [ "$code" -gt 128 ] && name=$(kill -l "$code"); then',
   '  result="{\\"exitCode\\":null,\\"signal\\":\\"SIG$name\\"}"',
@@ -69,9 +82,55 @@ export function findWaiterShell(): string | null {
   }
 }
 
-/** The argv that runs `programPath args…` under the waiter. */
-export function waiterArgv(shell: string, statusPath: string, programPath: string, args: string[]): string[] {
-  return [shell, '-c', WAITER_SCRIPT, WAITER_NAME, statusPath, programPath, ...args];
+/** Where the waiter's log writer puts the agent's output: `<run>.chunk.aaaa`, `.aaab` … (logRotation.ts). */
+export interface LogWriter {
+  /** Absolute path of `split`. */
+  program: string;
+  chunkPrefix: string;
+  chunkBytes: number;
+}
+
+/** The argv that runs `programPath args…` under the waiter, its output through `logWriter` if given. */
+export function waiterArgv(
+  shell: string,
+  statusPath: string,
+  programPath: string,
+  args: string[],
+  logWriter: LogWriter | null = null,
+): string[] {
+  return [
+    shell,
+    '-c',
+    WAITER_SCRIPT,
+    WAITER_NAME,
+    statusPath,
+    logWriter?.program ?? '',
+    logWriter?.chunkPrefix ?? '',
+    String(logWriter?.chunkBytes ?? 0),
+    programPath,
+    ...args,
+  ];
+}
+
+/**
+ * `split` from the system folders, where a log writer can run (POSIX with `mkfifo`), else null:
+ * logs are then rotated by copy-truncate (logRotation.ts says what that risks).
+ */
+export function findLogWriterProgram(): string | null {
+  if (process.platform === 'win32') return null;
+  const found = (names: string[]): string | null => {
+    for (const candidate of names) {
+      try {
+        fs.accessSync(candidate, fs.constants.X_OK);
+        return candidate;
+      } catch {
+        // not here
+      }
+    }
+    return null;
+  };
+  if (!found(['/usr/bin/mkfifo', '/bin/mkfifo'])) return null;
+  return found(['/usr/bin/split', '/bin/split']);
 }
 
 /** The recorded exit in a status file's text, or null when the text is not one (cut short, foreign). */

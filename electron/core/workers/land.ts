@@ -6,6 +6,7 @@ import { findProgram } from '../config/programLookup';
 import type { HomePaths } from '../config/home';
 import { SwitchyardError } from '../errors';
 import { addComment, getTask, moveTask, type Actor } from '../commands/taskCommands';
+import { guardActor } from '../commands/actors';
 import { runInWriteTransaction, type Db } from '../store/db/open';
 import { appendEvent } from '../store/events';
 import {
@@ -117,6 +118,7 @@ export async function mergeTask(
   actor: Actor,
   options: { mode?: MergeMode } = {},
 ): Promise<LandResult> {
+  guardActor(db, actor, { person: `merge ${taskId}` });
   const { task, worktree, checkedOut } = await workToMerge(db, taskId);
   const setting = boardRepository(db, task.board);
   const mode = options.mode ?? setting?.mergeMode ?? 'merge';
@@ -259,6 +261,7 @@ async function mergeAsObjects(
 /** Rebases the task's branch onto the current base; on conflicts the rebase is undone and they are listed. */
 export async function rebaseTask(db: Db, taskId: string, actor: Actor): Promise<LandResult> {
   const { task, worktree } = liveWorktree(db, taskId);
+  guardActor(db, actor, { task: task.id });
   if ((await uncommittedFiles(worktree)).length > 0)
     throw refuse(`${task.id} has uncommitted changes: commit them first`);
   const baseRef = `refs/heads/${worktree.baseBranch}`;
@@ -298,6 +301,7 @@ export async function discardTask(
   actor: Actor,
 ): Promise<LandResult> {
   const task = getTask(db, checkedTaskId(taskId));
+  guardActor(db, actor, { person: `discard the work of ${task.id}` });
   const worktree = taskWorktree(db, task.id);
   if (!worktree) throw new SwitchyardError('not_found', `${task.id} has no repository worktree`);
   if (task.status === 'running') throw refuse(`${task.id} is running: stop it first`);
@@ -371,6 +375,7 @@ export async function pushTask(db: Db, taskId: string): Promise<LandResult> {
 /** "Send back": the task returns to ready with a comment that its next run's prompt includes. */
 export function sendBackTask(db: Db, taskId: string, comment: string, actor: Actor): Task {
   return runInWriteTransaction(db, () => {
+    guardActor(db, actor, { person: `send ${taskId} back` });
     addComment(db, taskId, comment, actor);
     return moveTask(db, taskId, 'ready', actor).task;
   });
@@ -380,6 +385,7 @@ export function sendBackTask(db: Db, taskId: string, comment: string, actor: Act
 export function waiveReview(db: Db, taskId: string, actor: Actor): Task {
   return runInWriteTransaction(db, () => {
     const task = getTask(db, taskId);
+    guardActor(db, actor, { person: `waive the review of ${task.id}` });
     if (!taskWorktree(db, task.id))
       throw new SwitchyardError('not_found', `${task.id} has no repository worktree`);
     setReviewWaived(db, task.id, true);

@@ -1,8 +1,12 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import path from 'node:path';
 
 /**
- * Log rotation for worker logs (docs/architecture.md §5: rotated at [2 MiB]).
+ * Log rotation for worker logs (docs/architecture.md §5: rotated at [2 MiB]). Where a POSIX shell,
+ * mkfifo and split exist (Linux, macOS) logs rotate by switching files, losing nothing (see "Rotation
+ * by switching files" below). Elsewhere — and for workers an older Switchyard started — this
+ * copy-truncate fallback applies:
  *
  * The worker holds the log's file descriptor itself (opened O_APPEND and handed to it at spawn, so it
  * keeps writing — and living — if the app dies). Renaming the file would leave the worker writing into
@@ -129,4 +133,69 @@ function appendRestAndTruncateSync(logFd: number, copyFd: number, from: number):
   }
   fs.ftruncateSync(logFd, 0);
   return appended;
+}
+
+/*
+ * Rotation by switching files (issue 18). Where the waiter runs a log writer (exitStatus.ts), the
+ * agent's output goes through a pipe to `split`, which writes it in files of exactly the rotation
+ * size — `<run>.chunk.aaaa`, `.aaab` … — closing each before it opens the next. Nobody ever truncates
+ * a file someone writes, so no byte is lost. Whoever follows the log (the supervisor, or a later app
+ * for a worker it adopted or found ended) renames each new chunk to `<run>.log` as it appears, after
+ * moving the finished `<run>.log` to `<run>.log.1` (older copies shift up, the oldest beyond
+ * `keepFiles` goes): the names readers know stay the same. split keeps writing into a renamed file,
+ * since it holds it open. While no app runs, chunks simply wait under their own names.
+ */
+
+/** `<home>/logs/<task>/<run>.log` → `<home>/logs/<task>/<run>.chunk.` (split adds `aaaa`, `aaab` …). */
+export function chunkPrefixOf(logPath: string): string {
+  return `${logPath.endsWith('.log') ? logPath.slice(0, -'.log'.length) : logPath}.chunk.`;
+}
+
+const CHUNK_SUFFIX = /^[a-z]{4}$/;
+
+/** The chunks split has written that are not `<run>.log` yet, oldest first. */
+export async function pendingChunks(logPath: string): Promise<string[]> {
+  const prefix = chunkPrefixOf(logPath);
+  const dir = path.dirname(prefix);
+  const start = path.basename(prefix);
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return names
+    .filter((name) => name.startsWith(start) && CHUNK_SUFFIX.test(name.slice(start.length)))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
+/**
+ * Makes `chunk` the current `<run>.log`. The log it replaces must be finished (a newer chunk exists,
+ * or its writer has ended): with content it becomes `<log>.1` (older copies shift up; kept only while
+ * keepFiles allows), empty it is simply replaced. Renames never follow a link planted at the target.
+ */
+export async function switchToChunk(logPath: string, chunk: string, keepFiles: number): Promise<void> {
+  let finished: fs.Stats | undefined;
+  try {
+    finished = await fsp.lstat(logPath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  try {
+    if (finished?.isFile() && finished.size > 0 && keepFiles >= 1) {
+      await shiftOlderCopies(logPath, keepFiles);
+      await fsp.rename(logPath, rotatedLogPath(logPath, 1));
+    }
+    await fsp.rename(chunk, logPath);
+  } catch (error) {
+    // Moved or removed meanwhile (another follower settled it, the run's folder was deleted).
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/** For a worker that ended while nobody followed it: its chunks in place, so `tail` and the board read them. */
+export async function settleChunks(logPath: string, keepFiles: number): Promise<void> {
+  for (const chunk of await pendingChunks(logPath)) await switchToChunk(logPath, chunk, keepFiles);
 }

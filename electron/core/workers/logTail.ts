@@ -1,6 +1,6 @@
 import fsp from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { rotateLogCopyTruncate } from './logRotation';
+import { pendingChunks, rotateLogCopyTruncate, switchToChunk } from './logRotation';
 
 /**
  * Following a worker's log file for its last output line (docs/architecture.md §7: cards show the last output line)
@@ -96,6 +96,11 @@ export interface LogFollowerOptions {
   /** Rotate when the file reaches this size; null never rotates. */
   rotateBytes: number | null;
   keepFiles: number;
+  /**
+   * Issue 18: the worker's log writer switches files itself (`<run>.chunk.*`, logRotation.ts); each
+   * new chunk becomes `<run>.log` here, and nothing is ever truncated.
+   */
+  chunked?: boolean;
   now: () => number;
   /** Called after a poll that changed the last line or the byte count. */
   onChange: () => void;
@@ -150,7 +155,8 @@ export class LogFollower {
     const bytesBefore = this.outputBytes;
     try {
       await this.readNewBytes();
-      await this.rotateIfDue();
+      if (this.options.chunked) await this.switchChunks();
+      else await this.rotateIfDue();
       this.lastErrorMessage = null;
     } catch (error) {
       this.reportError(error);
@@ -220,6 +226,17 @@ export class LogFollower {
     } finally {
       await handle.close();
     }
+  }
+
+  /** Each chunk that appeared means the current log is finished: read its end, then switch. */
+  private async switchChunks(): Promise<void> {
+    const chunks = await pendingChunks(this.options.path);
+    for (const chunk of chunks) {
+      await this.readNewBytes();
+      await switchToChunk(this.options.path, chunk, this.options.keepFiles);
+      this.offset = 0;
+    }
+    if (chunks.length > 0) await this.readNewBytes();
   }
 
   private async rotateIfDue(): Promise<void> {

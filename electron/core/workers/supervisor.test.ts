@@ -5,7 +5,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkerStatus } from '../../../shared/dispatch';
 import { agentArgv, useProcessSandbox, waitFor } from '../../../test/helpers/processes';
-import { isProcessAlive, listChildProcesses, processStartTime, procfsAvailable } from '../procfs';
+import {
+  isProcessAlive,
+  listChildProcesses,
+  processStartTime,
+  procfsAvailable,
+  readProcStat,
+} from '../procfs';
 import {
   LOW_PRIORITY_NICE_INCREMENT,
   autogroupNiceOf,
@@ -282,8 +288,37 @@ describe('Supervisor output following', () => {
     expect(exit.lastOutputLine).toMatch(/^chatty 00049999 x+$/);
   });
 
-  it('rotates the log with copy-truncate and keeps every line, in order, across the files', async () => {
-    const supervisor = makeSupervisor({ logRotateBytes: 200_000, logKeepFiles: 50 });
+  it('rotates by switching files: a burst at full speed loses no byte (issue 18)', async () => {
+    const chunkBytes = 32 * 1024;
+    const bytes = 4_000_000; // 123 switches while the worker writes as fast as it can
+    const supervisor = makeSupervisor({ logRotateBytes: chunkBytes, logKeepFiles: 200 });
+    const spawnRequest = request(agentArgv('chatty', String(bytes)));
+    spawnOk(supervisor, spawnRequest);
+    const exit = await exitOf(supervisor, spawnRequest.runId);
+    expect(exit.exitCode).toBe(0);
+    expect(exit.lastOutputLine).toMatch(/^chatty 00039999 x+$/);
+
+    const logPath = spawnRequest.logPath;
+    const names = fs.readdirSync(path.dirname(logPath));
+    // Every chunk became the log or one of its copies; nothing is left under split's names.
+    expect(names.filter((name) => name.includes('.chunk.') || name.endsWith('.pipe'))).toEqual([]);
+    const generations = names
+      .filter((name) => /^\d+\.log\.\d+$/.test(name))
+      .map((name) => Number(name.split('.').pop()))
+      .sort((a, b) => b - a);
+    expect(generations).toEqual(Array.from({ length: generations.length }, (_, i) => generations.length - i));
+    const files = [...generations.map((generation) => `${logPath}.${generation}`), logPath];
+    for (const file of files.slice(0, -1)) expect(fs.statSync(file).size).toBe(chunkBytes);
+    const expected = Array.from({ length: bytes / 100 }, (_, n) =>
+      `chatty ${String(n).padStart(8, '0')} `.padEnd(99, 'x'),
+    ).join('\n');
+    const written = Buffer.concat(files.map((file) => fs.readFileSync(file))).toString('utf8');
+    expect(written.length).toBe(bytes); // bytes lost: 0
+    expect(written === `${expected}\n`).toBe(true);
+  });
+
+  it('rotates the log with copy-truncate where there is no log writer, and keeps every line in order', async () => {
+    const supervisor = makeSupervisor({ logRotateBytes: 200_000, logKeepFiles: 50, logWriter: null });
     const bytes = 3_000_000;
     // 64,000-byte chunks every 15 ms: the log passes the limit many times while the worker runs.
     const spawnRequest = request(agentArgv('chatty', String(bytes), '15'));
@@ -417,6 +452,69 @@ describe('Supervisor stop and timeouts', () => {
       expect(isProcessAlive(grandchildPid)).toBe(false);
     },
   );
+
+  describe.runIf(procfsAvailable)('descendants that call setsid (issue 18)', () => {
+    for (const variant of ['setsid', 'setsid grandchild-ignores-term', 'setsid ignore-term']) {
+      it(`stop() ends them too: ${variant}`, async () => {
+        const supervisor = makeSupervisor({ killGraceMs: 800 });
+        const spawnRequest = request(agentArgv('fork-grandchild', ...variant.split(' ')));
+        const pid = spawnOk(supervisor, spawnRequest);
+        const grandchildPid = await grandchildPidIn(spawnRequest.logPath);
+        sandbox.killAfterwards(grandchildPid);
+        // It really left the worker's group and session: a signal to the group would miss it.
+        const stat = readProcStat(grandchildPid);
+        expect(stat?.processGroupId).toBe(grandchildPid);
+        expect(stat?.sessionId).toBe(grandchildPid);
+
+        await supervisor.stop(spawnRequest.runId, 'test');
+        expect(supervisor.drainExits()).toMatchObject([{ runId: spawnRequest.runId, stopRequested: true }]);
+        expect(isProcessAlive(pid)).toBe(false);
+        expect(isProcessAlive(grandchildPid)).toBe(false);
+      });
+    }
+
+    it('a timeout ends a setsid grandchild that ignores SIGTERM, through the waiter', async () => {
+      const supervisor = makeSupervisor({ killGraceMs: 800 });
+      const spawnRequest = request(agentArgv('fork-grandchild', 'setsid', 'grandchild-ignores-term'), {
+        maxRuntimeMs: 2_000,
+      });
+      const pid = spawnOk(supervisor, spawnRequest);
+      const grandchildPid = await grandchildPidIn(spawnRequest.logPath);
+      sandbox.killAfterwards(grandchildPid);
+      expect(readProcStat(pid)?.command).toBe('sh'); // the exit-status waiter leads the worker
+
+      const exit = await exitOf(supervisor, spawnRequest.runId);
+      expect(exit).toMatchObject({ timedOut: true });
+      expect(readLog(spawnRequest.logPath)).toContain(`${grandchildPid}: ignoring SIGTERM`);
+      expect(isProcessAlive(grandchildPid)).toBe(false);
+    });
+
+    it('an adopted worker stopped by the next app takes its setsid grandchild along', async () => {
+      const first = makeSupervisor({ killGraceMs: 800 });
+      const spawnRequest = request(agentArgv('fork-grandchild', 'setsid', 'ignore-term'));
+      const pid = spawnOk(first, spawnRequest);
+      const grandchildPid = await grandchildPidIn(spawnRequest.logPath);
+      sandbox.killAfterwards(grandchildPid);
+      first.detachAll();
+
+      const next = makeSupervisor({ killGraceMs: 800 });
+      expect(
+        next.adopt({
+          runId: spawnRequest.runId,
+          taskId: spawnRequest.taskId,
+          lane: 'fake',
+          pid,
+          pidStartTime: processStartTime(pid),
+          logPath: spawnRequest.logPath,
+          startedAt: Date.now(),
+          maxRuntimeMs: null,
+        }),
+      ).toBe(true);
+      await next.stop(spawnRequest.runId, 'test');
+      expect(isProcessAlive(pid)).toBe(false);
+      expect(isProcessAlive(grandchildPid)).toBe(false);
+    });
+  });
 
   it('stopAll() stops every worker', async () => {
     const supervisor = makeSupervisor();

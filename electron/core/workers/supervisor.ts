@@ -7,20 +7,25 @@ import { TranscriptParser, type RunUsage, type TranscriptFormat } from '../../..
 import { LogFollower } from './logTail';
 import {
   isProcessAlive,
+  liveDescendantsOf,
   liveProcessGroupMembers,
   processStartTime,
   procfsAvailable,
+  readCommandLine,
   readProcStat,
 } from '../procfs';
 import { findProgram, type ProgramLookup } from '../config/programLookup';
 import { openForAppend, PRIVATE_DIR_MODE, UnsafePathError } from '../ownedFiles';
 import {
   exitStatusPathOf,
+  findLogWriterProgram,
   findWaiterShell,
   readExitStatus,
   readExitStatusNow,
   waiterArgv,
+  WAITER_NAME,
 } from './exitStatus';
+import { chunkPrefixOf, settleChunks } from './logRotation';
 
 /**
  * The worker supervisor (docs/architecture.md §5 and "Processes"): starts agent processes, follows their
@@ -112,6 +117,11 @@ export interface SupervisorOptions {
   lowerAutogroup?: ((pid: number) => 'done' | 'retry') | null;
   /** The POSIX shell that runs each worker's waiter (exitStatus.ts); null: workers run without one. */
   waiterShell?: string | null;
+  /**
+   * `split`, which the waiter runs as the worker's log writer so logs rotate by switching files
+   * (issue 18, logRotation.ts); null: the worker writes its log itself (copy-truncate rotation).
+   */
+  logWriter?: string | null;
 }
 
 /** A worker of an earlier app that is no longer alive: its run is settled from what its waiter left. */
@@ -195,6 +205,11 @@ let niceProgramFound: string | null | undefined;
 const defaultNiceProgram = (): string | null => (niceProgramFound ??= findNiceProgram());
 let waiterShellFound: string | null | undefined;
 const defaultWaiterShell = (): string | null => (waiterShellFound ??= findWaiterShell());
+let logWriterFound: string | null | undefined;
+const defaultLogWriter = (): string | null => (logWriterFound ??= findLogWriterProgram());
+/** After a worker's leader ended, how long its log writer may take to write out what is left. */
+const LOG_WRITER_DRAIN_MS = 2_000;
+const LOG_WRITER_POLL_MS = 10;
 
 const DEFAULT_LOG_KEEP_FILES = 5;
 const DEFAULT_OUTPUT_THROTTLE_MS = 100;
@@ -225,6 +240,8 @@ interface TrackedWorker {
   readonly child: ChildProcess | null;
   /** Where its waiter records how the agent ended; null when it runs without one. */
   readonly exitStatusPath: string | null;
+  /** Its output goes through the waiter's log writer (issue 18): logs rotate by switching files. */
+  readonly chunked: boolean;
   follower: LogFollower | null;
   /** docs/architecture.md §10: set for structured runs; fed every byte of the log in order. */
   transcript: TranscriptParser | null;
@@ -239,6 +256,13 @@ interface TrackedWorker {
   /** detachAll() forgot it: report nothing more about it. */
   forgotten: boolean;
   killDeadline: number | null;
+  /**
+   * Issue 18: every descendant seen while stopping (pid → /proc start time), including those that
+   * left the group with setsid; each is signalled with the group and waited for like its members.
+   */
+  readonly descendants: Map<number, string>;
+  /** The last signal sent while stopping: descendants found later get it too. */
+  lastSignal: NodeJS.Signals | null;
   runtimeTimer: NodeJS.Timeout | null;
   killTimer: NodeJS.Timeout | null;
   livenessTimer: NodeJS.Timeout | null;
@@ -261,6 +285,7 @@ export class Supervisor {
   private readonly niceProgram: string | null;
   private readonly lowerAutogroup: ((pid: number) => 'done' | 'retry') | null;
   private readonly waiterShell: string | null;
+  private readonly logWriter: string | null;
   /** Low workers whose autogroup could not be lowered yet (EAGAIN), with the attempts made. */
   private readonly autogroupPending = new Map<TrackedWorker, number>();
   private autogroupTimer: NodeJS.Timeout | null = null;
@@ -275,6 +300,12 @@ export class Supervisor {
     this.workerPriority = options.workerPriority ?? (() => 'low');
     this.niceProgram = options.niceProgram === undefined ? defaultNiceProgram() : options.niceProgram;
     this.waiterShell = options.waiterShell === undefined ? defaultWaiterShell() : options.waiterShell;
+    this.logWriter =
+      this.waiterShell && options.logRotateBytes > 0
+        ? options.logWriter === undefined
+          ? defaultLogWriter()
+          : options.logWriter
+        : null;
     const autogroups = process.platform === 'linux' && (autogroupsFound ??= autogroupsEnabled());
     this.lowerAutogroup =
       options.lowerAutogroup !== undefined
@@ -351,6 +382,7 @@ export class Supervisor {
       logPath: request.logPath,
       logStartOffset: startOffset,
       exitStatusPath: launch.exitStatusPath,
+      chunked: this.logWriter !== null,
       output: request.output ?? null,
     });
     child.once('exit', (code, signal) => this.onLeaderGone(worker, code, signal));
@@ -371,6 +403,7 @@ export class Supervisor {
       child: null,
       logStartOffset: 0,
       exitStatusPath: request.logPath === null ? null : exitStatusPathOf(request.logPath),
+      chunked: usesLogWriter(request.pid),
     });
     this.watchAdoptedLiveness(worker, this.adoptedPollMs);
     return true;
@@ -383,6 +416,11 @@ export class Supervisor {
    */
   recordGone(worker: GoneWorker): void {
     if (this.workersByRun.has(worker.runId)) return;
+    // Output it wrote through its log writer while nobody followed: under the log's own names.
+    if (worker.logPath !== null)
+      settleChunks(worker.logPath, this.keepFiles).catch((error: unknown) =>
+        this.reportError(new Error(`settling the log of run ${worker.runId}: ${errorMessage(error)}`)),
+      );
     const recorded = worker.logPath === null ? null : readExitStatusNow(exitStatusPathOf(worker.logPath));
     this.report({
       runId: worker.runId,
@@ -495,8 +533,15 @@ export class Supervisor {
     programPath: string,
   ): { argv: string[]; low: boolean; lowerAfterSpawn: boolean; exitStatusPath: string | null } {
     const exitStatusPath = this.waiterShell ? exitStatusPathOf(request.logPath) : null;
+    const logWriter = this.logWriter
+      ? {
+          program: this.logWriter,
+          chunkPrefix: chunkPrefixOf(request.logPath),
+          chunkBytes: this.options.logRotateBytes,
+        }
+      : null;
     const command = this.waiterShell
-      ? waiterArgv(this.waiterShell, exitStatusPath as string, programPath, request.argv.slice(1))
+      ? waiterArgv(this.waiterShell, exitStatusPath as string, programPath, request.argv.slice(1), logWriter)
       : request.argv;
     if (this.workerPriority() !== 'low')
       return { argv: command, low: false, lowerAfterSpawn: false, exitStatusPath };
@@ -549,6 +594,7 @@ export class Supervisor {
     logPath: string | null;
     logStartOffset: number;
     exitStatusPath: string | null;
+    chunked: boolean;
     output?: TranscriptFormat | null;
   }): TrackedWorker {
     let markFinished = (): void => undefined;
@@ -565,6 +611,7 @@ export class Supervisor {
       maxRuntimeMs: input.maxRuntimeMs,
       child: input.child,
       exitStatusPath: input.exitStatusPath,
+      chunked: input.chunked,
       follower: null,
       transcript: input.output ? new TranscriptParser(input.output) : null,
       finished,
@@ -576,6 +623,8 @@ export class Supervisor {
       exited: false,
       forgotten: false,
       killDeadline: null,
+      descendants: new Map(),
+      lastSignal: null,
       runtimeTimer: null,
       killTimer: null,
       livenessTimer: null,
@@ -583,7 +632,8 @@ export class Supervisor {
       outputTrailingTimer: null,
       lastOutputEmitAt: Number.NEGATIVE_INFINITY,
     };
-    if (input.logPath) worker.follower = this.followLog(worker, input.logPath, input.logStartOffset);
+    if (input.logPath)
+      worker.follower = this.followLog(worker, input.logPath, input.logStartOffset, input.chunked);
     this.workersByRun.set(worker.runId, worker);
     this.scheduleRuntimeLimit(worker);
     return worker;
@@ -591,12 +641,18 @@ export class Supervisor {
 
   // ── log following and output notifications ────────────────────────────────────────────────────
 
-  private followLog(worker: TrackedWorker, logPath: string, startOffset: number): LogFollower {
+  private followLog(
+    worker: TrackedWorker,
+    logPath: string,
+    startOffset: number,
+    chunked: boolean,
+  ): LogFollower {
     const follower = new LogFollower({
       path: logPath,
       startOffset,
       rotateBytes: this.options.logRotateBytes,
       keepFiles: this.keepFiles,
+      chunked,
       now: this.now,
       onChange: () => this.outputChanged(worker),
       onError: (error) => this.reportError(error),
@@ -694,18 +750,50 @@ export class Supervisor {
    * Signals the worker's whole process group (docs/architecture.md "Processes": `kill(-pid)`), so tools it
    * forked die with it. Our children lead their own group (detached → setsid); an adopted process is
    * checked first, and a pid that is no longer the recorded process is never signalled.
+   * Descendants that left the group (setsid) are found in /proc first — before the signal, since an
+   * intermediate process that dies of it hands its children to init — and signalled one by one.
    */
   private signalWorker(worker: TrackedWorker, signal: NodeJS.Signals): void {
+    this.collectDescendants(worker);
+    worker.lastSignal = signal;
     const target = this.signalTarget(worker);
-    if (target === null) return;
+    if (target !== null) this.sendSignal(worker, target, signal);
+    for (const [pid, startTime] of worker.descendants) {
+      if (readProcStat(pid)?.startTime === startTime) this.sendSignal(worker, pid, signal);
+    }
+  }
+
+  private sendSignal(worker: TrackedWorker, target: number, signal: NodeJS.Signals): void {
     try {
       process.kill(target, signal);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ESRCH') return; // already gone
       this.reportError(
-        new Error(`cannot send ${signal} to worker pid ${worker.pid}: ${errorMessage(error)}`),
+        new Error(`cannot send ${signal} to worker pid ${worker.pid} (${target}): ${errorMessage(error)}`),
       );
+    }
+  }
+
+  /**
+   * Adds the live descendants of the worker's leader (while it is the recorded process) and of the
+   * descendants already known — orphans keep their own children — to `descendants`, dropping the
+   * ones that are gone. A newcomer found after a signal was sent gets that signal at once.
+   */
+  private collectDescendants(worker: TrackedWorker): void {
+    if (!procfsAvailable) return;
+    for (const [pid, startTime] of worker.descendants) {
+      if (!isProcessAlive(pid, startTime)) worker.descendants.delete(pid);
+    }
+    const leader = readProcStat(worker.pid);
+    const leaderIsOurs =
+      leader !== null && (worker.pidStartTime === null || leader.startTime === worker.pidStartTime);
+    const roots = [...worker.descendants.keys(), ...(leaderIsOurs ? [worker.pid] : [])];
+    if (roots.length === 0) return;
+    for (const found of liveDescendantsOf(roots)) {
+      if (worker.descendants.has(found.pid)) continue;
+      worker.descendants.set(found.pid, found.startTime);
+      if (worker.lastSignal) this.sendSignal(worker, found.pid, worker.lastSignal);
     }
   }
 
@@ -755,6 +843,7 @@ export class Supervisor {
     endedAt: number,
   ): Promise<void> {
     if (worker.stopping) await this.waitForGroupGone(worker);
+    else if (worker.chunked) await this.waitForLogWriter(worker);
     this.clearTimers(worker);
     // The very last line it printed; a detached worker's log is left to whoever adopts it.
     if (worker.follower && !worker.forgotten) await worker.follower.flush();
@@ -788,11 +877,32 @@ export class Supervisor {
     for (const listener of this.exitListeners) this.callListener(listener, exit);
   }
 
-  /** Until every member of the worker's group is gone; SIGKILL (by the kill timer) at the deadline. */
+  /**
+   * The leader ended on its own; its log writer (split, in the same group) ends once it has read the
+   * agent's last words from the pipe. Waited for a short while, so the final line and a structured
+   * agent's closing result are read; a helper the agent left running holds the pipe open, and then
+   * whatever it writes later still reaches the chunk files, unfollowed.
+   */
+  private async waitForLogWriter(worker: TrackedWorker): Promise<void> {
+    const giveUpAt = this.now() + LOG_WRITER_DRAIN_MS;
+    if (!procfsAvailable) return delay(STOPPING_POLL_MS);
+    while (!worker.forgotten && this.now() < giveUpAt) {
+      if (liveProcessGroupMembers(worker.pid).length === 0) return;
+      await delay(LOG_WRITER_POLL_MS);
+    }
+  }
+
+  /**
+   * Until every member of the worker's group and every descendant found (issue 18: setsid ones too)
+   * is gone; SIGKILL (by the kill timer) at the deadline. Descendants are looked for on every round.
+   */
   private async waitForGroupGone(worker: TrackedWorker): Promise<void> {
     const giveUpAt = (worker.killDeadline ?? this.now()) + AFTER_KILL_WAIT_MS;
     while (!worker.forgotten) {
-      if (procfsAvailable && liveProcessGroupMembers(worker.pid).length === 0) return;
+      if (procfsAvailable) {
+        this.collectDescendants(worker);
+        if (liveProcessGroupMembers(worker.pid).length === 0 && worker.descendants.size === 0) return;
+      }
       // Without /proc we cannot see the group: let the kill timer fire on it, then stop waiting.
       if (!procfsAvailable && worker.killTimer === null) return;
       if (this.now() > giveUpAt) {
@@ -824,6 +934,13 @@ export class Supervisor {
       this.reportError(new Error(`a supervisor listener threw: ${errorMessage(error)}`, { cause: error }));
     }
   }
+}
+
+/** Whether an adopted worker's waiter was started with a log writer (its argv says: exitStatus.ts). */
+function usesLogWriter(pid: number): boolean {
+  const argv = readCommandLine(pid);
+  const at = argv ? argv.indexOf(WAITER_NAME) : -1;
+  return at >= 0 && (argv?.[at + 2] ?? '') !== '';
 }
 
 /** Same pid AND same start time; without /proc only "alive" can be checked. */

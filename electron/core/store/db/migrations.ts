@@ -255,6 +255,13 @@ export const MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE runs ADD COLUMN resumed_session TEXT;
   `,
+  // v9 (issue 18): each run a dispatcher starts gets a secret in its worker's environment; only its
+  // SHA-256 is kept, so the CLI and MCP can tell that a caller really is that run's worker
+  // (commands/actors.ts guardActor). The index finds the run from the secret alone.
+  `
+  ALTER TABLE runs ADD COLUMN secret_hash TEXT;
+  CREATE UNIQUE INDEX runs_by_secret_hash ON runs (secret_hash) WHERE secret_hash IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

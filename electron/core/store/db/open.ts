@@ -161,6 +161,42 @@ export function runInWriteTransaction<T>(db: Db, work: () => T): T {
   }
 }
 
+/**
+ * Waits, without blocking the event loop, until this connection could take the write lock (issue 18:
+ * another process holding a write transaction must not freeze `serve` or the app). It tries with
+ * busy_timeout 0 — SQLite answers at once — and between tries sleeps on a timer, backing off from
+ * 5 ms to 200 ms. The lock is not kept: the caller's own transaction follows in the same synchronous
+ * run, so only a writer that slips in between (a window of microseconds) makes that transaction
+ * wait in SQLite's busy handler as before. After `windowMs` it gives up with `database_busy`.
+ */
+export async function waitForWriteLock(db: Db, windowMs = RETRY_WINDOW_MS): Promise<void> {
+  const deadline = Date.now() + windowMs;
+  for (let attempt = 0; ; attempt++) {
+    if (db.inTransaction || writeLockFreeNow(db)) return;
+    if (Date.now() > deadline) {
+      throw new SwitchyardError(
+        'database_busy',
+        'the database is locked by another process; try again once it has finished',
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 200)));
+  }
+}
+
+function writeLockFreeNow(db: Db): boolean {
+  db.pragma('busy_timeout = 0');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    return true;
+  } catch (error) {
+    if (!isBusy(error)) throw error;
+    return false;
+  } finally {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}
+
 /** Read-only connections that keep a damaged database from being checkpointed until the process ends. */
 const seals: Db[] = [];
 
