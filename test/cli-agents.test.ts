@@ -69,8 +69,9 @@ describe('switchyard followup', () => {
       env: { SWITCHYARD_TASK: task.id },
     });
     expect(fromWorker.code).toBe(1);
+    // Issue 18: a worker's environment without its run's secret is refused, never a plain user.
     expect(fromWorker.stderr).toBe(
-      `switchyard: a worker of ${task.id} may only report on its own task, not ${other.id}\n`,
+      `switchyard: this process has a worker's environment (SWITCHYARD_TASK=${task.id}) but no SWITCHYARD_RUN_SECRET: refusing to act for it (a worker acts only with the secret its run was started with)\n`,
     );
     const empty = await runCli(home, ['followup', task.id, '  ']);
     expect(empty.code).toBe(1);

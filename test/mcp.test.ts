@@ -172,8 +172,9 @@ describe('switchyard mcp (stdio)', () => {
     const worker = await connect(home, [], { SWITCHYARD_TASK: own.id });
     const refused = await call(worker, 'followup_task', { id: other.id, text: 'not mine' });
     expect(refused.isError).toBe(true);
-    expect(refused.content[0]?.text).toBe(
-      `a worker of ${own.id} may only report on its own task, not ${other.id}`,
+    // Issue 18: without its run's secret a worker's environment acts for nobody.
+    expect(refused.content[0]?.text).toMatch(
+      new RegExp(`worker's environment \\(SWITCHYARD_TASK=${own.id}\\) but no SWITCHYARD_RUN_SECRET`),
     );
     const bad = await call(worker, 'followup_task', { id: other.id, text: '' });
     expect(bad.content[0]?.text).toBe('followup_task: text: the follow-up is empty');

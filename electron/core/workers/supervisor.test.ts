@@ -423,7 +423,10 @@ describe('Supervisor stop and timeouts', () => {
 
   it('times out a worker past maxRuntimeMs and kills its whole group, grandchild included', async () => {
     const supervisor = makeSupervisor({ killGraceMs: 800 });
-    const spawnRequest = request(agentArgv('fork-grandchild', 'ignore-term'), { maxRuntimeMs: 3_000 });
+    const spawnRequest = request(agentArgv('fork-grandchild', 'ignore-term'), {
+      // Long enough for two Node processes to start on a loaded machine before the SIGTERM.
+      maxRuntimeMs: 8_000,
+    });
     const pid = spawnOk(supervisor, spawnRequest);
     const grandchildPid = await grandchildPidIn(spawnRequest.logPath);
     sandbox.killAfterwards(grandchildPid);
@@ -476,7 +479,7 @@ describe('Supervisor stop and timeouts', () => {
     it('a timeout ends a setsid grandchild that ignores SIGTERM, through the waiter', async () => {
       const supervisor = makeSupervisor({ killGraceMs: 800 });
       const spawnRequest = request(agentArgv('fork-grandchild', 'setsid', 'grandchild-ignores-term'), {
-        maxRuntimeMs: 2_000,
+        maxRuntimeMs: 8_000, // time for two Node processes to start on a loaded machine
       });
       const pid = spawnOk(supervisor, spawnRequest);
       const grandchildPid = await grandchildPidIn(spawnRequest.logPath);
