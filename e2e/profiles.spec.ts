@@ -90,4 +90,19 @@ test('profiles: create from a template, edit with validation as you type, duplic
   ).toBe(true);
   await expect(page.getByTestId('lane-status-reviewer-2')).toHaveCount(0);
   await screenshot(page, 'lane-view-profiles');
+
+  // A profile folder without profile.json (a broken lane): the editor starts one and saves it new.
+  const emptyFile = path.join(home, 'profiles', 'existing', 'profile.json');
+  fs.rmSync(emptyFile);
+  await expect(page.getByTestId('lane-status-existing').getByTestId('lane-problem')).toHaveText(
+    'profile.json: not found',
+  );
+  await page.getByTestId('edit-profile-existing').click();
+  await expect(editor.getByTestId('profile-text')).toHaveValue(/"command"/);
+  await expect(editor.getByTestId('profile-delete')).toBeDisabled();
+  await editor.getByTestId('profile-text').fill(JSON.stringify({ command: [process.execPath, '-e', '0'] }));
+  await editor.getByTestId('profile-save').click();
+  await expect(editor.getByTestId('profile-valid')).toContainText('Saved.');
+  expect(JSON.parse(fs.readFileSync(emptyFile, 'utf8'))).toEqual({ command: [process.execPath, '-e', '0'] });
+  await expect(page.getByTestId('lane-status-existing').locator('.kind-badge')).toHaveText('profile');
 });

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { PROFILE_TEMPLATE_NAMES, type ProfileTemplateName } from '../../../shared/constants';
 import type { ProfileText } from '../../../shared/contract';
+import { ApiError } from '../api/boardApi';
 import { assigneeSchema } from '../../../shared/domain';
 import { checkProfileText } from '../../../shared/profile';
 import { useBoardContext } from '../store/context';
@@ -127,7 +128,8 @@ export function ProfileEditor({
   onOpen: (name: string) => void;
 }) {
   const { api, store } = useBoardContext();
-  const [file, setFile] = useState<ProfileText | null>(null);
+  /** What was read; `version` null: no profile.json yet (saving creates it). */
+  const [file, setFile] = useState<(Omit<ProfileText, 'version'> & { version: string | null }) | null>(null);
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
@@ -140,6 +142,14 @@ export function ProfileEditor({
       setText(read.text);
       setError(null);
     } catch (failure) {
+      if (failure instanceof ApiError && failure.code === 'not_found') {
+        // The folder has no profile.json yet: start one (saved as new, never over a file).
+        const start = `${JSON.stringify({ command: ['agent', '{prompt}'] }, null, 2)}\n`;
+        setFile({ name, text: '', version: null });
+        setText(start);
+        setError(null);
+        return;
+      }
       setError(errorMessage(failure));
     }
   };
@@ -187,7 +197,7 @@ export function ProfileEditor({
     }
   };
   const remove = async () => {
-    if (!file) return;
+    if (!file?.version) return;
     const ok = await store
       .getState()
       .askConfirm(
@@ -282,6 +292,7 @@ export function ProfileEditor({
             type="button"
             className="button danger"
             data-testid="profile-delete"
+            disabled={!file?.version}
             onClick={() => void remove()}
           >
             Delete…
