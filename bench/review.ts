@@ -190,6 +190,27 @@ async function benchSlowWorktree(homes: string[], report: Report, note: Note): P
   }
 }
 
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function printHottest(profile: CpuProfile, note: Note): void {
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, index) =>
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)),
+  );
+  const byName = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const frame = node.callFrame;
+    const name = `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop() ?? ''}:${frame.lineNumber}`;
+    byName.set(name, (byName.get(name) ?? 0) + (self.get(node.id) ?? 0) / 1000);
+  }
+  for (const [name, msValue] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 12))
+    note(`profile: ${fmt(msValue).padStart(10)}  ${name}`);
+}
+
 /** A done task whose branch changes `files` files by `linesPerFile` added lines each. */
 async function bigDiffHome(paths: HomePaths, files: number, linesPerFile: number): Promise<string> {
   const repo = makeRepository(paths.home, 20);
@@ -272,6 +293,16 @@ async function benchBigDiff(homes: string[], report: Report, note: Note): Promis
       });
       await page.goto(serve.url);
       await page.getByTestId(`card-${taskId}`).click();
+      // --review-profile: the page's CPU profile of the first round, hottest functions printed.
+      const cdp =
+        round === 0 && process.argv.includes('--review-profile')
+          ? await page.context().newCDPSession(page)
+          : null;
+      if (cdp) {
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+        await cdp.send('Profiler.start');
+      }
       await page.getByTestId('drawer-tab-changes').click();
       const result = await page.evaluate(
         (count) =>
@@ -305,6 +336,7 @@ async function benchBigDiff(homes: string[], report: Report, note: Note): Promis
           }),
         files,
       );
+      if (cdp) printHottest((await cdp.send('Profiler.stop')).profile as CpuProfile, note);
       shown.push(result.shown);
       fetched.push(result.fetched);
       bytes = result.bytes;
