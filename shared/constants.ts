@@ -116,6 +116,12 @@ export const EVENT_KINDS = [
    * process's board too) hears of them.
    */
   'skips_changed',
+  /**
+   * docs/architecture.md §9: the changes tracker computed new card figures (files, +/−, needs
+   * review) for the tasks in `payload.taskIds` (comma-separated), stored beside each task; one row
+   * per recompute that changed what a card shows, so a board served by another process follows.
+   */
+  'changes_computed',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -129,6 +135,7 @@ export const STATUS_KEEPING_EVENT_KINDS: ReadonlySet<string> = new Set<EventKind
   'approved',
   'committed',
   'skips_changed',
+  'changes_computed',
 ]);
 
 /** Readable names for skip reasons, used by the CLI and the cards. */

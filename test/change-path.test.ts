@@ -8,6 +8,9 @@ import type { EngineChange } from '../electron/core/dispatch/engineChanges';
 import type { HomePaths } from '../electron/core/config/home';
 import { useTempHomes } from './helpers/home';
 import { waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine';
+import { makeRepo, useTempFolders } from './helpers/git';
+import { createBoard } from '../electron/core/commands/taskCommands';
+import { configureBoardRepository } from '../electron/core/workers/repository';
 
 /**
  * The one change path (docs/architecture.md "How a change travels"): the event log plus the
@@ -16,6 +19,7 @@ import { waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine'
  */
 
 const newHome = useTempHomes();
+const newFolder = useTempFolders();
 const open: { engine: Engine; api?: Api }[] = [];
 afterEach(async () => {
   for (const { engine, api } of open.splice(0).reverse()) {
@@ -162,6 +166,43 @@ describe('one change path', () => {
       'the lane figures with the skip reason',
     );
   });
+});
+
+describe('one change path: card figures of worktree tasks (docs/architecture.md §9)', () => {
+  it(
+    "the changes tracker's new figures reach the board of a process that runs no tracker",
+    { timeout: 60_000 },
+    async () => {
+      const paths = newHome();
+      writeFastSettings(paths);
+      const repo = makeRepo(newFolder(), 'shop');
+      writeAgentProfile(paths, 'coder', 'git-edit.mjs', { args: ['src/cart.ts=export const total = 0;\\n'] });
+      // The board is served by a process that does not dispatch (and so computes no figures).
+      const served = start(paths, false);
+      createBoard(served.engine.db, 'web', undefined);
+      await configureBoardRepository(served.engine.db, 'web', { repo, base: 'main' });
+      const events: BoardEvent[] = [];
+      served.api.subscribe((event) => events.push(event));
+      const dispatching = start(paths, true);
+
+      const task = commands.createTask(
+        served.engine.db,
+        { board: 'web', title: 'Cart total', assignee: 'coder' },
+        actor,
+      );
+      served.engine.flush();
+      dispatching.engine.wake();
+      const card = await waitFor(
+        () =>
+          events
+            .flatMap((event) => (event.type === 'changes' && event.board === 'web' ? event.changes : []))
+            .find((candidate) => candidate.taskId === task.id && candidate.needsReview),
+        'the card figures on the served board',
+        45_000,
+      );
+      expect(card.summary).toMatchObject({ files: 1, additions: 1, ahead: 1, merged: false });
+    },
+  );
 });
 
 function value<T>(

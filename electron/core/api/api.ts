@@ -39,7 +39,7 @@ import { runInWriteTransaction, waitForWriteLock } from '../store/db/open';
 import type { EngineHandle } from '../dispatch/engineHandle';
 import { Listeners, type EngineChange } from '../dispatch/engineChanges';
 import { SwitchyardError, invalidInput, notFound } from '../errors';
-import { eventsOf, skipsChangedIds } from '../store/events';
+import { changesComputedIds, eventsOf, skipsChangedIds } from '../store/events';
 import { readTranscript } from '../workers/transcriptFile';
 import * as runs from '../store/runs';
 import * as profileFiles from '../config/profileFiles';
@@ -479,6 +479,9 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       const skips = skipsByIds(db, skipChanged);
       if (skips.length > 0) emit({ type: 'skips', skips });
     }
+    // docs/architecture.md §9: new card figures computed by the changes tracker (any process's).
+    const computed = [...new Set(events.flatMap(changesComputedIds))];
+    if (computed.length > 0) changeCardsChanged(computed);
   }
 
   // Lane figures (running/capacity, queues by skip reason, kinds, failures) summarise many tasks:
@@ -535,9 +538,6 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
         return;
       case 'notice':
         emit({ type: 'notice', ...change.notice });
-        return;
-      case 'changeCards':
-        changeCardsChanged(change.taskIds);
         return;
       case 'tick':
       case 'fault':

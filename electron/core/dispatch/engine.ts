@@ -13,7 +13,7 @@ import { EngineChanges, type EngineListener, type EngineNotice } from './engineC
 import type { TaskEvent } from '../../../shared/domain';
 import { STATUS_KEEPING_EVENT_KINDS } from '../../../shared/constants';
 import { ChangeFeed } from '../store/changeFeed';
-import { appendEvent } from '../store/events';
+import { appendChangesComputed, appendEvent } from '../store/events';
 import type { Actor } from '../commands/taskCommands';
 import { openDatabase, runInWriteTransaction, waitForWriteLock, type Db } from '../store/db/open';
 import { DISPATCHER_CLAIM_PREFIX, Dispatcher, type DispatcherConfig } from './dispatcher';
@@ -188,7 +188,11 @@ export class Engine implements EngineHandle {
     this.changes = new ChangesTracker(this.db, {
       paths: this.paths,
       intervalMs: 3_000,
-      onChanged: (taskIds) => this.changeListeners.emit({ type: 'changeCards', taskIds }),
+      // In the log, so every board hears of it (one served by a process without a tracker too).
+      onChanged: (taskIds) => {
+        runInWriteTransaction(this.db, () => appendChangesComputed(this.db, taskIds, Date.now()));
+        this.feed.poll();
+      },
       onReadyToReview: (taskId) =>
         this.notify({
           level: 'info',

@@ -25,11 +25,6 @@ export type EngineChange =
   | { type: 'tick'; result: DispatchResult }
   /** Lane facts kept outside the log changed: profile files, lanes.json, a stored pause or limit. */
   | { type: 'lanes' }
-  /**
-   * docs/architecture.md §9: tasks whose change summary (the card chips: files, +/−, needs review)
-   * the changes tracker computed anew and found different. Stored beside the task, not in the log.
-   */
-  | { type: 'changeCards'; taskIds: string[] }
   /** Something a person should be told (desktop notification, web toast). */
   | { type: 'notice'; notice: EngineNotice }
   /** The database failed under the engine (issue 18): dispatching stopped. */

@@ -65,9 +65,32 @@ export function appendSkipsChanged(db: Db, taskIds: readonly string[], now: numb
 
 /** The task ids a `skips_changed` row names (none for any other row). */
 export function skipsChangedIds(event: Pick<TaskEvent, 'kind' | 'payload'>): string[] {
+  return event.kind === 'skips_changed' ? listedTaskIds(event) : [];
+}
+
+/** docs/architecture.md §9: tasks whose card figures the changes tracker computed anew, as one log row. */
+export function appendChangesComputed(db: Db, taskIds: readonly string[], now: number): void {
+  if (taskIds.length === 0) return;
+  appendEvent(
+    db,
+    {
+      taskId: null,
+      board: null,
+      kind: 'changes_computed',
+      payload: { count: taskIds.length, taskIds: taskIds.join(',') },
+    },
+    now,
+  );
+}
+
+/** The task ids a `changes_computed` row names (none for any other row). */
+export function changesComputedIds(event: Pick<TaskEvent, 'kind' | 'payload'>): string[] {
+  return event.kind === 'changes_computed' ? listedTaskIds(event) : [];
+}
+
+function listedTaskIds(event: Pick<TaskEvent, 'payload'>): string[] {
   const ids = event.payload.taskIds;
-  if (event.kind !== 'skips_changed' || typeof ids !== 'string' || ids === '') return [];
-  return ids.split(',');
+  return typeof ids === 'string' && ids !== '' ? ids.split(',') : [];
 }
 
 function eventFromRow(row: EventRow): TaskEvent {
