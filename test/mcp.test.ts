@@ -180,6 +180,18 @@ describe('switchyard mcp (stdio)', () => {
     expect(bad.content[0]?.text).toBe('followup_task: text: the follow-up is empty');
     expect(snapshotDatabase(database)).toEqual(before);
 
+    // A real worker (its run's secret) of a running task: still only its own task.
+    const busy = await runCliJson<Task>(home, ['create', 'Busy', '--assignee', 'coder']);
+    expect((await runCli(home, ['claim', busy.id])).code).toBe(0);
+    const genuine = await connect(home, [], workerEnvOf(database, busy.id));
+    const beforeGenuine = snapshotDatabase(database);
+    const notOwn = await call(genuine, 'followup_task', { id: other.id, text: 'not mine either' });
+    expect(notOwn.isError).toBe(true);
+    expect(notOwn.content[0]?.text).toBe(
+      `a worker of ${busy.id} may change only its own task, not ${other.id}`,
+    );
+    expect(snapshotDatabase(database)).toEqual(beforeGenuine);
+
     const person = await connect(home);
     const sent = await callJson<Task>(person, 'followup_task', { id: other.id, text: 'one more thing' });
     expect(sent).toMatchObject({ id: other.id, status: 'ready' });

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTask, followupTask } from '../commands/taskCommands';
+import { issueRunSecret } from '../commands/actors';
+import { claimTask, createTask, followupTask } from '../commands/taskCommands';
+import { runInWriteTransaction } from '../store/db/open';
 import { eventsOf } from '../store/events';
 import * as runs from '../store/runs';
 import * as tasks from '../store/tasks';
@@ -212,12 +214,20 @@ describe('follow-ups', () => {
     const engine = await start(paths);
     const ready = createTask(engine.db, { title: 'Waiting' }, { name: 'ana' }).id;
     const done = createTask(engine.db, { title: 'Done', status: 'done' }, { name: 'ana' }).id;
+    // A worker with its run's secret (issue 18), of a task that runs.
+    const running = createTask(engine.db, { title: 'Busy', assignee: 'elsewhere' }, { name: 'ana' }).id;
+    const runId = claimTask(engine.db, { taskId: running }, { name: 'term' }).currentRunId as number;
+    const secret = runInWriteTransaction(engine.db, () => issueRunSecret(engine.db, runId));
+    const worker = {
+      name: `worker:${running}`,
+      worker: { taskId: running, runId: String(runId), secret },
+    };
     const before = snapshotDatabase(paths.database);
     expect(() => followupTask(engine.db, ready, 'go', { name: 'ana' })).toThrow(
       `${ready} is ready; only a done or blocked task can get a follow-up`,
     );
-    expect(() => followupTask(engine.db, done, 'go', { name: `worker:${ready}`, ownTaskId: ready })).toThrow(
-      `a worker of ${ready} may only report on its own task, not ${done}`,
+    expect(() => followupTask(engine.db, done, 'go', worker)).toThrow(
+      `a worker of ${running} may change only its own task, not ${done}`,
     );
     expect(() => followupTask(engine.db, done, ' \n ', { name: 'ana' })).toThrow(
       'follow-up: the follow-up is empty',
