@@ -228,8 +228,14 @@ export class LogFollower {
     }
   }
 
-  /** Each chunk that appeared means the current log is finished: read its end, then switch. */
+  /**
+   * Each chunk that appeared means the current log is finished: read its end, then switch. split
+   * starts a new chunk only once the current one holds exactly the rotation size, so the folder is
+   * looked at only then — or while the log is still empty (before the first chunk).
+   */
   private async switchChunks(): Promise<void> {
+    const { rotateBytes } = this.options;
+    if (this.offset > 0 && rotateBytes !== null && this.offset < rotateBytes) return;
     const chunks = await pendingChunks(this.options.path);
     for (const chunk of chunks) {
       await this.readNewBytes();
