@@ -1,0 +1,129 @@
+// @vitest-environment happy-dom
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cardOf } from '../../../shared/domain';
+import type { FileChange, TaskChanges } from '../../../shared/repository';
+import { createBoardStore } from '../store/boardStore';
+import { BoardProvider, createBoardContextValue } from '../store/context';
+import { FakeBoardApi } from '../test/fakeBoardApi';
+import { makeTask } from '../test/fixtures';
+import { ChangesTab } from './ChangesTab';
+
+/**
+ * A large diff (over 3,000 changed lines) is listed from the core's file list and each file's
+ * part of the patch is parsed when it is opened: the right file's lines, renamed and deleted
+ * files included.
+ */
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+let root: Root | null = null;
+let container: HTMLElement | null = null;
+afterEach(() => {
+  act(() => root?.unmount());
+  container?.remove();
+  root = null;
+});
+
+function addedFile(file: string, lines: number): string {
+  const body = Array.from({ length: lines }, (_, n) => `+${file} line ${n}`).join('\n');
+  return `diff --git a/${file} b/${file}\nnew file mode 100644\nindex 0000000..1111111\n--- /dev/null\n+++ b/${file}\n@@ -0,0 +1,${lines} @@\n${body}\n`;
+}
+
+const deletedFile = (file: string): string =>
+  `diff --git a/${file} b/${file}\ndeleted file mode 100644\nindex 2222222..0000000\n--- a/${file}\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-gone one\n-gone two\n`;
+
+const renamedFile = (from: string, to: string): string =>
+  `diff --git a/${from} b/${to}\nsimilarity index 90%\nrename from ${from}\nrename to ${to}\nindex 3333333..4444444 100644\n--- a/${from}\n+++ b/${to}\n@@ -1,2 +1,2 @@\n kept\n-old name line\n+new name line\n`;
+
+describe('the Changes tab on a large diff', () => {
+  it('lists every file collapsed and shows the right lines of the one opened', async () => {
+    const task = makeTask({ status: 'done', workspace: 'repo' });
+    const patch =
+      addedFile('src/a.ts', 1600) +
+      deletedFile('old/gone.txt') +
+      renamedFile('docs/old name.md', 'docs/new.md') +
+      addedFile('src/b.ts', 1600);
+    const files: FileChange[] = [
+      { path: 'src/a.ts', oldPath: null, status: 'added', additions: 1600, deletions: 0, binary: false },
+      { path: 'old/gone.txt', oldPath: null, status: 'deleted', additions: 0, deletions: 2, binary: false },
+      {
+        path: 'docs/new.md',
+        oldPath: 'docs/old name.md',
+        status: 'renamed',
+        additions: 1,
+        deletions: 1,
+        binary: false,
+      },
+      { path: 'src/b.ts', oldPath: null, status: 'added', additions: 1600, deletions: 0, binary: false },
+    ];
+    const answer: TaskChanges = {
+      worktree: {
+        taskId: task.id,
+        repo: '/repo',
+        baseBranch: 'main',
+        branch: `switchyard/${task.id}`,
+        path: `/home/workspaces/${task.id}`,
+        baseCommit: 'abc',
+        mergedAt: null,
+        mergeCommit: null,
+        removedAt: null,
+        reviewWaived: false,
+      },
+      summary: {
+        files: 4,
+        additions: 3201,
+        deletions: 3,
+        uncommittedFiles: 0,
+        ahead: 1,
+        behind: 0,
+        conflicts: [],
+        merged: false,
+        removed: false,
+        computedAt: 1,
+        error: null,
+      },
+      files,
+      patch,
+      truncated: false,
+    };
+    const api = new FakeBoardApi().on('taskChanges', () => answer);
+    const store = createBoardStore(api);
+    container = document.createElement('div');
+    document.body.appendChild(container);
+    await act(async () => {
+      root = createRoot(container as HTMLElement);
+      root.render(
+        <BoardProvider value={createBoardContextValue(api, store)}>
+          <ChangesTab task={cardOf(task)} />
+        </BoardProvider>,
+      );
+    });
+    await act(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    });
+    const heads = () => [...(container as HTMLElement).querySelectorAll('.file-diff-head')];
+    expect(heads().map((head) => head.textContent)).toEqual([
+      '▸ src/a.ts (added, 1600 changed lines)',
+      '▸ old/gone.txt (deleted, 2 changed lines)',
+      '▸ docs/old name.md → docs/new.md (renamed, 2 changed lines)',
+      '▸ src/b.ts (added, 1600 changed lines)',
+    ]);
+    expect((container as HTMLElement).querySelector('.diff')).toBeNull();
+
+    const open = async (index: number) => {
+      await act(async () => {
+        heads()[index]?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+      });
+      return (container as HTMLElement).textContent ?? '';
+    };
+    let text = await open(3);
+    expect(text).toContain('src/b.ts line 1599');
+    expect(text).not.toContain('src/a.ts line 0');
+    text = await open(2);
+    expect(text).toContain('new name line');
+    text = await open(1);
+    expect(text).toContain('gone two');
+  });
+});
