@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { issueRunSecret } from '../commands/actors';
 import { approveTask, createTask } from '../commands/taskCommands';
 import { runInWriteTransaction } from '../store/db/open';
 import { eventsOf } from '../store/events';
@@ -110,9 +111,15 @@ describe('approval before spawn', () => {
     const first = engine.runTick();
     expect(first?.skipped.find((skip) => skip.taskId === id)?.reason).toBe('awaiting_approval');
     expect(first?.spawned.map((spawn) => spawn.taskId)).toEqual([other]);
-    expect(() => approveTask(engine.db, id, { name: `worker:${other}`, ownTaskId: other })).toThrow(
-      /may only report on its own task/,
-    );
+    // A worker (issue 18: its run's secret) cannot approve, its own task nor another.
+    const runId = tasks.findTask(engine.db, other)?.currentRunId as number;
+    const secret = runInWriteTransaction(engine.db, () => issueRunSecret(engine.db, runId));
+    const worker = { name: `worker:${other}`, worker: { taskId: other, runId: String(runId), secret } };
+    for (const target of [id, other])
+      expect(() => approveTask(engine.db, target, worker)).toThrow(
+        `a worker of ${other} cannot approve ${target}: that is a person's decision`,
+      );
+    expect(tasks.findTask(engine.db, id)?.approvedAt).toBeNull();
   });
 
   it('awaiting_approval comes after lane_paused in the walk', () => {
