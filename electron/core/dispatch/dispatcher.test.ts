@@ -192,7 +192,8 @@ describe('failures', () => {
     writeFastSettings(paths, { failureLimit: 1 });
     writeAgentProfile(paths, 'stubborn', 'fork-grandchild.mjs', {
       args: ['ignore-term'],
-      maxRuntimeSeconds: 1,
+      // Room for two Node processes to start on a loaded machine before the timeout's SIGTERM.
+      maxRuntimeSeconds: 5,
     });
     const engine = start(paths);
     const task = createTask(engine.db, { title: 'runs forever', assignee: 'stubborn' }, actor);
@@ -203,7 +204,7 @@ describe('failures', () => {
       () => /grandchild (\d+)/.exec(fs.existsSync(logPath) ? fs.readFileSync(logPath, 'utf8') : '')?.[1],
       'grandchild pid',
     );
-    await tickUntil(engine, () => findTask(engine.db, task.id)?.status === 'blocked', 'timeout', 10_000);
+    await tickUntil(engine, () => findTask(engine.db, task.id)?.status === 'blocked', 'timeout', 20_000);
     expect(runsOf(engine.db, task.id)[0]?.outcome).toBe('timed_out');
     expect(isProcessAlive(spawned?.pid as number)).toBe(false);
     expect(isProcessAlive(Number(grandchild))).toBe(false);
