@@ -119,8 +119,31 @@ function writeCliShim(paths: HomePaths, command: readonly string[], nativeBindin
   const runAsNode = process.versions.electron ? 'ELECTRON_RUN_AS_NODE=1 ' : '';
   const binding = nativeBinding ? `SWITCHYARD_SQLITE_BINDING=${quote(nativeBinding)} ` : '';
   const script = `#!/bin/sh\n# Written by Switchyard: runs its CLI for workers.\n${runAsNode}${binding}exec ${command.map(quote).join(' ')} "$@"\n`;
+  const file = path.join(paths.bin, 'switchyard');
+  // Left alone when it is already this script: rewriting it at every start changed home/bin, which
+  // the PATH search cache then could not trust for 3 s (config/programLookup.ts) — an lstat and a
+  // listing of home/bin on every tick after a start (performance issue 17, target 1).
+  if (cliShimIsCurrent(paths, file, script)) return;
   // Through the checked writer: a link planted at bin/ or at its temp file is never followed.
-  writeFileAtomically(paths.home, path.join(paths.bin, 'switchyard'), script, 0o700);
+  writeFileAtomically(paths.home, file, script, 0o700);
+}
+
+/** `file` is a plain file of ours in a real bin/ folder, mode 0700, holding exactly `script`. */
+function cliShimIsCurrent(paths: HomePaths, file: string, script: string): boolean {
+  let fd: number | undefined;
+  try {
+    if (!fs.lstatSync(paths.bin).isDirectory()) return false;
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile() || (stat.mode & 0o777) !== 0o700) return false;
+    if (process.getuid && stat.uid !== process.getuid()) return false;
+    if (stat.size !== Buffer.byteLength(script)) return false;
+    return fs.readFileSync(fd, 'utf8') === script;
+  } catch {
+    return false; // missing, a link, unreadable: written afresh by the checked writer
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 export class Engine implements EngineHandle {
