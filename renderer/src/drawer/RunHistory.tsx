@@ -85,8 +85,9 @@ function RunRow({ run, number }: { run: Run; number: number }) {
           <td />
           <td colSpan={5} title={run.followup}>
             ↪ follow-up
-            {run.resumedSession ? ` (resumed session ${run.resumedSession.slice(0, 8)})` : ' (fresh run)'}:{' '}
-            {run.followup}
+            {run.resumedSession
+              ? ` (resumed session ${run.resumedSession.slice(0, 8)})`
+              : ' (fresh run)'}: {run.followup}
           </td>
         </tr>
       )}
