@@ -66,11 +66,18 @@ describe('change cards and review (docs/architecture.md §9)', { timeout: 120_00
     const task = createTask(db, { board: 'web', title: 'Cart total', assignee: 'coder' }, actor);
     engine.wake();
 
-    // While the agent still works (it waits for the gate, uncommitted): the board is told.
-    const running = await waitFor(() => {
-      const card = lastCard(task.id);
-      return card?.summary?.files === 2 ? card : undefined;
-    }, 'a change card while the worker runs');
+    // While the agent still works (it waits for the gate, uncommitted): the board is told. The
+    // worktree, the agent's start and its edits come first, then the tracker's next pass (every
+    // 3 s while a worker runs): on a clean clone's CI, with every test file running beside it, that
+    // took over 15 s once, so this wait is longer than the helper's default.
+    const running = await waitFor(
+      () => {
+        const card = lastCard(task.id);
+        return card?.summary?.files === 2 ? card : undefined;
+      },
+      'a change card while the worker runs',
+      45_000,
+    );
     expect(getTask(db, task.id).status).toBe('running');
     expect(running).toMatchObject({
       assignee: 'coder',
