@@ -55,25 +55,31 @@ async function runToDone(engine: Engine, id: string, what: string): Promise<void
   await tickUntil(engine, () => tasks.findTask(engine.db, id)?.status === 'done', what);
 }
 
+/** A Claude Code-like profile (stream-json) and one task of it, run to done once. */
+async function claudeTaskRunOnce(extraFlags: string[]) {
+  const paths = tempHome();
+  const records = profile(paths, 'claude', {
+    command: [
+      process.execPath,
+      path.join(AGENTS, 'claude-like.mjs'),
+      '-p',
+      '{prompt}',
+      '--output-format',
+      'stream-json',
+      ...extraFlags,
+    ],
+    output: 'claude-stream-json',
+  });
+  const engine = await start(paths);
+  const id = createTask(engine.db, { title: 'Fix the login', assignee: 'claude' }, { name: 'ana' }).id;
+  await runToDone(engine, id, 'the first run');
+  const [first] = runs.runsOf(engine.db, id);
+  return { paths, engine, records, id, first };
+}
+
 describe('follow-ups', () => {
   it('Claude Code: the next run is `-p TEXT … --resume SESSION` in the same workspace', async () => {
-    const paths = tempHome();
-    const records = profile(paths, 'claude', {
-      command: [
-        process.execPath,
-        path.join(AGENTS, 'claude-like.mjs'),
-        '-p',
-        '{prompt}',
-        '--output-format',
-        'stream-json',
-        '--verbose',
-      ],
-      output: 'claude-stream-json',
-    });
-    const engine = await start(paths);
-    const id = createTask(engine.db, { title: 'Fix the login', assignee: 'claude' }, { name: 'ana' }).id;
-    await runToDone(engine, id, 'the first run');
-    const [first] = runs.runsOf(engine.db, id);
+    const { engine, records, id, first } = await claudeTaskRunOnce(['--verbose']);
     expect(first?.agentSession).toMatch(/^[0-9a-f-]{36}$/);
     expect(first?.followup).toBeNull();
 
@@ -112,22 +118,7 @@ describe('follow-ups', () => {
   });
 
   it('a resume that fails (the session is gone) is retried afresh with the follow-up in the prompt', async () => {
-    const paths = tempHome();
-    const records = profile(paths, 'claude', {
-      command: [
-        process.execPath,
-        path.join(AGENTS, 'claude-like.mjs'),
-        '-p',
-        '{prompt}',
-        '--output-format',
-        'stream-json',
-      ],
-      output: 'claude-stream-json',
-    });
-    const engine = await start(paths);
-    const id = createTask(engine.db, { title: 'Fix the login', assignee: 'claude' }, { name: 'ana' }).id;
-    await runToDone(engine, id, 'the first run');
-    const [first] = runs.runsOf(engine.db, id);
+    const { engine, records, id, first } = await claudeTaskRunOnce([]);
     // The agent's sessions of that workspace are gone (cleaned up, another machine …).
     fs.rmSync(path.join(recorded(records, first?.id as number).cwd, '.claude-like-sessions'));
 
