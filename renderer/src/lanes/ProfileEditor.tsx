@@ -5,7 +5,7 @@ import { ApiError } from '../api/boardApi';
 import { assigneeSchema } from '../../../shared/domain';
 import { checkProfileText } from '../../../shared/profile';
 import { useBoardContext } from '../store/context';
-import '../styles/dialogs.css';
+import { Modal } from '../dialogs/Modal';
 
 /**
  * Profiles from the Lanes view (docs/profiles.md): a new one from a template, then profile.json in
@@ -57,63 +57,59 @@ export function NewProfileDialog({
   };
 
   return (
-    <div className="modal-backdrop" onClick={onClose}>
-      <form
-        className="modal task-form"
-        role="dialog"
-        aria-modal="true"
-        aria-label="New profile"
-        data-testid="new-profile-dialog"
-        onClick={(event) => event.stopPropagation()}
-        onKeyDown={(event) => event.key === 'Escape' && onClose()}
-        onSubmit={(event) => void submit(event)}
-      >
-        <h2>New profile</h2>
-        <label>
-          Name (the lane tasks are assigned to)
-          <input
-            autoFocus
-            value={name}
-            data-testid="new-profile-name"
-            placeholder="e.g. reviewer"
-            onChange={(event) => {
-              setName(event.target.value);
-              setError(null);
-            }}
-          />
-        </label>
-        {checked && 'problem' in checked && <p className="form-error">{checked.problem}</p>}
-        <fieldset className="template-choice">
-          <legend>Start from</legend>
-          {PROFILE_TEMPLATE_NAMES.map((option) => (
-            <label key={option}>
-              <input
-                type="radio"
-                name="template"
-                value={option}
-                checked={template === option}
-                data-testid={`new-profile-template-${option}`}
-                onChange={() => setTemplate(option)}
-              />
-              <strong>{option}</strong> <span className="muted">{TEMPLATE_NOTES[option]}</span>
-            </label>
-          ))}
-        </fieldset>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="modal-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" data-testid="new-profile-create">
-            Create and edit
-          </button>
-        </div>
-      </form>
-    </div>
+    <Modal
+      as="form"
+      className="task-form"
+      label="New profile"
+      testId="new-profile-dialog"
+      onClose={onClose}
+      onSubmit={(event) => void submit(event)}
+    >
+      <h2>New profile</h2>
+      <label>
+        Name (the lane tasks are assigned to)
+        <input
+          autoFocus
+          value={name}
+          data-testid="new-profile-name"
+          placeholder="e.g. reviewer"
+          onChange={(event) => {
+            setName(event.target.value);
+            setError(null);
+          }}
+        />
+      </label>
+      {checked && 'problem' in checked && <p className="form-error">{checked.problem}</p>}
+      <fieldset className="template-choice">
+        <legend>Start from</legend>
+        {PROFILE_TEMPLATE_NAMES.map((option) => (
+          <label key={option}>
+            <input
+              type="radio"
+              name="template"
+              value={option}
+              checked={template === option}
+              data-testid={`new-profile-template-${option}`}
+              onChange={() => setTemplate(option)}
+            />
+            <strong>{option}</strong> <span className="muted">{TEMPLATE_NOTES[option]}</span>
+          </label>
+        ))}
+      </fieldset>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="modal-actions">
+        <button type="button" className="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="submit" className="button primary" data-testid="new-profile-create">
+          Create and edit
+        </button>
+      </div>
+    </Modal>
   );
 }
 
@@ -217,112 +213,106 @@ export function ProfileEditor({
   };
 
   return (
-    <div className="modal-backdrop" onClick={onClose}>
-      <div
-        className="modal task-form profile-editor"
-        role="dialog"
-        aria-modal="true"
-        aria-label={`Profile ${name}`}
-        data-testid="profile-editor"
-        onClick={(event) => event.stopPropagation()}
-        onKeyDown={(event) => event.key === 'Escape' && onClose()}
-      >
-        <h2>
-          Profile <code>{name}</code> <span className="muted">profiles/{name}/profile.json</span>
-        </h2>
-        {file === null && !error && <p className="muted">Loading…</p>}
-        {file !== null && (
-          <>
-            <textarea
-              className="profile-text"
-              spellCheck={false}
-              rows={16}
-              aria-label="profile.json"
-              data-testid="profile-text"
-              value={text}
-              onChange={(event) => {
-                setText(event.target.value);
-                setSaved(false);
-              }}
-            />
-            {check.ok ? (
-              <p className="form-note" data-testid="profile-valid">
-                {saved && !edited ? 'Saved. ' : ''}Valid: {check.value.command[0]} ·{' '}
-                {check.value.maxConcurrent} at a time · completion {check.value.completion} · output{' '}
-                {check.value.output}
-              </p>
-            ) : (
-              <ul className="problem-list" data-testid="profile-problems">
-                {check.problems.map((problem) => (
-                  <li key={problem.field ?? '-'} data-testid={`profile-problem-${problem.field ?? 'file'}`}>
-                    {problem.message}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </>
-        )}
-        {error && (
-          <p className="form-error" role="alert" data-testid="profile-error">
-            {error}
-          </p>
-        )}
-        {copyName !== null && (
-          <form
-            className="action-row"
-            onSubmit={(event) => {
-              event.preventDefault();
-              void duplicate();
+    <Modal
+      className="task-form profile-editor"
+      label={`Profile ${name}`}
+      testId="profile-editor"
+      onClose={onClose}
+    >
+      <h2>
+        Profile <code>{name}</code> <span className="muted">profiles/{name}/profile.json</span>
+      </h2>
+      {file === null && !error && <p className="muted">Loading…</p>}
+      {file !== null && (
+        <>
+          <textarea
+            className="profile-text"
+            spellCheck={false}
+            rows={16}
+            aria-label="profile.json"
+            data-testid="profile-text"
+            value={text}
+            onChange={(event) => {
+              setText(event.target.value);
+              setSaved(false);
             }}
-          >
-            <input
-              autoFocus
-              aria-label="Name of the copy"
-              data-testid="profile-copy-name"
-              value={copyName}
-              onChange={(event) => setCopyName(event.target.value)}
-            />
-            <button type="submit" className="button" data-testid="profile-copy-create">
-              Copy
-            </button>
-          </form>
-        )}
-        <div className="modal-actions">
-          <button
-            type="button"
-            className="button danger"
-            data-testid="profile-delete"
-            disabled={!file?.version}
-            onClick={() => void remove()}
-          >
-            Delete…
+          />
+          {check.ok ? (
+            <p className="form-note" data-testid="profile-valid">
+              {saved && !edited ? 'Saved. ' : ''}Valid: {check.value.command[0]} · {check.value.maxConcurrent}{' '}
+              at a time · completion {check.value.completion} · output {check.value.output}
+            </p>
+          ) : (
+            <ul className="problem-list" data-testid="profile-problems">
+              {check.problems.map((problem) => (
+                <li key={problem.field ?? '-'} data-testid={`profile-problem-${problem.field ?? 'file'}`}>
+                  {problem.message}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+      {error && (
+        <p className="form-error" role="alert" data-testid="profile-error">
+          {error}
+        </p>
+      )}
+      {copyName !== null && (
+        <form
+          className="action-row"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void duplicate();
+          }}
+        >
+          <input
+            autoFocus
+            aria-label="Name of the copy"
+            data-testid="profile-copy-name"
+            value={copyName}
+            onChange={(event) => setCopyName(event.target.value)}
+          />
+          <button type="submit" className="button" data-testid="profile-copy-create">
+            Copy
           </button>
-          <button
-            type="button"
-            className="button"
-            data-testid="profile-duplicate"
-            onClick={() => setCopyName(`${name}-copy`)}
-          >
-            Duplicate…
-          </button>
-          <button type="button" className="button" data-testid="profile-reload" onClick={() => void reload()}>
-            Reload from disk
-          </button>
-          <span className="spacer" />
-          <button type="button" className="button" onClick={onClose}>
-            Close
-          </button>
-          <button
-            type="button"
-            className="button primary"
-            data-testid="profile-save"
-            disabled={!check.ok || !edited}
-            onClick={() => void save()}
-          >
-            Save
-          </button>
-        </div>
+        </form>
+      )}
+      <div className="modal-actions">
+        <button
+          type="button"
+          className="button danger"
+          data-testid="profile-delete"
+          disabled={!file?.version}
+          onClick={() => void remove()}
+        >
+          Delete…
+        </button>
+        <button
+          type="button"
+          className="button"
+          data-testid="profile-duplicate"
+          onClick={() => setCopyName(`${name}-copy`)}
+        >
+          Duplicate…
+        </button>
+        <button type="button" className="button" data-testid="profile-reload" onClick={() => void reload()}>
+          Reload from disk
+        </button>
+        <span className="spacer" />
+        <button type="button" className="button" onClick={onClose}>
+          Close
+        </button>
+        <button
+          type="button"
+          className="button primary"
+          data-testid="profile-save"
+          disabled={!check.ok || !edited}
+          onClick={() => void save()}
+        >
+          Save
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { Recurrence } from '../../../shared/recurrence';
 import { useBoard, useBoardContext } from '../store/context';
-import '../styles/dialogs.css';
+import { Modal } from '../dialogs/Modal';
 
 /**
  * Recurring tasks of the board (issue 16): each template with its schedule, time zone, lane, next
@@ -57,111 +57,106 @@ export function RecurrencesDialog({ onClose }: { onClose: () => void }) {
   };
 
   return (
-    <div className="modal-backdrop" onClick={onClose}>
-      <div
-        className="modal task-form recurrences-dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-label="Recurring tasks"
-        data-testid="recurrences-dialog"
-        onClick={(event) => event.stopPropagation()}
-        onKeyDown={(event) => event.key === 'Escape' && onClose()}
-      >
-        <h2>Recurring tasks</h2>
-        {items === null ? (
-          <p className="muted">Loading…</p>
-        ) : items.length === 0 ? (
-          <p className="muted">None yet on this board.</p>
-        ) : (
-          <ul className="recurrence-list">
-            {items.map((item) => (
-              <li key={item.id} data-testid={`recurrence-${item.id}`}>
-                <div>
-                  <strong>{item.title}</strong> <span className="muted">{item.lane ?? 'unassigned'}</span>
-                </div>
-                <div className="muted">
-                  <code>{item.schedule}</code> {item.timeZone}
-                  {item.skipIfOpen && ' · skips while the last one is open'} ·{' '}
-                  {item.paused
-                    ? 'paused'
-                    : `next ${item.nextRunAt ? new Date(item.nextRunAt).toLocaleString() : '—'}`}
-                  {item.lastOutcome && ` · last: ${item.lastOutcome}`}
-                </div>
-                <div className="modal-actions">
-                  <button
-                    type="button"
-                    className="small-button"
-                    data-testid={`recurrence-pause-${item.id}`}
-                    onClick={() =>
-                      void act(
-                        store.getState().run('setRecurrencePaused', { id: item.id, paused: !item.paused }),
-                      )
-                    }
-                  >
-                    {item.paused ? 'Resume' : 'Pause'}
-                  </button>
-                  <button
-                    type="button"
-                    className="small-button"
-                    data-testid={`recurrence-remove-${item.id}`}
-                    onClick={() => void act(store.getState().run('removeRecurrence', { id: item.id }))}
-                  >
-                    Remove
-                  </button>
-                </div>
-              </li>
-            ))}
-          </ul>
-        )}
-        <form onSubmit={(event) => void submit(event)} data-testid="recurrence-form">
-          <h3>Add</h3>
+    <Modal
+      className="task-form recurrences-dialog"
+      label="Recurring tasks"
+      testId="recurrences-dialog"
+      onClose={onClose}
+    >
+      <h2>Recurring tasks</h2>
+      {items === null ? (
+        <p className="muted">Loading…</p>
+      ) : items.length === 0 ? (
+        <p className="muted">None yet on this board.</p>
+      ) : (
+        <ul className="recurrence-list">
+          {items.map((item) => (
+            <li key={item.id} data-testid={`recurrence-${item.id}`}>
+              <div>
+                <strong>{item.title}</strong> <span className="muted">{item.lane ?? 'unassigned'}</span>
+              </div>
+              <div className="muted">
+                <code>{item.schedule}</code> {item.timeZone}
+                {item.skipIfOpen && ' · skips while the last one is open'} ·{' '}
+                {item.paused
+                  ? 'paused'
+                  : `next ${item.nextRunAt ? new Date(item.nextRunAt).toLocaleString() : '—'}`}
+                {item.lastOutcome && ` · last: ${item.lastOutcome}`}
+              </div>
+              <div className="modal-actions">
+                <button
+                  type="button"
+                  className="small-button"
+                  data-testid={`recurrence-pause-${item.id}`}
+                  onClick={() =>
+                    void act(
+                      store.getState().run('setRecurrencePaused', { id: item.id, paused: !item.paused }),
+                    )
+                  }
+                >
+                  {item.paused ? 'Resume' : 'Pause'}
+                </button>
+                <button
+                  type="button"
+                  className="small-button"
+                  data-testid={`recurrence-remove-${item.id}`}
+                  onClick={() => void act(store.getState().run('removeRecurrence', { id: item.id }))}
+                >
+                  Remove
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form onSubmit={(event) => void submit(event)} data-testid="recurrence-form">
+        <h3>Add</h3>
+        <label>
+          Title
+          <input name="title" value={title} maxLength={500} onChange={(e) => setTitle(e.target.value)} />
+        </label>
+        <div className="form-row">
           <label>
-            Title
-            <input name="title" value={title} maxLength={500} onChange={(e) => setTitle(e.target.value)} />
-          </label>
-          <div className="form-row">
-            <label>
-              Lane
-              <input
-                name="lane"
-                placeholder="unassigned"
-                value={lane}
-                onChange={(e) => setLane(e.target.value)}
-              />
-            </label>
-            <label>
-              Schedule (cron)
-              <input name="schedule" value={schedule} onChange={(e) => setSchedule(e.target.value)} />
-            </label>
-            <label>
-              Time zone
-              <input name="timeZone" value={timeZone} onChange={(e) => setTimeZone(e.target.value)} />
-            </label>
-          </div>
-          <label className="checkbox">
+            Lane
             <input
-              type="checkbox"
-              name="skipIfOpen"
-              checked={skipIfOpen}
-              onChange={(e) => setSkipIfOpen(e.target.checked)}
-            />{' '}
-            Skip an occurrence while the task it made last is still open
+              name="lane"
+              placeholder="unassigned"
+              value={lane}
+              onChange={(e) => setLane(e.target.value)}
+            />
           </label>
-          {error && (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          )}
-          <div className="modal-actions">
-            <button type="button" className="button" onClick={onClose}>
-              Close
-            </button>
-            <button type="submit" className="button primary" disabled={busy} data-testid="recurrence-add">
-              Add recurring task
-            </button>
-          </div>
-        </form>
-      </div>
-    </div>
+          <label>
+            Schedule (cron)
+            <input name="schedule" value={schedule} onChange={(e) => setSchedule(e.target.value)} />
+          </label>
+          <label>
+            Time zone
+            <input name="timeZone" value={timeZone} onChange={(e) => setTimeZone(e.target.value)} />
+          </label>
+        </div>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            name="skipIfOpen"
+            checked={skipIfOpen}
+            onChange={(e) => setSkipIfOpen(e.target.checked)}
+          />{' '}
+          Skip an occurrence while the task it made last is still open
+        </label>
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="modal-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Close
+          </button>
+          <button type="submit" className="button primary" disabled={busy} data-testid="recurrence-add">
+            Add recurring task
+          </button>
+        </div>
+      </form>
+    </Modal>
   );
 }

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { Modal } from '../dialogs/Modal';
 import { useBoard, useBoardContext } from '../store/context';
 
 /** The one confirmation dialog (stopping a worker, archiving …), driven by store.askConfirm. */
@@ -11,32 +12,28 @@ export function ConfirmDialog() {
   }, [confirm]);
   if (!confirm) return null;
   return (
-    <div className="modal-backdrop" onClick={() => store.getState().answerConfirm(false)}>
-      <div
-        className="modal confirm"
-        role="alertdialog"
-        aria-modal="true"
-        aria-label="Confirm"
-        data-testid="confirm-dialog"
-        onClick={(event) => event.stopPropagation()}
-        onKeyDown={(event) => event.key === 'Escape' && store.getState().answerConfirm(false)}
-      >
-        <p>{confirm.message}</p>
-        <div className="modal-actions">
-          <button type="button" className="button" onClick={() => store.getState().answerConfirm(false)}>
-            Cancel
-          </button>
-          <button
-            ref={ok}
-            type="button"
-            className="button danger"
-            data-testid="confirm-ok"
-            onClick={() => store.getState().answerConfirm(true)}
-          >
-            {confirm.confirmLabel}
-          </button>
-        </div>
+    <Modal
+      role="alertdialog"
+      className="confirm"
+      label="Confirm"
+      testId="confirm-dialog"
+      onClose={() => store.getState().answerConfirm(false)}
+    >
+      <p>{confirm.message}</p>
+      <div className="modal-actions">
+        <button type="button" className="button" onClick={() => store.getState().answerConfirm(false)}>
+          Cancel
+        </button>
+        <button
+          ref={ok}
+          type="button"
+          className="button danger"
+          data-testid="confirm-ok"
+          onClick={() => store.getState().answerConfirm(true)}
+        >
+          {confirm.confirmLabel}
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }

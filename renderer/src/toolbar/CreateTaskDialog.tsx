@@ -3,7 +3,7 @@ import type { LaneStatus } from '../../../shared/dispatch';
 import { TASK_ID_PATTERN } from '../../../shared/domain';
 import { closestName } from '../../../shared/laneNames';
 import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
-import '../styles/dialogs.css';
+import { Modal } from '../dialogs/Modal';
 
 type CreatableStatus = 'ready' | 'triage' | 'todo' | 'blocked';
 
@@ -93,145 +93,137 @@ function CreateTaskForm() {
   const existing = laneChoice === NEW_LANE && known.includes(typed);
   const closest = laneChoice === NEW_LANE && typed && !existing ? closestName(typed, known) : null;
   return (
-    <div className="modal-backdrop" onClick={close}>
-      <form
-        className="modal task-form"
-        role="dialog"
-        aria-modal="true"
-        aria-label="New task"
-        data-testid="create-task-form"
-        onClick={(event) => event.stopPropagation()}
-        onKeyDown={(event) => event.key === 'Escape' && close()}
-        onSubmit={(event) => void submit(event)}
-      >
-        <h2>New task</h2>
+    <Modal
+      as="form"
+      className="task-form"
+      label="New task"
+      testId="create-task-form"
+      onClose={close}
+      onSubmit={(event) => void submit(event)}
+    >
+      <h2>New task</h2>
+      <label>
+        Title
+        <input
+          autoFocus
+          name="title"
+          value={title}
+          maxLength={500}
+          onChange={(e) => setTitle(e.target.value)}
+        />
+      </label>
+      <label>
+        Description (markdown)
+        <textarea name="body" rows={6} value={body} onChange={(e) => setBody(e.target.value)} />
+      </label>
+      <div className="form-row">
         <label>
-          Title
+          Lane
+          <select
+            name="assignee"
+            data-testid="create-lane"
+            value={laneChoice}
+            onChange={(e) => setLaneChoice(e.target.value)}
+          >
+            <option value="">unassigned</option>
+            {groups.map((group) => (
+              <optgroup key={group.label} label={group.label}>
+                {group.names.map((name) => (
+                  <option key={name} value={name}>
+                    {name}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+            <option value={NEW_LANE}>New lane…</option>
+          </select>
+        </label>
+        <label>
+          Priority
           <input
-            autoFocus
-            name="title"
-            value={title}
-            maxLength={500}
-            onChange={(e) => setTitle(e.target.value)}
+            name="priority"
+            type="number"
+            step={1}
+            value={priority}
+            onChange={(e) => setPriority(e.target.value)}
           />
         </label>
         <label>
-          Description (markdown)
-          <textarea name="body" rows={6} value={body} onChange={(e) => setBody(e.target.value)} />
+          Start in
+          <select name="status" value={status} onChange={(e) => setStatus(e.target.value as CreatableStatus)}>
+            <option value="ready">ready</option>
+            <option value="triage">triage</option>
+            <option value="todo">todo</option>
+            <option value="blocked">blocked</option>
+          </select>
         </label>
-        <div className="form-row">
+      </div>
+      {laneChoice === NEW_LANE && (
+        <div className="new-lane">
           <label>
-            Lane
-            <select
-              name="assignee"
-              data-testid="create-lane"
-              value={laneChoice}
-              onChange={(e) => setLaneChoice(e.target.value)}
-            >
-              <option value="">unassigned</option>
-              {groups.map((group) => (
-                <optgroup key={group.label} label={group.label}>
-                  {group.names.map((name) => (
-                    <option key={name} value={name}>
-                      {name}
-                    </option>
-                  ))}
-                </optgroup>
-              ))}
-              <option value={NEW_LANE}>New lane…</option>
-            </select>
-          </label>
-          <label>
-            Priority
+            New lane name
             <input
-              name="priority"
-              type="number"
-              step={1}
-              value={priority}
-              onChange={(e) => setPriority(e.target.value)}
+              autoFocus
+              name="new-lane"
+              data-testid="create-new-lane"
+              placeholder="e.g. reviewer"
+              value={newLane}
+              onChange={(e) => setNewLane(e.target.value)}
             />
           </label>
-          <label>
-            Start in
-            <select
-              name="status"
-              value={status}
-              onChange={(e) => setStatus(e.target.value as CreatableStatus)}
-            >
-              <option value="ready">ready</option>
-              <option value="triage">triage</option>
-              <option value="todo">todo</option>
-              <option value="blocked">blocked</option>
-            </select>
-          </label>
+          {typed && (
+            <p className="form-note" data-testid="new-lane-note">
+              {existing ? (
+                <>“{typed}” is a lane already.</>
+              ) : (
+                <>
+                  “{typed}” will be a <strong>new terminal lane</strong>: no profile has this name, so nothing
+                  starts it; its tasks wait for <code>switchyard claim</code>.
+                  {closest && (
+                    <>
+                      {' '}
+                      Did you mean{' '}
+                      <button
+                        type="button"
+                        className="link-button"
+                        onClick={() => {
+                          setLaneChoice(closest);
+                          setNewLane('');
+                        }}
+                      >
+                        {closest}
+                      </button>
+                      ?
+                    </>
+                  )}
+                </>
+              )}
+            </p>
+          )}
         </div>
-        {laneChoice === NEW_LANE && (
-          <div className="new-lane">
-            <label>
-              New lane name
-              <input
-                autoFocus
-                name="new-lane"
-                data-testid="create-new-lane"
-                placeholder="e.g. reviewer"
-                value={newLane}
-                onChange={(e) => setNewLane(e.target.value)}
-              />
-            </label>
-            {typed && (
-              <p className="form-note" data-testid="new-lane-note">
-                {existing ? (
-                  <>“{typed}” is a lane already.</>
-                ) : (
-                  <>
-                    “{typed}” will be a <strong>new terminal lane</strong>: no profile has this name, so
-                    nothing starts it; its tasks wait for <code>switchyard claim</code>.
-                    {closest && (
-                      <>
-                        {' '}
-                        Did you mean{' '}
-                        <button
-                          type="button"
-                          className="link-button"
-                          onClick={() => {
-                            setLaneChoice(closest);
-                            setNewLane('');
-                          }}
-                        >
-                          {closest}
-                        </button>
-                        ?
-                      </>
-                    )}
-                  </>
-                )}
-              </p>
-            )}
-          </div>
-        )}
-        <label>
-          Parents (task ids, comma separated)
-          <input
-            name="parents"
-            placeholder="t_1a2b3c4d, …"
-            value={parents}
-            onChange={(e) => setParents(e.target.value)}
-          />
-        </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="modal-actions">
-          <button type="button" className="button" onClick={close}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={busy} data-testid="create-task-submit">
-            Create task
-          </button>
-        </div>
-      </form>
-    </div>
+      )}
+      <label>
+        Parents (task ids, comma separated)
+        <input
+          name="parents"
+          placeholder="t_1a2b3c4d, …"
+          value={parents}
+          onChange={(e) => setParents(e.target.value)}
+        />
+      </label>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="modal-actions">
+        <button type="button" className="button" onClick={close}>
+          Cancel
+        </button>
+        <button type="submit" className="button primary" disabled={busy} data-testid="create-task-submit">
+          Create task
+        </button>
+      </div>
+    </Modal>
   );
 }
