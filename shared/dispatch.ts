@@ -59,6 +59,29 @@ export const dispatchResultSchema = z.object({
 });
 export type DispatchResult = z.infer<typeof dispatchResultSchema>;
 
+/** A tick's outcome before anything happened: the dispatcher fills it in, the in-memory API returns it. */
+export function emptyDispatchResult(dryRun: boolean, startedAt: number): DispatchResult {
+  return {
+    dryRun,
+    startedAt,
+    durationMs: 0,
+    spawned: [],
+    skipped: [],
+    skippedCounts: emptySkippedCounts(),
+    skipChanged: [],
+    completed: [],
+    crashed: [],
+    timedOut: [],
+    lost: [],
+    spawnFailed: [],
+    reclaimed: [],
+    promoted: [],
+    gaveUp: [],
+    rateLimited: [],
+    stuck: false,
+  };
+}
+
 export const laneStatusSchema = z.object({
   name: z.string(),
   kind: laneKindSchema,

@@ -1,4 +1,4 @@
-import { emptySkippedCounts, type DispatchResult } from '../../../shared/dispatch';
+import { emptyDispatchResult, type DispatchResult } from '../../../shared/dispatch';
 import type { SkipReason, Task } from '../../../shared/domain';
 import { promoteTasks } from '../commands/taskCommands';
 import { issueRunSecret } from '../commands/actors';
@@ -247,28 +247,6 @@ class ReadyQueue {
 
 export const TERMINAL_LANE_DETAIL = 'terminal lane — waiting for `switchyard claim`';
 
-function emptyResult(dryRun: boolean, startedAt: number): DispatchResult {
-  return {
-    dryRun,
-    startedAt,
-    durationMs: 0,
-    spawned: [],
-    skipped: [],
-    skippedCounts: emptySkippedCounts(),
-    skipChanged: [],
-    completed: [],
-    crashed: [],
-    timedOut: [],
-    lost: [],
-    spawnFailed: [],
-    reclaimed: [],
-    promoted: [],
-    gaveUp: [],
-    rateLimited: [],
-    stuck: false,
-  };
-}
-
 export class Dispatcher {
   private ticksWithoutSpawn = 0;
   private stuck = false;
@@ -309,7 +287,7 @@ export class Dispatcher {
   tick(options: { dryRun?: boolean; spawn?: boolean } = {}): DispatchResult {
     const dryRun = options.dryRun ?? false;
     const startedAt = this.now();
-    const result = emptyResult(dryRun, startedAt);
+    const result = emptyDispatchResult(dryRun, startedAt);
     if (!dryRun) {
       this.reapExits(this.deps.supervisor.drainExits(), result);
       this.stopWorkersWhoseRunEnded();
@@ -602,7 +580,7 @@ export class Dispatcher {
       if (row) fresh.push(row);
     }
     fresh.sort(walkOrder);
-    const scratch = emptyResult(false, result.startedAt);
+    const scratch = emptyDispatchResult(false, result.startedAt);
     const walk = this.evaluate(fresh, lanes, now, false, scratch);
     result.spawned.push(...scratch.spawned);
     result.spawnFailed.push(...scratch.spawnFailed);
@@ -802,7 +780,7 @@ export class Dispatcher {
       })
         .then(
           (workspace) => {
-            const late = emptyResult(false, this.now());
+            const late = emptyDispatchResult(false, this.now());
             if (this.runStillOpen(runId)) this.spawnClaimed(claimed, profile, laneName, workspace, late);
             this.deps.onBackgroundChange?.(late);
           },

@@ -1,4 +1,5 @@
 import type { Db } from './db/open';
+import type { TaskColumnsV1 } from './tasks';
 
 /**
  * The rows `switchyard export` writes and `switchyard import` restores (docs/export-format.md).
@@ -12,32 +13,8 @@ export interface BoardRow {
   archived_at: number | null;
 }
 
-/** Every column of `tasks` (migration v1, less the skip columns that moved to task_skips in v3). */
-export interface TaskExportRow {
-  id: string;
-  board: string;
-  title: string;
-  body: string;
-  assignee: string | null;
-  status: string;
-  priority: number;
-  created_by: string | null;
-  created_at: number;
-  updated_at: number;
-  started_at: number | null;
-  completed_at: number | null;
-  workspace: string;
-  max_runtime_seconds: number | null;
-  failure_count: number;
-  next_attempt_at: number | null;
-  current_run_id: number | null;
-  result: string | null;
-  last_error: string | null;
-  block_reason: string | null;
-  claim_owner: string | null;
-  claim_expires_at: number | null;
-  last_heartbeat_at: number | null;
-}
+/** A task as exported: every column of `tasks` from migration v1 (see `TaskColumnsV1`). */
+export type TaskExportRow = TaskColumnsV1;
 
 export const TASK_EXPORT_COLUMNS: readonly (keyof TaskExportRow)[] = [
   'id',

@@ -11,7 +11,12 @@ import { cachedStatement } from './db/statements';
  * skip_reason and skip_detail), so a `Task` looks the same to callers.
  */
 
-interface TaskRow {
+/**
+ * The columns of `tasks` as migration v1 made them, less the skip columns that moved to
+ * `task_skips` in v3: what `switchyard export` writes and `switchyard import` restores
+ * (`TaskExportRow`, store/homeExport.ts), hence a fixed set that later columns do not join.
+ */
+export interface TaskColumnsV1 {
   id: string;
   board: string;
   title: string;
@@ -26,8 +31,6 @@ interface TaskRow {
   completed_at: number | null;
   workspace: string;
   max_runtime_seconds: number | null;
-  skip_reason: SkipReason | null;
-  skip_detail: string | null;
   failure_count: number;
   next_attempt_at: number | null;
   current_run_id: number | null;
@@ -37,6 +40,12 @@ interface TaskRow {
   claim_owner: string | null;
   claim_expires_at: number | null;
   last_heartbeat_at: number | null;
+}
+
+/** A row of the view `tasks_with_skips`: the v1 columns, the skip (v3) and the approval (v6). */
+interface TaskRow extends TaskColumnsV1 {
+  skip_reason: SkipReason | null;
+  skip_detail: string | null;
   approval_required: number;
   approved_by: string | null;
   approved_at: number | null;

@@ -10,7 +10,12 @@ import {
   CARDS_PER_CELL,
   type CellCount,
 } from '../../../shared/contract';
-import { emptySkippedCounts, type DispatcherState, type LaneStatus } from '../../../shared/dispatch';
+import {
+  emptyDispatchResult,
+  emptySkippedCounts,
+  type DispatcherState,
+  type LaneStatus,
+} from '../../../shared/dispatch';
 import {
   cardOf,
   type Board,
@@ -388,25 +393,7 @@ export class FakeApi implements BoardApi {
     },
     laneStatuses: ({ board }) => this.laneStatuses(board),
     dispatcherState: () => this.dispatcherState(),
-    dryRunDispatch: () => ({
-      dryRun: true,
-      startedAt: this.now(),
-      durationMs: 0,
-      spawned: [],
-      skipped: [],
-      skippedCounts: emptySkippedCounts(),
-      skipChanged: [],
-      completed: [],
-      crashed: [],
-      timedOut: [],
-      lost: [],
-      spawnFailed: [],
-      reclaimed: [],
-      promoted: [],
-      gaveUp: [],
-      rateLimited: [],
-      stuck: false,
-    }),
+    dryRunDispatch: () => emptyDispatchResult(true, this.now()),
     runTranscript: ({ id, runId }) => {
       const task = this.task(id);
       // No run here has a log file: asking for one by number is refused as the core does.
