@@ -37,7 +37,11 @@ interface Captured {
 async function profiles(...args: string[]): Promise<Captured> {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const output: Output = { out: (text) => stdout.push(text), err: (text) => stderr.push(text) };
+  const output: Output = {
+    out: (text) => stdout.push(text),
+    err: (text) => stderr.push(text),
+    write: (text) => stdout.push(text),
+  };
   // A PATH of only our fake programs: the machine's own agents must not make a test pass.
   const env = { SWITCHYARD_HOME: paths.home, SWITCHYARD_ACTOR: 'tester', PATH: binDir };
   const code = await runCli(['profiles', ...args], env, output);

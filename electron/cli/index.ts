@@ -6,6 +6,7 @@ import { writeAll } from './stdio';
 const output = {
   out: (text: string) => writeAll(1, `${text}\n`),
   err: (text: string) => writeAll(2, `${text}\n`),
+  write: (text: string) => writeAll(1, text),
 };
 
 runCli(process.argv.slice(2), process.env, output).then(

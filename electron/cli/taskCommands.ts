@@ -3,13 +3,13 @@ import { BODY_MAX_BYTES, TASK_STATUSES, type TaskStatus } from '../../shared/con
 import type { CreateTaskInput } from '../../shared/taskInput';
 import { invalidInput } from '../core/errors';
 import * as boardsRepo from '../core/store/boards';
-import { listTasks } from '../core/store/tasks';
+import { eachTask, listTasks } from '../core/store/tasks';
 import { boardRepositoryPatch, repositoryOptions } from './repositoryCommands';
 import { eventsOf } from '../core/store/events';
 import { UsageError, integerOption, listOption, requirePositional, stringOption } from './args';
 import { refuseWorkers, type CliCommand, type CliContext } from './context';
 import { describeEvent, formatWhen } from './eventText';
-import { formatDurationMs, formatTime, printJson, taskLine, taskTable } from './output';
+import { formatDurationMs, formatTime, printJson, printJsonArray, taskLine, taskTable } from './output';
 
 const json = { json: { type: 'boolean' } } as const;
 
@@ -183,16 +183,16 @@ export const taskCommands: CliCommand[] = [
       const board = values['all-boards'] ? undefined : (stringOption(values, 'board') ?? 'default');
       const db = context.db();
       if (board !== undefined && !boardsRepo.findBoard(db, board)) throw invalidInput(`no board "${board}"`);
-      const tasks = listTasks(db, {
+      const filter = {
         board,
         statuses: parseStatuses(listOption(values, 'status')),
         assignee: values.unassigned ? null : assigneeRaw?.trim().toLowerCase(),
         includeArchived: values.archived === true,
         text: stringOption(values, 'search'),
         limit: integerOption(values, 'limit'),
-      });
-      if (values.json) printJson(context.output, tasks);
-      else context.output.out(taskTable(tasks));
+      };
+      if (values.json) printJsonArray(context.output, eachTask(db, filter));
+      else context.output.out(taskTable(listTasks(db, filter)));
     },
   },
   {

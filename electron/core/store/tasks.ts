@@ -1,4 +1,5 @@
 import type { SkipReason, Task, TaskStatus } from '../../../shared/domain';
+import type Database from 'better-sqlite3';
 import type { Db } from './db/open';
 import { cachedStatement } from './db/statements';
 
@@ -158,7 +159,8 @@ export interface TaskFilter {
   limit?: number;
 }
 
-export function listTasks(db: Db, filter: TaskFilter = {}): Task[] {
+/** The statement of `listTasks` and `eachTask`: raw rows in taskFromValues' order, and its parameters. */
+function tasksQuery(db: Db, filter: TaskFilter): { statement: Database.Statement; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.board !== undefined) {
@@ -186,12 +188,22 @@ export function listTasks(db: Db, filter: TaskFilter = {}): Task[] {
     `SELECT ${TASK_COLUMN_LIST} FROM tasks_with_skips ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
     `ORDER BY priority DESC, created_at, id ${filter.limit ? `LIMIT ${Math.floor(filter.limit)}` : ''}`;
   // Raw rows: a board can list 100,000 tasks, and one object per row instead of two halves the work.
-  return (
-    db
-      .prepare(sql)
-      .raw(true)
-      .all(...params) as unknown[][]
-  ).map(taskFromValues);
+  return { statement: db.prepare(sql).raw(true), params };
+}
+
+export function listTasks(db: Db, filter: TaskFilter = {}): Task[] {
+  const { statement, params } = tasksQuery(db, filter);
+  return (statement.all(...params) as unknown[][]).map(taskFromValues);
+}
+
+/**
+ * The tasks of `listTasks`, one at a time, for a reader that handles each and lets it go:
+ * `switchyard list --json` of 20,000 tasks holds no array of them all (performance issue 17,
+ * target 4b). The connection is busy until the iteration ends or is left.
+ */
+export function* eachTask(db: Db, filter: TaskFilter = {}): Generator<Task, void, undefined> {
+  const { statement, params } = tasksQuery(db, filter);
+  for (const values of statement.iterate(...params)) yield taskFromValues(values as unknown[]);
 }
 
 /** The columns in taskFromValues' order. */

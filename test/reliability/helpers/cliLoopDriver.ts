@@ -26,6 +26,7 @@ async function cli(home: string, actor: string, args: string[]): Promise<Capture
   const code = await runCli(args, env, {
     out: (text) => (out += `${text}\n`),
     err: (text) => (err += `${text}\n`),
+    write: (text) => (out += text),
   });
   return { code, out, err };
 }
