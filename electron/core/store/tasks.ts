@@ -526,9 +526,10 @@ export function runningTaskIdsClaimedBy(db: Db, claimPrefix: string): string[] {
 
 /** How many tasks run and how many are ready, over every board. */
 export function runningAndReadyCounts(db: Db): { running: number; ready: number } {
+  // Two rows kept by triggers (migration v10): counting the ready tasks took ~1 ms on "large".
   const rows = cachedStatement(
     db,
-    "SELECT status, count(*) AS n FROM tasks WHERE status IN ('running', 'ready') GROUP BY status",
+    "SELECT status, n FROM task_status_counts WHERE status IN ('running', 'ready')",
   ).all() as { status: string; n: number }[];
   return {
     running: rows.find((row) => row.status === 'running')?.n ?? 0,

@@ -101,3 +101,46 @@ describe('migration v3: skip reasons in task_skips', () => {
     }
   });
 });
+
+describe('migration v10: task counts by status kept by triggers', () => {
+  const counted = (db: Database.Database): { running: number; ready: number } => {
+    const rows = db.prepare('SELECT status, count(*) AS n FROM tasks GROUP BY status').all() as {
+      status: string;
+      n: number;
+    }[];
+    const of = (status: string): number => rows.find((row) => row.status === status)?.n ?? 0;
+    return { running: of('running'), ready: of('ready') };
+  };
+
+  it('starts from the tasks there are, and follows every insert, status change and delete', () => {
+    const file = tempHome().database;
+    databaseAt(file, 9, (db) => {
+      const insert = db.prepare(
+        `INSERT INTO tasks (id, board, title, status, created_at, updated_at) VALUES (?, 'default', ?, ?, 1, 1)`,
+      );
+      for (const [i, status] of ['ready', 'ready', 'running', 'todo', 'done'].entries())
+        insert.run(`t_0000000${i}`, `task ${i}`, status);
+    });
+    const db = openDatabase(file);
+    try {
+      expect(tasks.runningAndReadyCounts(db)).toEqual({ running: 1, ready: 2 });
+      const insert = db.prepare(
+        `INSERT INTO tasks (id, board, title, status, created_at, updated_at) VALUES (?, 'default', ?, ?, 1, 1)`,
+      );
+      insert.run('t_00000010', 'new ready', 'ready');
+      insert.run('t_00000011', 'new todo', 'todo');
+      expect(tasks.runningAndReadyCounts(db)).toEqual({ running: 1, ready: 3 });
+      // A status change moves one from each side; a write that keeps the status changes nothing.
+      db.prepare("UPDATE tasks SET status = 'running' WHERE id = 't_00000000'").run();
+      db.prepare("UPDATE tasks SET status = 'ready', title = 'again' WHERE id = 't_00000001'").run();
+      db.prepare("UPDATE tasks SET status = 'ready' WHERE id = 't_00000011'").run();
+      expect(tasks.runningAndReadyCounts(db)).toEqual({ running: 2, ready: 3 });
+      db.prepare("UPDATE tasks SET status = 'done' WHERE status = 'running'").run();
+      db.prepare("DELETE FROM tasks WHERE id = 't_00000010'").run();
+      expect(tasks.runningAndReadyCounts(db)).toEqual({ running: 0, ready: 2 });
+      expect(tasks.runningAndReadyCounts(db)).toEqual(counted(db));
+    } finally {
+      db.close();
+    }
+  });
+});

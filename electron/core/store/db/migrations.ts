@@ -262,6 +262,31 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN secret_hash TEXT;
   CREATE UNIQUE INDEX runs_by_secret_hash ON runs (secret_hash) WHERE secret_hash IS NOT NULL;
   `,
+  // v10 (issue 17, bench/RESULTS.md): how many tasks have each status, kept by triggers, so the
+  // dispatcher state (running and ready counts, sent after every tick and write) reads two rows
+  // instead of counting 20,000 ready index entries each time (~1 ms on "large"). Triggers, so every
+  // writer (another process, the CLI, an import) keeps it right. A migration that rebuilds `tasks`
+  // drops these triggers with it and must make them again.
+  `
+  CREATE TABLE task_status_counts (
+    status TEXT PRIMARY KEY,
+    n INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO task_status_counts (status, n) SELECT status, count(*) FROM tasks GROUP BY status;
+  CREATE TRIGGER task_status_counts_insert AFTER INSERT ON tasks BEGIN
+    INSERT INTO task_status_counts (status, n) VALUES (new.status, 1)
+      ON CONFLICT (status) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER task_status_counts_delete AFTER DELETE ON tasks BEGIN
+    UPDATE task_status_counts SET n = n - 1 WHERE status = old.status;
+  END;
+  CREATE TRIGGER task_status_counts_update AFTER UPDATE OF status ON tasks
+    WHEN old.status IS NOT new.status BEGIN
+    UPDATE task_status_counts SET n = n - 1 WHERE status = old.status;
+    INSERT INTO task_status_counts (status, n) VALUES (new.status, 1)
+      ON CONFLICT (status) DO UPDATE SET n = n + 1;
+  END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
