@@ -31,6 +31,23 @@ import { checkedTaskId } from './worktrees';
  * HEAD → snapshot for "uncommitted", and `git merge-tree` of base with the snapshot for conflicts.
  */
 
+/**
+ * Copies an index keeping its mtime. Git trusts an entry whose file's stat data still matches
+ * unless the file is "racily clean" (changed no earlier than the index file was written, judged by
+ * the index file's own mtime), and compares that one's content. A copy with a fresh mtime would
+ * make git trust a same-size edit made in the second the worktree was checked out — and hide it
+ * from every snapshot while the agent works. Rounded down to the second (exact, and git without
+ * USE_NSEC compares seconds): an earlier time only makes git compare the contents of more files,
+ * never fewer. No index (none yet): git starts an empty one.
+ */
+async function copyIndex(indexPath: string, copy: string): Promise<void> {
+  const stat = await fs.promises.stat(indexPath).catch(() => null);
+  if (!stat) return;
+  await fs.promises.copyFile(indexPath, copy);
+  const written = Math.floor(stat.mtimeMs / 1000);
+  await fs.promises.utimes(copy, written, written);
+}
+
 /** The worktree's current content (tracked and new files) as a tree object, and whether it differs from HEAD. */
 async function snapshotTree(
   worktree: TaskWorktree,
@@ -39,7 +56,7 @@ async function snapshotTree(
   const indexPath = path.resolve(cwd, await gitLine(cwd, ['rev-parse', '--git-path', 'index']));
   const temporary = path.join(os.tmpdir(), `switchyard-index-${randomBytes(6).toString('hex')}`);
   try {
-    await fs.promises.copyFile(indexPath, temporary).catch(() => undefined);
+    await copyIndex(indexPath, temporary);
     const env = { GIT_INDEX_FILE: temporary };
     await runGit(cwd, ['add', '-A'], { env });
     const tree = await gitLine(cwd, ['write-tree'], { env });
