@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { CallRequest } from '../../../shared/contract';
 import type { Card } from '../../../shared/domain';
+import { TextField } from '../dialogs/FormFields';
 import { useBoard, useBoardContext } from '../store/context';
 
 /**
@@ -83,15 +84,7 @@ export function EditTaskForm({ task, body: savedBody }: { task: Card; body: stri
             ))}
           </datalist>
         </label>
-        <label>
-          Priority
-          <input
-            type="number"
-            step={1}
-            value={priority}
-            onChange={(event) => setPriority(event.target.value)}
-          />
-        </label>
+        <TextField label="Priority" type="number" step={1} value={priority} onChange={setPriority} />
         <button type="submit" className="button primary" disabled={!dirty || busy} data-testid="edit-save">
           Save
         </button>

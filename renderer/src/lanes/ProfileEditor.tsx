@@ -5,6 +5,7 @@ import { ApiError } from '../api/boardApi';
 import { assigneeSchema } from '../../../shared/domain';
 import { checkProfileText } from '../../../shared/profile';
 import { useBoardContext } from '../store/context';
+import { FormActions, FormError, TextField } from '../dialogs/FormFields';
 import { Modal } from '../dialogs/Modal';
 
 /**
@@ -66,19 +67,17 @@ export function NewProfileDialog({
       onSubmit={(event) => void submit(event)}
     >
       <h2>New profile</h2>
-      <label>
-        Name (the lane tasks are assigned to)
-        <input
-          autoFocus
-          value={name}
-          data-testid="new-profile-name"
-          placeholder="e.g. reviewer"
-          onChange={(event) => {
-            setName(event.target.value);
-            setError(null);
-          }}
-        />
-      </label>
+      <TextField
+        label="Name (the lane tasks are assigned to)"
+        autoFocus
+        data-testid="new-profile-name"
+        placeholder="e.g. reviewer"
+        value={name}
+        onChange={(typed) => {
+          setName(typed);
+          setError(null);
+        }}
+      />
       {checked && 'problem' in checked && <p className="form-error">{checked.problem}</p>}
       <fieldset className="template-choice">
         <legend>Start from</legend>
@@ -96,19 +95,13 @@ export function NewProfileDialog({
           </label>
         ))}
       </fieldset>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="modal-actions">
-        <button type="button" className="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" className="button primary" data-testid="new-profile-create">
-          Create and edit
-        </button>
-      </div>
+      <FormError message={error} />
+      <FormActions
+        cancelLabel="Cancel"
+        onCancel={onClose}
+        submitLabel="Create and edit"
+        submitTestId="new-profile-create"
+      />
     </Modal>
   );
 }
@@ -253,11 +246,7 @@ export function ProfileEditor({
           )}
         </>
       )}
-      {error && (
-        <p className="form-error" role="alert" data-testid="profile-error">
-          {error}
-        </p>
-      )}
+      <FormError message={error} testId="profile-error" />
       {copyName !== null && (
         <form
           className="action-row"

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { Recurrence } from '../../../shared/recurrence';
 import { useBoard, useBoardContext } from '../store/context';
+import { FormActions, FormError, TextField } from '../dialogs/FormFields';
 import { Modal } from '../dialogs/Modal';
 
 /**
@@ -111,28 +112,11 @@ export function RecurrencesDialog({ onClose }: { onClose: () => void }) {
       )}
       <form onSubmit={(event) => void submit(event)} data-testid="recurrence-form">
         <h3>Add</h3>
-        <label>
-          Title
-          <input name="title" value={title} maxLength={500} onChange={(e) => setTitle(e.target.value)} />
-        </label>
+        <TextField label="Title" name="title" maxLength={500} value={title} onChange={setTitle} />
         <div className="form-row">
-          <label>
-            Lane
-            <input
-              name="lane"
-              placeholder="unassigned"
-              value={lane}
-              onChange={(e) => setLane(e.target.value)}
-            />
-          </label>
-          <label>
-            Schedule (cron)
-            <input name="schedule" value={schedule} onChange={(e) => setSchedule(e.target.value)} />
-          </label>
-          <label>
-            Time zone
-            <input name="timeZone" value={timeZone} onChange={(e) => setTimeZone(e.target.value)} />
-          </label>
+          <TextField label="Lane" name="lane" placeholder="unassigned" value={lane} onChange={setLane} />
+          <TextField label="Schedule (cron)" name="schedule" value={schedule} onChange={setSchedule} />
+          <TextField label="Time zone" name="timeZone" value={timeZone} onChange={setTimeZone} />
         </div>
         <label className="checkbox">
           <input
@@ -143,19 +127,14 @@ export function RecurrencesDialog({ onClose }: { onClose: () => void }) {
           />{' '}
           Skip an occurrence while the task it made last is still open
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="modal-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Close
-          </button>
-          <button type="submit" className="button primary" disabled={busy} data-testid="recurrence-add">
-            Add recurring task
-          </button>
-        </div>
+        <FormError message={error} />
+        <FormActions
+          cancelLabel="Close"
+          onCancel={onClose}
+          submitLabel="Add recurring task"
+          submitTestId="recurrence-add"
+          busy={busy}
+        />
       </form>
     </Modal>
   );

@@ -3,6 +3,7 @@ import type { LaneStatus } from '../../../shared/dispatch';
 import { TASK_ID_PATTERN } from '../../../shared/domain';
 import { closestName } from '../../../shared/laneNames';
 import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
+import { FormActions, FormError, TextField } from '../dialogs/FormFields';
 import { Modal } from '../dialogs/Modal';
 
 type CreatableStatus = 'ready' | 'triage' | 'todo' | 'blocked';
@@ -102,16 +103,7 @@ function CreateTaskForm() {
       onSubmit={(event) => void submit(event)}
     >
       <h2>New task</h2>
-      <label>
-        Title
-        <input
-          autoFocus
-          name="title"
-          value={title}
-          maxLength={500}
-          onChange={(e) => setTitle(e.target.value)}
-        />
-      </label>
+      <TextField label="Title" autoFocus name="title" maxLength={500} value={title} onChange={setTitle} />
       <label>
         Description (markdown)
         <textarea name="body" rows={6} value={body} onChange={(e) => setBody(e.target.value)} />
@@ -138,16 +130,14 @@ function CreateTaskForm() {
             <option value={NEW_LANE}>New lane…</option>
           </select>
         </label>
-        <label>
-          Priority
-          <input
-            name="priority"
-            type="number"
-            step={1}
-            value={priority}
-            onChange={(e) => setPriority(e.target.value)}
-          />
-        </label>
+        <TextField
+          label="Priority"
+          name="priority"
+          type="number"
+          step={1}
+          value={priority}
+          onChange={setPriority}
+        />
         <label>
           Start in
           <select name="status" value={status} onChange={(e) => setStatus(e.target.value as CreatableStatus)}>
@@ -160,17 +150,15 @@ function CreateTaskForm() {
       </div>
       {laneChoice === NEW_LANE && (
         <div className="new-lane">
-          <label>
-            New lane name
-            <input
-              autoFocus
-              name="new-lane"
-              data-testid="create-new-lane"
-              placeholder="e.g. reviewer"
-              value={newLane}
-              onChange={(e) => setNewLane(e.target.value)}
-            />
-          </label>
+          <TextField
+            label="New lane name"
+            autoFocus
+            name="new-lane"
+            data-testid="create-new-lane"
+            placeholder="e.g. reviewer"
+            value={newLane}
+            onChange={setNewLane}
+          />
           {typed && (
             <p className="form-note" data-testid="new-lane-note">
               {existing ? (
@@ -202,28 +190,21 @@ function CreateTaskForm() {
           )}
         </div>
       )}
-      <label>
-        Parents (task ids, comma separated)
-        <input
-          name="parents"
-          placeholder="t_1a2b3c4d, …"
-          value={parents}
-          onChange={(e) => setParents(e.target.value)}
-        />
-      </label>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="modal-actions">
-        <button type="button" className="button" onClick={close}>
-          Cancel
-        </button>
-        <button type="submit" className="button primary" disabled={busy} data-testid="create-task-submit">
-          Create task
-        </button>
-      </div>
+      <TextField
+        label="Parents (task ids, comma separated)"
+        name="parents"
+        placeholder="t_1a2b3c4d, …"
+        value={parents}
+        onChange={setParents}
+      />
+      <FormError message={error} />
+      <FormActions
+        cancelLabel="Cancel"
+        onCancel={close}
+        submitLabel="Create task"
+        submitTestId="create-task-submit"
+        busy={busy}
+      />
     </Modal>
   );
 }
