@@ -842,6 +842,11 @@ const SECTIONS: Record<string, () => Promise<void>> = {
     await benchStructuredStreams(true);
     await benchMcpClaim();
   },
+  // The agents section's streams alone (no "large" data set for MCP): target 12's loop figure.
+  streams: async () => {
+    await benchStructuredStreams(false);
+    await benchStructuredStreams(true);
+  },
   serve: benchServe,
   board: () => benchBoard(homes, report, note),
   review: () => benchReview(homes, reportAlso(recordReview), note),

@@ -119,9 +119,10 @@ export class TranscriptParser {
 
   private setAside(raw: string): void {
     this.deferredMessageLines.push(raw);
-    // Bounded: the oldest is parsed now, in order, so nothing it says is lost.
-    if (this.deferredMessageLines.length > MAX_DEFERRED_LINES)
-      this.parseLine(this.deferredMessageLines.shift() as string);
+    // Bounded: past the bound they are parsed as when the totals are read — newest first, until one
+    // sets the message; the older ones could no longer change it. (Parsing the oldest one each time
+    // instead parsed nearly every message line of a busy agent: issue 17, target 12.)
+    if (this.deferredMessageLines.length > MAX_DEFERRED_LINES) this.flushDeferred();
   }
 
   /**

@@ -110,6 +110,15 @@ export function listProcessGroup(processGroupId: number): ProcStat[] {
   return listAllProcesses().filter((stat) => stat.processGroupId === processGroupId);
 }
 
+/**
+ * Whether process group `processGroupId` has any process left, zombies included: one kill(2) with
+ * signal 0 — no /proc scan, so it can be asked often. False is certain; true may mean zombies only
+ * (liveProcessGroupMembers tells them apart, at the cost of reading every process's stat).
+ */
+export function processGroupExists(processGroupId: number): boolean {
+  return isValidPid(processGroupId) && signalZeroSucceeds(-processGroupId);
+}
+
 /** Members of the group that have not exited yet. */
 export function liveProcessGroupMembers(processGroupId: number): ProcStat[] {
   return listProcessGroup(processGroupId).filter((stat) => stat.state !== 'Z' && stat.state !== 'X');

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WorkerStatus } from '../../../shared/dispatch';
 import { agentArgv, useProcessSandbox, waitFor } from '../../../test/helpers/processes';
 import {
@@ -230,6 +230,34 @@ describe('Supervisor.spawn and exits', () => {
     expect(zombies).toEqual([]);
     for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
   });
+  it.runIf(procfsAvailable)(
+    'waits for a slow log writer without scanning /proc on every poll (issue 17, target 5)',
+    async () => {
+      // A log writer that stays 1 s after the agent's output ended: the exit waits for it (polling
+      // every 10 ms). Reading every process's stat on each poll blocked the event loop for tens of
+      // ms per worker when 40 ended together; the group's members found once are watched instead.
+      const writer = path.join(sandbox.tempDir(), 'slow-log-writer.sh');
+      fs.writeFileSync(writer, '#!/bin/sh\n# split -b BYTES -a 4 - PREFIX\ncat > "${6}aaaa"\nsleep 1\n', {
+        mode: 0o755,
+      });
+      const supervisor = makeSupervisor({ logWriter: writer });
+      const spawnRequest = request(agentArgv('chatty', '1000'));
+      const scans = vi.spyOn(fs, 'readdirSync');
+      try {
+        spawnOk(supervisor, spawnRequest);
+        const exit = await exitOf(supervisor, spawnRequest.runId);
+        expect(exit).toMatchObject({
+          exitCode: 0,
+          lastOutputLine: expect.stringMatching(/^chatty 00000009 x+$/),
+        });
+        const procScans = scans.mock.calls.filter(([folder]) => folder === '/proc').length;
+        expect(procScans).toBeGreaterThanOrEqual(1); // the writer was still there when the agent ended
+        expect(procScans).toBeLessThanOrEqual(2);
+      } finally {
+        scans.mockRestore();
+      }
+    },
+  );
 });
 
 describe('Supervisor output following', () => {

@@ -9,10 +9,12 @@ import {
   isProcessAlive,
   liveDescendantsOf,
   liveProcessGroupMembers,
+  processGroupExists,
   processStartTime,
   procfsAvailable,
   readCommandLine,
   readProcStat,
+  type ProcStat,
 } from '../procfs';
 import { findProgram, type ProgramLookup } from '../config/programLookup';
 import { openForAppend, PRIVATE_DIR_MODE, UnsafePathError } from '../ownedFiles';
@@ -886,8 +888,17 @@ export class Supervisor {
   private async waitForLogWriter(worker: TrackedWorker): Promise<void> {
     const giveUpAt = this.now() + LOG_WRITER_DRAIN_MS;
     if (!procfsAvailable) return delay(STOPPING_POLL_MS);
+    // Issue 17 (target 5): a scan of /proc reads every process's stat synchronously (tens of ms with
+    // 40 workers' processes on a loaded machine), and 40 workers ending together each polled it every
+    // 10 ms. Now the group is asked with kill(-group, 0) first (gone: done, no scan), and a scan runs
+    // only when no member it found earlier is still alive (to catch one forked since, or zombies).
+    let knownMembers: ProcStat[] = [];
     while (!worker.forgotten && this.now() < giveUpAt) {
-      if (liveProcessGroupMembers(worker.pid).length === 0) return;
+      if (!processGroupExists(worker.pid)) return;
+      if (!knownMembers.some((member) => isProcessAlive(member.pid, member.startTime))) {
+        knownMembers = liveProcessGroupMembers(worker.pid);
+        if (knownMembers.length === 0) return;
+      }
       await delay(LOG_WRITER_POLL_MS);
     }
   }

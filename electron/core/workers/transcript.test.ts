@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TranscriptParser, type TranscriptEntry, type TranscriptFormat } from '../../../shared/transcript';
 
 /** docs/architecture.md §10: recorded Claude Code and Codex sessions (test/fixtures/transcripts) read incrementally. */
@@ -181,4 +181,42 @@ describe('totals without a listener on mixed streams', () => {
       }
     }
   });
+});
+
+describe('totals without a listener on a long stream (issue 17, target 12)', () => {
+  it.each(['claude-stream-json', 'codex-json'] as const)(
+    '%s: a message line is parsed only when it may be the last message, not each one',
+    (format) => {
+      const lines = [
+        format === 'claude-stream-json'
+          ? JSON.stringify({ type: 'system', subtype: 'init', session_id: 's-1' })
+          : JSON.stringify({ type: 'thread.started', thread_id: 'th-1' }),
+      ];
+      for (let n = 0; n < 5_000; n += 1)
+        lines.push(
+          format === 'claude-stream-json'
+            ? JSON.stringify({
+                type: 'assistant',
+                message: { content: [{ type: 'text', text: `Step ${n}.` }] },
+                session_id: 's-1',
+              })
+            : JSON.stringify({
+                type: 'item.completed',
+                item: { id: `i${n}`, type: 'agent_message', text: `Step ${n}.` },
+              }),
+        );
+      const text = `${lines.join('\n')}\n`;
+      const totalsOnly = new TranscriptParser(format);
+      const jsonParse = vi.spyOn(JSON, 'parse');
+      try {
+        for (let at = 0; at < text.length; at += 64 * 1024) totalsOnly.push(text.slice(at, at + 64 * 1024));
+        expect(totalsOnly.totals.lastMessage).toBe('Step 4999.');
+        // One parse per 64 lines set aside at most (the bound), plus the first line and the read.
+        expect(jsonParse.mock.calls.length).toBeLessThanOrEqual(5_000 / 64 + 10);
+      } finally {
+        jsonParse.mockRestore();
+      }
+      expect(totalsOnly.totals).toEqual(parse(format, text).totals);
+    },
+  );
 });
