@@ -24,6 +24,10 @@ export interface BoardApi {
   onOpenTask?(listener: (taskId: string) => void): () => void;
 }
 
+/** The line to show for a failure: a refused call's message (ApiError), else whatever was thrown. */
+export const errorMessage = (reason: unknown): string =>
+  reason instanceof Error ? reason.message : String(reason);
+
 export class ApiError extends Error {
   constructor(
     readonly code: CallErrorCode,

@@ -60,6 +60,47 @@ export interface FakeApiOptions {
   actor?: string;
 }
 
+/** A task as the core stores a new one: ready, priority 0, in scratch, never run, nothing pending. */
+export function emptyTask(fields: {
+  id: string;
+  board: string;
+  title: string;
+  createdBy: string | null;
+  now: number;
+}): Task {
+  const { id, board, title, createdBy, now } = fields;
+  return {
+    id,
+    board,
+    title,
+    body: '',
+    assignee: null,
+    status: 'ready',
+    priority: 0,
+    createdBy,
+    createdAt: now,
+    updatedAt: now,
+    startedAt: null,
+    completedAt: null,
+    workspace: 'scratch',
+    maxRuntimeSeconds: null,
+    skipReason: null,
+    skipDetail: null,
+    failureCount: 0,
+    nextAttemptAt: null,
+    currentRunId: null,
+    result: null,
+    lastError: null,
+    blockReason: null,
+    claimOwner: null,
+    claimExpiresAt: null,
+    lastHeartbeatAt: null,
+    approvalRequired: false,
+    approvedBy: null,
+    approvedAt: null,
+  };
+}
+
 export class FakeApi implements BoardApi {
   /** Every call made, in order (also the refused ones). */
   readonly calls: { name: CallName; request: unknown }[] = [];
@@ -141,37 +182,8 @@ export class FakeApi implements BoardApi {
   // -------------------------------------------------------------------------------------------
 
   private blankTask(title: string, board: string): Task {
-    const now = this.now();
-    return {
-      id: `t_${(this.nextNumber++).toString(16).padStart(8, '0')}`,
-      board,
-      title,
-      body: '',
-      assignee: null,
-      status: 'ready',
-      priority: 0,
-      createdBy: this.actor,
-      createdAt: now,
-      updatedAt: now,
-      startedAt: null,
-      completedAt: null,
-      workspace: 'scratch',
-      maxRuntimeSeconds: null,
-      skipReason: null,
-      skipDetail: null,
-      failureCount: 0,
-      nextAttemptAt: null,
-      currentRunId: null,
-      result: null,
-      lastError: null,
-      blockReason: null,
-      claimOwner: null,
-      claimExpiresAt: null,
-      lastHeartbeatAt: null,
-      approvalRequired: false,
-      approvedBy: null,
-      approvedAt: null,
-    };
+    const id = `t_${(this.nextNumber++).toString(16).padStart(8, '0')}`;
+    return emptyTask({ id, board, title, createdBy: this.actor, now: this.now() });
   }
 
   private task(id: string): Task {

@@ -1,6 +1,7 @@
 import { Suspense, lazy, useCallback, useEffect, useRef, useState } from 'react';
 import type { TaskDetail } from '../../../shared/contract';
 import { cardOf, waitsForParents, type Card, type Task } from '../../../shared/domain';
+import { errorMessage } from '../api/boardApi';
 import { formatDateTime } from '../card/time';
 import { cardById, type DrawerTab } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
@@ -43,7 +44,7 @@ function useTaskDetail(taskId: string, version: number | undefined) {
             setDetail(value);
             setError(null);
           },
-          (reason: unknown) => live && setError(reason instanceof Error ? reason.message : String(reason)),
+          (reason: unknown) => live && setError(errorMessage(reason)),
         );
       },
       // The board changes often while a task runs: coalesce refreshes after the first load.

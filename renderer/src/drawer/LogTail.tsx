@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Card } from '../../../shared/domain';
+import { errorMessage } from '../api/boardApi';
 import { useBoardContext } from '../store/context';
 
 export const LOG_POLL_MS = 1000;
@@ -37,7 +38,7 @@ export function LogTail({ task }: { task: Card }) {
         offset = tail.offset;
         setNote(tail.truncated ? 'earlier output not shown' : null);
       } catch (error) {
-        if (!stopped) setNote(error instanceof Error ? error.message : String(error));
+        if (!stopped) setNote(errorMessage(error));
       }
       if (!stopped) timer = setTimeout(() => void poll(), LOG_POLL_MS);
     };

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { PROFILE_TEMPLATE_NAMES, type ProfileTemplateName } from '../../../shared/constants';
 import type { ProfileText } from '../../../shared/contract';
-import { ApiError } from '../api/boardApi';
+import { ApiError, errorMessage } from '../api/boardApi';
 import { assigneeSchema } from '../../../shared/domain';
 import { checkProfileText } from '../../../shared/profile';
 import { useBoardContext } from '../store/context';
@@ -14,8 +14,6 @@ import { Modal } from '../dialogs/Modal';
  * field. Saving names the version that was read, so a file changed on disk meanwhile is refused
  * (and the text kept); duplicate and delete work on the same files.
  */
-
-const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 const TEMPLATE_NOTES: Record<ProfileTemplateName, string> = {
   shell: 'a script (run.sh) you edit, reporting back with switchyard complete',

@@ -25,7 +25,7 @@ import {
   type TaskStatus,
 } from '../../../shared/domain';
 import { checkMove } from '../../../shared/transitions';
-import type { BoardApi } from '../api/boardApi';
+import { errorMessage, type BoardApi } from '../api/boardApi';
 import { EMPTY_FILTER, isFilterActive, type TaskFilter } from './filter';
 import {
   assigneeOfLane,
@@ -233,11 +233,6 @@ const byName = <T extends { name: string }>(items: T[]): Record<string, T> =>
 
 const byTaskId = (workers: WorkerStatus[]): Record<string, WorkerStatus> =>
   Object.fromEntries(workers.map((worker) => [worker.taskId, worker]));
-
-function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}
 
 function readStoredBoard(): string | null {
   try {

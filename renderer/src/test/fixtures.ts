@@ -1,6 +1,7 @@
 import type { CellCount, Snapshot, TaskDetail } from '../../../shared/contract';
 import type { DispatcherState, LaneStatus, WorkerStatus } from '../../../shared/dispatch';
 import type { Card, DependencyCounts, Run, Task } from '../../../shared/domain';
+import { emptyTask } from '../api/fakeApi';
 
 /** Small builders for renderer tests: valid objects with overridable fields. */
 
@@ -10,34 +11,13 @@ export const nextTaskId = (): string => `t_${(++counter).toString(16).padStart(8
 /** A task that is also a card (the board's form: no dependencies unless overridden). */
 export function makeTask(overrides: Partial<Task & DependencyCounts> = {}): Task & DependencyCounts {
   return {
-    id: overrides.id ?? nextTaskId(),
-    board: 'default',
-    title: 'A task',
-    body: '',
-    assignee: null,
-    status: 'ready',
-    priority: 0,
-    createdBy: null,
-    createdAt: 1_700_000_000_000,
-    updatedAt: 1_700_000_000_000,
-    startedAt: null,
-    completedAt: null,
-    workspace: 'scratch',
-    maxRuntimeSeconds: null,
-    skipReason: null,
-    skipDetail: null,
-    failureCount: 0,
-    nextAttemptAt: null,
-    currentRunId: null,
-    result: null,
-    lastError: null,
-    blockReason: null,
-    claimOwner: null,
-    claimExpiresAt: null,
-    lastHeartbeatAt: null,
-    approvalRequired: false,
-    approvedBy: null,
-    approvedAt: null,
+    ...emptyTask({
+      id: overrides.id ?? nextTaskId(),
+      board: 'default',
+      title: 'A task',
+      createdBy: null,
+      now: 1_700_000_000_000,
+    }),
     parentsTotal: 0,
     parentsDone: 0,
     ...overrides,

@@ -1,6 +1,14 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { CallRequest } from '../../../shared/contract';
-import { AFTER_MERGE, MERGE_MODES, type AfterMerge, type MergeMode } from '../../../shared/repository';
+import {
+  AFTER_MERGE,
+  MERGE_MODES,
+  type AfterMerge,
+  type BoardRepository,
+  type MergeMode,
+} from '../../../shared/repository';
+import { errorMessage } from '../api/boardApi';
+import { TextField } from '../dialogs/FormFields';
 import { useBoardContext } from '../store/context';
 
 const MERGE_MODE_LABELS: Record<MergeMode, string> = {
@@ -23,6 +31,17 @@ interface Draft {
 
 const EMPTY_DRAFT: Draft = { repo: '', base: '', mergeMode: 'merge', afterMerge: 'remove' };
 
+/** The form's fields for a stored setting (null: the board has no repository). */
+const draftOf = (setting: BoardRepository | null): Draft | null =>
+  setting
+    ? {
+        repo: setting.repo,
+        base: setting.baseBranch,
+        mergeMode: setting.mergeMode,
+        afterMerge: setting.afterMerge,
+      }
+    : null;
+
 /**
  * docs/architecture.md §9: the board's repository, base branch, merge mode and what happens to a worktree after
  * a merge or an archive — the same call and the same checks as `switchyard boards edit --repo`
@@ -41,18 +60,11 @@ export function RepositorySettings({ board }: { board: string }) {
     api.call('boardRepository', { board }).then(
       (setting) => {
         if (!live) return;
-        const current = setting
-          ? {
-              repo: setting.repo,
-              base: setting.baseBranch,
-              mergeMode: setting.mergeMode,
-              afterMerge: setting.afterMerge,
-            }
-          : null;
+        const current = draftOf(setting);
         setSaved(current);
         setDraft(current ?? EMPTY_DRAFT);
       },
-      (reason: unknown) => live && setError(reason instanceof Error ? reason.message : String(reason)),
+      (reason: unknown) => live && setError(errorMessage(reason)),
     );
     return () => {
       live = false;
@@ -64,14 +76,7 @@ export function RepositorySettings({ board }: { board: string }) {
     setError(null);
     try {
       const setting = await api.call('setBoardRepository', request);
-      const current = setting
-        ? {
-            repo: setting.repo,
-            base: setting.baseBranch,
-            mergeMode: setting.mergeMode,
-            afterMerge: setting.afterMerge,
-          }
-        : null;
+      const current = draftOf(setting);
       setSaved(current);
       setDraft(current ?? EMPTY_DRAFT);
       store
@@ -83,7 +88,7 @@ export function RepositorySettings({ board }: { board: string }) {
             : `Board ${board} no longer uses a repository`,
         );
     } catch (reason) {
-      setError(reason instanceof Error ? reason.message : String(reason));
+      setError(errorMessage(reason));
     } finally {
       setBusy(false);
     }
@@ -119,28 +124,24 @@ export function RepositorySettings({ board }: { board: string }) {
         from the base branch.
       </p>
       <form className="repository-form" onSubmit={submit}>
-        <label>
-          Repository
-          <input
-            type="text"
-            spellCheck={false}
-            placeholder="/home/you/src/project"
-            data-testid="repository-path"
-            value={draft.repo}
-            onChange={(event) => field('repo', event.target.value)}
-          />
-        </label>
-        <label>
-          Base branch
-          <input
-            type="text"
-            spellCheck={false}
-            placeholder="the branch checked out there"
-            data-testid="repository-base"
-            value={draft.base}
-            onChange={(event) => field('base', event.target.value)}
-          />
-        </label>
+        <TextField
+          label="Repository"
+          type="text"
+          spellCheck={false}
+          placeholder="/home/you/src/project"
+          data-testid="repository-path"
+          value={draft.repo}
+          onChange={(repo) => field('repo', repo)}
+        />
+        <TextField
+          label="Base branch"
+          type="text"
+          spellCheck={false}
+          placeholder="the branch checked out there"
+          data-testid="repository-base"
+          value={draft.base}
+          onChange={(base) => field('base', base)}
+        />
         <label>
           Merge
           <select
