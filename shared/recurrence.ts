@@ -26,9 +26,11 @@ export const recurrenceSchema = z.object({
 });
 export type Recurrence = z.infer<typeof recurrenceSchema>;
 
+export const RECURRENCE_ID_PATTERN = /^r_[0-9a-f]{8}$/;
+
 export const recurrenceIdSchema = z
   .string()
-  .regex(/^r_[0-9a-f]{8}$/, 'a recurrence id looks like r_1a2b3c4d');
+  .regex(RECURRENCE_ID_PATTERN, 'a recurrence id looks like r_1a2b3c4d');
 
 export const addRecurrenceRequestSchema = z
   .object({

@@ -60,9 +60,7 @@ export function recordFailure(
   }
   const failureCount = task.failureCount + 1;
   const release: tasks.TaskPatch = {
-    claimOwner: null,
-    claimExpiresAt: null,
-    currentRunId: null,
+    ...tasks.CLAIM_RELEASED,
     failureCount,
     lastError: failure.error,
   };
@@ -130,9 +128,7 @@ export function recordRateLimited(
     task.id,
     {
       status: 'ready',
-      claimOwner: null,
-      claimExpiresAt: null,
-      currentRunId: null,
+      ...tasks.CLAIM_RELEASED,
       nextAttemptAt,
       lastError: error,
     },
@@ -169,9 +165,7 @@ export function recordSuccess(
       status: 'done',
       completedAt: now,
       result: summary ?? task.result,
-      claimOwner: null,
-      claimExpiresAt: null,
-      currentRunId: null,
+      ...tasks.CLAIM_RELEASED,
       nextAttemptAt: null,
       skipReason: null,
       skipDetail: null,
@@ -190,12 +184,7 @@ export function recordSuccess(
 /** A worker stopped on request (app quit, a person): back to the queue, not a failure. */
 export function recordStopped(db: Db, task: Task, runId: number, now: number): boolean {
   if (!runs.closeRun(db, runId, { outcome: 'stopped', error: 'stopped on request', now })) return false;
-  tasks.updateTask(
-    db,
-    task.id,
-    { status: 'ready', claimOwner: null, claimExpiresAt: null, currentRunId: null },
-    now,
-  );
+  tasks.updateTask(db, task.id, { status: 'ready', ...tasks.CLAIM_RELEASED }, now);
   appendEvent(db, { taskId: task.id, board: task.board, runId, kind: 'stopped', payload: {} }, now);
   return true;
 }
@@ -208,12 +197,7 @@ export function recordStopped(db: Db, task: Task, runId: number, now: number): b
  */
 export function recordLost(db: Db, task: Task, runId: number, error: string, now: number): boolean {
   if (!runs.closeRun(db, runId, { outcome: 'lost', error, now })) return false;
-  tasks.updateTask(
-    db,
-    task.id,
-    { status: 'ready', claimOwner: null, claimExpiresAt: null, currentRunId: null },
-    now,
-  );
+  tasks.updateTask(db, task.id, { status: 'ready', ...tasks.CLAIM_RELEASED }, now);
   appendEvent(db, { taskId: task.id, board: task.board, runId, kind: 'lost', payload: { error } }, now);
   return true;
 }
@@ -243,12 +227,7 @@ export function reclaimExpiredClaims(db: Db, now: number): string[] {
           now,
         });
       }
-      tasks.updateTask(
-        db,
-        id,
-        { status: 'ready', claimOwner: null, claimExpiresAt: null, currentRunId: null },
-        now,
-      );
+      tasks.updateTask(db, id, { status: 'ready', ...tasks.CLAIM_RELEASED }, now);
       appendEvent(
         db,
         {
@@ -287,9 +266,7 @@ export function recordWorkspaceFailure(
       status: 'blocked',
       blockReason: reason,
       lastError: reason,
-      claimOwner: null,
-      claimExpiresAt: null,
-      currentRunId: null,
+      ...tasks.CLAIM_RELEASED,
       nextAttemptAt: null,
     },
     now,

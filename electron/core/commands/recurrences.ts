@@ -10,10 +10,12 @@ import {
   slugSchema,
   titleSchema,
 } from '../../../shared/domain';
+import { RECURRENCE_ID_PATTERN, type Recurrence } from '../../../shared/recurrence';
 import * as boards from '../store/boards';
 import { runInWriteTransaction, type Db } from '../store/db/open';
 import * as store from '../store/recurrences';
 import { SwitchyardError, invalidInput, notFound } from '../errors';
+import { parseInput } from './parseInput';
 import { createTask, type Actor } from './taskCommands';
 
 /**
@@ -29,25 +31,7 @@ import { createTask, type Actor } from './taskCommands';
  *   processes evaluating at once never make one occurrence twice.
  */
 
-export const RECURRENCE_ID_PATTERN = /^r_[0-9a-f]{8}$/;
-
-export interface Recurrence {
-  id: string;
-  board: string;
-  lane: string | null;
-  title: string;
-  body: string;
-  priority: number;
-  schedule: string;
-  timeZone: string;
-  skipIfOpen: boolean;
-  paused: boolean;
-  createdAt: number;
-  lastOccurrenceAt: number | null;
-  lastTaskId: string | null;
-  lastOutcome: string | null;
-  nextRunAt: number | null;
-}
+export type { Recurrence };
 
 const recurrenceFromRow = (row: store.RecurrenceRow): Recurrence => ({
   id: row.id,
@@ -110,14 +94,6 @@ export const addRecurrenceInputSchema = z.object({
   skipIfOpen: z.boolean().default(false),
 });
 export type AddRecurrenceInput = z.input<typeof addRecurrenceInputSchema>;
-
-function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  throw invalidInput(`${what}: ${where}${issue?.message ?? 'invalid'}`);
-}
 
 /** The first occurrence strictly after `after`. */
 export function occurrenceAfter(schedule: string, timeZone: string, after: number): number | null {

@@ -26,6 +26,7 @@ import { boardRepository } from '../store/repositories';
 import * as comments from '../store/comments';
 import { runInWriteTransaction, type Db } from '../store/db/open';
 import { SwitchyardError, invalidInput, notFound } from '../errors';
+import { parseInput } from './parseInput';
 import { appendEvent } from '../store/events';
 import * as followups from '../store/followups';
 import * as links from '../store/links';
@@ -43,14 +44,6 @@ export type { Actor } from './actors';
  * The operations on tasks and boards (docs/architecture.md §2, §6). Each validates its input, runs in one write
  * transaction and records its events there, so a refused operation changes nothing.
  */
-
-function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  throw invalidInput(`${what}: ${where}${issue?.message ?? 'invalid'}`);
-}
 
 function requireTask(db: Db, id: string): Task {
   const validId = parseInput(taskIdSchema, id, 'task id');
@@ -181,16 +174,18 @@ export function promoteChildren(db: Db, parentId: string, now: number): string[]
 
 export function promoteTasks(db: Db, among: readonly string[] | undefined, now: number): string[] {
   const promoted = links.promotableTaskIds(db, among);
-  for (const id of promoted) {
-    const task = tasks.findTask(db, id) as Task;
-    tasks.updateTask(db, id, { status: 'ready' }, now);
-    appendEvent(
-      db,
-      { taskId: id, board: task.board, kind: 'promoted', payload: { from: 'todo', to: 'ready' } },
-      now,
-    );
-  }
+  for (const id of promoted) promoteToReady(db, tasks.findTask(db, id) as Task, now);
   return promoted;
+}
+
+/** A todo task whose parents are all done becomes ready, with its `promoted` event. */
+function promoteToReady(db: Db, task: Task, now: number): void {
+  tasks.updateTask(db, task.id, { status: 'ready' }, now);
+  appendEvent(
+    db,
+    { taskId: task.id, board: task.board, kind: 'promoted', payload: { from: 'todo', to: 'ready' } },
+    now,
+  );
 }
 
 /** Ends whatever claim and run a task holds; the supervisor stops a live worker whose run closes. */
@@ -204,7 +199,7 @@ function releaseClaim(
   if (task.currentRunId !== null) {
     runs.closeRun(db, task.currentRunId, { outcome, summary: summary ?? null, now });
   }
-  tasks.updateTask(db, task.id, { claimOwner: null, claimExpiresAt: null, currentRunId: null }, now);
+  tasks.updateTask(db, task.id, tasks.CLAIM_RELEASED, now);
 }
 
 export interface MoveResult {
@@ -326,14 +321,8 @@ export function unlinkTasks(db: Db, parentId: string, childId: string, actor: Ac
     );
     // The child was waiting for this parent: with it gone it may be free (promoteTasks only
     // looks at tasks that still have parents, so a child without any is handled here).
-    if (child.status === 'todo' && parent.status !== 'done' && parentsDone(db, child.id)) {
-      tasks.updateTask(db, child.id, { status: 'ready' }, now);
-      appendEvent(
-        db,
-        { taskId: child.id, board: child.board, kind: 'promoted', payload: { from: 'todo', to: 'ready' } },
-        now,
-      );
-    }
+    if (child.status === 'todo' && parent.status !== 'done' && parentsDone(db, child.id))
+      promoteToReady(db, child, now);
     return tasks.findTask(db, child.id) as Task;
   });
 }

@@ -312,6 +312,13 @@ export type TaskPatch = Partial<
   >
 >;
 
+/** A task no one holds: no claim and no current run (its run ended, its claim was released or expired). */
+export const CLAIM_RELEASED: Readonly<TaskPatch> = Object.freeze({
+  claimOwner: null,
+  claimExpiresAt: null,
+  currentRunId: null,
+});
+
 /** Columns of `tasks` callers may change (the skip reason is in `task_skips`). */
 const PATCH_COLUMNS: Record<Exclude<keyof TaskPatch, 'skipReason' | 'skipDetail'>, string> = {
   title: 'title',
