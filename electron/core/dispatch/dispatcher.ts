@@ -137,11 +137,19 @@ interface LaneRuntime {
 
 /** Lane facts for one tick and a key that is equal exactly when none of them changed. */
 interface LaneState {
+  /** Equal exactly when no lane fact but the running counts changed (those are compared lane by lane). */
   key: string | null;
   laneOf: (name: string) => LaneRuntime;
   enabled: boolean;
   globalRunning: number;
+  /** Tasks this dispatcher runs, per lane, when the tick began. */
+  runningByLane: ReadonlyMap<string, number>;
+  /** The lanes resolved so far this tick: their `running` grows as the walk spawns. */
+  runtimes: ReadonlyMap<string, LaneRuntime>;
 }
+
+/** The verdicts that read the running counts: the only ones a worker starting or ending can change. */
+const CAPACITY_REASONS: ReadonlySet<SkipReason> = new Set(['lane_at_capacity', 'global_at_capacity']);
 
 /** The last walk's verdicts, replayed while nothing they depended on changed (docs/architecture.md §4.6 at scale). */
 interface WalkMemo {
@@ -158,6 +166,11 @@ interface WalkMemo {
   counts: DispatchResult['skippedCounts'];
   /** `rows` by task id, built when a later tick first needs it (a full walk need not pay for it). */
   byId: Map<string, ReadyRow> | null;
+  /** The tasks skipped for capacity (lane or global), with which: re-judged when a running count moves. */
+  capacity: Map<string, SkipReason>;
+  /** Running per lane and in all, as the walk left them (its own spawns counted). */
+  running: Map<string, number>;
+  globalRunning: number;
 }
 
 /** Where `row` is, or would go, in `rows` (walk order). */
@@ -243,6 +256,16 @@ class ReadyQueue {
     this.order = this.order.filter((row) => this.byId.get(row.id) === row);
     this.stale = 0;
   }
+}
+
+/** The running counts a walk leaves: those it began with, plus its own spawns. */
+function runningAfter(
+  lanes: LaneState,
+  globalRunning: number,
+): { running: Map<string, number>; globalRunning: number } {
+  const running = new Map(lanes.runningByLane);
+  for (const [name, runtime] of lanes.runtimes) running.set(name, runtime.running);
+  return { running, globalRunning };
 }
 
 export const TERMINAL_LANE_DETAIL = 'terminal lane — waiting for `switchyard claim`';
@@ -453,14 +476,7 @@ export class Dispatcher {
     const key =
       version === undefined
         ? null
-        : JSON.stringify([
-            version,
-            enabled,
-            globalMax,
-            [...overrides.values()],
-            running,
-            [...budgets.entries()],
-          ]);
+        : JSON.stringify([version, enabled, globalMax, [...overrides.values()], [...budgets.entries()]]);
     let declared: Map<string, ReturnType<LaneSource['declaredLanes']>[number]> | undefined;
     const laneOf = (name: string): LaneRuntime => {
       let runtime = runtimes.get(name);
@@ -480,7 +496,7 @@ export class Dispatcher {
       }
       return runtime;
     };
-    return { key, laneOf, enabled, globalRunning };
+    return { key, laneOf, enabled, globalRunning, runningByLane, runtimes };
   }
 
   /**
@@ -528,33 +544,65 @@ export class Dispatcher {
     const changed = this.queueChanges;
     this.queueChanges = new Set();
     const memoHolds = memo !== null && memo.laneKey === lanes.key && now < memo.validUntil;
-    if (memoHolds && changed !== 'all' && changed.size <= INCREMENTAL_WALK_LIMIT) {
-      return this.walkChanged(memo, changed, lanes, now, result);
+    if (memoHolds && changed !== 'all') {
+      // The tasks that changed, and those skipped for a capacity whose running count moved (a
+      // worker started or ended): every other verdict read nothing that changed.
+      const again = this.capacityMoved(memo, lanes);
+      for (const id of changed) again.add(id);
+      if (again.size <= INCREMENTAL_WALK_LIMIT) return this.walkChanged(memo, again, lanes, now, result);
     }
     const walk = this.evaluate(this.queue.rows(), lanes, now, false, result);
     this.storeSkipChanges(walk.skipChanges, result);
-    // Replayable only when nothing was spawnable: otherwise the next tick must try again.
-    this.memo = null;
-    if (walk.spawnable === 0 && lanes.key !== null) {
-      // Nothing was spawnable, so every row was skipped: result.skipped is the queue, in order.
-      const rows = this.queue.rows().slice();
-      this.memo = {
-        laneKey: lanes.key,
-        validUntil: walk.validUntil,
-        rows,
-        skipped: Object.freeze(result.skipped.slice()),
-        counts: { ...result.skippedCounts },
-        byId: null,
-      };
-    }
+    // Every task the walk found spawnable left the queue (spawned, or claimed by someone faster, or
+    // failed to start: the last two append events, so the next tick looks at them again), so the
+    // skipped ones are all the memo needs, spawns or not.
+    this.memo =
+      lanes.key === null
+        ? null
+        : {
+            laneKey: lanes.key,
+            validUntil: walk.validUntil,
+            rows: walk.skippedRows,
+            skipped: Object.freeze(result.skipped.slice()),
+            counts: { ...result.skippedCounts },
+            byId: null,
+            capacity: new Map(
+              result.skipped
+                .filter((entry) => CAPACITY_REASONS.has(entry.reason))
+                .map((entry) => [entry.taskId, entry.reason]),
+            ),
+            ...runningAfter(lanes, walk.globalRunning),
+          };
     return walk.spawnable;
   }
 
   /**
-   * The last walk spawned nothing and no lane fact changed since: every task it looked at keeps
-   * its verdict (a spawn now only fills capacity, and no task it skipped was waiting for capacity
-   * that a spawn could take from it — each was at capacity already or skipped by an earlier rule).
-   * So only the tasks that changed are evaluated; the others' verdicts are replayed in walk order.
+   * The memo's tasks skipped for capacity whose lane's running count (or, for the global limit,
+   * the total) moved since its walk: those verdicts, and only those, read the counts.
+   */
+  private capacityMoved(memo: WalkMemo, lanes: LaneState): Set<string> {
+    const again = new Set<string>();
+    const movedLanes = new Set<string>();
+    for (const [lane, n] of lanes.runningByLane)
+      if ((memo.running.get(lane) ?? 0) !== n) movedLanes.add(lane);
+    for (const [lane, n] of memo.running)
+      if ((lanes.runningByLane.get(lane) ?? 0) !== n) movedLanes.add(lane);
+    const globalMoved = memo.globalRunning !== lanes.globalRunning;
+    if (movedLanes.size === 0 && !globalMoved) return again;
+    const byId = (memo.byId ??= new Map(memo.rows.map((row) => [row.id, row])));
+    for (const [id, reason] of memo.capacity) {
+      if ((globalMoved && reason === 'global_at_capacity') || movedLanes.has(byId.get(id)?.assignee ?? ''))
+        again.add(id);
+    }
+    return again;
+  }
+
+  /**
+   * No lane fact but the running counts changed since the memo's walk: every task it skipped keeps
+   * its verdict except those in `changed` (the tasks that changed, and those skipped for a capacity
+   * whose count moved). Only those are evaluated, in walk order (so a freed slot goes to the first
+   * of them, as a full walk would give it); the others' verdicts are replayed. A spawn here only
+   * takes capacity, which the tasks replayed do not read.
    */
   private walkChanged(
     memo: WalkMemo,
@@ -575,6 +623,7 @@ export class Dispatcher {
         memo.rows.splice(at, 1);
         skipped.splice(at, 1);
         byId?.delete(id);
+        memo.capacity.delete(id);
       }
       const row = this.queue.get(id);
       if (row) fresh.push(row);
@@ -593,14 +642,14 @@ export class Dispatcher {
       skipped?.splice(at, 0, entry);
       memo.counts[entry.reason] += 1;
       byId?.set(row.id, row);
+      if (CAPACITY_REASONS.has(entry.reason)) memo.capacity.set(row.id, entry.reason);
     }
     if (skipped) memo.skipped = Object.freeze(skipped);
     memo.validUntil = Math.min(memo.validUntil, walk.validUntil);
     // Frozen, so no reader of this result can change what later ticks replay.
     result.skipped = memo.skipped as Skipped[];
     result.skippedCounts = { ...memo.counts };
-    // Capacity was taken: the next tick walks everything again.
-    if (walk.spawnable > 0) this.memo = null;
+    Object.assign(memo, runningAfter(lanes, walk.globalRunning));
     return walk.spawnable;
   }
 
@@ -611,7 +660,13 @@ export class Dispatcher {
     now: number,
     dryRun: boolean,
     result: DispatchResult,
-  ): { spawnable: number; validUntil: number; skipChanges: SkipChange[] } {
+  ): {
+    spawnable: number;
+    validUntil: number;
+    skipChanges: SkipChange[];
+    skippedRows: ReadyRow[];
+    globalRunning: number;
+  } {
     const config = this.deps.config();
     const { laneOf } = lanes;
     const state: WalkState = {
@@ -623,9 +678,11 @@ export class Dispatcher {
     let spawnable = 0;
     let validUntil = Number.POSITIVE_INFINITY;
     const skipChanges: SkipChange[] = [];
+    const skippedRows: ReadyRow[] = [];
     for (const row of rows) {
       const skip = this.skipReasonOf(row, laneOf, state);
       if (skip) {
+        skippedRows.push(row);
         result.skipped.push({ taskId: row.id, reason: skip.reason, detail: skip.detail });
         result.skippedCounts[skip.reason] += 1;
         if (skip.reason === 'backoff') validUntil = Math.min(validUntil, row.next_attempt_at as number);
@@ -648,7 +705,7 @@ export class Dispatcher {
         state.globalRunning += 1;
       }
     }
-    return { spawnable, validUntil, skipChanges };
+    return { spawnable, validUntil, skipChanges, skippedRows, globalRunning: state.globalRunning };
   }
 
   /** docs/architecture.md §4.6: skip reasons are stored only when they change — no write per task per tick. */

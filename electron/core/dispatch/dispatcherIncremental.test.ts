@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { assignTask, createTask, editTask, linkTasks, moveTask } from '../commands/taskCommands';
 import type { Engine } from './engine';
 import { findTask, listTasks } from '../store/tasks';
 import { useTempHomes } from '../../../test/helpers/home';
-import { newEngine, writeAgentProfile, writeFastSettings } from '../../../test/helpers/engine';
+import { newEngine, tickUntil, writeAgentProfile, writeFastSettings } from '../../../test/helpers/engine';
+import { Dispatcher } from './dispatcher';
 
 /**
  * The dispatcher keeps the ready queue in memory and replays the verdicts of tasks that did not
@@ -98,5 +99,75 @@ describe('incremental ticks', () => {
       }
     },
     60_000,
+  );
+});
+
+/** How many times the walk judged a task (docs/architecture.md §4.6), counted while `action` runs. */
+function judged<T>(action: () => T): { value: T; count: number } {
+  const spy = vi.spyOn(Dispatcher.prototype as unknown as { skipReasonOf: () => unknown }, 'skipReasonOf');
+  try {
+    const value = action();
+    return { value, count: spy.mock.calls.length };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('incremental ticks around workers starting and ending', () => {
+  it('a spawn keeps the other verdicts: the tick judges the new task, the next one judges none', () => {
+    const paths = tempHome();
+    writeFastSettings(paths, { globalMaxConcurrent: 10 });
+    writeAgentProfile(paths, 'alpha', 'sleep.mjs', { args: ['600'], maxConcurrent: 10 });
+    const engine = newEngine(paths);
+    engines.push(engine);
+    for (let i = 0; i < 40; i++) createTask(engine.db, { title: `human ${i}`, assignee: 'human' }, actor);
+    expect(judged(() => engine.runTick()).count).toBe(40);
+    const task = createTask(engine.db, { title: 'work', assignee: 'alpha' }, actor);
+    const spawning = judged(() => engine.runTick());
+    expect(spawning.value?.spawned.map((spawn) => spawn.taskId)).toEqual([task.id]);
+    expect(spawning.count).toBe(1);
+    const after = judged(() => engine.runTick());
+    expect(after.count).toBe(0);
+    expect(after.value?.skipped).toEqual(engine.dryRun().skipped);
+  });
+
+  it.each(['lane', 'global'] as const)(
+    'a worker that ends frees %s capacity for the next task at the next tick',
+    async (limit) => {
+      const paths = tempHome();
+      writeFastSettings(paths, { globalMaxConcurrent: limit === 'global' ? 1 : 4 });
+      const release = path.join(paths.home, 'release');
+      writeAgentProfile(paths, 'alpha', 'wait-for-file.mjs', { args: [release], maxConcurrent: 1 });
+      writeAgentProfile(paths, 'beta', 'wait-for-file.mjs', { args: [release], maxConcurrent: 1 });
+      const engine = newEngine(paths);
+      engines.push(engine);
+      for (let i = 0; i < 20; i++) createTask(engine.db, { title: `human ${i}`, assignee: 'human' }, actor);
+      const first = createTask(engine.db, { title: 'first', assignee: 'alpha', priority: 2 }, actor);
+      const second = createTask(
+        engine.db,
+        { title: 'second', assignee: limit === 'lane' ? 'alpha' : 'beta', priority: 1 },
+        actor,
+      );
+      const tick = engine.runTick();
+      expect(tick?.spawned.map((spawn) => spawn.taskId)).toEqual([first.id]);
+      expect(tick?.skipped.find((entry) => entry.taskId === second.id)?.reason).toBe(
+        limit === 'lane' ? 'lane_at_capacity' : 'global_at_capacity',
+      );
+      expect(engine.runTick()?.skipped).toEqual(engine.dryRun().skipped);
+      fs.writeFileSync(release, '');
+      // Each tick must say what a full walk says; the one that reaps the first worker starts the second.
+      await tickUntil(
+        engine,
+        () => {
+          const last = engine.lastDispatchResult();
+          if (!last?.spawned.length) expect(last?.skipped).toEqual(engine.dryRun().skipped);
+          return findTask(engine.db, second.id)?.status !== 'ready';
+        },
+        'the second task to start',
+      );
+      expect(findTask(engine.db, first.id)?.status).toBe('done');
+      expect(findTask(engine.db, second.id)?.status).toBe('running');
+    },
+    30_000,
   );
 });
