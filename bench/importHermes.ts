@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
+import { createHermesTables } from '../test/reliability/helpers/hermesFixture';
 import { REPO_ROOT, tempHome } from './dataset';
 import { recordTarget } from './targets';
 
@@ -36,25 +37,7 @@ export interface HermesBoardCounts {
 export function writeHermesBoard(file: string, tasks = 100_000): HermesBoardCounts {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.exec(`
-    CREATE TABLE tasks (
-      id TEXT PRIMARY KEY, title TEXT NOT NULL, body TEXT, assignee TEXT, status TEXT NOT NULL DEFAULT 'todo',
-      priority INTEGER DEFAULT 0, created_by TEXT, created_at INTEGER NOT NULL, started_at INTEGER,
-      completed_at INTEGER, workspace_kind TEXT DEFAULT 'scratch', workspace_path TEXT, claim_lock TEXT,
-      claim_expires INTEGER, tenant TEXT, result TEXT, idempotency_key TEXT, consecutive_failures INTEGER DEFAULT 0,
-      worker_pid INTEGER, last_spawn_error TEXT, max_runtime_seconds INTEGER, last_heartbeat_at INTEGER,
-      current_run_id INTEGER, skills TEXT
-    );
-    CREATE TABLE task_links (parent_id TEXT NOT NULL, child_id TEXT NOT NULL, PRIMARY KEY (parent_id, child_id));
-    CREATE TABLE task_comments (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL, author TEXT, body TEXT NOT NULL, created_at INTEGER NOT NULL);
-    CREATE TABLE task_events (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT, run_id INTEGER, kind TEXT NOT NULL, payload TEXT, created_at INTEGER NOT NULL);
-    CREATE TABLE task_runs (
-      id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL, profile TEXT, step_key TEXT, status TEXT,
-      claim_lock TEXT, claim_expires INTEGER, worker_pid INTEGER, max_runtime_seconds INTEGER,
-      last_heartbeat_at INTEGER, started_at INTEGER NOT NULL, ended_at INTEGER, outcome TEXT, summary TEXT,
-      metadata TEXT, error TEXT
-    );
-  `);
+  createHermesTables(db);
   const counts: HermesBoardCounts = { tasks: 0, links: 0, comments: 0, runs: 0, events: 0 };
   const lanes = Array.from({ length: 300 }, (_, i) => `agent-${String(i).padStart(3, '0')}`);
   const body = 'Hermes task body. '.repeat(11);

@@ -13,6 +13,7 @@ import { openDatabase } from '../electron/core/store/db/open';
 import { eventsOf } from '../electron/core/store/events';
 import { configureBoardRepository } from '../electron/core/workers/repository';
 import { prepareTaskWorktree } from '../electron/core/workers/worktrees';
+import { git } from '../test/helpers/gitRepo';
 import { buildRenderer, startServe, stopServe } from './board';
 import { AGENTS, killLeftoverWorkers, tempHome, writeProfile, writeSettings } from './dataset';
 
@@ -29,15 +30,6 @@ import { AGENTS, killLeftoverWorkers, tempHome, writeProfile, writeSettings } fr
 
 type Report = (name: string, samples: number[], target?: string) => void;
 type Note = (text: string) => void;
-
-const IDENTITY = {
-  GIT_AUTHOR_NAME: 'bench',
-  GIT_AUTHOR_EMAIL: 'bench@localhost',
-  GIT_COMMITTER_NAME: 'bench',
-  GIT_COMMITTER_EMAIL: 'bench@localhost',
-};
-const git = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', args, { cwd, env: { ...process.env, ...IDENTITY }, encoding: 'utf8' }).trim();
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const fmt = (value: number): string => `${value.toFixed(value < 10 ? 2 : 1)} ms`;

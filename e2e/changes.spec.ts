@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { git } from '../test/helpers/gitRepo';
 import { expect, screenshot, test, writeAgentProfile } from './support/switchyard';
 
 /**
@@ -9,15 +9,6 @@ import { expect, screenshot, test, writeAgentProfile } from './support/switchyar
  * edits three files and commits in its worktree, the drawer's Changes tab with the multi-file
  * diff, and a merge refused because base changed the same line (base checkout untouched).
  */
-
-const identity = {
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@e',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@e',
-};
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd, env: { ...process.env, ...identity }, encoding: 'utf8' }).trim();
 
 test('the Changes tab shows a multi-file diff and a conflicting merge is refused', async ({
   page,

@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { git, makeRepo } from '../test/helpers/gitRepo';
 import { expect, screenshot, test, writeAgentProfile } from './support/switchyard';
 
 /**
@@ -12,15 +12,6 @@ import { expect, screenshot, test, writeAgentProfile } from './support/switchyar
  * the card menu (the commits on base, the worktree gone, "merged"), and a conflicting merge refused.
  */
 
-const identity = {
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@e',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@e',
-};
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd, env: { ...process.env, ...identity }, encoding: 'utf8' }).trim();
-
 test('needs review: settings, card chips, filter and counts, merge from the card', async ({
   page,
   home,
@@ -28,13 +19,8 @@ test('needs review: settings, card chips, filter and counts, merge from the card
 }) => {
   test.setTimeout(150_000);
   const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-e2e-review-'));
-  const repo = path.join(parent, 'shop repo');
-  fs.mkdirSync(repo);
+  const repo = makeRepo(parent, 'shop repo', { 'README.md': '# Shop\n\nA small shop.\n' });
   try {
-    git(repo, 'init', '-q', '-b', 'main');
-    fs.writeFileSync(path.join(repo, 'README.md'), '# Shop\n\nA small shop.\n');
-    git(repo, 'add', '-A');
-    git(repo, 'commit', '-q', '-m', 'initial');
     const plain = path.join(parent, 'not a repository');
     fs.mkdirSync(plain);
     writeAgentProfile(home, 'coder', 'git-edit.mjs', [

@@ -23,7 +23,8 @@ export interface TaskOrigin {
   importedAt: number;
 }
 
-interface TaskOriginRow {
+/** A row of `task_origins` as stored (labels and branches as JSON text); export and restore use it as is. */
+export interface StoredTaskOrigin {
   task_id: string;
   source: string;
   source_id: string;
@@ -42,7 +43,7 @@ const parseList = <T>(text: string): T[] => {
   }
 };
 
-const originFromRow = (row: TaskOriginRow): TaskOrigin => ({
+const originFromRow = (row: StoredTaskOrigin): TaskOrigin => ({
   taskId: row.task_id,
   source: row.source,
   sourceId: row.source_id,
@@ -81,7 +82,7 @@ export function insertTaskOrigin(db: Db, origin: TaskOrigin): void {
 
 export function taskOrigin(db: Db, taskId: string): TaskOrigin | undefined {
   const row = db.prepare('SELECT * FROM task_origins WHERE task_id = ?').get(taskId) as
-    TaskOriginRow | undefined;
+    StoredTaskOrigin | undefined;
   return row ? originFromRow(row) : undefined;
 }
 
@@ -133,21 +134,11 @@ export function originsAwaitingWorktree(db: Db, source: string): (TaskOrigin & {
          AND NOT EXISTS (SELECT 1 FROM task_worktrees w WHERE w.task_id = o.task_id)
        ORDER BY o.task_id`,
     )
-    .all(source) as (TaskOriginRow & { task_board: string })[];
+    .all(source) as (StoredTaskOrigin & { task_board: string })[];
   return rows.map((row) => ({ ...originFromRow(row), board: row.task_board }));
 }
 
 // Export and restore (docs/export-format.md): rows as stored.
-
-export interface StoredTaskOrigin {
-  task_id: string;
-  source: string;
-  source_id: string;
-  source_status: string | null;
-  labels: string;
-  branches: string;
-  imported_at: number;
-}
 
 export interface BoardOriginRow {
   board: string;

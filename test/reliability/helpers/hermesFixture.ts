@@ -1,13 +1,11 @@
 import Database from 'better-sqlite3';
 
 /**
- * A small Hermes Agent kanban.db, written with the table layout Hermes uses (see
- * /work/shared/reference/hermes-kanban-schema.md): tasks, task_links, task_comments, task_events,
- * task_runs. `legacy` leaves out the columns older Hermes versions did not have yet.
+ * The tables of a Hermes Agent kanban.db (/work/shared/reference/hermes-kanban-schema.md), empty.
+ * `legacy` leaves out the columns older Hermes versions did not have yet. The import benchmark
+ * writes its large board into the same layout.
  */
-export function writeHermesBoard(file: string, { legacy = false } = {}): void {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+export function createHermesTables(db: Database.Database, { legacy = false } = {}): void {
   const later = legacy
     ? ''
     : `, consecutive_failures INTEGER DEFAULT 0, worker_pid INTEGER, last_spawn_error TEXT,
@@ -29,6 +27,17 @@ export function writeHermesBoard(file: string, { legacy = false } = {}): void {
       metadata TEXT, error TEXT
     );
   `);
+}
+
+/**
+ * A small Hermes Agent kanban.db, written with the table layout Hermes uses (see
+ * /work/shared/reference/hermes-kanban-schema.md): tasks, task_links, task_comments, task_events,
+ * task_runs. `legacy` leaves out the columns older Hermes versions did not have yet.
+ */
+export function writeHermesBoard(file: string, { legacy = false } = {}): void {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  createHermesTables(db, { legacy });
   const t0 = 1_760_000_000; // unix seconds, as Hermes stores them
   const task = db.prepare(
     `INSERT INTO tasks (id, title, body, assignee, status, priority, created_by, created_at, started_at, completed_at,
