@@ -44,6 +44,15 @@ function layerRules() {
   ];
 }
 
+/**
+ * `a.push(...b)` passes every item of b as an argument: a few hundred thousand overflow the call
+ * stack (a tick on a 1,000,000-task board failed that way). shared/arrays.ts `appendAll` appends.
+ */
+const NO_SPREAD_INTO_PUSH = {
+  selector: 'CallExpression[callee.property.name=/^(push|unshift)$/] > SpreadElement',
+  message: 'Spreading into push/unshift overflows the stack on big arrays: use appendAll (shared/arrays.ts).',
+};
+
 /** SQL lives in electron/core/store only: everything else calls a named store function. */
 const SQL_ONLY_IN_STORE = {
   files: ['electron/**/*.ts', 'electron/**/*.tsx'],
@@ -51,6 +60,7 @@ const SQL_ONLY_IN_STORE = {
   rules: {
     'no-restricted-syntax': [
       'error',
+      NO_SPREAD_INTO_PUSH,
       {
         selector: "CallExpression[callee.property.name='prepare']",
         message: 'SQL belongs in electron/core/store: call (or add) a named function there.',
@@ -76,6 +86,8 @@ export default tseslint.config(
     },
   },
   ...layerRules(),
+  // Every file; SQL_ONLY_IN_STORE repeats it because a later config replaces the rule, not extends it.
+  { rules: { 'no-restricted-syntax': ['error', NO_SPREAD_INTO_PUSH] } },
   SQL_ONLY_IN_STORE,
   {
     // shared/ is imported by the renderer too: no Node built-ins.

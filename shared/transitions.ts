@@ -1,4 +1,5 @@
 import type { TaskStatus } from './domain';
+import { appendAll } from './arrays';
 
 /**
  * The status state machine (docs/architecture.md §2). Pure: callers pass in what they know about the task's
@@ -85,7 +86,7 @@ export function checkLink(
     }
     if (seen.has(current)) continue;
     seen.add(current);
-    stack.push(...childrenOf(current));
+    appendAll(stack, childrenOf(current));
   }
   return { allowed: true };
 }

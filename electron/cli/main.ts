@@ -6,6 +6,8 @@ import { homePaths, resolveHome } from '../core/config/home';
 import { UsageError, parseCommand } from './args';
 import { actorFromEnv, refuseWorkers, type CliCommand, type CliContext } from './context';
 import type { Output } from './output';
+import { appendAll } from '../../shared/arrays';
+
 /** Exit codes (docs/architecture.md §6): 0 success, 1 a user error with a one-line message, 2 a usage error. */
 export const EXIT_OK = 0;
 export const EXIT_USER_ERROR = 1;
@@ -104,7 +106,7 @@ const extraCommands: CliCommand[] = [];
 
 /** Lets later modules (and tests) add commands without this file knowing them. */
 export function registerCommands(commands: readonly CliCommand[]): void {
-  extraCommands.push(...commands);
+  appendAll(extraCommands, commands);
 }
 
 function helpText(commands: readonly CliCommand[]): string {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { appendAll } from '../../shared/arrays';
 import { BODY_MAX_BYTES, TASK_STATUSES, type TaskStatus } from '../../shared/constants';
 import type { CreateTaskInput } from '../../shared/taskInput';
 import { invalidInput } from '../core/errors';
@@ -233,15 +234,20 @@ export const taskCommands: CliCommand[] = [
       if (task.lastError) lines.push(`last error: ${task.lastError}`);
       if (task.result) lines.push(`result: ${task.result}`);
       if (task.body) lines.push('', task.body);
-      if (detail.parents.length)
-        lines.push('', 'parents:', ...detail.parents.map((p) => `  ${p.id} ${p.status} ${p.title}`));
+      if (detail.parents.length) {
+        lines.push('', 'parents:');
+        appendAll(
+          lines,
+          detail.parents.map((p) => `  ${p.id} ${p.status} ${p.title}`),
+        );
+      }
       if (detail.children.length) lines.push('', `children: ${detail.children.join(', ')}`);
       if (detail.runs.length) {
         // Numbered per task (1 = the first attempt), as `tail --run N` takes them.
-        lines.push(
-          '',
-          'runs:',
-          ...detail.runs.map(
+        lines.push('', 'runs:');
+        appendAll(
+          lines,
+          detail.runs.map(
             (r, index) =>
               `  ${index + 1}. ${r.lane}  started ${formatWhen(r.startedAt, now)}  ${r.outcome ?? (r.endedAt === null ? 'running' : 'ended')}` +
               `${r.pid !== null ? `  pid ${r.pid}` : ''}${r.exitCode !== null ? `  exit ${r.exitCode}` : ''}` +
@@ -249,13 +255,18 @@ export const taskCommands: CliCommand[] = [
           ),
         );
       }
-      if (detail.comments.length)
-        lines.push(
-          '',
-          'comments:',
-          ...detail.comments.map((c) => `  ${c.author} ${formatWhen(c.createdAt, now)}: ${c.body}`),
+      if (detail.comments.length) {
+        lines.push('', 'comments:');
+        appendAll(
+          lines,
+          detail.comments.map((c) => `  ${c.author} ${formatWhen(c.createdAt, now)}: ${c.body}`),
         );
-      lines.push('', 'events:', ...events.map((e) => `  ${formatTime(e.createdAt)}  ${describeEvent(e)}`));
+      }
+      lines.push('', 'events:');
+      appendAll(
+        lines,
+        events.map((e) => `  ${formatTime(e.createdAt)}  ${describeEvent(e)}`),
+      );
       context.output.out(lines.join('\n'));
     },
   },

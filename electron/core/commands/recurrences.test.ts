@@ -10,6 +10,7 @@ import { archiveTask, completeTask, claimTask, createBoard, archiveBoard } from 
 import { openDatabase, type Db } from '../store/db/open';
 import * as tasks from '../store/tasks';
 import { makeTempHome, removeTempHome } from '../../../test/helpers/home';
+import { appendAll } from '../../../shared/arrays';
 
 /** Issue 16: recurring tasks, with the clock faked (every call gets its own `now`). */
 
@@ -41,7 +42,10 @@ describe('recurring tasks', () => {
     // Evaluate every 10 s for 10 minutes: 10 occurrences (08:01 … 08:10).
     const made: string[] = [];
     for (let now = T0; now <= T0 + 10 * MINUTE; now += 10_000) {
-      made.push(...runDueRecurrences(db, now).created.map((c) => c.taskId));
+      appendAll(
+        made,
+        runDueRecurrences(db, now).created.map((c) => c.taskId),
+      );
     }
     expect(made).toHaveLength(10);
     const all = tasksOf(db);

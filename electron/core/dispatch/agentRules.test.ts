@@ -9,6 +9,7 @@ import * as tasks from '../store/tasks';
 import type { Engine } from './engine';
 import { useTempHomes } from '../../../test/helpers/home';
 import { newEngine, tickUntil, writeAgentProfile, writeFastSettings } from '../../../test/helpers/engine';
+import { appendAll } from '../../../shared/arrays';
 
 /**
  * docs/architecture.md §10 rules in the dispatcher: retry exit codes are not failures, approval before spawn, and
@@ -42,7 +43,7 @@ describe('retryExitCodes', () => {
     const id = createTask(engine.db, { title: 'rate limited', assignee: 'hermes' }, person).id;
     const reported: string[] = [];
     engine.subscribe((change) => {
-      if (change.type === 'tick') reported.push(...change.result.rateLimited);
+      if (change.type === 'tick') appendAll(reported, change.result.rateLimited);
     });
     await tickUntil(
       engine,

@@ -45,6 +45,7 @@ import { prepareWorkspace } from '../workers/workspace';
 import { isRepositoryWorkspace } from '../workers/repository';
 import { prepareTaskWorktree } from '../workers/worktrees';
 import path from 'node:path';
+import { appendAll } from '../../../shared/arrays';
 
 /**
  * The dispatcher tick (docs/architecture.md §4), in the spec's order: reap, outcomes, timeouts, reclaims,
@@ -314,8 +315,8 @@ export class Dispatcher {
     if (!dryRun) {
       this.reapExits(this.deps.supervisor.drainExits(), result);
       this.stopWorkersWhoseRunEnded();
-      result.reclaimed.push(...reclaimExpiredClaims(this.deps.db, this.now()));
-      result.promoted.push(...this.promote());
+      appendAll(result.reclaimed, reclaimExpiredClaims(this.deps.db, this.now()));
+      appendAll(result.promoted, this.promote());
       this.syncQueue();
     }
     if (options.spawn === false) return result;
@@ -631,9 +632,9 @@ export class Dispatcher {
     fresh.sort(walkOrder);
     const scratch = emptyDispatchResult(false, result.startedAt);
     const walk = this.evaluate(fresh, lanes, now, false, scratch);
-    result.spawned.push(...scratch.spawned);
-    result.spawnFailed.push(...scratch.spawnFailed);
-    result.gaveUp.push(...scratch.gaveUp);
+    appendAll(result.spawned, scratch.spawned);
+    appendAll(result.spawnFailed, scratch.spawnFailed);
+    appendAll(result.gaveUp, scratch.gaveUp);
     this.storeSkipChanges(walk.skipChanges, result);
     for (const entry of scratch.skipped) {
       const row = this.queue.get(entry.taskId) as ReadyRow;
@@ -712,7 +713,7 @@ export class Dispatcher {
   private storeSkipChanges(changes: readonly SkipChange[], result: DispatchResult): void {
     if (changes.length === 0) return;
     const changedIds = changes.map((change) => change.row.id);
-    result.skipChanged.push(...changedIds);
+    appendAll(result.skipChanged, changedIds);
     const { db } = this.deps;
     runInWriteTransaction(db, () => {
       // In the log like every other change, so each reader hears of it (a board served by another

@@ -4,6 +4,7 @@ import { boardRepository } from '../store/repositories';
 import { adoptForeignWork, type AdoptOutcome } from '../workers/adoptedWork';
 import { configureBoardRepository } from '../workers/repository';
 import { VIBE_KANBAN } from './importVibeKanban';
+import { appendAll } from '../../../shared/arrays';
 
 /**
  * docs/architecture.md §9 after an import (git runs here, after the import's transactions): the work other tools
@@ -98,7 +99,7 @@ export async function adoptVibeKanbanWork(
     if (last?.adopted) adopted++;
     else if (last) misses.add('attempt branch', last);
   }
-  notes.push(...misses.notes());
+  appendAll(notes, misses.notes());
   if (adopted > 0) notes.unshift(`${adopted} task(s) show their attempt branch in Changes`);
   return { adoptedTasks: adopted, boardRepositories, notes };
 }

@@ -2,6 +2,7 @@ import type { SkipReason, Task, TaskStatus } from '../../../shared/domain';
 import type Database from 'better-sqlite3';
 import type { Db } from './db/open';
 import { cachedStatement } from './db/statements';
+import { appendAll } from '../../../shared/arrays';
 
 /**
  * Task rows. All task SQL lives here; callers own the transactions.
@@ -169,7 +170,7 @@ function tasksQuery(db: Db, filter: TaskFilter): { statement: Database.Statement
   }
   if (filter.statuses && filter.statuses.length > 0) {
     where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
-    params.push(...filter.statuses);
+    appendAll(params, filter.statuses);
   } else if (!filter.includeArchived) {
     where.push("status <> 'archived'");
   }

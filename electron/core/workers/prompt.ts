@@ -1,4 +1,5 @@
 import type { Comment, Run, Task } from '../../../shared/domain';
+import { appendAll } from '../../../shared/arrays';
 import type { ParentState } from '../store/links';
 
 /**
@@ -148,27 +149,30 @@ export function buildPrompt(input: PromptInput, caps: PromptCaps = DEFAULT_PROMP
     if (previousResult) sections.push('## What the last run reported', capPiece(previousResult).text);
     if (followup) sections.push('## Follow-up (answer this now)', capPiece(followup).text);
     if (finishedParents.length > 0) {
-      sections.push(
-        '## Results of the tasks this one depends on',
-        ...finishedParents.map(
+      sections.push('## Results of the tasks this one depends on');
+      appendAll(
+        sections,
+        finishedParents.map(
           (parent, i) =>
             `### ${parent.id}: ${utf8Prefix(parent.title, 512)}\n${capPiece(parentPieces[i] as Piece).text}`,
         ),
       );
     }
     if (failures.length > 0) {
-      sections.push(
-        '## Earlier attempts failed',
-        ...failures.map(
+      sections.push('## Earlier attempts failed');
+      appendAll(
+        sections,
+        failures.map(
           (run, i) =>
             `- attempt #${run.id} (${run.outcome ?? 'unknown'}): ${capPiece(failurePieces[i] as Piece).text}`,
         ),
       );
     }
     if (recent.length > 0) {
-      sections.push(
-        '## Comments',
-        ...recent.map(
+      sections.push('## Comments');
+      appendAll(
+        sections,
+        recent.map(
           (comment, i) => `- ${utf8Prefix(comment.author, 256)}: ${capPiece(commentPieces[i] as Piece).text}`,
         ),
       );

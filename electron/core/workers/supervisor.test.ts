@@ -22,6 +22,7 @@ import {
   type WorkerExit,
 } from './supervisor';
 import { exitStatusPathOf } from './exitStatus';
+import { appendAll } from '../../../shared/arrays';
 
 const sandbox = useProcessSandbox('switchyard-supervisor-');
 const supervisors: Supervisor[] = [];
@@ -73,7 +74,7 @@ function spawnOk(supervisor: Supervisor, spawnRequest: SpawnRequest): number {
 /** Drains until the exit of `runId` shows up; other exits drained meanwhile are kept in `seen`. */
 async function exitOf(supervisor: Supervisor, runId: number, seen: WorkerExit[] = []): Promise<WorkerExit> {
   return waitFor(`the exit of run ${runId}`, () => {
-    seen.push(...supervisor.drainExits());
+    appendAll(seen, supervisor.drainExits());
     return seen.find((exit) => exit.runId === runId);
   });
 }

@@ -37,6 +37,7 @@ import {
   laneKeyOf,
   laneLabel,
 } from './laneModel';
+import { appendAll } from '../../../shared/arrays';
 
 /**
  * The renderer's state (zustand, normalized: one copy of each task, by id). Tasks are kept by id; the lane×status
@@ -630,7 +631,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
             patchTasks(ownTasks, base.board, base.cellCursors, event.tasks, event.removed);
             next.search = patchSearch(cur('search'), event.tasks, event.removed);
             for (const task of event.tasks) touched.push(task.id);
-            touched.push(...event.removed);
+            appendAll(touched, event.removed);
             next.tasks = ownTasks;
             next.workers = pruneWorkers(cur('workers'), ownTasks);
             break;

@@ -8,6 +8,7 @@ import { CLI_ENTRY } from '../../helpers/cli';
 import { writeAgentProfile, writeFastSettings } from '../../helpers/engine';
 import { makeTempHome, removeTempHome } from '../../helpers/home';
 import { seededRandom } from './random';
+import { appendAll } from '../../../shared/arrays';
 
 /**
  * docs/architecture.md §4–§5 crash recovery: tasks on several profile lanes (quick, slow, reporting through
@@ -139,7 +140,7 @@ export async function runCrashRecovery(options: CrashRecoveryOptions): Promise<C
           !/^Watched \d+ s: /.test(line) &&
           !/^\[?[\d:T.-]+/.test(line),
       );
-      stderr.push(...unexpected);
+      appendAll(stderr, unexpected);
     });
     children.push(child);
     return child;
