@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { BoardEvent } from '../shared/contract';
 import { createApi } from '../electron/core/api/api';
@@ -8,35 +8,14 @@ import { findTask } from '../electron/core/store/tasks';
 import { startServer, type RunningServer } from '../electron/server/server';
 import { createWebSocketApi, type WebSocketLike } from '../renderer/src/api/webSocketApi';
 import { ApiError } from '../renderer/src/api/boardApi';
-import type { Engine } from '../electron/core/dispatch/engine';
-import { newEngine, writeFastSettings } from './helpers/engine';
-import { useTempHomes } from './helpers/home';
-import { connectSocket, nextMessage, request, writeFakeRenderer, wsUrl } from './helpers/webClient';
+import { newEngine } from './helpers/engine';
+import { nextMessage, request, wsUrl } from './helpers/webClient';
+import { useWebServers } from './helpers/webServer';
 import { snapshotDatabase } from './helpers/snapshot';
 
-const newHome = useTempHomes();
-const cleanups: (() => Promise<void> | void)[] = [];
-const connect = (url: string, headers?: Record<string, string>) => connectSocket(url, cleanups, headers);
+const { serve: setup, connect, newHome, cleanups } = useWebServers();
 const get = (port: number, pathAndQuery: string, headers: Record<string, string> = {}) =>
   request(port, pathAndQuery, { headers });
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function setup(
-  options: { maxAuthFailures?: number } = {},
-): Promise<{ engine: Engine; server: RunningServer }> {
-  const home = newHome();
-  const rendererDir = writeFakeRenderer(home.home);
-  // The real engine over a temp home, not dispatching (the tests make the changes themselves).
-  writeFastSettings(home);
-  const engine = newEngine(home, false);
-  engine.start();
-  const server = await startServer({ engine, rendererDir, ...options });
-  cleanups.push(() => engine.close({ stopWorkers: true }));
-  cleanups.push(() => server.close());
-  return { engine, server };
-}
 
 describe('web server: HTTP', () => {
   it('listens on 127.0.0.1 only and prints a URL with the token', async () => {

@@ -1,11 +1,10 @@
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Engine } from '../../electron/core/dispatch/engine';
-import { startServer, type RunningServer } from '../../electron/server/server';
-import { useTempHomes } from '../helpers/home';
+import type { RunningServer } from '../../electron/server/server';
 import type { ServerMessage } from '../../shared/webProtocol';
-import { connectSocket, nextMessage, request, writeFakeRenderer, wsUrl } from '../helpers/webClient';
+import { nextMessage, request, wsUrl } from '../helpers/webClient';
+import { useWebServers } from '../helpers/webServer';
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -20,27 +19,8 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
  * client that would clean them up), never end `serve`. After every case the server still answers.
  */
 
-const newHome = useTempHomes();
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function setup(): Promise<RunningServer> {
-  const home = newHome();
-  const rendererDir = writeFakeRenderer(home.home);
-  const engine = new Engine({
-    home: home.home,
-    dispatch: false,
-    log: () => undefined,
-    env: { ...process.env },
-  });
-  engine.start();
-  const server = await startServer({ engine, rendererDir, maxAuthFailures: 1_000_000 });
-  cleanups.push(() => engine.close({ stopWorkers: true }));
-  cleanups.push(() => server.close());
-  return server;
-}
+const { serve, connect } = useWebServers();
+const setup = async (): Promise<RunningServer> => (await serve({ maxAuthFailures: 1_000_000 })).server;
 
 /**
  * Writes raw bytes and returns what came back before the server closed, 200 ms passed after the
@@ -175,13 +155,13 @@ describe('raw-socket fuzzing of web mode', () => {
     }
 
     // A well-behaved client still works after all that.
-    const client = await connectSocket(wsUrl(server), cleanups as (() => void)[]);
+    const client = await connect(wsUrl(server));
     expect(client.readyState).toBe(WebSocket.OPEN);
   });
 
   it('answers JSON that is not a call, and a flood of calls, without dying', async () => {
     const server = await setup();
-    const client = await connectSocket(wsUrl(server), cleanups as (() => void)[]);
+    const client = await connect(wsUrl(server));
     const messages: string[] = [];
     client.on('message', (data) => messages.push(data.toString()));
     for (const text of [
@@ -204,7 +184,7 @@ describe('raw-socket fuzzing of web mode', () => {
 
   it('bounds the calls one socket has in flight: a flood is refused in part, every call gets an answer, others are served', async () => {
     const server = await setup();
-    const flooder = await connectSocket(wsUrl(server), cleanups as (() => void)[]);
+    const flooder = await connect(wsUrl(server));
     const answers = new Map<number, ServerMessage>();
     flooder.on('message', (data) => {
       const message = JSON.parse(data.toString()) as ServerMessage;
@@ -217,7 +197,7 @@ describe('raw-socket fuzzing of web mode', () => {
     for (const text of batch) flooder.send(text);
 
     // Another client is answered while the flood is being worked through.
-    const other = await connectSocket(wsUrl(server), cleanups as (() => void)[]);
+    const other = await connect(wsUrl(server));
     other.send(JSON.stringify({ id: 'mine', name: 'snapshot', request: { board: 'default' } }));
     const mine = await nextMessage(other, (message) => 'result' in message && message.id === 'mine');
     expect('result' in mine && mine.result.ok).toBe(true);
@@ -233,7 +213,7 @@ describe('raw-socket fuzzing of web mode', () => {
 
   it('drops the work of a socket that closed: its queued calls are not answered into the void', async () => {
     const server = await setup();
-    const client = await connectSocket(wsUrl(server), cleanups as (() => void)[]);
+    const client = await connect(wsUrl(server));
     for (let id = 0; id < 200; id++)
       client.send(JSON.stringify({ id, name: 'snapshot', request: { board: 'default' } }));
     client.terminate();

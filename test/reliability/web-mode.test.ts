@@ -1,39 +1,16 @@
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { BoardEvent } from '../../shared/contract';
 import type { ServerMessage } from '../../shared/webProtocol';
 import * as commands from '../../electron/core/commands/taskCommands';
 import { openDatabase } from '../../electron/core/store/db/open';
-import { Engine } from '../../electron/core/dispatch/engine';
-import { startServer } from '../../electron/server/server';
-import { useTempHomes } from '../helpers/home';
-import { connectSocket, request, writeFakeRenderer, wsUrl } from '../helpers/webClient';
+import { request, wsUrl } from '../helpers/webClient';
+import { useWebServers } from '../helpers/webServer';
 
 /** docs/architecture.md §8 web mode under hostile or heavy use: brute force, foreign Host/Origin, many clients. */
 
-const newHome = useTempHomes();
-const cleanups: (() => Promise<void> | void)[] = [];
-const connect = (url: string, headers?: Record<string, string>) => connectSocket(url, cleanups, headers);
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function setup(options: { maxAuthFailures?: number } = {}) {
-  const home = newHome();
-  const rendererDir = writeFakeRenderer(home.home);
-  const engine = new Engine({
-    home: home.home,
-    dispatch: false,
-    log: () => undefined,
-    env: { ...process.env },
-  });
-  engine.start();
-  const server = await startServer({ engine, rendererDir, ...options });
-  cleanups.push(() => engine.close({ stopWorkers: true }));
-  cleanups.push(() => server.close());
-  return { home, engine, server };
-}
+const { serve: setup, connect } = useWebServers();
 
 describe('web mode under attack', () => {
   it('rate-limits token guessing from loopback: 10 misses, then 429 over HTTP and WebSocket; the real token still works', async () => {
