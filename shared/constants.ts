@@ -110,6 +110,12 @@ export const EVENT_KINDS = [
   'discarded',
   'review_waived',
   /**
+   * docs/architecture.md §9: a task's worktree folder was removed (after a merge, a discard, an
+   * archive, a prune). Its card changes ("removed"), and a recompute that ran while git removed the
+   * folder (and failed) is made good by the one this event starts.
+   */
+  'worktree_removed',
+  /**
    * The dispatcher stored new skip reasons (docs/architecture.md §4.6) for the tasks in
    * `payload.taskIds` (comma-separated; `payload.count` of them): one row per tick that changed any
    * (at most SKIPS_PER_EVENT ids each), not one per task, so every reader of the log (another
@@ -134,6 +140,7 @@ export const STATUS_KEEPING_EVENT_KINDS: ReadonlySet<string> = new Set<EventKind
   'adopted',
   'approved',
   'committed',
+  'worktree_removed',
   'skips_changed',
   'changes_computed',
 ]);

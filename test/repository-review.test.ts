@@ -23,7 +23,9 @@ import { commitFiles, git, makeRepo, useTempFolders, writeFiles } from './helper
 const newHome = useTempHomes();
 const newFolder = useTempFolders();
 const open: { engine: Engine; api: Api }[] = [];
+const originalPath = process.env.PATH;
 afterEach(async () => {
+  process.env.PATH = originalPath;
   for (const { engine, api } of open.splice(0)) {
     api.close();
     await engine.close({ stopWorkers: true });
@@ -185,5 +187,47 @@ describe('change cards and review (docs/architecture.md §9)', { timeout: 120_00
     await waitFor(() => lastCard(other.id)?.needsReview, 'a later task reviewed (the tracker went on)');
     expect(fs.readFileSync(path.join(folder, 'src/a.ts'), 'utf8')).toBe('edited by hand\n');
     expect(taskWorktree(db, task.id)?.removedAt).toBeNull();
+  });
+
+  it('says "merged" even when its pass for the merge raced the worktree’s removal', async () => {
+    // A git first on PATH that, once armed, forces the interleaving: the tracker's snapshot
+    // (`add` with GIT_INDEX_FILE, on the merged event) starts, the merge removes the worktree, and
+    // only then does the snapshot go on — in a folder that is gone, so that pass fails.
+    const gate = newFolder('switchyard-git-gate-');
+    const realGit =
+      (originalPath ?? '')
+        .split(path.delimiter)
+        .map((dir) => path.join(dir, 'git'))
+        .find((file) => fs.existsSync(file)) ?? 'git';
+    const waitFile = (name: string) =>
+      `i=0; while [ ! -e '${gate}/${name}' ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done`;
+    fs.writeFileSync(
+      path.join(gate, 'git'),
+      [
+        '#!/bin/sh',
+        `if [ -e '${gate}/armed' ]; then`,
+        `  if [ "$1" = add ] && [ -n "$GIT_INDEX_FILE" ]; then touch '${gate}/snapshot-started'; ${waitFile('removed')}`,
+        `  elif [ "$1" = worktree ] && [ "$2" = remove ]; then ${waitFile('snapshot-started')}`,
+        `    '${realGit}' "$@"; status=$?; touch '${gate}/removed'; exit $status`,
+        '  fi',
+        'fi',
+        `exec '${realGit}' "$@"`,
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    process.env.PATH = `${gate}${path.delimiter}${originalPath}`;
+    const { api, db, engine, lastCard } = await reviewBoard(['README.md=one\\nTWO\\nthree\\n']);
+    const task = createTask(db, { board: 'web', title: 'Shout two', assignee: 'coder' }, actor);
+    engine.wake();
+    await waitFor(() => lastCard(task.id)?.needsReview, 'needs review');
+
+    fs.writeFileSync(path.join(gate, 'armed'), '');
+    const merged = await api.call('landTask', { id: task.id, action: 'merge' });
+    expect(merged.ok).toBe(true);
+    expect(fs.existsSync(path.join(gate, 'snapshot-started'))).toBe(true); // the race did happen
+    const card = await waitFor(() => lastCard(task.id)?.summary?.merged && lastCard(task.id), 'merged');
+    expect(card).toMatchObject({ needsReview: false, summary: { merged: true, removed: true, error: null } });
+    expect(taskWorktree(db, task.id)?.changes).toMatchObject({ merged: true, removed: true, error: null });
   });
 });

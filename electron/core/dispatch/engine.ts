@@ -74,6 +74,7 @@ const CHANGE_CARD_KINDS = new Set([
   'committed',
   'discarded',
   'review_waived',
+  'worktree_removed',
 ]);
 
 const WAKE_KINDS = new Set([

@@ -49,7 +49,7 @@ async function copyIndex(indexPath: string, copy: string): Promise<void> {
 }
 
 /** The worktree's current content (tracked and new files) as a tree object, and whether it differs from HEAD. */
-async function snapshotTree(
+export async function snapshotTree(
   worktree: TaskWorktree,
 ): Promise<{ tree: string; head: string; headTree: string }> {
   const cwd = worktree.path;

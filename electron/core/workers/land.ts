@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Task } from '../../../shared/domain';
 import type { LandResult, MergeMode } from '../../../shared/repository';
 import { findProgram } from '../config/programLookup';
@@ -16,7 +15,7 @@ import {
   taskWorktree,
   type TaskWorktree,
 } from '../store/repositories';
-import { branchOnly, committerEnv, conflictsWithBase, refreshTaskChanges } from './changes';
+import { branchOnly, committerEnv, conflictsWithBase, refreshTaskChanges, snapshotTree } from './changes';
 import { GitError, gitLine, gitTest, runGit } from './git';
 import { checkedTaskId, isOwnWorktree, removeTaskWorktree } from './worktrees';
 
@@ -188,23 +187,12 @@ export async function mergeTask(
   };
 }
 
+/** The worktree's content, uncommitted work included, as a commit on `head` (no branch moves). */
 async function snapshotCommit(worktree: TaskWorktree, head: string): Promise<string> {
-  const indexPath = path.resolve(
-    worktree.path,
-    await gitLine(worktree.path, ['rev-parse', '--git-path', 'index']),
-  );
-  const temporary = `${indexPath}.switchyard-${process.pid}`;
-  try {
-    await fs.promises.copyFile(indexPath, temporary).catch(() => undefined);
-    const env = { GIT_INDEX_FILE: temporary };
-    await runGit(worktree.path, ['add', '-A'], { env });
-    const tree = await gitLine(worktree.path, ['write-tree'], { env });
-    return gitLine(worktree.path, ['commit-tree', tree, '-p', head, '-m', 'switchyard: snapshot'], {
-      env: committerEnv(),
-    });
-  } finally {
-    await fs.promises.rm(temporary, { force: true });
-  }
+  const { tree } = await snapshotTree(worktree);
+  return gitLine(worktree.path, ['commit-tree', tree, '-p', head, '-m', 'switchyard: snapshot'], {
+    env: committerEnv(),
+  });
 }
 
 /**

@@ -6,6 +6,8 @@ import type { HomePaths } from '../config/home';
 import { invalidInput, SwitchyardError } from '../errors';
 import { ensureOwnedDir } from '../ownedFiles';
 import { runInWriteTransaction, type Db } from '../store/db/open';
+import { appendEvent } from '../store/events';
+import { findTask } from '../store/tasks';
 import {
   allTaskWorktrees,
   insertTaskWorktree,
@@ -196,7 +198,22 @@ export async function removeTaskWorktree(
     (await gitTest(row.repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${row.branch}`]))
   )
     await runGit(row.repo, ['branch', '-D', row.branch]);
-  runInWriteTransaction(db, () => markWorktreeRemoved(db, taskId, Date.now()));
+  // In the log: a tracker's pass that ran while git removed the folder failed; the one this
+  // starts reads "removed" from the row and says so (any process's tracker, docs/architecture.md §9).
+  runInWriteTransaction(db, () => {
+    const now = Date.now();
+    markWorktreeRemoved(db, taskId, now);
+    appendEvent(
+      db,
+      {
+        taskId,
+        board: findTask(db, taskId)?.board ?? null,
+        kind: 'worktree_removed',
+        payload: { path: row.path, branchDeleted: options.deleteBranch },
+      },
+      now,
+    );
+  });
 }
 
 export interface WorkspaceListing {
