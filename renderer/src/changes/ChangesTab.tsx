@@ -54,6 +54,8 @@ export function ChangesTab({ task }: { task: Card }) {
   // Fetched again whenever the core's summary of the task changes (its tracker recomputes it every
   // few seconds while the worker runs and pushes only changes): live, throttled, one computation.
   const summaryVersion = useBoard((state) => state.changes[task.id]?.summary?.computedAt ?? 0);
+  // The core's reading of "needs review" (docs/architecture.md §9), pushed with the card's figures.
+  const needsReview = useBoard((state) => state.changes[task.id]?.needsReview ?? false);
 
   useEffect(() => {
     let live = true;
@@ -109,6 +111,24 @@ export function ChangesTab({ task }: { task: Card }) {
       setComment('');
     }
   };
+  // Waiving says the change is not coming: it stays unmerged on its branch, the task leaves
+  // "needs review", and children held for the merge (onSuccess "review") stop waiting.
+  const waive = async () => {
+    const ok = await store
+      .getState()
+      .askConfirm(
+        `Waive the review of “${task.title}”? Its changes stay unmerged on ${worktree.branch}, it leaves “needs review”, and tasks waiting for its merge go ahead without it.`,
+        'Waive review',
+      );
+    if (!ok) return;
+    const updated = await store.getState().run('waiveReview', { id: task.id });
+    if (updated) {
+      store.getState().upsertTasks([updated]);
+      store
+        .getState()
+        .pushToast('info', `Review of “${task.title}” waived; its changes stay unmerged`, task.id);
+    }
+  };
   const live = !summary.removed;
 
   return (
@@ -148,6 +168,11 @@ export function ChangesTab({ task }: { task: Card }) {
           <button type="button" onClick={() => void land('push')}>
             Push / PR
           </button>
+          {needsReview && (
+            <button type="button" onClick={() => void waive()} data-testid="changes-waive">
+              Waive review
+            </button>
+          )}
           <button type="button" className="danger" onClick={() => void land('discard')}>
             Discard
           </button>
