@@ -9,7 +9,8 @@ import { expect, screenshot, test, writeAgentProfile } from './support/switchyar
  * board's repository set in the settings panel (a bad path refused with one line, nothing saved),
  * two agents' work on the cards (files, +/−, "needs review"), "conflicts with base" appearing when
  * base moves, the toolbar's needs-review filter and count and the lane view's count, a merge from
- * the card menu (the commits on base, the worktree gone, "merged"), and a conflicting merge refused.
+ * the card menu (the commits on base, the worktree gone, "merged"), a conflicting merge refused, and
+ * its review waived from the drawer (asked first; the card leaves the filter, the branch stays).
  */
 
 test('needs review: settings, card chips, filter and counts, merge from the card', async ({
@@ -108,6 +109,24 @@ test('needs review: settings, card chips, filter and counts, merge from the card
     expect(git(repo, 'rev-parse', 'main')).toBe(head);
     expect(git(repo, 'status', '--porcelain')).toBe('');
     await screenshot(page, 'review-card-chips');
+
+    // Waive its review from the drawer's Changes tab: asked first (what it means), then the card
+    // leaves the needs-review filter and the count; the work stays unmerged on its branch.
+    await page.getByTestId('filter-review').check();
+    await page.getByTestId(`card-${blog.id}`).click();
+    const drawer = page.getByTestId('drawer');
+    await drawer.getByTestId('drawer-tab-changes').click();
+    await drawer.getByTestId('changes-waive').click();
+    const dialog = page.getByTestId('confirm-dialog');
+    await expect(dialog).toContainText('Waive the review of “Mention the blog”?');
+    await expect(dialog).toContainText('tasks waiting for its merge go ahead without it');
+    await screenshot(page, 'review-waive-confirm');
+    await page.getByTestId('confirm-ok').click();
+    await expect(page.getByTestId(`card-${blog.id}`)).toHaveCount(0, { timeout: 20_000 });
+    await expect(page.getByTestId('review-count')).toHaveText('0');
+    expect(git(repo, 'rev-parse', 'main')).toBe(head);
+    expect(git(repo, 'branch', '--list', `switchyard/${blog.id}-*`)).toContain(blog.id);
+    await screenshot(page, 'review-waived');
   } finally {
     fs.rmSync(parent, { recursive: true, force: true });
   }
