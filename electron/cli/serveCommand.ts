@@ -57,7 +57,7 @@ export const serveCommand: CliCommand = {
     if (port < 0 || port > 65_535) throw new UsageError('--port must be between 0 and 65535');
     const hostCheck = parsed.values['host-check'] === true;
     // Loaded here, not at the top: the everyday commands start without the server (issue 6).
-    const [{ startEngine }, { startServer }] = await Promise.all([
+    const [{ startEngine }, { startServer, FIRST_TICK_DELAY_WHILE_BOARD_OPENS_MS }] = await Promise.all([
       import('../core/dispatch/engine'),
       import('../server/server'),
     ]);
@@ -67,6 +67,9 @@ export const serveCommand: CliCommand = {
       env: context.env,
       dispatch,
       actor: context.actor,
+      // The server wakes the engine once the first snapshot is sent; until then the cold first
+      // tick would stall the board that is opening.
+      firstTickDelayMs: FIRST_TICK_DELAY_WHILE_BOARD_OPENS_MS,
     });
     // docs/architecture.md §10, opt-in: the MCP tools over Streamable HTTP at /mcp, behind the same token.
     const mcp =

@@ -29,6 +29,16 @@ import type { EngineHandle } from '../core/dispatch/engineHandle';
  * accepted when it carries the token, which such a client can only have been given by the user.
  */
 
+/**
+ * How long `switchyard serve` holds its engine's cold first tick for a board that is opening
+ * (performance issue 17, target 7). The server wakes the engine as soon as the first snapshot has
+ * been sent, so this is only the wait when nobody opens the board; a write (the CLI, another
+ * process) wakes it sooner too. The engine's own default, 3 s, fell in the middle of a browser's
+ * page load on "large": the tick blocked the read ahead of the snapshot for ~1 s and, by writing
+ * skip reasons, made it useless, so the snapshot was read a second time before it was sent.
+ */
+export const FIRST_TICK_DELAY_WHILE_BOARD_OPENS_MS = 15_000;
+
 /** Where `switchyard serve --mcp` answers MCP's Streamable HTTP. */
 export const MCP_HTTP_PATH = '/mcp';
 

@@ -60,7 +60,7 @@ export interface EngineOptions {
   log?: (line: string) => void;
 }
 
-/** How long startEngine (the app, `serve`) lets the first board snapshot go before the first tick. */
+/** How long startEngine lets the first board snapshot go before the first tick (the app; `serve` waits longer, server.ts). */
 export const FIRST_TICK_DELAY_MS = 3_000;
 
 /** docs/architecture.md §9: events after which a task's change card (figures, lane, "needs review") may differ. */

@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import WebSocket from 'ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Task } from '../shared/domain';
+import type { ServerMessage } from '../shared/webProtocol';
+import { FIRST_TICK_DELAY_MS } from '../electron/core/dispatch/engine';
+import { CLI_ENTRY, REPO_ROOT, runCliJson } from './helpers/cli';
+import { writeFastSettings } from './helpers/engine';
+import { useTempHomes } from './helpers/home';
+import { connectSocket, writeFakeRenderer } from './helpers/webClient';
+
+/**
+ * Performance issue 17, target 7: the first tick never delays the first paint. `switchyard serve`
+ * holds its engine's cold first tick until a board's first snapshot has been sent — past the
+ * engine's default delay, which fell in the middle of a browser's page load on a large board (the
+ * tick stalled the snapshot's read ahead, and its writes made the server read the board again).
+ * Whether a tick ran is seen from outside: a ready task on a lane with no profile gets its skip
+ * reason (`terminal_lane`) stored by the first tick.
+ */
+
+const tempHome = useTempHomes();
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+});
+
+const skipReasonOf = async (home: string): Promise<string | null> =>
+  (await runCliJson<Task[]>(home, ['list', '--status', 'ready']))[0]?.skipReason ?? null;
+
+describe('serve: the first tick and the first snapshot', () => {
+  it('holds the first tick past the engine default until a board has its snapshot, then ticks', async () => {
+    const paths = tempHome();
+    writeFastSettings(paths);
+    await runCliJson(paths.home, [
+      'create',
+      'waits for a terminal lane',
+      '--assignee',
+      'human',
+      '--status',
+      'ready',
+    ]);
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const key of Object.keys(env)) if (key.startsWith('SWITCHYARD_')) delete env[key];
+    Object.assign(env, {
+      SWITCHYARD_HOME: paths.home,
+      SWITCHYARD_ACTOR: 'tester',
+      SWITCHYARD_RENDERER_DIR: writeFakeRenderer(`${paths.home}-renderer`),
+    });
+    const serve = spawn(process.execPath, [CLI_ENTRY, 'serve', '--port', '0'], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanups.push(() => serve.kill('SIGTERM'));
+    const printed = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      serve.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+        if (/Switchyard board: \S+/.test(out)) resolve(out);
+      });
+      serve.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+    });
+    // The engine started before the URL was printed: past its default delay, no tick has run.
+    await new Promise((resolve) => setTimeout(resolve, FIRST_TICK_DELAY_MS + 1_000));
+    expect(await skipReasonOf(paths.home)).toBeNull();
+
+    const boardUrl = new URL(/Switchyard board: (\S+)/.exec(printed)?.[1] as string);
+    const token = boardUrl.searchParams.get('token') as string;
+    const socket = await connectSocket(
+      `ws://127.0.0.1:${boardUrl.port}/ws?token=${encodeURIComponent(token)}`,
+      cleanups,
+    );
+    const snapshot = new Promise<ServerMessage>((resolve) =>
+      socket.on('message', (data: WebSocket.RawData) => {
+        const message = JSON.parse(data.toString()) as ServerMessage;
+        if ('id' in message && message.id === 'first') resolve(message);
+      }),
+    );
+    socket.send(JSON.stringify({ id: 'first', name: 'snapshot', request: { board: 'default' } }));
+    const answer = (await snapshot) as { result: { ok: boolean; value?: { tasks: Task[] } } };
+    expect(answer.result.ok).toBe(true);
+    // The snapshot was read before any tick: the task has no skip reason in it.
+    expect(answer.result.value?.tasks.map((task) => task.skipReason)).toEqual([null]);
+    // Sent: now the engine ticks.
+    const deadline = Date.now() + 20_000;
+    while ((await skipReasonOf(paths.home)) !== 'terminal_lane') {
+      if (Date.now() > deadline) throw new Error('no tick after the snapshot was sent');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+});
