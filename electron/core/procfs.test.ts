@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,17 +14,6 @@ import {
 } from './procfs';
 
 const sandbox = useProcessSandbox('switchyard-procfs-');
-
-function startDetached(argv: string[], logPath: string): number {
-  const logFd = fs.openSync(logPath, 'a');
-  const [program, ...args] = argv as [string, ...string[]];
-  const child = spawn(program, args, { detached: true, stdio: ['ignore', logFd, logFd] });
-  fs.closeSync(logFd);
-  child.unref();
-  sandbox.killAfterwards(child.pid);
-  if (child.pid === undefined) throw new Error(`could not start ${program}`);
-  return child.pid;
-}
 
 describe('parseProcStat', () => {
   it('reads the fields around a command that contains spaces and parentheses', () => {
@@ -61,7 +49,7 @@ describe.runIf(procfsAvailable)('/proc on this machine', () => {
 
   it('tells a live process, the same process, a recycled pid and a dead one apart', async () => {
     const dir = sandbox.tempDir();
-    const pid = startDetached(agentArgv('sleep', '30'), path.join(dir, 'sleep.log'));
+    const pid = sandbox.startDetached(agentArgv('sleep', '30'), path.join(dir, 'sleep.log'));
     const startTime = processStartTime(pid);
     expect(startTime).not.toBeNull();
     expect(isProcessAlive(pid)).toBe(true);
@@ -78,7 +66,7 @@ describe.runIf(procfsAvailable)('/proc on this machine', () => {
   it('lists children and process-group members, and sees the grandchild in the group', async () => {
     const dir = sandbox.tempDir();
     const logPath = path.join(dir, 'fork.log');
-    const pid = startDetached(agentArgv('fork-grandchild'), logPath);
+    const pid = sandbox.startDetached(agentArgv('fork-grandchild'), logPath);
     const grandchildPid = await waitFor('the grandchild to report its pid', () => {
       const match = /^grandchild (\d+)$/m.exec(fs.readFileSync(logPath, 'utf8'));
       return match ? Number(match[1]) : undefined;
@@ -94,7 +82,10 @@ describe.runIf(procfsAvailable)('/proc on this machine', () => {
     // `sh` forks a short `sleep`, then execs a longer one that never waits for it: the short one
     // stays a zombie until the long one exits.
     const dir = sandbox.tempDir();
-    const parentPid = startDetached(['/bin/sh', '-c', 'sleep 0 & exec sleep 20'], path.join(dir, 'z.log'));
+    const parentPid = sandbox.startDetached(
+      ['/bin/sh', '-c', 'sleep 0 & exec sleep 20'],
+      path.join(dir, 'z.log'),
+    );
     const zombie = await waitFor('a zombie child', () =>
       listChildProcesses(parentPid).find((stat) => stat.state === 'Z'),
     );

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,6 +52,11 @@ export async function waitFor<T>(
 export function useProcessSandbox(prefix = 'switchyard-proc-'): {
   tempDir: () => string;
   killAfterwards: (pid: number | undefined) => void;
+  /**
+   * Starts `argv` as a worker an earlier app left behind: detached (its own process group), output
+   * appended to `logPath`, not waited for by this process. Killed after the test; returns its pid.
+   */
+  startDetached: (argv: string[], logPath: string) => number;
 } {
   const dirs: string[] = [];
   const pids: number[] = [];
@@ -66,14 +72,26 @@ export function useProcessSandbox(prefix = 'switchyard-proc-'): {
     }
     for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   });
+  const killAfterwards = (pid: number | undefined) => {
+    if (pid !== undefined) pids.push(pid);
+  };
   return {
     tempDir: () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
       dirs.push(dir);
       return dir;
     },
-    killAfterwards: (pid) => {
-      if (pid !== undefined) pids.push(pid);
+    killAfterwards,
+    startDetached: (argv, logPath) => {
+      fs.mkdirSync(path.dirname(logPath), { recursive: true });
+      const logFd = fs.openSync(logPath, 'a');
+      const [program, ...args] = argv as [string, ...string[]];
+      const child = spawn(program, args, { detached: true, stdio: ['ignore', logFd, logFd] });
+      fs.closeSync(logFd);
+      child.unref();
+      killAfterwards(child.pid);
+      if (child.pid === undefined) throw new Error(`could not start ${program}`);
+      return child.pid;
     },
   };
 }

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -12,6 +11,7 @@ import { CLI_ENTRY, REPO_ROOT, runCli } from '../helpers/cli';
 import { useTempHomes } from '../helpers/home';
 import { writeAgentProfile, writeFastSettings } from '../helpers/engine';
 import { waitFor } from '../helpers/processes';
+import { damageDataPages, sha256 } from './helpers/faults';
 
 /**
  * Issue 18 item 4: the database is damaged while `serve` or `dispatch --watch` runs. The engine
@@ -36,8 +36,6 @@ afterEach(() => {
   }
 });
 
-const sha256 = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-
 /** A board with enough rows that its pages are not all in the engine's cache, and one long worker. */
 function seed(paths: HomePaths): string {
   writeFastSettings(paths);
@@ -59,12 +57,7 @@ function seed(paths: HomePaths): string {
  * damage, as it would after a disk fault. Returns the main file's hash right after the damage.
  */
 function damage(paths: HomePaths): string {
-  const db = new Database(paths.database);
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  db.close();
-  const bytes = fs.readFileSync(paths.database);
-  for (let i = 3 * 4096; i < bytes.length; i++) bytes[i] = (i * 7) & 255;
-  fs.writeFileSync(paths.database, bytes);
+  damageDataPages(paths.database);
   const touch = new Database(paths.database);
   const version = touch.pragma('user_version', { simple: true }) as number;
   touch.pragma(`user_version = ${version}`);

@@ -10,7 +10,7 @@ import { Engine } from '../../electron/core/dispatch/engine';
 import { homePaths } from '../../electron/core/config/home';
 import { runCli, runCliJson, type CliResult } from '../helpers/cli';
 import { useTempHomes } from '../helpers/home';
-import { holdWriteLock, mountTmpfs, sha256, type Tmpfs } from './helpers/faults';
+import { damageDataPages, holdWriteLock, mountTmpfs, sha256, type Tmpfs } from './helpers/faults';
 
 /**
  * docs/architecture.md §1, §6: database faults give one clear line and exit 1, never a crash loop or lost data, and
@@ -148,12 +148,7 @@ describe('database faults', () => {
   it('a database with damaged pages: one clear line for reads, writes and the dispatcher', async () => {
     const paths = tempHome();
     await seedTasks(paths.home, 40, 'y'.repeat(3000));
-    const db = new Database(paths.database);
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
-    const bytes = fs.readFileSync(paths.database);
-    for (let i = 3 * 4096; i < bytes.length; i++) bytes[i] = (i * 7) & 255;
-    fs.writeFileSync(paths.database, bytes);
+    damageDataPages(paths.database);
     for (const args of [['list'], ['create', 'x'], ['dispatch', '--watch']]) {
       expectOneLineUserError(await runCli(paths.home, args, { timeoutMs: 15_000 }), /is damaged/);
     }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -564,19 +563,6 @@ describe('Supervisor stop and timeouts', () => {
 });
 
 describe('Supervisor detach and adopt', () => {
-  /** A worker left running by an "earlier app": detached, its own group, writing to its log. */
-  function startOrphanWorker(argv: string[], logPath: string): number {
-    fs.mkdirSync(path.dirname(logPath), { recursive: true });
-    const logFd = fs.openSync(logPath, 'a');
-    const [program, ...args] = argv as [string, ...string[]];
-    const child = spawn(program, args, { detached: true, stdio: ['ignore', logFd, logFd] });
-    fs.closeSync(logFd);
-    child.unref();
-    sandbox.killAfterwards(child.pid);
-    if (child.pid === undefined) throw new Error('could not start the orphan worker');
-    return child.pid;
-  }
-
   it('detachAll() forgets workers without killing them', async () => {
     const supervisor = makeSupervisor();
     const spawnRequest = request(agentArgv('sleep', '30'), { maxRuntimeMs: 500 });
@@ -598,7 +584,7 @@ describe('Supervisor detach and adopt', () => {
   it.runIf(procfsAvailable)('adopts a live worker, follows its log and reports its end', async () => {
     const supervisor = makeSupervisor();
     const logPath = path.join(sandbox.tempDir(), 'adopted.log');
-    const pid = startOrphanWorker(agentArgv('sleep', '1.5'), logPath);
+    const pid = sandbox.startDetached(agentArgv('sleep', '1.5'), logPath);
     await waitFor('the orphan to print', () => fs.existsSync(logPath) && readLog(logPath).includes('tick'));
 
     const adopted = supervisor.adopt({
@@ -629,7 +615,7 @@ describe('Supervisor detach and adopt', () => {
     async () => {
       const supervisor = makeSupervisor();
       const logPath = path.join(sandbox.tempDir(), 'other.log');
-      const pid = startOrphanWorker(agentArgv('sleep', '30'), logPath);
+      const pid = sandbox.startDetached(agentArgv('sleep', '30'), logPath);
       const base = {
         runId: 42,
         taskId: 't_00000042',
@@ -652,7 +638,7 @@ describe('Supervisor detach and adopt', () => {
   it.runIf(procfsAvailable)('applies the max runtime to an adopted worker and kills its group', async () => {
     const supervisor = makeSupervisor({ killGraceMs: 800 });
     const logPath = path.join(sandbox.tempDir(), 'adopted-late.log');
-    const pid = startOrphanWorker(agentArgv('fork-grandchild', 'ignore-term'), logPath);
+    const pid = sandbox.startDetached(agentArgv('fork-grandchild', 'ignore-term'), logPath);
     const grandchildPid = await grandchildPidIn(logPath);
     sandbox.killAfterwards(grandchildPid);
 

@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { REPO_ROOT } from '../../helpers/cli';
 
 /** A small tmpfs we can fill or remount read-only; null (with the reason) where mounting is not allowed. */
@@ -32,6 +33,19 @@ export function mountTmpfs(sizeKiB: number): Tmpfs | string {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Overwrites every page of the database after the schema's (the first three) with a pattern, after
+ * folding the WAL into the main file: what a disk fault leaves, with the schema still readable.
+ */
+export function damageDataPages(database: string): void {
+  const db = new Database(database);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  const bytes = fs.readFileSync(database);
+  for (let i = 3 * 4096; i < bytes.length; i++) bytes[i] = (i * 7) & 255;
+  fs.writeFileSync(database, bytes);
 }
 
 export function sha256(file: string): string {
