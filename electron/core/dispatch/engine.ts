@@ -30,6 +30,7 @@ import { dispatcherEnabled, storeDispatcherEnabled } from '../store/meta';
 import { DEFAULT_PROMPT_CAPS } from '../workers/prompt';
 import * as runs from '../store/runs';
 import type { Settings } from '../config/settings';
+import { runChildrenOffTheLoop } from '../workers/offLoopExecFile';
 import { Supervisor } from '../workers/supervisor';
 import { ChangesTracker } from '../workers/changesTracker';
 import * as tasks from '../store/tasks';
@@ -188,6 +189,8 @@ export class Engine implements EngineHandle {
     this.paths = homePaths(options.home ?? resolveHome(env));
     this.actor = options.actor ?? { name: env.SWITCHYARD_ACTOR ?? safeUserName() };
     ensureHome(this.paths.home);
+    // An engine serves a board: git's children start from a thread, never holding its event loop.
+    runChildrenOffTheLoop(true);
     this.db = openDatabase(this.paths.database, { nativeBinding: options.nativeBinding });
     writeCliShim(this.paths, options.cliCommand ?? defaultCliCommand(), options.nativeBinding);
     const workerPath = `${this.paths.bin}${path.delimiter}${env.PATH ?? ''}`;

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFileOffTheLoop } from './offLoopExecFile';
 
 /**
  * Runs git as a child process: argv only (never a shell), asynchronous (never *Sync: a slow
@@ -48,44 +48,34 @@ export function firstLineOf(stderr: string, fallback: string): string {
   return line ?? fallback;
 }
 
-export function runGit(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
+export async function runGit(
+  cwd: string,
+  args: readonly string[],
+  options: GitOptions = {},
+): Promise<GitResult> {
   const ok = options.okExitCodes ?? [];
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      [...args],
-      {
-        cwd,
-        env: {
-          ...process.env,
-          LC_ALL: 'C',
-          GIT_TERMINAL_PROMPT: '0',
-          GIT_OPTIONAL_LOCKS: '0',
-          ...options.env,
-        },
-        maxBuffer: options.maxBuffer ?? 256 * 1024 * 1024,
-        timeout: options.timeoutMs ?? 120_000,
-        encoding: 'utf8',
-        windowsHide: true,
-      },
-      (error, stdout, stderr) => {
-        if (!error) {
-          resolve({ stdout, stderr, exitCode: 0 });
-          return;
-        }
-        const code = typeof error.code === 'number' ? error.code : null;
-        if (code !== null && ok.includes(code)) {
-          resolve({ stdout, stderr, exitCode: code });
-          return;
-        }
-        const reason =
-          (error as NodeJS.ErrnoException).code === 'ENOENT'
-            ? 'git is not installed (not found on PATH)'
-            : firstLineOf(stderr, error.killed ? `git ${args[0]} timed out` : error.message);
-        reject(new GitError(reason, args, code, stdout, stderr));
-      },
-    );
+  // Started from a thread where the engine asked for it (offLoopExecFile.ts: a fork waiting for
+  // exec on a loaded machine held the event loop for hundreds of ms).
+  const { error, stdout, stderr } = await execFileOffTheLoop('git', args, {
+    cwd,
+    env: {
+      ...process.env,
+      LC_ALL: 'C',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_OPTIONAL_LOCKS: '0',
+      ...options.env,
+    },
+    maxBuffer: options.maxBuffer ?? 256 * 1024 * 1024,
+    timeout: options.timeoutMs ?? 120_000,
   });
+  if (!error) return { stdout, stderr, exitCode: 0 };
+  const code = typeof error.code === 'number' ? error.code : null;
+  if (code !== null && ok.includes(code)) return { stdout, stderr, exitCode: code };
+  const reason =
+    error.code === 'ENOENT'
+      ? 'git is not installed (not found on PATH)'
+      : firstLineOf(stderr, error.killed ? `git ${args[0]} timed out` : error.message);
+  throw new GitError(reason, args, code, stdout, stderr);
 }
 
 /** stdout without its trailing newline. */

@@ -1,0 +1,139 @@
+import { execFile, type ExecFileOptionsWithStringEncoding } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * `execFile` whose start does not hold the main event loop (issue 17, targets 11 and 5).
+ *
+ * Starting a child is synchronous in Node: libuv forks and then waits until the child has called
+ * exec. On a loaded machine the new child waits for a core before it can exec, and the parent's
+ * event loop waits with it — a CPU profile of 8 worktrees made at once (bench "review" a) had
+ * single `git` starts of 200–600 ms inside `ChildProcess.spawn`, the largest part of the loop's
+ * maximum. Run from a worker thread, that wait blocks only the thread; the main loop gets the
+ * output in a message when the child has ended.
+ *
+ * One thread for the process, made on first use, unref'd while it has nothing to do (it never keeps
+ * the process alive on its own). If it cannot start or dies, calls fall back to `execFile` here.
+ */
+
+export interface OffLoopExecError {
+  message: string;
+  /** The exit code (a number), or Node's error code ('ENOENT', 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER' …). */
+  code: number | string | null;
+  killed: boolean;
+  signal: NodeJS.Signals | null;
+}
+
+export interface OffLoopExecResult {
+  error: OffLoopExecError | null;
+  stdout: string;
+  stderr: string;
+}
+
+type Options = Pick<ExecFileOptionsWithStringEncoding, 'cwd' | 'env' | 'maxBuffer' | 'timeout'>;
+
+/** Runs in the thread (CommonJS, from this text: the bundles have no file for it). */
+const THREAD_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { execFile } = require('node:child_process');
+parentPort.on('message', ({ id, file, args, options }) => {
+  execFile(file, args, { ...options, encoding: 'utf8', windowsHide: true }, (error, stdout, stderr) => {
+    parentPort.postMessage({
+      id,
+      stdout: String(stdout ?? ''),
+      stderr: String(stderr ?? ''),
+      error: error
+        ? { message: error.message, code: error.code ?? null, killed: error.killed === true, signal: error.signal ?? null }
+        : null,
+    });
+  });
+});
+`;
+
+let enabled = false;
+let thread: Worker | null = null;
+let nextId = 1;
+const waiting = new Map<number, (result: OffLoopExecResult) => void>();
+
+/** Long-lived processes (the engine: app, `serve`) turn it on; a one-shot CLI command starts no thread. */
+export function runChildrenOffTheLoop(on: boolean): void {
+  enabled = on;
+}
+
+let offLoopCalls = 0;
+
+/** How many calls went through the thread so far (tests: proof that a path used it). */
+export function offLoopCallCount(): number {
+  return offLoopCalls;
+}
+
+export function execFileOffTheLoop(
+  file: string,
+  args: readonly string[],
+  options: Options,
+): Promise<OffLoopExecResult> {
+  const worker = enabled ? threadOrNull() : null;
+  if (!worker) return execFileHere(file, args, options);
+  offLoopCalls += 1;
+  const id = nextId++;
+  return new Promise((resolve) => {
+    waiting.set(id, resolve);
+    if (waiting.size === 1) worker.ref();
+    worker.postMessage({ id, file, args: [...args], options });
+  });
+}
+
+function execFileHere(file: string, args: readonly string[], options: Options): Promise<OffLoopExecResult> {
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      [...args],
+      { ...options, encoding: 'utf8', windowsHide: true },
+      (error, stdout, stderr) => {
+        resolve({
+          stdout,
+          stderr,
+          error: error
+            ? {
+                message: error.message,
+                code: (error.code as number | string | undefined) ?? null,
+                killed: error.killed === true,
+                signal: error.signal ?? null,
+              }
+            : null,
+        });
+      },
+    );
+  });
+}
+
+function threadOrNull(): Worker | null {
+  if (thread) return thread;
+  let worker: Worker;
+  try {
+    worker = new Worker(THREAD_SOURCE, { eval: true });
+  } catch {
+    return null;
+  }
+  worker.unref();
+  worker.on('message', (reply: OffLoopExecResult & { id: number }) => {
+    const resolve = waiting.get(reply.id);
+    waiting.delete(reply.id);
+    if (waiting.size === 0) worker.unref();
+    resolve?.({ error: reply.error, stdout: reply.stdout, stderr: reply.stderr });
+  });
+  const lost = (reason: string): void => {
+    if (thread === worker) thread = null;
+    const stranded = [...waiting.values()];
+    waiting.clear();
+    for (const resolve of stranded)
+      resolve({
+        stdout: '',
+        stderr: '',
+        error: { message: reason, code: null, killed: false, signal: null },
+      });
+  };
+  worker.on('error', (error) => lost(`the thread that starts child processes failed: ${error.message}`));
+  worker.on('exit', (code) => lost(`the thread that starts child processes ended (${code})`));
+  thread = worker;
+  return worker;
+}
