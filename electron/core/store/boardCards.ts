@@ -95,12 +95,16 @@ const AFTER_DONE = `(${DONE_AT} < @doneAt OR (${DONE_AT} = @doneAt AND t.id > @i
 const AFTER_OPEN =
   '(t.priority < @priority OR (t.priority = @priority AND (t.created_at > @createdAt OR (t.created_at = @createdAt AND t.id > @id))))';
 
-/** Every non-empty cell of the board (archived tasks are not on it) and how many cards it holds. */
+/**
+ * Every non-empty cell of the board (archived tasks are not on it) and how many cards it holds:
+ * kept by triggers in task_cell_counts (migration v11), so a board of a million tasks is not
+ * counted on each read. The Unassigned lane is stored as ''.
+ */
 export function cellCounts(db: Db, board: string): CellCount[] {
   return db
     .prepare(
-      `SELECT assignee, status, count(*) AS count FROM tasks WHERE board = ? AND status <> 'archived'
-       GROUP BY assignee, status`,
+      `SELECT nullif(lane, '') AS assignee, status, n AS count FROM task_cell_counts
+       WHERE board = ? AND status <> 'archived' AND n > 0`,
     )
     .all(board) as CellCount[];
 }
@@ -119,8 +123,8 @@ export function cellCountsOfLanes(db: Db, board: string, lanes: readonly LaneSta
   }
   const unassigned = db
     .prepare(
-      `SELECT status, count(*) AS count FROM tasks WHERE board = ? AND assignee IS NULL AND status <> 'archived'
-       GROUP BY status`,
+      `SELECT status, n AS count FROM task_cell_counts
+       WHERE board = ? AND lane = '' AND status <> 'archived' AND n > 0`,
     )
     .all(board) as { status: TaskStatus; count: number }[];
   for (const { status, count } of unassigned) cells.push({ assignee: null, status, count });

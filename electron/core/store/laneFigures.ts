@@ -23,7 +23,8 @@ export interface LaneFigureRows {
 export function laneFigureRows(db: Db, board: string): LaneFigureRows {
   const counts = db
     .prepare(
-      "SELECT assignee, status, count(*) AS n FROM tasks WHERE board = ? AND status <> 'archived' GROUP BY assignee, status",
+      // Kept by triggers (migration v11, boardCards.ts cellCounts): no count over the whole board.
+      "SELECT nullif(lane, '') AS assignee, status, n FROM task_cell_counts WHERE board = ? AND status <> 'archived' AND n > 0",
     )
     .all(board) as LaneCountRow[];
   const skipped = db

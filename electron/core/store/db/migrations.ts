@@ -287,6 +287,43 @@ export const MIGRATIONS: readonly string[] = [
       ON CONFLICT (status) DO UPDATE SET n = n + 1;
   END;
   `,
+  // v11 (issue 17, target 10: a board of 1,000,000 tasks). The snapshot read the first done cards of
+  // each lane by sorting the lane's whole done set (a temporary B-tree per cell: 200 of its 280 ms on
+  // "large"); this partial index holds them in the cell's order (boardCards.ts DONE_ORDER). And the
+  // board's cell counts (snapshot, lane view) were a GROUP BY over every task of the board on each
+  // read; task_cell_counts keeps them, by triggers as in v10 so every writer keeps them right. The
+  // Unassigned lane is stored as '' (no lane has that name) because a primary key cannot hold NULL.
+  `
+  CREATE INDEX tasks_done_by_board_assignee
+    ON tasks (board, assignee, coalesce(completed_at, updated_at) DESC, id) WHERE status = 'done';
+  CREATE TABLE task_cell_counts (
+    board TEXT NOT NULL,
+    lane TEXT NOT NULL,
+    status TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (board, lane, status)
+  ) WITHOUT ROWID;
+  INSERT INTO task_cell_counts (board, lane, status, n)
+    SELECT board, coalesce(assignee, ''), status, count(*) FROM tasks GROUP BY board, assignee, status;
+  CREATE TRIGGER task_cell_counts_insert AFTER INSERT ON tasks BEGIN
+    INSERT INTO task_cell_counts (board, lane, status, n)
+      VALUES (new.board, coalesce(new.assignee, ''), new.status, 1)
+      ON CONFLICT (board, lane, status) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER task_cell_counts_delete AFTER DELETE ON tasks BEGIN
+    UPDATE task_cell_counts SET n = n - 1
+      WHERE board = old.board AND lane = coalesce(old.assignee, '') AND status = old.status;
+  END;
+  CREATE TRIGGER task_cell_counts_update AFTER UPDATE OF board, assignee, status ON tasks
+    WHEN old.board IS NOT new.board OR old.assignee IS NOT new.assignee OR old.status IS NOT new.status
+  BEGIN
+    UPDATE task_cell_counts SET n = n - 1
+      WHERE board = old.board AND lane = coalesce(old.assignee, '') AND status = old.status;
+    INSERT INTO task_cell_counts (board, lane, status, n)
+      VALUES (new.board, coalesce(new.assignee, ''), new.status, 1)
+      ON CONFLICT (board, lane, status) DO UPDATE SET n = n + 1;
+  END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
