@@ -22,7 +22,13 @@ import {
 } from '../electron/desktop/window';
 import { electronBindingPath, requireElectronBinding } from '../electron/desktop/nativeBinding';
 import type { Engine } from '../electron/core/dispatch/engine';
-import { AGENTS, newEngine, tickUntil, writeAgentProfile, writeFastSettings } from './helpers/engine';
+import {
+  claudeLikeProfile,
+  newEngine,
+  tickUntil,
+  writeAgentProfile,
+  writeFastSettings,
+} from './helpers/engine';
 import { useTempHomes } from './helpers/home';
 import { findTask } from '../electron/core/store/tasks';
 import { runsOf } from '../electron/core/store/runs';
@@ -286,17 +292,7 @@ describe('tray: budgets (docs/architecture.md §10)', () => {
     fs.mkdirSync(path.join(paths.profiles, 'claude'), { recursive: true });
     fs.writeFileSync(
       path.join(paths.profiles, 'claude', 'profile.json'),
-      JSON.stringify({
-        command: [
-          process.execPath,
-          path.join(AGENTS, 'claude-like.mjs'),
-          '-p',
-          '{prompt}',
-          '--output-format',
-          'stream-json',
-        ],
-        output: 'claude-stream-json',
-      }),
+      JSON.stringify(claudeLikeProfile()),
     );
     fs.writeFileSync(
       paths.lanesFile,

@@ -33,6 +33,28 @@ export function writeAgentProfile(
   );
 }
 
+/**
+ * profile.json fields of a Claude Code stand-in (test/fixtures/agents/claude-like.mjs) in print
+ * mode with its stream-json transcript, as the `claude` template runs Claude Code.
+ */
+export function claudeLikeProfile(extraArgs: string[] = []): {
+  command: string[];
+  output: 'claude-stream-json';
+} {
+  return {
+    command: [
+      process.execPath,
+      path.join(AGENTS, 'claude-like.mjs'),
+      '-p',
+      '{prompt}',
+      '--output-format',
+      'stream-json',
+      ...extraArgs,
+    ],
+    output: 'claude-stream-json',
+  };
+}
+
 /** Fast settings so tests do not wait for the real backoff and grace periods. */
 export function writeFastSettings(paths: HomePaths, dispatcher: Record<string, number | boolean> = {}): void {
   fs.mkdirSync(paths.home, { recursive: true });

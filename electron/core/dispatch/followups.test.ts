@@ -10,7 +10,13 @@ import * as tasks from '../store/tasks';
 import type { HomePaths } from '../config/home';
 import type { Engine } from './engine';
 import { useTempHomes } from '../../../test/helpers/home';
-import { AGENTS, newEngine, tickUntil, writeFastSettings } from '../../../test/helpers/engine';
+import {
+  AGENTS,
+  claudeLikeProfile,
+  newEngine,
+  tickUntil,
+  writeFastSettings,
+} from '../../../test/helpers/engine';
 import { snapshotDatabase } from '../../../test/helpers/snapshot';
 
 /**
@@ -58,18 +64,7 @@ async function runToDone(engine: Engine, id: string, what: string): Promise<void
 /** A Claude Code-like profile (stream-json) and one task of it, run to done once. */
 async function claudeTaskRunOnce(extraFlags: string[]) {
   const paths = tempHome();
-  const records = profile(paths, 'claude', {
-    command: [
-      process.execPath,
-      path.join(AGENTS, 'claude-like.mjs'),
-      '-p',
-      '{prompt}',
-      '--output-format',
-      'stream-json',
-      ...extraFlags,
-    ],
-    output: 'claude-stream-json',
-  });
+  const records = profile(paths, 'claude', claudeLikeProfile(extraFlags));
   const engine = await start(paths);
   const id = createTask(engine.db, { title: 'Fix the login', assignee: 'claude' }, { name: 'ana' }).id;
   await runToDone(engine, id, 'the first run');
