@@ -12,6 +12,11 @@ export function DrawerActions({ task, onChanged }: { task: Card; onChanged: () =
   const { store } = useBoardContext();
   const [pending, setPending] = useState<Pending>(null);
   const [text, setText] = useState('');
+  /** Opens the form of an action that takes a text (block, complete, follow-up), empty. */
+  const ask = (action: Pending) => {
+    setPending(action);
+    setText('');
+  };
 
   const apply = (updated: Task | null) => {
     if (!updated) return false;
@@ -97,15 +102,7 @@ export function DrawerActions({ task, onChanged }: { task: Card; onChanged: () =
           </button>
         ) : (
           task.status !== 'done' && (
-            <button
-              type="button"
-              className="button"
-              data-testid="action-block"
-              onClick={() => {
-                setPending('block');
-                setText('');
-              }}
-            >
+            <button type="button" className="button" data-testid="action-block" onClick={() => ask('block')}>
               Block…
             </button>
           )
@@ -115,10 +112,7 @@ export function DrawerActions({ task, onChanged }: { task: Card; onChanged: () =
             type="button"
             className="button"
             data-testid="action-complete"
-            onClick={() => {
-              setPending('complete');
-              setText('');
-            }}
+            onClick={() => ask('complete')}
           >
             Complete…
           </button>
@@ -129,10 +123,7 @@ export function DrawerActions({ task, onChanged }: { task: Card; onChanged: () =
             className="button"
             data-testid="action-followup"
             title="Send the task back to its agent with more to do: Claude Code and Codex resume their session"
-            onClick={() => {
-              setPending('followup');
-              setText('');
-            }}
+            onClick={() => ask('followup')}
           >
             Send follow-up…
           </button>
