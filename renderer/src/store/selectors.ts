@@ -312,6 +312,18 @@ export function createColumnTotalsSelector(
 }
 
 /**
+ * How many tasks of the shown board are in `column`, over all its lanes and whatever the filter,
+ * from the core's cell counts (kept ≤ 200 ms behind): the toolbar's "N ready". The dispatcher's
+ * own `ready` counts every board (the tray's figure).
+ */
+export function boardColumnCount(cellTotals: BoardState['cellTotals'], column: BoardColumn): number {
+  const prefix = cellKey('', column);
+  let count = 0;
+  for (const key in cellTotals) if (key.startsWith(prefix)) count += cellTotals[key] ?? 0;
+  return count;
+}
+
+/**
  * Cards in a cell as the board should count them: the loaded ones, or unfiltered the core's count
  * when the cell is loaded only in part (never fewer than are loaded: counts lag by ≤ 200 ms).
  */

@@ -8,6 +8,7 @@ import {
 } from '../../../shared/domain';
 import { describeDispatcher } from '../../../shared/dispatch';
 import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
+import { boardColumnCount } from '../store/selectors';
 import { isFilterActive, EMPTY_FILTER, needsReviewCount } from '../store/filter';
 import { SEARCH_LIMIT as SEARCH_SHOWN_AT_MOST } from '../store/boardStore';
 import { laneLabel, laneTestId } from '../store/laneModel';
@@ -321,6 +322,9 @@ function SearchStatus() {
 function DispatcherSwitch() {
   const { store } = useBoardContext();
   const dispatcher = useBoard((state) => state.dispatcher);
+  // Ready on the board shown (the dispatcher's own count is of every board); running is of every
+  // board, against the global limit.
+  const ready = useBoard((state) => boardColumnCount(state.cellTotals, 'ready'));
   if (!dispatcher) return null;
   const toggle = async () => {
     const state = await store.getState().run('setDispatcherEnabled', { enabled: !dispatcher.enabled });
@@ -345,8 +349,12 @@ function DispatcherSwitch() {
           ⚠ stuck
         </span>
       )}
-      <span className="dispatcher-counts" title="running / global limit · ready">
-        {dispatcher.running}/{dispatcher.globalMaxConcurrent} running · {dispatcher.ready} ready
+      <span
+        className="dispatcher-counts"
+        data-testid="dispatcher-counts"
+        title="running on all boards / global limit · ready on this board"
+      >
+        {dispatcher.running}/{dispatcher.globalMaxConcurrent} running · {ready} ready
       </span>
       <label className="switch" title={summary.detail ?? 'Start and stop the dispatcher'}>
         <input
