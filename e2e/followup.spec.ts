@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { AGENTS, expect, screenshot, test } from './support/switchyard';
+import { claudeLikeProfile } from '../test/helpers/agents';
+import { expect, screenshot, test, writeProfileJson } from './support/switchyard';
 
 /**
  * Issue 13, follow-ups: "Send follow-up…" in the drawer of a done task starts a run that resumes the
@@ -12,21 +11,7 @@ test('a follow-up from the drawer resumes the agent session and shows in the run
   home,
   openBoard,
 }) => {
-  fs.mkdirSync(path.join(home, 'profiles', 'claude'), { recursive: true });
-  fs.writeFileSync(
-    path.join(home, 'profiles', 'claude', 'profile.json'),
-    JSON.stringify({
-      command: [
-        process.execPath,
-        path.join(AGENTS, 'claude-like.mjs'),
-        '-p',
-        '{prompt}',
-        '--output-format',
-        'stream-json',
-      ],
-      output: 'claude-stream-json',
-    }),
-  );
+  writeProfileJson(home, 'claude', JSON.stringify(claudeLikeProfile()));
   const app = await openBoard();
   const task = await app.createTask('Fix the login test', { assignee: 'claude' });
   const doneCard = page.getByTestId('cell-claude-done').getByTestId(`card-${task.id}`);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect, type Page } from '@playwright/test';
 import type { Task } from '../../shared/domain';
+import { AGENTS } from '../../test/helpers/agents';
 
 /**
  * Playwright support for the browser specs (docs/architecture.md "Tests"): every test gets its own temp home
@@ -14,7 +15,7 @@ import type { Task } from '../../shared/domain';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI_ENTRY = path.join(REPO_ROOT, 'bin', 'switchyard.mjs');
-export const AGENTS = path.join(REPO_ROOT, 'test', 'fixtures', 'agents');
+export { AGENTS };
 export const E2E_AGENTS = path.join(REPO_ROOT, 'e2e', 'fixtures', 'agents');
 export const SCREENSHOTS = path.join(REPO_ROOT, 'e2e', 'screenshots');
 

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../electron/core/dispatch/engine';
 import type { HomePaths } from '../../electron/core/config/home';
-import { REPO_ROOT } from './cli';
+import { AGENTS, claudeLikeProfile } from './agents';
 
-export const AGENTS = path.join(REPO_ROOT, 'test', 'fixtures', 'agents');
+export { AGENTS, claudeLikeProfile };
 
 /** A profile whose command runs one of the fake agents with the test's own Node. */
 export function writeAgentProfile(
@@ -31,28 +31,6 @@ export function writeAgentProfile(
       maxRuntimeSeconds: options.maxRuntimeSeconds,
     }),
   );
-}
-
-/**
- * profile.json fields of a Claude Code stand-in (test/fixtures/agents/claude-like.mjs) in print
- * mode with its stream-json transcript, as the `claude` template runs Claude Code.
- */
-export function claudeLikeProfile(extraArgs: string[] = []): {
-  command: string[];
-  output: 'claude-stream-json';
-} {
-  return {
-    command: [
-      process.execPath,
-      path.join(AGENTS, 'claude-like.mjs'),
-      '-p',
-      '{prompt}',
-      '--output-format',
-      'stream-json',
-      ...extraArgs,
-    ],
-    output: 'claude-stream-json',
-  };
 }
 
 /** Fast settings so tests do not wait for the real backoff and grace periods. */

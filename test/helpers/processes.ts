@@ -2,16 +2,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
+import { AGENTS } from './agents';
 
 /** Fake agent programs (test/fixtures/agents/*.mjs), each documented in its header comment. */
-export const AGENTS_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  'fixtures',
-  'agents',
-);
+export const AGENTS_DIR = AGENTS;
 
 export function agentPath(name: string): string {
   return path.join(AGENTS_DIR, name.endsWith('.mjs') ? name : `${name}.mjs`);
