@@ -157,16 +157,24 @@ interface WalkMemo {
   laneKey: string;
   /** The verdicts hold until this time (the earliest backoff end seen). */
   validUntil: number;
-  /** Every skipped task in walk order, with the row it was judged on (same length, same order). */
-  rows: ReadyRow[];
   /**
-   * Handed out as `result.skipped` of every tick it is replayed on, frozen: 20,000 entries on
-   * "large", which an idle tick should not copy. Copied (unfrozen) before the memo changes it.
+   * The verdicts of the last full walk (or of the last fold, `foldedVerdicts`) in walk order,
+   * frozen, and the rows they were judged on (same length, same order). Handed out as
+   * `result.skipped` while nothing changed: 20,000 entries on "large", which a tick must not copy.
    */
-  skipped: readonly Skipped[];
+  base: readonly Skipped[];
+  baseRows: readonly ReadyRow[];
+  /** Every task skipped now, with its row and verdict; built when a later tick first needs it. */
+  current: Map<string, Judged> | null;
+  /**
+   * What changed since `base`: tasks whose entry there no longer holds, and the verdicts given
+   * since. A tick hands out `base` with these applied, built only if someone reads it.
+   */
+  dropped: Set<string>;
+  added: Map<string, Judged>;
+  /** `result.skipped` for the memo as it is now (null: not made since it last changed). */
+  handout: (() => readonly Skipped[]) | null;
   counts: DispatchResult['skippedCounts'];
-  /** `rows` by task id, built when a later tick first needs it (a full walk need not pay for it). */
-  byId: Map<string, ReadyRow> | null;
   /** The tasks skipped for capacity (lane or global), with which: re-judged when a running count moves. */
   capacity: Map<string, SkipReason>;
   /** Running per lane and in all, as the walk left them (its own spawns counted). */
@@ -174,16 +182,38 @@ interface WalkMemo {
   globalRunning: number;
 }
 
-/** Where `row` is, or would go, in `rows` (walk order). */
-function positionOf(rows: readonly ReadyRow[], row: ReadyRow): number {
-  let low = 0;
-  let high = rows.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (walkOrder(rows[mid] as ReadyRow, row) < 0) low = mid + 1;
-    else high = mid;
+interface Judged {
+  row: ReadyRow;
+  skip: Skipped;
+}
+
+/** More changes than this since the full walk: fold them into a new `base` (one pass, then none). */
+const FOLD_AFTER = 512;
+
+/** `base` less the `dropped` tasks, with the `added` verdicts in their places of the walk order. */
+function foldedVerdicts(
+  base: readonly Skipped[],
+  baseRows: readonly ReadyRow[],
+  dropped: ReadonlySet<string>,
+  added: readonly Judged[],
+): { verdicts: readonly Skipped[]; rows: ReadyRow[] } {
+  const extra = added.slice().sort((a, b) => walkOrder(a.row, b.row));
+  const verdicts: Skipped[] = [];
+  const rows: ReadyRow[] = [];
+  let next = 0;
+  const take = (judged: Judged): void => {
+    verdicts.push(judged.skip);
+    rows.push(judged.row);
+  };
+  for (let i = 0; i < base.length; i++) {
+    const row = baseRows[i] as ReadyRow;
+    if (dropped.has(row.id)) continue;
+    while (next < extra.length && walkOrder((extra[next] as Judged).row, row) < 0)
+      take(extra[next++] as Judged);
+    take({ row, skip: base[i] as Skipped });
   }
-  return low;
+  while (next < extra.length) take(extra[next++] as Judged);
+  return { verdicts: Object.freeze(verdicts), rows };
 }
 
 interface SkipChange {
@@ -270,6 +300,54 @@ function runningAfter(
   const running = new Map(lanes.runningByLane);
   for (const [name, runtime] of lanes.runtimes) running.set(name, runtime.running);
   return { running, globalRunning };
+}
+
+/** Every task the memo holds a verdict for, by id (one pass over `base`, when first needed). */
+function currentOf(memo: WalkMemo): Map<string, Judged> {
+  if (memo.current) return memo.current;
+  const current = new Map<string, Judged>();
+  memo.baseRows.forEach((row, i) => current.set(row.id, { row, skip: memo.base[i] as Skipped }));
+  for (const id of memo.dropped) current.delete(id);
+  for (const [id, judged] of memo.added) current.set(id, judged);
+  memo.current = current;
+  return current;
+}
+
+/**
+ * `result.skipped` for the memo as it is now. Unchanged since the full walk: `base` itself. Else
+ * the changes are copied (a few entries, not 20,000) and applied only when someone reads the list
+ * (the CLI's report, tests); many changes are folded into `base` once.
+ */
+function handoutOf(memo: WalkMemo): () => readonly Skipped[] {
+  if (memo.handout) return memo.handout;
+  if (memo.dropped.size + memo.added.size > FOLD_AFTER) {
+    const folded = foldedVerdicts(memo.base, memo.baseRows, memo.dropped, [...memo.added.values()]);
+    memo.base = folded.verdicts;
+    memo.baseRows = folded.rows;
+    memo.dropped = new Set();
+    memo.added = new Map();
+  }
+  const { base, baseRows } = memo;
+  let handout: () => readonly Skipped[];
+  if (memo.dropped.size === 0 && memo.added.size === 0) {
+    handout = () => base;
+  } else {
+    const dropped = new Set(memo.dropped);
+    const added = [...memo.added.values()];
+    let made: readonly Skipped[] | null = null;
+    handout = () => (made ??= foldedVerdicts(base, baseRows, dropped, added).verdicts);
+  }
+  memo.handout = handout;
+  return handout;
+}
+
+/** Frozen, so no reader of a result can change what later ticks replay; built on first read. */
+function defineSkipped(result: DispatchResult, handout: () => readonly Skipped[]): void {
+  Object.defineProperty(result, 'skipped', {
+    enumerable: true,
+    configurable: true,
+    get: () => handout() as Skipped[],
+  });
 }
 
 export const TERMINAL_LANE_DETAIL = 'terminal lane — waiting for `switchyard claim`';
@@ -566,10 +644,13 @@ export class Dispatcher {
         : {
             laneKey: lanes.key,
             validUntil: walk.validUntil,
-            rows: walk.skippedRows,
-            skipped: Object.freeze(result.skipped.slice()),
+            base: Object.freeze(result.skipped.slice()),
+            baseRows: walk.skippedRows,
+            current: null,
+            dropped: new Set(),
+            added: new Map(),
+            handout: null,
             counts: { ...result.skippedCounts },
-            byId: null,
             capacity: new Map(
               result.skipped
                 .filter((entry) => CAPACITY_REASONS.has(entry.reason))
@@ -593,9 +674,12 @@ export class Dispatcher {
       if ((lanes.runningByLane.get(lane) ?? 0) !== n) movedLanes.add(lane);
     const globalMoved = memo.globalRunning !== lanes.globalRunning;
     if (movedLanes.size === 0 && !globalMoved) return again;
-    const byId = (memo.byId ??= new Map(memo.rows.map((row) => [row.id, row])));
+    const current = currentOf(memo);
     for (const [id, reason] of memo.capacity) {
-      if ((globalMoved && reason === 'global_at_capacity') || movedLanes.has(byId.get(id)?.assignee ?? ''))
+      if (
+        (globalMoved && reason === 'global_at_capacity') ||
+        movedLanes.has(current.get(id)?.row.assignee ?? '')
+      )
         again.add(id);
     }
     return again;
@@ -616,18 +700,16 @@ export class Dispatcher {
     result: DispatchResult,
   ): number {
     const fresh: ReadyRow[] = [];
-    const byId = changed.size > 0 ? (memo.byId ??= new Map(memo.rows.map((row) => [row.id, row]))) : null;
-    // Earlier results hold the frozen list: change a copy (only when something changed).
-    const skipped = changed.size > 0 ? memo.skipped.slice() : null;
+    const current = changed.size > 0 ? currentOf(memo) : null;
     for (const id of changed) {
-      const old = byId?.get(id);
-      if (old && skipped) {
-        const at = positionOf(memo.rows, old);
-        memo.counts[(skipped[at] as Skipped).reason] -= 1;
-        memo.rows.splice(at, 1);
-        skipped.splice(at, 1);
-        byId?.delete(id);
+      const old = current?.get(id);
+      if (current && old) {
+        memo.counts[old.skip.reason] -= 1;
+        current.delete(id);
         memo.capacity.delete(id);
+        // A verdict given since the full walk is simply taken back; one of `base` is dropped.
+        if (!memo.added.delete(id)) memo.dropped.add(id);
+        memo.handout = null;
       }
       const row = this.queue.get(id);
       if (row) fresh.push(row);
@@ -640,18 +722,15 @@ export class Dispatcher {
     appendAll(result.gaveUp, scratch.gaveUp);
     this.storeSkipChanges(walk.skipChanges, result);
     for (const entry of scratch.skipped) {
-      const row = this.queue.get(entry.taskId) as ReadyRow;
-      const at = positionOf(memo.rows, row);
-      memo.rows.splice(at, 0, row);
-      skipped?.splice(at, 0, entry);
+      const judged = { row: this.queue.get(entry.taskId) as ReadyRow, skip: entry };
+      current?.set(entry.taskId, judged);
+      memo.added.set(entry.taskId, judged);
       memo.counts[entry.reason] += 1;
-      byId?.set(row.id, row);
-      if (CAPACITY_REASONS.has(entry.reason)) memo.capacity.set(row.id, entry.reason);
+      if (CAPACITY_REASONS.has(entry.reason)) memo.capacity.set(entry.taskId, entry.reason);
+      memo.handout = null;
     }
-    if (skipped) memo.skipped = Object.freeze(skipped);
     memo.validUntil = Math.min(memo.validUntil, walk.validUntil);
-    // Frozen, so no reader of this result can change what later ticks replay.
-    result.skipped = memo.skipped as Skipped[];
+    defineSkipped(result, handoutOf(memo));
     result.skippedCounts = { ...memo.counts };
     Object.assign(memo, runningAfter(lanes, walk.globalRunning));
     return walk.spawnable;
