@@ -477,12 +477,7 @@ export class Engine implements EngineHandle {
             logPath: run.logPath,
           });
         } else {
-          tasks.updateTask(
-            this.db,
-            task.id,
-            { status: 'ready', claimOwner: null, claimExpiresAt: null, currentRunId: null },
-            now,
-          );
+          tasks.updateTask(this.db, task.id, { status: 'ready', ...tasks.CLAIM_RELEASED }, now);
         }
       });
     }
