@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { StringDecoder } from 'node:string_decoder';
+import { describe, expect, it, vi } from 'vitest';
 import { useProcessSandbox } from '../../../test/helpers/processes';
 import {
   cleanOutputLine,
@@ -102,6 +103,89 @@ describe('LogFollower', () => {
     fs.appendFileSync(logPath, 'fresh start\n');
     await follower.flush();
     expect(follower.lastLine).toBe('fresh start');
+  });
+
+  it.each([false, true])(
+    'reuses one read buffer for every poll, last window or every byte (onText %s; issue 17, target 5)',
+    async (everyByte) => {
+      const logPath = path.join(sandbox.tempDir(), 'run.log');
+      fs.writeFileSync(logPath, '');
+      const texts: string[] = [];
+      const follower = new LogFollower({
+        path: logPath,
+        startOffset: 0,
+        rotateBytes: null,
+        keepFiles: 5,
+        now: Date.now,
+        onChange: () => undefined,
+        onError: (error) => {
+          throw error;
+        },
+        ...(everyByte ? { onText: (text: string) => texts.push(text) } : {}),
+      });
+      const allocations = vi.spyOn(Buffer, 'allocUnsafe');
+      const written: string[] = [];
+      try {
+        for (let round = 0; round < 30; round += 1) {
+          // Bursts larger than a read window, and small ones: each poll reads something new.
+          const line = `${round % 2 === 0 ? `${'é'.repeat(40_000)}\n` : ''}round ${round} done\n`;
+          written.push(line);
+          fs.appendFileSync(logPath, line);
+          await follower.poll();
+          expect(follower.lastLine).toBe(`round ${round} done`);
+        }
+        expect(allocations.mock.calls.filter(([size]) => size >= 64 * 1024)).toHaveLength(1);
+      } finally {
+        allocations.mockRestore();
+      }
+      if (everyByte) expect(texts.join('')).toBe(written.join(''));
+    },
+  );
+
+  it('decodes only the end of a burst a card shows, and still finds the last visible line (issue 17, target 5)', async () => {
+    const logPath = path.join(sandbox.tempDir(), 'run.log');
+    fs.writeFileSync(logPath, 'before\npartial li');
+    const follower = new LogFollower({
+      path: logPath,
+      startOffset: 0,
+      rotateBytes: null,
+      keepFiles: 5,
+      now: Date.now,
+      onChange: () => undefined,
+      onError: (error) => {
+        throw error;
+      },
+    });
+    await follower.poll();
+    expect(follower.lastLine).toBe('partial li');
+    const decoded: number[] = [];
+    const write = StringDecoder.prototype.write;
+    const spy = vi.spyOn(StringDecoder.prototype, 'write').mockImplementation(function (
+      this: StringDecoder,
+      bytes,
+    ) {
+      const text = write.call(this, bytes);
+      decoded.push(text.length);
+      return text;
+    });
+    try {
+      fs.appendFileSync(logPath, `ne\n${'filler line\n'.repeat(3_000)}the last one\n  \n\n`);
+      await follower.poll();
+      expect(follower.lastLine).toBe('the last one');
+      expect(decoded.reduce((sum, length) => sum + length, 0)).toBeLessThan(100);
+      fs.appendFileSync(logPath, 'an unfinished li');
+      await follower.poll();
+      expect(follower.lastLine).toBe('an unfinished li');
+      fs.appendFileSync(logPath, 'ne\n');
+      await follower.poll();
+      expect(follower.lastLine).toBe('an unfinished line');
+      // Visible bytes that clean to nothing (colour codes alone): the line before them is the last.
+      fs.appendFileSync(logPath, `${'x'.repeat(100)}\nreal text\n\u001b[0m\n\u001b[2K  \n`);
+      await follower.poll();
+      expect(follower.lastLine).toBe('real text');
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('is quiet about a log that does not exist', async () => {

@@ -122,6 +122,14 @@ export class LogFollower {
   /** For onText: its own decoder, since the last-line tracker's restarts at skipped windows. */
   private readonly textDecoder = new StringDecoder('utf8');
   private offset: number;
+  /**
+   * One read buffer per follower, made on the first read and reused: a new 64 KB buffer per poll
+   * (40 workers × 10 polls a second) was memory outside the heap that only a GC gave back, and the
+   * collector was the largest item in the event loop's long gaps of the 40-worker bench (issue 17,
+   * target 5). Reads of one follower never overlap (one poll at a time), and the bytes are decoded
+   * into a string before the next read.
+   */
+  private readBuffer: Buffer | null = null;
   private inFlight: Promise<void> | null = null;
   private lastErrorMessage: string | null = null;
 
@@ -198,10 +206,11 @@ export class LogFollower {
     }
     const handle = await fsp.open(file, 'r');
     try {
-      const buffer = Buffer.allocUnsafe(to - start);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+      const buffer = this.windowBuffer();
+      const { bytesRead } = await handle.read(buffer, 0, to - start, start);
       const bytes = buffer.subarray(0, bytesRead);
-      this.tracker.push(this.decoder.write(start === from ? bytes : skipUtf8Continuation(bytes)));
+      if (!this.pushLastLinesOnly(bytes))
+        this.tracker.push(this.decoder.write(start === from ? bytes : skipUtf8Continuation(bytes)));
     } finally {
       await handle.close();
     }
@@ -216,7 +225,7 @@ export class LogFollower {
   ): Promise<void> {
     const handle = await fsp.open(file, 'r');
     try {
-      const buffer = Buffer.allocUnsafe(Math.min(READ_WINDOW_BYTES, to - from));
+      const buffer = this.windowBuffer();
       for (let at = from; at < to;) {
         const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, to - at), at);
         if (bytesRead === 0) break;
@@ -226,6 +235,32 @@ export class LogFollower {
     } finally {
       await handle.close();
     }
+  }
+
+  /**
+   * Decodes only the end of `bytes` a card can show — from the start of the last complete line with
+   * visible text — when that line is indeed not blank once cleaned; false (nothing done) otherwise.
+   * Decoding every 64 KB window whole made a string of up to 64 KB per poll per worker (25 MB/s with
+   * 40 busy workers), and the young-generation collections it caused were the event loop's longest
+   * pauses in the 40-worker bench (issue 17, target 5). The lines before cannot be the last line.
+   */
+  private pushLastLinesOnly(bytes: Buffer): boolean {
+    const cut = lastVisibleLineStart(bytes);
+    if (cut <= 0) return false;
+    const decoder = new StringDecoder('utf8');
+    const text = decoder.write(bytes.subarray(cut));
+    const lastNewline = text.lastIndexOf('\n');
+    if (lastNewline < 0 || lastNonEmptyLine(text.slice(0, lastNewline)) === null) return false;
+    // What came before (a partial line of the last poll included) is skipped.
+    this.tracker.breakLine();
+    this.decoder = decoder;
+    this.tracker.push(text);
+    return true;
+  }
+
+  private windowBuffer(): Buffer {
+    this.readBuffer ??= Buffer.allocUnsafe(READ_WINDOW_BYTES);
+    return this.readBuffer;
   }
 
   /**
@@ -274,6 +309,26 @@ export class LogFollower {
       new Error(`following the log ${this.options.path} failed: ${wrapped.message}`, { cause: wrapped }),
     );
   }
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * Where the last complete line with a visible byte starts in `bytes` (anything after it, an
+ * unfinished line, is kept too): 0 when there is none or it is the first line. Escape sequences
+ * count as visible here; the caller checks the decoded line.
+ */
+function lastVisibleLineStart(bytes: Buffer): number {
+  let end = bytes.lastIndexOf(NEWLINE);
+  while (end > 0) {
+    const start = bytes.lastIndexOf(NEWLINE, end - 1) + 1;
+    for (let index = start; index < end; index += 1) {
+      const byte = bytes[index] as number;
+      if (byte > 0x20 && byte !== 0x7f) return start;
+    }
+    end = start - 1;
+  }
+  return 0;
 }
 
 /** A window that starts mid-character would decode to a replacement character; start at the next one. */
