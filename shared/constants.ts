@@ -128,6 +128,11 @@ export const EVENT_KINDS = [
    * per recompute that changed what a card shows, so a board served by another process follows.
    */
   'changes_computed',
+  /**
+   * docs/architecture.md "How a change travels": the board `board` was created, archived or
+   * restored (`payload.change`), by any process (the CLI beside an open board); no task.
+   */
+  'board_changed',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -143,6 +148,7 @@ export const STATUS_KEEPING_EVENT_KINDS: ReadonlySet<string> = new Set<EventKind
   'worktree_removed',
   'skips_changed',
   'changes_computed',
+  'board_changed',
 ]);
 
 /** Readable names for skip reasons, used by the CLI and the cards. */

@@ -11,6 +11,7 @@ import { waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine'
 import { makeRepo, useTempFolders } from './helpers/git';
 import { createBoard } from '../electron/core/commands/taskCommands';
 import { configureBoardRepository } from '../electron/core/workers/repository';
+import { runCli } from './helpers/cli';
 
 /**
  * The one change path (docs/architecture.md "How a change travels"): the event log plus the
@@ -165,6 +166,30 @@ describe('one change path', () => {
         ),
       'the lane figures with the skip reason',
     );
+  });
+});
+
+describe('one change path: the board list', () => {
+  it('a board the CLI creates, archives and restores reaches an open board without a reload', async () => {
+    const paths = newHome();
+    writeFastSettings(paths);
+    const { api } = start(paths, false);
+    const events: BoardEvent[] = [];
+    api.subscribe((event) => events.push(event));
+    const lastBoards = () => events.filter((event) => event.type === 'boards').at(-1)?.boards ?? [];
+    const web = () => lastBoards().find((board) => board.slug === 'web');
+
+    const created = await runCli(paths.home, ['boards', 'create', 'web', '--name', 'Web shop']);
+    expect(created.stderr).toBe('');
+    const board = await waitFor(web, 'the new board in a boards event');
+    expect(board).toMatchObject({ name: 'Web shop', archivedAt: null });
+    expect(lastBoards().map((candidate) => candidate.slug)).toEqual(['default', 'web']);
+
+    expect((await runCli(paths.home, ['boards', 'archive', 'web'])).code).toBe(0);
+    await waitFor(() => (web()?.archivedAt ?? null) !== null, 'the board archived in a boards event');
+
+    expect((await runCli(paths.home, ['boards', 'create', 'web'])).code).toBe(0);
+    await waitFor(() => web()?.archivedAt === null, 'the board restored in a boards event');
   });
 });
 

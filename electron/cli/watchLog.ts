@@ -49,8 +49,14 @@ export class WatchLog {
 
   print(events: readonly TaskEvent[]): void {
     for (const event of events) {
-      // Skip reasons and card figures are the lane view's and the board's, not a line per tick here.
-      if (event.kind === 'skips_changed' || event.kind === 'changes_computed') continue;
+      // Skip reasons, card figures and the board list are the lane view's and the board's, not a
+      // line per tick here.
+      if (
+        event.kind === 'skips_changed' ||
+        event.kind === 'changes_computed' ||
+        event.kind === 'board_changed'
+      )
+        continue;
       this.total += 1;
       this.counts.set(event.kind, (this.counts.get(event.kind) ?? 0) + 1);
       const lane = this.laneOf(event);

@@ -547,6 +547,8 @@ describe('createApi: events', () => {
     engine.flush();
     value(await api.call('setDispatcherEnabled', { enabled: false }));
     value(await api.call('createBoard', { slug: 'ops' }));
+    // The new board travels as a row of the log, like one the CLI creates.
+    engine.flush();
     const types = others()
       .slice(3)
       .map((e) => e.type);

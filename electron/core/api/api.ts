@@ -340,14 +340,11 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       return engine.dispatcherState();
     },
     createBoard: ({ slug, name }) => {
-      const board = commands.createBoard(db, slug, name);
-      emitBoards();
-      return board;
+      // Announced by its board_changed row of the log (onTaskEvents), like a board made elsewhere.
+      return commands.createBoard(db, slug, name);
     },
     archiveBoard: ({ slug }) => {
-      const board = commands.archiveBoard(db, slug);
-      emitBoards();
-      return board;
+      return commands.archiveBoard(db, slug);
     },
     taskChanges: async ({ id }) => {
       commands.getTask(db, id);
@@ -482,6 +479,8 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     // docs/architecture.md §9: new card figures computed by the changes tracker (any process's).
     const computed = [...new Set(events.flatMap(changesComputedIds))];
     if (computed.length > 0) changeCardsChanged(computed);
+    // A board created, archived or restored by any process: the picker's list, whole (it is short).
+    if (events.some((event) => event.kind === 'board_changed')) emitBoards();
   }
 
   // Lane figures (running/capacity, queues by skip reason, kinds, failures) summarise many tasks:
