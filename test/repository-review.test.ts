@@ -133,6 +133,23 @@ describe('change cards and review (docs/architecture.md §9)', { timeout: 120_00
     expect(card.summary?.baseTip).toBe(git(repo, 'rev-parse', 'main'));
   });
 
+  it('announces the conflict when the drawer computes it first, before the tracker looks at base', async () => {
+    const { db, engine, api, repo, lastCard } = await reviewBoard(['README.md=one\\nTWO\\nthree\\n']);
+    const task = createTask(db, { board: 'web', title: 'Shout two', assignee: 'coder' }, actor);
+    engine.wake();
+    await waitFor(() => lastCard(task.id)?.needsReview, 'needs review');
+    commitFiles(repo, { 'README.md': 'one\nzwei\nthree\n' }, 'base edits the same line');
+    // The drawer's read stores figures for the new base tip, so the tracker's base check finds
+    // nothing left to do: the card must hear of the conflict from the read itself.
+    const opened = await api.call('taskChanges', { id: task.id });
+    expect(opened.ok && opened.value?.summary.conflicts).toEqual(['README.md']);
+    const card = await waitFor(
+      () => (lastCard(task.id)?.summary?.conflicts.length ?? 0) > 0 && lastCard(task.id),
+      'the conflict on the card',
+    );
+    expect(card.summary?.baseTip).toBe(git(repo, 'rev-parse', 'main'));
+  });
+
   it('a commit made by a land action reaches the card ("uncommitted" goes away)', async () => {
     const { db, engine, lastCard } = await reviewBoard(['notes.md=draft\\n', '--no-commit']);
     const task = createTask(db, { board: 'web', title: 'Draft notes', assignee: 'coder' }, actor);

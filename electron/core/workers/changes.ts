@@ -12,6 +12,7 @@ import {
 } from '../../../shared/repository';
 import { SwitchyardError } from '../errors';
 import { runInWriteTransaction, waitForWriteLock, type Db } from '../store/db/open';
+import { appendChangesComputed } from '../store/events';
 import {
   boardTaskChanges,
   taskChangesRow,
@@ -311,12 +312,23 @@ export async function refreshTaskChanges(db: Db, taskId: string): Promise<Change
   return summary;
 }
 
-/** The drawer's Changes tab: summary, files and the unified diff, fresh; the summary is stored too. */
+/**
+ * The drawer's Changes tab: summary, files and the unified diff, fresh; the summary is stored too.
+ * When that changes what the card shows (base moved and the drawer looked first), it is announced
+ * in the log like the tracker's passes: the tracker, finding figures already computed for the new
+ * base tip, would not look again, and the card kept its old chips.
+ */
 export async function taskChanges(db: Db, taskId: string): Promise<TaskChanges> {
   const worktree = requireWorktree(db, taskId);
   const computed = await compute(worktree, true);
   await waitForWriteLock(db);
-  runInWriteTransaction(db, () => writeTaskChanges(db, taskId, computed.summary));
+  runInWriteTransaction(db, () => {
+    const before = taskChangeCard(db, taskId);
+    writeTaskChanges(db, taskId, computed.summary);
+    const after = taskChangeCard(db, taskId);
+    if (after && changeCardKey(after.card) !== (before && changeCardKey(before.card)))
+      appendChangesComputed(db, [taskId], Date.now());
+  });
   const { holdChildren: _hold, createdAt: _created, changes: _changes, ...info } = worktree;
   return { worktree: info, ...computed };
 }
@@ -337,6 +349,11 @@ export function changeCardOf(row: TaskChangesRow): ChangeCard {
 /** Every card of a board with a worktree (archived tasks are not on the board). */
 export function boardChangeCards(db: Db, board: string): ChangeCard[] {
   return boardTaskChanges(db, board).map(changeCardOf);
+}
+
+/** What a card shows, for telling whether it changed: its summary without the time it was computed. */
+export function changeCardKey(card: ChangeCard): string {
+  return JSON.stringify({ ...card, summary: card.summary && { ...card.summary, computedAt: 0 } });
 }
 
 /** One task's card changes and its board, or null when it has no worktree. */

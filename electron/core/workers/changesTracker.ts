@@ -8,7 +8,7 @@ import {
   taskWorktree,
 } from '../store/repositories';
 import { findTask } from '../store/tasks';
-import { refreshTaskChanges, taskChangeCard } from './changes';
+import { changeCardKey, refreshTaskChanges, taskChangeCard } from './changes';
 import { gitLine } from './git';
 import { isOwnWorktree, removeTaskWorktree } from './worktrees';
 
@@ -119,7 +119,7 @@ export class ChangesTracker {
     const found = taskChangeCard(this.db, taskId);
     if (!found) return;
     const { card } = found;
-    const shown = JSON.stringify({ ...card, summary: card.summary && { ...card.summary, computedAt: 0 } });
+    const shown = changeCardKey(card);
     if (this.shown.get(taskId) !== shown) {
       this.shown.set(taskId, shown);
       this.options.onChanged([taskId]);
