@@ -18,7 +18,10 @@ import path from 'node:path';
  * The copy runs asynchronously (it may take a while for 2 MiB), so after it we catch up on what was
  * appended meanwhile, repeating while there is a lot, and then read the last small remainder and
  * truncate synchronously, back to back. That shrinks the window to two system calls; closing it fully
- * would need the worker's cooperation (or a pipe through the app, which adoption rules out).
+ * would need the worker's cooperation (or a pipe through the app, which adoption rules out). A write
+ * in progress at the last read (the file's size grows while the kernel copies it in) ends up cut:
+ * the copy keeps its first part, the truncate waits for the write and drops the rest, so a copy's
+ * last line can be cut short. Nothing is ever duplicated.
  */
 
 /** Below this much unread growth the final catch-up + truncate runs synchronously. */

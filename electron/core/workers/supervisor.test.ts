@@ -365,14 +365,24 @@ describe('Supervisor output following', () => {
     expect(fs.statSync(logPath).size).toBeLessThan(bytes);
 
     // Oldest copy first, the live log last.
-    const text = [...rotated.map((generation) => readLog(`${logPath}.${generation}`)), readLog(logPath)].join(
-      '',
-    );
-    const lines = text.split('\n').filter((line) => line !== '');
-    const numbers = lines.map((line) => {
-      const match = /^chatty (\d{8}) x{83}$/.exec(line);
-      if (!match) throw new Error(`a torn or foreign line in the rotated logs: ${line.slice(0, 40)}…`);
-      return Number(match[1]);
+    const files = [...rotated.map((generation) => readLog(`${logPath}.${generation}`)), readLog(logPath)];
+    const text = files.join('');
+    const numbers = files.flatMap((file, fileIndex) => {
+      const lines = file.split('\n').filter((line) => line !== '');
+      return lines.flatMap((line, lineIndex) => {
+        const match = /^chatty (\d{8}) x{83}$/.exec(line);
+        if (match) return [Number(match[1])];
+        // A write still in progress when the truncate ran can leave a copy's last line cut short
+        // (the rest of that write is in the race window, lost); anything else is torn or foreign.
+        const isCopysLastLine = fileIndex < files.length - 1 && lineIndex === lines.length - 1;
+        if (
+          isCopysLastLine &&
+          `chatty 00000000 ${'x'.repeat(83)}`.length > line.length &&
+          /^chatty( \d{0,8}( x*)?)?$/.test(line)
+        )
+          return [];
+        throw new Error(`a torn or foreign line in the rotated logs: ${line.slice(0, 40)}…`);
+      });
     });
     for (let index = 1; index < numbers.length; index += 1) {
       expect(numbers[index]).toBeGreaterThan(numbers[index - 1] ?? -1);
@@ -380,7 +390,7 @@ describe('Supervisor output following', () => {
     expect(numbers[0]).toBe(0);
     expect(numbers.at(-1)).toBe(bytes / 100 - 1);
     // Copy-truncate has a documented race window of two system calls per rotation; a write landing in
-    // it is lost (never duplicated or torn). Nearly always nothing is lost at all.
+    // it is lost (never duplicated; at most the copy's last line is cut). Nearly always nothing is lost.
     expect(text.length).toBeGreaterThanOrEqual(bytes * 0.97);
     expect(text.length).toBeLessThanOrEqual(bytes);
   });
