@@ -811,18 +811,23 @@ function reportAlso(also: (name: string, samples: number[]) => void): typeof rep
   };
 }
 
-/** Target 11 from the review section's rows (bench/review.ts, issue 12): its tick and diff figures. */
+/**
+ * Target 11 from the review section's rows (bench/review.ts, issue 12): the tick and the event loop
+ * while 8 worktrees are made (held to targets 1 and 5: ≤ 0.5 ms, ≤ 30 ms) and the diff shown.
+ */
 const reviewRows = new Map<string, number>();
 function recordReview(name: string, samples: number[]): void {
   if (name.startsWith('a. tick while 8 worktrees')) reviewRows.set('tick', median(samples));
+  if (name.startsWith('a. event loop max while the 8 worktrees')) reviewRows.set('loop', median(samples));
   if (name.startsWith('c. answer in the page → file list')) reviewRows.set('shown', median(samples));
   const tick = reviewRows.get('tick');
+  const loop = reviewRows.get('loop');
   const shown = reviewRows.get('shown');
-  if (tick === undefined || shown === undefined) return;
+  if (tick === undefined || loop === undefined || shown === undefined) return;
   recordTarget(
     '11',
-    `tick ${ms(tick)} while 8 worktrees are made; 300-file diff shown in ${ms(shown)}`,
-    tick <= 2 && shown <= 300,
+    `tick ${ms(tick)} and event loop max ${ms(loop)} while 8 worktrees are made; 300-file diff shown in ${ms(shown)}`,
+    tick <= 0.5 && loop <= 30 && shown <= 300,
   );
 }
 
@@ -862,7 +867,9 @@ const loadAverage = (): string =>
 async function main(): Promise<void> {
   const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
   const scale = process.argv.includes('--scale');
-  const sections = chosen.length > 0 || scale ? chosen : Object.keys(SECTIONS);
+  // `streams` is the agents section's first half on its own: a full run measures it once, in agents.
+  const sections =
+    chosen.length > 0 || scale ? chosen : Object.keys(SECTIONS).filter((section) => section !== 'streams');
   console.log(
     `# Switchyard bench — node ${process.version}, ${new Date().toISOString()}, load ${loadAverage()}`,
   );

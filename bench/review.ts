@@ -124,8 +124,10 @@ async function benchEightWorktrees(homes: string[], report: Report, note: Note):
     const spawned = tasks.map((task) => (spawnedAt(engine, task.id) ?? Number.NaN) - started);
     report('a. tick while 8 worktrees are made (3,000-file checkout)', busy.ticks, '≤ 2 ms');
     report('a. claim → spawned in its own worktree, 8 tasks', spawned);
+    // A row, not only a note: target 11 of the targets table is judged on it (bench/main.ts).
+    report('a. event loop max while the 8 worktrees were made', [busy.loopMaxMs], '≤ 30 ms');
     note(
-      `event loop while the 8 worktrees were made: max ${fmt(busy.loopMaxMs)} (target ≤ 50 ms), p99 ${fmt(busy.loopP99Ms)}; ${loadOf(busy)}${busy.finished ? '' : ' — NOT all spawned within 120 s'}`,
+      `event loop while the 8 worktrees were made: p99 ${fmt(busy.loopP99Ms)}; ${loadOf(busy)}${busy.finished ? '' : ' — NOT all spawned within 120 s'}`,
     );
   } finally {
     await engine.close({ stopWorkers: true });
