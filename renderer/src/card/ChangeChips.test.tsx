@@ -3,7 +3,7 @@ import { act } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ChangeCard, ChangeSummary } from '../../../shared/repository';
 import { FakeBoardApi } from '../test/fakeBoardApi';
-import { makeLane, makeSnapshot, makeTask } from '../test/fixtures';
+import { makeChangeSummary, makeLane, makeSnapshot, makeTask } from '../test/fixtures';
 import { renderApp, type Rendered } from '../test/renderApp';
 
 /**
@@ -18,21 +18,8 @@ afterEach(() => {
   view = null;
 });
 
-const summary = (overrides: Partial<ChangeSummary> = {}): ChangeSummary => ({
-  files: 3,
-  additions: 12,
-  deletions: 4,
-  uncommittedFiles: 0,
-  ahead: 1,
-  behind: 0,
-  conflicts: [],
-  merged: false,
-  removed: false,
-  computedAt: 1,
-  error: null,
-  baseTip: 'abc',
-  ...overrides,
-});
+const summary = (overrides: Partial<ChangeSummary> = {}): ChangeSummary =>
+  makeChangeSummary({ files: 3, additions: 12, deletions: 4, baseTip: 'abc', ...overrides });
 
 describe('change chips and the needs-review filter', () => {
   it('shows the figures and states on the cards, live, and filters to the tasks that need review', async () => {

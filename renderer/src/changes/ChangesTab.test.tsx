@@ -7,7 +7,7 @@ import type { FileChange, TaskChanges } from '../../../shared/repository';
 import { createBoardStore } from '../store/boardStore';
 import { BoardProvider, createBoardContextValue } from '../store/context';
 import { FakeBoardApi } from '../test/fakeBoardApi';
-import { makeTask } from '../test/fixtures';
+import { makeChangeSummary, makeTask } from '../test/fixtures';
 import { ChangesTab } from './ChangesTab';
 
 /**
@@ -71,19 +71,7 @@ describe('the Changes tab on a large diff', () => {
         removedAt: null,
         reviewWaived: false,
       },
-      summary: {
-        files: 4,
-        additions: 3201,
-        deletions: 3,
-        uncommittedFiles: 0,
-        ahead: 1,
-        behind: 0,
-        conflicts: [],
-        merged: false,
-        removed: false,
-        computedAt: 1,
-        error: null,
-      },
+      summary: makeChangeSummary({ files: 4, additions: 3201, deletions: 3 }),
       files,
       patch,
       truncated: false,

@@ -1,11 +1,11 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ChangeCard, ChangeSummary, TaskChanges } from '../../../shared/repository';
+import type { ChangeCard, TaskChanges } from '../../../shared/repository';
 
 import { ApiError } from '../api/boardApi';
 import { FakeBoardApi } from '../test/fakeBoardApi';
-import { makeDetail, makeLane, makeSnapshot, makeTask } from '../test/fixtures';
+import { makeChangeSummary, makeDetail, makeLane, makeSnapshot, makeTask } from '../test/fixtures';
 import { renderApp, type Rendered } from '../test/renderApp';
 
 /**
@@ -23,20 +23,7 @@ afterEach(() => {
   view = null;
 });
 
-const summary = (overrides: Partial<ChangeSummary> = {}): ChangeSummary => ({
-  files: 1,
-  additions: 1,
-  deletions: 1,
-  uncommittedFiles: 0,
-  ahead: 1,
-  behind: 0,
-  conflicts: [],
-  merged: false,
-  removed: false,
-  computedAt: 1,
-  error: null,
-  ...overrides,
-});
+const summary = makeChangeSummary;
 
 function changesOf(task: Fixture): TaskChanges {
   return {

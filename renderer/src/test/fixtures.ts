@@ -1,6 +1,7 @@
 import type { CellCount, Snapshot, TaskDetail } from '../../../shared/contract';
 import type { DispatcherState, LaneStatus, WorkerStatus } from '../../../shared/dispatch';
 import type { Card, DependencyCounts, Run, Task } from '../../../shared/domain';
+import type { ChangeSummary } from '../../../shared/repository';
 import { emptyTask } from '../api/fakeApi';
 
 /** Small builders for renderer tests: valid objects with overridable fields. */
@@ -136,4 +137,22 @@ export function makeRun(overrides: Partial<Run> & { taskId: string }): Run {
 
 export function makeDetail(task: Task, overrides: Partial<TaskDetail> = {}): TaskDetail {
   return { task, parents: [], children: [], comments: [], runs: [], events: [], ...overrides };
+}
+
+/** A task's change figures as the core computes them: one committed file, nothing in conflict. */
+export function makeChangeSummary(overrides: Partial<ChangeSummary> = {}): ChangeSummary {
+  return {
+    files: 1,
+    additions: 1,
+    deletions: 1,
+    uncommittedFiles: 0,
+    ahead: 1,
+    behind: 0,
+    conflicts: [],
+    merged: false,
+    removed: false,
+    computedAt: 1,
+    error: null,
+    ...overrides,
+  };
 }
