@@ -1,11 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Task } from '../shared/domain';
 import { CLI_ENTRY, REPO_ROOT, runCli, runCliJson } from './helpers/cli';
 import { useTempHomes } from './helpers/home';
+import { startServeProcess } from './helpers/serveProcess';
 import { snapshotDatabase } from './helpers/snapshot';
 import { workerEnvOf } from './helpers/worker';
 
@@ -249,24 +249,16 @@ describe('switchyard mcp (stdio)', () => {
 describe('switchyard serve --mcp (Streamable HTTP)', () => {
   it('answers the same tools at /mcp behind the board token, and refuses without it', async () => {
     const { home } = tempHome();
-    const env: NodeJS.ProcessEnv = { ...process.env, SWITCHYARD_HOME: home, SWITCHYARD_ACTOR: 'http-tester' };
-    delete env.SWITCHYARD_TASK;
-    const serve = spawn(process.execPath, [CLI_ENTRY, 'serve', '--port', '0', '--no-dispatch', '--mcp'], {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const {
+      child: serve,
+      printed,
+      token,
+    } = await startServeProcess(home, {
+      args: ['--no-dispatch', '--mcp'],
+      env: { SWITCHYARD_ACTOR: 'http-tester' },
+      until: /MCP \(Streamable HTTP\): \S+/,
     });
     try {
-      const printed = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        serve.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-          out += chunk;
-          if (/MCP \(Streamable HTTP\): \S+/.test(out)) resolve(out);
-        });
-        serve.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-      });
-      const boardUrl = new URL(/Switchyard board: (\S+)/.exec(printed)?.[1] as string);
-      const token = boardUrl.searchParams.get('token') as string;
       const mcpUrl = new URL(/MCP \(Streamable HTTP\): (\S+)/.exec(printed)?.[1] as string);
       expect(mcpUrl.pathname).toBe('/mcp');
 

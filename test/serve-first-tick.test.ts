@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Task } from '../shared/domain';
 import type { ServerMessage } from '../shared/webProtocol';
 import { FIRST_TICK_DELAY_MS } from '../electron/core/dispatch/engine';
-import { CLI_ENTRY, REPO_ROOT, runCliJson } from './helpers/cli';
+import { runCliJson } from './helpers/cli';
+import { startServeProcess } from './helpers/serveProcess';
 import { writeFastSettings } from './helpers/engine';
 import { useTempHomes } from './helpers/home';
 import { connectSocket, writeFakeRenderer } from './helpers/webClient';
@@ -39,33 +39,21 @@ describe('serve: the first tick and the first snapshot', () => {
       '--status',
       'ready',
     ]);
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const key of Object.keys(env)) if (key.startsWith('SWITCHYARD_')) delete env[key];
-    Object.assign(env, {
-      SWITCHYARD_HOME: paths.home,
-      SWITCHYARD_ACTOR: 'tester',
-      SWITCHYARD_RENDERER_DIR: writeFakeRenderer(`${paths.home}-renderer`),
-    });
-    const serve = spawn(process.execPath, [CLI_ENTRY, 'serve', '--port', '0'], {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const {
+      child: serve,
+      boardUrl,
+      token,
+    } = await startServeProcess(paths.home, {
+      env: {
+        SWITCHYARD_ACTOR: 'tester',
+        SWITCHYARD_RENDERER_DIR: writeFakeRenderer(`${paths.home}-renderer`),
+      },
     });
     cleanups.push(() => serve.kill('SIGTERM'));
-    const printed = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      serve.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        out += chunk;
-        if (/Switchyard board: \S+/.test(out)) resolve(out);
-      });
-      serve.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-    });
     // The engine started before the URL was printed: past its default delay, no tick has run.
     await new Promise((resolve) => setTimeout(resolve, FIRST_TICK_DELAY_MS + 1_000));
     expect(await skipReasonOf(paths.home)).toBeNull();
 
-    const boardUrl = new URL(/Switchyard board: (\S+)/.exec(printed)?.[1] as string);
-    const token = boardUrl.searchParams.get('token') as string;
     const socket = await connectSocket(
       `ws://127.0.0.1:${boardUrl.port}/ws?token=${encodeURIComponent(token)}`,
       cleanups,

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../shared/domain';
 import type { ServerMessage } from '../../shared/webProtocol';
-import { CLI_ENTRY, REPO_ROOT, runCliJson } from '../helpers/cli';
+import { runCliJson } from '../helpers/cli';
+import { startServeProcess } from '../helpers/serveProcess';
 import { useTempHomes } from '../helpers/home';
 import { connectSocket, request, writeFakeRenderer } from '../helpers/webClient';
 import { holdWriteLock } from './helpers/faults';
@@ -21,33 +21,20 @@ describe('a write lock held by another process', () => {
   it('leaves serve answering reads and the page; the waiting write lands after the release', async () => {
     const paths = tempHome();
     await runCliJson(paths.home, ['create', 'before the lock']);
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const key of Object.keys(env)) if (key.startsWith('SWITCHYARD_')) delete env[key];
-    Object.assign(env, {
-      SWITCHYARD_HOME: paths.home,
-      SWITCHYARD_ACTOR: 'tester',
-      SWITCHYARD_RENDERER_DIR: writeFakeRenderer(`${paths.home}-renderer`),
-    });
     // With the dispatcher: its ticks write too (lease, skip reasons) and must wait the same way.
-    const serve = spawn(process.execPath, [CLI_ENTRY, 'serve', '--port', '0'], {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const {
+      child: serve,
+      port,
+      token,
+    } = await startServeProcess(paths.home, {
+      env: {
+        SWITCHYARD_ACTOR: 'tester',
+        SWITCHYARD_RENDERER_DIR: writeFakeRenderer(`${paths.home}-renderer`),
+      },
     });
     const cleanups: (() => void)[] = [];
     const holder = holdWriteLock(paths.database);
     try {
-      const printed = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        serve.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-          out += chunk;
-          if (/Switchyard board: \S+/.test(out)) resolve(out);
-        });
-        serve.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-      });
-      const boardUrl = new URL(/Switchyard board: (\S+)/.exec(printed)?.[1] as string);
-      const port = Number(boardUrl.port);
-      const token = boardUrl.searchParams.get('token') as string;
       const socket = await connectSocket(
         `ws://127.0.0.1:${port}/ws?token=${encodeURIComponent(token)}`,
         cleanups,
