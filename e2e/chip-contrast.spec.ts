@@ -11,6 +11,8 @@ import { expect, screenshot, test, writeAgentProfile } from './support/switchyar
  */
 
 const CHIP_CLASSES = [
+  // The primary button ("New task", Save) paints its text on a fill too.
+  'button primary',
   'card-chip card-chip-bad',
   'card-chip card-chip-warn',
   'card-chip card-chip-good',
