@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { git } from '../test/helpers/gitRepo';
+import { commitFiles, makeRepo } from '../test/helpers/gitRepo';
 import { expect, screenshot, test, writeAgentProfile } from './support/switchyard';
 
 /**
@@ -66,23 +66,18 @@ test('status chips are readable in both palettes; the conflicts chip on a card',
   openBoard,
 }) => {
   test.setTimeout(120_000);
-  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-e2e-repo-'));
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-e2e-repo-'));
   try {
-    git(repo, 'init', '-q', '-b', 'main');
-    fs.writeFileSync(path.join(repo, 'README.md'), '# Shop\n\nA small shop.\n');
-    git(repo, 'add', '-A');
-    git(repo, 'commit', '-q', '-m', 'initial');
+    const repo = makeRepo(parent, 'shop', { 'README.md': '# Shop\n\nA small shop.\n' });
     writeAgentProfile(home, 'coder', 'git-edit.mjs', ['README.md=# Shop\\n\\nA small shop with a cart.\\n']);
     const app = await openBoard();
     await app.cli(['boards', 'edit', 'default', '--repo', repo, '--base', 'main']);
     const task = await app.createTask('Add a cart', { assignee: 'coder' });
     await expect.poll(async () => (await app.task(task.id)).status, { timeout: 60_000 }).toBe('done');
     // Base edits the same line: the task's changes now conflict with it.
-    fs.writeFileSync(path.join(repo, 'README.md'), '# Shop\n\nA small shop, now open.\n');
-    git(repo, 'commit', '-q', '-am', 'base edits the same line');
+    commitFiles(repo, { 'README.md': '# Shop\n\nA small shop, now open.\n' }, 'base edits the same line');
 
-    // The card first (the tracker sees base move within seconds), then the drawer's Changes tab:
-    // opened earlier, its read can leave the card's chip behind (noted in the review report).
+    // The card first (the tracker sees base move within seconds), then the drawer's Changes tab.
     await expect(page.getByTestId(`change-conflicts-${task.id}`)).toBeVisible({ timeout: 30_000 });
     await page.getByTestId(`card-${task.id}`).click();
     const drawer = page.getByTestId('drawer');
@@ -99,6 +94,6 @@ test('status chips are readable in both palettes; the conflicts chip on a card',
     await expect(drawer).toHaveCount(0);
     await screenshot(page, 'chip-conflicts-card');
   } finally {
-    fs.rmSync(repo, { recursive: true, force: true });
+    fs.rmSync(parent, { recursive: true, force: true });
   }
 });

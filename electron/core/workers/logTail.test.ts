@@ -14,6 +14,25 @@ import { rotateLogCopyTruncate } from './logRotation';
 
 const sandbox = useProcessSandbox('switchyard-logtail-');
 
+/** A follower of `logPath` from its start, without rotation, that fails the test on any error. */
+function followLog(
+  logPath: string,
+  options: Partial<ConstructorParameters<typeof LogFollower>[0]> = {},
+): LogFollower {
+  return new LogFollower({
+    path: logPath,
+    startOffset: 0,
+    rotateBytes: null,
+    keepFiles: 5,
+    now: Date.now,
+    onChange: () => undefined,
+    onError: (error) => {
+      throw error;
+    },
+    ...options,
+  });
+}
+
 describe('cleanOutputLine', () => {
   it('strips colours, cursor movement and window titles', () => {
     expect(cleanOutputLine('\u001b[1;32m✔ tests passed\u001b[0m')).toBe('✔ tests passed');
@@ -111,18 +130,7 @@ describe('LogFollower', () => {
       const logPath = path.join(sandbox.tempDir(), 'run.log');
       fs.writeFileSync(logPath, '');
       const texts: string[] = [];
-      const follower = new LogFollower({
-        path: logPath,
-        startOffset: 0,
-        rotateBytes: null,
-        keepFiles: 5,
-        now: Date.now,
-        onChange: () => undefined,
-        onError: (error) => {
-          throw error;
-        },
-        ...(everyByte ? { onText: (text: string) => texts.push(text) } : {}),
-      });
+      const follower = followLog(logPath, everyByte ? { onText: (text: string) => texts.push(text) } : {});
       const allocations = vi.spyOn(Buffer, 'allocUnsafe');
       const written: string[] = [];
       try {
@@ -145,17 +153,7 @@ describe('LogFollower', () => {
   it('decodes only the end of a burst a card shows, and still finds the last visible line (issue 17, target 5)', async () => {
     const logPath = path.join(sandbox.tempDir(), 'run.log');
     fs.writeFileSync(logPath, 'before\npartial li');
-    const follower = new LogFollower({
-      path: logPath,
-      startOffset: 0,
-      rotateBytes: null,
-      keepFiles: 5,
-      now: Date.now,
-      onChange: () => undefined,
-      onError: (error) => {
-        throw error;
-      },
-    });
+    const follower = followLog(logPath);
     await follower.poll();
     expect(follower.lastLine).toBe('partial li');
     const decoded: number[] = [];
@@ -189,17 +187,9 @@ describe('LogFollower', () => {
   });
 
   it('is quiet about a log that does not exist', async () => {
-    const follower = new LogFollower({
-      path: path.join(sandbox.tempDir(), 'never-written.log'),
-      startOffset: 0,
-      rotateBytes: null,
-      keepFiles: 5,
-      now: Date.now,
+    const follower = followLog(path.join(sandbox.tempDir(), 'never-written.log'), {
       onChange: () => {
         throw new Error('no change expected');
-      },
-      onError: (error) => {
-        throw error;
       },
     });
     await follower.poll();

@@ -80,15 +80,17 @@ async function openChanges(
   return rendered;
 }
 
+/** A done task with a worktree whose review is waived, and one without beside it on the lane. */
+function twoDoneTasks(): { blog: Fixture; plan: Fixture } {
+  return {
+    blog: makeTask({ title: 'Mention the blog', assignee: 'writer', status: 'done', workspace: 'repo' }),
+    plan: makeTask({ title: 'Plan the launch', assignee: 'writer', status: 'done' }),
+  };
+}
+
 describe('waiving a review from the Changes tab', () => {
   it('asks first, waives, and the card leaves the needs-review filter', async () => {
-    const blog = makeTask({
-      title: 'Mention the blog',
-      assignee: 'writer',
-      status: 'done',
-      workspace: 'repo',
-    });
-    const plan = makeTask({ title: 'Plan the launch', assignee: 'writer', status: 'done' });
+    const { blog, plan } = twoDoneTasks();
     const api = new FakeBoardApi().on('waiveReview', () => blog);
     view = await openChanges(blog, plan, api, true);
     expect((view.byTestId('filter-review') as HTMLInputElement).checked).toBe(true);
@@ -132,13 +134,7 @@ describe('waiving a review from the Changes tab', () => {
   });
 
   it('says why when the core refuses, and the task keeps waiting', async () => {
-    const blog = makeTask({
-      title: 'Mention the blog',
-      assignee: 'writer',
-      status: 'done',
-      workspace: 'repo',
-    });
-    const plan = makeTask({ title: 'Plan the launch', assignee: 'writer', status: 'done' });
+    const { blog, plan } = twoDoneTasks();
     const api = new FakeBoardApi().on('waiveReview', () => {
       throw new ApiError('not_found', `${blog.id} has no repository worktree`);
     });
@@ -154,13 +150,7 @@ describe('waiving a review from the Changes tab', () => {
   });
 
   it('is not offered for a task that does not need review', async () => {
-    const blog = makeTask({
-      title: 'Mention the blog',
-      assignee: 'writer',
-      status: 'done',
-      workspace: 'repo',
-    });
-    const plan = makeTask({ title: 'Plan the launch', assignee: 'writer', status: 'done' });
+    const { blog, plan } = twoDoneTasks();
     view = await openChanges(blog, plan, new FakeBoardApi(), false);
     expect(view.queryByTestId('changes-merge')).not.toBeNull();
     expect(view.queryByTestId('changes-waive')).toBeNull();
