@@ -129,8 +129,9 @@ export const EVENT_KINDS = [
    */
   'changes_computed',
   /**
-   * docs/architecture.md "How a change travels": the board `board` was created, archived or
-   * restored (`payload.change`), by any process (the CLI beside an open board); no task.
+   * docs/architecture.md "How a change travels": the board `board` was created, archived,
+   * restored or replaced by `switchyard import` (`payload.change`: created | archived | restored |
+   * imported), by any process (the CLI beside an open board); no task.
    */
   'board_changed',
 ] as const;

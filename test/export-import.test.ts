@@ -131,6 +131,29 @@ describe('switchyard export / import', () => {
     expect(tablesOf(target.database).tasks).toEqual(before.tasks);
   });
 
+  it('announces every board it writes with a board_changed row, so an open board shows it at once', async () => {
+    const source = tempHome();
+    const target = tempHome();
+    fillHome(source);
+    const file = path.join(source.home, 'export.json');
+    expect((await runCli(source.home, ['export', '--out', file])).code).toBe(0);
+    const fresh = openDatabase(target.database); // the fresh home's `default` board, with no tasks yet
+    fresh.close();
+    expect((await runCli(target.home, ['import', file])).code).toBe(0);
+    const db = new Database(target.database, { readonly: true });
+    const announced = db
+      .prepare("SELECT board, payload FROM events WHERE kind = 'board_changed' ORDER BY id")
+      .all() as { board: string; payload: string }[];
+    db.close();
+    const changes = announced.map(({ board, payload }) => [
+      board,
+      (JSON.parse(payload) as { change: string }).change,
+    ]);
+    expect(changes).toContainEqual(['ops', 'created']);
+    // `default` existed empty here and took the exported board's identity: announced too.
+    expect(changes).toContainEqual(['default', 'imported']);
+  });
+
   it('reports a task whose id exists here with other content as a conflict and keeps this home’s copy', async () => {
     const source = tempHome();
     const target = tempHome();

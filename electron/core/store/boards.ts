@@ -33,10 +33,10 @@ export function findBoard(db: Db, slug: string): Board | undefined {
  * the log in the same statement sequence (the caller's transaction), so every reader of the log —
  * an open board in another process too — hears of a board created, archived or restored anywhere.
  */
-function announceBoardChange(
+export function announceBoardChange(
   db: Db,
   slug: string,
-  change: 'created' | 'archived' | 'restored',
+  change: 'created' | 'archived' | 'restored' | 'imported',
   now: number,
 ): void {
   appendEvent(db, { taskId: null, board: slug, kind: 'board_changed', payload: { change } }, now);

@@ -1,5 +1,6 @@
 import type { Db } from './db/open';
 import type { TaskColumnsV1 } from './tasks';
+import { announceBoardChange } from './boards';
 
 /**
  * The rows `switchyard export` writes and `switchyard import` restores (docs/export-format.md).
@@ -132,10 +133,12 @@ export function exportLaneSettings(db: Db): LaneSettingRow[] {
 
 // Restoring ------------------------------------------------------------------------------------
 
+/** Announced like every board write (boards.ts), so an open board hears of a restored board at once. */
 export function insertBoardRow(db: Db, row: BoardRow): void {
   db.prepare(
     'INSERT INTO boards (slug, name, created_at, archived_at) VALUES (@slug, @name, @created_at, @archived_at)',
   ).run(row);
+  announceBoardChange(db, row.slug, 'created', Date.now());
 }
 
 export function findTaskExportRow(db: Db, id: string): TaskExportRow | undefined {
@@ -235,6 +238,7 @@ export function updateBoardRow(db: Db, row: BoardRow): void {
   db.prepare(
     'UPDATE boards SET name = @name, created_at = @created_at, archived_at = @archived_at WHERE slug = @slug',
   ).run(row);
+  announceBoardChange(db, row.slug, 'imported', Date.now());
 }
 
 export function setTaskCurrentRun(db: Db, taskId: string, runId: number | null): void {
