@@ -191,6 +191,18 @@ const [cli] = await Promise.all([
     // better-sqlite3 is loaded with the Electron build of its binding (electron/nativeBinding.ts).
     external: ['electron', 'better-sqlite3'],
   }),
+  // The structured-log thread (electron/core/workers/structuredLogs.ts): a file of its own, found
+  // next to the bundle that starts it (dist/) or one folder up (dist/electron/main.cjs).
+  build({
+    ...common,
+    ...cjsImportMeta,
+    plugins: [zodNamespaceImports],
+    entryPoints: { structuredLogThread: 'electron/core/workers/structuredLogThread.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.cjs' },
+    target: 'node20',
+    format: 'cjs',
+  }),
   build({
     ...common,
     entryPoints: { preload: 'electron/desktop/preload.ts' },

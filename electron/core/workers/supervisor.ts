@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkerStatus } from '../../../shared/dispatch';
-import { TranscriptParser, type RunUsage, type TranscriptFormat } from '../../../shared/transcript';
-import { LogFollower } from './logTail';
+import type { RunUsage, TranscriptFormat } from '../../../shared/transcript';
+import type { FollowedLog } from './followedLog';
+import { followLog } from './structuredLogs';
 import {
   isProcessAlive,
   liveDescendantsOf,
@@ -124,6 +125,11 @@ export interface SupervisorOptions {
    * (issue 18, logRotation.ts); null: the worker writes its log itself (copy-truncate rotation).
    */
   logWriter?: string | null;
+  /**
+   * Structured logs are followed in the structured-log thread (structuredLogs.ts) [true]; false:
+   * in this thread, as plain-text logs are.
+   */
+  structuredLogThread?: boolean;
 }
 
 /** A worker of an earlier app that is no longer alive: its run is settled from what its waiter left. */
@@ -227,7 +233,7 @@ type StopKind = 'stop' | 'timeout';
 
 /** docs/architecture.md §10: a structured agent's last message, not its raw last line (a JSON event). */
 function lastLineOf(worker: TrackedWorker): string | null {
-  return worker.transcript?.totals.lastMessage ?? worker.follower?.lastLine ?? null;
+  return worker.log?.lastLine ?? null;
 }
 
 interface TrackedWorker {
@@ -244,9 +250,8 @@ interface TrackedWorker {
   readonly exitStatusPath: string | null;
   /** Its output goes through the waiter's log writer (issue 18): logs rotate by switching files. */
   readonly chunked: boolean;
-  follower: LogFollower | null;
-  /** docs/architecture.md §10: set for structured runs; fed every byte of the log in order. */
-  transcript: TranscriptParser | null;
+  /** Its log, followed for the card's line and (structured runs, docs/architecture.md §10) the totals. */
+  log: FollowedLog | null;
   readonly finished: Promise<void>;
   readonly markFinished: () => void;
   stopping: boolean;
@@ -268,7 +273,6 @@ interface TrackedWorker {
   runtimeTimer: NodeJS.Timeout | null;
   killTimer: NodeJS.Timeout | null;
   livenessTimer: NodeJS.Timeout | null;
-  followTimer: NodeJS.Timeout | null;
   outputTrailingTimer: NodeJS.Timeout | null;
   lastOutputEmitAt: number;
 }
@@ -463,6 +467,7 @@ export class Supervisor {
     for (const worker of this.workersByRun.values()) {
       worker.forgotten = true;
       this.clearTimers(worker);
+      worker.log?.stop();
       worker.child?.unref();
       worker.markFinished();
     }
@@ -614,8 +619,7 @@ export class Supervisor {
       child: input.child,
       exitStatusPath: input.exitStatusPath,
       chunked: input.chunked,
-      follower: null,
-      transcript: input.output ? new TranscriptParser(input.output) : null,
+      log: null,
       finished,
       markFinished,
       stopping: false,
@@ -630,39 +634,31 @@ export class Supervisor {
       runtimeTimer: null,
       killTimer: null,
       livenessTimer: null,
-      followTimer: null,
       outputTrailingTimer: null,
       lastOutputEmitAt: Number.NEGATIVE_INFINITY,
     };
     if (input.logPath)
-      worker.follower = this.followLog(worker, input.logPath, input.logStartOffset, input.chunked);
+      worker.log = followLog(
+        {
+          path: input.logPath,
+          startOffset: input.logStartOffset,
+          rotateBytes: this.options.logRotateBytes,
+          keepFiles: this.keepFiles,
+          chunked: input.chunked,
+          format: input.output ?? null,
+          pollMs: this.outputThrottleMs,
+          now: this.now,
+          onChange: () => this.outputChanged(worker),
+          onError: (error) => this.reportError(error),
+        },
+        this.options.structuredLogThread ?? true,
+      );
     this.workersByRun.set(worker.runId, worker);
     this.scheduleRuntimeLimit(worker);
     return worker;
   }
 
-  // ── log following and output notifications ────────────────────────────────────────────────────
-
-  private followLog(
-    worker: TrackedWorker,
-    logPath: string,
-    startOffset: number,
-    chunked: boolean,
-  ): LogFollower {
-    const follower = new LogFollower({
-      path: logPath,
-      startOffset,
-      rotateBytes: this.options.logRotateBytes,
-      keepFiles: this.keepFiles,
-      chunked,
-      now: this.now,
-      onChange: () => this.outputChanged(worker),
-      onError: (error) => this.reportError(error),
-      onText: worker.transcript ? (text) => worker.transcript?.push(text) : undefined,
-    });
-    worker.followTimer = unrefTimer(setInterval(() => void follower.poll(), this.outputThrottleMs));
-    return follower;
-  }
+  // ── output notifications ──────────────────────────────────────────────────────────────────────
 
   /** Leading call at once, then at most one trailing call per throttle window. */
   private outputChanged(worker: TrackedWorker): void {
@@ -696,8 +692,8 @@ export class Supervisor {
       startedAt: worker.startedAt,
       ownChild: worker.child !== null,
       lastOutputLine: lastLineOf(worker),
-      lastOutputAt: worker.follower?.lastOutputAt ?? null,
-      outputBytes: worker.follower?.outputBytes ?? 0,
+      lastOutputAt: worker.log?.lastOutputAt ?? null,
+      outputBytes: worker.log?.outputBytes ?? 0,
       stopping: worker.stopping,
     };
   }
@@ -848,8 +844,7 @@ export class Supervisor {
     else if (worker.chunked) await this.waitForLogWriter(worker);
     this.clearTimers(worker);
     // The very last line it printed; a detached worker's log is left to whoever adopts it.
-    if (worker.follower && !worker.forgotten) await worker.follower.flush();
-    worker.transcript?.end();
+    if (worker.log && !worker.forgotten) await worker.log.finish();
     // The agent's own status, as its waiter recorded it; the waiter's (for our child) when it could
     // not (killed with its group) — and for an adopted worker that left none, unknown.
     const recorded = worker.exitStatusPath ? await readExitStatus(worker.exitStatusPath) : null;
@@ -869,7 +864,7 @@ export class Supervisor {
       adopted: worker.child === null,
       endedAt,
       lastOutputLine: lastLineOf(worker),
-      usage: worker.transcript?.totals ?? null,
+      usage: worker.log?.usage ?? null,
     });
     worker.markFinished();
   }
@@ -928,14 +923,11 @@ export class Supervisor {
     for (const timer of [worker.runtimeTimer, worker.killTimer, worker.outputTrailingTimer]) {
       if (timer) clearTimeout(timer);
     }
-    for (const timer of [worker.livenessTimer, worker.followTimer]) {
-      if (timer) clearInterval(timer);
-    }
+    if (worker.livenessTimer) clearInterval(worker.livenessTimer);
     worker.runtimeTimer = null;
     worker.killTimer = null;
     worker.outputTrailingTimer = null;
     worker.livenessTimer = null;
-    worker.followTimer = null;
   }
 
   private callListener<T>(listener: (value: T) => void, value: T): void {

@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { appendAll } from '../../../shared/arrays';
+import { TranscriptParser, type RunUsage } from '../../../shared/transcript';
+import { agentArgv, useProcessSandbox, waitFor } from '../../../test/helpers/processes';
+import { logsFollowedInThread } from './structuredLogs';
+import { Supervisor, type SpawnRequest, type SupervisorOptions, type WorkerExit } from './supervisor';
+
+/**
+ * docs/architecture.md §10 (issue 17, target 12): structured logs are followed in the structured-log
+ * thread; the main thread gets the card's line, the byte count and the totals, never the bytes.
+ */
+
+const sandbox = useProcessSandbox('switchyard-structured-');
+const supervisors: Supervisor[] = [];
+let nextRunId = 1;
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await Promise.all(supervisors.splice(0).map((supervisor) => supervisor.stopAll()));
+});
+
+function makeSupervisor(options: Partial<SupervisorOptions> = {}): Supervisor {
+  const supervisor = new Supervisor({
+    killGraceMs: 1_000,
+    logRotateBytes: 256 * 1024,
+    logKeepFiles: 100,
+    outputThrottleMs: 50,
+    onError: (error) => {
+      throw error;
+    },
+    ...options,
+  });
+  supervisors.push(supervisor);
+  return supervisor;
+}
+
+/** The bench's fake agent: Claude Code stream-json at full speed, then a result ($0.01, 1000 in, 100 out). */
+function streamJsonRequest(bytes: number): SpawnRequest {
+  const dir = sandbox.tempDir();
+  const runId = nextRunId++;
+  return {
+    runId,
+    taskId: `t_${runId}`,
+    lane: 'claude',
+    argv: agentArgv('stream-json', String(bytes)),
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    logPath: path.join(dir, 'logs', `t_${runId}`, `${runId}.log`),
+    maxRuntimeMs: null,
+    output: 'claude-stream-json',
+  };
+}
+
+async function runToExit(supervisor: Supervisor, spawnRequest: SpawnRequest): Promise<WorkerExit> {
+  const outcome = supervisor.spawn(spawnRequest);
+  if (!outcome.ok) throw new Error(outcome.error);
+  sandbox.killAfterwards(outcome.pid);
+  const seen: WorkerExit[] = [];
+  return waitFor(
+    `the exit of run ${spawnRequest.runId}`,
+    () => {
+      appendAll(seen, supervisor.drainExits());
+      return seen.find((exit) => exit.runId === spawnRequest.runId);
+    },
+    { timeoutMs: 60_000 },
+  );
+}
+
+/** The log and its rotated copies, oldest first. */
+function logFiles(logPath: string): string[] {
+  const generations = fs
+    .readdirSync(path.dirname(logPath))
+    .filter((name) => /^\d+\.log\.\d+$/.test(name))
+    .map((name) => Number(name.split('.').pop()))
+    .sort((a, b) => b - a);
+  return [...generations.map((generation) => `${logPath}.${generation}`), logPath];
+}
+
+/** What a full parse (every line, every entry) of everything the agent wrote gives. */
+function fullParse(files: string[]): RunUsage {
+  const parser = new TranscriptParser('claude-stream-json', () => undefined);
+  for (const file of files) parser.push(fs.readFileSync(file, 'utf8'));
+  parser.end();
+  return parser.totals;
+}
+
+describe('structured logs in the log thread', () => {
+  it('totals exact through rotations, the card shows messages, and the main thread parses no byte', async () => {
+    const push = vi.spyOn(TranscriptParser.prototype, 'push');
+    const supervisor = makeSupervisor();
+    const threadLogsBefore = logsFollowedInThread();
+    const spawnRequest = streamJsonRequest(3 * 1024 * 1024);
+    const exitPromise = runToExit(supervisor, spawnRequest);
+    // While it runs: the card's line is the agent's latest message, not a JSON event.
+    const live = await waitFor('a message on the card', () =>
+      supervisor.workers().find((worker) => worker.lastOutputLine?.startsWith('Step ')),
+    );
+    expect(live.outputBytes).toBeGreaterThan(0);
+    const exit = await exitPromise;
+
+    expect(logsFollowedInThread()).toBe(threadLogsBefore + 1);
+    expect(push).not.toHaveBeenCalled();
+    const files = logFiles(spawnRequest.logPath);
+    expect(files.length).toBeGreaterThan(5); // rotated by switching files while the thread followed
+    expect(exit.lastOutputLine).toBe('done');
+    expect(exit.usage).toEqual({
+      tokensIn: 1000,
+      tokensOut: 100,
+      costUsd: 0.01,
+      sessionId: 'bench-session',
+      lastMessage: 'done',
+    });
+    expect(exit.usage).toEqual(fullParse(files));
+  });
+
+  it('with the thread off, the same run is followed and parsed in the main thread, with the same totals', async () => {
+    const push = vi.spyOn(TranscriptParser.prototype, 'push');
+    const supervisor = makeSupervisor({ structuredLogThread: false });
+    const threadLogsBefore = logsFollowedInThread();
+    const spawnRequest = streamJsonRequest(1024 * 1024);
+    const exit = await runToExit(supervisor, spawnRequest);
+    expect(logsFollowedInThread()).toBe(threadLogsBefore);
+    expect(push).toHaveBeenCalled();
+    expect(exit.lastOutputLine).toBe('done');
+    expect(exit.usage).toEqual(fullParse(logFiles(spawnRequest.logPath)));
+    expect(exit.usage?.costUsd).toBe(0.01);
+  });
+
+  it('a plain-text log stays in the main thread', async () => {
+    const supervisor = makeSupervisor();
+    const threadLogsBefore = logsFollowedInThread();
+    const exit = await runToExit(supervisor, { ...streamJsonRequest(64 * 1024), output: null });
+    expect(logsFollowedInThread()).toBe(threadLogsBefore);
+    expect(exit.usage).toBeNull();
+    expect(exit.lastOutputLine).toMatch(/^\{"type":"result"/);
+  });
+});

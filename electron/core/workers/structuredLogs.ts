@@ -1,0 +1,226 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { RunUsage } from '../../../shared/transcript';
+import { followLogHere, type FollowedLog, type FollowLogOptions } from './followedLog';
+
+/**
+ * Structured runs followed off the main thread (docs/architecture.md §10, issue 17 target 12).
+ *
+ * The supervisor needs only totals from a structured log (tokens, cost, session, last message), but
+ * finding them means reading and decoding every byte the agent writes: 40 agents at full speed made
+ * the main event loop wait for the reads' promise round trips and for the young-generation
+ * collections of the decoded text (bench/RESULTS.md). One worker thread for the process follows
+ * every structured log — the same LogFollower and parser (followLogHere), rotation included — and
+ * posts the card's line, the byte count and the totals, at most every BATCH_MS for all of them
+ * together. The main thread never sees the bytes; the thread's garbage is collected in its own heap.
+ *
+ * The thread is made on first use and unref'd: it never keeps the process alive, except while a
+ * finished worker's last bytes are being read (a `finish` waits). If its bundle is missing (a build
+ * without it) or it cannot start, logs are followed here as before; if it dies, the logs it followed
+ * are followed here again from where they began, so the totals are still those of a full parse.
+ */
+
+/** What the thread is asked (main → thread). */
+export type ThreadRequest =
+  | { type: 'follow'; id: number; options: ThreadFollowOptions }
+  | { type: 'finish'; id: number }
+  | { type: 'stop'; id: number };
+
+/** What the thread tells (thread → main). */
+export type ThreadReport =
+  | { type: 'states'; states: LogState[] }
+  /** state null: the thread did not follow that log (nothing more to read). */
+  | { type: 'finished'; id: number; state: LogState | null }
+  | { type: 'error'; id: number; message: string };
+
+export type ThreadFollowOptions = Omit<FollowLogOptions, 'now' | 'onChange' | 'onError'>;
+
+export interface LogState {
+  id: number;
+  lastLine: string | null;
+  outputBytes: number;
+  usage: RunUsage | null;
+}
+
+/** The thread's bundle (scripts/build-node.mjs), next to the bundle this code is in or in dist/. */
+export const THREAD_BUNDLE = 'structuredLogThread.cjs';
+
+let thread: Worker | null = null;
+/** False once the thread could not be made: no second try in this process. */
+let threadUsable = true;
+let nextId = 1;
+const followed = new Map<number, ThreadLog>();
+let finishing = 0;
+let followedInThread = 0;
+
+/** How many logs went to the thread so far (tests: proof that a path used it). */
+export function logsFollowedInThread(): number {
+  return followedInThread;
+}
+
+/**
+ * Follows a structured log in the thread when one can be had, else here; a plain-text log always
+ * here (a card needs only the end of a burst: LogFollower reads the last window, no decoding of the rest).
+ */
+export function followLog(options: FollowLogOptions, useThread = true): FollowedLog {
+  const worker = options.format && useThread ? threadOrNull() : null;
+  if (!worker) return followLogHere(options);
+  const log = new ThreadLog(nextId++, options);
+  followed.set(log.id, log);
+  followedInThread += 1;
+  post({ type: 'follow', id: log.id, options: threadOptions(options) });
+  return log;
+}
+
+function threadOptions(options: FollowLogOptions): ThreadFollowOptions {
+  const { path: logPath, startOffset, rotateBytes, keepFiles, chunked, format, pollMs } = options;
+  return { path: logPath, startOffset, rotateBytes, keepFiles, chunked, format, pollMs };
+}
+
+class ThreadLog implements FollowedLog {
+  lastLine: string | null = null;
+  outputBytes = 0;
+  lastOutputAt: number | null = null;
+  usage: RunUsage | null = null;
+  /** Followed here instead, after the thread was lost. */
+  private here: FollowedLog | null = null;
+  private finished: (() => void) | null = null;
+
+  constructor(
+    readonly id: number,
+    private readonly options: FollowLogOptions,
+  ) {}
+
+  apply(state: LogState): void {
+    if (this.here) return;
+    const grew = state.outputBytes !== this.outputBytes;
+    const changed = grew || state.lastLine !== this.lastLine;
+    this.lastLine = state.lastLine;
+    this.outputBytes = state.outputBytes;
+    this.usage = state.usage;
+    if (grew) this.lastOutputAt = this.options.now();
+    if (changed) this.options.onChange();
+  }
+
+  error(message: string): void {
+    this.options.onError(new Error(message));
+  }
+
+  finish(): Promise<void> {
+    if (this.here) return this.here.finish();
+    return new Promise((resolve) => {
+      this.finished = () => {
+        this.finished = null;
+        followed.delete(this.id);
+        finishing -= 1;
+        if (finishing === 0) thread?.unref();
+        resolve();
+      };
+      finishing += 1;
+      // While it waits for the last bytes, the thread keeps the process alive.
+      if (finishing === 1) thread?.ref();
+      post({ type: 'finish', id: this.id });
+    });
+  }
+
+  markFinished(state: LogState | null): void {
+    if (state) this.apply(state);
+    this.finished?.();
+  }
+
+  stop(): void {
+    followed.delete(this.id);
+    if (this.here) this.here.stop();
+    else post({ type: 'stop', id: this.id });
+  }
+
+  /** The thread is gone: follow the log here from where following began (a full parse again). */
+  followHere(): void {
+    this.here = followLogHere({
+      ...this.options,
+      onChange: () => {
+        this.copyFromHere();
+        this.options.onChange();
+      },
+    });
+    const waiting = this.finished;
+    if (waiting) {
+      // Counted out here; the local finish reads to the end.
+      void this.here.finish().then(() => {
+        this.copyFromHere();
+        waiting();
+      });
+    }
+  }
+
+  private copyFromHere(): void {
+    if (!this.here) return;
+    this.lastLine = this.here.lastLine;
+    this.outputBytes = this.here.outputBytes;
+    this.lastOutputAt = this.here.lastOutputAt;
+    this.usage = this.here.usage;
+  }
+}
+
+function post(request: ThreadRequest): void {
+  thread?.postMessage(request);
+}
+
+function threadOrNull(): Worker | null {
+  if (thread || !threadUsable) return thread;
+  const script = threadScript();
+  let worker: Worker;
+  try {
+    if (!script) throw new Error(`${THREAD_BUNDLE} not found`);
+    worker = new Worker(script);
+  } catch {
+    threadUsable = false;
+    return null;
+  }
+  worker.unref();
+  worker.on('message', (report: ThreadReport) => {
+    if (report.type === 'states') {
+      for (const state of report.states) followed.get(state.id)?.apply(state);
+    } else if (report.type === 'finished') {
+      followed.get(report.id)?.markFinished(report.state);
+    } else {
+      followed.get(report.id)?.error(report.message);
+    }
+  });
+  const lost = (reason: string): void => {
+    if (thread !== worker) return;
+    thread = null;
+    threadUsable = false;
+    const logs = [...followed.values()];
+    for (const log of logs) {
+      log.error(`the structured-log thread ${reason}; following its log in the main thread`);
+      log.followHere();
+    }
+  };
+  worker.on('error', (error) => lost(`failed: ${error.message}`));
+  worker.on('exit', (code) => lost(`ended (${code})`));
+  thread = worker;
+  return worker;
+}
+
+/**
+ * The thread's bundle: beside this bundle (dist/cli*.mjs), one folder up (dist/electron/main.cjs,
+ * dist/bench) or in the repository's dist/ (tests run the sources; their global setup builds dist).
+ * In the installed app it is read unpacked (electron-builder.yml asarUnpack), like the CLI.
+ */
+function threadScript(): string | null {
+  let dir = typeof __dirname !== 'undefined' ? __dirname : path.dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 5; depth += 1) {
+    for (const candidate of [path.join(dir, THREAD_BUNDLE), path.join(dir, 'dist', THREAD_BUNDLE)]) {
+      const unpacked = candidate.replace(
+        `${path.sep}app.asar${path.sep}`,
+        `${path.sep}app.asar.unpacked${path.sep}`,
+      );
+      if (fs.existsSync(unpacked)) return unpacked;
+    }
+    dir = path.dirname(dir);
+  }
+  return null;
+}
