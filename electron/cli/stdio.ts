@@ -16,22 +16,34 @@ function readerGone(): never {
 }
 
 export function writeAll(fd: 1 | 2, data: string | Uint8Array): void {
-  let rest = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  while (rest.length > 0) {
-    let written: number;
-    try {
-      written = fs.writeSync(fd, rest);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      // A non-blocking pipe (set so by whoever shares it) that is full: wait for the reader.
-      if (code === 'EAGAIN') {
-        Atomics.wait(pause, 0, 0, 1);
-        continue;
-      }
-      if (code === 'EPIPE') readerGone();
-      throw error;
+  // A string goes to write(2) as it is: Node encodes it straight into the write, where a Buffer.from
+  // first copied every byte into a new buffer (for `list --json` of 20,000 tasks, 18 MB of copies
+  // and their garbage: performance issue 17, target 4b). Only what a full non-blocking pipe left
+  // unwritten becomes bytes, to be written in the loop below.
+  let rest: Uint8Array;
+  if (typeof data === 'string') {
+    const written = writeOnce(fd, data);
+    if (written === Buffer.byteLength(data, 'utf8')) return;
+    rest = Buffer.from(data, 'utf8').subarray(written);
+  } else {
+    rest = data;
+  }
+  while (rest.length > 0) rest = rest.subarray(writeOnce(fd, rest));
+}
+
+/** One write(2): the bytes written, 0 after a short wait when a non-blocking pipe is full. */
+function writeOnce(fd: 1 | 2, data: string | Uint8Array): number {
+  try {
+    return typeof data === 'string' ? fs.writeSync(fd, data) : fs.writeSync(fd, data);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // A non-blocking pipe (set so by whoever shares it) that is full: wait for the reader.
+    if (code === 'EAGAIN') {
+      Atomics.wait(pause, 0, 0, 1);
+      return 0;
     }
-    rest = rest.subarray(written);
+    if (code === 'EPIPE') readerGone();
+    throw error;
   }
 }
 

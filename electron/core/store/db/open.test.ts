@@ -23,6 +23,15 @@ function catchError(work: () => unknown): unknown {
 }
 
 describe('openDatabase', () => {
+  it('reads through a memory map of the size asked for, and none unless asked', () => {
+    const home = tempHome();
+    const mapped = openDatabase(home.database, { mapBytes: 2 ** 24 });
+    expect(mapped.pragma('mmap_size', { simple: true })).toBe(2 ** 24);
+    mapped.close();
+    const plain = open(home.database);
+    expect(plain.pragma('mmap_size', { simple: true })).toBe(0);
+  });
+
   it('creates the home folder and a database migrated to SCHEMA_VERSION', () => {
     const home = tempHome();
     const file = path.join(home.home, 'nested', 'switchyard.db');
