@@ -47,3 +47,44 @@ test('a long cell shows its first cards and pages the rest in; the filter finds 
   await expect(page.getByTestId('cell-bulk-blocked').getByText('the needle')).toBeVisible();
   await expect(page.getByTestId('column-count-ready')).toHaveText('30');
 });
+
+/**
+ * A board of more lanes than its first snapshot carries cards of (issue 17, target 7): the lanes
+ * further down are counted at once and load their cards as they come near the screen, and live
+ * changes in lanes not loaded yet keep the board right.
+ */
+test('lanes past the first screen load as they come near; cards leaving them show up', async ({
+  page,
+  home,
+  openBoard,
+}) => {
+  const lanes = Array.from({ length: 14 }, (_, i) => `lane-${String(i).padStart(2, '0')}`);
+  const jobs = lanes.flatMap((lane) =>
+    [1, 2, 3].map((n) => ['create', `${lane} card ${n}`, '--assignee', lane, '--status', 'todo']),
+  );
+  for (let i = 0; i < jobs.length; i += 6) {
+    await Promise.all(jobs.slice(i, i + 6).map((args) => cli(home, args)));
+  }
+  const app = await openBoard();
+  await expect(page.getByTestId('column-count-todo')).toHaveText('42');
+  await expect(page.getByTestId('lane-lane-13').locator('.lane-counts')).toHaveText('3 tasks');
+
+  // A card of a far lane moves into the first one: it shows up there, the counts follow.
+  const far = (await app.list()).find((task) => task.title === 'lane-12 card 1');
+  await cli(home, ['assign', far!.id, 'lane-00']);
+  await expect(page.getByTestId('cell-lane-00-todo').getByText('lane-12 card 1')).toBeVisible();
+  await expect(page.getByTestId('lane-lane-00').locator('.lane-counts').first()).toHaveText('4 tasks');
+  await expect(page.getByTestId('lane-lane-12').locator('.lane-counts').first()).toHaveText('2 tasks');
+
+  // Scrolled near, the last lane shows its cards.
+  await page.getByTestId('lane-lane-13').scrollIntoViewIfNeeded();
+  const last = page.getByTestId('cell-lane-13-todo');
+  await expect(last.locator('article.card')).toHaveCount(3);
+  await expect(last.getByText('lane-13 card 2')).toBeVisible();
+  await screenshot(page, 'big-board-far-lane');
+  // A card moved into the lane now that it is loaded shows up there too.
+  const first = (await app.list()).find((task) => task.title === 'lane-01 card 1');
+  await cli(home, ['assign', first!.id, 'lane-13']);
+  await expect(last.getByText('lane-01 card 1')).toBeVisible();
+  await expect(page.getByTestId('column-count-todo')).toHaveText('42');
+});

@@ -75,6 +75,17 @@ export type TaskDetail = z.infer<typeof taskDetailSchema>;
  */
 export const CARDS_PER_CELL = 12;
 
+/**
+ * Lane rows whose cards the first snapshot carries (the first rows in board order that hold cards,
+ * shared/laneOrder.ts): about two screens of a tall window. The board pages the other lanes in with
+ * `laneCards` as their rows come near the screen; a 300-lane board would otherwise parse and
+ * validate 14,000 cards before its first paint.
+ */
+export const SNAPSHOT_CARD_LANES = 8;
+
+/** Lanes one `laneCards` call may ask for. */
+export const LANE_CARDS_MAX_LANES = 50;
+
 /** How many cards one lane × status cell holds (assignee null: the Unassigned lane). */
 export const cellCountSchema = z.object({
   assignee: z.string().nullable(),
@@ -98,8 +109,9 @@ export const snapshotSchema = z.object({
   board: z.string(),
   boards: z.array(boardSchema),
   /**
-   * The first CARDS_PER_CELL cards (tasks without bodies) of every cell of the board, in the
-   * cell's order. Archived tasks are not on the board.
+   * The first CARDS_PER_CELL cards (tasks without bodies) of every cell of the first
+   * SNAPSHOT_CARD_LANES lane rows that hold cards, in the cell's order; the other lanes' cells are
+   * only counted (`cells`). Archived tasks are not on the board.
    */
   tasks: z.array(cardSchema),
   /** Every non-empty cell and its count, read together with `tasks`. */
@@ -126,6 +138,13 @@ export const cellCardsPageSchema = z.object({
   remaining: z.number().int().nonnegative(),
 });
 export type CellCardsPage = z.infer<typeof cellCardsPageSchema>;
+
+/** The first CARDS_PER_CELL cards of every cell of some lanes, and those cells' counts. */
+export const laneCardsSchema = z.object({
+  tasks: z.array(cardSchema),
+  cells: z.array(cellCountSchema),
+});
+export type LaneCards = z.infer<typeof laneCardsSchema>;
 
 /** Cards matching the board's filter anywhere on the board; `total` may exceed what was sent. */
 export const cardSearchResultSchema = z.object({
@@ -173,6 +192,17 @@ export const contract = {
       })
       .strict(),
     response: cellCardsPageSchema,
+  },
+  /** A lane's first cards as the snapshot would carry them: lanes the first snapshot left out. */
+  laneCards: {
+    request: z
+      .object({
+        board: slugSchema,
+        /** Lanes exactly as the cards name them; null: the Unassigned lane. */
+        lanes: z.array(z.string().min(1).max(200).nullable()).min(1).max(LANE_CARDS_MAX_LANES),
+      })
+      .strict(),
+    response: laneCardsSchema,
   },
   /** The board's filter applied by the core, over cards the board has not loaded too. */
   searchCards: {

@@ -16,6 +16,7 @@ const CALL_LIST: { [N in CallName]: true } = {
   listBoards: true,
   taskDetail: true,
   cellCards: true,
+  laneCards: true,
   searchCards: true,
   laneStatuses: true,
   dispatcherState: true,

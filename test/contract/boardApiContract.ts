@@ -155,6 +155,9 @@ export function boardApiContract(label: string, open: () => Promise<ApiUnderTest
           remaining: 0,
         },
       );
+      const lane = await call('laneCards', { board: 'default', lanes: ['coder'] });
+      expect(lane.tasks.map((card) => card.id).sort()).toEqual(snapshot.tasks.map((card) => card.id).sort());
+      expect(lane.cells).toContainEqual({ assignee: 'coder', status: 'ready', count: 1 });
       const found = await call('searchCards', { board: 'default', text: 'find' });
       expect(found.tasks.map((card) => card.id)).toEqual([ready.id]);
       const lanes = await call('laneStatuses', { board: 'default' });

@@ -4,6 +4,7 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   CALL_NAMES,
   CARDS_PER_CELL,
+  SNAPSHOT_CARD_LANES,
   type BoardEvent,
   type CallName,
   type CallResult,
@@ -47,6 +48,7 @@ function validRequests(taskId: string, otherId: string): Record<CallName, Record
     listBoards: {},
     taskDetail: { id: taskId },
     cellCards: { board: 'default', assignee: 'coder', status: 'ready', limit: 10 },
+    laneCards: { board: 'default', lanes: ['coder', null] },
     searchCards: { board: 'default', text: 'task', limit: 10 },
     laneStatuses: { board: 'default' },
     dispatcherState: {},
@@ -322,6 +324,53 @@ describe('createApi: board cards', () => {
     tasks.updateTask(engine.db, task.id, { completedAt: at }, at);
     return task.id;
   }
+
+  it('snapshots the cards of the first lanes in board order only, and pages a lane in with laneCards', async () => {
+    const { api } = setup();
+    // A profile lane sorts before terminal ones whatever its name; Unassigned comes last.
+    value(await api.call('createProfile', { name: 'zeta', template: 'shell' }));
+    const create = async (assignee: string | null) =>
+      value(
+        await api.call('createTask', { board: 'default', title: `of ${assignee}`, assignee, status: 'todo' }),
+      ).id;
+    const zeta = await create('zeta');
+    const terminal = Array.from(
+      { length: SNAPSHOT_CARD_LANES + 2 },
+      (_, i) => `lane-${String(i).padStart(2, '0')}`,
+    );
+    const ids = new Map<string | null, string>();
+    for (const lane of [...terminal].reverse()) ids.set(lane, await create(lane));
+    ids.set(null, await create(null));
+    const lanes = value(await api.call('laneStatuses', { board: 'default' }));
+    expect(lanes.find((lane) => lane.name === 'zeta')?.kind).toBe('profile');
+
+    const snapshot = value(await api.call('snapshot', { board: 'default' }));
+    const shown = ['zeta', ...terminal.slice(0, SNAPSHOT_CARD_LANES - 1)];
+    expect(new Set(snapshot.tasks.map((card) => card.assignee))).toEqual(new Set(shown));
+    expect(snapshot.tasks.map((card) => card.id)).toContain(zeta);
+    // Every cell is counted, loaded or not.
+    expect(sortCells(snapshot.cells)).toEqual(
+      sortCells(
+        [...shown, ...terminal.slice(SNAPSHOT_CARD_LANES - 1), null].map((assignee) => ({
+          assignee,
+          status: 'todo',
+          count: 1,
+        })),
+      ),
+    );
+
+    const last = terminal.at(-1) as string;
+    const paged = value(await api.call('laneCards', { board: 'default', lanes: [last, null] }));
+    expect(paged.tasks.map((card) => card.id).sort()).toEqual([ids.get(last), ids.get(null)].sort());
+    expect(sortCells(paged.cells)).toEqual(
+      sortCells([
+        { assignee: last, status: 'todo', count: 1 },
+        { assignee: null, status: 'todo', count: 1 },
+      ]),
+    );
+    expect(errorCode(await api.call('laneCards', { board: 'nope', lanes: [null] }))).toBe('not_found');
+    expect(errorCode(await api.call('laneCards', { board: 'default', lanes: [] }))).toBe('validation');
+  });
 
   it('snapshots cards without bodies, the first of each cell, every cell count, and pages the rest', async () => {
     const { engine, api } = setup();

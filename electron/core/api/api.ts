@@ -10,7 +10,9 @@ import {
   type CallResult,
   type Contract,
   CARDS_PER_CELL,
+  SNAPSHOT_CARD_LANES,
 } from '../../../shared/contract';
+import { lanesShownFirst } from '../../../shared/laneOrder';
 import type { LaneStatus } from '../../../shared/dispatch';
 import { STATUS_KEEPING_EVENT_KINDS } from '../../../shared/constants';
 import type { Card, TaskEvent } from '../../../shared/domain';
@@ -23,6 +25,7 @@ import {
   skipsByIds,
   type BoardCards,
   cellCardsPage,
+  cellCounts,
   cellCountsOfLanes,
   searchCards,
 } from '../store/boardCards';
@@ -105,6 +108,7 @@ const READ_CALLS: ReadonlySet<CallName> = new Set<CallName>([
   'listBoards',
   'taskDetail',
   'cellCards',
+  'laneCards',
   'searchCards',
   'laneStatuses',
   'dispatcherState',
@@ -166,21 +170,34 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     version: string;
     /** Resolves when the read is over: the cards, or null when it was given up. */
     cards: Promise<BoardCards | null>;
-    /** The board's lane figures, read last; null until then and once a lane changed since. */
+    /** The board's lane figures, read first (they pick the lanes read); null once a lane changed since. */
     lanes: LaneStatus[] | null;
     cancelled: boolean;
   }
   let readAhead: ReadAhead | null = null;
 
+  /** The lanes whose cards a first snapshot carries: the board's first rows (shared/laneOrder.ts). */
+  function firstSnapshotLanes(board: string, lanes: readonly LaneStatus[]): Set<string | null> {
+    return new Set(lanesShownFirst(lanes, cellCounts(db, board), SNAPSHOT_CARD_LANES));
+  }
+
   function prefetchSnapshot(board: string): void {
     if (readAhead || !boards.findBoard(db, board)) return;
-    const reader = readBoardCards(db, board, CARDS_PER_CELL, PREFETCH_CELLS_PER_STEP);
+    // The lane figures first: they decide which lanes' cards the snapshot carries.
+    const lanes = engine.laneStatuses(board);
+    const reader = readBoardCards(
+      db,
+      board,
+      CARDS_PER_CELL,
+      PREFETCH_CELLS_PER_STEP,
+      firstSnapshotLanes(board, lanes),
+    );
     const ahead: ReadAhead = {
       board,
       seq,
       version: contentVersion(db),
       cards: Promise.resolve(null),
-      lanes: null,
+      lanes,
       cancelled: false,
     };
     ahead.cards = new Promise((resolve) => {
@@ -189,7 +206,6 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
           if (ahead.cancelled) return resolve(null);
           const next = reader.next();
           if (!next.done) return void setImmediate(step);
-          ahead.lanes = engine.laneStatuses(board);
           // Read over several turns: only whole if nothing was written meanwhile.
           resolve(contentVersion(db) === ahead.version ? next.value : null);
         } catch (error) {
@@ -227,18 +243,27 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       const ahead = await takeReadAhead(board);
       // Read the seq first: anything that happens while we read arrives later with a higher seq.
       const at = seq;
-      // Cards without bodies, and only the first ones of each cell (the rest: `cellCards`).
-      const { cards, cells } = ahead?.cards ?? boardCards(db, board, CARDS_PER_CELL);
+      const lanes = ahead?.lanes ?? engine.laneStatuses(board);
+      // Cards without bodies, only of the board's first lanes and only the first ones of each cell
+      // (the rest: `laneCards`, `cellCards`); every cell counted.
+      const { cards, cells } =
+        ahead?.cards ?? boardCards(db, board, CARDS_PER_CELL, firstSnapshotLanes(board, lanes));
       return {
         seq: at,
         board,
         boards: boards.listBoards(db, true),
         tasks: cards,
         cells,
-        lanes: ahead?.lanes ?? engine.laneStatuses(board),
+        lanes,
         dispatcher: engine.dispatcherState(),
         problems: engine.problems(),
       };
+    },
+    laneCards: ({ board, lanes }) => {
+      if (!boards.findBoard(db, board)) throw notFound(`no board "${board}"`);
+      const asked = new Set(lanes);
+      const { cards, cells } = boardCards(db, board, CARDS_PER_CELL, asked);
+      return { tasks: cards, cells: cells.filter((cell) => asked.has(cell.assignee)) };
     },
     cellCards: ({ board, assignee, status, after, limit }) => {
       if (!boards.findBoard(db, board)) throw notFound(`no board "${board}"`);

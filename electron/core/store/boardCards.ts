@@ -7,7 +7,8 @@ import type { Db } from './db/open';
  * The board's reads of task rows as cards (tasks without body and drawer-only fields, plus their
  * dependency counts: shared/domain.ts `cardSchema`).
  * A board can hold 100,000 tasks, so the board never gets them all: the snapshot carries the
- * first cards of every lane × status cell in the board's order and the count of every cell, and
+ * count of every lane × status cell and the first cards of the cells of the lanes near the top of
+ * the board; a lane's first cards come when its row nears the screen (`laneCards`), and
  * `cellCardsPage` pages a cell further ("N more"). Rows are read from the view `tasks_with_skips`
  * (tasks plus their skip reasons, migration v3).
  */
@@ -137,17 +138,22 @@ export interface BoardCards {
   cells: CellCount[];
 }
 
+/** Which cells' cards a read takes: those of these lanes (null: Unassigned), or all when undefined. */
+export type CardLanes = ReadonlySet<string | null> | undefined;
+
 /**
  * The board as the snapshot shows it: one query per cell, each walking its index range (migration
  * v2 `tasks_by_board_assignee_status`) and stopping after `perCell` rows, so nothing reads or sorts
- * the whole board. A generator that pauses after every `cellsPerStep` cells, so a read ahead
- * (`prefetchBoardCards`) can let other work run in between; `boardCards` runs it in one go.
+ * the whole board. Every cell is counted; cards are read only for the cells of `lanes`. A generator
+ * that pauses after every `cellsPerStep` cells read, so a read ahead (`prefetchSnapshot`) can let
+ * other work run in between; `boardCards` runs it in one go.
  */
 export function* readBoardCards(
   db: Db,
   board: string,
   perCell: number,
   cellsPerStep = Number.POSITIVE_INFINITY,
+  lanes: CardLanes = undefined,
 ): Generator<void, BoardCards> {
   const cells = cellCounts(db, board);
   const open = db
@@ -165,6 +171,7 @@ export function* readBoardCards(
   const cards: Card[] = [];
   let sinceStep = 0;
   for (const cell of cells) {
+    if (lanes && !lanes.has(cell.assignee)) continue;
     if (sinceStep++ >= cellsPerStep) {
       yield;
       sinceStep = 1;
@@ -180,9 +187,9 @@ export function* readBoardCards(
 }
 
 /** The board as the snapshot shows it, read in one transaction so counts and cards agree. */
-export function boardCards(db: Db, board: string, perCell: number): BoardCards {
+export function boardCards(db: Db, board: string, perCell: number, lanes: CardLanes = undefined): BoardCards {
   return db.transaction(() => {
-    const reader = readBoardCards(db, board, perCell);
+    const reader = readBoardCards(db, board, perCell, Number.POSITIVE_INFINITY, lanes);
     for (;;) {
       const step = reader.next();
       if (step.done) return step.value;

@@ -8,8 +8,10 @@ import {
   type CallResponse,
   type Contract,
   CARDS_PER_CELL,
+  SNAPSHOT_CARD_LANES,
   type CellCount,
 } from '../../../shared/contract';
+import { lanesShownFirst } from '../../../shared/laneOrder';
 import {
   emptyDispatchResult,
   emptySkippedCounts,
@@ -234,6 +236,13 @@ export class FakeApi implements BoardApi {
     return cells;
   }
 
+  /** The first CARDS_PER_CELL cards of every cell of these lanes (null: Unassigned). */
+  private firstCards(board: string, lanes: ReadonlySet<string | null>): Card[] {
+    return [...this.cells(board).values()]
+      .filter((cell) => lanes.has((cell[0] as Card).assignee))
+      .flatMap((cell) => cell.slice(0, CARDS_PER_CELL));
+  }
+
   private cellCounts(board: string): CellCount[] {
     return [...this.cells(board).values()].map((cell) => ({
       assignee: (cell[0] as Card).assignee,
@@ -341,17 +350,28 @@ export class FakeApi implements BoardApi {
   private readonly handlers: { [N in CallName]: Handler<N> } = {
     snapshot: ({ board }) => {
       if (!this.boards.has(board)) fail('not_found', `no board "${board}"`);
-      // As the core: the first CARDS_PER_CELL cards of every cell, and every cell's count.
-      const cells = [...this.cells(board).values()];
+      // As the core: every cell's count, and the first CARDS_PER_CELL cards of every cell of the
+      // board's first SNAPSHOT_CARD_LANES lanes that hold cards.
+      const lanes = this.laneStatuses(board);
+      const counts = this.cellCounts(board);
+      const first = new Set(lanesShownFirst(lanes, counts, SNAPSHOT_CARD_LANES));
       return {
         seq: this.seq,
         board,
         boards: [...this.boards.values()],
-        tasks: cells.flatMap((cell) => cell.slice(0, CARDS_PER_CELL)),
-        cells: this.cellCounts(board),
-        lanes: this.laneStatuses(board),
+        tasks: this.firstCards(board, first),
+        cells: counts,
+        lanes,
         dispatcher: this.dispatcherState(),
         problems: [],
+      };
+    },
+    laneCards: ({ board, lanes }) => {
+      if (!this.boards.has(board)) fail('not_found', `no board "${board}"`);
+      const asked = new Set(lanes);
+      return {
+        tasks: this.firstCards(board, asked),
+        cells: this.cellCounts(board).filter((cell) => asked.has(cell.assignee)),
       };
     },
     cellCards: ({ board, assignee, status, after, limit }) => {

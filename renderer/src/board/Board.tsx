@@ -14,11 +14,11 @@ import {
 import { memo, useLayoutEffect, useMemo, useState } from 'react';
 import { BOARD_COLUMNS } from '../../../shared/domain';
 import { TaskCard } from '../card/TaskCard';
-import { cardById } from '../store/boardStore';
+import { cardById, type BoardState } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
 import { EMPTY_FILTER, isFilterActive } from '../store/filter';
 import type { LaneView } from '../store/laneModel';
-import type { BoardIndex } from '../store/selectors';
+import { laneTallestCell, type BoardIndex } from '../store/selectors';
 import { estimatedCellsHeight, LaneRow } from './LaneRow';
 import {
   boardAnnouncements,
@@ -59,7 +59,7 @@ function useFirstRenderMarks(): void {
  * How many lanes (from the top) fill the first screen and a margin below it, by estimate; only
  * decided once, for the first render. Later lanes render when they come near (LaneRow).
  */
-function useFirstScreenLanes(index: BoardIndex): number {
+function useFirstScreenLanes(state: BoardState, index: BoardIndex): number {
   const [count] = useState(() => {
     const budget = window.innerHeight * 2;
     let height = 0;
@@ -68,7 +68,7 @@ function useFirstScreenLanes(index: BoardIndex): number {
       const cells = index.cells.get(lane.key);
       if (!cells) continue;
       lanes++;
-      height += 42 + estimatedCellsHeight(cells, window.innerHeight);
+      height += 42 + estimatedCellsHeight(laneTallestCell(state, lane.key, cells), window.innerHeight);
       if (height > budget) break;
     }
     return lanes;
@@ -86,7 +86,7 @@ export function Board() {
   const filtering = useBoard((state) => isFilterActive(state.filter));
   // A board loaded in part asks the core for the filter's matches: no "no match" before it answers.
   const searching = useBoard((state) => state.search?.state === 'loading');
-  const eagerLanes = useFirstScreenLanes(selectIndex(store.getState()));
+  const eagerLanes = useFirstScreenLanes(store.getState(), selectIndex(store.getState()));
   const [activeId, setActiveId] = useState<string | null>(null);
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: POINTER_ACTIVATION }),

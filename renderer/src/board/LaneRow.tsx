@@ -1,8 +1,15 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import { BOARD_COLUMNS } from '../../../shared/domain';
 import { useBoard, useBoardContext } from '../store/context';
-import { LANE_KIND_LABELS, laneLabel, laneTestId, type BoardColumn, type LaneView } from '../store/laneModel';
-import { cellTotal, type LaneCells } from '../store/selectors';
+import {
+  hasUnloadedCell,
+  LANE_KIND_LABELS,
+  laneLabel,
+  laneTestId,
+  type BoardColumn,
+  type LaneView,
+} from '../store/laneModel';
+import { cellTotal, laneTallestCell, type LaneCells } from '../store/selectors';
 import { BoardCell } from './BoardCell';
 
 interface LaneRowProps {
@@ -20,8 +27,8 @@ const NEAR_MARGIN_PX = 800;
 /** A cell's height before it has been seen: cards are about 60 px, a cell scrolls past 62vh. */
 const ESTIMATED_CARD_PX = 60;
 
-export function estimatedCellsHeight(cells: LaneCells, viewportHeight: number): number {
-  const most = Math.max(...BOARD_COLUMNS.map((column) => cells[column].length));
+/** The height of a lane's cells before they are seen, from its tallest cell (`laneTallestCell`). */
+export function estimatedCellsHeight(most: number, viewportHeight: number): number {
   // An empty lane is its header and a thin drop strip (board.css .lane-empty).
   if (most === 0) return 8;
   return Math.min(viewportHeight * 0.62, 8 + most * ESTIMATED_CARD_PX) + 14;
@@ -72,6 +79,13 @@ export const LaneRow = memo(function LaneRow({
 }: LaneRowProps & { eager?: boolean }) {
   const collapsed = useBoard((state) => state.collapsedLanes[lane.key] === true);
   const { ref, near, measured } = useNearViewport(eager);
+  const { store } = useBoardContext();
+  // A lane the first snapshot left out (its cells are only counted) loads its cards as it nears.
+  const unloaded = useBoard((state) => hasUnloadedCell(state.cellCursors, lane.key));
+  useEffect(() => {
+    if (near && !collapsed && unloaded) store.getState().loadLaneCards(lane.key);
+  }, [near, collapsed, unloaded, lane.key, store]);
+  const tallest = useBoard((state) => laneTallestCell(state, lane.key, cells));
   const testId = laneTestId(lane.key);
   const placeholder = !collapsed && !near;
   // Issue 15: a lane without cards is a one-line header (its cells stay as a thin drop strip that
@@ -87,7 +101,7 @@ export const LaneRow = memo(function LaneRow({
       aria-label={`Lane ${laneLabel(lane.key)}`}
       style={
         placeholder
-          ? { height: measured.current ?? 32 + estimatedCellsHeight(cells, window.innerHeight) }
+          ? { height: measured.current ?? 32 + estimatedCellsHeight(tallest, window.innerHeight) }
           : undefined
       }
     >
@@ -107,9 +121,10 @@ export const LaneRow = memo(function LaneRow({
   );
 });
 
-/** A collapsed lane's count of one column. */
+/** A collapsed lane's count of one column (none for an empty column). */
 function LaneCountChip({ lane, column, loaded }: { lane: string; column: BoardColumn; loaded: number }) {
   const count = useBoard((state) => cellTotal(state, lane, column, loaded));
+  if (count === 0) return null;
   return (
     <span className={`lane-count-chip status-${column}`}>
       {count} {column}
@@ -201,7 +216,7 @@ function LaneHeader({ lane, cells, collapsed }: LaneRowProps & { collapsed: bool
       <span className="lane-counts">
         {total} {total === 1 ? 'task' : 'tasks'}
         {collapsed &&
-          BOARD_COLUMNS.filter((column) => cells[column].length > 0).map((column) => (
+          BOARD_COLUMNS.map((column) => (
             <LaneCountChip key={column} lane={lane.key} column={column} loaded={cells[column].length} />
           ))}
       </span>

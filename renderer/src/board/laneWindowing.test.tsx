@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeLane, makeSnapshot, makeTask } from '../test/fixtures';
+import { countCells, makeLane, makeSnapshot, makeTask } from '../test/fixtures';
+import { FakeBoardApi } from '../test/fakeBoardApi';
 import { renderApp, type Rendered } from '../test/renderApp';
 
 /**
@@ -92,5 +93,55 @@ describe('lanes far from the screen', () => {
       total += cardsIn(name);
     }
     expect(total).toBe(120);
+  });
+
+  it('load the cards of a lane the first snapshot only counted when it comes near', async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `lane-${String(i).padStart(2, '0')}`);
+    const tasks = names.flatMap((name) =>
+      Array.from({ length: 4 }, (_, n) => makeTask({ assignee: name, status: n % 2 ? 'todo' : 'ready' })),
+    );
+    // As the core sends it: every cell counted, the cards of the first lanes only.
+    const loadedLanes = new Set(names.slice(0, 8));
+    const api = new FakeBoardApi().on('laneCards', (request) => {
+      const asked = new Set(request.lanes);
+      const cards = tasks.filter((task) => asked.has(task.assignee));
+      return { tasks: cards, cells: countCells(cards) };
+    });
+    view = await renderApp(
+      makeSnapshot({
+        tasks: tasks.filter((task) => loadedLanes.has(task.assignee as string)),
+        cells: countCells(tasks),
+        lanes: names.map((name) => makeLane({ name })),
+      }),
+      api,
+    );
+    const lane = (name: string) => view!.byTestId(`lane-${name}`);
+    const cardsIn = (name: string) => lane(name).querySelectorAll('article.card').length;
+    const asked = () => api.callsOf('laneCards').flatMap((request) => request.lanes);
+
+    // Far and not loaded: its header counts what the core counts, and nothing was fetched yet.
+    expect(lane('lane-29').textContent).toContain('4 tasks');
+    expect(asked()).not.toContain('lane-29');
+    expect(cardsIn('lane-29')).toBe(0);
+    expect(Number(view.byTestId('column-count-ready').textContent)).toBe(60);
+
+    await setNear(lane('lane-28'), true);
+    await setNear(lane('lane-29'), true);
+    await view.settle();
+    expect(asked().filter((name) => name === 'lane-28' || name === 'lane-29')).toEqual([
+      'lane-28',
+      'lane-29',
+    ]);
+    const calls = api.callsOf('laneCards').length;
+    expect(cardsIn('lane-29')).toBe(4);
+    expect(view.queryByTestId('cell-lane-29-todo')?.getAttribute('data-count')).toBe('2');
+    expect(view.store.getState().cellCursors).not.toHaveProperty('todo:lane-29');
+
+    // Coming near again asks nothing more: the lane is loaded.
+    await setNear(lane('lane-29'), false);
+    await setNear(lane('lane-29'), true);
+    await view.settle();
+    expect(api.callsOf('laneCards')).toHaveLength(calls);
+    expect(Number(view.byTestId('column-count-ready').textContent)).toBe(60);
   });
 });

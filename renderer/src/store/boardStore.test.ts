@@ -497,6 +497,114 @@ describe('board index selector', () => {
   });
 });
 
+describe('board store: lanes the first snapshot only counts', () => {
+  const card = (id: string, assignee: string, status: 'ready' | 'todo', priority = 0) =>
+    makeTask({ id, assignee, status, priority, createdAt: 10 });
+
+  /** "near" is loaded (two ready cards), "far" only counted (three ready, one todo). */
+  function laneSetup() {
+    const near = [card('t_0000000a', 'near', 'ready', 2), card('t_0000000b', 'near', 'ready', 1)];
+    const far = [
+      card('t_0000000c', 'far', 'ready', 3),
+      card('t_0000000d', 'far', 'ready', 2),
+      card('t_0000000e', 'far', 'ready', 1),
+      card('t_0000000f', 'far', 'todo'),
+    ];
+    const ctx = setup(
+      makeSnapshot({
+        tasks: near,
+        cells: [
+          { assignee: 'near', status: 'ready', count: 2 },
+          { assignee: 'far', status: 'ready', count: 3 },
+          { assignee: 'far', status: 'todo', count: 1 },
+        ],
+        lanes: [makeLane({ name: 'near' }), makeLane({ name: 'far' })],
+      }),
+    );
+    return { ...ctx, near, far };
+  }
+
+  it('counts the lane, keeps its cards out until it loads, and shows cards that leave it', async () => {
+    const { store, far } = laneSetup();
+    await store.getState().load('default');
+    expect(store.getState().cellCursors).toEqual({ 'ready:far': null, 'todo:far': null });
+    const totals = createColumnTotalsSelector(createIndexSelector());
+    expect(totals(store.getState())).toMatchObject({ ready: 5, todo: 1 });
+    // A card of the far lane changes: it stays out (its lane is not loaded), the counts stay.
+    store
+      .getState()
+      .applyEvent({ type: 'tasks', seq: 2, tasks: [{ ...far[0]!, title: 'renamed' }], removed: [] });
+    expect(store.getState().tasks[far[0]!.id]).toBeUndefined();
+    // One moves into the loaded lane: it shows up there.
+    const moved = { ...far[1]!, assignee: 'near' };
+    store.getState().applyEvent({ type: 'tasks', seq: 3, tasks: [moved], removed: [] });
+    expect(createIndexSelector()(store.getState()).cells.get('near')?.ready).toContain(moved.id);
+    // And a loaded one moves into the far lane: it leaves the store, the lane figures count it.
+    const away = { ...store.getState().tasks.t_0000000a!, assignee: 'far' };
+    store.getState().applyEvent({ type: 'tasks', seq: 4, tasks: [away], removed: [] });
+    expect(store.getState().tasks[away.id]).toBeUndefined();
+    store.getState().applyEvent({
+      type: 'lanes',
+      seq: 5,
+      board: 'default',
+      lanes: [makeLane({ name: 'near' }), makeLane({ name: 'far' })],
+      cells: [
+        { assignee: 'near', status: 'ready', count: 2 },
+        { assignee: 'far', status: 'ready', count: 3 },
+        { assignee: 'far', status: 'todo', count: 1 },
+      ],
+    });
+    expect(totals(store.getState())).toMatchObject({ ready: 5, todo: 1 });
+  });
+
+  it('loads the first cards of the lanes asked for in one turn with one call', async () => {
+    const { api, store, far } = laneSetup();
+    api.on('laneCards', () => ({
+      tasks: [far[0]!, far[1]!, far[3]!],
+      cells: [
+        { assignee: 'far', status: 'ready', count: 3 },
+        { assignee: 'far', status: 'todo', count: 1 },
+      ],
+    }));
+    await store.getState().load('default');
+    store.getState().loadLaneCards('far');
+    store.getState().loadLaneCards('far');
+    store.getState().loadLaneCards('near'); // loaded: nothing to ask
+    await flush();
+    expect(api.callsOf('laneCards')).toEqual([{ board: 'default', lanes: ['far'] }]);
+    const state = store.getState();
+    expect(Object.keys(state.tasks).sort()).toEqual([
+      't_0000000a',
+      't_0000000b',
+      't_0000000c',
+      't_0000000d',
+      't_0000000f',
+    ]);
+    // ready: two of three loaded, the cursor at the last; todo: loaded whole.
+    expect(state.cellCursors).toEqual({ 'ready:far': expect.objectContaining({ id: 't_0000000d' }) });
+    store.getState().loadLaneCards('far');
+    await flush();
+    expect(api.callsOf('laneCards')).toHaveLength(1);
+    // The rest of the cell pages in after the cursor.
+    api.on('cellCards', () => ({ tasks: [far[2]!], remaining: 0 }));
+    await store.getState().loadMoreCards('far', 'ready');
+    expect(api.callsOf('cellCards')[0]).toMatchObject({ after: { id: 't_0000000d' } });
+    expect(store.getState().cellCursors).toEqual({});
+  });
+
+  it('pages a cell of an unloaded lane from its first card', async () => {
+    const { api, store, far } = laneSetup();
+    api.on('cellCards', () => ({ tasks: [far[0]!], remaining: 2 }));
+    await store.getState().load('default');
+    await store.getState().loadMoreCards('far', 'ready', 1);
+    expect(api.callsOf('cellCards')).toEqual([
+      { board: 'default', assignee: 'far', status: 'ready', limit: 1 },
+    ]);
+    expect(store.getState().cellCursors['ready:far']).toMatchObject({ id: 't_0000000c' });
+    expect(store.getState().tasks[far[0]!.id]).toBeDefined();
+  });
+});
+
 describe('board store: events queued from the live stream', () => {
   function setupQueued(snapshot: Snapshot) {
     const api = new FakeBoardApi();

@@ -8,6 +8,7 @@ import type {
   CellCursor,
   Snapshot,
 } from '../../../shared/contract';
+import { LANE_CARDS_MAX_LANES } from '../../../shared/contract';
 import {
   describeDispatcher,
   type DispatcherState,
@@ -16,6 +17,7 @@ import {
 } from '../../../shared/dispatch';
 import type { ChangeCard } from '../../../shared/repository';
 import {
+  BOARD_COLUMNS,
   cardOf,
   DEFAULT_BOARD,
   waitsForParents,
@@ -33,6 +35,7 @@ import {
   cellKeyOf,
   compareTasksInColumn,
   cursorOf,
+  hasUnloadedCell,
   isAfterCursor,
   laneKeyOf,
   laneLabel,
@@ -111,8 +114,11 @@ export interface BoardState {
    * holds a card past its cell's cursor, so every cell is a gapless start of the core's cell.
    */
   tasks: Record<string, Card>;
-  /** Per cell (laneModel `cellKey`): where its loaded part ends. Cells loaded whole have none. */
-  cellCursors: Record<string, CellCursor>;
+  /**
+   * Per cell (laneModel `cellKey`): where its loaded part ends; null when none of its cards is
+   * loaded yet (a lane the first snapshot left out: `loadLaneCards`). Cells loaded whole have none.
+   */
+  cellCursors: Record<string, CellCursor | null>;
   /** Per cell: how many cards the core holds (from the snapshot and the `lanes` events). */
   cellTotals: Record<string, number>;
   /** The filter's matches on the whole board, while a filter is set on a board loaded in part. */
@@ -166,6 +172,11 @@ export interface BoardState {
   flushEvents(): void;
   /** Fetches up to `limit` more cards of a cell loaded in part, the next in its order ("N more"). */
   loadMoreCards(lane: string, status: TaskStatus, limit?: number): Promise<void>;
+  /**
+   * Fetches the first cards of a lane whose cells are not loaded yet (its row came near the
+   * screen); the lanes asked for in one turn go in one call.
+   */
+  loadLaneCards(lane: string): void;
   /** Optimistic move: applied at once, confirmed by the core's answer, reverted with a toast on refusal. */
   moveTask(id: string, patch: MovePatch, options?: MoveOptions): Promise<boolean>;
   /** Runs a command; on failure shows the core's message in a toast and resolves to null. */
@@ -341,8 +352,14 @@ function skipChanges(
   return changed;
 }
 
-/** Cursors of the cells the snapshot carries only in part: each ends at its last card there. */
-function cursorsOf(cards: readonly Card[], totals: Record<string, number>): Record<string, CellCursor> {
+/**
+ * Cursors of the cells `cards` carry only in part, each at its last card there, and null for the
+ * counted cells (`totals`) of which they carry no card.
+ */
+function cursorsOf(
+  cards: readonly Card[],
+  totals: Record<string, number>,
+): Record<string, CellCursor | null> {
   const loaded = new Map<string, Card[]>();
   for (const card of cards) {
     const key = cellKeyOf(card);
@@ -350,14 +367,27 @@ function cursorsOf(cards: readonly Card[], totals: Record<string, number>): Reco
     if (list) list.push(card);
     else loaded.set(key, [card]);
   }
-  const cursors: Record<string, CellCursor> = {};
-  for (const [key, list] of loaded) {
-    if ((totals[key] ?? 0) <= list.length) continue;
+  const cursors: Record<string, CellCursor | null> = {};
+  for (const key in totals) {
+    const list = loaded.get(key);
+    if ((totals[key] ?? 0) <= (list?.length ?? 0)) continue;
+    if (!list) {
+      cursors[key] = null;
+      continue;
+    }
     let last = list[0] as Card;
     for (const card of list) if (compareTasksInColumn(card, last) > 0) last = card;
     cursors[key] = cursorOf(last);
   }
   return cursors;
+}
+
+/** Whether `card` belongs to the part of its cell the store does not hold (past the cursor). */
+function pastLoadedPart(card: Card, cursors: BoardState['cellCursors']): boolean {
+  const key = cellKeyOf(card);
+  if (!(key in cursors)) return false;
+  const cursor = cursors[key];
+  return cursor === null || cursor === undefined || isAfterCursor(card, cursor);
 }
 
 export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {}): BoardStore {
@@ -404,11 +434,75 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         : { id: nextToastId++, level, message, taskId };
     }
 
+    /** Lanes asked for (loadLaneCards) and not answered yet; those of the next call. */
+    let laneLoads = new Set<string>();
+    let lanesToLoad: string[] = [];
+
+    /**
+     * The first cards of the lanes asked for since the last call, in one call. Only cells still
+     * without any loaded card take them: a cell "more" or an event loaded meanwhile keeps its own.
+     */
+    async function fetchLaneCards(): Promise<void> {
+      const lanes = lanesToLoad.splice(0, LANE_CARDS_MAX_LANES);
+      if (lanesToLoad.length > 0) queueMicrotask(() => void fetchLaneCards());
+      if (lanes.length === 0) return;
+      const asked = laneLoads;
+      const { board } = get();
+      const generation = loadGeneration;
+      let answer: CallResponse<'laneCards'> | null = null;
+      try {
+        answer = await call('laneCards', { board, lanes: lanes.map(assigneeOfLane) });
+      } catch {
+        answer = null; // the lane stays as it is; its row asks again when it comes near again
+      }
+      for (const lane of lanes) asked.delete(lane);
+      if (!answer || generation !== loadGeneration) return;
+      const state = get();
+      const counts = new Map<string, number>();
+      for (const cell of answer.cells) counts.set(cellKey(laneKeyOf(cell.assignee), cell.status), cell.count);
+      const unloaded = new Set<string>();
+      for (const lane of lanes) {
+        for (const column of BOARD_COLUMNS) {
+          const key = cellKey(lane, column);
+          if (state.cellCursors[key] === null) unloaded.add(key);
+        }
+      }
+      const tasks = { ...state.tasks };
+      const ids: string[] = [];
+      const pages = new Map<string, Card[]>();
+      for (const task of answer.tasks) {
+        const key = cellKeyOf(task);
+        if (!unloaded.has(key) || state.pendingMoves[task.id]) continue;
+        tasks[task.id] = task;
+        ids.push(task.id);
+        const page = pages.get(key);
+        if (page) page.push(task);
+        else pages.set(key, [task]);
+      }
+      const cellCursors = { ...state.cellCursors };
+      const cellTotals = { ...state.cellTotals };
+      for (const key of unloaded) {
+        const total = counts.get(key) ?? 0;
+        const page = pages.get(key) ?? [];
+        // The page is the cell's start, in its order: its last card is where the loaded part ends.
+        const last = page.at(-1);
+        if (total > page.length && last) cellCursors[key] = cursorOf(last);
+        else if (total > page.length)
+          continue; // still counted, nothing sent: stays unloaded
+        else delete cellCursors[key];
+        cellTotals[key] = total;
+      }
+      set({ tasks, cellCursors, cellTotals, taskDelta: { from: state.tasks, to: tasks, ids } });
+      scheduleSearch();
+    }
+
     function applySnapshot(snapshot: Snapshot): void {
       const tasks: Record<string, Card> = {};
       for (const task of snapshot.tasks) if (task.status !== 'archived') tasks[task.id] = task;
       const cellTotals = totalsOf(snapshot.cells);
       keptInView = new Set();
+      laneLoads = new Set();
+      lanesToLoad = [];
       set({
         board: snapshot.board,
         loadState: 'ready',
@@ -495,8 +589,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
     ): void {
       for (const task of changed) {
         if (task.board !== board) continue; // the stream carries every board's changes
-        const cursor = cursors[cellKeyOf(task)];
-        const pastCursor = cursor !== undefined && isAfterCursor(task, cursor) && !keptInView.has(task.id);
+        const pastCursor = pastLoadedPart(task, cursors) && !keptInView.has(task.id);
         if (task.status === 'archived' || pastCursor) delete tasks[task.id];
         else tasks[task.id] = task;
       }
@@ -756,16 +849,14 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       async loadMoreCards(lane, status, limit = CELL_FETCH) {
         const { board, loadState } = get();
         const key = cellKey(lane, status);
-        const after = get().cellCursors[key];
-        if (loadState !== 'ready' || !after || status === 'archived') return;
+        const cursors = get().cellCursors;
+        if (loadState !== 'ready' || !(key in cursors) || status === 'archived') return;
+        // null: none of the cell is loaded yet, the page starts at its first card.
+        const after = cursors[key] ?? null;
         const generation = loadGeneration;
-        const page = await get().run('cellCards', {
-          board,
-          assignee: assigneeOfLane(lane),
-          status,
-          after,
-          limit,
-        });
+        const request: CallRequest<'cellCards'> = { board, assignee: assigneeOfLane(lane), status, limit };
+        if (after) request.after = after;
+        const page = await get().run('cellCards', request);
         // A new snapshot (board switch, resync) or another page moved the cell on: drop this one.
         if (!page || generation !== loadGeneration || get().cellCursors[key] !== after) return;
         const state = get();
@@ -786,6 +877,14 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
           taskDelta: { from: state.tasks, to: tasks, ids: page.tasks.map((task) => task.id) },
         });
         scheduleSearch();
+      },
+
+      loadLaneCards(lane) {
+        const { loadState, cellCursors } = get();
+        if (loadState !== 'ready' || laneLoads.has(lane) || !hasUnloadedCell(cellCursors, lane)) return;
+        laneLoads.add(lane);
+        lanesToLoad.push(lane);
+        if (lanesToLoad.length === 1) queueMicrotask(() => void fetchLaneCards());
       },
 
       async moveTask(id, patch, options = {}) {

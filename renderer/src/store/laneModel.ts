@@ -1,10 +1,11 @@
 import type { LaneStatus } from '../../../shared/dispatch';
 import type { CellCursor } from '../../../shared/contract';
 import { BOARD_COLUMNS, type Card } from '../../../shared/domain';
+import { compareLaneRows, type LaneRowKind } from '../../../shared/laneOrder';
 
 /** A board row (docs/architecture.md §7): one per assignee, plus the Unassigned row. */
 export type BoardColumn = (typeof BOARD_COLUMNS)[number];
-export type LaneViewKind = 'profile' | 'terminal' | 'profile_broken' | 'unassigned';
+export type LaneViewKind = LaneRowKind;
 
 /** Tasks with no assignee live in this row; '' can never be a lane name (slugs are non-empty). */
 export const UNASSIGNED_LANE = '';
@@ -16,14 +17,6 @@ export interface LaneView {
   /** The core's view of the lane; null for Unassigned and for names only seen on tasks so far. */
   status: LaneStatus | null;
 }
-
-/** Board order: profiles, terminal lanes, broken profiles, then Unassigned (docs/architecture.md §7, issue "The board"). */
-const KIND_ORDER: Record<LaneViewKind, number> = {
-  profile: 0,
-  terminal: 1,
-  profile_broken: 2,
-  unassigned: 3,
-};
 
 export const laneKeyOf = (assignee: string | null): string => assignee ?? UNASSIGNED_LANE;
 export const assigneeOfLane = (key: string): string | null => (key === UNASSIGNED_LANE ? null : key);
@@ -51,8 +44,9 @@ export function buildLaneViews(lanes: Record<string, LaneStatus>, assignees: Ite
     if (!views.has(name)) views.set(name, { key: name, kind: 'terminal', status: null });
   }
   views.set(UNASSIGNED_LANE, { key: UNASSIGNED_LANE, kind: 'unassigned', status: null });
-  return [...views.values()].sort(
-    (a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.key.localeCompare(b.key),
+  // Board order (shared/laneOrder.ts): the core sends the first snapshot's cards in the same order.
+  return [...views.values()].sort((a, b) =>
+    compareLaneRows({ name: a.key, kind: a.kind }, { name: b.key, kind: b.kind }),
   );
 }
 
@@ -93,6 +87,11 @@ export function isAfterCursor(card: Card, cursor: CellCursor): boolean {
   return card.status === 'done'
     ? compareDone(doneAtOf(card), card.id, cursor.doneAt, cursor.id) > 0
     : compareOpen(card, cursor) > 0;
+}
+
+/** Whether some cell of the lane has none of its cards loaded yet (the store's null cursor). */
+export function hasUnloadedCell(cursors: Readonly<Record<string, CellCursor | null>>, lane: string): boolean {
+  return BOARD_COLUMNS.some((column) => cursors[cellKey(lane, column)] === null);
 }
 
 export function isBoardColumn(status: string): status is BoardColumn {

@@ -329,8 +329,16 @@ export function boardColumnCount(cellTotals: BoardState['cellTotals'], column: B
  */
 export function cellTotal(state: BoardState, lane: string, column: BoardColumn, loaded: number): number {
   const key = cellKey(lane, column);
-  if (!state.cellCursors[key] || isFilterActive(state.filter)) return loaded;
+  if (!(key in state.cellCursors) || isFilterActive(state.filter)) return loaded;
   return Math.max(loaded, state.cellTotals[key] ?? 0);
+}
+
+/** The most cards any column of the lane holds, as the board counts them (`cellTotal`). */
+export function laneTallestCell(state: BoardState, lane: string, cells: LaneCells): number {
+  let most = 0;
+  for (const column of BOARD_COLUMNS)
+    most = Math.max(most, cellTotal(state, lane, column, cells[column].length));
+  return most;
 }
 
 /** "done/total" of a card's parents, or null without parents; a string so selectors stay stable. */
