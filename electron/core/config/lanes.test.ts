@@ -467,7 +467,7 @@ describe('LaneResolver watching', () => {
     return seen;
   }
 
-  it('stats only a share of the watched profile files per refresh, each one within 16 refreshes', () => {
+  it('stats 2 of the watched profile files per refresh, each one in its turn', () => {
     installProgram('agent');
     const names = Array.from({ length: 32 }, (_, i) => `agent-${String(i).padStart(2, '0')}`);
     for (const name of names) writeProfile(name, { command: ['agent'] });
@@ -480,10 +480,22 @@ describe('LaneResolver watching', () => {
       for (const file of stats) seen.add(file);
     }
     expect(seen.size).toBe(32);
+    // 150 profiles, as on the bench's "large" board: still 2 a refresh (a 1/16 share was 10).
+    for (let i = 32; i < 150; i++)
+      writeProfile(`agent-${String(i).padStart(3, '0')}`, { command: ['agent'] });
+    const many = resolver({ watch: true, now: () => Date.now() + 60_000 });
+    many.refresh();
+    const seenOfMany = new Set<string>();
+    for (let i = 0; i < 75; i++) {
+      const stats = profileStats(() => many.refresh());
+      expect(stats.length).toBeLessThanOrEqual(2);
+      for (const file of stats) seenOfMany.add(file);
+    }
+    expect(seenOfMany.size).toBe(150);
     // Not watching: every file, every refresh (the watchers are what makes skipping safe).
     const unwatched = resolver({ watch: false, now: () => Date.now() + 60_000 });
     unwatched.refresh();
-    expect(profileStats(() => unwatched.refresh())).toHaveLength(32);
+    expect(profileStats(() => unwatched.refresh())).toHaveLength(150);
   });
 
   it('hears of an in-place edit of a watched profile.json that hides from stat, also in a folder made again', async () => {

@@ -189,10 +189,11 @@ const WATCH_DEBOUNCE_MS = 30;
  * A profile.json whose folder is watched is not stat'ed on every refresh (performance issue 17,
  * target 1: 150 stats were most of an idle tick): its watcher marks the resolver dirty on any
  * change. As insurance against a watcher that stops reporting without an error (a network file
- * system, a dropped inotify queue), each refresh still stats a rotating share of them, so every
- * file is stat'ed at least once in this many refreshes.
+ * system, a dropped inotify queue), each refresh still stats WATCHED_FILES_PER_REFRESH of them in
+ * turn, so every file is stat'ed once in (files / 2) refreshes (on "large", 150 watched profiles:
+ * every 75 refreshes, 2.5 minutes at the default tick; a 1/16 share was 10 stats a tick).
  */
-const WATCHED_FILE_SWEEP = 16;
+const WATCHED_FILES_PER_REFRESH = 2;
 
 export class LaneResolver {
   private readonly pathEnv: string | undefined;
@@ -206,6 +207,8 @@ export class LaneResolver {
   private listing: ProfilesListing | null = null;
   /** Broken profiles whose program may yet appear, built once per snapshot (not per tick). */
   private rechecks: Map<string, ProgramRecheck> | null = null;
+  /** declaredLanes() of the current snapshot, once asked. */
+  private declared: DeclaredLane[] | null = null;
   private currentVersion = 1;
   private dirty = false;
   private closed = false;
@@ -218,8 +221,8 @@ export class LaneResolver {
    * later change to their profile.json reaches markDirty, so refresh() need not stat it.
    */
   private watchedProfiles = new Set<string>();
-  /** Which share of the watched profile files this refresh stats (WATCHED_FILE_SWEEP). */
-  private sweepTurn = 0;
+  /** Where in the profile files this refresh's turn of stats on watched ones starts. */
+  private sweepStart = 0;
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -229,7 +232,7 @@ export class LaneResolver {
     this.pathEnv = options.pathEnv ?? process.env.PATH;
     this.watchEnabled = options.watch ?? true;
     this.now = options.now ?? Date.now;
-    this.missingPrograms = new MissingProgramCache({ now: this.now });
+    this.missingPrograms = new MissingProgramCache({ now: this.now, watch: this.watchEnabled });
     try {
       // So the folder can be watched from the start; a user's first profile then shows up at once.
       fs.mkdirSync(paths.profiles, { recursive: true });
@@ -274,16 +277,20 @@ export class LaneResolver {
   }
 
   declaredLanes(): DeclaredLane[] {
-    return [...this.snapshot.lanes.values()]
-      .map(({ name, paused, maxConcurrent, description, requireApproval, budgetUsdPerDay }) => ({
-        name,
-        paused,
-        maxConcurrent,
-        description,
-        requireApproval,
-        budgetUsdPerDay,
-      }))
+    // Asked on every tick (the budget check): built once per snapshot, the entries frozen.
+    this.declared ??= [...this.snapshot.lanes.values()]
+      .map(({ name, paused, maxConcurrent, description, requireApproval, budgetUsdPerDay }) =>
+        Object.freeze({
+          name,
+          paused,
+          maxConcurrent,
+          description,
+          requireApproval,
+          budgetUsdPerDay,
+        }),
+      )
       .sort((a, b) => a.name.localeCompare(b.name));
+    return this.declared.slice();
   }
 
   /** Every profile folder with a valid name, runnable or not. */
@@ -329,7 +336,7 @@ export class LaneResolver {
    * The once-per-tick check (docs/architecture.md §3: never stale by more than one tick): a stat of
    * profiles/ (listed again only if it may have changed), of lanes.json and settings.json, and of
    * each profile.json whose folder is not watched (a watched one reports its changes; a rotating
-   * share of those is stat'ed too, WATCHED_FILE_SWEEP), plus a PATH lookup only for profiles whose
+   * few of those are stat'ed too, WATCHED_FILES_PER_REFRESH), plus a PATH lookup only for profiles whose
    * program is missing, so installing the agent fixes its lane by the next tick.
    */
   refresh(): boolean {
@@ -354,6 +361,7 @@ export class LaneResolver {
     this.debounce = null;
     this.homeWatcher?.close();
     this.homeWatcher = null;
+    this.missingPrograms.close();
     this.profilesWatcher?.close();
     this.profilesWatcher = null;
     for (const watcher of this.folderWatchers.values()) watcher.close();
@@ -366,6 +374,7 @@ export class LaneResolver {
     const description = describeSnapshot(next);
     this.snapshot = next;
     this.rechecks = null;
+    this.declared = null;
     if (description === this.snapshotDescription) return false;
     this.snapshotDescription = description;
     this.currentVersion += 1;
@@ -486,8 +495,8 @@ export class LaneResolver {
 
   /**
    * The once-per-tick check: same names in profiles/, and every file stats as it did — but for
-   * profile files whose folder watcher reports changes, of which only this refresh's share is
-   * stat'ed (WATCHED_FILE_SWEEP).
+   * profile files whose folder watcher reports changes, of which only this refresh's turn is
+   * stat'ed (WATCHED_FILES_PER_REFRESH).
    */
   private filesUnchanged(): boolean {
     const current = this.fingerprint;
@@ -497,13 +506,15 @@ export class LaneResolver {
     // Same listing, so the same profile names: only their files can have changed.
     const prefix = this.paths.profiles + path.sep;
     const suffix = path.sep + PROFILE_FILE;
-    const turn = this.sweepTurn;
-    this.sweepTurn = (turn + 1) % WATCHED_FILE_SWEEP;
+    const files = current.profileFiles.size;
+    const start = this.sweepStart % Math.max(files, 1);
+    this.sweepStart = start + WATCHED_FILES_PER_REFRESH;
     let index = 0;
     for (const [name, stamp] of current.profileFiles) {
+      const inTurn = (index++ - start + files) % files < WATCHED_FILES_PER_REFRESH;
       // A watcher that failed is removed from folderWatchers (watch()), and its file stat'ed again.
       const reported = this.watchedProfiles.has(name) && this.folderWatchers.has(name);
-      if (reported && index++ % WATCHED_FILE_SWEEP !== turn) continue;
+      if (reported && !inTurn) continue;
       if (!sameStamp(fileStamp(prefix + name + suffix), stamp)) return false;
     }
     return true;

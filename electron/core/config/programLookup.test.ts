@@ -193,6 +193,57 @@ describe('MissingProgramCache with lookupProgram', () => {
   });
 });
 
+describe('MissingProgramCache watching its PATH folders', () => {
+  const caches: MissingProgramCache[] = [];
+  afterEach(() => {
+    for (const cache of caches.splice(0)) cache.close();
+  });
+  const watchingCache = (): MissingProgramCache => {
+    const cache = new MissingProgramCache({ now: later, watch: true });
+    caches.push(cache);
+    return cache;
+  };
+
+  it('stats a silent watched folder once in UNHEARD_PASSES passes, a missing one every pass', () => {
+    const cache = watchingCache();
+    // The first pass stats every folder, the second sets up the watchers before its stat.
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    const perFolder = new Map<string, number>();
+    for (let pass = 0; pass < MissingProgramCache.UNHEARD_PASSES + 1; pass++) {
+      for (const file of statCalls(() => expect(lookUp(cache, 'agent').ok).toBe(false)))
+        perFolder.set(file, (perFolder.get(file) ?? 0) + 1);
+    }
+    expect(perFolder.get(binA)).toBe(1);
+    expect(perFolder.get(binB)).toBe(1);
+    expect(perFolder.get(path.join(root, 'not-there'))).toBe(MissingProgramCache.UNHEARD_PASSES + 1);
+    // Without watching, every folder every pass.
+    const plain = new MissingProgramCache({ now: later });
+    lookUp(plain, 'agent');
+    expect(statCalls(() => lookUp(plain, 'agent')).sort()).toEqual(
+      [binA, binB, path.join(root, 'not-there')].sort(),
+    );
+  });
+
+  it('finds a program installed into a silent watched folder as soon as the watcher reports it', async () => {
+    const cache = watchingCache();
+    for (let pass = 0; pass < 3; pass++) expect(lookUp(cache, 'agent').ok).toBe(false);
+    writeProgram(path.join(binB, 'agent'));
+    await vi.waitFor(() => expect(lookUp(cache, 'agent').ok).toBe(true), { timeout: 5000, interval: 10 });
+    fs.renameSync(path.join(binB, 'agent'), path.join(root, 'agent'));
+    await vi.waitFor(() => expect(lookUp(cache, 'agent').ok).toBe(false), { timeout: 5000, interval: 10 });
+    // Renamed into the other folder: its watcher reports it too.
+    fs.renameSync(path.join(root, 'agent'), path.join(binA, 'agent'));
+    await vi.waitFor(
+      () => expect(lookUp(cache, 'agent')).toEqual({ ok: true, programPath: path.join(binA, 'agent') }),
+      {
+        timeout: 5000,
+        interval: 10,
+      },
+    );
+  });
+});
+
 describe('LaneResolver with the PATH search cache', () => {
   let paths: HomePaths;
   let resolver: LaneResolver;

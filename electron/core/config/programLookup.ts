@@ -78,19 +78,40 @@ function executableProblem(candidate: string): string | null {
  * On top of that, "X is on no folder of this PATH" is remembered per PATH string while every one of
  * its folders is trusted (or absent) with the same identity as when that was recorded — the same
  * rule, checked once per pass for the whole PATH instead of once per folder × program.
+ *
+ * With `watch` (the lane resolver's, issue 17 target 1: the PATH folders were most of an idle
+ * tick's stat calls), each trusted folder is also watched: while its watcher has reported nothing
+ * since the folder was last stat'ed, the folder is taken as unchanged without a stat — any entry
+ * created, renamed or deleted in it is an event. As insurance against a watcher that stops reporting
+ * without an error, a folder is stat'ed anyway once in UNHEARD_PASSES passes. A folder that changed
+ * within the timestamp granularity (not trusted), is missing, or cannot be watched is stat'ed every
+ * pass as before.
  */
 export class MissingProgramCache {
   /** Longer than the coarsest common timestamp granularity (FAT's 2 s); see folderIdentity.ts. */
   static readonly RECENT_CHANGE_MS = RECENT_CHANGE_MS;
   /** Programs looked up one by one in a recently changed directory per pass before it is listed. */
   static readonly LIST_AFTER = 4;
+  /** A watched folder that reported nothing is still stat'ed once in this many passes. */
+  static readonly UNHEARD_PASSES = 16;
   private readonly directories = new Map<string, DirectoryState>();
+  private readonly watching: boolean;
+  private readonly watchers = new Map<string, fs.FSWatcher>();
+  /** Watched folders with an event since their last stat. */
+  private readonly reported = new Set<string>();
   private readonly searches = new Map<string, SearchState>();
   private pass = 0;
   private readonly now: () => number;
 
-  constructor(options: { now?: () => number } = {}) {
+  constructor(options: { now?: () => number; watch?: boolean } = {}) {
     this.now = options.now ?? Date.now;
+    this.watching = options.watch ?? false;
+  }
+
+  /** Stops the folder watchers (the cache keeps working, stat'ing every folder each pass). */
+  close(): void {
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
   }
 
   /** Starts a round of lookups: every directory is looked at again (once) when first asked about. */
@@ -98,7 +119,10 @@ export class MissingProgramCache {
     this.pass += 1;
     // Forget directories nobody asked about in the last pass (PATH or profiles changed).
     for (const [directory, state] of this.directories) {
-      if (state.pass < this.pass - 1) this.directories.delete(directory);
+      if (state.pass < this.pass - 1) {
+        this.directories.delete(directory);
+        this.unwatch(directory);
+      }
     }
     for (const [searchPath, state] of this.searches) {
       if (state.pass < this.pass - 1) this.searches.delete(searchPath);
@@ -164,6 +188,23 @@ export class MissingProgramCache {
   private directoryState(directory: string): DirectoryState {
     let state = this.directories.get(directory);
     if (state?.pass === this.pass) return state;
+    if (
+      state?.trusted &&
+      state.unheardPasses < MissingProgramCache.UNHEARD_PASSES &&
+      this.watchers.has(directory) &&
+      !this.reported.has(directory)
+    ) {
+      // Watched and silent since its stat: the same folder with the same entries.
+      state.pass = this.pass;
+      state.unheardPasses += 1;
+      state.askedThisPass = 0;
+      state.namesThisPass = null;
+      return state;
+    }
+    // The watcher before the stat, so a change after the stat is reported; a folder last seen
+    // missing or unusable is not watched until a stat finds it (no failing watch every pass).
+    if (this.watching && state && state.key !== 'missing' && state.key !== 'unusable') this.watch(directory);
+    this.reported.delete(directory);
     const checkedAt = this.now();
     const identity = folderIdentity(directory, checkedAt);
     if (!state || state.key !== identity.key) {
@@ -174,6 +215,7 @@ export class MissingProgramCache {
         pass: this.pass,
         askedThisPass: 0,
         namesThisPass: null,
+        unheardPasses: 0,
       };
       this.directories.set(directory, state);
     } else {
@@ -181,8 +223,29 @@ export class MissingProgramCache {
       state.trusted = identity.settled;
       state.askedThisPass = 0;
       state.namesThisPass = null;
+      state.unheardPasses = 0;
     }
     return state;
+  }
+
+  private watch(directory: string): void {
+    if (this.watchers.has(directory)) return;
+    try {
+      const watcher = fs.watch(directory, { persistent: false }, () => this.reported.add(directory));
+      // A watch that breaks is dropped: the folder is stat'ed every pass until one is set up again.
+      watcher.on('error', () => {
+        if (this.watchers.get(directory) === watcher) this.unwatch(directory);
+      });
+      this.watchers.set(directory, watcher);
+    } catch {
+      // Gone since its last stat, or not watchable: stat'ed every pass.
+    }
+  }
+
+  private unwatch(directory: string): void {
+    this.watchers.get(directory)?.close();
+    this.watchers.delete(directory);
+    this.reported.delete(directory);
   }
 }
 
@@ -205,6 +268,8 @@ interface DirectoryState {
   /** Lookups in this pass while not trusted, and the folded listing once read (this pass only). */
   askedThisPass: number;
   namesThisPass: Set<string> | null;
+  /** Passes since the last stat that took the folder as unchanged because its watcher was silent. */
+  unheardPasses: number;
 }
 
 /** Case and Unicode form folded, so a listing says "absent" only when no spelling could match. */
