@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assigneeSchema, bodySchema, prioritySchema, slugSchema, titleSchema } from './domain';
+import { assigneeSchema, bodySchema, prioritySchema, slugSchema, titleSchema } from './fieldSchemas';
 
 /**
  * Recurring tasks over the contract (issue 16). The schedule's cron syntax and the time zone are

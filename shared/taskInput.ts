@@ -9,7 +9,7 @@ import {
   taskStatusSchema,
   titleSchema,
   workspaceSchema,
-} from './domain';
+} from './fieldSchemas';
 
 // What a new task and a task edit may carry: the one definition, used by the API requests
 // (shared/contract.ts re-exports it) and by the core's commands (electron/core/commands/taskCommands.ts,

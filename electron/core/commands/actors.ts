@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { SwitchyardError } from '../errors';
 import type { Db } from '../store/db/open';
 import { findRunBySecretHash, setRunSecretHash } from '../store/runs';
@@ -35,13 +35,22 @@ export interface VerifiedWorker {
   taskId: string;
 }
 
+/**
+ * node:crypto, loaded when a secret is hashed or made: only for a worker's credentials and the
+ * dispatcher's spawns. A person's `switchyard create` runs guardActor too, and loading node:crypto
+ * (with the streams it brings) would cost every such start (performance issue 17, target 4c).
+ */
+const requireBuiltin = createRequire(import.meta.url);
+const nodeCrypto = (): typeof import('node:crypto') =>
+  requireBuiltin('node:crypto') as typeof import('node:crypto');
+
 export function hashRunSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return nodeCrypto().createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
 /** A fresh secret for a run and the hash to store (256 random bits, URL-safe text). */
 export function newRunSecret(): { secret: string; hash: string } {
-  const secret = randomBytes(32).toString('base64url');
+  const secret = nodeCrypto().randomBytes(32).toString('base64url');
   return { secret, hash: hashRunSecret(secret) };
 }
 

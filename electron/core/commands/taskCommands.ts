@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { newTaskId } from '../store/taskIds';
+import { DEFAULT_BOARD } from '../../../shared/constants';
+import type { Board, Task, TaskStatus } from '../../../shared/domain';
 import {
-  DEFAULT_BOARD,
   assigneeSchema,
   commentBodySchema,
   followupTextSchema,
@@ -10,10 +11,7 @@ import {
   summarySchema,
   taskIdSchema,
   taskStatusSchema,
-  type Board,
-  type Task,
-  type TaskStatus,
-} from '../../../shared/domain';
+} from '../../../shared/fieldSchemas';
 import {
   createTaskInputSchema,
   editTaskInputSchema,

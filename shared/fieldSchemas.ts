@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import {
+  BODY_MAX_BYTES,
+  COMMENT_MAX_BYTES,
+  EVENT_KINDS,
+  FOLLOWUP_MAX_BYTES,
+  LANE_KINDS,
+  REASON_MAX_CHARS,
+  RUN_OUTCOMES,
+  SKIP_REASONS,
+  SLUG_PATTERN,
+  SUMMARY_MAX_BYTES,
+  TASK_ID_PATTERN,
+  TASK_STATUSES,
+  TITLE_MAX_CHARS,
+} from './constants';
+
+// The schemas of single fields: what a command's input may carry (shared/domain.ts re-exports them).
+// A module of its own so that `switchyard create`, which checks its input against these, does not
+// build the record schemas of shared/domain.ts (task, card, run, comment, event: over a hundred zod
+// objects) on every start (performance issue 17, target 4c).
+
+export const slugSchema = z
+  .string()
+  .regex(SLUG_PATTERN, 'must be 1–64 characters of a-z, 0-9, "_" or "-", starting with a letter or digit');
+
+/** Assignees are case-insensitive: accept any case, store lowercase (docs/architecture.md §2). */
+export const assigneeSchema = z
+  .string()
+  .trim()
+  .transform((name) => name.toLowerCase())
+  .pipe(slugSchema);
+
+export const taskIdSchema = z.string().regex(TASK_ID_PATTERN, 'a task id looks like t_1a2b3c4d');
+
+const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
+
+/** A lone UTF-16 surrogate cannot be stored as UTF-8: SQLite would hand back other text than was accepted. */
+const wellFormed = (text: string): boolean => !/\p{Surrogate}/u.test(text);
+const NOT_WELL_FORMED = 'text is not valid Unicode (it contains a lone surrogate)';
+
+export const titleSchema = z
+  .string()
+  .trim()
+  .min(1, 'title is required')
+  .max(TITLE_MAX_CHARS, `title is longer than ${TITLE_MAX_CHARS} characters`)
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+  .refine((title) => !/[\u0000-\u0008\u000b-\u001f]/.test(title), 'title contains control characters')
+  .refine(wellFormed, NOT_WELL_FORMED);
+
+export const bodySchema = z
+  .string()
+  .refine((body) => !body.includes('\u0000'), 'body contains a NUL character')
+  .refine((body) => utf8Bytes(body) <= BODY_MAX_BYTES, `body is larger than ${BODY_MAX_BYTES / 1024} KiB`)
+  .refine(wellFormed, NOT_WELL_FORMED);
+
+export const commentBodySchema = z
+  .string()
+  .trim()
+  .min(1, 'comment is empty')
+  .refine(
+    (body) => utf8Bytes(body) <= COMMENT_MAX_BYTES,
+    `comment is larger than ${COMMENT_MAX_BYTES / 1024} KiB`,
+  )
+  .refine(wellFormed, NOT_WELL_FORMED);
+
+/** docs/architecture.md §10: what a person (or MCP client) says to a task's agent in a follow-up. */
+export const followupTextSchema = z
+  .string()
+  .trim()
+  .min(1, 'the follow-up is empty')
+  .refine(
+    (text) => utf8Bytes(text) <= FOLLOWUP_MAX_BYTES,
+    `the follow-up is larger than ${FOLLOWUP_MAX_BYTES / 1024} KiB`,
+  )
+  .refine((text) => !text.includes('\u0000'), 'the follow-up contains a NUL character')
+  .refine(wellFormed, NOT_WELL_FORMED);
+
+export const summarySchema = z
+  .string()
+  .refine(
+    (text) => utf8Bytes(text) <= SUMMARY_MAX_BYTES,
+    `summary is larger than ${SUMMARY_MAX_BYTES / 1024} KiB`,
+  )
+  .refine(wellFormed, NOT_WELL_FORMED);
+
+export const reasonSchema = z
+  .string()
+  .trim()
+  .min(1, 'a reason is required')
+  .max(REASON_MAX_CHARS)
+  .refine(wellFormed, NOT_WELL_FORMED);
+
+export const prioritySchema = z
+  .number()
+  .int('priority must be a whole number')
+  .min(-1_000_000)
+  .max(1_000_000);
+
+/**
+ * scratch (a fresh folder per task), dir:<absolute path>, worktree:<absolute path of a git repo>,
+ * or repo (a worktree of the board's or lane's repository, docs/architecture.md §9).
+ */
+export const workspaceSchema = z
+  .string()
+  .refine(
+    (spec) => spec === 'scratch' || spec === 'repo' || /^(dir|worktree):\/./.test(spec),
+    'workspace must be "scratch", "repo", "dir:/absolute/path" or "worktree:/absolute/repo/path"',
+  )
+  .refine((spec) => !spec.includes('\u0000'), 'workspace contains a NUL character');
+
+export const taskStatusSchema = z.enum(TASK_STATUSES);
+export const skipReasonSchema = z.enum(SKIP_REASONS);
+export const laneKindSchema = z.enum(LANE_KINDS);
+export const runOutcomeSchema = z.enum(RUN_OUTCOMES);
+export const eventKindSchema = z.enum(EVENT_KINDS);
