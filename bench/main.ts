@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { createApi } from '../electron/core/api/api';
 import { openDatabase, runInWriteTransaction } from '../electron/core/store/db/open';
@@ -564,7 +564,14 @@ async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 
   );
   const home = tempHome('structured');
   homes.push(home.home);
-  const supervisor = new Supervisor({ killGraceMs: 500, logRotateBytes: 2 ** 40 });
+  // `--no-log-thread`: structured logs followed on the main thread, as before the log thread (the
+  // "before" of bench/RESULTS.md's pairs, same build).
+  const logThread = !process.argv.includes('--no-log-thread');
+  const supervisor = new Supervisor({
+    killGraceMs: 500,
+    logRotateBytes: 2 ** 40,
+    structuredLogThread: logThread,
+  });
   let exited = 0;
   let costSum = 0;
   let lastMessages = 0;
@@ -593,8 +600,17 @@ async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 
   }
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
+  // The main thread's own work and collections (a worker thread has its own loop and heap).
+  const utilizationBefore = performance.eventLoopUtilization();
+  const collections: number[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) collections.push(entry.duration);
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   await done;
   delay.disable();
+  gcObserver.disconnect();
+  const utilization = performance.eventLoopUtilization(utilizationBefore).utilization;
   const elapsedS = (performance.now() - started) / 1000;
   if (parse) structuredLoopMaxMs = delay.max / 1e6;
   console.log(
@@ -603,8 +619,11 @@ async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 
       `(supervisor target ≤ 50 ms)` +
       (parse
         ? `; cost parsed $${costSum.toFixed(2)} of $${(0.01 * workers).toFixed(2)}, ` +
-          `last message seen on ${lastMessages}/${workers}`
-        : ''),
+          `last message seen on ${lastMessages}/${workers}; followed ${logThread ? 'in the log thread' : 'on the main thread (--no-log-thread)'}`
+        : '') +
+      `\n   main thread: event loop utilization ${(utilization * 100).toFixed(0)} %, ` +
+      `${collections.length} collections, ${collections.reduce((sum, ms) => sum + ms, 0).toFixed(0)} ms in all, ` +
+      `longest ${Math.max(0, ...collections).toFixed(1)} ms`,
   );
 }
 

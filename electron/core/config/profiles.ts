@@ -12,6 +12,7 @@ import {
   type CompletionMode,
   type OutputFormat,
 } from '../../../shared/profile';
+import type { TranscriptFormat } from '../../../shared/transcript';
 import type { HomePaths } from './home';
 import { readSmallJsonFile } from './jsonFile';
 import type { MissingProgramCache } from './programLookup';
@@ -49,6 +50,11 @@ export interface Profile {
   /** Exit codes that mean "try again later" (rate limits): back to ready without a failure. */
   retryExitCodes: number[];
   output: OutputFormat;
+}
+
+/** docs/architecture.md §10: the transcript format the supervisor parses a run of this profile in; null: plain text. */
+export function transcriptFormatOf(profile: Pick<Profile, 'output'>): TranscriptFormat | null {
+  return profile.output === 'text' ? null : profile.output;
 }
 
 /**

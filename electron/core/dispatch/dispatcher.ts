@@ -26,6 +26,7 @@ import {
   expandCommand,
   promptArgumentRoom,
   resumeCommand,
+  transcriptFormatOf,
   usesPromptFile,
   type Profile,
 } from '../config/profiles';
@@ -1040,7 +1041,7 @@ export class Dispatcher {
           (task.maxRuntimeSeconds ?? profile.maxRuntimeSeconds ?? null) === null
             ? null
             : (task.maxRuntimeSeconds ?? (profile.maxRuntimeSeconds as number)) * 1000,
-        output: profile.output === 'text' ? null : profile.output,
+        output: transcriptFormatOf(profile),
       });
     } catch (error) {
       outcome = { ok: false, error: (error as Error).message, permanent: error instanceof UnsafePathError };

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { DispatchResult, DispatcherState, WorkerStatus } from '../../../shared/dispatch';
 import { EngineChanges, type EngineListener, type EngineNotice } from './engineChanges';
 import type { TaskEvent } from '../../../shared/domain';
+import type { TranscriptFormat } from '../../../shared/transcript';
 import { STATUS_KEEPING_EVENT_KINDS } from '../../../shared/constants';
 import { ChangeFeed } from '../store/changeFeed';
 import { appendChangesComputed, appendEvent } from '../store/events';
@@ -23,6 +24,7 @@ import { homePaths, resolveHome, type HomePaths } from '../config/home';
 import { setLaneMaxConcurrentRow, setLanePausedRow } from '../store/laneSettings';
 import { laneStatuses } from './laneView';
 import { LaneResolver } from '../config/lanes';
+import { transcriptFormatOf } from '../config/profiles';
 import { createProfileFromTemplate, type ProfileTemplateName } from '../config/profileTemplates';
 import { updateLaneConfig } from '../config/lanesFile';
 import { acquireLease, describeHolder, liveLeaseHolder, releaseLease } from '../store/lease';
@@ -421,6 +423,12 @@ export class Engine implements EngineHandle {
     return this.active;
   }
 
+  /** The structured output of a lane's profile as it is now (an adopted run's totals are read in it). */
+  private transcriptFormatOfLane(lane: string): TranscriptFormat | null {
+    const resolution = this.lanes.resolve(lane);
+    return resolution.kind === 'profile' ? transcriptFormatOf(resolution.profile) : null;
+  }
+
   /**
    * docs/architecture.md §5: running tasks from an earlier life. A worker whose pid is alive and is the same
    * process (start time from /proc) is adopted; any other has ended, and its run is settled with
@@ -444,6 +452,7 @@ export class Engine implements EngineHandle {
             logPath: run.logPath,
             startedAt: run.startedAt,
             maxRuntimeMs: task.maxRuntimeSeconds === null ? null : task.maxRuntimeSeconds * 1000,
+            output: this.transcriptFormatOfLane(run.lane),
           });
           if (adopted) {
             tasks.updateTask(

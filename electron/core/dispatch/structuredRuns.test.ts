@@ -8,7 +8,7 @@ import { readTranscript } from '../workers/transcriptFile';
 import type { Engine } from './engine';
 import { useTempHomes } from '../../../test/helpers/home';
 import { AGENTS, newEngine, tickUntil, writeFastSettings } from '../../../test/helpers/engine';
-import { REPO_ROOT } from '../../../test/helpers/cli';
+import { REPO_ROOT, runCli } from '../../../test/helpers/cli';
 
 /**
  * docs/architecture.md §10 structured runs end to end in the core: a fake agent replays a recorded session into its
@@ -81,6 +81,43 @@ describe('structured runs', () => {
       tokensIn: 24763,
       tokensOut: 122,
       costUsd: null,
+      agentSession: '0199a213-81c0-7800-8aa1-bbab2a035a53',
+      lastMessage: 'The repository has a README, a src folder and package.json.',
+    });
+  });
+
+  it('`dispatch --no-wait` exits while the log thread follows a run, and the next engine adopts it with its totals', async () => {
+    const paths = tempHome();
+    writeFastSettings(paths);
+    const release = path.join(paths.home, 'release');
+    replayProfile(paths, 'codex', 'codex-json', [
+      path.join(FIXTURES, 'codex-exec.jsonl'),
+      '--hold-until',
+      release,
+    ]);
+    const created = await runCli(paths.home, ['create', 'read the repo', '--assignee', 'codex', '--json']);
+    expect(created.code).toBe(0);
+    const id = (JSON.parse(created.stdout) as { id: string }).id;
+    // The worker writes all but its last line (the turn's usage) and waits; the CLI must not wait
+    // for it, nor for the thread that follows its log.
+    const dispatched = await runCli(paths.home, ['dispatch', '--no-wait']);
+    expect(dispatched).toMatchObject({ code: 0, signal: null });
+
+    const engine = newEngine(paths);
+    engines.push(engine);
+    await tickUntil(
+      engine,
+      () =>
+        engine
+          .workers()
+          .some((worker) => worker.taskId === id && worker.lastOutputLine?.startsWith('The repo') === true),
+      'the adopted run to show its last message',
+    );
+    fs.writeFileSync(release, '');
+    await tickUntil(engine, () => tasks.findTask(engine.db, id)?.status === 'done', 'the run to complete');
+    expect(runs.runsOf(engine.db, id)[0]).toMatchObject({
+      tokensIn: 24763,
+      tokensOut: 122,
       agentSession: '0199a213-81c0-7800-8aa1-bbab2a035a53',
       lastMessage: 'The repository has a README, a src folder and package.json.',
     });

@@ -179,7 +179,6 @@ function threadOrNull(): Worker | null {
     threadUsable = false;
     return null;
   }
-  worker.unref();
   worker.on('message', (report: ThreadReport) => {
     if (report.type === 'states') {
       for (const state of report.states) followed.get(state.id)?.apply(state);
@@ -201,6 +200,8 @@ function threadOrNull(): Worker | null {
   };
   worker.on('error', (error) => lost(`failed: ${error.message}`));
   worker.on('exit', (code) => lost(`ended (${code})`));
+  // After the listeners: adding a 'message' listener refs the thread again.
+  worker.unref();
   thread = worker;
   return worker;
 }

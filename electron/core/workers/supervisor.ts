@@ -96,6 +96,11 @@ export interface AdoptRequest {
   logPath: string | null;
   startedAt: number;
   maxRuntimeMs: number | null;
+  /**
+   * docs/architecture.md §10: its lane's structured output, so its totals are read again from the
+   * log (from the top: the whole run so far) and recorded when it ends.
+   */
+  output?: TranscriptFormat | null;
 }
 
 export interface SupervisorOptions {
