@@ -93,9 +93,12 @@ const requireBuiltins = {
  * a start ~10 ms of module resolution (an ESM import of it also has Node lex them for export names).
  * Its native part stays in the installed package. better-sqlite3 finds that with the `bindings`
  * package, which searches from the calling file's package — from a bundle, Switchyard's, not
- * better-sqlite3's — so the bundle gets a `bindings` that calls the real one with better-sqlite3's
- * folder as module_root: the same search, from the right place. (`nativeBinding`, which the
- * desktop app passes for Electron's ABI, skips `bindings` altogether, as before.)
+ * better-sqlite3's. The bundle's `bindings` first loads the file where npm's build of better-sqlite3
+ * puts it (build/Release), and only when it is not there asks the real `bindings` to search from
+ * better-sqlite3's folder: that search tries build/Debug and a dozen other places first, each a
+ * failed require(), several ms of every CLI start (performance issue 17, target 4a). A file that is
+ * there but does not load (another ABI) fails as it would have through `bindings`. (`nativeBinding`,
+ * which the desktop app passes for Electron's ABI, skips `bindings` altogether, as before.)
  */
 const bundledSqlite = {
   name: 'bundled-better-sqlite3',
@@ -111,8 +114,15 @@ const bundledSqlite = {
         "const { createRequire } = require('node:module');",
         "// Resolved through the banner's require, relative to dist/ like the ESM import was.",
         "const packageJson = require.resolve('better-sqlite3/package.json');",
-        'module.exports = (name) =>',
-        "  createRequire(packageJson)('bindings')({ bindings: name, module_root: path.dirname(packageJson) });",
+        'module.exports = (name) => {',
+        '  const moduleRoot = path.dirname(packageJson);',
+        '  try {',
+        "    return require(path.join(moduleRoot, 'build', 'Release', name));",
+        '  } catch (error) {',
+        "    if (error?.code !== 'MODULE_NOT_FOUND') throw error;",
+        '  }',
+        "  return createRequire(packageJson)('bindings')({ bindings: name, module_root: moduleRoot });",
+        '};',
       ].join('\n'),
       loader: 'js',
     }));

@@ -118,6 +118,35 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
     expect(startCode).toContain('better-sqlite3/package.json');
   });
 
+  it('loads better-sqlite3’s native part from build/Release without the bindings package’s search', () => {
+    // `bindings` tries build/Debug and a dozen other places before build/Release, each a failed
+    // require() at every start (performance issue 17, target 4a).
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-bindings-'));
+    try {
+      const probe = path.join(home, 'probe.cjs');
+      fs.writeFileSync(
+        probe,
+        "process.on('exit', () => require('fs').writeSync(2, 'LOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));",
+      );
+      const result = spawnSync(
+        process.execPath,
+        ['--require', probe, path.join(REPO_ROOT, 'bin', 'switchyard.mjs'), 'list'],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, SWITCHYARD_HOME: home },
+        },
+      );
+      expect(result.status).toBe(0);
+      const loaded = JSON.parse(/^LOADED (.*)$/m.exec(result.stderr)?.[1] ?? '[]') as string[];
+      expect(loaded.some((file) => file.endsWith(path.join('build', 'Release', 'better_sqlite3.node')))).toBe(
+        true,
+      );
+      expect(loaded.filter((file) => file.includes(`${path.sep}bindings${path.sep}`))).toEqual([]);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it('is unpacked from the asar archive with every chunk (electron-builder.yml asarUnpack)', () => {
     const config = fs.readFileSync(path.join(REPO_ROOT, 'electron-builder.yml'), 'utf8');
     const unpack = config.slice(config.indexOf('asarUnpack:')).split(/\n(?=\S)/)[0] as string;
