@@ -88,3 +88,31 @@ test('lanes past the first screen load as they come near; cards leaving them sho
   await expect(last.getByText('lane-01 card 1')).toBeVisible();
   await expect(page.getByTestId('column-count-todo')).toHaveText('42');
 });
+
+/** At 1200 px the six columns fit: no sideways scrolling, and every lane's count is on screen. */
+test('a 1200 px window shows the whole board width with the lane counts', async ({
+  page,
+  home,
+  openBoard,
+}) => {
+  await cli(home, [
+    'create',
+    'a card with a title long enough to wrap twice',
+    '--assignee',
+    'wide',
+    '--status',
+    'todo',
+  ]);
+  await openBoard();
+  await page.setViewportSize({ width: 1200, height: 800 });
+  const count = page.getByTestId('lane-wide').locator('.lane-counts');
+  await expect(count).toHaveText('1 task');
+  const main = await page.locator('.app-main').evaluate((element) => ({
+    scrollWidth: element.scrollWidth,
+    clientWidth: element.clientWidth,
+  }));
+  expect(main.scrollWidth).toBeLessThanOrEqual(main.clientWidth);
+  const box = await count.boundingBox();
+  expect(box!.x + box!.width).toBeLessThanOrEqual(1200);
+  await screenshot(page, 'board-1200');
+});

@@ -17,12 +17,19 @@ const ROW_KIND_ORDER: Record<LaneRowKind, number> = {
   unassigned: 3,
 };
 
+/**
+ * Names compare as `localeCompare` does (the default locale), through one collator: on a board of
+ * 300 lanes `localeCompare` made a collator per comparison (60 ms of the first render, profiled).
+ */
+let names: Intl.Collator | null = null;
+
 /** Board order of two rows: by kind, then by name. */
 export function compareLaneRows(
   a: { name: string; kind: LaneRowKind },
   b: { name: string; kind: LaneRowKind },
 ): number {
-  return ROW_KIND_ORDER[a.kind] - ROW_KIND_ORDER[b.kind] || a.name.localeCompare(b.name);
+  names ??= new Intl.Collator();
+  return ROW_KIND_ORDER[a.kind] - ROW_KIND_ORDER[b.kind] || names.compare(a.name, b.name);
 }
 
 /**
