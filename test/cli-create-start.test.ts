@@ -56,6 +56,22 @@ describe('switchyard create, as a person', () => {
     expect(code).not.toMatch(/\btaskEventSchema = /);
   });
 
+  it('for a lane with a profile, loads neither the lane resolver, settings.json’s schema nor the profile reader', () => {
+    // `create --assignee NAME` checks the name is known (electron/cli/laneCheck.ts); a profile's folder
+    // answers that, and the dispatcher's lane machinery is not needed for it (nor for claim's pause rule).
+    fs.mkdirSync(path.join(root, 'home', 'profiles', 'coder'), { recursive: true });
+    const created = runTraced(['create', 'For coder', '--assignee', 'coder']);
+    expect(created.status).toBe(0);
+    const code = [...created.files]
+      .filter((file) => file.startsWith(path.join(REPO_ROOT, 'dist')))
+      .map((file) => fs.readFileSync(file, 'utf8'))
+      .join('\n');
+    expect(code).toContain('function warnOfUnknownLane');
+    expect(code).toContain('function effectiveLaneSettings');
+    for (const module of ['config/lanes.ts', 'config/settings.ts', 'config/profiles.ts', 'shared/profile.ts'])
+      expect(code, module).not.toMatch(new RegExp(`^// \\S*${module.replace('.', '\\.')}$`, 'm'));
+  });
+
   it('still hashes a worker’s secret when a worker creates a follow-up', () => {
     // A worker's environment without a matching run: refused by the guard, which needs the hash.
     const refused = runTraced(['create', 'Follow-up'], {

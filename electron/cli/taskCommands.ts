@@ -650,5 +650,5 @@ export const taskCommands: CliCommand[] = [
 /** The unknown-lane warning, loaded only by the commands that name a lane (it reads profiles and lanes.json). */
 async function warnOfUnknownLane(context: CliContext, assignee: string): Promise<void> {
   const { warnOfUnknownLane: warn } = await import('./laneCheck');
-  warn(context, assignee);
+  await warn(context, assignee);
 }

@@ -32,7 +32,7 @@ import * as runs from '../store/runs';
 import * as tasks from '../store/tasks';
 import { laneOverrides } from '../store/laneSettings';
 import { loadLanesFile } from '../config/lanesFile';
-import { effectiveLaneSettings } from '../config/lanes';
+import { effectiveLaneSettings } from '../config/effectiveLaneSettings';
 import type { HomePaths } from '../config/home';
 import { guardActor, type Actor } from './actors';
 

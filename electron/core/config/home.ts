@@ -32,3 +32,8 @@ export function homePaths(home: string): HomePaths {
     backups: path.join(home, 'backups'),
   };
 }
+
+/** A profile's folder (config/profiles.ts re-exports it; here so a lane-name check need not load profiles.ts). */
+export function profileDir(paths: Pick<HomePaths, 'profiles'>, name: string): string {
+  return path.join(paths.profiles, name);
+}

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SLUG_PATTERN } from '../../../shared/constants';
-import type { LaneOverride } from '../store/laneSettings';
 import type { HomePaths } from './home';
 import { loadLanesFile, type LaneConfig } from './lanesFile';
 import {
@@ -19,6 +18,7 @@ import { MissingProgramCache } from './programLookup';
 import { loadSettings, type LoadedSettings, type Settings } from './settings';
 
 export { updateLaneConfig, type LaneConfig, type LaneConfigPatch } from './lanesFile';
+export { effectiveLaneSettings } from './effectiveLaneSettings';
 
 /**
  * Lane resolution (docs/architecture.md §3): what kind of lane an assignee names, in this order —
@@ -53,28 +53,6 @@ export interface EffectiveLaneSettings {
   requireApproval: boolean;
   /** docs/architecture.md §10 (lanes.json only): the daily budget in US dollars, or null. */
   budgetUsdPerDay: number | null;
-}
-
-/**
- * A lane's effective pause and limit, the one rule for every reader (the dispatcher's tick, the
- * lane view, the API's answers): the database override set from the board, tray or CLI, else
- * lanes.json, else the profile's own limit (never paused), else not paused with a limit of 1.
- */
-export function effectiveLaneSettings(
-  override: LaneOverride | undefined,
-  declaration:
-    | (Pick<DeclaredLane, 'paused' | 'maxConcurrent'> &
-        Partial<Pick<DeclaredLane, 'requireApproval' | 'budgetUsdPerDay'>>)
-    | undefined,
-  resolution: LaneResolution,
-): EffectiveLaneSettings {
-  const profileLimit = resolution.kind === 'profile' ? resolution.profile.maxConcurrent : 1;
-  return {
-    paused: override?.paused ?? declaration?.paused ?? false,
-    maxConcurrent: override?.maxConcurrent ?? declaration?.maxConcurrent ?? profileLimit,
-    requireApproval: declaration?.requireApproval ?? false,
-    budgetUsdPerDay: declaration?.budgetUsdPerDay ?? null,
-  };
 }
 
 export interface LaneResolverOptions {

@@ -14,6 +14,8 @@ import {
 } from '../../../shared/profile';
 import type { TranscriptFormat } from '../../../shared/transcript';
 import type { HomePaths } from './home';
+
+export { profileDir } from './home';
 import { readSmallJsonFile } from './jsonFile';
 import type { MissingProgramCache } from './programLookup';
 
@@ -272,10 +274,6 @@ export function promptArgumentRoom(
     room = Math.min(room, Math.floor((maxArgumentBytes - rest) / uses));
   }
   return Math.max(0, room);
-}
-
-export function profileDir(paths: Pick<HomePaths, 'profiles'>, name: string): string {
-  return path.join(paths.profiles, name);
 }
 
 export function profileFile(paths: Pick<HomePaths, 'profiles'>, name: string): string {
