@@ -3,8 +3,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { appendAll } from '../../../shared/arrays';
 import { TranscriptParser, type RunUsage } from '../../../shared/transcript';
+import { REPO_ROOT } from '../../../test/helpers/cli';
 import { agentArgv, useProcessSandbox, waitFor } from '../../../test/helpers/processes';
-import { logsFollowedInThread } from './structuredLogs';
+import { endLogThreadForTests, logsFollowedInThread } from './structuredLogs';
 import { Supervisor, type SpawnRequest, type SupervisorOptions, type WorkerExit } from './supervisor';
 
 /**
@@ -135,5 +136,38 @@ describe('structured logs in the log thread', () => {
     expect(logsFollowedInThread()).toBe(threadLogsBefore);
     expect(exit.usage).toBeNull();
     expect(exit.lastOutputLine).toMatch(/^\{"type":"result"/);
+  });
+
+  // Last in this file: once its thread died, a process follows every log here.
+  it('when the thread dies mid-run, the log is followed here from its start and the totals stay exact', async () => {
+    const errors: string[] = [];
+    const supervisor = makeSupervisor({ onError: (error) => errors.push(error.message) });
+    const release = path.join(sandbox.tempDir(), 'release');
+    const fixture = path.join(REPO_ROOT, 'test', 'fixtures', 'transcripts', 'codex-exec.jsonl');
+    const spawnRequest: SpawnRequest = {
+      ...streamJsonRequest(0),
+      argv: agentArgv('replay', fixture, '--hold-until', release),
+      output: 'codex-json',
+    };
+    const exitPromise = runToExit(supervisor, spawnRequest);
+    await waitFor('the message on the card', () =>
+      supervisor.workers().find((worker) => worker.lastOutputLine?.startsWith('The repository')),
+    );
+    await endLogThreadForTests();
+    fs.writeFileSync(release, '');
+    const exit = await exitPromise;
+    expect(exit.usage).toEqual({
+      tokensIn: 24763,
+      tokensOut: 122,
+      costUsd: null,
+      sessionId: '0199a213-81c0-7800-8aa1-bbab2a035a53',
+      lastMessage: 'The repository has a README, a src folder and package.json.',
+    });
+    expect(errors).toEqual([expect.stringMatching(/structured-log thread ended .*main thread/)]);
+    // Later structured logs are followed here from the start.
+    const threadLogsBefore = logsFollowedInThread();
+    const next = await runToExit(supervisor, streamJsonRequest(64 * 1024));
+    expect(logsFollowedInThread()).toBe(threadLogsBefore);
+    expect(next.usage?.costUsd).toBe(0.01);
   });
 });

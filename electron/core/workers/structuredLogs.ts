@@ -60,6 +60,11 @@ export function logsFollowedInThread(): number {
   return followedInThread;
 }
 
+/** Tests: the thread dies as a crash would end it (its logs are then followed here). */
+export async function endLogThreadForTests(): Promise<void> {
+  await thread?.terminate();
+}
+
 /**
  * Follows a structured log in the thread when one can be had, else here; a plain-text log always
  * here (a card needs only the end of a burst: LogFollower reads the last window, no decoding of the rest).
@@ -109,7 +114,11 @@ class ThreadLog implements FollowedLog {
   }
 
   finish(): Promise<void> {
-    if (this.here) return this.here.finish();
+    const here = this.here;
+    if (here) {
+      followed.delete(this.id);
+      return here.finish().then(() => this.copyFromHere());
+    }
     return new Promise((resolve) => {
       this.finished = () => {
         this.finished = null;
