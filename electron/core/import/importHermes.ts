@@ -10,7 +10,7 @@ import { checkLink, statusAfterLink } from '../../../shared/transitions';
 import * as boards from '../store/boards';
 import { childIdsOf } from '../store/links';
 import { taskStatusOf, updateTask } from '../store/tasks';
-import { runInWriteTransaction, type Db } from '../store/db/open';
+import { runInWriteTransaction, withTempStoreInMemory, type Db } from '../store/db/open';
 import { SwitchyardError } from '../errors';
 import { appendEvent } from '../store/events';
 import { insertComment } from '../store/comments';
@@ -24,7 +24,7 @@ import { insertLink } from '../store/links';
 import { readMeta, writeMeta } from '../store/meta';
 import { insertImportedRun } from '../store/runs';
 import { newTaskId } from '../store/taskIds';
-import { insertImportedTask, taskIdExists } from '../store/tasks';
+import { insertImportedTasks, taskIdExists, type ImportedTaskRow } from '../store/tasks';
 import {
   ImportNotes,
   importedBody,
@@ -183,7 +183,8 @@ export function importHermesBoard(
   if (!SLUG_PATTERN.test(board)) throw new SwitchyardError('invalid_input', `invalid board slug "${board}"`);
   const source = openHermesStream(file);
   try {
-    return importStream(db, source, { file, board }, options);
+    // The count triggers' statement journals stay in memory (withTempStoreInMemory says why).
+    return withTempStoreInMemory(db, () => importStream(db, source, { file, board }, options));
   } finally {
     source.close();
   }
@@ -217,27 +218,59 @@ function importStream(
   const statusOf = new Map<string, TaskStatus>();
   // A task is imported with its comments, runs and events in the transaction of its batch, so an
   // interrupted import never leaves half a task (and a task already imported is never doubled).
-  const importOne = ({ task: row, comments, runs, events }: HermesTaskRows): void => {
-    const hermesId = text(row.id);
-    if (hermesId === null) return;
-    report.tasks.seen++;
-    const known = readMeta(db, metaKey(board, hermesId));
-    if (known !== undefined && taskIdExists(db, known)) {
-      idOf.set(hermesId, known);
-      report.tasks.alreadyImported++;
-      return;
+  // The batch's new tasks are inserted first, together (insertImportedTasks: the count tables are
+  // added to once per batch), then each one's comments, runs, events and mapping.
+  const importBatch = (rows: readonly HermesTaskRows[]): void => {
+    const fresh: { rows: HermesTaskRows; hermesId: string; task: ImportedTaskRow }[] = [];
+    /** Ids handed out in this batch but not written yet, and the Hermes ids they map. */
+    const pending = new Set<string>();
+    const freshIds = new Map<string, string>();
+    for (const rowsOfTask of rows) {
+      const hermesId = text(rowsOfTask.task.id);
+      if (hermesId === null) continue;
+      report.tasks.seen++;
+      // The same id twice in a file without a primary key: the second is mapped already, as it
+      // would be in a later batch.
+      const inBatch = freshIds.get(hermesId);
+      const known = inBatch ?? readMeta(db, metaKey(board, hermesId));
+      if (known !== undefined && (inBatch !== undefined || taskIdExists(db, known))) {
+        idOf.set(hermesId, known);
+        report.tasks.alreadyImported++;
+        continue;
+      }
+      const id =
+        TASK_ID.test(hermesId) && !pending.has(hermesId) && !taskIdExists(db, hermesId)
+          ? hermesId
+          : newTaskId(db, pending);
+      if (id !== hermesId)
+        notes.add('Hermes id taken or not in t_xxxxxxxx form → new id (mapping in the report)');
+      pending.add(id);
+      freshIds.set(hermesId, id);
+      idOf.set(hermesId, id);
+      const task = importedTask({
+        row: rowsOfTask.task,
+        id,
+        board,
+        notes,
+        report,
+        ready: options.ready === true,
+      });
+      statusOf.set(id, task.status);
+      fresh.push({ rows: rowsOfTask, hermesId, task });
     }
-    const id = TASK_ID.test(hermesId) && !taskIdExists(db, hermesId) ? hermesId : newTaskId(db);
-    if (id !== hermesId)
-      notes.add('Hermes id taken or not in t_xxxxxxxx form → new id (mapping in the report)');
-    idOf.set(hermesId, id);
-    statusOf.set(id, importTask(db, { row, id, board, notes, report, ready: options.ready === true }));
-    report.comments += importComments(db, id, comments, notes);
-    const runIds = importRuns(db, id, row, runs, notes);
-    report.runs += runIds.size;
-    report.events += importEvents(db, { id, board, hermesId, rows: events, runIds, notes });
-    writeMeta(db, metaKey(board, hermesId), id);
-    report.tasks.imported++;
+    insertImportedTasks(
+      db,
+      fresh.map((entry) => entry.task),
+    );
+    for (const { rows: rowsOfTask, hermesId, task } of fresh) {
+      const { id } = task;
+      report.comments += importComments(db, id, rowsOfTask.comments, notes);
+      const runIds = importRuns(db, id, rowsOfTask.task, rowsOfTask.runs, notes);
+      report.runs += runIds.size;
+      report.events += importEvents(db, { id, board, hermesId, rows: rowsOfTask.events, runIds, notes });
+      writeMeta(db, metaKey(board, hermesId), id);
+      report.tasks.imported++;
+    }
   };
   let batch: HermesTaskRows[] = [];
   let done = 0;
@@ -245,9 +278,7 @@ function importStream(
     if (batch.length === 0) return;
     const rows = batch;
     batch = [];
-    runInWriteTransaction(db, () => {
-      for (const rowsOfTask of rows) importOne(rowsOfTask);
-    });
+    runInWriteTransaction(db, () => importBatch(rows));
     done += rows.length;
     options.onProgress?.({ tasksDone: done, tasksTotal: source.taskCount });
   };
@@ -297,17 +328,22 @@ function importLinks(
   });
 }
 
-function importTask(
-  db: Db,
-  {
-    row,
-    id,
-    board,
-    notes,
-    report,
-    ready,
-  }: { row: Row; id: string; board: string; notes: Notes; report: HermesImportReport; ready: boolean },
-): TaskStatus {
+/** The Switchyard row of a Hermes task, and the report's counts of its status and lane. */
+function importedTask({
+  row,
+  id,
+  board,
+  notes,
+  report,
+  ready,
+}: {
+  row: Row;
+  id: string;
+  board: string;
+  notes: Notes;
+  report: HermesImportReport;
+  ready: boolean;
+}): ImportedTaskRow {
   const now = Date.now();
   const mapped = mapStatus(text(row.status), notes);
   const { blockReason } = mapped;
@@ -322,7 +358,7 @@ function importTask(
   const checkedBody = importedBody(text(row.body), notes);
   const body = checkedBody.ok ? checkedBody.value : '';
   const createdAt = importedTime(row.created_at, 'creation time', now, notes) ?? now;
-  insertImportedTask(db, {
+  const task: ImportedTaskRow = {
     id,
     board,
     title,
@@ -344,10 +380,10 @@ function importTask(
     lastError: text(row.last_spawn_error),
     blockReason: status === 'blocked' ? blockReason : null,
     lastHeartbeatAt: importedTime(row.last_heartbeat_at, 'heartbeat time', now, notes),
-  });
+  };
   report.statuses[status] = (report.statuses[status] ?? 0) + 1;
   if (lane) report.lanes[lane] = (report.lanes[lane] ?? 0) + 1;
-  return status;
+  return task;
 }
 
 function importComments(db: Db, taskId: string, rows: Row[], notes: Notes): number {

@@ -10,12 +10,15 @@ import { taskIdExists } from './tasks';
 // every `switchyard create` ~50 of Node's internal modules (crypto brings all of its streams with it;
 // performance issue 17, target 4c).
 
-/** A fresh task id (`t_` and 8 hex digits) no task has yet. */
-export function newTaskId(db: Db): string {
+/**
+ * A fresh task id (`t_` and 8 hex digits) no task has yet, nor any of `pending` (ids a bulk insert
+ * has handed out but not written yet).
+ */
+export function newTaskId(db: Db, pending?: ReadonlySet<string>): string {
   for (;;) {
     const id = `t_${Math.floor(Math.random() * 2 ** 32)
       .toString(16)
       .padStart(8, '0')}`;
-    if (!taskIdExists(db, id)) return id;
+    if (!pending?.has(id) && !taskIdExists(db, id)) return id;
   }
 }

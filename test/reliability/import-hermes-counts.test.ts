@@ -1,0 +1,197 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { importHermesBoard } from '../../electron/core/import/importHermes';
+import { openDatabase, runInWriteTransaction, type Db } from '../../electron/core/store/db/open';
+import { insertImportedTasks, type ImportedTaskRow } from '../../electron/core/store/tasks';
+import { useTempHomes } from '../helpers/home';
+import { writeHermesBoard } from './helpers/hermesFixture';
+
+/**
+ * Issue 17, target 8: the import inserts each batch's tasks with the count triggers (migrations v10,
+ * v11) kept out and adds the counts once per batch. The count tables must end exactly as the
+ * triggers would have left them: compared here with a count made from scratch.
+ */
+
+const tempHome = useTempHomes();
+
+const STATUSES = ['triage', 'todo', 'ready', 'running', 'blocked', 'done', 'archived'] as const;
+
+/** task_status_counts and task_cell_counts as rows "key=n", without the zero rows a delete leaves. */
+function keptCounts(db: Db): string[] {
+  const statuses = db.prepare('SELECT status, n FROM task_status_counts WHERE n <> 0').all() as {
+    status: string;
+    n: number;
+  }[];
+  const cells = db.prepare('SELECT board, lane, status, n FROM task_cell_counts WHERE n <> 0').all() as {
+    board: string;
+    lane: string;
+    status: string;
+    n: number;
+  }[];
+  return [
+    ...statuses.map((row) => `status ${row.status}=${row.n}`),
+    ...cells.map((row) => `cell ${row.board}/${row.lane}/${row.status}=${row.n}`),
+  ].sort();
+}
+
+/** The same figures counted from the tasks themselves. */
+function recounted(db: Db): string[] {
+  const statuses = db.prepare('SELECT status, count(*) AS n FROM tasks GROUP BY status').all() as {
+    status: string;
+    n: number;
+  }[];
+  const cells = db
+    .prepare(
+      `SELECT board, coalesce(assignee, '') AS lane, status, count(*) AS n FROM tasks GROUP BY board, assignee, status`,
+    )
+    .all() as { board: string; lane: string; status: string; n: number }[];
+  return [
+    ...statuses.map((row) => `status ${row.status}=${row.n}`),
+    ...cells.map((row) => `cell ${row.board}/${row.lane}/${row.status}=${row.n}`),
+  ].sort();
+}
+
+const countTriggers = (db: Db): string[] =>
+  (
+    db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'tasks' ORDER BY name")
+      .all() as { name: string }[]
+  ).map((row) => row.name);
+
+function importedRow(id: string, board: string, assignee: string | null, status: ImportedTaskRow['status']) {
+  return {
+    id,
+    board,
+    title: `task ${id}`,
+    body: '',
+    assignee,
+    status,
+    priority: 0,
+    createdBy: 'test',
+    createdAt: 1,
+    now: 1,
+    startedAt: null,
+    completedAt: null,
+    workspace: 'scratch',
+    maxRuntimeSeconds: null,
+    failureCount: 0,
+    result: null,
+    lastError: null,
+    blockReason: null,
+    lastHeartbeatAt: null,
+  } satisfies ImportedTaskRow;
+}
+
+describe('import-hermes keeps the count tables exact', () => {
+  it('adds what the triggers would have: import, then compare with a recount from scratch', () => {
+    const paths = tempHome();
+    const dir = path.join(paths.home, 'hermes');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'kanban.db');
+    writeHermesBoard(file);
+    // 1,300 more tasks over every Hermes status, 40 assignees and none, so batches span many cells.
+    const hermes = new Database(file);
+    const task = hermes.prepare(
+      'INSERT INTO tasks (id, title, assignee, status, created_at) VALUES (?, ?, ?, ?, 1760000000)',
+    );
+    const hermesStatuses = [...STATUSES, 'scheduled', 'review', 'odd'];
+    hermes.transaction(() => {
+      for (let n = 0; n < 1300; n++)
+        task.run(
+          `t_${(0x2000 + n).toString(16).padStart(8, '0')}`,
+          `bulk ${n}`,
+          n % 41 === 0 ? null : `agent-${n % 40}`,
+          hermesStatuses[n % hermesStatuses.length],
+        );
+    })();
+    hermes.close();
+
+    const db = openDatabase(paths.database);
+    try {
+      // Tasks already there, in the board the import fills and in another, counted by the triggers.
+      db.prepare(
+        "INSERT INTO boards (slug, name, created_at) VALUES ('hermes', 'Hermes', 1), ('web', 'Web', 1)",
+      ).run();
+      const insert = db.prepare(
+        `INSERT INTO tasks (id, board, title, assignee, status, created_at, updated_at) VALUES (?, ?, 'old', ?, ?, 1, 1)`,
+      );
+      for (let n = 0; n < 30; n++)
+        insert.run(`t_old${n}`, n % 2 ? 'hermes' : 'web', n % 3 ? `agent-${n % 5}` : null, STATUSES[n % 7]);
+      const triggers = countTriggers(db);
+
+      const report = importHermesBoard(db, file, { board: 'hermes', ready: true });
+      expect(report.tasks.imported).toBe(1307);
+      expect(keptCounts(db)).toEqual(recounted(db));
+      // The links (updates through the triggers, after the batches) moved some tasks between cells.
+      expect(report.links).toBeGreaterThan(0);
+      // The triggers are all back and count the writes that follow.
+      expect(countTriggers(db)).toEqual(triggers);
+      insert.run('t_after', 'hermes', 'agent-1', 'ready');
+      db.prepare("UPDATE tasks SET status = 'done' WHERE id = 't_00002000'").run();
+      expect(keptCounts(db)).toEqual(recounted(db));
+      // Importing again adds nothing, and no count.
+      const before = keptCounts(db);
+      expect(importHermesBoard(db, file, { board: 'hermes', ready: true }).tasks.imported).toBe(0);
+      expect(keptCounts(db)).toEqual(before);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a batch that fails leaves no rows and no counts, and the triggers in place', () => {
+    const db = openDatabase(tempHome().database);
+    try {
+      db.prepare("INSERT INTO boards (slug, name, created_at) VALUES ('b', 'B', 1)").run();
+      runInWriteTransaction(db, () =>
+        insertImportedTasks(db, [
+          importedRow('t_00000001', 'b', 'x', 'ready'),
+          importedRow('t_00000002', 'b', null, 'done'),
+        ]),
+      );
+      const counts = keptCounts(db);
+      expect(counts).toEqual(recounted(db));
+      const triggers = countTriggers(db);
+      // The third row repeats an id: the insert fails half way and the transaction rolls back.
+      expect(() =>
+        runInWriteTransaction(db, () =>
+          insertImportedTasks(db, [
+            importedRow('t_00000003', 'b', 'x', 'ready'),
+            importedRow('t_00000004', 'b', 'y', 'todo'),
+            importedRow('t_00000001', 'b', 'x', 'ready'),
+          ]),
+        ),
+      ).toThrow(/UNIQUE/);
+      expect(keptCounts(db)).toEqual(counts);
+      expect(keptCounts(db)).toEqual(recounted(db));
+      expect(countTriggers(db)).toEqual(triggers);
+      // Outside a transaction it refuses: the triggers must never be missing for a commit of its own.
+      expect(() => insertImportedTasks(db, [importedRow('t_00000009', 'b', 'x', 'ready')])).toThrow(
+        /transaction/,
+      );
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keeps statement journals in memory while it imports, and puts the setting back', () => {
+    const paths = tempHome();
+    const dir = path.join(paths.home, 'hermes');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'kanban.db');
+    writeHermesBoard(file);
+    const db = openDatabase(paths.database);
+    try {
+      const before = db.pragma('temp_store', { simple: true });
+      const during: unknown[] = [];
+      importHermesBoard(db, file, {
+        onProgress: () => during.push(db.pragma('temp_store', { simple: true })),
+      });
+      expect(during).toEqual([2]); // 2 = MEMORY
+      expect(db.pragma('temp_store', { simple: true })).toBe(before);
+    } finally {
+      db.close();
+    }
+  });
+});
