@@ -90,9 +90,10 @@ export const LaneRow = memo(function LaneRow({
   const { store } = useBoardContext();
   // A lane the first snapshot left out (its cells are only counted) loads its cards as it nears.
   const unloaded = useBoard((state) => hasUnloadedCell(state.cellCursors, lane.key));
+  const snapshots = useBoard((state) => state.snapshots);
   useEffect(() => {
     if (near && !collapsed && unloaded) store.getState().loadLaneCards(lane.key);
-  }, [near, collapsed, unloaded, lane.key, store]);
+  }, [near, collapsed, unloaded, snapshots, lane.key, store]);
   const tallest = useBoard((state) => laneTallestCell(state, lane.key, cells));
   const testId = laneTestId(lane.key);
   const placeholder = !collapsed && !near;

@@ -2,7 +2,7 @@
 import { act } from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { countCells, makeLane, makeSnapshot, makeTask } from '../test/fixtures';
-import { FakeBoardApi } from '../test/fakeBoardApi';
+import { deferred, FakeBoardApi } from '../test/fakeBoardApi';
 import { renderApp, type Rendered } from '../test/renderApp';
 
 /**
@@ -143,5 +143,35 @@ describe('lanes far from the screen', () => {
     await view.settle();
     expect(api.callsOf('laneCards')).toHaveLength(calls);
     expect(Number(view.byTestId('column-count-ready').textContent)).toBe(60);
+  });
+
+  it('ask again for a lane whose answer a new snapshot made stale', async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `lane-${String(i).padStart(2, '0')}`);
+    const tasks = names.map((name) => makeTask({ assignee: name, status: 'todo' }));
+    const snapshot = makeSnapshot({
+      tasks: tasks.slice(0, 8),
+      cells: countCells(tasks),
+      lanes: names.map((name) => makeLane({ name })),
+    });
+    const held = deferred<{ tasks: typeof tasks; cells: ReturnType<typeof countCells> }>();
+    const answer = (lanes: (string | null)[]) => {
+      const cards = tasks.filter((task) => lanes.includes(task.assignee));
+      return { tasks: cards, cells: countCells(cards) };
+    };
+    const api = new FakeBoardApi().on('laneCards', (request) =>
+      request.lanes.includes('lane-29') ? held.promise : answer(request.lanes),
+    );
+    view = await renderApp(snapshot, api);
+    const lane = (name: string) => view!.byTestId(`lane-${name}`);
+    await setNear(lane('lane-29'), true);
+    // A resync while the lane's answer is on its way: that answer is of the old snapshot.
+    await act(async () => view!.store.getState().resync());
+    api.on('laneCards', (request) => answer(request.lanes));
+    held.resolve(answer(['lane-29']));
+    await view.settle();
+    await view.settle();
+    const asked = api.callsOf('laneCards').filter((request) => request.lanes.includes('lane-29'));
+    expect(asked).toHaveLength(2);
+    expect(lane('lane-29').querySelectorAll('article.card')).toHaveLength(1);
   });
 });

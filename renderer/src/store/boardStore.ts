@@ -109,6 +109,11 @@ export interface BoardState {
   /** seq of the last event (or snapshot) applied; the next event must carry lastSeq + 1. */
   lastSeq: number;
   /**
+   * How many snapshots were applied: a new one (resync, board switch) may leave out lanes loaded
+   * before, and their rows ask for them again (LaneRow).
+   */
+  snapshots: number;
+  /**
    * The board's loaded cards (tasks without bodies; the drawer reads the body from taskDetail).
    * Of each cell only a first part may be loaded (snapshot, then `loadMoreCards`): the store never
    * holds a card past its cell's cursor, so every cell is a gapless start of the core's cell.
@@ -508,6 +513,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
         loadState: 'ready',
         loadError: null,
         lastSeq: snapshot.seq,
+        snapshots: get().snapshots + 1,
         tasks,
         cellCursors: cursorsOf(Object.values(tasks), cellTotals),
         cellTotals,
@@ -796,6 +802,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
       loadState: 'idle',
       loadError: null,
       lastSeq: 0,
+      snapshots: 0,
       ...emptyBoardData(),
       dispatcher: null,
       boards: [],
