@@ -121,6 +121,10 @@ function countFsCalls(action: () => void): Record<string, number> {
 async function benchTick(): Promise<void> {
   console.log('\n## Dispatcher tick on "large"');
   const set = large('tick');
+  // Before any engine writes to it: row 9 is also measured the way the app and `serve` run it.
+  const steppedHome = tempHome('tick-stepped');
+  homes.push(steppedHome.home);
+  fs.cpSync(set.paths.home, steppedHome.home, { recursive: true });
   const rssBefore = process.memoryUsage().rss;
   const engine = newEngine(set.paths);
   let started = performance.now();
@@ -133,7 +137,6 @@ async function benchTick(): Promise<void> {
     `   spawned ${first?.spawned.length ?? 0}, skipped ${first?.skipped.length ?? 0}; CPU ` +
       `${ms((firstCpu.user + firstCpu.system) / 1000)}`,
   );
-  recordTarget('9', `${ms(firstMs)} (CPU ${ms((firstCpu.user + firstCpu.system) / 1000)})`, firstMs <= 100);
   for (let i = 0; i < 3; i++) engine.runTick();
 
   const idle: number[] = [];
@@ -233,6 +236,40 @@ async function benchTick(): Promise<void> {
   );
   api.close();
   await engine.close({ stopWorkers: true });
+
+  // 9 as the app and `serve` run it (issue 17): the scheduled first tick in bounded steps with the
+  // event loop served between them (Engine.runTickInSteps), on a copy of the same fresh home. The
+  // figure is the longest the event loop waited between two of its turns meanwhile.
+  const stepped = newEngine(steppedHome);
+  const inner = stepped as unknown as { dispatcher: { pendingSkipWrites(): number }; stepping: boolean };
+  const gaps: number[] = [];
+  let last = performance.now();
+  let pinging = true;
+  const ping = (): void => {
+    const now = performance.now();
+    gaps.push(now - last);
+    last = now;
+    if (pinging) setImmediate(ping);
+  };
+  setImmediate(ping);
+  const steppedAt = performance.now();
+  stepped.start();
+  while (!(stepped.lastDispatchResult() && inner.dispatcher.pendingSkipWrites() === 0 && !inner.stepping))
+    await new Promise((resolve) => setImmediate(resolve));
+  pinging = false;
+  const steppedMs = performance.now() - steppedAt;
+  const longest = Math.max(...gaps);
+  report('9. first tick in steps (as app and serve run it): longest step', [longest], '≤ 100 ms');
+  note(
+    `   ${gaps.length} turns of the event loop in ${ms(steppedMs)} until the last skip reason was stored; ` +
+      `spawned ${stepped.lastDispatchResult()?.spawned.length ?? 0}`,
+  );
+  recordTarget(
+    '9',
+    `longest step ${ms(longest)} of ${ms(steppedMs)} in steps (at once: ${ms(firstMs)}, CPU ${ms((firstCpu.user + firstCpu.system) / 1000)})`,
+    longest <= 100,
+  );
+  await stepped.close({ stopWorkers: true });
 }
 
 // 3: ready → spawned ----------------------------------------------------------------------------

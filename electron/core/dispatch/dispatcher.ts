@@ -93,7 +93,16 @@ export interface DispatcherDeps {
    * a tick result would say) or blocked (null): the engine pushes the change out.
    */
   onBackgroundChange?: (result: DispatchResult | null) => void;
+  /** Rows one step of a cold start reads, and skip reasons one step writes (default SLICE_ROWS). */
+  sliceRows?: number;
 }
+
+/**
+ * Issue 17, target 9: a cold start (the first tick of an engine on 100,000 tasks) reads, checks
+ * and writes this many rows a step, and yields to the event loop between steps (Engine), so no
+ * step holds it for long.
+ */
+export const SLICE_ROWS = 2_000;
 
 export const DISPATCHER_CLAIM_PREFIX = 'dispatcher:';
 
@@ -366,9 +375,23 @@ export class Dispatcher {
   /** Tasks of the ready queue that changed since the last walk ('all' after a full read). */
   private queueChanges: Set<string> | 'all' = 'all';
   private memo: WalkMemo | null = null;
+  private readonly sliceRows: number;
+  /** A full promotion check in pages (warmUpStep): the log's position before its first page, the last id checked. */
+  private promotionScan: { cursor: number; after: string } | null = null;
+  /** A read of the ready queue in pages (warmUpStep): the log's position before its first page, rows so far. */
+  private queueScan: { cursor: number; after: string; rows: ReadyRow[] } | null = null;
+  /** Promotions made by warmUpStep, reported by the next tick. */
+  private warmUpPromoted: string[] = [];
+  /**
+   * Skip reasons judged but not yet stored (a tick with `sliceWrites`), by task: written in
+   * order by flushSkipWrites. Dropped when the task changes (the next walk judges it again, against
+   * what is stored then) and replaced when a later walk judges it otherwise.
+   */
+  private readonly pendingSkips = new Map<string, SkipChange>();
 
   constructor(private readonly deps: DispatcherDeps) {
     this.now = deps.now ?? Date.now;
+    this.sliceRows = deps.sliceRows ?? SLICE_ROWS;
   }
 
   isStuck(): boolean {
@@ -384,13 +407,82 @@ export class Dispatcher {
     this.queue.loaded = false;
     this.fullPromotionDue = true;
     this.memo = null;
+    this.promotionScan = null;
+    this.queueScan = null;
+    this.pendingSkips.clear();
+  }
+
+  /** True while a tick would start cold: a full promotion check or a full read of the ready queue due. */
+  needsWarmUp(): boolean {
+    return this.fullPromotionDue || !this.queue.loaded;
+  }
+
+  /**
+   * One bounded step of what a cold tick does at once (issue 17, target 9): a page of the full
+   * promotion check, else a page of the ready queue. The caller yields to the event loop between
+   * steps and ticks once needsWarmUp() is false; the tick then replays the log written meanwhile
+   * (from the position taken before the first page), as it does after any tick.
+   */
+  warmUpStep(): void {
+    const { db } = this.deps;
+    const size = this.sliceRows;
+    if (this.fullPromotionDue) {
+      const scan = (this.promotionScan ??= { cursor: lastEventId(db), after: '' });
+      const page = runInWriteTransaction(db, () => {
+        const ids = tasks.todoTaskIdsAfter(db, scan.after, size);
+        return { ids, promoted: promoteTasks(db, ids, this.now()) };
+      });
+      appendAll(this.warmUpPromoted, page.promoted);
+      if (page.ids.length === size) {
+        scan.after = page.ids[size - 1] as string;
+        return;
+      }
+      this.promotionCursor = scan.cursor;
+      this.fullPromotionDue = false;
+      this.promotionScan = null;
+      return;
+    }
+    if (this.queue.loaded) return;
+    const scan = (this.queueScan ??= { cursor: lastEventId(db), after: '', rows: [] });
+    const page = tasks.readyQueuePage(db, scan.after, size);
+    appendAll(scan.rows, page);
+    if (page.length === size) {
+      scan.after = (page[size - 1] as ReadyRow).id;
+      return;
+    }
+    this.loadQueue(scan.rows.sort(walkOrder), scan.cursor);
+  }
+
+  private loadQueue(rows: ReadyRow[], cursor: number): void {
+    this.queue.reset(rows);
+    this.queueCursor = cursor;
+    this.queueChanges = 'all';
+    this.queueScan = null;
+    this.pendingSkips.clear();
+  }
+
+  /** Skip reasons judged and not yet stored (a tick with `sliceWrites`). */
+  pendingSkipWrites(): number {
+    return this.pendingSkips.size;
+  }
+
+  /** Stores up to `limit` of the pending skip reasons (default: one step's worth), in walk order. */
+  flushSkipWrites(limit = this.sliceRows): void {
+    if (this.pendingSkips.size === 0) return;
+    const batch: SkipChange[] = [];
+    for (const [id, change] of this.pendingSkips) {
+      if (batch.length >= limit) break;
+      batch.push(change);
+      this.pendingSkips.delete(id);
+    }
+    this.writeSkipChanges(batch);
   }
 
   /**
    * `dryRun` changes nothing; `spawn: false` settles what happened (reap, outcomes, reclaims,
    * promotions) without starting anything new.
    */
-  tick(options: { dryRun?: boolean; spawn?: boolean } = {}): DispatchResult {
+  tick(options: { dryRun?: boolean; spawn?: boolean; sliceWrites?: boolean } = {}): DispatchResult {
     const dryRun = options.dryRun ?? false;
     const startedAt = this.now();
     const result = emptyDispatchResult(dryRun, startedAt);
@@ -398,11 +490,15 @@ export class Dispatcher {
       this.reapExits(this.deps.supervisor.drainExits(), result);
       this.stopWorkersWhoseRunEnded();
       appendAll(result.reclaimed, reclaimExpiredClaims(this.deps.db, this.now()));
+      appendAll(result.promoted, this.warmUpPromoted.splice(0));
       appendAll(result.promoted, this.promote());
       this.syncQueue();
     }
     if (options.spawn === false) return result;
+    this.sliceWrites = options.sliceWrites ?? false;
     const spawnable = this.walkReadyTasks(dryRun, result);
+    // Without sliceWrites every verdict is stored by the end of the tick (the CLI, tests).
+    if (!dryRun && !this.sliceWrites) this.flushSkipWrites(Number.POSITIVE_INFINITY);
     if (!dryRun) this.checkHealth(spawnable, result);
     else result.stuck = this.stuck;
     result.durationMs = this.now() - startedAt;
@@ -500,6 +596,7 @@ export class Dispatcher {
     const { db } = this.deps;
     // No new event, nothing to promote: an idle tick takes no write lock for this step.
     if (!this.fullPromotionDue && lastEventId(db) <= this.promotionCursor) return [];
+    this.promotionScan = null;
     // The cursor moves only once the promotions are committed: a failed tick looks again.
     const step = runInWriteTransaction(db, () => {
       const now = this.now();
@@ -529,6 +626,8 @@ export class Dispatcher {
           this.queue.replace(changed.taskIds, rows);
           const pending = this.queueChanges;
           if (pending !== 'all') for (const id of changed.taskIds) pending.add(id);
+          // Judged again by the next walk, against the row as it is now.
+          if (this.pendingSkips.size > 0) for (const id of changed.taskIds) this.pendingSkips.delete(id);
         }
         this.queueCursor = changed.lastId;
         return;
@@ -536,9 +635,7 @@ export class Dispatcher {
     }
     // The cursor is read first: a change landing in between is then read twice, never missed.
     const cursor = lastEventId(db);
-    this.queue.reset(tasks.readyQueueRows(db));
-    this.queueCursor = cursor;
-    this.queueChanges = 'all';
+    this.loadQueue(tasks.readyQueueRows(db), cursor);
   }
 
   // Step 6 --------------------------------------------------------------------------------------
@@ -772,6 +869,7 @@ export class Dispatcher {
         if (skip.reason === 'backoff') validUntil = Math.min(validUntil, row.next_attempt_at as number);
         if (row.skip_reason !== skip.reason || row.skip_detail !== skip.detail)
           skipChanges.push({ row, reason: skip.reason, detail: skip.detail });
+        else if (this.pendingSkips.size > 0 && !dryRun) this.pendingSkips.delete(row.id);
         continue;
       }
       spawnable += 1;
@@ -792,11 +890,27 @@ export class Dispatcher {
     return { spawnable, validUntil, skipChanges, skippedRows, globalRunning: state.globalRunning };
   }
 
-  /** docs/architecture.md §4.6: skip reasons are stored only when they change — no write per task per tick. */
+  /** Set for the tick running now: store at most one step of skip reasons, keep the rest pending. */
+  private sliceWrites = false;
+
+  /**
+   * docs/architecture.md §4.6: skip reasons are stored only when they change — no write per task per tick.
+   * They are kept pending: stored at the end of the tick, or with sliceWrites in later steps
+   * (flushSkipWrites), a step's worth at a time in walk order.
+   */
   private storeSkipChanges(changes: readonly SkipChange[], result: DispatchResult): void {
     if (changes.length === 0) return;
+    appendAll(
+      result.skipChanged,
+      changes.map((change) => change.row.id),
+    );
+    // A pending one judged otherwise since is replaced by this later verdict.
+    for (const change of changes) this.pendingSkips.set(change.row.id, change);
+  }
+
+  private writeSkipChanges(changes: readonly SkipChange[]): void {
+    if (changes.length === 0) return;
     const changedIds = changes.map((change) => change.row.id);
-    appendAll(result.skipChanged, changedIds);
     const { db } = this.deps;
     runInWriteTransaction(db, () => {
       // In the log like every other change, so each reader hears of it (a board served by another

@@ -503,6 +503,33 @@ export function readyQueueRows(db: Db): ReadyQueueRow[] {
   return db.prepare(`${READY_QUEUE_SQL} ORDER BY priority DESC, created_at, id`).all() as ReadyQueueRow[];
 }
 
+/**
+ * One page of the ready, unclaimed tasks in id order, after `afterId` (issue 17, target 9: a cold
+ * start reads the queue in bounded steps; the caller sorts the pages into walk order). Keyset by
+ * id on an index that starts with it, so a task changed between pages is read at most once, and
+ * one changed before its page is read as it is then (the caller replays the log after the pages).
+ */
+export function readyQueuePage(db: Db, afterId: string, limit: number): ReadyQueueRow[] {
+  return cachedStatement(
+    db,
+    `SELECT t.id, t.board, t.assignee, t.priority, t.created_at, t.next_attempt_at,
+            s.reason AS skip_reason, s.detail AS skip_detail, t.approval_required, t.approved_at
+     FROM tasks t INDEXED BY tasks_board_status_by_id LEFT JOIN task_skips s ON s.task_id = t.id
+     WHERE t.id > ? AND t.status = 'ready' AND t.claim_owner IS NULL
+     ORDER BY t.id LIMIT ?`,
+  ).all(afterId, limit) as ReadyQueueRow[];
+}
+
+/** Up to `limit` todo tasks in id order after `afterId` (a full promotion check in pages). */
+export function todoTaskIdsAfter(db: Db, afterId: string, limit: number): string[] {
+  return (
+    cachedStatement(
+      db,
+      `SELECT id FROM tasks INDEXED BY tasks_board_status_by_id WHERE id > ? AND status = 'todo' ORDER BY id LIMIT ?`,
+    ).all(afterId, limit) as { id: string }[]
+  ).map((row) => row.id);
+}
+
 /** The ready, unclaimed tasks among `ids` (the others are not ready or claimed now). */
 export function readyQueueRowsAmong(db: Db, ids: readonly string[]): ReadyQueueRow[] {
   if (ids.length === 0) return [];

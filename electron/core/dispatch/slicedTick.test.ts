@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createTask, linkTasks, moveTask } from '../commands/taskCommands';
+import { Dispatcher } from './dispatcher';
+import { Engine } from './engine';
+import { findTask } from '../store/tasks';
+import { useTempHomes } from '../../../test/helpers/home';
+import { waitFor, writeAgentProfile, writeFastSettings } from '../../../test/helpers/engine';
+
+/**
+ * Issue 17, target 9: the engine's scheduled tick runs in bounded steps with the event loop served
+ * between them — a cold start's pages of promotion checks and ready tasks, the tick, then the skip
+ * reasons it did not store yet. Whatever happens between steps, the end must be what one tick over
+ * the whole table gives (a dry run reads every ready task and walks them all).
+ */
+
+const actor = { name: 'test' };
+const tempHome = useTempHomes();
+const engines: Engine[] = [];
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  for (const engine of engines.splice(0)) await engine.close({ stopWorkers: true });
+});
+
+describe('a scheduled tick in steps', () => {
+  it('starts cold in pages with the event loop served between steps, and ends as one full tick would', async () => {
+    const paths = tempHome();
+    writeFastSettings(paths, { globalMaxConcurrent: 2, tickMs: 60_000 });
+    writeAgentProfile(paths, 'alpha', 'sleep.mjs', { args: ['600'], maxConcurrent: 1 });
+    writeAgentProfile(paths, 'beta', 'sleep.mjs', { args: ['600'], maxConcurrent: 3 });
+    const engine = new Engine({
+      home: paths.home,
+      env: { ...process.env, SWITCHYARD_HOME: paths.home },
+      dispatch: true,
+      actor,
+      log: () => undefined,
+      sliceRows: 10,
+    });
+    engines.push(engine);
+    const lanes = ['alpha', 'beta', 'human', null];
+    const ready = Array.from({ length: 60 }, (_, i) =>
+      createTask(engine.db, { title: `r${i}`, assignee: lanes[i % 4] ?? null, priority: i % 3 }, actor),
+    );
+    // Todo children whose parent is done: the cold start's promotion check makes them ready.
+    const children: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const parent = createTask(engine.db, { title: `p${i}`, assignee: 'human' }, actor);
+      moveTask(engine.db, parent.id, 'done', actor);
+      const child = createTask(
+        engine.db,
+        { title: `c${i}`, assignee: lanes[i % 4] ?? null, status: 'todo' },
+        actor,
+      );
+      linkTasks(engine.db, parent.id, child.id, actor);
+      children.push(child.id);
+    }
+
+    // Every step notes how many turns of the event loop had run; another callback spins meanwhile.
+    let turns = 0;
+    let spinning = true;
+    const spin = (): void => {
+      turns += 1;
+      if (spinning) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const stepTurns: number[] = [];
+    const warmUp = Dispatcher.prototype.warmUpStep;
+    let late: { id: string } | null = null;
+    vi.spyOn(Dispatcher.prototype, 'warmUpStep').mockImplementation(function (this: Dispatcher) {
+      stepTurns.push(turns);
+      warmUp.call(this);
+      // Between two pages of the ready queue: a task already read leaves, a new one arrives.
+      if (stepTurns.length === 6) {
+        moveTask(engine.db, (ready[0] as { id: string }).id, 'done', actor);
+        late = createTask(engine.db, { title: 'late', assignee: 'beta', priority: 2 }, actor);
+      }
+    });
+    const flush = Dispatcher.prototype.flushSkipWrites;
+    const flushTurns: number[] = [];
+    vi.spyOn(Dispatcher.prototype, 'flushSkipWrites').mockImplementation(function (this: Dispatcher, limit) {
+      flushTurns.push(turns);
+      flush.call(this, limit);
+    });
+
+    engine.start();
+    await waitFor(
+      () =>
+        engine.lastDispatchResult() !== null &&
+        (engine as unknown as { dispatcher: Dispatcher }).dispatcher.pendingSkipWrites() === 0 &&
+        !(engine as unknown as { stepping: boolean }).stepping,
+      'the stepped tick to end',
+    );
+    spinning = false;
+
+    // 3 pages of the 25 todo tasks' promotion check, 9 of the 85 ready ones (10 a step).
+    expect(stepTurns.length).toBeGreaterThanOrEqual(12);
+    // The tick stored 10 of its ~85 skip reasons, the later steps the rest.
+    expect(flushTurns.length).toBeGreaterThanOrEqual(8);
+    const all = [...stepTurns, ...flushTurns];
+    for (let i = 1; i < all.length; i++) expect(all[i], `step ${i}`).toBeGreaterThan(all[i - 1] as number);
+
+    const tick = engine.lastDispatchResult();
+    // Promoted by the cold start's check (the tick that follows, woken by the changes above, may be the last).
+    for (const id of children) expect(findTask(engine.db, id)?.status, id).not.toBe('todo');
+    const full = engine.dryRun();
+    expect(tick?.skipped).toEqual(full.skipped);
+    expect(full.skipped.map((entry) => entry.taskId)).toContain((late as { id: string } | null)?.id);
+    expect(full.skipped.map((entry) => entry.taskId)).not.toContain((ready[0] as { id: string }).id);
+    for (const entry of full.skipped) {
+      const found = findTask(engine.db, entry.taskId);
+      expect({ reason: found?.skipReason, detail: found?.skipDetail }, entry.taskId).toEqual({
+        reason: entry.reason,
+        detail: entry.detail,
+      });
+    }
+    expect(findTask(engine.db, (ready[0] as { id: string }).id)?.skipReason).toBeNull();
+  }, 60_000);
+});
