@@ -366,7 +366,7 @@ export class Engine implements EngineHandle {
         this.dispatcher.warmUpStep();
         await nextTurn();
       }
-      if (this.closed || this.fault) return;
+      if (!this.canStep()) return;
       this.runTick({ sliceWrites: true });
       while (this.dispatcher.pendingSkipWrites() > 0 && this.active) {
         await nextTurn();
@@ -378,6 +378,8 @@ export class Engine implements EngineHandle {
       if (!this.databaseFailed(error)) this.log(`tick failed: ${(error as Error).message}`);
     } finally {
       this.stepping = false;
+      // runTick schedules the next tick; a step that failed before it must not leave none.
+      if (!this.fault) this.schedule(this.settings.dispatcher.tickMs);
       if (this.wokenWhileStepping) {
         this.wokenWhileStepping = false;
         this.wake();
