@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createTask, linkTasks, moveTask } from '../commands/taskCommands';
+import { assignTask, createTask, linkTasks, moveTask } from '../commands/taskCommands';
 import { Dispatcher } from './dispatcher';
 import { Engine } from './engine';
 import { findTask } from '../store/tasks';
@@ -114,5 +114,50 @@ describe('a scheduled tick in steps', () => {
       });
     }
     expect(findTask(engine.db, (ready[0] as { id: string }).id)?.skipReason).toBeNull();
+  }, 60_000);
+
+  it('never stores a verdict for a task that left the ready queue between two write steps', async () => {
+    const paths = tempHome();
+    writeFastSettings(paths, { globalMaxConcurrent: 1, tickMs: 60_000 });
+    writeAgentProfile(paths, 'alpha', 'sleep.mjs', { args: ['600'], maxConcurrent: 1 });
+    const engine = new Engine({
+      home: paths.home,
+      env: { ...process.env, SWITCHYARD_HOME: paths.home },
+      dispatch: true,
+      actor,
+      log: () => undefined,
+      sliceRows: 5,
+    });
+    engines.push(engine);
+    for (let i = 0; i < 30; i++)
+      createTask(engine.db, { title: `h${i}`, assignee: 'human', priority: 2 }, actor);
+    // Last in walk order, so still waiting to be stored when the first write step runs.
+    const leaving = createTask(engine.db, { title: 'leaving', assignee: 'human' }, actor);
+    const moving = createTask(engine.db, { title: 'moving', assignee: 'human' }, actor);
+    const flush = Dispatcher.prototype.flushSkipWrites;
+    let steps = 0;
+    vi.spyOn(Dispatcher.prototype, 'flushSkipWrites').mockImplementation(function (this: Dispatcher, limit) {
+      steps += 1;
+      if (steps === 1) {
+        expect(this.pendingSkipWrites()).toBe(32);
+        moveTask(engine.db, leaving.id, 'done', actor);
+        assignTask(engine.db, moving.id, 'robot', actor);
+      }
+      flush.call(this, limit);
+    });
+    await (engine as unknown as { runTickInSteps(): Promise<void> }).runTickInSteps();
+    expect(steps).toBeGreaterThanOrEqual(7);
+    expect(findTask(engine.db, leaving.id)?.skipReason).toBeNull();
+    // The next tick judges the reassigned task again; then every stored verdict is the full walk's.
+    engine.runTick();
+    const full = engine.dryRun();
+    expect(full.skipped.map((entry) => entry.taskId)).toContain(moving.id);
+    for (const entry of full.skipped) {
+      const found = findTask(engine.db, entry.taskId);
+      expect({ reason: found?.skipReason, detail: found?.skipDetail }, entry.taskId).toEqual({
+        reason: entry.reason,
+        detail: entry.detail,
+      });
+    }
   }, 60_000);
 });
