@@ -81,7 +81,7 @@ describe('import-hermes, streamed', () => {
     }
   });
 
-  it('commits in batches and reports its progress after each', () => {
+  it('commits 2,000 tasks a transaction and reports its progress after each', () => {
     const paths = tempHome();
     const file = hermesFile(paths.home);
     const hermes = new Database(file);
@@ -89,7 +89,7 @@ describe('import-hermes, streamed', () => {
       "INSERT INTO tasks (id, title, status, created_at) VALUES (?, ?, 'todo', 1760000000)",
     );
     hermes.transaction(() => {
-      for (let n = 0; n < 1200; n++) task.run(`t_${(0x1000 + n).toString(16).padStart(8, '0')}`, `bulk ${n}`);
+      for (let n = 0; n < 4500; n++) task.run(`t_${(0x1000 + n).toString(16).padStart(8, '0')}`, `bulk ${n}`);
     })();
     hermes.close();
     const db = openDatabase(paths.database);
@@ -98,13 +98,47 @@ describe('import-hermes, streamed', () => {
       const report = importHermesBoard(db, file, {
         onProgress: ({ tasksDone, tasksTotal }) => progress.push([tasksDone, tasksTotal]),
       });
-      expect(report.tasks.imported).toBe(1207);
+      expect(report.tasks.imported).toBe(4507);
       expect(progress).toEqual([
-        [500, 1207],
-        [1000, 1207],
-        [1207, 1207],
+        [2000, 4507],
+        [4000, 4507],
+        [4507, 4507],
       ]);
-      expect((db.prepare('SELECT count(*) AS n FROM tasks').get() as { n: number }).n).toBe(1207);
+      expect((db.prepare('SELECT count(*) AS n FROM tasks').get() as { n: number }).n).toBe(4507);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('merges in text order when some task ids are not stored as text', () => {
+    const paths = tempHome();
+    const file = hermesFile(paths.home);
+    const hermes = new Database(file);
+    // A blob id sorts after every text in SQLite, but its rows are keyed by its text '42', which
+    // sorts between '4' and '5': reading the tasks in the id column's own order would hand the
+    // comments to the wrong tasks.
+    const task = hermes.prepare(
+      "INSERT INTO tasks (id, title, status, created_at) VALUES (?, ?, 'triage', 1760000000)",
+    );
+    const comment = hermes.prepare(
+      "INSERT INTO task_comments (task_id, author, body, created_at) VALUES (?, 'a', ?, 1760000001)",
+    );
+    for (const id of ['4', '42', '5']) {
+      task.run(id === '42' ? Buffer.from(id) : id, `title of ${id}`);
+      comment.run(id, `on ${id}`);
+    }
+    hermes.close();
+    const db = openDatabase(paths.database);
+    try {
+      importHermesBoard(db, file);
+      for (const id of ['4', '42', '5']) {
+        const taskId = (
+          db.prepare('SELECT value FROM meta WHERE key = ?').get(`hermes-import:default:${id}`) as {
+            value: string;
+          }
+        ).value;
+        expect(commentsOf(db, taskId).map((c) => c.body)).toEqual([`on ${id}`]);
+      }
     } finally {
       db.close();
     }

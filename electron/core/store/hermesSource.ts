@@ -106,7 +106,21 @@ const KEY = 'switchyard_import_key';
  * which differs for characters past U+FFFF. The merge below must agree with SQLite's order.
  */
 function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  // Without encoding either string (twice per task and table, a tenth of the reading in a profile):
+  // the first code unit that differs decides, as in UTF-16, except where a surrogate (half of a
+  // character past U+FFFF) meets a unit of U+E000…U+FFFF, which is the smaller character.
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xSurrogate = x >= 0xd800 && x <= 0xdfff;
+    const ySurrogate = y >= 0xd800 && y <= 0xdfff;
+    if (xSurrogate && y >= 0xe000) return 1;
+    if (ySurrogate && x >= 0xe000) return -1;
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
 /**
@@ -173,9 +187,16 @@ export function openHermesStream(file: string): HermesStream {
         const comments = new RowsByTask(childRows('task_comments'));
         const runs = new RowsByTask(childRows('task_runs'));
         const events = new RowsByTask(childRows('task_events'));
+        // When every id is text (Hermes writes them so), ordering by the column itself gives the
+        // same order and lets SQLite walk the primary key's index instead of sorting the whole
+        // table (~0.2 s of 100,000 tasks); the check reads that index alone.
+        const idsAreText =
+          main.prepare("SELECT 1 FROM tasks WHERE typeof(id) NOT IN ('text', 'null') LIMIT 1").get() ===
+          undefined;
         const tasks = main
           .prepare(
-            `SELECT *, CAST(id AS TEXT) AS ${KEY} FROM tasks WHERE id IS NOT NULL ORDER BY ${KEY} COLLATE BINARY, rowid`,
+            `SELECT *, CAST(id AS TEXT) AS ${KEY} FROM tasks WHERE id IS NOT NULL
+             ORDER BY ${idsAreText ? 'id' : KEY} COLLATE BINARY, rowid`,
           )
           .iterate() as IterableIterator<HermesRow>;
         for (const task of tasks) {
