@@ -81,6 +81,8 @@ function newEngine(paths: HomePaths, dispatch = true): Engine {
     home: paths.home,
     env: { ...process.env, SWITCHYARD_HOME: paths.home },
     dispatch,
+    // As the app and `serve` run it (startEngine): workers start through the spawner process.
+    spawner: true,
     actor: { name: 'bench' },
     log: () => undefined,
   });

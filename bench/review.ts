@@ -54,6 +54,8 @@ function newEngine(paths: HomePaths): Engine {
     home: paths.home,
     env: { ...process.env, SWITCHYARD_HOME: paths.home },
     dispatch: true,
+    // As the app and `serve` run it (startEngine): workers start through the spawner process.
+    spawner: true,
     actor: { name: 'bench' },
     log: () => undefined,
   });

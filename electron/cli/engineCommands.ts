@@ -17,12 +17,15 @@ import { writeAll } from './stdio';
  * The engine (dispatcher, supervisor, lane watching) is loaded only by the commands that run it, so
  * `switchyard list` and the worker's `complete` start without it (performance issue 6, target 4).
  */
-async function engineFor(context: CliContext, dispatch: boolean): Promise<Engine> {
+async function engineFor(context: CliContext, dispatch: boolean, spawner = false): Promise<Engine> {
   const { Engine } = await import('../core/dispatch/engine');
   return new Engine({
     home: context.paths.home,
     env: context.env,
     dispatch,
+    // docs/architecture.md §5: `dispatch --watch` lives on, so its workers start off its event loop;
+    // one tick spawns in process and prints what it started.
+    spawner,
     actor: context.actor,
     log: (line) => context.output.err(line),
   });
@@ -101,7 +104,7 @@ const dispatchCommand: CliCommand = {
       }
       return;
     }
-    const engine = await engineFor(context, true);
+    const engine = await engineFor(context, true, values.watch === true);
     if (!values.json) warnProblems(context, engine.problems());
     const refuse = () => {
       const state = engine.dispatcherState();

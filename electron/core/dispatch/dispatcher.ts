@@ -40,7 +40,13 @@ import {
 } from '../workers/prompt';
 import { ensureOwnedDir, UnsafePathError, writeNewFile } from '../ownedFiles';
 import * as runs from '../store/runs';
-import { exitStatusKnown, type Supervisor, type WorkerExit } from '../workers/supervisor';
+import {
+  exitStatusKnown,
+  type SpawnOutcome,
+  type SpawnRequest,
+  type Supervisor,
+  type WorkerExit,
+} from '../workers/supervisor';
 import * as tasks from '../store/tasks';
 import { prepareWorkspace } from '../workers/workspace';
 import { isRepositoryWorkspace } from '../workers/repository';
@@ -1030,16 +1036,20 @@ export class Dispatcher {
       // docs/architecture.md §9: git never runs inside the tick. The claim holds the lane's capacity while the
       // worktree is made; a slow `git worktree add` delays this task only.
       this.preparing += 1;
+      this.startingRuns.add(runId);
       const step = prepareTaskWorktree(db, paths, claimed.task, {
         holdChildren: profile.onSuccess === 'review',
       })
         .then(
           (workspace) => {
+            // Starting still when the start goes to the spawner (spawnClaimed marks it again).
+            this.startingRuns.delete(runId);
             const late = emptyDispatchResult(false, this.now());
             if (this.runStillOpen(runId)) this.spawnClaimed(claimed, profile, laneName, workspace, late);
             this.deps.onBackgroundChange?.(late);
           },
           (error: unknown) => {
+            this.startingRuns.delete(runId);
             this.failWorkspace(claimed.task, runId, (error as Error).message);
             this.deps.onBackgroundChange?.(null);
           },
@@ -1066,6 +1076,13 @@ export class Dispatcher {
 
   /** Workspaces being made right now (docs/architecture.md §9), for tests and the bench. */
   private preparing = 0;
+  /** Runs claimed whose worker is being made (a worktree, then the spawner's answer). */
+  private readonly startingRuns = new Set<number>();
+
+  /** A run claimed whose worker is not there yet: recovery must not close it (Engine.recoverWorkers). */
+  isStarting(runId: number): boolean {
+    return this.startingRuns.has(runId);
+  }
   private readonly inFlight = new Set<Promise<void>>();
 
   /** Resolves when every workspace being made has led to a spawn or a block (before closing the database). */
@@ -1098,9 +1115,9 @@ export class Dispatcher {
     workspace: string,
     result: DispatchResult,
   ): boolean {
-    const { db, paths, supervisor } = this.deps;
+    const { paths, supervisor } = this.deps;
     const { runId, logPath, task, followup } = claimed;
-    let outcome: ReturnType<Supervisor['spawn']>;
+    let request: SpawnRequest;
     let resumed: string | null = null;
     try {
       // Every folder this run writes into is a real folder of ours, or the task is blocked (issue 18).
@@ -1143,7 +1160,7 @@ export class Dispatcher {
         }
         argv = expandCommand(profile, { ...vars, prompt });
       }
-      outcome = supervisor.spawn({
+      request = {
         runId,
         taskId: task.id,
         lane: laneName,
@@ -1156,14 +1173,53 @@ export class Dispatcher {
             ? null
             : (task.maxRuntimeSeconds ?? (profile.maxRuntimeSeconds as number)) * 1000,
         output: transcriptFormatOf(profile),
-      });
+      };
     } catch (error) {
-      outcome = { ok: false, error: (error as Error).message, permanent: error instanceof UnsafePathError };
+      const failure = { error: (error as Error).message, permanent: error instanceof UnsafePathError };
+      return this.spawnFailed(task, runId, failure, result);
     }
+    const started = { task, runId, laneName, followup, resumed };
+    if (!supervisor.spawnsOffTheLoop) return this.recordStart(started, supervisor.spawn(request), result);
+    // docs/architecture.md §5: the spawner process forks; this loop only waits for its answer. The
+    // claim (task running) holds the lane's capacity meanwhile, and the run counts as starting
+    // (isStarting), so nothing takes it for abandoned; the pid and the `spawned` event follow.
+    this.startingRuns.add(runId);
+    const step = supervisor
+      .spawnOffTheLoop(request)
+      .then((outcome) => {
+        const late = emptyDispatchResult(false, this.now());
+        this.recordStart(started, outcome, late);
+        this.deps.onBackgroundChange?.(late);
+      })
+      .catch((error: unknown) => this.deps.log?.(`starting ${task.id}: ${(error as Error).message}`))
+      .finally(() => {
+        this.startingRuns.delete(runId);
+        this.inFlight.delete(step);
+      });
+    this.inFlight.add(step);
+    return true;
+  }
+
+  /** A start's outcome, the same whether it came at once (spawn) or from the spawner: the run's pid and event, or spawn_failed. */
+  private recordStart(
+    started: {
+      task: Task;
+      runId: number;
+      laneName: string;
+      followup: Followup | null;
+      resumed: string | null;
+    },
+    outcome: SpawnOutcome,
+    result: DispatchResult,
+  ): boolean {
+    const { db, supervisor } = this.deps;
+    const { task, runId, laneName, followup, resumed } = started;
     if (!outcome.ok) return this.spawnFailed(task, runId, outcome, result);
     const { pid, pidStartTime } = outcome;
-    runInWriteTransaction(db, () => {
+    const open = runInWriteTransaction(db, () => {
       runs.recordRunProcess(db, runId, pid, pidStartTime);
+      // Closed while it was starting (a person moved the task): it is stopped, never announced.
+      if (!this.runStillOpen(runId)) return false;
       if (resumed !== null) runs.setRunResumedSession(db, runId, resumed);
       appendEvent(
         db,
@@ -1181,7 +1237,12 @@ export class Dispatcher {
         },
         this.now(),
       );
+      return true;
     });
+    if (!open) {
+      void supervisor.stop(runId, 'run closed');
+      return false;
+    }
     result.spawned.push({ taskId: task.id, runId, lane: laneName, pid });
     return true;
   }
@@ -1259,7 +1320,9 @@ export class Dispatcher {
    * never reach `spawnable` and never count.
    */
   private checkHealth(spawnable: number, result: DispatchResult): void {
-    if (spawnable > 0 && result.spawned.length === 0) this.ticksWithoutSpawn += 1;
+    // A claim whose worker is still starting (worktree, spawner) is progress too.
+    if (spawnable > 0 && result.spawned.length === 0 && this.startingRuns.size === 0)
+      this.ticksWithoutSpawn += 1;
     else this.ticksWithoutSpawn = 0;
     const config = this.deps.config();
     this.stuck = this.ticksWithoutSpawn >= config.stuckTicks;

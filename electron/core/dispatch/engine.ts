@@ -34,6 +34,7 @@ import * as runs from '../store/runs';
 import type { Settings } from '../config/settings';
 import { runChildrenOffTheLoop } from '../workers/offLoopExecFile';
 import { Supervisor } from '../workers/supervisor';
+import { recordedWaiter } from '../workers/exitStatus';
 import { ChangesTracker } from '../workers/changesTracker';
 import * as tasks from '../store/tasks';
 
@@ -62,6 +63,12 @@ export interface EngineOptions {
   firstTickDelayMs?: number;
   /** Rows a step of a cold start reads or writes (Dispatcher SLICE_ROWS; tests make it small). */
   sliceRows?: number;
+  /**
+   * docs/architecture.md §5: start workers through the spawner process, off this event loop (the
+   * app, `serve`, `dispatch --watch`; `startEngine` turns it on). Without it every start is a
+   * synchronous spawn in this process, and a tick's result lists its spawns (`dispatch` once).
+   */
+  spawner?: boolean;
   log?: (line: string) => void;
 }
 
@@ -207,6 +214,7 @@ export class Engine implements EngineHandle {
       logRotateBytes: this.settings.logs.rotateBytes,
       logKeepFiles: this.settings.logs.keepFiles,
       workerPriority: () => this.settings.dispatcher.workerPriority,
+      spawner: options.spawner ? {} : null,
     });
     this.dispatcher = new Dispatcher({
       db: this.db,
@@ -267,6 +275,7 @@ export class Engine implements EngineHandle {
   start(): void {
     this.feed.start((error) => this.databaseFailed(error));
     if (this.options.dispatch) {
+      this.supervisor.warmSpawner();
       this.schedule(this.options.firstTickDelayMs ?? 0);
       this.housekeeping.start();
       this.changes.start();
@@ -495,7 +504,17 @@ export class Engine implements EngineHandle {
         if (!task || task.status !== 'running') return;
         const now = Date.now();
         const run = task.currentRunId === null ? undefined : runs.findRun(this.db, task.currentRunId);
-        if (run && this.supervisor.has(run.id)) return;
+        // Held, or still starting (its worktree, the spawner's answer): not abandoned.
+        if (run && (this.supervisor.has(run.id) || this.dispatcher.isStarting(run.id))) return;
+        // Started, but killed before its pid was stored (spawning is asynchronous): the waiter's
+        // pid file names it (exitStatus.ts recordedWaiter), so it is adopted, not run twice.
+        const started =
+          run && run.endedAt === null && run.pid === null && run.logPath ? recordedWaiter(run.logPath) : null;
+        if (run && started) {
+          runs.recordRunProcess(this.db, run.id, started.pid, started.startTime);
+          run.pid = started.pid;
+          run.pidStartTime = started.startTime;
+        }
         if (run && run.endedAt === null && run.pid !== null) {
           const adopted = this.supervisor.adopt({
             runId: run.id,
@@ -800,6 +819,7 @@ export class Engine implements EngineHandle {
     } else {
       this.supervisor.detachAll();
     }
+    this.supervisor.close();
     this.closed = true;
     this.lanes.close();
     if (this.fault) {
@@ -851,7 +871,7 @@ function noticeFor(event: TaskEvent, titleOf: (id: string) => string): EngineNot
 }
 
 export async function startEngine(options: EngineOptions): Promise<Engine> {
-  const engine = new Engine({ firstTickDelayMs: FIRST_TICK_DELAY_MS, ...options });
+  const engine = new Engine({ firstTickDelayMs: FIRST_TICK_DELAY_MS, spawner: true, ...options });
   engine.start();
   return engine;
 }

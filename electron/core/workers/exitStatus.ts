@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { isProcessAlive, processStartTime, readCommandLine } from '../procfs';
 
 /**
  * A worker's exit status, kept where it survives the dispatcher (issue 20: a dispatcher restart is
@@ -41,11 +42,16 @@ export function exitStatusPathOf(logPath: string): string {
  * - The temp file is created with noclobber (`set -C`: O_EXCL), so a link planted in its place is
  *   never written through; the rename then replaces whatever sits at the status path itself.
  * - The waiter then exits with the agent's status, so its own parent (if any) sees the same.
+ * - Before it starts the agent it writes its own pid into `<run>.pid` (noclobber, as below): a
+ *   dispatcher killed after the worker started but before it stored the pid (spawning is
+ *   asynchronous, spawner.ts) still finds the worker on restart (recordedWaiter) — no orphan, no
+ *   second run of the task.
  */
 export const WAITER_SCRIPT = [
   'status_file=$1; log_writer=$2; chunk_prefix=$3; chunk_bytes=$4; shift 4',
   'trap : HUP INT QUIT TERM',
   'exec 3>&2 2>/dev/null',
+  'set -C; printf \'%s\\n\' "$$" > "${status_file%.exit}.pid"; set +C',
   'pipe=${status_file%.exit}.pipe',
   'if [ -n "$log_writer" ] && PATH=/usr/bin:/bin mkfifo -m 600 "$pipe"; then',
   '  (trap \'\' HUP INT QUIT TERM; umask 077; PATH=/usr/bin:/bin rm -f "$pipe"; exec 3>&- && exec "$log_writer" -b "$chunk_bytes" -a 4 - "$chunk_prefix") <"$pipe" &',
@@ -63,6 +69,31 @@ export const WAITER_SCRIPT = [
   'printf \'%s\\n\' "$result" > "$status_file.tmp" && PATH=/usr/bin:/bin mv -f "$status_file.tmp" "$status_file"',
   'exit "$code"',
 ].join('\n');
+
+/** `<run>.pid`, where the waiter writes its pid before it starts the agent. */
+export function waiterPidPathOf(logPath: string): string {
+  return `${exitStatusPathOf(logPath).slice(0, -'.exit'.length)}.pid`;
+}
+
+/**
+ * The live waiter of the run whose log is `logPath`, from the pid it wrote: only when that pid is
+ * alive and still runs the waiter for this very run (its argv names the run's status file), so a
+ * recycled pid is never taken for it. Null when it never started, has ended, or /proc cannot tell.
+ */
+export function recordedWaiter(logPath: string): { pid: number; startTime: string } | null {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(waiterPidPathOf(logPath), 'utf8').trim());
+  } catch {
+    return null;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  const argv = readCommandLine(pid);
+  const at = argv ? argv.indexOf(WAITER_NAME) : -1;
+  if (at < 0 || argv?.[at + 1] !== exitStatusPathOf(logPath)) return null;
+  const startTime = processStartTime(pid);
+  return startTime !== null && isProcessAlive(pid, startTime) ? { pid, startTime } : null;
+}
 
 /** `$0` of the waiter: what `ps` shows and what the shell's own messages start with. */
 export const WAITER_NAME = 'switchyard-waiter';

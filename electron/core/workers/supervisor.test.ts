@@ -402,8 +402,14 @@ describe('Supervisor output following', () => {
     await exitOf(supervisor, spawnRequest.runId);
     const names = fs.readdirSync(path.dirname(spawnRequest.logPath)).sort();
     const base = path.basename(spawnRequest.logPath);
-    // Beside the log and its copies: the exit status its waiter recorded (exitStatus.ts).
-    expect(names).toEqual([`${spawnRequest.runId}.exit`, base, `${base}.1`, `${base}.2`]);
+    // Beside the log and its copies: the exit status and the pid its waiter recorded (exitStatus.ts).
+    expect(names).toEqual([
+      `${spawnRequest.runId}.exit`,
+      base,
+      `${base}.1`,
+      `${base}.2`,
+      `${spawnRequest.runId}.pid`,
+    ]);
   });
 });
 
@@ -798,10 +804,11 @@ describe.runIf(procfsAvailable)(
       spawnOk(supervisor, seven);
       expect(await exitOf(supervisor, seven.runId)).toMatchObject({ exitCode: 7, signal: null });
       expect(statusOf(seven)).toEqual({ exitCode: 7, signal: null });
-      // No temp file is left next to it.
+      // No temp file is left next to it; the pid the waiter wrote first stays (exitStatus.ts).
       expect(fs.readdirSync(path.dirname(seven.logPath)).sort()).toEqual([
         `${seven.runId}.exit`,
         `${seven.runId}.log`,
+        `${seven.runId}.pid`,
       ]);
 
       const stopped = request(agentArgv('sleep', '30'));

@@ -17,6 +17,7 @@ import {
   readProcStat,
   type ProcStat,
 } from '../procfs';
+import { Spawner, type SpawnerOptions } from './spawner';
 import { findProgram, type ProgramLookup } from '../config/programLookup';
 import { openForAppend, PRIVATE_DIR_MODE, UnsafePathError } from '../ownedFiles';
 import {
@@ -25,6 +26,7 @@ import {
   findWaiterShell,
   readExitStatus,
   readExitStatusNow,
+  recordedWaiter,
   waiterArgv,
   WAITER_NAME,
 } from './exitStatus';
@@ -135,6 +137,11 @@ export interface SupervisorOptions {
    * in this thread, as plain-text logs are.
    */
   structuredLogThread?: boolean;
+  /**
+   * Start workers through a spawner process (spawner.ts) in spawnOffTheLoop: a long-lived engine
+   * (app, `serve`, `dispatch --watch`). Absent or null: every start is spawn(), in this process.
+   */
+  spawner?: Pick<SpawnerOptions, 'answerTimeoutMs' | 'execPath'> | null;
 }
 
 /** A worker of an earlier app that is no longer alive: its run is settled from what its waiter left. */
@@ -220,6 +227,8 @@ let waiterShellFound: string | null | undefined;
 const defaultWaiterShell = (): string | null => (waiterShellFound ??= findWaiterShell());
 let logWriterFound: string | null | undefined;
 const defaultLogWriter = (): string | null => (logWriterFound ??= findLogWriterProgram());
+/** A worker whose start failed in the spawner is looked for again after this (its waiter may be slow). */
+const STRAY_WORKER_RECHECK_MS = 2_000;
 /** After a worker's leader ended, how long its log writer may take to write out what is left. */
 const LOG_WRITER_DRAIN_MS = 2_000;
 const LOG_WRITER_POLL_MS = 10;
@@ -236,6 +245,21 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type StopKind = 'stop' | 'timeout';
 
+/** What to run for a request (launchArgv). */
+interface Launch {
+  argv: string[];
+  low: boolean;
+  lowerAfterSpawn: boolean;
+  exitStatusPath: string | null;
+}
+
+/** A start sent to the spawner, not answered yet (spawnOffTheLoop). */
+interface StartingWorker {
+  /** A stop asked for before the pid came (undefined: none); applied once the worker exists. */
+  stopReason: string | null | undefined;
+  started: Promise<TrackedWorker | null>;
+}
+
 /** docs/architecture.md §10: a structured agent's last message, not its raw last line (a JSON event). */
 function lastLineOf(worker: TrackedWorker): string | null {
   return worker.log?.lastLine ?? null;
@@ -249,8 +273,15 @@ interface TrackedWorker {
   readonly pidStartTime: string | null;
   readonly startedAt: number;
   readonly maxRuntimeMs: number | null;
-  /** Our child (exit event) or adopted (polled in /proc); either way its waiter may have left a status. */
+  /** Our child when started in this process (spawn()); null when started by the spawner or adopted. */
   readonly child: ChildProcess | null;
+  /** Started by this supervisor (in process or by the spawner), not adopted from an earlier app. */
+  readonly ownStart: boolean;
+  /**
+   * An exit event will come (our child, or the spawner's while it lives); otherwise its life is
+   * polled in /proc. Either way its waiter may have left a status.
+   */
+  exitEvents: boolean;
   /** Where its waiter records how the agent ended; null when it runs without one. */
   readonly exitStatusPath: string | null;
   /** Its output goes through the waiter's log writer (issue 18): logs rotate by switching files. */
@@ -300,6 +331,8 @@ export class Supervisor {
   /** Low workers whose autogroup could not be lowered yet (EAGAIN), with the attempts made. */
   private readonly autogroupPending = new Map<TrackedWorker, number>();
   private autogroupTimer: NodeJS.Timeout | null = null;
+  private readonly spawner: Spawner | null;
+  private readonly starting = new Map<number, StartingWorker>();
 
   constructor(private readonly options: SupervisorOptions) {
     this.now = options.now ?? Date.now;
@@ -317,6 +350,7 @@ export class Supervisor {
           ? defaultLogWriter()
           : options.logWriter
         : null;
+    this.spawner = options.spawner ? new Spawner(options.spawner) : null;
     const autogroups = process.platform === 'linux' && (autogroupsFound ??= autogroupsEnabled());
     this.lowerAutogroup =
       options.lowerAutogroup !== undefined
@@ -328,32 +362,16 @@ export class Supervisor {
 
   /**
    * Starts a worker in its own process group with stdin closed and stdout+stderr appended to its log
-   * (docs/architecture.md §5). A program that cannot be started is returned as `ok: false` and never reported as an
-   * exit too.
+   * (docs/architecture.md §5), from this process: the event loop waits for the fork and the exec.
+   * A program that cannot be started is returned as `ok: false` and never reported as an exit too.
    */
   spawn(request: SpawnRequest): SpawnOutcome {
-    const lookup = this.checkSpawnable(request);
-    if (!lookup.ok) return { ok: false, error: lookup.error };
-    const launch = this.launchArgv(request, lookup.path);
-
-    let logFd: number;
-    try {
-      // The folder was checked by whoever chose the path (a real folder of ours, issue 18); the
-      // file is opened without following a link and must be a plain file of ours.
-      fs.mkdirSync(path.dirname(request.logPath), { recursive: true, mode: PRIVATE_DIR_MODE });
-      logFd = openForAppend(request.logPath);
-    } catch (error) {
-      return {
-        ok: false,
-        error: `cannot open the log ${request.logPath}: ${errorMessage(error)}`,
-        permanent: error instanceof UnsafePathError,
-      };
-    }
+    const prepared = this.prepareStart(request);
+    if (!prepared.ok) return prepared;
+    const { launch, logFd, startOffset } = prepared;
 
     let child: ChildProcess;
-    let startOffset: number;
     try {
-      startOffset = fs.fstatSync(logFd).size;
       // The child gets the log fd itself (no pipe through us), so it keeps writing and living if the
       // app dies; that is what makes adoption after a restart possible (docs/architecture.md §5 last bullet).
       child = spawn(launch.argv[0] as string, launch.argv.slice(1), {
@@ -380,7 +398,142 @@ export class Supervisor {
 
     // Node has not reaped the child yet (that happens in the event loop), so even a child that has
     // already exited still has its /proc entry here.
-    const pidStartTime = processStartTime(pid);
+    const worker = this.started(request, launch, pid, processStartTime(pid), startOffset, child);
+    child.once('exit', (code, signal) => this.onLeaderGone(worker, code, signal));
+    return { ok: true, pid, pidStartTime: worker.pidStartTime };
+  }
+
+  /** Whether spawnOffTheLoop goes through the spawner process (long-lived engines) or is spawn(). */
+  get spawnsOffTheLoop(): boolean {
+    return this.spawner !== null;
+  }
+
+  /** Starts the spawner process now (an engine that dispatches), so its first spawn does not wait for it. */
+  warmSpawner(): void {
+    this.spawner?.warm();
+  }
+
+  /** The spawner's pid, or null (tests: a spawner killed mid-way). */
+  spawnerPid(): number | null {
+    return this.spawner?.pid() ?? null;
+  }
+
+  /**
+   * The same start through the spawner process (spawner.ts), so this event loop never waits for a
+   * fork: the answer (pid) comes a moment later. Until then the run counts as held (`has`), a stop
+   * asked meanwhile is applied as soon as the worker exists, and stopAll waits for it. Without a
+   * spawner it is spawn().
+   */
+  spawnOffTheLoop(request: SpawnRequest): Promise<SpawnOutcome> {
+    const spawner = this.spawner;
+    if (!spawner) return Promise.resolve(this.spawn(request));
+    const prepared = this.prepareStart(request);
+    if (!prepared.ok) return Promise.resolve(prepared);
+    const { launch, logFd, startOffset } = prepared;
+    let logFile: fs.Stats;
+    try {
+      logFile = fs.fstatSync(logFd);
+    } finally {
+      fs.closeSync(logFd);
+    }
+    // Exits the spawner relays before this worker is tracked wait here (answer and exit can come
+    // in the same read of the channel); so does the news that the spawner died.
+    const early: { exit: [number | null, NodeJS.Signals | null] | null; orphaned: boolean } = {
+      exit: null,
+      orphaned: false,
+    };
+    let tracked: TrackedWorker | null = null;
+    const outcome = spawner
+      .launch(
+        {
+          file: launch.argv[0] as string,
+          args: launch.argv.slice(1),
+          cwd: request.cwd,
+          env: request.env,
+          logPath: request.logPath,
+          logDev: logFile.dev,
+          logIno: logFile.ino,
+        },
+        {
+          onExit: (code, signal) => {
+            if (tracked) this.onLeaderGone(tracked, code, signal);
+            else early.exit = [code, signal];
+          },
+          onOrphaned: () => {
+            if (tracked) this.orphaned(tracked);
+            else early.orphaned = true;
+          },
+        },
+      )
+      .then((answer): SpawnOutcome => {
+        const starting = this.starting.get(request.runId);
+        this.starting.delete(request.runId);
+        if (!answer.ok) {
+          // A spawner that died or hung may have started the worker all the same: its waiter's pid
+          // file says so (now, or a moment later), and such a worker is ended, never left running.
+          this.endStrayWorker(request.logPath);
+          return { ok: false, error: `cannot start \`${request.argv[0]}\`: ${answer.error}` };
+        }
+        const worker = this.started(
+          request,
+          launch,
+          answer.pid,
+          processStartTime(answer.pid),
+          startOffset,
+          null,
+        );
+        tracked = worker;
+        if (early.exit) this.onLeaderGone(worker, ...early.exit);
+        else if (early.orphaned) this.orphaned(worker);
+        if (starting?.stopReason !== undefined) void this.terminate(worker, 'stop', starting.stopReason);
+        return { ok: true, pid: answer.pid, pidStartTime: worker.pidStartTime };
+      });
+    this.starting.set(request.runId, {
+      stopReason: undefined,
+      started: outcome.then(() => tracked),
+    });
+    return outcome;
+  }
+
+  /** Common to both ways of starting: the checks, the argv, and the log opened and checked. */
+  private prepareStart(
+    request: SpawnRequest,
+  ):
+    | { ok: true; launch: Launch; logFd: number; startOffset: number }
+    | { ok: false; error: string; permanent?: boolean } {
+    const lookup = this.checkSpawnable(request);
+    if (!lookup.ok) return { ok: false, error: lookup.error };
+    const launch = this.launchArgv(request, lookup.path);
+    let logFd: number;
+    try {
+      // The folder was checked by whoever chose the path (a real folder of ours, issue 18); the
+      // file is opened without following a link and must be a plain file of ours.
+      fs.mkdirSync(path.dirname(request.logPath), { recursive: true, mode: PRIVATE_DIR_MODE });
+      logFd = openForAppend(request.logPath);
+    } catch (error) {
+      return {
+        ok: false,
+        error: `cannot open the log ${request.logPath}: ${errorMessage(error)}`,
+        permanent: error instanceof UnsafePathError,
+      };
+    }
+    try {
+      return { ok: true, launch, logFd, startOffset: fs.fstatSync(logFd).size };
+    } catch (error) {
+      fs.closeSync(logFd);
+      return { ok: false, error: `cannot open the log ${request.logPath}: ${errorMessage(error)}` };
+    }
+  }
+
+  /** A started worker (our own start, whichever way), tracked from now on. */
+  private started(
+    request: SpawnRequest,
+    launch: Launch,
+    pid: number,
+    pidStartTime: string | null,
+    startOffset: number,
+    child: ChildProcess | null,
+  ): TrackedWorker {
     const worker = this.track({
       runId: request.runId,
       taskId: request.taskId,
@@ -390,15 +543,38 @@ export class Supervisor {
       startedAt: this.now(),
       maxRuntimeMs: request.maxRuntimeMs,
       child,
+      ownStart: true,
       logPath: request.logPath,
       logStartOffset: startOffset,
       exitStatusPath: launch.exitStatusPath,
       chunked: this.logWriter !== null,
       output: request.output ?? null,
     });
-    child.once('exit', (code, signal) => this.onLeaderGone(worker, code, signal));
     if (launch.low) this.lowerWorkerAutogroup(worker);
-    return { ok: true, pid, pidStartTime };
+    return worker;
+  }
+
+  /** The spawner that started this worker ended: no exit event will come, so it is polled from now on. */
+  private orphaned(worker: TrackedWorker): void {
+    if (worker.exited || worker.forgotten) return;
+    worker.exitEvents = false;
+    this.watchAdoptedLiveness(worker, worker.stopping ? STOPPING_POLL_MS : this.adoptedPollMs);
+  }
+
+  /** See spawnOffTheLoop: a worker whose start was reported failed must not run. */
+  private endStrayWorker(logPath: string): void {
+    const end = (): void => {
+      const stray = recordedWaiter(logPath);
+      if (!stray) return;
+      this.reportError(new Error(`a worker started by a failed spawner (pid ${stray.pid}) was killed`));
+      try {
+        process.kill(-stray.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    end();
+    unrefTimer(setTimeout(end, STRAY_WORKER_RECHECK_MS));
   }
 
   /**
@@ -412,6 +588,7 @@ export class Supervisor {
     const worker = this.track({
       ...request,
       child: null,
+      ownStart: false,
       logStartOffset: 0,
       exitStatusPath: request.logPath === null ? null : exitStatusPathOf(request.logPath),
       chunked: usesLogWriter(request.pid),
@@ -452,13 +629,23 @@ export class Supervisor {
   /** SIGTERM to the worker's process group, SIGKILL after the grace period; resolves when all are gone. */
   stop(runId: number, reason?: string): Promise<void> {
     const worker = this.workersByRun.get(runId);
-    if (!worker) return Promise.resolve();
-    return this.terminate(worker, 'stop', reason ?? null);
+    if (worker) return this.terminate(worker, 'stop', reason ?? null);
+    const starting = this.starting.get(runId);
+    if (!starting) return Promise.resolve();
+    // Still starting: stopped as soon as it exists (spawnOffTheLoop), and this resolves when it is gone.
+    if (starting.stopReason === undefined) starting.stopReason = reason ?? null;
+    return starting.started.then((started) => (started ? started.finished : undefined));
   }
 
-  /** App quit with "stop workers". */
+  /** App quit with "stop workers" (those still starting too). */
   async stopAll(): Promise<void> {
-    await Promise.all([...this.workersByRun.keys()].map((runId) => this.stop(runId, 'app quit')));
+    const runIds = [...this.workersByRun.keys(), ...this.starting.keys()];
+    await Promise.all(runIds.map((runId) => this.stop(runId, 'app quit')));
+  }
+
+  /** Ends the spawner process (the engine closes); workers it started keep running if not stopped. */
+  close(): void {
+    this.spawner?.close();
   }
 
   /**
@@ -477,6 +664,8 @@ export class Supervisor {
       worker.markFinished();
     }
     this.workersByRun.clear();
+    // Their exits are nobody's now; the next app finds them by pid (and by the waiter's pid file).
+    this.spawner?.close();
   }
 
   /** Exits recorded since the last call, each exactly once (docs/architecture.md §4.1 reap). */
@@ -507,21 +696,22 @@ export class Supervisor {
     return [...this.workersByRun.values()].map(({ runId, stopping }) => ({ runId, stopping }));
   }
 
+  /** Held: tracked, or still starting in the spawner (its run must not be taken for abandoned). */
   has(runId: number): boolean {
-    return this.workersByRun.has(runId);
+    return this.workersByRun.has(runId) || this.starting.has(runId);
   }
 
   isAlive(runId: number): boolean {
     const worker = this.workersByRun.get(runId);
     if (!worker || worker.exited) return false;
-    return worker.child !== null || isProcessAlive(worker.pid, worker.pidStartTime);
+    return worker.exitEvents || isProcessAlive(worker.pid, worker.pidStartTime);
   }
 
   // ── starting ──────────────────────────────────────────────────────────────────────────────────
 
   private checkSpawnable(request: SpawnRequest): ProgramLookup {
     const refuse = (error: string): ProgramLookup => ({ ok: false, error });
-    if (this.workersByRun.has(request.runId)) return refuse(`run ${request.runId} already has a worker`);
+    if (this.has(request.runId)) return refuse(`run ${request.runId} already has a worker`);
     const program = request.argv[0];
     if (!program) return refuse('the command is empty');
     if (!isDirectory(request.cwd))
@@ -540,10 +730,7 @@ export class Supervisor {
    * priority is lowered right after the spawn (Windows children inherit a below-normal priority
    * class from then on).
    */
-  private launchArgv(
-    request: SpawnRequest,
-    programPath: string,
-  ): { argv: string[]; low: boolean; lowerAfterSpawn: boolean; exitStatusPath: string | null } {
+  private launchArgv(request: SpawnRequest, programPath: string): Launch {
     const exitStatusPath = this.waiterShell ? exitStatusPathOf(request.logPath) : null;
     const logWriter = this.logWriter
       ? {
@@ -603,6 +790,7 @@ export class Supervisor {
     startedAt: number;
     maxRuntimeMs: number | null;
     child: ChildProcess | null;
+    ownStart: boolean;
     logPath: string | null;
     logStartOffset: number;
     exitStatusPath: string | null;
@@ -622,6 +810,8 @@ export class Supervisor {
       startedAt: input.startedAt,
       maxRuntimeMs: input.maxRuntimeMs,
       child: input.child,
+      ownStart: input.ownStart,
+      exitEvents: input.ownStart,
       exitStatusPath: input.exitStatusPath,
       chunked: input.chunked,
       log: null,
@@ -695,7 +885,7 @@ export class Supervisor {
       lane: worker.lane,
       pid: worker.pid,
       startedAt: worker.startedAt,
-      ownChild: worker.child !== null,
+      ownChild: worker.ownStart,
       lastOutputLine: lastLineOf(worker),
       lastOutputAt: worker.log?.lastOutputAt ?? null,
       outputBytes: worker.log?.outputBytes ?? 0,
@@ -743,8 +933,8 @@ export class Supervisor {
         this.signalWorker(worker, 'SIGKILL');
       }, this.options.killGraceMs),
     );
-    // Not our child: no exit event will come, so look more often while it is going away.
-    if (!worker.child) this.watchAdoptedLiveness(worker, STOPPING_POLL_MS);
+    // No exit event will come, so look more often while it is going away.
+    if (!worker.exitEvents) this.watchAdoptedLiveness(worker, STOPPING_POLL_MS);
     this.outputChanged(worker); // `stopping` is part of the status the UI shows
     return worker.finished;
   }
@@ -866,7 +1056,7 @@ export class Supervisor {
       timedOut: worker.timedOut,
       stopRequested: worker.stopRequested,
       stopReason: worker.stopReason,
-      adopted: worker.child === null,
+      adopted: !worker.ownStart,
       endedAt,
       lastOutputLine: lastLineOf(worker),
       usage: worker.log?.usage ?? null,

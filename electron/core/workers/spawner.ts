@@ -1,0 +1,266 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/**
+ * The spawner (docs/architecture.md §5 "Starting workers off the event loop"): a small long-lived
+ * Node process that starts the workers for a process with an engine (the app, `serve`,
+ * `dispatch --watch`), so that starting one never holds the engine's event loop.
+ *
+ * Why a process and not the worker thread git uses (offLoopExecFile.ts): `child_process.spawn` is a
+ * synchronous fork + wait-for-exec, and a fork copies the page tables of the WHOLE process — 2.6 ms
+ * of CPU from a 44 MB process, 10.2 ms from a 310 MB one — whichever thread calls it, and the other
+ * threads' page faults wait for that copy. Forked from this process (a bare Node, ~40 MB), the start
+ * is cheap and the engine's loop only sends a message and reads the answer.
+ *
+ * The protocol (Node's IPC channel, JSON): `{ type: 'spawn', id, file, args, cwd, env, logPath,
+ * logDev, logIno }` → `{ type: 'answer', id, pid }` or `{ type: 'answer', id, error }`; later, for
+ * each child, `{ type: 'exit', pid, code, signal }` once it has been reaped. The child is started
+ * exactly as Supervisor.spawn does in process: its own process group (detached), stdin closed,
+ * stdout and stderr the log file. The log is opened and checked by the engine (ownedFiles.ts); the
+ * spawner opens it again without following links and refuses it unless it is the same file (device
+ * and inode) — a file swapped in between is never written to.
+ *
+ * Lifetime: started on first use (or by `warm()`), unref'd while it has nothing to do (never keeps
+ * the engine's process alive), and it exits as soon as its channel closes — when the engine closes
+ * it or the engine's process dies — so it is never left behind. Its children are detached: they
+ * outlive it, and whoever holds their runs then polls them like adopted workers (the waiter records
+ * their exit status either way, exitStatus.ts). A spawner that dies or does not answer is replaced
+ * on the next spawn.
+ */
+
+/** Runs in the spawner (CommonJS, from this text: the bundles have no file for it). */
+export const SPAWNER_SOURCE = `
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const { O_WRONLY, O_CREAT, O_APPEND, O_NOFOLLOW } = fs.constants;
+process.on('disconnect', () => process.exit(0));
+// A closed channel (the engine is gone) is no error: the spawner ends on 'disconnect' anyway.
+const send = (message) => { if (process.connected) process.send(message, () => undefined); };
+process.on('message', (m) => {
+  if (!m || m.type !== 'spawn') return;
+  let fd;
+  try {
+    fd = fs.openSync(m.logPath, O_WRONLY | O_CREAT | O_APPEND | (O_NOFOLLOW || 0), 0o600);
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile() || stat.dev !== m.logDev || stat.ino !== m.logIno)
+      throw new Error('it is no longer the file that was checked');
+  } catch (error) {
+    if (fd !== undefined) fs.closeSync(fd);
+    send({ type: 'answer', id: m.id, error: 'cannot open the log ' + m.logPath + ': ' + error.message });
+    return;
+  }
+  let child;
+  try {
+    child = spawn(m.file, m.args, { detached: true, stdio: ['ignore', fd, fd], cwd: m.cwd, env: m.env, shell: false });
+  } catch (error) {
+    send({ type: 'answer', id: m.id, error: error.message });
+    return;
+  } finally {
+    fs.closeSync(fd);
+  }
+  const pid = child.pid;
+  if (pid === undefined) {
+    child.once('error', (error) => send({ type: 'answer', id: m.id, error: error.message }));
+    return;
+  }
+  child.on('error', () => undefined);
+  child.once('exit', (code, signal) => send({ type: 'exit', pid, code, signal }));
+  send({ type: 'answer', id: m.id, pid });
+});
+send({ type: 'ready' });
+`;
+
+export interface SpawnerRequest {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Opened and checked by the caller; the spawner appends to the same file (device and inode). */
+  logPath: string;
+  logDev: number;
+  logIno: number;
+}
+
+export type SpawnerAnswer = { ok: true; pid: number } | { ok: false; error: string };
+
+/** What the caller hears about the child a launch started (set before its answer can arrive). */
+export interface ChildWatch {
+  /** It has ended (reaped by the spawner). */
+  onExit: (code: number | null, signal: NodeJS.Signals | null) => void;
+  /**
+   * The spawner ended (killed, crashed, closed) while the child was alive: nobody will report its
+   * exit any more, so its holder polls it instead.
+   */
+  onOrphaned: () => void;
+}
+
+export interface SpawnerOptions {
+  /** How long a request may wait for its answer before it fails and the spawner is replaced [30 s]. */
+  answerTimeoutMs?: number;
+  /** The Node to run it with [process.execPath; under Electron with ELECTRON_RUN_AS_NODE=1]. */
+  execPath?: string;
+}
+
+const DEFAULT_ANSWER_TIMEOUT_MS = 30_000;
+
+interface Pending {
+  resolve: (answer: SpawnerAnswer) => void;
+  timer: NodeJS.Timeout;
+  watch: ChildWatch;
+}
+
+/** One spawner process at a time, made on demand; see the header. */
+export class Spawner {
+  private child: ChildProcess | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  /** Children started by the current spawner process and not yet reported ended. */
+  private readonly live = new Map<number, ChildWatch>();
+  private closed = false;
+  private readonly answerTimeoutMs: number;
+
+  constructor(private readonly options: SpawnerOptions) {
+    this.answerTimeoutMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
+  }
+
+  /** Starts the process now, so the first spawn does not wait for Node to boot. */
+  warm(): void {
+    if (!this.closed) this.processOrNull();
+  }
+
+  /** The spawner's pid, or null when none runs (tests kill it to see their workers adopted). */
+  pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  launch(request: SpawnerRequest, watch: ChildWatch): Promise<SpawnerAnswer> {
+    if (this.closed) return Promise.resolve({ ok: false, error: 'the spawner is closed' });
+    const child = this.processOrNull();
+    if (!child) return Promise.resolve({ ok: false, error: 'the spawner could not be started' });
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve({
+          ok: false,
+          error: `the spawner did not answer within ${this.answerTimeoutMs} ms; it was killed and will be replaced`,
+        });
+        // It is hung (or starved): whatever it answers later is lost anyway.
+        this.abandon(child, 'SIGKILL');
+      }, this.answerTimeoutMs);
+      timer.unref();
+      this.pending.set(id, { resolve, timer, watch });
+      this.updateRef();
+      child.send({ type: 'spawn', id, ...request }, (error) => {
+        if (error) this.answer(id, { ok: false, error: `cannot reach the spawner: ${error.message}` });
+      });
+    });
+  }
+
+  /** Ends the spawner; its children keep running (they are detached), unwatched. */
+  close(): void {
+    this.closed = true;
+    const child = this.child;
+    if (child) this.abandon(child, null);
+  }
+
+  private processOrNull(): ChildProcess | null {
+    if (this.child) return this.child;
+    let child: ChildProcess;
+    try {
+      child = spawn(this.options.execPath ?? process.execPath, ['-e', SPAWNER_SOURCE], {
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        // NODE_OPTIONS of the engine (a profiler, a test runner's loader) are not the spawner's.
+        env: { ...withoutNodeOptions(process.env), ELECTRON_RUN_AS_NODE: '1' },
+        serialization: 'json',
+      });
+    } catch {
+      return null;
+    }
+    if (child.pid === undefined) {
+      child.once('error', () => undefined);
+      return null;
+    }
+    this.child = child;
+    // A replaced spawner's late words (an answer after its timeout) are nobody's any more.
+    child.on('message', (message: SpawnerMessage) => {
+      if (this.child === child) this.onMessage(message);
+    });
+    child.on('error', () => this.abandon(child, 'SIGKILL'));
+    child.once('exit', () => this.abandon(child, null));
+    this.updateRef();
+    return child;
+  }
+
+  private onMessage(message: SpawnerMessage): void {
+    if (message.type === 'answer') {
+      const watch = this.pending.get(message.id)?.watch;
+      if (message.pid !== undefined && watch) this.live.set(message.pid, watch);
+      this.answer(
+        message.id,
+        message.pid !== undefined
+          ? { ok: true, pid: message.pid }
+          : { ok: false, error: message.error ?? 'the spawner failed' },
+      );
+    } else if (message.type === 'exit') {
+      const watch = this.live.get(message.pid);
+      this.live.delete(message.pid);
+      this.updateRef();
+      watch?.onExit(message.code, message.signal);
+    }
+  }
+
+  private answer(id: number, answer: SpawnerAnswer): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    this.updateRef();
+    pending.resolve(answer);
+  }
+
+  /**
+   * This spawner process is done with (it exited, failed, hung, or we close): requests still waiting
+   * fail, its live children are handed back as orphans, and the next launch starts a new one.
+   */
+  private abandon(child: ChildProcess, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return;
+    this.child = null;
+    if (signal) child.kill(signal);
+    if (child.connected) child.disconnect();
+    child.unref();
+    for (const [id] of this.pending)
+      this.answer(id, { ok: false, error: 'the spawner ended before it answered' });
+    const orphans = [...this.live.values()];
+    this.live.clear();
+    for (const watch of orphans) watch.onOrphaned();
+  }
+
+  /** Holds the engine's process only while a request waits or a child it started lives. */
+  private updateRef(): void {
+    const child = this.child;
+    if (!child) return;
+    const busy = this.pending.size > 0 || this.live.size > 0;
+    const channel = (child as unknown as { channel?: { ref(): void; unref(): void } }).channel;
+    if (busy) {
+      child.ref();
+      channel?.ref();
+    } else {
+      child.unref();
+      channel?.unref();
+    }
+  }
+}
+
+type SpawnerMessage =
+  | { type: 'ready' }
+  | { type: 'answer'; id: number; pid?: number; error?: string }
+  | { type: 'exit'; pid: number; code: number | null; signal: NodeJS.Signals | null };
+
+function withoutNodeOptions(env: NodeJS.ProcessEnv): Record<string, string> {
+  const copy: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && key !== 'NODE_OPTIONS') copy[key] = value;
+  }
+  return copy;
+}
