@@ -129,8 +129,12 @@ describe.skipIf(!procfsAvailable)('a dispatcher killed between the claim and the
       // Held: the request reaches it, but it answers nothing until the dispatcher is gone.
       process.kill(spawnerPid, 'SIGSTOP');
       const task = createTask(db, { title: 'late start', assignee: 'late' }, { name: 'test' });
-      await waitFor(() => runsOf(db, task.id)[0], 'the claim', 60_000);
-      expect(runsOf(db, task.id)[0]?.pid).toBeNull();
+      const claimed = await waitFor(() => runsOf(db, task.id)[0], 'the claim', 60_000);
+      expect(claimed.pid).toBeNull();
+      // The engine opens the run's log and sends the request in the same turn; let that turn end
+      // (killed before the send, nothing starts: the run is simply lost, a case tested elsewhere).
+      await waitFor(() => fs.existsSync(claimed.logPath as string), 'the log opened for the start', 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
       dispatcher.kill('SIGKILL');
       await new Promise((resolve) =>
         dispatcher.exitCode !== null || dispatcher.signalCode !== null

@@ -109,7 +109,10 @@ describe.skipIf(!procfsAvailable)('workers started through the spawner process',
 
   it('kills a worker that runs past its max runtime, with its whole group', async () => {
     const supervisor = makeSupervisor({ killGraceMs: 300 });
-    const spawnRequest = request(agentArgv('fork-grandchild.mjs'), { maxRuntimeMs: 3_000 });
+    const spawnRequest = request(agentArgv('fork-grandchild.mjs'), {
+      // Long enough for two Node processes to start on a loaded machine before the SIGTERM.
+      maxRuntimeMs: 8_000,
+    });
     await startOk(supervisor, spawnRequest);
     const grandchild = await waitFor('the grandchild', () => {
       const match = /grandchild (\d+)/.exec(fs.readFileSync(spawnRequest.logPath, 'utf8'));
@@ -158,8 +161,9 @@ describe.skipIf(!procfsAvailable)('workers started through the spawner process',
 
   it('a spawner that never answers: the start fails with a clear reason (no hang), and the next start works', async () => {
     const supervisor = makeSupervisor({ spawner: { answerTimeoutMs: 500 } });
-    supervisor.warmSpawner();
-    const hung = await waitFor('the spawner', () => supervisor.spawnerPid());
+    // Up and answering first, then held.
+    await startOk(supervisor, request(agentArgv('exit-code.mjs', '0')));
+    const hung = supervisor.spawnerPid() as number;
     process.kill(hung, 'SIGSTOP');
     try {
       const outcome = await supervisor.spawnOffTheLoop(request(agentArgv('exit-code.mjs', '0')));

@@ -97,6 +97,8 @@ export interface ChildWatch {
 export interface SpawnerOptions {
   /** How long a request may wait for its answer before it fails and the spawner is replaced [30 s]. */
   answerTimeoutMs?: number;
+  /** How long a new spawner may take to come up (a Node boot on a loaded machine) [30 s]. */
+  bootTimeoutMs?: number;
   /** The Node to run it with [process.execPath; under Electron with ELECTRON_RUN_AS_NODE=1]. */
   execPath?: string;
 }
@@ -105,7 +107,8 @@ const DEFAULT_ANSWER_TIMEOUT_MS = 30_000;
 
 interface Pending {
   resolve: (answer: SpawnerAnswer) => void;
-  timer: NodeJS.Timeout;
+  /** Armed once the spawner is up: its own boot has a deadline of its own (processOrNull). */
+  timer: NodeJS.Timeout | null;
   watch: ChildWatch;
 }
 
@@ -117,6 +120,8 @@ export class Spawner {
   /** Children started by the current spawner process and not yet reported ended. */
   private readonly live = new Map<number, ChildWatch>();
   private closed = false;
+  /** The current process said it is listening. */
+  private ready = false;
   private readonly answerTimeoutMs: number;
 
   constructor(private readonly options: SpawnerOptions) {
@@ -139,17 +144,9 @@ export class Spawner {
     if (!child) return Promise.resolve({ ok: false, error: 'the spawner could not be started' });
     const id = this.nextId++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        resolve({
-          ok: false,
-          error: `the spawner did not answer within ${this.answerTimeoutMs} ms; it was killed and will be replaced`,
-        });
-        // It is hung (or starved): whatever it answers later is lost anyway.
-        this.abandon(child, 'SIGKILL');
-      }, this.answerTimeoutMs);
-      timer.unref();
-      this.pending.set(id, { resolve, timer, watch });
+      const pending: Pending = { resolve, timer: null, watch };
+      if (this.ready) this.arm(pending, child);
+      this.pending.set(id, pending);
       this.updateRef();
       child.send({ type: 'spawn', id, ...request }, (error) => {
         if (error) this.answer(id, { ok: false, error: `cannot reach the spawner: ${error.message}` });
@@ -162,6 +159,23 @@ export class Spawner {
     this.closed = true;
     const child = this.child;
     if (child) this.abandon(child, null);
+  }
+
+  /** The answer is due within answerTimeoutMs (from now, or from when the spawner came up). */
+  private arm(pending: Pending, child: ChildProcess): void {
+    pending.timer = setTimeout(() => this.timedOut(child), this.answerTimeoutMs);
+    pending.timer.unref();
+  }
+
+  /** It is hung (or starved): every request waiting on it fails with that reason, and it is replaced. */
+  private timedOut(child: ChildProcess): void {
+    if (this.child !== child) return;
+    for (const [id] of this.pending)
+      this.answer(id, {
+        ok: false,
+        error: `the spawner did not answer within ${this.answerTimeoutMs} ms; it was killed and will be replaced`,
+      });
+    this.abandon(child, 'SIGKILL');
   }
 
   private processOrNull(): ChildProcess | null {
@@ -182,9 +196,14 @@ export class Spawner {
       return null;
     }
     this.child = child;
+    this.ready = false;
+    // A spawner that never comes up fails what waits on it too.
+    setTimeout(() => {
+      if (this.child === child && !this.ready) this.timedOut(child);
+    }, this.options.bootTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS).unref();
     // A replaced spawner's late words (an answer after its timeout) are nobody's any more.
     child.on('message', (message: SpawnerMessage) => {
-      if (this.child === child) this.onMessage(message);
+      if (this.child === child) this.onMessage(message, child);
     });
     child.on('error', () => this.abandon(child, 'SIGKILL'));
     child.once('exit', () => this.abandon(child, null));
@@ -192,8 +211,11 @@ export class Spawner {
     return child;
   }
 
-  private onMessage(message: SpawnerMessage): void {
-    if (message.type === 'answer') {
+  private onMessage(message: SpawnerMessage, child: ChildProcess): void {
+    if (message.type === 'ready') {
+      this.ready = true;
+      for (const pending of this.pending.values()) if (!pending.timer) this.arm(pending, child);
+    } else if (message.type === 'answer') {
       const watch = this.pending.get(message.id)?.watch;
       if (message.pid !== undefined && watch) this.live.set(message.pid, watch);
       this.answer(
@@ -214,7 +236,7 @@ export class Spawner {
     const pending = this.pending.get(id);
     if (!pending) return;
     this.pending.delete(id);
-    clearTimeout(pending.timer);
+    if (pending.timer) clearTimeout(pending.timer);
     this.updateRef();
     pending.resolve(answer);
   }
