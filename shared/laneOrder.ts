@@ -18,8 +18,9 @@ const ROW_KIND_ORDER: Record<LaneRowKind, number> = {
 };
 
 /**
- * Names compare as `localeCompare` does (the default locale), through one collator: on a board of
- * 300 lanes `localeCompare` made a collator per comparison (60 ms of the first render, profiled).
+ * Names compare in the default locale with numbers read as numbers ("agent-2" before "agent-10",
+ * as people number their lanes), through one collator: on a board of 300 lanes `localeCompare`
+ * made a collator per comparison (60 ms of the first render, profiled).
  */
 let names: Intl.Collator | null = null;
 
@@ -28,7 +29,7 @@ export function compareLaneRows(
   a: { name: string; kind: LaneRowKind },
   b: { name: string; kind: LaneRowKind },
 ): number {
-  names ??= new Intl.Collator();
+  names ??= new Intl.Collator(undefined, { numeric: true });
   return ROW_KIND_ORDER[a.kind] - ROW_KIND_ORDER[b.kind] || names.compare(a.name, b.name);
 }
 

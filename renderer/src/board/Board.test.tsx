@@ -134,6 +134,28 @@ describe('board', () => {
     expect(view.byTestId('toasts').textContent).toContain('the lane refuses');
   });
 
+  it('orders lanes the same on the board and in the Lanes view: by kind, numbers in names as numbers', async () => {
+    const lanes = [
+      makeLane({ name: 'agent-10' }),
+      makeLane({ name: 'agent-2' }),
+      makeLane({ name: 'coder', kind: 'profile_broken', problem: '`claude` not found on PATH' }),
+      makeLane({ name: 'human', kind: 'terminal' }),
+    ];
+    view = await renderApp(
+      makeSnapshot({
+        tasks: lanes.map((lane) => makeTask({ assignee: lane.name, status: 'todo' })),
+        lanes,
+      }),
+    );
+    const expected = ['agent-2', 'agent-10', 'human', 'coder'];
+    expect(laneOrder(view.container)).toEqual([...expected.map((name) => `lane-${name}`), 'lane-unassigned']);
+    await view.click(view.byTestId('view-lanes'));
+    const rows = [...view.container.querySelectorAll('[data-testid^="lane-status-"]')]
+      .map((row) => row.getAttribute('data-testid'))
+      .filter((id) => expected.some((name) => id === `lane-status-${name}`));
+    expect(rows).toEqual(expected.map((name) => `lane-status-${name}`));
+  });
+
   it('opens the drawer with run history when a card is clicked', async () => {
     const task = makeTask({ title: 'Flaky build', assignee: 'shell', failureCount: 1 });
     view = await renderApp(makeSnapshot({ tasks: [task], lanes: [makeLane({ name: 'shell' })] }));

@@ -6,6 +6,7 @@ import { useBoard, useBoardContext, useBoardIndex } from '../store/context';
 import { LANE_KIND_LABELS, laneKeyOf, laneTestId } from '../store/laneModel';
 import { EMPTY_FILTER, needsReviewCount } from '../store/filter';
 import { formatUsd } from '../../../shared/budget';
+import { compareLaneRows } from '../../../shared/laneOrder';
 import { LaneSpend } from './LaneSpend';
 import { RecurrencesDialog } from './RecurrencesDialog';
 import { NewProfileDialog, ProfileEditor } from './ProfileEditor';
@@ -36,7 +37,7 @@ export function LaneStatusView() {
   const rows = names
     .map((name) => lanes[name] ?? null)
     .filter((lane): lane is LaneStatus => lane !== null)
-    .sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+    .sort(compareLaneRows);
   const undeclared = names.filter((name) => !lanes[name]);
   const [recurringOpen, setRecurringOpen] = useState(false);
   const [newProfileOpen, setNewProfileOpen] = useState(false);
