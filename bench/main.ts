@@ -12,6 +12,7 @@ import { setLanePausedRow } from '../electron/core/store/laneSettings';
 import { Supervisor } from '../electron/core/workers/supervisor';
 import { benchBoard, benchStartToBoard } from './board';
 import { benchImportHermes } from './importHermes';
+import { LANE_FIGURES_TARGET, laneFiguresRecompute, queuedInLaneView } from './laneFigures';
 import { benchReview } from './review';
 import { benchScale } from './scale';
 import { printTargets, recordTarget } from './targets';
@@ -254,6 +255,11 @@ async function benchTick(): Promise<void> {
     await sleep(5);
   }
   report('2. the same resume in steps (as app and serve run it): longest step', steppedResume, '≤ 10 ms');
+  report(
+    `10b. lane figures recomputed on "large" (engine.laneStatuses, ${queuedInLaneView(engine, 'default')} queued)`,
+    laneFiguresRecompute(engine, 'default'),
+    LANE_FIGURES_TARGET,
+  );
 
   const api = createApi(engine);
   started = performance.now();

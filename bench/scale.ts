@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { createApi } from '../electron/core/api/api';
 import { Engine } from '../electron/core/dispatch/engine';
 import { buildLarge, killLeftoverWorkers, tempHome } from './dataset';
+import { LANE_FIGURES_TARGET, laneFiguresRecompute, queuedInLaneView } from './laneFigures';
 import { recordTarget } from './targets';
 
 /**
@@ -33,6 +34,8 @@ interface Point {
   idleTick: number;
   reeval: number;
   reevalCpu: number;
+  laneFigures: number;
+  queued: number;
   snapshotInProcess: number;
   engineRssMb: number;
   serveSnapshot: number;
@@ -115,6 +118,8 @@ async function measureSize(
       reevalCpu.push((used.user + used.system) / 1000);
       await sleep(5);
     }
+    const laneFigures = median(laneFiguresRecompute(engine, 'default'));
+    const queued = queuedInLaneView(engine, 'default');
     const api = createApi(engine);
     started = performance.now();
     await api.callByName('snapshot', { board: 'default' });
@@ -127,6 +132,8 @@ async function measureSize(
       idleTick: median(idle),
       reeval: median(reeval),
       reevalCpu: median(reevalCpu),
+      laneFigures,
+      queued,
       snapshotInProcess,
       engineRssMb: process.memoryUsage().rss / 2 ** 20,
       serveSnapshot: Number.NaN,
@@ -148,6 +155,11 @@ async function measureSize(
   report(`10. ${label}: tick re-evaluating ${(tasks / 5).toLocaleString('en')} ready (median of 8)`, [
     point.reeval,
   ]);
+  report(
+    `10b. ${label}: lane figures recomputed (${point.queued.toLocaleString('en')} queued; median of 20)`,
+    [point.laneFigures],
+    tasks === 1_000_000 ? LANE_FIGURES_TARGET : undefined,
+  );
   report(`10. ${label}: board snapshot in-process`, [point.snapshotInProcess]);
   try {
     const serve = await deps.serveOnce(paths.home);
@@ -186,12 +198,12 @@ export async function benchScale(
     points.push(await measureSize(size, homes, report, note, deps));
   const f = (value: number, digits = 1): string => (Number.isNaN(value) ? '—' : value.toFixed(digits));
   console.log(
-    '\n| tasks | built (s) | first tick (ms) | idle tick (ms) | re-eval 20 % ready (ms, CPU) | snapshot in-process (ms) | serve → snapshot (ms) | serve → painted (ms) | serve RSS / peak (MB) | bench RSS (MB) | DB (MB) |',
+    '\n| tasks | built (s) | first tick (ms) | idle tick (ms) | re-eval 20 % ready (ms, CPU) | lane figures (ms) | snapshot in-process (ms) | serve → snapshot (ms) | serve → painted (ms) | serve RSS / peak (MB) | bench RSS (MB) | DB (MB) |',
   );
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const p of points) {
     console.log(
-      `| ${p.tasks.toLocaleString('en')} | ${f(p.buildS)} | ${f(p.firstTick)} | ${f(p.idleTick, 2)} | ${f(p.reeval)} (${f(p.reevalCpu)}) | ` +
+      `| ${p.tasks.toLocaleString('en')} | ${f(p.buildS)} | ${f(p.firstTick)} | ${f(p.idleTick, 2)} | ${f(p.reeval)} (${f(p.reevalCpu)}) | ${f(p.laneFigures, 2)} | ` +
         `${f(p.snapshotInProcess, 0)} | ${f(p.serveSnapshot, 0)} | ${f(p.painted, 0)} | ${f(p.serveRssMb, 0)} / ${f(p.servePeakMb, 0)} | ` +
         `${f(p.engineRssMb, 0)} | ${f(p.dbMb, 0)} |`,
     );
@@ -205,6 +217,11 @@ export async function benchScale(
       '10',
       `${f(top.idleTick, 2)} ms / ${f(top.serveSnapshot, 0)} ms / ${f(top.painted, 0)} ms / ${f(top.servePeakMb, 0)} MB`,
       met,
+    );
+    recordTarget(
+      '10b',
+      `${f(top.laneFigures, 2)} ms (${top.queued.toLocaleString('en')} queued)`,
+      top.laneFigures <= 5,
     );
   } else if (top) {
     recordTarget('10', `stopped at ${top.tasks.toLocaleString('en')} tasks (--scale-max)`, null);
