@@ -29,8 +29,8 @@ export function laneFigureRows(db: Db, board: string): LaneFigureRows {
     .all(board) as LaneCountRow[];
   const skipped = db
     .prepare(
-      // Skip reasons live in task_skips (migration v3), one row per task that has one.
-      "SELECT t.assignee, s.reason AS status, count(*) AS n FROM tasks t JOIN task_skips s ON s.task_id = t.id WHERE t.board = ? AND t.status = 'ready' GROUP BY t.assignee, s.reason",
+      // Kept by triggers on task_skips and tasks (migration v12): no JOIN over the board's ready tasks.
+      "SELECT nullif(lane, '') AS assignee, reason AS status, n FROM task_skip_counts WHERE board = ? AND n > 0",
     )
     .all(board) as LaneCountRow[];
   const failures = db

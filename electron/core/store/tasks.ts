@@ -139,10 +139,14 @@ export function insertImportedTask(db: Db, task: ImportedTaskRow): void {
 }
 
 /**
- * The triggers that count every inserted task (migrations v10 and v11), and what they count. A bulk
+ * The triggers that count every inserted task (migrations v10, v11 and v12), and what they count. A bulk
  * insert keeps them out of its rows and adds the same counts once (`insertImportedTasks`).
  */
-const INSERT_COUNT_TRIGGERS = ['task_status_counts_insert', 'task_cell_counts_insert'] as const;
+const INSERT_COUNT_TRIGGERS = [
+  'task_status_counts_insert',
+  'task_cell_counts_insert',
+  'task_skip_counts_task_insert',
+] as const;
 
 /**
  * Many imported tasks at once, inside the caller's write transaction (issue 17, target 8): the two
@@ -157,7 +161,7 @@ export function insertImportedTasks(db: Db, rows: readonly ImportedTaskRow[]): v
   if (!db.inTransaction) throw new Error('insertImportedTasks must run inside a write transaction');
   const triggers = cachedStatement(
     db,
-    `SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'tasks' AND name IN (?, ?)`,
+    `SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'tasks' AND name IN (?, ?, ?)`,
   ).all(...INSERT_COUNT_TRIGGERS) as { name: string; sql: string }[];
   if (rows.length < 2 || triggers.length !== INSERT_COUNT_TRIGGERS.length) {
     // One row gains nothing; a schema whose triggers are not the ones counted here keeps its own.
@@ -193,6 +197,18 @@ export function insertImportedTasks(db: Db, rows: readonly ImportedTaskRow[]): v
        ON CONFLICT (board, lane, status) DO UPDATE SET n = n + excluded.n`,
     );
     for (const cell of byCell.values()) addCell.run(cell);
+    // A ready task counts its skip row (migration v12); a new task has one only if a row was left
+    // behind under its id, so this looks up the ready rows' ids and nothing else.
+    const readyIds = rows.filter((row) => row.status === 'ready').map((row) => row.id);
+    if (readyIds.length > 0)
+      cachedStatement(
+        db,
+        `INSERT INTO task_skip_counts (board, lane, reason, n)
+         SELECT t.board, coalesce(t.assignee, ''), s.reason, count(*)
+         FROM json_each(?) j JOIN tasks t ON t.id = j.value JOIN task_skips s ON s.task_id = t.id
+         WHERE t.status = 'ready' GROUP BY t.board, t.assignee, s.reason
+         ON CONFLICT (board, lane, reason) DO UPDATE SET n = n + excluded.n`,
+      ).run(JSON.stringify(readyIds));
   }
 }
 
@@ -568,14 +584,16 @@ export function writeSkipReasons(
     (unchanged(change.id) ? group.known : group.check).push(change.id);
   }
   // task_skips, not tasks: a ~50-byte row each instead of rewriting the whole ~350-byte task row.
-  // OR REPLACE (no triggers, no foreign keys, no other index) overwrites in place: cheaper than an upsert.
+  // An upsert, not INSERT OR REPLACE: the count triggers (migration v12) see a replaced row leave.
   const storeKnown = db.prepare(
-    'INSERT OR REPLACE INTO task_skips (task_id, reason, detail) SELECT value, @reason, @detail FROM json_each(@ids)',
+    `INSERT INTO task_skips (task_id, reason, detail) SELECT value, @reason, @detail FROM json_each(@ids) WHERE true
+     ON CONFLICT (task_id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail`,
   );
   const storeChecked = db.prepare(
-    `INSERT OR REPLACE INTO task_skips (task_id, reason, detail)
+    `INSERT INTO task_skips (task_id, reason, detail)
      SELECT t.id, @reason, @detail FROM tasks t
-     WHERE t.id IN (SELECT value FROM json_each(@ids)) AND +t.status = 'ready' AND t.claim_owner IS NULL`,
+     WHERE t.id IN (SELECT value FROM json_each(@ids)) AND +t.status = 'ready' AND t.claim_owner IS NULL
+     ON CONFLICT (task_id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail`,
   );
   const clearKnown = db.prepare(
     'DELETE FROM task_skips WHERE task_id IN (SELECT value FROM json_each(@ids))',

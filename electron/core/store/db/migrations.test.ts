@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { useTempHomes } from '../../../../test/helpers/home';
 import { laneStatuses } from '../../dispatch/laneView';
 import { cellCounts } from '../boardCards';
+import { laneFigureRows } from '../laneFigures';
 import * as tasks from '../tasks';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import { openDatabase } from './open';
@@ -225,6 +226,148 @@ describe('migration v11: cell counts kept by triggers, done cards read in order 
       ).map((row) => row.detail);
       expect(plan.join('\n')).toContain('tasks_done_by_board_assignee');
       expect(plan.join('\n')).not.toContain('TEMP B-TREE');
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('migration v12: skip reasons of ready tasks counted per lane by triggers', () => {
+  /** The lane view's former query: every ready task of the board joined with its skip row. */
+  const joined = (db: Database.Database, board: string): string[] =>
+    (
+      db
+        .prepare(
+          `SELECT t.assignee, s.reason, count(*) AS n FROM tasks t JOIN task_skips s ON s.task_id = t.id
+           WHERE t.board = ? AND t.status = 'ready' GROUP BY t.assignee, s.reason`,
+        )
+        .all(board) as { assignee: string | null; reason: string; n: number }[]
+    )
+      .map((row) => `${row.assignee ?? '(unassigned)'}/${row.reason}=${row.n}`)
+      .sort();
+  const kept = (db: Database.Database, board: string): string[] =>
+    laneFigureRows(db, board)
+      .skipped.map((row) => `${row.assignee ?? '(unassigned)'}/${row.status}=${row.n}`)
+      .sort();
+
+  it('starts from the skip rows there are and follows dispatcher, CLI and raw writes of either table', () => {
+    const file = tempHome().database;
+    const boards = ['default', 'web'];
+    const lanes = [null, 'orion', 'agent-1'];
+    const statuses = ['todo', 'ready', 'ready', 'ready', 'running', 'blocked', 'done'] as const;
+    const reasons = ['lane_paused', 'lane_at_capacity', 'terminal_lane', 'backoff'] as const;
+    databaseAt(file, 11, (db) => {
+      db.prepare("INSERT INTO boards (slug, name, created_at) VALUES ('web', 'Web', 1)").run();
+      const insert = db.prepare(
+        `INSERT INTO tasks (id, board, title, assignee, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 1)`,
+      );
+      const skip = db.prepare('INSERT INTO task_skips (task_id, reason, detail) VALUES (?, ?, NULL)');
+      for (let i = 0; i < 40; i++) {
+        insert.run(`t_old${i}`, boards[i % 2], `task ${i}`, lanes[i % 3], statuses[i % statuses.length]);
+        // Skip rows on tasks of every status (a reason left on a task no longer ready is kept).
+        if (i % 5 !== 0) skip.run(`t_old${i}`, reasons[i % reasons.length]);
+      }
+      // A skip row whose task is gone (or not there yet) counts for nothing.
+      skip.run('t_new_later', 'backoff');
+    });
+    const db = openDatabase(file);
+    try {
+      for (const board of boards) expect(kept(db, board)).toEqual(joined(db, board));
+      expect(kept(db, 'default').length).toBeGreaterThan(0);
+      // mulberry32, a fixed seed: every kind of write comes up (an LCG's low bits cycle through a few).
+      let seed = 11;
+      const pick = <T>(items: readonly T[]): T => {
+        seed = (seed + 0x6d2b79f5) | 0;
+        let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return items[Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * items.length)] as T;
+      };
+      const ids = () => (db.prepare('SELECT id FROM tasks').all() as { id: string }[]).map((row) => row.id);
+      const kinds = [
+        'insert',
+        'status',
+        'assignee',
+        'board',
+        'title',
+        'delete',
+        'dispatcherSkips',
+        'dispatcherKnown',
+        'patchSkip',
+        'clearSkip',
+        'rawSkipReplace',
+        'rawSkipDelete',
+      ] as const;
+      for (let step = 0; step < 600; step++) {
+        const kind = pick(kinds);
+        const id = pick(ids());
+        const some = Array.from({ length: 1 + (step % 7) }, () => pick(ids()));
+        const reason = pick(reasons);
+        if (kind === 'insert')
+          // OR IGNORE: 't_new_later' (whose skip row was left before it) may be there already.
+          db.prepare(
+            `INSERT OR IGNORE INTO tasks (id, board, title, assignee, status, created_at, updated_at) VALUES (?, ?, 'new', ?, ?, 2, 2)`,
+          ).run(step % 50 === 0 ? 't_new_later' : `t_new${step}`, pick(boards), pick(lanes), pick(statuses));
+        else if (kind === 'status') tasks.updateTask(db, id, { status: pick(statuses) }, 3);
+        else if (kind === 'assignee') tasks.updateTask(db, id, { assignee: pick(lanes) }, 3);
+        else if (kind === 'board')
+          db.prepare('UPDATE tasks SET board = ? WHERE id = ?').run(pick(boards), id);
+        else if (kind === 'title') db.prepare("UPDATE tasks SET title = 'renamed' WHERE id = ?").run(id);
+        else if (kind === 'delete') db.prepare('DELETE FROM tasks WHERE id = ?').run(id);
+        else if (kind === 'dispatcherSkips')
+          tasks.writeSkipReasons(
+            db,
+            some.map((taskId) => ({ id: taskId, reason: step % 3 === 0 ? null : reason, detail: null })),
+          );
+        else if (kind === 'dispatcherKnown')
+          // What the dispatcher knows is ready and unclaimed is written without a look at the task.
+          tasks.writeSkipReasons(
+            db,
+            some.map((taskId) => ({ id: taskId, reason: step % 4 === 0 ? null : reason, detail: 'd' })),
+            () => true,
+          );
+        else if (kind === 'patchSkip') tasks.updateTask(db, id, { skipReason: reason }, 3);
+        else if (kind === 'clearSkip') tasks.updateTask(db, id, { skipReason: null }, 3);
+        else if (kind === 'rawSkipReplace')
+          db.prepare(
+            `INSERT INTO task_skips (task_id, reason) VALUES (?, ?)
+             ON CONFLICT (task_id) DO UPDATE SET reason = excluded.reason`,
+          ).run(id, reason);
+        else db.prepare('DELETE FROM task_skips WHERE task_id = ?').run(id);
+        if (step % 20 === 0)
+          for (const board of boards) expect(kept(db, board), `step ${step}`).toEqual(joined(db, board));
+      }
+      // Many rows in one statement fire the triggers once per row.
+      db.prepare("UPDATE tasks SET status = 'ready', assignee = 'orion' WHERE board = 'web'").run();
+      for (const board of boards) expect(kept(db, board)).toEqual(joined(db, board));
+      db.prepare("UPDATE tasks SET board = 'web' WHERE board = 'default'").run();
+      for (const board of boards) expect(kept(db, board)).toEqual(joined(db, board));
+      expect(kept(db, 'web').length).toBeGreaterThan(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('reads the counts without a scan of tasks or task_skips', () => {
+    const db = openDatabase(tempHome().database);
+    try {
+      const plans: string[] = [];
+      const original = db.prepare.bind(db);
+      const spy = Object.assign(Object.create(db) as Database.Database, {
+        prepare: (sql: string) => {
+          const rows = original(`EXPLAIN QUERY PLAN ${sql}`).all(
+            ...(sql.includes('?') ? ['default'] : []),
+          ) as {
+            detail: string;
+          }[];
+          for (const row of rows) plans.push(row.detail);
+          return original(sql);
+        },
+      });
+      laneFigureRows(spy, 'default');
+      // The one look at tasks is the failures' partial index (tasks with a failure count only).
+      const taskReads = plans.filter((line) => /\b(SCAN|SEARCH) (tasks|task_skips|t|s)\b/.test(line));
+      expect(taskReads).toEqual(['SEARCH tasks USING COVERING INDEX tasks_with_failures (board=?)']);
+      expect(plans).toContain('SEARCH task_skip_counts USING PRIMARY KEY (board=?)');
     } finally {
       db.close();
     }
