@@ -328,8 +328,10 @@ export const MIGRATIONS: readonly string[] = [
   // ready task of the board (a JOIN of task_skips with tasks: ~1.5 s at 1M tasks, every 200 ms while
   // a board is open). task_skip_counts keeps those counts: ready tasks per board, lane ('' for
   // Unassigned, as in v11) and skip reason. A skip row counts while its task is ready, so both
-  // tables keep it by triggers. Writers of task_skips must not use INSERT OR REPLACE: the row it
-  // replaces leaves without a delete trigger (recursive_triggers is off), so its count would stay.
+  // tables keep it by triggers. Every change is an upsert of +1 or -1 (one key lookup each; a
+  // decrement never finds its row missing while the counts are right). Writers of task_skips must
+  // not use INSERT OR REPLACE: the row it replaces leaves without a delete trigger
+  // (recursive_triggers is off), so its count would stay.
   `
   CREATE TABLE task_skip_counts (
     board TEXT NOT NULL,
@@ -345,45 +347,46 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER task_skip_counts_skip_insert AFTER INSERT ON task_skips BEGIN
     INSERT INTO task_skip_counts (board, lane, reason, n)
       SELECT board, coalesce(assignee, ''), new.reason, 1 FROM tasks WHERE id = new.task_id AND status = 'ready'
-      ON CONFLICT (board, lane, reason) DO UPDATE SET n = n + 1;
+      ON CONFLICT (board, lane, reason) DO UPDATE SET n = n + excluded.n;
   END;
   CREATE TRIGGER task_skip_counts_skip_delete AFTER DELETE ON task_skips BEGIN
-    UPDATE task_skip_counts SET n = n - 1
-      WHERE reason = old.reason
-        AND (board, lane) IN (SELECT board, coalesce(assignee, '') FROM tasks WHERE id = old.task_id AND status = 'ready');
+    INSERT INTO task_skip_counts (board, lane, reason, n)
+      SELECT board, coalesce(assignee, ''), old.reason, -1 FROM tasks WHERE id = old.task_id AND status = 'ready'
+      ON CONFLICT (board, lane, reason) DO UPDATE SET n = n + excluded.n;
   END;
   CREATE TRIGGER task_skip_counts_skip_update AFTER UPDATE OF task_id, reason ON task_skips
     WHEN old.task_id IS NOT new.task_id OR old.reason IS NOT new.reason
   BEGIN
-    UPDATE task_skip_counts SET n = n - 1
-      WHERE reason = old.reason
-        AND (board, lane) IN (SELECT board, coalesce(assignee, '') FROM tasks WHERE id = old.task_id AND status = 'ready');
+    INSERT INTO task_skip_counts (board, lane, reason, n)
+      SELECT board, coalesce(assignee, ''), old.reason, -1 FROM tasks WHERE id = old.task_id AND status = 'ready'
+      ON CONFLICT (board, lane, reason) DO UPDATE SET n = n + excluded.n;
     INSERT INTO task_skip_counts (board, lane, reason, n)
       SELECT board, coalesce(assignee, ''), new.reason, 1 FROM tasks WHERE id = new.task_id AND status = 'ready'
-      ON CONFLICT (board, lane, reason) DO UPDATE SET n = n + 1;
+      ON CONFLICT (board, lane, reason) DO UPDATE SET n = n + excluded.n;
   END;
   CREATE TRIGGER task_skip_counts_task_insert AFTER INSERT ON tasks WHEN new.status = 'ready' BEGIN
     INSERT INTO task_skip_counts (board, lane, reason, n)
       SELECT new.board, coalesce(new.assignee, ''), reason, 1 FROM task_skips WHERE task_id = new.id
-      ON CONFLICT (board, lane, reason) DO UPDATE SET n = n + 1;
+      ON CONFLICT (board, lane, reason) DO UPDATE SET n = n + excluded.n;
   END;
   CREATE TRIGGER task_skip_counts_task_delete AFTER DELETE ON tasks WHEN old.status = 'ready' BEGIN
-    UPDATE task_skip_counts SET n = n - 1
-      WHERE board = old.board AND lane = coalesce(old.assignee, '')
-        AND reason = (SELECT reason FROM task_skips WHERE task_id = old.id);
+    INSERT INTO task_skip_counts (board, lane, reason, n)
+      SELECT old.board, coalesce(old.assignee, ''), reason, -1 FROM task_skips WHERE task_id = old.id
+      ON CONFLICT (board, lane, reason) DO UPDATE SET n = n + excluded.n;
   END;
   CREATE TRIGGER task_skip_counts_task_update AFTER UPDATE OF id, board, assignee, status ON tasks
     WHEN (old.status = 'ready' OR new.status = 'ready')
       AND (old.id IS NOT new.id OR old.board IS NOT new.board OR old.assignee IS NOT new.assignee
         OR old.status IS NOT new.status)
   BEGIN
-    UPDATE task_skip_counts SET n = n - 1
-      WHERE old.status = 'ready' AND board = old.board AND lane = coalesce(old.assignee, '')
-        AND reason = (SELECT reason FROM task_skips WHERE task_id = old.id);
+    INSERT INTO task_skip_counts (board, lane, reason, n)
+      SELECT old.board, coalesce(old.assignee, ''), reason, -1 FROM task_skips
+      WHERE task_id = old.id AND old.status = 'ready'
+      ON CONFLICT (board, lane, reason) DO UPDATE SET n = n + excluded.n;
     INSERT INTO task_skip_counts (board, lane, reason, n)
       SELECT new.board, coalesce(new.assignee, ''), reason, 1 FROM task_skips
       WHERE task_id = new.id AND new.status = 'ready'
-      ON CONFLICT (board, lane, reason) DO UPDATE SET n = n + 1;
+      ON CONFLICT (board, lane, reason) DO UPDATE SET n = n + excluded.n;
   END;
   `,
 ];
