@@ -21,6 +21,10 @@ export async function bundleDriver(entry: string): Promise<{ file: string; clean
     platform: 'node',
     target: 'node20',
     format: 'cjs',
+    // As scripts/build-node.mjs does for the app's CommonJS bundles: CJS has no import.meta, and core
+    // modules that load something lazily (actors.ts's node:crypto) or find themselves use its url.
+    banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    define: { 'import.meta.url': '__importMetaUrl' },
     external: ['better-sqlite3'],
     logLevel: 'error',
   });

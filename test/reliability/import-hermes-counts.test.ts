@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { importHermesBoard } from '../../electron/core/import/importHermes';
 import { openDatabase, runInWriteTransaction, type Db } from '../../electron/core/store/db/open';
-import { insertImportedTasks, type ImportedTaskRow } from '../../electron/core/store/tasks';
+import { insertImportedTasks, type ImportedTaskRow } from '../../electron/core/store/importedTasks';
 import { useTempHomes } from '../helpers/home';
 import { writeHermesBoard } from './helpers/hermesFixture';
 

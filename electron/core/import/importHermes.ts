@@ -24,7 +24,8 @@ import { insertLink } from '../store/links';
 import { readMeta, writeMeta } from '../store/meta';
 import { insertImportedRun } from '../store/runs';
 import { newTaskId } from '../store/taskIds';
-import { insertImportedTasks, taskIdExists, type ImportedTaskRow } from '../store/tasks';
+import { taskIdExists } from '../store/tasks';
+import { insertImportedTasks, type ImportedTaskRow } from '../store/importedTasks';
 import {
   ImportNotes,
   importedBody,

@@ -10,6 +10,7 @@ import { appendEvent } from '../store/events';
 import * as links from '../store/links';
 import * as origins from '../store/origins';
 import * as tasks from '../store/tasks';
+import { insertImportedTask } from '../store/importedTasks';
 import {
   readVibeKanbanDatabase,
   type VkAttempt,
@@ -257,7 +258,7 @@ function importTask(
   const id = newTaskId(db);
   const createdAt = millis(task.createdAt) ?? now;
   const updatedAt = millis(task.updatedAt) ?? createdAt;
-  tasks.insertImportedTask(db, {
+  insertImportedTask(db, {
     id,
     board,
     title: title.value,
