@@ -38,14 +38,14 @@ function makeSupervisor(options: Partial<SupervisorOptions> = {}): Supervisor {
 }
 
 /** The bench's fake agent: Claude Code stream-json at full speed, then a result ($0.01, 1000 in, 100 out). */
-function streamJsonRequest(bytes: number): SpawnRequest {
+function streamJsonRequest(bytes: number, holdUntil?: string): SpawnRequest {
   const dir = sandbox.tempDir();
   const runId = nextRunId++;
   return {
     runId,
     taskId: `t_${runId}`,
     lane: 'claude',
-    argv: agentArgv('stream-json', String(bytes)),
+    argv: agentArgv('stream-json', String(bytes), ...(holdUntil ? ['--hold-until', holdUntil] : [])),
     cwd: dir,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     logPath: path.join(dir, 'logs', `t_${runId}`, `${runId}.log`),
@@ -92,13 +92,16 @@ describe('structured logs in the log thread', () => {
     const push = vi.spyOn(TranscriptParser.prototype, 'push');
     const supervisor = makeSupervisor();
     const threadLogsBefore = logsFollowedInThread();
-    const spawnRequest = streamJsonRequest(3 * 1024 * 1024);
+    // The agent holds its result until told, so its card is looked at while it runs, whatever the load.
+    const release = path.join(sandbox.tempDir(), 'release');
+    const spawnRequest = streamJsonRequest(3 * 1024 * 1024, release);
     const exitPromise = runToExit(supervisor, spawnRequest);
     // While it runs: the card's line is the agent's latest message, not a JSON event.
     const live = await waitFor('a message on the card', () =>
       supervisor.workers().find((worker) => worker.lastOutputLine?.startsWith('Step ')),
     );
     expect(live.outputBytes).toBeGreaterThan(0);
+    fs.writeFileSync(release, '');
     const exit = await exitPromise;
 
     expect(logsFollowedInThread()).toBe(threadLogsBefore + 1);
