@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Engine } from '../../electron/core/dispatch/engine';
+import { Engine, type EngineOptions } from '../../electron/core/dispatch/engine';
 import type { HomePaths } from '../../electron/core/config/home';
 import { AGENTS, claudeLikeProfile } from './agents';
 
@@ -51,13 +51,14 @@ export function writeFastSettings(paths: HomePaths, dispatcher: Record<string, n
   );
 }
 
-export function newEngine(paths: HomePaths, dispatch = true): Engine {
+export function newEngine(paths: HomePaths, dispatch = true, options: Partial<EngineOptions> = {}): Engine {
   return new Engine({
     home: paths.home,
     env: { ...process.env, SWITCHYARD_HOME: paths.home },
     dispatch,
     actor: { name: 'test' },
     log: () => undefined,
+    ...options,
   });
 }
 

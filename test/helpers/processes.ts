@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { AGENTS } from './agents';
+import type { SpawnRequest } from '../../electron/core/workers/supervisor';
 
 /** Fake agent programs (test/fixtures/agents/*.mjs), each documented in its header comment. */
 export const AGENTS_DIR = AGENTS;
@@ -52,6 +53,11 @@ export function useProcessSandbox(prefix = 'switchyard-proc-'): {
    * appended to `logPath`, not waited for by this process. Killed after the test; returns its pid.
    */
   startDetached: (argv: string[], logPath: string) => number;
+  /**
+   * What a dispatcher would ask the supervisor to start: `argv` in a fresh temp folder, a new run id,
+   * its log at `logs/<task>/<run>.log` there, no runtime limit.
+   */
+  workerRequest: (argv: string[], overrides?: Partial<SpawnRequest>) => SpawnRequest;
 } {
   const dirs: string[] = [];
   const pids: number[] = [];
@@ -70,12 +76,29 @@ export function useProcessSandbox(prefix = 'switchyard-proc-'): {
   const killAfterwards = (pid: number | undefined) => {
     if (pid !== undefined) pids.push(pid);
   };
+  const tempDir = (): string => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
+  let nextRunId = 1;
   return {
-    tempDir: () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-      dirs.push(dir);
-      return dir;
+    workerRequest: (argv, overrides = {}) => {
+      const dir = tempDir();
+      const runId = nextRunId++;
+      return {
+        runId,
+        taskId: `t_${runId.toString(16).padStart(8, '0')}`,
+        lane: 'fake',
+        argv,
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        logPath: path.join(dir, 'logs', `t_${runId}`, `${runId}.log`),
+        maxRuntimeMs: null,
+        ...overrides,
+      };
     },
+    tempDir,
     killAfterwards,
     startDetached: (argv, logPath) => {
       fs.mkdirSync(path.dirname(logPath), { recursive: true });

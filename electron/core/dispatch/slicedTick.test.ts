@@ -4,7 +4,7 @@ import { Dispatcher } from './dispatcher';
 import { Engine } from './engine';
 import { findTask } from '../store/tasks';
 import { useTempHomes } from '../../../test/helpers/home';
-import { waitFor, writeAgentProfile, writeFastSettings } from '../../../test/helpers/engine';
+import { newEngine, waitFor, writeAgentProfile, writeFastSettings } from '../../../test/helpers/engine';
 
 /**
  * Issue 17, target 9: the engine's scheduled tick runs in bounded steps with the event loop served
@@ -28,14 +28,7 @@ describe('a scheduled tick in steps', () => {
     writeFastSettings(paths, { globalMaxConcurrent: 2, tickMs: 60_000 });
     writeAgentProfile(paths, 'alpha', 'sleep.mjs', { args: ['600'], maxConcurrent: 1 });
     writeAgentProfile(paths, 'beta', 'sleep.mjs', { args: ['600'], maxConcurrent: 3 });
-    const engine = new Engine({
-      home: paths.home,
-      env: { ...process.env, SWITCHYARD_HOME: paths.home },
-      dispatch: true,
-      actor,
-      log: () => undefined,
-      sliceRows: 10,
-    });
+    const engine = newEngine(paths, true, { sliceRows: 10 });
     engines.push(engine);
     const lanes = ['alpha', 'beta', 'human', null];
     const ready = Array.from({ length: 60 }, (_, i) =>
@@ -120,14 +113,7 @@ describe('a scheduled tick in steps', () => {
     const paths = tempHome();
     writeFastSettings(paths, { globalMaxConcurrent: 1, tickMs: 60_000 });
     writeAgentProfile(paths, 'alpha', 'sleep.mjs', { args: ['600'], maxConcurrent: 1 });
-    const engine = new Engine({
-      home: paths.home,
-      env: { ...process.env, SWITCHYARD_HOME: paths.home },
-      dispatch: true,
-      actor,
-      log: () => undefined,
-      sliceRows: 5,
-    });
+    const engine = newEngine(paths, true, { sliceRows: 5 });
     engines.push(engine);
     for (let i = 0; i < 30; i++)
       createTask(engine.db, { title: `h${i}`, assignee: 'human', priority: 2 }, actor);

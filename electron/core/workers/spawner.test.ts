@@ -15,7 +15,6 @@ import { appendAll } from '../../../shared/arrays';
 
 const sandbox = useProcessSandbox('switchyard-spawner-');
 const supervisors: Supervisor[] = [];
-let nextRunId = 1;
 
 afterEach(async () => {
   const all = supervisors.splice(0);
@@ -37,21 +36,7 @@ function makeSupervisor(options: Partial<SupervisorOptions> = {}): Supervisor {
   return supervisor;
 }
 
-function request(argv: string[], overrides: Partial<SpawnRequest> = {}): SpawnRequest {
-  const dir = sandbox.tempDir();
-  const runId = nextRunId++;
-  return {
-    runId,
-    taskId: `t_${runId.toString(16).padStart(8, '0')}`,
-    lane: 'fake',
-    argv,
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-    logPath: path.join(dir, 'logs', `t_${runId}`, `${runId}.log`),
-    maxRuntimeMs: null,
-    ...overrides,
-  };
-}
+const request = sandbox.workerRequest;
 
 async function startOk(supervisor: Supervisor, spawnRequest: SpawnRequest): Promise<number> {
   const outcome = await supervisor.spawnOffTheLoop(spawnRequest);

@@ -15,7 +15,6 @@ import { Supervisor, type SpawnRequest, type SupervisorOptions, type WorkerExit 
 
 const sandbox = useProcessSandbox('switchyard-structured-');
 const supervisors: Supervisor[] = [];
-let nextRunId = 1;
 
 afterEach(async () => {
   vi.restoreAllMocks();
@@ -39,19 +38,8 @@ function makeSupervisor(options: Partial<SupervisorOptions> = {}): Supervisor {
 
 /** The bench's fake agent: Claude Code stream-json at full speed, then a result ($0.01, 1000 in, 100 out). */
 function streamJsonRequest(bytes: number, holdUntil?: string): SpawnRequest {
-  const dir = sandbox.tempDir();
-  const runId = nextRunId++;
-  return {
-    runId,
-    taskId: `t_${runId}`,
-    lane: 'claude',
-    argv: agentArgv('stream-json', String(bytes), ...(holdUntil ? ['--hold-until', holdUntil] : [])),
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-    logPath: path.join(dir, 'logs', `t_${runId}`, `${runId}.log`),
-    maxRuntimeMs: null,
-    output: 'claude-stream-json',
-  };
+  const argv = agentArgv('stream-json', String(bytes), ...(holdUntil ? ['--hold-until', holdUntil] : []));
+  return sandbox.workerRequest(argv, { lane: 'claude', output: 'claude-stream-json' });
 }
 
 async function runToExit(supervisor: Supervisor, spawnRequest: SpawnRequest): Promise<WorkerExit> {

@@ -25,7 +25,6 @@ import { appendAll } from '../../../shared/arrays';
 
 const sandbox = useProcessSandbox('switchyard-supervisor-');
 const supervisors: Supervisor[] = [];
-let nextRunId = 1;
 
 afterEach(async () => {
   // A failing test must not leave workers behind (the sandbox also SIGKILLs what it was told about).
@@ -47,21 +46,7 @@ function makeSupervisor(options: Partial<SupervisorOptions> = {}): Supervisor {
   return supervisor;
 }
 
-function request(argv: string[], overrides: Partial<SpawnRequest> = {}): SpawnRequest {
-  const dir = sandbox.tempDir();
-  const runId = nextRunId++;
-  return {
-    runId,
-    taskId: `t_${runId.toString(16).padStart(8, '0')}`,
-    lane: 'fake',
-    argv,
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-    logPath: path.join(dir, 'logs', `t_${runId}`, `${runId}.log`),
-    maxRuntimeMs: null,
-    ...overrides,
-  };
-}
+const request = sandbox.workerRequest;
 
 function spawnOk(supervisor: Supervisor, spawnRequest: SpawnRequest): number {
   const outcome = supervisor.spawn(spawnRequest);
