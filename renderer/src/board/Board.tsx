@@ -11,7 +11,7 @@ import {
   type DragEndEvent,
   type DragStartEvent,
 } from '@dnd-kit/core';
-import { memo, useLayoutEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useState } from 'react';
 import { BOARD_COLUMNS } from '../../../shared/domain';
 import { TaskCard } from '../card/TaskCard';
 import { cardById, type BoardState } from '../store/boardStore';
@@ -20,6 +20,7 @@ import { EMPTY_FILTER, isFilterActive } from '../store/filter';
 import type { LaneView } from '../store/laneModel';
 import { laneTallestCell, type BoardIndex } from '../store/selectors';
 import { estimatedCellsHeight, LaneRow } from './LaneRow';
+import { LaneWindow } from './laneWindow';
 import {
   boardAnnouncements,
   cellKeyboardCoordinates,
@@ -87,6 +88,8 @@ export function Board() {
   // A board loaded in part asks the core for the filter's matches: no "no match" before it answers.
   const searching = useBoard((state) => state.search?.state === 'loading');
   const eagerLanes = useFirstScreenLanes(store.getState(), selectIndex(store.getState()));
+  const [laneWindow] = useState(() => new LaneWindow());
+  useEffect(() => () => laneWindow.disconnect(), [laneWindow]);
   const [activeId, setActiveId] = useState<string | null>(null);
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: POINTER_ACTIVATION }),
@@ -122,7 +125,12 @@ export function Board() {
       <div className={`board${activeId ? ' board-dragging' : ''}`} data-testid="board">
         <ColumnHeads />
         {lanes.map((lane, i) => (
-          <BoardLane key={lane.key || '(unassigned)'} lane={lane} eager={i < eagerLanes} />
+          <BoardLane
+            key={lane.key || '(unassigned)'}
+            lane={lane}
+            laneWindow={laneWindow}
+            eager={i < eagerLanes}
+          />
         ))}
         {filtering && lanes.length === 0 && searching && (
           <div className="empty-state">Searching the whole board…</div>
@@ -171,10 +179,18 @@ function ColumnHeads() {
 }
 
 /** One lane, subscribed to its own cells (the same object while none of its tasks moved). */
-const BoardLane = memo(function BoardLane({ lane, eager }: { lane: LaneView; eager: boolean }) {
+const BoardLane = memo(function BoardLane({
+  lane,
+  laneWindow,
+  eager,
+}: {
+  lane: LaneView;
+  laneWindow: LaneWindow;
+  eager: boolean;
+}) {
   const { selectIndex } = useBoardContext();
   const cells = useBoard((state) => selectIndex(state).cells.get(lane.key));
-  return cells ? <LaneRow lane={lane} cells={cells} eager={eager} /> : null;
+  return cells ? <LaneRow lane={lane} cells={cells} laneWindow={laneWindow} eager={eager} /> : null;
 });
 
 function OverlayCard({ taskId }: { taskId: string }) {

@@ -1,4 +1,4 @@
-import { memo, useEffect, useRef, useState } from 'react';
+import { memo, useEffect } from 'react';
 import { BOARD_COLUMNS } from '../../../shared/domain';
 import { useBoard, useBoardContext } from '../store/context';
 import {
@@ -11,18 +11,12 @@ import {
 } from '../store/laneModel';
 import { cellTotal, laneTallestCell, type LaneCells } from '../store/selectors';
 import { BoardCell } from './BoardCell';
+import { useLaneNear, type LaneWindow } from './laneWindow';
 
 interface LaneRowProps {
   lane: LaneView;
   cells: LaneCells;
 }
-
-/**
- * Lanes further than this from the visible part of the board render only their header and an
- * empty block of the same height: with 10,000 tasks most of the board is off screen, and every
- * rendered card is a React component, a dnd-kit draggable and DOM to lay out (bench "board").
- */
-const NEAR_MARGIN_PX = 800;
 
 /** A cell's height before it has been seen: cards are about 60 px, a cell scrolls past 62vh. */
 const ESTIMATED_CARD_PX = 60;
@@ -34,72 +28,29 @@ export function estimatedCellsHeight(most: number, viewportHeight: number): numb
   return Math.min(viewportHeight * 0.62, 8 + most * ESTIMATED_CARD_PX) + 14;
 }
 
-/** The last element found by scrollParentOf: every lane row of a board has the same one. */
-let knownScrollParent: HTMLElement | null = null;
-
 /**
- * The element that scrolls the board: the observer's root, so that its margin applies there.
- * Looked up once per board, not per lane: each lookup reads computed styles up the tree, which
- * cost ~35 ms over the 300 lanes of a first render (profiled).
+ * One assignee's row: a header (kind, capacity, pause) over one droppable cell per column. Lanes
+ * far from the visible part of the board (`LaneWindow`) render only a light header and an empty
+ * block of the same height: with 10,000 tasks most of the board is off screen, and every rendered
+ * card is a React component, a dnd-kit draggable and DOM to lay out (bench "board"). `eager` lanes
+ * (the ones the board expects on the first screen) start near so the first paint shows their cards.
  */
-function scrollParentOf(element: HTMLElement): HTMLElement | null {
-  if (knownScrollParent?.isConnected && knownScrollParent.contains(element)) return knownScrollParent;
-  for (let parent = element.parentElement; parent; parent = parent.parentElement) {
-    const { overflowY } = getComputedStyle(parent);
-    if (overflowY === 'auto' || overflowY === 'scroll') return (knownScrollParent = parent);
-  }
-  return null;
-}
-
-/**
- * Whether the lane is near the visible part of the board. `eager` lanes (the ones the board
- * expects on the first screen) start rendered so the first paint shows their cards; without
- * IntersectionObserver everything renders.
- */
-function useNearViewport(eager: boolean) {
-  const ref = useRef<HTMLElement>(null);
-  const [near, setNear] = useState(eager || typeof IntersectionObserver === 'undefined');
-  const measured = useRef<number | null>(null);
-  useEffect(() => {
-    const element = ref.current;
-    if (!element || typeof IntersectionObserver === 'undefined') return;
-    const observer = new IntersectionObserver(
-      (entries) => {
-        const entry = entries[entries.length - 1];
-        if (!entry) return;
-        // Free measurement: the real height is kept for the placeholder when the lane leaves.
-        if (!entry.isIntersecting) measured.current = entry.boundingClientRect.height;
-        setNear(entry.isIntersecting);
-      },
-      { root: scrollParentOf(element), rootMargin: `${NEAR_MARGIN_PX}px 0px` },
-    );
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, []);
-  return { ref, near, measured };
-}
-
-/** One assignee's row: a header (kind, capacity, pause) over one droppable cell per column. */
 export const LaneRow = memo(function LaneRow({
   lane,
   cells,
+  laneWindow,
   eager = true,
-}: LaneRowProps & { eager?: boolean }) {
+}: LaneRowProps & { laneWindow: LaneWindow; eager?: boolean }) {
   const collapsed = useBoard((state) => state.collapsedLanes[lane.key] === true);
-  const { ref, near, measured } = useNearViewport(eager);
-  const { store } = useBoardContext();
-  // A lane the first snapshot left out (its cells are only counted) loads its cards as it nears.
-  const unloaded = useBoard((state) => hasUnloadedCell(state.cellCursors, lane.key));
-  const snapshots = useBoard((state) => state.snapshots);
-  useEffect(() => {
-    if (near && !collapsed && unloaded) store.getState().loadLaneCards(lane.key);
-  }, [near, collapsed, unloaded, snapshots, lane.key, store]);
-  const tallest = useBoard((state) => laneTallestCell(state, lane.key, cells));
+  const { ref, near } = useLaneNear(laneWindow, lane.key, eager);
   const testId = laneTestId(lane.key);
   const placeholder = !collapsed && !near;
+  // Only a placeholder needs its height before it is seen.
+  const tallest = useBoard((state) => (placeholder ? laneTallestCell(state, lane.key, cells) : 0));
   // Issue 15: a lane without cards is a one-line header (its cells stay as a thin drop strip that
   // opens while a card is dragged), not six empty boxes.
-  const empty = useLaneTotal(lane.key, cells) === 0;
+  const total = useLaneTotal(lane.key, cells);
+  const empty = total === 0;
   return (
     <section
       ref={ref}
@@ -110,25 +61,40 @@ export const LaneRow = memo(function LaneRow({
       aria-label={`Lane ${laneLabel(lane.key)}`}
       style={
         placeholder
-          ? { height: measured.current ?? 32 + estimatedCellsHeight(tallest, window.innerHeight) }
+          ? {
+              height:
+                laneWindow.measuredHeight(lane.key) ?? 32 + estimatedCellsHeight(tallest, window.innerHeight),
+            }
           : undefined
       }
     >
       {placeholder ? (
-        <FarLaneHeader lane={lane} cells={cells} />
+        <FarLaneHeader lane={lane} total={total} />
       ) : (
-        <LaneHeader lane={lane} cells={cells} collapsed={collapsed} />
+        <LaneHeader lane={lane} cells={cells} collapsed={collapsed} total={total} />
       )}
-      {!collapsed && near && (
-        <div className="lane-cells">
-          {BOARD_COLUMNS.map((status) => (
-            <BoardCell key={status} lane={lane.key} status={status} ids={cells[status]} />
-          ))}
-        </div>
-      )}
+      {!collapsed && near && <NearLaneCells lane={lane} cells={cells} />}
     </section>
   );
 });
+
+/** A near lane's cells; a lane the first snapshot left out (only counted) loads its cards here. */
+function NearLaneCells({ lane, cells }: LaneRowProps) {
+  const { store } = useBoardContext();
+  const unloaded = useBoard((state) => hasUnloadedCell(state.cellCursors, lane.key));
+  // A new snapshot (resync, board switch) may have dropped an answer this lane waited for.
+  const snapshots = useBoard((state) => state.snapshots);
+  useEffect(() => {
+    if (unloaded) store.getState().loadLaneCards(lane.key);
+  }, [unloaded, snapshots, lane.key, store]);
+  return (
+    <div className="lane-cells">
+      {BOARD_COLUMNS.map((status) => (
+        <BoardCell key={status} lane={lane.key} status={status} ids={cells[status]} />
+      ))}
+    </div>
+  );
+}
 
 /** A collapsed lane's count of one column (none for an empty column). */
 function LaneCountChip({ lane, column, loaded }: { lane: string; column: BoardColumn; loaded: number }) {
@@ -153,8 +119,7 @@ function useLaneTotal(lane: string, cells: LaneCells): number {
  * opens with most of them far away, and the full header's controls and lane figures are DOM and
  * subscriptions nobody sees yet; the full header takes over when the lane comes near.
  */
-function FarLaneHeader({ lane, cells }: LaneRowProps) {
-  const total = useLaneTotal(lane.key, cells);
+function FarLaneHeader({ lane, total }: { lane: LaneView; total: number }) {
   return (
     <header className="lane-header">
       <span className="lane-name">{laneLabel(lane.key)}</span>
@@ -166,11 +131,10 @@ function FarLaneHeader({ lane, cells }: LaneRowProps) {
   );
 }
 
-function LaneHeader({ lane, cells, collapsed }: LaneRowProps & { collapsed: boolean }) {
+function LaneHeader({ lane, cells, collapsed, total }: LaneRowProps & { collapsed: boolean; total: number }) {
   const { store } = useBoardContext();
   const status = useBoard((state) => (lane.key ? state.lanes[lane.key] : undefined));
   const testId = laneTestId(lane.key);
-  const total = useLaneTotal(lane.key, cells);
   const problem = status?.problem ?? null;
   const kindTitle =
     lane.kind === 'terminal'

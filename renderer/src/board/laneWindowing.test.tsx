@@ -13,9 +13,12 @@ import { renderApp, type Rendered } from '../test/renderApp';
 
 type Callback = (entries: Partial<IntersectionObserverEntry>[]) => void;
 const observed = new Map<Element, Callback>();
+let observers = 0;
 
 class FakeIntersectionObserver {
-  constructor(private readonly callback: Callback) {}
+  constructor(private readonly callback: Callback) {
+    observers++;
+  }
   observe(element: Element) {
     observed.set(element, this.callback);
   }
@@ -34,6 +37,7 @@ const original = globalThis.IntersectionObserver;
 let view: Rendered | null = null;
 beforeEach(() => {
   observed.clear();
+  observers = 0;
   globalThis.IntersectionObserver = FakeIntersectionObserver as unknown as typeof IntersectionObserver;
 });
 afterEach(() => {
@@ -93,6 +97,21 @@ describe('lanes far from the screen', () => {
       total += cardsIn(name);
     }
     expect(total).toBe(120);
+  });
+
+  it('are watched by one observer for the whole board, not one per lane', async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `lane-${String(i).padStart(2, '0')}`);
+    const tasks = names.map((name) => makeTask({ assignee: name, status: 'todo' }));
+    view = await renderApp(makeSnapshot({ tasks, lanes: names.map((name) => makeLane({ name })) }));
+    // Every lane row (and Unassigned) is observed, by a single observer.
+    expect(observed.size).toBe(31);
+    expect(new Set(observed.values()).size).toBe(1);
+    expect(observers).toBe(1);
+    // A lane that comes near re-renders as a full row and is observed as before.
+    await setNear(view.byTestId('lane-lane-29'), true);
+    expect(view.queryByTestId('lane-pause-lane-29')).not.toBeNull();
+    expect(observers).toBe(1);
+    expect(observed.size).toBe(31);
   });
 
   it('load the cards of a lane the first snapshot only counted when it comes near', async () => {
