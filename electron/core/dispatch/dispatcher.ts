@@ -99,7 +99,10 @@ export interface DispatcherDeps {
    * a tick result would say) or blocked (null): the engine pushes the change out.
    */
   onBackgroundChange?: (result: DispatchResult | null) => void;
-  /** Rows one step of a cold start reads, and skip reasons one step writes (default SLICE_ROWS). */
+  /**
+   * Rows one step of a cold start reads or one step of a walk judges (default SLICE_ROWS); a write
+   * step stores a quarter as many skip reasons (SKIP_WRITE_COST).
+   */
   sliceRows?: number;
 }
 
@@ -109,6 +112,13 @@ export interface DispatcherDeps {
  * step holds it for long.
  */
 export const SLICE_ROWS = 2_000;
+
+/**
+ * A stored skip reason costs far more than a judged one (about 7 µs with the count triggers of
+ * migration v12, against under 1 µs to judge a task: bench/RESULTS.md, issue 17 target 2), so a
+ * write step stores a quarter of a slice (sliceRows / SKIP_WRITE_COST): 500 by default, a few ms.
+ */
+export const SKIP_WRITE_COST = 4;
 
 export const DISPATCHER_CLAIM_PREFIX = 'dispatcher:';
 
@@ -239,6 +249,30 @@ interface SkipChange {
 }
 
 type Skipped = DispatchResult['skipped'][number];
+
+/**
+ * A walk over ready tasks (docs/architecture.md §4.6) that may be taken in slices (issue 17,
+ * targets 2 and 9): where it stands, the lane facts and running counts it carries from slice to
+ * slice, and what it found so far.
+ */
+interface Walk {
+  rows: readonly ReadyRow[];
+  next: number;
+  lanes: LaneState;
+  state: WalkState;
+  dryRun: boolean;
+  result: DispatchResult;
+  spawnable: number;
+  validUntil: number;
+  skipChanges: SkipChange[];
+  skippedRows: ReadyRow[];
+}
+
+/** A full walk begun by a tick in steps, to be finished by later steps (Dispatcher.continueTick). */
+interface TickInSteps {
+  walk: Walk;
+  sliceWrites: boolean;
+}
 
 /** More events than this between two ticks: re-read everything rather than task by task. */
 const INCREMENTAL_LIMIT = 2_000;
@@ -382,6 +416,7 @@ export class Dispatcher {
   private queueChanges: Set<string> | 'all' = 'all';
   private memo: WalkMemo | null = null;
   private readonly sliceRows: number;
+  private readonly skipWriteRows: number;
   /** A full promotion check in pages (warmUpStep): the log's position before its first page, the last id checked. */
   private promotionScan: { cursor: number; after: string } | null = null;
   /** A read of the ready queue in pages (warmUpStep): the log's position before its first page, rows so far. */
@@ -398,6 +433,7 @@ export class Dispatcher {
   constructor(private readonly deps: DispatcherDeps) {
     this.now = deps.now ?? Date.now;
     this.sliceRows = deps.sliceRows ?? SLICE_ROWS;
+    this.skipWriteRows = Math.max(1, Math.floor(this.sliceRows / SKIP_WRITE_COST));
   }
 
   isStuck(): boolean {
@@ -416,6 +452,7 @@ export class Dispatcher {
     this.promotionScan = null;
     this.queueScan = null;
     this.pendingSkips.clear();
+    this.inSteps = null;
   }
 
   /** True while a tick would start cold: a full promotion check or a full read of the ready queue due. */
@@ -473,7 +510,7 @@ export class Dispatcher {
   }
 
   /** Stores up to `limit` of the pending skip reasons (default: one step's worth), in walk order. */
-  flushSkipWrites(limit = this.sliceRows): void {
+  flushSkipWrites(limit = this.skipWriteRows): void {
     if (this.pendingSkips.size === 0) return;
     const batch: SkipChange[] = [];
     for (const [id, change] of this.pendingSkips) {
@@ -489,7 +526,77 @@ export class Dispatcher {
    * promotions) without starting anything new.
    */
   tick(options: { dryRun?: boolean; spawn?: boolean; sliceWrites?: boolean } = {}): DispatchResult {
+    return this.startTick(options, false) as DispatchResult;
+  }
+
+  /**
+   * tick() with its walk in slices (issue 17, targets 2 and 9): everything before the walk and its
+   * first slice now, then null while rows remain — continueTick() walks the next slice, each a step
+   * of its own with the event loop served between them (Engine.runTickInSteps). A walk that fits
+   * one slice, or the few tasks that changed since the last (walkChanged), ends here.
+   */
+  beginTick(options: { spawn?: boolean; sliceWrites?: boolean } = {}): DispatchResult | null {
+    return this.startTick(options, true);
+  }
+
+  /**
+   * One more slice of the walk begun by beginTick(); the tick's result once its last row is walked,
+   * else null (also when none is in progress). The board may change between slices: a task claimed
+   * or moved meanwhile is judged on the row the walk read, a claim of it fails its compare-and-swap,
+   * its verdict is stored only if it is still ready and unclaimed (writeSkipChanges), and the next
+   * tick judges it again from its event — as with a change landing during any tick.
+   */
+  continueTick(): DispatchResult | null {
+    const inSteps = this.inSteps;
+    if (!inSteps) return null;
+    try {
+      const done = this.walkSome(inSteps.walk, this.sliceRows);
+      // Kept pending a slice at a time, so the last step does not take 20,000 at once.
+      this.storeSkipChanges(inSteps.walk.skipChanges.splice(0), inSteps.walk.result);
+      if (!done) return null;
+    } catch (error) {
+      this.abandonWalk();
+      throw error;
+    }
+    this.inSteps = null;
+    return this.endTick(this.finishFullWalk(inSteps.walk), inSteps.walk.result, inSteps.sliceWrites);
+  }
+
+  /** A tick begun by beginTick() still has rows to walk. */
+  walking(): boolean {
+    return this.inSteps !== null;
+  }
+
+  /**
+   * Drops a walk in progress (the engine closes, loses the lease, or a step failed): what it
+   * claimed stays claimed, what it judged is not stored (another dispatcher may own the
+   * board now), and the next tick walks every task again.
+   */
+  abandonWalk(): void {
+    if (!this.inSteps) return;
+    this.inSteps = null;
+    this.memo = null;
+    this.queueChanges = 'all';
+    this.pendingSkips.clear();
+  }
+
+  /** A full walk begun by beginTick() and not finished yet. */
+  private inSteps: TickInSteps | null = null;
+
+  private startTick(
+    options: { dryRun?: boolean; spawn?: boolean; sliceWrites?: boolean },
+    sliceWalk: boolean,
+  ): DispatchResult | null {
     const dryRun = options.dryRun ?? false;
+    // A tick begun in steps and not finished when another tick comes (the engine's runTick() for the
+    // CLI or a test, meanwhile): its walk is finished first, so no two walks interleave and nothing
+    // it judged is lost. Its result is not reported (the engine reports the tick that follows).
+    if (!dryRun && this.inSteps) {
+      const pending = this.inSteps;
+      this.walkSome(pending.walk, Number.POSITIVE_INFINITY);
+      this.inSteps = null;
+      this.endTick(this.finishFullWalk(pending.walk), pending.walk.result, pending.sliceWrites);
+    }
     const startedAt = this.now();
     const result = emptyDispatchResult(dryRun, startedAt);
     if (!dryRun) {
@@ -501,13 +608,18 @@ export class Dispatcher {
       this.syncQueue();
     }
     if (options.spawn === false) return result;
-    this.sliceWrites = options.sliceWrites ?? false;
-    const spawnable = this.walkReadyTasks(dryRun, result);
+    const sliceWrites = options.sliceWrites ?? false;
+    const spawnable = this.walkReadyTasks(dryRun, result, sliceWalk ? { sliceWrites } : null);
+    if (spawnable === null) return null;
+    return this.endTick(spawnable, result, sliceWrites);
+  }
+
+  private endTick(spawnable: number, result: DispatchResult, sliceWrites: boolean): DispatchResult {
     // Without sliceWrites every verdict is stored by the end of the tick (the CLI, tests).
-    if (!dryRun && !this.sliceWrites) this.flushSkipWrites(Number.POSITIVE_INFINITY);
-    if (!dryRun) this.checkHealth(spawnable, result);
+    if (!result.dryRun && !sliceWrites) this.flushSkipWrites(Number.POSITIVE_INFINITY);
+    if (!result.dryRun) this.checkHealth(spawnable, result);
     else result.stuck = this.stuck;
-    result.durationMs = this.now() - startedAt;
+    result.durationMs = this.now() - result.startedAt;
     return result;
   }
 
@@ -717,8 +829,15 @@ export class Dispatcher {
     return new Map([...this.lastExhausted].map(([lane, skip]) => [lane, skip.detail ?? '']));
   }
 
-  /** Returns how many tasks could have been spawned now (for the stuck check). */
-  private walkReadyTasks(dryRun: boolean, result: DispatchResult): number {
+  /**
+   * Returns how many tasks could have been spawned now (for the stuck check). `inSteps`: a full walk
+   * longer than a slice is left in progress after its first slice (null returned; continueTick).
+   */
+  private walkReadyTasks(
+    dryRun: boolean,
+    result: DispatchResult,
+    inSteps: { sliceWrites: boolean } | null = null,
+  ): number | null {
     const { db } = this.deps;
     const now = this.now();
     const lanes = this.laneState();
@@ -737,7 +856,19 @@ export class Dispatcher {
       for (const id of changed) again.add(id);
       if (again.size <= INCREMENTAL_WALK_LIMIT) return this.walkChanged(memo, again, lanes, now, result);
     }
-    const walk = this.evaluate(this.queue.rows(), lanes, now, false, result);
+    const walk = this.startWalk(this.queue.rows(), lanes, now, false, result);
+    if (!inSteps) this.walkSome(walk, Number.POSITIVE_INFINITY);
+    else if (!this.walkSome(walk, this.sliceRows)) {
+      this.storeSkipChanges(walk.skipChanges.splice(0), result);
+      this.inSteps = { walk, sliceWrites: inSteps.sliceWrites };
+      return null;
+    }
+    return this.finishFullWalk(walk);
+  }
+
+  /** After the last row of a full walk: its verdicts kept pending, and the memo later ticks replay. */
+  private finishFullWalk(walk: Walk): number {
+    const { lanes, result } = walk;
     this.storeSkipChanges(walk.skipChanges, result);
     // Every task the walk found spawnable left the queue (spawned, or claimed by someone faster, or
     // failed to start: the last two append events, so the next tick looks at them again), so the
@@ -760,7 +891,7 @@ export class Dispatcher {
                 .filter((entry) => CAPACITY_REASONS.has(entry.reason))
                 .map((entry) => [entry.taskId, entry.reason]),
             ),
-            ...runningAfter(lanes, walk.globalRunning),
+            ...runningAfter(lanes, walk.state.globalRunning),
           };
     return walk.spawnable;
   }
@@ -854,31 +985,59 @@ export class Dispatcher {
     skippedRows: ReadyRow[];
     globalRunning: number;
   } {
-    const config = this.deps.config();
-    const { laneOf } = lanes;
+    const walk = this.startWalk(rows, lanes, now, dryRun, result);
+    this.walkSome(walk, Number.POSITIVE_INFINITY);
+    const { spawnable, validUntil, skipChanges, skippedRows } = walk;
+    return { spawnable, validUntil, skipChanges, skippedRows, globalRunning: walk.state.globalRunning };
+  }
+
+  private startWalk(
+    rows: readonly ReadyRow[],
+    lanes: LaneState,
+    now: number,
+    dryRun: boolean,
+    result: DispatchResult,
+  ): Walk {
     const state: WalkState = {
       enabled: lanes.enabled,
       globalRunning: lanes.globalRunning,
       now,
-      globalMax: config.globalMaxConcurrent,
+      globalMax: this.deps.config().globalMaxConcurrent,
     };
-    let spawnable = 0;
-    let validUntil = Number.POSITIVE_INFINITY;
-    const skipChanges: SkipChange[] = [];
-    const skippedRows: ReadyRow[] = [];
-    for (const row of rows) {
+    return {
+      rows,
+      next: 0,
+      lanes,
+      state,
+      dryRun,
+      result,
+      spawnable: 0,
+      validUntil: Number.POSITIVE_INFINITY,
+      skipChanges: [],
+      skippedRows: [],
+    };
+  }
+
+  /** Walks up to `limit` more rows of `walk` in walk order; true once its last row is walked. */
+  private walkSome(walk: Walk, limit: number): boolean {
+    const { rows, state, dryRun, result, skipChanges, skippedRows } = walk;
+    const { laneOf } = walk.lanes;
+    const end = Math.min(rows.length, walk.next + limit);
+    while (walk.next < end) {
+      const row = rows[walk.next++] as ReadyRow;
       const skip = this.skipReasonOf(row, laneOf, state);
       if (skip) {
         skippedRows.push(row);
         result.skipped.push({ taskId: row.id, reason: skip.reason, detail: skip.detail });
         result.skippedCounts[skip.reason] += 1;
-        if (skip.reason === 'backoff') validUntil = Math.min(validUntil, row.next_attempt_at as number);
+        if (skip.reason === 'backoff')
+          walk.validUntil = Math.min(walk.validUntil, row.next_attempt_at as number);
         if (row.skip_reason !== skip.reason || row.skip_detail !== skip.detail)
           skipChanges.push({ row, reason: skip.reason, detail: skip.detail });
         else if (this.pendingSkips.size > 0 && !dryRun) this.pendingSkips.delete(row.id);
         continue;
       }
-      spawnable += 1;
+      walk.spawnable += 1;
       const lane = laneOf(row.assignee as string);
       if (dryRun) {
         result.spawned.push({ taskId: row.id, runId: 0, lane: row.assignee as string, pid: null });
@@ -893,11 +1052,8 @@ export class Dispatcher {
         state.globalRunning += 1;
       }
     }
-    return { spawnable, validUntil, skipChanges, skippedRows, globalRunning: state.globalRunning };
+    return walk.next >= rows.length;
   }
-
-  /** Set for the tick running now: store at most one step of skip reasons, keep the rest pending. */
-  private sliceWrites = false;
 
   /**
    * docs/architecture.md §4.6: skip reasons are stored only when they change — no write per task per tick.

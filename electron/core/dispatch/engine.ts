@@ -357,10 +357,11 @@ export class Engine implements EngineHandle {
   private wokenWhileStepping = false;
 
   /**
-   * Issue 17, target 9: the scheduled tick in bounded steps with the event loop served between
-   * them — a cold start's pages of promotion checks and ready tasks first (Dispatcher.warmUpStep),
-   * then the tick, then the skip reasons it did not store yet, a step's worth at a time. The board
-   * gets its snapshot and its events between steps instead of after one long tick.
+   * Issue 17, targets 2 and 9: the scheduled tick in bounded steps with the event loop served
+   * between them — a cold start's pages of promotion checks and ready tasks first
+   * (Dispatcher.warmUpStep), then the tick with its walk a slice of ready tasks a step
+   * (Dispatcher.beginTick, continueTick), then the skip reasons it did not store yet, a step's worth
+   * at a time. The board gets its snapshot and its events between steps instead of after one long tick.
    */
   private async runTickInSteps(): Promise<void> {
     if (this.stepping) {
@@ -376,7 +377,21 @@ export class Engine implements EngineHandle {
         await nextTurn();
       }
       if (!this.canStep()) return;
-      this.runTick({ sliceWrites: true });
+      this.lanes.refresh();
+      if (!this.ensureLease()) return;
+      let result = this.dispatcher.beginTick({ sliceWrites: true });
+      this.feed.poll();
+      while (result === null && this.dispatcher.walking()) {
+        await nextTurn();
+        // Closing, or the lease lost meanwhile: the walk stops where it is (the next tick walks all).
+        if (!this.canStep() || !this.ensureLease()) {
+          this.dispatcher.abandonWalk();
+          return;
+        }
+        result = this.dispatcher.continueTick();
+        this.feed.poll();
+      }
+      if (result) this.reportTickDone(result);
       while (this.dispatcher.pendingSkipWrites() > 0 && this.active) {
         await nextTurn();
         if (!this.canStep()) break;
@@ -387,7 +402,7 @@ export class Engine implements EngineHandle {
       if (!this.databaseFailed(error)) this.log(`tick failed: ${(error as Error).message}`);
     } finally {
       this.stepping = false;
-      // runTick schedules the next tick; a step that failed before it must not leave none.
+      // The next tick, also after a step that failed.
       if (!this.fault) this.schedule(this.settings.dispatcher.tickMs);
       if (this.wokenWhileStepping) {
         this.wokenWhileStepping = false;
@@ -408,12 +423,7 @@ export class Engine implements EngineHandle {
       this.lanes.refresh();
       if (this.ensureLease()) {
         result = this.dispatcher.tick(options);
-        this.lastResult = result;
-        this.lastTickAt = Date.now();
-        // The tick's own events (spawned, completed …) go out first: the summaries below count
-        // the whole board (a few ms on 100,000 tasks) and would only delay them.
-        this.feed.poll();
-        this.reportTick(result);
+        this.reportTickDone(result);
       }
     } catch (error) {
       if (!this.databaseFailed(error)) this.log(`tick failed: ${(error as Error).message}`);
@@ -428,6 +438,16 @@ export class Engine implements EngineHandle {
       }
     }
     return result;
+  }
+
+  /** A tick (at once or in steps) has ended: its events, then what it means for the board and tray. */
+  private reportTickDone(result: DispatchResult): void {
+    this.lastResult = result;
+    this.lastTickAt = Date.now();
+    // The tick's own events (spawned, completed …) go out first: the summaries below count
+    // the whole board (a few ms on 100,000 tasks) and would only delay them.
+    this.feed.poll();
+    this.reportTick(result);
   }
 
   // Database faults ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { assignTask, createTask, linkTasks, moveTask } from '../commands/taskCommands';
+import { assignTask, claimTask, createTask, linkTasks, moveTask } from '../commands/taskCommands';
 import { Dispatcher } from './dispatcher';
 import { Engine } from './engine';
 import { findTask } from '../store/tasks';
@@ -138,6 +138,77 @@ describe('a scheduled tick in steps', () => {
     engine.runTick();
     const full = engine.dryRun();
     expect(full.skipped.map((entry) => entry.taskId)).toContain(moving.id);
+    for (const entry of full.skipped) {
+      const found = findTask(engine.db, entry.taskId);
+      expect({ reason: found?.skipReason, detail: found?.skipDetail }, entry.taskId).toEqual({
+        reason: entry.reason,
+        detail: entry.detail,
+      });
+    }
+  }, 60_000);
+});
+
+describe('a walk in slices', () => {
+  it('judges the ready tasks a slice a step, and a task claimed or moved between two slices is neither spawned nor given a stale verdict', async () => {
+    const paths = tempHome();
+    writeFastSettings(paths, { globalMaxConcurrent: 2, tickMs: 60_000 });
+    writeAgentProfile(paths, 'alpha', 'sleep.mjs', { args: ['600'], maxConcurrent: 1 });
+    const engine = newEngine(paths, true, { sliceRows: 5 });
+    engines.push(engine);
+    const dispatcher = (engine as unknown as { dispatcher: Dispatcher }).dispatcher;
+    // 30 terminal-lane tasks first in walk order, then the two alpha tasks and one that leaves.
+    for (let i = 0; i < 30; i++)
+      createTask(engine.db, { title: `h${i}`, assignee: 'human', priority: 2 }, actor);
+    const taken = createTask(engine.db, { title: 'taken', assignee: 'alpha' }, actor);
+    const next = createTask(engine.db, { title: 'next', assignee: 'alpha' }, actor);
+    const leaving = createTask(engine.db, { title: 'leaving', assignee: 'human' }, actor);
+    engine.runTick({ spawn: false }); // warm: the stepped tick below is a full walk, not a cold start
+
+    let turns = 0;
+    let spinning = true;
+    const spin = (): void => {
+      turns += 1;
+      if (spinning) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const sliceTurns: number[] = [];
+    const proceed = Dispatcher.prototype.continueTick;
+    vi.spyOn(Dispatcher.prototype, 'continueTick').mockImplementation(function (this: Dispatcher) {
+      sliceTurns.push(turns);
+      if (sliceTurns.length === 1) {
+        // Between the first two slices: a terminal takes the task the walk would spawn, another leaves.
+        claimTask(engine.db, { taskId: taken.id }, { name: 'terminal' });
+        moveTask(engine.db, leaving.id, 'done', actor);
+      }
+      return proceed.call(this);
+    });
+    const flush = Dispatcher.prototype.flushSkipWrites;
+    const stored: number[] = [];
+    vi.spyOn(Dispatcher.prototype, 'flushSkipWrites').mockImplementation(function (this: Dispatcher, limit) {
+      const before = this.pendingSkipWrites();
+      flush.call(this, limit);
+      stored.push(before - this.pendingSkipWrites());
+    });
+    await (engine as unknown as { runTickInSteps(): Promise<void> }).runTickInSteps();
+    spinning = false;
+
+    // A write step stores a quarter of a slice (SKIP_WRITE_COST): here one verdict a step.
+    expect(stored.length).toBeGreaterThanOrEqual(30);
+    expect(Math.max(...stored)).toBe(1);
+    // 33 ready tasks, 5 a slice: the first slice in beginTick, six more, each in a turn of its own.
+    expect(sliceTurns.length).toBeGreaterThanOrEqual(6);
+    for (let i = 1; i < sliceTurns.length; i++)
+      expect(sliceTurns[i], `slice ${i}`).toBeGreaterThan(sliceTurns[i - 1] as number);
+    expect(dispatcher.walking()).toBe(false);
+    // The claimed task's compare-and-swap failed: the lane's one slot went to the next task.
+    expect(engine.lastDispatchResult()?.spawned.map((entry) => entry.taskId)).toEqual([next.id]);
+    expect(findTask(engine.db, taken.id)?.claimOwner).toBe('terminal');
+    expect(findTask(engine.db, leaving.id)?.skipReason).toBeNull();
+    // The walk's verdicts (and the memo that replays them) equal a full walk's, stored too.
+    engine.runTick();
+    const full = engine.dryRun();
+    expect(engine.lastDispatchResult()?.skipped).toEqual(full.skipped);
+    expect(full.skipped).toHaveLength(30);
     for (const entry of full.skipped) {
       const found = findTask(engine.db, entry.taskId);
       expect({ reason: found?.skipReason, detail: found?.skipDetail }, entry.taskId).toEqual({
