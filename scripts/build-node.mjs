@@ -162,6 +162,26 @@ const cjsImportMeta = {
   define: { 'import.meta.url': '__importMetaUrl' },
 };
 
+/**
+ * The launcher and the task commands' bundle (electron/cli/launch.ts, taskCli.ts): CommonJS, one
+ * file each, next to cli.mjs. `list`, `create`, `complete` … load bin/switchyard.mjs, the launcher
+ * and dist/cli-tasks.cjs and nothing else of ours: require() reads and compiles a file at once,
+ * where the ESM loader resolved, read and linked the ~20 chunks of the split CLI one by one
+ * (performance issue 17, target 4a). Neither is bundled into the other (each require()s or
+ * import()s the other files by their name next to it).
+ */
+const cliCommonJs = {
+  ...common,
+  ...cjsImportMeta,
+  plugins: [cliSources, bundledSqlite],
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  define: { ...cjsImportMeta.define, __SWITCHYARD_VERSION__: JSON.stringify(version) },
+  target: 'node20',
+  format: 'cjs',
+  external: ['bufferutil', 'utf-8-validate', 'better-sqlite3/package.json'],
+};
+
 const [cli] = await Promise.all([
   build({
     ...common,
@@ -188,6 +208,10 @@ const [cli] = await Promise.all([
     banner: {
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     },
+  }),
+  build({
+    ...cliCommonJs,
+    entryPoints: { 'cli-launch': 'electron/cli/launch.ts', 'cli-tasks': 'electron/cli/taskCli.ts' },
   }),
   build({
     ...common,

@@ -38,7 +38,23 @@ function cliFiles(): { atStart: Set<string>; all: Set<string> } {
     for (const next of imports.dynamic) visit(next, false);
   };
   visit('cli.mjs', true);
+  // The launcher bin/switchyard.mjs loads, and the task commands' own bundle (electron/cli/launch.ts).
+  for (const file of COMMONJS_FILES) all.add(file);
   return { atStart, all };
+}
+
+/** The CommonJS bundles: the launcher and the task commands' self-contained bundle. */
+const COMMONJS_FILES = ['cli-launch.cjs', 'cli-tasks.cjs'];
+
+/** The ES modules a CLI process loads (Node's ESM loader reports each under NODE_DEBUG=esm). */
+function esModulesLoadedBy(args: string[], home: string): string[] {
+  const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'switchyard.mjs'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, SWITCHYARD_HOME: home, SWITCHYARD_ACTOR: 'tester', NODE_DEBUG: 'esm' },
+  });
+  expect(result.status, result.stderr).toBe(0);
+  const urls = [...result.stderr.matchAll(/Storing (file:\/\/\S+) /g)].map((match) => match[1] as string);
+  return [...new Set(urls)].map((url) => path.relative(REPO_ROOT, new URL(url).pathname));
 }
 
 describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
@@ -87,6 +103,29 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
     const listCode = [...forList].map((file) => fs.readFileSync(path.join(dist, file), 'utf8')).join('\n');
     for (const mark of ['"$ZodType"', 'Engine = class', 'WebSocketServer'])
       expect(listCode.includes(mark), `${mark} is loaded by list`).toBe(false);
+  });
+
+  it('runs the task commands from one CommonJS bundle, through no ES module but bin/switchyard.mjs', () => {
+    // Performance issue 17, target 4a: Node's ESM loader resolved, read and linked the ~20 chunks
+    // `list` loaded from dist/cli.mjs one by one; require() of one file does none of that.
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-launch-'));
+    try {
+      for (const args of [['create', 'one'], ['list'], ['list', '--json'], ['show', '--help']])
+        expect(esModulesLoadedBy(args, home), args.join(' ')).toEqual([path.join('bin', 'switchyard.mjs')]);
+      // Every other command line is the whole CLI's, as before.
+      expect(esModulesLoadedBy(['--version'], home)).toContain(path.join('dist', 'cli.mjs'));
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+    const tasks = fs.readFileSync(path.join(dist, 'cli-tasks.cjs'), 'utf8');
+    for (const mark of ['Dispatcher = class', 'Supervisor = class', 'Engine = class', 'WebSocketServer'])
+      expect(tasks.includes(mark), `${mark} is in the task commands' bundle`).toBe(false);
+    expect(tasks).not.toMatch(/Zu groß|Trop grand/);
+    // Self-contained: the task commands, the store, zod (tree-shaken) and better-sqlite3's JavaScript,
+    // 445 KB on 5 Dec 2026. A process parses all of it (lazily: function bodies when first called).
+    expect(fs.statSync(path.join(dist, 'cli-tasks.cjs')).size).toBeLessThan(520 * 1024);
+    // The launcher itself holds the names and nothing else of ours.
+    expect(fs.statSync(path.join(dist, 'cli-launch.cjs')).size).toBeLessThan(4 * 1024);
   });
 
   it('lists every command under the module that holds it, so each loads only its own', async () => {
@@ -153,7 +192,8 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
     const patterns = [...unpack.matchAll(/^\s+- (\S+)$/gm)].map((match) => match[1] as string);
     expect(patterns).toContain('bin/**');
     expect(patterns).toContain('dist/cli*.mjs');
-    for (const file of cliFiles().all) expect(file).toMatch(/^cli[^/]*\.mjs$/);
+    expect(patterns).toContain('dist/cli*.cjs');
+    for (const file of cliFiles().all) expect(file).toMatch(/^cli[^/]*\.(?:mjs|cjs)$/);
   });
 
   it('runs from a copy of bin/ and dist/ elsewhere, and says how to build it when dist/ is missing', () => {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Output } from './output';
 
 /**
  * The CLI writes its output with write(2) on file descriptors 1 and 2, not through process.stdout
@@ -53,4 +54,26 @@ export function exitQuietlyOnEpipe(stream: NodeJS.WriteStream): void {
     if (error.code === 'EPIPE') readerGone();
     throw error;
   });
+}
+
+/** The output of a command line run as this process: fd 1 and 2, written at once. */
+const processOutput: Output = {
+  out: (text: string) => writeAll(1, `${text}\n`),
+  err: (text: string) => writeAll(2, `${text}\n`),
+  write: (text: string) => writeAll(1, text),
+};
+
+/** Runs this process's command line (argv after the script) and sets its exit code from the result. */
+export function runAsProcess(
+  run: (argv: readonly string[], env: NodeJS.ProcessEnv, output: Output) => Promise<number>,
+): void {
+  run(process.argv.slice(2), process.env, processOutput).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      writeAll(2, `switchyard: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
