@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBoard } from '../electron/core/commands/taskCommands';
 import type { Engine } from '../electron/core/dispatch/engine';
@@ -5,7 +6,12 @@ import { newEngine } from './helpers/engine';
 import { makeRepo } from './helpers/git';
 import { useTempHomes } from './helpers/home';
 import { GitError, gitLine, runGit } from '../electron/core/workers/git';
-import { offLoopCallCount, runChildrenOffTheLoop } from '../electron/core/workers/offLoopExecFile';
+import {
+  execFileOffTheLoop,
+  offLoopCallCount,
+  runChildrenOffTheLoop,
+} from '../electron/core/workers/offLoopExecFile';
+import { LOW_PRIORITY_NICE_INCREMENT } from '../electron/core/workers/priority';
 import { configureBoardRepository } from '../electron/core/workers/repository';
 
 /**
@@ -65,4 +71,30 @@ describe('git started off the event loop', () => {
     expect(heads.map((h) => Number(h.split(':')[0]))).toEqual(Array.from({ length: 12 }, (_, n) => n));
     expect(offLoopCallCount()).toBe(calls + 15);
   });
+
+  // Issue 17 target 11: 8 worktrees checked out at once are 8 CPU-bound gits in the engine's own
+  // scheduling group; at the engine's priority they delayed its event loop's wake-ups.
+  it.skipIf(process.platform !== 'linux')(
+    "an engine's git runs at low priority (nice +10); a CLI command's at its own",
+    async () => {
+      const own = os.getPriority();
+      // The child waits (300 looks, 10 ms apart) for its nice to leave the parent's, then prints it.
+      const script =
+        'i=0; while [ $i -lt 300 ] && [ "$(cut -d" " -f19 /proc/$$/stat)" = "$1" ]; do sleep 0.01; i=$((i+1)); done; cut -d" " -f19 /proc/$$/stat';
+      const niceOfChild = async (): Promise<number> => {
+        const result = await execFileOffTheLoop('sh', ['-c', script, 'sh', String(own)], {});
+        expect(result.error).toBeNull();
+        return Number(result.stdout.trim());
+      };
+      runChildrenOffTheLoop(true);
+      const before = offLoopCallCount();
+      expect(await niceOfChild()).toBe(Math.min(19, own + LOW_PRIORITY_NICE_INCREMENT));
+      expect(offLoopCallCount()).toBe(before + 1);
+
+      runChildrenOffTheLoop(false);
+      const cli = await execFileOffTheLoop('cut', ['-d', ' ', '-f19', '/proc/self/stat'], {});
+      expect(Number(cli.stdout.trim())).toBe(own);
+    },
+    60_000,
+  );
 });

@@ -1,5 +1,7 @@
 import { execFile, type ExecFileOptionsWithStringEncoding } from 'node:child_process';
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { lowPriorityValue } from './priority';
 
 /**
  * `execFile` whose start does not hold the main event loop (issue 17, targets 11 and 5).
@@ -31,12 +33,18 @@ export interface OffLoopExecResult {
 
 type Options = Pick<ExecFileOptionsWithStringEncoding, 'cwd' | 'env' | 'maxBuffer' | 'timeout'>;
 
-/** Runs in the thread (CommonJS, from this text: the bundles have no file for it). */
+/**
+ * Runs in the thread (CommonJS, from this text: the bundles have no file for it). The child is
+ * lowered right after its start (see execFileOffTheLoop); lowering the thread itself instead would
+ * be inherited by every child, but the thread also does the fork, and a fork holds the whole
+ * process's memory map (the main thread's page faults wait for it): it must not wait for a core.
+ */
 const THREAD_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { execFile } = require('node:child_process');
-parentPort.on('message', ({ id, file, args, options }) => {
-  execFile(file, args, { ...options, encoding: 'utf8', windowsHide: true }, (error, stdout, stderr) => {
+const { setPriority } = require('node:os');
+parentPort.on('message', ({ id, file, args, options, priority }) => {
+  const child = execFile(file, args, { ...options, encoding: 'utf8', windowsHide: true }, (error, stdout, stderr) => {
     parentPort.postMessage({
       id,
       stdout: String(stdout ?? ''),
@@ -46,6 +54,8 @@ parentPort.on('message', ({ id, file, args, options }) => {
         : null,
     });
   });
+  // Gone already, or not allowed: it runs at the engine's priority, as before.
+  if (priority !== null && child.pid !== undefined) try { setPriority(child.pid, priority); } catch {}
 });
 `;
 
@@ -66,25 +76,38 @@ export function offLoopCallCount(): number {
   return offLoopCalls;
 }
 
+/**
+ * In a process with an engine, the child also runs at low priority (priority.ts, nice +10): it is
+ * the engine's background work (8 worktrees checked out at once are 8 CPU-bound gits), and it
+ * shares the engine's scheduling group (the same session, so the same Linux autogroup), where a
+ * lower nice is what lets the event loop's thread get a core first. A one-shot command (CLI) runs
+ * its git at its own priority: the person waits for that git.
+ */
 export function execFileOffTheLoop(
   file: string,
   args: readonly string[],
   options: Options,
 ): Promise<OffLoopExecResult> {
+  const priority = enabled ? lowPriorityValue() : null;
   const worker = enabled ? threadOrNull() : null;
-  if (!worker) return execFileHere(file, args, options);
+  if (!worker) return execFileHere(file, args, options, priority);
   offLoopCalls += 1;
   const id = nextId++;
   return new Promise((resolve) => {
     waiting.set(id, resolve);
     if (waiting.size === 1) worker.ref();
-    worker.postMessage({ id, file, args: [...args], options });
+    worker.postMessage({ id, file, args: [...args], options, priority });
   });
 }
 
-function execFileHere(file: string, args: readonly string[], options: Options): Promise<OffLoopExecResult> {
+function execFileHere(
+  file: string,
+  args: readonly string[],
+  options: Options,
+  priority: number | null,
+): Promise<OffLoopExecResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       file,
       [...args],
       { ...options, encoding: 'utf8', windowsHide: true },
@@ -103,6 +126,13 @@ function execFileHere(file: string, args: readonly string[], options: Options): 
         });
       },
     );
+    if (priority !== null && child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, priority);
+      } catch {
+        // gone already, or not allowed: it runs at this process's priority
+      }
+    }
   });
 }
 

@@ -18,6 +18,7 @@ import {
   type ProcStat,
 } from '../procfs';
 import { Spawner, type SpawnerOptions } from './spawner';
+import { LOW_PRIORITY_NICE_INCREMENT, lowPriorityValue, MAX_NICE } from './priority';
 import { findProgram, type ProgramLookup } from '../config/programLookup';
 import { openForAppend, PRIVATE_DIR_MODE, UnsafePathError } from '../ownedFiles';
 import {
@@ -155,9 +156,7 @@ export interface GoneWorker {
 
 export type WorkerPriority = 'low' | 'normal';
 
-/** How much lower "low" is: nice +10 (the app's own niceness + 10, at most 19); Windows: below normal. */
-export const LOW_PRIORITY_NICE_INCREMENT = 10;
-const MAX_NICE = 19;
+export { LOW_PRIORITY_NICE_INCREMENT };
 
 /**
  * `nice` from the system folders (POSIX: Linux, macOS), or null (Windows, odd systems). Found by
@@ -1170,11 +1169,7 @@ function errorMessage(error: unknown): string {
 /** The fallback without `nice`: the leader only (helpers it already started keep their priority). */
 function lowerPriority(pid: number, reportError: (error: Error) => void): void {
   try {
-    if (process.platform === 'win32') {
-      os.setPriority(pid, os.constants.priority.PRIORITY_BELOW_NORMAL);
-    } else {
-      os.setPriority(pid, Math.min(MAX_NICE, os.getPriority() + LOW_PRIORITY_NICE_INCREMENT));
-    }
+    os.setPriority(pid, lowPriorityValue());
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return; // already gone: its exit is recorded
     // A worker at normal priority still works: say so and go on.
