@@ -1,9 +1,10 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { countCells, makeLane, makeSnapshot, makeTask } from '../test/fixtures';
 import { deferred, FakeBoardApi } from '../test/fakeBoardApi';
 import { renderApp, type Rendered } from '../test/renderApp';
+import { FIRST_LANE_ROWS, LANE_ROWS_PER_STEP } from './Board';
 
 /**
  * Lanes far from the visible part of the board render only their header (LaneRow): the first
@@ -97,6 +98,41 @@ describe('lanes far from the screen', () => {
       total += cardsIn(name);
     }
     expect(total).toBe(120);
+  });
+
+  it('past the first rows, mount after the first paint, a step at a time, in board order', async () => {
+    const names = Array.from({ length: 150 }, (_, i) => `lane-${String(i).padStart(3, '0')}`);
+    const tasks = names.map((name) => makeTask({ assignee: name, status: 'todo' }));
+    // Frames are painted when the test says so.
+    const frames: FrameRequestCallback[] = [];
+    const frameSpy = vi.spyOn(window, 'requestAnimationFrame').mockImplementation((callback) => {
+      frames.push(callback);
+      return frames.length;
+    });
+    const paint = () =>
+      act(async () => {
+        for (const callback of frames.splice(0)) callback(performance.now());
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      });
+    view = await renderApp(makeSnapshot({ tasks, lanes: names.map((name) => makeLane({ name })) }));
+    const rows = () => [...view!.container.querySelectorAll('section[data-testid^="lane-"]')];
+    // The first render mounted the first rows only; the rest wait as one block of their height.
+    const first = rows().length;
+    expect(first).toBeGreaterThanOrEqual(FIRST_LANE_ROWS);
+    expect(first).toBeLessThan(151);
+    expect(view.byTestId('lanes-not-mounted').style.height).not.toBe('');
+    expect(view.queryByTestId(`card-${tasks[0]!.id}`)).not.toBeNull();
+    // Then the rest, a step per task, until every row (and Unassigned) is there and the block gone.
+    for (let step = 1; step <= 10 && view.queryByTestId('lanes-not-mounted'); step++) {
+      await paint();
+      expect(rows().length).toBe(Math.min(151, first + LANE_ROWS_PER_STEP * step));
+    }
+    frameSpy.mockRestore();
+    expect(view.queryByTestId('lanes-not-mounted')).toBeNull();
+    expect(rows().map((row) => row.getAttribute('data-testid'))).toEqual([
+      ...names.map((name) => `lane-${name}`),
+      'lane-unassigned',
+    ]);
   });
 
   it('are watched by one observer for the whole board, not one per lane', async () => {
