@@ -3,7 +3,12 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { importHermesBoard } from '../../electron/core/import/importHermes';
-import { openDatabase, runInWriteTransaction, type Db } from '../../electron/core/store/db/open';
+import {
+  BULK_CHECKPOINT_PAGES,
+  openDatabase,
+  runInWriteTransaction,
+  type Db,
+} from '../../electron/core/store/db/open';
 import { insertImportedTasks, type ImportedTaskRow } from '../../electron/core/store/importedTasks';
 import { useTempHomes } from '../helpers/home';
 import { writeHermesBoard } from './helpers/hermesFixture';
@@ -193,7 +198,7 @@ describe('import-hermes keeps the count tables exact', () => {
     }
   });
 
-  it('keeps statement journals in memory while it imports, and puts the setting back', () => {
+  it('imports with statement journals in memory and fewer checkpoints, puts both back, and checkpoints what it left', () => {
     const paths = tempHome();
     const dir = path.join(paths.home, 'hermes');
     fs.mkdirSync(dir, { recursive: true });
@@ -201,13 +206,20 @@ describe('import-hermes keeps the count tables exact', () => {
     writeHermesBoard(file);
     const db = openDatabase(paths.database);
     try {
-      const before = db.pragma('temp_store', { simple: true });
-      const during: unknown[] = [];
-      importHermesBoard(db, file, {
-        onProgress: () => during.push(db.pragma('temp_store', { simple: true })),
-      });
-      expect(during).toEqual([2]); // 2 = MEMORY
-      expect(db.pragma('temp_store', { simple: true })).toBe(before);
+      const settings = () => [
+        db.pragma('temp_store', { simple: true }),
+        db.pragma('wal_autocheckpoint', { simple: true }),
+      ];
+      const before = settings();
+      const during: unknown[][] = [];
+      importHermesBoard(db, file, { onProgress: () => during.push(settings()) });
+      expect(during).toEqual([[2, BULK_CHECKPOINT_PAGES]]); // 2 = MEMORY
+      expect(settings()).toEqual(before);
+      // Every page is in the database file itself: the import checkpointed its WAL before it returned
+      // (this small import never reaches an automatic checkpoint).
+      const pages = db.pragma('page_count', { simple: true }) as number;
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      expect(fs.statSync(paths.database).size).toBe(pages * pageSize);
     } finally {
       db.close();
     }

@@ -6,6 +6,7 @@ import { importHermesBoard } from '../../electron/core/import/importHermes';
 import { commentsOf } from '../../electron/core/store/comments';
 import { openDatabase } from '../../electron/core/store/db/open';
 import { eventsOf } from '../../electron/core/store/events';
+import { openHermesStream, type HermesTaskRows } from '../../electron/core/store/hermesSource';
 import { useTempHomes } from '../helpers/home';
 import { writeHermesBoard } from './helpers/hermesFixture';
 
@@ -141,6 +142,63 @@ describe('import-hermes, streamed', () => {
       }
     } finally {
       db.close();
+    }
+  });
+
+  it('reads only the columns the import uses, the same fields from every file (null where an older one lacks them)', () => {
+    const paths = tempHome();
+    const dir = path.join(paths.home, 'hermes');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'kanban.db');
+    writeHermesBoard(file, { legacy: true });
+    const source = openHermesStream(file);
+    try {
+      const all: HermesTaskRows[] = [...source.tasks()];
+      const first = all[0] as HermesTaskRows;
+      // claim_lock, tenant, idempotency_key … are never read; consecutive_failures is not in a legacy file.
+      expect(Object.keys(first.task)).toEqual([
+        'id',
+        'title',
+        'body',
+        'assignee',
+        'status',
+        'priority',
+        'created_by',
+        'created_at',
+        'started_at',
+        'completed_at',
+        'workspace_kind',
+        'workspace_path',
+        'max_runtime_seconds',
+        'consecutive_failures',
+        'spawn_failures',
+        'result',
+        'last_spawn_error',
+        'last_heartbeat_at',
+      ]);
+      expect(first.task.consecutive_failures).toBeNull();
+      const withRows = all.find((rows) => rows.runs.length > 0 && rows.comments.length > 0);
+      expect(Object.keys(withRows?.comments[0] ?? {})).toEqual(['author', 'body', 'created_at']);
+      expect(Object.keys(withRows?.runs[0] ?? {})).toEqual([
+        'id',
+        'profile',
+        'worker_pid',
+        'started_at',
+        'ended_at',
+        'outcome',
+        'summary',
+        'error',
+      ]);
+      expect(Object.keys(withRows?.events[0] ?? {})).toEqual([
+        'id',
+        'run_id',
+        'kind',
+        'payload',
+        'created_at',
+      ]);
+      expect(Object.keys(source.links().next().value ?? {})).toEqual(['parent_id', 'child_id']);
+    } finally {
+      source.close();
     }
   });
 });

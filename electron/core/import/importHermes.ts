@@ -10,14 +10,17 @@ import { checkLink, statusAfterLink } from '../../../shared/transitions';
 import * as boards from '../store/boards';
 import { childIdsOf } from '../store/links';
 import { taskStatusOf, updateTask } from '../store/tasks';
-import { runInWriteTransaction, withTempStoreInMemory, type Db } from '../store/db/open';
+import { runInWriteTransaction, withBulkWriteSettings, type Db } from '../store/db/open';
 import { SwitchyardError } from '../errors';
 import { appendEvent } from '../store/events';
 import { insertComment } from '../store/comments';
 import {
   openHermesStream,
-  type HermesRow,
+  type HermesComment,
+  type HermesEvent,
+  type HermesRun,
   type HermesStream,
+  type HermesTask,
   type HermesTaskRows,
 } from '../store/hermesSource';
 import { insertLink } from '../store/links';
@@ -71,8 +74,6 @@ export interface HermesImportReport {
 
 const TASK_ID = /^t_[0-9a-f]{8}$/;
 const SWITCHYARD_STATUSES: readonly TaskStatus[] = ['triage', 'todo', 'ready', 'blocked', 'done', 'archived'];
-
-type Row = HermesRow;
 
 const text = (value: unknown): string | null =>
   value === null || value === undefined ? null : typeof value === 'string' ? value : String(value);
@@ -133,7 +134,7 @@ function hermesTitle(raw: string | null, notes: Notes): string {
  * never starts in a folder the user did not configure here (`dir:/` would run an agent at the
  * root). It gets a scratch folder; `switchyard edit --workspace` sets a real one.
  */
-function importedWorkspace(row: Row, notes: Notes, worktree: (path: string) => void): string {
+function importedWorkspace(row: HermesTask, notes: Notes, worktree: (path: string) => void): string {
   const where = text(row.workspace_path);
   const kind = text(row.workspace_kind);
   if (kind === 'worktree' && where) {
@@ -188,8 +189,8 @@ export function importHermesBoard(
   if (!SLUG_PATTERN.test(board)) throw new SwitchyardError('invalid_input', `invalid board slug "${board}"`);
   const source = openHermesStream(file);
   try {
-    // The count triggers' statement journals stay in memory (withTempStoreInMemory says why).
-    return withTempStoreInMemory(db, () => importStream(db, source, { file, board }, options));
+    // Statement journals in memory and fewer checkpoints (withBulkWriteSettings says why).
+    return withBulkWriteSettings(db, () => importStream(db, source, { file, board }, options));
   } finally {
     source.close();
   }
@@ -354,7 +355,7 @@ function importedTask({
   report,
   ready,
 }: {
-  row: Row;
+  row: HermesTask;
   id: string;
   board: string;
   notes: Notes;
@@ -403,7 +404,7 @@ function importedTask({
   return task;
 }
 
-function importComments(db: Db, taskId: string, rows: Row[], notes: Notes): number {
+function importComments(db: Db, taskId: string, rows: HermesComment[], notes: Notes): number {
   let imported = 0;
   for (const row of rows) {
     const body = importedCommentBody(text(row.body), notes);
@@ -419,7 +420,13 @@ function importComments(db: Db, taskId: string, rows: Row[], notes: Notes): numb
 }
 
 /** Returns Hermes run id → Switchyard run id. A run still open on Hermes is closed: nothing here watches it. */
-function importRuns(db: Db, taskId: string, task: Row, rows: Row[], notes: Notes): Map<number, number> {
+function importRuns(
+  db: Db,
+  taskId: string,
+  task: HermesTask,
+  rows: HermesRun[],
+  notes: Notes,
+): Map<number, number> {
   const ids = new Map<number, number>();
   for (const row of rows) {
     const startedAt = millis(row.started_at) ?? millis(task.created_at) ?? Date.now();
@@ -463,7 +470,7 @@ function importEvents(
     id: string;
     board: string;
     hermesId: string;
-    rows: Row[];
+    rows: HermesEvent[];
     runIds: Map<number, number>;
     notes: Notes;
   },
