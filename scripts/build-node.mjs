@@ -1,6 +1,7 @@
 // Bundles the Node entry points with esbuild: the CLI (ESM, dist/cli.mjs), and Electron's main
 // process and preload (CJS, dist/electron/*.cjs — a sandboxed preload cannot be an ES module).
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,16 +131,19 @@ const bundledSqlite = {
 };
 
 /**
- * The CLI is split (below): chunks of earlier builds must not pile up next to it. Only ones this build
+ * The CLI is split (below): chunks of earlier builds must not pile up next to it, nor code caches. Only ones this build
  * did not write and that are older than a few minutes go: a CLI process started before this build
  * (a test run next to another) may still import() its own chunks.
  */
-function removeStaleCliChunks(written) {
+function removeStaleCliChunks(written, cliTasksDigest) {
   const dist = path.join(root, 'dist');
   const keep = new Set(Object.keys(written).map((file) => path.resolve(root, file)));
   for (const name of fs.readdirSync(dist)) {
     const file = path.join(dist, name);
-    if (!/^cli-.*\.mjs(\.map)?$/.test(name) || keep.has(file)) continue;
+    // Code caches of earlier builds of dist/cli-tasks.cjs (electron/cli/launch.ts) go the same way.
+    if (/^cli-tasks-[0-9a-f]+-.*\.cache$/.test(name) && !name.startsWith(`cli-tasks-${cliTasksDigest}-`)) {
+      // fall through to the age check
+    } else if (!/^cli-.*\.mjs(\.map)?$/.test(name) || keep.has(file)) continue;
     try {
       if (Date.now() - fs.statSync(file).mtimeMs > 10 * 60_000) fs.rmSync(file);
     } catch {
@@ -182,7 +186,24 @@ const cliCommonJs = {
   external: ['bufferutil', 'utf-8-validate', 'better-sqlite3/package.json'],
 };
 
-const [cli] = await Promise.all([
+/**
+ * The task commands' bundle first, then the launcher with that bundle's SHA-256 fixed in: the
+ * launcher names the bundle's V8 code cache by it (electron/cli/launch.ts), so a cache made for
+ * another build of the bundle is never used.
+ */
+async function buildCliCommonJs() {
+  await build({ ...cliCommonJs, entryPoints: { 'cli-tasks': 'electron/cli/taskCli.ts' } });
+  const bundle = await fs.promises.readFile(path.join(root, 'dist', 'cli-tasks.cjs'));
+  const digest = createHash('sha256').update(bundle).digest('hex').slice(0, 32);
+  await build({
+    ...cliCommonJs,
+    entryPoints: { 'cli-launch': 'electron/cli/launch.ts' },
+    define: { ...cliCommonJs.define, __CLI_TASKS_DIGEST__: JSON.stringify(digest) },
+  });
+  return digest;
+}
+
+const [cli, cliTasksDigest] = await Promise.all([
   build({
     ...common,
     plugins: [cliSources, requireBuiltins, bundledSqlite],
@@ -209,10 +230,7 @@ const [cli] = await Promise.all([
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     },
   }),
-  build({
-    ...cliCommonJs,
-    entryPoints: { 'cli-launch': 'electron/cli/launch.ts', 'cli-tasks': 'electron/cli/taskCli.ts' },
-  }),
+  buildCliCommonJs(),
   build({
     ...common,
     ...cjsImportMeta,
@@ -248,6 +266,6 @@ const [cli] = await Promise.all([
   }),
 ]);
 
-removeStaleCliChunks(cli.metafile.outputs);
+removeStaleCliChunks(cli.metafile.outputs, cliTasksDigest);
 
 console.log(`built dist/ in ${Date.now() - started} ms`);

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -126,6 +127,55 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
     expect(fs.statSync(path.join(dist, 'cli-tasks.cjs')).size).toBeLessThan(520 * 1024);
     // The launcher itself holds the names and nothing else of ours.
     expect(fs.statSync(path.join(dist, 'cli-launch.cjs')).size).toBeLessThan(4 * 1024);
+  });
+
+  it('compiles the task commands’ bundle with a V8 code cache named by its digest, and survives a bad one', () => {
+    // Performance issue 17, targets 4a and 4c: compiling dist/cli-tasks.cjs was a large part of each
+    // start (electron/cli/launch.ts). V8 checks a cache only against the source's length, so a
+    // cache must never outlive the bundle it was made from: its name carries the bundle's digest.
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-code-cache-'));
+    try {
+      fs.cpSync(path.join(REPO_ROOT, 'bin'), path.join(copy, 'bin'), { recursive: true });
+      fs.mkdirSync(path.join(copy, 'dist'));
+      for (const file of cliFiles().all)
+        fs.copyFileSync(path.join(dist, file), path.join(copy, 'dist', file));
+      fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+      const env = { ...process.env, SWITCHYARD_HOME: path.join(copy, 'home'), SWITCHYARD_ACTOR: 'tester' };
+      const run = (...args: string[]) =>
+        spawnSync(process.execPath, [path.join(copy, 'bin', 'switchyard.mjs'), ...args], {
+          env,
+          encoding: 'utf8',
+        });
+      const caches = () => fs.readdirSync(path.join(copy, 'dist')).filter((name) => name.endsWith('.cache'));
+
+      expect(run('create', 'first', '--json').status).toBe(0);
+      const digest = createHash('sha256')
+        .update(fs.readFileSync(path.join(dist, 'cli-tasks.cjs')))
+        .digest('hex')
+        .slice(0, 32);
+      expect(caches()).toEqual([`cli-tasks-${digest}-${process.arch}-v8-${process.versions.v8}.cache`]);
+      const cacheFile = path.join(copy, 'dist', caches()[0] as string);
+      const made = fs.readFileSync(cacheFile);
+      expect(made.length).toBeGreaterThan(10_000);
+
+      // Taken as it is by the next start (V8 accepted it: nothing is written anew).
+      const before = fs.statSync(cacheFile);
+      const listed = run('list', '--json');
+      expect(listed.status).toBe(0);
+      expect((JSON.parse(listed.stdout) as { title: string }[]).map((task) => task.title)).toEqual(['first']);
+      expect(fs.statSync(cacheFile).mtimeMs).toBe(before.mtimeMs);
+      expect(fs.statSync(cacheFile).ino).toBe(before.ino);
+
+      // A damaged cache is refused by V8, compiled around, and replaced; the command's output is the same.
+      fs.writeFileSync(cacheFile, Buffer.alloc(made.length, 7));
+      const again = run('list', '--json');
+      expect(again.status).toBe(0);
+      expect(again.stdout).toBe(listed.stdout);
+      expect(fs.readFileSync(cacheFile).equals(Buffer.alloc(made.length, 7))).toBe(false);
+      expect(caches()).toHaveLength(1);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('lists every command under the module that holds it, so each loads only its own', async () => {

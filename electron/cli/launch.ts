@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import vm from 'node:vm';
 import { TASK_COMMAND_NAMES } from './commandGroups';
 
 /**
@@ -9,10 +11,73 @@ import { TASK_COMMAND_NAMES } from './commandGroups';
  * 17, target 4a). Both sit next to this file (a CommonJS bundle: __dirname is dist/); neither is
  * bundled into it, and a process loads one of them, never both.
  */
+
+/** SHA-256 of dist/cli-tasks.cjs as built, fixed in by scripts/build-node.mjs. */
+declare const __CLI_TASKS_DIGEST__: string;
+
 const sibling = (file: string): string => path.join(__dirname, file);
+
+/**
+ * V8's code cache of the task commands' bundle, next to it: compiling its 450 KB (and then each
+ * function as it is first called) was a large part of every `list`'s and `create`'s start, and
+ * Node 20 keeps no cache of its own (performance issue 17, targets 4a and 4c). V8 checks a cache
+ * against the source's length only, so the name carries the bundle's digest from the build (a
+ * rebuilt bundle never meets an old cache), and V8's version (Node and Electron's Node each have
+ * theirs). A cache V8 refuses (other flags) is compiled around and written anew; a folder that
+ * cannot be written (an installed app) only means no cache.
+ */
+function codeCacheFile(bundle: string, digest: string): string {
+  return path.join(
+    path.dirname(bundle),
+    `cli-tasks-${digest}-${process.arch}-v8-${process.versions.v8}.cache`,
+  );
+}
+
+function readCodeCache(file: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCodeCache(file: string, script: vm.Script): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    // Made at exit: it then holds the functions this command compiled too, not only the top level.
+    fs.writeFileSync(temporary, script.createCachedData());
+    fs.renameSync(temporary, file);
+  } catch {
+    fs.rmSync(temporary, { force: true });
+  }
+}
+
+/** Runs dist/cli-tasks.cjs as require() would, compiled with its code cache when there is one. */
+function runTaskBundle(): void {
+  const bundle = sibling('cli-tasks.cjs');
+  const source = fs.readFileSync(bundle, 'utf8');
+  const cacheFile = codeCacheFile(bundle, __CLI_TASKS_DIGEST__);
+  const cachedData = readCodeCache(cacheFile);
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: bundle,
+    cachedData,
+    // import() of a built-in inside the bundle (land.ts) goes to Node's own loader, as in a module.
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  if (!cachedData || script.cachedDataRejected) process.once('exit', () => writeCodeCache(cacheFile, script));
+  const module = { exports: {} };
+  (script.runInThisContext() as (...args: unknown[]) => void)(
+    module.exports,
+    createRequire(bundle),
+    module,
+    bundle,
+    path.dirname(bundle),
+  );
+}
+
 const name = process.argv[2];
 if (name !== undefined && TASK_COMMAND_NAMES.includes(name)) {
-  createRequire(__filename)(sibling('cli-tasks.cjs'));
+  runTaskBundle();
 } else {
   const wholeCli = pathToFileURL(sibling('cli.mjs')).href;
   import(wholeCli).catch((error: { code?: string; url?: string }) => {
