@@ -181,7 +181,9 @@ export class Engine implements EngineHandle {
   private lastTickAt: number | null = null;
   private lastResult: DispatchResult | null = null;
   private wasStuck = false;
-  private timer: NodeJS.Timeout | undefined;
+  /** The next scheduled tick: an immediate for a wake, a timer for the interval. */
+  private timer:
+    { wake: true; handle: NodeJS.Immediate } | { wake: false; handle: NodeJS.Timeout } | undefined;
   private nextTickAt = Number.POSITIVE_INFINITY;
   private closed = false;
   /** Set as close() begins: no tick may start (and spawn) while the workers are being stopped. */
@@ -315,13 +317,26 @@ export class Engine implements EngineHandle {
     if (this.closed || this.closing || this.fault || !this.options.dispatch) return;
     const at = Date.now() + delayMs;
     if (at >= this.nextTickAt) return;
-    if (this.timer) clearTimeout(this.timer);
+    this.cancelScheduledTick();
     this.nextTickAt = at;
-    this.timer = setTimeout(() => {
+    const tick = (): void => {
       this.timer = undefined;
       this.nextTickAt = Number.POSITIVE_INFINITY;
       void this.tickWhenWritable();
-    }, delayMs);
+    };
+    // A wake (a task made ready, a worker's exit) ticks in the next turn of the event loop: a
+    // timer of 0 waits at least 1 ms and for the timers phase (issue 17 target 3a, ready → spawned).
+    this.timer =
+      delayMs <= 0
+        ? { wake: true, handle: setImmediate(tick) }
+        : { wake: false, handle: setTimeout(tick, delayMs) };
+  }
+
+  private cancelScheduledTick(): void {
+    const timer = this.timer;
+    this.timer = undefined;
+    if (timer?.wake) clearImmediate(timer.handle);
+    else if (timer) clearTimeout(timer.handle);
   }
 
   wake(): void {
@@ -470,8 +485,7 @@ export class Engine implements EngineHandle {
     if (!described) return false;
     if (this.fault) return true;
     this.fault = described.message;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelScheduledTick();
     this.feed.stop();
     this.housekeeping.stop();
     this.log(`database fault, dispatching stopped: ${this.fault}`);
@@ -827,8 +841,7 @@ export class Engine implements EngineHandle {
     // A worker's exit wakes the engine; without this, stopping the workers would respawn their tasks.
     this.closing = true;
     this.housekeeping.stop();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelScheduledTick();
     // A worktree being made (docs/architecture.md §9) finishes first: its outcome is written to the database.
     await this.dispatcher.settled();
     await this.changes.stop();
