@@ -50,7 +50,7 @@ function makeRepository(parent: string, files: number): string {
 }
 
 function newEngine(paths: HomePaths): Engine {
-  return new Engine({
+  const engine = new Engine({
     home: paths.home,
     env: { ...process.env, SWITCHYARD_HOME: paths.home },
     dispatch: true,
@@ -59,6 +59,12 @@ function newEngine(paths: HomePaths): Engine {
     actor: { name: 'bench' },
     log: () => undefined,
   });
+  // The app's engine starts its spawner when it starts (Engine.start → warmSpawner); the bench
+  // ticks by hand and never calls start(), so without this the spawner's own start — a fork of this
+  // whole process, on the event loop — fell inside the 8-worktree burst (a profile put ~170 ms of
+  // one 270 ms pause in it), a pause the app does not have.
+  (engine as unknown as { supervisor: { warmSpawner(): void } }).supervisor.warmSpawner();
+  return engine;
 }
 
 const loadOf = (run: { busyPercent: number; cpuPercent: number }): string =>
