@@ -1,9 +1,8 @@
-import path from 'node:path';
-import { AFTER_MERGE, MERGE_MODES, type AfterMerge, type MergeMode } from '../../shared/constants';
-import { invalidInput } from '../core/errors';
-import { UsageError, requirePositional, stringOption, type ParsedCommand } from './args';
+import { MERGE_MODES, type MergeMode } from '../../shared/constants';
+import { UsageError, requirePositional, stringOption } from './args';
 import { refuseWorkers, type CliCommand, type CliContext } from './context';
 import { printJson } from './output';
+import { choice, repoOption } from './repositoryOptions';
 
 /**
  * docs/architecture.md §9 on the command line: a board's repository, a task's changes and landing them, and the
@@ -12,45 +11,6 @@ import { printJson } from './output';
 
 const json = { json: { type: 'boolean' } } as const;
 const land = () => import('../core/workers/land');
-
-/** A path as typed in a shell: relative to the current folder. */
-export function repoOption(values: ParsedCommand['values']): string | undefined {
-  const given = stringOption(values, 'repo');
-  return given === undefined ? undefined : path.resolve(given);
-}
-
-function choice<T extends string>(
-  values: ParsedCommand['values'],
-  name: string,
-  allowed: readonly T[],
-): T | undefined {
-  const given = stringOption(values, name);
-  if (given === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(given))
-    throw invalidInput(`--${name} must be one of ${allowed.join(', ')}, not "${given}"`);
-  return given as T;
-}
-
-export const repositoryOptions = {
-  repo: { type: 'string' },
-  base: { type: 'string' },
-  merge: { type: 'string' },
-  'after-merge': { type: 'string' },
-  'no-repo': { type: 'boolean' },
-} as const;
-
-/** The repository part of `boards create|edit`: checked before the board is created or changed. */
-export async function boardRepositoryPatch(values: ParsedCommand['values']) {
-  const repo = repoOption(values);
-  if (values['no-repo'] === true && repo !== undefined)
-    throw new UsageError('use --repo or --no-repo, not both');
-  return {
-    repo: values['no-repo'] === true ? null : repo,
-    base: stringOption(values, 'base'),
-    mergeMode: choice<MergeMode>(values, 'merge', MERGE_MODES),
-    afterMerge: choice<AfterMerge>(values, 'after-merge', AFTER_MERGE),
-  };
-}
 
 function printResult(
   context: CliContext,

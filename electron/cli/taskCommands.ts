@@ -5,7 +5,7 @@ import type { CreateTaskInput } from '../../shared/taskInput';
 import { invalidInput } from '../core/errors';
 import * as boardsRepo from '../core/store/boards';
 import { eachTask, listTasks } from '../core/store/tasks';
-import { boardRepositoryPatch, repositoryOptions } from './repositoryCommands';
+import { boardRepositoryPatch, repositoryOptions } from './repositoryOptions';
 import { eventsOf } from '../core/store/events';
 import { UsageError, integerOption, listOption, requirePositional, stringOption } from './args';
 import { refuseWorkers, type CliCommand, type CliContext } from './context';
