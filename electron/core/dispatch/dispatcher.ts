@@ -590,7 +590,9 @@ export class Dispatcher {
     const dryRun = options.dryRun ?? false;
     // A tick begun in steps and not finished when another tick comes (the engine's runTick() for the
     // CLI or a test, meanwhile): its walk is finished first, so no two walks interleave and nothing
-    // it judged is lost. Its result is not reported (the engine reports the tick that follows).
+    // it judged is lost. Its result is not reported (the engine reports the tick that follows). A
+    // tick that must start nothing (`spawn: false`, the engine closing) drops it instead.
+    if (!dryRun && this.inSteps && options.spawn === false) this.abandonWalk();
     if (!dryRun && this.inSteps) {
       const pending = this.inSteps;
       this.walkSome(pending.walk, Number.POSITIVE_INFINITY);

@@ -217,4 +217,24 @@ describe('a walk in slices', () => {
       });
     }
   }, 60_000);
+
+  it('drops a walk in progress when a tick that must start nothing comes (the engine closing)', () => {
+    const paths = tempHome();
+    writeFastSettings(paths, { globalMaxConcurrent: 2, tickMs: 60_000 });
+    writeAgentProfile(paths, 'alpha', 'sleep.mjs', { args: ['600'], maxConcurrent: 1 });
+    const engine = newEngine(paths, true, { sliceRows: 5 });
+    engines.push(engine);
+    const dispatcher = (engine as unknown as { dispatcher: Dispatcher }).dispatcher;
+    for (let i = 0; i < 30; i++)
+      createTask(engine.db, { title: `h${i}`, assignee: 'human', priority: 2 }, actor);
+    const last = createTask(engine.db, { title: 'last', assignee: 'alpha' }, actor);
+    engine.runTick({ spawn: false });
+    expect(dispatcher.beginTick({ sliceWrites: true })).toBeNull();
+    expect(dispatcher.walking()).toBe(true);
+    dispatcher.tick({ spawn: false });
+    expect(dispatcher.walking()).toBe(false);
+    expect(findTask(engine.db, last.id)?.status).toBe('ready');
+    // The next tick walks every task again and starts it.
+    expect(engine.runTick()?.spawned.map((entry) => entry.taskId)).toEqual([last.id]);
+  });
 });
