@@ -23,7 +23,7 @@ export function exitStatusPathOf(logPath: string): string {
 
 /**
  * The waiter, run as `sh -c WAITER_SCRIPT switchyard-waiter <status file> <log writer> <chunk prefix>
- * <chunk bytes> <program path> [args…]`. The agent's argv travels only through "$@" (never parsed by
+ * <chunk bytes> <autogroup nice> <program path> [args…]` (empty strings for what it goes without). The agent's argv travels only through "$@" (never parsed by
  * the shell: docs/architecture.md §5), and its program is an absolute path, so the shell can never take
  * it for a builtin such as `eval`.
  * - Traps (not ignores: an ignored signal would be inherited) TERM, INT, HUP and QUIT, so a signal to
@@ -42,15 +42,19 @@ export function exitStatusPathOf(logPath: string): string {
  * - The temp file is created with noclobber (`set -C`: O_EXCL), so a link planted in its place is
  *   never written through; the rename then replaces whatever sits at the status path itself.
  * - The waiter then exits with the agent's status, so its own parent (if any) sees the same.
+ * - A low worker's session (the waiter leads it) gets its scheduling autogroup lowered before anything
+ *   else starts (priority.ts): `<autogroup nice>` written to /proc/$$/autogroup. A refusal
+ *   (no autogroups, EAGAIN) is silent; the supervisor checks and retries after the spawn.
  * - Before it starts the agent it writes its own pid into `<run>.pid` (noclobber, as below): a
  *   dispatcher killed after the worker started but before it stored the pid (spawning is
  *   asynchronous, spawner.ts) still finds the worker on restart (recordedWaiter) — no orphan, no
  *   second run of the task.
  */
 export const WAITER_SCRIPT = [
-  'status_file=$1; log_writer=$2; chunk_prefix=$3; chunk_bytes=$4; shift 4',
+  'status_file=$1; log_writer=$2; chunk_prefix=$3; chunk_bytes=$4; group_nice=$5; shift 5',
   'trap : HUP INT QUIT TERM',
   'exec 3>&2 2>/dev/null',
+  '[ -z "$group_nice" ] || printf \'%s\\n\' "$group_nice" >"/proc/$$/autogroup"',
   'set -C; printf \'%s\\n\' "$$" > "${status_file%.exit}.pid"; set +C',
   'pipe=${status_file%.exit}.pipe',
   'if [ -n "$log_writer" ] && PATH=/usr/bin:/bin mkfifo -m 600 "$pipe"; then',
@@ -128,6 +132,7 @@ export function waiterArgv(
   programPath: string,
   args: string[],
   logWriter: LogWriter | null = null,
+  autogroupNice: number | null = null,
 ): string[] {
   return [
     shell,
@@ -138,6 +143,7 @@ export function waiterArgv(
     logWriter?.program ?? '',
     logWriter?.chunkPrefix ?? '',
     String(logWriter?.chunkBytes ?? 0),
+    autogroupNice === null ? '' : String(autogroupNice),
     programPath,
     ...args,
   ];

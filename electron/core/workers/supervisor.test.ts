@@ -21,6 +21,7 @@ import {
   type WorkerExit,
 } from './supervisor';
 import { exitStatusPathOf } from './exitStatus';
+import { lowAutogroupNice } from './priority';
 import { appendAll } from '../../../shared/arrays';
 
 const sandbox = useProcessSandbox('switchyard-supervisor-');
@@ -754,6 +755,53 @@ describe.runIf(procfsAvailable)(
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(calls.filter((pid) => pid === second).length).toBeLessThanOrEqual(attempts + 1);
     });
+
+    /** `/proc/<pid>/stat` field 41: the scheduling policy (0: SCHED_OTHER). */
+    const policyOf = (statLine: string): number =>
+      Number(statLine.slice(statLine.lastIndexOf(')') + 2).split(' ')[38]);
+
+    it('has the agent itself start low: its nice and its autogroup set before it runs', async () => {
+      const lowered: number[] = [];
+      // The supervisor's own check after the spawn does nothing here: what the agent sees at its
+      // first instruction is what the waiter and the launchers gave it before exec.
+      const supervisor = makeSupervisor({
+        lowerAutogroup: (pid) => {
+          lowered.push(pid);
+          return 'done';
+        },
+      });
+      const spawnRequest = request(['/bin/cat', '/proc/self/autogroup', '/proc/self/stat']);
+      const pid = spawnOk(supervisor, spawnRequest);
+      expect((await exitOf(supervisor, spawnRequest.runId)).exitCode).toBe(0);
+      const [autogroupLine, statLine] = readLog(spawnRequest.logPath).trim().split('\n');
+      const stat = (statLine as string).slice((statLine as string).lastIndexOf(')') + 2).split(' ');
+      expect(Number(stat[16])).toBe(low);
+      expect(policyOf(statLine as string)).toBe(0);
+      const ownGroup = autogroupNiceOf('self');
+      if (ownGroup !== null) {
+        expect(autogroupLine).toMatch(new RegExp(`nice ${lowAutogroupNice(ownGroup, [])}$`));
+        expect(lowered).toEqual([pid]);
+      }
+    });
+
+    it.runIf(autogroupNiceOf('self') !== null)(
+      'weighs the low workers’ autogroups together: within the app’s weight, the later ones lower',
+      async () => {
+        const ownGroup = autogroupNiceOf('self') as number;
+        const supervisor = makeSupervisor();
+        const requests = Array.from({ length: 11 }, () => request(['sleep', '30']));
+        const nices = requests.map((spawnRequest) => autogroupNiceOf(spawnOk(supervisor, spawnRequest)));
+        const expected: number[] = [];
+        for (let index = 0; index < 11; index += 1) expected.push(lowAutogroupNice(ownGroup, expected));
+        expect(nices).toEqual(expected);
+        if (ownGroup === 0) expect(nices).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 16, 19]);
+        // A worker that ended no longer counts: its weight goes to the next one.
+        await supervisor.stop((requests[0] as SpawnRequest).runId);
+        expect(autogroupNiceOf(spawnOk(supervisor, request(['sleep', '30'])))).toBe(
+          lowAutogroupNice(ownGroup, expected.slice(1)),
+        );
+      },
+    );
 
     it('lowers the leader right after the spawn when there is no `nice` program', async () => {
       const supervisor = makeSupervisor({ niceProgram: null });

@@ -18,7 +18,6 @@ import {
   type ProcStat,
 } from '../procfs';
 import { Spawner, type SpawnerOptions } from './spawner';
-import { LOW_PRIORITY_NICE_INCREMENT, lowPriorityValue, MAX_NICE } from './priority';
 import { findProgram, type ProgramLookup } from '../config/programLookup';
 import { openForAppend, PRIVATE_DIR_MODE, UnsafePathError } from '../ownedFiles';
 import {
@@ -32,6 +31,17 @@ import {
   WAITER_NAME,
 } from './exitStatus';
 import { chunkPrefixOf, settleChunks } from './logRotation';
+import {
+  autogroupsEnabled,
+  autogroupNiceOf,
+  findNiceProgram,
+  launchPriority,
+  lowerAutogroup,
+  lowPriorityValue,
+  type WorkerPriority,
+} from './priority';
+
+export { LOW_PRIORITY_NICE_INCREMENT, autogroupNiceOf, type WorkerPriority } from './priority';
 
 /**
  * The worker supervisor (docs/architecture.md §5 and "Processes"): starts agent processes, follows their
@@ -124,8 +134,11 @@ export interface SupervisorOptions {
   workerPriority?: () => WorkerPriority;
   /** The `nice` program low-priority workers are started through; null: lower it after the spawn. */
   niceProgram?: string | null;
-  /** Lowers a worker's Linux autogroup (tests replace it to see the EAGAIN retries); null: none. */
-  lowerAutogroup?: ((pid: number) => 'done' | 'retry') | null;
+  /**
+   * Lowers a worker's Linux autogroup to the given nice (tests replace it to see the EAGAIN
+   * retries); null: none (no autogroups).
+   */
+  lowerAutogroup?: ((pid: number, nice: number) => 'done' | 'retry') | null;
   /** The POSIX shell that runs each worker's waiter (exitStatus.ts); null: workers run without one. */
   waiterShell?: string | null;
   /**
@@ -154,70 +167,14 @@ export interface GoneWorker {
   logPath: string | null;
 }
 
-export type WorkerPriority = 'low' | 'normal';
-
-export { LOW_PRIORITY_NICE_INCREMENT };
-
 /**
- * `nice` from the system folders (POSIX: Linux, macOS), or null (Windows, odd systems). Found by
- * absolute path, so the worker's PATH cannot put another program in its place.
- */
-function findNiceProgram(): string | null {
-  if (process.platform === 'win32') return null;
-  for (const candidate of ['/usr/bin/nice', '/bin/nice']) {
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
-/**
- * Linux puts every session in its own scheduling "autogroup" (sched(7)) when autogroups are on, and
- * shares the CPU between groups first: a detached worker (setsid: a session of its own) would get as
- * much CPU as the whole app whatever its nice value. So a low worker's autogroup is lowered as well,
- * through /proc/<pid>/autogroup. Unprivileged callers may do that once per 100 ms system-wide
- * (EAGAIN otherwise): the rest of a burst of spawns is retried every AUTOGROUP_RETRY_MS.
+ * Linux puts every session in its own scheduling "autogroup" (sched(7)); a low worker's is lowered
+ * (priority.ts says why and how far). Unprivileged callers may do that once per 100 ms
+ * system-wide (EAGAIN otherwise): what the waiter could not do itself is retried every
+ * AUTOGROUP_RETRY_MS.
  */
 const AUTOGROUP_RETRY_MS = 110;
 const AUTOGROUP_MAX_ATTEMPTS = 600;
-
-function autogroupsEnabled(): boolean {
-  try {
-    return fs.readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1';
-  } catch {
-    return false; // not Linux, or a kernel without autogroups
-  }
-}
-
-/** The autogroup nice of `pid` ("/autogroup-123 nice 5"), or null without autogroups. */
-export function autogroupNiceOf(pid: number | 'self'): number | null {
-  try {
-    const match = /nice (-?\d+)/.exec(fs.readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
-    return match ? Number(match[1]) : null;
-  } catch {
-    return null;
-  }
-}
-
-function lowerAutogroup(pid: number, reportError: (error: Error) => void): 'done' | 'retry' {
-  const own = autogroupNiceOf('self');
-  if (own === null) return 'done';
-  try {
-    fs.writeFileSync(`/proc/${pid}/autogroup`, String(Math.min(MAX_NICE, own + LOW_PRIORITY_NICE_INCREMENT)));
-    return 'done';
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EAGAIN') return 'retry';
-    if (code !== 'ENOENT' && code !== 'ESRCH') {
-      reportError(new Error(`worker pid ${pid}: cannot lower its scheduling group: ${errorMessage(error)}`));
-    }
-    return 'done';
-  }
-}
 
 let autogroupsFound: boolean | undefined;
 let niceProgramFound: string | null | undefined;
@@ -249,6 +206,8 @@ interface Launch {
   argv: string[];
   low: boolean;
   lowerAfterSpawn: boolean;
+  /** The autogroup nice its session gets (the waiter sets it; checked after the spawn), or null. */
+  autogroupNice: number | null;
   exitStatusPath: string | null;
 }
 
@@ -324,11 +283,13 @@ export class Supervisor {
   private readonly reportError: (error: Error) => void;
   private readonly workerPriority: () => WorkerPriority;
   private readonly niceProgram: string | null;
-  private readonly lowerAutogroup: ((pid: number) => 'done' | 'retry') | null;
+  private readonly lowerAutogroup: ((pid: number, nice: number) => 'done' | 'retry') | null;
+  /** Runs started low → their autogroup nice (they weigh together, priority.ts); pruned as they end. */
+  private readonly lowRuns = new Map<number, number | null>();
   private readonly waiterShell: string | null;
   private readonly logWriter: string | null;
   /** Low workers whose autogroup could not be lowered yet (EAGAIN), with the attempts made. */
-  private readonly autogroupPending = new Map<TrackedWorker, number>();
+  private readonly autogroupPending = new Map<TrackedWorker, { nice: number; attempts: number }>();
   private autogroupTimer: NodeJS.Timeout | null = null;
   private readonly spawner: Spawner | null;
   private readonly starting = new Map<number, StartingWorker>();
@@ -355,7 +316,7 @@ export class Supervisor {
       options.lowerAutogroup !== undefined
         ? options.lowerAutogroup
         : autogroups
-          ? (pid) => lowerAutogroup(pid, this.reportError)
+          ? (pid, nice) => lowerAutogroup(pid, nice, this.reportError)
           : null;
   }
 
@@ -549,7 +510,7 @@ export class Supervisor {
       chunked: this.logWriter !== null,
       output: request.output ?? null,
     });
-    if (launch.low) this.lowerWorkerAutogroup(worker);
+    if (launch.autogroupNice !== null) this.lowerWorkerAutogroup(worker, launch.autogroupNice);
     return worker;
   }
 
@@ -738,39 +699,61 @@ export class Supervisor {
           chunkBytes: this.options.logRotateBytes,
         }
       : null;
+    const priority = launchPriority(this.workerPriority(), this.lowWorkersRunning(), {
+      nice: this.niceProgram,
+      ownAutogroupNice: this.lowerAutogroup ? autogroupNiceOf('self') : null,
+    });
+    if (priority.low) this.lowRuns.set(request.runId, priority.autogroupNice);
     const command = this.waiterShell
-      ? waiterArgv(this.waiterShell, exitStatusPath as string, programPath, request.argv.slice(1), logWriter)
+      ? waiterArgv(
+          this.waiterShell,
+          exitStatusPath as string,
+          programPath,
+          request.argv.slice(1),
+          logWriter,
+          priority.autogroupNice,
+        )
       : request.argv;
-    if (this.workerPriority() !== 'low')
-      return { argv: command, low: false, lowerAfterSpawn: false, exitStatusPath };
-    if (!this.niceProgram) return { argv: command, low: true, lowerAfterSpawn: true, exitStatusPath };
+    const { low, lowerAfterSpawn, autogroupNice } = priority;
+    if (priority.launcher.length === 0)
+      return { argv: command, low, lowerAfterSpawn, autogroupNice, exitStatusPath };
     // nice's own PATH search (execvp) falls back to a different default than libuv's when the
     // worker has no PATH at all: give it the program we found then (the waiter is absolute already).
-    // `--` keeps a program named like an option from being read as one.
     const program =
       request.env.PATH === undefined && !this.waiterShell ? programPath : (command[0] as string);
     return {
-      argv: [this.niceProgram, '-n', String(LOW_PRIORITY_NICE_INCREMENT), '--', program, ...command.slice(1)],
-      low: true,
-      lowerAfterSpawn: false,
+      argv: [...priority.launcher, program, ...command.slice(1)],
+      low,
+      lowerAfterSpawn,
+      autogroupNice,
       exitStatusPath,
     };
   }
 
-  /** See AUTOGROUP_RETRY_MS: at once if allowed, else retried until done or the worker is gone. */
-  private lowerWorkerAutogroup(worker: TrackedWorker): void {
+  /** The autogroup nices of the low workers started and not yet ended (tracked, or still starting). */
+  private lowWorkersRunning(): number[] {
+    const nices: number[] = [];
+    for (const [runId, nice] of this.lowRuns) {
+      const worker = this.workersByRun.get(runId);
+      if (worker ? worker.exited : !this.starting.has(runId)) this.lowRuns.delete(runId);
+      else if (nice !== null) nices.push(nice);
+    }
+    return nices;
+  }
+
+  private lowerWorkerAutogroup(worker: TrackedWorker, nice: number): void {
     const lower = this.lowerAutogroup;
-    if (!lower || lower(worker.pid) === 'done') return;
-    this.autogroupPending.set(worker, 1);
+    if (!lower || lower(worker.pid, nice) === 'done') return;
+    this.autogroupPending.set(worker, { nice, attempts: 1 });
     this.autogroupTimer ??= setInterval(() => {
-      for (const [pending, attempts] of this.autogroupPending) {
+      for (const [pending, { nice: target, attempts }] of this.autogroupPending) {
         const done =
           pending.exited ||
           pending.forgotten ||
           attempts >= AUTOGROUP_MAX_ATTEMPTS ||
-          lower(pending.pid) === 'done';
+          lower(pending.pid, target) === 'done';
         if (done) this.autogroupPending.delete(pending);
-        else this.autogroupPending.set(pending, attempts + 1);
+        else this.autogroupPending.set(pending, { nice: target, attempts: attempts + 1 });
       }
       if (this.autogroupPending.size === 0 && this.autogroupTimer) {
         clearInterval(this.autogroupTimer);
