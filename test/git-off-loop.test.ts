@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBoard } from '../electron/core/commands/taskCommands';
 import type { Engine } from '../electron/core/dispatch/engine';
@@ -97,4 +99,24 @@ describe('git started off the event loop', () => {
     },
     60_000,
   );
+
+  // Issue 12: a failed worktree is blocked with git's one-line reason; git prints its progress
+  // ("Preparing worktree …") before the fatal line, and the card showed the progress instead.
+  it("a failure is told by git's fatal line, not by the progress printed before it", async () => {
+    const paths = tempHome();
+    const repo = makeRepo(paths.home);
+    const blocker = path.join(paths.home, 'a-file');
+    fs.writeFileSync(blocker, '');
+    const failure = await runGit(repo, [
+      'worktree',
+      'add',
+      '-b',
+      'nb',
+      path.join(blocker, 'sub'),
+      'HEAD',
+    ]).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(GitError);
+    expect((failure as GitError).message).toMatch(/^fatal: could not create leading directories of /);
+    expect((failure as GitError).stderr).toContain('Preparing worktree');
+  });
 });

@@ -39,13 +39,18 @@ export interface GitResult {
   exitCode: number;
 }
 
-/** Git's first meaningful line of stderr ("fatal: invalid reference: main"), for one-line errors. */
+/**
+ * Git's one-line reason from stderr ("fatal: invalid reference: main"): its first `fatal:` or
+ * `error:` line, else its first meaningful line. Progress comes first on a failure too —
+ * `worktree add` says "Preparing worktree (new branch …)" before the line that says what went
+ * wrong, and a blocked card must show the latter.
+ */
 export function firstLineOf(stderr: string, fallback: string): string {
-  const line = stderr
+  const lines = stderr
     .split('\n')
     .map((text) => text.trim())
-    .find((text) => text.length > 0 && !text.startsWith('hint:'));
-  return line ?? fallback;
+    .filter((text) => text.length > 0 && !text.startsWith('hint:'));
+  return lines.find((text) => /^(fatal|error):/.test(text)) ?? lines[0] ?? fallback;
 }
 
 export async function runGit(
@@ -74,7 +79,11 @@ export async function runGit(
   const reason =
     error.code === 'ENOENT'
       ? 'git is not installed (not found on PATH)'
-      : firstLineOf(stderr, error.killed ? `git ${args[0]} timed out` : error.message);
+      : error.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'
+        ? `git ${args[0]}: ${error.message}`
+        : error.killed
+          ? `git ${args[0]} timed out`
+          : firstLineOf(stderr, error.message);
   throw new GitError(reason, args, code, stdout, stderr);
 }
 
