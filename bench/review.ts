@@ -16,6 +16,7 @@ import { prepareTaskWorktree } from '../electron/core/workers/worktrees';
 import { git } from '../test/helpers/gitRepo';
 import { buildRenderer, startServe, stopServe } from './board';
 import { AGENTS, killLeftoverWorkers, tempHome, writeProfile, writeSettings } from './dataset';
+import { SUPERVISOR_LOOP_MAX_MS } from './targets';
 
 /**
  * Issue 12 (docs/architecture.md §9) figures, `npm run bench -- review`; printed with their targets, never asserted:
@@ -133,7 +134,11 @@ async function benchEightWorktrees(homes: string[], report: Report, note: Note):
     report('a. tick while 8 worktrees are made (3,000-file checkout)', busy.ticks, '≤ 2 ms');
     report('a. claim → spawned in its own worktree, 8 tasks', spawned);
     // A row, not only a note: target 11 of the targets table is judged on it (bench/main.ts).
-    report('a. event loop max while the 8 worktrees were made', [busy.loopMaxMs], '≤ 30 ms');
+    report(
+      'a. event loop max while the 8 worktrees were made',
+      [busy.loopMaxMs],
+      `≤ ${SUPERVISOR_LOOP_MAX_MS} ms`,
+    );
     note(
       `event loop while the 8 worktrees were made: p99 ${fmt(busy.loopP99Ms)}; ${loadOf(busy)}${busy.finished ? '' : ' — NOT all spawned within 120 s'}`,
     );
