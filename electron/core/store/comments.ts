@@ -24,12 +24,11 @@ export function insertComment(db: Db, taskId: string, author: string, body: stri
 export function commentsOf(db: Db, taskId: string, limit?: number): Comment[] {
   const rows = (
     limit
-      ? db
-          .prepare(
-            'SELECT * FROM (SELECT * FROM comments WHERE task_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
-          )
-          .all(taskId, limit)
-      : db.prepare('SELECT * FROM comments WHERE task_id = ? ORDER BY id').all(taskId)
+      ? cachedStatement(
+          db,
+          'SELECT * FROM (SELECT * FROM comments WHERE task_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
+        ).all(taskId, limit)
+      : cachedStatement(db, 'SELECT * FROM comments WHERE task_id = ? ORDER BY id').all(taskId)
   ) as CommentRow[];
   return rows.map((row) => ({
     id: row.id,

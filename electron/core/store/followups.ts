@@ -1,4 +1,5 @@
 import type { Db } from './db/open';
+import { cachedStatement } from './db/statements';
 import { followupToRetry, lastAgentSession, latestRun } from './runs';
 
 /**
@@ -22,11 +23,10 @@ export function setPendingFollowup(db: Db, taskId: string, followup: PendingFoll
 
 /** The task's waiting follow-up, removed: the caller's run carries it from now on. */
 export function takePendingFollowup(db: Db, taskId: string): PendingFollowup | null {
-  const row = db
-    .prepare(
-      'DELETE FROM task_followups WHERE task_id = ? RETURNING text, requested_by AS requestedBy, requested_at AS requestedAt',
-    )
-    .get(taskId) as PendingFollowup | undefined;
+  const row = cachedStatement(
+    db,
+    'DELETE FROM task_followups WHERE task_id = ? RETURNING text, requested_by AS requestedBy, requested_at AS requestedAt',
+  ).get(taskId) as PendingFollowup | undefined;
   return row ?? null;
 }
 

@@ -36,12 +36,11 @@ export interface ParentState {
 }
 
 export function parentsOf(db: Db, childId: string): ParentState[] {
-  return db
-    .prepare(
-      `SELECT t.id, t.title, t.status, t.result FROM task_links l JOIN tasks t ON t.id = l.parent_id
-       WHERE l.child_id = ? ORDER BY l.created_at, t.id`,
-    )
-    .all(childId) as ParentState[];
+  return cachedStatement(
+    db,
+    `SELECT t.id, t.title, t.status, t.result FROM task_links l JOIN tasks t ON t.id = l.parent_id
+     WHERE l.child_id = ? ORDER BY l.created_at, t.id`,
+  ).all(childId) as ParentState[];
 }
 
 /**

@@ -57,15 +57,18 @@ export function insertRun(
   run: { taskId: string; lane: string; logPath: string | null; now: number },
 ): number {
   return Number(
-    db
-      .prepare('INSERT INTO runs (task_id, lane, started_at, log_path) VALUES (?, ?, ?, ?)')
-      .run(run.taskId, run.lane, run.now, run.logPath).lastInsertRowid,
+    cachedStatement(db, 'INSERT INTO runs (task_id, lane, started_at, log_path) VALUES (?, ?, ?, ?)').run(
+      run.taskId,
+      run.lane,
+      run.now,
+      run.logPath,
+    ).lastInsertRowid,
   );
 }
 
 /** Issue 18: the SHA-256 of the secret a run's worker holds (the secret itself is never stored). */
 export function setRunSecretHash(db: Db, runId: number, secretHash: string): void {
-  db.prepare('UPDATE runs SET secret_hash = ? WHERE id = ?').run(secretHash, runId);
+  cachedStatement(db, 'UPDATE runs SET secret_hash = ? WHERE id = ?').run(secretHash, runId);
 }
 
 /** The run whose worker holds the secret with this hash: its id, task and whether it has ended. */
@@ -80,7 +83,11 @@ export function findRunBySecretHash(
 }
 
 export function recordRunProcess(db: Db, runId: number, pid: number, pidStartTime: string | null): void {
-  db.prepare('UPDATE runs SET pid = ?, pid_start_time = ? WHERE id = ?').run(pid, pidStartTime, runId);
+  cachedStatement(db, 'UPDATE runs SET pid = ?, pid_start_time = ? WHERE id = ?').run(
+    pid,
+    pidStartTime,
+    runId,
+  );
 }
 
 export interface RunClosing {
@@ -95,39 +102,39 @@ export interface RunClosing {
 /** Closes a run once; a run that is already closed keeps its first outcome. */
 export function closeRun(db: Db, runId: number, closing: RunClosing): boolean {
   return (
-    db
-      .prepare(
-        `UPDATE runs SET ended_at = @now, outcome = @outcome, exit_code = @exitCode, signal = @signal,
-                summary = @summary, error = @error
-         WHERE id = @runId AND ended_at IS NULL`,
-      )
-      .run({
-        runId,
-        now: closing.now,
-        outcome: closing.outcome,
-        exitCode: closing.exitCode ?? null,
-        signal: closing.signal ?? null,
-        summary: closing.summary ?? null,
-        error: closing.error ?? null,
-      }).changes === 1
+    cachedStatement(
+      db,
+      `UPDATE runs SET ended_at = @now, outcome = @outcome, exit_code = @exitCode, signal = @signal,
+              summary = @summary, error = @error
+       WHERE id = @runId AND ended_at IS NULL`,
+    ).run({
+      runId,
+      now: closing.now,
+      outcome: closing.outcome,
+      exitCode: closing.exitCode ?? null,
+      signal: closing.signal ?? null,
+      summary: closing.summary ?? null,
+      error: closing.error ?? null,
+    }).changes === 1
   );
 }
 
 export function findRun(db: Db, runId: number): Run | undefined {
-  const row = db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
+  const row = cachedStatement(db, 'SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
   return row ? runFromRow(row) : undefined;
 }
 
 export function latestRun(db: Db, taskId: string): Run | undefined {
-  const row = db.prepare('SELECT * FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT 1').get(taskId) as
-    RunRow | undefined;
+  const row = cachedStatement(db, 'SELECT * FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT 1').get(
+    taskId,
+  ) as RunRow | undefined;
   return row ? runFromRow(row) : undefined;
 }
 
 export function runsOf(db: Db, taskId: string): Run[] {
-  return (db.prepare('SELECT * FROM runs WHERE task_id = ? ORDER BY id').all(taskId) as RunRow[]).map(
-    runFromRow,
-  );
+  return (
+    cachedStatement(db, 'SELECT * FROM runs WHERE task_id = ? ORDER BY id').all(taskId) as RunRow[]
+  ).map(runFromRow);
 }
 
 /** Ids of the runs still open: the dispatcher stops a worker whose run someone else closed. */
@@ -140,7 +147,7 @@ export function openRunIds(db: Db): Set<number> {
 }
 
 export function setRunLogPath(db: Db, runId: number, logPath: string): void {
-  db.prepare('UPDATE runs SET log_path = ? WHERE id = ?').run(logPath, runId);
+  cachedStatement(db, 'UPDATE runs SET log_path = ? WHERE id = ?').run(logPath, runId);
 }
 
 /**
@@ -233,9 +240,10 @@ export function lastAgentSession(db: Db, taskId: string, lane: string): string |
  * stopped by a person has had its say.
  */
 export function followupToRetry(db: Db, taskId: string): string | null {
-  const row = db
-    .prepare('SELECT followup, outcome FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT 1')
-    .get(taskId) as { followup: string | null; outcome: string | null } | undefined;
+  const row = cachedStatement(
+    db,
+    'SELECT followup, outcome FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT 1',
+  ).get(taskId) as { followup: string | null; outcome: string | null } | undefined;
   if (!row || row.followup === null) return null;
   return row.outcome === 'completed' || row.outcome === 'blocked' || row.outcome === 'stopped'
     ? null

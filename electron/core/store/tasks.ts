@@ -329,12 +329,17 @@ export function updateTask(db: Db, id: string, patch: TaskPatch, now: number): v
   const keys = Object.keys(columns) as (keyof typeof columns)[];
   if (keys.length === 0 && skipReason === undefined && skipDetail === undefined) return;
   const assignments = keys.map((key) => `${PATCH_COLUMNS[key]} = @${key}, `).join('');
-  db.prepare(`UPDATE tasks SET ${assignments}updated_at = @now WHERE id = @id`).run({ ...columns, id, now });
+  cachedStatement(db, `UPDATE tasks SET ${assignments}updated_at = @now WHERE id = @id`).run({
+    ...columns,
+    id,
+    now,
+  });
   if (skipReason === null) {
     clearSkipReason(db, id);
   } else if (skipReason !== undefined) {
     // A patch naming only the reason keeps the stored detail (as a column update would).
-    db.prepare(
+    cachedStatement(
+      db,
       `INSERT INTO task_skips (task_id, reason, detail) VALUES (@id, @reason, @detail)
        ON CONFLICT (task_id) DO UPDATE SET reason = excluded.reason,
          detail = CASE WHEN @keepDetail THEN detail ELSE excluded.detail END`,
@@ -345,12 +350,12 @@ export function updateTask(db: Db, id: string, patch: TaskPatch, now: number): v
       keepDetail: skipDetail === undefined ? 1 : 0,
     });
   } else if (skipDetail !== undefined) {
-    db.prepare('UPDATE task_skips SET detail = ? WHERE task_id = ?').run(skipDetail, id);
+    cachedStatement(db, 'UPDATE task_skips SET detail = ? WHERE task_id = ?').run(skipDetail, id);
   }
 }
 
 function clearSkipReason(db: Db, id: string): void {
-  db.prepare('DELETE FROM task_skips WHERE task_id = ?').run(id);
+  cachedStatement(db, 'DELETE FROM task_skips WHERE task_id = ?').run(id);
 }
 
 /**
@@ -362,13 +367,12 @@ export function claimReadyTask(
   id: string,
   claim: { owner: string; expiresAt: number | null; now: number },
 ): boolean {
-  const result = db
-    .prepare(
-      `UPDATE tasks SET status = 'running', claim_owner = @owner, claim_expires_at = @expiresAt,
-              started_at = @now, updated_at = @now, last_heartbeat_at = @now
-       WHERE id = @id AND status = 'ready' AND claim_owner IS NULL`,
-    )
-    .run({ id, ...claim });
+  const result = cachedStatement(
+    db,
+    `UPDATE tasks SET status = 'running', claim_owner = @owner, claim_expires_at = @expiresAt,
+            started_at = @now, updated_at = @now, last_heartbeat_at = @now
+     WHERE id = @id AND status = 'ready' AND claim_owner IS NULL`,
+  ).run({ id, ...claim });
   if (result.changes !== 1) return false;
   clearSkipReason(db, id);
   return true;

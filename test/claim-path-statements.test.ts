@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import * as commands from '../electron/core/commands/taskCommands';
+import type { Engine } from '../electron/core/dispatch/engine';
+import * as tasks from '../electron/core/store/tasks';
+import { useTempHomes } from './helpers/home';
+import { newEngine, waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine';
+
+const newHome = useTempHomes();
+const engines: Engine[] = [];
+
+afterEach(async () => {
+  for (const engine of engines.splice(0)) await engine.close({ stopWorkers: true });
+});
+
+/**
+ * Performance issue 17, target 3a (ready → spawned): compiling a statement that writes `tasks` also
+ * compiles every trigger on it (~0.13 ms on "large"), and the claim → spawn → record path ran a dozen
+ * such `db.prepare` calls for every worker it started. Kept statements (store/db/statements.ts) are
+ * compiled once per connection: the second task a lane starts compiles none of them again.
+ */
+describe('the claim → spawn → record path', () => {
+  it('compiles its statements once per connection, not once per worker', async () => {
+    const paths = newHome();
+    writeFastSettings(paths);
+    writeAgentProfile(paths, 'coder', 'exit0.mjs');
+    const engine = newEngine(paths);
+    engines.push(engine);
+    const actor = { name: 'test' };
+    const done = (id: string) => tasks.findTask(engine.db, id)?.status === 'done';
+
+    const first = commands.createTask(
+      engine.db,
+      { title: 'first', assignee: 'coder', status: 'ready' },
+      actor,
+    );
+    engine.start();
+    await waitFor(() => done(first.id), 'the first task done');
+
+    const prepared: string[] = [];
+    const prepare = engine.db.prepare.bind(engine.db);
+    engine.db.prepare = ((sql: string) => {
+      prepared.push(sql.replace(/\s+/g, ' ').trim());
+      return prepare(sql);
+    }) as typeof engine.db.prepare;
+    const second = commands.createTask(
+      engine.db,
+      { title: 'second', assignee: 'coder', status: 'ready' },
+      actor,
+    );
+    engine.wake();
+    await waitFor(() => done(second.id), 'the second task done');
+
+    const claimPath = [
+      "UPDATE tasks SET status = 'running'", // the claim
+      'DELETE FROM task_skips WHERE task_id', // its skip reason cleared
+      'INSERT INTO runs ', // the run
+      'UPDATE runs SET log_path', // its log
+      'UPDATE runs SET secret_hash', // its worker's secret
+      'UPDATE tasks SET current_run_id', // the task's current run
+      'SELECT * FROM runs WHERE id', // still open?
+      'UPDATE runs SET pid', // the pid recorded
+      'SELECT * FROM comments WHERE task_id', // the prompt's comments
+      'SELECT t.id, t.title, t.status, t.result FROM task_links', // the prompt's parents
+      'DELETE FROM task_followups WHERE task_id', // a waiting follow-up taken
+      'SELECT followup, outcome FROM runs', // a follow-up to retry
+      'UPDATE runs SET ended_at', // the run closed at exit
+    ];
+    const compiledAgain = prepared.filter((sql) => claimPath.some((start) => sql.startsWith(start)));
+    expect(compiledAgain).toEqual([]);
+  });
+});
