@@ -46,9 +46,10 @@ function openHermes(file: string): Database.Database {
 /**
  * The columns the import reads, per table (issue 17, target 8: a Hermes task row has ~25 columns
  * and the import uses 18; row objects of only these, built from raw rows, read in under half the
- * time of `SELECT *` objects). A column an older Hermes file lacks reads as NULL.
+ * time of `SELECT *` objects). A column an older Hermes file lacks reads as NULL. The JSON export's
+ * Hermes-shaped database (hermesJsonExport.ts) is written with the same task columns.
  */
-const TASK_COLUMNS = [
+export const HERMES_TASK_COLUMNS = [
   'id',
   'title',
   'body',
@@ -83,7 +84,7 @@ const EVENT_COLUMNS = ['id', 'run_id', 'kind', 'payload', 'created_at'] as const
 const LINK_COLUMNS = ['parent_id', 'child_id'] as const;
 
 type RowOf<Columns extends readonly string[]> = { readonly [Column in Columns[number]]: unknown };
-export type HermesTask = RowOf<typeof TASK_COLUMNS>;
+export type HermesTask = RowOf<typeof HERMES_TASK_COLUMNS>;
 export type HermesComment = RowOf<typeof COMMENT_COLUMNS>;
 export type HermesRun = RowOf<typeof RUN_COLUMNS>;
 export type HermesEvent = RowOf<typeof EVENT_COLUMNS>;
@@ -269,12 +270,12 @@ export function openHermesStream(file: string): HermesStream {
           undefined;
         const tasks = iterate(
           main.prepare(
-            `SELECT ${selectList(main, 'tasks', TASK_COLUMNS)}, CAST(id AS TEXT) AS ${KEY} FROM tasks
+            `SELECT ${selectList(main, 'tasks', HERMES_TASK_COLUMNS)}, CAST(id AS TEXT) AS ${KEY} FROM tasks
              WHERE id IS NOT NULL ORDER BY ${idsAreText ? 'id' : KEY} COLLATE BINARY, rowid`,
           ),
         );
         for (const raw of tasks) {
-          const key = raw[TASK_COLUMNS.length] as string;
+          const key = raw[HERMES_TASK_COLUMNS.length] as string;
           yield {
             task: taskOf(raw),
             comments: comments.take(key),
