@@ -139,6 +139,11 @@ export interface SupervisorOptions {
    * retries); null: none (no autogroups).
    */
   lowerAutogroup?: ((pid: number, nice: number) => 'done' | 'retry') | null;
+  /**
+   * The app's own autogroup nice, read at each low spawn [/proc/self/autogroup]; null: no
+   * autogroups. Tests give one so the retries are covered where the machine has none (CI).
+   */
+  ownAutogroupNice?: () => number | null;
   /** The POSIX shell that runs each worker's waiter (exitStatus.ts); null: workers run without one. */
   waiterShell?: string | null;
   /**
@@ -284,6 +289,7 @@ export class Supervisor {
   private readonly workerPriority: () => WorkerPriority;
   private readonly niceProgram: string | null;
   private readonly lowerAutogroup: ((pid: number, nice: number) => 'done' | 'retry') | null;
+  private readonly ownAutogroupNice: () => number | null;
   /** Runs started low → their autogroup nice (they weigh together, priority.ts); pruned as they end. */
   private readonly lowRuns = new Map<number, number | null>();
   private readonly waiterShell: string | null;
@@ -318,6 +324,7 @@ export class Supervisor {
         : autogroups
           ? (pid, nice) => lowerAutogroup(pid, nice, this.reportError)
           : null;
+    this.ownAutogroupNice = options.ownAutogroupNice ?? (() => autogroupNiceOf('self'));
   }
 
   /**
@@ -701,7 +708,7 @@ export class Supervisor {
       : null;
     const priority = launchPriority(this.workerPriority(), this.lowWorkersRunning(), {
       nice: this.niceProgram,
-      ownAutogroupNice: this.lowerAutogroup ? autogroupNiceOf('self') : null,
+      ownAutogroupNice: this.lowerAutogroup ? this.ownAutogroupNice() : null,
     });
     if (priority.low) this.lowRuns.set(request.runId, priority.autogroupNice);
     const command = this.waiterShell
