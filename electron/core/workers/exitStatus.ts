@@ -99,6 +99,19 @@ export function recordedWaiter(logPath: string): { pid: number; startTime: strin
   return startTime !== null && isProcessAlive(pid, startTime) ? { pid, startTime } : null;
 }
 
+/**
+ * Whether the waiter whose argv is `argv` feeds the agent's output through a log writer: true or
+ * false when the argv shows (the waiter's, or `nice`'s just before it execs the waiter: both name it);
+ * false for a worker run without a waiter; null when the argv cannot tell — unreadable, or empty,
+ * as /proc/<pid>/cmdline reads while a process is between one program and the next (an adopt right
+ * after the spawn catches `nice` exec'ing the waiter's shell about half the time).
+ */
+export function waiterUsesLogWriter(argv: readonly string[] | null): boolean | null {
+  if (argv === null || argv.length === 0 || (argv.length === 1 && argv[0] === '')) return null;
+  const at = argv.indexOf(WAITER_NAME);
+  return at >= 0 && (argv[at + 2] ?? '') !== '';
+}
+
 /** `$0` of the waiter: what `ps` shows and what the shell's own messages start with. */
 export const WAITER_NAME = 'switchyard-waiter';
 

@@ -28,7 +28,7 @@ import {
   readExitStatusNow,
   recordedWaiter,
   waiterArgv,
-  WAITER_NAME,
+  waiterUsesLogWriter,
 } from './exitStatus';
 import { chunkPrefixOf, settleChunks } from './logRotation';
 import {
@@ -558,7 +558,8 @@ export class Supervisor {
       ownStart: false,
       logStartOffset: 0,
       exitStatusPath: request.logPath === null ? null : exitStatusPathOf(request.logPath),
-      chunked: usesLogWriter(request.pid),
+      // When its argv cannot tell (caught between two execs), it was started as this app starts workers.
+      chunked: waiterUsesLogWriter(readCommandLine(request.pid)) ?? this.logWriter !== null,
     });
     this.watchAdoptedLiveness(worker, this.adoptedPollMs);
     return true;
@@ -1121,13 +1122,6 @@ export class Supervisor {
       this.reportError(new Error(`a supervisor listener threw: ${errorMessage(error)}`, { cause: error }));
     }
   }
-}
-
-/** Whether an adopted worker's waiter was started with a log writer (its argv says: exitStatus.ts). */
-function usesLogWriter(pid: number): boolean {
-  const argv = readCommandLine(pid);
-  const at = argv ? argv.indexOf(WAITER_NAME) : -1;
-  return at >= 0 && (argv?.[at + 2] ?? '') !== '';
 }
 
 /** Same pid AND same start time; without /proc only "alive" can be checked. */
