@@ -15,6 +15,7 @@ import { benchImportHermes } from './importHermes';
 import { LANE_FIGURES_TARGET, laneFiguresRecompute, queuedInLaneView } from './laneFigures';
 import { benchReview } from './review';
 import { benchScale } from './scale';
+import { describeThreadTimes, startGapProbe, threadSnapshot } from './threadCpu';
 import { printTargets, recordTarget, SUPERVISOR_LOOP_MAX_MS } from './targets';
 import {
   AGENTS,
@@ -529,18 +530,14 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
   const spawnMs = performance.now() - started;
   // Measured from here: the spawns themselves are one synchronous burst (reported apart).
   const delay = monitorEventLoopDelay({ resolution: 5 });
-  let longestGap = 0;
-  let last = performance.now();
-  const probe = setInterval(() => {
-    const now = performance.now();
-    longestGap = Math.max(longestGap, now - last - 10);
-    last = now;
-  }, 10);
+  const probe = startGapProbe(10);
+  const threads = threadSnapshot();
   delay.enable();
   await done;
   const elapsedS = (performance.now() - started) / 1000;
   delay.disable();
-  clearInterval(probe);
+  const threadTimes = describeThreadTimes(threads);
+  const gap = probe.stop();
   let missing = 0;
   for (let runId = 1; runId <= workers; runId++) {
     const size = fs.statSync(path.join(home.logs, `T${runId}`, `${runId}.log`)).size;
@@ -550,8 +547,8 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
   console.log(
     `5. spawning ${workers}: ${ms(spawnMs)} (one burst); all exited in ${elapsedS.toFixed(1)} s; bytes missing from logs: ${missing}; ` +
       `event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms ` +
-      `(timer gap max ${longestGap.toFixed(1)} ms; target ≤ ${SUPERVISOR_LOOP_MAX_MS} ms); UI updates per task per second: ` +
-      `max ${Math.max(...perTaskRate).toFixed(1)} (target ≤ 10)`,
+      `(${gap.text}; target ≤ ${SUPERVISOR_LOOP_MAX_MS} ms); UI updates per task per second: ` +
+      `max ${Math.max(...perTaskRate).toFixed(1)} (target ≤ 10)\n   ${threadTimes}`,
   );
   const loopMax = delay.max / 1e6;
   recordTarget(
@@ -674,6 +671,8 @@ async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 
     if (!outcome.ok) throw new Error(outcome.error);
   }
   const delay = monitorEventLoopDelay({ resolution: 5 });
+  const threads = threadSnapshot();
+  const probe = startGapProbe(10);
   delay.enable();
   // The main thread's own work and collections (a worker thread has its own loop and heap).
   const utilizationBefore = performance.eventLoopUtilization();
@@ -684,6 +683,8 @@ async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 
   gcObserver.observe({ entryTypes: ['gc'] });
   await done;
   delay.disable();
+  const threadTimes = describeThreadTimes(threads);
+  const gap = probe.stop();
   gcObserver.disconnect();
   const utilization = performance.eventLoopUtilization(utilizationBefore).utilization;
   const elapsedS = (performance.now() - started) / 1000;
@@ -698,7 +699,7 @@ async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 
         : '') +
       `\n   main thread: event loop utilization ${(utilization * 100).toFixed(0)} %, ` +
       `${collections.length} collections, ${collections.reduce((sum, ms) => sum + ms, 0).toFixed(0)} ms in all, ` +
-      `longest ${Math.max(0, ...collections).toFixed(1)} ms`,
+      `longest ${Math.max(0, ...collections).toFixed(1)} ms\n   ${threadTimes}; ${gap.text}`,
   );
 }
 

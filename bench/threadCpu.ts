@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+/**
+ * Where this process's CPU goes during a section (Linux): each thread's time on a CPU and time
+ * waiting on a run queue, from /proc/self/task/<tid>/schedstat. The event-loop maxima of rows 5,
+ * 11 and 12 were run-queue waits of the main thread (bench/RESULTS.md "Row 12: the cause"), so the
+ * sections that measure them print what the main thread and the process's other threads (the
+ * structured-log thread, libuv's pool, V8's helpers) ran and waited in the same window.
+ */
+
+interface ThreadTimes {
+  runNs: number;
+  waitNs: number;
+}
+
+export type ThreadSnapshot = Map<number, ThreadTimes>;
+
+export function threadSnapshot(): ThreadSnapshot {
+  const snapshot: ThreadSnapshot = new Map();
+  let tids: string[];
+  try {
+    tids = fs.readdirSync('/proc/self/task');
+  } catch {
+    return snapshot; // not Linux
+  }
+  for (const tid of tids) {
+    try {
+      const [run, wait] = fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ');
+      snapshot.set(Number(tid), { runNs: Number(run), waitNs: Number(wait) });
+    } catch {
+      // the thread ended, or no schedstat in this kernel
+    }
+  }
+  return snapshot;
+}
+
+/** "main thread ran 0.31 s, waited 0.80 s for a core; other threads ran 1.90 s (busiest 1.52 s), waited 2.10 s". */
+export function describeThreadTimes(
+  before: ThreadSnapshot,
+  after: ThreadSnapshot = threadSnapshot(),
+): string {
+  if (after.size === 0) return 'per-thread times not available (no /proc/self/task/*/schedstat)';
+  const delta = (tid: number): ThreadTimes => {
+    const end = after.get(tid) as ThreadTimes;
+    const start = before.get(tid) ?? { runNs: 0, waitNs: 0 };
+    return { runNs: end.runNs - start.runNs, waitNs: end.waitNs - start.waitNs };
+  };
+  const seconds = (ns: number): string => `${(ns / 1e9).toFixed(2)} s`;
+  const main = after.has(process.pid) ? delta(process.pid) : { runNs: 0, waitNs: 0 };
+  let othersRun = 0;
+  let othersWait = 0;
+  let busiest = 0;
+  for (const tid of after.keys()) {
+    if (tid === process.pid) continue;
+    const times = delta(tid);
+    othersRun += times.runNs;
+    othersWait += times.waitNs;
+    busiest = Math.max(busiest, times.runNs);
+  }
+  return (
+    `main thread ran ${seconds(main.runNs)}, waited ${seconds(main.waitNs)} for a core; ` +
+    `other threads ran ${seconds(othersRun)} (busiest ${seconds(busiest)}), waited ${seconds(othersWait)}`
+  );
+}
+
+/** What the main thread did during the longest gap between two ticks of a timer. */
+export interface GapProbe {
+  /** Stops the timer and says how long the longest gap was (beyond the interval) and what filled it. */
+  stop(): { gapMs: number; text: string };
+}
+
+const MAIN_SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+
+function mainThreadTimes(): ThreadTimes | null {
+  try {
+    const [run, wait] = fs.readFileSync(MAIN_SCHEDSTAT, 'utf8').split(' ');
+    return { runNs: Number(run), waitNs: Number(wait) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A timer every `intervalMs` that keeps the longest gap between its ticks and the main thread's
+ * time on a CPU and on a run queue within that gap: a long gap that is mostly "waited" is the
+ * thread ready to run and not given a core (the scheduler's), one mostly "ran" is our own code.
+ */
+export function startGapProbe(intervalMs = 10): GapProbe {
+  let last = performance.now();
+  let lastTimes = mainThreadTimes();
+  let worst = { gapMs: 0, ranMs: 0, waitedMs: 0 };
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const times = mainThreadTimes();
+    const gapMs = now - last - intervalMs;
+    if (gapMs > worst.gapMs)
+      worst = {
+        gapMs,
+        ranMs: times && lastTimes ? (times.runNs - lastTimes.runNs) / 1e6 : Number.NaN,
+        waitedMs: times && lastTimes ? (times.waitNs - lastTimes.waitNs) / 1e6 : Number.NaN,
+      };
+    last = now;
+    lastTimes = times;
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      const text = Number.isNaN(worst.ranMs)
+        ? `timer gap max ${worst.gapMs.toFixed(1)} ms`
+        : `timer gap max ${worst.gapMs.toFixed(1)} ms: the main thread ran ${worst.ranMs.toFixed(1)} ms ` +
+          `and waited ${worst.waitedMs.toFixed(1)} ms for a core in it`;
+      return { gapMs: worst.gapMs, text };
+    },
+  };
+}
