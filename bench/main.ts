@@ -120,14 +120,23 @@ function countFsCalls(action: () => void): Record<string, number> {
   return counts;
 }
 
-/** The longest the event loop waited between two of its turns while `action` ran. */
-async function longestStep(action: () => Promise<void>): Promise<number> {
+/**
+ * The turns of the event loop while `action` ran and until the turn after it: the longest wait
+ * between two of them, how many, and the whole time. The turn after includes what `action` left
+ * scheduled (a tick woken meanwhile runs right after a tick in steps), as the app would run it.
+ */
+async function turnsDuring(
+  action: () => Promise<void>,
+): Promise<{ longest: number; turns: number; totalMs: number }> {
   let longest = 0;
-  let last = performance.now();
+  let turns = 0;
+  const started = performance.now();
+  let last = started;
   let pinging = true;
   const ping = (): void => {
     const now = performance.now();
     longest = Math.max(longest, now - last);
+    turns += 1;
     last = now;
     if (pinging) setImmediate(ping);
   };
@@ -135,7 +144,7 @@ async function longestStep(action: () => Promise<void>): Promise<number> {
   await action();
   await new Promise((resolve) => setImmediate(resolve));
   pinging = false;
-  return longest;
+  return { longest, turns, totalMs: performance.now() - started };
 }
 
 // 1, 2 and 6 (memory): ticks on "large" ---------------------------------------------------------
@@ -235,27 +244,40 @@ async function benchTick(): Promise<void> {
     if (i === 0) note(`resume tick skipped ${result?.skipped.length ?? 0} tasks`);
     await sleep(5);
   }
-  report('2. tick re-evaluating all 20,000 ready (after resume)', resume, '≤ 10 ms');
+  report('2. at once: tick re-evaluating all 20,000 ready (runTick)', resume, '≤ 10 ms');
   report('   the same ticks, CPU time of this process (less load-bound)', resumeCpu);
-  recordTarget(
-    '2',
-    `${ms(median(resume))} (CPU ${ms(median(resumeCpu))}, p90 ${ms(quantile(resume, 0.9))})`,
-    median(resume) <= 10,
-  );
   report('   tick after pause (dispatcher off)', pause);
   note(`rows written per resume tick: median ${median(writes)} (only skip reasons that changed)`);
-  // The same resume as the app and `serve` tick (Engine.runTickInSteps): the skip reasons it changed
-  // are stored 2,000 a step after it. The longest the event loop waited between two turns meanwhile.
+  // Row 2 as the user gets it: the app and `serve` tick in steps (Engine.runTickInSteps), the walk
+  // 2,000 tasks a slice and the skip reasons it changed 500 a step, with the event loop served
+  // between steps. The board waits at most the longest step; the whole resume is their sum. With
+  // 10 rounds the report's "p90" is the largest of the 10: printed below as the worst of 10.
   const steppedResume: number[] = [];
+  const steppedTotal: number[] = [];
+  const steppedTurns: number[] = [];
   const stepsOf = engine as unknown as { runTickInSteps(): Promise<void> };
   for (let i = 0; i < 10; i++) {
     engine.setDispatcherEnabled(false);
     engine.runTick();
     engine.setDispatcherEnabled(true);
-    steppedResume.push(await longestStep(() => stepsOf.runTickInSteps()));
+    const turns = await turnsDuring(() => stepsOf.runTickInSteps());
+    steppedResume.push(turns.longest);
+    steppedTotal.push(turns.totalMs);
+    steppedTurns.push(turns.turns);
     await sleep(5);
   }
-  report('2. the same resume in steps (as app and serve run it): longest step', steppedResume, '≤ 10 ms');
+  report('2. in steps (as app and serve run it): longest step', steppedResume, '≤ 10 ms');
+  report('   the same resumes: whole time, first step to last write', steppedTotal);
+  note(
+    `   longest step of each of the 10 resumes: ${steppedResume.map((value) => value.toFixed(1)).join(', ')} ms ` +
+      `(worst ${ms(Math.max(...steppedResume))}); ${median(steppedTurns)} turns of the event loop each`,
+  );
+  recordTarget(
+    '2',
+    `in steps: longest step ${ms(median(steppedResume))} (worst of 10: ${ms(Math.max(...steppedResume))}), ` +
+      `whole ${ms(median(steppedTotal))}; at once ${ms(median(resume))} (CPU ${ms(median(resumeCpu))})`,
+    median(steppedResume) <= 10,
+  );
   report(
     `10b. lane figures recomputed on "large" (engine.laneStatuses, ${queuedInLaneView(engine, 'default')} queued)`,
     laneFiguresRecompute(engine, 'default'),
