@@ -175,8 +175,14 @@ export interface TaskChangesRow {
   reviewWaived: boolean;
 }
 
+/**
+ * CROSS JOIN fixes the loop order: worktrees outside, each task found by its key. With a plain JOIN
+ * SQLite walked every task of the board (100,000 on "large") looking for a worktree row, even with
+ * none at all: 35 ms warm and ~190 ms cold, in the first page load's `boardChanges` call, ahead of
+ * its snapshot (performance issue 17, target 7). A board has far fewer worktrees than tasks.
+ */
 const CHANGES_ROW_SELECT = `SELECT w.task_id, t.board, t.assignee, t.status, w.changes, w.review_waived
-  FROM task_worktrees w JOIN tasks t ON t.id = w.task_id`;
+  FROM task_worktrees w CROSS JOIN tasks t ON t.id = w.task_id`;
 
 function changesRowFrom(row: {
   task_id: string;
@@ -196,9 +202,13 @@ function changesRowFrom(row: {
   };
 }
 
-/** Tasks of a board that have a worktree, with their status and stored change summary. */
+/**
+ * Tasks of a board that have a worktree, with their status and stored change summary. `+t.board`:
+ * the board's index must not be used here, or each worktree row searches the board's tasks for its
+ * own instead of taking it by id.
+ */
 export function boardTaskChanges(db: Db, board: string): TaskChangesRow[] {
-  const rows = cachedStatement(db, `${CHANGES_ROW_SELECT} WHERE t.board = ? AND t.status <> 'archived'`).all(
+  const rows = cachedStatement(db, `${CHANGES_ROW_SELECT} WHERE +t.board = ? AND t.status <> 'archived'`).all(
     board,
   ) as Parameters<typeof changesRowFrom>[0][];
   return rows.map(changesRowFrom);

@@ -39,6 +39,13 @@ describe('board store', () => {
     expect(state.lanes.coder?.kind).toBe('profile');
   });
 
+  it('asks for the snapshot before the change cards (a server answers in the order asked)', async () => {
+    const { api, store } = setup();
+    api.on('boardChanges', () => []);
+    await store.getState().load('default');
+    expect(api.calls.map((call) => call.name)).toEqual(['snapshot', 'boardChanges']);
+  });
+
   it('applies task, worker and lane events in sequence', async () => {
     const task = makeTask({ assignee: 'coder' });
     const { store } = setup(makeSnapshot({ seq: 1, tasks: [task] }));

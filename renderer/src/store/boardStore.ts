@@ -531,10 +531,13 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
     async function fetchSnapshot(board: string, showLoading: boolean): Promise<void> {
       const generation = ++loadGeneration;
       if (showLoading) set({ loadState: 'loading', loadError: null, board });
-      // Asked alongside the snapshot, applied after it: the chips must not delay the first paint.
+      // The chips are asked right after the snapshot and applied after it: they must not delay the
+      // first paint. Asked first, their answer came first too (a server answers a socket's calls
+      // in order), and on a board of 100,000 tasks it was read before the snapshot was sent.
+      const snapshotCall = call('snapshot', { board });
       const changeCards = call('boardChanges', { board }).catch(() => null);
       try {
-        const snapshot = await call('snapshot', { board });
+        const snapshot = await snapshotCall;
         if (generation !== loadGeneration) return; // a newer load won
         applySnapshot(snapshot);
         resyncing = false;
