@@ -85,6 +85,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The `switchyard` entry is CommonJS on purpose (bin/switchyard.cjs: no ESM loader at start).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   ...layerRules(),
   // Every file; SQL_ONLY_IN_STORE repeats it because a later config replaces the rule, not extends it.
   { rules: { 'no-restricted-syntax': ['error', NO_SPREAD_INTO_PUSH] } },

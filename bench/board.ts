@@ -23,7 +23,7 @@ import { REPO_ROOT, killLeftoverWorkers, tempHome } from './dataset';
  * functions (built unminified for readable names). Figures only: nothing here fails the bench.
  */
 
-const CLI = path.join(REPO_ROOT, 'bin', 'switchyard.mjs');
+const CLI = path.join(REPO_ROOT, 'bin', 'switchyard.cjs');
 const VITE = path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
 const VIEWPORT = { width: 1600, height: 1000 };
 const EVENTS_PER_SECOND = 200;

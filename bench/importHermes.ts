@@ -17,7 +17,7 @@ import { recordTarget } from './targets';
 type Report = (name: string, samples: number[], target?: string) => void;
 type Note = (text: string) => void;
 
-const CLI = path.join(REPO_ROOT, 'bin', 'switchyard.mjs');
+const CLI = path.join(REPO_ROOT, 'bin', 'switchyard.cjs');
 
 export interface HermesBoardCounts {
   tasks: number;

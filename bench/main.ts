@@ -34,7 +34,7 @@ import {
  * fresh temporary home and removed after.
  */
 
-const CLI = path.join(REPO_ROOT, 'bin', 'switchyard.mjs');
+const CLI = path.join(REPO_ROOT, 'bin', 'switchyard.cjs');
 const homes: string[] = [];
 
 function median(values: number[]): number {
@@ -452,7 +452,7 @@ function timeProcess(args: string[], env: NodeJS.ProcessEnv): number {
 }
 
 function benchCli(): void {
-  console.log('\n## CLI, whole process (node bin/switchyard.mjs …) on "large"');
+  console.log('\n## CLI, whole process (node bin/switchyard.cjs …) on "large"');
   const set = large('cli');
   const lane = set.profileLanes[7] as string;
   const extraCa = process.env[EXTRA_CA];

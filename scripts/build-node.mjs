@@ -168,7 +168,7 @@ const cjsImportMeta = {
 
 /**
  * The launcher and the task commands' bundle (electron/cli/launch.ts, taskCli.ts): CommonJS, one
- * file each, next to cli.mjs. `list`, `create`, `complete` … load bin/switchyard.mjs, the launcher
+ * file each, next to cli.mjs. `list`, `create`, `complete` … load bin/switchyard.cjs, the launcher
  * and dist/cli-tasks.cjs and nothing else of ours: require() reads and compiles a file at once,
  * where the ESM loader resolved, read and linked the ~20 chunks of the split CLI one by one
  * (performance issue 17, target 4a). Neither is bundled into the other (each require()s or
@@ -216,7 +216,7 @@ const [cli, cliTasksDigest] = await Promise.all([
     // Performance issue 6: `list`, `create`, `complete` … load only dist/cli.mjs and what it shares;
     // the engine, web server and importer are chunks loaded by import() in the commands that use
     // them. Chunks sit next to cli.mjs (dist/cli-*.mjs), so import.meta.url-relative lookups
-    // (serveCommand's renderer folder, engine's bin/switchyard.mjs) are the same in every file, and
+    // (serveCommand's renderer folder, engine's bin/switchyard.cjs) are the same in every file, and
     // electron-builder.yml unpacks them together.
     splitting: true,
     chunkNames: 'cli-[name]-[hash]',

@@ -14,7 +14,7 @@ import { AGENTS } from '../../test/helpers/agents';
  */
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI_ENTRY = path.join(REPO_ROOT, 'bin', 'switchyard.mjs');
+export const CLI_ENTRY = path.join(REPO_ROOT, 'bin', 'switchyard.cjs');
 export { AGENTS };
 export const E2E_AGENTS = path.join(REPO_ROOT, 'e2e', 'fixtures', 'agents');
 export const SCREENSHOTS = path.join(REPO_ROOT, 'e2e', 'screenshots');

@@ -6,7 +6,7 @@ import vm from 'node:vm';
 import { TASK_COMMAND_NAMES } from './commandGroups';
 
 /**
- * dist/cli-launch.cjs, what bin/switchyard.mjs loads: the task commands run from their own CommonJS
+ * dist/cli-launch.cjs, what bin/switchyard.cjs loads: the task commands run from their own CommonJS
  * bundle (taskCli.ts), every other command line from the whole CLI, dist/cli.mjs (performance issue
  * 17, target 4a). Both sit next to this file (a CommonJS bundle: __dirname is dist/); neither is
  * bundled into it, and a process loads one of them, never both.

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI_ENTRY = path.join(REPO_ROOT, 'bin', 'switchyard.mjs');
+export const CLI_ENTRY = path.join(REPO_ROOT, 'bin', 'switchyard.cjs');
 
 export interface CliResult {
   code: number | null;
@@ -29,7 +29,7 @@ function childEnv(home: string, extra: CliRunOptions['env'] = {}): NodeJS.Proces
   return env;
 }
 
-/** Runs `node bin/switchyard.mjs ...args` against `home` as a real child process. */
+/** Runs `node bin/switchyard.cjs ...args` against `home` as a real child process. */
 export function runCli(
   home: string,
   args: readonly string[],

@@ -116,7 +116,7 @@ function findRepoFile(relative: string): string | undefined {
 }
 
 export function defaultCliCommand(): string[] {
-  const script = findRepoFile(path.join('bin', 'switchyard.mjs'));
+  const script = findRepoFile(path.join('bin', 'switchyard.cjs'));
   if (!script) return ['switchyard'];
   // In the installed app the CLI is unpacked next to app.asar (electron-builder.yml asarUnpack):
   // a process running it as plain Node cannot read inside the archive.
