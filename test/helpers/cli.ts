@@ -17,7 +17,13 @@ export interface CliRunOptions {
   stdin?: string | Buffer;
   /** Extra environment; SWITCHYARD_TASK and friends are removed unless given here. */
   env?: Record<string, string | undefined>;
+  /** A safety net: the child is SIGKILLed after this long (20 s unless given). */
   timeoutMs?: number;
+  /**
+   * Ends the child with SIGTERM when aborted: for a long-running command (`dispatch --watch`) a
+   * test stops once it is done with it, instead of giving it a fixed life that a slow machine outlasts.
+   */
+  stop?: AbortSignal;
 }
 
 /** Environment a test child gets: ours, minus anything that would change who the CLI thinks it is. */
@@ -48,6 +54,7 @@ export function runCli(
     // The CLI may stop reading a huge stdin early and exit; that EPIPE is expected, not a failure.
     child.stdin.on('error', () => undefined);
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    options.stop?.addEventListener('abort', () => child.kill('SIGTERM'), { once: true });
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
