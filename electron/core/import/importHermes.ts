@@ -27,7 +27,8 @@ import { insertLink } from '../store/links';
 import { readMeta, writeMeta } from '../store/meta';
 import { insertImportedRun } from '../store/runs';
 import { newTaskId } from '../store/taskIds';
-import { taskIdExists } from '../store/tasks';
+import { taskIdExists, taskTotal } from '../store/tasks';
+import { buildDeferredTaskIndexes, deferTaskIndexes } from '../store/db/deferredIndexes';
 import { insertImportedTasks, type ImportedTaskRow } from '../store/importedTasks';
 import {
   ImportNotes,
@@ -216,9 +217,30 @@ function importStream(
     notes: [],
     worktreeWorkspaces: [],
   };
-  runInWriteTransaction(db, () => {
+  // A file that brings more tasks than the database holds has the spread-out task indexes built
+  // once after its rows (store/db/deferredIndexes.ts; a marker there lets the next open build them
+  // if this process dies first). A smaller one into a large board updates them as it goes: building
+  // them again would cost more than it saves, and other connections' queries would run without them.
+  const deferred = runInWriteTransaction(db, () => {
     if (!boards.findBoard(db, board)) boards.insertBoard(db, board, board, Date.now());
+    return source.taskCount > taskTotal(db) && deferTaskIndexes(db);
   });
+  try {
+    importRows(db, source, board, options, { notes, report });
+  } finally {
+    if (deferred) runInWriteTransaction(db, () => buildDeferredTaskIndexes(db));
+  }
+  report.notes = notes.list();
+  return report;
+}
+
+function importRows(
+  db: Db,
+  source: HermesStream,
+  board: string,
+  options: HermesImportOptions,
+  { notes, report }: { notes: Notes; report: HermesImportReport },
+): void {
   const idOf = new Map<string, string>();
   /** Status of each task imported now (the links below read them without a query per link). */
   const statusOf = new Map<string, TaskStatus>();
@@ -306,8 +328,6 @@ function importStream(
     options.onProgress?.({ tasksDone: done, tasksTotal: source.taskCount });
   }
   importLinks(db, source, { idOf, statusOf }, notes, report);
-  report.notes = notes.list();
-  return report;
 }
 
 function importLinks(

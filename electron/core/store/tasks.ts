@@ -540,6 +540,13 @@ export function runningTaskIdsClaimedBy(db: Db, claimPrefix: string): string[] {
   ).map((row) => row.id);
 }
 
+/** How many tasks there are, over every board (the counts kept by triggers, migration v10). */
+export function taskTotal(db: Db): number {
+  return (
+    cachedStatement(db, 'SELECT coalesce(sum(n), 0) AS n FROM task_status_counts').get() as { n: number }
+  ).n;
+}
+
 /** How many tasks run and how many are ready, over every board. */
 export function runningAndReadyCounts(db: Db): { running: number; ready: number } {
   // Two rows kept by triggers (migration v10): counting the ready tasks took ~1 ms on "large".

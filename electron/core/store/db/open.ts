@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SwitchyardError } from '../../errors';
 import { describeDatabaseFault } from './databaseErrors';
+import { repairInterruptedBulkLoad } from './deferredIndexes';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 
 export type Db = Database.Database;
@@ -68,6 +69,8 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
       refuseNewerSchema(db, file);
       configureConnection(db, options);
       migrate(db);
+      // A bulk load killed before it built its deferred indexes again (store/db/deferredIndexes.ts).
+      if (!options.readonly) repairInterruptedBulkLoad(db);
     });
   } catch (error) {
     db.close();
