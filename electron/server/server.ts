@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { clientMessageSchema, WS_PATH, type ServerMessage } from '../../shared/webProtocol';
-import { DEFAULT_BOARD } from '../../shared/domain';
+import { clientMessageSchema, type ServerMessage } from '../../shared/webProtocol';
+import { DEFAULT_BOARD, WS_PATH } from '../../shared/domain';
 import { createApi, describeZodError, type Api } from '../core/api/api';
 import type { EngineHandle } from '../core/dispatch/engineHandle';
 
