@@ -6,6 +6,8 @@ import { CLI_ENTRY, REPO_ROOT, expect, screenshot, test } from './support/switch
 /**
  * docs/architecture.md §10: an agent speaking MCP (`switchyard mcp --lane orion-cc` over stdio, driven by the SDK's
  * own client) moves a card on the board live: created ready, claimed running, completed done.
+ * Each move is waited for with the default expect timeout, not a tight one (2 s can fail on a slower,
+ * loaded machine for no bug): how soon the board follows another process's write is a bench figure (row 6).
  */
 test('an MCP client creates, claims and completes a task; the board follows live', async ({
   page,
@@ -39,16 +41,16 @@ test('an MCP client creates, claims and completes a task; the board follows live
     const created = await call('create_task', { title: 'Triage the flaky test', assignee: 'orion-cc' });
     const card = (status: string) =>
       page.getByTestId(`cell-orion-cc-${status}`).getByTestId(`card-${created.id}`);
-    await expect(card('ready')).toBeVisible({ timeout: 2_000 });
+    await expect(card('ready')).toBeVisible();
     await expect(page.getByTestId('lane-kind-orion-cc')).toHaveText('terminal');
 
     await call('claim_next', {});
-    await expect(card('running')).toBeVisible({ timeout: 2_000 });
+    await expect(card('running')).toBeVisible();
     await expect(page.getByTestId(`worker-${created.id}`)).toContainText('claimed by orion');
     await screenshot(page, 'mcp-claimed');
 
     await call('complete_task', { id: created.id, summary: 'quarantined, issue filed' });
-    await expect(card('done')).toBeVisible({ timeout: 2_000 });
+    await expect(card('done')).toBeVisible();
     expect(await app.task(created.id)).toMatchObject({ status: 'done', result: 'quarantined, issue filed' });
   } finally {
     await client.close();

@@ -43,17 +43,16 @@ test('a task created in the dialog on a terminal lane waits for claim, then foll
   expect((await app.show(id)).runs).toHaveLength(0);
   await expect(card).toHaveAttribute('data-status', 'ready');
 
-  // Another process claims it: the card is running on screen within a second.
+  // Another process claims it: the card follows on screen without a reload. No timed check here (a
+  // 1 s one can fail on a slower, loaded machine for no bug): how soon is a bench figure (row 6).
   await app.cli(['claim', id]);
-  await expect(page.getByTestId('cell-alice-running').getByTestId(`card-${id}`)).toBeVisible({
-    timeout: 1_000,
-  });
+  await expect(page.getByTestId('cell-alice-running').getByTestId(`card-${id}`)).toBeVisible();
   await expect(page.getByTestId(`worker-${id}`)).toContainText('claimed by');
   await expect(badge).toHaveCount(0);
   expect(await app.task(id)).toMatchObject({ status: 'running' });
 
   await app.cli(['complete', id, '--summary', 'Notes reviewed, two typos fixed']);
-  await expect(page.getByTestId('cell-alice-done').getByTestId(`card-${id}`)).toBeVisible({ timeout: 1_000 });
+  await expect(page.getByTestId('cell-alice-done').getByTestId(`card-${id}`)).toBeVisible();
   await expect(page.getByTestId('column-count-done')).toHaveText('1');
   expect(await app.task(id)).toMatchObject({ status: 'done', result: 'Notes reviewed, two typos fixed' });
 });
