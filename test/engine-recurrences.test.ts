@@ -21,7 +21,7 @@ describe('engine: recurring tasks', () => {
     const engine = newEngine(paths);
     engines.push(engine);
     engine.start();
-    await waitFor(() => engine.dispatcherState().lastTickAt !== null, 'the first tick', 5_000);
+    await waitFor(() => engine.dispatcherState().lastTickAt !== null, 'the first tick');
 
     // Added through another connection, as `switchyard recur add` does: every second (6-field cron).
     const cli = openDatabase(paths.database);

@@ -173,7 +173,8 @@ describe('web server: first tick', () => {
     expect(wake).not.toHaveBeenCalled();
     const snapshot = await ask('s', 'snapshot', { board: 'default' });
     expect(snapshot).toMatchObject({ id: 's', result: { ok: true } });
-    await expect.poll(() => wake.mock.calls.length).toBe(1);
+    // expect.poll gives up after 1 s unless told: too short a safety net on a slow, loaded machine.
+    await expect.poll(() => wake.mock.calls.length, { timeout: 10_000 }).toBe(1);
   });
 });
 

@@ -519,7 +519,11 @@ describe('LaneResolver watching', () => {
     writeProfile('agent-7', { command: ['agent'], maxConcurrent: 3 });
     await vi.waitFor(() => expect(limitOf(lanes, 'agent-7')).toBe(3), { timeout: 5000, interval: 10 });
     // Let the debounced reload of that burst finish before the next edit.
-    await vi.waitFor(() => expect(profileStats(() => lanes.refresh()).length).toBeLessThanOrEqual(2));
+    // (vi.waitFor gives up after 1 s unless told: 5 s, as the other waits here.)
+    await vi.waitFor(() => expect(profileStats(() => lanes.refresh()).length).toBeLessThanOrEqual(2), {
+      timeout: 5000,
+      interval: 10,
+    });
     fs.writeFileSync(
       path.join(folder, 'profile.json'),
       JSON.stringify({ command: ['agent'], maxConcurrent: 4 }),
