@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jsonArrayElement } from '../../shared/jsonArrayElement';
 import { printJson, printJsonArray, type Output } from './output';
 
 /** What reaches standard output, as the CLI's entry point writes it (out adds a newline, write does not). */
@@ -26,7 +27,7 @@ describe('printJsonArray', () => {
     const whole = capture();
     printJson(whole.output, items);
     const pieces = capture();
-    printJsonArray(pieces.output, items);
+    printJsonArray(pieces.output, items.map(jsonArrayElement));
     expect(pieces.text()).toBe(whole.text());
   });
 
@@ -42,10 +43,10 @@ describe('printJsonArray', () => {
         out.pieces.push(text);
       },
     };
-    function* tasks(): Generator<{ id: string; body: string }> {
+    function* tasks(): Generator<string> {
       for (; produced < total;) {
         produced += 1;
-        yield { id: `t_${produced}`, body: 'x'.repeat(200) };
+        yield jsonArrayElement({ id: `t_${produced}`, body: 'x'.repeat(200) });
       }
     }
     printJsonArray(counting, tasks());

@@ -15,36 +15,26 @@ export function printJson(output: Output, value: unknown): void {
   output.out(JSON.stringify(value, null, 2));
 }
 
-/** How many items `printJsonArray` turns into text at once, and how much text it gathers before writing. */
-const JSON_BATCH_ITEMS = 64;
+/** How much text `printJsonArray` gathers before writing. */
 const JSON_CHUNK_CHARS = 64 * 1024;
 
 /**
- * The same text as `printJson(output, [...items])`, written in pieces as the items come: `list
- * --json` of 20,000 tasks (18 MB) never holds all the tasks, nor the whole text, nor its bytes at
- * once — those copies and their garbage collection were most of its time (performance issue 17,
- * target 4b). Items are stringified 64 at a time as an array, whose text between `[\n` and `\n]`
- * is exactly theirs inside the whole array (indented, `,\n` between them); batches of 64 measured
- * faster than one item at a time re-indented, and faster than larger batches.
+ * The same text as `printJson(output, [...values])`, from each value's text as an element of that
+ * array (`jsonArrayElement`, shared/jsonArrayElement.ts; for tasks, store/tasks.ts `eachTaskJson`),
+ * written in pieces as the elements come: `list --json` of 20,000 tasks (18 MB) never holds all the
+ * tasks, nor the whole text, nor its bytes at once (performance issue 17, target 4b).
  */
-export function printJsonArray(output: Output, items: Iterable<unknown>): void {
+export function printJsonArray(output: Output, elements: Iterable<string>): void {
   let pending = '[';
   let empty = true;
-  let batch: unknown[] = [];
-  const addBatch = (): void => {
-    pending += `${empty ? '\n' : ',\n'}${JSON.stringify(batch, null, 2).slice(2, -2)}`;
+  for (const element of elements) {
+    pending += empty ? `\n${element}` : `,\n${element}`;
     empty = false;
-    batch = [];
     if (pending.length >= JSON_CHUNK_CHARS) {
       output.write(pending);
       pending = '';
     }
-  };
-  for (const item of items) {
-    batch.push(item);
-    if (batch.length === JSON_BATCH_ITEMS) addBatch();
   }
-  if (batch.length > 0) addBatch();
   output.write(empty ? `${pending}]\n` : `${pending}\n]\n`);
 }
 

@@ -4,7 +4,7 @@ import { BODY_MAX_BYTES, TASK_STATUSES, type TaskStatus } from '../../shared/con
 import type { CreateTaskInput } from '../../shared/taskInput';
 import { invalidInput } from '../core/errors';
 import * as boardsRepo from '../core/store/boards';
-import { eachTask, listTasks } from '../core/store/tasks';
+import { eachTaskJson, listTasks } from '../core/store/tasks';
 import { boardRepositoryPatch, repositoryOptions } from './repositoryOptions';
 import { eventsOf } from '../core/store/events';
 import { UsageError, integerOption, listOption, requirePositional, stringOption } from './args';
@@ -192,7 +192,7 @@ export const taskCommands: CliCommand[] = [
         text: stringOption(values, 'search'),
         limit: integerOption(values, 'limit'),
       };
-      if (values.json) printJsonArray(context.output, eachTask(db, filter));
+      if (values.json) printJsonArray(context.output, eachTaskJson(db, filter));
       else context.output.out(taskTable(listTasks(db, filter)));
     },
   },

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { Db } from './db/open';
 import { cachedStatement } from './db/statements';
 import { appendAll } from '../../../shared/arrays';
+import { jsonArrayElement } from '../../../shared/jsonArrayElement';
 
 /**
  * Task rows. All task SQL lives here; callers own the transactions.
@@ -135,8 +136,12 @@ export interface TaskFilter {
   limit?: number;
 }
 
-/** The statement of `listTasks` and `eachTask`: raw rows in taskFromValues' order, and its parameters. */
-function tasksQuery(db: Db, filter: TaskFilter): { statement: Database.Statement; params: unknown[] } {
+/** The statement of `listTasks` and `eachTaskJson`: `select` of the filtered tasks in the list's order. */
+function tasksQuery(
+  db: Db,
+  filter: TaskFilter,
+  select: string,
+): { statement: Database.Statement; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.board !== undefined) {
@@ -161,96 +166,129 @@ function tasksQuery(db: Db, filter: TaskFilter): { statement: Database.Statement
     params.push(needle, needle, filter.text);
   }
   const sql =
-    `SELECT ${TASK_COLUMN_LIST} FROM tasks_with_skips ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
+    `SELECT ${select} FROM tasks_with_skips ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
     `ORDER BY priority DESC, created_at, id ${filter.limit ? `LIMIT ${Math.floor(filter.limit)}` : ''}`;
-  // Raw rows: a board can list 100,000 tasks, and one object per row instead of two halves the work.
-  return { statement: db.prepare(sql).raw(true), params };
+  return { statement: db.prepare(sql), params };
 }
 
 export function listTasks(db: Db, filter: TaskFilter = {}): Task[] {
-  const { statement, params } = tasksQuery(db, filter);
-  return (statement.all(...params) as unknown[][]).map(taskFromValues);
+  // Raw rows: a board can list 100,000 tasks, and one object per row instead of two halves the work.
+  const { statement, params } = tasksQuery(db, filter, TASK_COLUMN_LIST);
+  return (statement.raw(true).all(...params) as unknown[][]).map(taskFromValues);
 }
 
 /**
- * The tasks of `listTasks`, one at a time, for a reader that handles each and lets it go:
- * `switchyard list --json` of 20,000 tasks holds no array of them all (performance issue 17,
- * target 4b). The connection is busy until the iteration ends or is left.
+ * The tasks of `listTasks`, each as the text `JSON.stringify(tasks, null, 2)` writes for it inside
+ * the array (indented by two spaces), one at a time: `switchyard list --json` of 20,000 tasks
+ * (performance issue 17, target 4b). SQLite writes each task's JSON itself (`TASK_JSON_ELEMENT`):
+ * one value a row instead of 28 JavaScript values, a Task object and its JSON.stringify — 20,000
+ * ready tasks of "large" in ~70 ms instead of ~190 ms. A row SQLite cannot write as JavaScript
+ * would (a REAL or BLOB, or an integer beyond 2^53, which only another program can have stored)
+ * and every row after it are read as Tasks and stringified, in the same read transaction, so the
+ * list is one snapshot either way. The connection is busy until the iteration ends or is left.
  */
-export function* eachTask(db: Db, filter: TaskFilter = {}): Generator<Task, void, undefined> {
-  const { statement, params } = tasksQuery(db, filter);
-  for (const values of statement.iterate(...params)) yield taskFromValues(values as unknown[]);
+export function* eachTaskJson(db: Db, filter: TaskFilter = {}): Generator<string, void, undefined> {
+  const ownTransaction = !db.inTransaction;
+  if (ownTransaction) db.exec('BEGIN');
+  try {
+    const fast = tasksQuery(db, filter, TASK_JSON_ELEMENT);
+    let written = 0;
+    let exact = true;
+    for (const element of fast.statement.pluck(true).iterate(...fast.params) as IterableIterator<
+      string | null
+    >) {
+      if (element === null) {
+        exact = false;
+        break;
+      }
+      written += 1;
+      yield element;
+    }
+    if (exact) return;
+    const slow = tasksQuery(db, filter, TASK_COLUMN_LIST);
+    let row = 0;
+    for (const values of slow.statement.raw(true).iterate(...slow.params)) {
+      if (row++ < written) continue;
+      yield jsonArrayElement(taskFromValues(values as unknown[]));
+    }
+  } finally {
+    // Only read: nothing to commit, and a rollback cannot fail on what a damaged page did.
+    if (ownTransaction && db.inTransaction) db.exec('ROLLBACK');
+  }
 }
+
+/**
+ * A Task's keys in order, each with the column of `tasks_with_skips` it is read from and its kind:
+ * `text` and `integer` values are taken as they are (null stays null), a `flag` is true when 1.
+ * The one list `taskFromValues` and `TASK_JSON_ELEMENT` are made from.
+ */
+const TASK_FIELDS: readonly { key: keyof Task; column: string; kind: 'text' | 'integer' | 'flag' }[] = [
+  { key: 'id', column: 'id', kind: 'text' },
+  { key: 'board', column: 'board', kind: 'text' },
+  { key: 'title', column: 'title', kind: 'text' },
+  { key: 'body', column: 'body', kind: 'text' },
+  { key: 'assignee', column: 'assignee', kind: 'text' },
+  { key: 'status', column: 'status', kind: 'text' },
+  { key: 'priority', column: 'priority', kind: 'integer' },
+  { key: 'createdBy', column: 'created_by', kind: 'text' },
+  { key: 'createdAt', column: 'created_at', kind: 'integer' },
+  { key: 'updatedAt', column: 'updated_at', kind: 'integer' },
+  { key: 'startedAt', column: 'started_at', kind: 'integer' },
+  { key: 'completedAt', column: 'completed_at', kind: 'integer' },
+  { key: 'workspace', column: 'workspace', kind: 'text' },
+  { key: 'maxRuntimeSeconds', column: 'max_runtime_seconds', kind: 'integer' },
+  { key: 'skipReason', column: 'skip_reason', kind: 'text' },
+  { key: 'skipDetail', column: 'skip_detail', kind: 'text' },
+  { key: 'failureCount', column: 'failure_count', kind: 'integer' },
+  { key: 'nextAttemptAt', column: 'next_attempt_at', kind: 'integer' },
+  { key: 'currentRunId', column: 'current_run_id', kind: 'integer' },
+  { key: 'result', column: 'result', kind: 'text' },
+  { key: 'lastError', column: 'last_error', kind: 'text' },
+  { key: 'blockReason', column: 'block_reason', kind: 'text' },
+  { key: 'claimOwner', column: 'claim_owner', kind: 'text' },
+  { key: 'claimExpiresAt', column: 'claim_expires_at', kind: 'integer' },
+  { key: 'lastHeartbeatAt', column: 'last_heartbeat_at', kind: 'integer' },
+  { key: 'approvalRequired', column: 'approval_required', kind: 'flag' },
+  { key: 'approvedBy', column: 'approved_by', kind: 'text' },
+  { key: 'approvedAt', column: 'approved_at', kind: 'integer' },
+];
 
 /** The columns in taskFromValues' order. */
-const TASK_COLUMN_LIST =
-  'id, board, title, body, assignee, status, priority, created_by, created_at, updated_at, started_at, ' +
-  'completed_at, workspace, max_runtime_seconds, skip_reason, skip_detail, failure_count, next_attempt_at, ' +
-  'current_run_id, result, last_error, block_reason, claim_owner, claim_expires_at, last_heartbeat_at, ' +
-  'approval_required, approved_by, approved_at';
+const TASK_COLUMN_LIST = TASK_FIELDS.map((field) => field.column).join(', ');
 
 function taskFromValues(values: unknown[]): Task {
-  const v = values as [
-    string,
-    string,
-    string,
-    string,
-    string | null,
-    TaskStatus,
-    number,
-    string | null,
-    number,
-    number,
-    number | null,
-    number | null,
-    string,
-    number | null,
-    SkipReason | null,
-    string | null,
-    number,
-    number | null,
-    number | null,
-    string | null,
-    string | null,
-    string | null,
-    string | null,
-    number | null,
-    number | null,
-    number,
-    string | null,
-    number | null,
-  ];
-  return {
-    id: v[0],
-    board: v[1],
-    title: v[2],
-    body: v[3],
-    assignee: v[4],
-    status: v[5],
-    priority: v[6],
-    createdBy: v[7],
-    createdAt: v[8],
-    updatedAt: v[9],
-    startedAt: v[10],
-    completedAt: v[11],
-    workspace: v[12],
-    maxRuntimeSeconds: v[13],
-    skipReason: v[14],
-    skipDetail: v[15],
-    failureCount: v[16],
-    nextAttemptAt: v[17],
-    currentRunId: v[18],
-    result: v[19],
-    lastError: v[20],
-    blockReason: v[21],
-    claimOwner: v[22],
-    claimExpiresAt: v[23],
-    lastHeartbeatAt: v[24],
-    approvalRequired: v[25] === 1,
-    approvedBy: v[26],
-    approvedAt: v[27],
-  };
+  const task: Record<string, unknown> = {};
+  for (let i = 0; i < TASK_FIELDS.length; i++) {
+    const field = TASK_FIELDS[i] as (typeof TASK_FIELDS)[number];
+    task[field.key] = field.kind === 'flag' ? values[i] === 1 : values[i];
+  }
+  return task as unknown as Task;
 }
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The SQL of one task's `jsonArrayElement`, or NULL where SQLite's JSON would differ from
+ * JavaScript's: json_quote writes text exactly as JSON.stringify does (escapes, non-ASCII as it
+ * is; checked character by character in test/task-json.test.ts), and integers within 2^53 alike;
+ * a REAL (SQLite writes 1e21 as 1.0e+21), a BLOB (json_quote refuses it) or a larger integer
+ * (JavaScript reads it rounded) is left to JSON.stringify.
+ */
+const TASK_JSON_ELEMENT = (() => {
+  const template = `  {\n${TASK_FIELDS.map((field) => `    "${field.key}": %s`).join(',\n')}\n  }`;
+  const values = TASK_FIELDS.map((field) =>
+    field.kind === 'flag'
+      ? `CASE WHEN ${field.column} = 1 THEN 'true' ELSE 'false' END`
+      : `json_quote(${field.column})`,
+  );
+  const exact = TASK_FIELDS.map((field) =>
+    field.kind === 'integer'
+      ? `(typeof(${field.column}) IN ('null', 'text') OR (typeof(${field.column}) = 'integer' AND ${field.column} BETWEEN -${MAX_SAFE} AND ${MAX_SAFE}))`
+      : `typeof(${field.column}) <> 'blob'`,
+  );
+  // The template's line breaks are literal ones inside the SQL string.
+  return `CASE WHEN ${exact.join(' AND ')} THEN format('${template}', ${values.join(', ')}) END`;
+})();
 
 export function countTasks(db: Db, board?: string): number {
   const row = board
