@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as commands from '../electron/core/commands/taskCommands';
+import type { Dispatcher } from '../electron/core/dispatch/dispatcher';
+import type { ChangeFeed } from '../electron/core/store/changeFeed';
 import type { Engine } from '../electron/core/dispatch/engine';
 import { useTempHomes } from './helpers/home';
-import { newEngine, waitFor, writeFastSettings } from './helpers/engine';
+import { newEngine, waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine';
 
 /**
  * Issue 17 target 3a (ready → spawned): a wake ticks in the next turn of the event loop, not on a
@@ -42,5 +45,38 @@ describe('Engine.wake', () => {
     expect(third).not.toBe(second);
     for (let i = 0; i < 50; i++) await turn();
     expect(engine.lastDispatchResult()).toBe(third);
+  });
+
+  it('does not tick again for the event of the write it was woken for', async () => {
+    const paths = newHome();
+    writeFastSettings(paths, { tickMs: 3_600_000 });
+    writeAgentProfile(paths, 'coder', 'sleep.mjs', { args: ['60'] });
+    const engine = newEngine(paths);
+    engines.push(engine);
+    engine.start();
+    await waitFor(() => engine.lastDispatchResult() !== null, 'the first tick');
+    const kinds: string[] = [];
+    engine.subscribe((change) => {
+      if (change.type === 'events') for (const event of change.events) kinds.push(event.kind);
+    });
+    const inside = engine as unknown as { dispatcher: Dispatcher; feed: ChangeFeed };
+    const ticks = vi.spyOn(inside.dispatcher, 'beginTick');
+    const actor = { name: 'test' };
+
+    // What the API does: write, then wake. The tick claims and starts the task, and the feed's
+    // poll during that tick delivers the task's `created`, which must not start a second tick.
+    // The feed's own watch and timer are stopped meanwhile, so that poll is the one in the tick
+    // (one of them may otherwise deliver the event before the tick begins).
+    inside.feed.stop();
+    commands.createTask(engine.db, { title: 'first', assignee: 'coder', status: 'ready' }, actor);
+    engine.wake();
+    await waitFor(() => kinds.includes('spawned'), 'the worker spawned');
+    for (let i = 0; i < 50; i++) await turn();
+    expect(ticks).toHaveBeenCalledTimes(1);
+
+    // A write the engine was not woken for still wakes it, through the feed.
+    inside.feed.start(() => undefined);
+    commands.createTask(engine.db, { title: 'second', assignee: 'coder', status: 'ready' }, actor);
+    await waitFor(() => ticks.mock.calls.length === 2, 'a tick for the second task');
   });
 });

@@ -14,7 +14,7 @@ import type { TaskEvent } from '../../../shared/domain';
 import type { TranscriptFormat } from '../../../shared/transcript';
 import { STATUS_KEEPING_EVENT_KINDS } from '../../../shared/constants';
 import { ChangeFeed } from '../store/changeFeed';
-import { appendChangesComputed, appendEvent } from '../store/events';
+import { appendChangesComputed, appendEvent, lastEventId } from '../store/events';
 import type { Actor } from '../commands/taskCommands';
 import { openDatabase, runInWriteTransaction, waitForWriteLock, type Db } from '../store/db/open';
 import { DISPATCHER_CLAIM_PREFIX, Dispatcher, type DispatcherConfig } from './dispatcher';
@@ -367,6 +367,15 @@ export class Engine implements EngineHandle {
     else this.schedule(this.settings.dispatcher.tickMs);
   }
 
+  /**
+   * The newest event in the database when the last tick began (issue 17, target 3a). The tick reads
+   * the board as it is then, so an event up to here that reaches handleEvents afterwards — the
+   * `created` of the task a write woke it for, delivered by the feed's poll during that very tick —
+   * is not news to the dispatcher: waking for it ran a second tick while the first one's worker
+   * was being forked, on the same cores.
+   */
+  private eventsSeenByTick = 0;
+
   /** A scheduled tick is running its steps (a wake meanwhile ticks again right after them). */
   private stepping = false;
   private wokenWhileStepping = false;
@@ -394,6 +403,7 @@ export class Engine implements EngineHandle {
       if (!this.canStep()) return;
       this.lanes.refresh();
       if (!this.ensureLease()) return;
+      this.eventsSeenByTick = lastEventId(this.db);
       let result = this.dispatcher.beginTick({ sliceWrites: true });
       this.feed.poll();
       while (result === null && this.dispatcher.walking()) {
@@ -437,6 +447,7 @@ export class Engine implements EngineHandle {
     try {
       this.lanes.refresh();
       if (this.ensureLease()) {
+        this.eventsSeenByTick = lastEventId(this.db);
         result = this.dispatcher.tick(options);
         this.reportTickDone(result);
       }
@@ -652,7 +663,8 @@ export class Engine implements EngineHandle {
     this.changeListeners.emit({ type: 'events', events });
     let wake = false;
     for (const event of events) {
-      if (WAKE_KINDS.has(event.kind)) wake = true;
+      // A tick that began after the event was written saw its change: it needs no tick of its own.
+      if (WAKE_KINDS.has(event.kind) && event.id > this.eventsSeenByTick) wake = true;
       if (event.taskId && CHANGE_CARD_KINDS.has(event.kind)) this.changes.taskChanged(event.taskId);
       if (event.taskId && event.kind === 'archived') this.changes.taskArchived(event.taskId);
       const notice = noticeFor(event, (id) => tasks.findTask(this.db, id)?.title ?? id);
