@@ -155,20 +155,30 @@ describe('runInWriteTransaction', () => {
     expect(db.prepare('SELECT name FROM boards').get()).toEqual({ name: 'Default' });
   });
 
-  /** Another process takes the write lock, holds it for `holdMs`, then commits one row. */
+  /**
+   * Another process takes the write lock and commits one row `holdMs` after `go()`, which a test
+   * calls just before it writes: timed from there, not from when the lock was taken, so the lock is
+   * still held however late this process hears "locked" (a loaded machine can be that late).
+   */
   function holdWriteLock(
     file: string,
     holdMs: number,
-  ): Promise<{ locked: Promise<void>; done: Promise<void> }> {
+  ): Promise<{ locked: Promise<void>; done: Promise<void>; go: () => void }> {
+    const goFile = `${file}.go`;
     const script = `
+      const fs = require('node:fs');
       const Database = require('better-sqlite3');
       const db = new Database(process.argv[1]);
       db.exec('BEGIN IMMEDIATE');
       db.prepare("INSERT INTO meta (key, value) VALUES ('holder', 'x')").run();
       process.stdout.write('locked\\n');
-      setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[2]));
+      const waiting = setInterval(() => {
+        if (!fs.existsSync(process.argv[3])) return;
+        clearInterval(waiting);
+        setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[2]));
+      }, 5);
     `;
-    const child = spawn(process.execPath, ['-e', script, file, String(holdMs)], {
+    const child = spawn(process.execPath, ['-e', script, file, String(holdMs), goFile], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -181,7 +191,7 @@ describe('runInWriteTransaction', () => {
     const done = new Promise<void>((resolve, reject) =>
       child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`lock holder exited ${code}`)))),
     );
-    return Promise.resolve({ locked, done });
+    return Promise.resolve({ locked, done, go: () => fs.writeFileSync(goFile, '') });
   }
 
   it('waits for another process holding the write lock instead of failing with SQLITE_BUSY', async () => {
@@ -189,6 +199,7 @@ describe('runInWriteTransaction', () => {
     const holder = await holdWriteLock(db.name, 400);
     await holder.locked;
     const started = Date.now();
+    holder.go();
     runInWriteTransaction(db, () => db.prepare("INSERT INTO meta (key, value) VALUES ('waiter', 'y')").run());
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
     await holder.done;
@@ -203,6 +214,7 @@ describe('runInWriteTransaction', () => {
     db.pragma('busy_timeout = 20'); // so the 600 ms hold below outlasts SQLite's own waiting many times
     const holder = await holdWriteLock(db.name, 600);
     await holder.locked;
+    holder.go();
     runInWriteTransaction(db, () => db.prepare("INSERT INTO meta (key, value) VALUES ('waiter', 'y')").run());
     await holder.done;
     expect(db.prepare('SELECT count(*) AS n FROM meta').get()).toEqual({ n: 2 });
