@@ -525,7 +525,12 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
   console.log(`\n## Supervisor: ${workers} workers × ${bytes / 2 ** 20} MB of output at full speed`);
   const home = tempHome('supervisor');
   homes.push(home.home);
-  const supervisor = new Supervisor({ killGraceMs: 500, logRotateBytes: 2 ** 40 });
+  // `--no-log-thread`: the logs followed on the main thread (bench/RESULTS.md's "before" of row 5).
+  const supervisor = new Supervisor({
+    killGraceMs: 500,
+    logRotateBytes: 2 ** 40,
+    logThread: !process.argv.includes('--no-log-thread'),
+  });
   const updates = new Map<number, number>();
   supervisor.onOutput((status) => updates.set(status.runId, (updates.get(status.runId) ?? 0) + 1));
   let exited = 0;
@@ -658,13 +663,13 @@ async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 
   );
   const home = tempHome('structured');
   homes.push(home.home);
-  // `--no-log-thread`: structured logs followed on the main thread, as before the log thread (the
+  // `--no-log-thread`: every log followed on the main thread, as before the log thread (the
   // "before" of bench/RESULTS.md's pairs, same build).
   const logThread = !process.argv.includes('--no-log-thread');
   const supervisor = new Supervisor({
     killGraceMs: 500,
     logRotateBytes: 2 ** 40,
-    structuredLogThread: logThread,
+    logThread,
   });
   let exited = 0;
   let costSum = 0;

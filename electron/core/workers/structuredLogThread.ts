@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { followLogHere, type FollowedLog } from './followedLog';
+import { lowerThisThread } from './priority';
 import type { LogState, ThreadReport, ThreadRequest } from './structuredLogs';
 
 /**
@@ -12,6 +13,9 @@ import type { LogState, ThreadReport, ThreadRequest } from './structuredLogs';
 const BATCH_MS = 25;
 
 const port = parentPort;
+// Below the main thread, in the app's scheduling group: the event loop is picked first whenever
+// both are ready (priority.ts lowerThisThread).
+lowerThisThread();
 const logs = new Map<number, FollowedLog>();
 const changed = new Set<number>();
 let batchTimer: NodeJS.Timeout | null = null;

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { appendAll } from '../../../shared/arrays';
 import { TranscriptParser, type RunUsage } from '../../../shared/transcript';
 import { REPO_ROOT } from '../../../test/helpers/cli';
 import { agentArgv, useProcessSandbox, waitFor } from '../../../test/helpers/processes';
+import { LogFollower } from './logTail';
+import { lowPriorityValue } from './priority';
 import { endLogThreadForTests, logsFollowedInThread } from './structuredLogs';
 import { Supervisor, type SpawnRequest, type SupervisorOptions, type WorkerExit } from './supervisor';
 
@@ -55,6 +58,18 @@ async function runToExit(supervisor: Supervisor, spawnRequest: SpawnRequest): Pr
     },
     { timeoutMs: 60_000 },
   );
+}
+
+/** The nice of each thread of this process (/proc/self/task/<tid>/stat, field 19). */
+function threadNices(): Map<number, number> {
+  const nices = new Map<number, number>();
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // After the command's ")": state is field 3, so nice (19) is the 17th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    nices.set(Number(tid), Number(fields[16]));
+  }
+  return nices;
 }
 
 /** The log and its rotated copies, oldest first. */
@@ -109,7 +124,7 @@ describe('structured logs in the log thread', () => {
 
   it('with the thread off, the same run is followed and parsed in the main thread, with the same totals', async () => {
     const push = vi.spyOn(TranscriptParser.prototype, 'push');
-    const supervisor = makeSupervisor({ structuredLogThread: false });
+    const supervisor = makeSupervisor({ logThread: false });
     const threadLogsBefore = logsFollowedInThread();
     const spawnRequest = streamJsonRequest(1024 * 1024);
     const exit = await runToExit(supervisor, spawnRequest);
@@ -120,13 +135,29 @@ describe('structured logs in the log thread', () => {
     expect(exit.usage?.costUsd).toBe(0.01);
   });
 
-  it('a plain-text log stays in the main thread', async () => {
+  it('a plain-text log is followed in the thread too: the main thread polls no log', async () => {
+    const poll = vi.spyOn(LogFollower.prototype, 'poll');
     const supervisor = makeSupervisor();
     const threadLogsBefore = logsFollowedInThread();
     const exit = await runToExit(supervisor, { ...streamJsonRequest(64 * 1024), output: null });
-    expect(logsFollowedInThread()).toBe(threadLogsBefore);
+    expect(logsFollowedInThread()).toBe(threadLogsBefore + 1);
+    expect(poll).not.toHaveBeenCalled();
     expect(exit.usage).toBeNull();
     expect(exit.lastOutputLine).toMatch(/^\{"type":"result"/);
+  });
+
+  // A nice belongs to each thread on Linux only; elsewhere the thread is left as it is.
+  it.runIf(process.platform === 'linux')('the log thread runs below the main thread', async () => {
+    const ownNice = os.getPriority();
+    const lowered = lowPriorityValue();
+    const supervisor = makeSupervisor();
+    await runToExit(supervisor, { ...streamJsonRequest(1024), output: null });
+    const nices = threadNices();
+    expect(nices.get(process.pid)).toBe(ownNice);
+    // The one thread lowered is the log thread (this test process starts no other thread at +10).
+    expect([...nices.values()].filter((nice) => nice === lowered)).toHaveLength(
+      ownNice === lowered ? nices.size : 1,
+    );
   });
 
   // Last in this file: once its thread died, a process follows every log here.
@@ -154,7 +185,7 @@ describe('structured logs in the log thread', () => {
       sessionId: '0199a213-81c0-7800-8aa1-bbab2a035a53',
       lastMessage: 'The repository has a README, a src folder and package.json.',
     });
-    expect(errors).toEqual([expect.stringMatching(/structured-log thread ended .*main thread/)]);
+    expect(errors).toEqual([expect.stringMatching(/log thread ended .*main thread/)]);
     // Later structured logs are followed here from the start.
     const threadLogsBefore = logsFollowedInThread();
     const next = await runToExit(supervisor, streamJsonRequest(64 * 1024));

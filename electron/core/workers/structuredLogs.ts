@@ -6,7 +6,7 @@ import type { RunUsage } from '../../../shared/transcript';
 import { followLogHere, type FollowedLog, type FollowLogOptions } from './followedLog';
 
 /**
- * Structured runs followed off the main thread (docs/architecture.md §10, issue 17 target 12).
+ * Workers' logs followed off the main thread (docs/architecture.md §10, issue 17 targets 5 and 12).
  *
  * The supervisor needs only totals from a structured log (tokens, cost, session, last message), but
  * finding them means reading and decoding every byte the agent writes: 40 agents at full speed made
@@ -15,6 +15,8 @@ import { followLogHere, type FollowedLog, type FollowLogOptions } from './follow
  * every structured log — the same LogFollower and parser (followLogHere), rotation included — and
  * posts the card's line, the byte count and the totals, at most every BATCH_MS for all of them
  * together. The main thread never sees the bytes; the thread's garbage is collected in its own heap.
+ * Plain-text logs are followed there too (the main thread does no work per poll or per chunk of
+ * any log), and the thread lowers itself below the main thread (priority.ts lowerThisThread).
  *
  * The thread is made on first use and unref'd: it never keeps the process alive, except while a
  * finished worker's last bytes are being read (a `finish` waits). If its bundle is missing (a build
@@ -66,11 +68,12 @@ export async function endLogThreadForTests(): Promise<void> {
 }
 
 /**
- * Follows a structured log in the thread when one can be had, else here; a plain-text log always
- * here (a card needs only the end of a burst: LogFollower reads the last window, no decoding of the rest).
+ * Follows a worker's log in the thread when one can be had, else here. Plain-text logs go there too:
+ * a card needs only the end of a burst, but 40 of them polled here cost the event loop a stat and a
+ * read's round trips each per poll, about a second of the main thread's time per 800 MB (row 5).
  */
 export function followLog(options: FollowLogOptions, useThread = true): FollowedLog {
-  const worker = options.format && useThread ? threadOrNull() : null;
+  const worker = useThread ? threadOrNull() : null;
   if (!worker) return followLogHere(options);
   const log = new ThreadLog(nextId++, options);
   followed.set(log.id, log);
@@ -203,7 +206,7 @@ function threadOrNull(): Worker | null {
     threadUsable = false;
     const logs = [...followed.values()];
     for (const log of logs) {
-      log.error(`the structured-log thread ${reason}; following its log in the main thread`);
+      log.error(`the log thread ${reason}; following its log in the main thread`);
       log.followHere();
     }
   };

@@ -152,10 +152,10 @@ export interface SupervisorOptions {
    */
   logWriter?: string | null;
   /**
-   * Structured logs are followed in the structured-log thread (structuredLogs.ts) [true]; false:
-   * in this thread, as plain-text logs are.
+   * Workers' logs are followed in the log thread (structuredLogs.ts), which runs at low priority
+   * [true]; false: in this thread.
    */
-  structuredLogThread?: boolean;
+  logThread?: boolean;
   /**
    * Start workers through a spawner process (spawner.ts) in spawnOffTheLoop: a long-lived engine
    * (app, `serve`, `dispatch --watch`). Absent or null: every start is spawn(), in this process.
@@ -836,7 +836,7 @@ export class Supervisor {
           onChange: () => this.outputChanged(worker),
           onError: (error) => this.reportError(error),
         },
-        this.options.structuredLogThread ?? true,
+        this.options.logThread ?? true,
       );
     this.workersByRun.set(worker.runId, worker);
     this.scheduleRuntimeLimit(worker);
