@@ -53,6 +53,7 @@ import { isRepositoryWorkspace } from '../workers/repository';
 import { prepareTaskWorktree } from '../workers/worktrees';
 import path from 'node:path';
 import { appendAll } from '../../../shared/arrays';
+import { ReadsUntilChanged } from '../store/readsUntilChanged';
 
 /**
  * The dispatcher tick (docs/architecture.md §4), in the spec's order: reap, outcomes, timeouts, reclaims,
@@ -429,9 +430,16 @@ export class Dispatcher {
    * what is stored then) and replaced when a later walk judges it otherwise.
    */
   private readonly pendingSkips = new Map<string, SkipChange>();
+  /**
+   * Issue 17, target 1: what a tick reads from the database (open runs, the newest event, the
+   * earliest claim expiry, lane overrides, the switch, running counts, today's spend) is read again
+   * only when the database changed since it was read; an idle tick runs one statement for all of it.
+   */
+  private readonly reads: ReadsUntilChanged;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.now = deps.now ?? Date.now;
+    this.reads = new ReadsUntilChanged(deps.db);
     this.sliceRows = deps.sliceRows ?? SLICE_ROWS;
     this.skipWriteRows = Math.max(1, Math.floor(this.sliceRows / SKIP_WRITE_COST));
   }
@@ -453,6 +461,7 @@ export class Dispatcher {
     this.queueScan = null;
     this.pendingSkips.clear();
     this.inSteps = null;
+    this.reads.forget();
   }
 
   /** True while a tick would start cold: a full promotion check or a full read of the ready queue due. */
@@ -601,12 +610,20 @@ export class Dispatcher {
     }
     const startedAt = this.now();
     const result = emptyDispatchResult(dryRun, startedAt);
+    this.reads.look();
     if (!dryRun) {
-      this.reapExits(this.deps.supervisor.drainExits(), result);
+      const exits = this.deps.supervisor.drainExits();
+      this.reapExits(exits, result);
+      // Each step that wrote looks again, so the reads after it (running counts, open runs) see it.
+      if (exits.length > 0) this.reads.look();
       this.stopWorkersWhoseRunEnded();
-      appendAll(result.reclaimed, reclaimExpiredClaims(this.deps.db, this.now()));
+      if (this.reclaimExpired(result)) this.reads.look();
       appendAll(result.promoted, this.warmUpPromoted.splice(0));
-      appendAll(result.promoted, this.promote());
+      const promoted = this.promote();
+      if (promoted !== null) {
+        appendAll(result.promoted, promoted);
+        this.reads.look();
+      }
       this.syncQueue();
     }
     if (options.spawn === false) return result;
@@ -698,11 +715,30 @@ export class Dispatcher {
     if (live.length === 0) return;
     // Every open run (one per running task, from the partial index runs_open): a few rows, and
     // measured 6× cheaper per idle tick than asking for the live ones by id through json_each.
-    const openIds = runs.openRunIds(this.deps.db);
+    const openIds = this.reads.keep('openRunIds', () => runs.openRunIds(this.deps.db));
     for (const worker of live) {
       if (!openIds.has(worker.runId) && !worker.stopping)
         void this.deps.supervisor.stop(worker.runId, 'run closed');
     }
+  }
+
+  /**
+   * docs/architecture.md §4 step 4: terminal claims whose time ran out go back to ready. Only once
+   * the earliest expiry has passed (read again when the database changed), not a query per tick.
+   * True when it wrote.
+   */
+  private reclaimExpired(result: DispatchResult): boolean {
+    const { db } = this.deps;
+    const earliest = this.reads.keep('earliestClaimExpiry', () => tasks.earliestClaimExpiry(db));
+    const now = this.now();
+    if (earliest === null || earliest >= now) return false;
+    appendAll(result.reclaimed, reclaimExpiredClaims(db, now));
+    return true;
+  }
+
+  /** The newest event's id, read again only when the database changed. */
+  private lastEventId(): number {
+    return this.reads.keep('lastEventId', () => lastEventId(this.deps.db));
   }
 
   // Step 5 --------------------------------------------------------------------------------------
@@ -712,10 +748,10 @@ export class Dispatcher {
    * done, a link removed, the task moved to todo), so after the first full check only those tasks
    * and the children of those tasks are looked at.
    */
-  private promote(): string[] {
+  private promote(): string[] | null {
     const { db } = this.deps;
-    // No new event, nothing to promote: an idle tick takes no write lock for this step.
-    if (!this.fullPromotionDue && lastEventId(db) <= this.promotionCursor) return [];
+    // No new event, nothing to promote: an idle tick takes no write lock for this step (null).
+    if (!this.fullPromotionDue && this.lastEventId() <= this.promotionCursor) return null;
     this.promotionScan = null;
     // The cursor moves only once the promotions are committed: a failed tick looks again.
     const step = runInWriteTransaction(db, () => {
@@ -739,6 +775,7 @@ export class Dispatcher {
   private syncQueue(): void {
     const { db } = this.deps;
     if (this.queue.loaded) {
+      if (this.lastEventId() <= this.queueCursor) return;
       const changed = taskIdsChangedAfter(db, this.queueCursor, INCREMENTAL_LIMIT);
       if (!changed.overflow) {
         if (changed.taskIds.length > 0) {
@@ -764,11 +801,16 @@ export class Dispatcher {
   private laneState(): LaneState {
     const { db, lanes } = this.deps;
     const runtimes = new Map<string, LaneRuntime>();
-    const overrides = laneOverrides(db);
+    const { reads } = this;
+    const overrides = reads.keep('laneOverrides', () => laneOverrides(db));
     const config = this.deps.config();
-    const enabled = dispatcherEnabled(db, config.enabledInSettings);
+    const enabled = reads.keep(`dispatcherEnabled:${config.enabledInSettings}`, () =>
+      dispatcherEnabled(db, config.enabledInSettings),
+    );
     const globalMax = config.globalMaxConcurrent;
-    const running = tasks.dispatcherRunningByLane(db, DISPATCHER_CLAIM_PREFIX);
+    const running = reads.keep('runningByLane', () =>
+      tasks.dispatcherRunningByLane(db, DISPATCHER_CLAIM_PREFIX),
+    );
     const runningByLane = new Map(running.map((row) => [row.assignee ?? '', row.n]));
     const globalRunning = running.reduce((sum, row) => sum + row.n, 0);
     const budgets = this.exhaustedBudgets();
@@ -811,7 +853,9 @@ export class Dispatcher {
       .filter((lane) => (lane.budgetUsdPerDay ?? null) !== null);
     if (budgeted.length === 0) return exhausted;
     const day = budgetDay(this.now());
-    const spent = runs.spendByLaneSince(this.deps.db, day.start);
+    const spent = this.reads.keep(`spendSince:${day.start}`, () =>
+      runs.spendByLaneSince(this.deps.db, day.start),
+    );
     for (const lane of budgeted) {
       const limit = lane.budgetUsdPerDay as number;
       const spend = spent.get(lane.name) ?? 0;

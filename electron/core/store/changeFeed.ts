@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import type { TaskEvent } from '../../../shared/domain';
 import type { Db } from './db/open';
-import { cachedStatement } from './db/statements';
 import { eventsAfter, lastEventId } from './events';
+import { readDatabaseStamp, sameDatabaseStamp, type DatabaseStamp } from './readsUntilChanged';
 
 /**
  * Follows the event log, whoever writes it: this process, the CLI, workers. Every mutation appends
- * an event in its own transaction, so the log's id is a complete, gap-free cursor. A cheap poll of
- * `PRAGMA data_version` (changes on other connections' commits) and of the newest event id (our own
- * commits) tells when to read.
+ * an event in its own transaction, so the log's id is a complete, gap-free cursor. A poll reads the
+ * database's stamp (`readDatabaseStamp`: `data_version` moves on other connections' commits,
+ * `total_changes()` on this one's writes) and, only when it moved, the newest event id.
  *
  * When to poll: every commit in WAL mode writes the `-wal` file, so a watch on it (inotify, kqueue)
  * polls in the next turn of the event loop after any process commits — a `switchyard create` in a
@@ -18,7 +18,10 @@ import { eventsAfter, lastEventId } from './events';
  */
 export class ChangeFeed {
   private cursor: number;
-  private dataVersion: number;
+  /** The database's stamp at the last poll: unchanged, there is nothing new to read (one statement). */
+  private stamp: DatabaseStamp;
+  /** `data_version` when the write listeners were last told: another connection committed since. */
+  private othersSeen: number;
   private timer: NodeJS.Timeout | undefined;
   private walWatch: fs.FSWatcher | null = null;
   private pollQueued: NodeJS.Immediate | null = null;
@@ -29,8 +32,9 @@ export class ChangeFeed {
     private readonly db: Db,
     private readonly pollMs = 50,
   ) {
+    this.stamp = readDatabaseStamp(db);
+    this.othersSeen = this.stamp.others;
     this.cursor = lastEventId(db);
-    this.dataVersion = this.readDataVersion();
   }
 
   /** `onError`: a poll that fails (a damaged database) is reported there, never thrown from the timer. */
@@ -93,23 +97,23 @@ export class ChangeFeed {
     return this.cursor;
   }
 
-  private readDataVersion(): number {
-    return (cachedStatement(this.db, 'PRAGMA data_version').get() as { data_version: number }).data_version;
-  }
-
   /** Reads whatever is new now; also called right after this process writes. */
   poll(): void {
-    const version = this.readDataVersion();
-    if (version !== this.dataVersion) {
-      this.dataVersion = version;
+    const stamp = readDatabaseStamp(this.db);
+    // Unchanged since the last poll that read everything up to it (the usual case, 20 polls a
+    // second and two a tick): nothing new, one statement.
+    if (sameDatabaseStamp(this.stamp, stamp)) return;
+    if (stamp.others !== this.othersSeen) {
+      this.othersSeen = stamp.others;
       for (const listener of this.writeListeners) listener();
     }
-    if (this.eventListeners.size === 0) {
-      this.cursor = lastEventId(this.db);
-      return;
-    }
-    // Nothing new (the usual case, 20 polls a second): one max(id) lookup, not an empty page read.
-    if (lastEventId(this.db) <= this.cursor) return;
+    if (this.eventListeners.size === 0) this.cursor = lastEventId(this.db);
+    else if (lastEventId(this.db) > this.cursor) this.readNewEvents();
+    // Only now: a listener that threw leaves the stamp behind, so the next poll reads on.
+    this.stamp = stamp;
+  }
+
+  private readNewEvents(): void {
     for (;;) {
       const batch = eventsAfter(this.db, this.cursor, 1_000);
       if (batch.length === 0) return;

@@ -569,6 +569,16 @@ export function expiredClaimTaskIds(db: Db, now: number): string[] {
   ).map((row) => row.id);
 }
 
+/** When the first terminal claim (one with an expiry) of a running task runs out; null: none has one. */
+export function earliestClaimExpiry(db: Db): number | null {
+  return (
+    cachedStatement(
+      db,
+      "SELECT min(claim_expires_at) AS at FROM tasks WHERE status = 'running' AND claim_expires_at IS NOT NULL",
+    ).get() as { at: number | null }
+  ).at;
+}
+
 /** Running tasks claimed by any dispatcher (claim owners starting with `claimPrefix`). */
 export function runningTaskIdsClaimedBy(db: Db, claimPrefix: string): string[] {
   return (
