@@ -18,8 +18,9 @@ afterEach(async () => {
  * such `db.prepare` calls for every worker it started. Kept statements (store/db/statements.ts) are
  * compiled once per connection: the second task a lane starts compiles none of them again.
  */
-describe('the claim → spawn → record path', () => {
+describe('the create → claim → spawn → record path', () => {
   it('compiles its statements once per connection, not once per worker', async () => {
+    // The create and the promotion step that the new task's event runs are on the path too.
     const paths = newHome();
     writeFastSettings(paths);
     writeAgentProfile(paths, 'coder', 'exit0.mjs');
@@ -51,6 +52,11 @@ describe('the claim → spawn → record path', () => {
     await waitFor(() => done(second.id), 'the second task done');
 
     const claimPath = [
+      'SELECT * FROM boards WHERE slug', // the create's board
+      'INSERT INTO tasks (', // the task (its triggers compile with it)
+      'SELECT DISTINCT child_id FROM task_links', // promotion: the changed tasks' children
+      'SELECT t.id FROM tasks t WHERE t.id IN (SELECT value FROM json_each', // promotion: which may move
+      'SELECT w.*, t.status AS task_status', // the worktrees whose base may have moved
       "UPDATE tasks SET status = 'running'", // the claim
       'DELETE FROM task_skips WHERE task_id', // its skip reason cleared
       'INSERT INTO runs ', // the run

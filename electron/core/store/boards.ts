@@ -1,5 +1,6 @@
 import type { Board } from '../../../shared/domain';
 import type { Db } from './db/open';
+import { cachedStatement } from './db/statements';
 import { appendEvent } from './events';
 
 interface BoardRow {
@@ -24,7 +25,7 @@ export function listBoards(db: Db, includeArchived = false): Board[] {
 }
 
 export function findBoard(db: Db, slug: string): Board | undefined {
-  const row = db.prepare('SELECT * FROM boards WHERE slug = ?').get(slug) as BoardRow | undefined;
+  const row = cachedStatement(db, 'SELECT * FROM boards WHERE slug = ?').get(slug) as BoardRow | undefined;
   return row ? boardFromRow(row) : undefined;
 }
 

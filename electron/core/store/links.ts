@@ -66,13 +66,13 @@ export function promotableTaskIds(db: Db, among?: readonly string[]): string[] {
   if (among) {
     if (among.length === 0) return [];
     // By key (`+t.status` keeps the planner off the status index, which would scan every todo task).
+    // Kept (one text whatever `among` holds): the promotion step runs it after every new event.
     return (
-      db
-        .prepare(
-          `SELECT t.id FROM tasks t WHERE t.id IN (SELECT value FROM json_each(?)) AND +t.status = 'todo'
+      cachedStatement(
+        db,
+        `SELECT t.id FROM tasks t WHERE t.id IN (SELECT value FROM json_each(?)) AND +t.status = 'todo'
              AND ${parentsAllDone}`,
-        )
-        .all(JSON.stringify(among)) as { id: string }[]
+      ).all(JSON.stringify(among)) as { id: string }[]
     ).map((row) => row.id);
   }
   return (
@@ -88,8 +88,9 @@ export function promotableTaskIds(db: Db, among?: readonly string[]): string[] {
 export function childIdsOfAny(db: Db, parentIds: readonly string[]): string[] {
   if (parentIds.length === 0) return [];
   return (
-    db
-      .prepare('SELECT DISTINCT child_id FROM task_links WHERE parent_id IN (SELECT value FROM json_each(?))')
-      .all(JSON.stringify(parentIds)) as { child_id: string }[]
+    cachedStatement(
+      db,
+      'SELECT DISTINCT child_id FROM task_links WHERE parent_id IN (SELECT value FROM json_each(?))',
+    ).all(JSON.stringify(parentIds)) as { child_id: string }[]
   ).map((row) => row.child_id);
 }

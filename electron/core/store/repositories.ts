@@ -157,12 +157,11 @@ export function setReviewWaived(db: Db, taskId: string, waived: boolean): void {
 
 /** Every worktree Switchyard made, with its task's status and board (null: the task is gone). */
 export function allTaskWorktrees(db: Db): (TaskWorktree & { status: string | null; board: string | null })[] {
-  const rows = db
-    .prepare(
-      `SELECT w.*, t.status AS task_status, t.board AS task_board
+  const rows = cachedStatement(
+    db,
+    `SELECT w.*, t.status AS task_status, t.board AS task_board
        FROM task_worktrees w LEFT JOIN tasks t ON t.id = w.task_id ORDER BY w.created_at`,
-    )
-    .all() as (TaskWorktreeRow & { task_status: string | null; task_board: string | null })[];
+  ).all() as (TaskWorktreeRow & { task_status: string | null; task_board: string | null })[];
   return rows.map((row) => ({ ...worktreeFromRow(row), status: row.task_status, board: row.task_board }));
 }
 

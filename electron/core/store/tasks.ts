@@ -102,7 +102,9 @@ export interface NewTaskRow {
 }
 
 export function insertTask(db: Db, task: NewTaskRow): void {
-  db.prepare(
+  // Kept: compiling an INSERT on tasks compiles its triggers too (issue 17, 3a: every create).
+  cachedStatement(
+    db,
     `INSERT INTO tasks (id, board, title, body, assignee, status, priority, created_by, created_at, updated_at,
                         workspace, max_runtime_seconds)
      VALUES (@id, @board, @title, @body, @assignee, @status, @priority, @createdBy, @now, @now,
