@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../electron/core/store/db/open';
 import { createTask } from '../electron/core/commands/taskCommands';
@@ -41,12 +43,16 @@ describe('a dispatcher killed with SIGKILL while workers run', () => {
   it('adopts live workers on restart, retries lost ones, and leaves nothing running or done twice', async () => {
     const paths = tempHome();
     writeFastSettings(paths, { failureLimit: 5, backoffBaseMs: 0, killGraceMs: 500 });
+    // The workers end when the test says (the file `workDone`), not after fixed times (2.5 s, 1 s) that
+    // a slow machine can outlast before the restart: the reporters must still run to be adopted, and
+    // the victim to be killed.
+    const workDone = path.join(paths.home, 'work-done');
     writeAgentProfile(paths, 'reporter', 'slow-report.mjs', {
-      args: ['2500'],
+      args: ['--until', workDone],
       completion: 'report',
       maxConcurrent: 3,
     });
-    writeAgentProfile(paths, 'victim', 'sleep.mjs', { args: ['1'] });
+    writeAgentProfile(paths, 'victim', 'wait-for-file.mjs', { args: [workDone, '0'] });
     const db: Db = openDatabase(paths.database);
     try {
       const reported = [1, 2, 3].map((n) =>
@@ -73,9 +79,16 @@ describe('a dispatcher killed with SIGKILL while workers run', () => {
 
       const second = startDispatcher(paths.home);
       await waitFor(
+        () => reported.every((task) => eventsOf(db, task.id).some((event) => event.kind === 'adopted')),
+        'the reporters adopted',
+        30_000,
+      );
+      fs.writeFileSync(workDone, '');
+      await waitFor(
         () => [...reported, victim].every((task) => findTask(db, task.id)?.status === 'done'),
         'every task done',
-        20_000,
+        // Three reports are three `switchyard complete` Node starts: seconds each on a loaded machine.
+        60_000,
       );
       second.kill('SIGTERM');
       await exited(second);
@@ -102,7 +115,7 @@ describe('a dispatcher killed with SIGKILL while workers run', () => {
     } finally {
       db.close();
     }
-  }, 60_000);
+  }, 120_000);
 
   it('a second dispatcher process refuses and names the lease holder', async () => {
     const paths = tempHome();

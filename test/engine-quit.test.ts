@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTask } from '../electron/core/commands/taskCommands';
 import { openDatabase } from '../electron/core/store/db/open';
@@ -62,7 +64,13 @@ describe('closing the engine with workers running', () => {
   it('"Leave running" keeps workers alive, and the next engine adopts them and records their end', async () => {
     const paths = tempHome();
     writeFastSettings(paths);
-    writeAgentProfile(paths, 'reporter', 'slow-report.mjs', { args: ['1500'], completion: 'report' });
+    // It reports once the test has seen it adopted: with a fixed 1.5 s of work, its end raced the
+    // second engine's start, which a slow machine can lose (nothing left to adopt).
+    const workDone = path.join(paths.home, 'work-done');
+    writeAgentProfile(paths, 'reporter', 'slow-report.mjs', {
+      args: ['--until', workDone],
+      completion: 'report',
+    });
     const first = started(newEngine(paths));
     const task = createTask(first.db, { title: 'outlives the app', assignee: 'reporter' }, { name: 'test' });
     await tickUntil(first, () => openRuns(first.db)[0]?.pid != null, 'the worker to start');
@@ -78,13 +86,21 @@ describe('closing the engine with workers running', () => {
     const second = started(newEngine(paths));
     await tickUntil(
       second,
+      () => eventsOf(second.db, task.id).some((event) => event.kind === 'adopted'),
+      'the second engine to adopt the worker',
+    );
+    fs.writeFileSync(workDone, '');
+    await tickUntil(
+      second,
       () => findTask(second.db, task.id)?.status === 'done',
       'the adopted worker to finish',
+      // Its report is a `switchyard complete`: a Node start, seconds on a loaded 2-core machine.
+      45_000,
     );
     const kinds = eventsOf(second.db, task.id).map((event) => event.kind);
     expect(kinds.filter((kind) => kind === 'spawned')).toHaveLength(1);
     expect(kinds).toContain('adopted');
     expect(runsOf(second.db, task.id).map((run) => run.outcome)).toEqual(['completed']);
     expect(openRuns(second.db)).toHaveLength(0);
-  });
+  }, 90_000);
 });
