@@ -1,10 +1,13 @@
+import fs from 'node:fs';
 import http from 'node:http';
-import { describe, expect, it, vi } from 'vitest';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { BoardEvent } from '../shared/contract';
 import { createApi } from '../electron/core/api/api';
 import * as commands from '../electron/core/commands/taskCommands';
 import { findTask } from '../electron/core/store/tasks';
+import { MAX_KEPT_FILE_BYTES } from '../electron/server/rendererFiles';
 import { startServer, type RunningServer } from '../electron/server/server';
 import { createWebSocketApi, type WebSocketLike } from '../renderer/src/api/webSocketApi';
 import { ApiError } from '../renderer/src/api/boardApi';
@@ -14,6 +17,9 @@ import { useWebServers } from './helpers/webServer';
 import { snapshotDatabase } from './helpers/snapshot';
 
 const { serve: setup, connect, newHome, cleanups } = useWebServers();
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 const get = (port: number, pathAndQuery: string, headers: Record<string, string> = {}) =>
   request(port, pathAndQuery, { headers });
 
@@ -49,6 +55,39 @@ describe('web server: HTTP', () => {
     const viaBearer = await get(server.port, '/assets/app.js', { Authorization: `Bearer ${server.token}` });
     expect(viaBearer.status).toBe(200);
     expect(viaBearer.headers['content-type']).toContain('text/javascript');
+  });
+
+  it("serves the board's files from memory once read, and a rebuilt file anew", async () => {
+    // Performance issue 17, target 7: a streamed file took a loop turn per 64 KB chunk, behind the
+    // snapshot's read ahead and the first tick; a kept one is one write.
+    const readFile = vi.spyOn(fs.promises, 'readFile');
+    const createReadStream = vi.spyOn(fs, 'createReadStream');
+    const { home, server } = await setup();
+    const app = path.join(home.home, 'renderer', 'assets', 'app.js');
+    const readsOfApp = () => readFile.mock.calls.filter(([file]) => file === app).length;
+    // Read ahead in the background as the server starts: the first request finds it too.
+    await expect.poll(readsOfApp).toBe(1);
+    for (let i = 0; i < 3; i++) {
+      const reply = await get(server.port, '/assets/app.js');
+      expect(reply.body).toBe('console.log(1)');
+      expect(reply.headers['content-length']).toBe(String('console.log(1)'.length));
+    }
+    expect(readsOfApp()).toBe(1);
+    expect(createReadStream).not.toHaveBeenCalled();
+    // A new build: other contents (size and time), served as they are now.
+    fs.writeFileSync(app, 'console.log("rebuilt")');
+    fs.utimesSync(app, new Date(), new Date(Date.now() + 5_000));
+    expect((await get(server.port, '/assets/app.js')).body).toBe('console.log("rebuilt")');
+    expect(readsOfApp()).toBe(2);
+    expect((await get(server.port, '/assets/app.js')).body).toBe('console.log("rebuilt")');
+    expect(readsOfApp()).toBe(2);
+    // Files past the limit (source maps) are streamed, never kept.
+    fs.writeFileSync(
+      path.join(home.home, 'renderer', 'assets', 'app.js.map'),
+      'x'.repeat(MAX_KEPT_FILE_BYTES + 1),
+    );
+    expect((await get(server.port, '/assets/app.js.map')).body.length).toBe(MAX_KEPT_FILE_BYTES + 1);
+    expect(createReadStream).toHaveBeenCalledTimes(1);
   });
 
   it('refuses a foreign Host header (DNS rebinding) even with the token', async () => {

@@ -9,6 +9,7 @@ import { clientMessageSchema, type ServerMessage } from '../../shared/webProtoco
 import { DEFAULT_BOARD, WS_PATH } from '../../shared/domain';
 import { createApi, describeZodError, type Api } from '../core/api/api';
 import type { EngineHandle } from '../core/dispatch/engineHandle';
+import { RendererFiles } from './rendererFiles';
 
 /**
  * Web mode (docs/architecture.md §8): the built renderer over HTTP and the contract over a WebSocket, on 127.0.0.1
@@ -142,6 +143,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const rendererDir = path.resolve(options.rendererDir);
   const log = options.log ?? (() => undefined);
   const throttle = new AuthThrottle(options.maxAuthFailures ?? 10);
+  const rendererFiles = new RendererFiles();
   const ownApi = options.api === undefined;
   const api = options.api ?? createApi(options.engine);
   let port = 0;
@@ -219,12 +221,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }
 
-  function staticFile(relative: string): string | undefined {
+  function staticFile(relative: string): { file: string; stat: fs.Stats } | undefined {
     if (relative.includes('\0')) return undefined;
     const file = path.resolve(rendererDir, `.${relative === '/' ? '/index.html' : relative}`);
     if (file !== rendererDir && !file.startsWith(rendererDir + path.sep)) return undefined;
     try {
-      return fs.statSync(file).isFile() ? file : undefined;
+      const stat = fs.statSync(file);
+      return stat.isFile() ? { file, stat } : undefined;
     } catch {
       return undefined;
     }
@@ -262,8 +265,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const headers: Record<string, string> = { ...securityHeaders() };
     const relative = decodedPath(url.pathname);
     if (relative === undefined) return refuse(response, 400, 'bad request target');
-    const file = staticFile(relative);
-    if (!file) {
+    const found = staticFile(relative);
+    if (!found) {
       if (url.pathname === '/' || url.pathname === '/index.html') {
         response.writeHead(200, {
           ...headers,
@@ -278,16 +281,28 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       return refuse(response, 404, 'not found');
     }
+    const { file, stat } = found;
     const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
     const cache = path.basename(file) === 'index.html' ? 'no-store' : 'private, max-age=3600';
-    response.writeHead(200, { ...headers, 'Content-Type': type, 'Cache-Control': cache });
-    if (request.method === 'HEAD') return void response.end();
-    fs.createReadStream(file)
-      .on('error', (error) => {
-        log(`serve: reading ${file}: ${error.message}`);
-        response.destroy(error);
-      })
-      .pipe(response);
+    const fileHeaders = { ...headers, 'Content-Type': type, 'Cache-Control': cache };
+    if (request.method === 'HEAD') {
+      response.writeHead(200, fileHeaders);
+      return void response.end();
+    }
+    const failed = (error: Error): void => {
+      log(`serve: reading ${file}: ${error.message}`);
+      if (response.headersSent) response.destroy(error);
+      else refuse(response, 404, 'not found');
+    };
+    if (!rendererFiles.keeps(stat)) {
+      response.writeHead(200, fileHeaders);
+      fs.createReadStream(file).on('error', failed).pipe(response);
+      return;
+    }
+    rendererFiles.read(file, stat).then((bytes) => {
+      response.writeHead(200, { ...fileHeaders, 'Content-Length': String(bytes.length) });
+      response.end(bytes);
+    }, failed);
   }
 
   const server = http.createServer(handleHttp);
@@ -454,7 +469,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   port = (server.address() as AddressInfo).port;
   server.on('error', (error) => log(`serve: ${error.message}`));
-  // While a browser starts and loads the page, read the default board's cards for its snapshot.
+  // While a browser starts and loads the page, read the page and the default board's cards for
+  // its snapshot.
+  void rendererFiles.warm(rendererDir);
   api.prefetchSnapshot(DEFAULT_BOARD);
 
   let closing: Promise<void> | undefined;
