@@ -23,13 +23,16 @@ const sibling = (file: string): string => path.join(__dirname, file);
  * Node 20 keeps no cache of its own (performance issue 17, targets 4a and 4c). V8 checks a cache
  * against the source's length only, so the name carries the bundle's digest from the build (a
  * rebuilt bundle never meets an old cache), and V8's version (Node and Electron's Node each have
- * theirs). A cache V8 refuses (other flags) is compiled around and written anew; a folder that
- * cannot be written (an installed app) only means no cache.
+ * theirs). One cache per command: a cache holds the functions the run that made it compiled, and
+ * V8 reads all of them at every start — `create`'s (with zod's) cost `list` ~5–15 ms CPU to
+ * read, and `list`'s left `create` compiling zod (~20 ms) at each start, whichever command ran
+ * first. A cache V8 refuses (other flags) is compiled around and written anew; a folder that cannot
+ * be written (an installed app) only means no cache.
  */
-function codeCacheFile(bundle: string, digest: string): string {
+function codeCacheFile(bundle: string, digest: string, command: string): string {
   return path.join(
     path.dirname(bundle),
-    `cli-tasks-${digest}-${process.arch}-v8-${process.versions.v8}.cache`,
+    `cli-tasks-${digest}-${command}-${process.arch}-v8-${process.versions.v8}.cache`,
   );
 }
 
@@ -52,11 +55,11 @@ function writeCodeCache(file: string, script: vm.Script): void {
   }
 }
 
-/** Runs dist/cli-tasks.cjs as require() would, compiled with its code cache when there is one. */
-function runTaskBundle(): void {
+/** Runs dist/cli-tasks.cjs as require() would, compiled with `command`'s code cache when there is one. */
+function runTaskBundle(command: string): void {
   const bundle = sibling('cli-tasks.cjs');
   const source = fs.readFileSync(bundle, 'utf8');
-  const cacheFile = codeCacheFile(bundle, __CLI_TASKS_DIGEST__);
+  const cacheFile = codeCacheFile(bundle, __CLI_TASKS_DIGEST__, command);
   const cachedData = readCodeCache(cacheFile);
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundle,
@@ -77,7 +80,7 @@ function runTaskBundle(): void {
 
 const name = process.argv[2];
 if (name !== undefined && TASK_COMMAND_NAMES.includes(name)) {
-  runTaskBundle();
+  runTaskBundle(name);
 } else {
   const wholeCli = pathToFileURL(sibling('cli.mjs')).href;
   import(wholeCli).catch((error: { code?: string; url?: string }) => {
