@@ -30,7 +30,7 @@ export interface WaitForOptions {
 export async function waitFor<T>(
   what: string,
   probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  { timeoutMs = 15_000, intervalMs = 25 }: WaitForOptions = {},
+  { timeoutMs = 30_000, intervalMs = 25 }: WaitForOptions = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
