@@ -17,6 +17,7 @@ import { git } from '../test/helpers/gitRepo';
 import { buildRenderer, startServe, stopServe } from './board';
 import { AGENTS, killLeftoverWorkers, tempHome, writeProfile, writeSettings } from './dataset';
 import { SUPERVISOR_LOOP_MAX_MS } from './targets';
+import { describeThreadTimes, startGapProbe, threadSnapshot } from './threadCpu';
 
 /**
  * Issue 12 (docs/architecture.md §9) figures, `npm run bench -- review`; printed with their targets, never asserted:
@@ -68,8 +69,8 @@ function newEngine(paths: HomePaths): Engine {
   return engine;
 }
 
-const loadOf = (run: { busyPercent: number; cpuPercent: number }): string =>
-  `loop busy ${run.busyPercent.toFixed(1)} %, this process's CPU ${run.cpuPercent.toFixed(1)} %, load average ${os.loadavg()[0]?.toFixed(1)}`;
+const loadOf = (run: { busyPercent: number; cpuPercent: number; cpuMs: number; wallMs: number }): string =>
+  `loop busy ${run.busyPercent.toFixed(1)} %, this process's CPU ${run.cpuPercent.toFixed(1)} % (${run.cpuMs.toFixed(0)} ms in ${(run.wallMs / 1000).toFixed(1)} s), load average ${os.loadavg()[0]?.toFixed(1)}`;
 
 const spawnedAt = (engine: Engine, id: string): number | null =>
   eventsOf(engine.db, id).find((event) => event.kind === 'spawned')?.createdAt ?? null;
@@ -83,6 +84,10 @@ async function tickWhile(engine: Engine, done: () => boolean, timeoutMs: number)
   // is starved of CPU (git children on a shared 2-core machine), not blocked by our code.
   const utilization = nodeClock.eventLoopUtilization();
   const cpu = process.cpuUsage();
+  // Where the process's CPU went (the git thread's forks, before the spawner ran git) and what
+  // filled the longest gap: our code, or a wait for a core (bench/threadCpu.ts).
+  const threads = threadSnapshot();
+  const probe = startGapProbe(10);
   const wallStart = nodeClock.now();
   const deadline = Date.now() + timeoutMs;
   while (!done() && Date.now() < deadline) {
@@ -94,12 +99,17 @@ async function tickWhile(engine: Engine, done: () => boolean, timeoutMs: number)
   loop.disable();
   const wall = nodeClock.now() - wallStart;
   const used = process.cpuUsage(cpu);
+  const threadTimes = describeThreadTimes(threads);
+  const gap = probe.stop();
   return {
     ticks,
     loopMaxMs: loop.max / 1e6,
     loopP99Ms: loop.percentile(99) / 1e6,
     busyPercent: nodeClock.eventLoopUtilization(utilization).utilization * 100,
     cpuPercent: ((used.user + used.system) / 1000 / wall) * 100,
+    cpuMs: (used.user + used.system) / 1000,
+    wallMs: wall,
+    threads: `${threadTimes}; ${gap.text}`,
     finished: done(),
   };
 }
@@ -140,7 +150,7 @@ async function benchEightWorktrees(homes: string[], report: Report, note: Note):
       `≤ ${SUPERVISOR_LOOP_MAX_MS} ms`,
     );
     note(
-      `event loop while the 8 worktrees were made: p99 ${fmt(busy.loopP99Ms)}; ${loadOf(busy)}${busy.finished ? '' : ' — NOT all spawned within 120 s'}`,
+      `event loop while the 8 worktrees were made: p99 ${fmt(busy.loopP99Ms)}; ${loadOf(busy)}${busy.finished ? '' : ' — NOT all spawned within 120 s'}\n   ${busy.threads}`,
     );
   } finally {
     await engine.close({ stopWorkers: true });

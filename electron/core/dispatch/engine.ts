@@ -32,7 +32,11 @@ import { dispatcherEnabled, storeDispatcherEnabled } from '../store/meta';
 import { DEFAULT_PROMPT_CAPS } from '../workers/prompt';
 import * as runs from '../store/runs';
 import type { Settings } from '../config/settings';
-import { runChildrenOffTheLoop } from '../workers/offLoopExecFile';
+import {
+  runChildrenOffTheLoop,
+  runChildrenThrough,
+  stopRunningChildrenThrough,
+} from '../workers/offLoopExecFile';
 import { Supervisor } from '../workers/supervisor';
 import { recordedWaiter } from '../workers/exitStatus';
 import { ChangesTracker } from '../workers/changesTracker';
@@ -218,6 +222,9 @@ export class Engine implements EngineHandle {
       workerPriority: () => this.settings.dispatcher.workerPriority,
       spawner: options.spawner ? {} : null,
     });
+    // With a spawner, git starts there too: a fork of a bare Node, not of this process (§9).
+    const childRunner = this.supervisor.childRunner();
+    if (childRunner) runChildrenThrough(childRunner);
     this.dispatcher = new Dispatcher({
       db: this.db,
       paths: this.paths,
@@ -864,6 +871,8 @@ export class Engine implements EngineHandle {
     } else {
       this.supervisor.detachAll();
     }
+    const childRunner = this.supervisor.childRunner();
+    if (childRunner) stopRunningChildrenThrough(childRunner);
     this.supervisor.close();
     this.closed = true;
     this.lanes.close();

@@ -15,6 +15,10 @@ import { lowPriorityValue } from './priority';
  *
  * One thread for the process, made on first use, unref'd while it has nothing to do (it never keeps
  * the process alive on its own). If it cannot start or dies, calls fall back to `execFile` here.
+ *
+ * An engine with a spawner process (the app, `serve`, `dispatch --watch`) runs them there instead
+ * (`runChildrenThrough`, docs/architecture.md §9): a fork from the thread still copies this whole
+ * process. The thread stays for engines without one and for a command the spawner could not start.
  */
 
 export interface OffLoopExecError {
@@ -31,7 +35,24 @@ export interface OffLoopExecResult {
   stderr: string;
 }
 
-type Options = Pick<ExecFileOptionsWithStringEncoding, 'cwd' | 'env' | 'maxBuffer' | 'timeout'>;
+export type OffLoopExecOptions = Pick<
+  ExecFileOptionsWithStringEncoding,
+  'cwd' | 'env' | 'maxBuffer' | 'timeout'
+>;
+type Options = OffLoopExecOptions;
+
+/**
+ * Runs a command to its end in another process (the engine's spawner, spawner.ts `Spawner.exec`).
+ * null: it was not started there (no spawner, or it ended first), and runs in the thread instead.
+ */
+export interface ChildRunner {
+  exec(request: {
+    file: string;
+    args: string[];
+    options: Options;
+    priority: number | null;
+  }): Promise<OffLoopExecResult | null>;
+}
 
 /**
  * Runs in the thread (CommonJS, from this text: the bundles have no file for it). The child is
@@ -64,9 +85,33 @@ let thread: Worker | null = null;
 let nextId = 1;
 const waiting = new Map<number, (result: OffLoopExecResult) => void>();
 
+let runner: ChildRunner | null = null;
+
 /** Long-lived processes (the engine: app, `serve`) turn it on; a one-shot CLI command starts no thread. */
 export function runChildrenOffTheLoop(on: boolean): void {
   enabled = on;
+}
+
+/**
+ * While on, children start in `through` (an engine's spawner process) rather than from the thread:
+ * the thread's fork still copies this whole process's page tables — ~20 ms of CPU per git from a
+ * big engine, ~350 ms for the 8 worktrees of a burst, at the engine's priority (bench/RESULTS.md,
+ * issue 17 target 11) — while the spawner is a bare Node. The last engine to ask wins;
+ * `stopRunningChildrenThrough` with the same runner (that engine closes) goes back to the thread.
+ */
+export function runChildrenThrough(through: ChildRunner): void {
+  runner = through;
+}
+
+export function stopRunningChildrenThrough(through: ChildRunner): void {
+  if (runner === through) runner = null;
+}
+
+let runnerCalls = 0;
+
+/** How many calls another process (the spawner) ran so far (tests: proof that a path used it). */
+export function runnerCallCount(): number {
+  return runnerCalls;
 }
 
 let offLoopCalls = 0;
@@ -89,6 +134,22 @@ export function execFileOffTheLoop(
   options: Options,
 ): Promise<OffLoopExecResult> {
   const priority = enabled ? lowPriorityValue() : null;
+  const through = enabled ? runner : null;
+  if (through) {
+    runnerCalls += 1;
+    return through
+      .exec({ file, args: [...args], options, priority })
+      .then((result) => result ?? inThread(file, args, options, priority));
+  }
+  return inThread(file, args, options, priority);
+}
+
+function inThread(
+  file: string,
+  args: readonly string[],
+  options: Options,
+  priority: number | null,
+): Promise<OffLoopExecResult> {
   const worker = enabled ? threadOrNull() : null;
   if (!worker) return execFileHere(file, args, options, priority);
   offLoopCalls += 1;

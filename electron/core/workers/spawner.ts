@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { isProcessAlive } from '../procfs';
+import type { OffLoopExecOptions, OffLoopExecResult } from './offLoopExecFile';
 
 /**
  * The spawner (docs/architecture.md §5 "Starting workers off the event loop"): a small long-lived
@@ -18,6 +20,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * stdout and stderr the log file. The log is opened and checked by the engine (ownedFiles.ts); the
  * spawner opens it again without following links and refuses it unless it is the same file (device
  * and inode) — a file swapped in between is never written to.
+ *
+ * It also runs the engine's git (offLoopExecFile.ts `runChildrenThrough`): `{ type: 'exec', id,
+ * file, args, options, priority }` → `{ type: 'execStarted', id, pid, startTime }` once the child
+ * runs, then `{ type: 'execResult', id, stdout, stderr, error }` — execFile there, with the
+ * caller's timeout and maxBuffer, lowered to `priority`, and not detached: it stays in the engine's
+ * session (and Linux autogroup), where its nice is what lets the event loop's thread go first.
  *
  * Lifetime: started on first use (or by `warm()`), unref'd while it has nothing to do (never keeps
  * the engine's process alive), and it exits as soon as its channel closes — when the engine closes
@@ -67,6 +75,39 @@ process.on('message', (m) => {
   child.once('exit', (code, signal) => send({ type: 'exit', pid, code, signal }));
   send({ type: 'answer', id: m.id, pid });
 });
+// Git and other short commands of the engine (execFile: output, exit code), lowered to the
+// priority asked for right after the start; killed when the spawner ends, so none outlives it.
+const { execFile } = require('node:child_process');
+const { setPriority } = require('node:os');
+const execs = new Map();
+const startTimeOf = (pid) => {
+  try {
+    const line = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
+    return line.slice(line.lastIndexOf(')') + 2).split(' ')[19] || null;
+  } catch { return null; }
+};
+process.on('exit', () => { for (const child of execs.values()) try { child.kill('SIGTERM'); } catch {} });
+process.on('message', (m) => {
+  if (!m || m.type !== 'exec') return;
+  const reply = (error, stdout, stderr) => {
+    execs.delete(m.id);
+    send({
+      type: 'execResult', id: m.id, stdout: String(stdout ?? ''), stderr: String(stderr ?? ''),
+      error: error ? { message: error.message, code: error.code ?? null, killed: error.killed === true, signal: error.signal ?? null } : null,
+    });
+  };
+  let child;
+  try {
+    child = execFile(m.file, m.args, { ...m.options, encoding: 'utf8', windowsHide: true }, reply);
+  } catch (error) {
+    reply(error, '', '');
+    return;
+  }
+  if (child.pid === undefined) return; // the callback reports why (ENOENT …)
+  execs.set(m.id, child);
+  if (m.priority !== null) try { setPriority(child.pid, m.priority); } catch {}
+  send({ type: 'execStarted', id: m.id, pid: child.pid, startTime: startTimeOf(child.pid) });
+});
 send({ type: 'ready' });
 `;
 
@@ -82,6 +123,24 @@ export interface SpawnerRequest {
 }
 
 export type SpawnerAnswer = { ok: true; pid: number } | { ok: false; error: string };
+
+/** A command run to its end by the spawner (`execFile`): git for a long-lived engine (offLoopExecFile.ts). */
+export interface SpawnerExecRequest {
+  file: string;
+  args: string[];
+  options: OffLoopExecOptions;
+  /** The nice the child is lowered to right after its start, or null to leave it at the spawner's. */
+  priority: number | null;
+}
+
+interface PendingExec {
+  request: SpawnerExecRequest;
+  /** null: it never started, and may be run elsewhere (the spawner ended or closed first). */
+  resolve: (result: OffLoopExecResult | null) => void;
+  timer: NodeJS.Timeout | null;
+  /** Its child, once the spawner said it started (killed if the spawner ends before it does). */
+  started: { pid: number; startTime: string | null } | null;
+}
 
 /** What the caller hears about the child a launch started (set before its answer can arrive). */
 export interface ChildWatch {
@@ -119,6 +178,8 @@ export class Spawner {
   private readonly pending = new Map<number, Pending>();
   /** Children started by the current spawner process and not yet reported ended. */
   private readonly live = new Map<number, ChildWatch>();
+  /** Commands sent to the current spawner process and not answered yet (exec). */
+  private readonly execs = new Map<number, PendingExec>();
   private closed = false;
   /** The current process said it is listening. */
   private ready = false;
@@ -154,6 +215,31 @@ export class Spawner {
     });
   }
 
+  /**
+   * Runs a command to its end in the spawner (execFile there: its output, exit code or error, with
+   * the request's cwd, env, timeout and maxBuffer), so that its fork is the spawner's small one, not
+   * this process's. Resolves null when it was not started — the spawner is closed, could not be
+   * started, or ended before the command began — so the caller may run it another way. A spawner
+   * that ends while the command runs kills it and answers that as the error; one that does not
+   * answer within the command's timeout plus answerTimeoutMs is killed and replaced.
+   */
+  exec(request: SpawnerExecRequest): Promise<OffLoopExecResult | null> {
+    if (this.closed) return Promise.resolve(null);
+    const child = this.processOrNull();
+    if (!child) return Promise.resolve(null);
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const pending: PendingExec = { request, resolve, timer: null, started: null };
+      this.execs.set(id, pending);
+      if (this.ready) this.armExec(pending, child);
+      this.updateRef();
+      const { file, args, options, priority } = request;
+      child.send({ type: 'exec', id, file, args, options, priority }, (error) => {
+        if (error && this.execs.get(id) === pending && !pending.started) this.settleExec(id, null);
+      });
+    });
+  }
+
   /** Ends the spawner; its children keep running (they are detached), unwatched. */
   close(): void {
     this.closed = true;
@@ -175,6 +261,9 @@ export class Spawner {
         ok: false,
         error: `the spawner did not answer within ${this.answerTimeoutMs} ms; it was killed and will be replaced`,
       });
+    this.failExecs(
+      `the spawner did not answer within ${this.answerTimeoutMs} ms after the command's timeout`,
+    );
     this.abandon(child, 'SIGKILL');
   }
 
@@ -215,6 +304,13 @@ export class Spawner {
     if (message.type === 'ready') {
       this.ready = true;
       for (const pending of this.pending.values()) if (!pending.timer) this.arm(pending, child);
+      for (const pending of this.execs.values()) if (!pending.timer) this.armExec(pending, child);
+    } else if (message.type === 'execStarted') {
+      const pending = this.execs.get(message.id);
+      if (pending) pending.started = { pid: message.pid, startTime: message.startTime };
+    } else if (message.type === 'execResult') {
+      const { stdout, stderr, error } = message;
+      this.settleExec(message.id, { stdout, stderr, error });
     } else if (message.type === 'answer') {
       const watch = this.pending.get(message.id)?.watch;
       if (message.pid !== undefined && watch) this.live.set(message.pid, watch);
@@ -253,16 +349,66 @@ export class Spawner {
     child.unref();
     for (const [id] of this.pending)
       this.answer(id, { ok: false, error: 'the spawner ended before it answered' });
+    this.failExecs('the spawner process ended while it ran');
     const orphans = [...this.live.values()];
     this.live.clear();
     for (const watch of orphans) watch.onOrphaned();
+  }
+
+  /**
+   * An exec's answer is due within its own timeout plus answerTimeoutMs (the spawner kills the
+   * command at its timeout and answers at once); without a timeout, only the spawner's end fails it.
+   */
+  private armExec(pending: PendingExec, child: ChildProcess): void {
+    const timeout = pending.request.options.timeout ?? 0;
+    if (timeout <= 0) return;
+    pending.timer = setTimeout(() => this.timedOut(child), timeout + this.answerTimeoutMs);
+    pending.timer.unref();
+  }
+
+  private settleExec(id: number, result: OffLoopExecResult | null): void {
+    const pending = this.execs.get(id);
+    if (!pending) return;
+    this.execs.delete(id);
+    if (pending.timer) clearTimeout(pending.timer);
+    this.updateRef();
+    pending.resolve(result);
+  }
+
+  /**
+   * The spawner process is done with: a command not started yet is handed back (null: the caller
+   * runs it another way); one that was running is killed, since nobody would hear its end, and its
+   * caller gets `reason` as the error.
+   */
+  private failExecs(reason: string): void {
+    for (const [id, pending] of [...this.execs]) {
+      const started = pending.started;
+      if (!started) {
+        this.settleExec(id, null);
+        continue;
+      }
+      // Only a process known by its start time: a bare pid may have been reused already.
+      if (started.startTime !== null && isProcessAlive(started.pid, started.startTime)) {
+        try {
+          process.kill(started.pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+      const command = [pending.request.file, pending.request.args[0]].filter(Boolean).join(' ');
+      this.settleExec(id, {
+        stdout: '',
+        stderr: '',
+        error: { message: `${command}: ${reason} (it was stopped)`, code: null, killed: false, signal: null },
+      });
+    }
   }
 
   /** Holds the engine's process only while a request waits or a child it started lives. */
   private updateRef(): void {
     const child = this.child;
     if (!child) return;
-    const busy = this.pending.size > 0 || this.live.size > 0;
+    const busy = this.pending.size > 0 || this.live.size > 0 || this.execs.size > 0;
     const channel = (child as unknown as { channel?: { ref(): void; unref(): void } }).channel;
     if (busy) {
       child.ref();
@@ -277,7 +423,9 @@ export class Spawner {
 type SpawnerMessage =
   | { type: 'ready' }
   | { type: 'answer'; id: number; pid?: number; error?: string }
-  | { type: 'exit'; pid: number; code: number | null; signal: NodeJS.Signals | null };
+  | { type: 'exit'; pid: number; code: number | null; signal: NodeJS.Signals | null }
+  | { type: 'execStarted'; id: number; pid: number; startTime: string | null }
+  | ({ type: 'execResult'; id: number } & OffLoopExecResult);
 
 function withoutNodeOptions(env: NodeJS.ProcessEnv): Record<string, string> {
   const copy: Record<string, string> = {};

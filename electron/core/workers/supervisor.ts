@@ -18,6 +18,7 @@ import {
   type ProcStat,
 } from '../procfs';
 import { Spawner, type SpawnerOptions } from './spawner';
+import type { ChildRunner } from './offLoopExecFile';
 import { findProgram, type ProgramLookup } from '../config/programLookup';
 import { openForAppend, PRIVATE_DIR_MODE, UnsafePathError } from '../ownedFiles';
 import {
@@ -378,6 +379,11 @@ export class Supervisor {
   /** Starts the spawner process now (an engine that dispatches), so its first spawn does not wait for it. */
   warmSpawner(): void {
     this.spawner?.warm();
+  }
+
+  /** The spawner, to run the engine's git too (offLoopExecFile.ts `runChildrenThrough`), or null. */
+  childRunner(): ChildRunner | null {
+    return this.spawner;
   }
 
   /** The spawner's pid, or null (tests: a spawner killed mid-way). */
