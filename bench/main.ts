@@ -519,6 +519,13 @@ function benchCli(): void {
   }
 }
 
+/**
+ * What monitorEventLoopDelay's figures are: it records the time between two ticks of its timer, so
+ * even an idle loop reads ~5 ms at resolution 5 (min 4.3, p50 5.2 ms measured); the loop was late
+ * by the figure less the resolution. The targets are judged on the figure as recorded.
+ */
+const LOOP_DELAY_MEANING = "time between the histogram's 5 ms ticks: late by that less 5 ms";
+
 // 5: supervisor under output load -----------------------------------------------------------------
 
 async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void> {
@@ -574,6 +581,7 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
   console.log(
     `5. spawning ${workers}: ${ms(spawnMs)} (one burst); all exited in ${elapsedS.toFixed(1)} s; bytes missing from logs: ${missing}; ` +
       `event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms ` +
+      `(${LOOP_DELAY_MEANING}) ` +
       `(${gap.text}; target ≤ ${SUPERVISOR_LOOP_MAX_MS} ms); UI updates per task per second: ` +
       `max ${Math.max(...perTaskRate).toFixed(1)} (target ≤ 10)\n   ${threadTimes}`,
   );
@@ -719,6 +727,7 @@ async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 
   console.log(
     `agents 1${parse ? '' : ' (baseline)'}. ${workers} ${parse ? 'structured' : 'plain-text'} streams: all exited${parse ? ' and parsed' : ''} in ${elapsedS.toFixed(1)} s; ` +
       `event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms ` +
+      `(${LOOP_DELAY_MEANING}) ` +
       `(supervisor target ≤ ${SUPERVISOR_LOOP_MAX_MS} ms)` +
       (parse
         ? `; cost parsed $${costSum.toFixed(2)} of $${(0.01 * workers).toFixed(2)}, ` +
