@@ -612,6 +612,7 @@ export class Dispatcher {
     const result = emptyDispatchResult(dryRun, startedAt);
     this.reads.look();
     if (!dryRun) {
+      this.eventsSeenAtTickStart = this.lastEventId();
       const exits = this.deps.supervisor.drainExits();
       this.reapExits(exits, result);
       // Each step that wrote looks again, so the reads after it (running counts, open runs) see it.
@@ -734,6 +735,14 @@ export class Dispatcher {
     if (earliest === null || earliest >= now) return false;
     appendAll(result.reclaimed, reclaimExpiredClaims(db, now));
     return true;
+  }
+
+  /** The newest event when the last tick began (the engine wakes only for later ones). */
+  private eventsSeenAtTickStart = 0;
+
+  /** The newest event when the last tick (or tick in steps) began: every change up to it was seen by it. */
+  eventsSeenByLastTick(): number {
+    return this.eventsSeenAtTickStart;
   }
 
   /** The newest event's id, read again only when the database changed. */
@@ -980,8 +989,15 @@ export class Dispatcher {
     now: number,
     result: DispatchResult,
   ): number {
+    if (changed.size === 0) {
+      // Nothing to judge (the idle tick): the memo's verdicts as they are; its running counts are
+      // those of this tick (capacityMoved found none moved).
+      defineSkipped(result, handoutOf(memo));
+      result.skippedCounts = { ...memo.counts };
+      return 0;
+    }
     const fresh: ReadyRow[] = [];
-    const current = changed.size > 0 ? currentOf(memo) : null;
+    const current = currentOf(memo);
     for (const id of changed) {
       const old = current?.get(id);
       if (current && old) {

@@ -14,7 +14,7 @@ import type { TaskEvent } from '../../../shared/domain';
 import type { TranscriptFormat } from '../../../shared/transcript';
 import { STATUS_KEEPING_EVENT_KINDS } from '../../../shared/constants';
 import { ChangeFeed } from '../store/changeFeed';
-import { appendChangesComputed, appendEvent, lastEventId } from '../store/events';
+import { appendChangesComputed, appendEvent } from '../store/events';
 import type { Actor } from '../commands/taskCommands';
 import { openDatabase, runInWriteTransaction, waitForWriteLock, type Db } from '../store/db/open';
 import { DISPATCHER_CLAIM_PREFIX, Dispatcher, type DispatcherConfig } from './dispatcher';
@@ -410,8 +410,8 @@ export class Engine implements EngineHandle {
       if (!this.canStep()) return;
       this.lanes.refresh();
       if (!this.ensureLease()) return;
-      this.eventsSeenByTick = lastEventId(this.db);
       let result = this.dispatcher.beginTick({ sliceWrites: true });
+      this.eventsSeenByTick = this.dispatcher.eventsSeenByLastTick();
       this.feed.poll();
       while (result === null && this.dispatcher.walking()) {
         await nextTurn();
@@ -454,8 +454,8 @@ export class Engine implements EngineHandle {
     try {
       this.lanes.refresh();
       if (this.ensureLease()) {
-        this.eventsSeenByTick = lastEventId(this.db);
         result = this.dispatcher.tick(options);
+        this.eventsSeenByTick = this.dispatcher.eventsSeenByLastTick();
         this.reportTickDone(result);
       }
     } catch (error) {
