@@ -43,6 +43,16 @@ describe('the create → claim → spawn → record path', () => {
       prepared.push(sql.replace(/\s+/g, ' ').trim());
       return prepare(sql);
     }) as typeof engine.db.prepare;
+    // `db.pragma()` and `db.exec()` compile their SQL on every call too (natively, so they are
+    // counted here), and `db.transaction(fn)` builds a new transaction function each time.
+    const compiledElsewhere: string[] = [];
+    for (const method of ['pragma', 'exec', 'transaction'] as const) {
+      const original = (engine.db[method] as (...args: unknown[]) => unknown).bind(engine.db);
+      (engine.db as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        compiledElsewhere.push(`${method}: ${String(args[0]).slice(0, 40)}`);
+        return original(...args);
+      };
+    }
     const second = commands.createTask(
       engine.db,
       { title: 'second', assignee: 'coder', status: 'ready' },
@@ -73,5 +83,7 @@ describe('the create → claim → spawn → record path', () => {
     ];
     const compiledAgain = prepared.filter((sql) => claimPath.some((start) => sql.startsWith(start)));
     expect(compiledAgain).toEqual([]);
+    // The write-lock probe before each tick (waitForWriteLock) and the write transactions.
+    expect(compiledElsewhere).toEqual([]);
   });
 });

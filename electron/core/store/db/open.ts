@@ -6,6 +6,7 @@ import { SwitchyardError } from '../../errors';
 import { describeDatabaseFault } from './databaseErrors';
 import { repairInterruptedBulkLoad } from './deferredIndexes';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+import { cachedStatement } from './statements';
 
 export type Db = Database.Database;
 
@@ -154,16 +155,32 @@ function retryWhileBusy(db: Db, work: () => void): void {
 }
 
 /**
+ * One transaction function per connection that runs the work it is given: `db.transaction(fn)`
+ * builds four wrappers and their properties on every call (issue 17, 3a: four write transactions
+ * between a create and its worker's start).
+ */
+const writeTransactions = new WeakMap<Db, Database.Transaction<(work: () => unknown) => unknown>>();
+
+function writeTransactionOf(db: Db): Database.Transaction<(work: () => unknown) => unknown> {
+  let transaction = writeTransactions.get(db);
+  if (!transaction) {
+    transaction = db.transaction((work: () => unknown) => work());
+    writeTransactions.set(db, transaction);
+  }
+  return transaction;
+}
+
+/**
  * Runs `work` in a BEGIN IMMEDIATE transaction. Taking the write lock up front means SQLite's
  * busy handler waits for other writers instead of failing mid-transaction; if a lock is held even
  * longer than busy_timeout we keep retrying for a while, so SQLITE_BUSY never reaches a user.
  */
 export function runInWriteTransaction<T>(db: Db, work: () => T): T {
-  const transaction = db.transaction(work);
+  const transaction = writeTransactionOf(db);
   const deadline = Date.now() + RETRY_WINDOW_MS;
   for (let attempt = 0; ; attempt++) {
     try {
-      return transaction.immediate();
+      return transaction.immediate(work) as T;
     } catch (error) {
       if (!isBusy(error) || db.inTransaction) throw error;
       waitBeforeRetry(attempt, deadline);
@@ -230,17 +247,21 @@ export async function waitForWriteLock(db: Db, windowMs = RETRY_WINDOW_MS): Prom
   }
 }
 
+/**
+ * One probe before every tick (issue 17, 3a: a woken tick starts with it), so its four statements
+ * are kept: `db.pragma()` and `db.exec()` compile theirs again on every call.
+ */
 function writeLockFreeNow(db: Db): boolean {
-  db.pragma('busy_timeout = 0');
+  cachedStatement(db, 'PRAGMA busy_timeout = 0').get();
   try {
-    db.exec('BEGIN IMMEDIATE');
-    db.exec('ROLLBACK');
+    cachedStatement(db, 'BEGIN IMMEDIATE').run();
+    cachedStatement(db, 'ROLLBACK').run();
     return true;
   } catch (error) {
     if (!isBusy(error)) throw error;
     return false;
   } finally {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    cachedStatement(db, `PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`).get();
   }
 }
 
