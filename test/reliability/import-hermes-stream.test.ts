@@ -111,6 +111,60 @@ describe('import-hermes, streamed', () => {
     }
   });
 
+  it('looks up and writes the mappings of a batch in a few statements, not up to three per task', () => {
+    const paths = tempHome();
+    const file = hermesFile(paths.home);
+    const hermes = new Database(file);
+    const task = hermes.prepare(
+      "INSERT INTO tasks (id, title, status, created_at) VALUES (?, ?, 'todo', 1760000000)",
+    );
+    hermes.transaction(() => {
+      for (let n = 0; n < 1500; n++) task.run(`t_${(0x1000 + n).toString(16).padStart(8, '0')}`, `bulk ${n}`);
+    })();
+    hermes.close();
+    const db = openDatabase(paths.database);
+    try {
+      // Every statement run on this connection, by SQL (the store keeps its statements per
+      // connection, so each is prepared here first).
+      const runs = new Map<string, number>();
+      const prepare = db.prepare.bind(db);
+      db.prepare = ((sql: string) => {
+        const statement = prepare(sql);
+        for (const method of ['run', 'get', 'all'] as const) {
+          const original = statement[method].bind(statement) as (...args: unknown[]) => unknown;
+          Object.assign(statement, {
+            [method]: (...args: unknown[]) => {
+              runs.set(sql, (runs.get(sql) ?? 0) + 1);
+              return original(...args);
+            },
+          });
+        }
+        return statement;
+      }) as typeof db.prepare;
+      const runsOf = (pattern: RegExp): number =>
+        [...runs].filter(([sql]) => pattern.test(sql)).reduce((sum, [, n]) => sum + n, 0);
+
+      expect(importHermesBoard(db, file).tasks.imported).toBe(1507);
+      // Four batches of at most 500: a read and a write of `meta` and one task lookup each, and the
+      // deferred indexes' marker (read, written; read, removed).
+      expect(runsOf(/\bmeta\b/)).toBeLessThanOrEqual(4 * 2 + 4);
+      // (and a check for each new id given to the fixture's ids not in t_xxxxxxxx form).
+      expect(runsOf(/SELECT (1|id) FROM tasks WHERE id/)).toBeLessThanOrEqual(8);
+      expect(
+        db.prepare("SELECT count(*) AS n FROM meta WHERE key LIKE 'hermes-import:default:%'").get(),
+      ).toEqual({
+        n: 1507,
+      });
+      runs.clear();
+      const again = importHermesBoard(db, file);
+      expect(again.tasks).toEqual({ seen: 1507, imported: 0, alreadyImported: 1507 });
+      expect(runsOf(/\bmeta\b/)).toBeLessThanOrEqual(8);
+      expect(runsOf(/SELECT (1|id) FROM tasks WHERE id/)).toBeLessThanOrEqual(4);
+    } finally {
+      db.close();
+    }
+  });
+
   it('merges in text order when some task ids are not stored as text', () => {
     const paths = tempHome();
     const file = hermesFile(paths.home);

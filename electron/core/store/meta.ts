@@ -16,6 +16,28 @@ export function writeMeta(db: Db, key: string, value: string): void {
   ).run(key, value);
 }
 
+/**
+ * The stored values of many keys in one statement (a bulk writer's batch: the Hermes import maps
+ * 500 tasks at a time), key → value for those present.
+ */
+export function readMetaValues(db: Db, keys: readonly string[]): Map<string, string> {
+  const rows = cachedStatement(
+    db,
+    'SELECT key, value FROM meta WHERE key IN (SELECT value FROM json_each(?))',
+  ).all(JSON.stringify(keys)) as { key: string; value: string }[];
+  return new Map(rows.map((row) => [row.key, row.value]));
+}
+
+/** `writeMeta` of many pairs in one statement (the Hermes import's batch of mappings). */
+export function writeMetaValues(db: Db, entries: readonly (readonly [key: string, value: string])[]): void {
+  if (entries.length === 0) return;
+  cachedStatement(
+    db,
+    `INSERT INTO meta (key, value) SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+  ).run(JSON.stringify(entries));
+}
+
 const DISPATCHER_ENABLED_KEY = 'dispatcher.enabled';
 
 /**

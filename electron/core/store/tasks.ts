@@ -116,6 +116,14 @@ export function taskIdExists(db: Db, id: string): boolean {
   return cachedStatement(db, 'SELECT 1 FROM tasks WHERE id = ?').get(id) !== undefined;
 }
 
+/** Which of `ids` are tasks, in one statement (a bulk writer's batch). */
+export function existingTaskIds(db: Db, ids: readonly string[]): Set<string> {
+  const rows = cachedStatement(db, 'SELECT id FROM tasks WHERE id IN (SELECT value FROM json_each(?))').all(
+    JSON.stringify(ids),
+  ) as { id: string }[];
+  return new Set(rows.map((row) => row.id));
+}
+
 export function findTask(db: Db, id: string): Task | undefined {
   const row = cachedStatement(db, 'SELECT * FROM tasks_with_skips WHERE id = ?').get(id) as
     TaskRow | undefined;
