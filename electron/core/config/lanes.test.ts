@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { nextTimestampTick } from '../../../test/helpers/fsClock';
 import { homePaths, type HomePaths } from './home';
 import {
   LaneResolver,
@@ -41,11 +42,14 @@ function resolver(options: LaneResolverOptions = {}): LaneResolver {
 }
 
 function writeProfile(name: string, content: unknown): void {
-  fs.mkdirSync(path.join(paths.profiles, name), { recursive: true });
-  fs.writeFileSync(path.join(paths.profiles, name, 'profile.json'), JSON.stringify(content));
+  const folder = path.join(paths.profiles, name);
+  nextTimestampTick(paths.profiles, folder, path.join(folder, 'profile.json'));
+  fs.mkdirSync(folder, { recursive: true });
+  fs.writeFileSync(path.join(folder, 'profile.json'), JSON.stringify(content));
 }
 
 function installProgram(name: string): void {
+  nextTimestampTick(binDir);
   fs.writeFileSync(path.join(binDir, name), '#!/bin/sh\nexit 0\n');
   fs.chmodSync(path.join(binDir, name), 0o755);
 }
@@ -379,10 +383,12 @@ describe('LaneResolver.refresh while the profiles folder is quiet (its listing i
     writeProfile('beta', { command: ['agent'] });
     expect(lanes.refresh()).toBe(true);
     expect(lanes.resolve('beta').kind).toBe('profile');
+    nextTimestampTick(paths.profiles);
     fs.renameSync(path.join(paths.profiles, 'beta'), path.join(paths.profiles, 'gamma'));
     expect(lanes.refresh()).toBe(true);
     expect(lanes.resolve('beta').kind).toBe('terminal');
     expect(lanes.resolve('gamma').kind).toBe('profile');
+    nextTimestampTick(paths.profiles);
     fs.rmSync(path.join(paths.profiles, 'gamma'), { recursive: true });
     expect(lanes.refresh()).toBe(true);
     expect(lanes.profileNames()).toEqual(['alpha']);

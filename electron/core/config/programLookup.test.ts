@@ -6,6 +6,7 @@ import { homePaths, type HomePaths } from './home';
 import { LaneResolver } from './lanes';
 import { lookupProgram } from './profiles';
 import { MissingProgramCache } from './programLookup';
+import { nextTimestampTick } from '../../../test/helpers/fsClock';
 
 // The PATH search cache of the lane resolver (performance issue 6, target 1). Every test here must
 // fail if the cache ever hides a program that a plain PATH search would find.
@@ -17,6 +18,12 @@ let pathEnv: string;
 
 /** A clock far enough ahead that folders written a moment ago count as settled. */
 const later = (): number => Date.now() + 60_000;
+
+/** A program renamed from one folder to another, after the next timestamp tick (as writeProgram). */
+function moveProgram(from: string, to: string): void {
+  nextTimestampTick(path.dirname(from), path.dirname(to));
+  fs.renameSync(from, to);
+}
 
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-program-lookup-'));
@@ -32,7 +39,9 @@ afterEach(() => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
+/** With the clock `later`, each change waits for the next timestamp tick (test/helpers/fsClock.ts). */
 function writeProgram(file: string, mode = 0o755): void {
+  nextTimestampTick(path.dirname(file), file);
   fs.writeFileSync(file, '#!/bin/sh\nexit 0\n');
   fs.chmodSync(file, mode);
 }
@@ -91,7 +100,7 @@ describe('MissingProgramCache with lookupProgram', () => {
     const staged = path.join(root, 'staged-agent');
     writeProgram(staged);
     expect(lookUp(cache, 'agent').ok).toBe(false);
-    fs.renameSync(staged, path.join(binA, 'agent'));
+    moveProgram(staged, path.join(binA, 'agent'));
     expect(lookUp(cache, 'agent')).toEqual({ ok: true, programPath: path.join(binA, 'agent') });
   });
 
@@ -230,10 +239,10 @@ describe('MissingProgramCache watching its PATH folders', () => {
     for (let pass = 0; pass < 3; pass++) expect(lookUp(cache, 'agent').ok).toBe(false);
     writeProgram(path.join(binB, 'agent'));
     await vi.waitFor(() => expect(lookUp(cache, 'agent').ok).toBe(true), { timeout: 5000, interval: 10 });
-    fs.renameSync(path.join(binB, 'agent'), path.join(root, 'agent'));
+    moveProgram(path.join(binB, 'agent'), path.join(root, 'agent'));
     await vi.waitFor(() => expect(lookUp(cache, 'agent').ok).toBe(false), { timeout: 5000, interval: 10 });
     // Renamed into the other folder: its watcher reports it too.
-    fs.renameSync(path.join(root, 'agent'), path.join(binA, 'agent'));
+    moveProgram(path.join(root, 'agent'), path.join(binA, 'agent'));
     await vi.waitFor(
       () => expect(lookUp(cache, 'agent')).toEqual({ ok: true, programPath: path.join(binA, 'agent') }),
       {
@@ -283,10 +292,10 @@ describe('LaneResolver with the PATH search cache', () => {
     resolver.refresh();
     expect(resolver.resolve('beta').kind).toBe('profile');
 
-    fs.renameSync(path.join(binB, 'alpha-agent'), path.join(root, 'alpha-agent'));
+    moveProgram(path.join(binB, 'alpha-agent'), path.join(root, 'alpha-agent'));
     resolver.refresh();
     expect(resolver.resolve('alpha').kind).toBe('profile_broken');
-    fs.renameSync(path.join(root, 'alpha-agent'), path.join(binA, 'alpha-agent'));
+    moveProgram(path.join(root, 'alpha-agent'), path.join(binA, 'alpha-agent'));
     resolver.refresh();
     expect(resolver.resolve('alpha')).toMatchObject({ kind: 'profile' });
   });
