@@ -826,6 +826,8 @@ async function serveOnce(
     socket.send(JSON.stringify({ id: 1, name: 'snapshot', request: { board: 'default' } }));
   });
   const snapshotAt = snapshotArrived - started;
+  // The page's next call, as the board makes it once its code runs: serve's first tick waits for it.
+  socket.send(JSON.stringify({ id: 2, name: 'boardChanges', request: { board: 'default' } }));
   await sleep(1500); // let the garbage of serving the snapshot be collected
   const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);

@@ -11,7 +11,8 @@ import { connectSocket, writeFakeRenderer } from './helpers/webClient';
 
 /**
  * Performance issue 17, target 7: the first tick never delays the first paint. `switchyard serve`
- * holds its engine's cold first tick until a board's first snapshot has been sent — past the
+ * holds its engine's cold first tick until a board's first snapshot has been sent and the page has
+ * asked its next call (electron/server/server.ts BoardOpening) — past the
  * engine's default delay, which fell in the middle of a browser's page load on a large board (the
  * tick stalled the snapshot's read ahead, and its writes made the server read the board again).
  * Whether a tick ran is seen from outside: a ready task on a lane with no profile gets its skip
@@ -69,7 +70,15 @@ describe('serve: the first tick and the first snapshot', () => {
     expect(answer.result.ok).toBe(true);
     // The snapshot was read before any tick: the task has no skip reason in it.
     expect(answer.result.value?.tasks.map((task) => task.skipReason)).toEqual([null]);
-    // Sent: now the engine ticks.
+    // Sent, and the page asks its next call (its code runs): now the engine ticks.
+    const next = new Promise((resolve) =>
+      socket.on('message', (data: WebSocket.RawData) => {
+        const message = JSON.parse(data.toString()) as ServerMessage;
+        if ('id' in message && message.id === 'next') resolve(message);
+      }),
+    );
+    socket.send(JSON.stringify({ id: 'next', name: 'boardChanges', request: { board: 'default' } }));
+    await next;
     const deadline = Date.now() + 20_000;
     while ((await skipReasonOf(paths.home)) !== 'terminal_lane') {
       if (Date.now() > deadline) throw new Error('no tick after the snapshot was sent');

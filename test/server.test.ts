@@ -198,22 +198,50 @@ describe('web server: WebSocket', () => {
 });
 
 describe('web server: first tick', () => {
-  it('wakes the engine once a snapshot is written out, and not for other calls', async () => {
+  /**
+   * Performance issue 17, target 7: the page asks for its snapshot before its code has loaded
+   * (socketAhead.ts); the cold first tick waits until the page asks something after it.
+   */
+  it('wakes the engine once a snapshot is written out and the page asks its next call', async () => {
     const { engine, server } = await setup();
     const socket = await connect(wsUrl(server));
-    const ask = async (id: string, name: string, request: unknown) => {
-      const reply = nextMessage(socket, (message) => 'result' in message && message.id === id);
-      socket.send(JSON.stringify({ id, name, request }));
+    const other = await connect(wsUrl(server));
+    const ask = async (on: WebSocket, id: string, name: string, request: unknown) => {
+      const reply = nextMessage(on, (message) => 'result' in message && message.id === id);
+      on.send(JSON.stringify({ id, name, request }));
       return reply;
     };
     const wake = vi.spyOn(engine, 'wake');
-    await ask('b', 'listBoards', {});
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await ask(socket, 'b', 'listBoards', {});
+    const snapshot = await ask(socket, 'ahead-1', 'snapshot', { board: 'default' });
+    expect(snapshot).toMatchObject({ id: 'ahead-1', result: { ok: true } });
+    // Another socket's round trip: the server has finished writing the snapshot out by now.
+    await ask(other, 'barrier', 'listBoards', {});
     expect(wake).not.toHaveBeenCalled();
-    const snapshot = await ask('s', 'snapshot', { board: 'default' });
-    expect(snapshot).toMatchObject({ id: 's', result: { ok: true } });
+    await ask(socket, 'c', 'boardChanges', { board: 'default' });
     // expect.poll gives up after 1 s unless told: too short a safety net on a slow, loaded machine.
     await expect.poll(() => wake.mock.calls.length, { timeout: 10_000 }).toBe(1);
+    await ask(socket, 'd', 'snapshot', { board: 'default' });
+    await ask(socket, 'e', 'listBoards', {});
+    expect(wake).toHaveBeenCalledTimes(1);
+  });
+
+  it('wakes the engine when the next call came with the snapshot, or the socket closes after it', async () => {
+    const { engine, server } = await setup();
+    const wake = vi.spyOn(engine, 'wake');
+    const together = await connect(wsUrl(server));
+    const answered = nextMessage(together, (message) => 'result' in message && message.id === 2);
+    together.send(JSON.stringify({ id: 1, name: 'snapshot', request: { board: 'default' } }));
+    together.send(JSON.stringify({ id: 2, name: 'boardChanges', request: { board: 'default' } }));
+    await answered;
+    await expect.poll(() => wake.mock.calls.length, { timeout: 10_000 }).toBe(1);
+
+    const leaving = await connect(wsUrl(server));
+    const sent = nextMessage(leaving, (message) => 'result' in message && message.id === 1);
+    leaving.send(JSON.stringify({ id: 1, name: 'snapshot', request: { board: 'default' } }));
+    await sent;
+    leaving.close();
+    await expect.poll(() => wake.mock.calls.length, { timeout: 10_000 }).toBe(2);
   });
 });
 

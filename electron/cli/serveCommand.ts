@@ -67,7 +67,8 @@ export const serveCommand: CliCommand = {
       env: context.env,
       dispatch,
       actor: context.actor,
-      // The server wakes the engine once the first snapshot is sent; until then the cold first
+      // The server wakes the engine once a board has opened (its snapshot sent, the page's next
+      // call asked: server.ts BoardOpening); until then the cold first
       // tick would stall the board that is opening.
       firstTickDelayMs: FIRST_TICK_DELAY_WHILE_BOARD_OPENS_MS,
     });

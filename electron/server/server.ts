@@ -32,8 +32,8 @@ import { RendererFiles } from './rendererFiles';
 
 /**
  * How long `switchyard serve` holds its engine's cold first tick for a board that is opening
- * (performance issue 17, target 7). The server wakes the engine as soon as the first snapshot has
- * been sent, so this is only the wait when nobody opens the board; a write (the CLI, another
+ * (performance issue 17, target 7). The server wakes the engine once a board has opened
+ * (`BoardOpening`), so this is only the wait when nobody opens the board; a write (the CLI, another
  * process) wakes it sooner too. The engine's own default, 3 s, fell in the middle of a browser's
  * page load on "large": the tick blocked the read ahead of the snapshot for ~1 s and, by writing
  * skip reasons, made it useless, so the snapshot was read a second time before it was sent.
@@ -376,11 +376,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   function attachClient(client: WebSocket): void {
     let unanswered = 0;
+    const opening = new BoardOpening(() => options.engine.wake());
     client.on('error', (error) => log(`serve: client error: ${error.message}`));
+    client.on('close', () => opening.closed());
     client.on('message', (data, isBinary) => {
       if (unanswered >= MAX_CALLS_IN_FLIGHT) return refuseFlood(client, isBinary ? null : data.toString());
       unanswered++;
-      answer(client, isBinary ? null : data.toString())
+      answer(client, isBinary ? null : data.toString(), opening)
         .catch((error: unknown) => log(`serve: answering a call failed: ${(error as Error).message}`))
         .finally(() => unanswered--);
     });
@@ -406,7 +408,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   /** Resolves once the answer is written out (or the socket is gone): the in-flight count is honest. */
-  async function answer(client: WebSocket, text: string | null): Promise<void> {
+  async function answer(client: WebSocket, text: string | null, opening: BoardOpening): Promise<void> {
     let raw: unknown;
     try {
       if (text === null) throw new Error('binary messages are not understood');
@@ -436,16 +438,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     const { id, name, request } = parsed.data;
+    opening.asked(name);
     // Work for a socket that has gone away is dropped, not done.
     if (client.readyState !== client.OPEN) return;
     const result = await api.callByName(name, request);
     if (client.readyState !== client.OPEN) return;
     await new Promise<void>((resolve) => {
-      // The engine holds its cold first tick back while a board is opening (engine.ts
-      // FIRST_TICK_DELAY_MS); once a snapshot is on its way, tick. A tick blocks the event loop,
-      // so it waits until the snapshot is written out rather than stall it half-sent.
       send(client, { id, result }, (flushed) => {
-        if (flushed && name === 'snapshot') options.engine.wake();
+        if (flushed) opening.written(name);
         resolve();
       });
     });
@@ -498,6 +498,47 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return closing;
     },
   };
+}
+
+/**
+ * One socket's way to an open board, for the engine's cold first tick, which `serve` holds while a
+ * board opens (FIRST_TICK_DELAY_WHILE_BOARD_OPENS_MS): the tick blocks the event loop in steps and
+ * starts workers, and on a board of 100,000 tasks it took the CPU the page needed. The board has
+ * opened once its snapshot is written out (a tick never stalls it half-sent) and the page has asked
+ * something after the snapshot — the board's code is running. The page's first module asks for the
+ * snapshot before that code has even loaded (renderer/src/api/socketAhead.ts): waking at the answer
+ * alone ran the tick, and the workers it started, while Chromium fetched, compiled and rendered it.
+ * A socket that closes after its snapshot wakes the engine too.
+ */
+export class BoardOpening {
+  private snapshotAsked = false;
+  private askedSince = false;
+  private snapshotWritten = false;
+  private done = false;
+
+  constructor(private readonly wake: () => void) {}
+
+  asked(name: string): void {
+    if (this.snapshotAsked) this.askedSince = true;
+    if (name === 'snapshot') this.snapshotAsked = true;
+    this.check();
+  }
+
+  written(name: string): void {
+    if (name === 'snapshot') this.snapshotWritten = true;
+    this.check();
+  }
+
+  closed(): void {
+    if (this.snapshotWritten) this.askedSince = true;
+    this.check();
+  }
+
+  private check(): void {
+    if (this.done || !this.snapshotWritten || !this.askedSince) return;
+    this.done = true;
+    this.wake();
+  }
 }
 
 function clientMessageIdOrNull(id: string | number | null): string | number | null {
