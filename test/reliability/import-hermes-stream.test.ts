@@ -111,7 +111,7 @@ describe('import-hermes, streamed', () => {
     }
   });
 
-  it('looks up and writes the mappings of a batch in a few statements, not up to three per task', () => {
+  it('writes the mappings and events of a batch, and looks up what it maps, in a few statements, not some per task', () => {
     const paths = tempHome();
     const file = hermesFile(paths.home);
     const hermes = new Database(file);
@@ -150,6 +150,13 @@ describe('import-hermes, streamed', () => {
       expect(runsOf(/\bmeta\b/)).toBeLessThanOrEqual(4 * 2 + 4);
       // (and a check for each new id given to the fixture's ids not in t_xxxxxxxx form).
       expect(runsOf(/SELECT (1|id) FROM tasks WHERE id/)).toBeLessThanOrEqual(8);
+      // The batches' history (a created event each at least), one statement a batch.
+      expect(runsOf(/INSERT INTO events/)).toBeLessThanOrEqual(4);
+      expect(
+        db.prepare("SELECT count(DISTINCT task_id) AS n FROM events WHERE kind = 'created'").get(),
+      ).toEqual({
+        n: 1507,
+      });
       expect(
         db.prepare("SELECT count(*) AS n FROM meta WHERE key LIKE 'hermes-import:default:%'").get(),
       ).toEqual({

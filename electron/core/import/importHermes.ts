@@ -12,7 +12,7 @@ import { childIdsOf } from '../store/links';
 import { taskStatusOf, updateTask } from '../store/tasks';
 import { runInWriteTransaction, withBulkWriteSettings, type Db } from '../store/db/open';
 import { SwitchyardError } from '../errors';
-import { appendEvent } from '../store/events';
+import { appendEvents, type NewEvent } from '../store/events';
 import { insertComment } from '../store/comments';
 import {
   openHermesStream,
@@ -306,14 +306,17 @@ function importRows(
       db,
       fresh.map((entry) => entry.task),
     );
+    /** The batch's events, written together after its runs (which they may name). */
+    const events: { event: NewEvent; now: number }[] = [];
     for (const { rows: rowsOfTask, hermesId, task } of fresh) {
       const { id } = task;
       report.comments += importComments(db, id, rowsOfTask.comments, notes);
       const runIds = importRuns(db, id, rowsOfTask.task, rowsOfTask.runs, notes);
       report.runs += runIds.size;
-      report.events += importEvents(db, { id, board, hermesId, rows: rowsOfTask.events, runIds, notes });
+      report.events += importEvents({ id, board, hermesId, rows: rowsOfTask.events, runIds, notes }, events);
       report.tasks.imported++;
     }
+    appendEvents(db, events);
     writeMetaValues(db, mappings);
   };
   // A transaction takes several batches, read from the file while it is open: each commit rewrites
@@ -501,7 +504,6 @@ function checkedSummary(raw: string | null, notes: Notes): string | null {
 }
 
 function importEvents(
-  db: Db,
   input: {
     id: string;
     board: string;
@@ -510,6 +512,7 @@ function importEvents(
     runIds: Map<number, number>;
     notes: Notes;
   },
+  out: { event: NewEvent; now: number }[],
 ): number {
   let count = 0;
   let sawCreated = false;
@@ -531,31 +534,29 @@ function importEvents(
       input.notes.add('event payload that is not JSON → dropped (the event is kept)');
     }
     const runId = integer(row.run_id);
-    appendEvent(
-      db,
-      {
+    out.push({
+      event: {
         taskId: input.id,
         board: input.board,
         kind: kind as EventKind,
         runId: runId === null ? null : (input.runIds.get(runId) ?? null),
         payload: { ...payload, hermesEventId: integer(row.id) },
       },
-      millis(row.created_at) ?? Date.now(),
-    );
+      now: millis(row.created_at) ?? Date.now(),
+    });
     count++;
   }
   if (!sawCreated) {
     // Every task's log starts with `created`; also wakes change feeds so boards show it at once.
-    appendEvent(
-      db,
-      {
+    out.push({
+      event: {
         taskId: input.id,
         board: input.board,
         kind: 'created',
         payload: { importedFrom: 'hermes', hermesId: input.hermesId },
       },
-      Date.now(),
-    );
+      now: Date.now(),
+    });
     count++;
   }
   return count;
