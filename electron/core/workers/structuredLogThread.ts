@@ -1,3 +1,4 @@
+import fsp from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { followLogHere, type FollowedLog } from './followedLog';
 import { lowerThisThread } from './priority';
@@ -14,8 +15,10 @@ const BATCH_MS = 25;
 
 const port = parentPort;
 // Below the main thread, in the app's scheduling group: the event loop is picked first whenever
-// both are ready (priority.ts lowerThisThread).
-lowerThisThread();
+// both are ready (priority.ts lowerThisThread). Only once libuv's pool exists: it is the whole
+// process's, its threads are made by the first thread that uses it and inherit that thread's nice,
+// and the main thread's own file reads and writes run on it too.
+void fsp.stat('.').finally(lowerThisThread);
 const logs = new Map<number, FollowedLog>();
 const changed = new Set<number>();
 let batchTimer: NodeJS.Timeout | null = null;

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -144,6 +145,41 @@ describe('structured logs in the log thread', () => {
     expect(poll).not.toHaveBeenCalled();
     expect(exit.usage).toBeNull();
     expect(exit.lastOutputLine).toMatch(/^\{"type":"result"/);
+  });
+
+  // libuv's pool is made by the first thread that uses it, with that thread's nice: a process whose
+  // main thread did no asynchronous I/O yet must not get a pool at +10 from the log thread.
+  it.runIf(process.platform === 'linux')('lowers the log thread alone, not the pool it starts', async () => {
+    const logPath = path.join(sandbox.tempDir(), 'plain.log');
+    fs.writeFileSync(logPath, 'one line\n');
+    const lowered = lowPriorityValue();
+    const source = `
+      const { Worker } = require('node:worker_threads');
+      const fs = require('node:fs');
+      const thread = new Worker(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'structuredLogThread.cjs'))});
+      thread.postMessage({ type: 'follow', id: 1, options: { path: ${JSON.stringify(logPath)}, startOffset: 0,
+        rotateBytes: null, keepFiles: 1, chunked: false, format: null, pollMs: 20 } });
+      const nicesNow = () => fs.readdirSync('/proc/self/task').map((tid) => {
+        const stat = fs.readFileSync('/proc/self/task/' + tid + '/stat', 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+      // Once the log thread has lowered itself (it followed the log), say every thread's nice.
+      thread.once('message', () => {
+        const check = setInterval(() => {
+          const nices = nicesNow();
+          if (!nices.includes(${lowered})) return;
+          clearInterval(check);
+          process.stdout.write(JSON.stringify(nices));
+          process.exit(0);
+        }, 10);
+      });`;
+    const output = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['-e', source], { timeout: 60_000 }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      );
+    });
+    const nices = JSON.parse(output) as number[];
+    expect(nices.filter((nice) => nice === lowered)).toHaveLength(1);
   });
 
   // A nice belongs to each thread on Linux only; elsewhere the thread is left as it is.
