@@ -70,8 +70,7 @@ function instrumentPage(): void {
     for (const entry of list.getEntries())
       bench.longTasks.push({ start: entry.startTime, duration: entry.duration });
   }).observe({ type: 'longtask', buffered: true });
-  // Numbers from the WebSocket API, strings for the call the page's first module sends ahead.
-  const snapshotIds = new Set<number | string>();
+  const snapshotIds = new Set<number>();
   /** Runs `before` ahead of every listener the page assigns to `property` of its sockets. */
   function observeHandler<E extends Event>(property: 'onopen' | 'onmessage', before: (event: E) => void) {
     const original = Object.getOwnPropertyDescriptor(WebSocket.prototype, property) as PropertyDescriptor;
@@ -97,8 +96,8 @@ function instrumentPage(): void {
   WebSocket.prototype.send = function (this: WebSocket, data) {
     if (typeof data === 'string' && data.length < 10_000) {
       try {
-        const message = JSON.parse(data) as { id?: number | string; name?: string };
-        if (message.name === 'snapshot' && message.id !== undefined) snapshotIds.add(message.id);
+        const message = JSON.parse(data) as { id?: number; name?: string };
+        if (message.name === 'snapshot' && typeof message.id === 'number') snapshotIds.add(message.id);
       } catch {
         // not ours to judge
       }
@@ -122,9 +121,8 @@ function instrumentPage(): void {
       }
     }
     if (typeof data === 'string' && snapshotIds.size > 0) {
-      const id = /^\{"id":(\d+|"[^"]*")/.exec(data.slice(0, 80));
-      const asked = id ? (JSON.parse(id[1] as string) as number | string) : undefined;
-      if (asked !== undefined && snapshotIds.has(asked)) {
+      const id = /"id":(\d+)/.exec(data.slice(0, 40));
+      if (id && snapshotIds.has(Number(id[1]))) {
         performance.mark('switchyard:snapshot-arrived');
         bench.snapshotBytes = data.length;
       }

@@ -17,8 +17,6 @@ export const REASON_MAX_CHARS = 2_000;
 /** docs/architecture.md §10: a follow-up becomes (part of) one argument of the agent's argv, well under Linux's 128 KiB. */
 export const FOLLOWUP_MAX_BYTES = 32 * 1024;
 export const DEFAULT_BOARD = 'default';
-/** Web mode's WebSocket (docs/architecture.md §8); here, not in webProtocol.ts, so the page's first module needs no zod. */
-export const WS_PATH = '/ws';
 
 /**
  * Every error code a caller can see, listed once. The core raises the first group (SwitchyardError,

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { clientMessageSchema, type ServerMessage } from '../../shared/webProtocol';
-import { DEFAULT_BOARD, WS_PATH } from '../../shared/domain';
+import { clientMessageSchema, WS_PATH, type ServerMessage } from '../../shared/webProtocol';
+import { DEFAULT_BOARD } from '../../shared/domain';
 import { createApi, describeZodError, type Api } from '../core/api/api';
 import type { EngineHandle } from '../core/dispatch/engineHandle';
 import { RendererFiles } from './rendererFiles';
@@ -505,10 +505,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
  * board opens (FIRST_TICK_DELAY_WHILE_BOARD_OPENS_MS): the tick blocks the event loop in steps and
  * starts workers, and on a board of 100,000 tasks it took the CPU the page needed. The board has
  * opened once its snapshot is written out (a tick never stalls it half-sent) and the page has asked
- * something after the snapshot — the board's code is running. The page's first module asks for the
- * snapshot before that code has even loaded (renderer/src/api/socketAhead.ts): waking at the answer
- * alone ran the tick, and the workers it started, while Chromium fetched, compiled and rendered it.
- * A socket that closes after its snapshot wakes the engine too.
+ * something after the snapshot (the store asks for the change cards right after it): a page whose
+ * code asks for its snapshot before that code has loaded must not have the tick run through its
+ * load. A socket that closes after its snapshot wakes the engine too.
  */
 export class BoardOpening {
   private snapshotAsked = false;

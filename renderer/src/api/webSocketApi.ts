@@ -1,21 +1,24 @@
 import type { BoardEvent, CallName, CallRequest, CallResponse } from '../../../shared/contract';
-import { serverMessageSchema, type RequestId } from '../../../shared/webProtocol';
+import { serverMessageSchema, WS_PATH, type RequestId } from '../../../shared/webProtocol';
 import { ApiError, type BoardApi } from './boardApi';
-import {
-  browserSocket,
-  defaultSocketUrl,
-  type SocketAhead,
-  type WebSocketFactory,
-  type WebSocketLike,
-} from './socketAhead';
-
-export type { WebSocketFactory, WebSocketLike } from './socketAhead';
 
 /**
  * Web mode's BoardApi (docs/architecture.md §8): the contract over the server's WebSocket. Calls made while the
  * socket is down wait for it; it reconnects with a growing delay, and after a reconnect the
  * `onStreamReset` listeners are told to take a fresh snapshot (events may have been missed).
  */
+
+/** The part of the browser's WebSocket this client uses (the `ws` package's matches it too). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((event: unknown) => void) | null;
+  onclose: ((event: unknown) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type WebSocketFactory = (url: string) => WebSocketLike;
 
 export interface WebSocketApiOptions {
   /** Full ws:// URL with the token; by default derived from the page's location. */
@@ -26,12 +29,6 @@ export interface WebSocketApiOptions {
   maxReconnectDelayMs?: number;
   /** A call without an answer after this long is rejected (the socket is probably dead). */
   callTimeoutMs?: number;
-  /**
-   * The socket the page's first module opened and the calls it sent (socketAhead.ts): taken over
-   * unless it closed already. A call sent ahead answers the first call of its name when that call
-   * asks the same; otherwise it is dropped, so an answer from the page's start is never used later.
-   */
-  ahead?: SocketAhead;
 }
 
 export interface WebSocketApi extends BoardApi {
@@ -41,8 +38,6 @@ export interface WebSocketApi extends BoardApi {
 }
 
 const OPEN = 1;
-/** Events kept for the first listener at most (see `heldEvents`). */
-const MAX_HELD_EVENTS = 10_000;
 
 interface Pending {
   resolve(value: unknown): void;
@@ -50,9 +45,43 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
+const TOKEN_KEY = 'switchyard.token';
+
+/**
+ * The token from `?token=` (the URL `switchyard serve` printed), kept in sessionStorage — scoped to
+ * this origin and port, unlike a cookie — and then dropped from the address bar and history
+ * (issue 18). A reload finds it in sessionStorage; null when neither has it.
+ */
+export function takeToken(
+  location: Pick<Location, 'search' | 'pathname' | 'hash'>,
+  storage: Pick<Storage, 'getItem' | 'setItem'>,
+  replaceUrl: (url: string) => void,
+): string | null {
+  const query = new URLSearchParams(location.search);
+  const fromQuery = query.get('token');
+  if (fromQuery) {
+    storage.setItem(TOKEN_KEY, fromQuery);
+    query.delete('token');
+    const rest = query.toString();
+    replaceUrl(`${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
+    return fromQuery;
+  }
+  return storage.getItem(TOKEN_KEY);
+}
+
+export function defaultSocketUrl(): string {
+  const token = takeToken(window.location, window.sessionStorage, (url) =>
+    window.history.replaceState(window.history.state, '', url),
+  );
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  const query = token ? `?token=${encodeURIComponent(token)}` : '';
+  return `${scheme}://${window.location.host}${WS_PATH}${query}`;
+}
+
 export function createWebSocketApi(options: WebSocketApiOptions = {}): WebSocketApi {
-  const url = options.url ?? options.ahead?.url ?? defaultSocketUrl();
-  const createSocket: WebSocketFactory = options.createSocket ?? browserSocket;
+  const url = options.url ?? defaultSocketUrl();
+  const createSocket: WebSocketFactory =
+    options.createSocket ?? ((target) => new WebSocket(target) as unknown as WebSocketLike);
   const firstDelay = options.reconnectDelayMs ?? 250;
   const maxDelay = options.maxReconnectDelayMs ?? 5_000;
   const callTimeoutMs = options.callTimeoutMs ?? 60_000;
@@ -61,14 +90,6 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): WebSocket
   const resetListeners = new Set<() => void>();
   const pending = new Map<RequestId, Pending>();
   const outbox: string[] = [];
-  /** Answers of calls sent ahead, by call name, until the first call of that name (see `ahead`). */
-  const answersAhead = new Map<CallName, { key: string; answer: Promise<unknown> }>();
-  /**
-   * Events that came before anyone listened, for the first listener: with a socket taken over, the
-   * snapshot's answer and the events after it may all have come before the board subscribed, and a
-   * lost event would cost a resync. Bounded: past it the oldest go, and the gap resyncs.
-   */
-  let heldEvents: BoardEvent[] | null = [];
   let socket: WebSocketLike | null = null;
   let nextId = 1;
   let delay = firstDelay;
@@ -76,14 +97,9 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): WebSocket
   let closed = false;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const callKey = (name: CallName, request: unknown): string => `${name} ${JSON.stringify(request)}`;
-
   function connect(): void {
     if (closed) return;
-    attach(createSocket(url));
-  }
-
-  function attach(current: WebSocketLike): void {
+    const current = createSocket(url);
     socket = current;
     current.onopen = () => {
       delay = firstDelay;
@@ -108,33 +124,6 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): WebSocket
     };
   }
 
-  /** Waits for the answer to call `id` (sent or queued by the caller). */
-  function awaitAnswer(id: RequestId, name: CallName): Promise<unknown> {
-    return new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        pending.delete(id);
-        reject(new ApiError('internal', `${name}: no answer from the Switchyard server`));
-      }, callTimeoutMs);
-      pending.set(id, { resolve, reject, timer });
-    });
-  }
-
-  /** Takes over the socket the page's first module opened; false when it has closed meanwhile. */
-  function takeOver(ahead: SocketAhead): boolean {
-    if (ahead.closed) return false;
-    attach(ahead.socket);
-    for (const call of ahead.calls) {
-      const answer = awaitAnswer(call.id, call.name);
-      answer.catch(() => undefined); // an answer nobody takes must not be an unhandled rejection
-      answersAhead.set(call.name, { key: callKey(call.name, call.request), answer });
-      if (!ahead.sent) outbox.push(JSON.stringify(call));
-    }
-    // Sent means it opened: a later reconnect must resync, as after any open.
-    if (ahead.sent) everOpened = true;
-    for (const data of ahead.received.splice(0)) receive(data);
-    return true;
-  }
-
   function receive(data: unknown): void {
     let parsed;
     try {
@@ -149,11 +138,6 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): WebSocket
     }
     const message = parsed.data;
     if ('event' in message) {
-      if (heldEvents && listeners.size === 0) {
-        heldEvents.push(message.event);
-        if (heldEvents.length > MAX_HELD_EVENTS) heldEvents.shift();
-        return;
-      }
       for (const listener of [...listeners]) listener(message.event);
       return;
     }
@@ -169,28 +153,25 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): WebSocket
     else call.reject(new ApiError(message.result.error.code, message.result.error.message));
   }
 
-  if (!options.ahead || !takeOver(options.ahead)) connect();
+  connect();
 
   return {
     call<N extends CallName>(name: N, request: CallRequest<N>): Promise<CallResponse<N>> {
       if (closed) return Promise.reject(new ApiError('internal', 'the connection is closed'));
-      const ahead = answersAhead.get(name);
-      if (ahead) {
-        answersAhead.delete(name);
-        if (ahead.key === callKey(name, request)) return ahead.answer as Promise<CallResponse<N>>;
-      }
       const id = nextId++;
-      const answer = awaitAnswer(id, name) as Promise<CallResponse<N>>;
-      const message = JSON.stringify({ id, name, request });
-      if (socket && socket.readyState === OPEN) socket.send(message);
-      else outbox.push(message);
-      return answer;
+      return new Promise<CallResponse<N>>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new ApiError('internal', `${name}: no answer from the Switchyard server`));
+        }, callTimeoutMs);
+        pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+        const message = JSON.stringify({ id, name, request });
+        if (socket && socket.readyState === OPEN) socket.send(message);
+        else outbox.push(message);
+      });
     },
     subscribe(listener) {
       listeners.add(listener);
-      const held = heldEvents;
-      heldEvents = null;
-      for (const event of held ?? []) listener(event);
       return () => listeners.delete(listener);
     },
     onStreamReset(listener) {

@@ -41,7 +41,6 @@ import {
   laneLabel,
 } from './laneModel';
 import { appendAll } from '../../../shared/arrays';
-import { storeBoard } from './storedBoard';
 
 /**
  * The renderer's state (zustand, normalized: one copy of each task, by id). Tasks are kept by id; the lane×status
@@ -100,6 +99,8 @@ export type DrawerTab = 'details' | 'changes';
  * notification was clicked); it is not shown as a toast.
  */
 export const OPEN_CARD_NOTICE_TITLE = 'open card';
+
+const BOARD_STORAGE_KEY = 'switchyard.board';
 
 export interface BoardState {
   board: string;
@@ -249,6 +250,26 @@ const byName = <T extends { name: string }>(items: T[]): Record<string, T> =>
 
 const byTaskId = (workers: WorkerStatus[]): Record<string, WorkerStatus> =>
   Object.fromEntries(workers.map((worker) => [worker.taskId, worker]));
+
+function readStoredBoard(): string | null {
+  try {
+    return globalThis.localStorage?.getItem(BOARD_STORAGE_KEY) ?? null;
+  } catch {
+    return null; // storage can be disabled; the default board is a fine fallback
+  }
+}
+
+function storeBoard(board: string): void {
+  try {
+    globalThis.localStorage?.setItem(BOARD_STORAGE_KEY, board);
+  } catch {
+    // not fatal: the board choice just is not remembered
+  }
+}
+
+export function initialBoard(): string {
+  return readStoredBoard() ?? DEFAULT_BOARD;
+}
 
 /** A card the board shows: loaded, or found by the core for the filter (`search`). */
 export function cardById(state: Pick<BoardState, 'tasks' | 'search'>, id: string): Card | undefined {
