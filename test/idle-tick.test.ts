@@ -105,7 +105,8 @@ describe('the idle tick', () => {
   it('sees a lane paused and a task created by another connection at the next tick', () => {
     const { engine, paths } = setUp({ tickMs: 60_000 });
     writeAgentProfile(paths, 'coder', 'sleep.mjs', { args: ['600'], maxConcurrent: 1 });
-    createTask(engine.db, { title: 'runs', assignee: 'coder', status: 'ready' }, actor);
+    // Spawned first whatever the ids: two tasks made in the same millisecond are walked in id order.
+    createTask(engine.db, { title: 'runs', assignee: 'coder', status: 'ready', priority: 1 }, actor);
     const waiting = createTask(engine.db, { title: 'waits', assignee: 'coder', status: 'ready' }, actor);
     engine.runTick();
     engine.runTick();
@@ -123,7 +124,8 @@ describe('the idle tick', () => {
   it('sees a profile edited on disk', async () => {
     const { engine, paths } = setUp({ tickMs: 60_000 });
     writeAgentProfile(paths, 'coder', 'sleep.mjs', { args: ['600'], maxConcurrent: 1 });
-    createTask(engine.db, { title: 'runs', assignee: 'coder', status: 'ready' }, actor);
+    // Spawned first whatever the ids: two tasks made in the same millisecond are walked in id order.
+    createTask(engine.db, { title: 'runs', assignee: 'coder', status: 'ready', priority: 1 }, actor);
     const waiting = createTask(engine.db, { title: 'waits', assignee: 'coder', status: 'ready' }, actor);
     engine.runTick();
     engine.runTick();
