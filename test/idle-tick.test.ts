@@ -141,7 +141,7 @@ describe('the idle tick', () => {
   it('reclaims a terminal claim once it runs out, with nothing else written meanwhile', async () => {
     const { engine } = setUp({ tickMs: 60_000 });
     const task = createTask(engine.db, { title: 'for a person', assignee: 'human', status: 'ready' }, actor);
-    claimTask(otherConnection(engine), { taskId: task.id, ttlMs: 300 }, actor);
+    claimTask(otherConnection(engine), { taskId: task.id, ttlMs: 3_000 }, actor);
     // Idle ticks while the claim holds: the expiry is read once, not asked for every tick.
     expect(engine.runTick()?.reclaimed).toEqual([]);
     expect(engine.runTick()?.reclaimed).toEqual([]);
@@ -167,15 +167,8 @@ describe('the idle tick', () => {
       () => verdictOf(engine.lastDispatchResult(), task.id) === 'backoff',
       'the backoff',
     );
-    const retryAt = findTask(engine.db, task.id)?.nextAttemptAt as number;
-    expect(retryAt).toBeGreaterThan(Date.now() - 1);
-    await tickUntil(
-      engine,
-      () => (findTask(engine.db, task.id)?.failureCount ?? 0) >= 2,
-      'the retry',
-      25_000,
-    );
-  }, 60_000);
+    await tickUntil(engine, () => (findTask(engine.db, task.id)?.failureCount ?? 0) >= 2, 'the retry');
+  }, 90_000);
 
   it('gives a slot freed by a worker that ended to the next task in the tick that reaps it', async () => {
     const { engine, paths } = setUp({ tickMs: 60_000 });
@@ -193,13 +186,8 @@ describe('the idle tick', () => {
     expect(verdictOf(engine.runTick(), second.id)).toBe('lane_at_capacity');
     const ticks = ticksOf(engine);
     fs.writeFileSync(signal, '');
-    await tickUntil(
-      engine,
-      () => ticks.some((tick) => tick.completed.includes(first.id)),
-      'the first done',
-      25_000,
-    );
+    await tickUntil(engine, () => ticks.some((tick) => tick.completed.includes(first.id)), 'the first done');
     const reaping = ticks.find((tick) => tick.completed.includes(first.id));
     expect(reaping?.spawned.map((spawn) => spawn.taskId)).toEqual([second.id]);
-  }, 60_000);
+  }, 90_000);
 });
