@@ -22,19 +22,24 @@ export interface NewEvent {
   payload?: Record<string, unknown>;
 }
 
+/** An event's column values in the order of the events INSERTs below. */
+function eventValues(event: NewEvent, now: number): unknown[] {
+  return [
+    event.taskId,
+    event.runId ?? null,
+    event.board,
+    event.kind,
+    JSON.stringify(event.payload ?? {}),
+    now,
+  ];
+}
+
 export function appendEvent(db: Db, event: NewEvent, now: number): number {
   return Number(
     cachedStatement(
       db,
       'INSERT INTO events (task_id, run_id, board, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-    ).run(
-      event.taskId,
-      event.runId ?? null,
-      event.board,
-      event.kind,
-      JSON.stringify(event.payload ?? {}),
-      now,
-    ).lastInsertRowid,
+    ).run(...eventValues(event, now)).lastInsertRowid,
   );
 }
 
@@ -44,20 +49,12 @@ export function appendEvent(db: Db, event: NewEvent, now: number): number {
  */
 export function appendEvents(db: Db, events: readonly { event: NewEvent; now: number }[]): void {
   if (events.length === 0) return;
-  const rows = events.map(({ event, now }) => [
-    event.taskId,
-    event.runId ?? null,
-    event.board,
-    event.kind,
-    JSON.stringify(event.payload ?? {}),
-    now,
-  ]);
   cachedStatement(
     db,
     `INSERT INTO events (task_id, run_id, board, kind, payload, created_at)
      SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
      FROM json_each(?) ORDER BY key`,
-  ).run(JSON.stringify(rows));
+  ).run(JSON.stringify(events.map(({ event, now }) => eventValues(event, now))));
 }
 
 /** Task ids per `skips_changed` row: a resume that re-evaluates 20,000 tasks writes 10 rows. */
