@@ -42,7 +42,7 @@ describe('two processes creating 500 tasks each through the core, at the same mo
     // A fresh home: the two processes also race to create and migrate the database.
     const { database } = tempHome();
     const drivers = ['driver-a', 'driver-b'].map((actor) =>
-      startCreateTasksDriver(driver.file, database, 500, actor),
+      startCreateTasksDriver(driver.file, database, 500, actor, { waitForPeer: true }),
     );
     await Promise.all(drivers.map((d) => d.ready));
     for (const d of drivers) d.go();
@@ -60,7 +60,9 @@ describe('two processes creating 500 tasks each through the core, at the same mo
     expect(tasks.filter((task) => task.createdBy === 'driver-a')).toHaveLength(500);
     expect(events.map((event) => event.id)).toEqual(Array.from({ length: 1_000 }, (_, i) => i + 1));
     expect(new Set(events.map((event) => event.kind))).toEqual(new Set(['created']));
-    // The two really competed: each started writing before the other had finished.
+    // The two really competed: each started writing before the other had finished (each waited after
+    // its first task for the other's, so this holds however they were scheduled; without it, CI saw
+    // one write its 500 before the other began).
     const [a, b] = results.map((result) => result.report!);
     expect(Math.max(a!.startedAt, b!.startedAt)).toBeLessThan(Math.min(a!.finishedAt, b!.finishedAt));
   });

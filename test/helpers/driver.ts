@@ -95,4 +95,6 @@ export const startCreateTasksDriver = (
   database: string,
   count: number,
   actor: string,
-): DriverProcess<DriverReport> => startDriver(bundle, [database, String(count), actor]);
+  options: { waitForPeer?: boolean } = {},
+): DriverProcess<DriverReport> =>
+  startDriver(bundle, [database, String(count), actor, ...(options.waitForPeer ? ['wait-for-peer'] : [])]);

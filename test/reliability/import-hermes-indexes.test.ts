@@ -182,24 +182,36 @@ describe('import-hermes builds the spread-out task indexes after its rows', () =
 
   it('a CLI import killed after a commit leaves whole batches, and the next open builds the indexes', async () => {
     const paths = tempHome();
-    // Large enough that the import is still writing when the first progress line has been read.
-    const file = hermesFile(paths.home, 30_000);
-    const child = spawn(process.execPath, [CLI_ENTRY, 'import-hermes', file, '--json'], {
+    // Large enough that the import prints a progress line (at most one a second, each after a commit)
+    // before it ends.
+    const tasksInFile = 60_000;
+    const file = hermesFile(paths.home, tasksInFile);
+    // The import kills itself right after its first progress line: a kill sent from here once the line
+    // has been read came after a fast import had already finished (CI, 5 Dec).
+    const killer = path.join(paths.home, 'kill-after-first-progress.cjs');
+    fs.writeFileSync(
+      killer,
+      `const fs = require('node:fs');
+const writeSync = fs.writeSync;
+fs.writeSync = function (fd, data, ...rest) {
+  const written = writeSync.call(this, fd, data, ...rest);
+  if (fd === 2 && String(data).startsWith('import-hermes: ')) process.kill(process.pid, 'SIGKILL');
+  return written;
+};
+`,
+    );
+    const child = spawn(process.execPath, ['--require', killer, CLI_ENTRY, 'import-hermes', file, '--json'], {
       cwd: REPO_ROOT,
       env: { ...process.env, SWITCHYARD_HOME: paths.home, SWITCHYARD_ACTOR: 'test' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve) => {
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (stderr.includes('import-hermes: ')) resolve();
-      });
-      void exited.then(() => resolve());
-    });
-    child.kill('SIGKILL');
-    expect(await exited).toBeNull(); // killed, not finished
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | null>(
+      (resolve) => child.on('close', (_code, signal) => resolve(signal)), // 'close': after stderr has been read
+    );
+    expect(await exited).toBe('SIGKILL'); // killed, not finished
+    expect(stderr).toContain('import-hermes: ');
 
     const left = new Database(paths.database, { readonly: true });
     try {
@@ -216,7 +228,7 @@ describe('import-hermes builds the spread-out task indexes after its rows', () =
       expect(marker(db)).toBeUndefined();
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(importHermesBoard(db, file).tasks.alreadyImported).toBeGreaterThan(0);
-      expect((db.prepare('SELECT count(*) AS n FROM tasks').get() as { n: number }).n).toBe(30_007);
+      expect((db.prepare('SELECT count(*) AS n FROM tasks').get() as { n: number }).n).toBe(tasksInFile + 7);
     } finally {
       db.close();
     }
