@@ -10,9 +10,10 @@ import { newEngine, waitFor, writeAgentProfile, writeFastSettings } from './help
 import { makeRepo, useTempFolders } from './helpers/git';
 
 /**
- * docs/architecture.md §9 "git work never runs inside the tick": a `git` that sleeps 5 s on `worktree add` (first
- * on PATH) delays only its own task. Another lane's task spawns meanwhile and the event loop keeps
- * turning — with the old synchronous `git worktree add` in the tick neither held.
+ * docs/architecture.md §9 "git work never runs inside the tick": a `git` (first on PATH) whose
+ * `worktree add` waits until the test releases it delays only its own task. Another lane's task
+ * spawns meanwhile and the event loop keeps turning — with the old synchronous `git worktree add`
+ * in the tick neither held (the test, on that loop, could never release it).
  */
 
 const newHome = useTempHomes();
@@ -38,9 +39,12 @@ describe('a slow `git worktree add`', { timeout: 90_000 }, () => {
     writeFastSettings(paths);
     const repo = makeRepo(newFolder());
     const shimDir = newFolder('switchyard-git-shim-');
+    const release = path.join(shimDir, 'release');
     fs.writeFileSync(
       path.join(shimDir, 'git'),
-      `#!/bin/sh\nif [ "$1" = worktree ] && [ "$2" = add ]; then sleep 5; fi\nexec '${realGit}' "$@"\n`,
+      // `worktree add` waits until the test releases it: slow for as long as the test needs.
+      `#!/bin/sh\nif [ "$1" = worktree ] && [ "$2" = add ]; then\n` +
+        `  while [ ! -e '${release}' ]; do sleep 0.05; done\nfi\nexec '${realGit}' "$@"\n`,
       { mode: 0o755 },
     );
     process.env.PATH = `${shimDir}${path.delimiter}${originalPath}`;
@@ -62,8 +66,6 @@ describe('a slow `git worktree add`', { timeout: 90_000 }, () => {
       { name: 't' },
     );
 
-    let timerFires = 0;
-    const timer = setInterval(() => timerFires++, 50);
     try {
       engine.runTick();
       const spawnedKinds = (id: string) => eventsOf(engine.db, id).map((event) => event.kind);
@@ -72,10 +74,12 @@ describe('a slow `git worktree add`', { timeout: 90_000 }, () => {
       expect(getTask(engine.db, slow.id).status).toBe('running');
       expect(spawnedKinds(slow.id)).not.toContain('spawned');
       expect(engine.preparingWorkspaces()).toBe(1);
-      const firesWhileSlow = timerFires;
+      // The loop turns while that git waits: timers fire (a loop held by the git would never get
+      // here, nor to the release below, and the test would time out).
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(spawnedKinds(slow.id)).not.toContain('spawned');
+      fs.writeFileSync(release, '');
       await waitFor(() => spawnedKinds(slow.id).includes('spawned'), 'the slow task spawned', 30_000);
-      // 5 s of git: the loop turned all along (a blocked loop fires a timer once, after).
-      expect(timerFires - firesWhileSlow).toBeGreaterThan(20);
       await waitFor(
         () => {
           engine.runTick();
@@ -85,7 +89,8 @@ describe('a slow `git worktree add`', { timeout: 90_000 }, () => {
         20_000,
       );
     } finally {
-      clearInterval(timer);
+      // A failed test must not leave the shim's git waiting.
+      fs.writeFileSync(release, '');
     }
   });
 });

@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import type { BoardEvent } from '../shared/contract';
 import { createApi } from '../electron/core/api/api';
 import * as commands from '../electron/core/commands/taskCommands';
+import { openDatabase } from '../electron/core/store/db/open';
 import { findTask } from '../electron/core/store/tasks';
 import { MAX_KEPT_FILE_BYTES } from '../electron/server/rendererFiles';
 import { startServer, type RunningServer } from '../electron/server/server';
@@ -17,6 +18,7 @@ import { useWebServers } from './helpers/webServer';
 import { snapshotDatabase } from './helpers/snapshot';
 
 const { serve: setup, connect, newHome, cleanups } = useWebServers();
+const HOUR_MS = 3_600_000;
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -181,19 +183,23 @@ describe('web server: WebSocket', () => {
     expect(socket.readyState).toBe(WebSocket.OPEN);
   });
 
-  it('pushes an event to a connected client soon after a change', async () => {
-    const { engine, server } = await setup();
+  it("pushes another process's change to a connected client through the feed's watch, not its timer", async () => {
+    // The feed's fallback poll is far beyond the test's timeout: only the watch on the WAL file
+    // (store/changeFeed.ts) can deliver the change (issue 17 target 3b). How soon is a bench
+    // figure; the test prints it and asserts none.
+    const { home, engine, server } = await setup({}, { changeFeedPollMs: HOUR_MS });
     const socket = await connect(wsUrl(server));
     const arrived = nextMessage(socket, (message) => 'event' in message && message.event.type === 'tasks');
+    // Another connection, as the CLI or a worker writes.
+    const cli = openDatabase(home.database);
+    cleanups.push(() => void cli.close());
     const changedAt = performance.now();
-    // Written straight to the database, as the CLI or a worker would.
-    const task = commands.createTask(engine.db, { title: 'from the CLI' }, { name: 'cli' });
+    const task = commands.createTask(cli, { title: 'from the CLI' }, { name: 'cli' });
     const message = await arrived;
-    const elapsed = performance.now() - changedAt;
-    console.log(`web mode: change → event at the client in ${elapsed.toFixed(1)} ms`);
-    expect(elapsed).toBeLessThan(1000);
+    console.log(`web mode: change → event at the client in ${(performance.now() - changedAt).toFixed(1)} ms`);
     const event = (message as { event: BoardEvent }).event;
     expect(event.type === 'tasks' && event.tasks.map((t) => t.id)).toEqual([task.id]);
+    expect(findTask(engine.db, task.id)?.title).toBe('from the CLI');
   });
 });
 

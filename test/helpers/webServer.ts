@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import type { Engine } from '../../electron/core/dispatch/engine';
+import type { Engine, EngineOptions } from '../../electron/core/dispatch/engine';
 import { startServer, type RunningServer, type ServerOptions } from '../../electron/server/server';
 import type { HomePaths } from '../../electron/core/config/home';
 import { newEngine, writeFastSettings } from './engine';
@@ -22,11 +22,12 @@ export function useWebServers() {
   });
   const serve = async (
     options: Omit<ServerOptions, 'engine' | 'rendererDir'> = {},
+    engineOptions: Partial<EngineOptions> = {},
   ): Promise<{ home: HomePaths; engine: Engine; server: RunningServer }> => {
     const home = newHome();
     const rendererDir = writeFakeRenderer(home.home);
     writeFastSettings(home);
-    const engine = newEngine(home, false);
+    const engine = newEngine(home, false, engineOptions);
     engine.start();
     const server = await startServer({ engine, rendererDir, ...options });
     cleanups.push(() => engine.close({ stopWorkers: true }));

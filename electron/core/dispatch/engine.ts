@@ -73,6 +73,8 @@ export interface EngineOptions {
    * synchronous spawn in this process, and a tick's result lists its spawns (`dispatch` once).
    */
   spawner?: boolean;
+  /** The change feed's fallback poll (default 50 ms; store/changeFeed.ts). Tests make it long to show the WAL watch alone delivers. */
+  changeFeedPollMs?: number;
   log?: (line: string) => void;
 }
 
@@ -254,7 +256,7 @@ export class Engine implements EngineHandle {
         }),
       onError: (line) => this.log(line),
     });
-    this.feed = new ChangeFeed(this.db);
+    this.feed = new ChangeFeed(this.db, options.changeFeedPollMs);
     this.housekeeping = new Housekeeping({
       db: this.db,
       backupsFolder: this.paths.backups,

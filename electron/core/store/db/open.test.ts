@@ -198,10 +198,15 @@ describe('runInWriteTransaction', () => {
     const db = open(tempHome().database);
     const holder = await holdWriteLock(db.name, 400);
     await holder.locked;
-    const started = Date.now();
     holder.go();
-    runInWriteTransaction(db, () => db.prepare("INSERT INTO meta (key, value) VALUES ('waiter', 'y')").run());
-    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    // The lock was held when this write began: inside its transaction the holder's commit is
+    // already there, so the write waited for it (an order, not a time).
+    const holderCommittedFirst = runInWriteTransaction(db, () => {
+      const seen = db.prepare("SELECT 1 FROM meta WHERE key = 'holder'").get() !== undefined;
+      db.prepare("INSERT INTO meta (key, value) VALUES ('waiter', 'y')").run();
+      return seen;
+    });
+    expect(holderCommittedFirst).toBe(true);
     await holder.done;
     expect(db.prepare('SELECT key FROM meta ORDER BY key').all()).toEqual([
       { key: 'holder' },
