@@ -4,7 +4,7 @@
 // `switchyard complete` pays for what this file loads (performance issue 6). CommonJS, not an ES
 // module: Node starts its ESM loader (and node:fs/promises, readline …) for an entry ending in
 // .mjs, ~13 ms of CPU at every start that no command needs (performance issue 17, target 4a).
-// dist/cli-launch.cjs runs the task commands from their own CommonJS bundle and the rest from
+// dist/cli-launch.cjs runs the task commands and `serve` from their own CommonJS bundles and the rest from
 // dist/cli.mjs (electron/cli/launch.ts).
 'use strict';
 

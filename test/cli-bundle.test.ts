@@ -44,8 +44,8 @@ function cliFiles(): { atStart: Set<string>; all: Set<string> } {
   return { atStart, all };
 }
 
-/** The CommonJS bundles: the launcher and the task commands' self-contained bundle. */
-const COMMONJS_FILES = ['cli-launch.cjs', 'cli-tasks.cjs'];
+/** The CommonJS bundles: the launcher and the self-contained bundles of the task commands and `serve`. */
+const COMMONJS_FILES = ['cli-launch.cjs', 'cli-tasks.cjs', 'cli-serve.cjs'];
 
 /**
  * The ES modules a CLI process loads (Node's ESM loader reports each under NODE_DEBUG=esm), and
@@ -149,6 +149,72 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
     expect(fs.statSync(path.join(dist, 'cli-tasks.cjs')).size).toBeLessThan(440 * 1024);
     // The launcher itself holds the names and nothing else of ours.
     expect(fs.statSync(path.join(dist, 'cli-launch.cjs')).size).toBeLessThan(4 * 1024);
+  });
+
+  it("runs `serve` from its own CommonJS bundle with a V8 code cache, without Node's ESM loader", () => {
+    // Performance issue 17, target 7: from dist/cli.mjs, `serve` loaded ~40 ES modules through
+    // Node's ESM loader and compiled them at every start, most of its time before it listened.
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-serve-bundle-'));
+    try {
+      fs.cpSync(path.join(REPO_ROOT, 'bin'), path.join(copy, 'bin'), { recursive: true });
+      fs.mkdirSync(path.join(copy, 'dist'));
+      for (const file of cliFiles().all)
+        fs.copyFileSync(path.join(dist, file), path.join(copy, 'dist', file));
+      fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+      const home = path.join(copy, 'home');
+      const serve = (): { files: string[]; esmLoader: boolean } => {
+        const probe = path.join(copy, 'module-list-probe.cjs');
+        fs.writeFileSync(
+          probe,
+          "process.on('exit', () => require('fs').writeSync(2, 'NODE_MODULES ' + JSON.stringify(process.moduleLoadList) + '\\n'));",
+        );
+        const result = spawnSync(
+          process.execPath,
+          ['--require', probe, path.join(copy, 'bin', 'switchyard.cjs'), 'serve', '--host-check'],
+          {
+            encoding: 'utf8',
+            env: { ...process.env, SWITCHYARD_HOME: home, SWITCHYARD_ACTOR: 'tester', NODE_DEBUG: 'esm' },
+          },
+        );
+        expect(result.status, result.stderr).toBe(0);
+        expect(result.stdout).toMatch(/^ok: http:\/\/127\.0\.0\.1:\d+\/\?token=… answered 200$/m);
+        const urls = [...result.stderr.matchAll(/Storing (file:\/\/\S+) /g)].map(
+          (match) => match[1] as string,
+        );
+        const internals = JSON.parse(/^NODE_MODULES (.*)$/m.exec(result.stderr)?.[1] ?? 'null') as string[];
+        return {
+          files: [...new Set(urls)],
+          esmLoader: internals.includes('NativeModule internal/modules/esm/module_job'),
+        };
+      };
+      const caches = () =>
+        fs
+          .readdirSync(path.join(copy, 'dist'))
+          .filter((name) => name.endsWith('.cache'))
+          .sort();
+      const digest = createHash('sha256')
+        .update(fs.readFileSync(path.join(dist, 'cli-serve.cjs')))
+        .digest('hex')
+        .slice(0, 32);
+      const cacheName = `cli-serve-${digest}-serve-${process.arch}-v8-${process.versions.v8}.cache`;
+
+      expect(serve()).toEqual({ files: [], esmLoader: false });
+      expect(caches()).toEqual([cacheName]);
+      const cacheFile = path.join(copy, 'dist', cacheName);
+      const made = fs.statSync(cacheFile);
+      expect(made.size).toBeGreaterThan(100_000);
+      // Taken as it is by the next start (V8 accepted it: nothing is written anew).
+      expect(serve()).toEqual({ files: [], esmLoader: false });
+      expect(fs.statSync(cacheFile).mtimeMs).toBe(made.mtimeMs);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+    const bundle = fs.readFileSync(path.join(dist, 'cli-serve.cjs'), 'utf8');
+    for (const mark of ['Engine = class', 'WebSocketServer'])
+      expect(bundle.includes(mark), `${mark} is in serve's bundle`).toBe(true);
+    // `serve` alone: not the importers nor the other commands.
+    for (const module of ['electron/core/import/importHermes.ts', 'electron/cli/repositoryCommands.ts'])
+      expect(bundle, module).not.toMatch(new RegExp(`^// ${module.replace(/\./g, '\\.')}$`, 'm'));
   });
 
   it('compiles the task commands’ bundle with a V8 code cache per command, named by its digest, and survives a bad one', () => {

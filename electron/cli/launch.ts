@@ -7,18 +7,19 @@ import { TASK_COMMAND_NAMES } from './commandGroups';
 
 /**
  * dist/cli-launch.cjs, what bin/switchyard.cjs loads: the task commands run from their own CommonJS
- * bundle (taskCli.ts), every other command line from the whole CLI, dist/cli.mjs (performance issue
- * 17, target 4a). Both sit next to this file (a CommonJS bundle: __dirname is dist/); neither is
- * bundled into it, and a process loads one of them, never both.
+ * bundle (taskCli.ts), `serve` from its own (serveCli.ts), every other command line from the whole
+ * CLI, dist/cli.mjs (performance issue 17, targets 4a and 7). All sit next to this file (a CommonJS
+ * bundle: __dirname is dist/); none is bundled into it, and a process loads one of them, never two.
  */
 
-/** SHA-256 of dist/cli-tasks.cjs as built, fixed in by scripts/build-node.mjs. */
+/** SHA-256 of dist/cli-tasks.cjs and dist/cli-serve.cjs as built, fixed in by scripts/build-node.mjs. */
 declare const __CLI_TASKS_DIGEST__: string;
+declare const __CLI_SERVE_DIGEST__: string;
 
 const sibling = (file: string): string => path.join(__dirname, file);
 
 /**
- * V8's code cache of the task commands' bundle, next to it: compiling its 450 KB (and then each
+ * V8's code cache of a CommonJS bundle (the task commands', `serve`'s), next to it: compiling its 450 KB (and then each
  * function as it is first called) was a large part of every `list`'s and `create`'s start, and
  * Node 20 keeps no cache of its own (performance issue 17, targets 4a and 4c). V8 checks a cache
  * against the source's length only, so the name carries the bundle's digest from the build (a
@@ -32,7 +33,7 @@ const sibling = (file: string): string => path.join(__dirname, file);
 function codeCacheFile(bundle: string, digest: string, command: string): string {
   return path.join(
     path.dirname(bundle),
-    `cli-tasks-${digest}-${command}-${process.arch}-v8-${process.versions.v8}.cache`,
+    `${path.basename(bundle, '.cjs')}-${digest}-${command}-${process.arch}-v8-${process.versions.v8}.cache`,
   );
 }
 
@@ -55,11 +56,11 @@ function writeCodeCache(file: string, script: vm.Script): void {
   }
 }
 
-/** Runs dist/cli-tasks.cjs as require() would, compiled with `command`'s code cache when there is one. */
-function runTaskBundle(command: string): void {
-  const bundle = sibling('cli-tasks.cjs');
+/** Runs dist/`file` as require() would, compiled with `command`'s code cache when there is one. */
+function runCachedBundle(file: string, digest: string, command: string): void {
+  const bundle = sibling(file);
   const source = fs.readFileSync(bundle, 'utf8');
-  const cacheFile = codeCacheFile(bundle, __CLI_TASKS_DIGEST__, command);
+  const cacheFile = codeCacheFile(bundle, digest, command);
   const cachedData = readCodeCache(cacheFile);
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundle,
@@ -80,7 +81,9 @@ function runTaskBundle(command: string): void {
 
 const name = process.argv[2];
 if (name !== undefined && TASK_COMMAND_NAMES.includes(name)) {
-  runTaskBundle(name);
+  runCachedBundle('cli-tasks.cjs', __CLI_TASKS_DIGEST__, name);
+} else if (name === 'serve') {
+  runCachedBundle('cli-serve.cjs', __CLI_SERVE_DIGEST__, name);
 } else {
   const wholeCli = pathToFileURL(sibling('cli.mjs')).href;
   import(wholeCli).catch((error: { code?: string; url?: string }) => {
