@@ -18,15 +18,17 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
  * The source modules a CLI process ran, from V8's coverage of dist/cli-tasks.cjs (the task commands'
  * bundle, electron/cli/launch.ts). esbuild puts each module of the bundle after a `// path` line;
  * a module reached only through import() is wrapped in a function named by its path, run when first
- * imported. So a module ran unless its wrapper is there with a call count of 0.
+ * imported. So a module ran unless its wrapper is there with a call count of 0. Also the calls of
+ * each function of the bundle, by name.
  */
-function modulesRun(coverageDir: string): Set<string> {
+function modulesRun(coverageDir: string): { modules: Set<string>; calls: Map<string, number> } {
   const bundle = path.join(REPO_ROOT, 'dist', 'cli-tasks.cjs');
   const code = fs.readFileSync(bundle, 'utf8');
   const inBundle = new Set(
     [...code.matchAll(/^\/\/ ((?:electron|shared)\/\S+\.tsx?)$/gm)].map((m) => m[1] as string),
   );
   const notRun = new Set<string>();
+  const calls = new Map<string, number>();
   let covered = false;
   for (const file of fs.readdirSync(coverageDir)) {
     const { result } = JSON.parse(fs.readFileSync(path.join(coverageDir, file), 'utf8')) as {
@@ -34,12 +36,15 @@ function modulesRun(coverageDir: string): Set<string> {
     };
     for (const script of result.filter((each) => each.url === pathToFileURL(bundle).href)) {
       covered = true;
-      for (const fn of script.functions)
-        if (inBundle.has(fn.functionName) && fn.ranges[0]?.count === 0) notRun.add(fn.functionName);
+      for (const fn of script.functions) {
+        const count = fn.ranges[0]?.count ?? 0;
+        calls.set(fn.functionName, (calls.get(fn.functionName) ?? 0) + count);
+        if (inBundle.has(fn.functionName) && count === 0) notRun.add(fn.functionName);
+      }
     }
   }
   expect(covered, 'the process ran dist/cli-tasks.cjs').toBe(true);
-  return new Set([...inBundle].filter((module) => !notRun.has(module)));
+  return { modules: new Set([...inBundle].filter((module) => !notRun.has(module))), calls };
 }
 
 /** Runs the CLI; reports Node's built-in modules loaded and the source modules of ours it ran. */
@@ -62,7 +67,13 @@ function runTraced(args: string[], env: Record<string, string> = {}) {
     },
   });
   const builtins = JSON.parse(/^BUILTINS (.*)$/m.exec(result.stderr)?.[1] ?? '[]') as string[];
-  return { status: result.status, stdout: result.stdout, builtins, modules: modulesRun(coverage) };
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    builtins,
+    ...modulesRun(coverage),
+  };
 }
 
 describe('switchyard create, as a person', () => {
@@ -78,6 +89,20 @@ describe('switchyard create, as a person', () => {
     const bundle = fs.readFileSync(path.join(REPO_ROOT, 'dist', 'cli-tasks.cjs'), 'utf8');
     expect(bundle).not.toMatch(/\bcardSchema = /);
     expect(bundle).not.toMatch(/\btaskEventSchema = /);
+  });
+
+  it('parses its input with zod’s interpreted parsers, compiling none (one parse per process)', () => {
+    // zod's JIT writes an object schema's parser as source at its first parse and compiles it with
+    // new Function, which the code cache cannot hold (electron/cli/oneShotParsing.ts).
+    const created = runTraced(['create', 'Parsed once', '--priority', '3', '--json']);
+    expect(created.status).toBe(0);
+    expect((JSON.parse(created.stdout) as { priority: number }).priority).toBe(3);
+    expect(created.calls.get('generateFastpass'), 'zod built a compiled parser').toBe(0);
+    // Input zod refuses is refused as before, by the same parser.
+    const refused = runTraced(['create', 'Control\u0001character']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^switchyard: create: title: title contains control characters$/m);
+    expect(refused.calls.get('generateFastpass')).toBe(0);
   });
 
   it('for a lane with a profile, loads neither the lane resolver, settings.json’s schema nor the profile reader', () => {

@@ -18,10 +18,14 @@ const json = { json: { type: 'boolean' } } as const;
 const MOVABLE_STATUSES = TASK_STATUSES.filter((status) => status !== 'running');
 
 /**
- * The task operations validate their input with zod (core/commands.ts). Only the commands that change
- * or show a task load them: `list` starts without zod and its schemas (performance issue 6, target 4).
+ * The task operations validate their input with zod (core/commands/taskCommands.ts). Only the commands
+ * that change or show a task load them: `list` starts without zod and its schemas (performance issue 6,
+ * target 4). Their schemas are built as that module loads, after zod is told this process parses once.
  */
-const taskOperations = () => import('../core/commands/taskCommands');
+const taskOperations = async () => {
+  (await import('./oneShotParsing')).parseWithoutCompiling();
+  return import('../core/commands/taskCommands');
+};
 
 async function readBodyFile(context: CliContext, file: string): Promise<string> {
   if (file === '-') {
