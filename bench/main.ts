@@ -15,6 +15,7 @@ import { benchImportHermes } from './importHermes';
 import { LANE_FIGURES_TARGET, laneFiguresRecompute, queuedInLaneView } from './laneFigures';
 import { benchReview } from './review';
 import { benchScale } from './scale';
+import { type CpuStall, describeStalls, startCpuStallWatch } from './cpuStalls';
 import { describeThreadTimes, startGapProbe, threadSnapshot } from './threadCpu';
 import { printTargets, recordTarget, SUPERVISOR_LOOP_MAX_MS } from './targets';
 import {
@@ -526,6 +527,18 @@ function benchCli(): void {
  */
 const LOOP_DELAY_MEANING = "time between the histogram's 5 ms ticks: late by that less 5 ms";
 
+/** A CPU not run this long (its pinned real-time thread late by it) counts as stalled (cpuStalls.ts). */
+const CPU_STALL_MIN_MS = 10;
+
+/** Ends a section's CPU stall watch: its stalls for the gap probe, and a line saying what they were. */
+async function stopStallWatch(
+  started: Awaited<ReturnType<typeof startCpuStallWatch>>,
+): Promise<{ list: CpuStall[] | null; text: string }> {
+  if (!started.watch) return { list: null, text: `CPU stalls not measured: ${started.why}` };
+  const list = await started.watch.stop();
+  return { list, text: describeStalls(list, CPU_STALL_MIN_MS) };
+}
+
 // 5: supervisor under output load -----------------------------------------------------------------
 
 async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void> {
@@ -547,6 +560,8 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
       if (exited === workers) resolve();
     }),
   );
+  // Started before the workers, so its threads' start (and the chrt/taskset it runs) is not measured.
+  const stallWatch = await startCpuStallWatch(CPU_STALL_MIN_MS);
   const started = performance.now();
   for (let runId = 1; runId <= workers; runId++) {
     const outcome = supervisor.spawn({
@@ -570,8 +585,9 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
   await done;
   const elapsedS = (performance.now() - started) / 1000;
   delay.disable();
-  const threadTimes = describeThreadTimes(threads);
-  const gap = probe.stop();
+  const threadTimes = describeThreadTimes(threads, undefined, stallWatch.watch?.tids);
+  const stalls = await stopStallWatch(stallWatch);
+  const gap = probe.stop(stalls.list);
   let missing = 0;
   for (let runId = 1; runId <= workers; runId++) {
     const size = fs.statSync(path.join(home.logs, `T${runId}`, `${runId}.log`)).size;
@@ -583,7 +599,7 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
       `event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms ` +
       `(${LOOP_DELAY_MEANING}) ` +
       `(${gap.text}; target ≤ ${SUPERVISOR_LOOP_MAX_MS} ms); UI updates per task per second: ` +
-      `max ${Math.max(...perTaskRate).toFixed(1)} (target ≤ 10)\n   ${threadTimes}`,
+      `max ${Math.max(...perTaskRate).toFixed(1)} (target ≤ 10)\n   ${threadTimes}; ${stalls.text}`,
   );
   const loopMax = delay.max / 1e6;
   recordTarget(
@@ -690,6 +706,7 @@ async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 
       if (exited === workers) resolve();
     }),
   );
+  const stallWatch = await startCpuStallWatch(CPU_STALL_MIN_MS);
   const started = performance.now();
   for (let runId = 1; runId <= workers; runId++) {
     const outcome = supervisor.spawn({
@@ -718,8 +735,9 @@ async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 
   gcObserver.observe({ entryTypes: ['gc'] });
   await done;
   delay.disable();
-  const threadTimes = describeThreadTimes(threads);
-  const gap = probe.stop();
+  const threadTimes = describeThreadTimes(threads, undefined, stallWatch.watch?.tids);
+  const stalls = await stopStallWatch(stallWatch);
+  const gap = probe.stop(stalls.list);
   gcObserver.disconnect();
   const utilization = performance.eventLoopUtilization(utilizationBefore).utilization;
   const elapsedS = (performance.now() - started) / 1000;
@@ -735,7 +753,7 @@ async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 
         : '') +
       `\n   main thread: event loop utilization ${(utilization * 100).toFixed(0)} %, ` +
       `${collections.length} collections, ${collections.reduce((sum, ms) => sum + ms, 0).toFixed(0)} ms in all, ` +
-      `longest ${Math.max(0, ...collections).toFixed(1)} ms\n   ${threadTimes}; ${gap.text}`,
+      `longest ${Math.max(0, ...collections).toFixed(1)} ms\n   ${threadTimes}; ${gap.text}; ${stalls.text}`,
   );
 }
 

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { type CpuStall, monotonicMs, stalledWithin } from './cpuStalls';
 
 /**
  * Where this process's CPU goes during a section (Linux): each thread's time on a CPU and time
@@ -39,6 +39,7 @@ export function threadSnapshot(): ThreadSnapshot {
 export function describeThreadTimes(
   before: ThreadSnapshot,
   after: ThreadSnapshot = threadSnapshot(),
+  leaveOut: ReadonlySet<number> = new Set(),
 ): string {
   if (after.size === 0) return 'per-thread times not available (no /proc/self/task/*/schedstat)';
   const delta = (tid: number): ThreadTimes => {
@@ -52,7 +53,7 @@ export function describeThreadTimes(
   let othersWait = 0;
   let busiest = 0;
   for (const tid of after.keys()) {
-    if (tid === process.pid) continue;
+    if (tid === process.pid || leaveOut.has(tid)) continue;
     const times = delta(tid);
     othersRun += times.runNs;
     othersWait += times.waitNs;
@@ -66,8 +67,11 @@ export function describeThreadTimes(
 
 /** What the main thread did during the longest gap between two ticks of a timer. */
 export interface GapProbe {
-  /** Stops the timer and says how long the longest gap was (beyond the interval) and what filled it. */
-  stop(): { gapMs: number; text: string };
+  /**
+   * Stops the timer and says how long the longest gap was (beyond the interval) and what filled it;
+   * with the CPU stalls of the same window (cpuStalls.ts), also how much of it a CPU was not run.
+   */
+  stop(stalls?: readonly CpuStall[] | null): { gapMs: number; text: string };
 }
 
 /**
@@ -104,11 +108,11 @@ function mainThreadReader(): { read: () => ThreadTimes | null; close: () => void
 export function startGapProbe(intervalMs = 10): GapProbe {
   const reader = mainThreadReader();
   const mainThreadTimes = reader.read;
-  let last = performance.now();
+  let last = monotonicMs();
   let lastTimes = mainThreadTimes();
-  let worst = { gapMs: 0, ranMs: 0, waitedMs: 0 };
+  let worst = { gapMs: 0, ranMs: 0, waitedMs: 0, fromMs: last, toMs: last };
   const timer = setInterval(() => {
-    const now = performance.now();
+    const now = monotonicMs();
     const times = mainThreadTimes();
     const gapMs = now - last - intervalMs;
     if (gapMs > worst.gapMs)
@@ -116,18 +120,29 @@ export function startGapProbe(intervalMs = 10): GapProbe {
         gapMs,
         ranMs: times && lastTimes ? (times.runNs - lastTimes.runNs) / 1e6 : Number.NaN,
         waitedMs: times && lastTimes ? (times.waitNs - lastTimes.waitNs) / 1e6 : Number.NaN,
+        fromMs: last,
+        toMs: now,
       };
     last = now;
     lastTimes = times;
   }, intervalMs);
   return {
-    stop() {
+    stop(stalls) {
       clearInterval(timer);
       reader.close();
-      const text = Number.isNaN(worst.ranMs)
+      let text = Number.isNaN(worst.ranMs)
         ? `timer gap max ${worst.gapMs.toFixed(1)} ms`
         : `timer gap max ${worst.gapMs.toFixed(1)} ms: the main thread ran ${worst.ranMs.toFixed(1)} ms ` +
           `and waited ${worst.waitedMs.toFixed(1)} ms for a core in it`;
+      if (stalls) {
+        // The window between the two ticks (the gap and the interval): a stall there kept the timer
+        // from firing or the woken thread from running.
+        const { stalledMs, cpus } = stalledWithin(stalls, worst.fromMs, worst.toMs);
+        text +=
+          stalledMs > 0
+            ? `; a CPU was not run (host) for ${stalledMs.toFixed(1)} ms of it (${cpus.map((cpu) => `cpu${cpu}`).join(', ')})`
+            : '; no CPU stalled in it';
+      }
       return { gapMs: worst.gapMs, text };
     },
   };
