@@ -279,6 +279,58 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
     }
   });
 
+  it('hands V8 the task commands’ and `serve`’s bundles as read: ASCII, and a code cache made of the file’s own text', () => {
+    // Performance issue 17, targets 4a and 4c (scripts/build-node.mjs launchedBundle): one character
+    // beyond Latin-1, even in a comment, made V8 hold the whole text as two bytes a character, and
+    // the launcher wrapped it at each start in a copy V8 then flattened.
+    for (const file of ['cli-tasks.cjs', 'cli-serve.cjs']) {
+      const bytes = fs.readFileSync(path.join(dist, file));
+      expect(
+        bytes.findIndex((byte) => byte > 0x7f),
+        `${file}: the first byte beyond ASCII`,
+      ).toBe(-1);
+    }
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-bundle-text-'));
+    try {
+      fs.cpSync(path.join(REPO_ROOT, 'bin'), path.join(copy, 'bin'), { recursive: true });
+      fs.mkdirSync(path.join(copy, 'dist'));
+      for (const file of cliFiles().all)
+        fs.copyFileSync(path.join(dist, file), path.join(copy, 'dist', file));
+      fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+      const listed = spawnSync(
+        process.execPath,
+        [path.join(copy, 'bin', 'switchyard.cjs'), 'list', '--json'],
+        {
+          env: { ...process.env, SWITCHYARD_HOME: path.join(copy, 'home'), SWITCHYARD_ACTOR: 'tester' },
+          encoding: 'utf8',
+        },
+      );
+      expect(listed.status, listed.stderr).toBe(0);
+      expect(listed.stdout).toBe('[]\n');
+      const cache = fs
+        .readdirSync(path.join(copy, 'dist'))
+        .find((name) => /^cli-tasks-.*-list-.*\.cache$/.test(name));
+      expect(cache).toBeDefined();
+      // V8 takes a cache only for a source of the length it was made from: the file as it is, so
+      // the launcher compiled the file's text and nothing around it.
+      const check = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          "const fs = require('fs'); const vm = require('vm'); const [file, cache] = process.argv.slice(1);" +
+            "const script = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: file, cachedData: fs.readFileSync(cache) });" +
+            'process.stdout.write(String(script.cachedDataRejected));',
+          path.join(copy, 'dist', 'cli-tasks.cjs'),
+          path.join(copy, 'dist', cache as string),
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(check.stdout, check.stderr).toBe('false');
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
   it('lists every command under the module that holds it, so each loads only its own', async () => {
     const seen = new Set<string>();
     for (const module of COMMAND_MODULES) {

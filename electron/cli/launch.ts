@@ -56,13 +56,17 @@ function writeCodeCache(file: string, script: vm.Script): void {
   }
 }
 
-/** Runs dist/`file` as require() would, compiled with `command`'s code cache when there is one. */
+/**
+ * Runs dist/`file` as require() would, compiled with `command`'s code cache when there is one. The
+ * file is the function require() would wrap it in, and ASCII (scripts/build-node.mjs
+ * launchedBundle): V8 compiles the text as read, a one-byte string, with no wrapped copy to flatten.
+ */
 function runCachedBundle(file: string, digest: string, command: string): void {
   const bundle = sibling(file);
   const source = fs.readFileSync(bundle, 'utf8');
   const cacheFile = codeCacheFile(bundle, digest, command);
   const cachedData = readCodeCache(cacheFile);
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  const script = new vm.Script(source, {
     filename: bundle,
     cachedData,
     // import() of a built-in inside the bundle (land.ts) goes to Node's own loader, as in a module.
