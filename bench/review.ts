@@ -61,7 +61,8 @@ function newEngine(paths: HomePaths): Engine {
     actor: { name: 'bench' },
     log: () => undefined,
   });
-  // The app's engine starts its spawner when it starts (Engine.start → warmSpawner); the bench
+  // The app's engine starts its spawner with its first scheduled tick (Engine.runTickInSteps →
+  // warmSpawner), long before a burst like this one; the bench
   // ticks by hand and never calls start(), so without this the spawner's own start — a fork of this
   // whole process, on the event loop — fell inside the 8-worktree burst (a profile put ~170 ms of
   // one 270 ms pause in it), a pause the app does not have.

@@ -104,6 +104,37 @@ describe.skipIf(!procfsAvailable)('an engine that starts workers through the spa
   }, 60_000);
 });
 
+describe('the spawner of an engine that dispatches', () => {
+  it('is started by its first scheduled tick, not when the engine starts (serve listens first)', async () => {
+    // Performance issue 17, target 7: the spawner's fork and boot took 30–100 ms of `serve`'s thread
+    // before it listened; `serve` holds its first tick until a board has opened.
+    const paths = tempHome();
+    writeFastSettings(paths);
+    const engine = new Engine({
+      home: paths.home,
+      env: { ...process.env, SWITCHYARD_HOME: paths.home },
+      dispatch: true,
+      spawner: true,
+      actor: { name: 'test' },
+      log: () => undefined,
+      firstTickDelayMs: 60 * 60_000,
+    });
+    engines.push(engine);
+    const supervisor = (engine as unknown as { supervisor: { spawnerPid(): number | null } }).supervisor;
+    let ticks = 0;
+    engine.subscribe((change) => {
+      if (change.type === 'tick') ticks++;
+    });
+    engine.start();
+    expect(supervisor.spawnerPid()).toBeNull();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(supervisor.spawnerPid()).toBeNull();
+    engine.wake();
+    await waitFor(() => ticks > 0, 'the first tick');
+    expect(supervisor.spawnerPid()).toBeGreaterThan(0);
+  });
+});
+
 describe.skipIf(!procfsAvailable)('a dispatcher killed between the claim and the pid', () => {
   it('loses nothing: the worker the spawner started after the kill is adopted from its pid file — no lost run, no second run, no orphan', async () => {
     const paths = tempHome();
@@ -117,7 +148,7 @@ describe.skipIf(!procfsAvailable)('a dispatcher killed between the claim and the
         stdio: 'ignore',
       });
       processes.push(dispatcher);
-      // Its spawner (a Node run with -e), warmed when dispatching starts.
+      // Its spawner (a Node run with -e), started by its first tick.
       const spawnerPid = await waitFor(
         () =>
           listChildProcesses(dispatcher.pid as number).find((child) =>

@@ -286,7 +286,9 @@ export class Engine implements EngineHandle {
   start(): void {
     this.feed.start((error) => this.databaseFailed(error));
     if (this.options.dispatch) {
-      this.supervisor.warmSpawner();
+      // The spawner is started by the first scheduled tick (runTickInSteps), not here: its fork and
+      // Node's boot took 30–100 ms of this thread while `serve` started, before it listened
+      // (performance issue 17, target 7); `serve` holds that tick until a board has opened.
       this.schedule(this.options.firstTickDelayMs ?? 0);
       this.housekeeping.start();
       this.changes.start();
@@ -387,6 +389,8 @@ export class Engine implements EngineHandle {
 
   /** A scheduled tick is running its steps (a wake meanwhile ticks again right after them). */
   private stepping = false;
+  /** The first scheduled tick started the spawner (Engine.start does not). */
+  private spawnerWarmed = false;
   private wokenWhileStepping = false;
 
   /**
@@ -403,6 +407,12 @@ export class Engine implements EngineHandle {
     }
     this.stepping = true;
     try {
+      // Booted while the cold start's first steps run (it answers long before a start needs it);
+      // later ticks find it running, or started again by the next spawn if it died.
+      if (!this.spawnerWarmed) {
+        this.spawnerWarmed = true;
+        this.supervisor.warmSpawner();
+      }
       while (this.dispatcher.needsWarmUp() && this.canStep()) {
         this.lanes.refresh();
         if (!this.ensureLease()) break;
