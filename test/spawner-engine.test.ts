@@ -11,10 +11,11 @@ import { findTask } from '../electron/core/store/tasks';
 import {
   isProcessAlive,
   listChildProcesses,
+  processStartTime,
   procfsAvailable,
   readCommandLine,
 } from '../electron/core/procfs';
-import { recordedWaiter, waiterPidPathOf } from '../electron/core/workers/exitStatus';
+import { STANDBY_NAME, recordedWaiter, waiterPidPathOf } from '../electron/core/workers/exitStatus';
 import type { HomePaths } from '../electron/core/config/home';
 import { CLI_ENTRY } from './helpers/cli';
 import { newEngine, tickUntil, waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine';
@@ -133,6 +134,68 @@ describe('the spawner of an engine that dispatches', () => {
     await waitFor(() => ticks > 0, 'the first tick');
     expect(supervisor.spawnerPid()).toBeGreaterThan(0);
   });
+});
+
+/** The unused standby waiter the spawner `spawnerPid` holds (spawner.ts), once there is one. */
+function standbyOf(spawnerPid: number): Promise<number> {
+  return waitFor(
+    () =>
+      listChildProcesses(spawnerPid).find((child) => readCommandLine(child.pid)?.includes(STANDBY_NAME))?.pid,
+    'the standby',
+    60_000,
+  );
+}
+
+describe.skipIf(!procfsAvailable)('an engine whose spawner keeps a standby waiter', () => {
+  it('starts the next worker on it; the next engine adopts that worker by pid and start time; no standby outlives its engine', async () => {
+    const paths = tempHome();
+    writeFastSettings(paths);
+    const go = path.join(paths.home, 'go');
+    writeAgentProfile(paths, 'quick', 'exit-code.mjs', { args: ['0'] });
+    writeAgentProfile(paths, 'held', 'wait-for-file.mjs', { args: [go, '0'] });
+    const engine = spawnerEngine(paths);
+    const quick = createTask(engine.db, { title: 'quick', assignee: 'quick' }, { name: 'test' });
+    await tickUntil(engine, () => findTask(engine.db, quick.id)?.status === 'done', 'the first done', 60_000);
+    const spawnerPid = await waitFor(
+      () => listChildProcesses(process.pid).find((child) => readCommandLine(child.pid)?.includes('-e'))?.pid,
+      'the spawner',
+    );
+    const standby = await standbyOf(spawnerPid);
+    const standbyStart = processStartTime(standby);
+
+    const held = createTask(engine.db, { title: 'held', assignee: 'held' }, { name: 'test' });
+    const run = await waitFor(
+      () => runsOf(engine.db, held.id).find((each) => each.pid !== null),
+      'the pid',
+      60_000,
+    );
+    expect(run).toMatchObject({ pid: standby, pidStartTime: standbyStart });
+    expect(eventsOf(engine.db, held.id).map((event) => event.kind)).toContain('spawned');
+    const logPath = run.logPath as string;
+    await waitFor(() => recordedWaiter(logPath), 'its waiter running', 60_000);
+    const next = await standbyOf(spawnerPid);
+
+    // The app quits leaving its worker running: the spawner and its unused standby end with it.
+    engines.splice(engines.indexOf(engine), 1);
+    await engine.close({ stopWorkers: false });
+    await waitFor(
+      () => !isProcessAlive(spawnerPid) && !isProcessAlive(next),
+      'spawner and standby gone',
+      30_000,
+    );
+    expect(isProcessAlive(standby, standbyStart)).toBe(true);
+
+    const restarted = spawnerEngine(paths);
+    restarted.runTick();
+    expect(runsOf(restarted.db, held.id)).toMatchObject([
+      { pid: standby, pidStartTime: standbyStart, endedAt: null },
+    ]);
+    expect(eventsOf(restarted.db, held.id).map((event) => event.kind)).toContain('adopted');
+    fs.writeFileSync(go, '');
+    await tickUntil(restarted, () => findTask(restarted.db, held.id)?.status === 'done', 'done', 60_000);
+    expect(runsOf(restarted.db, held.id).map((each) => each.outcome)).toEqual(['completed']);
+    expect(isProcessAlive(standby)).toBe(false);
+  }, 180_000);
 });
 
 describe.skipIf(!procfsAvailable)('a dispatcher killed between the claim and the pid', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waiterArgv, waiterUsesLogWriter } from './exitStatus';
+import { STANDBY_NAME, waiterArgv, waiterUsesLogWriter } from './exitStatus';
 
 describe('waiterUsesLogWriter', () => {
   const logWriter = { program: '/usr/bin/split', chunkPrefix: '/runs/7.log.chunk.', chunkBytes: 1024 };
@@ -20,5 +20,10 @@ describe('waiterUsesLogWriter', () => {
     expect(waiterUsesLogWriter([''])).toBeNull();
     expect(waiterUsesLogWriter([])).toBeNull();
     expect(waiterUsesLogWriter(null)).toBeNull();
+  });
+
+  it('cannot tell from a standby that answered but has not exec’d its command yet', () => {
+    // Adopted in that instant, the worker is taken as the supervisor would start it now.
+    expect(waiterUsesLogWriter(['/bin/sh', '-s', STANDBY_NAME])).toBeNull();
   });
 });

@@ -104,16 +104,25 @@ export function recordedWaiter(logPath: string): { pid: number; startTime: strin
  * false when the argv shows (the waiter's, or `nice`'s just before it execs the waiter: both name it);
  * false for a worker run without a waiter; null when the argv cannot tell — unreadable, or empty,
  * as /proc/<pid>/cmdline reads while a process is between one program and the next (an adopt right
- * after the spawn catches `nice` exec'ing the waiter's shell about half the time).
+ * after the spawn catches `nice` exec'ing the waiter's shell about half the time), or still the
+ * standby's that is about to exec the waiter.
  */
 export function waiterUsesLogWriter(argv: readonly string[] | null): boolean | null {
   if (argv === null || argv.length === 0 || (argv.length === 1 && argv[0] === '')) return null;
+  // A standby (spawner.ts) that has answered but not yet exec'd its command: not the waiter yet.
+  if (argv.includes(STANDBY_NAME)) return null;
   const at = argv.indexOf(WAITER_NAME);
   return at >= 0 && (argv[at + 2] ?? '') !== '';
 }
 
 /** `$0` of the waiter: what `ps` shows and what the shell's own messages start with. */
 export const WAITER_NAME = 'switchyard-waiter';
+
+/**
+ * `$1` of a standby waiter (spawner.ts): a shell the spawner forked ahead of the next start, which
+ * execs that start's argv (the waiter's, through `nice` for a low worker) in place — same pid.
+ */
+export const STANDBY_NAME = 'switchyard-standby';
 
 /**
  * The POSIX shell that runs the waiter, found by absolute path (the worker's PATH cannot replace

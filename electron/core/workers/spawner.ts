@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { isProcessAlive } from '../procfs';
+import { STANDBY_NAME } from './exitStatus';
 import type { OffLoopExecOptions, OffLoopExecResult } from './offLoopExecFile';
 
 /**
@@ -33,10 +34,30 @@ import type { OffLoopExecOptions, OffLoopExecResult } from './offLoopExecFile';
  * outlive it, and whoever holds their runs then polls them like adopted workers (the waiter records
  * their exit status either way, exitStatus.ts). A spawner that dies or does not answer is replaced
  * on the next spawn.
+ *
+ * Standby (Linux, docs/architecture.md §5 "A standby waiter"): a fork of this process costs ~5 ms
+ * of wall time on a slow VM (libuv forks, then waits for the child's first exec), and that was most
+ * of what ready → spawned waited for. So after each start the spawner forks the next worker's
+ * process ahead of time: `/bin/sh -s switchyard-standby`, detached (its own session and group, as
+ * a worker), env holding only SWITCHYARD_HOME, cwd `/`, blocked reading its commands from stdin.
+ * A start hands it one compound command, which the shell parses whole before running any of it:
+ * cd to the run's cwd, the run's environment exported exactly (PWD, OLDPWD and the home unset
+ * first), stdout and stderr appended to the log through `/proc/<spawner>/fd/<fd>` (the fd this
+ * process opened without following links and checked: the same open file, never the path looked
+ * up again), stdin from /dev/null, "ok" written on fd 3, then `exec` of the very argv spawn()
+ * would run (`nice` … the waiter …), fd 3 closed. The answer is the standby's pid once "ok" is
+ * read: same pid, group, session and start time as the exec'd waiter, so stop, timeout, group kill,
+ * exit relay, pid file and adoption are the forked start's. Every string is single-quoted and
+ * NUL-free; a start the shell cannot make exactly (a variable name it cannot set, a relative path,
+ * a NUL) is forked as before, and the standby kept. A standby that ends without "ok" never ran the
+ * command: the start is forked instead; unless it said why (cwd or program missing) or was killed,
+ * standbys are turned off for this spawner. The unused standby ends with the spawner (its stdin
+ * closes: end of input; SIGKILLed on a normal exit). Without /bin/sh or /proc (macOS, Windows)
+ * every start is forked.
  */
 
-/** Runs in the spawner (CommonJS, from this text: the bundles have no file for it). */
-export const SPAWNER_SOURCE = `
+/** Runs in the spawner (CommonJS, from this text: the bundles have no file for it). Raw: `\` stays `\`. */
+export const SPAWNER_SOURCE = String.raw`
 'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -57,6 +78,12 @@ process.on('message', (m) => {
     send({ type: 'answer', id: m.id, error: 'cannot open the log ' + m.logPath + ': ' + error.message });
     return;
   }
+  const script = standby !== null ? standbyScript(m, fd) : null;
+  if (script !== null) startOnStandby(m, fd, script);
+  else startBySpawn(m, fd);
+});
+// The start as Supervisor.spawn does it in process; closes fd.
+const startBySpawn = (m, fd) => {
   let child;
   try {
     child = spawn(m.file, m.args, { detached: true, stdio: ['ignore', fd, fd], cwd: m.cwd, env: m.env, shell: false });
@@ -74,7 +101,120 @@ process.on('message', (m) => {
   child.on('error', () => undefined);
   child.once('exit', (code, signal) => send({ type: 'exit', pid, code, signal }));
   send({ type: 'answer', id: m.id, pid });
-});
+  setImmediate(makeStandby);
+};
+// The standby waiter (spawner.ts header "Standby"): a shell forked ahead of time, blocked on
+// reading its commands from stdin. The start hands it one compound command that it parses whole
+// before running any of it: cd, the run's environment, stdout and stderr to the checked log (this
+// process's open fd, reopened through /proc: the same file, never a path looked up again), "ok" on
+// fd 3, then exec of the same argv the spawn above would run. Anything missing turns them off.
+const STANDBY_NAME = ${JSON.stringify(STANDBY_NAME)};
+const standbyShell = (() => {
+  if (process.argv[1] !== 'standby' || process.platform !== 'linux') return null;
+  try {
+    fs.accessSync('/bin/sh', fs.constants.X_OK);
+    fs.accessSync('/proc/' + process.pid + '/fd', fs.constants.R_OK);
+    return '/bin/sh';
+  } catch { return null; }
+})();
+let standbysOn = standbyShell !== null;
+let standby = null;
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const quote = (text) => "'" + text.split("'").join("'\\''") + "'";
+// The standby's own variables: none but the home, so a scan for the home's processes sees it.
+const standbyEnv = process.env.SWITCHYARD_HOME === undefined ? {} : { SWITCHYARD_HOME: process.env.SWITCHYARD_HOME };
+const makeStandby = () => {
+  if (!standbysOn || standby !== null || !process.connected) return;
+  let child;
+  try {
+    child = spawn(standbyShell, ['-s', STANDBY_NAME], {
+      detached: true, cwd: '/', env: standbyEnv, stdio: ['pipe', 'ignore', 'ignore', 'pipe'],
+    });
+  } catch { standbysOn = false; return; }
+  if (child.pid === undefined) { child.once('error', () => undefined); standbysOn = false; return; }
+  // What it says on fd 3 is read from the start: a standby that dies while it waits is seen gone.
+  const entry = { child, said: '', ended: false, onSaid: null, onEnded: null, onExit: null };
+  child.on('error', () => undefined);
+  child.stdin.on('error', () => undefined);
+  const told = child.stdio[3];
+  told.on('error', () => undefined);
+  told.setEncoding('latin1');
+  told.on('data', (text) => {
+    entry.said += text;
+    if (entry.onSaid) entry.onSaid();
+  });
+  told.once('close', () => {
+    entry.ended = true;
+    if (standby === entry) standby = null;
+    if (entry.onEnded) entry.onEnded();
+  });
+  child.once('exit', (code, signal) => {
+    if (standby === entry) standby = null;
+    if (entry.onExit) entry.onExit(code, signal);
+  });
+  standby = entry;
+};
+// One unused standby at most: it ends when this process does (its stdin closes: end of input).
+process.on('exit', () => { if (standby !== null) try { standby.child.kill('SIGKILL'); } catch {} });
+// The command for the standby, or null when only spawn() can do this start exactly.
+const standbyScript = (m, fd) => {
+  if (!m.file.startsWith('/') || !m.cwd.startsWith('/')) return null;
+  const env = Object.entries(m.env);
+  const texts = [m.file, m.cwd, ...m.args];
+  for (const [name, value] of env) {
+    if (!SHELL_NAME.test(name)) return null;
+    texts.push(value);
+  }
+  if (texts.some((text) => typeof text !== 'string' || text.includes('\0'))) return null;
+  return [
+    '{',
+    'cd -P -- ' + quote(m.cwd) + ' 2>/dev/null || { printf skip >&3; exit 1; }',
+    '[ -x ' + quote(m.file) + ' ] || { printf skip >&3; exit 1; }',
+    'unset PWD OLDPWD SWITCHYARD_HOME',
+    ...env.map(([name, value]) => 'export ' + name + '=' + quote(value)),
+    'exec >>/proc/' + process.pid + '/fd/' + fd + ' 2>&1 </dev/null',
+    'printf ok >&3',
+    'exec 3>&- ' + [m.file, ...m.args].map(quote).join(' '),
+    '}',
+    '',
+  ].join('\n');
+};
+// The answer is the standby's pid once it said "ok". One that ends without it never ran the
+// command, and the start is done by spawn() instead (which says what was wrong, if anything); it
+// is decided once both its fd 3 and its life have ended, since they are seen in either order.
+const startOnStandby = (m, fd, script) => {
+  const entry = standby;
+  standby = null;
+  const pid = entry.child.pid;
+  let answered = false;
+  let exited = null;
+  entry.onSaid = () => {
+    if (answered || entry.said !== 'ok') return;
+    answered = true;
+    fs.closeSync(fd);
+    send({ type: 'answer', id: m.id, pid });
+    // Its exit may be seen before its "ok" is read: relayed after the answer, never before.
+    if (exited !== null) send({ type: 'exit', pid, code: exited.code, signal: exited.signal });
+    setImmediate(makeStandby);
+  };
+  const settle = () => {
+    if (answered || !entry.ended || exited === null) return;
+    answered = true;
+    // "skip": this start's cwd or program is missing; a signal: it was killed while it waited.
+    // Anything else means standbys do not work here.
+    if (entry.said !== 'skip' && exited.signal === null) standbysOn = false;
+    startBySpawn(m, fd);
+  };
+  entry.onEnded = settle;
+  entry.onExit = (code, signal) => {
+    if (answered && entry.said === 'ok') send({ type: 'exit', pid, code, signal });
+    else if (!answered) {
+      exited = { code, signal };
+      settle();
+    }
+  };
+  entry.child.stdin.end(script);
+};
 // Git and other short commands of the engine (execFile: output, exit code), lowered to the
 // priority asked for right after the start; killed when the spawner ends, so none outlives it.
 const { execFile } = require('node:child_process');
@@ -160,6 +300,11 @@ export interface SpawnerOptions {
   bootTimeoutMs?: number;
   /** The Node to run it with [process.execPath; under Electron with ELECTRON_RUN_AS_NODE=1]. */
   execPath?: string;
+  /**
+   * Keep a standby waiter forked ahead of the next start (see the header) [true]; false: every
+   * start forks (the bench's before/after, tests of the plain path).
+   */
+  standby?: boolean;
 }
 
 const DEFAULT_ANSWER_TIMEOUT_MS = 30_000;
@@ -271,7 +416,8 @@ export class Spawner {
     if (this.child) return this.child;
     let child: ChildProcess;
     try {
-      child = spawn(this.options.execPath ?? process.execPath, ['-e', SPAWNER_SOURCE], {
+      const args = ['-e', SPAWNER_SOURCE, ...(this.options.standby === false ? [] : ['standby'])];
+      child = spawn(this.options.execPath ?? process.execPath, args, {
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
         // NODE_OPTIONS of the engine (a profiler, a test runner's loader) are not the spawner's.
         env: { ...withoutNodeOptions(process.env), ELECTRON_RUN_AS_NODE: '1' },

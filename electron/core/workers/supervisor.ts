@@ -161,7 +161,7 @@ export interface SupervisorOptions {
    * Start workers through a spawner process (spawner.ts) in spawnOffTheLoop: a long-lived engine
    * (app, `serve`, `dispatch --watch`). Absent or null: every start is spawn(), in this process.
    */
-  spawner?: Pick<SpawnerOptions, 'answerTimeoutMs' | 'bootTimeoutMs' | 'execPath'> | null;
+  spawner?: Pick<SpawnerOptions, 'answerTimeoutMs' | 'bootTimeoutMs' | 'execPath' | 'standby'> | null;
 }
 
 /** A worker of an earlier app that is no longer alive: its run is settled from what its waiter left. */
