@@ -10,6 +10,7 @@ import { Engine } from '../electron/core/dispatch/engine';
 import type { HomePaths } from '../electron/core/config/home';
 import { setLanePausedRow } from '../electron/core/store/laneSettings';
 import { Supervisor } from '../electron/core/workers/supervisor';
+import { ensureOwnedDir } from '../electron/core/ownedFiles';
 import { benchBoard, benchStartToBoard } from './board';
 import { benchImportHermes } from './importHermes';
 import { LANE_FIGURES_TARGET, laneFiguresRecompute, queuedInLaneView } from './laneFigures';
@@ -560,6 +561,9 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
       if (exited === workers) resolve();
     }),
   );
+  const logPaths = Array.from({ length: workers }, (_, index) =>
+    runLogPath(home.logs, `T${index + 1}`, `${index + 1}.log`),
+  );
   // Started before the workers, so its threads' start (and the chrt/taskset it runs) is not measured.
   const stallWatch = await startCpuStallWatch(CPU_STALL_MIN_MS);
   const started = performance.now();
@@ -571,7 +575,7 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
       argv: [process.execPath, path.join(AGENTS, 'chatty.mjs'), String(bytes)],
       cwd: home.home,
       env: { PATH: process.env.PATH ?? '' },
-      logPath: path.join(home.logs, `T${runId}`, `${runId}.log`),
+      logPath: logPaths[runId - 1] as string,
       maxRuntimeMs: null,
     });
     if (!outcome.ok) throw new Error(outcome.error);
@@ -638,7 +642,7 @@ async function benchRotation(bytes = 50 * 2 ** 20): Promise<void> {
       ...(runId === 2 ? { logWriter: null } : {}),
     });
     const exited = new Promise((resolve) => supervisor.onExit(resolve));
-    const logPath = path.join(home.logs, `T${runId}`, `${runId}.log`);
+    const logPath = runLogPath(home.logs, `T${runId}`, `${runId}.log`);
     const started = performance.now();
     const outcome = supervisor.spawn({
       runId,
@@ -706,6 +710,9 @@ async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 
       if (exited === workers) resolve();
     }),
   );
+  const logPaths = Array.from({ length: workers }, (_, index) =>
+    runLogPath(home.logs, `S${index + 1}`, `${index + 1}.log`),
+  );
   const stallWatch = await startCpuStallWatch(CPU_STALL_MIN_MS);
   const started = performance.now();
   for (let runId = 1; runId <= workers; runId++) {
@@ -716,7 +723,7 @@ async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 
       argv: [process.execPath, path.join(AGENTS, 'stream-json.mjs'), String(bytes)],
       cwd: home.home,
       env: { PATH: process.env.PATH ?? '' },
-      logPath: path.join(home.logs, `S${runId}`, `${runId}.log`),
+      logPath: logPaths[runId - 1] as string,
       maxRuntimeMs: null,
       output: parse ? 'claude-stream-json' : null,
     });
@@ -902,6 +909,14 @@ async function benchServe(): Promise<void> {
   }
 }
 
+/**
+ * A run's log path in a folder made beforehand, as the dispatcher makes and checks it
+ * (ensureOwnedDir) before it spawns: the supervisor opens the log in it and makes no folder.
+ */
+function runLogPath(root: string, folder: string, file: string): string {
+  return path.join(ensureOwnedDir(root, path.join(root, folder)), file);
+}
+
 // 3c: what the exit-status waiter adds (issue 20), and its log writer (issue 18) -------------------
 
 /**
@@ -929,6 +944,7 @@ async function benchWaiter(): Promise<void> {
         ...(variant === 'noWriter' ? { logWriter: null } : {}),
       });
       const exited = new Promise((resolve) => supervisor.onExit(resolve));
+      const logPath = runLogPath(dir, variant, `${i + 1}.log`);
       const started = performance.now();
       const outcome = supervisor.spawn({
         runId: i + 1,
@@ -937,7 +953,7 @@ async function benchWaiter(): Promise<void> {
         argv: [process.execPath, path.join(AGENTS, 'exit0.mjs')],
         cwd: dir,
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-        logPath: path.join(dir, variant, `${i + 1}.log`),
+        logPath,
         maxRuntimeMs: null,
       });
       spawnMs[variant].push(performance.now() - started);

@@ -86,7 +86,7 @@ export function useProcessSandbox(prefix = 'switchyard-proc-'): {
     workerRequest: (argv, overrides = {}) => {
       const dir = tempDir();
       const runId = nextRunId++;
-      return {
+      const spawnRequest: SpawnRequest = {
         runId,
         taskId: `t_${runId.toString(16).padStart(8, '0')}`,
         lane: 'fake',
@@ -97,6 +97,9 @@ export function useProcessSandbox(prefix = 'switchyard-proc-'): {
         maxRuntimeMs: null,
         ...overrides,
       };
+      // The log's folder exists, as the dispatcher makes it (ensureOwnedDir) before any spawn.
+      fs.mkdirSync(path.dirname(spawnRequest.logPath), { recursive: true, mode: 0o700 });
+      return spawnRequest;
     },
     tempDir,
     killAfterwards,

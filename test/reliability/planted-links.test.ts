@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as commands from '../../electron/core/commands/taskCommands';
 import type { HomePaths } from '../../electron/core/config/home';
 import { createProfileFromTemplate } from '../../electron/core/config/profileTemplates';
@@ -11,7 +11,7 @@ import { openDatabase } from '../../electron/core/store/db/open';
 import * as tasks from '../../electron/core/store/tasks';
 import { rotateLogCopyTruncate } from '../../electron/core/workers/logRotation';
 import { useTempHomes } from '../helpers/home';
-import { AGENTS, newEngine, writeAgentProfile, writeFastSettings } from '../helpers/engine';
+import { AGENTS, newEngine, waitFor, writeAgentProfile, writeFastSettings } from '../helpers/engine';
 
 /**
  * Issue 18 item 2: another local process plants a symlink (or a hard link) where Switchyard is about
@@ -23,6 +23,7 @@ const newHome = useTempHomes();
 const engines: Engine[] = [];
 const outsides: string[] = [];
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const engine of engines.splice(0)) await engine.close({ stopWorkers: true });
   for (const dir of outsides.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -226,5 +227,23 @@ describe('planted links in the home never make Switchyard write outside it', () 
     const log = path.join(paths.logs, task.id, '1.log');
     expect(fs.statSync(log).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(paths.logs, task.id)).mode & 0o777).toBe(0o700);
+  });
+});
+
+describe("a run's log folder", () => {
+  it('is made and checked once, by the dispatcher: the supervisor makes no folder of its own', async () => {
+    const { paths, engine } = setup();
+    const task = readyTask(engine);
+    const logFolder = path.join(paths.logs, task.id);
+    const mkdir = vi.spyOn(fs, 'mkdirSync');
+    engine.runTick();
+    await waitFor(
+      () => tasks.findTask(engine.db, task.id)?.status === 'running' && engine.workers().length > 0,
+      'the worker',
+    );
+    const made = mkdir.mock.calls.filter(([folder]) => path.resolve(String(folder)) === logFolder);
+    // One mkdir, by ensureOwnedDir (which also lstat's it): the spawn opened the log in it as it was.
+    expect(made).toHaveLength(1);
+    expect(fs.lstatSync(logFolder).isDirectory()).toBe(true);
   });
 });

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { WorkerStatus } from '../../../shared/dispatch';
 import type { RunUsage, TranscriptFormat } from '../../../shared/transcript';
 import type { FollowedLog } from './followedLog';
@@ -20,7 +19,7 @@ import {
 import { Spawner, type SpawnerOptions } from './spawner';
 import type { ChildRunner } from './offLoopExecFile';
 import { findProgram, type ProgramLookup } from '../config/programLookup';
-import { openForAppend, PRIVATE_DIR_MODE, UnsafePathError } from '../ownedFiles';
+import { openForAppend, UnsafePathError } from '../ownedFiles';
 import {
   exitStatusPathOf,
   findLogWriterProgram,
@@ -479,9 +478,9 @@ export class Supervisor {
     const launch = this.launchArgv(request, lookup.path);
     let logFd: number;
     try {
-      // The folder was checked by whoever chose the path (a real folder of ours, issue 18); the
-      // file is opened without following a link and must be a plain file of ours.
-      fs.mkdirSync(path.dirname(request.logPath), { recursive: true, mode: PRIVATE_DIR_MODE });
+      // The folder was made and checked by whoever chose the path (the dispatcher's
+      // ensureOwnedDir: a real folder of ours, issue 18), never made again here; the file is
+      // opened without following a link and must be a plain file of ours.
       logFd = openForAppend(request.logPath);
     } catch (error) {
       return {
