@@ -7,14 +7,15 @@ import { runCliJson } from './helpers/cli';
 import { startServeProcess } from './helpers/serveProcess';
 import { writeFastSettings } from './helpers/engine';
 import { useTempHomes } from './helpers/home';
-import { connectSocket, writeFakeRenderer } from './helpers/webClient';
+import { connectSocket, request, writeFakeRenderer } from './helpers/webClient';
+import { NO_BOARD_GRACE_MS } from '../electron/server/server';
 
 /**
  * Performance issue 17, target 7: the first tick never delays the first paint. `switchyard serve`
- * holds its engine's cold first tick until a board's first snapshot has been sent and the page has
- * asked its next call (electron/server/server.ts BoardOpening) — past the
- * engine's default delay, which fell in the middle of a browser's page load on a large board (the
- * tick stalled the snapshot's read ahead, and its writes made the server read the board again).
+ * holds its engine's cold first tick, once a page has been asked for, until a board's first
+ * snapshot has been sent and the page has asked its next call (electron/server/server.ts
+ * BoardOpening) — past the engine's default delay, which fell in the middle of a browser's page
+ * load on a large board (the tick stalled the snapshot's read ahead, and its writes made the server read the board again).
  * Whether a tick ran is seen from outside: a ready task on a lane with no profile gets its skip
  * reason (`terminal_lane`) stored by the first tick.
  */
@@ -29,7 +30,7 @@ const skipReasonOf = async (home: string): Promise<string | null> =>
   (await runCliJson<Task[]>(home, ['list', '--status', 'ready']))[0]?.skipReason ?? null;
 
 describe('serve: the first tick and the first snapshot', () => {
-  it('holds the first tick past the engine default until a board has its snapshot, then ticks', async () => {
+  it('holds the first tick past the engine default until a board has its snapshot, then ticks', async (ctx) => {
     const paths = tempHome();
     writeFastSettings(paths);
     await runCliJson(paths.home, [
@@ -51,8 +52,18 @@ describe('serve: the first tick and the first snapshot', () => {
       },
     });
     cleanups.push(() => serve.kill('SIGTERM'));
+    let stderr = '';
+    serve.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    // A browser loads the printed URL at once: the page is asked for within the server's grace
+    // for a board to begin opening (NO_BOARD_GRACE_MS), so the hold goes on past it.
+    expect((await request(Number(boardUrl.port), boardUrl.pathname + boardUrl.search)).status).toBe(200);
     // The engine started before the URL was printed: past its default delay, no tick has run.
-    await new Promise((resolve) => setTimeout(resolve, FIRST_TICK_DELAY_MS + 1_000));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(FIRST_TICK_DELAY_MS, NO_BOARD_GRACE_MS) + 1_000),
+    );
+    // A machine so loaded that the page came after the grace proves nothing either way here
+    // (server.test.ts shows the page holding the tick with the grace's timer faked).
+    if (stderr.includes('no board opened within')) return ctx.skip('the page was asked for after the grace');
     expect(await skipReasonOf(paths.home)).toBeNull();
 
     const socket = await connectSocket(

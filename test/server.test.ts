@@ -9,7 +9,7 @@ import * as commands from '../electron/core/commands/taskCommands';
 import { openDatabase } from '../electron/core/store/db/open';
 import { findTask } from '../electron/core/store/tasks';
 import { MAX_KEPT_FILE_BYTES } from '../electron/server/rendererFiles';
-import { startServer, type RunningServer } from '../electron/server/server';
+import { NO_BOARD_GRACE_MS, startServer, type RunningServer } from '../electron/server/server';
 import { createWebSocketApi, type WebSocketLike } from '../renderer/src/api/webSocketApi';
 import { ApiError } from '../renderer/src/api/boardApi';
 import { newEngine } from './helpers/engine';
@@ -248,6 +248,37 @@ describe('web server: first tick', () => {
     await sent;
     leaving.close();
     await expect.poll(() => wake.mock.calls.length, { timeout: 10_000 }).toBe(2);
+  });
+});
+
+describe('web server: the first tick with no board opening (serve on a server, no browser)', () => {
+  it('lets the held first tick run once the grace passes with no page nor socket', async () => {
+    // The engine's own hold is an hour here: only the server's grace can start the tick.
+    const { engine } = await setup({ firstTickHeld: true }, { dispatch: true, firstTickDelayMs: HOUR_MS });
+    await expect.poll(() => engine.dispatcherState().lastTickAt, { timeout: 30_000 }).not.toBeNull();
+  });
+
+  it('holds it past the grace once a page is asked for or a socket opens, and only when asked to', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const started = async (options: { firstTickHeld?: boolean }) => {
+        const { engine, server } = await setup(options);
+        return { server, wake: vi.spyOn(engine, 'wake') };
+      };
+      const paged = await started({ firstTickHeld: true });
+      expect((await get(paged.server.port, '/')).status).toBe(200);
+      const socketed = await started({ firstTickHeld: true });
+      await connect(wsUrl(socketed.server));
+      const nobody = await started({ firstTickHeld: true });
+      const notHeld = await started({});
+      vi.advanceTimersByTime(NO_BOARD_GRACE_MS + 1);
+      expect(paged.wake).not.toHaveBeenCalled();
+      expect(socketed.wake).not.toHaveBeenCalled();
+      expect(nobody.wake).toHaveBeenCalledTimes(1);
+      expect(notHeld.wake).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

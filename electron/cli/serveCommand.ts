@@ -68,8 +68,9 @@ export const serveCommand: CliCommand = {
       dispatch,
       actor: context.actor,
       // The server wakes the engine once a board has opened (its snapshot sent, the page's next
-      // call asked: server.ts BoardOpening); until then the cold first
-      // tick would stall the board that is opening.
+      // call asked: server.ts BoardOpening); until then the cold first tick would stall the board
+      // that is opening. With no page nor socket after NO_BOARD_GRACE_MS (no browser), it wakes
+      // the engine then (firstTickHeld).
       firstTickDelayMs: FIRST_TICK_DELAY_WHILE_BOARD_OPENS_MS,
     });
     // docs/architecture.md §10, opt-in: the MCP tools over Streamable HTTP at /mcp, behind the same token.
@@ -94,6 +95,7 @@ export const serveCommand: CliCommand = {
         port,
         rendererDir: findRendererDir(context.env),
         log: (line) => context.output.err(line),
+        firstTickHeld: dispatch,
       });
     } catch (error) {
       await engine.close({ stopWorkers: false });

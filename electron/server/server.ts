@@ -33,12 +33,21 @@ import { RendererFiles } from './rendererFiles';
 /**
  * How long `switchyard serve` holds its engine's cold first tick for a board that is opening
  * (performance issue 17, target 7). The server wakes the engine once a board has opened
- * (`BoardOpening`), so this is only the wait when nobody opens the board; a write (the CLI, another
+ * (`BoardOpening`), and after NO_BOARD_GRACE_MS when no board has begun to open (no browser), so
+ * this is only the wait for a page that began to load and never opened; a write (the CLI, another
  * process) wakes it sooner too. The engine's own default, 3 s, fell in the middle of a browser's
  * page load on "large": the tick blocked the read ahead of the snapshot for ~1 s and, by writing
  * skip reasons, made it useless, so the snapshot was read a second time before it was sent.
  */
 export const FIRST_TICK_DELAY_WHILE_BOARD_OPENS_MS = 15_000;
+
+/**
+ * How long the server waits for a board to start opening (the page asked for, or a socket) before
+ * it lets the held first tick run: `switchyard serve` on a machine where nobody opens the board (a
+ * server, no browser) must not leave its ready tasks for the whole hold above. A browser that loads
+ * the printed URL at once asks well within it (target 7: the URL is printed ~0.8 s after the start).
+ */
+export const NO_BOARD_GRACE_MS = 3_000;
 
 /** Where `switchyard serve --mcp` answers MCP's Streamable HTTP. */
 export const MCP_HTTP_PATH = '/mcp';
@@ -63,6 +72,12 @@ export interface ServerOptions {
    * Only for clients outside a browser: a request with another site's Origin is refused.
    */
   mcp?: (request: http.IncomingMessage, response: http.ServerResponse) => void;
+  /**
+   * The engine holds its first tick for a board that opens (`serve` with the dispatcher:
+   * FIRST_TICK_DELAY_WHILE_BOARD_OPENS_MS): wake it once a board has opened, or after
+   * NO_BOARD_GRACE_MS when none has begun to.
+   */
+  firstTickHeld?: boolean;
 }
 
 export interface RunningServer {
@@ -146,6 +161,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const rendererFiles = new RendererFiles();
   const ownApi = options.api === undefined;
   const api = options.api ?? createApi(options.engine);
+  const noBoardGrace = new NoBoardGrace(() => {
+    log(`serve: no board opened within ${NO_BOARD_GRACE_MS / 1000} s: the first tick runs without one`);
+    options.engine.wake();
+  });
   let port = 0;
 
   const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
@@ -265,6 +284,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const headers: Record<string, string> = { ...securityHeaders() };
     const relative = decodedPath(url.pathname);
     if (relative === undefined) return refuse(response, 400, 'bad request target');
+    if (url.pathname === '/' || url.pathname === '/index.html') noBoardGrace.boardOpening();
     const found = staticFile(relative);
     if (!found) {
       if (url.pathname === '/' || url.pathname === '/index.html') {
@@ -375,6 +395,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   function attachClient(client: WebSocket): void {
+    noBoardGrace.boardOpening();
     let unanswered = 0;
     const opening = new BoardOpening(() => options.engine.wake());
     client.on('error', (error) => log(`serve: client error: ${error.message}`));
@@ -469,6 +490,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   port = (server.address() as AddressInfo).port;
   server.on('error', (error) => log(`serve: ${error.message}`));
+  if (options.firstTickHeld) noBoardGrace.start(NO_BOARD_GRACE_MS);
   // While a browser starts and loads the page, read the page and the default board's cards for
   // its snapshot.
   void rendererFiles.warm(rendererDir);
@@ -481,6 +503,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     token,
     close() {
       closing ??= (async () => {
+        noBoardGrace.boardOpening();
         unsubscribe();
         if (ownApi) api.close();
         for (const client of sockets.clients) client.close(1001, 'server closing');
@@ -537,6 +560,34 @@ export class BoardOpening {
     if (this.done || !this.snapshotWritten || !this.askedSince) return;
     this.done = true;
     this.wake();
+  }
+}
+
+/**
+ * The engine's held first tick when no board opens (NO_BOARD_GRACE_MS): woken once the grace has
+ * passed with no page asked for and no socket, never once a board has begun to open (then
+ * `BoardOpening` wakes it, or the hold's own end).
+ */
+export class NoBoardGrace {
+  private timer: NodeJS.Timeout | null = null;
+  private opening = false;
+
+  constructor(private readonly wake: () => void) {}
+
+  start(graceMs: number): void {
+    if (this.opening || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.wake();
+    }, graceMs);
+    this.timer.unref();
+  }
+
+  /** A page or socket came (or the server closes): the board's opening decides from now on. */
+  boardOpening(): void {
+    this.opening = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 }
 
