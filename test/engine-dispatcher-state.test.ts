@@ -6,7 +6,7 @@ import * as commands from '../electron/core/commands/taskCommands';
 import { openDatabase } from '../electron/core/store/db/open';
 import type { Engine } from '../electron/core/dispatch/engine';
 import { useTempHomes } from './helpers/home';
-import { newEngine, waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine';
+import { editHomeFiles, newEngine, waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine';
 
 /**
  * What the engine pushes to the toolbar, the tray and desktop notifications: the "running · ready"
@@ -109,9 +109,11 @@ describe('engine: what it pushes and reports', () => {
     expect(engine.problems()).toEqual([
       'settings.json: dispatcher.workerPriority: must be "low" or "normal"',
     ]);
-    fs.writeFileSync(
-      paths.settingsFile,
-      JSON.stringify({ dispatcher: { workerPriority: 'normal', tickMs: 500 } }),
+    await editHomeFiles(engine, () =>
+      fs.writeFileSync(
+        paths.settingsFile,
+        JSON.stringify({ dispatcher: { workerPriority: 'normal', tickMs: 500 } }),
+      ),
     );
     engine.runTick();
     expect(engine.problems()).toEqual([]);

@@ -138,6 +138,37 @@ describe('the idle tick', () => {
     );
   });
 
+  it('sees a profile replaced by rename and a lane paused in lanes.json replaced by rename', async () => {
+    // What no idle tick stats any more (lanes.json; profiles/ and settings.json likewise) reaches
+    // the tick through the watchers: editors and other processes save by renaming a new file over it.
+    const { engine, paths } = setUp({ tickMs: 60_000 });
+    writeAgentProfile(paths, 'coder', 'sleep.mjs', { args: ['600'], maxConcurrent: 1 });
+    createTask(engine.db, { title: 'runs', assignee: 'coder', status: 'ready', priority: 1 }, actor);
+    const waiting = createTask(engine.db, { title: 'waits', assignee: 'coder', status: 'ready' }, actor);
+    engine.runTick();
+    engine.runTick();
+    expect(verdictOf(engine.runTick(), waiting.id)).toBe('lane_at_capacity');
+    const replace = (file: string, content: unknown): void => {
+      fs.writeFileSync(`${file}.new`, JSON.stringify(content));
+      fs.renameSync(`${file}.new`, file);
+    };
+    const profileFile = path.join(paths.profiles, 'coder', 'profile.json');
+    const profile = JSON.parse(fs.readFileSync(profileFile, 'utf8')) as Record<string, unknown>;
+    replace(paths.lanesFile, { lanes: { human: { kind: 'terminal' }, coder: { paused: true } } });
+    await tickUntil(
+      engine,
+      () => verdictOf(engine.lastDispatchResult(), waiting.id) === 'lane_paused',
+      'the lane paused',
+    );
+    replace(paths.lanesFile, { lanes: { human: { kind: 'terminal' } } });
+    replace(profileFile, { ...profile, maxConcurrent: 2 });
+    await tickUntil(
+      engine,
+      () => findTask(engine.db, waiting.id)?.status === 'running',
+      'the second slot used',
+    );
+  });
+
   it('reclaims a terminal claim once it runs out, with nothing else written meanwhile', async () => {
     const { engine } = setUp({ tickMs: 60_000 });
     const task = createTask(engine.db, { title: 'for a person', assignee: 'human', status: 'ready' }, actor);

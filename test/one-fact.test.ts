@@ -13,7 +13,7 @@ import {
 import { TASK_STATUSES } from '../shared/constants';
 import { describeDispatcher, type DispatcherState } from '../shared/dispatch';
 import { useTempHomes } from './helpers/home';
-import { newEngine, waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine';
+import { editHomeFiles, newEngine, waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine';
 
 /**
  * Facts that used to be computed in several places and disagreed (issue 14), each checked through
@@ -136,7 +136,7 @@ describe('effective lane settings are one fact', () => {
     expect(answer).toMatchObject({ name: 'fresh', paused: true, maxConcurrent: 1 });
 
     // Its profile arrives later: the dispatcher holds the lane paused, as the answer said.
-    writeAgentProfile(paths, 'fresh', 'exit0.mjs');
+    await editHomeFiles(engine, () => writeAgentProfile(paths, 'fresh', 'exit0.mjs'));
     const task = commands.createTask(engine.db, { title: 'later', assignee: 'fresh' }, engine.actor);
     const tick = engine.runTick();
     expect(tick?.skipped).toEqual([expect.objectContaining({ taskId: task.id, reason: 'lane_paused' })]);
@@ -157,7 +157,9 @@ describe('effective lane settings are one fact', () => {
       (await call(api, 'laneStatuses', { board: 'default' })).find((status) => status.name === 'coder');
     expect(await lane()).toMatchObject({ paused: false, maxConcurrent: 3 }); // the profile's
 
-    fs.writeFileSync(paths.lanesFile, JSON.stringify({ lanes: { coder: { maxConcurrent: 2 } } }));
+    await editHomeFiles(engine, () =>
+      fs.writeFileSync(paths.lanesFile, JSON.stringify({ lanes: { coder: { maxConcurrent: 2 } } })),
+    );
     engine.runTick({ spawn: false });
     expect(await lane()).toMatchObject({ maxConcurrent: 2 }); // lanes.json over the profile
 

@@ -10,7 +10,7 @@ import { taskWorktree } from '../electron/core/store/repositories';
 import { eventsOf } from '../electron/core/store/events';
 import { commentsOf } from '../electron/core/store/comments';
 import { useTempHomes } from './helpers/home';
-import { newEngine, tickUntil, writeAgentProfile, writeFastSettings } from './helpers/engine';
+import { editHomeFiles, newEngine, tickUntil, writeAgentProfile, writeFastSettings } from './helpers/engine';
 import { commitFiles, git, makeRepo, useTempFolders, writeFiles } from './helpers/git';
 
 /** docs/architecture.md §9 against real git repositories: worktree per task, changes, merge, conflicts, cleanup. */
@@ -150,9 +150,11 @@ describe('a board on a repository (docs/architecture.md §9)', { timeout: 120_00
   it('a profile with onSuccess "review" holds its children until the merge; send back adds a comment and readies the task', async () => {
     const { engine, db, paths } = await boardOnRepo(undefined, ['notes/{taskId}.md=work of {taskId}\\n']);
     const profileFile = path.join(paths.profiles, 'coder', 'profile.json');
-    fs.writeFileSync(
-      profileFile,
-      JSON.stringify({ ...JSON.parse(fs.readFileSync(profileFile, 'utf8')), onSuccess: 'review' }),
+    await editHomeFiles(engine, () =>
+      fs.writeFileSync(
+        profileFile,
+        JSON.stringify({ ...JSON.parse(fs.readFileSync(profileFile, 'utf8')), onSuccess: 'review' }),
+      ),
     );
     const parent = createTask(db, { board: 'web', title: 'Parent work', assignee: 'coder' }, actor);
     const child = createTask(

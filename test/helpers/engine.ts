@@ -113,3 +113,27 @@ export function zombieChildrenOf(pid: number): number[] {
   }
   return zombies;
 }
+
+/**
+ * Runs `edit` — files of the home (profiles, lanes.json, settings.json) written as a person or
+ * another process would — and waits until the engine has read them. Its lane resolver hears of
+ * them through its watchers, in a later turn of the event loop (docs/architecture.md §3; a tick
+ * right after the write, with no turn between, may not see them yet), and says so with a `lanes`
+ * change. The edit must change something the engine shows.
+ */
+export async function editHomeFiles(
+  engine: Engine,
+  edit: () => void,
+  what = 'the edited files read',
+): Promise<void> {
+  let seen = false;
+  const unsubscribe = engine.subscribe((change) => {
+    if (change.type === 'lanes') seen = true;
+  });
+  try {
+    edit();
+    await waitFor(() => seen, what);
+  } finally {
+    unsubscribe();
+  }
+}

@@ -480,7 +480,8 @@ describe('LaneResolver watching', () => {
     const lanes = resolver({ watch: true, now: () => Date.now() + 60_000 });
     lanes.refresh();
     const seen = new Set<string>();
-    for (let i = 0; i < 16; i++) {
+    // 35 turns: profiles/'s listing, lanes.json, settings.json, then the 32 files.
+    for (let i = 0; i < 18; i++) {
       const stats = profileStats(() => lanes.refresh());
       expect(stats.length).toBeLessThanOrEqual(2);
       for (const file of stats) seen.add(file);
@@ -492,7 +493,7 @@ describe('LaneResolver watching', () => {
     const many = resolver({ watch: true, now: () => Date.now() + 60_000 });
     many.refresh();
     const seenOfMany = new Set<string>();
-    for (let i = 0; i < 75; i++) {
+    for (let i = 0; i < 77; i++) {
       const stats = profileStats(() => many.refresh());
       expect(stats.length).toBeLessThanOrEqual(2);
       for (const file of stats) seenOfMany.add(file);
@@ -535,6 +536,112 @@ describe('LaneResolver watching', () => {
       JSON.stringify({ command: ['agent'], maxConcurrent: 4 }),
     );
     await vi.waitFor(() => expect(limitOf(lanes, 'agent-7')).toBe(4), { timeout: 5000, interval: 10 });
+  });
+
+  /** How often `action` stat'ed profiles/, lanes.json and settings.json. */
+  function topLevelStats(action: () => void): Record<'profiles' | 'lanes' | 'settings', number> {
+    const counts = { profiles: 0, lanes: 0, settings: 0 };
+    const stat = fs.statSync;
+    const spy = vi.spyOn(fs, 'statSync').mockImplementation(((file: fs.PathLike, options?: never) => {
+      if (String(file) === paths.profiles) counts.profiles += 1;
+      if (String(file) === paths.lanesFile) counts.lanes += 1;
+      if (String(file) === paths.settingsFile) counts.settings += 1;
+      return stat(file, options);
+    }) as typeof fs.statSync);
+    try {
+      action();
+    } finally {
+      spy.mockRestore();
+    }
+    return counts;
+  }
+
+  it('stats profiles/, lanes.json and settings.json only in their turn while the home and profiles/ are watched', () => {
+    installProgram('agent');
+    for (let i = 0; i < 20; i++) writeProfile(`agent-${i}`, { command: ['agent'] });
+    writeLanes({ lanes: { human: {} } });
+    fs.writeFileSync(paths.settingsFile, '{}');
+    const lanes = resolver({ watch: true, now: () => Date.now() + 60_000 });
+    lanes.refresh();
+    // 23 turns, 2 a refresh: each of the three once or twice in 12 refreshes (it was every refresh).
+    const seen = { profiles: 0, lanes: 0, settings: 0 };
+    for (let i = 0; i < 12; i++) {
+      const counts = topLevelStats(() => expect(lanes.refresh()).toBe(false));
+      seen.profiles += counts.profiles;
+      seen.lanes += counts.lanes;
+      seen.settings += counts.settings;
+    }
+    for (const count of Object.values(seen)) expect([1, 2]).toContain(count);
+    // Not watching: all three every refresh.
+    const unwatched = resolver({ watch: false, now: () => Date.now() + 60_000 });
+    unwatched.refresh();
+    expect(topLevelStats(() => unwatched.refresh())).toEqual({ profiles: 1, lanes: 1, settings: 1 });
+  });
+
+  it('hears lanes.json and settings.json replaced by rename, and profiles/ replaced, without refresh()', async () => {
+    installProgram('agent');
+    writeProfile('coder', { command: ['agent'] });
+    writeLanes({ lanes: { coder: {} } });
+    const lanes = resolver({ watch: true, now: () => Date.now() + 60_000 });
+    lanes.refresh();
+    expect(lanes.laneConfig('coder').paused).toBe(false);
+    // As editors and `switchyard lanes` in another process save: a temporary file renamed over it.
+    const replace = (file: string, content: unknown): void => {
+      fs.writeFileSync(`${file}.tmp`, JSON.stringify(content));
+      fs.renameSync(`${file}.tmp`, file);
+    };
+    replace(paths.lanesFile, { lanes: { coder: { paused: true } } });
+    await vi.waitFor(() => expect(lanes.laneConfig('coder').paused).toBe(true), {
+      timeout: 5000,
+      interval: 10,
+    });
+    replace(paths.settingsFile, { dispatcher: { tickMs: 1234 } });
+    await vi.waitFor(() => expect(lanes.settings().dispatcher.tickMs).toBe(1234), {
+      timeout: 5000,
+      interval: 10,
+    });
+    // profiles/ replaced by another folder renamed into place: its old watcher followed the old one.
+    const other = path.join(paths.home, 'profiles.new');
+    fs.mkdirSync(path.join(other, 'writer'), { recursive: true });
+    fs.writeFileSync(path.join(other, 'writer', 'profile.json'), JSON.stringify({ command: ['agent'] }));
+    fs.renameSync(paths.profiles, path.join(paths.home, 'profiles.old'));
+    fs.renameSync(other, paths.profiles);
+    await vi.waitFor(() => expect(lanes.profileNames()).toEqual(['writer']), { timeout: 5000, interval: 10 });
+  });
+
+  it('still sees a change no watcher reports, within one turn of the rotation', () => {
+    installProgram('agent');
+    for (let i = 0; i < 9; i++) writeProfile(`agent-${i}`, { command: ['agent'] });
+    writeLanes({ lanes: { 'agent-1': {} } });
+    // Watchers that are up but never report (a network file system, a dropped inotify queue).
+    const watch = fs.watch;
+    const deaf = vi
+      .spyOn(fs, 'watch')
+      .mockImplementation(((target: fs.PathLike, options: fs.WatchOptions) =>
+        watch(target, options, () => undefined)) as typeof fs.watch);
+    try {
+      const lanes = resolver({ watch: true, now: () => Date.now() + 60_000 });
+      lanes.refresh();
+      // 12 turns, 2 a refresh: everything is stat'ed once in 6 refreshes.
+      const refreshesUntil = (seen: () => boolean): number => {
+        for (let refreshes = 1; refreshes <= 6; refreshes++) {
+          lanes.refresh();
+          if (seen()) return refreshes;
+        }
+        return Number.POSITIVE_INFINITY;
+      };
+      nextTimestampTick(paths.lanesFile);
+      fs.writeFileSync(`${paths.lanesFile}.tmp`, JSON.stringify({ lanes: { 'agent-1': { paused: true } } }));
+      fs.renameSync(`${paths.lanesFile}.tmp`, paths.lanesFile);
+      expect(refreshesUntil(() => lanes.laneConfig('agent-1').paused)).toBeLessThanOrEqual(6);
+      nextTimestampTick(paths.settingsFile);
+      fs.writeFileSync(paths.settingsFile, JSON.stringify({ dispatcher: { tickMs: 4321 } }));
+      expect(refreshesUntil(() => lanes.settings().dispatcher.tickMs === 4321)).toBeLessThanOrEqual(6);
+      writeProfile('agent-new', { command: ['agent'] });
+      expect(refreshesUntil(() => lanes.resolve('agent-new').kind === 'profile')).toBeLessThanOrEqual(6);
+    } finally {
+      deaf.mockRestore();
+    }
   });
 
   it('does not throw when the home does not exist yet or the profiles folder is removed', () => {

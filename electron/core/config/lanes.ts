@@ -173,6 +173,16 @@ const WATCH_DEBOUNCE_MS = 30;
  */
 const WATCHED_FILES_PER_REFRESH = 2;
 
+/**
+ * The turns of that rotation taken by what lies outside the profile folders: the listing of
+ * `profiles/`, `lanes.json`, `settings.json` (in this order, before the profile files). While the
+ * home and `profiles/` watchers are up, these are stat'ed only in their turn too (issue 17,
+ * target 1: three stats of every idle tick): an edit, a file replaced by rename (editors save
+ * so), a profile folder made or removed, `profiles/` itself replaced — each is an event of one of
+ * the two watchers, and the rotation is the slow poll behind a watcher that misses one.
+ */
+const TOP_LEVEL_TURNS = 3;
+
 export class LaneResolver {
   private readonly pathEnv: string | undefined;
   private readonly watchEnabled: boolean;
@@ -199,8 +209,13 @@ export class LaneResolver {
    * later change to their profile.json reaches markDirty, so refresh() need not stat it.
    */
   private watchedProfiles = new Set<string>();
-  /** Where in the profile files this refresh's turn of stats on watched ones starts. */
+  /** Where in the rotation (TOP_LEVEL_TURNS, then the profile files) this refresh's stats start. */
   private sweepStart = 0;
+  /**
+   * The home and profiles/ watchers were both up when the current fingerprint was taken: any later
+   * change to profiles/'s names, lanes.json or settings.json reaches markDirty.
+   */
+  private topLevelWatched = false;
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -311,11 +326,15 @@ export class LaneResolver {
   }
 
   /**
-   * The once-per-tick check (docs/architecture.md §3: never stale by more than one tick): a stat of
-   * profiles/ (listed again only if it may have changed), of lanes.json and settings.json, and of
-   * each profile.json whose folder is not watched (a watched one reports its changes; a rotating
-   * few of those are stat'ed too, WATCHED_FILES_PER_REFRESH), plus a PATH lookup only for profiles whose
-   * program is missing, so installing the agent fixes its lane by the next tick.
+   * The once-per-tick check (docs/architecture.md §3: never stale by more than one tick): what the
+   * watchers reported since the last one, and a stat of whatever no watcher covers — profiles/
+   * (listed again only if it may have changed), lanes.json and settings.json when the home or
+   * profiles/ cannot be watched, each profile.json whose folder is not watched — plus a rotating
+   * two of the watched ones (WATCHED_FILES_PER_REFRESH), plus a PATH lookup only for profiles whose
+   * program is missing, so installing the agent fixes its lane by the next tick. A watcher's event
+   * arrives in a turn of the event loop: a file written by this process is read at once by
+   * reload(), one written elsewhere by the first refresh after its event (the engine's ticks run on
+   * timers, with the event loop's turns between them).
    */
   refresh(): boolean {
     if (this.closed) return false;
@@ -331,6 +350,16 @@ export class LaneResolver {
       next = this.recheckPrograms();
     }
     return this.adopt(next);
+  }
+
+  /**
+   * Reads the files again now: for a caller that has just written one of them in this process
+   * (the engine's profile and lane setting calls), whose answer must show it before the watcher's
+   * event arrives in a later turn of the event loop.
+   */
+  reload(): boolean {
+    this.dirty = true;
+    return this.refresh();
   }
 
   close(): void {
@@ -473,26 +502,32 @@ export class LaneResolver {
 
   /**
    * The once-per-tick check: same names in profiles/, and every file stats as it did — but for
-   * profile files whose folder watcher reports changes, of which only this refresh's turn is
-   * stat'ed (WATCHED_FILES_PER_REFRESH).
+   * what a watcher reports (profiles/'s names, lanes.json and settings.json while the home and
+   * profiles/ watchers are up; each profile file whose folder is watched), of which only this
+   * refresh's turn in the rotation is stat'ed (WATCHED_FILES_PER_REFRESH, TOP_LEVEL_TURNS).
    */
   private filesUnchanged(): boolean {
     const current = this.fingerprint;
-    if (this.profilesListing().text !== current.listing) return false;
-    if (!sameStamp(fileStamp(this.paths.lanesFile), current.lanesFile)) return false;
-    if (!sameStamp(fileStamp(this.paths.settingsFile), current.settingsFile)) return false;
+    const turns = TOP_LEVEL_TURNS + current.profileFiles.size;
+    const start = this.sweepStart % turns;
+    this.sweepStart = start + WATCHED_FILES_PER_REFRESH;
+    const inTurn = (index: number): boolean => (index - start + turns) % turns < WATCHED_FILES_PER_REFRESH;
+    // A watcher that failed is set to null (watch()), and what it reported is stat'ed again.
+    const topReported = this.topLevelWatched && this.homeWatcher !== null && this.profilesWatcher !== null;
+    if ((!topReported || inTurn(0)) && this.profilesListing().text !== current.listing) return false;
+    if ((!topReported || inTurn(1)) && !sameStamp(fileStamp(this.paths.lanesFile), current.lanesFile))
+      return false;
+    if ((!topReported || inTurn(2)) && !sameStamp(fileStamp(this.paths.settingsFile), current.settingsFile))
+      return false;
     // Same listing, so the same profile names: only their files can have changed.
     const prefix = this.paths.profiles + path.sep;
     const suffix = path.sep + PROFILE_FILE;
-    const files = current.profileFiles.size;
-    const start = this.sweepStart % Math.max(files, 1);
-    this.sweepStart = start + WATCHED_FILES_PER_REFRESH;
-    let index = 0;
+    let index = TOP_LEVEL_TURNS;
     for (const [name, stamp] of current.profileFiles) {
-      const inTurn = (index++ - start + files) % files < WATCHED_FILES_PER_REFRESH;
+      const turn = inTurn(index++);
       // A watcher that failed is removed from folderWatchers (watch()), and its file stat'ed again.
       const reported = this.watchedProfiles.has(name) && this.folderWatchers.has(name);
-      if (reported && !inTurn) continue;
+      if (reported && !turn) continue;
       if (!sameStamp(fileStamp(prefix + name + suffix), stamp)) return false;
     }
     return true;
@@ -502,6 +537,7 @@ export class LaneResolver {
   private takeFingerprint(): Fingerprint {
     const profileFiles = new Map<string, FileStamp>();
     this.watchedProfiles = new Set(this.folderWatchers.keys());
+    this.topLevelWatched = this.homeWatcher !== null && this.profilesWatcher !== null;
     const { names, text } = this.profilesListing();
     // Concatenated, not path.join()ed: this runs for every profile on every tick, and a slug
     // needs no normalising.
@@ -570,6 +606,9 @@ export class LaneResolver {
       path.basename(this.paths.lanesFile),
       path.basename(this.paths.settingsFile),
     ]);
+    // profiles/ removed, made again or replaced by rename: its own watcher followed the old folder.
+    if (path.dirname(this.paths.profiles) === path.dirname(this.paths.lanesFile))
+      watchedFiles.add(path.basename(this.paths.profiles));
     this.homeWatcher ??= this.watch(path.dirname(this.paths.lanesFile), (filename) => {
       if (filename === null || watchedFiles.has(filename)) this.markDirty();
     });

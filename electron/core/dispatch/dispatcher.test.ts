@@ -9,6 +9,7 @@ import { findTask } from '../store/tasks';
 import { useTempHomes } from '../../../test/helpers/home';
 import {
   AGENTS,
+  editHomeFiles,
   newEngine,
   tickUntil,
   waitFor,
@@ -101,13 +102,14 @@ describe('terminal lanes (the bug this product exists to get right)', () => {
 });
 
 describe('profiles', () => {
-  it('makes a lane spawnable on the next tick once its profile folder appears', async () => {
+  it('makes a lane spawnable at the tick after its profile folder appears', async () => {
     const paths = tempHome();
     writeFastSettings(paths);
     const engine = start(paths);
     const task = createTask(engine.db, { title: 'later', assignee: 'coder' }, actor);
     expect(engine.runTick()?.skipped[0]?.reason).toBe('terminal_lane');
-    writeAgentProfile(paths, 'coder', 'exit0.mjs');
+    // Heard through the watchers, in a turn of the event loop (as between the engine's own ticks).
+    await editHomeFiles(engine, () => writeAgentProfile(paths, 'coder', 'exit0.mjs'));
     expect(engine.runTick()?.spawned.map((spawn) => spawn.taskId)).toEqual([task.id]);
     await tickUntil(engine, () => findTask(engine.db, task.id)?.status === 'done', 'completion');
   });

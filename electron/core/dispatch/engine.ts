@@ -822,7 +822,8 @@ export class Engine implements EngineHandle {
   }
 
   profilesChanged(): void {
-    this.lanes.refresh();
+    // Written by this process just now: read at once, not when the watcher's event comes.
+    this.lanes.reload();
     this.wake();
   }
 
@@ -840,7 +841,7 @@ export class Engine implements EngineHandle {
             : { usdPerDay: settings.budgetUsdPerDay },
     });
     // Read at once (the watcher would see it within a tick): the caller's answer shows the new rule.
-    this.lanes.refresh();
+    this.lanes.reload();
     this.wake();
   }
 
