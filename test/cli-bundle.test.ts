@@ -44,6 +44,23 @@ function cliFiles(): { atStart: Set<string>; all: Set<string> } {
   return { atStart, all };
 }
 
+function hasStrace(): boolean {
+  return spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
+}
+
+/** The read(2) calls with data on `file` in an strace log of the main thread (`-e trace=openat,read,close`). */
+function readsOfFile(log: string, file: string): number {
+  let fd: string | undefined;
+  let reads = 0;
+  for (const line of log.split('\n')) {
+    const opened = /openat\(AT_FDCWD, "([^"]+)".*\) = (\d+)$/.exec(line);
+    if (opened?.[1] === file) fd = opened[2];
+    else if (fd !== undefined && new RegExp(`\\bread\\(${fd}, .*\\) = [1-9]\\d*$`).test(line)) reads += 1;
+    else if (fd !== undefined && new RegExp(`\\bclose\\(${fd}\\)`).test(line)) fd = undefined;
+  }
+  return reads;
+}
+
 /** The CommonJS bundles: the launcher and the self-contained bundles of the task commands and `serve`. */
 const COMMONJS_FILES = ['cli-launch.cjs', 'cli-tasks.cjs', 'cli-serve.cjs'];
 
@@ -328,6 +345,31 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
       expect(check.stdout, check.stderr).toBe('false');
     } finally {
       fs.rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it.runIf(hasStrace())('reads the task commands’ bundle with one read(2)', () => {
+    // Node 20's readFileSync(file, 'utf8') reads 8 KB a call (electron/cli/launch.ts).
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-bundle-read-'));
+    try {
+      const trace = path.join(home, 'trace');
+      const traced = spawnSync(
+        'strace',
+        [
+          '-e',
+          'trace=openat,read,close',
+          '-o',
+          trace,
+          process.execPath,
+          path.join(REPO_ROOT, 'bin', 'switchyard.cjs'),
+          'list',
+        ],
+        { env: { ...process.env, SWITCHYARD_HOME: home, SWITCHYARD_ACTOR: 'tester' }, encoding: 'utf8' },
+      );
+      expect(traced.status, traced.stderr).toBe(0);
+      expect(readsOfFile(fs.readFileSync(trace, 'utf8'), path.join(dist, 'cli-tasks.cjs'))).toBe(1);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
     }
   });
 
