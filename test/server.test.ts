@@ -352,3 +352,27 @@ describe('web server with a shared api', () => {
     expect((await api.call('listBoards', {})).ok).toBe(true);
   });
 });
+
+describe('web server: reading the board ahead', () => {
+  it('starts after startServer has returned, so the URL is printed before it; a close before that cancels it', async () => {
+    // Performance issue 17, target 7: the lane figures and first cells read ahead for the snapshot
+    // held the URL a browser waits for by 50-250 ms on "large".
+    const home = newHome();
+    const engine = newEngine(home, false);
+    cleanups.push(() => engine.close({ stopWorkers: true }));
+    const api = createApi(engine);
+    cleanups.push(() => api.close());
+    const prefetch = vi.spyOn(api, 'prefetchSnapshot');
+    const server = await startServer({ engine, api, rendererDir: home.home });
+    expect(prefetch).not.toHaveBeenCalled();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(prefetch).toHaveBeenCalledWith('default');
+    await server.close();
+
+    prefetch.mockClear();
+    const closedAtOnce = await startServer({ engine, api, rendererDir: home.home });
+    await closedAtOnce.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(prefetch).not.toHaveBeenCalled();
+  });
+});

@@ -492,9 +492,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   server.on('error', (error) => log(`serve: ${error.message}`));
   if (options.firstTickHeld) noBoardGrace.start(NO_BOARD_GRACE_MS);
   // While a browser starts and loads the page, read the page and the default board's cards for
-  // its snapshot.
-  void rendererFiles.warm(rendererDir);
-  api.prefetchSnapshot(DEFAULT_BOARD);
+  // its snapshot: from the next turn of the event loop, once the caller has printed the URL that
+  // browser waits for (the lane figures and first cells took 50-250 ms before it, issue 17 target 7).
+  let readAhead: NodeJS.Immediate | undefined = setImmediate(() => {
+    readAhead = undefined;
+    void rendererFiles.warm(rendererDir);
+    api.prefetchSnapshot(DEFAULT_BOARD);
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -504,6 +508,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close() {
       closing ??= (async () => {
         noBoardGrace.boardOpening();
+        if (readAhead) clearImmediate(readAhead);
         unsubscribe();
         if (ownApi) api.close();
         for (const client of sockets.clients) client.close(1001, 'server closing');

@@ -600,8 +600,12 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
   };
 }
 
-/** Cells read per turn of the event loop when reading a board ahead (~50 ms on "large"). */
-const PREFETCH_CELLS_PER_STEP = 20;
+/**
+ * Cells read per turn of the event loop when reading a board ahead: `serve` reads while the browser
+ * asks for the page and its code, and each request waits for the step in progress. 20 cells took
+ * 50-85 ms on "large" with the database cold (the page's request waited behind it); 5 take ~5-25.
+ */
+const PREFETCH_CELLS_PER_STEP = 5;
 
 /** How often at most lane figures are pushed (they summarise many tasks; a person reads them). */
 const LANES_EVENT_MS = 200;
