@@ -644,6 +644,42 @@ describe('LaneResolver watching', () => {
     }
   });
 
+  it('does not stat a found program while its folder is watched and silent, and breaks its lane once it is removed', async () => {
+    installProgram('agent');
+    writeProfile('coder', { command: ['agent'] });
+    const lanes = resolver({ watch: true, now: () => Date.now() + 60_000 });
+    lanes.refresh();
+    lanes.refresh();
+    const program = path.join(binDir, 'agent');
+    const programStats = (): number => {
+      let count = 0;
+      const stat = fs.statSync;
+      const spy = vi.spyOn(fs, 'statSync').mockImplementation(((file: fs.PathLike, options?: never) => {
+        if (String(file) === program) count += 1;
+        return stat(file, options);
+      }) as typeof fs.statSync);
+      try {
+        lanes.refresh();
+      } finally {
+        spy.mockRestore();
+      }
+      return count;
+    };
+    // Once in 16 refreshes at most (the folder's stat as insurance), where it was every refresh.
+    let stats = 0;
+    for (let i = 0; i < 16; i++) stats += programStats();
+    expect(stats).toBeLessThanOrEqual(1);
+    expect(lanes.resolve('coder').kind).toBe('profile');
+    fs.chmodSync(program, 0o644);
+    await vi.waitFor(
+      () => {
+        lanes.refresh();
+        expect(lanes.resolve('coder').kind).toBe('profile_broken');
+      },
+      { timeout: 5000, interval: 10 },
+    );
+  });
+
   it('does not throw when the home does not exist yet or the profiles folder is removed', () => {
     paths = homePaths(path.join(root, 'not', 'yet', 'home'));
     const lanes = resolver({ watch: true });

@@ -444,7 +444,10 @@ export class LaneResolver {
       if (!check.ok) continue;
       let present = executable.get(check.programPath);
       if (present === undefined) {
-        present = isExecutableFile(check.programPath);
+        // Its folder's watcher would have reported the program removed, replaced or chmod'ed.
+        present =
+          this.missingPrograms.unchangedFolder(path.dirname(check.programPath)) ||
+          isExecutableFile(check.programPath);
         executable.set(check.programPath, present);
       }
       if (!present) changed(name);

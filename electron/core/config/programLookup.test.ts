@@ -253,6 +253,62 @@ describe('MissingProgramCache watching its PATH folders', () => {
   });
 });
 
+describe('MissingProgramCache watching a folder changed just now', () => {
+  const caches: MissingProgramCache[] = [];
+  afterEach(() => {
+    for (const cache of caches.splice(0)) cache.close();
+  });
+
+  it('remembers absences in it once its watcher is up, and forgets them when the watcher reports', async () => {
+    // The real clock: binA and binB were made a moment ago, so their timestamps alone are not trusted.
+    const cache = new MissingProgramCache({ watch: true });
+    caches.push(cache);
+    const programs = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'];
+    const lookAll = (): boolean[] => {
+      cache.newPass();
+      return programs.map((program) => lookupProgram(program, pathEnv, cache).ok);
+    };
+    // The first pass stats every folder, the second sets up the watchers before its stat.
+    lookAll();
+    lookAll();
+    // Without the watchers' word: each folder listed (or each program stat'ed) every pass.
+    const calls = statCalls(() => expect(lookAll()).toEqual(programs.map(() => false)));
+    expect(calls.filter((file) => file.startsWith(binA) || file.startsWith(binB))).toEqual([]);
+    const listed = vi.spyOn(fs, 'readdirSync');
+    lookAll();
+    expect(listed).not.toHaveBeenCalled();
+    listed.mockRestore();
+    // Installed in the same timestamp tick as the folder's last change: only the watcher can tell.
+    fs.writeFileSync(path.join(binB, 'a3'), '#!/bin/sh\nexit 0\n');
+    fs.chmodSync(path.join(binB, 'a3'), 0o755);
+    await vi.waitFor(() => expect(lookAll()[2]).toBe(true), { timeout: 5000, interval: 10 });
+  });
+
+  it('says a folder is unchanged only while its watcher, up before its last stat, is silent', async () => {
+    const cache = new MissingProgramCache({ now: later, watch: true });
+    caches.push(cache);
+    const pass = (): boolean => {
+      cache.newPass();
+      return cache.unchangedFolder(binA);
+    };
+    expect(pass()).toBe(false); // first stat, no watcher yet
+    expect(pass()).toBe(false); // the watcher set up, then the stat
+    expect(pass()).toBe(true);
+    expect(statCalls(() => expect(pass()).toBe(true))).toEqual([]);
+    fs.chmodSync(binA, 0o755);
+    fs.writeFileSync(path.join(binA, 'x'), '');
+    fs.chmodSync(path.join(binA, 'x'), 0o700);
+    await vi.waitFor(() => expect(pass()).toBe(false), { timeout: 5000, interval: 10 });
+    expect(pass()).toBe(true);
+    // Without watching, never.
+    const plain = new MissingProgramCache({ now: later });
+    plain.newPass();
+    plain.unchangedFolder(binA);
+    plain.newPass();
+    expect(plain.unchangedFolder(binA)).toBe(false);
+  });
+});
+
 describe('LaneResolver with the PATH search cache', () => {
   let paths: HomePaths;
   let resolver: LaneResolver;

@@ -152,7 +152,7 @@ export class MissingProgramCache {
     for (const directory of directories) {
       const folder = this.directoryState(directory);
       if (!folder.trusted && folder.key !== 'missing') usable = false;
-      keys += `${folder.key}\n`;
+      keys += `${folder.key}:${folder.forgotten}\n`;
     }
     if (!state || !usable || state.keys !== keys) {
       state = { keys, usable, absent: new Set(), pass: this.pass };
@@ -185,6 +185,18 @@ export class MissingProgramCache {
     if (state.trusted) state.absent.add(name);
   }
 
+  /**
+   * True when `directory` is watched, its watcher was up before its last stat, and nothing was
+   * reported in it since: none of its entries was made, removed, renamed, written or chmod'ed. The
+   * lane resolver asks it for the folder of each program it found, instead of a stat and an access
+   * of the program every tick. Not a watch of a symlink's target (an uninstall that removes only
+   * the target goes unheard): the folder is stat'ed, and false answered, once in UNHEARD_PASSES.
+   */
+  unchangedFolder(directory: string): boolean {
+    const state = this.directoryState(directory);
+    return state.statedPass !== this.pass && state.watchedAtStat && this.watchers.has(directory);
+  }
+
   private directoryState(directory: string): DirectoryState {
     let state = this.directories.get(directory);
     if (state?.pass === this.pass) return state;
@@ -204,26 +216,43 @@ export class MissingProgramCache {
     // The watcher before the stat, so a change after the stat is reported; a folder last seen
     // missing or unusable is not watched until a stat finds it (no failing watch every pass).
     if (this.watching && state && state.key !== 'missing' && state.key !== 'unusable') this.watch(directory);
-    this.reported.delete(directory);
+    const reported = this.reported.delete(directory);
+    // A watcher up before this stat reports any change after it, however coarse the folder's
+    // timestamps: what this pass finds absent may be remembered although the folder changed just
+    // now (the engine's start writes home/bin: 3 s of listing it every tick, issue 17 target 1).
+    const watchedAtStat = this.watchers.has(directory);
     const checkedAt = this.now();
     const identity = folderIdentity(directory, checkedAt);
+    const trusted =
+      identity.settled || (watchedAtStat && identity.key !== 'missing' && identity.key !== 'unusable');
     if (!state || state.key !== identity.key) {
       state = {
         key: identity.key,
-        trusted: identity.settled,
+        trusted,
         absent: new Set(),
         pass: this.pass,
         askedThisPass: 0,
         namesThisPass: null,
         unheardPasses: 0,
+        statedPass: this.pass,
+        watchedAtStat,
+        forgotten: (state?.forgotten ?? 0) + 1,
       };
       this.directories.set(directory, state);
     } else {
+      // Reported, yet the same identity (a change within the timestamps' granularity, a file
+      // written or chmod'ed in it): what was remembered absent may be there now.
+      if (reported && state.absent.size > 0) {
+        state.absent = new Set();
+        state.forgotten += 1;
+      }
       state.pass = this.pass;
-      state.trusted = identity.settled;
+      state.trusted = trusted;
       state.askedThisPass = 0;
       state.namesThisPass = null;
       state.unheardPasses = 0;
+      state.statedPass = this.pass;
+      state.watchedAtStat = watchedAtStat;
     }
     return state;
   }
@@ -270,6 +299,11 @@ interface DirectoryState {
   namesThisPass: Set<string> | null;
   /** Passes since the last stat that took the folder as unchanged because its watcher was silent. */
   unheardPasses: number;
+  /** The pass of its last stat, and whether its watcher was up then. */
+  statedPass: number;
+  watchedAtStat: boolean;
+  /** Moves whenever `absent` is started afresh: searches built on the old one are dropped. */
+  forgotten: number;
 }
 
 /** Case and Unicode form folded, so a listing says "absent" only when no spelling could match. */
