@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../../../test/helpers/cli';
 import { agentArgv, useProcessSandbox, waitFor } from '../../../test/helpers/processes';
 import { LogFollower } from './logTail';
 import { lowPriorityValue } from './priority';
-import { endLogThreadForTests, logsFollowedInThread } from './structuredLogs';
+import { endLogThreadForTests, logsFollowedInThread, stateBatchesByMessage } from './structuredLogs';
 import { Supervisor, type SpawnRequest, type SupervisorOptions, type WorkerExit } from './supervisor';
 
 /**
@@ -145,6 +145,25 @@ describe('structured logs in the log thread', () => {
     expect(poll).not.toHaveBeenCalled();
     expect(exit.usage).toBeNull();
     expect(exit.lastOutputLine).toMatch(/^\{"type":"result"/);
+  });
+
+  // A message from the lower-priority log thread made the main thread wait on the port's lock while
+  // the thread held it (logStateMailbox.ts): its batches come through shared memory instead.
+  it("the thread's batches reach the card through shared memory, not by message", async () => {
+    const supervisor = makeSupervisor();
+    const messagesBefore = stateBatchesByMessage();
+    const release = path.join(sandbox.tempDir(), 'release');
+    const spawnRequest = { ...streamJsonRequest(256 * 1024, release), output: null };
+    const exitPromise = runToExit(supervisor, spawnRequest);
+    // While it runs, its card moves: the batches arrive.
+    const live = await waitFor('output on the card', () =>
+      supervisor.workers().find((worker) => worker.runId === spawnRequest.runId && worker.outputBytes > 0),
+    );
+    expect(live.lastOutputLine).not.toBeNull();
+    fs.writeFileSync(release, '');
+    const exit = await exitPromise;
+    expect(exit.lastOutputLine).toMatch(/^\{"type":"result"/);
+    expect(stateBatchesByMessage()).toBe(messagesBefore);
   });
 
   // libuv's pool is made by the first thread that uses it, with that thread's nice: a process whose

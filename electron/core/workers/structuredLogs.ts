@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RunUsage } from '../../../shared/transcript';
 import { followLogHere, type FollowedLog, type FollowLogOptions } from './followedLog';
+import { createLogStateMailbox, LogStateMailboxReader } from './logStateMailbox';
 
 /**
  * Workers' logs followed off the main thread (docs/architecture.md §10, issue 17 targets 5 and 12).
@@ -13,8 +14,10 @@ import { followLogHere, type FollowedLog, type FollowLogOptions } from './follow
  * the main event loop wait for the reads' promise round trips and for the young-generation
  * collections of the decoded text (bench/RESULTS.md). One worker thread for the process follows
  * every structured log — the same LogFollower and parser (followLogHere), rotation included — and
- * posts the card's line, the byte count and the totals, at most every BATCH_MS for all of them
- * together. The main thread never sees the bytes; the thread's garbage is collected in its own heap.
+ * hands over the card's line, the byte count and the totals, at most every BATCH_MS for all of them
+ * together, through a shared-memory mailbox the main thread takes from every TAKE_MS
+ * (logStateMailbox.ts says why not a message). The main thread never sees the bytes; the thread's
+ * garbage is collected in its own heap.
  * Plain-text logs are followed there too (the main thread does no work per poll or per chunk of
  * any log), and the thread lowers itself below the main thread (priority.ts lowerThisThread).
  *
@@ -56,10 +59,25 @@ let nextId = 1;
 const followed = new Map<number, ThreadLog>();
 let finishing = 0;
 let followedInThread = 0;
+let stateMessages = 0;
+/** The thread's batches (logStateMailbox.ts), and the timer that takes them while logs are followed. */
+let mailbox: LogStateMailboxReader | null = null;
+let takeTimer: NodeJS.Timeout | null = null;
+
+/**
+ * How often the main thread takes the thread's batch: a card shows at most 10 updates a second
+ * anyway (the supervisor's output throttle), and an idle loop wakes no more than this for it.
+ */
+export const TAKE_MS = 100;
 
 /** How many logs went to the thread so far (tests: proof that a path used it). */
 export function logsFollowedInThread(): number {
   return followedInThread;
+}
+
+/** How many batches of states came by message, not through the mailbox (tests: none while it fits). */
+export function stateBatchesByMessage(): number {
+  return stateMessages;
 }
 
 /** Tests: the thread dies as a crash would end it (its logs are then followed here). */
@@ -78,6 +96,7 @@ export function followLog(options: FollowLogOptions, useThread = true): Followed
   const log = new ThreadLog(nextId++, options);
   followed.set(log.id, log);
   followedInThread += 1;
+  takeWhileFollowing();
   post({ type: 'follow', id: log.id, options: threadOptions(options) });
   return log;
 }
@@ -176,6 +195,26 @@ class ThreadLog implements FollowedLog {
   }
 }
 
+function applyStates(states: readonly LogState[]): void {
+  for (const state of states) followed.get(state.id)?.apply(state);
+}
+
+/** Takes the thread's waiting batch, if any; the timer ends once no log is followed in the thread. */
+function takeBatch(): void {
+  const batch = mailbox?.take();
+  if (batch) applyStates(JSON.parse(batch) as LogState[]);
+  if (followed.size === 0 && takeTimer) {
+    clearInterval(takeTimer);
+    takeTimer = null;
+  }
+}
+
+function takeWhileFollowing(): void {
+  if (takeTimer || !mailbox) return;
+  takeTimer = setInterval(takeBatch, TAKE_MS);
+  takeTimer.unref();
+}
+
 function post(request: ThreadRequest): void {
   thread?.postMessage(request);
 }
@@ -184,17 +223,23 @@ function threadOrNull(): Worker | null {
   if (thread || !threadUsable) return thread;
   const script = threadScript();
   let worker: Worker;
+  const stateMailbox = createLogStateMailbox();
   try {
     if (!script) throw new Error(`${THREAD_BUNDLE} not found`);
-    worker = new Worker(script);
+    worker = new Worker(script, { workerData: { stateMailbox } });
   } catch {
     threadUsable = false;
     return null;
   }
+  mailbox = new LogStateMailboxReader(stateMailbox);
   worker.on('message', (report: ThreadReport) => {
     if (report.type === 'states') {
-      for (const state of report.states) followed.get(state.id)?.apply(state);
+      // A batch too big for the mailbox.
+      stateMessages += 1;
+      applyStates(report.states);
     } else if (report.type === 'finished') {
+      // The batch waiting in the mailbox is older than the final state: applied first.
+      takeBatch();
       followed.get(report.id)?.markFinished(report.state);
     } else {
       followed.get(report.id)?.error(report.message);
@@ -204,6 +249,9 @@ function threadOrNull(): Worker | null {
     if (thread !== worker) return;
     thread = null;
     threadUsable = false;
+    mailbox = null;
+    if (takeTimer) clearInterval(takeTimer);
+    takeTimer = null;
     const logs = [...followed.values()];
     for (const log of logs) {
       log.error(`the log thread ${reason}; following its log in the main thread`);
