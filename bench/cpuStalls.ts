@@ -107,7 +107,6 @@ export async function startCpuStallWatch(
   const stalls: CpuStall[] = [];
   const threads = os.cpus().map((_, cpu) => {
     const worker = new Worker(WATCH_THREAD, { eval: true, workerData: { control, minStallMs } });
-    worker.unref(); // never what keeps the bench alive (a section that threw leaves it running)
     const tid = new Promise<number>((resolve, reject) => {
       worker.on('error', reject); // after the start: a stall watch that failed only shows fewer stalls
       worker.once('message', (message: { tid: number }) => resolve(message.tid));
@@ -120,6 +119,9 @@ export async function startCpuStallWatch(
     return { cpu, worker, tid, ended };
   });
   const stop = async (): Promise<CpuStall[]> => {
+    // Held while it starts and while it stops; in between it never keeps the bench alive (a section
+    // that threw leaves the watch running).
+    for (const thread of threads) thread.worker.ref();
     Atomics.store(flags, 0, 1);
     Atomics.notify(flags, 0);
     Atomics.notify(flags, 1);
@@ -140,5 +142,6 @@ export async function startCpuStallWatch(
   }
   Atomics.store(flags, 1, 1);
   Atomics.notify(flags, 1);
+  for (const thread of threads) thread.worker.unref();
   return { watch: { tids, stalls: () => [...stalls], stop } };
 }
