@@ -43,34 +43,6 @@ export function lowPriorityValue(): number {
     : Math.min(MAX_NICE, os.getPriority() + LOW_PRIORITY_NICE_INCREMENT);
 }
 
-/**
- * Lowers the calling thread alone to the low priority (Linux, where a nice belongs to each thread:
- * setpriority on a thread id changes that thread only). The app's own background threads — the
- * log thread (structuredLogThread.ts) — share the app's scheduling group with its main thread, so
- * at the same nice they take the group's time as often as the event loop does; lowered, the main
- * thread is picked first whenever both are ready (bench/RESULTS.md, "Rows 5 and 12: the main
- * thread follows no log"). Elsewhere a nice is the whole process's, so nothing is changed there.
- * Returns the nice set, or null when nothing was changed.
- */
-export function lowerThisThread(): number | null {
-  if (process.platform !== 'linux') return null;
-  let tid: number;
-  try {
-    // "<pid>/task/<tid>"
-    tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
-  } catch {
-    return null; // no /proc: the thread cannot be named, and the process is not ours to lower
-  }
-  if (!Number.isInteger(tid) || tid <= 0 || tid === process.pid) return null;
-  const nice = lowPriorityValue();
-  try {
-    os.setPriority(tid, nice);
-    return nice;
-  } catch {
-    return null; // refused (a sandbox without setpriority): it runs at the app's priority
-  }
-}
-
 /** The kernel's weight of nice 0 … 19 (kernel/sched/core.c `sched_prio_to_weight`). */
 const WEIGHT_OF_NICE = [
   1024, 820, 655, 526, 423, 335, 272, 215, 172, 137, 110, 87, 70, 56, 45, 36, 29, 23, 18, 15,

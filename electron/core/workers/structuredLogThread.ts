@@ -1,8 +1,6 @@
-import fsp from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { followLogHere, type FollowedLog } from './followedLog';
 import { LogStateMailboxWriter } from './logStateMailbox';
-import { lowerThisThread } from './priority';
 import type { LogState, ThreadReport, ThreadRequest } from './structuredLogs';
 
 /**
@@ -21,11 +19,11 @@ const mailbox =
   (workerData as { stateMailbox?: unknown } | null)?.stateMailbox instanceof SharedArrayBuffer
     ? new LogStateMailboxWriter((workerData as { stateMailbox: SharedArrayBuffer }).stateMailbox)
     : null;
-// Below the main thread, in the app's scheduling group: the event loop is picked first whenever
-// both are ready (priority.ts lowerThisThread). Only once libuv's pool exists: it is the whole
-// process's, its threads are made by the first thread that uses it and inherit that thread's nice,
-// and the main thread's own file reads and writes run on it too.
-void fsp.stat('.').finally(lowerThisThread);
+// Not lowered below the main thread (it was, at nice +10): every file read it starts takes libuv's
+// process-wide pool mutex and wakes a pool thread while holding it, and the woken thread preempted
+// it there; the main thread's own file I/O then slept on that mutex until the lowered thread got a
+// core again (57 ms seen at load ~20; bench/RESULTS.md, "Rows 5 and 12: what the main thread
+// sleeps on"). At the main thread's priority it gets its core back as soon as the main thread would.
 const logs = new Map<number, FollowedLog>();
 const changed = new Set<number>();
 let batchTimer: NodeJS.Timeout | null = null;

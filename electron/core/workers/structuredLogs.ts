@@ -19,7 +19,8 @@ import { createLogStateMailbox, LogStateMailboxReader } from './logStateMailbox'
  * (logStateMailbox.ts says why not a message). The main thread never sees the bytes; the thread's
  * garbage is collected in its own heap.
  * Plain-text logs are followed there too (the main thread does no work per poll or per chunk of
- * any log), and the thread lowers itself below the main thread (priority.ts lowerThisThread).
+ * any log). The thread runs at the main thread's priority: lowered, it held process-wide locks the
+ * main thread then slept on (structuredLogThread.ts).
  *
  * The thread is made on first use and unref'd: it never keeps the process alive, except while a
  * finished worker's last bytes are being read (a `finish` waits). If its bundle is missing (a build
