@@ -3,6 +3,7 @@ import * as commands from '../electron/core/commands/taskCommands';
 import type { Engine } from '../electron/core/dispatch/engine';
 import * as tasks from '../electron/core/store/tasks';
 import { useTempHomes } from './helpers/home';
+import { recordPrepared } from './helpers/statements';
 import { newEngine, waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine';
 
 const newHome = useTempHomes();
@@ -37,12 +38,7 @@ describe('the create → claim → spawn → record path', () => {
     engine.start();
     await waitFor(() => done(first.id), 'the first task done');
 
-    const prepared: string[] = [];
-    const prepare = engine.db.prepare.bind(engine.db);
-    engine.db.prepare = ((sql: string) => {
-      prepared.push(sql.replace(/\s+/g, ' ').trim());
-      return prepare(sql);
-    }) as typeof engine.db.prepare;
+    const prepared = recordPrepared(engine.db);
     // `db.pragma()` and `db.exec()` compile their SQL on every call too (natively, so they are
     // counted here), and `db.transaction(fn)` builds a new transaction function each time.
     const compiledElsewhere: string[] = [];

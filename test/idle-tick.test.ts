@@ -8,6 +8,7 @@ import { setLanePausedRow } from '../electron/core/store/laneSettings';
 import { findTask } from '../electron/core/store/tasks';
 import { useTempHomes } from './helpers/home';
 import { newEngine, tickUntil, waitFor, writeAgentProfile, writeFastSettings } from './helpers/engine';
+import { statementsRunBy } from './helpers/statements';
 import type { Engine } from '../electron/core/dispatch/engine';
 
 /**
@@ -26,27 +27,6 @@ afterEach(async () => {
   for (const db of others.splice(0)) db.close();
   for (const engine of engines.splice(0)) await engine.close({ stopWorkers: true });
 });
-
-/** The SQL of every statement run on `db` while `action` runs (better-sqlite3's Statement methods). */
-function statementsRunBy(db: Db, action: () => void): string[] {
-  const statement = Object.getPrototypeOf(db.prepare('SELECT 1')) as Record<string, unknown>;
-  const seen: string[] = [];
-  const names = ['get', 'all', 'run', 'iterate'] as const;
-  const originals = names.map((name) => statement[name] as (...args: unknown[]) => unknown);
-  names.forEach((name, i) => {
-    const original = originals[i] as (...args: unknown[]) => unknown;
-    statement[name] = function (this: { database: Db; source: string }, ...args: unknown[]) {
-      if (this.database === db) seen.push(this.source.replace(/\s+/g, ' ').trim());
-      return original.apply(this, args);
-    };
-  });
-  try {
-    action();
-  } finally {
-    names.forEach((name, i) => (statement[name] = originals[i]));
-  }
-  return seen;
-}
 
 function setUp(settings: Record<string, number | boolean> = {}): {
   engine: Engine;
@@ -79,6 +59,22 @@ function ticksOf(engine: Engine): DispatchResult[] {
 const verdictOf = (result: DispatchResult | null | undefined, taskId: string): string | undefined =>
   result?.skipped.find((entry) => entry.taskId === taskId)?.reason;
 
+/**
+ * A lane of one slot, with a long tick interval (no tick of the engine's own between the test's):
+ * one task running in it and `waiting` judged at capacity by the idle ticks after.
+ */
+function oneRunningOneWaiting() {
+  const { engine, paths } = setUp({ tickMs: 60_000 });
+  writeAgentProfile(paths, 'coder', 'sleep.mjs', { args: ['600'], maxConcurrent: 1 });
+  // Spawned first whatever the ids: two tasks made in the same millisecond are walked in id order.
+  createTask(engine.db, { title: 'runs', assignee: 'coder', status: 'ready', priority: 1 }, actor);
+  const waiting = createTask(engine.db, { title: 'waits', assignee: 'coder', status: 'ready' }, actor);
+  engine.runTick();
+  engine.runTick();
+  expect(verdictOf(engine.runTick(), waiting.id)).toBe('lane_at_capacity');
+  return { engine, paths, waiting };
+}
+
 describe('the idle tick', () => {
   it('runs no statement but the database stamp when nothing changed since the last tick', () => {
     // A long tick interval: no tick of the engine's own runs between the ones below.
@@ -105,15 +101,7 @@ describe('the idle tick', () => {
   });
 
   it('sees a lane paused and a task created by another connection at the next tick', () => {
-    const { engine, paths } = setUp({ tickMs: 60_000 });
-    writeAgentProfile(paths, 'coder', 'sleep.mjs', { args: ['600'], maxConcurrent: 1 });
-    // Spawned first whatever the ids: two tasks made in the same millisecond are walked in id order.
-    createTask(engine.db, { title: 'runs', assignee: 'coder', status: 'ready', priority: 1 }, actor);
-    const waiting = createTask(engine.db, { title: 'waits', assignee: 'coder', status: 'ready' }, actor);
-    engine.runTick();
-    engine.runTick();
-    expect(verdictOf(engine.runTick(), waiting.id)).toBe('lane_at_capacity');
-
+    const { engine, waiting } = oneRunningOneWaiting();
     const other = otherConnection(engine);
     setLanePausedRow(other, 'coder', true);
     expect(verdictOf(engine.runTick(), waiting.id)).toBe('lane_paused');
@@ -124,14 +112,7 @@ describe('the idle tick', () => {
   });
 
   it('sees a profile edited on disk', async () => {
-    const { engine, paths } = setUp({ tickMs: 60_000 });
-    writeAgentProfile(paths, 'coder', 'sleep.mjs', { args: ['600'], maxConcurrent: 1 });
-    // Spawned first whatever the ids: two tasks made in the same millisecond are walked in id order.
-    createTask(engine.db, { title: 'runs', assignee: 'coder', status: 'ready', priority: 1 }, actor);
-    const waiting = createTask(engine.db, { title: 'waits', assignee: 'coder', status: 'ready' }, actor);
-    engine.runTick();
-    engine.runTick();
-    expect(verdictOf(engine.runTick(), waiting.id)).toBe('lane_at_capacity');
+    const { engine, paths, waiting } = oneRunningOneWaiting();
     writeAgentProfile(paths, 'coder', 'sleep.mjs', { args: ['600'], maxConcurrent: 2 });
     await tickUntil(
       engine,

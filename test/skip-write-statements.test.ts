@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTask } from '../electron/core/commands/taskCommands';
 import type { Engine } from '../electron/core/dispatch/engine';
 import { useTempHomes } from './helpers/home';
+import { recordPrepared } from './helpers/statements';
 import { newEngine, writeAgentProfile, writeFastSettings } from './helpers/engine';
 
 const newHome = useTempHomes();
@@ -35,12 +36,7 @@ describe('storing skip reasons', () => {
     engine.runTick();
     expect(pauseAndResume().length).toBeGreaterThanOrEqual(4);
 
-    const prepared: string[] = [];
-    const prepare = engine.db.prepare.bind(engine.db);
-    engine.db.prepare = ((sql: string) => {
-      prepared.push(sql.replace(/\s+/g, ' ').trim());
-      return prepare(sql);
-    }) as typeof engine.db.prepare;
+    const prepared = recordPrepared(engine.db);
     expect(pauseAndResume().length).toBeGreaterThanOrEqual(4);
     expect(prepared.filter((sql) => sql.includes('task_skips'))).toEqual([]);
   });

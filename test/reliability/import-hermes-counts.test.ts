@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { importHermesBoard } from '../../electron/core/import/importHermes';
 import {
@@ -11,7 +9,7 @@ import {
 } from '../../electron/core/store/db/open';
 import { insertImportedTasks, type ImportedTaskRow } from '../../electron/core/store/importedTasks';
 import { useTempHomes } from '../helpers/home';
-import { writeHermesBoard } from './helpers/hermesFixture';
+import { writeHermesFile } from './helpers/hermesFixture';
 
 /**
  * Issue 17, target 8: the import inserts each batch's tasks with the count triggers (migrations v10,
@@ -106,26 +104,13 @@ function importedRow(id: string, board: string, assignee: string | null, status:
 describe('import-hermes keeps the count tables exact', () => {
   it('adds what the triggers would have: import, then compare with a recount from scratch', () => {
     const paths = tempHome();
-    const dir = path.join(paths.home, 'hermes');
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'kanban.db');
-    writeHermesBoard(file);
     // 1,300 more tasks over every Hermes status, 40 assignees and none, so batches span many cells.
-    const hermes = new Database(file);
-    const task = hermes.prepare(
-      'INSERT INTO tasks (id, title, assignee, status, created_at) VALUES (?, ?, ?, ?, 1760000000)',
-    );
     const hermesStatuses = [...STATUSES, 'scheduled', 'review', 'odd'];
-    hermes.transaction(() => {
-      for (let n = 0; n < 1300; n++)
-        task.run(
-          `t_${(0x2000 + n).toString(16).padStart(8, '0')}`,
-          `bulk ${n}`,
-          n % 41 === 0 ? null : `agent-${n % 40}`,
-          hermesStatuses[n % hermesStatuses.length],
-        );
-    })();
-    hermes.close();
+    const file = writeHermesFile(paths.home, {
+      count: 1300,
+      status: (n) => hermesStatuses[n % hermesStatuses.length] as string,
+      assignee: (n) => (n % 41 === 0 ? null : `agent-${n % 40}`),
+    });
 
     const db = openDatabase(paths.database);
     try {
@@ -200,10 +185,7 @@ describe('import-hermes keeps the count tables exact', () => {
 
   it('imports with statement journals in memory and fewer checkpoints, puts both back, and checkpoints what it left', () => {
     const paths = tempHome();
-    const dir = path.join(paths.home, 'hermes');
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'kanban.db');
-    writeHermesBoard(file);
+    const file = writeHermesFile(paths.home);
     const db = openDatabase(paths.database);
     try {
       const settings = () => [

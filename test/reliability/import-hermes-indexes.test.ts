@@ -8,7 +8,7 @@ import { openDatabase, runInWriteTransaction, type Db } from '../../electron/cor
 import { DEFERRABLE_TASK_INDEXES, deferTaskIndexes } from '../../electron/core/store/db/deferredIndexes';
 import { CLI_ENTRY, REPO_ROOT } from '../helpers/cli';
 import { useTempHomes } from '../helpers/home';
-import { writeHermesBoard } from './helpers/hermesFixture';
+import { writeHermesFile } from './helpers/hermesFixture';
 
 /**
  * Issue 17, target 8: an import that brings more tasks than the database holds builds the
@@ -42,6 +42,10 @@ const missingDeferrable = (db: Db): string[] => {
   return DEFERRABLE_TASK_INDEXES.filter((name) => !present.has(name));
 };
 
+/** The fixture's board plus `extra` ready tasks with their created events. */
+const hermesFile = (home: string, extra: number): string =>
+  writeHermesFile(home, { count: extra, assignee: (n) => `lane-${n % 7}`, createdEvents: true });
+
 /** The indexes of a database as this program creates it. */
 function freshIndexes(home: string): string[] {
   const db = openDatabase(path.join(home, 'fresh.db'));
@@ -50,30 +54,6 @@ function freshIndexes(home: string): string[] {
   } finally {
     db.close();
   }
-}
-
-/** The fixture's board plus `extra` ready tasks with their created events. */
-function hermesFile(home: string, extra: number): string {
-  const dir = path.join(home, 'hermes');
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'kanban.db');
-  writeHermesBoard(file);
-  const hermes = new Database(file);
-  const task = hermes.prepare(
-    "INSERT INTO tasks (id, title, assignee, status, created_at) VALUES (?, ?, ?, 'ready', 1760000000)",
-  );
-  const event = hermes.prepare(
-    "INSERT INTO task_events (task_id, kind, payload, created_at) VALUES (?, 'created', '{}', 1760000000)",
-  );
-  hermes.transaction(() => {
-    for (let n = 0; n < extra; n++) {
-      const id = `t_${(0x2000 + n).toString(16).padStart(8, '0')}`;
-      task.run(id, `bulk ${n}`, `lane-${n % 7}`);
-      event.run(id);
-    }
-  })();
-  hermes.close();
-  return file;
 }
 
 describe('import-hermes builds the spread-out task indexes after its rows', () => {

@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli';
 import { newEngine, writeFastSettings } from '../helpers/engine';
 import { useTempHomes } from '../helpers/home';
-import { writeHermesBoard } from './helpers/hermesFixture';
+import { writeHermesFile } from './helpers/hermesFixture';
 
 /**
  * docs/architecture.md §1, issue 17 target 8: `import-hermes` (a CLI process, its batches committed
@@ -20,30 +18,6 @@ const tempHome = useTempHomes();
 
 const BOARD = 'hermes';
 const EXTRA_TASKS = 4500;
-
-/** The fixture's board plus EXTRA_TASKS ready tasks for a lane without a profile (skip: terminal_lane). */
-function hermesFile(home: string): string {
-  const dir = path.join(home, 'hermes');
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'kanban.db');
-  writeHermesBoard(file);
-  const hermes = new Database(file);
-  const task = hermes.prepare(
-    "INSERT INTO tasks (id, title, assignee, status, created_at) VALUES (?, ?, ?, 'ready', 1760000000)",
-  );
-  const event = hermes.prepare(
-    "INSERT INTO task_events (task_id, kind, payload, created_at) VALUES (?, 'created', '{}', 1760000000)",
-  );
-  hermes.transaction(() => {
-    for (let n = 0; n < EXTRA_TASKS; n++) {
-      const id = `t_${(0x2000 + n).toString(16).padStart(8, '0')}`;
-      task.run(id, `racing ${n}`, `lane-${n % 7}`);
-      event.run(id);
-    }
-  })();
-  hermes.close();
-  return file;
-}
 
 interface Seen {
   imported: number;
@@ -88,7 +62,13 @@ describe('import-hermes while a dispatcher ticks in another process', () => {
   it('the dispatcher only ever sees whole batches and exact counts, and judges every imported ready task', async () => {
     const paths = tempHome();
     writeFastSettings(paths);
-    const file = hermesFile(paths.home);
+    // The fixture's board plus EXTRA_TASKS ready tasks for a lane without a profile (skip: terminal_lane).
+    const file = writeHermesFile(paths.home, {
+      count: EXTRA_TASKS,
+      assignee: (n) => `lane-${n % 7}`,
+      title: 'racing',
+      createdEvents: true,
+    });
     const engine = newEngine(paths);
     const reader = new Database(paths.database, { readonly: true });
     try {

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { importHermesBoard } from '../../electron/core/import/importHermes';
@@ -8,7 +6,8 @@ import { openDatabase } from '../../electron/core/store/db/open';
 import { eventsOf } from '../../electron/core/store/events';
 import { openHermesStream, type HermesTaskRows } from '../../electron/core/store/hermesSource';
 import { useTempHomes } from '../helpers/home';
-import { writeHermesBoard } from './helpers/hermesFixture';
+import { statementsRunBy } from '../helpers/statements';
+import { writeHermesFile } from './helpers/hermesFixture';
 
 /**
  * Performance issue 17, target 8: the import reads the Hermes file a task at a time — tasks and
@@ -18,18 +17,10 @@ import { writeHermesBoard } from './helpers/hermesFixture';
 
 const tempHome = useTempHomes();
 
-function hermesFile(home: string): string {
-  const dir = path.join(home, 'hermes');
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'kanban.db');
-  writeHermesBoard(file);
-  return file;
-}
-
 describe('import-hermes, streamed', () => {
   it('gives every task its own comments and events, in any id order, and passes over orphans', () => {
     const paths = tempHome();
-    const file = hermesFile(paths.home);
+    const file = writeHermesFile(paths.home);
     const hermes = new Database(file);
     // Ids whose order differs between UTF-16 (JavaScript) and UTF-8 bytes (SQLite): U+FF5E sorts
     // after U+1F600 in UTF-16 but before it in UTF-8. Plus an orphan comment between them.
@@ -84,15 +75,7 @@ describe('import-hermes, streamed', () => {
 
   it('commits 2,000 tasks a transaction and reports its progress after each', () => {
     const paths = tempHome();
-    const file = hermesFile(paths.home);
-    const hermes = new Database(file);
-    const task = hermes.prepare(
-      "INSERT INTO tasks (id, title, status, created_at) VALUES (?, ?, 'todo', 1760000000)",
-    );
-    hermes.transaction(() => {
-      for (let n = 0; n < 4500; n++) task.run(`t_${(0x1000 + n).toString(16).padStart(8, '0')}`, `bulk ${n}`);
-    })();
-    hermes.close();
+    const file = writeHermesFile(paths.home, { count: 4500, status: () => 'todo', firstId: 0x1000 });
     const db = openDatabase(paths.database);
     try {
       const progress: [number, number][] = [];
@@ -113,38 +96,14 @@ describe('import-hermes, streamed', () => {
 
   it('writes the mappings and events of a batch, and looks up what it maps, in a few statements, not some per task', () => {
     const paths = tempHome();
-    const file = hermesFile(paths.home);
-    const hermes = new Database(file);
-    const task = hermes.prepare(
-      "INSERT INTO tasks (id, title, status, created_at) VALUES (?, ?, 'todo', 1760000000)",
-    );
-    hermes.transaction(() => {
-      for (let n = 0; n < 1500; n++) task.run(`t_${(0x1000 + n).toString(16).padStart(8, '0')}`, `bulk ${n}`);
-    })();
-    hermes.close();
+    const file = writeHermesFile(paths.home, { count: 1500, status: () => 'todo', firstId: 0x1000 });
     const db = openDatabase(paths.database);
     try {
-      // Every statement run on this connection, by SQL (the store keeps its statements per
-      // connection, so each is prepared here first).
-      const runs = new Map<string, number>();
-      const prepare = db.prepare.bind(db);
-      db.prepare = ((sql: string) => {
-        const statement = prepare(sql);
-        for (const method of ['run', 'get', 'all'] as const) {
-          const original = statement[method].bind(statement) as (...args: unknown[]) => unknown;
-          Object.assign(statement, {
-            [method]: (...args: unknown[]) => {
-              runs.set(sql, (runs.get(sql) ?? 0) + 1);
-              return original(...args);
-            },
-          });
-        }
-        return statement;
-      }) as typeof db.prepare;
-      const runsOf = (pattern: RegExp): number =>
-        [...runs].filter(([sql]) => pattern.test(sql)).reduce((sum, [, n]) => sum + n, 0);
+      // Every statement run on this connection (the store keeps its statements per connection).
+      let runs: string[] = [];
+      const runsOf = (pattern: RegExp): number => runs.filter((sql) => pattern.test(sql)).length;
 
-      expect(importHermesBoard(db, file).tasks.imported).toBe(1507);
+      runs = statementsRunBy(db, () => expect(importHermesBoard(db, file).tasks.imported).toBe(1507));
       // Four batches of at most 500: a read and a write of `meta` and one task lookup each, and the
       // deferred indexes' marker (read, written; read, removed).
       expect(runsOf(/\bmeta\b/)).toBeLessThanOrEqual(4 * 2 + 4);
@@ -162,9 +121,9 @@ describe('import-hermes, streamed', () => {
       ).toEqual({
         n: 1507,
       });
-      runs.clear();
-      const again = importHermesBoard(db, file);
-      expect(again.tasks).toEqual({ seen: 1507, imported: 0, alreadyImported: 1507 });
+      let again: ReturnType<typeof importHermesBoard> | undefined;
+      runs = statementsRunBy(db, () => (again = importHermesBoard(db, file)));
+      expect(again?.tasks).toEqual({ seen: 1507, imported: 0, alreadyImported: 1507 });
       expect(runsOf(/\bmeta\b/)).toBeLessThanOrEqual(8);
       expect(runsOf(/SELECT (1|id) FROM tasks WHERE id/)).toBeLessThanOrEqual(4);
     } finally {
@@ -174,7 +133,7 @@ describe('import-hermes, streamed', () => {
 
   it('merges in text order when some task ids are not stored as text', () => {
     const paths = tempHome();
-    const file = hermesFile(paths.home);
+    const file = writeHermesFile(paths.home);
     const hermes = new Database(file);
     // A blob id sorts after every text in SQLite, but its rows are keyed by its text '42', which
     // sorts between '4' and '5': reading the tasks in the id column's own order would hand the
@@ -208,10 +167,7 @@ describe('import-hermes, streamed', () => {
 
   it('reads only the columns the import uses, the same fields from every file (null where an older one lacks them)', () => {
     const paths = tempHome();
-    const dir = path.join(paths.home, 'hermes');
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'kanban.db');
-    writeHermesBoard(file, { legacy: true });
+    const file = writeHermesFile(paths.home, undefined, { legacy: true });
     const source = openHermesStream(file);
     try {
       const all: HermesTaskRows[] = [...source.tasks()];

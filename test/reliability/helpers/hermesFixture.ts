@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 
 /**
@@ -161,4 +163,51 @@ export function writeHermesBoard(file: string, { legacy = false } = {}): void {
   event.run('t_0000000b', 3, 'spawned', 'not json', t0 + 70);
   event.run('t_0000000b', null, 'dispatcher_note', '{}', t0 + 71); // a kind Switchyard has no word for
   db.close();
+}
+
+/** More tasks for a fixture board: `count` of them, ids `t_<hex>` from `firstId` in order. */
+export interface HermesBulk {
+  count: number;
+  /** Hermes's status of task `n` (default ready). */
+  status?: (n: number) => string;
+  /** Its assignee (default none). */
+  assignee?: (n: number) => string | null;
+  /** Titles are `${title} ${n}` (default "bulk"). */
+  title?: string;
+  /** The id of task 0, as a number (default 0x2000: clear of the fixture's own ids). */
+  firstId?: number;
+  /** A `created` event for each, as Hermes writes. */
+  createdEvents?: boolean;
+}
+
+/**
+ * `<home>/hermes/kanban.db`: the fixture's board (writeHermesBoard), plus `bulk`'s tasks in one
+ * transaction when given. Returns the file's path.
+ */
+export function writeHermesFile(home: string, bulk?: HermesBulk, options: { legacy?: boolean } = {}): string {
+  const dir = path.join(home, 'hermes');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'kanban.db');
+  writeHermesBoard(file, options);
+  if (!bulk) return file;
+  const { count, status = () => 'ready', assignee = () => null, title = 'bulk', firstId = 0x2000 } = bulk;
+  const hermes = new Database(file);
+  try {
+    const task = hermes.prepare(
+      'INSERT INTO tasks (id, title, assignee, status, created_at) VALUES (?, ?, ?, ?, 1760000000)',
+    );
+    const event = hermes.prepare(
+      "INSERT INTO task_events (task_id, kind, payload, created_at) VALUES (?, 'created', '{}', 1760000000)",
+    );
+    hermes.transaction(() => {
+      for (let n = 0; n < count; n++) {
+        const id = `t_${(firstId + n).toString(16).padStart(8, '0')}`;
+        task.run(id, `${title} ${n}`, assignee(n), status(n));
+        if (bulk.createdEvents) event.run(id);
+      }
+    })();
+  } finally {
+    hermes.close();
+  }
+  return file;
 }
