@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Engine } from '../electron/core/dispatch/engine';
+import type { Engine } from '../electron/core/dispatch/engine';
 import { useTempHomes } from './helpers/home';
-import { writeFastSettings, waitFor } from './helpers/engine';
+import { newEngine, writeFastSettings, waitFor } from './helpers/engine';
 
 const newHome = useTempHomes();
 const engines: Engine[] = [];
@@ -12,14 +12,7 @@ afterEach(async () => {
 function start(firstTickDelayMs: number | undefined): Engine {
   const paths = newHome();
   writeFastSettings(paths);
-  const engine = new Engine({
-    home: paths.home,
-    env: { ...process.env, SWITCHYARD_HOME: paths.home },
-    dispatch: true,
-    actor: { name: 'test' },
-    firstTickDelayMs,
-    log: () => undefined,
-  });
+  const engine = newEngine(paths, true, { firstTickDelayMs });
   engines.push(engine);
   engine.start();
   return engine;
