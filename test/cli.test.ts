@@ -159,6 +159,15 @@ describe('usage and exit codes', () => {
     expect(fs.existsSync(home.database)).toBe(false);
   });
 
+  it('takes a negative number as the value of the option before it', async () => {
+    const { home } = tempHome();
+    const task = await runCliJson<Task>(home, ['create', 'later', '--priority', '-5']);
+    expect(task.priority).toBe(-5);
+    const unknown = await runCli(home, ['complete', task.id, '--result', 'x']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.split('\n')[0]).toBe('switchyard complete: unknown option --result');
+  });
+
   it.each([
     ['an unknown command', ['frobnicate'], /unknown command "frobnicate"/],
     ['an unknown flag', ['list', '--frobnicate'], /--frobnicate/],
