@@ -253,6 +253,25 @@ describe('MissingProgramCache watching its PATH folders', () => {
   });
 });
 
+describe('MissingProgramCache, a PATH whose folder was changed just now', () => {
+  it('knows a program is on none of its folders once they are all trusted, without asking each folder', () => {
+    let ahead = 0;
+    const cache = new MissingProgramCache({ now: () => Date.now() + ahead });
+    const perFolder = vi.spyOn(MissingProgramCache.prototype, 'knownAbsent');
+    // binA and binB were made a moment ago: not trusted, each folder asked.
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    expect(perFolder).toHaveBeenCalled();
+    ahead = 60_000;
+    expect(lookUp(cache, 'agent').ok).toBe(false);
+    perFolder.mockClear();
+    for (let pass = 0; pass < 3; pass++) expect(lookUp(cache, 'agent').ok).toBe(false);
+    // The search made while they were not trusted had kept it folder by folder for good.
+    expect(perFolder).not.toHaveBeenCalled();
+    writeProgram(path.join(binB, 'agent'));
+    expect(lookUp(cache, 'agent').ok).toBe(true);
+  });
+});
+
 describe('MissingProgramCache watching a folder changed just now', () => {
   const caches: MissingProgramCache[] = [];
   afterEach(() => {

@@ -154,7 +154,9 @@ export class MissingProgramCache {
       if (!folder.trusted && folder.key !== 'missing') usable = false;
       keys += `${folder.key}:${folder.forgotten}\n`;
     }
-    if (!state || !usable || state.keys !== keys) {
+    // One made while a folder was not trusted yet is started afresh once all are: it holds nothing
+    // (only a usable one is added to), and kept unusable it sent every lookup folder by folder.
+    if (!state || !usable || !state.usable || state.keys !== keys) {
       state = { keys, usable, absent: new Set(), pass: this.pass };
       this.searches.set(searchPath, state);
     } else {
