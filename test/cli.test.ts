@@ -212,7 +212,17 @@ describe.concurrent('bad input: one-line error, exit 1, database unchanged', () 
     ['a 10 MB body on stdin', () => ['create', 'Big', '--body-file', '-'], /larger than/, tenMegabytes],
     ['a NUL in the body', () => ['create', 'Nul', '--body-file', nulFile], /NUL/],
     ['an assignee "../x"', () => ['create', 'Sneaky', '--assignee', '../x'], /assignee/],
-    ['a missing body file', () => ['create', 'x', '--body-file', '/nonexistent/body.md'], /cannot read/],
+    [
+      'a missing body file',
+      () => ['create', 'x', '--body-file', '/nonexistent/body.md'],
+      /no such file: \/nonexistent\/body.md$/m,
+    ],
+    [
+      'a zero max runtime',
+      () => ['create', 'x', '--max-runtime', '0'],
+      /maxRuntimeSeconds: at least 1 second$/m,
+    ],
+    ['a folder as the body file', () => ['create', 'x', '--body-file', home.home], /is not a file$/m],
     ['an unknown well-formed task id', () => ['show', 't_00000000'], /no task t_00000000/],
     ['an unknown malformed task id', () => ['complete', 'not-a-task'], /task id/],
     ['a malformed parent id', () => ['create', 'x', '--parent', '../t'], /task id|t_1a2b3c4d/],

@@ -3,6 +3,7 @@ import { appendAll } from '../../shared/arrays';
 import { BODY_MAX_BYTES, TASK_STATUSES, type TaskStatus } from '../../shared/constants';
 import type { CreateTaskInput } from '../../shared/taskInput';
 import { invalidInput } from '../core/errors';
+import { inputFileProblem, statInputFile } from '../core/inputFiles';
 import * as boardsRepo from '../core/store/boards';
 import { eachTaskJson, listTasks } from '../core/store/tasks';
 import { boardRepositoryPatch, repositoryOptions } from './repositoryOptions';
@@ -34,16 +35,14 @@ async function readBodyFile(context: CliContext, file: string): Promise<string> 
       throw invalidInput(`body is larger than ${BODY_MAX_BYTES / 1024} KiB`);
     return text;
   }
-  let size: number;
-  try {
-    size = fs.statSync(file).size;
-  } catch (error) {
-    throw invalidInput(`cannot read body file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
   // Refuse before reading: a huge file should not be pulled into memory just to be rejected.
-  if (size > BODY_MAX_BYTES)
+  if (statInputFile(file).size > BODY_MAX_BYTES)
     throw invalidInput(`body file ${file} is larger than ${BODY_MAX_BYTES / 1024} KiB`);
-  return fs.readFileSync(file, 'utf8');
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw inputFileProblem(file, error);
+  }
 }
 
 async function bodyFrom(context: CliContext, values: Record<string, unknown>): Promise<string | undefined> {

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { SwitchyardError } from '../errors';
+import { statInputFile } from '../inputFiles';
 import { writeHermesShapedDatabase } from '../store/hermesJsonExport';
 
 /**
@@ -57,13 +58,7 @@ function firstBytes(file: string, count: number): Buffer {
 
 /** Decides what `file` is and makes a kanban.db of it. The caller must call cleanup(). */
 export async function prepareHermesSource(file: string): Promise<PreparedHermesSource> {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    throw new SwitchyardError('not_found', `no such file: ${file}`);
-  }
-  if (!stat.isFile()) throw new SwitchyardError('invalid_input', `${file} is not a file`);
+  const stat = statInputFile(file);
   const head = firstBytes(file, 16);
   if (head[0] === 0x1f && head[1] === 0x8b) return unpackArchive(file);
   if (head.toString('latin1').trimStart().startsWith('{')) return fromJsonExport(file, stat.size);

@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { SwitchyardError } from '../errors';
+import { statInputFile } from '../inputFiles';
 
 /**
  * Reads a Vibe Kanban local database (the source of `switchyard import-vibe-kanban`), across the
@@ -86,13 +86,7 @@ function all(source: Database.Database, sql: string): Row[] {
 }
 
 function openReadOnly(file: string): Database.Database {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    throw new SwitchyardError('not_found', `no such file: ${file}`);
-  }
-  if (!stat.isFile()) throw new SwitchyardError('invalid_input', `${file} is not a file`);
+  statInputFile(file);
   try {
     return new Database(file, { readonly: true, fileMustExist: true });
   } catch (error) {
