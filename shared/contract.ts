@@ -6,6 +6,7 @@ import { API_ERROR_CODES, PROFILE_TEMPLATE_NAMES } from './constants';
 import { createTaskInputSchema, editTaskFields } from './taskInput';
 import {
   assigneeSchema,
+  boardNameSchema,
   boardSchema,
   cardSchema,
   commentSchema,
@@ -329,7 +330,7 @@ export const contract = {
     response: dispatcherStateSchema,
   },
   createBoard: {
-    request: z.object({ slug: slugSchema, name: z.string().trim().min(1).max(200).optional() }).strict(),
+    request: z.object({ slug: slugSchema, name: boardNameSchema.optional() }).strict(),
     response: boardSchema,
   },
   archiveBoard: { request: z.object({ slug: slugSchema }).strict(), response: boardSchema },

@@ -24,6 +24,13 @@ export const slugSchema = z
   .string()
   .regex(SLUG_PATTERN, 'must be 1–64 characters of a-z, 0-9, "_" or "-", starting with a letter or digit');
 
+/** A board's display name (the slug names it when none is given). */
+export const boardNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'the name is empty; leave it out to use the slug')
+  .max(200, 'at most 200 characters');
+
 /** Assignees are case-insensitive: accept any case, store lowercase (docs/architecture.md §2). */
 export const assigneeSchema = z
   .string()

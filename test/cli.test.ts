@@ -242,6 +242,11 @@ describe.concurrent('bad input: one-line error, exit 1, database unchanged', () 
     ['an unknown status in list', () => ['list', '--status', 'finished'], /unknown status "finished"/],
     ['a status with a line break', () => ['list', '--status', 'a\nb'], /unknown status/],
     ['an unknown board', () => ['create', 'x', '--board', 'nowhere'], /no board "nowhere"/],
+    [
+      'an empty board name',
+      () => ['boards', 'create', 'named', '--name', ' '],
+      /board name: the name is empty; leave it out to use the slug$/m,
+    ],
     ['archiving the default board', () => ['boards', 'archive', 'default'], /cannot be archived/],
     ['an empty comment', () => ['comment', parent.id, '   '], /comment is empty/],
     ['a block without reason text', () => ['block', parent.id, '--reason', ' '], /reason/],

@@ -4,6 +4,7 @@ import { DEFAULT_BOARD } from '../../../shared/constants';
 import type { Board, Task, TaskStatus } from '../../../shared/domain';
 import {
   assigneeSchema,
+  boardNameSchema,
   commentBodySchema,
   followupTextSchema,
   reasonSchema,
@@ -638,7 +639,7 @@ export function archiveTask(db: Db, id: string, actor: Actor): Task {
 
 export function createBoard(db: Db, slug: string, name: string | undefined): Board {
   const validSlug = parseInput(slugSchema, slug, 'board');
-  const title = parseInput(z.string().trim().min(1).max(200), name ?? validSlug, 'board name');
+  const title = parseInput(boardNameSchema, name ?? validSlug, 'board name');
   return runInWriteTransaction(db, () => {
     const existing = boards.findBoard(db, validSlug);
     if (existing && existing.archivedAt === null)
