@@ -37,8 +37,8 @@ import type { OffLoopExecOptions, OffLoopExecResult } from './offLoopExecFile';
  *
  * Standby (Linux, docs/architecture.md §5 "A standby waiter"): a fork of this process costs ~5 ms
  * of wall time on a slow VM (libuv forks, then waits for the child's first exec), and that was most
- * of what ready → spawned waited for. So after each start the spawner forks the next worker's
- * process ahead of time: `/bin/sh -s switchyard-standby`, detached (its own session and group, as
+ * of what ready → spawned waited for. So 100 ms after each start (not at once: that fork competed
+ * with the worker just started for the cores) the spawner forks the next worker's process ahead: `/bin/sh -s switchyard-standby`, detached (its own session and group, as
  * a worker), env holding only SWITCHYARD_HOME, cwd `/`, blocked reading its commands from stdin.
  * A start hands it one compound command, which the shell parses whole before running any of it:
  * cd to the run's cwd, the run's environment exported exactly (PWD, OLDPWD and the home unset
@@ -101,7 +101,7 @@ const startBySpawn = (m, fd) => {
   child.on('error', () => undefined);
   child.once('exit', (code, signal) => send({ type: 'exit', pid, code, signal }));
   send({ type: 'answer', id: m.id, pid });
-  setImmediate(makeStandby);
+  refillSoon();
 };
 // The standby waiter (spawner.ts header "Standby"): a shell forked ahead of time, blocked on
 // reading its commands from stdin. The start hands it one compound command that it parses whole
@@ -154,6 +154,11 @@ const makeStandby = () => {
   });
   standby = entry;
 };
+// The next standby is forked a moment after a start, not at once: its fork and exec compete for
+// the cores with the worker just started, whose agent began ~30 ms later when they ran together
+// (bench/RESULTS.md, "Row 3a, fourth round").
+const STANDBY_REFILL_DELAY_MS = 100;
+const refillSoon = () => { setTimeout(makeStandby, STANDBY_REFILL_DELAY_MS).unref(); };
 // One unused standby at most: it ends when this process does (its stdin closes: end of input).
 process.on('exit', () => { if (standby !== null) try { standby.child.kill('SIGKILL'); } catch {} });
 // The command for the standby, or null when only spawn() can do this start exactly.
@@ -195,7 +200,7 @@ const startOnStandby = (m, fd, script) => {
     send({ type: 'answer', id: m.id, pid });
     // Its exit may be seen before its "ok" is read: relayed after the answer, never before.
     if (exited !== null) send({ type: 'exit', pid, code: exited.code, signal: exited.signal });
-    setImmediate(makeStandby);
+    refillSoon();
   };
   const settle = () => {
     if (answered || !entry.ended || exited === null) return;
