@@ -41,10 +41,10 @@ import type { OffLoopExecOptions, OffLoopExecResult } from './offLoopExecFile';
  * with the worker just started for the cores) the spawner forks the next worker's process ahead: `/bin/sh -s switchyard-standby`, detached (its own session and group, as
  * a worker), env holding only SWITCHYARD_HOME, cwd `/`, blocked reading its commands from stdin.
  * A start hands it one compound command, which the shell parses whole before running any of it:
- * cd to the run's cwd, the run's environment exported exactly (PWD, OLDPWD and the home unset
- * first), stdout and stderr appended to the log through `/proc/<spawner>/fd/<fd>` (the fd this
- * process opened without following links and checked: the same open file, never the path looked
- * up again), stdin from /dev/null, "ok" written on fd 3, then `exec` of the very argv spawn()
+ * cd to the run's cwd, the run's environment exported exactly (PWD, OLDPWD, SHLVL and the home
+ * unset first: a shell sets the first three itself), stdout and stderr appended to the log through
+ * `/proc/<spawner>/fd/<fd>` (the fd this process opened without following links and checked: the
+ * same open file, never the path looked up again), stdin from /dev/null, "ok" written on fd 3, then `exec` of the very argv spawn()
  * would run (`nice` … the waiter …), fd 3 closed. The answer is the standby's pid once "ok" is
  * read: same pid, group, session and start time as the exec'd waiter, so stop, timeout, group kill,
  * exit relay, pid file and adoption are the forked start's. Every string is single-quoted and
@@ -175,7 +175,7 @@ const standbyScript = (m, fd) => {
     '{',
     'cd -P -- ' + quote(m.cwd) + ' 2>/dev/null || { printf skip >&3; exit 1; }',
     '[ -x ' + quote(m.file) + ' ] || { printf skip >&3; exit 1; }',
-    'unset PWD OLDPWD SWITCHYARD_HOME',
+    'unset PWD OLDPWD SHLVL SWITCHYARD_HOME',
     ...env.map(([name, value]) => 'export ' + name + '=' + quote(value)),
     'exec >>/proc/' + process.pid + '/fd/' + fd + ' 2>&1 </dev/null',
     'printf ok >&3',
