@@ -44,8 +44,8 @@ import type { OffLoopExecOptions, OffLoopExecResult } from './offLoopExecFile';
  * cd to the run's cwd, the run's environment exported exactly (PWD, OLDPWD, SHLVL and the home
  * unset first: a shell sets the first three itself), stdout and stderr appended to the log through
  * `/proc/<spawner>/fd/<fd>` (the fd this process opened without following links and checked: the
- * same open file, never the path looked up again), stdin from /dev/null, "ok" written on fd 3, then `exec` of the very argv spawn()
- * would run (`nice` … the waiter …), fd 3 closed. The answer is the standby's pid once "ok" is
+ * same open file, never the path looked up again), stdin from /dev/null, "ok" written on fd 3,
+ * then `exec` of the very argv spawn() would run (`nice` … the waiter …), fd 3 closed. The answer is the standby's pid once "ok" is
  * read: same pid, group, session and start time as the exec'd waiter, so stop, timeout, group kill,
  * exit relay, pid file and adoption are the forked start's. Every string is single-quoted and
  * NUL-free; a start the shell cannot make exactly (a variable name it cannot set, a relative path,
