@@ -38,16 +38,17 @@ import type { OffLoopExecOptions, OffLoopExecResult } from './offLoopExecFile';
  * Standby (Linux, docs/architecture.md §5 "A standby waiter"): a fork of this process costs ~5 ms
  * of wall time on a slow VM (libuv forks, then waits for the child's first exec), and that was most
  * of what ready → spawned waited for. So 100 ms after each start (not at once: that fork competed
- * with the worker just started for the cores) the spawner forks the next worker's process ahead: `/bin/sh -s switchyard-standby`, detached (its own session and group, as
- * a worker), env holding only SWITCHYARD_HOME, cwd `/`, blocked reading its commands from stdin.
- * A start hands it one compound command, which the shell parses whole before running any of it:
- * cd to the run's cwd, the run's environment exported exactly (PWD, OLDPWD, SHLVL and the home
- * unset first: a shell sets the first three itself), stdout and stderr appended to the log through
- * `/proc/<spawner>/fd/<fd>` (the fd this process opened without following links and checked: the
- * same open file, never the path looked up again), stdin from /dev/null, "ok" written on fd 3,
- * then `exec` of the very argv spawn() would run (`nice` … the waiter …), fd 3 closed. The answer is the standby's pid once "ok" is
- * read: same pid, group, session and start time as the exec'd waiter, so stop, timeout, group kill,
- * exit relay, pid file and adoption are the forked start's. Every string is single-quoted and
+ * with the worker just started for the cores) the spawner forks the next worker's process ahead:
+ * `/bin/sh -s switchyard-standby`, detached (its own session and group, as a worker), env holding
+ * only SWITCHYARD_HOME, cwd `/`, blocked reading its commands from stdin. A start hands it one
+ * compound command, which the shell parses whole before running any of it: cd to the run's cwd, the
+ * run's environment exported exactly (PWD, OLDPWD, SHLVL and the home unset first: a shell sets the
+ * first three itself), stdout and stderr appended to the log through `/proc/<spawner>/fd/<fd>` (the
+ * fd this process opened without following links and checked: the same open file, never the path
+ * looked up again), stdin from /dev/null, "ok" written on fd 3, then `exec` of the very argv
+ * spawn() would run (`nice` … the waiter …), fd 3 closed. The answer is the standby's pid once "ok"
+ * is read: same pid, group, session and start time as the exec'd waiter, so stop, timeout, group
+ * kill, exit relay, pid file and adoption are the forked start's. Every string is single-quoted and
  * NUL-free; a start the shell cannot make exactly (a variable name it cannot set, a relative path,
  * a NUL) is forked as before, and the standby kept. A standby that ends without "ok" never ran the
  * command: the start is forked instead; unless it said why (cwd or program missing) or was killed,
@@ -56,7 +57,7 @@ import type { OffLoopExecOptions, OffLoopExecResult } from './offLoopExecFile';
  * every start is forked.
  */
 
-/** Runs in the spawner (CommonJS, from this text: the bundles have no file for it). Raw: `\` stays `\`. */
+/** Runs in the spawner (CommonJS, from this text: the bundles have no file for it). Raw text. */
 export const SPAWNER_SOURCE = String.raw`
 'use strict';
 const { spawn } = require('node:child_process');
