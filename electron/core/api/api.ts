@@ -209,7 +209,8 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
           // Read over several turns: only whole if nothing was written meanwhile.
           resolve(contentVersion(db) === ahead.version ? next.value : null);
         } catch (error) {
-          logError('reading the board ahead', error);
+          // A damaged database is the engine's to say, once (issue 18), not a stack per reader.
+          if (!engine.databaseFailed?.(error)) logError('reading the board ahead', error);
           resolve(null);
         }
       };
@@ -523,7 +524,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
           emit({ type: 'lanes', board: board.slug, lanes, cells: cellCountsOfLanes(db, board.slug, lanes) });
         }
       } catch (error) {
-        logError('computing lane statuses', error);
+        if (!engine.databaseFailed?.(error)) logError('computing lane statuses', error);
       }
     }, LANES_EVENT_MS);
     lanesTimer.unref?.();
