@@ -11,6 +11,7 @@ import {
 } from '../../../shared/contract';
 import { cardSchema } from '../../../shared/domain';
 import type { Engine } from '../dispatch/engine';
+import { createApi } from './api';
 import { useEngineApis } from '../../../test/helpers/api';
 import { snapshotDatabase } from '../../../test/helpers/snapshot';
 import * as commands from '../commands/taskCommands';
@@ -684,6 +685,25 @@ describe('createApi: events', () => {
     engine.runTick();
     await vi.advanceTimersByTimeAsync(400);
     expect(events).toEqual([]);
+  });
+
+  it('hands a damaged database met by the lane figures to the engine: one fault line, no stack', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    onTestFinished(() => void vi.useRealTimers());
+    const { engine } = setup();
+    const logged: string[] = [];
+    const api = createApi(engine, { logError: (message) => logged.push(message) });
+    onTestFinished(() => api.close());
+    api.subscribe(() => undefined);
+    // What better-sqlite3 throws for a damaged file, met by the timer before any tick of the engine.
+    const damaged = Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
+    vi.spyOn(engine, 'laneStatuses').mockImplementation(() => {
+      throw damaged;
+    });
+    engine.setLanePaused('alice', true);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(logged).toEqual([]);
+    expect(engine.databaseFault()).toMatch(/is damaged or is not a Switchyard database/);
   });
 
   it('stops delivering after unsubscribe and close', async () => {
