@@ -16,6 +16,8 @@ export const SUMMARY_MAX_BYTES = 64 * 1024;
 export const REASON_MAX_CHARS = 2_000;
 /** docs/architecture.md §10: a follow-up becomes (part of) one argument of the agent's argv, well under Linux's 128 KiB. */
 export const FOLLOWUP_MAX_BYTES = 32 * 1024;
+export const PRIORITY_MIN = -1_000_000;
+export const PRIORITY_MAX = 1_000_000;
 export const DEFAULT_BOARD = 'default';
 
 /**

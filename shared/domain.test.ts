@@ -106,6 +106,10 @@ describe('priorities and workspaces', () => {
     expect(ok(prioritySchema, 1.5)).toBe(false);
     expect(ok(prioritySchema, Number.NaN)).toBe(false);
     expect(ok(prioritySchema, 10 ** 9)).toBe(false);
+    const refusal = (value: number) => prioritySchema.safeParse(value).error?.issues.map((i) => i.message);
+    expect(refusal(1e20)).toEqual(['priority must be from -1000000 to 1000000']);
+    expect(refusal(-1_000_001)).toEqual(['priority must be from -1000000 to 1000000']);
+    expect(refusal(1.5)).toEqual(['priority must be a whole number']);
   });
 
   it('workspaces are scratch, dir:/abs or worktree:/abs', () => {

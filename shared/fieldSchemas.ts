@@ -5,6 +5,8 @@ import {
   EVENT_KINDS,
   FOLLOWUP_MAX_BYTES,
   LANE_KINDS,
+  PRIORITY_MAX,
+  PRIORITY_MIN,
   REASON_MAX_CHARS,
   RUN_OUTCOMES,
   SKIP_REASONS,
@@ -98,11 +100,14 @@ export const reasonSchema = z
   .max(REASON_MAX_CHARS)
   .refine(wellFormed, NOT_WELL_FORMED);
 
+// The range comes first and stops the checks there: 1e20 is whole but no safe integer, so zod's
+// whole-number rule would refuse it too and the user would be told the wrong thing.
+const outOfRange = { message: `priority must be from ${PRIORITY_MIN} to ${PRIORITY_MAX}`, abort: true };
 export const prioritySchema = z
   .number()
-  .int('priority must be a whole number')
-  .min(-1_000_000)
-  .max(1_000_000);
+  .min(PRIORITY_MIN, outOfRange)
+  .max(PRIORITY_MAX, outOfRange)
+  .int('priority must be a whole number');
 
 /**
  * scratch (a fresh folder per task), dir:<absolute path>, worktree:<absolute path of a git repo>,

@@ -250,6 +250,22 @@ describe.concurrent('bad input: one-line error, exit 1, database unchanged', () 
     ['archiving the default board', () => ['boards', 'archive', 'default'], /cannot be archived/],
     ['an empty comment', () => ['comment', parent.id, '   '], /comment is empty/],
     ['a block without reason text', () => ['block', parent.id, '--reason', ' '], /reason/],
+    // 1e20 is whole, but past 2^53: zod's whole-number rule refused it before the range did.
+    [
+      'a priority past 2^53 in edit',
+      () => ['edit', parent.id, '--priority', '99999999999999999999'],
+      /^switchyard: edit: priority: priority must be from -1000000 to 1000000$/,
+    ],
+    [
+      'a priority past 2^53 in create',
+      () => ['create', 'x', '--priority', '-99999999999999999999'],
+      /^switchyard: create: priority: priority must be from -1000000 to 1000000$/,
+    ],
+    [
+      'a priority just out of range',
+      () => ['create', 'x', '--priority', '1000001'],
+      /^switchyard: create: priority: priority must be from -1000000 to 1000000$/,
+    ],
   ];
 
   it.each(cases)('refuses %s', async (_what, args, message, stdin) => {

@@ -214,6 +214,11 @@ describe('switchyard mcp (stdio)', () => {
     const cases: [string, Record<string, unknown>, RegExp][] = [
       ['create_task', { title: '   ' }, /^create_task: title: /],
       ['create_task', { title: 'x', priority: 'high' }, /^create_task: priority: /],
+      [
+        'create_task',
+        { title: 'x', priority: 1e20 },
+        /^create_task: priority: priority must be from -1000000 to 1000000$/,
+      ],
       ['create_task', { title: 'x', colour: 'red' }, /^create_task: .*colour/],
       ['complete_task', { id: 'not-an-id' }, /^complete_task: id: a task id looks like t_1a2b3c4d$/],
       ['claim_next', { lane: 'Bad Lane!' }, /^claim_next: lane: /],

@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import {
   BODY_MAX_BYTES,
   COMMENT_MAX_BYTES,
+  PRIORITY_MAX,
+  PRIORITY_MIN,
   SLUG_PATTERN,
   SUMMARY_MAX_BYTES,
   TITLE_MAX_CHARS,
@@ -14,9 +16,6 @@ import {
   workspaceSchema,
 } from '../../../shared/domain';
 import { MAX_RUNTIME_SECONDS, maxRuntimeSecondsSchema } from '../../../shared/contract';
-
-const PRIORITY_MIN = -1_000_000;
-const PRIORITY_MAX = 1_000_000;
 
 /**
  * Every value an importer writes goes through the same schemas as the CLI and the contract
