@@ -89,6 +89,32 @@ describe('switchyard backup', () => {
     }
   });
 
+  it('prunes old daily backups on the pool, not on the calling thread, and reports a failure', async () => {
+    const paths = tempHome();
+    const db = openDatabase(paths.database);
+    try {
+      const today = new Date('2026-03-05T12:00:00').getTime();
+      fs.mkdirSync(paths.backups, { recursive: true });
+      for (const day of ['01', '02'])
+        fs.writeFileSync(path.join(paths.backups, `daily-2026-03-${day}.db`), 'x');
+      expect(await keepDailyBackup(db, paths.backups, 3, today)).not.toBeNull();
+
+      // Today's backup exists, so the call goes straight to pruning: an unlink on the calling thread
+      // (which can block 100-250 ms on a disk mounted with `discard`) would be done before it returns.
+      const pruning = keepDailyBackup(db, paths.backups, 1, today + 3600_000);
+      expect(fs.readdirSync(paths.backups)).toHaveLength(3);
+      expect(await pruning).toBeNull();
+      expect(fs.readdirSync(paths.backups)).toEqual(['daily-2026-03-05.db']);
+
+      // A daily name that cannot be removed (a folder) is an error for the caller, as before.
+      fs.mkdirSync(path.join(paths.backups, 'daily-2026-03-04.db'));
+      await expect(keepDailyBackup(db, paths.backups, 1, today)).rejects.toThrow(/daily-2026-03-04\.db/);
+      expect(fs.existsSync(path.join(paths.backups, 'daily-2026-03-05.db'))).toBe(true);
+    } finally {
+      db.close();
+    }
+  });
+
   it('refuses to write the backup over the database itself, in one line', async () => {
     const paths = tempHome();
     openDatabase(paths.database).close();
