@@ -16,6 +16,15 @@ import {
   TASK_STATUSES,
   TITLE_MAX_CHARS,
 } from './constants';
+import {
+  fitsBodyLimit,
+  hasNoControlCharacters,
+  hasNoNul,
+  isWellFormed,
+  isWorkspaceSpec,
+  toLowerCase,
+  utf8Bytes,
+} from './fieldRules';
 
 // The schemas of single fields: what a command's input may carry (shared/domain.ts re-exports them).
 // A module of its own so that `switchyard create`, which checks its input against these, does not
@@ -34,18 +43,10 @@ export const boardNameSchema = z
   .max(200, 'at most 200 characters');
 
 /** Assignees are case-insensitive: accept any case, store lowercase (docs/architecture.md §2). */
-export const assigneeSchema = z
-  .string()
-  .trim()
-  .transform((name) => name.toLowerCase())
-  .pipe(slugSchema);
+export const assigneeSchema = z.string().trim().transform(toLowerCase).pipe(slugSchema);
 
 export const taskIdSchema = z.string().regex(TASK_ID_PATTERN, 'a task id looks like t_1a2b3c4d');
 
-const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
-
-/** A lone UTF-16 surrogate cannot be stored as UTF-8: SQLite would hand back other text than was accepted. */
-const wellFormed = (text: string): boolean => !/\p{Surrogate}/u.test(text);
 const NOT_WELL_FORMED = 'text is not valid Unicode (it contains a lone surrogate)';
 
 export const titleSchema = z
@@ -53,15 +54,14 @@ export const titleSchema = z
   .trim()
   .min(1, 'title is required')
   .max(TITLE_MAX_CHARS, `title is longer than ${TITLE_MAX_CHARS} characters`)
-  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-  .refine((title) => !/[\u0000-\u0008\u000b-\u001f]/.test(title), 'title contains control characters')
-  .refine(wellFormed, NOT_WELL_FORMED);
+  .refine(hasNoControlCharacters, 'title contains control characters')
+  .refine(isWellFormed, NOT_WELL_FORMED);
 
 export const bodySchema = z
   .string()
-  .refine((body) => !body.includes('\u0000'), 'body contains a NUL character')
-  .refine((body) => utf8Bytes(body) <= BODY_MAX_BYTES, `body is larger than ${BODY_MAX_BYTES / 1024} KiB`)
-  .refine(wellFormed, NOT_WELL_FORMED);
+  .refine(hasNoNul, 'body contains a NUL character')
+  .refine(fitsBodyLimit, `body is larger than ${BODY_MAX_BYTES / 1024} KiB`)
+  .refine(isWellFormed, NOT_WELL_FORMED);
 
 export const commentBodySchema = z
   .string()
@@ -71,7 +71,7 @@ export const commentBodySchema = z
     (body) => utf8Bytes(body) <= COMMENT_MAX_BYTES,
     `comment is larger than ${COMMENT_MAX_BYTES / 1024} KiB`,
   )
-  .refine(wellFormed, NOT_WELL_FORMED);
+  .refine(isWellFormed, NOT_WELL_FORMED);
 
 /** docs/architecture.md §10: what a person (or MCP client) says to a task's agent in a follow-up. */
 export const followupTextSchema = z
@@ -82,8 +82,8 @@ export const followupTextSchema = z
     (text) => utf8Bytes(text) <= FOLLOWUP_MAX_BYTES,
     `the follow-up is larger than ${FOLLOWUP_MAX_BYTES / 1024} KiB`,
   )
-  .refine((text) => !text.includes('\u0000'), 'the follow-up contains a NUL character')
-  .refine(wellFormed, NOT_WELL_FORMED);
+  .refine(hasNoNul, 'the follow-up contains a NUL character')
+  .refine(isWellFormed, NOT_WELL_FORMED);
 
 export const summarySchema = z
   .string()
@@ -91,14 +91,14 @@ export const summarySchema = z
     (text) => utf8Bytes(text) <= SUMMARY_MAX_BYTES,
     `summary is larger than ${SUMMARY_MAX_BYTES / 1024} KiB`,
   )
-  .refine(wellFormed, NOT_WELL_FORMED);
+  .refine(isWellFormed, NOT_WELL_FORMED);
 
 export const reasonSchema = z
   .string()
   .trim()
   .min(1, 'a reason is required')
   .max(REASON_MAX_CHARS)
-  .refine(wellFormed, NOT_WELL_FORMED);
+  .refine(isWellFormed, NOT_WELL_FORMED);
 
 // The range comes first and stops the checks there: 1e20 is whole but no safe integer, so zod's
 // whole-number rule would refuse it too and the user would be told the wrong thing.
@@ -109,17 +109,14 @@ export const prioritySchema = z
   .max(PRIORITY_MAX, outOfRange)
   .int('priority must be a whole number');
 
-/**
- * scratch (a fresh folder per task), dir:<absolute path>, worktree:<absolute path of a git repo>,
- * or repo (a worktree of the board's or lane's repository, docs/architecture.md §9).
- */
+/** Where a task's worker runs (shared/fieldRules.ts isWorkspaceSpec). */
 export const workspaceSchema = z
   .string()
   .refine(
-    (spec) => spec === 'scratch' || spec === 'repo' || /^(dir|worktree):\/./.test(spec),
+    isWorkspaceSpec,
     'workspace must be "scratch", "repo", "dir:/absolute/path" or "worktree:/absolute/repo/path"',
   )
-  .refine((spec) => !spec.includes('\u0000'), 'workspace contains a NUL character');
+  .refine(hasNoNul, 'workspace contains a NUL character');
 
 export const taskStatusSchema = z.enum(TASK_STATUSES);
 export const skipReasonSchema = z.enum(SKIP_REASONS);

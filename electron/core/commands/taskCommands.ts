@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { newTaskId } from '../store/taskIds';
 import { DEFAULT_BOARD } from '../../../shared/constants';
 import type { Board, Task, TaskStatus } from '../../../shared/domain';
 import {
@@ -19,9 +18,8 @@ import {
   type CreateTaskInput,
   type EditTaskInput,
 } from '../../../shared/taskInput';
-import { checkLink, checkMove, initialStatus, statusAfterLink } from '../../../shared/transitions';
+import { checkLink, checkMove, statusAfterLink } from '../../../shared/transitions';
 import * as boards from '../store/boards';
-import { boardRepository } from '../store/repositories';
 import * as comments from '../store/comments';
 import { runInWriteTransaction, type Db } from '../store/db/open';
 import { SwitchyardError, invalidInput, notFound } from '../errors';
@@ -36,6 +34,12 @@ import { loadLanesFile } from '../config/lanesFile';
 import { effectiveLaneSettings } from '../config/effectiveLaneSettings';
 import type { HomePaths } from '../config/home';
 import { guardActor, type Actor } from './actors';
+import {
+  insertCreatedTask,
+  requireActiveBoard,
+  requireExistingTask,
+  type CheckedCreateTaskInput,
+} from './createTask';
 
 export type { Actor } from './actors';
 
@@ -45,17 +49,7 @@ export type { Actor } from './actors';
  */
 
 function requireTask(db: Db, id: string): Task {
-  const validId = parseInput(taskIdSchema, id, 'task id');
-  const task = tasks.findTask(db, validId);
-  if (!task) throw notFound(`no task ${validId}`);
-  return task;
-}
-
-function requireActiveBoard(db: Db, slug: string): Board {
-  const board = boards.findBoard(db, slug);
-  if (!board) throw notFound(`no board "${slug}" (see \`switchyard boards\`)`);
-  if (board.archivedAt !== null) throw invalidInput(`board "${slug}" is archived`);
-  return board;
+  return requireExistingTask(db, parseInput(taskIdSchema, id, 'task id'));
 }
 
 const parentsDone = (db: Db, taskId: string): boolean =>
@@ -64,47 +58,13 @@ const parentsDone = (db: Db, taskId: string): boolean =>
 // ---------------------------------------------------------------------------------------------
 // Creating and editing
 
+/** `input` as createTaskInputSchema parses it, or one line saying what is wrong (parseInput). */
+export function parseCreateTaskInput(input: unknown): CheckedCreateTaskInput {
+  return parseInput(createTaskInputSchema, input, 'create');
+}
+
 export function createTask(db: Db, input: CreateTaskInput, actor: Actor): Task {
-  const valid = parseInput(createTaskInputSchema, input, 'create');
-  return runInWriteTransaction(db, () => {
-    const now = Date.now();
-    requireActiveBoard(db, valid.board);
-    guardActor(db, actor, { newTask: true });
-    const parents = [...new Set(valid.parents)].map((id) => requireTask(db, id));
-    for (const parent of parents) {
-      if (parent.board !== valid.board)
-        throw invalidInput(`parent ${parent.id} is on board "${parent.board}"`);
-    }
-    const status = initialStatus(valid.status, { parentsDone: parents.every((p) => p.status === 'done') });
-    const id = newTaskId(db);
-    tasks.insertTask(db, {
-      id,
-      board: valid.board,
-      title: valid.title,
-      body: valid.body,
-      assignee: valid.assignee,
-      status,
-      priority: valid.priority,
-      createdBy: actor.name,
-      workspace: valid.workspace ?? (boardRepository(db, valid.board) ? 'repo' : 'scratch'),
-      maxRuntimeSeconds: valid.maxRuntimeSeconds,
-      now,
-    });
-    for (const parent of parents) links.insertLink(db, parent.id, id, now);
-    if (valid.requireApproval) tasks.setApprovalRequired(db, id, true);
-    if (status === 'done') tasks.updateTask(db, id, { completedAt: now }, now);
-    appendEvent(
-      db,
-      {
-        taskId: id,
-        board: valid.board,
-        kind: 'created',
-        payload: { status, assignee: valid.assignee, by: actor.name },
-      },
-      now,
-    );
-    return tasks.findTask(db, id) as Task;
-  });
+  return insertCreatedTask(db, parseCreateTaskInput(input), actor);
 }
 
 export function editTask(db: Db, id: string, patch: EditTaskInput, actor: Actor): Task {
