@@ -6,6 +6,7 @@ import type { Engine } from './engine';
 import { eventsOf } from '../store/events';
 import { runsOf } from '../store/runs';
 import { findTask } from '../store/tasks';
+import { heldClock } from '../../../test/helpers/heldClock';
 import { useTempHomes } from '../../../test/helpers/home';
 import {
   AGENTS,
@@ -23,8 +24,12 @@ const actor = { name: 'test' };
 const tempHome = useTempHomes();
 const engines: Engine[] = [];
 
-function start(paths: ReturnType<typeof tempHome>, dispatch = true): Engine {
-  const engine = newEngine(paths, dispatch);
+function start(
+  paths: ReturnType<typeof tempHome>,
+  dispatch = true,
+  options: Parameters<typeof newEngine>[2] = {},
+): Engine {
+  const engine = newEngine(paths, dispatch, options);
   engines.push(engine);
   return engine;
 }
@@ -194,22 +199,25 @@ describe('failures', () => {
     writeFastSettings(paths, { failureLimit: 1 });
     writeAgentProfile(paths, 'stubborn', 'fork-grandchild.mjs', {
       args: ['ignore-term'],
-      // Room for two Node processes to start on a loaded machine before the timeout's SIGTERM.
-      maxRuntimeSeconds: 5,
+      maxRuntimeSeconds: 1,
     });
-    const engine = start(paths);
+    const clock = heldClock();
+    const engine = start(paths, true, { workerClock: clock.now });
     const task = createTask(engine.db, { title: 'runs forever', assignee: 'stubborn' }, actor);
     const spawned = engine.runTick()?.spawned[0];
     expect(spawned?.pid).toBeGreaterThan(0);
     const logPath = runsOf(engine.db, task.id)[0]?.logPath as string;
     const grandchild = await waitFor(
-      () => /grandchild (\d+)/.exec(fs.existsSync(logPath) ? fs.readFileSync(logPath, 'utf8') : '')?.[1],
-      'grandchild pid',
+      // The grandchild's own line (its SIGTERM handler is in place), not the worker's "started grandchild".
+      () => /^grandchild (\d+)$/m.exec(fs.existsSync(logPath) ? fs.readFileSync(logPath, 'utf8') : '')?.[1],
+      'the grandchild to report its pid',
     );
+    clock.release();
     await tickUntil(engine, () => findTask(engine.db, task.id)?.status === 'blocked', 'timeout', 20_000);
     expect(runsOf(engine.db, task.id)[0]?.outcome).toBe('timed_out');
     expect(isProcessAlive(spawned?.pid as number)).toBe(false);
     expect(isProcessAlive(Number(grandchild))).toBe(false);
+    expect(fs.readFileSync(logPath, 'utf8')).toContain(`${grandchild}: ignoring SIGTERM`);
   });
 });
 

@@ -75,6 +75,8 @@ export interface EngineOptions {
   spawner?: boolean;
   /** The change feed's fallback poll (default 50 ms; store/changeFeed.ts). Tests make it long to show the WAL watch alone delivers. */
   changeFeedPollMs?: number;
+  /** The clock workers' max runtimes are measured by [Date.now] (tests: test/helpers/heldClock.ts). */
+  workerClock?: () => number;
   log?: (line: string) => void;
 }
 
@@ -223,6 +225,7 @@ export class Engine implements EngineHandle {
       logKeepFiles: this.settings.logs.keepFiles,
       workerPriority: () => this.settings.dispatcher.workerPriority,
       spawner: options.spawner ? {} : null,
+      now: options.workerClock,
     });
     // With a spawner, git starts there too: a fork of a bare Node, not of this process (§9).
     const childRunner = this.supervisor.childRunner();

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WorkerStatus } from '../../../shared/dispatch';
+import { heldClock } from '../../../test/helpers/heldClock';
 import { agentArgv, useProcessSandbox, waitFor } from '../../../test/helpers/processes';
 import {
   isProcessAlive,
@@ -454,15 +455,14 @@ describe('Supervisor stop and timeouts', () => {
   });
 
   it('times out a worker past maxRuntimeMs and kills its whole group, grandchild included', async () => {
-    const supervisor = makeSupervisor({ killGraceMs: 800 });
-    const spawnRequest = request(agentArgv('fork-grandchild', 'ignore-term'), {
-      // Long enough for two Node processes to start on a loaded machine before the SIGTERM.
-      maxRuntimeMs: 8_000,
-    });
+    const clock = heldClock();
+    const supervisor = makeSupervisor({ killGraceMs: 800, now: clock.now });
+    const spawnRequest = request(agentArgv('fork-grandchild', 'ignore-term'), { maxRuntimeMs: 1_000 });
     const pid = spawnOk(supervisor, spawnRequest);
     const grandchildPid = await grandchildPidIn(spawnRequest.logPath);
     sandbox.killAfterwards(grandchildPid);
     expect(isProcessAlive(grandchildPid)).toBe(true);
+    clock.release();
 
     const exit = await exitOf(supervisor, spawnRequest.runId);
     expect(exit).toMatchObject({ timedOut: true, stopRequested: false, signal: 'SIGKILL', exitCode: null });
@@ -509,14 +509,16 @@ describe('Supervisor stop and timeouts', () => {
     }
 
     it('a timeout ends a setsid grandchild that ignores SIGTERM, through the waiter', async () => {
-      const supervisor = makeSupervisor({ killGraceMs: 800 });
+      const clock = heldClock();
+      const supervisor = makeSupervisor({ killGraceMs: 800, now: clock.now });
       const spawnRequest = request(agentArgv('fork-grandchild', 'setsid', 'grandchild-ignores-term'), {
-        maxRuntimeMs: 8_000, // time for two Node processes to start on a loaded machine
+        maxRuntimeMs: 1_000,
       });
       const pid = spawnOk(supervisor, spawnRequest);
       const grandchildPid = await grandchildPidIn(spawnRequest.logPath);
       sandbox.killAfterwards(grandchildPid);
       expect(readProcStat(pid)?.command).toBe('sh'); // the exit-status waiter leads the worker
+      clock.release();
 
       const exit = await exitOf(supervisor, spawnRequest.runId);
       expect(exit).toMatchObject({ timedOut: true });
