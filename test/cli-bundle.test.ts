@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -67,8 +67,14 @@ const COMMONJS_FILES = ['cli-launch.cjs', 'cli-tasks.cjs', 'cli-serve.cjs'];
 /**
  * The ES modules a CLI process loads (Node's ESM loader reports each under NODE_DEBUG=esm), and
  * whether it ran Node's ESM loader at all (its module jobs, found in `process.moduleLoadList`).
+ * `root` holds the launcher (bin/switchyard.cjs): this checkout, or a copy made by copyCli.
  */
-function esModulesLoadedBy(args: string[], home: string): { files: string[]; esmLoader: boolean } {
+function esModulesLoadedBy(
+  args: string[],
+  home: string,
+  root = REPO_ROOT,
+): { files: string[]; esmLoader: boolean; stdout: string } {
+  fs.mkdirSync(home, { recursive: true });
   const probe = path.join(home, 'module-list-probe.cjs');
   fs.writeFileSync(
     probe,
@@ -76,7 +82,7 @@ function esModulesLoadedBy(args: string[], home: string): { files: string[]; esm
   );
   const result = spawnSync(
     process.execPath,
-    ['--require', probe, path.join(REPO_ROOT, 'bin', 'switchyard.cjs'), ...args],
+    ['--require', probe, path.join(root, 'bin', 'switchyard.cjs'), ...args],
     {
       encoding: 'utf8',
       env: { ...process.env, SWITCHYARD_HOME: home, SWITCHYARD_ACTOR: 'tester', NODE_DEBUG: 'esm' },
@@ -86,9 +92,55 @@ function esModulesLoadedBy(args: string[], home: string): { files: string[]; esm
   const urls = [...result.stderr.matchAll(/Storing (file:\/\/\S+) /g)].map((match) => match[1] as string);
   const internals = JSON.parse(/^NODE_MODULES (.*)$/m.exec(result.stderr)?.[1] ?? 'null') as string[];
   return {
-    files: [...new Set(urls)].map((url) => path.relative(REPO_ROOT, new URL(url).pathname)),
+    files: [...new Set(urls)].map((url) => path.relative(root, new URL(url).pathname)),
     esmLoader: internals.includes('NativeModule internal/modules/esm/module_job'),
+    stdout: result.stdout,
   };
+}
+
+/**
+ * Runs `use` on a copy of the CLI as an install elsewhere holds it, in a temp folder removed after:
+ * bin/, and unless `bundles` is false, dist/'s CLI files with node_modules linked beside them.
+ */
+function withCliCopy(prefix: string, use: (copy: string) => void, { bundles = true } = {}): void {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  try {
+    fs.cpSync(path.join(REPO_ROOT, 'bin'), path.join(copy, 'bin'), { recursive: true });
+    if (bundles) copyCliBundles(copy);
+    use(copy);
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+function copyCliBundles(copy: string): void {
+  fs.mkdirSync(path.join(copy, 'dist'));
+  for (const file of cliFiles().all) fs.copyFileSync(path.join(dist, file), path.join(copy, 'dist', file));
+  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+}
+
+/** Runs the copy's launcher with a home inside the copy. */
+function runCopy(copy: string, ...args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [path.join(copy, 'bin', 'switchyard.cjs'), ...args], {
+    env: { ...process.env, SWITCHYARD_HOME: path.join(copy, 'home'), SWITCHYARD_ACTOR: 'tester' },
+    encoding: 'utf8',
+  });
+}
+
+/** The V8 code caches the launcher wrote beside the copy's bundles, sorted. */
+function codeCachesIn(copy: string): string[] {
+  return fs
+    .readdirSync(path.join(copy, 'dist'))
+    .filter((name) => name.endsWith('.cache'))
+    .sort();
+}
+
+/** The digest a bundle's code caches are named by (electron/cli/launch.ts). */
+function bundleDigest(file: string): string {
+  return createHash('sha256')
+    .update(fs.readFileSync(path.join(dist, file)))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
@@ -151,7 +203,7 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-launch-'));
     try {
       for (const args of [['create', 'one'], ['list'], ['list', '--json'], ['show', '--help']])
-        expect(esModulesLoadedBy(args, home), args.join(' ')).toEqual({ files: [], esmLoader: false });
+        expect(esModulesLoadedBy(args, home), args.join(' ')).toMatchObject({ files: [], esmLoader: false });
       // Every other command line is the whole CLI's, as before.
       expect(esModulesLoadedBy(['--version'], home).files).toContain(path.join('dist', 'cli.mjs'));
     } finally {
@@ -175,61 +227,23 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
   it("runs `serve` from its own CommonJS bundle with a V8 code cache, without Node's ESM loader", () => {
     // Performance issue 17, target 7: from dist/cli.mjs, `serve` loaded ~40 ES modules through
     // Node's ESM loader and compiled them at every start, most of its time before it listened.
-    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-serve-bundle-'));
-    try {
-      fs.cpSync(path.join(REPO_ROOT, 'bin'), path.join(copy, 'bin'), { recursive: true });
-      fs.mkdirSync(path.join(copy, 'dist'));
-      for (const file of cliFiles().all)
-        fs.copyFileSync(path.join(dist, file), path.join(copy, 'dist', file));
-      fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(copy, 'node_modules'));
-      const home = path.join(copy, 'home');
-      const serve = (): { files: string[]; esmLoader: boolean } => {
-        const probe = path.join(copy, 'module-list-probe.cjs');
-        fs.writeFileSync(
-          probe,
-          "process.on('exit', () => require('fs').writeSync(2, 'NODE_MODULES ' + JSON.stringify(process.moduleLoadList) + '\\n'));",
-        );
-        const result = spawnSync(
-          process.execPath,
-          ['--require', probe, path.join(copy, 'bin', 'switchyard.cjs'), 'serve', '--host-check'],
-          {
-            encoding: 'utf8',
-            env: { ...process.env, SWITCHYARD_HOME: home, SWITCHYARD_ACTOR: 'tester', NODE_DEBUG: 'esm' },
-          },
-        );
-        expect(result.status, result.stderr).toBe(0);
-        expect(result.stdout).toMatch(/^ok: http:\/\/127\.0\.0\.1:\d+\/\?token=… answered 200$/m);
-        const urls = [...result.stderr.matchAll(/Storing (file:\/\/\S+) /g)].map(
-          (match) => match[1] as string,
-        );
-        const internals = JSON.parse(/^NODE_MODULES (.*)$/m.exec(result.stderr)?.[1] ?? 'null') as string[];
-        return {
-          files: [...new Set(urls)],
-          esmLoader: internals.includes('NativeModule internal/modules/esm/module_job'),
-        };
+    withCliCopy('switchyard-serve-bundle-', (copy) => {
+      const serve = () => {
+        const loaded = esModulesLoadedBy(['serve', '--host-check'], path.join(copy, 'home'), copy);
+        expect(loaded.stdout).toMatch(/^ok: http:\/\/127\.0\.0\.1:\d+\/\?token=… answered 200$/m);
+        return { files: loaded.files, esmLoader: loaded.esmLoader };
       };
-      const caches = () =>
-        fs
-          .readdirSync(path.join(copy, 'dist'))
-          .filter((name) => name.endsWith('.cache'))
-          .sort();
-      const digest = createHash('sha256')
-        .update(fs.readFileSync(path.join(dist, 'cli-serve.cjs')))
-        .digest('hex')
-        .slice(0, 32);
-      const cacheName = `cli-serve-${digest}-serve-${process.arch}-v8-${process.versions.v8}.cache`;
+      const cacheName = `cli-serve-${bundleDigest('cli-serve.cjs')}-serve-${process.arch}-v8-${process.versions.v8}.cache`;
 
       expect(serve()).toEqual({ files: [], esmLoader: false });
-      expect(caches()).toEqual([cacheName]);
+      expect(codeCachesIn(copy)).toEqual([cacheName]);
       const cacheFile = path.join(copy, 'dist', cacheName);
       const made = fs.statSync(cacheFile);
       expect(made.size).toBeGreaterThan(100_000);
       // Taken as it is by the next start (V8 accepted it: nothing is written anew).
       expect(serve()).toEqual({ files: [], esmLoader: false });
       expect(fs.statSync(cacheFile).mtimeMs).toBe(made.mtimeMs);
-    } finally {
-      fs.rmSync(copy, { recursive: true, force: true });
-    }
+    });
     const bundle = fs.readFileSync(path.join(dist, 'cli-serve.cjs'), 'utf8');
     for (const mark of ['Engine = class', 'WebSocketServer'])
       expect(bundle.includes(mark), `${mark} is in serve's bundle`).toBe(true);
@@ -243,28 +257,10 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
     // start (electron/cli/launch.ts). V8 checks a cache only against the source's length, so a
     // cache must never outlive the bundle it was made from: its name carries the bundle's digest.
     // Each command has its own: V8 reads every function a cache holds at each start.
-    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-code-cache-'));
-    try {
-      fs.cpSync(path.join(REPO_ROOT, 'bin'), path.join(copy, 'bin'), { recursive: true });
-      fs.mkdirSync(path.join(copy, 'dist'));
-      for (const file of cliFiles().all)
-        fs.copyFileSync(path.join(dist, file), path.join(copy, 'dist', file));
-      fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(copy, 'node_modules'));
-      const env = { ...process.env, SWITCHYARD_HOME: path.join(copy, 'home'), SWITCHYARD_ACTOR: 'tester' };
-      const run = (...args: string[]) =>
-        spawnSync(process.execPath, [path.join(copy, 'bin', 'switchyard.cjs'), ...args], {
-          env,
-          encoding: 'utf8',
-        });
-      const caches = () =>
-        fs
-          .readdirSync(path.join(copy, 'dist'))
-          .filter((name) => name.endsWith('.cache'))
-          .sort();
-      const digest = createHash('sha256')
-        .update(fs.readFileSync(path.join(dist, 'cli-tasks.cjs')))
-        .digest('hex')
-        .slice(0, 32);
+    withCliCopy('switchyard-code-cache-', (copy) => {
+      const run = (...args: string[]) => runCopy(copy, ...args);
+      const caches = () => codeCachesIn(copy);
+      const digest = bundleDigest('cli-tasks.cjs');
       const cacheName = (command: string) =>
         `cli-tasks-${digest}-${command}-${process.arch}-v8-${process.versions.v8}.cache`;
 
@@ -295,9 +291,7 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
       expect(again.stdout).toBe(listed.stdout);
       expect(fs.readFileSync(cacheFile).equals(Buffer.alloc(made.length, 7))).toBe(false);
       expect(caches()).toHaveLength(2);
-    } finally {
-      fs.rmSync(copy, { recursive: true, force: true });
-    }
+    });
   });
 
   it('hands V8 the task commands’ and `serve`’s bundles as read: ASCII, and a code cache made of the file’s own text', () => {
@@ -311,21 +305,8 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
         `${file}: the first byte beyond ASCII`,
       ).toBe(-1);
     }
-    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-bundle-text-'));
-    try {
-      fs.cpSync(path.join(REPO_ROOT, 'bin'), path.join(copy, 'bin'), { recursive: true });
-      fs.mkdirSync(path.join(copy, 'dist'));
-      for (const file of cliFiles().all)
-        fs.copyFileSync(path.join(dist, file), path.join(copy, 'dist', file));
-      fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(copy, 'node_modules'));
-      const listed = spawnSync(
-        process.execPath,
-        [path.join(copy, 'bin', 'switchyard.cjs'), 'list', '--json'],
-        {
-          env: { ...process.env, SWITCHYARD_HOME: path.join(copy, 'home'), SWITCHYARD_ACTOR: 'tester' },
-          encoding: 'utf8',
-        },
-      );
+    withCliCopy('switchyard-bundle-text-', (copy) => {
+      const listed = runCopy(copy, 'list', '--json');
       expect(listed.status, listed.stderr).toBe(0);
       expect(listed.stdout).toBe('[]\n');
       const cache = fs
@@ -347,9 +328,7 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
         { encoding: 'utf8' },
       );
       expect(check.stdout, check.stderr).toBe('false');
-    } finally {
-      fs.rmSync(copy, { recursive: true, force: true });
-    }
+    });
   });
 
   it.runIf(hasStrace())('reads the task commands’ bundle with one read(2)', () => {
@@ -446,31 +425,25 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
   });
 
   it('runs from a copy of bin/ and dist/ elsewhere, and says how to build it when dist/ is missing', () => {
-    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard cli copy-'));
-    try {
-      fs.cpSync(path.join(REPO_ROOT, 'bin'), path.join(copy, 'bin'), { recursive: true });
-      const missing = spawnSync(process.execPath, [path.join(copy, 'bin', 'switchyard.cjs'), '--help']);
-      expect(missing.status).toBe(1);
-      expect(missing.stderr.toString()).toContain('run `npm run build:node`');
+    withCliCopy(
+      'switchyard cli copy-',
+      (copy) => {
+        const missing = runCopy(copy, '--help');
+        expect(missing.status).toBe(1);
+        expect(missing.stderr).toContain('run `npm run build:node`');
 
-      fs.mkdirSync(path.join(copy, 'dist'));
-      for (const file of cliFiles().all)
-        fs.copyFileSync(path.join(dist, file), path.join(copy, 'dist', file));
-      fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(copy, 'node_modules'));
-      const home = path.join(copy, 'home');
-      const env = { ...process.env, SWITCHYARD_HOME: home, SWITCHYARD_ACTOR: 'tester' };
-      const run = (...args: string[]) =>
-        spawnSync(process.execPath, [path.join(copy, 'bin', 'switchyard.cjs'), ...args], { env });
-      expect(run('create', 'hello', '--json').status).toBe(0);
-      const listed = run('list', '--json');
-      expect(listed.status).toBe(0);
-      expect(JSON.parse(listed.stdout.toString())).toMatchObject([{ title: 'hello' }]);
-      // A command whose code is a chunk loaded on demand (the engine) works from the copy too.
-      const lanes = run('lanes', '--json');
-      expect(lanes.stderr.toString()).toBe('');
-      expect(lanes.status).toBe(0);
-    } finally {
-      fs.rmSync(copy, { recursive: true, force: true });
-    }
+        copyCliBundles(copy);
+        const run = (...args: string[]) => runCopy(copy, ...args);
+        expect(run('create', 'hello', '--json').status).toBe(0);
+        const listed = run('list', '--json');
+        expect(listed.status).toBe(0);
+        expect(JSON.parse(listed.stdout)).toMatchObject([{ title: 'hello' }]);
+        // A command whose code is a chunk loaded on demand (the engine) works from the copy too.
+        const lanes = run('lanes', '--json');
+        expect(lanes.stderr).toBe('');
+        expect(lanes.status).toBe(0);
+      },
+      { bundles: false },
+    );
   });
 });
