@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLI_DATABASE_MAP_BYTES, registerCommands, runCli as runCliInProcess } from '../electron/cli/main';
+import type { CliContext } from '../electron/cli/context';
 import type { Output } from '../electron/cli/output';
 import { openDatabase } from '../electron/core/store/db/open';
-import { runCli } from './helpers/cli';
+import { CLI_ENTRY, runCli } from './helpers/cli';
 import { useTempHomes } from './helpers/home';
 
 // Performance issue 17, target 4b: `switchyard list --json` of a large board. What it writes must stay
@@ -11,6 +13,8 @@ import { useTempHomes } from './helpers/home';
 // half-way must never leave an array on stdout that looks complete.
 
 const tempHome = useTempHomes();
+
+const hasStrace = (): boolean => spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
 
 /** A home with `count` ready tasks of ~2 KB each, written straight into the database. */
 function homeWithTasks(count: number): ReturnType<typeof tempHome> {
@@ -32,26 +36,51 @@ function homeWithTasks(count: number): ReturnType<typeof tempHome> {
 }
 
 describe('switchyard list --json', () => {
-  it('reads the database through a memory map', async () => {
+  it('reads the database through a memory map, as the commands that read many rows do', async () => {
     const home = tempHome();
-    let mapped: unknown;
-    registerCommands([
-      {
-        name: 'probe-map',
-        summary: 'test only',
-        usage: 'probe-map',
-        options: {},
-        flags: {},
-        maxPositionals: 0,
-        workers: 'read',
-        run: (context) => {
-          mapped = context.db().pragma('mmap_size', { simple: true });
-        },
+    const mapped = new Map<string, unknown>();
+    const probe = (name: string, readsManyRows: boolean) => ({
+      name,
+      summary: 'test only',
+      usage: name,
+      options: {},
+      flags: {},
+      maxPositionals: 0,
+      workers: 'read' as const,
+      readsManyRows,
+      run: (context: CliContext) => {
+        mapped.set(name, context.db().pragma('mmap_size', { simple: true }));
       },
-    ]);
+    });
+    registerCommands([probe('probe-map', true), probe('probe-no-map', false)]);
     const output: Output = { out: () => undefined, err: () => undefined, write: () => undefined };
-    expect(await runCliInProcess(['probe-map'], { SWITCHYARD_HOME: home.home }, output)).toBe(0);
-    expect(mapped).toBe(CLI_DATABASE_MAP_BYTES);
+    for (const name of ['probe-map', 'probe-no-map'])
+      expect(await runCliInProcess([name], { SWITCHYARD_HOME: home.home }, output)).toBe(0);
+    expect(mapped.get('probe-map')).toBe(CLI_DATABASE_MAP_BYTES);
+    expect(mapped.get('probe-no-map')).toBe(0);
+  });
+
+  it.skipIf(!hasStrace())('maps the database for list, not for create (a few pages: target 4c)', async () => {
+    const home = tempHome();
+    expect((await runCli(home.home, ['create', 'made first'])).code).toBe(0);
+    const mapsOfDatabase = (args: string[]): number => {
+      const trace = `${home.home}/trace`;
+      const traced = spawnSync(
+        'strace',
+        ['-e', 'trace=openat,mmap', '-o', trace, process.execPath, CLI_ENTRY, ...args],
+        {
+          env: { ...process.env, SWITCHYARD_HOME: home.home, SWITCHYARD_ACTOR: 'tester' },
+          encoding: 'utf8',
+        },
+      );
+      expect(traced.status, traced.stderr).toBe(0);
+      const log = fs.readFileSync(trace, 'utf8');
+      const fd = new RegExp(`openat\\(AT_FDCWD, "${home.database}", .*\\) = (\\d+)$`, 'm').exec(log)?.[1];
+      expect(fd, 'the database was opened').toBeDefined();
+      return log.split('\n').filter((line) => new RegExp(`mmap\\(.*MAP_SHARED, ${fd}, `).test(line)).length;
+    };
+    expect(mapsOfDatabase(['list', '--json'])).toBe(1);
+    expect(mapsOfDatabase(['create', 'made second'])).toBe(0);
   });
 
   it('fails in one line, exit 1, without a complete-looking array, when the database breaks half-way', async () => {

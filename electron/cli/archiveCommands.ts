@@ -20,6 +20,7 @@ function writeOut(file: string, text: string): void {
 export const exportCommand: CliCommand = {
   name: 'export',
   workers: 'read',
+  readsManyRows: true,
   summary: 'write the home (or one board) as versioned JSON: tasks, links, comments, runs, lanes, profiles',
   usage: 'export [--board SLUG] [--out FILE]   (without --out the JSON goes to standard output)',
   options: { board: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } },
@@ -90,6 +91,7 @@ export const importCommand: CliCommand = {
 
 export const backupCommand: CliCommand = {
   name: 'backup',
+  readsManyRows: true,
   summary: 'write a consistent copy of the database (SQLite online backup; safe while the app runs)',
   usage: 'backup [--out FILE] [--json]   (default: <home>/backups/switchyard-<UTC time>.db)',
   options: { out: { type: 'string' }, json: { type: 'boolean' } },

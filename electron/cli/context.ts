@@ -32,6 +32,13 @@ export interface CliCommand {
    * more than one task (boards, lanes, the dispatcher, imports …) and a worker is refused before it runs.
    */
   workers?: 'read' | 'task';
+  /**
+   * Reads the database through a memory map (store/db/open.ts `mapBytes`): a command that may read
+   * thousands of rows scattered over the file in one process (`list --json` of 20,000 tasks reads
+   * ~15,000 pages, performance issue 17, target 4b). Left out, SQLite reads the few pages it needs
+   * with read(2): mapping the file cost `create` ~2 ms of CPU, most of it system time (target 4c).
+   */
+  readsManyRows?: boolean;
   run(context: CliContext, parsed: ParsedCommand): Promise<void> | void;
 }
 

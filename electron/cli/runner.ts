@@ -18,8 +18,8 @@ export const CLI_VERSION =
   typeof __SWITCHYARD_VERSION__ === 'string' ? __SWITCHYARD_VERSION__ : 'development';
 
 /**
- * The CLI reads the database through a memory map (store/db/open.ts `mapBytes`): a process that runs
- * one command and ends gains most from it. 1 GiB covers a board of a million tasks (610 MB).
+ * How much of the database a command that reads many rows maps (CliCommand `readsManyRows`,
+ * store/db/open.ts `mapBytes`): 1 GiB covers a board of a million tasks (610 MB).
  */
 export const CLI_DATABASE_MAP_BYTES = 2 ** 30;
 
@@ -129,7 +129,7 @@ export async function runCommandLine(
     db: () =>
       (db ??= openDatabase(paths.database, {
         nativeBinding: env.SWITCHYARD_SQLITE_BINDING || undefined,
-        mapBytes: CLI_DATABASE_MAP_BYTES,
+        mapBytes: command.readsManyRows ? CLI_DATABASE_MAP_BYTES : undefined,
       })),
   };
   try {

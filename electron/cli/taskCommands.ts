@@ -167,6 +167,7 @@ export const taskCommands: CliCommand[] = [
   {
     name: 'list',
     workers: 'read',
+    readsManyRows: true,
     summary: 'list tasks',
     usage:
       'list [--status S[,S]] [--assignee NAME | --unassigned] [--board SLUG | --all-boards] [--search TEXT] [--archived] [--limit N] [--json]',
