@@ -124,13 +124,7 @@ describe('the idle tick', () => {
   it('sees a profile replaced by rename and a lane paused in lanes.json replaced by rename', async () => {
     // What no idle tick stats any more (lanes.json; profiles/ and settings.json likewise) reaches
     // the tick through the watchers: editors and other processes save by renaming a new file over it.
-    const { engine, paths } = setUp({ tickMs: 60_000 });
-    writeAgentProfile(paths, 'coder', 'sleep.mjs', { args: ['600'], maxConcurrent: 1 });
-    createTask(engine.db, { title: 'runs', assignee: 'coder', status: 'ready', priority: 1 }, actor);
-    const waiting = createTask(engine.db, { title: 'waits', assignee: 'coder', status: 'ready' }, actor);
-    engine.runTick();
-    engine.runTick();
-    expect(verdictOf(engine.runTick(), waiting.id)).toBe('lane_at_capacity');
+    const { engine, paths, waiting } = oneRunningOneWaiting();
     const replace = (file: string, content: unknown): void => {
       fs.writeFileSync(`${file}.new`, JSON.stringify(content));
       fs.renameSync(`${file}.new`, file);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Engine } from '../electron/core/dispatch/engine';
+import type { Engine, EngineOptions } from '../electron/core/dispatch/engine';
 import { createTask, moveTask } from '../electron/core/commands/taskCommands';
 import { openDatabase } from '../electron/core/store/db/open';
 import { eventsOf } from '../electron/core/store/events';
@@ -37,15 +37,8 @@ afterEach(async () => {
   await Promise.all(engines.splice(0).map((engine) => engine.close({ stopWorkers: true })));
 });
 
-function spawnerEngine(paths: HomePaths): Engine {
-  const engine = new Engine({
-    home: paths.home,
-    env: { ...process.env, SWITCHYARD_HOME: paths.home },
-    dispatch: true,
-    spawner: true,
-    actor: { name: 'test' },
-    log: () => undefined,
-  });
+function spawnerEngine(paths: HomePaths, options: Partial<EngineOptions> = {}): Engine {
+  const engine = newEngine(paths, true, { spawner: true, ...options });
   engines.push(engine);
   return engine;
 }
@@ -111,16 +104,7 @@ describe('the spawner of an engine that dispatches', () => {
     // before it listened; `serve` holds its first tick until a board has opened.
     const paths = tempHome();
     writeFastSettings(paths);
-    const engine = new Engine({
-      home: paths.home,
-      env: { ...process.env, SWITCHYARD_HOME: paths.home },
-      dispatch: true,
-      spawner: true,
-      actor: { name: 'test' },
-      log: () => undefined,
-      firstTickDelayMs: 60 * 60_000,
-    });
-    engines.push(engine);
+    const engine = spawnerEngine(paths, { firstTickDelayMs: 60 * 60_000 });
     const supervisor = (engine as unknown as { supervisor: { spawnerPid(): number | null } }).supervisor;
     let ticks = 0;
     engine.subscribe((change) => {

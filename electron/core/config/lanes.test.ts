@@ -16,6 +16,7 @@ import {
 const limitOf = (lanes: LaneResolver, name: string): number =>
   effectiveLaneSettings(undefined, lanes.laneConfig(name), lanes.resolve(name)).maxConcurrent;
 import { loadLanesFile, parseLanesFile } from './lanesFile';
+import { fsPathsDuring } from '../../../test/helpers/fsCalls';
 
 let root: string;
 let paths: HomePaths;
@@ -347,20 +348,7 @@ describe('LaneResolver.refresh while the profiles folder is quiet (its listing i
   /** A clock far enough ahead that folders written a moment ago count as settled. */
   const later = (): number => Date.now() + 60_000;
 
-  function readdirCalls(action: () => void): string[] {
-    const seen: string[] = [];
-    const readdir = fs.readdirSync;
-    const spy = vi.spyOn(fs, 'readdirSync').mockImplementation(((dir: fs.PathLike, options?: never) => {
-      seen.push(String(dir));
-      return readdir(dir, options);
-    }) as typeof fs.readdirSync);
-    try {
-      action();
-    } finally {
-      spy.mockRestore();
-    }
-    return seen;
-  }
+  const readdirCalls = (action: () => void): string[] => fsPathsDuring(['readdirSync'], action);
 
   it('does not list a settled, unchanged folder, but does list one changed just now', () => {
     installProgram('agent');
@@ -458,20 +446,8 @@ describe('LaneResolver watching', () => {
   });
 
   /** The profile.json files `action` stat'ed. */
-  function profileStats(action: () => void): string[] {
-    const seen: string[] = [];
-    const stat = fs.statSync;
-    const spy = vi.spyOn(fs, 'statSync').mockImplementation(((file: fs.PathLike, options?: never) => {
-      if (String(file).endsWith(`${path.sep}profile.json`)) seen.push(String(file));
-      return stat(file, options);
-    }) as typeof fs.statSync);
-    try {
-      action();
-    } finally {
-      spy.mockRestore();
-    }
-    return seen;
-  }
+  const profileStats = (action: () => void): string[] =>
+    fsPathsDuring(['statSync'], action).filter((file) => file.endsWith(`${path.sep}profile.json`));
 
   it('stats 2 of the watched profile files per refresh, each one in its turn', () => {
     installProgram('agent');
@@ -540,20 +516,13 @@ describe('LaneResolver watching', () => {
 
   /** How often `action` stat'ed profiles/, lanes.json and settings.json. */
   function topLevelStats(action: () => void): Record<'profiles' | 'lanes' | 'settings', number> {
-    const counts = { profiles: 0, lanes: 0, settings: 0 };
-    const stat = fs.statSync;
-    const spy = vi.spyOn(fs, 'statSync').mockImplementation(((file: fs.PathLike, options?: never) => {
-      if (String(file) === paths.profiles) counts.profiles += 1;
-      if (String(file) === paths.lanesFile) counts.lanes += 1;
-      if (String(file) === paths.settingsFile) counts.settings += 1;
-      return stat(file, options);
-    }) as typeof fs.statSync);
-    try {
-      action();
-    } finally {
-      spy.mockRestore();
-    }
-    return counts;
+    const stated = fsPathsDuring(['statSync'], action);
+    const count = (file: string) => stated.filter((seen) => seen === file).length;
+    return {
+      profiles: count(paths.profiles),
+      lanes: count(paths.lanesFile),
+      settings: count(paths.settingsFile),
+    };
   }
 
   it('stats profiles/, lanes.json and settings.json only in their turn while the home and profiles/ are watched', () => {
@@ -651,20 +620,8 @@ describe('LaneResolver watching', () => {
     lanes.refresh();
     lanes.refresh();
     const program = path.join(binDir, 'agent');
-    const programStats = (): number => {
-      let count = 0;
-      const stat = fs.statSync;
-      const spy = vi.spyOn(fs, 'statSync').mockImplementation(((file: fs.PathLike, options?: never) => {
-        if (String(file) === program) count += 1;
-        return stat(file, options);
-      }) as typeof fs.statSync);
-      try {
-        lanes.refresh();
-      } finally {
-        spy.mockRestore();
-      }
-      return count;
-    };
+    const programStats = (): number =>
+      fsPathsDuring(['statSync'], () => lanes.refresh()).filter((file) => file === program).length;
     // Once in 16 refreshes at most (the folder's stat as insurance), where it was every refresh.
     let stats = 0;
     for (let i = 0; i < 16; i++) stats += programStats();

@@ -7,6 +7,7 @@ import { LaneResolver } from './lanes';
 import { lookupProgram } from './profiles';
 import { MissingProgramCache } from './programLookup';
 import { nextTimestampTick } from '../../../test/helpers/fsClock';
+import { fsPathsDuring } from '../../../test/helpers/fsCalls';
 
 // The PATH search cache of the lane resolver (performance issue 6, target 1). Every test here must
 // fail if the cache ever hides a program that a plain PATH search would find.
@@ -53,26 +54,7 @@ function lookUp(cache: MissingProgramCache, program: string) {
 }
 
 /** Paths passed to fs.statSync / fs.lstatSync while `action` runs. */
-function statCalls(action: () => void): string[] {
-  const seen: string[] = [];
-  const stat = fs.statSync;
-  const lstat = fs.lstatSync;
-  const statSpy = vi.spyOn(fs, 'statSync').mockImplementation(((file: fs.PathLike, options?: never) => {
-    seen.push(String(file));
-    return stat(file, options);
-  }) as typeof fs.statSync);
-  const lstatSpy = vi.spyOn(fs, 'lstatSync').mockImplementation(((file: fs.PathLike, options?: never) => {
-    seen.push(String(file));
-    return lstat(file, options);
-  }) as typeof fs.lstatSync);
-  try {
-    action();
-  } finally {
-    statSpy.mockRestore();
-    lstatSpy.mockRestore();
-  }
-  return seen;
-}
+const statCalls = (action: () => void): string[] => fsPathsDuring(['statSync', 'lstatSync'], action);
 
 describe('MissingProgramCache with lookupProgram', () => {
   it('stats each PATH folder once per pass and no longer stats a program known to be absent', () => {
