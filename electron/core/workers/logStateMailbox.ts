@@ -27,16 +27,20 @@ export function createLogStateMailbox(bytes = LOG_STATE_MAILBOX_BYTES): SharedAr
   return new SharedArrayBuffer(HEADER_BYTES + bytes);
 }
 
-/** The log thread's side. */
-export class LogStateMailboxWriter {
-  private readonly control: Int32Array;
-  private readonly text: Uint8Array;
-  private readonly encoder = new TextEncoder();
+/** What both sides see of the slot: the header's words and the text after them. */
+abstract class LogStateMailboxSide {
+  protected readonly control: Int32Array;
+  protected readonly text: Uint8Array;
 
   constructor(buffer: SharedArrayBuffer) {
     this.control = new Int32Array(buffer, 0, 2);
     this.text = new Uint8Array(buffer, HEADER_BYTES);
   }
+}
+
+/** The log thread's side. */
+export class LogStateMailboxWriter extends LogStateMailboxSide {
+  private readonly encoder = new TextEncoder();
 
   /**
    * Puts a batch: "put", "busy" (the last one is not taken yet: keep the changes, try later) or
@@ -54,15 +58,8 @@ export class LogStateMailboxWriter {
 }
 
 /** The main thread's side. */
-export class LogStateMailboxReader {
-  private readonly control: Int32Array;
-  private readonly text: Uint8Array;
+export class LogStateMailboxReader extends LogStateMailboxSide {
   private readonly decoder = new TextDecoder();
-
-  constructor(buffer: SharedArrayBuffer) {
-    this.control = new Int32Array(buffer, 0, 2);
-    this.text = new Uint8Array(buffer, HEADER_BYTES);
-  }
 
   /** The waiting batch, or null; taking it gives the slot back to the writer. */
   take(): string | null {
