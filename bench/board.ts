@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type CDPSession, type Page } from '@playwright/test';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/support/chromium';
+import type { Browser, CDPSession, Page } from '@playwright/test';
+import { launchChromium } from './chromium';
 import { createApi } from '../electron/core/api/api';
 import { openDatabase } from '../electron/core/store/db/open';
 import { Engine } from '../electron/core/dispatch/engine';
@@ -390,7 +390,7 @@ export async function benchStartToBoard(
     note('renderer build failed: start → board skipped');
     return [];
   }
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   const painted: number[] = [];
   const arrived: number[] = [];
   const listening: number[] = [];
@@ -456,7 +456,7 @@ export async function benchBoard(homes: string[], report: Report, note: Note): P
   const serve = await startServe(paths.home, serveProfileDir);
   let browser: Browser | null = null;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     // (a) first render, several page loads.
     const firsts: FirstRender[] = [];
     for (let i = 0; i < 5; i++) {

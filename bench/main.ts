@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { createApi } from '../electron/core/api/api';
 import { openDatabase, runInWriteTransaction } from '../electron/core/store/db/open';
@@ -16,8 +16,7 @@ import { benchImportHermes } from './importHermes';
 import { LANE_FIGURES_TARGET, laneFiguresRecompute, queuedInLaneView } from './laneFigures';
 import { benchReview } from './review';
 import { benchScale } from './scale';
-import { type CpuStall, describeStalls, startCpuStallWatch } from './cpuStalls';
-import { describeThreadTimes, startGapProbe, threadSnapshot } from './threadCpu';
+import { LOOP_DRAWS, prepareLoopWindow } from './loopWindow';
 import { printTargets, recordTarget, SUPERVISOR_LOOP_MAX_MS } from './targets';
 import {
   AGENTS,
@@ -537,29 +536,45 @@ function benchCli(): void {
   }
 }
 
-/**
- * What monitorEventLoopDelay's figures are: it records the time between two ticks of its timer, so
- * even an idle loop reads ~5 ms at resolution 5 (min 4.3, p50 5.2 ms measured); the loop was late
- * by the figure less the resolution. The targets are judged on the figure as recorded.
- */
-const LOOP_DELAY_MEANING = "time between the histogram's 5 ms ticks: late by that less 5 ms";
-
-/** A CPU not run this long (its pinned real-time thread late by it) counts as stalled (cpuStalls.ts). */
-const CPU_STALL_MIN_MS = 10;
-
-/** Ends a section's CPU stall watch: its stalls for the gap probe, and a line saying what they were. */
-async function stopStallWatch(
-  started: Awaited<ReturnType<typeof startCpuStallWatch>>,
-): Promise<{ list: CpuStall[] | null; text: string }> {
-  if (!started.watch) return { list: null, text: `CPU stalls not measured: ${started.why}` };
-  const list = await started.watch.stop();
-  return { list, text: describeStalls(list, CPU_STALL_MIN_MS) };
+/** "median 25.3 ms of 3 (31.2, 25.3, 18.0)": the draws' maxima in the order measured, and their median. */
+function describeDraws(maxima: number[]): { medianMs: number; text: string } {
+  if (maxima.length === 0) return { medianMs: Number.NaN, text: 'not measured' };
+  const medianMs = median(maxima);
+  return {
+    medianMs,
+    text: `median ${medianMs.toFixed(1)} ms of ${maxima.length} (${maxima.map((max) => max.toFixed(1)).join(', ')})`,
+  };
 }
 
 // 5: supervisor under output load -----------------------------------------------------------------
 
+/**
+ * Target 5, measured LOOP_DRAWS times: one window's maximum is one draw of the host's CPU stalls and
+ * of the other sessions' load (bench/RESULTS.md, "Rows 5 and 12: three draws"), so the row gives the
+ * median of the draws' maxima, and every draw is printed with what filled its longest gap.
+ */
 async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void> {
   console.log(`\n## Supervisor: ${workers} workers × ${bytes / 2 ** 20} MB of output at full speed`);
+  const draws: { missing: number; maxMs: number; p99Ms: number }[] = [];
+  for (let draw = 1; draw <= LOOP_DRAWS; draw++) draws.push(await supervisorDraw(draw, workers, bytes));
+  const missing = draws.reduce((sum, draw) => sum + draw.missing, 0);
+  const maxima = describeDraws(draws.map((draw) => draw.maxMs));
+  const p99 = median(draws.map((draw) => draw.p99Ms));
+  console.log(
+    `5. event loop delay max, ${maxima.text}; p99 median ${ms(p99)}; bytes missing in all draws: ${missing}`,
+  );
+  recordTarget(
+    '5',
+    `${missing} bytes / ${maxima.text} (p99 ${ms(p99)})`,
+    missing === 0 && maxima.medianMs <= SUPERVISOR_LOOP_MAX_MS,
+  );
+}
+
+async function supervisorDraw(
+  draw: number,
+  workers: number,
+  bytes: number,
+): Promise<{ missing: number; maxMs: number; p99Ms: number }> {
   const home = tempHome('supervisor');
   homes.push(home.home);
   // `--no-log-thread`: the logs followed on the main thread (bench/RESULTS.md's "before" of row 5).
@@ -580,8 +595,7 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
   const logPaths = Array.from({ length: workers }, (_, index) =>
     runLogPath(home.logs, `T${index + 1}`, `${index + 1}.log`),
   );
-  // Started before the workers, so its threads' start (and the chrt/taskset it runs) is not measured.
-  const stallWatch = await startCpuStallWatch(CPU_STALL_MIN_MS);
+  const window = await prepareLoopWindow();
   const started = performance.now();
   for (let runId = 1; runId <= workers; runId++) {
     const outcome = supervisor.spawn({
@@ -598,16 +612,10 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
   }
   const spawnMs = performance.now() - started;
   // Measured from here: the spawns themselves are one synchronous burst (reported apart).
-  const delay = monitorEventLoopDelay({ resolution: 5 });
-  const probe = startGapProbe(10);
-  const threads = threadSnapshot();
-  delay.enable();
+  window.open();
   await done;
   const elapsedS = (performance.now() - started) / 1000;
-  delay.disable();
-  const threadTimes = describeThreadTimes(threads, undefined, stallWatch.watch?.tids);
-  const stalls = await stopStallWatch(stallWatch);
-  const gap = probe.stop(stalls.list);
+  const figures = await window.close();
   let missing = 0;
   for (let runId = 1; runId <= workers; runId++) {
     const size = fs.statSync(path.join(home.logs, `T${runId}`, `${runId}.log`)).size;
@@ -615,18 +623,15 @@ async function benchSupervisor(workers = 40, bytes = 20 * 2 ** 20): Promise<void
   }
   const perTaskRate = [...updates.values()].map((count) => count / elapsedS);
   console.log(
-    `5. spawning ${workers}: ${ms(spawnMs)} (one burst); all exited in ${elapsedS.toFixed(1)} s; bytes missing from logs: ${missing}; ` +
-      `event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms ` +
-      `(${LOOP_DELAY_MEANING}) ` +
-      `(${gap.text}; target ≤ ${SUPERVISOR_LOOP_MAX_MS} ms); UI updates per task per second: ` +
-      `max ${Math.max(...perTaskRate).toFixed(1)} (target ≤ 10)\n   ${threadTimes}; ${stalls.text}`,
+    `5. draw ${draw} of ${LOOP_DRAWS}: spawning ${workers}: ${ms(spawnMs)} (one burst); all exited in ${elapsedS.toFixed(1)} s; ` +
+      `bytes missing from logs: ${missing}; ${figures.delayText} ` +
+      `(${figures.gapText}; target ≤ ${SUPERVISOR_LOOP_MAX_MS} ms); UI updates per task per second: ` +
+      `max ${Math.max(...perTaskRate).toFixed(1)} (target ≤ 10)\n   main thread: ${figures.collectionsText}\n` +
+      `   ${figures.threadsText}`,
   );
-  const loopMax = delay.max / 1e6;
-  recordTarget(
-    '5',
-    `${missing} bytes / ${ms(loopMax)} (p99 ${ms(delay.percentile(99) / 1e6)})`,
-    missing === 0 && loopMax <= SUPERVISOR_LOOP_MAX_MS,
-  );
+  // Each draw's 800 MB of logs go before the next draw writes its own (`--keep` keeps them all).
+  if (!process.argv.includes('--keep')) fs.rmSync(home.home, { recursive: true, force: true });
+  return { missing, maxMs: figures.maxMs, p99Ms: figures.p99Ms };
 }
 
 // Issue 18: log rotation under a burst, with a known byte sequence -------------------------------
@@ -692,19 +697,35 @@ async function benchRotation(bytes = 50 * 2 ** 20): Promise<void> {
 
 // docs/architecture.md §10 (issue 13): structured streams and MCP -------------------------------------------------
 
-/** The event-loop maximum of the structured-streams run, for target 12's row. */
-let structuredLoopMaxMs = Number.NaN;
+/** The event-loop maxima of the structured-streams draws, for target 12's row. */
+const structuredLoopMaxima: number[] = [];
 
 /**
  * 40 Claude Code stream-json workers at full speed: the event loop while every byte is parsed, and
  * (`parse` false) the same workers followed as plain text, so a loaded machine's share of the delay
- * can be told from the parsing's.
+ * can be told from the parsing's. The parsed run is target 12's, measured LOOP_DRAWS times like row 5.
  */
 async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 2 ** 20): Promise<void> {
   console.log(
     `\n## Agents: ${workers} claude-stream-json workers × ${bytes / 2 ** 20} MB at full speed, ` +
       (parse ? 'parsed (output "claude-stream-json")' : 'followed as plain text (baseline, no parsing)'),
   );
+  if (!parse) {
+    await streamsDraw(false, null, workers, bytes);
+    return;
+  }
+  for (let draw = 1; draw <= LOOP_DRAWS; draw++)
+    structuredLoopMaxima.push(await streamsDraw(true, draw, workers, bytes));
+  console.log(`agents 1. structured: event loop delay max, ${describeDraws(structuredLoopMaxima).text}`);
+}
+
+/** One run of the 40 streams; returns its event-loop maximum. */
+async function streamsDraw(
+  parse: boolean,
+  draw: number | null,
+  workers: number,
+  bytes: number,
+): Promise<number> {
   const home = tempHome('structured');
   homes.push(home.home);
   // `--no-log-thread`: every log followed on the main thread, as before the log thread (the
@@ -729,7 +750,7 @@ async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 
   const logPaths = Array.from({ length: workers }, (_, index) =>
     runLogPath(home.logs, `S${index + 1}`, `${index + 1}.log`),
   );
-  const stallWatch = await startCpuStallWatch(CPU_STALL_MIN_MS);
+  const window = await prepareLoopWindow();
   const started = performance.now();
   for (let runId = 1; runId <= workers; runId++) {
     const outcome = supervisor.spawn({
@@ -745,39 +766,22 @@ async function benchStructuredStreams(parse: boolean, workers = 40, bytes = 5 * 
     });
     if (!outcome.ok) throw new Error(outcome.error);
   }
-  const delay = monitorEventLoopDelay({ resolution: 5 });
-  const threads = threadSnapshot();
-  const probe = startGapProbe(10);
-  delay.enable();
-  // The main thread's own work and collections (a worker thread has its own loop and heap).
-  const utilizationBefore = performance.eventLoopUtilization();
-  const collections: number[] = [];
-  const gcObserver = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) collections.push(entry.duration);
-  });
-  gcObserver.observe({ entryTypes: ['gc'] });
+  window.open();
   await done;
-  delay.disable();
-  const threadTimes = describeThreadTimes(threads, undefined, stallWatch.watch?.tids);
-  const stalls = await stopStallWatch(stallWatch);
-  const gap = probe.stop(stalls.list);
-  gcObserver.disconnect();
-  const utilization = performance.eventLoopUtilization(utilizationBefore).utilization;
+  const figures = await window.close();
   const elapsedS = (performance.now() - started) / 1000;
-  if (parse) structuredLoopMaxMs = delay.max / 1e6;
   console.log(
-    `agents 1${parse ? '' : ' (baseline)'}. ${workers} ${parse ? 'structured' : 'plain-text'} streams: all exited${parse ? ' and parsed' : ''} in ${elapsedS.toFixed(1)} s; ` +
-      `event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms ` +
-      `(${LOOP_DELAY_MEANING}) ` +
-      `(supervisor target ≤ ${SUPERVISOR_LOOP_MAX_MS} ms)` +
+    `agents 1${parse ? '' : ' (baseline)'}${draw === null ? '' : `, draw ${draw} of ${LOOP_DRAWS}`}. ` +
+      `${workers} ${parse ? 'structured' : 'plain-text'} streams: all exited${parse ? ' and parsed' : ''} in ${elapsedS.toFixed(1)} s; ` +
+      `${figures.delayText} (supervisor target ≤ ${SUPERVISOR_LOOP_MAX_MS} ms)` +
       (parse
         ? `; cost parsed $${costSum.toFixed(2)} of $${(0.01 * workers).toFixed(2)}, ` +
           `last message seen on ${lastMessages}/${workers}; followed ${logThread ? 'in the log thread' : 'on the main thread (--no-log-thread)'}`
         : '') +
-      `\n   main thread: event loop utilization ${(utilization * 100).toFixed(0)} %, ` +
-      `${collections.length} collections, ${collections.reduce((sum, ms) => sum + ms, 0).toFixed(0)} ms in all, ` +
-      `longest ${Math.max(0, ...collections).toFixed(1)} ms\n   ${threadTimes}; ${gap.text}; ${stalls.text}`,
+      `\n   main thread: event loop utilization ${(figures.utilization * 100).toFixed(0)} %, ${figures.collectionsText}` +
+      `\n   ${figures.threadsText}; ${figures.gapText}`,
   );
+  return figures.maxMs;
 }
 
 /** `switchyard mcp` as a child over stdio (the SDK's own client): claim_next on "large". */
@@ -812,10 +816,11 @@ async function benchMcpClaim(rounds = 30): Promise<void> {
     }
     report(`agents 2. MCP claim_next round trip (${failures} refused)`, samples, '≤ 50 ms');
     // 12: the round trip, and the supervisor's loop target while 40 streams are parsed.
+    const loop = describeDraws(structuredLoopMaxima);
     recordTarget(
       '12',
-      `${ms(median(samples))} / loop max ${ms(structuredLoopMaxMs)}`,
-      median(samples) <= 50 && !(structuredLoopMaxMs > SUPERVISOR_LOOP_MAX_MS),
+      `${ms(median(samples))} / loop max ${loop.text}`,
+      median(samples) <= 50 && !(loop.medianMs > SUPERVISOR_LOOP_MAX_MS),
     );
   } finally {
     await client.close();

@@ -4,8 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 // Node's clock under another name: functions run in the page use the page's own `performance`.
 import { monitorEventLoopDelay, performance as nodeClock } from 'node:perf_hooks';
-import { chromium } from '@playwright/test';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/support/chromium';
+import { launchChromium } from './chromium';
 import { createBoard, createTask } from '../electron/core/commands/taskCommands';
 import { Engine } from '../electron/core/dispatch/engine';
 import type { HomePaths } from '../electron/core/config/home';
@@ -276,7 +275,7 @@ async function benchBigDiff(homes: string[], report: Report, note: Note): Promis
     .map(Number) as [number, number];
   const taskId = await bigDiffHome(paths, files, lines);
   const serve = await startServe(paths.home, null);
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     const shown: number[] = [];
     const opened: number[] = [];
