@@ -533,9 +533,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
  * board opens (FIRST_TICK_DELAY_WHILE_BOARD_OPENS_MS): the tick blocks the event loop in steps and
  * starts workers, and on a board of 100,000 tasks it took the CPU the page needed. The board has
  * opened once its snapshot is written out (a tick never stalls it half-sent) and the page has asked
- * something after the snapshot (the store asks for the change cards right after it): a page whose
- * code asks for its snapshot before that code has loaded must not have the tick run through its
- * load. A socket that closes after its snapshot wakes the engine too.
+ * something after the snapshot (the store asks for the change cards once the snapshot's board is
+ * painted, so the tick's CPU no longer competes with the page's first render): a page whose code
+ * asks for its snapshot before that code has loaded must not have the tick run through its load.
+ * A socket that closes after its snapshot wakes the engine too.
  */
 export class BoardOpening {
   private snapshotAsked = false;

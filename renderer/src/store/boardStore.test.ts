@@ -46,6 +46,21 @@ describe('board store', () => {
     expect(api.calls.map((call) => call.name)).toEqual(['snapshot', 'boardChanges']);
   });
 
+  it('asks for the change cards once the snapshot is painted: serve runs its first tick at that call', async () => {
+    const api = new FakeBoardApi();
+    api.on('snapshot', () => makeSnapshot());
+    api.on('boardChanges', () => []);
+    const painted = deferred<void>();
+    const store = createBoardStore(api, { afterPaint: () => painted.promise });
+    const loaded = store.getState().load('default');
+    await flush();
+    expect(store.getState().loadState).toBe('ready');
+    expect(api.calls.map((call) => call.name)).toEqual(['snapshot']);
+    painted.resolve();
+    await loaded;
+    expect(api.calls.map((call) => call.name)).toEqual(['snapshot', 'boardChanges']);
+  });
+
   it('applies task, worker and lane events in sequence', async () => {
     const task = makeTask({ assignee: 'coder' });
     const { store } = setup(makeSnapshot({ seq: 1, tasks: [task] }));

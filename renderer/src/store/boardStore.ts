@@ -28,6 +28,7 @@ import {
 } from '../../../shared/domain';
 import { checkMove } from '../../../shared/transitions';
 import { errorMessage, type BoardApi } from '../api/boardApi';
+import { afterNextPaint } from './afterNextPaint';
 import { EMPTY_FILTER, isFilterActive, type TaskFilter } from './filter';
 import {
   assigneeOfLane,
@@ -217,6 +218,8 @@ export interface BoardStoreOptions {
   persistBoard?: boolean;
   /** Calls `flush` once, soon (queued events); by default once per frame (`nextFrame`). */
   scheduleFlush?: (flush: () => void) => void;
+  /** Resolves once the snapshot's render is on screen; by default `afterNextPaint`. */
+  afterPaint?: () => Promise<void>;
 }
 
 /**
@@ -404,6 +407,7 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
   let queued: BoardEvent[] = [];
   let flushScheduled = false;
   const scheduleFlush = options.scheduleFlush ?? nextFrame;
+  const afterPaint = options.afterPaint ?? afterNextPaint;
 
   return createStore<BoardState>()((set, get) => {
     /** True while a gap resync is fetching; events are buffered meanwhile. */
@@ -531,13 +535,8 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
     async function fetchSnapshot(board: string, showLoading: boolean): Promise<void> {
       const generation = ++loadGeneration;
       if (showLoading) set({ loadState: 'loading', loadError: null, board });
-      // The chips are asked right after the snapshot and applied after it: they must not delay the
-      // first paint. Asked first, their answer came first too (a server answers a socket's calls
-      // in order), and on a board of 100,000 tasks it was read before the snapshot was sent.
-      const snapshotCall = call('snapshot', { board });
-      const changeCards = call('boardChanges', { board }).catch(() => null);
       try {
-        const snapshot = await snapshotCall;
+        const snapshot = await call('snapshot', { board });
         if (generation !== loadGeneration) return; // a newer load won
         applySnapshot(snapshot);
         resyncing = false;
@@ -554,7 +553,13 @@ export function createBoardStore(api: BoardApi, options: BoardStoreOptions = {})
           seq = event.seq;
         }
         applyBatch(replay);
-        const cards = await changeCards;
+        // The change chips are asked once the snapshot's board is on screen. `serve` runs its
+        // engine's cold first tick at the page's next call after the snapshot (server.ts
+        // `BoardOpening`): asked alongside the snapshot, that tick's ~0.4 s of CPU ran while the
+        // page rendered and painted on "large" (bench/RESULTS.md, row 7, engineer paint).
+        await afterPaint();
+        if (generation !== loadGeneration) return;
+        const cards = await call('boardChanges', { board }).catch(() => null);
         if (cards && generation === loadGeneration) set({ changes: mergeChangeCards(get().changes, cards) });
       } catch (error) {
         if (generation !== loadGeneration) return;
