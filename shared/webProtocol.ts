@@ -6,7 +6,7 @@ import { boardEventSchema, callErrorSchema } from './contract';
  * WebSocket client. The payloads are the contract's: a call by name, its CallResult, board events.
  */
 
-export const WS_PATH = '/ws';
+export { WS_PATH } from './webSocketPath';
 
 export const requestIdSchema = z.union([z.string().min(1).max(64), z.number().int().nonnegative()]);
 export type RequestId = z.infer<typeof requestIdSchema>;

@@ -11,6 +11,7 @@ import { findTask } from '../electron/core/store/tasks';
 import { MAX_KEPT_FILE_BYTES } from '../electron/server/rendererFiles';
 import { NO_BOARD_GRACE_MS, startServer, type RunningServer } from '../electron/server/server';
 import { createWebSocketApi, type WebSocketLike } from '../renderer/src/api/webSocketApi';
+import { openEarlySocket, takeEarlySocket, type EarlySocket } from '../renderer/src/api/earlySocket';
 import { ApiError } from '../renderer/src/api/boardApi';
 import { newEngine } from './helpers/engine';
 import { nextMessage, request, wsUrl } from './helpers/webClient';
@@ -337,6 +338,125 @@ describe('webSocketApi (renderer client) against the server', () => {
     expect(sockets.length).toBe(2);
     const task = await api.call('createTask', { board: 'default', title: 'after reconnect' });
     expect(findTask(engine.db, task.id)).toBeDefined();
+  });
+});
+
+describe("the page's boot script's socket, taken over by the webSocketApi (row 7)", () => {
+  /** ws sockets that count the calls sent through them, by name. */
+  function countingSockets() {
+    const sockets: WebSocket[] = [];
+    const sent: string[] = [];
+    const createSocket = (target: string) => {
+      const socket = new WebSocket(target);
+      const send = socket.send.bind(socket);
+      socket.send = ((data: string) => {
+        sent.push((JSON.parse(data) as { name: string }).name);
+        send(data);
+      }) as typeof socket.send;
+      sockets.push(socket);
+      cleanups.push(() => socket.terminate());
+      return socket as unknown as WebSocketLike;
+    };
+    return { sockets, sent, createSocket };
+  }
+
+  function takeOver(
+    server: RunningServer,
+    early: EarlySocket | null,
+    createSocket: (url: string) => WebSocketLike,
+  ) {
+    const api = createWebSocketApi({ url: wsUrl(server), early, createSocket, reconnectDelayMs: 20 });
+    cleanups.push(() => api.close());
+    return api;
+  }
+
+  /** Another client, as another tab writes. */
+  function writer(server: RunningServer) {
+    const api = createWebSocketApi({
+      url: wsUrl(server),
+      createSocket: (target) => new WebSocket(target) as unknown as WebSocketLike,
+    });
+    cleanups.push(() => api.close());
+    return api;
+  }
+
+  it('answers the first snapshot call with the snapshot asked before the API existed, asked once', async () => {
+    const { server } = await setup();
+    const task = await writer(server).call('createTask', {
+      board: 'default',
+      title: 'there before the page',
+    });
+    const { sockets, sent, createSocket } = countingSockets();
+    openEarlySocket({ url: wsUrl(server), createSocket });
+    const early = takeEarlySocket();
+    await expect.poll(() => early?.received.length ?? 0, { timeout: 10_000 }).toBe(1);
+    const api = takeOver(server, early, createSocket);
+    const snapshot = await api.call('snapshot', { board: 'default' });
+    expect(snapshot.tasks.map((card) => card.id)).toEqual([task.id]);
+    expect(sent).toEqual(['snapshot']);
+    expect(sockets.length).toBe(1);
+    // Later calls go over the same socket, numbered as usual.
+    expect((await api.call('listBoards', {})).map((board) => board.slug)).toEqual(['default']);
+    expect(sent).toEqual(['snapshot', 'listBoards']);
+  });
+
+  it('sends the snapshot call of a socket taken over while it still connects, once it opens', async () => {
+    const { server } = await setup();
+    const { sockets, sent, createSocket } = countingSockets();
+    openEarlySocket({ url: wsUrl(server), createSocket });
+    const early = takeEarlySocket();
+    expect(early?.socket.readyState).toBe(0); // CONNECTING
+    const api = takeOver(server, early, createSocket);
+    const snapshot = await api.call('snapshot', { board: 'default' });
+    expect(snapshot.board).toBe('default');
+    expect(sent).toEqual(['snapshot']);
+    expect(sockets.length).toBe(1);
+  });
+
+  it('holds events that came before anyone subscribed for the first listener', async () => {
+    const { server } = await setup();
+    const { createSocket } = countingSockets();
+    openEarlySocket({ url: wsUrl(server), createSocket });
+    const early = takeEarlySocket();
+    await expect.poll(() => early?.received.length ?? 0, { timeout: 10_000 }).toBe(1);
+    const api = takeOver(server, early, createSocket);
+    const snapshot = await api.call('snapshot', { board: 'default' });
+    const task = await writer(server).call('createTask', { board: 'default', title: 'after the snapshot' });
+    await api.call('listBoards', {}); // answered after the task's event was sent
+    const events: BoardEvent[] = [];
+    api.subscribe((event) => events.push(event));
+    const tasksEvents = events.filter((event) => event.type === 'tasks');
+    expect(tasksEvents.length).toBeGreaterThan(0);
+    expect(tasksEvents.every((event) => event.seq > snapshot.seq)).toBe(true);
+    expect(tasksEvents.flatMap((event) => event.tasks.map((card) => card.id))).toContain(task.id);
+  });
+
+  it("asks anew for another board's snapshot, and for any snapshot after the first", async () => {
+    const { server } = await setup();
+    const { sent, createSocket } = countingSockets();
+    openEarlySocket({ url: wsUrl(server), createSocket });
+    const api = takeOver(server, takeEarlySocket(), createSocket);
+    const other = await api.call('snapshot', { board: 'other' }).catch((error: unknown) => error);
+    expect(other).toBeInstanceOf(ApiError); // no such board: the server was asked
+    await api.call('snapshot', { board: 'default' });
+    await api.call('snapshot', { board: 'default' });
+    // The boot script's (default), the other board's, the second default one's: the first default
+    // call took the boot script's answer.
+    expect(sent).toEqual(['snapshot', 'snapshot', 'snapshot']);
+  });
+
+  it('is not taken once closed: the API opens its own socket', async () => {
+    const { server } = await setup();
+    const { sockets, sent, createSocket } = countingSockets();
+    openEarlySocket({ url: wsUrl(server), createSocket });
+    await expect.poll(() => sockets[0]?.readyState, { timeout: 10_000 }).toBe(WebSocket.OPEN);
+    sockets[0]?.close();
+    await expect.poll(() => sockets[0]?.readyState, { timeout: 10_000 }).toBe(WebSocket.CLOSED);
+    expect(takeEarlySocket()).toBeNull();
+    const api = takeOver(server, null, createSocket);
+    expect((await api.call('snapshot', { board: 'default' })).board).toBe('default');
+    expect(sockets.length).toBe(2);
+    expect(sent).toEqual(['snapshot', 'snapshot']);
   });
 });
 

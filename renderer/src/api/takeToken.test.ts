@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { takeToken } from './webSocketApi';
+import { takeToken } from './socketUrl';
 
 function memoryStorage(): Pick<Storage, 'getItem' | 'setItem'> {
   const items = new Map<string, string>();

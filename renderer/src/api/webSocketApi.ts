@@ -1,6 +1,8 @@
 import type { BoardEvent, CallName, CallRequest, CallResponse } from '../../../shared/contract';
-import { serverMessageSchema, WS_PATH, type RequestId } from '../../../shared/webProtocol';
+import { serverMessageSchema, type RequestId, type ServerMessage } from '../../../shared/webProtocol';
 import { ApiError, type BoardApi } from './boardApi';
+import { EARLY_SNAPSHOT_ID, type EarlySocket } from './earlySocket';
+import { defaultSocketUrl } from './socketUrl';
 
 /**
  * Web mode's BoardApi (docs/architecture.md §8): the contract over the server's WebSocket. Calls made while the
@@ -29,6 +31,12 @@ export interface WebSocketApiOptions {
   maxReconnectDelayMs?: number;
   /** A call without an answer after this long is rejected (the socket is probably dead). */
   callTimeoutMs?: number;
+  /**
+   * The page's boot script's socket (`takeEarlySocket`), to use instead of opening one: its
+   * snapshot answers the first snapshot call for the same board, and events it brings wait for
+   * the first listener. Its address replaces `url`.
+   */
+  early?: EarlySocket | null;
 }
 
 export interface WebSocketApi extends BoardApi {
@@ -39,47 +47,17 @@ export interface WebSocketApi extends BoardApi {
 
 const OPEN = 1;
 
+type ServerAnswer = Extract<ServerMessage, { result: unknown }>['result'];
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: ApiError): void;
   timer: ReturnType<typeof setTimeout>;
 }
 
-const TOKEN_KEY = 'switchyard.token';
-
-/**
- * The token from `?token=` (the URL `switchyard serve` printed), kept in sessionStorage — scoped to
- * this origin and port, unlike a cookie — and then dropped from the address bar and history
- * (issue 18). A reload finds it in sessionStorage; null when neither has it.
- */
-export function takeToken(
-  location: Pick<Location, 'search' | 'pathname' | 'hash'>,
-  storage: Pick<Storage, 'getItem' | 'setItem'>,
-  replaceUrl: (url: string) => void,
-): string | null {
-  const query = new URLSearchParams(location.search);
-  const fromQuery = query.get('token');
-  if (fromQuery) {
-    storage.setItem(TOKEN_KEY, fromQuery);
-    query.delete('token');
-    const rest = query.toString();
-    replaceUrl(`${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
-    return fromQuery;
-  }
-  return storage.getItem(TOKEN_KEY);
-}
-
-export function defaultSocketUrl(): string {
-  const token = takeToken(window.location, window.sessionStorage, (url) =>
-    window.history.replaceState(window.history.state, '', url),
-  );
-  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-  const query = token ? `?token=${encodeURIComponent(token)}` : '';
-  return `${scheme}://${window.location.host}${WS_PATH}${query}`;
-}
-
 export function createWebSocketApi(options: WebSocketApiOptions = {}): WebSocketApi {
-  const url = options.url ?? defaultSocketUrl();
+  let early = options.early ?? null;
+  const url = early?.url ?? options.url ?? defaultSocketUrl();
   const createSocket: WebSocketFactory =
     options.createSocket ?? ((target) => new WebSocket(target) as unknown as WebSocketLike);
   const firstDelay = options.reconnectDelayMs ?? 250;
@@ -96,22 +74,33 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): WebSocket
   let everOpened = false;
   let closed = false;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The boot script's snapshot call until a snapshot call for its board claims it. */
+  let earlySnapshot: { board: string; answer: ServerAnswer | null } | null = early
+    ? { board: early.board, answer: null }
+    : null;
+  /** Events of the boot script's socket that came before anyone subscribed (null: none wait). */
+  let heldEvents: BoardEvent[] | null = early ? [] : null;
 
   function connect(): void {
     if (closed) return;
-    const current = createSocket(url);
+    const adopted = early;
+    early = null;
+    const current = adopted ? adopted.socket : createSocket(url);
     socket = current;
-    current.onopen = () => {
+    const opened = () => {
       delay = firstDelay;
       for (const message of outbox.splice(0)) current.send(message);
       if (everOpened) for (const listener of [...resetListeners]) listener();
       everOpened = true;
     };
+    current.onopen = opened;
     current.onmessage = (event) => receive(event.data);
     current.onerror = () => undefined; // onclose follows and handles it
     current.onclose = () => {
       if (socket !== current) return;
       socket = null;
+      // The boot script's snapshot, if not claimed yet, goes with its socket: the store asks anew.
+      earlySnapshot = null;
       // Calls in flight may or may not have run: their callers must hear about it.
       for (const [id, call] of pending) {
         clearTimeout(call.timer);
@@ -122,6 +111,10 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): WebSocket
       reconnectTimer = setTimeout(connect, delay);
       delay = Math.min(delay * 2, maxDelay);
     };
+    if (!adopted) return;
+    if (!adopted.sent) outbox.unshift(adopted.message);
+    if (current.readyState === OPEN) opened();
+    for (const data of adopted.received.splice(0)) receive(data);
   }
 
   function receive(data: unknown): void {
@@ -138,6 +131,7 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): WebSocket
     }
     const message = parsed.data;
     if ('event' in message) {
+      if (heldEvents) heldEvents.push(message.event);
       for (const listener of [...listeners]) listener(message.event);
       return;
     }
@@ -146,11 +140,27 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): WebSocket
       return;
     }
     const call = pending.get(message.id);
-    if (!call) return;
+    if (!call) {
+      if (message.id === EARLY_SNAPSHOT_ID && earlySnapshot) earlySnapshot.answer = message.result;
+      return;
+    }
     pending.delete(message.id);
+    settle(call, message.result);
+  }
+
+  function settle(call: Pending, result: ServerAnswer): void {
     clearTimeout(call.timer);
-    if (message.result.ok) call.resolve(message.result.value);
-    else call.reject(new ApiError(message.result.error.code, message.result.error.message));
+    if (result.ok) call.resolve(result.value);
+    else call.reject(new ApiError(result.error.code, result.error.message));
+  }
+
+  /** Whether this call is the one the boot script already sent (same call, same board). */
+  function isEarlySnapshot(name: CallName, request: unknown): boolean {
+    return (
+      earlySnapshot !== null &&
+      name === 'snapshot' &&
+      JSON.stringify(request) === JSON.stringify({ board: earlySnapshot.board })
+    );
   }
 
   connect();
@@ -158,13 +168,18 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): WebSocket
   return {
     call<N extends CallName>(name: N, request: CallRequest<N>): Promise<CallResponse<N>> {
       if (closed) return Promise.reject(new ApiError('internal', 'the connection is closed'));
-      const id = nextId++;
+      const claimed = isEarlySnapshot(name, request) ? earlySnapshot : null;
+      if (claimed) earlySnapshot = null;
+      const id = claimed ? EARLY_SNAPSHOT_ID : nextId++;
       return new Promise<CallResponse<N>>((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(id);
           reject(new ApiError('internal', `${name}: no answer from the Switchyard server`));
         }, callTimeoutMs);
-        pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+        const call: Pending = { resolve: resolve as (value: unknown) => void, reject, timer };
+        if (claimed?.answer) return settle(call, claimed.answer);
+        pending.set(id, call);
+        if (claimed) return; // asked by the boot script; its answer settles this call
         const message = JSON.stringify({ id, name, request });
         if (socket && socket.readyState === OPEN) socket.send(message);
         else outbox.push(message);
@@ -172,6 +187,9 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): WebSocket
     },
     subscribe(listener) {
       listeners.add(listener);
+      const held = heldEvents;
+      heldEvents = null;
+      for (const event of held ?? []) listener(event);
       return () => listeners.delete(listener);
     },
     onStreamReset(listener) {

@@ -29,6 +29,7 @@ import {
 import { checkMove } from '../../../shared/transitions';
 import { errorMessage, type BoardApi } from '../api/boardApi';
 import { afterNextPaint } from './afterNextPaint';
+import { storeBoard } from './storedBoard';
 import { EMPTY_FILTER, isFilterActive, type TaskFilter } from './filter';
 import {
   assigneeOfLane,
@@ -100,8 +101,6 @@ export type DrawerTab = 'details' | 'changes';
  * notification was clicked); it is not shown as a toast.
  */
 export const OPEN_CARD_NOTICE_TITLE = 'open card';
-
-const BOARD_STORAGE_KEY = 'switchyard.board';
 
 export interface BoardState {
   board: string;
@@ -253,26 +252,6 @@ const byName = <T extends { name: string }>(items: T[]): Record<string, T> =>
 
 const byTaskId = (workers: WorkerStatus[]): Record<string, WorkerStatus> =>
   Object.fromEntries(workers.map((worker) => [worker.taskId, worker]));
-
-function readStoredBoard(): string | null {
-  try {
-    return globalThis.localStorage?.getItem(BOARD_STORAGE_KEY) ?? null;
-  } catch {
-    return null; // storage can be disabled; the default board is a fine fallback
-  }
-}
-
-function storeBoard(board: string): void {
-  try {
-    globalThis.localStorage?.setItem(BOARD_STORAGE_KEY, board);
-  } catch {
-    // not fatal: the board choice just is not remembered
-  }
-}
-
-export function initialBoard(): string {
-  return readStoredBoard() ?? DEFAULT_BOARD;
-}
 
 /** A card the board shows: loaded, or found by the core for the filter (`search`). */
 export function cardById(state: Pick<BoardState, 'tasks' | 'search'>, id: string): Card | undefined {
