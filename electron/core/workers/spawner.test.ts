@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { heldClock } from '../../../test/helpers/heldClock';
 import { agentArgv, useProcessSandbox, waitFor } from '../../../test/helpers/processes';
 import {
   isProcessAlive,
@@ -155,16 +156,16 @@ describe.skipIf(!procfsAvailable).each([
   });
 
   it('kills a worker that runs past its max runtime, with its whole group', async () => {
-    const supervisor = makeSupervisor({ killGraceMs: 300 });
-    const spawnRequest = request(agentArgv('fork-grandchild.mjs'), {
-      // Long enough for two Node processes to start on a loaded machine before the SIGTERM.
-      maxRuntimeMs: 8_000,
-    });
+    const clock = heldClock();
+    const supervisor = makeSupervisor({ killGraceMs: 300, now: clock.now });
+    const spawnRequest = request(agentArgv('fork-grandchild.mjs'), { maxRuntimeMs: 1_000 });
     await startOk(supervisor, spawnRequest);
-    const grandchild = await waitFor('the grandchild', () => {
-      const match = /grandchild (\d+)/.exec(fs.readFileSync(spawnRequest.logPath, 'utf8'));
+    const grandchild = await waitFor('the grandchild to report its pid', () => {
+      const match = /^grandchild (\d+)$/m.exec(fs.readFileSync(spawnRequest.logPath, 'utf8'));
       return match ? Number(match[1]) : null;
     });
+    sandbox.killAfterwards(grandchild);
+    clock.release();
     const exit = await exitOf(supervisor, spawnRequest.runId);
     expect(exit.timedOut).toBe(true);
     expect(isProcessAlive(grandchild)).toBe(false);
