@@ -6,12 +6,13 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance as nodeClock } from 'node:perf_hooks';
 import { launchChromium } from './chromium';
 import { createBoard, createTask } from '../electron/core/commands/taskCommands';
-import { Engine } from '../electron/core/dispatch/engine';
+import type { Engine } from '../electron/core/dispatch/engine';
 import type { HomePaths } from '../electron/core/config/home';
 import { openDatabase } from '../electron/core/store/db/open';
 import { eventsOf } from '../electron/core/store/events';
 import { configureBoardRepository } from '../electron/core/workers/repository';
 import { prepareTaskWorktree } from '../electron/core/workers/worktrees';
+import { newEngine } from '../test/helpers/engine';
 import { git } from '../test/helpers/gitRepo';
 import { buildRenderer, startServe, stopServe } from './board';
 import { AGENTS, killLeftoverWorkers, tempHome, writeProfile, writeSettings } from './dataset';
@@ -50,16 +51,9 @@ function makeRepository(parent: string, files: number): string {
   return repo;
 }
 
-function newEngine(paths: HomePaths): Engine {
-  const engine = new Engine({
-    home: paths.home,
-    env: { ...process.env, SWITCHYARD_HOME: paths.home },
-    dispatch: true,
-    // As the app and `serve` run it (startEngine): workers start through the spawner process.
-    spawner: true,
-    actor: { name: 'bench' },
-    log: () => undefined,
-  });
+function spawnerEngine(paths: HomePaths): Engine {
+  // As the app and `serve` run it (startEngine): workers start through the spawner process.
+  const engine = newEngine(paths, true, { spawner: true, actor: { name: 'bench' } });
   // The app's engine starts its spawner with its first scheduled tick (Engine.runTickInSteps →
   // warmSpawner), long before a burst like this one; the bench
   // ticks by hand and never calls start(), so without this the spawner's own start — a fork of this
@@ -123,7 +117,7 @@ async function benchEightWorktrees(homes: string[], report: Report, note: Note):
   writeProfile(paths, 'coder', [process.execPath, path.join(AGENTS, 'git-edit.mjs'), 'notes.md=done\\n'], {
     maxConcurrent: 8,
   });
-  const engine = newEngine(paths);
+  const engine = spawnerEngine(paths);
   try {
     createBoard(engine.db, 'web', undefined);
     await configureBoardRepository(engine.db, 'web', { repo, base: 'main' });
@@ -176,7 +170,7 @@ async function benchSlowWorktree(homes: string[], report: Report, note: Note): P
   writeProfile(paths, 'writer', [process.execPath, path.join(AGENTS, 'sleep.mjs'), '100']);
   const originalPath = process.env.PATH;
   process.env.PATH = `${shim}${path.delimiter}${originalPath}`;
-  const engine = newEngine(paths);
+  const engine = spawnerEngine(paths);
   try {
     createBoard(engine.db, 'web', undefined);
     await configureBoardRepository(engine.db, 'web', { repo, base: 'main' });
