@@ -141,6 +141,10 @@ const UNASSIGNED: Skip = {
   detail: 'no lane — assign it to a profile or a terminal lane',
 };
 const DISPATCHER_PAUSED: Skip = { reason: 'dispatcher_paused', detail: 'the dispatcher is switched off' };
+const TASK_AWAITS_APPROVAL: Skip = {
+  reason: 'awaiting_approval',
+  detail: 'this task asks for approval before it starts',
+};
 
 /** What the walk's rules read besides the task and its lane; `globalRunning` grows as it spawns. */
 interface WalkState {
@@ -185,12 +189,14 @@ interface WalkMemo {
   /** The verdicts hold until this time (the earliest backoff end seen). */
   validUntil: number;
   /**
-   * The verdicts of the last full walk (or of the last fold, `foldedVerdicts`) in walk order,
-   * frozen, and the rows they were judged on (same length, same order). Handed out as
-   * `result.skipped` while nothing changed: 20,000 entries on "large", which a tick must not copy.
+   * The verdicts of the last full walk (or of the last fold, `foldedVerdicts`) in walk order, and
+   * the rows they were judged on (same length, same order). A lane-wide verdict is one object
+   * shared by the lane's tasks; `result.skipped` is made from these two only when read.
    */
-  base: readonly Skipped[];
+  base: readonly Skip[];
   baseRows: readonly ReadyRow[];
+  /** `result.skipped` of `base` (made on first read, then the same list for every tick that hands it out). */
+  baseList: (() => readonly Skipped[]) | null;
   /** Every task skipped now, with its row and verdict; built when a later tick first needs it. */
   current: Map<string, Judged> | null;
   /**
@@ -202,8 +208,6 @@ interface WalkMemo {
   /** `result.skipped` for the memo as it is now (null: not made since it last changed). */
   handout: (() => readonly Skipped[]) | null;
   counts: DispatchResult['skippedCounts'];
-  /** The tasks skipped for capacity (lane or global), with which: re-judged when a running count moves. */
-  capacity: Map<string, SkipReason>;
   /** Running per lane and in all, as the walk left them (its own spawns counted). */
   running: Map<string, number>;
   globalRunning: number;
@@ -211,7 +215,7 @@ interface WalkMemo {
 
 interface Judged {
   row: ReadyRow;
-  skip: Skipped;
+  skip: Skip;
 }
 
 /** More changes than this since the full walk: fold them into a new `base` (one pass, then none). */
@@ -219,13 +223,13 @@ const FOLD_AFTER = 512;
 
 /** `base` less the `dropped` tasks, with the `added` verdicts in their places of the walk order. */
 function foldedVerdicts(
-  base: readonly Skipped[],
+  base: readonly Skip[],
   baseRows: readonly ReadyRow[],
   dropped: ReadonlySet<string>,
   added: readonly Judged[],
-): { verdicts: readonly Skipped[]; rows: ReadyRow[] } {
+): { verdicts: readonly Skip[]; rows: ReadyRow[] } {
   const extra = added.slice().sort((a, b) => walkOrder(a.row, b.row));
-  const verdicts: Skipped[] = [];
+  const verdicts: Skip[] = [];
   const rows: ReadyRow[] = [];
   let next = 0;
   const take = (judged: Judged): void => {
@@ -237,19 +241,57 @@ function foldedVerdicts(
     if (dropped.has(row.id)) continue;
     while (next < extra.length && walkOrder((extra[next] as Judged).row, row) < 0)
       take(extra[next++] as Judged);
-    take({ row, skip: base[i] as Skipped });
+    take({ row, skip: base[i] as Skip });
   }
   while (next < extra.length) take(extra[next++] as Judged);
-  return { verdicts: Object.freeze(verdicts), rows };
+  return { verdicts, rows };
 }
 
+/** A task whose stored skip reason differs from its verdict now (the verdict may be a lane's, shared). */
 interface SkipChange {
   row: ReadyRow;
-  reason: SkipReason | null;
-  detail: string | null;
+  skip: Skip;
 }
 
 type Skipped = DispatchResult['skipped'][number];
+
+/**
+ * The changes by verdict: first by verdict object (a lane-wide verdict is one object shared by the
+ * lane's tasks, so no key is made per task), then the objects that say the same merged (the global
+ * limit's verdict of each lane), as each statement costs: one per verdict, not per lane.
+ */
+function groupsByVerdict(changes: readonly SkipChange[]): tasks.SkipVerdictGroup[] {
+  const byObject = new Map<Skip, string[]>();
+  for (const { row, skip } of changes) {
+    const ids = byObject.get(skip);
+    if (ids) ids.push(row.id);
+    else byObject.set(skip, [row.id]);
+  }
+  const byText = new Map<string, tasks.SkipVerdictGroup>();
+  for (const [skip, ids] of byObject) {
+    const key = `${skip.reason}\0${skip.detail ?? '\u0001'}`;
+    const group = byText.get(key);
+    if (group) appendAll(group.ids, ids);
+    else byText.set(key, { reason: skip.reason, detail: skip.detail, ids });
+  }
+  return [...byText.values()];
+}
+
+/**
+ * `result.skipped` of `rows` and their verdicts (same order), made once, on first read, and frozen
+ * so no reader can change what later ticks replay: the tick itself reads only the verdicts, so a
+ * re-evaluation of 20,000 tasks makes no entry object unless someone asks for the list.
+ */
+function skippedListOf(rows: readonly ReadyRow[], verdicts: readonly Skip[]): () => readonly Skipped[] {
+  let made: readonly Skipped[] | null = null;
+  return () =>
+    (made ??= Object.freeze(
+      rows.map((row, i) => {
+        const skip = verdicts[i] as Skip;
+        return { taskId: row.id, reason: skip.reason, detail: skip.detail };
+      }),
+    ));
+}
 
 /**
  * A walk over ready tasks (docs/architecture.md §4.6) that may be taken in slices (issue 17,
@@ -266,7 +308,9 @@ interface Walk {
   spawnable: number;
   validUntil: number;
   skipChanges: SkipChange[];
+  /** The tasks skipped so far and their verdicts (same order): `result.skipped` once the walk ends. */
   skippedRows: ReadyRow[];
+  skippedVerdicts: Skip[];
 }
 
 /** A full walk begun by a tick in steps, to be finished by later steps (Dispatcher.continueTick). */
@@ -357,7 +401,7 @@ function runningAfter(
 function currentOf(memo: WalkMemo): Map<string, Judged> {
   if (memo.current) return memo.current;
   const current = new Map<string, Judged>();
-  memo.baseRows.forEach((row, i) => current.set(row.id, { row, skip: memo.base[i] as Skipped }));
+  memo.baseRows.forEach((row, i) => current.set(row.id, { row, skip: memo.base[i] as Skip }));
   for (const id of memo.dropped) current.delete(id);
   for (const [id, judged] of memo.added) current.set(id, judged);
   memo.current = current;
@@ -375,18 +419,25 @@ function handoutOf(memo: WalkMemo): () => readonly Skipped[] {
     const folded = foldedVerdicts(memo.base, memo.baseRows, memo.dropped, [...memo.added.values()]);
     memo.base = folded.verdicts;
     memo.baseRows = folded.rows;
+    memo.baseList = null;
     memo.dropped = new Set();
     memo.added = new Map();
   }
   const { base, baseRows } = memo;
   let handout: () => readonly Skipped[];
   if (memo.dropped.size === 0 && memo.added.size === 0) {
-    handout = () => base;
+    handout = memo.baseList ??= skippedListOf(baseRows, base);
   } else {
     const dropped = new Set(memo.dropped);
     const added = [...memo.added.values()];
-    let made: readonly Skipped[] | null = null;
-    handout = () => (made ??= foldedVerdicts(base, baseRows, dropped, added).verdicts);
+    let made: (() => readonly Skipped[]) | null = null;
+    handout = () => {
+      if (!made) {
+        const folded = foldedVerdicts(base, baseRows, dropped, added);
+        made = skippedListOf(folded.rows, folded.verdicts);
+      }
+      return made();
+    };
   }
   memo.handout = handout;
   return handout;
@@ -898,7 +949,9 @@ export class Dispatcher {
     const lanes = this.laneState();
     if (dryRun) {
       // A dry run must not move the queue's cursors (promotions have not run): it reads the table.
-      return this.evaluate(tasks.readyQueueRows(db), lanes, now, true, result).spawnable;
+      const walk = this.evaluate(tasks.readyQueueRows(db), lanes, now, true, result);
+      defineSkipped(result, skippedListOf(walk.skippedRows, walk.skippedVerdicts));
+      return walk.spawnable;
     }
     const memo = this.memo;
     const changed = this.queueChanges;
@@ -923,8 +976,10 @@ export class Dispatcher {
 
   /** After the last row of a full walk: its verdicts kept pending, and the memo later ticks replay. */
   private finishFullWalk(walk: Walk): number {
-    const { lanes, result } = walk;
+    const { lanes, result, skippedRows, skippedVerdicts } = walk;
     this.storeSkipChanges(walk.skipChanges, result);
+    const list = skippedListOf(skippedRows, skippedVerdicts);
+    defineSkipped(result, list);
     // Every task the walk found spawnable left the queue (spawned, or claimed by someone faster, or
     // failed to start: the last two append events, so the next tick looks at them again), so the
     // skipped ones are all the memo needs, spawns or not.
@@ -934,18 +989,14 @@ export class Dispatcher {
         : {
             laneKey: lanes.key,
             validUntil: walk.validUntil,
-            base: Object.freeze(result.skipped.slice()),
-            baseRows: walk.skippedRows,
+            base: skippedVerdicts,
+            baseRows: skippedRows,
+            baseList: list,
             current: null,
             dropped: new Set(),
             added: new Map(),
             handout: null,
             counts: { ...result.skippedCounts },
-            capacity: new Map(
-              result.skipped
-                .filter((entry) => CAPACITY_REASONS.has(entry.reason))
-                .map((entry) => [entry.taskId, entry.reason]),
-            ),
             ...runningAfter(lanes, walk.state.globalRunning),
           };
     return walk.spawnable;
@@ -964,12 +1015,9 @@ export class Dispatcher {
       if ((lanes.runningByLane.get(lane) ?? 0) !== n) movedLanes.add(lane);
     const globalMoved = memo.globalRunning !== lanes.globalRunning;
     if (movedLanes.size === 0 && !globalMoved) return again;
-    const current = currentOf(memo);
-    for (const [id, reason] of memo.capacity) {
-      if (
-        (globalMoved && reason === 'global_at_capacity') ||
-        movedLanes.has(current.get(id)?.row.assignee ?? '')
-      )
+    for (const [id, { row, skip }] of currentOf(memo)) {
+      if (!CAPACITY_REASONS.has(skip.reason)) continue;
+      if ((globalMoved && skip.reason === 'global_at_capacity') || movedLanes.has(row.assignee ?? ''))
         again.add(id);
     }
     return again;
@@ -999,11 +1047,10 @@ export class Dispatcher {
     const fresh: ReadyRow[] = [];
     const current = currentOf(memo);
     for (const id of changed) {
-      const old = current?.get(id);
-      if (current && old) {
+      const old = current.get(id);
+      if (old) {
         memo.counts[old.skip.reason] -= 1;
         current.delete(id);
-        memo.capacity.delete(id);
         // A verdict given since the full walk is simply taken back; one of `base` is dropped.
         if (!memo.added.delete(id)) memo.dropped.add(id);
         memo.handout = null;
@@ -1018,39 +1065,34 @@ export class Dispatcher {
     appendAll(result.spawnFailed, scratch.spawnFailed);
     appendAll(result.gaveUp, scratch.gaveUp);
     this.storeSkipChanges(walk.skipChanges, result);
-    for (const entry of scratch.skipped) {
-      const judged = { row: this.queue.get(entry.taskId) as ReadyRow, skip: entry };
-      current?.set(entry.taskId, judged);
-      memo.added.set(entry.taskId, judged);
-      memo.counts[entry.reason] += 1;
-      if (CAPACITY_REASONS.has(entry.reason)) memo.capacity.set(entry.taskId, entry.reason);
-      memo.handout = null;
-    }
+    walk.skippedRows.forEach((row, i) => {
+      const judged = { row, skip: walk.skippedVerdicts[i] as Skip };
+      current.set(row.id, judged);
+      memo.added.set(row.id, judged);
+      memo.counts[judged.skip.reason] += 1;
+    });
+    if (walk.skippedRows.length > 0) memo.handout = null;
     memo.validUntil = Math.min(memo.validUntil, walk.validUntil);
     defineSkipped(result, handoutOf(memo));
     result.skippedCounts = { ...memo.counts };
-    Object.assign(memo, runningAfter(lanes, walk.globalRunning));
+    Object.assign(memo, runningAfter(lanes, walk.state.globalRunning));
     return walk.spawnable;
   }
 
-  /** The walk proper (docs/architecture.md §4.6) over `rows` in walk order: skip reasons, claims and spawns. */
+  /**
+   * The walk proper (docs/architecture.md §4.6) over `rows` in walk order: skip reasons, claims and
+   * spawns. `result.skipped` is left to the caller (a walk of the changed tasks adds them to its memo).
+   */
   private evaluate(
     rows: readonly ReadyRow[],
     lanes: LaneState,
     now: number,
     dryRun: boolean,
     result: DispatchResult,
-  ): {
-    spawnable: number;
-    validUntil: number;
-    skipChanges: SkipChange[];
-    skippedRows: ReadyRow[];
-    globalRunning: number;
-  } {
+  ): Walk {
     const walk = this.startWalk(rows, lanes, now, dryRun, result);
     this.walkSome(walk, Number.POSITIVE_INFINITY);
-    const { spawnable, validUntil, skipChanges, skippedRows } = walk;
-    return { spawnable, validUntil, skipChanges, skippedRows, globalRunning: walk.state.globalRunning };
+    return walk;
   }
 
   private startWalk(
@@ -1077,12 +1119,13 @@ export class Dispatcher {
       validUntil: Number.POSITIVE_INFINITY,
       skipChanges: [],
       skippedRows: [],
+      skippedVerdicts: [],
     };
   }
 
   /** Walks up to `limit` more rows of `walk` in walk order; true once its last row is walked. */
   private walkSome(walk: Walk, limit: number): boolean {
-    const { rows, state, dryRun, result, skipChanges, skippedRows } = walk;
+    const { rows, state, dryRun, result, skipChanges, skippedRows, skippedVerdicts } = walk;
     const { laneOf } = walk.lanes;
     const end = Math.min(rows.length, walk.next + limit);
     while (walk.next < end) {
@@ -1090,12 +1133,12 @@ export class Dispatcher {
       const skip = this.skipReasonOf(row, laneOf, state);
       if (skip) {
         skippedRows.push(row);
-        result.skipped.push({ taskId: row.id, reason: skip.reason, detail: skip.detail });
+        skippedVerdicts.push(skip);
         result.skippedCounts[skip.reason] += 1;
         if (skip.reason === 'backoff')
           walk.validUntil = Math.min(walk.validUntil, row.next_attempt_at as number);
         if (row.skip_reason !== skip.reason || row.skip_detail !== skip.detail)
-          skipChanges.push({ row, reason: skip.reason, detail: skip.detail });
+          skipChanges.push({ row, skip });
         else if (this.pendingSkips.size > 0 && !dryRun) this.pendingSkips.delete(row.id);
         continue;
       }
@@ -1145,15 +1188,15 @@ export class Dispatcher {
       // up again; the others (a terminal claimed one meanwhile) are checked against their rows.
       const since = taskIdsChangedAfter(db, this.queueCursor, INCREMENTAL_LIMIT);
       const moved = new Set(since.taskIds);
-      tasks.writeSkipReasons(
+      tasks.writeSkipVerdictGroups(
         db,
-        changes.map((change) => ({ id: change.row.id, reason: change.reason, detail: change.detail })),
+        groupsByVerdict(changes),
         since.overflow ? undefined : (id) => !moved.has(id),
       );
     });
-    for (const change of changes) {
-      change.row.skip_reason = change.reason;
-      change.row.skip_detail = change.detail;
+    for (const { row, skip } of changes) {
+      row.skip_reason = skip.reason;
+      row.skip_detail = skip.detail;
     }
   }
 
@@ -1186,7 +1229,7 @@ export class Dispatcher {
             reason: 'awaiting_approval',
             detail: `lane ${assignee} asks for approval before a task starts (approve it on the card, \`switchyard approve\` or MCP)`,
           })
-        : { reason: 'awaiting_approval', detail: 'this task asks for approval before it starts' };
+        : TASK_AWAITS_APPROVAL;
     }
     if (lane.budgetExhausted) return lane.budgetExhausted;
     if (row.next_attempt_at !== null && row.next_attempt_at > state.now) {

@@ -522,20 +522,35 @@ export function writeSkipReasons(
   changes: readonly { id: string; reason: SkipReason | null; detail: string | null }[],
   unchanged: (id: string) => boolean = () => false,
 ): void {
-  // Most changes share a verdict (a whole lane paused, resumed, at capacity): one statement per verdict.
-  const byVerdict = new Map<
-    string,
-    { reason: SkipReason | null; detail: string | null; known: string[]; check: string[] }
-  >();
+  const byVerdict = new Map<string, SkipVerdictGroup>();
   for (const change of changes) {
     const key = `${change.reason ?? ''}\0${change.detail ?? '\u0001'}`;
     let group = byVerdict.get(key);
     if (!group) {
-      group = { reason: change.reason, detail: change.detail, known: [], check: [] };
+      group = { reason: change.reason, detail: change.detail, ids: [] };
       byVerdict.set(key, group);
     }
-    (unchanged(change.id) ? group.known : group.check).push(change.id);
+    group.ids.push(change.id);
   }
+  writeSkipVerdictGroups(db, [...byVerdict.values()], unchanged);
+}
+
+/** Tasks that get one verdict (a whole lane paused, resumed, at capacity): stored by one statement. */
+export interface SkipVerdictGroup {
+  reason: SkipReason | null;
+  detail: string | null;
+  ids: string[];
+}
+
+/**
+ * writeSkipReasons for changes already grouped by verdict (the dispatcher shares one verdict object
+ * among a lane's tasks, so it groups them without a key per task). Groups may repeat a verdict.
+ */
+export function writeSkipVerdictGroups(
+  db: Db,
+  groups: readonly SkipVerdictGroup[],
+  unchanged: (id: string) => boolean = () => false,
+): void {
   // task_skips, not tasks: a ~50-byte row each instead of rewriting the whole ~350-byte task row.
   // An upsert, not INSERT OR REPLACE: the count triggers (migration v12) see a replaced row leave.
   // Kept statements: compiling one that writes task_skips compiles its three count triggers too
@@ -561,7 +576,10 @@ export function writeSkipReasons(
     `DELETE FROM task_skips WHERE task_id IN (
        SELECT id FROM tasks WHERE id IN (SELECT value FROM json_each(@ids)) AND +status = 'ready' AND claim_owner IS NULL)`,
   );
-  for (const { reason, detail, known, check } of byVerdict.values()) {
+  for (const { reason, detail, ids: all } of groups) {
+    const known: string[] = [];
+    const check: string[] = [];
+    for (const id of all) (unchanged(id) ? known : check).push(id);
     if (known.length > 0) {
       const ids = JSON.stringify(known);
       if (reason === null) clearKnown.run({ ids });
