@@ -54,6 +54,7 @@ import { prepareTaskWorktree } from '../workers/worktrees';
 import path from 'node:path';
 import { appendAll } from '../../../shared/arrays';
 import { ReadsUntilChanged } from '../store/readsUntilChanged';
+import { laneSkipRows, writeLaneSkips, type LaneSkip } from '../store/laneSkips';
 
 /**
  * The dispatcher tick (docs/architecture.md §4), in the spec's order: reap, outcomes, timeouts, reclaims,
@@ -165,6 +166,8 @@ interface LaneRuntime {
   budgetExhausted: Skip | null;
   /** Verdicts that hold for every task of the lane this tick, built once (not per task). */
   verdicts: Partial<Record<SkipReason, Skip>>;
+  /** What the walk over these facts (one per tick) does with the lane's stored verdict; null: not met yet. */
+  plan: LanePlan | null;
 }
 
 /** Lane facts for one tick and a key that is equal exactly when none of them changed. */
@@ -178,6 +181,33 @@ interface LaneState {
   runningByLane: ReadonlyMap<string, number>;
   /** The lanes resolved so far this tick: their `running` grows as the walk spawns. */
   runtimes: ReadonlyMap<string, LaneRuntime>;
+}
+
+/**
+ * SPEC §4.6's first five rules read only the task's lane and the dispatcher's switch, so their
+ * verdict holds for every ready task of the lane: it is stored once for the lane (lane_skips,
+ * migration v13), and the tasks' own rows are left as they are under it.
+ */
+const LANE_WIDE_REASONS: ReadonlySet<SkipReason> = new Set([
+  'unassigned',
+  'terminal_lane',
+  'profile_broken',
+  'dispatcher_paused',
+  'lane_paused',
+]);
+
+/** What a walk does with one lane's stored verdict, decided at the lane's first task. */
+interface LanePlan {
+  /** The lane-wide verdict its tasks have now (null: none, each task has its own). */
+  wanted: Skip | null;
+  /** The stored lane verdict is not `wanted`: it is written, and the lane's cards change. */
+  changes: boolean;
+}
+
+function sameVerdict(a: LaneSkip | null | undefined, b: LaneSkip | null | undefined): boolean {
+  return (a ?? null) === null
+    ? (b ?? null) === null
+    : b != null && a?.reason === b.reason && a.detail === b.detail;
 }
 
 /** The verdicts that read the running counts: the only ones a worker starting or ending can change. */
@@ -311,6 +341,11 @@ interface Walk {
   /** The tasks skipped so far and their verdicts (same order): `result.skipped` once the walk ends. */
   skippedRows: ReadyRow[];
   skippedVerdicts: Skip[];
+  /** Each lane met so far (Unassigned is ''): its lane-wide verdict and whether the stored one moves. */
+  lanePlans: Map<string, LanePlan>;
+  unassignedPlan: LanePlan | null;
+  /** Tasks of the lanes whose stored verdict moves: their cards change when it is written. */
+  laneTasks: string[];
 }
 
 /** A full walk begun by a tick in steps, to be finished by later steps (Dispatcher.continueTick). */
@@ -482,6 +517,14 @@ export class Dispatcher {
    */
   private readonly pendingSkips = new Map<string, SkipChange>();
   /**
+   * The lanes' verdicts as they are stored once the pending writes are done (null: read them from
+   * lane_skips); the lane verdicts judged and not stored yet (null: remove), written with the last
+   * of the pending task rows; and the tasks whose cards those change.
+   */
+  private laneSkips: Map<string, LaneSkip> | null = null;
+  private readonly pendingLaneSkips = new Map<string, LaneSkip | null>();
+  private pendingLaneTasks: string[] = [];
+  /**
    * Issue 17, target 1: what a tick reads from the database (open runs, the newest event, the
    * earliest claim expiry, lane overrides, the switch, running counts, today's spend) is read again
    * only when the database changed since it was read; an idle tick runs one statement for all of it.
@@ -510,9 +553,17 @@ export class Dispatcher {
     this.memo = null;
     this.promotionScan = null;
     this.queueScan = null;
-    this.pendingSkips.clear();
+    this.clearPendingSkips();
     this.inSteps = null;
     this.reads.forget();
+  }
+
+  /** Forgets every verdict judged and not stored; the lanes' stored verdicts are read again. */
+  private clearPendingSkips(): void {
+    this.pendingSkips.clear();
+    this.pendingLaneSkips.clear();
+    this.pendingLaneTasks = [];
+    this.laneSkips = null;
   }
 
   /** True while a tick would start cold: a full promotion check or a full read of the ready queue due. */
@@ -561,24 +612,29 @@ export class Dispatcher {
     this.queueCursor = cursor;
     this.queueChanges = 'all';
     this.queueScan = null;
-    this.pendingSkips.clear();
+    this.clearPendingSkips();
   }
 
-  /** Skip reasons judged and not yet stored (a tick with `sliceWrites`). */
+  /** Skip reasons judged and not yet stored (a tick with `sliceWrites`); the lanes' count as one. */
   pendingSkipWrites(): number {
-    return this.pendingSkips.size;
+    return this.pendingSkips.size + (this.pendingLaneSkips.size > 0 ? 1 : 0);
   }
 
-  /** Stores up to `limit` of the pending skip reasons (default: one step's worth), in walk order. */
+  /**
+   * Stores up to `limit` of the pending skip reasons (default: one step's worth), in walk order,
+   * and with the last of them the lanes' verdicts: a lane's own rows are right before its verdict
+   * goes (a resumed lane's cards never show rows older than the walk).
+   */
   flushSkipWrites(limit = this.skipWriteRows): void {
-    if (this.pendingSkips.size === 0) return;
+    if (this.pendingSkipWrites() === 0) return;
     const batch: SkipChange[] = [];
     for (const [id, change] of this.pendingSkips) {
       if (batch.length >= limit) break;
       batch.push(change);
       this.pendingSkips.delete(id);
     }
-    this.writeSkipChanges(batch);
+    const withLanes = this.pendingSkips.size === 0 && this.pendingLaneSkips.size > 0;
+    this.writeSkipChanges(batch, withLanes);
   }
 
   /**
@@ -637,7 +693,7 @@ export class Dispatcher {
     this.inSteps = null;
     this.memo = null;
     this.queueChanges = 'all';
-    this.pendingSkips.clear();
+    this.clearPendingSkips();
   }
 
   /** A full walk begun by beginTick() and not finished yet. */
@@ -893,6 +949,7 @@ export class Dispatcher {
           running: runningByLane.get(name) ?? 0,
           budgetExhausted: budgets.get(name) ?? null,
           verdicts: {},
+          plan: null,
         };
         runtimes.set(name, runtime);
       }
@@ -978,6 +1035,7 @@ export class Dispatcher {
   private finishFullWalk(walk: Walk): number {
     const { lanes, result, skippedRows, skippedVerdicts } = walk;
     this.storeSkipChanges(walk.skipChanges, result);
+    this.storeLaneSkips(walk, true);
     const list = skippedListOf(skippedRows, skippedVerdicts);
     defineSkipped(result, list);
     // Every task the walk found spawnable left the queue (spawned, or claimed by someone faster, or
@@ -1065,6 +1123,7 @@ export class Dispatcher {
     appendAll(result.spawnFailed, scratch.spawnFailed);
     appendAll(result.gaveUp, scratch.gaveUp);
     this.storeSkipChanges(walk.skipChanges, result);
+    this.storeLaneSkips(walk, false);
     walk.skippedRows.forEach((row, i) => {
       const judged = { row, skip: walk.skippedVerdicts[i] as Skip };
       current.set(row.id, judged);
@@ -1120,30 +1179,49 @@ export class Dispatcher {
       skipChanges: [],
       skippedRows: [],
       skippedVerdicts: [],
+      lanePlans: new Map(),
+      unassignedPlan: null,
+      laneTasks: [],
     };
   }
 
   /** Walks up to `limit` more rows of `walk` in walk order; true once its last row is walked. */
   private walkSome(walk: Walk, limit: number): boolean {
-    const { rows, state, dryRun, result, skipChanges, skippedRows, skippedVerdicts } = walk;
+    const { rows, state, dryRun, result, skipChanges, skippedRows, skippedVerdicts, lanePlans, laneTasks } =
+      walk;
     const { laneOf } = walk.lanes;
+    const storedLanes = this.storedLaneSkips();
     const end = Math.min(rows.length, walk.next + limit);
     while (walk.next < end) {
       const row = rows[walk.next++] as ReadyRow;
-      const skip = this.skipReasonOf(row, laneOf, state);
+      const lane = row.assignee ? laneOf(row.assignee) : null;
+      const skip = this.skipReasonOf(row, lane, state);
+      let plan = lane ? lane.plan : walk.unassignedPlan;
+      if (!plan) {
+        // The first task of a lane decides for all of them: a lane-wide rule holds for each or none.
+        const laneName = row.assignee ?? '';
+        const wanted = skip !== null && LANE_WIDE_REASONS.has(skip.reason) ? skip : null;
+        plan = { wanted, changes: !dryRun && !sameVerdict(storedLanes.get(laneName), wanted) };
+        lanePlans.set(laneName, plan);
+        if (lane) lane.plan = plan;
+        else walk.unassignedPlan = plan;
+      }
+      if (plan.changes) laneTasks.push(row.id);
       if (skip) {
         skippedRows.push(row);
         skippedVerdicts.push(skip);
         result.skippedCounts[skip.reason] += 1;
         if (skip.reason === 'backoff')
           walk.validUntil = Math.min(walk.validUntil, row.next_attempt_at as number);
+        // Under a lane-wide verdict the task's own row is left as it is (the view shows the lane's).
+        if (plan.wanted !== null) continue;
         if (row.skip_reason !== skip.reason || row.skip_detail !== skip.detail)
           skipChanges.push({ row, skip });
         else if (this.pendingSkips.size > 0 && !dryRun) this.pendingSkips.delete(row.id);
         continue;
       }
       walk.spawnable += 1;
-      const lane = laneOf(row.assignee as string);
+      if (!lane) continue; // never: an unassigned task is always skipped
       if (dryRun) {
         result.spawned.push({ taskId: row.id, runId: 0, lane: row.assignee as string, pid: null });
         lane.running += 1;
@@ -1175,14 +1253,43 @@ export class Dispatcher {
     for (const change of changes) this.pendingSkips.set(change.row.id, change);
   }
 
-  private writeSkipChanges(changes: readonly SkipChange[]): void {
-    if (changes.length === 0) return;
+  /** The lanes' verdicts as they are stored once the pending writes are done, by lane. */
+  private storedLaneSkips(): Map<string, LaneSkip> {
+    return (this.laneSkips ??= laneSkipRows(this.deps.db));
+  }
+
+  /**
+   * Keeps pending the lane verdicts a walk moved (stored with the last pending task rows,
+   * flushSkipWrites). A full walk met every lane with a ready task: a stored verdict of any other
+   * lane goes too. A walk of the changed tasks (the lane facts unchanged) only adds.
+   */
+  private storeLaneSkips(walk: Walk, full: boolean): void {
+    if (walk.dryRun) return;
+    const stored = this.storedLaneSkips();
+    const store = (lane: string, skip: Skip | null): void => {
+      const value = skip === null ? null : { reason: skip.reason, detail: skip.detail };
+      if (value === null) stored.delete(lane);
+      else stored.set(lane, value);
+      this.pendingLaneSkips.set(lane, value);
+    };
+    for (const [lane, plan] of walk.lanePlans) if (plan.changes) store(lane, plan.wanted);
+    if (full) for (const lane of [...stored.keys()]) if (!walk.lanePlans.has(lane)) store(lane, null);
+    if (walk.laneTasks.length === 0) return;
+    appendAll(this.pendingLaneTasks, walk.laneTasks);
+    appendAll(walk.result.skipChanged, walk.laneTasks);
+  }
+
+  private writeSkipChanges(changes: readonly SkipChange[], withLanes: boolean): void {
+    if (changes.length === 0 && !withLanes) return;
     const changedIds = changes.map((change) => change.row.id);
+    if (withLanes) appendAll(changedIds, this.pendingLaneTasks);
     const { db } = this.deps;
     runInWriteTransaction(db, () => {
       // In the log like every other change, so each reader hears of it (a board served by another
       // process too): one row for the batch, not one per task.
-      appendSkipsChanged(db, changedIds, this.now());
+      if (changedIds.length > 0) appendSkipsChanged(db, changedIds, this.now());
+      if (withLanes) writeLaneSkips(db, this.pendingLaneSkips);
+      if (changes.length === 0) return;
       // The rows were ready and unclaimed when the queue read them (up to queueCursor). A task with
       // no event since is still so (every task change appends one), and its row need not be looked
       // up again; the others (a terminal claimed one meanwhile) are checked against their rows.
@@ -1194,6 +1301,10 @@ export class Dispatcher {
         since.overflow ? undefined : (id) => !moved.has(id),
       );
     });
+    if (withLanes) {
+      this.pendingLaneSkips.clear();
+      this.pendingLaneTasks = [];
+    }
     for (const { row, skip } of changes) {
       row.skip_reason = skip.reason;
       row.skip_detail = skip.detail;
@@ -1201,10 +1312,9 @@ export class Dispatcher {
   }
 
   /** The first rule of docs/architecture.md §4.6 that holds. Lane-wide verdicts are built once per lane and shared. */
-  private skipReasonOf(row: ReadyRow, laneOf: (name: string) => LaneRuntime, state: WalkState): Skip | null {
+  private skipReasonOf(row: ReadyRow, lane: LaneRuntime | null, state: WalkState): Skip | null {
     const assignee = row.assignee;
-    if (!assignee) return UNASSIGNED;
-    const lane = laneOf(assignee);
+    if (!assignee || !lane) return UNASSIGNED;
     const { resolution, verdicts } = lane;
     // `??=` builds each lane-wide verdict (and its detail text) on first use only.
     if (resolution.kind === 'terminal') {

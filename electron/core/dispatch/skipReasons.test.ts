@@ -5,6 +5,7 @@ import { openDatabase } from '../store/db/open';
 import type { Engine } from './engine';
 import type { LaneSource } from './dispatcher';
 import * as tasks from '../store/tasks';
+import { laneSkipRows } from '../store/laneSkips';
 import { useTempHomes } from '../../../test/helpers/home';
 import { newEngine, writeAgentProfile, writeFastSettings } from '../../../test/helpers/engine';
 
@@ -36,13 +37,15 @@ function seenByEveryReader(engine: Engine, id: string): Seen {
     ['tasksWithStatus', tasks.tasksWithStatus(db, found.status).find((task) => task.id === id)],
   ];
   if (found.status === 'ready' && found.claimOwner === null) {
-    const row = tasks.readyQueueRows(db).find((candidate) => candidate.id === id);
-    views.push(['readyQueueRows', row && { skipReason: row.skip_reason, skipDetail: row.skip_detail }]);
-    const among = tasks.readyQueueRowsAmong(db, [id])[0];
-    views.push([
-      'readyQueueRowsAmong',
-      among && { skipReason: among.skip_reason, skipDetail: among.skip_detail },
-    ]);
+    // The dispatcher reads a task's own row and its lane's verdict (migration v13) apart.
+    const lane = laneSkipRows(db).get(found.assignee ?? '');
+    const asSeen = (row: tasks.ReadyQueueRow | undefined) =>
+      row &&
+      (lane
+        ? { skipReason: lane.reason, skipDetail: lane.detail }
+        : { skipReason: row.skip_reason, skipDetail: row.skip_detail });
+    views.push(['readyQueueRows', asSeen(tasks.readyQueueRows(db).find((candidate) => candidate.id === id))]);
+    views.push(['readyQueueRowsAmong', asSeen(tasks.readyQueueRowsAmong(db, [id])[0])]);
   }
   const seen = { reason: found.skipReason, detail: found.skipDetail };
   for (const [reader, view] of views) {
@@ -104,8 +107,9 @@ describe('stored skip reasons', () => {
     expect(seenByEveryReader(engine, human[0] as string)).toEqual({ reason: null, detail: null });
     moveTask(engine.db, coder[1] as string, 'blocked', actor);
     expect(seenByEveryReader(engine, coder[1] as string)).toEqual({ reason: null, detail: null });
+    // Reassigned to a lane whose verdict holds for all its tasks (migration v13), it has that one at once.
     assignTask(engine.db, coder[2] as string, 'human', actor);
-    expect(seenByEveryReader(engine, coder[2] as string)).toEqual({ reason: null, detail: null });
+    expect(seenByEveryReader(engine, coder[2] as string).reason).toBe('terminal_lane');
     engine.runTick();
     expect(seenByEveryReader(engine, coder[2] as string).reason).toBe('terminal_lane');
     expect(seenByEveryReader(engine, coder[1] as string).reason).toBe(null);

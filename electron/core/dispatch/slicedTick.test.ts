@@ -115,11 +115,13 @@ describe('a scheduled tick in steps', () => {
     writeAgentProfile(paths, 'alpha', 'sleep.mjs', { args: ['600'], maxConcurrent: 1 });
     const engine = newEngine(paths, true, { sliceRows: 5 });
     engines.push(engine);
-    for (let i = 0; i < 30; i++)
-      createTask(engine.db, { title: `h${i}`, assignee: 'human', priority: 2 }, actor);
+    // Tasks that wait for their own approval: a verdict each (a lane-wide verdict, such as a
+    // terminal lane's, is one row for the lane: migration v13).
+    const waiting = { assignee: 'alpha', requireApproval: true };
+    for (let i = 0; i < 30; i++) createTask(engine.db, { title: `h${i}`, priority: 2, ...waiting }, actor);
     // Last in walk order, so still waiting to be stored when the first write step runs.
-    const leaving = createTask(engine.db, { title: 'leaving', assignee: 'human' }, actor);
-    const moving = createTask(engine.db, { title: 'moving', assignee: 'human' }, actor);
+    const leaving = createTask(engine.db, { title: 'leaving', ...waiting }, actor);
+    const moving = createTask(engine.db, { title: 'moving', ...waiting }, actor);
     const flush = Dispatcher.prototype.flushSkipWrites;
     let steps = 0;
     vi.spyOn(Dispatcher.prototype, 'flushSkipWrites').mockImplementation(function (this: Dispatcher, limit) {
@@ -156,12 +158,13 @@ describe('a walk in slices', () => {
     const engine = newEngine(paths, true, { sliceRows: 5 });
     engines.push(engine);
     const dispatcher = (engine as unknown as { dispatcher: Dispatcher }).dispatcher;
-    // 30 terminal-lane tasks first in walk order, then the two alpha tasks and one that leaves.
-    for (let i = 0; i < 30; i++)
-      createTask(engine.db, { title: `h${i}`, assignee: 'human', priority: 2 }, actor);
+    // 30 tasks waiting for their own approval first in walk order (a verdict each; a terminal
+    // lane's is one row for the lane, migration v13), then the two alpha tasks and one that leaves.
+    const waiting = { assignee: 'alpha', requireApproval: true };
+    for (let i = 0; i < 30; i++) createTask(engine.db, { title: `h${i}`, priority: 2, ...waiting }, actor);
     const taken = createTask(engine.db, { title: 'taken', assignee: 'alpha' }, actor);
     const next = createTask(engine.db, { title: 'next', assignee: 'alpha' }, actor);
-    const leaving = createTask(engine.db, { title: 'leaving', assignee: 'human' }, actor);
+    const leaving = createTask(engine.db, { title: 'leaving', ...waiting }, actor);
     engine.runTick({ spawn: false }); // warm: the stepped tick below is a full walk, not a cold start
 
     let turns = 0;

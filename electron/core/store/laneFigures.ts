@@ -27,12 +27,25 @@ export function laneFigureRows(db: Db, board: string): LaneFigureRows {
       "SELECT nullif(lane, '') AS assignee, status, n FROM task_cell_counts WHERE board = ? AND status <> 'archived' AND n > 0",
     )
     .all(board) as LaneCountRow[];
-  const skipped = db
-    .prepare(
-      // Kept by triggers on task_skips and tasks (migration v12): no JOIN over the board's ready tasks.
-      "SELECT nullif(lane, '') AS assignee, reason AS status, n FROM task_skip_counts WHERE board = ? AND n > 0",
-    )
-    .all(board) as LaneCountRow[];
+  // Kept by triggers on task_skips and tasks (migration v12): no JOIN over the board's ready tasks.
+  // A lane with a verdict of its own (lane_skips, v13) has every ready task under it, whatever
+  // their own rows say (tasks_with_skips): its ready count from task_cell_counts (v11).
+  const skipped = [
+    ...(db
+      .prepare(
+        `SELECT nullif(lane, '') AS assignee, reason AS status, n FROM task_skip_counts
+         WHERE board = ? AND n > 0
+           AND NOT EXISTS (SELECT 1 FROM lane_skips WHERE lane_skips.lane = task_skip_counts.lane)`,
+      )
+      .all(board) as LaneCountRow[]),
+    ...(db
+      .prepare(
+        `SELECT nullif(task_cell_counts.lane, '') AS assignee, lane_skips.reason AS status, task_cell_counts.n
+         FROM task_cell_counts JOIN lane_skips ON lane_skips.lane = task_cell_counts.lane
+         WHERE task_cell_counts.board = ? AND task_cell_counts.status = 'ready' AND task_cell_counts.n > 0`,
+      )
+      .all(board) as LaneCountRow[]),
+  ];
   const failures = db
     .prepare(
       // `failure_count > 0` adds nothing to the sum and lets the partial index tasks_with_failures answer.

@@ -456,6 +456,7 @@ export interface ReadyQueueRow {
   priority: number;
   created_at: number;
   next_attempt_at: number | null;
+  /** The task's own stored verdict (task_skips), which its lane's verdict (lane_skips, v13) may hide. */
   skip_reason: SkipReason | null;
   skip_detail: string | null;
   /** docs/architecture.md §10: 1 when the task itself asks for approval; approved_at is set once someone gave it. */
@@ -463,13 +464,16 @@ export interface ReadyQueueRow {
   approved_at: number | null;
 }
 
-const READY_QUEUE_SQL = `SELECT id, board, assignee, priority, created_at, next_attempt_at, skip_reason, skip_detail,
-    approval_required, approved_at
-  FROM tasks_with_skips WHERE status = 'ready' AND claim_owner IS NULL`;
+// The task's own skip row, not the view's answer: the dispatcher keeps the lanes' verdicts itself.
+const READY_QUEUE_SQL = `SELECT t.id, t.board, t.assignee, t.priority, t.created_at, t.next_attempt_at,
+    s.reason AS skip_reason, s.detail AS skip_detail, t.approval_required, t.approved_at
+  FROM tasks t LEFT JOIN task_skips s ON s.task_id = t.id WHERE t.status = 'ready' AND t.claim_owner IS NULL`;
 
 /** Every ready, unclaimed task by priority then age. */
 export function readyQueueRows(db: Db): ReadyQueueRow[] {
-  return db.prepare(`${READY_QUEUE_SQL} ORDER BY priority DESC, created_at, id`).all() as ReadyQueueRow[];
+  return db
+    .prepare(`${READY_QUEUE_SQL} ORDER BY t.priority DESC, t.created_at, t.id`)
+    .all() as ReadyQueueRow[];
 }
 
 /**
@@ -505,10 +509,10 @@ export function readyQueueRowsAmong(db: Db, ids: readonly string[]): ReadyQueueR
   // `+status`: look the few ids up by key instead of letting the status index scan every ready task.
   return cachedStatement(
     db,
-    `SELECT id, board, assignee, priority, created_at, next_attempt_at, skip_reason, skip_detail,
-            approval_required, approved_at
-     FROM tasks_with_skips
-     WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'ready' AND claim_owner IS NULL`,
+    `SELECT t.id, t.board, t.assignee, t.priority, t.created_at, t.next_attempt_at,
+            s.reason AS skip_reason, s.detail AS skip_detail, t.approval_required, t.approved_at
+     FROM tasks t LEFT JOIN task_skips s ON s.task_id = t.id
+     WHERE t.id IN (SELECT value FROM json_each(?)) AND +t.status = 'ready' AND t.claim_owner IS NULL`,
   ).all(JSON.stringify(ids)) as ReadyQueueRow[];
 }
 

@@ -389,6 +389,31 @@ export const MIGRATIONS: readonly string[] = [
       ON CONFLICT (board, lane, reason) DO UPDATE SET n = n + excluded.n;
   END;
   `,
+  // v13 (issue 17, target 2): a verdict that holds for every ready task of a lane (SPEC §4.6's
+  // first five rules: unassigned, terminal lane, broken profile, dispatcher off, lane paused) is
+  // stored once for the lane in lane_skips ('' is Unassigned, as in v11), not once per task: turning
+  // the dispatcher off and on rewrote ~6,700 task_skips rows (20,000 row changes with the count
+  // triggers) on "large", and now writes ~100 lane rows. The view gives a ready, unclaimed task its
+  // lane's verdict when there is one, else its own row, so every reader of `tasks_with_skips` reads
+  // one answer; a task's own row under a lane verdict is kept as it was and shows again when the
+  // lane's verdict goes. The lane view's counts (laneFigures.ts) read a lane with a verdict as all
+  // of its ready tasks under it.
+  `
+  CREATE TABLE lane_skips (
+    lane TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    detail TEXT
+  ) WITHOUT ROWID;
+  DROP VIEW tasks_with_skips;
+  CREATE VIEW tasks_with_skips AS
+    SELECT t.*,
+      CASE WHEN l.reason IS NOT NULL AND t.status = 'ready' AND t.claim_owner IS NULL
+        THEN l.reason ELSE s.reason END AS skip_reason,
+      CASE WHEN l.reason IS NOT NULL AND t.status = 'ready' AND t.claim_owner IS NULL
+        THEN l.detail ELSE s.detail END AS skip_detail
+    FROM tasks t LEFT JOIN task_skips s ON s.task_id = t.id
+      LEFT JOIN lane_skips l ON l.lane = coalesce(t.assignee, '');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
