@@ -460,13 +460,19 @@ describe("the page's boot script's socket, taken over by the webSocketApi (row 7
   });
 });
 
+/** An engine (not dispatching) on a new home and an api over it, both closed after the test. */
+function engineWithApi() {
+  const home = newHome();
+  const engine = newEngine(home, false);
+  cleanups.push(() => engine.close({ stopWorkers: true }));
+  const api = createApi(engine);
+  cleanups.push(() => api.close());
+  return { home, engine, api };
+}
+
 describe('web server with a shared api', () => {
   it('uses the api it is given and leaves it open on close', async () => {
-    const home = newHome();
-    const engine = newEngine(home, false);
-    cleanups.push(() => engine.close({ stopWorkers: true }));
-    const api = createApi(engine);
-    cleanups.push(() => api.close());
+    const { home, engine, api } = engineWithApi();
     const server = await startServer({ engine, api, rendererDir: home.home });
     await server.close();
     expect((await api.call('listBoards', {})).ok).toBe(true);
@@ -477,11 +483,7 @@ describe('web server: reading the board ahead', () => {
   it('starts after startServer has returned, so the URL is printed before it; a close before that cancels it', async () => {
     // Performance issue 17, target 7: the lane figures and first cells read ahead for the snapshot
     // held the URL a browser waits for by 50-250 ms on "large".
-    const home = newHome();
-    const engine = newEngine(home, false);
-    cleanups.push(() => engine.close({ stopWorkers: true }));
-    const api = createApi(engine);
-    cleanups.push(() => api.close());
+    const { home, engine, api } = engineWithApi();
     const prefetch = vi.spyOn(api, 'prefetchSnapshot');
     const server = await startServer({ engine, api, rendererDir: home.home });
     expect(prefetch).not.toHaveBeenCalled();
