@@ -13,7 +13,7 @@ import {
   writeFastSettings,
   zombieChildrenOf,
 } from '../helpers/engine';
-import { heldClock } from '../helpers/heldClock';
+import { GRANDCHILD_REPORT_WAIT_MS, HELD_CLOCK_TEST_TIMEOUT_MS, heldClock } from '../helpers/heldClock';
 import { useTempHomes } from '../helpers/home';
 
 /**
@@ -97,35 +97,47 @@ describe('worker hygiene through the engine', () => {
     }
   }, 40_000);
 
-  it('a timeout kills the whole group: a worker that dies on SIGTERM leaves no grandchild that ignores it', async () => {
-    const paths = tempHome();
-    writeFastSettings(paths, { killGraceMs: 500, failureLimit: 1 });
-    writeAgentProfile(paths, 'forker', 'fork-grandchild.mjs', {
-      args: ['grandchild-ignores-term'],
-      maxRuntimeSeconds: 1,
-    });
-    const clock = heldClock();
-    const engine = newEngine(paths, true, { workerClock: clock.now });
-    const task = commands.createTask(engine.db, { title: 'times out', assignee: 'forker' }, { name: 'test' });
-    let group = 0;
-    try {
-      await tickUntil(engine, () => runsOf(engine.db, task.id)[0]?.pid != null, 'the worker to start');
-      group = runsOf(engine.db, task.id)[0]?.pid as number;
-      // The runtime runs out only once the grandchild (which ignores SIGTERM) is there to be left behind.
-      const logPath = runsOf(engine.db, task.id)[0]?.logPath as string;
-      const log = () => (fs.existsSync(logPath) ? fs.readFileSync(logPath, 'utf8') : '');
-      await waitFor(() => /^grandchild \d+$/m.test(log()), 'the grandchild to report its pid');
-      clock.release();
-      await tickUntil(engine, () => runsOf(engine.db, task.id)[0]?.endedAt != null, 'the timeout', 20_000);
-      expect(runsOf(engine.db, task.id)[0]?.outcome).toBe('timed_out');
-      await waitFor(() => liveProcessGroupMembers(group).length === 0, 'the group to be gone', 5_000).catch(
-        () => undefined,
+  it(
+    'a timeout kills the whole group: a worker that dies on SIGTERM leaves no grandchild that ignores it',
+    async () => {
+      const paths = tempHome();
+      writeFastSettings(paths, { killGraceMs: 500, failureLimit: 1 });
+      writeAgentProfile(paths, 'forker', 'fork-grandchild.mjs', {
+        args: ['grandchild-ignores-term'],
+        maxRuntimeSeconds: 1,
+      });
+      const clock = heldClock();
+      const engine = newEngine(paths, true, { workerClock: clock.now });
+      const task = commands.createTask(
+        engine.db,
+        { title: 'times out', assignee: 'forker' },
+        { name: 'test' },
       );
-      expect(liveProcessGroupMembers(group).map((member) => `${member.pid} ${member.command}`)).toEqual([]);
-      expect(zombieChildrenOf(process.pid)).toEqual([]);
-    } finally {
-      if (group) killGroups([group]);
-      await engine.close({ stopWorkers: true });
-    }
-  }, 40_000);
+      let group = 0;
+      try {
+        await tickUntil(engine, () => runsOf(engine.db, task.id)[0]?.pid != null, 'the worker to start');
+        group = runsOf(engine.db, task.id)[0]?.pid as number;
+        // The runtime runs out only once the grandchild (which ignores SIGTERM) is there to be left behind.
+        const logPath = runsOf(engine.db, task.id)[0]?.logPath as string;
+        const log = () => (fs.existsSync(logPath) ? fs.readFileSync(logPath, 'utf8') : '');
+        await waitFor(
+          () => /^grandchild \d+$/m.test(log()),
+          'the grandchild to report its pid',
+          GRANDCHILD_REPORT_WAIT_MS,
+        );
+        clock.release();
+        await tickUntil(engine, () => runsOf(engine.db, task.id)[0]?.endedAt != null, 'the timeout', 20_000);
+        expect(runsOf(engine.db, task.id)[0]?.outcome).toBe('timed_out');
+        await waitFor(() => liveProcessGroupMembers(group).length === 0, 'the group to be gone', 5_000).catch(
+          () => undefined,
+        );
+        expect(liveProcessGroupMembers(group).map((member) => `${member.pid} ${member.command}`)).toEqual([]);
+        expect(zombieChildrenOf(process.pid)).toEqual([]);
+      } finally {
+        if (group) killGroups([group]);
+        await engine.close({ stopWorkers: true });
+      }
+    },
+    HELD_CLOCK_TEST_TIMEOUT_MS,
+  );
 });

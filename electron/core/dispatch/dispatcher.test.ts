@@ -6,7 +6,11 @@ import type { Engine } from './engine';
 import { eventsOf } from '../store/events';
 import { runsOf } from '../store/runs';
 import { findTask } from '../store/tasks';
-import { heldClock } from '../../../test/helpers/heldClock';
+import {
+  GRANDCHILD_REPORT_WAIT_MS,
+  HELD_CLOCK_TEST_TIMEOUT_MS,
+  heldClock,
+} from '../../../test/helpers/heldClock';
 import { useTempHomes } from '../../../test/helpers/home';
 import {
   AGENTS,
@@ -194,31 +198,36 @@ describe('failures', () => {
     expect(runsOf(engine.db, task.id).map((run) => run.outcome)).toEqual(['spawn_failed', 'spawn_failed']);
   });
 
-  it('kills a worker that outlives its max runtime, and one that ignores SIGTERM, with their grandchildren', async () => {
-    const paths = tempHome();
-    writeFastSettings(paths, { failureLimit: 1 });
-    writeAgentProfile(paths, 'stubborn', 'fork-grandchild.mjs', {
-      args: ['ignore-term'],
-      maxRuntimeSeconds: 1,
-    });
-    const clock = heldClock();
-    const engine = start(paths, true, { workerClock: clock.now });
-    const task = createTask(engine.db, { title: 'runs forever', assignee: 'stubborn' }, actor);
-    const spawned = engine.runTick()?.spawned[0];
-    expect(spawned?.pid).toBeGreaterThan(0);
-    const logPath = runsOf(engine.db, task.id)[0]?.logPath as string;
-    const grandchild = await waitFor(
-      // The grandchild's own line (its SIGTERM handler is in place), not the worker's "started grandchild".
-      () => /^grandchild (\d+)$/m.exec(fs.existsSync(logPath) ? fs.readFileSync(logPath, 'utf8') : '')?.[1],
-      'the grandchild to report its pid',
-    );
-    clock.release();
-    await tickUntil(engine, () => findTask(engine.db, task.id)?.status === 'blocked', 'timeout', 20_000);
-    expect(runsOf(engine.db, task.id)[0]?.outcome).toBe('timed_out');
-    expect(isProcessAlive(spawned?.pid as number)).toBe(false);
-    expect(isProcessAlive(Number(grandchild))).toBe(false);
-    expect(fs.readFileSync(logPath, 'utf8')).toContain(`${grandchild}: ignoring SIGTERM`);
-  });
+  it(
+    'kills a worker that outlives its max runtime, and one that ignores SIGTERM, with their grandchildren',
+    async () => {
+      const paths = tempHome();
+      writeFastSettings(paths, { failureLimit: 1 });
+      writeAgentProfile(paths, 'stubborn', 'fork-grandchild.mjs', {
+        args: ['ignore-term'],
+        maxRuntimeSeconds: 1,
+      });
+      const clock = heldClock();
+      const engine = start(paths, true, { workerClock: clock.now });
+      const task = createTask(engine.db, { title: 'runs forever', assignee: 'stubborn' }, actor);
+      const spawned = engine.runTick()?.spawned[0];
+      expect(spawned?.pid).toBeGreaterThan(0);
+      const logPath = runsOf(engine.db, task.id)[0]?.logPath as string;
+      const grandchild = await waitFor(
+        // The grandchild's own line (its SIGTERM handler is in place), not the worker's "started grandchild".
+        () => /^grandchild (\d+)$/m.exec(fs.existsSync(logPath) ? fs.readFileSync(logPath, 'utf8') : '')?.[1],
+        'the grandchild to report its pid',
+        GRANDCHILD_REPORT_WAIT_MS,
+      );
+      clock.release();
+      await tickUntil(engine, () => findTask(engine.db, task.id)?.status === 'blocked', 'timeout', 20_000);
+      expect(runsOf(engine.db, task.id)[0]?.outcome).toBe('timed_out');
+      expect(isProcessAlive(spawned?.pid as number)).toBe(false);
+      expect(isProcessAlive(Number(grandchild))).toBe(false);
+      expect(fs.readFileSync(logPath, 'utf8')).toContain(`${grandchild}: ignoring SIGTERM`);
+    },
+    HELD_CLOCK_TEST_TIMEOUT_MS,
+  );
 });
 
 describe('health', () => {

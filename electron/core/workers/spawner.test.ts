@@ -1,7 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { heldClock } from '../../../test/helpers/heldClock';
+import {
+  GRANDCHILD_REPORT_WAIT_MS,
+  HELD_CLOCK_TEST_TIMEOUT_MS,
+  heldClock,
+} from '../../../test/helpers/heldClock';
 import { agentArgv, useProcessSandbox, waitFor } from '../../../test/helpers/processes';
 import {
   isProcessAlive,
@@ -155,21 +159,29 @@ describe.skipIf(!procfsAvailable).each([
     expect(exit).toMatchObject({ stopRequested: true, stopReason: 'test stop', signal: 'SIGKILL' });
   });
 
-  it('kills a worker that runs past its max runtime, with its whole group', async () => {
-    const clock = heldClock();
-    const supervisor = makeSupervisor({ killGraceMs: 300, now: clock.now });
-    const spawnRequest = request(agentArgv('fork-grandchild.mjs'), { maxRuntimeMs: 1_000 });
-    await startOk(supervisor, spawnRequest);
-    const grandchild = await waitFor('the grandchild to report its pid', () => {
-      const match = /^grandchild (\d+)$/m.exec(fs.readFileSync(spawnRequest.logPath, 'utf8'));
-      return match ? Number(match[1]) : null;
-    });
-    sandbox.killAfterwards(grandchild);
-    clock.release();
-    const exit = await exitOf(supervisor, spawnRequest.runId);
-    expect(exit.timedOut).toBe(true);
-    expect(isProcessAlive(grandchild)).toBe(false);
-  });
+  it(
+    'kills a worker that runs past its max runtime, with its whole group',
+    async () => {
+      const clock = heldClock();
+      const supervisor = makeSupervisor({ killGraceMs: 300, now: clock.now });
+      const spawnRequest = request(agentArgv('fork-grandchild.mjs'), { maxRuntimeMs: 1_000 });
+      await startOk(supervisor, spawnRequest);
+      const grandchild = await waitFor(
+        'the grandchild to report its pid',
+        () => {
+          const match = /^grandchild (\d+)$/m.exec(fs.readFileSync(spawnRequest.logPath, 'utf8'));
+          return match ? Number(match[1]) : null;
+        },
+        { timeoutMs: GRANDCHILD_REPORT_WAIT_MS },
+      );
+      sandbox.killAfterwards(grandchild);
+      clock.release();
+      const exit = await exitOf(supervisor, spawnRequest.runId);
+      expect(exit.timedOut).toBe(true);
+      expect(isProcessAlive(grandchild)).toBe(false);
+    },
+    HELD_CLOCK_TEST_TIMEOUT_MS,
+  );
 
   it('a stop asked for while the worker is still starting ends it as soon as it exists', async () => {
     const supervisor = makeSupervisor({ killGraceMs: 300 });

@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WorkerStatus } from '../../../shared/dispatch';
-import { heldClock } from '../../../test/helpers/heldClock';
+import {
+  GRANDCHILD_REPORT_WAIT_MS,
+  HELD_CLOCK_TEST_TIMEOUT_MS,
+  heldClock,
+} from '../../../test/helpers/heldClock';
 import { agentArgv, useProcessSandbox, waitFor } from '../../../test/helpers/processes';
 import {
   isProcessAlive,
@@ -68,10 +72,14 @@ async function exitOf(supervisor: Supervisor, runId: number, seen: WorkerExit[] 
 const readLog = (logPath: string): string => fs.readFileSync(logPath, 'utf8');
 
 async function grandchildPidIn(logPath: string): Promise<number> {
-  return waitFor('the grandchild to report its pid', () => {
-    const match = /^grandchild (\d+)$/m.exec(readLog(logPath));
-    return match ? Number(match[1]) : undefined;
-  });
+  return waitFor(
+    'the grandchild to report its pid',
+    () => {
+      const match = /^grandchild (\d+)$/m.exec(readLog(logPath));
+      return match ? Number(match[1]) : undefined;
+    },
+    { timeoutMs: GRANDCHILD_REPORT_WAIT_MS },
+  );
 }
 
 describe('Supervisor.spawn and exits', () => {
@@ -454,22 +462,26 @@ describe('Supervisor stop and timeouts', () => {
     expect(statuses.some((status) => status.stopping)).toBe(true);
   });
 
-  it('times out a worker past maxRuntimeMs and kills its whole group, grandchild included', async () => {
-    const clock = heldClock();
-    const supervisor = makeSupervisor({ killGraceMs: 800, now: clock.now });
-    const spawnRequest = request(agentArgv('fork-grandchild', 'ignore-term'), { maxRuntimeMs: 1_000 });
-    const pid = spawnOk(supervisor, spawnRequest);
-    const grandchildPid = await grandchildPidIn(spawnRequest.logPath);
-    sandbox.killAfterwards(grandchildPid);
-    expect(isProcessAlive(grandchildPid)).toBe(true);
-    clock.release();
+  it(
+    'times out a worker past maxRuntimeMs and kills its whole group, grandchild included',
+    async () => {
+      const clock = heldClock();
+      const supervisor = makeSupervisor({ killGraceMs: 800, now: clock.now });
+      const spawnRequest = request(agentArgv('fork-grandchild', 'ignore-term'), { maxRuntimeMs: 1_000 });
+      const pid = spawnOk(supervisor, spawnRequest);
+      const grandchildPid = await grandchildPidIn(spawnRequest.logPath);
+      sandbox.killAfterwards(grandchildPid);
+      expect(isProcessAlive(grandchildPid)).toBe(true);
+      clock.release();
 
-    const exit = await exitOf(supervisor, spawnRequest.runId);
-    expect(exit).toMatchObject({ timedOut: true, stopRequested: false, signal: 'SIGKILL', exitCode: null });
-    expect(readLog(spawnRequest.logPath)).toMatch(/ignoring SIGTERM/);
-    expect(isProcessAlive(pid)).toBe(false);
-    expect(isProcessAlive(grandchildPid)).toBe(false);
-  });
+      const exit = await exitOf(supervisor, spawnRequest.runId);
+      expect(exit).toMatchObject({ timedOut: true, stopRequested: false, signal: 'SIGKILL', exitCode: null });
+      expect(readLog(spawnRequest.logPath)).toMatch(/ignoring SIGTERM/);
+      expect(isProcessAlive(pid)).toBe(false);
+      expect(isProcessAlive(grandchildPid)).toBe(false);
+    },
+    HELD_CLOCK_TEST_TIMEOUT_MS,
+  );
 
   it.runIf(procfsAvailable)(
     'kills a lingering grandchild after the worker itself died on SIGTERM',
@@ -508,23 +520,27 @@ describe('Supervisor stop and timeouts', () => {
       });
     }
 
-    it('a timeout ends a setsid grandchild that ignores SIGTERM, through the waiter', async () => {
-      const clock = heldClock();
-      const supervisor = makeSupervisor({ killGraceMs: 800, now: clock.now });
-      const spawnRequest = request(agentArgv('fork-grandchild', 'setsid', 'grandchild-ignores-term'), {
-        maxRuntimeMs: 1_000,
-      });
-      const pid = spawnOk(supervisor, spawnRequest);
-      const grandchildPid = await grandchildPidIn(spawnRequest.logPath);
-      sandbox.killAfterwards(grandchildPid);
-      expect(readProcStat(pid)?.command).toBe('sh'); // the exit-status waiter leads the worker
-      clock.release();
+    it(
+      'a timeout ends a setsid grandchild that ignores SIGTERM, through the waiter',
+      async () => {
+        const clock = heldClock();
+        const supervisor = makeSupervisor({ killGraceMs: 800, now: clock.now });
+        const spawnRequest = request(agentArgv('fork-grandchild', 'setsid', 'grandchild-ignores-term'), {
+          maxRuntimeMs: 1_000,
+        });
+        const pid = spawnOk(supervisor, spawnRequest);
+        const grandchildPid = await grandchildPidIn(spawnRequest.logPath);
+        sandbox.killAfterwards(grandchildPid);
+        expect(readProcStat(pid)?.command).toBe('sh'); // the exit-status waiter leads the worker
+        clock.release();
 
-      const exit = await exitOf(supervisor, spawnRequest.runId);
-      expect(exit).toMatchObject({ timedOut: true });
-      expect(readLog(spawnRequest.logPath)).toContain(`${grandchildPid}: ignoring SIGTERM`);
-      expect(isProcessAlive(grandchildPid)).toBe(false);
-    });
+        const exit = await exitOf(supervisor, spawnRequest.runId);
+        expect(exit).toMatchObject({ timedOut: true });
+        expect(readLog(spawnRequest.logPath)).toContain(`${grandchildPid}: ignoring SIGTERM`);
+        expect(isProcessAlive(grandchildPid)).toBe(false);
+      },
+      HELD_CLOCK_TEST_TIMEOUT_MS,
+    );
 
     it('an adopted worker stopped by the next app takes its setsid grandchild along', async () => {
       const first = makeSupervisor({ killGraceMs: 800 });
