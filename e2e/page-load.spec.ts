@@ -63,3 +63,43 @@ test('one socket and one snapshot call from the boot script; the change chips af
   // A frame ran between the board's commit and the call: the call came after the paint.
   expect(at.frames.some((frame) => frame > at.committed && frame < at.asked)).toBe(true);
 });
+
+/**
+ * The drawer, the Lanes view and the dialogs are chunks of their own (renderer/src/lazyParts.tsx):
+ * none is fetched before the board has painted, all are fetched once it has (ahead of any click),
+ * and a card opens into its drawer.
+ */
+test('the lazy parts load after the first paint, ahead of use; a card opens its drawer', async ({
+  page,
+  home,
+  openBoard,
+}) => {
+  await cli(home, ['create', 'open me', '--assignee', 'somebody']);
+  await openBoard();
+  await expect(page.getByText('open me')).toBeVisible();
+  const lazyParts = ['Drawer-', 'LaneStatusView-', 'CreateTaskDialog-', 'SettingsPanel-', 'ConfirmDialog-'];
+  await expect
+    .poll(() =>
+      page.evaluate(
+        (names) =>
+          names.filter((name) =>
+            performance.getEntriesByType('resource').some((entry) => entry.name.includes(`/assets/${name}`)),
+          ).length,
+        lazyParts,
+      ),
+    )
+    .toBe(lazyParts.length);
+  const fetched = await page.evaluate(() => ({
+    painted: performance.getEntriesByName('switchyard:board-painted')[0]?.startTime ?? NaN,
+    parts: performance
+      .getEntriesByType('resource')
+      .filter((entry) =>
+        /\/assets\/(Drawer|LaneStatusView|CreateTaskDialog|SettingsPanel|ConfirmDialog)-/.test(entry.name),
+      )
+      .map((entry) => entry.startTime),
+  }));
+  expect(fetched.parts.every((start) => start > fetched.painted)).toBe(true);
+
+  await page.getByText('open me').click();
+  await expect(page.getByTestId('drawer').getByTestId('drawer-status')).toHaveText('ready');
+});

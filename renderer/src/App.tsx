@@ -1,16 +1,21 @@
 import { useEffect, useState } from 'react';
 import type { BoardApi } from './api/boardApi';
 import { Board } from './board/Board';
-import { Drawer } from './drawer/Drawer';
 import { FirstRun, shouldShowFirstRun } from './firstRun/FirstRun';
-import { LaneStatusView } from './lanes/LaneStatusView';
 import { createBoardStore, type BoardStore } from './store/boardStore';
 import { BoardProvider, createBoardContextValue, useBoard, useBoardContext } from './store/context';
 import { initialBoard } from './store/storedBoard';
-import { ConfirmDialog } from './toolbar/ConfirmDialog';
-import { CreateTaskDialog } from './toolbar/CreateTaskDialog';
+import { afterNextPaint } from './store/afterNextPaint';
+import {
+  ConfirmDialog,
+  CreateTaskDialog,
+  Drawer,
+  LaneStatusView,
+  LazyPart,
+  preloadLazyParts,
+  SettingsPanel,
+} from './lazyParts';
 import { ProblemsBanner } from './toolbar/ProblemsBanner';
-import { SettingsPanel } from './toolbar/SettingsPanel';
 import { Toasts } from './toolbar/Toasts';
 import { Toolbar } from './toolbar/Toolbar';
 import './styles/theme.css';
@@ -56,11 +61,9 @@ export default function App({ api, store, board }: AppProps) {
         <main className="app-main">
           <MainView />
         </main>
-        <Drawer />
-        <CreateTaskDialog />
-        <SettingsPanel />
-        <ConfirmDialog />
+        <Overlays />
         <Toasts />
+        <PreloadAfterFirstPaint />
       </div>
     </BoardProvider>
   );
@@ -96,7 +99,64 @@ function MainView() {
   return (
     <>
       <ProblemsBanner />
-      {view === 'lanes' ? <LaneStatusView /> : <Board />}
+      {view === 'lanes' ? (
+        <LazyPart label="the lanes">
+          <LaneStatusView />
+        </LazyPart>
+      ) : (
+        <Board />
+      )}
     </>
   );
+}
+
+/** The drawer and the dialogs, each mounted (and its chunk loaded, lazyParts.tsx) once it is open. */
+function Overlays() {
+  const drawer = useBoard((state) => state.openTaskId !== null);
+  const creating = useBoard((state) => state.createOpen);
+  const settings = useBoard((state) => state.settingsOpen);
+  const confirming = useBoard((state) => state.confirm !== null);
+  return (
+    <>
+      {drawer && (
+        <LazyPart label="the task">
+          <Drawer />
+        </LazyPart>
+      )}
+      {creating && (
+        <LazyPart label="the form">
+          <CreateTaskDialog />
+        </LazyPart>
+      )}
+      {settings && (
+        <LazyPart label="the settings">
+          <SettingsPanel />
+        </LazyPart>
+      )}
+      {confirming && (
+        <LazyPart label="the question">
+          <ConfirmDialog />
+        </LazyPart>
+      )}
+    </>
+  );
+}
+
+/** Once the board has painted and the page is idle, the lazy parts load before anyone asks. */
+function PreloadAfterFirstPaint() {
+  const ready = useBoard((state) => state.loadState === 'ready');
+  useEffect(() => {
+    if (!ready) return;
+    let live = true;
+    void afterNextPaint().then(() => {
+      if (!live) return;
+      if (typeof requestIdleCallback === 'function')
+        requestIdleCallback(preloadLazyParts, { timeout: 2_000 });
+      else preloadLazyParts();
+    });
+    return () => {
+      live = false;
+    };
+  }, [ready]);
+  return null;
 }
