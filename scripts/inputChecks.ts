@@ -308,39 +308,6 @@ class Writer {
   }
 }
 
-/** zod's length of a string: its code points, a lone surrogate counting as one (zod/v4/core util.codePointLength). */
-const CODE_POINTS = `function codePoints(text: string): number {
-  let count = text.length;
-  for (let index = 0; index < text.length - 1; index++) {
-    if ((text.charCodeAt(index) & 0xfc00) === 0xd800 && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00) {
-      count--;
-      index++;
-    }
-  }
-  return count;
-}
-`;
-
-/** How zod's object keeps a key's result (zod/v4/core schemas handlePropertyResult), for a parse with no issue. */
-const PROPERTY = `function property(
-  value: Record<string, unknown>,
-  source: Record<string, unknown>,
-  key: string,
-  check: (input: unknown) => unknown,
-  optin: 'optional' | 'defaulted' | undefined,
-  optout: 'optional' | undefined,
-): boolean {
-  const present = key in source;
-  if (!present && optout === 'optional' && optin === 'optional') return true;
-  const result = check(source[key]);
-  if (result === REFUSED) return !present && optin !== undefined && optout === 'optional';
-  if (!present && optin === undefined) return false;
-  if (result !== undefined) value[key] = result;
-  else if (present || (optin === 'defaulted' && optout !== 'optional')) value[key] = undefined;
-  return true;
-}
-`;
-
 /** The text of one generated module, formatted as prettier formats the repository. */
 export async function generatedCheck(compiled: CompiledCheck, root: string): Promise<string> {
   const writer = new Writer();
@@ -352,11 +319,8 @@ export async function generatedCheck(compiled: CompiledCheck, root: string): Pro
     `import type { z } from 'zod';`,
     `import type { ${compiled.schemaName} } from '${compiled.schemaModule}';`,
     `import { ${writer.rules().join(', ')} } from './fieldRules';`,
+    `import { ${['REFUSED', 'property', ...(writer.usesCodePoints ? ['codePoints'] : [])].join(', ')} } from './inputCheckRuntime';`,
     '',
-    `const REFUSED = Symbol('refused');`,
-    '',
-    PROPERTY,
-    ...(writer.usesCodePoints ? [CODE_POINTS] : []),
     writer.text(),
     `/**`,
     ` * What zod's parse of ${compiled.schemaName} returns for \`input\`, or undefined where zod refuses it`,

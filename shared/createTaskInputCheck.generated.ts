@@ -10,37 +10,7 @@ import {
   isWorkspaceSpec,
   toLowerCase,
 } from './fieldRules';
-
-const REFUSED = Symbol('refused');
-
-function property(
-  value: Record<string, unknown>,
-  source: Record<string, unknown>,
-  key: string,
-  check: (input: unknown) => unknown,
-  optin: 'optional' | 'defaulted' | undefined,
-  optout: 'optional' | undefined,
-): boolean {
-  const present = key in source;
-  if (!present && optout === 'optional' && optin === 'optional') return true;
-  const result = check(source[key]);
-  if (result === REFUSED) return !present && optin !== undefined && optout === 'optional';
-  if (!present && optin === undefined) return false;
-  if (result !== undefined) value[key] = result;
-  else if (present || (optin === 'defaulted' && optout !== 'optional')) value[key] = undefined;
-  return true;
-}
-
-function codePoints(text: string): number {
-  let count = text.length;
-  for (let index = 0; index < text.length - 1; index++) {
-    if ((text.charCodeAt(index) & 0xfc00) === 0xd800 && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00) {
-      count--;
-      index++;
-    }
-  }
-  return count;
-}
+import { REFUSED, property, codePoints } from './inputCheckRuntime';
 
 const PATTERN_1 = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const VALUES_2 = new Set<unknown>(['triage', 'todo', 'ready', 'blocked', 'done', 'archived']);
