@@ -5,12 +5,13 @@ import { CLI_DATABASE_MAP_BYTES, registerCommands, runCli as runCliInProcess } f
 import type { CliContext } from '../electron/cli/context';
 import type { Output } from '../electron/cli/output';
 import { openDatabase } from '../electron/core/store/db/open';
-import { CLI_ENTRY, runCli } from './helpers/cli';
+import { CLI_ENTRY, hasScript, runCli, runCliOnTerminal } from './helpers/cli';
 import { useTempHomes } from './helpers/home';
 
 // Performance issue 17, target 4b: `switchyard list --json` of a large board. What it writes must stay
-// what it was (a JSON array, the same text as JSON.stringify(tasks, null, 2)) and a database that fails
-// half-way must never leave an array on stdout that looks complete.
+// a JSON array with the same text as JSON.stringify writes — indented, JSON.stringify(tasks, null, 2),
+// on a terminal; one task compact on each line for a program — and a database that fails half-way
+// must never leave an array on stdout that looks complete.
 
 const tempHome = useTempHomes();
 
@@ -53,7 +54,12 @@ describe('switchyard list --json', () => {
       },
     });
     registerCommands([probe('probe-map', true), probe('probe-no-map', false)]);
-    const output: Output = { out: () => undefined, err: () => undefined, write: () => undefined };
+    const output: Output = {
+      out: () => undefined,
+      err: () => undefined,
+      write: () => undefined,
+      jsonLayout: () => 'lines',
+    };
     for (const name of ['probe-map', 'probe-no-map'])
       expect(await runCliInProcess([name], { SWITCHYARD_HOME: home.home }, output)).toBe(0);
     expect(mapped.get('probe-map')).toBe(CLI_DATABASE_MAP_BYTES);
@@ -105,13 +111,13 @@ describe('switchyard list --json', () => {
     expect(result.stderr).toMatch(/^switchyard: .*damaged/);
     // Part of the array was written before the damage was met …
     expect(result.stdout.length).toBeGreaterThan(100_000);
-    expect(result.stdout.startsWith('[\n  {\n    "id": "t_00000000"')).toBe(true);
+    expect(result.stdout.startsWith('[\n{"id":"t_00000000"')).toBe(true);
     // … and it does not end as a whole array would.
     expect(result.stdout.trimEnd().endsWith(']')).toBe(false);
     expect(() => JSON.parse(result.stdout) as unknown).toThrow();
   });
 
-  it('writes all tasks, in order, as JSON.stringify(tasks, null, 2) would', async () => {
+  it('writes all tasks, in order, one compact task a line, to a program reading a pipe', async () => {
     const home = homeWithTasks(400);
     const result = await runCli(home.home, ['list', '--json', '--status', 'ready']);
     expect(result.code).toBe(0);
@@ -120,6 +126,38 @@ describe('switchyard list --json', () => {
       Array.from({ length: 400 }, (_, i) => `t_${i.toString(16).padStart(8, '0')}`),
     );
     expect(tasks[0]?.approvalRequired).toBe(false);
+    const lines = result.stdout.split('\n');
+    // `[`, a line per task, `]` and the final line break: `wc -l` and `grep` count tasks.
+    expect(lines).toHaveLength(400 + 3);
+    expect(result.stdout).toBe(`[\n${tasks.map((task) => JSON.stringify(task)).join(',\n')}\n]\n`);
+  });
+
+  it.skipIf(!hasScript())('writes the tasks as JSON.stringify(tasks, null, 2) would on a terminal', () => {
+    const home = homeWithTasks(30);
+    const result = runCliOnTerminal(home.home, ['list', '--json', '--status', 'ready']);
+    expect(result.code).toBe(0);
+    const tasks = JSON.parse(result.stdout) as { id: string }[];
+    expect(tasks).toHaveLength(30);
     expect(result.stdout).toBe(`${JSON.stringify(tasks, null, 2)}\n`);
+  });
+
+  it.skipIf(!hasScript())(
+    "lays out the other commands' --json alike: indented on a terminal, one line otherwise",
+    async () => {
+      const home = homeWithTasks(2);
+      const piped = await runCli(home.home, ['show', 't_00000001', '--json']);
+      expect(piped.code).toBe(0);
+      const shown = JSON.parse(piped.stdout) as { task: { id: string } };
+      expect(shown.task.id).toBe('t_00000001');
+      expect(piped.stdout).toBe(`${JSON.stringify(shown)}\n`);
+      const onTerminal = runCliOnTerminal(home.home, ['show', 't_00000001', '--json']);
+      expect(onTerminal.code).toBe(0);
+      expect(onTerminal.stdout).toBe(`${JSON.stringify(shown, null, 2)}\n`);
+    },
+  );
+
+  it('says how --json is laid out in list --help', async () => {
+    const result = await runCli(tempHome().home, ['list', '--help']);
+    expect(result.stdout).toMatch(/--json .*indented on a terminal.*one task a line/);
   });
 });

@@ -41,6 +41,7 @@ async function profiles(...args: string[]): Promise<Captured> {
     out: (text) => stdout.push(text),
     err: (text) => stderr.push(text),
     write: (text) => stdout.push(text),
+    jsonLayout: () => 'pretty',
   };
   // A PATH of only our fake programs: the machine's own agents must not make a test pass.
   const env = { SWITCHYARD_HOME: paths.home, SWITCHYARD_ACTOR: 'tester', PATH: binDir };

@@ -1,11 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Db } from '../electron/core/store/db/open';
 import { eachTaskJson, listTasks, type TaskFilter } from '../electron/core/store/tasks';
+import type { JsonLayout } from '../shared/jsonArrayElement';
 import { useTempHomes } from './helpers/home';
 
 // Performance issue 17, target 4b: `switchyard list --json` has SQLite write each task's JSON
 // (store/tasks.ts eachTaskJson). What it writes must stay, byte for byte, what JSON.stringify of the
-// tasks wrote — for any text a database can hold and any value another program may have stored.
+// tasks wrote — indented for a terminal, compact one task a line for a program — for any text a
+// database can hold and any value another program may have stored.
 
 const tempHome = useTempHomes();
 
@@ -24,9 +26,15 @@ function insertTask(db: Db, id: string, createdAt: number, columns: Record<strin
 }
 
 /** The whole array as `list --json` writes it, from eachTaskJson's elements. */
-function arrayText(db: Db, filter: TaskFilter = {}): string {
-  const elements = [...eachTaskJson(db, filter)];
+function arrayText(db: Db, filter: TaskFilter, layout: JsonLayout): string {
+  const elements = [...eachTaskJson(db, filter, layout)];
   return elements.length === 0 ? '[]' : `[\n${elements.join(',\n')}\n]`;
+}
+
+/** What JSON.stringify writes for `tasks` in `layout`: indented, or each task compact on a line. */
+function stringified(tasks: unknown[], layout: JsonLayout): string {
+  if (layout === 'pretty') return JSON.stringify(tasks, null, 2);
+  return tasks.length === 0 ? '[]' : `[\n${tasks.map((task) => JSON.stringify(task)).join(',\n')}\n]`;
 }
 
 /** Every field of a task set, most of them to text a person would not type. */
@@ -51,8 +59,8 @@ const EVERY_FIELD = {
   approved_at: 3,
 };
 
-describe('eachTaskJson (switchyard list --json)', () => {
-  it('writes what JSON.stringify(tasks, null, 2) writes, for every field set and every character', () => {
+describe.each(['pretty', 'lines'] as const)('eachTaskJson (switchyard list --json), %s', (layout) => {
+  it('writes what JSON.stringify writes, for every field set and every character', () => {
     const db = freshDb();
     // Every BMP character but the surrogates (which UTF-8 cannot hold), in one body.
     let everyCharacter = '';
@@ -68,15 +76,15 @@ describe('eachTaskJson (switchyard list --json)', () => {
     ).run();
     const tasks = listTasks(db, {});
     expect(tasks).toHaveLength(3);
-    expect(arrayText(db)).toBe(JSON.stringify(tasks, null, 2));
+    expect(arrayText(db, {}, layout)).toBe(stringified(tasks, layout));
     for (const filter of [
       { assignee: 'lane-b' },
       { statuses: ['done' as const] },
       { limit: 2 },
       { text: 'ü' },
     ])
-      expect(arrayText(db, filter), JSON.stringify(filter)).toBe(
-        JSON.stringify(listTasks(db, filter), null, 2),
+      expect(arrayText(db, filter, layout), JSON.stringify(filter)).toBe(
+        stringified(listTasks(db, filter), layout),
       );
     db.close();
   });
@@ -87,13 +95,13 @@ describe('eachTaskJson (switchyard list --json)', () => {
       insertTask(db, `t_${String(i).padStart(8, '0')}`, i, i % 2 ? EVERY_FIELD : {});
     const stringify = vi.spyOn(JSON, 'stringify');
     try {
-      const elements = [...eachTaskJson(db, {})];
+      const elements = [...eachTaskJson(db, {}, layout)];
       expect(elements).toHaveLength(200);
       expect(stringify).not.toHaveBeenCalled();
     } finally {
       stringify.mockRestore();
     }
-    expect(JSON.parse(arrayText(db))).toEqual(listTasks(db, {}));
+    expect(JSON.parse(arrayText(db, {}, layout))).toEqual(listTasks(db, {}));
     db.close();
   });
 
@@ -104,11 +112,11 @@ describe('eachTaskJson (switchyard list --json)', () => {
     insertTask(db, 't_real0001', 10.5, { priority: 0, max_runtime_seconds: 1e21 });
     insertTask(db, 't_blob0001', 20.5, { result: Buffer.from([1, 2, 3]) });
     insertTask(db, 't_huge0001', 30.5, { failure_count: 2n ** 60n });
-    const expected = JSON.stringify(listTasks(db, {}), null, 2);
+    const expected = stringified(listTasks(db, {}), layout);
     const stringify = vi.spyOn(JSON, 'stringify');
     let text: string;
     try {
-      text = arrayText(db);
+      text = arrayText(db, {}, layout);
       // The 11 tasks before the REAL one were SQLite's; it and the 32 after it JavaScript's.
       expect(stringify).toHaveBeenCalledTimes(43 - 11);
     } finally {
@@ -117,7 +125,7 @@ describe('eachTaskJson (switchyard list --json)', () => {
     expect(text).toBe(expected);
     // The read transaction it opened is closed, as is one left half-read.
     expect(db.inTransaction).toBe(false);
-    const partial = eachTaskJson(db, {});
+    const partial = eachTaskJson(db, {}, layout);
     partial.next();
     partial.return();
     expect(db.inTransaction).toBe(false);

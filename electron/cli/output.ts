@@ -1,5 +1,6 @@
 import type { Task } from '../../shared/domain';
 import { SKIP_REASON_LABELS } from '../../shared/constants';
+import { jsonArrayElement, type JsonLayout } from '../../shared/jsonArrayElement';
 
 /** Human-readable output; `--json` output goes through `printJson` and stays stable. */
 
@@ -9,10 +10,25 @@ export interface Output {
   err(text: string): void;
   /** Part of the standard output, as is: for output written in pieces (`printJsonArray`). */
   write(text: string): void;
+  /** How `--json` output is laid out here (stdio.ts `jsonLayoutOfStandardOutput` for a process). */
+  jsonLayout(): JsonLayout;
+}
+
+/**
+ * `value` as `--json` writes it in `layout`: `JSON.stringify(value, null, 2)` for `pretty`; for
+ * `lines`, the value compact on one line, or for an array `[`, each element compact on a line of its
+ * own, and `]`. Both are the same JSON value.
+ */
+export function jsonText(value: unknown, layout: JsonLayout): string {
+  if (layout === 'pretty') return JSON.stringify(value, null, 2);
+  if (!Array.isArray(value)) return JSON.stringify(value);
+  return value.length === 0
+    ? '[]'
+    : `[\n${Array.from(value, (item) => jsonArrayElement(item, layout)).join(',\n')}\n]`;
 }
 
 export function printJson(output: Output, value: unknown): void {
-  output.out(JSON.stringify(value, null, 2));
+  output.out(jsonText(value, output.jsonLayout()));
 }
 
 /** How much text `printJsonArray` gathers before writing. */
@@ -20,9 +36,11 @@ const JSON_CHUNK_CHARS = 64 * 1024;
 
 /**
  * The same text as `printJson(output, [...values])`, from each value's text as an element of that
- * array (`jsonArrayElement`, shared/jsonArrayElement.ts; for tasks, store/tasks.ts `eachTaskJson`),
- * written in pieces as the elements come: `list --json` of 20,000 tasks (18 MB) never holds all the
- * tasks, nor the whole text, nor its bytes at once (performance issue 17, target 4b).
+ * array in `output.jsonLayout()` (`jsonArrayElement`, shared/jsonArrayElement.ts; for tasks,
+ * store/tasks.ts `eachTaskJson`), written in pieces as the elements come: `list --json` of 20,000
+ * tasks (18 MB indented, 15 MB in lines) never holds all the tasks, nor the whole text, nor its
+ * bytes at once (performance issue 17, target 4b). Both layouts put `[`, each element and `]` on
+ * lines of their own; only the elements differ.
  */
 export function printJsonArray(output: Output, elements: Iterable<string>): void {
   let pending = '[';

@@ -33,6 +33,7 @@ function helpText(commands: readonly CliCommand[]): string {
     ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
     'Data lives in $SWITCHYARD_HOME (default ~/.switchyard).  switchyard --version prints the version.',
+    '--json output is indented on a terminal; to a pipe or file it is compact, an array one element a line.',
   ].join('\n');
 }
 

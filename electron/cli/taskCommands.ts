@@ -191,7 +191,7 @@ export const taskCommands: CliCommand[] = [
       search: 'only tasks whose title or body contains TEXT',
       archived: 'include archived tasks',
       limit: 'at most N tasks',
-      json: 'print the tasks as a JSON array',
+      json: 'print the tasks as a JSON array: indented on a terminal, otherwise one task a line',
     },
     maxPositionals: 0,
     run(context, { values }) {
@@ -209,7 +209,7 @@ export const taskCommands: CliCommand[] = [
         text: stringOption(values, 'search'),
         limit: integerOption(values, 'limit'),
       };
-      if (values.json) printJsonArray(context.output, eachTaskJson(db, filter));
+      if (values.json) printJsonArray(context.output, eachTaskJson(db, filter, context.output.jsonLayout()));
       else context.output.out(taskTable(listTasks(db, filter)));
     },
   },

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -80,4 +80,27 @@ export async function runCliJson<T = unknown>(home: string, args: readonly strin
     throw new Error(`switchyard ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
   }
   return JSON.parse(result.stdout) as T;
+}
+
+/** util-linux `script`, which runs a command on a pseudo-terminal of its own. */
+export const hasScript = (): boolean => spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/**
+ * Runs `node bin/switchyard.cjs ...args` against `home` with its standard output on a terminal (a
+ * pseudo-terminal made by `script`), for output meant for a person. The terminal writes each line
+ * break as CR LF; they come back as LF.
+ */
+export function runCliOnTerminal(
+  home: string,
+  args: readonly string[],
+): { code: number | null; stdout: string } {
+  const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, CLI_ENTRY, ...args].map(quote).join(' ');
+  const result = spawnSync('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+    cwd: REPO_ROOT,
+    env: childEnv(home),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { code: result.status, stdout: result.stdout.replace(/\r\n/g, '\n') };
 }

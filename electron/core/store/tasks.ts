@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import type { Db } from './db/open';
 import { cachedStatement } from './db/statements';
 import { appendAll } from '../../../shared/arrays';
-import { jsonArrayElement } from '../../../shared/jsonArrayElement';
+import { jsonArrayElement, type JsonLayout } from '../../../shared/jsonArrayElement';
 
 /**
  * Task rows. All task SQL lives here; callers own the transactions.
@@ -188,20 +188,25 @@ export function listTasks(db: Db, filter: TaskFilter = {}): Task[] {
 }
 
 /**
- * The tasks of `listTasks`, each as the text `JSON.stringify(tasks, null, 2)` writes for it inside
- * the array (indented by two spaces), one at a time: `switchyard list --json` of 20,000 tasks
- * (performance issue 17, target 4b). SQLite writes each task's JSON itself (`TASK_JSON_ELEMENT`):
- * one value a row instead of 28 JavaScript values, a Task object and its JSON.stringify — 20,000
- * ready tasks of "large" in ~70 ms instead of ~190 ms. A row SQLite cannot write as JavaScript
- * would (a REAL or BLOB, or an integer beyond 2^53, which only another program can have stored)
- * and every row after it are read as Tasks and stringified, in the same read transaction, so the
- * list is one snapshot either way. The connection is busy until the iteration ends or is left.
+ * The tasks of `listTasks`, each as the text of one element of their array in `layout`
+ * (`jsonArrayElement`: `JSON.stringify(tasks, null, 2)`'s element indented by two spaces, or the task
+ * compact on one line), one at a time: `switchyard list --json` of 20,000 tasks (performance issue
+ * 17, target 4b). SQLite writes each task's JSON itself (`taskJsonElement`): one value a row instead
+ * of 28 JavaScript values, a Task object and its JSON.stringify — 20,000 ready tasks of "large" in
+ * ~70 ms instead of ~190 ms. A row SQLite cannot write as JavaScript would (a REAL or BLOB, or an
+ * integer beyond 2^53, which only another program can have stored) and every row after it are read
+ * as Tasks and stringified, in the same read transaction, so the list is one snapshot either way.
+ * The connection is busy until the iteration ends or is left.
  */
-export function* eachTaskJson(db: Db, filter: TaskFilter = {}): Generator<string, void, undefined> {
+export function* eachTaskJson(
+  db: Db,
+  filter: TaskFilter,
+  layout: JsonLayout,
+): Generator<string, void, undefined> {
   const ownTransaction = !db.inTransaction;
   if (ownTransaction) db.exec('BEGIN');
   try {
-    const fast = tasksQuery(db, filter, TASK_JSON_ELEMENT);
+    const fast = tasksQuery(db, filter, taskJsonElement(layout));
     let written = 0;
     let exact = true;
     for (const element of fast.statement.pluck(true).iterate(...fast.params) as IterableIterator<
@@ -219,7 +224,7 @@ export function* eachTaskJson(db: Db, filter: TaskFilter = {}): Generator<string
     let row = 0;
     for (const values of slow.statement.raw(true).iterate(...slow.params)) {
       if (row++ < written) continue;
-      yield jsonArrayElement(taskFromValues(values as unknown[]));
+      yield jsonArrayElement(taskFromValues(values as unknown[]), layout);
     }
   } finally {
     // Only read: nothing to commit, and a rollback cannot fail on what a damaged page did.
@@ -230,7 +235,7 @@ export function* eachTaskJson(db: Db, filter: TaskFilter = {}): Generator<string
 /**
  * A Task's keys in order, each with the column of `tasks_with_skips` it is read from and its kind:
  * `text` and `integer` values are taken as they are (null stays null), a `flag` is true when 1.
- * The one list `taskFromValues` and `TASK_JSON_ELEMENT` are made from.
+ * The one list `taskFromValues` and `taskJsonElement` are made from.
  */
 const TASK_FIELDS: readonly { key: keyof Task; column: string; kind: 'text' | 'integer' | 'flag' }[] = [
   { key: 'id', column: 'id', kind: 'text' },
@@ -277,15 +282,32 @@ function taskFromValues(values: unknown[]): Task {
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
+/** Each field's text in `layout`'s template for `format()`: `"key": %s`, indented or compact. */
+const TEMPLATE_FIELDS: Record<JsonLayout, (key: string) => string> = {
+  pretty: (key) => `    "${key}": %s`,
+  lines: (key) => `"${key}":%s`,
+};
+
+/** `jsonArrayElement`'s frame around the fields in each layout: the braces and what joins the fields. */
+const TEMPLATE_FRAMES: Record<JsonLayout, { open: string; join: string; close: string }> = {
+  pretty: { open: '  {\n', join: ',\n', close: '\n  }' },
+  lines: { open: '{', join: ',', close: '}' },
+};
+
+const taskJsonElements = new Map<JsonLayout, string>();
+
 /**
- * The SQL of one task's `jsonArrayElement`, or NULL where SQLite's JSON would differ from
+ * The SQL of one task's `jsonArrayElement` in `layout`, or NULL where SQLite's JSON would differ from
  * JavaScript's: json_quote writes text exactly as JSON.stringify does (escapes, non-ASCII as it
  * is; checked character by character in test/task-json.test.ts), and integers within 2^53 alike;
  * a REAL (SQLite writes 1e21 as 1.0e+21), a BLOB (json_quote refuses it) or a larger integer
  * (JavaScript reads it rounded) is left to JSON.stringify.
  */
-const TASK_JSON_ELEMENT = (() => {
-  const template = `  {\n${TASK_FIELDS.map((field) => `    "${field.key}": %s`).join(',\n')}\n  }`;
+function taskJsonElement(layout: JsonLayout): string {
+  const made = taskJsonElements.get(layout);
+  if (made !== undefined) return made;
+  const frame = TEMPLATE_FRAMES[layout];
+  const template = `${frame.open}${TASK_FIELDS.map((field) => TEMPLATE_FIELDS[layout](field.key)).join(frame.join)}${frame.close}`;
   const values = TASK_FIELDS.map((field) =>
     field.kind === 'flag'
       ? `CASE WHEN ${field.column} = 1 THEN 'true' ELSE 'false' END`
@@ -296,9 +318,11 @@ const TASK_JSON_ELEMENT = (() => {
       ? `(typeof(${field.column}) IN ('null', 'text') OR (typeof(${field.column}) = 'integer' AND ${field.column} BETWEEN -${MAX_SAFE} AND ${MAX_SAFE}))`
       : `typeof(${field.column}) <> 'blob'`,
   );
-  // The template's line breaks are literal ones inside the SQL string.
-  return `CASE WHEN ${exact.join(' AND ')} THEN format('${template}', ${values.join(', ')}) END`;
-})();
+  // The pretty template's line breaks are literal ones inside the SQL string.
+  const sql = `CASE WHEN ${exact.join(' AND ')} THEN format('${template}', ${values.join(', ')}) END`;
+  taskJsonElements.set(layout, sql);
+  return sql;
+}
 
 export function countTasks(db: Db, board?: string): number {
   const row = board

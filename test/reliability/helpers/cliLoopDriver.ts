@@ -27,6 +27,8 @@ async function cli(home: string, actor: string, args: string[]): Promise<Capture
     out: (text) => (out += `${text}\n`),
     err: (text) => (err += `${text}\n`),
     write: (text) => (out += text),
+    // A program reading the output, as the real process's would be laid out for a pipe.
+    jsonLayout: () => 'lines',
   });
   return { code, out, err };
 }
