@@ -57,12 +57,15 @@ function useFirstRenderMarks(): void {
 }
 
 /**
- * How many lanes (from the top) fill the first screen and a margin below it, by estimate; only
- * decided once, for the first render. Later lanes render when they come near (LaneRow).
+ * How many lanes (from the top) fill the first screen, by estimate: the last one counted is the
+ * one crossing its bottom edge. Only decided once, for the first render. The lanes below render
+ * their cards when they come near (LaneRow, `NEAR_MARGIN_PX`), which the observer reports right
+ * after the first paint. A second screen of lanes before it meant 144 cards in the first render on
+ * "large", of which 64 are on the screen; now 96 (bench/RESULTS.md, row 7, engineer paint, 14:40).
  */
 function useFirstScreenLanes(state: BoardState, index: BoardIndex): number {
   const [count] = useState(() => {
-    const budget = window.innerHeight * 2;
+    const budget = window.innerHeight;
     let height = 0;
     let lanes = 0;
     for (const lane of index.lanes) {

@@ -100,6 +100,31 @@ describe('lanes far from the screen', () => {
     expect(total).toBe(120);
   });
 
+  it('are the ones below the first screen: its lanes render their cards, the next ones wait', async () => {
+    // A screen of 1,000 px; each lane holds 12 cards, about 680 px by estimate (LaneRow).
+    const height = Object.getOwnPropertyDescriptor(window, 'innerHeight');
+    Object.defineProperty(window, 'innerHeight', { value: 1000, configurable: true });
+    try {
+      const names = ['lane-00', 'lane-01', 'lane-02', 'lane-03'];
+      const tasks = names.flatMap((name) =>
+        Array.from({ length: 12 }, () => makeTask({ assignee: name, status: 'todo' })),
+      );
+      view = await renderApp(makeSnapshot({ tasks, lanes: names.map((name) => makeLane({ name })) }));
+      const lane = (name: string) => view!.byTestId(`lane-${name}`);
+      const cardsIn = (name: string) => lane(name).querySelectorAll('article.card').length;
+      // The lane that starts on the first screen and the one crossing its bottom edge.
+      expect(cardsIn('lane-00')).toBe(12);
+      expect(cardsIn('lane-01')).toBe(12);
+      // Wholly below it: a placeholder until the observer says it came near.
+      expect(lane('lane-02').getAttribute('data-rendered')).toBe('placeholder');
+      expect(cardsIn('lane-02')).toBe(0);
+      await setNear(lane('lane-02'), true);
+      expect(cardsIn('lane-02')).toBe(12);
+    } finally {
+      if (height) Object.defineProperty(window, 'innerHeight', height);
+    }
+  });
+
   it('past the first rows, mount after the first paint, a step at a time, in board order', async () => {
     const names = Array.from({ length: 150 }, (_, i) => `lane-${String(i).padStart(3, '0')}`);
     const tasks = names.map((name) => makeTask({ assignee: name, status: 'todo' }));
