@@ -131,4 +131,27 @@ describe.each(['pretty', 'lines'] as const)('eachTaskJson (switchyard list --jso
     expect(db.inTransaction).toBe(false);
     db.close();
   });
+
+  it.each([
+    ['text in an integer column', { max_runtime_seconds: 'soon' }],
+    ['an empty BLOB in a text column of NULLs', { approved_by: Buffer.alloc(0) }],
+    ['a BLOB in a text column', { title: Buffer.from('title') }],
+    ['a BLOB flag', { approval_required: Buffer.from([1]) }],
+  ])('leaves %s to JSON.stringify, from that task on', (_name, columns) => {
+    const db = freshDb();
+    insertTask(db, 't_00000001', 1);
+    insertTask(db, 't_00000002', 2, columns);
+    insertTask(db, 't_00000003', 3);
+    const stringify = vi.spyOn(JSON, 'stringify');
+    let text: string;
+    try {
+      text = arrayText(db, {}, layout);
+      // The first task was SQLite's; the odd one and the one after it JavaScript's.
+      expect(stringify).toHaveBeenCalledTimes(2);
+    } finally {
+      stringify.mockRestore();
+    }
+    expect(text).toBe(stringified(listTasks(db, {}), layout));
+    db.close();
+  });
 });

@@ -298,25 +298,29 @@ const taskJsonElements = new Map<JsonLayout, string>();
 
 /**
  * The SQL of one task's `jsonArrayElement` in `layout`, or NULL where SQLite's JSON would differ from
- * JavaScript's: json_quote writes text exactly as JSON.stringify does (escapes, non-ASCII as it
- * is; checked character by character in test/task-json.test.ts), and integers within 2^53 alike;
- * a REAL (SQLite writes 1e21 as 1.0e+21), a BLOB (json_quote refuses it) or a larger integer
- * (JavaScript reads it rounded) is left to JSON.stringify.
+ * JavaScript's. Text is written by json_quote, exactly as JSON.stringify writes it (escapes,
+ * non-ASCII as it is; checked character by character in test/task-json.test.ts); an integer within
+ * 2^53 by format() as it is, the digits JavaScript writes too, and NULL as `null`. Left to
+ * JSON.stringify: a REAL (SQLite writes 1e21 as 1.0e+21), a BLOB (json_quote refuses it), an integer
+ * beyond 2^53 (JavaScript reads it rounded) and text in an integer column (format() would not quote it).
  */
 function taskJsonElement(layout: JsonLayout): string {
   const made = taskJsonElements.get(layout);
   if (made !== undefined) return made;
   const frame = TEMPLATE_FRAMES[layout];
   const template = `${frame.open}${TASK_FIELDS.map((field) => TEMPLATE_FIELDS[layout](field.key)).join(frame.join)}${frame.close}`;
-  const values = TASK_FIELDS.map((field) =>
-    field.kind === 'flag'
-      ? `CASE WHEN ${field.column} = 1 THEN 'true' ELSE 'false' END`
-      : `json_quote(${field.column})`,
-  );
-  const exact = TASK_FIELDS.map((field) =>
-    field.kind === 'integer'
-      ? `(typeof(${field.column}) IN ('null', 'text') OR (typeof(${field.column}) = 'integer' AND ${field.column} BETWEEN -${MAX_SAFE} AND ${MAX_SAFE}))`
-      : `typeof(${field.column}) <> 'blob'`,
+  const values = TASK_FIELDS.map(({ column, kind }) => {
+    if (kind === 'flag') return `CASE WHEN ${column} = 1 THEN 'true' ELSE 'false' END`;
+    // ifnull, not json_quote: one call less per column and row, ~5 ms of 20,000 tasks (issue 17, 4b).
+    return kind === 'integer' ? `ifnull(${column}, 'null')` : `json_quote(${column})`;
+  });
+  // The checks run for 28 columns of every row (~10 ms of 20,000 tasks as typeof() calls alone), so
+  // a NULL is let through before any function is called, and a BLOB is found by comparison: SQLite
+  // orders every BLOB, even the empty one, after every other value.
+  const exact = TASK_FIELDS.map(({ column, kind }) =>
+    kind === 'integer'
+      ? `(${column} IS NULL OR (typeof(${column}) = 'integer' AND ${column} BETWEEN -${MAX_SAFE} AND ${MAX_SAFE}))`
+      : `(${column} IS NULL OR ${column} < x'')`,
   );
   // The pretty template's line breaks are literal ones inside the SQL string.
   const sql = `CASE WHEN ${exact.join(' AND ')} THEN format('${template}', ${values.join(', ')}) END`;
