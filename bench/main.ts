@@ -11,6 +11,7 @@ import type { HomePaths } from '../electron/core/config/home';
 import { setLanePausedRow } from '../electron/core/store/laneSettings';
 import { Supervisor } from '../electron/core/workers/supervisor';
 import { ensureOwnedDir } from '../electron/core/ownedFiles';
+import { backupRounds } from './backup';
 import { benchBoard, benchStartToBoard } from './board';
 import { benchImportHermes } from './importHermes';
 import { LANE_FIGURES_TARGET, laneFiguresRecompute, queuedInLaneView } from './laneFigures';
@@ -30,7 +31,7 @@ import {
 
 /**
  * `npm run bench [-- SECTION…]`: prints figures, never fails. Sections: tick, api, waiter, cli,
- * supervisor, rotation, agents, serve, board, review, import (default: all), and the issue 17 targets table at the end;
+ * supervisor, rotation, agents, serve, board, review, import, backup (default: all), and the issue 17 targets table at the end;
  * `--scale` runs the 10k → 100k → 1M curve instead (bench/scale.ts). Every data set is generated in a
  * fresh temporary home and removed after.
  */
@@ -930,6 +931,28 @@ async function benchServe(): Promise<void> {
   }
 }
 
+/** Not one of issue 17's numbered targets: the engine's daily backup (bench/backup.ts). */
+async function benchBackup(rounds = 7): Promise<void> {
+  console.log('\n## Daily backup on "large"');
+  const set = large('backup');
+  const runs = await backupRounds(set.paths.database, rounds);
+  note(`copy: ${((runs[0]?.bytes ?? 0) / 2 ** 20).toFixed(1)} MB`);
+  report(
+    "daily backup on 'large': event-loop max during the backup",
+    runs.map((run) => run.loopMaxMs),
+  );
+  report(
+    "daily backup on 'large': main thread's CPU during the backup",
+    runs.map((run) => run.mainThreadCpuMs),
+  );
+  report(
+    "daily backup on 'large': wall time",
+    runs.map((run) => run.wallMs),
+  );
+  const worst = runs.reduce((a, b) => (b.loopMaxMs > a.loopMaxMs ? b : a));
+  note(`the round with the longest wait: ${worst.detail}`);
+}
+
 /**
  * A run's log path in a folder made beforehand, as the dispatcher makes and checks it
  * (ensureOwnedDir) before it spawns: the supervisor opens the log in it and makes no folder.
@@ -1044,6 +1067,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   board: () => benchBoard(homes, report, note),
   review: () => benchReview(homes, reportAlso(recordReview), note),
   import: () => benchImportHermes(homes, report, note),
+  backup: () => benchBackup(),
 };
 
 const loadAverage = (): string =>

@@ -299,6 +299,20 @@ const [cli, cliBundleDigests] = await Promise.all([
     target: 'node20',
     format: 'cjs',
   }),
+  // The backup thread (electron/core/store/backup.ts): found the same way. better-sqlite3's
+  // JavaScript is bundled in; its native part is the installed one, or the engine's own build
+  // (Electron's, in the app) passed to the thread as `nativeBinding`.
+  build({
+    ...common,
+    ...cjsImportMeta,
+    plugins: [bundledSqlite],
+    entryPoints: { backupThread: 'electron/core/store/backupThread.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.cjs' },
+    target: 'node20',
+    format: 'cjs',
+    external: ['better-sqlite3/package.json'],
+  }),
   build({
     ...common,
     entryPoints: { preload: 'electron/desktop/preload.ts' },

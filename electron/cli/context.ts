@@ -9,6 +9,8 @@ export interface CliContext {
   paths: HomePaths;
   /** Opened on first use, so `--help` works without a database. */
   db(): Db;
+  /** The better-sqlite3 build `db()` opens with (Electron's, under the desktop app's CLI shim). */
+  nativeBinding: string | undefined;
   actor: Actor;
   env: NodeJS.ProcessEnv;
   output: Output;

@@ -127,9 +127,10 @@ export async function runCommandLine(
     },
     readStdin,
     // Set by the desktop app's CLI shim, where the CLI runs on Electron's binary (engine.ts).
+    nativeBinding: env.SWITCHYARD_SQLITE_BINDING || undefined,
     db: () =>
       (db ??= openDatabase(paths.database, {
-        nativeBinding: env.SWITCHYARD_SQLITE_BINDING || undefined,
+        nativeBinding: context.nativeBinding,
         mapBytes: command.readsManyRows ? CLI_DATABASE_MAP_BYTES : undefined,
       })),
   };

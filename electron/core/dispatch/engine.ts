@@ -263,6 +263,7 @@ export class Engine implements EngineHandle {
     this.housekeeping = new Housekeeping({
       db: this.db,
       backupsFolder: this.paths.backups,
+      nativeBinding: this.options.nativeBinding,
       isActive: () => this.active && !this.closing,
       keepDailyBackups: () => this.settings.backups.keepDaily,
       // The new tasks' `created` events reach the boards and wake the dispatcher through the feed.

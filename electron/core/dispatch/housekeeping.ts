@@ -13,6 +13,8 @@ import { earliestNextRun } from '../store/recurrences';
 export interface HousekeepingOptions {
   db: Db;
   backupsFolder: string;
+  /** The better-sqlite3 build `db` was opened with: the backup thread opens the copy with it. */
+  nativeBinding?: string;
   /** Only the dispatcher-lease holder makes tasks and backups (one maker per database). */
   isActive(): boolean;
   keepDailyBackups(): number;
@@ -102,7 +104,8 @@ export class Housekeeping {
     };
     if (!this.options.isActive()) return again();
     this.backingUp = true;
-    keepDailyBackup(this.options.db, this.options.backupsFolder, this.options.keepDailyBackups())
+    const { db, backupsFolder, nativeBinding } = this.options;
+    keepDailyBackup(db, backupsFolder, this.options.keepDailyBackups(), Date.now(), { nativeBinding })
       .then((made) => {
         if (made) this.options.log(`daily backup written: ${made.file} (integrity ${made.integrity})`);
       })

@@ -1,62 +1,112 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
+import { SwitchyardError } from '../errors';
+import { findThreadBundle } from '../threadBundle';
+import type { CopyReport, CopyRequest } from './backupThread';
 import type { Db } from './db/open';
 
 /**
  * `switchyard backup` and the app's daily backups: a consistent copy of the database made with
- * SQLite's online backup API (better-sqlite3 `db.backup`), which copies pages in steps and restarts
- * a step a writer changed — so other processes keep writing while it runs — then checked with
- * `PRAGMA integrity_check` on the copy.
+ * SQLite's online backup API, settled and checked with `PRAGMA integrity_check`, all in a worker
+ * thread with its own connections (backupThread.ts). On the engine's thread the check alone held
+ * the event loop — the dispatcher's tick, the board's WebSocket, the workers' output — for seconds
+ * once a day on a large home, and the stepped copy then still took ~0.3 s of its CPU and ended
+ * with a ~80 ms fsync of the copy (bench/RESULTS.md, "daily backup on 'large'").
  */
 
 export interface BackupResult {
   file: string;
   bytes: number;
   pages: number;
-  /** "ok", or the first problem integrity_check found in the copy. */
+  /** integrity_check's verdict on the copy: always "ok" (a copy that fails it is an error). */
   integrity: string;
 }
 
-export async function backupDatabase(db: Db, target: string): Promise<BackupResult> {
-  fs.mkdirSync(path.dirname(target), { recursive: true });
+export interface BackupOptions {
+  /** The better-sqlite3 build the database was opened with (Electron's, in the app's main process). */
+  nativeBinding?: string;
+}
+
+/** The backup thread's bundle (scripts/build-node.mjs). */
+const BACKUP_THREAD_BUNDLE = 'backupThread.cjs';
+
+export async function backupDatabase(
+  db: Db,
+  target: string,
+  options: BackupOptions = {},
+): Promise<BackupResult> {
   // Written beside the target and renamed into place, so a half-written copy never carries its name.
   const partial = `${target}.partial-${process.pid}`;
-  await removeOffThread(partial);
   try {
-    const progress = await db.backup(partial);
-    const integrity = settleCopy(partial);
-    fs.renameSync(partial, target);
-    return { file: target, bytes: fs.statSync(target).size, pages: progress.totalPages, integrity };
-  } catch (error) {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
     await removeOffThread(partial);
-    throw error;
+    const copied = await copyInThread({
+      source: db.name,
+      copy: partial,
+      nativeBinding: options.nativeBinding,
+    });
+    if (copied.integrity !== 'ok')
+      throw new SwitchyardError(
+        'database_unavailable',
+        `the copy failed SQLite's integrity check (${copied.integrity}): the database itself may be damaged; ` +
+          `nothing was written to ${target}`,
+      );
+    await fs.promises.rename(partial, target);
+    const { size } = await fs.promises.stat(target);
+    return { file: target, bytes: size, pages: copied.pages, integrity: copied.integrity };
+  } catch (error) {
+    const failure = backupFailure(error, target);
+    // The first failure is the one to report; a copy left behind is named in it too.
+    await removeOffThread(partial).catch((removal: NodeJS.ErrnoException) => {
+      if (removal.code !== 'ENOTDIR') failure.message += `; remove ${partial} by hand (${removal.message})`;
+    });
+    throw failure;
   }
 }
 
 /**
- * Makes the copy one self-contained file (the backup carries the source's WAL mode; a copy in
- * rollback-journal mode needs no -wal/-shm beside it) and returns integrity_check's verdict.
+ * Copies, settles and checks in a thread of its own (backupThread.ts), so that the caller's event
+ * loop keeps turning meanwhile. Rejects when the copy cannot be made, opened or written, or the
+ * thread cannot start or dies; the caller removes what is left of the copy.
  */
-function settleCopy(file: string): string {
-  const copy = new Database(file, { fileMustExist: true });
-  try {
-    copy.pragma('journal_mode = DELETE');
-    const rows = copy.pragma('integrity_check') as { integrity_check: string }[];
-    return rows.map((row) => row.integrity_check).join('; ');
-  } finally {
-    copy.close();
-  }
+function copyInThread(request: CopyRequest): Promise<{ integrity: string; pages: number }> {
+  const script = findThreadBundle(BACKUP_THREAD_BUNDLE);
+  if (!script)
+    return Promise.reject(
+      new SwitchyardError(
+        'database_unavailable',
+        `cannot make the backup: ${BACKUP_THREAD_BUNDLE} is missing from this build (run \`npm run build\`)`,
+      ),
+    );
+  return new Promise((resolve, reject) => {
+    const thread = new Worker(script, { workerData: request });
+    // The first of these decides; a promise ignores the later ones (an exit after the report).
+    thread.once('message', (report: CopyReport) => {
+      if ('integrity' in report) resolve(report);
+      else reject(Object.assign(new Error(report.error), { code: report.code }));
+    });
+    thread.once('error', (error) => reject(new Error(`the backup thread failed: ${error.message}`)));
+    thread.once('exit', (code) =>
+      reject(new Error(`the backup thread ended (exit code ${code}) before the copy was made`)),
+    );
+  });
 }
 
-export function checkIntegrity(file: string): string {
-  const copy = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    const rows = copy.pragma('integrity_check') as { integrity_check: string }[];
-    return rows.map((row) => row.integrity_check).join('; ');
-  } finally {
-    copy.close();
-  }
+/** One line a user can act on; the partial copy is gone by then and the database was only read. */
+function backupFailure(error: unknown, target: string): SwitchyardError {
+  if (error instanceof SwitchyardError) return error;
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  const detail = (error as Error | null)?.message ?? String(error);
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC')
+    return new SwitchyardError(
+      'database_unavailable',
+      `the disk holding ${path.dirname(target)} is full: no backup was written (the database is untouched)`,
+    );
+  return new SwitchyardError(
+    'database_unavailable',
+    `the backup to ${target} failed: ${detail} (nothing was written; the database is untouched)`,
+  );
 }
 
 const DAILY = /^daily-(\d{4}-\d{2}-\d{2})\.db$/;
@@ -78,11 +128,12 @@ export async function keepDailyBackup(
   folder: string,
   keep: number,
   now = Date.now(),
+  options: BackupOptions = {},
 ): Promise<BackupResult | null> {
   if (keep <= 0) return null;
   const today = path.join(folder, `daily-${localDay(now)}.db`);
   let made: BackupResult | null = null;
-  if (!fs.existsSync(today)) made = await backupDatabase(db, today);
+  if (!fs.existsSync(today)) made = await backupDatabase(db, today, options);
   const dailies = fs
     .readdirSync(folder)
     .filter((name) => DAILY.test(name))

@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { findThreadBundle } from '../threadBundle';
 import type { RunUsage } from '../../../shared/transcript';
 import { followLogHere, type FollowedLog, type FollowLogOptions } from './followedLog';
 import { createLogStateMailbox, LogStateMailboxReader } from './logStateMailbox';
@@ -222,7 +220,7 @@ function post(request: ThreadRequest): void {
 
 function threadOrNull(): Worker | null {
   if (thread || !threadUsable) return thread;
-  const script = threadScript();
+  const script = findThreadBundle(THREAD_BUNDLE);
   let worker: Worker;
   const stateMailbox = createLogStateMailbox();
   try {
@@ -265,24 +263,4 @@ function threadOrNull(): Worker | null {
   worker.unref();
   thread = worker;
   return worker;
-}
-
-/**
- * The thread's bundle: beside this bundle (dist/cli*.mjs), one folder up (dist/electron/main.cjs,
- * dist/bench) or in the repository's dist/ (tests run the sources; their global setup builds dist).
- * In the installed app it is read unpacked (electron-builder.yml asarUnpack), like the CLI.
- */
-function threadScript(): string | null {
-  let dir = typeof __dirname !== 'undefined' ? __dirname : path.dirname(fileURLToPath(import.meta.url));
-  for (let depth = 0; depth < 5; depth += 1) {
-    for (const candidate of [path.join(dir, THREAD_BUNDLE), path.join(dir, 'dist', THREAD_BUNDLE)]) {
-      const unpacked = candidate.replace(
-        `${path.sep}app.asar${path.sep}`,
-        `${path.sep}app.asar.unpacked${path.sep}`,
-      );
-      if (fs.existsSync(unpacked)) return unpacked;
-    }
-    dir = path.dirname(dir);
-  }
-  return null;
 }
