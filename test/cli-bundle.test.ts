@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_MODULES } from '../electron/cli/main';
-import { REPO_ROOT } from './helpers/cli';
+import { CLI_ENTRY, REPO_ROOT } from './helpers/cli';
 
 // Performance issue 6, target 4: `switchyard list` and `create` start in ≤ 150/200 ms only if the
 // CLI entry does not load the engine, the web server, the importer or zod (they are import()ed chunks,
@@ -222,6 +222,40 @@ describe('the CLI bundle (dist/cli.mjs and its chunks)', () => {
     expect(fs.statSync(path.join(dist, 'cli-tasks.cjs')).size).toBeLessThan(440 * 1024);
     // The launcher itself holds the names and nothing else of ours.
     expect(fs.statSync(path.join(dist, 'cli-launch.cjs')).size).toBeLessThan(4 * 1024);
+  });
+
+  it('ends a task command’s process once its exit code is known, without Node’s teardown', () => {
+    // Performance issue 17, target 4b: the task commands leave nothing running, so the process ends
+    // at once (stdio.ts ProcessEnd 'now') instead of letting the event loop run out and Node free its
+    // heap piece by piece; `beforeExit` is emitted only on the second way.
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-end-'));
+    try {
+      const probe = path.join(home, 'probe.cjs');
+      fs.writeFileSync(
+        probe,
+        "process.on('beforeExit', () => require('fs').writeSync(2, 'event loop drained\\n'));\n",
+      );
+      const run = (...args: string[]): SpawnSyncReturns<string> =>
+        spawnSync(process.execPath, ['--require', probe, CLI_ENTRY, ...args], {
+          env: { ...process.env, SWITCHYARD_HOME: home, SWITCHYARD_ACTOR: 'tester' },
+          encoding: 'utf8',
+        });
+      for (const [args, code] of [
+        [['create', 'one'], 0],
+        [['list', '--json'], 0],
+        [['show', 't_00000000'], 1],
+        [['list', 'unexpected'], 2],
+      ] as const) {
+        const result = run(...args);
+        expect(result.status, `${args.join(' ')}: ${result.stderr}`).toBe(code);
+        expect(result.stderr, args.join(' ')).not.toContain('event loop drained');
+      }
+      expect(JSON.parse(run('list', '--json').stdout)).toMatchObject([{ title: 'one' }]);
+      // The whole CLI's commands may leave work running (a server, a watch): they drain as before.
+      expect(run('--version').stderr).toContain('event loop drained');
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it("runs `serve` from its own CommonJS bundle with a V8 code cache, without Node's ESM loader", () => {

@@ -8,10 +8,13 @@ import { taskCommands } from './taskCommands';
  * (dist/cli.mjs) is ~20 ES modules for `list`, and Node's ESM loader resolves, reads and links each
  * asynchronously; require() of one file does none of that (performance issue 17, target 4a). A
  * process runs this bundle or dist/cli.mjs, never both (launch.ts), so no class has two copies in it.
+ * Each of these commands is done when its exit code is known, so the process ends then ('now').
  */
-runAsProcess((argv, env, output) =>
-  runCommandLine(argv, env, output, {
-    find: async (name) => taskCommands.find((command) => command.name === name),
-    all: async () => [...taskCommands],
-  }),
+runAsProcess(
+  (argv, env, output) =>
+    runCommandLine(argv, env, output, {
+      find: async (name) => taskCommands.find((command) => command.name === name),
+      all: async () => [...taskCommands],
+    }),
+  'now',
 );
