@@ -11,5 +11,13 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/support/chromium';
  */
 export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('@playwright/test');
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  // The bench's own handlers end Chromium on Ctrl-C or SIGTERM with the rest (stopOnSignal.ts);
+  // Playwright's would exit the process first, and the bench's homes would stay.
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
 }

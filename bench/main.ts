@@ -18,6 +18,7 @@ import { LANE_FIGURES_TARGET, laneFiguresRecompute, queuedInLaneView } from './l
 import { benchReview } from './review';
 import { benchScale } from './scale';
 import { LOOP_DRAWS, prepareLoopWindow } from './loopWindow';
+import { stopOnSignal } from './stopOnSignal';
 import { printTargets, recordTarget, SUPERVISOR_LOOP_MAX_MS } from './targets';
 import {
   AGENTS,
@@ -1100,11 +1101,27 @@ async function main(): Promise<void> {
       });
     printTargets(loadAverage());
   } finally {
-    if (!process.argv.includes('--keep'))
-      for (const home of homes) fs.rmSync(home, { recursive: true, force: true });
-    else console.log(`homes kept: ${homes.join(' ')}`);
+    leaveHomes();
   }
 }
+
+/** The bench's temporary homes removed (or, with --keep, listed); returns how many were removed. */
+function leaveHomes(): number {
+  if (process.argv.includes('--keep')) {
+    console.log(`homes kept: ${homes.join(' ')}`);
+    return 0;
+  }
+  for (const home of homes) fs.rmSync(home, { recursive: true, force: true });
+  return homes.length;
+}
+
+stopOnSignal({
+  cleanUp() {
+    // Workers a `serve` left for its next start are in no process tree of the bench's any more.
+    for (const home of homes) if (fs.existsSync(path.join(home, 'switchyard.db'))) killLeftoverWorkers(home);
+    return { homes: leaveHomes() };
+  },
+});
 
 main().then(
   () => process.exit(0),
