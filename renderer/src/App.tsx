@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { BoardApi } from './api/boardApi';
 import { Board } from './board/Board';
 import { FirstRun, shouldShowFirstRun } from './firstRun/FirstRun';
@@ -37,11 +37,7 @@ export default function App({ api, store, board }: AppProps) {
     createBoardContextValue(api, store ?? createBoardStore(api, { persistBoard: true })),
   );
 
-  // A layout effect, not a passive one: it runs in the commit that mounts the window, before the
-  // browser can paint. A snapshot already in (the boot script's, boot.ts) then renders the board in
-  // that same task, where a passive effect let the "Loading" screen be painted first: a frame of
-  // its own before the board's on "large" (bench/RESULTS.md, row 7, engineer paint, 14:40).
-  useLayoutEffect(() => {
+  useEffect(() => {
     // Subscribe before loading: events that race the snapshot are buffered, not lost. Events are
     // queued and applied together once per frame (one store update and render for all of them).
     const unsubscribe = api.subscribe((event) => context.store.getState().queueEvent(event));
