@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { keepDailyBackup } from '../electron/core/store/backup';
+import { engineDailyBackup } from '../electron/core/dispatch/housekeeping';
 import { openDatabase } from '../electron/core/store/db/open';
 import { prepareLoopWindow } from './loopWindow';
 import { threadSnapshot } from './threadCpu';
@@ -41,7 +41,7 @@ export async function backupRounds(database: string, rounds: number): Promise<Ba
         window.open();
         const ranBefore = mainThreadRunMs();
         const started = performance.now();
-        const made = await keepDailyBackup(db, folder, 1);
+        const made = await engineDailyBackup(db, folder, 1, undefined);
         const wallMs = performance.now() - started;
         const mainThreadCpuMs = mainThreadRunMs() - ranBefore;
         // The loop's timers get their turn after the backup's last step, so that a wait it ended

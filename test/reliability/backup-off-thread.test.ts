@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { engineDailyBackup } from '../../electron/core/dispatch/housekeeping';
 import { backupDatabase, keepDailyBackup } from '../../electron/core/store/backup';
+import { lowPriorityValue } from '../../electron/core/workers/priority';
 import { openDatabase } from '../../electron/core/store/db/open';
 import { runCli } from '../helpers/cli';
 import { useTempHomes } from '../helpers/home';
@@ -81,6 +84,40 @@ describe('backups off the engine thread', () => {
       db.close();
     }
   });
+
+  it.runIf(process.platform === 'linux')(
+    "runs the engine's daily backup in a thread lowered below the engine's own",
+    async () => {
+      const paths = tempHome();
+      const db = makeDatabase(paths.database, 50_000);
+      try {
+        // The nice (stat field 19) of each of this process's threads but the main one, at every turn.
+        const nices = new Set<number>();
+        let watching = true;
+        const watch = (): void => {
+          if (!watching) return;
+          for (const tid of fs.readdirSync('/proc/self/task')) {
+            if (Number(tid) === process.pid) continue;
+            try {
+              const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+              nices.add(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+            } catch {
+              // ended meanwhile
+            }
+          }
+          setImmediate(watch);
+        };
+        setImmediate(watch);
+        const made = await engineDailyBackup(db, paths.backups, 1, undefined);
+        watching = false;
+        expect(made).toMatchObject({ integrity: 'ok' });
+        expect(nices).toContain(lowPriorityValue());
+        expect(lowPriorityValue()).toBeGreaterThan(os.getPriority());
+      } finally {
+        db.close();
+      }
+    },
+  );
 
   it('refuses a copy that fails its integrity check and leaves no file behind', async () => {
     const paths = tempHome();

@@ -26,6 +26,12 @@ export interface BackupResult {
 export interface BackupOptions {
   /** The better-sqlite3 build the database was opened with (Electron's, in the app's main process). */
   nativeBinding?: string;
+  /**
+   * The backup thread's priority (os.setPriority; Linux only, backupThread.ts): the engine's daily
+   * backup runs low, so its event loop gets a core first. `switchyard backup`, which a user waits
+   * for and which has no event loop to keep, runs at the CLI's.
+   */
+  threadPriority?: number;
 }
 
 /** The backup thread's bundle (scripts/build-node.mjs). */
@@ -45,6 +51,7 @@ export async function backupDatabase(
       source: db.name,
       copy: partial,
       nativeBinding: options.nativeBinding,
+      priority: options.threadPriority,
     });
     if (copied.integrity !== 'ok')
       throw new SwitchyardError(
