@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -118,6 +119,23 @@ describe('backups off the engine thread', () => {
       }
     },
   );
+
+  it('removes the partial copies of processes that ended mid-backup, and only those', async () => {
+    const paths = tempHome();
+    const db = makeDatabase(paths.database, 10);
+    try {
+      fs.mkdirSync(paths.backups, { recursive: true });
+      // A process that has ended (its pid is free), and one that runs: the vitest process above this one.
+      const ended = spawnSync(process.execPath, ['-e', '0']).pid as number;
+      const stale = path.join(paths.backups, `daily-2026-03-04.db.partial-${ended}`);
+      const running = path.join(paths.backups, `daily-2026-03-05.db.partial-${process.ppid}`);
+      for (const file of [stale, running]) fs.writeFileSync(file, 'half a copy');
+      await keepDailyBackup(db, paths.backups, 3, new Date('2026-03-05T12:00:00').getTime());
+      expect(fs.readdirSync(paths.backups).sort()).toEqual(['daily-2026-03-05.db', path.basename(running)]);
+    } finally {
+      db.close();
+    }
+  });
 
   it('refuses a copy that fails its integrity check and leaves no file behind', async () => {
     const paths = tempHome();

@@ -42,8 +42,7 @@ export async function backupDatabase(
   target: string,
   options: BackupOptions = {},
 ): Promise<BackupResult> {
-  // Written beside the target and renamed into place, so a half-written copy never carries its name.
-  const partial = `${target}.partial-${process.pid}`;
+  const partial = partialOf(target);
   try {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     await removeOffThread(partial);
@@ -116,7 +115,26 @@ function backupFailure(error: unknown, target: string): SwitchyardError {
   );
 }
 
+/**
+ * Where a copy is written before it is renamed to `target`, so that a half-written copy never
+ * carries its name; one per process, so two backups to the same name never share one.
+ */
+function partialOf(target: string, pid = process.pid): string {
+  return `${target}.partial-${pid}`;
+}
+
 const DAILY = /^daily-(\d{4}-\d{2}-\d{2})\.db$/;
+/** A daily's partial copy (partialOf), with the pid of the process writing it. */
+const DAILY_PARTIAL = /^daily-\d{4}-\d{2}-\d{2}\.db\.partial-(\d+)$/;
+
+function processRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** The day as the user's clock shows it (YYYY-MM-DD). */
 function localDay(now: number): string {
@@ -127,8 +145,9 @@ function localDay(now: number): string {
 
 /**
  * The app's daily backups (setting `backups.keepDaily`): `backups/daily-YYYY-MM-DD.db`, one per
- * day, made when the day has none yet; only the newest `keep` are kept. Returns the backup made
- * today, or null when there already was one (or keeping is off).
+ * day, made when the day has none yet; only the newest `keep` are kept, and partial copies left by
+ * processes that ended mid-backup are removed. Returns the backup made today, or null when there
+ * already was one (or keeping is off).
  */
 export async function keepDailyBackup(
   db: Db,
@@ -141,12 +160,19 @@ export async function keepDailyBackup(
   const today = path.join(folder, `daily-${localDay(now)}.db`);
   let made: BackupResult | null = null;
   if (!fs.existsSync(today)) made = await backupDatabase(db, today, options);
-  const dailies = fs
-    .readdirSync(folder)
+  const names = fs.readdirSync(folder);
+  const dailies = names
     .filter((name) => DAILY.test(name))
     .sort()
     .reverse();
   for (const old of dailies.slice(keep)) await removeOffThread(path.join(folder, old));
+  // The partial copy of a process that ended mid-backup (the app killed, the machine turned off):
+  // no one else would ever remove it, and it is as large as the database.
+  for (const name of names) {
+    const pid = Number(DAILY_PARTIAL.exec(name)?.[1] ?? 0);
+    if (pid > 0 && pid !== process.pid && !processRunning(pid))
+      await removeOffThread(path.join(folder, name));
+  }
   return made;
 }
 
