@@ -103,3 +103,28 @@ test('the lazy parts load after the first paint, ahead of use; a card opens its 
   await page.getByText('open me').click();
   await expect(page.getByTestId('drawer').getByTestId('drawer-status')).toHaveText('ready');
 });
+
+/**
+ * The page's first scripts (index.html's module scripts and the chunks it preloads) build the
+ * schemas the page checks before its first paint — the WebSocket envelope's, the events' — and not
+ * the ~100 calls' schemas of shared/contract.ts, which the core checks: zod building those at load
+ * was the largest JavaScript item before DOMContentLoaded (bench/RESULTS.md, row 7).
+ */
+test('the page’s first scripts hold the events’ schemas, not the calls’', () => {
+  const dist = path.resolve('dist/renderer');
+  const html = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
+  const first = [
+    ...html.matchAll(
+      /<(?:script type="module"|link rel="modulepreload")[^>]*(?:src|href)="\.\/([^"]+\.js)"/g,
+    ),
+  ].map((match) => match[1] as string);
+  expect(first.some((file) => /assets\/index-/.test(file))).toBe(true);
+  // Every chunk has a source map but the bundler's own runtime (no source of ours).
+  const maps = first.map((file) => path.join(dist, `${file}.map`)).filter((map) => fs.existsSync(map));
+  expect(maps.length).toBe(first.length - 1);
+  const sources = maps.flatMap(
+    (map) => (JSON.parse(fs.readFileSync(map, 'utf8')) as { sources: string[] }).sources,
+  );
+  expect(sources.filter((source) => source.endsWith('shared/boardEvents.ts'))).toHaveLength(1);
+  expect(sources.filter((source) => source.endsWith('shared/contract.ts'))).toEqual([]);
+});

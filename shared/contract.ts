@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { addRecurrenceRequestSchema, recurrenceIdSchema, recurrenceSchema } from './recurrence';
 import { TRANSCRIPT_FORMATS, transcriptEntrySchema } from './transcript';
 import { PROFILE_MAX_BYTES } from './profile';
-import { API_ERROR_CODES, PROFILE_TEMPLATE_NAMES } from './constants';
+import { PROFILE_TEMPLATE_NAMES } from './constants';
 import { createTaskInputSchema, editTaskFields } from './taskInput';
+import { LANE_CARDS_MAX_LANES } from './cardPaging';
+import { cellCountSchema } from './boardEvents';
 import {
   assigneeSchema,
   boardNameSchema,
@@ -22,12 +24,7 @@ import {
   commentBodySchema,
   followupTextSchema,
 } from './domain';
-import {
-  dispatchResultSchema,
-  dispatcherStateSchema,
-  laneStatusSchema,
-  workerStatusSchema,
-} from './dispatch';
+import { dispatchResultSchema, dispatcherStateSchema, laneStatusSchema } from './dispatch';
 import {
   afterMergeSchema,
   boardRepositorySchema,
@@ -70,30 +67,9 @@ export const taskDetailSchema = z.object({
 });
 export type TaskDetail = z.infer<typeof taskDetailSchema>;
 
-/**
- * Cards a snapshot carries per lane × status cell (the first in the cell's order); `cellCards`
- * pages the rest. A 100,000-task board would otherwise send every card at start.
- */
-export const CARDS_PER_CELL = 12;
-
-/**
- * Lane rows whose cards the first snapshot carries (the first rows in board order that hold cards,
- * shared/laneOrder.ts): about two screens of a tall window. The board pages the other lanes in with
- * `laneCards` as their rows come near the screen; a 300-lane board would otherwise parse and
- * validate 14,000 cards before its first paint.
- */
-export const SNAPSHOT_CARD_LANES = 8;
-
-/** Lanes one `laneCards` call may ask for. */
-export const LANE_CARDS_MAX_LANES = 50;
-
-/** How many cards one lane × status cell holds (assignee null: the Unassigned lane). */
-export const cellCountSchema = z.object({
-  assignee: z.string().nullable(),
-  status: taskStatusSchema,
-  count: z.number().int().nonnegative(),
-});
-export type CellCount = z.infer<typeof cellCountSchema>;
+// The snapshot's and the paging calls' limits (shared/cardPaging.ts, no zod: the page's store reads
+// them without loading the contract).
+export { CARDS_PER_CELL, SNAPSHOT_CARD_LANES, LANE_CARDS_MAX_LANES } from './cardPaging';
 
 /**
  * Where a loaded part of a cell ends: the last card's place in the cell's order (done: `doneAt`
@@ -422,68 +398,16 @@ export type CallRequest<N extends CallName> = z.input<Contract[N]['request']>;
 export type CallResponse<N extends CallName> = z.infer<Contract[N]['response']>;
 export const CALL_NAMES = Object.keys(contract) as CallName[];
 
-export const errorCodeSchema = z.enum(API_ERROR_CODES);
-export type CallErrorCode = z.infer<typeof errorCodeSchema>;
-export const callErrorSchema = z.object({ code: errorCodeSchema, message: z.string() });
-export type CallError = z.infer<typeof callErrorSchema>;
-export type CallResult<T> = { ok: true; value: T } | { ok: false; error: CallError };
-
-// Events ---------------------------------------------------------------------------------------
-
-export const boardEventSchema = z.discriminatedUnion('type', [
-  /** Tasks that changed (as cards: no body); `removed` are ids that left the board (e.g. archived). */
-  z.object({
-    type: z.literal('tasks'),
-    seq: z.number().int(),
-    tasks: z.array(cardSchema),
-    removed: z.array(z.string()),
-  }),
-  /**
-   * Skip reasons a dispatcher tick changed (docs/architecture.md §4), without the rest of the cards: after a
-   * resume that is every ready task of the board, and a board applies only those it has loaded.
-   */
-  z.object({
-    type: z.literal('skips'),
-    seq: z.number().int(),
-    skips: z.array(
-      z.object({
-        id: taskIdSchema,
-        skipReason: skipReasonSchema.nullable(),
-        skipDetail: z.string().nullable(),
-      }),
-    ),
-  }),
-  /** Live worker status, coalesced to ≤ 10 updates a second per task. */
-  z.object({ type: z.literal('workers'), seq: z.number().int(), workers: z.array(workerStatusSchema) }),
-  z.object({ type: z.literal('dispatcher'), seq: z.number().int(), state: dispatcherStateSchema }),
-  /** Every lane of one board, recomputed (coalesced) after ticks, task changes and lane settings. */
-  z.object({
-    type: z.literal('lanes'),
-    seq: z.number().int(),
-    board: z.string(),
-    lanes: z.array(laneStatusSchema),
-    /** Every non-empty cell's count (cells the board loaded only in part show these). */
-    cells: z.array(cellCountSchema),
-  }),
-  z.object({ type: z.literal('boards'), seq: z.number().int(), boards: z.array(boardSchema) }),
-  /**
-   * docs/architecture.md §9: change summaries of a board's tasks that changed (while a worker runs, after it
-   * finishes, after a merge, rebase, commit or discard, when base moves on): the card chips.
-   */
-  z.object({
-    type: z.literal('changes'),
-    seq: z.number().int(),
-    board: z.string(),
-    changes: z.array(changeCardSchema),
-  }),
-  /** Something a person should hear about (done, blocked, gave up, stuck). */
-  z.object({
-    type: z.literal('notice'),
-    seq: z.number().int(),
-    level: z.enum(['info', 'warning', 'error']),
-    title: z.string(),
-    message: z.string(),
-    taskId: z.string().nullable(),
-  }),
-]);
-export type BoardEvent = z.infer<typeof boardEventSchema>;
+// The call results' errors, the cells' counts and the board's events: their own module
+// (shared/boardEvents.ts), which the page loads before its first paint without the calls above.
+export {
+  boardEventSchema,
+  callErrorSchema,
+  cellCountSchema,
+  errorCodeSchema,
+  type BoardEvent,
+  type CallError,
+  type CallErrorCode,
+  type CallResult,
+  type CellCount,
+} from './boardEvents';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boardEventSchema, callErrorSchema } from './contract';
+import { boardEventSchema, callErrorSchema } from './boardEvents';
 
 /**
  * Web mode's WebSocket messages (docs/architecture.md §8), shared by electron/server/server.ts and the renderer's

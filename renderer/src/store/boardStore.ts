@@ -8,7 +8,7 @@ import type {
   CellCursor,
   Snapshot,
 } from '../../../shared/contract';
-import { LANE_CARDS_MAX_LANES } from '../../../shared/contract';
+import { LANE_CARDS_MAX_LANES } from '../../../shared/cardPaging';
 import {
   describeDispatcher,
   type DispatcherState,
