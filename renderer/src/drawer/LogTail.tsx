@@ -27,8 +27,15 @@ export function LogTail({ task }: { task: Card }) {
           offset === undefined ? { id: task.id } : { id: task.id, afterOffset: offset },
         );
         if (stopped) return;
+        if (tail.runId !== currentRun && offset !== undefined) {
+          // A new attempt started: the offset was the old log's, so this read skipped as many
+          // bytes of the new one. Read the new log afresh at once, as when the drawer opens.
+          offset = undefined;
+          void poll();
+          return;
+        }
         if (tail.runId !== currentRun) {
-          // A new attempt started: its log replaces the old one.
+          // The first read, or of a new attempt: its log replaces the old one.
           currentRun = tail.runId;
           setRunId(tail.runId);
           setText(tail.text);
