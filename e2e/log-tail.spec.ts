@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { E2E_AGENTS, expect, test, writeProfileJson } from './support/switchyard';
+import { E2E_AGENTS, expect, test, writeAgentProfile, writeProfileJson } from './support/switchyard';
 
 /**
  * docs/architecture.md §7 drawer, live log tail: a drawer left open while a task is retried shows
@@ -8,7 +8,11 @@ import { E2E_AGENTS, expect, test, writeProfileJson } from './support/switchyard
  * attempt's offset, so a retry whose log was shorter than the first attempt's showed "No output
  * yet." for good, even with the failing attempt's error in its log.
  */
-test('the drawer shows a retried run’s log from its start', async ({ page, home, openBoard }) => {
+test('the drawer shows a retried run’s log from its start, numbered as the runs table numbers it', async ({
+  page,
+  home,
+  openBoard,
+}) => {
   // Two failures give up, with no backoff between them.
   const settingsFile = path.join(home, 'settings.json');
   const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as { dispatcher: object };
@@ -25,8 +29,12 @@ test('the drawer shows a retried run’s log from its start', async ({ page, hom
       completion: 'report',
     }),
   );
+  // Another task's run comes first, so run ids and the task's own run numbers differ.
+  writeAgentProfile(home, 'once', 'exit0.mjs');
   await page.clock.install();
   const app = await openBoard();
+  const warmUp = await app.createTask('Warm up', { assignee: 'once' });
+  await expect.poll(async () => (await app.task(warmUp.id)).status, { timeout: 15_000 }).toBe('done');
   const task = await app.createTask('Flaky build', { assignee: 'flaky' });
 
   await page.getByTestId(`card-${task.id}`).click();
@@ -49,4 +57,8 @@ test('the drawer shows a retried run’s log from its start', async ({ page, hom
   const secondLog = fs.readFileSync(path.join(home, 'logs', task.id, `${runs[1]!.id}.log`), 'utf8');
   expect(secondLog).toContain('until-file: working until');
   await expect(log).toHaveText(secondLog);
+  // Its heading names it as the runs table does: the task's second run, whatever its id.
+  expect(runs[1]!.id).not.toBe(2);
+  await expect(drawer.getByTestId('drawer-log').locator('h3')).toContainText('run 2');
+  await expect(drawer.getByTestId('drawer-runs').locator('tbody tr td').first()).toHaveText('2');
 });

@@ -162,7 +162,7 @@ function TaskDrawer({ taskId }: { taskId: string }) {
           <Comments task={task} comments={detail?.comments ?? []} onChanged={refresh} />
           <RunHistory runs={detail?.runs ?? []} />
           <TranscriptView task={task} runs={detail?.runs ?? []} />
-          <LogTail task={task} />
+          <LogTail task={task} runs={detail?.runs ?? []} />
           <EventList detail={detail} />
         </div>
       )}

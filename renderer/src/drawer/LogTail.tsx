@@ -1,13 +1,14 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { Card } from '../../../shared/domain';
+import type { Card, Run } from '../../../shared/domain';
 import { errorMessage } from '../api/boardApi';
 import { useBoardContext } from '../store/context';
+import { runNumberOf } from './RunHistory';
 
 export const LOG_POLL_MS = 1000;
 const LOG_KEEP_CHARS = 200_000;
 
 /** The run's log, followed with tailLog(afterOffset) about once a second while the drawer is open. */
-export function LogTail({ task }: { task: Card }) {
+export function LogTail({ task, runs }: { task: Card; runs: readonly Run[] }) {
   const { api } = useBoardContext();
   const [text, setText] = useState('');
   const [note, setNote] = useState<string | null>(null);
@@ -82,10 +83,12 @@ export function LogTail({ task }: { task: Card }) {
     if (element) element.scrollTop = element.scrollHeight;
   };
 
+  // Until the drawer's detail has the new run, its number is not known: none is shown.
+  const runNumber = runId === null ? null : runNumberOf(runs, runId);
   return (
     <section className="drawer-section" data-testid="drawer-log">
       <h3>
-        Log {runId !== null && <span className="muted">run {runId}</span>}{' '}
+        Log {runNumber !== null && <span className="muted">run {runNumber}</span>}{' '}
         {live && <span className="live-dot" title="live" />}
         {live && (
           <span className="muted log-follow-state">{following ? 'following' : 'paused (scrolled up)'}</span>
