@@ -194,6 +194,32 @@ describe('switchyard export / import', () => {
     expect(refused.stderr).toMatch(/is not a Switchyard export/);
   });
 
+  it('refuses an --out it cannot write in one line saying why, and leaves no partial file behind', async () => {
+    const paths = tempHome();
+    fillHome(paths);
+    const aFile = path.join(paths.home, 'notes.txt');
+    fs.writeFileSync(aFile, 'mine\n');
+    const aFolder = path.join(paths.home, 'exports');
+    fs.mkdirSync(aFolder);
+    const cases = [
+      {
+        out: path.join(aFile, 'board.json'),
+        why: `cannot write ${path.join(aFile, 'board.json')}: ${aFile} is not a folder`,
+      },
+      { out: aFolder, why: `cannot write ${aFolder}: it is a folder` },
+    ];
+    for (const { out, why } of cases) {
+      const refused = await runCli(paths.home, ['export', '--out', out]);
+      expect(refused.code, refused.stderr).toBe(1);
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+      expect(refused.stderr.trim()).toBe(`switchyard: ${why} (nothing was written)`);
+    }
+    // Nothing half-written is left next to either target, and the file in the way is intact.
+    expect(fs.readdirSync(paths.home).filter((name) => name.includes('.partial-'))).toEqual([]);
+    expect(fs.readdirSync(aFolder)).toEqual([]);
+    expect(fs.readFileSync(aFile, 'utf8')).toBe('mine\n');
+  });
+
   it('carries where imported tasks came from (Vibe Kanban branches, labels, board repository) to the new home', async () => {
     const source = tempHome();
     const target = tempHome();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HomeImportReport } from '../core/import/homeArchive';
-import { SwitchyardError } from '../core/errors';
+import { SwitchyardError, invalidInput } from '../core/errors';
 import { requirePositional, stringOption } from './args';
 import type { CliCommand } from './context';
 import { printJson } from './output';
@@ -10,11 +10,49 @@ import { printJson } from './output';
 
 const stamp = (now = new Date()): string => now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
 
+/**
+ * Writes `text` to `file` whole or not at all: into a partial file renamed over `file` at the end.
+ * A target it cannot write is one line saying why, and no partial file stays behind.
+ */
 function writeOut(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
   const partial = `${file}.partial-${process.pid}`;
-  fs.writeFileSync(partial, text);
-  fs.renameSync(partial, file);
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(partial, text);
+    fs.renameSync(partial, file);
+  } catch (error) {
+    if (fs.existsSync(partial)) fs.rmSync(partial);
+    throw invalidInput(`cannot write ${file}: ${whyNotWritten(file, error)} (nothing was written)`);
+  }
+}
+
+/** Why writing `file` failed, in words rather than an errno code and a temporary file's name. */
+function whyNotWritten(file: string, error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EEXIST':
+    case 'ENOTDIR':
+      return `${nearestExisting(path.dirname(file))} is not a folder`;
+    case 'EISDIR':
+      return 'it is a folder';
+    case 'ENOENT':
+      return `${path.dirname(file)} takes no new files`;
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOSPC':
+      return 'the disk is full';
+    default:
+      return (error as Error).message;
+  }
+}
+
+/** The deepest of `folder` and its parents that exists: the file in the way of a path's folders. */
+function nearestExisting(folder: string): string {
+  let current = folder;
+  while (!fs.existsSync(current) && path.dirname(current) !== current) current = path.dirname(current);
+  return current;
 }
 
 export const exportCommand: CliCommand = {
