@@ -98,3 +98,45 @@ test('keyboard moves and the "Move to…" menu change status and lane', async ({
   await expect.poll(async () => (await app.task(id)).assignee).toBe('bob');
   expect((await app.task(id)).status).toBe('todo');
 });
+
+/**
+ * The "Move to…" menu with the keyboard alone: Enter on ⋯ opens it with focus on its first
+ * move, arrow keys go through the moves, Enter makes one. Focus stayed on ⋯ (the menu was still
+ * hidden while being placed when it asked for focus), so Tab left for the next card and the
+ * menu's moves were out of a keyboard's reach.
+ */
+test('the "Move to…" menu works from the keyboard alone', async ({ page, openBoard }) => {
+  const app = await openBoard();
+  const task = await app.createTask('Plan the sprint', { assignee: 'alice', status: 'triage' });
+  await app.createTask('Fix the flaky test', { assignee: 'bob', status: 'blocked' });
+  const id = task.id;
+  await expect(page.getByTestId('cell-alice-triage').getByTestId(`card-${id}`)).toBeVisible();
+
+  await page.getByTestId(`move-${id}`).focus();
+  await page.keyboard.press('Enter');
+  const menu = page.getByTestId(`move-menu-${id}`);
+  await expect(menu).toBeVisible();
+  await expect(page.getByTestId('move-to-status-todo')).toBeFocused();
+  // Down skips the refused column (running) and wraps; Up comes back.
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByTestId('move-to-status-ready')).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByTestId('move-to-status-blocked')).toBeFocused();
+  await page.keyboard.press('ArrowUp');
+  await expect(page.getByTestId('move-to-status-ready')).toBeFocused();
+  await page.keyboard.press('End');
+  const lastItem = menu.getByRole('menuitem').last();
+  await expect(lastItem).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByTestId('move-to-status-todo')).toBeFocused();
+  // To bob's lane, and Enter moves the card there.
+  for (let presses = 0; presses < 20; presses += 1) {
+    if (await page.getByTestId('move-to-lane-bob').evaluate((item) => item === document.activeElement)) break;
+    await page.keyboard.press('ArrowDown');
+  }
+  await expect(page.getByTestId('move-to-lane-bob')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(menu).toHaveCount(0);
+  await expect(page.getByTestId('cell-bob-triage').getByTestId(`card-${id}`)).toBeVisible();
+  await expect.poll(async () => (await app.task(id)).assignee).toBe('bob');
+});

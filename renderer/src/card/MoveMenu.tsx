@@ -157,7 +157,11 @@ function MoveMenuList({
     void store.getState().moveTask(task.id, patch);
   };
   const firstItem = useRef<HTMLButtonElement>(null);
-  useEffect(() => firstItem.current?.focus(), []);
+  // Focus once placed: while hidden to be measured the menu takes no focus, which stayed on ⋯.
+  const placed = style.visibility !== 'hidden';
+  useEffect(() => {
+    if (placed) firstItem.current?.focus();
+  }, [placed]);
 
   let first = true;
   const refFor = () => {
@@ -179,6 +183,7 @@ function MoveMenuList({
       onKeyDown={(event) => {
         event.stopPropagation();
         if (event.key === 'Escape') onDone();
+        else if (focusMenuItem(event.currentTarget, event.key)) event.preventDefault();
       }}
     >
       {changes && <ChangeActions task={task} changes={changes} onDone={onDone} />}
@@ -218,6 +223,26 @@ function MoveMenuList({
         ))}
     </div>
   );
+}
+
+/**
+ * The arrow keys, Home and End go through a menu's items that can be chosen, wrapping at the
+ * ends (WAI-ARIA menu pattern). False for any other key.
+ */
+function focusMenuItem(menu: HTMLElement, key: string): boolean {
+  const items = [...menu.querySelectorAll<HTMLButtonElement>('[role="menuitem"]:not(:disabled)')];
+  if (items.length === 0) return false;
+  const at = items.indexOf(document.activeElement as HTMLButtonElement);
+  const next: Record<string, number> = {
+    ArrowDown: (at + 1) % items.length,
+    ArrowUp: (at - 1 + items.length) % items.length,
+    Home: 0,
+    End: items.length - 1,
+  };
+  const index = next[key];
+  if (index === undefined) return false;
+  items[index]?.focus();
+  return true;
 }
 
 /**
