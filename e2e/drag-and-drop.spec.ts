@@ -129,7 +129,7 @@ test('the "Move to…" menu works from the keyboard alone', async ({ page, openB
   await expect(lastItem).toBeFocused();
   await page.keyboard.press('ArrowDown');
   await expect(page.getByTestId('move-to-status-todo')).toBeFocused();
-  // To bob's lane, and Enter moves the card there.
+  // To bob's lane, and Enter moves the card there; the focus follows the card.
   for (let presses = 0; presses < 20; presses += 1) {
     if (await page.getByTestId('move-to-lane-bob').evaluate((item) => item === document.activeElement)) break;
     await page.keyboard.press('ArrowDown');
@@ -139,4 +139,5 @@ test('the "Move to…" menu works from the keyboard alone', async ({ page, openB
   await expect(menu).toHaveCount(0);
   await expect(page.getByTestId('cell-bob-triage').getByTestId(`card-${id}`)).toBeVisible();
   await expect.poll(async () => (await app.task(id)).assignee).toBe('bob');
+  await expect(page.getByTestId(`card-${id}`)).toBeFocused();
 });

@@ -154,7 +154,10 @@ function MoveMenuList({
   const currentLane = laneKeyOf(task.assignee);
   const move = (patch: MovePatch) => {
     onDone();
-    void store.getState().moveTask(task.id, patch);
+    void store
+      .getState()
+      .moveTask(task.id, patch)
+      .then(() => refocusCard(task.id));
   };
   const firstItem = useRef<HTMLButtonElement>(null);
   // Focus once placed: while hidden to be measured the menu takes no focus, which stayed on ⋯.
@@ -223,6 +226,18 @@ function MoveMenuList({
         ))}
     </div>
   );
+}
+
+/**
+ * A card moved to another cell is drawn anew there, and the focus its ⋯ had went to the page:
+ * it goes to the card in its new place, so a keyboard carries on from there. Never taken from
+ * wherever the person went meanwhile.
+ */
+function refocusCard(id: string): void {
+  requestAnimationFrame(() => {
+    if (document.activeElement && document.activeElement !== document.body) return;
+    document.querySelector<HTMLElement>(`[data-task-id="${CSS.escape(id)}"]`)?.focus();
+  });
 }
 
 /**
