@@ -2,6 +2,7 @@ import {
   createElement,
   useEffect,
   useRef,
+  type FocusEvent,
   type FormEvent,
   type KeyboardEvent,
   type MouseEvent,
@@ -36,7 +37,7 @@ export interface ModalProps {
 
 /**
  * The one modal dialog: a backdrop that closes it on click, Escape closes it, Tab and Shift+Tab
- * stay inside it, and it is named for assistive technology (`aria-modal`, `aria-label`). On open it
+ * stay inside it (focus dropped to the page comes back to it), and it is named for assistive technology (`aria-modal`, `aria-label`). On open it
  * takes focus unless a control inside already has it (autoFocus), so Escape works at once; on
  * close focus goes back to what had it before (the button that opened it).
  */
@@ -66,6 +67,17 @@ export function Modal({
         opener.current.focus();
     };
   }, []);
+
+  // A control that gets disabled while focused (a submit button while its call runs) drops the
+  // focus to the page, where Escape and Tab no longer reach the dialog: take it back. Only when
+  // it went nowhere: not when another window or element took it.
+  const onBlur = (event: FocusEvent<HTMLElement>) => {
+    if (event.relatedTarget !== null) return;
+    setTimeout(() => {
+      const element = dialog.current;
+      if (element?.isConnected && document.activeElement === document.body) element.focus();
+    });
+  };
 
   const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
     if (event.key === 'Escape') return onClose();
@@ -98,6 +110,7 @@ export function Modal({
           tabIndex: -1,
           onClick: (event: MouseEvent) => event.stopPropagation(),
           onKeyDown,
+          onBlur,
           onSubmit,
         },
         children,
