@@ -1,6 +1,6 @@
 import type { DispatcherState, LaneStatus } from '../../../shared/dispatch';
 import { SKIP_REASON_LABELS, type Card } from '../../../shared/domain';
-import { formatClock } from './time';
+import { formatClock, withReadableTimes } from './time';
 
 /** What a card's skip-reason badge says (docs/architecture.md §3, §4.6), and the longer text shown on hover. */
 export interface SkipBadge {
@@ -58,7 +58,7 @@ export function skipBadgeOf(
   // The core's hint says how to fix it (long): the card says the short part, the rest on hover.
   if (reason === 'terminal_lane' && laneHint)
     return { text, title: laneHint, hint: `no profile named "${task.assignee ?? ''}"` };
-  return { text, title: task.skipDetail ?? text };
+  return { text, title: task.skipDetail ? withReadableTimes(task.skipDetail) : text };
 }
 
 /** The core's detail starts with "profile `NAME`: "; on a card in lane NAME that says nothing new. */

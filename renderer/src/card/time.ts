@@ -27,6 +27,14 @@ export function formatDateTime(at: number): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
+/** An ISO 8601 UTC time as the core writes it in skip details ("backoff until …", "resets …"). */
+const ISO_TIME = /\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\b/g;
+
+/** `text` from the core with each ISO time in it written as the board writes times (formatDateTime). */
+export function withReadableTimes(text: string): string {
+  return text.replace(ISO_TIME, (iso) => formatDateTime(Date.parse(iso)));
+}
+
 /**
  * One shared timer per period, however many cards tick: components read the current time through
  * useSyncExternalStore and re-render only when their period elapses.

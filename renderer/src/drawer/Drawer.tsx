@@ -2,7 +2,7 @@ import { Suspense, lazy, useCallback, useEffect, useRef, useState } from 'react'
 import type { TaskDetail } from '../../../shared/contract';
 import { cardOf, waitsForParents, type Card, type Task } from '../../../shared/domain';
 import { errorMessage } from '../api/boardApi';
-import { formatDateTime } from '../card/time';
+import { formatDateTime, withReadableTimes } from '../card/time';
 import { cardById, type DrawerTab } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
 import { laneLabel, laneKeyOf } from '../store/laneModel';
@@ -185,7 +185,8 @@ function TaskFacts({ task, full }: { task: Card; full: Task | undefined }) {
   // them while they hold (the core keeps the last values on the row).
   const ready = task.status === 'ready';
   if (ready && task.nextAttemptAt) facts.push(['Next attempt', formatDateTime(task.nextAttemptAt)]);
-  if (ready && task.skipReason) facts.push(['Waiting because', task.skipDetail ?? task.skipReason]);
+  if (ready && task.skipReason)
+    facts.push(['Waiting because', withReadableTimes(task.skipDetail ?? task.skipReason)]);
   if (task.status === 'todo' && waiting)
     facts.push(['Waiting for', 'its parents to be done (see dependencies)']);
   if (task.claimOwner) facts.push(['Claimed by', task.claimOwner]);
