@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { appendAll } from '../../shared/arrays';
+import { withTimesWrittenAs } from '../../shared/isoTimes';
 import { BODY_MAX_BYTES, TASK_STATUSES, type TaskStatus } from '../../shared/constants';
 import type { CreateTaskInput } from '../../shared/taskInput';
 import type { CheckedCreateTaskInput } from '../core/commands/createTask';
@@ -246,7 +247,9 @@ export const taskCommands: CliCommand[] = [
           `claimed by ${task.claimOwner}${task.claimExpiresAt ? `, claim expires ${formatWhen(task.claimExpiresAt, now)}` : ''}`,
         );
       if (task.skipReason)
-        lines.push(`skipped: ${task.skipReason}${task.skipDetail ? ` — ${task.skipDetail}` : ''}`);
+        lines.push(
+          `skipped: ${task.skipReason}${task.skipDetail ? ` — ${withTimesWrittenAs(task.skipDetail, formatTime)}` : ''}`,
+        );
       if (task.blockReason) lines.push(`blocked: ${task.blockReason}`);
       if (task.lastError) lines.push(`last error: ${task.lastError}`);
       if (task.result) lines.push(`result: ${task.result}`);

@@ -1,4 +1,5 @@
 import { useSyncExternalStore } from 'react';
+import { withTimesWrittenAs } from '../../../shared/isoTimes';
 
 /** Time formatting for cards and the drawer; all times are epoch milliseconds. */
 
@@ -27,12 +28,9 @@ export function formatDateTime(at: number): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
-/** An ISO 8601 UTC time as the core writes it in skip details ("backoff until …", "resets …"). */
-const ISO_TIME = /\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\b/g;
-
-/** `text` from the core with each ISO time in it written as the board writes times (formatDateTime). */
+/** `text` from the core with each ISO time in it written as the board writes times. */
 export function withReadableTimes(text: string): string {
-  return text.replace(ISO_TIME, (iso) => formatDateTime(Date.parse(iso)));
+  return withTimesWrittenAs(text, formatDateTime);
 }
 
 /**
