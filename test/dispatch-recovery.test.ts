@@ -137,6 +137,9 @@ describe('a dispatcher killed with SIGKILL while workers run', () => {
       );
       expect(code).toBe(1);
       expect(stderr).toMatch(new RegExp(`another dispatcher holds the lease: .*pid ${first.pid}`));
+      // Since when, written as the CLI writes times, not as the stored ISO.
+      expect(stderr).toMatch(/since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\)/);
+      expect(stderr).not.toMatch(/\dT\d/);
     } finally {
       db.close();
     }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { SKIP_REASON_LABELS, type SkipReason } from '../../shared/constants';
 import type { DispatchResult, LaneStatus } from '../../shared/dispatch';
 import { formatUsd } from '../../shared/budget';
+import { withTimesWrittenAs } from '../../shared/isoTimes';
 import type { Engine } from '../core/dispatch/engine';
 import { SwitchyardError, notFound } from '../core/errors';
 import { findBoard } from '../core/store/boards';
@@ -110,7 +111,7 @@ const dispatchCommand: CliCommand = {
       const state = engine.dispatcherState();
       return new SwitchyardError(
         'conflict',
-        `another dispatcher holds the lease: ${state.leaseHolder ?? 'unknown'}; not dispatching`,
+        `another dispatcher holds the lease: ${state.leaseHolder ? withTimesWrittenAs(state.leaseHolder, formatTime) : 'unknown'}; not dispatching`,
       );
     };
     if (!values.watch) {
