@@ -322,8 +322,10 @@ function SearchStatus() {
 function DispatcherSwitch() {
   const { store } = useBoardContext();
   const dispatcher = useBoard((state) => state.dispatcher);
-  // Ready on the board shown (the dispatcher's own count is of every board); running is of every
-  // board, against the global limit.
+  // Running and ready on the board shown come from the core's cell counts of that board; the
+  // dispatcher's running count is of every board, which is what its global limit applies to
+  // (SPEC §3: one limit for the whole dispatcher), so the label says "in all boards".
+  const runningHere = useBoard((state) => boardColumnCount(state.cellTotals, 'running'));
   const ready = useBoard((state) => boardColumnCount(state.cellTotals, 'ready'));
   if (!dispatcher) return null;
   const toggle = async () => {
@@ -352,9 +354,10 @@ function DispatcherSwitch() {
       <span
         className="dispatcher-counts"
         data-testid="dispatcher-counts"
-        title="running on all boards / global limit · ready on this board"
+        title="running on this board · running on all boards / the dispatcher's global limit · ready on this board"
       >
-        {dispatcher.running}/{dispatcher.globalMaxConcurrent} running · {ready} ready
+        {runningHere} running here · {dispatcher.running}/{dispatcher.globalMaxConcurrent} in all boards ·{' '}
+        {ready} ready
       </span>
       <label className="switch" title={summary.detail ?? 'Start and stop the dispatcher'}>
         <input
