@@ -28,7 +28,7 @@ export function laneStatuses(
   facts: LaneFacts,
   workers: readonly WorkerStatus[],
 ): LaneStatus[] {
-  const { counts, skipped: queued, failures, lastErrors } = laneFigureRows(db, board);
+  const { lanes, failures, lastErrors } = laneFigureRows(db, board);
   const overrides = laneOverrides(db);
   const now = Date.now();
   const spentToday = runs.spendByLaneSince(db, budgetDay(now).start);
@@ -37,7 +37,7 @@ export function laneStatuses(
 
   // A lane someone paused or limited is one they care about, tasks or not.
   const names = new Set<string>([...facts.profileNames(), ...declared.keys(), ...overrides.keys()]);
-  for (const row of counts) if (row.assignee) names.add(row.assignee);
+  for (const lane of lanes) if (lane.assignee) names.add(lane.assignee);
   // A lane that only has a recurring task coming is one too (issue 16: the view shows its next run).
   const nextRecurrence = new Map<string, number>();
   for (const row of nextRunsByLane(db, board)) {
@@ -46,8 +46,7 @@ export function laneStatuses(
     nextRecurrence.set(row.lane, row.at);
   }
 
-  const countsOf = groupBy(counts, (row) => row.assignee);
-  const queuedOf = groupBy(queued, (row) => row.assignee);
+  const figuresOf = new Map(lanes.map((lane) => [lane.assignee, lane]));
   const workersOf = groupBy(workers, (worker) => worker.lane);
   const failuresOf = new Map(failures.map((row) => [row.assignee, row.failures]));
   const lastErrorOf = new Map(lastErrors.map((row) => [row.lane, row.error]));
@@ -57,7 +56,7 @@ export function laneStatuses(
     const override = overrides.get(name);
     const declaration = declared.get(name);
     const profile = resolution.kind === 'profile' ? resolution.profile : null;
-    const laneCounts = Object.fromEntries((countsOf.get(name) ?? []).map((row) => [row.status, row.n]));
+    const figures = figuresOf.get(name);
     const laneWorkers = workersOf.get(name) ?? [];
     return {
       name,
@@ -73,9 +72,9 @@ export function laneStatuses(
       command: profile ? profile.command : null,
       completion: profile ? profile.completion : null,
       ...effectiveLaneSettings(override, declaration, resolution),
-      running: laneCounts.running ?? 0,
-      counts: laneCounts,
-      queuedBySkipReason: Object.fromEntries((queuedOf.get(name) ?? []).map((row) => [row.status, row.n])),
+      running: figures?.counts.running ?? 0,
+      counts: figures?.counts ?? {},
+      queuedBySkipReason: figures?.queuedBySkipReason ?? {},
       failures: failuresOf.get(name) ?? 0,
       lastError: lastErrorOf.get(name) ?? null,
       workers: laneWorkers,
