@@ -7,6 +7,7 @@ import { cardById, type DrawerTab } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
 import { laneLabel, laneKeyOf } from '../store/laneModel';
 import { DrawerActions } from './DrawerActions';
+import { drawerPanelId, drawerTabId, DrawerTabs } from './DrawerTabs';
 import { EditTaskForm } from './EditTaskForm';
 import { Dependencies } from './Dependencies';
 import { Comments } from './Comments';
@@ -120,36 +121,16 @@ function TaskDrawer({ taskId }: { taskId: string }) {
           {error}
         </p>
       )}
-      {task && hasWorktree && (
-        <div className="drawer-tabs" role="tablist">
-          <button
-            type="button"
-            role="tab"
-            aria-selected={tab === 'details'}
-            onClick={() => setTab('details')}
-          >
-            Details
-          </button>
-          <button
-            type="button"
-            role="tab"
-            aria-selected={tab === 'changes'}
-            onClick={() => setTab('changes')}
-            data-testid="drawer-tab-changes"
-          >
-            Changes
-          </button>
-        </div>
-      )}
+      {task && hasWorktree && <DrawerTabs selected={tab} onSelect={setTab} />}
       {task && hasWorktree && tab === 'changes' && (
-        <div className="drawer-body">
+        <div className="drawer-body" {...tabPanelProps('changes')}>
           <Suspense fallback={<p className="muted drawer-section">Loading changes…</p>}>
             <ChangesTab task={task} />
           </Suspense>
         </div>
       )}
       {task && (!hasWorktree || tab === 'details') && (
-        <div className="drawer-body">
+        <div className="drawer-body" {...(hasWorktree ? tabPanelProps('details') : {})}>
           {/* Cards carry no body: the description comes with the detail (contract cardSchema). */}
           {detail ? (
             <EditTaskForm task={task} body={detail.task.body} />
@@ -168,6 +149,11 @@ function TaskDrawer({ taskId }: { taskId: string }) {
       )}
     </aside>
   );
+}
+
+/** What makes a drawer body the panel of its tab. */
+function tabPanelProps(tab: DrawerTab) {
+  return { role: 'tabpanel', id: drawerPanelId(tab), 'aria-labelledby': drawerTabId(tab) } as const;
 }
 
 /** `task` is the board's card (freshest); `full` the detail's task, for what cards leave out. */
