@@ -10,6 +10,8 @@ import { hasPreloadBridge } from './api/preloadBridge';
  *   its preload bridge);
  * - the lane names' collator is made, which loads the locale's collation data (13–46 ms in a fresh
  *   Chromium page, measured): the first render sorts the lane rows with it (shared/laneOrder.ts).
+ *   In a browser only once the snapshot is asked: made in the same task as the socket, it held up
+ *   the socket's `open` handler, and so the question, for as long (bench/RESULTS.md, row 7, paint2).
  */
-if (!hasPreloadBridge()) openEarlySocket();
-laneNameCollator();
+if (hasPreloadBridge()) laneNameCollator();
+else openEarlySocket({ afterAsked: laneNameCollator });

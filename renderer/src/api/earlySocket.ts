@@ -28,15 +28,22 @@ export interface EarlySocket {
   sent: boolean;
   /** Messages received before the API took the socket over, in order, unread. */
   readonly received: unknown[];
+  /**
+   * The boot script's work that must not hold up the question: run once `message` has gone out,
+   * here or by the API that took the socket over before it opened.
+   */
+  readonly afterAsked: () => void;
 }
 
 let early: EarlySocket | null = null;
 
 /**
- * Opens the socket and asks for the snapshot of the board the window opens with (once). By default
- * the page's own address and WebSocket; tests give theirs.
+ * Opens the socket and asks for the snapshot of the board the window opens with (once), then runs
+ * `afterAsked`. By default the page's own address and WebSocket; tests give theirs.
  */
-export function openEarlySocket(options: { url?: string; createSocket?: WebSocketFactory } = {}): void {
+export function openEarlySocket(
+  options: { url?: string; createSocket?: WebSocketFactory; afterAsked?: () => void } = {},
+): void {
   if (early) return;
   const url = options.url ?? defaultSocketUrl();
   const createSocket =
@@ -49,10 +56,12 @@ export function openEarlySocket(options: { url?: string; createSocket?: WebSocke
     request,
   } satisfies ClientMessage);
   const socket = createSocket(url);
-  const opened: EarlySocket = { url, socket, board, message, sent: false, received: [] };
+  const afterAsked = options.afterAsked ?? (() => undefined);
+  const opened: EarlySocket = { url, socket, board, message, sent: false, received: [], afterAsked };
   socket.onopen = () => {
     socket.send(message);
     opened.sent = true;
+    afterAsked();
   };
   socket.onmessage = (event) => opened.received.push(event.data);
   early = opened;

@@ -87,9 +87,13 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): WebSocket
     early = null;
     const current = adopted ? adopted.socket : createSocket(url);
     socket = current;
+    // The boot script's snapshot call, when it had not gone out yet, goes first in the outbox.
+    let afterEarlyAsked = adopted && !adopted.sent ? adopted.afterAsked : null;
     const opened = () => {
       delay = firstDelay;
       for (const message of outbox.splice(0)) current.send(message);
+      afterEarlyAsked?.();
+      afterEarlyAsked = null;
       if (everOpened) for (const listener of [...resetListeners]) listener();
       everOpened = true;
     };
