@@ -46,6 +46,12 @@ for (const width of [1440, 1024, 700]) {
     expect(laneBox.x + laneBox.width).toBeGreaterThanOrEqual(last.x + last.width);
     expect(Math.abs(head.x - last.x)).toBeLessThanOrEqual(1);
 
+    // Every filter is on screen, not past the window's right edge.
+    const filters = page.getByRole('search').locator('input, select, label');
+    for (const filter of await filters.all()) {
+      const box = await boxOf(filter);
+      expect(box.x + box.width).toBeLessThanOrEqual(width);
+    }
     await screenshot(page, `narrow-board-${width}`);
 
     // Scrolled all the way right: the name and the lane's controls are still on screen. A wide
