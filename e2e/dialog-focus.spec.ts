@@ -1,4 +1,4 @@
-import { expect, test } from './support/switchyard';
+import { expect, screenshot, test } from './support/switchyard';
 
 /**
  * The one modal (renderer/src/dialogs/Modal.tsx): Escape closes it and Tab stays inside it, also
@@ -19,7 +19,9 @@ test('after the core refuses a new task, the dialog keeps the focus: text kept, 
   const body = 'x'.repeat(65 * 1024 + 1);
   await form.getByLabel('Description (markdown)').fill(body);
   await form.getByTestId('create-task-submit').click();
-  await expect(page.getByTestId('toasts')).toContainText('larger than 64 KiB');
+  // One plain sentence for a person: the field once, no call name ("createTask: body: body is …").
+  await expect(page.getByTestId('toast').locator('.toast-message')).toHaveText('body is larger than 64 KiB');
+  await screenshot(page, 'refused-task-toast');
 
   // Nothing was created and nothing typed is lost.
   expect(await app.list()).toEqual([]);

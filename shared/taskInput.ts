@@ -20,9 +20,9 @@ import {
 export const MAX_RUNTIME_SECONDS = 7 * 24 * 3600;
 export const maxRuntimeSecondsSchema = z
   .number()
-  .int('a whole number of seconds')
-  .positive('at least 1 second')
-  .max(MAX_RUNTIME_SECONDS, `at most ${MAX_RUNTIME_SECONDS} seconds (7 days)`);
+  .int('must be a whole number of seconds')
+  .positive('must be at least 1 second')
+  .max(MAX_RUNTIME_SECONDS, `must be at most ${MAX_RUNTIME_SECONDS} seconds (7 days)`);
 
 /** A task starts in any column but running: it runs only once claimed. */
 export const creatableStatusSchema = taskStatusSchema.exclude(['running'], {

@@ -75,7 +75,7 @@ describe('switchyard followup', () => {
     );
     const empty = await runCli(home, ['followup', task.id, '  ']);
     expect(empty.code).toBe(1);
-    expect(empty.stderr).toBe('switchyard: follow-up: the follow-up is empty\n');
+    expect(empty.stderr).toBe('switchyard: the follow-up is empty\n');
 
     const sent = await runCli(home, ['followup', task.id, 'Add the March figures too']);
     expect(sent.code, sent.stderr).toBe(0);

@@ -112,7 +112,7 @@ describe('switchyard create, as a person', () => {
     // Input zod refuses is refused by zod, as before.
     const refused = runTraced(['create', 'Control\u0001character']);
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toMatch(/^switchyard: create: title: title contains control characters$/m);
+    expect(refused.stderr).toMatch(/^switchyard: title contains control characters$/m);
     expect(refused.calls.get('generateFastpass')).toBe(0);
     // The generated check refused it, so zod was set up to say why.
     expect(zodCalls(refused.calls)).toBeGreaterThan(0);

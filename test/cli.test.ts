@@ -220,7 +220,7 @@ describe.concurrent('bad input: one-line error, exit 1, database unchanged', () 
     [
       'a zero max runtime',
       () => ['create', 'x', '--max-runtime', '0'],
-      /maxRuntimeSeconds: at least 1 second$/m,
+      /^switchyard: max runtime must be at least 1 second$/m,
     ],
     ['a folder as the body file', () => ['create', 'x', '--body-file', home.home], /is not a file$/m],
     ['an unknown well-formed task id', () => ['show', 't_00000000'], /no task t_00000000/],
@@ -254,17 +254,17 @@ describe.concurrent('bad input: one-line error, exit 1, database unchanged', () 
     [
       'a priority past 2^53 in edit',
       () => ['edit', parent.id, '--priority', '99999999999999999999'],
-      /^switchyard: edit: priority: priority must be from -1000000 to 1000000$/,
+      /^switchyard: priority must be from -1000000 to 1000000$/,
     ],
     [
       'a priority past 2^53 in create',
       () => ['create', 'x', '--priority', '-99999999999999999999'],
-      /^switchyard: create: priority: priority must be from -1000000 to 1000000$/,
+      /^switchyard: priority must be from -1000000 to 1000000$/,
     ],
     [
       'a priority just out of range',
       () => ['create', 'x', '--priority', '1000001'],
-      /^switchyard: create: priority: priority must be from -1000000 to 1000000$/,
+      /^switchyard: priority must be from -1000000 to 1000000$/,
     ],
   ];
 

@@ -206,7 +206,7 @@ describe('the input checks generated from shared/ zod schemas', () => {
       const viaCli = await verdictOf(() => checkedCreateInput(input as never));
       const viaZod = await verdictOf(() => parseCreateTaskInput(input));
       expect(viaCli, JSON.stringify(input)).toStrictEqual(viaZod);
-      if ('message' in viaCli) expect(viaCli.message).toMatch(/^create: .+$/);
+      if ('message' in viaCli) expect(viaCli.message).toMatch(/^[^\n]+$/);
     }
   });
 

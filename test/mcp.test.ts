@@ -177,7 +177,7 @@ describe('switchyard mcp (stdio)', () => {
       new RegExp(`worker's environment \\(SWITCHYARD_TASK=${own.id}\\) but no SWITCHYARD_RUN_SECRET`),
     );
     const bad = await call(worker, 'followup_task', { id: other.id, text: '' });
-    expect(bad.content[0]?.text).toBe('followup_task: text: the follow-up is empty');
+    expect(bad.content[0]?.text).toBe('text: the follow-up is empty');
     expect(snapshotDatabase(database)).toEqual(before);
 
     // A real worker (its run's secret) of a running task: still only its own task.
@@ -212,17 +212,13 @@ describe('switchyard mcp (stdio)', () => {
     const before = snapshotDatabase(database);
 
     const cases: [string, Record<string, unknown>, RegExp][] = [
-      ['create_task', { title: '   ' }, /^create_task: title: /],
-      ['create_task', { title: 'x', priority: 'high' }, /^create_task: priority: /],
-      [
-        'create_task',
-        { title: 'x', priority: 1e20 },
-        /^create_task: priority: priority must be from -1000000 to 1000000$/,
-      ],
-      ['create_task', { title: 'x', colour: 'red' }, /^create_task: .*colour/],
-      ['complete_task', { id: 'not-an-id' }, /^complete_task: id: a task id looks like t_1a2b3c4d$/],
-      ['claim_next', { lane: 'Bad Lane!' }, /^claim_next: lane: /],
-      ['link_tasks', { parentId: 't_00000000' }, /^link_tasks: childId: /],
+      ['create_task', { title: '   ' }, /^title is required$/],
+      ['create_task', { title: 'x', priority: 'high' }, /^priority: /],
+      ['create_task', { title: 'x', priority: 1e20 }, /^priority must be from -1000000 to 1000000$/],
+      ['create_task', { title: 'x', colour: 'red' }, /^Unrecognized key: "colour"$/],
+      ['complete_task', { id: 'not-an-id' }, /^a task id looks like t_1a2b3c4d$/],
+      ['claim_next', { lane: 'Bad Lane!' }, /^lane must be 1–64 characters/],
+      ['link_tasks', { parentId: 't_00000000' }, /^child id: /],
     ];
     for (const [name, args, message] of cases) {
       const result = await call(client, name, args);

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { clientMessageSchema, WS_PATH, type ServerMessage } from '../../shared/webProtocol';
 import { DEFAULT_BOARD } from '../../shared/domain';
-import { createApi, describeZodError, type Api } from '../core/api/api';
+import { createApi, type Api } from '../core/api/api';
+import { describeRefusal } from '../../shared/refusalText';
 import type { EngineHandle } from '../core/dispatch/engineHandle';
 import { RendererFiles } from './rendererFiles';
 
@@ -453,7 +454,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         id: safeId,
         result: {
           ok: false,
-          error: { code: 'validation', message: `malformed message: ${describeZodError(parsed.error)}` },
+          error: { code: 'validation', message: `malformed message: ${describeRefusal(parsed.error)}` },
         },
       });
       return;

@@ -13,6 +13,7 @@ import {
   SNAPSHOT_CARD_LANES,
 } from '../../../shared/contract';
 import { lanesShownFirst } from '../../../shared/laneOrder';
+import { describeRefusal } from '../../../shared/refusalText';
 import type { LaneStatus } from '../../../shared/dispatch';
 import { STATUS_KEEPING_EVENT_KINDS } from '../../../shared/constants';
 import type { Card, TaskEvent } from '../../../shared/domain';
@@ -83,13 +84,6 @@ export interface ApiOptions {
   validateResponses?: boolean;
   /** Where unexpected errors are reported (they reach the caller as 'internal'). */
   logError?: (message: string, error: unknown) => void;
-}
-
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-    .join('; ');
 }
 
 function errorResult(error: unknown, logError: ApiOptions['logError']): { ok: false; error: CallError } {
@@ -445,7 +439,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
     if (!parsed.success) {
       return {
         ok: false,
-        error: { code: 'validation', message: `${name}: ${describeZodError(parsed.error)}` },
+        error: { code: 'validation', message: describeRefusal(parsed.error) },
       };
     }
     // A damaged database under the running engine: every call says so (the board shows it) and
@@ -462,7 +456,7 @@ export function createApi(engine: EngineHandle, options: ApiOptions = {}): Api {
       const value = await handler(parsed.data);
       if (options.validateResponses) {
         const checked = (contract[name].response as z.ZodType).safeParse(value);
-        if (!checked.success) throw new Error(`${name} response: ${describeZodError(checked.error)}`);
+        if (!checked.success) throw new Error(`${name} response: ${describeRefusal(checked.error)}`);
       }
       return { ok: true, value };
     } catch (error) {

@@ -9,7 +9,7 @@ import * as boards from '../store/boards';
 import { commentsOf } from '../store/comments';
 import { waitForWriteLock, type Db } from '../store/db/open';
 import { SwitchyardError, invalidInput, notFound } from '../errors';
-import { describeZodError } from './api';
+import { describeRefusal } from '../../../shared/refusalText';
 
 /**
  * The tools of `switchyard mcp` (docs/architecture.md §10): the CLI's operations for agents that speak the Model
@@ -204,7 +204,7 @@ export async function callMcpTool(session: McpSession, name: string, args: unkno
   const entry = toolsByName.get(name);
   if (!entry) return { ok: false, message: `unknown tool "${name}"` };
   const parsed = entry.input.safeParse(args ?? {});
-  if (!parsed.success) return { ok: false, message: `${name}: ${describeZodError(parsed.error)}` };
+  if (!parsed.success) return { ok: false, message: describeRefusal(parsed.error) };
   try {
     // Issue 18: under `serve --mcp` a held write lock must not freeze the server's event loop.
     if (!entry.readOnly) await waitForWriteLock(session.db);

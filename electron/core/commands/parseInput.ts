@@ -1,14 +1,14 @@
 import type { z } from 'zod';
+import { describeRefusal } from '../../../shared/refusalText';
 import { invalidInput } from '../errors';
 
 /**
- * A command's input checked against its schema, or one line naming the first wrong field
- * (`what: field: problem`) as an `invalid_input` error: the CLI, MCP and the API all say it so.
+ * A command's input checked against its schema, or an `invalid_input` error saying what is wrong in
+ * the words the API and MCP use too (shared/refusalText.ts). `field` names a single value's schema
+ * (an object's issues name their own field).
  */
-export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, field?: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  throw invalidInput(`${what}: ${where}${issue?.message ?? 'invalid'}`);
+  throw invalidInput(describeRefusal(parsed.error, field));
 }

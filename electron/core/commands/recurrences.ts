@@ -131,7 +131,7 @@ function requireRecurrence(db: Db, id: string): store.RecurrenceRow {
 }
 
 export function addRecurrence(db: Db, input: AddRecurrenceInput, now = Date.now()): Recurrence {
-  const valid = parseInput(addRecurrenceInputSchema, input, 'recur add');
+  const valid = parseInput(addRecurrenceInputSchema, input);
   return runInWriteTransaction(db, () => {
     const board = boards.findBoard(db, valid.board);
     if (!board) throw notFound(`no board "${valid.board}" (see \`switchyard boards\`)`);

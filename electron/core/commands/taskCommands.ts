@@ -60,7 +60,7 @@ const parentsDone = (db: Db, taskId: string): boolean =>
 
 /** `input` as createTaskInputSchema parses it, or one line saying what is wrong (parseInput). */
 export function parseCreateTaskInput(input: unknown): CheckedCreateTaskInput {
-  return parseInput(createTaskInputSchema, input, 'create');
+  return parseInput(createTaskInputSchema, input);
 }
 
 export function createTask(db: Db, input: CreateTaskInput, actor: Actor): Task {
@@ -68,7 +68,7 @@ export function createTask(db: Db, input: CreateTaskInput, actor: Actor): Task {
 }
 
 export function editTask(db: Db, id: string, patch: EditTaskInput, actor: Actor): Task {
-  const valid = parseInput(editTaskInputSchema, patch, 'edit');
+  const valid = parseInput(editTaskInputSchema, patch);
   return runInWriteTransaction(db, () => {
     const task = requireTask(db, id);
     guardActor(db, actor, { task: task.id });

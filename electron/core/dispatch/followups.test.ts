@@ -215,9 +215,7 @@ describe('follow-ups', () => {
     expect(() => followupTask(engine.db, done, 'go', worker)).toThrow(
       `a worker of ${running} may change only its own task, not ${done}`,
     );
-    expect(() => followupTask(engine.db, done, ' \n ', { name: 'ana' })).toThrow(
-      'follow-up: the follow-up is empty',
-    );
+    expect(() => followupTask(engine.db, done, ' \n ', { name: 'ana' })).toThrow('the follow-up is empty');
     expect(snapshotDatabase(paths.database)).toEqual(before);
   });
 });

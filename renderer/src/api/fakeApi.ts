@@ -12,6 +12,7 @@ import {
   type CellCount,
 } from '../../../shared/contract';
 import { lanesShownFirst } from '../../../shared/laneOrder';
+import { describeRefusal } from '../../../shared/refusalText';
 import {
   emptyDispatchResult,
   emptySkippedCounts,
@@ -140,8 +141,7 @@ export class FakeApi implements BoardApi {
     }
     const parsed = (contract[name].request as z.ZodType).safeParse(request ?? {});
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      fail('validation', `${name}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`.trim());
+      fail('validation', describeRefusal(parsed.error));
     }
     const handler = this.handlers[name] as unknown as Handler<N>;
     const value = handler(parsed.data as Parsed<N>);
