@@ -151,8 +151,8 @@ function PreloadAfterFirstPaint() {
     void afterNextPaint().then(() => {
       if (!live) return;
       if (typeof requestIdleCallback === 'function')
-        requestIdleCallback(preloadLazyParts, { timeout: 2_000 });
-      else preloadLazyParts();
+        requestIdleCallback(() => void preloadLazyParts(), { timeout: 2_000 });
+      else void preloadLazyParts();
     });
     return () => {
       live = false;

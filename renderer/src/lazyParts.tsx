@@ -30,9 +30,14 @@ export const ConfirmDialog = lazy(() =>
   loaders.confirm().then((module) => ({ default: module.ConfirmDialog })),
 );
 
-/** Fetches and runs every lazy part ahead of its first use (a chunk is fetched once). */
-export function preloadLazyParts(): void {
-  for (const load of Object.values(loaders)) load().catch(() => undefined);
+/**
+ * Fetches and runs every lazy part ahead of its first use (a chunk is fetched once). Settles when
+ * all have loaded or failed: a part that failed is fetched again on use, where its error shows.
+ */
+export function preloadLazyParts(): Promise<void> {
+  return Promise.all(Object.values(loaders).map((load) => load().catch(() => undefined))).then(
+    () => undefined,
+  );
 }
 
 /** A part still loading: a quiet line where it will be, never a half-drawn panel. */

@@ -2,6 +2,7 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import type { Snapshot } from '../../../shared/contract';
 import App from '../App';
+import { preloadLazyParts } from '../lazyParts';
 import { createBoardStore, type BoardStore } from '../store/boardStore';
 import { FakeBoardApi } from './fakeBoardApi';
 import { makeSnapshot } from './fixtures';
@@ -28,6 +29,11 @@ export async function renderApp(
   api = new FakeBoardApi(),
 ): Promise<Rendered> {
   api.on('snapshot', () => snapshot);
+  // The drawer, Lanes view and dialogs are lazy chunks the page preloads when idle after its first
+  // paint; here they are loaded first, so a click finds its part as on a page that has been open a
+  // moment, whatever the machine's load (a first import under Vite's transform can take longer than
+  // any number of turns `settle` waits).
+  await preloadLazyParts();
   const store = createBoardStore(api);
   const container = document.createElement('div');
   document.body.appendChild(container);
