@@ -1,6 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { expect, test, writeAgentProfile } from './support/switchyard';
+import { expect, setDispatcherSettings, test, writeAgentProfile } from './support/switchyard';
 
 /**
  * docs/architecture.md §7 drawer: "Waiting because" says when in the drawer's own words. For a
@@ -13,10 +11,7 @@ test('the drawer says until when a task waits in backoff as its other times, not
   openBoard,
 }) => {
   // A failure waits a minute before its next attempt.
-  const settingsFile = path.join(home, 'settings.json');
-  const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as { dispatcher: object };
-  settings.dispatcher = { ...settings.dispatcher, backoffBaseMs: 60_000, backoffMaxMs: 60_000 };
-  fs.writeFileSync(settingsFile, JSON.stringify(settings));
+  setDispatcherSettings(home, { backoffBaseMs: 60_000, backoffMaxMs: 60_000 });
   writeAgentProfile(home, 'flaky', 'exit1.mjs');
   const app = await openBoard();
   const task = await app.createTask('Flaky build', { assignee: 'flaky' });

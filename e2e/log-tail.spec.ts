@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { E2E_AGENTS, expect, test, writeAgentProfile, writeProfileJson } from './support/switchyard';
+import {
+  E2E_AGENTS,
+  expect,
+  setDispatcherSettings,
+  test,
+  writeAgentProfile,
+  writeProfileJson,
+} from './support/switchyard';
 
 /**
  * docs/architecture.md §7 drawer, live log tail: a drawer left open while a task is retried shows
@@ -14,10 +21,7 @@ test('the drawer shows a retried run’s log from its start, numbered as the run
   openBoard,
 }) => {
   // Two failures give up, with no backoff between them.
-  const settingsFile = path.join(home, 'settings.json');
-  const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as { dispatcher: object };
-  settings.dispatcher = { ...settings.dispatcher, failureLimit: 2 };
-  fs.writeFileSync(settingsFile, JSON.stringify(settings));
+  setDispatcherSettings(home, { failureLimit: 2 });
   // The worker prints `tick N` until the gate exists and exits 0 without reporting: a failure
   // under completion "report". Its second run finds the gate and stops after a line or two.
   const gate = path.join(home, 'flaky.finish');

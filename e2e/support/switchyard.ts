@@ -175,6 +175,14 @@ export class Switchyard extends SwitchyardHome {
   }
 }
 
+/** Sets dispatcher settings of the home's settings.json, keeping the ones the fixture wrote. */
+export function setDispatcherSettings(home: string, changes: Record<string, number>): void {
+  const file = path.join(home, 'settings.json');
+  const settings = JSON.parse(fs.readFileSync(file, 'utf8')) as { dispatcher?: object };
+  settings.dispatcher = { ...settings.dispatcher, ...changes };
+  fs.writeFileSync(file, JSON.stringify(settings));
+}
+
 /** profiles/<name>/profile.json running one of the fake agents with this Node. */
 export function writeAgentProfile(home: string, name: string, agent: string, args: string[] = []): void {
   writeProfileJson(
