@@ -5,6 +5,7 @@ import { SwitchyardError } from '../errors';
 import { findThreadBundle } from '../threadBundle';
 import type { CopyReport, CopyRequest } from './backupThread';
 import type { Db } from './db/open';
+import { isProcessAlive } from '../procfs';
 
 /**
  * `switchyard backup` and the app's daily backups: a consistent copy of the database made with
@@ -127,15 +128,6 @@ const DAILY = /^daily-(\d{4}-\d{2}-\d{2})\.db$/;
 /** A daily's partial copy (partialOf), with the pid of the process writing it. */
 const DAILY_PARTIAL = /^daily-\d{4}-\d{2}-\d{2}\.db\.partial-(\d+)$/;
 
-function processRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The day as the user's clock shows it (YYYY-MM-DD). */
 function localDay(now: number): string {
   const date = new Date(now);
@@ -170,7 +162,7 @@ export async function keepDailyBackup(
   // no one else would ever remove it, and it is as large as the database.
   for (const name of names) {
     const pid = Number(DAILY_PARTIAL.exec(name)?.[1] ?? 0);
-    if (pid > 0 && pid !== process.pid && !processRunning(pid))
+    if (pid > 0 && pid !== process.pid && !isProcessAlive(pid))
       await removeOffThread(path.join(folder, name));
   }
   return made;
