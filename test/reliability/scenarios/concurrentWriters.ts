@@ -66,6 +66,8 @@ export async function runConcurrentWriters(
   writers: number,
   operations: number,
   settleTimeoutMs = 60_000,
+  /** Epoch ms by which the settle gives up even if time is left, so a caller's own timeout still gets the report. */
+  settleUntil = Number.POSITIVE_INFINITY,
 ): Promise<ConcurrentWritersReport> {
   const paths = makeTempHome('switchyard-writers-');
   writeFastSettings(paths, { globalMaxConcurrent: 4, tickMs: 200 });
@@ -92,7 +94,7 @@ export async function runConcurrentWriters(
       const quickDone = db.prepare(
         "SELECT count(*) AS n FROM tasks WHERE assignee = 'quick' AND status = 'done'",
       );
-      const deadline = Date.now() + settleTimeoutMs;
+      const deadline = Math.min(Date.now() + settleTimeoutMs, settleUntil);
       while ((quickDone.get() as { n: number }).n < quickTotal && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 100));
       dispatcher.kill('SIGTERM');

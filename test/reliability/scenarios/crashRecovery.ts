@@ -24,6 +24,8 @@ export interface CrashRecoveryOptions {
   maxLifeMs?: number;
   /** After the last kill: how long the final dispatcher may take to finish everything. */
   settleTimeoutMs?: number;
+  /** Epoch ms by which the settle gives up even if time is left, so a caller's own timeout still gets the report. */
+  settleUntil?: number;
 }
 
 export interface CrashRecoveryReport {
@@ -161,7 +163,10 @@ export async function runCrashRecovery(options: CrashRecoveryOptions): Promise<C
       await exited(child);
     }
     const last = startDispatcher();
-    const deadline = Date.now() + (options.settleTimeoutMs ?? 40_000);
+    const deadline = Math.min(
+      Date.now() + (options.settleTimeoutMs ?? 40_000),
+      options.settleUntil ?? Number.POSITIVE_INFINITY,
+    );
     const unfinished = db.prepare(
       "SELECT count(*) AS n FROM tasks WHERE status NOT IN ('done') AND NOT (status = 'blocked' AND block_reason LIKE 'gave up%')",
     );
