@@ -41,22 +41,32 @@ interface Clock {
   now: number;
   listeners: Set<() => void>;
   timer: ReturnType<typeof setInterval> | null;
+  /**
+   * The one subscribe function of this clock. useSyncExternalStore subscribes again whenever it is
+   * handed a new function: a function made per render unsubscribed every card a tick re-rendered,
+   * which stopped the timer, and the first card subscribing again restarted it with a catch-up tick
+   * at once, which re-rendered them all again — ~80 board commits a second with nothing happening,
+   * in the same thread as a drag's pick-up and drop (bench/RESULTS.md, row 6b, engineer drag).
+   */
+  subscribe: (listener: () => void) => () => void;
 }
 const clocks = new Map<number, Clock>();
 
 function clockOf(periodMs: number): Clock {
   let clock = clocks.get(periodMs);
   if (!clock) {
-    clock = { now: Date.now(), listeners: new Set(), timer: null };
+    clock = createClock(periodMs);
     clocks.set(periodMs, clock);
   }
   return clock;
 }
 
-export function useNow(periodMs: number): number {
-  const clock = clockOf(periodMs);
-  return useSyncExternalStore(
-    (listener) => {
+function createClock(periodMs: number): Clock {
+  const clock: Clock = {
+    now: Date.now(),
+    listeners: new Set(),
+    timer: null,
+    subscribe: (listener) => {
       clock.listeners.add(listener);
       if (!clock.timer) {
         const tick = () => {
@@ -76,6 +86,11 @@ export function useNow(periodMs: number): number {
         }
       };
     },
-    () => clock.now,
-  );
+  };
+  return clock;
+}
+
+export function useNow(periodMs: number): number {
+  const clock = clockOf(periodMs);
+  return useSyncExternalStore(clock.subscribe, () => clock.now);
 }
