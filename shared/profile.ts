@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeJsonError } from './jsonError';
+import { describeIssue } from './refusalText';
 
 /**
  * profile.json (docs/profiles.md): its fields, defaults and the one message each wrong field gets —
@@ -150,7 +151,7 @@ export function profileProblems(error: z.ZodError): ProfileProblem[] {
   const byField = new Map<string | null, string>();
   for (const issue of error.issues) {
     const field = issue.path.length > 0 ? String(issue.path[0]) : null;
-    if (!byField.has(field)) byField.set(field, issue.message);
+    if (!byField.has(field)) byField.set(field, describeIssue(issue, { naming: 'keys' }));
   }
   const rank = (field: string | null): number =>
     field === null

@@ -1,16 +1,30 @@
 import type { z } from 'zod';
 
 // How a refused input reads, wherever it is refused: the API (IPC, WebSocket), the commands the CLI
-// runs and MCP's tools all describe a zod refusal with this one function, so a person sees the same
-// sentence in a toast, on the terminal and in an agent's tool result. It names the field once and
-// never the call or command that refused it ("createTask: body: body is larger…" was both).
+// runs, MCP's tools, the importers, the profile editor and the config files' banner all word a zod
+// issue with describeIssue, so a person sees the same sentence in a toast, on the terminal, in an
+// agent's tool result and in the banner. It names the field once and never the call or command that
+// refused it ("createTask: body: body is larger…" was both).
+
+/**
+ * How a field is named. A form field or a flag reads in words ("max runtime"); a key in a file the
+ * user edits (settings.json, profile.json, an export) is named as written there, so it can be found
+ * ("dispatcher.tickMs").
+ */
+export type FieldNaming = 'words' | 'keys';
+
+export interface RefusalWording {
+  /** The value's name when the schema is of a single field (its issues then have no path). */
+  field?: string;
+  naming?: FieldNaming;
+}
 
 /** Keys whose words alone would mislead: the flag and the form say "max runtime" (in seconds). */
 const FIELD_WORDS: Readonly<Record<string, string>> = { maxRuntimeSeconds: 'max runtime' };
 
-/** The field an issue is about, in words: `requireApproval` → "require approval", `parents.0` → "parents item 1". */
-function fieldOf(path: readonly PropertyKey[]): string {
-  return path.map(wordsOf).join(' ');
+/** `requireApproval` → "require approval", `parents.0` → "parents item 1"; as keys: "parents.0". */
+function fieldOf(path: readonly PropertyKey[], naming: FieldNaming): string {
+  return naming === 'keys' ? path.map(String).join('.') : path.map(wordsOf).join(' ');
 }
 
 function wordsOf(key: PropertyKey): string {
@@ -26,18 +40,28 @@ function names(message: string, field: string): boolean {
 }
 
 /**
- * The first problem of a refused input as one line for a person: the message when it names its
- * field, else the field and then the message ("assignee must be 1–64 characters …"; a message that
- * is no predicate, such as zod's own "Invalid input: …", after a colon). `field` names the value
- * when the schema is of a single field (the issue then has no path).
+ * One problem as a phrase for a person: the message when it names its field, else the field and then
+ * the message ("assignee must be 1–64 characters …"; a message that is no predicate, such as zod's
+ * own "Invalid input: …", after a colon). Keys a strict object does not know are named as written,
+ * since no words of ours describe a typo ('unknown field "dispatcher.tickMS"').
  */
-export function describeRefusal(error: z.ZodError, field?: string): string {
-  const issue = error.issues[0];
-  if (!issue) return field ? `${field} is not valid` : 'the input is not valid';
-  const about = issue.path.length > 0 ? fieldOf(issue.path) : field;
+export function describeIssue(issue: z.core.$ZodIssue, wording: RefusalWording = {}): string {
+  const naming = wording.naming ?? 'words';
+  if (issue.code === 'unrecognized_keys')
+    return issue.keys.map((key) => `unknown field "${[...issue.path, key].join('.')}"`).join('; ');
+  const about = issue.path.length > 0 ? fieldOf(issue.path, naming) : wording.field;
   const { message } = issue;
   if (!about || names(message, about)) return message;
+  // An item's message may name its list ("command must be a non-empty array of strings").
+  if (issue.path.length > 1 && names(message, fieldOf(issue.path.slice(0, 1), naming))) return message;
   return /^(must|is|are|has|contains|cannot)\b/.test(message)
     ? `${about} ${message}`
     : `${about}: ${message}`;
+}
+
+/** The first problem of a refused input as one line for a person (describeIssue's words). */
+export function describeRefusal(error: z.ZodError, wording: RefusalWording = {}): string {
+  const issue = error.issues[0];
+  if (!issue) return wording.field ? `${wording.field} is not valid` : 'the input is not valid';
+  return describeIssue(issue, wording);
 }

@@ -106,9 +106,7 @@ describe('engine: what it pushes and reports', () => {
     const engine = newEngine(paths, true);
     engines.push(engine);
     engine.start();
-    expect(engine.problems()).toEqual([
-      'settings.json: dispatcher.workerPriority: must be "low" or "normal"',
-    ]);
+    expect(engine.problems()).toEqual(['settings.json: dispatcher.workerPriority must be "low" or "normal"']);
     await editHomeFiles(engine, () =>
       fs.writeFileSync(
         paths.settingsFile,

@@ -1,7 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../shared/domain';
 import { useEngineApis } from './helpers/api';
 import { runCli } from './helpers/cli';
+import { useTempHomes } from './helpers/home';
 
 /**
  * A refused input reads the same through the API (the board's toast) and the CLI: one line for a
@@ -77,3 +80,53 @@ describe('a refusal reads as one plain sentence, the same through the API and th
     expect((JSON.parse(listed.stdout) as Task[]).map((listedTask) => listedTask.id)).toEqual([task.id]);
   });
 });
+
+/**
+ * The same words where Switchyard refuses what a person wrote outside the API: a flag, a config file
+ * (named by its keys, as written there) and a file brought in by `switchyard import`. Each of these
+ * worded zod's issue by hand: "--lane: must be …", "dispatcher.tickMS: unknown setting", and a
+ * recurrence's lane refused with no field at all ("skipped: must be 1–64 characters …").
+ */
+describe('a flag, a config file and an import word their refusals the same way', () => {
+  const newHome = useTempHomes();
+
+  it('`switchyard mcp --lane` names the flag once, as a predicate', async () => {
+    const { home } = newHome();
+    const refused = await runCli(home, ['mcp', '--lane', 'Bad Lane!']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.split('\n')[0]).toBe(`switchyard mcp: --lane ${SLUG_RULE}`);
+  });
+
+  it("settings.json's problems name each key as written, and an unknown key as an unknown field", async () => {
+    const paths = newHome();
+    fs.writeFileSync(
+      paths.settingsFile,
+      JSON.stringify({ dispatcher: { tickMs: 5, tickMS: 1, backoffBaseMs: 5000, backoffMaxMs: 10 } }),
+    );
+    const listed = await runCli(paths.home, ['lanes', '--json']);
+    expect((JSON.parse(listed.stdout) as { problems: string[] }).problems).toEqual([
+      'settings.json: dispatcher.tickMs must be at least 100; unknown field "dispatcher.tickMS"; ' +
+        'dispatcher.backoffMaxMs must be at least backoffBaseMs',
+    ]);
+  });
+
+  it('an imported recurrence whose lane is no lane name is skipped with the field named', async () => {
+    const source = newHome();
+    const added = await runCli(source.home, ['recur', 'add', 'Weekly', '--schedule', '0 9 * * 1']);
+    expect(added.code).toBe(0);
+    const exported = await runCli(source.home, ['export']);
+    const file = path.join(source.home, 'export.json');
+    const data = JSON.parse(exported.stdout) as { recurrences: { lane: string | null }[] };
+    data.recurrences[0]!.lane = 'Bad Lane!';
+    fs.writeFileSync(file, JSON.stringify(data));
+
+    const imported = await runCli(newHome().home, ['import', file, '--json']);
+    const report = JSON.parse(imported.stdout) as { recurrences: { skipped: number }; notes: string[] };
+    expect(report.recurrences.skipped).toBe(1);
+    expect(report.notes).toContainEqual(
+      expect.stringMatching(new RegExp(`skipped: lane ${escape(SLUG_RULE)}$`)),
+    );
+  });
+});
+
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

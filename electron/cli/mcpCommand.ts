@@ -1,3 +1,4 @@
+import { describeRefusal } from '../../shared/refusalText';
 import { UsageError, stringOption } from './args';
 import type { CliCommand, CliContext } from './context';
 import { exitQuietlyOnEpipe } from './stdio';
@@ -16,7 +17,7 @@ async function laneOption(raw: string | undefined): Promise<string | undefined> 
   if (raw === undefined) return undefined;
   const { assigneeSchema } = await import('../../shared/domain');
   const parsed = assigneeSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(`--lane: ${parsed.error.issues[0]?.message ?? 'invalid lane'}`);
+  if (!parsed.success) throw new UsageError(describeRefusal(parsed.error, { field: '--lane' }));
   return parsed.data;
 }
 

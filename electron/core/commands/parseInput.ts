@@ -10,5 +10,5 @@ import { invalidInput } from '../errors';
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, field?: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw invalidInput(describeRefusal(parsed.error, field));
+  throw invalidInput(describeRefusal(parsed.error, { field }));
 }

@@ -11,6 +11,7 @@ import {
   titleSchema,
 } from '../../../shared/domain';
 import { RECURRENCE_ID_PATTERN, type Recurrence } from '../../../shared/recurrence';
+import { describeRefusal } from '../../../shared/refusalText';
 import * as boards from '../store/boards';
 import { runInWriteTransaction, type Db } from '../store/db/open';
 import * as store from '../store/recurrences';
@@ -315,7 +316,7 @@ export function restoreRecurrence(db: Db, row: store.RecurrenceExportRow, now = 
     timeZone: row.time_zone,
     skipIfOpen: row.skip_if_open === 1,
   });
-  if (!valid.success) return { problem: valid.error.issues[0]?.message ?? 'invalid' };
+  if (!valid.success) return { problem: describeRefusal(valid.error) };
   const existing = store.findRecurrence(db, row.id);
   if (existing) {
     const { next_run_at: _next, last_outcome: _outcome, ...comparable } = existing;

@@ -190,7 +190,7 @@ describe('lanes.json', () => {
   it('reports a broken settings.json among the problems and uses default settings', () => {
     fs.writeFileSync(paths.settingsFile, '{"dispatcher": {"globalMaxConcurrent": 0}}');
     const lanes = resolver();
-    expect(lanes.problems()).toEqual(['settings.json: dispatcher.globalMaxConcurrent: must be at least 1']);
+    expect(lanes.problems()).toEqual(['settings.json: dispatcher.globalMaxConcurrent must be at least 1']);
     expect(lanes.settings().dispatcher.globalMaxConcurrent).toBe(4);
   });
 

@@ -53,7 +53,7 @@ describe('loadSettings', () => {
   it('reports an out-of-range number in one line and keeps the other valid fields', () => {
     writeSettings(JSON.stringify({ dispatcher: { tickMs: 5, globalMaxConcurrent: 8 } }));
     const { settings, problem } = loadSettings(paths);
-    expect(problem).toBe('settings.json: dispatcher.tickMs: must be at least 100');
+    expect(problem).toBe('settings.json: dispatcher.tickMs must be at least 100');
     expect(settings.dispatcher.tickMs).toBe(2000);
     expect(settings.dispatcher.globalMaxConcurrent).toBe(8);
   });
@@ -63,10 +63,10 @@ describe('loadSettings', () => {
       JSON.stringify({ dispatcher: { failureLimit: 'five', stuckTicks: 2.5, tickMS: 10 }, logs: 3 }),
     );
     const { settings, problem } = loadSettings(paths);
-    expect(problem).toContain('dispatcher.failureLimit: must be a number');
-    expect(problem).toContain('dispatcher.stuckTicks: must be a whole number');
-    expect(problem).toContain('dispatcher.tickMS: unknown setting');
-    expect(problem).toContain('logs: must be an object of settings');
+    expect(problem).toContain('dispatcher.failureLimit must be a number');
+    expect(problem).toContain('dispatcher.stuckTicks must be a whole number');
+    expect(problem).toContain('unknown field "dispatcher.tickMS"');
+    expect(problem).toContain('logs must be an object of settings');
     expect(problem).not.toContain('\n');
     expect(settings).toEqual(defaultSettings());
   });
@@ -79,16 +79,14 @@ describe('loadSettings', () => {
     });
     writeSettings(JSON.stringify({ dispatcher: { workerPriority: 'lowest', tickMs: 500 } }));
     const { settings, problem } = loadSettings(paths);
-    expect(problem).toBe('settings.json: dispatcher.workerPriority: must be "low" or "normal"');
+    expect(problem).toBe('settings.json: dispatcher.workerPriority must be "low" or "normal"');
     expect(settings.dispatcher).toMatchObject({ workerPriority: 'low', tickMs: 500 });
   });
 
   it('reports a backoff maximum below its base', () => {
     writeSettings(JSON.stringify({ dispatcher: { backoffBaseMs: 60_000, backoffMaxMs: 1000 } }));
     const { settings, problem } = loadSettings(paths);
-    expect(problem).toBe(
-      'settings.json: dispatcher.backoffMaxMs: backoffMaxMs must be at least backoffBaseMs',
-    );
+    expect(problem).toBe('settings.json: dispatcher.backoffMaxMs must be at least backoffBaseMs');
     expect(settings.dispatcher.backoffMaxMs).toBeGreaterThanOrEqual(settings.dispatcher.backoffBaseMs);
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssue } from '../../../shared/refusalText';
 import type { HomePaths } from './home';
 import { readSmallJsonFile } from './jsonFile';
 
@@ -50,7 +51,7 @@ const dispatcherSettingsSchema = z
     section,
   )
   .refine((dispatcher) => dispatcher.backoffMaxMs >= dispatcher.backoffBaseMs, {
-    message: 'backoffMaxMs must be at least backoffBaseMs',
+    message: 'must be at least backoffBaseMs',
     path: ['backoffMaxMs'],
   });
 
@@ -136,14 +137,6 @@ type JsonObject = Record<string, unknown>;
 const isPlainObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `${[...issue.path, key].join('.')}: unknown setting`).join('; ');
-  }
-  const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  return `${where}${issue.message}`;
-}
-
 /** Removes the offending value so the schema's default takes its place. */
 function dropIssuePath(root: JsonObject, issue: z.core.$ZodIssue): boolean {
   const keys =
@@ -183,7 +176,7 @@ export function parseSettings(raw: unknown): LoadedSettings {
     }
     let progressed = false;
     for (const issue of parsed.error.issues) {
-      complaints.push(describeIssue(issue));
+      complaints.push(describeIssue(issue, { naming: 'keys' }));
       progressed = dropIssuePath(working, issue) || progressed;
     }
     if (!progressed) break;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { SLUG_PATTERN, TASK_ID_PATTERN, TASK_STATUSES, type TaskStatus } from '../../../shared/domain';
+import { describeRefusal } from '../../../shared/refusalText';
 import { checkLink } from '../../../shared/transitions';
 import type { HomePaths } from '../config/home';
 import { readSmallJsonFile, writeFileAtomically } from '../config/jsonFile';
@@ -120,9 +121,8 @@ export function readExportFile(file: string): ExportFile {
     );
   const parsed = exportFileSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
     throw invalidInput(
-      `${file} is not a valid Switchyard export: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+      `${file} is not a valid Switchyard export: ${describeRefusal(parsed.error, { naming: 'keys' })}`,
     );
   }
   return parsed.data;

@@ -16,6 +16,7 @@ import {
   workspaceSchema,
 } from '../../../shared/domain';
 import { MAX_RUNTIME_SECONDS, maxRuntimeSecondsSchema } from '../../../shared/contract';
+import { describeRefusal } from '../../../shared/refusalText';
 
 /**
  * Every value an importer writes goes through the same schemas as the CLI and the contract
@@ -38,10 +39,11 @@ export class ImportNotes {
   }
 }
 
-function check<T>(schema: z.ZodType<T>, value: unknown): Checked<T> {
+/** `field` names the value in the words the CLI's refusal of it would use. */
+function check<T>(schema: z.ZodType<T>, value: unknown, field: string): Checked<T> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, problem: parsed.error.issues[0]?.message ?? 'invalid' };
+  return { ok: false, problem: describeRefusal(parsed.error, { field }) };
 }
 
 /** Replaces lone surrogates (text SQLite could not store as UTF-8) with U+FFFD. */
@@ -116,7 +118,7 @@ export function importedTitle(raw: unknown, notes: ImportNotes): Checked<string>
     notes.add(`title longer than ${TITLE_MAX_CHARS} characters → shortened`);
   }
   if (/\p{Surrogate}/u.test(raw)) notes.add('a title with a lone surrogate → U+FFFD');
-  return check(titleSchema, title);
+  return check(titleSchema, title, 'title');
 }
 
 /** A task body (markdown); NUL characters are dropped, a body past 64 KiB is shortened. */
@@ -133,7 +135,7 @@ export function importedBody(raw: unknown, notes: ImportNotes): Checked<string> 
     body = clipBytes(body, BODY_MAX_BYTES);
     notes.add(`description larger than ${BODY_MAX_BYTES / 1024} KiB → shortened`);
   }
-  return check(bodySchema, body);
+  return check(bodySchema, body, 'body');
 }
 
 /** A comment body; an empty comment is skipped (the CLI refuses one). */
@@ -146,7 +148,7 @@ export function importedCommentBody(raw: unknown, notes: ImportNotes): Checked<s
     body = clipBytes(body, COMMENT_MAX_BYTES);
     notes.add(`comment larger than ${COMMENT_MAX_BYTES / 1024} KiB → shortened`);
   }
-  return check(commentBodySchema, body);
+  return check(commentBodySchema, body, 'comment');
 }
 
 /** A run's summary or a task's result; null stays null. */
@@ -159,7 +161,7 @@ export function importedSummary(raw: unknown, notes: ImportNotes): Checked<strin
     text = clipBytes(text, SUMMARY_MAX_BYTES);
     notes.add(`summary larger than ${SUMMARY_MAX_BYTES / 1024} KiB → shortened`);
   }
-  return check(summarySchema, text);
+  return check(summarySchema, text, 'summary');
 }
 
 /** A lane name (assignee); one that is not a valid slug leaves the task unassigned. */
@@ -167,7 +169,7 @@ export function importedLane(raw: unknown, notes: ImportNotes): string | null {
   if (raw === null || raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return null;
   const plain = plainLane(raw);
   if (plain !== undefined) return plain;
-  const lane = check(assigneeSchema, raw);
+  const lane = check(assigneeSchema, raw, 'assignee');
   if (lane.ok) return lane.value;
   notes.add(`assignee "${clipChars(String(raw), 40)}" is not a valid lane name → unassigned`);
   return null;
@@ -182,7 +184,7 @@ export function importedPriority(raw: unknown, notes: ImportNotes): number {
   const plain = plainPriority(raw);
   if (plain !== undefined) return plain;
   const number = typeof raw === 'string' ? Number(raw) : raw;
-  const priority = check(prioritySchema, number);
+  const priority = check(prioritySchema, number, 'priority');
   if (priority.ok) return priority.value;
   if (typeof number === 'number' && !Number.isNaN(number)) {
     notes.add(`priority outside ${PRIORITY_MIN}…${PRIORITY_MAX} → clamped`);
@@ -198,7 +200,7 @@ export function importedMaxRuntime(raw: unknown, notes: ImportNotes): number | n
   const number = typeof raw === 'string' ? Number(raw) : raw;
   if (typeof number !== 'number' || !Number.isFinite(number)) return null;
   const seconds = Math.trunc(number);
-  const checked = check(maxRuntimeSecondsSchema, seconds);
+  const checked = check(maxRuntimeSecondsSchema, seconds, 'max runtime');
   if (checked.ok) return checked.value ?? null;
   if (seconds > MAX_RUNTIME_SECONDS) {
     notes.add(`max runtime over ${MAX_RUNTIME_SECONDS} s → clamped to 7 days`);
@@ -211,7 +213,7 @@ export function importedMaxRuntime(raw: unknown, notes: ImportNotes): number | n
 /** A workspace spec; anything the CLI would refuse becomes scratch. */
 export function importedWorkspace(raw: unknown, notes: ImportNotes): string {
   if (raw === null || raw === undefined || raw === 'scratch') return 'scratch';
-  const workspace = check(workspaceSchema, raw);
+  const workspace = check(workspaceSchema, raw, 'workspace');
   if (workspace.ok) return workspace.value;
   notes.add('workspace that is not scratch, dir:/path or worktree:/path → scratch');
   return 'scratch';

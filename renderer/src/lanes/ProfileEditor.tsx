@@ -4,6 +4,7 @@ import type { ProfileText } from '../../../shared/contract';
 import { ApiError, errorMessage } from '../api/boardApi';
 import { assigneeSchema } from '../../../shared/domain';
 import { checkProfileText } from '../../../shared/profile';
+import { describeRefusal } from '../../../shared/refusalText';
 import { useBoardContext } from '../store/context';
 import { FormActions, FormError, TextField } from '../dialogs/FormFields';
 import { Modal } from '../dialogs/Modal';
@@ -27,7 +28,7 @@ function checkName(name: string): { name: string } | { problem: string } {
   const parsed = assigneeSchema.safeParse(name);
   return parsed.success
     ? { name: parsed.data }
-    : { problem: `name ${parsed.error.issues[0]?.message ?? 'is not valid'}` };
+    : { problem: describeRefusal(parsed.error, { field: 'name' }) };
 }
 
 export function NewProfileDialog({
