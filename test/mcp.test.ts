@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -107,6 +109,23 @@ describe('switchyard mcp (stdio)', () => {
     const empty = await call(client, 'claim_next', {});
     expect(empty.isError).toBe(true);
     expect(empty.content[0]?.text).toBe('no ready task in lane "orion-cc"');
+  });
+
+  it('claim_next holds the tasks of a lane that asks for approval (lanes.json) until one is approved', async () => {
+    const { home } = tempHome();
+    fs.writeFileSync(
+      path.join(home, 'lanes.json'),
+      JSON.stringify({ lanes: { 'orion-cc': { kind: 'terminal', requireApproval: true } } }),
+    );
+    const task = await runCliJson<Task>(home, ['create', 'Rotate the keys', '--assignee', 'orion-cc']);
+    const agent = await connect(home, ['--lane', 'orion-cc']);
+    const held = await call(agent, 'claim_next', {});
+    expect(held.isError).toBe(true);
+    expect(held.content[0]?.text).toBe(
+      'no ready task in lane "orion-cc" may start: 1 wait for approval (the card\'s Approve button, `switchyard approve ID` or MCP approve_task)',
+    );
+    await callJson(agent, 'approve_task', { id: task.id });
+    expect(await callJson<Task>(agent, 'claim_next', {})).toMatchObject({ id: task.id, status: 'running' });
   });
 
   it("a worker's session cannot complete another task, with the CLI's message", async () => {

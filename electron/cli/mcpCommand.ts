@@ -73,6 +73,7 @@ async function serveStdio(context: CliContext, lane: string | undefined, board: 
     {
       db: engine.db,
       actor: context.actor,
+      lanesFile: context.paths,
       lane,
       board,
       laneStatuses: (slug) => engine.laneStatuses(slug),

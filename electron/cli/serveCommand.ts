@@ -80,6 +80,7 @@ export const serveCommand: CliCommand = {
             {
               db: engine.db,
               actor: context.actor,
+              lanesFile: context.paths,
               board: context.env.SWITCHYARD_BOARD ?? 'default',
               laneStatuses: (board) => engine.laneStatuses(board),
               afterWrite: () => engine.wake(),

@@ -8,6 +8,7 @@ import { searchCards } from '../store/boardCards';
 import * as boards from '../store/boards';
 import { commentsOf } from '../store/comments';
 import { waitForWriteLock, type Db } from '../store/db/open';
+import type { HomePaths } from '../config/home';
 import { SwitchyardError, invalidInput, notFound } from '../errors';
 import { describeRefusal } from '../../../shared/refusalText';
 
@@ -22,6 +23,8 @@ export interface McpSession {
   db: Db;
   /** From the environment, as for the CLI: a worker (SWITCHYARD_TASK) may touch only its own task. */
   actor: Actor;
+  /** Where lanes.json is: `claim_next` reads the lane's pause and approval rule from it, as the CLI does. */
+  lanesFile: Pick<HomePaths, 'lanesFile'>;
   /** `switchyard mcp --lane NAME`: the lane `claim_next` pulls from when none is named. */
   lane?: string;
   /** The board tools act on when none is named (SWITCHYARD_BOARD, else default). */
@@ -138,6 +141,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
           lane: chosen,
           board: board ?? session.board,
           ttlMs: ttlSeconds === undefined ? undefined : ttlSeconds * 1000,
+          lanesFile: session.lanesFile,
         },
         session.actor,
       );

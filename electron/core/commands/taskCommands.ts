@@ -31,7 +31,7 @@ import * as runs from '../store/runs';
 import * as tasks from '../store/tasks';
 import { laneOverrides } from '../store/laneSettings';
 import { loadLanesFile } from '../config/lanesFile';
-import { effectiveLaneSettings } from '../config/effectiveLaneSettings';
+import { awaitsApproval, effectiveLaneSettings } from '../config/effectiveLaneSettings';
 import type { HomePaths } from '../config/home';
 import { guardActor, type Actor } from './actors';
 import {
@@ -317,20 +317,36 @@ export interface ClaimRequest {
 }
 
 /**
- * A paused lane hands out nothing by `claim --next` (docs/architecture.md §3 "lanes can be paused"); what the
- * dispatcher and the lane view call paused: the board's switch, else lanes.json. A claim by id is a
- * person's explicit choice and is still allowed.
+ * A lane's effective settings as claims read them: a paused lane hands out nothing by `claim
+ * --next` (docs/architecture.md §3 "lanes can be paused"; a claim by id is a person's explicit
+ * choice and is still allowed), and a lane that asks for approval hands out no task before it
+ * (§10). The board's switch, else lanes.json, as the dispatcher and the lane view read them.
  */
-function lanePaused(db: Db, lane: string, files: ClaimRequest['lanesFile']): boolean {
+function laneSettingsForClaims(db: Db, lane: string, files: ClaimRequest['lanesFile']) {
   const declaration = files ? loadLanesFile(files).lanes.get(lane) : undefined;
-  // The pause does not depend on the lane's kind; its limit (unused here) would.
+  // Pause and approval do not depend on the lane's kind; its limit (unused here) would.
   const resolution = {
     kind: 'terminal',
     name: lane,
     declared: declaration !== undefined,
     hint: null,
   } as const;
-  return effectiveLaneSettings(laneOverrides(db).get(lane), declaration, resolution).paused;
+  return effectiveLaneSettings(laneOverrides(db).get(lane), declaration, resolution);
+}
+
+const HOW_TO_APPROVE = "the card's Approve button, `switchyard approve ID` or MCP approve_task";
+
+/** docs/architecture.md §10: a claim is a terminal lane's start, held for the approval as a spawn is. */
+function refuseClaimAwaitingApproval(db: Db, task: Task, files: ClaimRequest['lanesFile']): void {
+  const laneAsks = task.assignee !== null && laneSettingsForClaims(db, task.assignee, files).requireApproval;
+  if (!awaitsApproval(task, laneAsks)) return;
+  const who = laneAsks
+    ? `lane ${task.assignee} asks for it before a task starts`
+    : 'it asks for it before it starts';
+  throw new SwitchyardError(
+    'conflict',
+    `${task.id} waits for approval (${who}): approve it first (${HOW_TO_APPROVE.replace('ID', task.id)})`,
+  );
 }
 
 /**
@@ -353,14 +369,26 @@ export function claimTask(db: Db, request: ClaimRequest, actor: Actor): Task {
           `${task.id} is ${task.status}${task.claimOwner ? ` (claimed by ${task.claimOwner})` : ''}; only ready tasks can be claimed`,
         );
       }
+      refuseClaimAwaitingApproval(db, task, request.lanesFile);
     } else {
-      if (lanePaused(db, lane as string, request.lanesFile))
+      const settings = laneSettingsForClaims(db, lane as string, request.lanesFile);
+      if (settings.paused)
         throw new SwitchyardError(
           'conflict',
           `lane "${lane}" is paused: claim --next takes nothing from it until it is resumed (Lanes view, or "paused": false in lanes.json); claim a task by its id to take one anyway`,
         );
-      task = tasks.nextReadyTaskOfLane(db, lane as string, request.board, now);
-      if (!task) throw notFound(`no ready task in lane "${lane}"`);
+      let awaitingApproval = 0;
+      task = tasks.nextReadyTaskOfLane(db, lane as string, request.board, now, (candidate) => {
+        if (!awaitsApproval(candidate, settings.requireApproval)) return true;
+        awaitingApproval += 1;
+        return false;
+      });
+      if (!task)
+        throw notFound(
+          awaitingApproval > 0
+            ? `no ready task in lane "${lane}" may start: ${awaitingApproval} wait for approval (${HOW_TO_APPROVE})`
+            : `no ready task in lane "${lane}"`,
+        );
     }
     const owner = actor.name;
     if (!tasks.claimReadyTask(db, task.id, { owner, expiresAt: now + ttlMs, now })) {

@@ -26,3 +26,14 @@ export function effectiveLaneSettings(
     budgetUsdPerDay: declaration?.budgetUsdPerDay ?? null,
   };
 }
+
+/**
+ * docs/architecture.md §10: a ready task waits for a person's approval — its own rule or its
+ * lane's — until someone gives it. The one rule for the dispatcher's walk and for claims.
+ */
+export function awaitsApproval(
+  task: { approvalRequired: boolean; approvedAt: number | null },
+  laneRequiresApproval: boolean,
+): boolean {
+  return task.approvedAt === null && (laneRequiresApproval || task.approvalRequired);
+}

@@ -18,7 +18,7 @@ import { MissingProgramCache } from './programLookup';
 import { loadSettings, type LoadedSettings, type Settings } from './settings';
 
 export { updateLaneConfig, type LaneConfig, type LaneConfigPatch } from './lanesFile';
-export { effectiveLaneSettings } from './effectiveLaneSettings';
+export { awaitsApproval, effectiveLaneSettings } from './effectiveLaneSettings';
 
 /**
  * Lane resolution (docs/architecture.md §3): what kind of lane an assignee names, in this order —

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { issueRunSecret } from '../commands/actors';
-import { approveTask, createTask } from '../commands/taskCommands';
+import { approveTask, claimTask, createTask } from '../commands/taskCommands';
 import { runInWriteTransaction } from '../store/db/open';
 import { eventsOf } from '../store/events';
 import * as runs from '../store/runs';
@@ -121,6 +121,53 @@ describe('approval before spawn', () => {
         `a worker of ${other} cannot approve ${target}: that is a person's decision`,
       );
     expect(tasks.findTask(engine.db, id)?.approvedAt).toBeNull();
+  });
+
+  it('a terminal lane that asks for approval: its cards say so (approvable), claims wait for the approval', () => {
+    let paths!: ReturnType<typeof tempHome>;
+    const engine = start((home) => {
+      paths = home;
+      fs.writeFileSync(
+        home.lanesFile,
+        JSON.stringify({ lanes: { 'orion-cc': { kind: 'terminal', requireApproval: true } } }),
+      );
+    });
+    const terminal = { name: 'orion' };
+    const first = createTask(engine.db, { title: 'first', assignee: 'orion-cc', priority: 2 }, person).id;
+    const second = createTask(engine.db, { title: 'second', assignee: 'orion-cc' }, person).id;
+    engine.runTick();
+    // The card's Approve button shows for awaiting_approval; "waiting for `switchyard claim`" would
+    // send the terminal to a claim that must wait.
+    expect(tasks.findTask(engine.db, first)?.skipReason).toBe('awaiting_approval');
+    expect(() => claimTask(engine.db, { taskId: first, lanesFile: paths }, terminal)).toThrow(
+      `${first} waits for approval (lane orion-cc asks for it before a task starts): approve it first (the card's Approve button, \`switchyard approve ${first}\` or MCP approve_task)`,
+    );
+    const next = { lane: 'orion-cc', lanesFile: paths };
+    expect(() => claimTask(engine.db, next, terminal)).toThrow(
+      'no ready task in lane "orion-cc" may start: 2 wait for approval (the card\'s Approve button, `switchyard approve ID` or MCP approve_task)',
+    );
+
+    approveTask(engine.db, second, person);
+    engine.runTick();
+    // Each task of the lane has its own verdict: the approved one waits for its claim.
+    expect(tasks.findTask(engine.db, second)?.skipReason).toBe('terminal_lane');
+    expect(tasks.findTask(engine.db, first)?.skipReason).toBe('awaiting_approval');
+    expect(claimTask(engine.db, next, terminal)).toMatchObject({ id: second, status: 'running' });
+    expect(tasks.findTask(engine.db, first)).toMatchObject({ status: 'ready', claimOwner: null });
+  });
+
+  it('a task that asks for approval itself cannot be claimed from a terminal lane before it', () => {
+    const engine = start(() => undefined);
+    const id = createTask(
+      engine.db,
+      { title: 'careful', assignee: 'orion-cc', requireApproval: true },
+      person,
+    ).id;
+    expect(() => claimTask(engine.db, { taskId: id }, { name: 'orion' })).toThrow(
+      `${id} waits for approval (it asks for it before it starts): approve it first`,
+    );
+    approveTask(engine.db, id, person);
+    expect(claimTask(engine.db, { lane: 'orion-cc' }, { name: 'orion' }).id).toBe(id);
   });
 
   it('awaiting_approval comes after lane_paused in the walk', () => {

@@ -8,7 +8,7 @@ import { runInWriteTransaction, type Db } from '../store/db/open';
 import { appendEvent, appendSkipsChanged, lastEventId, taskIdsChangedAfter } from '../store/events';
 import type { HomePaths } from '../config/home';
 import { laneOverrides } from '../store/laneSettings';
-import { effectiveLaneSettings, type LaneResolution } from '../config/lanes';
+import { awaitsApproval, effectiveLaneSettings, type LaneResolution } from '../config/lanes';
 import { childIdsOfAny, parentsOf } from '../store/links';
 import { dispatcherEnabled } from '../store/meta';
 import { budgetDay, formatUsd } from '../../../shared/budget';
@@ -1200,7 +1200,12 @@ export class Dispatcher {
       if (!plan) {
         // The first task of a lane decides for all of them: a lane-wide rule holds for each or none.
         const laneName = row.assignee ?? '';
-        const wanted = skip !== null && LANE_WIDE_REASONS.has(skip.reason) ? skip : null;
+        // A terminal lane that asks for approval has tasks of either verdict (skipReasonOf).
+        const laneWide =
+          skip !== null &&
+          LANE_WIDE_REASONS.has(skip.reason) &&
+          !(lane?.resolution.kind === 'terminal' && lane.requireApproval);
+        const wanted = laneWide ? skip : null;
         plan = { wanted, changes: !dryRun && !sameVerdict(storedLanes.get(laneName), wanted) };
         lanePlans.set(laneName, plan);
         if (lane) lane.plan = plan;
@@ -1311,6 +1316,16 @@ export class Dispatcher {
     }
   }
 
+  /** awaiting_approval, with the lane's detail when the lane asks (built once per lane), else the task's. */
+  private approvalVerdict(row: ReadyRow, lane: LaneRuntime): Skip {
+    return lane.requireApproval
+      ? (lane.verdicts.awaiting_approval ??= {
+          reason: 'awaiting_approval',
+          detail: `lane ${row.assignee ?? ''} asks for approval before a task starts (approve it on the card, \`switchyard approve\` or MCP)`,
+        })
+      : TASK_AWAITS_APPROVAL;
+  }
+
   /** The first rule of docs/architecture.md §4.6 that holds. Lane-wide verdicts are built once per lane and shared. */
   private skipReasonOf(row: ReadyRow, lane: LaneRuntime | null, state: WalkState): Skip | null {
     const assignee = row.assignee;
@@ -1318,6 +1333,11 @@ export class Dispatcher {
     const { resolution, verdicts } = lane;
     // `??=` builds each lane-wide verdict (and its detail text) on first use only.
     if (resolution.kind === 'terminal') {
+      // A claim is a terminal lane's start, and claimTask holds it for the approval as a spawn is
+      // held: the card says so (its Approve button reads this reason), not "waiting for claim". Only
+      // the lane's own rule, a lane fact, so that its verdict is lane-wide or per task for all its
+      // tasks alike (walkSome); a task's own rule is held by the claim alone.
+      if (lane.requireApproval && row.approved_at === null) return this.approvalVerdict(row, lane);
       return (verdicts.terminal_lane ??= {
         reason: 'terminal_lane',
         detail: resolution.hint ? `${TERMINAL_LANE_DETAIL} (${resolution.hint})` : TERMINAL_LANE_DETAIL,
@@ -1333,14 +1353,13 @@ export class Dispatcher {
     if (lane.paused)
       return (verdicts.lane_paused ??= { reason: 'lane_paused', detail: `lane ${assignee} is paused` });
     // docs/architecture.md §10: approval, then budget, right after lane_paused; neither is spawnable, so never stuck.
-    if (row.approved_at === null && (lane.requireApproval || row.approval_required === 1)) {
-      return lane.requireApproval
-        ? (verdicts.awaiting_approval ??= {
-            reason: 'awaiting_approval',
-            detail: `lane ${assignee} asks for approval before a task starts (approve it on the card, \`switchyard approve\` or MCP)`,
-          })
-        : TASK_AWAITS_APPROVAL;
-    }
+    if (
+      awaitsApproval(
+        { approvalRequired: row.approval_required === 1, approvedAt: row.approved_at },
+        lane.requireApproval,
+      )
+    )
+      return this.approvalVerdict(row, lane);
     if (lane.budgetExhausted) return lane.budgetExhausted;
     if (row.next_attempt_at !== null && row.next_attempt_at > state.now) {
       return { reason: 'backoff', detail: `backoff until ${new Date(row.next_attempt_at).toISOString()}` };

@@ -454,20 +454,26 @@ export function claimReadyTask(
   return true;
 }
 
+/** `claim --next`: the lane's first ready, unclaimed task out of backoff that `mayTake` accepts. */
 export function nextReadyTaskOfLane(
   db: Db,
   lane: string,
   board: string | undefined,
   now: number,
+  mayTake: (task: Task) => boolean = () => true,
 ): Task | undefined {
-  const row = db
+  const rows = db
     .prepare(
       `SELECT * FROM tasks_with_skips WHERE status = 'ready' AND assignee = @lane AND claim_owner IS NULL
          AND (@board IS NULL OR board = @board) AND (next_attempt_at IS NULL OR next_attempt_at <= @now)
-       ORDER BY priority DESC, created_at, id LIMIT 1`,
+       ORDER BY priority DESC, created_at, id`,
     )
-    .get({ lane, board: board ?? null, now }) as TaskRow | undefined;
-  return row ? taskFromRow(row) : undefined;
+    .iterate({ lane, board: board ?? null, now }) as IterableIterator<TaskRow>;
+  for (const row of rows) {
+    const task = taskFromRow(row);
+    if (mayTake(task)) return task; // leaving the loop ends the statement
+  }
+  return undefined;
 }
 
 export function tasksWithStatus(db: Db, status: TaskStatus): Task[] {
