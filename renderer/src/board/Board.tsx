@@ -30,9 +30,17 @@ import {
 } from './dropTargets';
 import '../styles/board.css';
 
-/** Pointer drags start after 5 px, so a click still opens the card. */
-const POINTER_ACTIVATION = { distance: 5 };
-const KEYBOARD_CODES = { start: ['Space'], cancel: ['Escape'], end: ['Space', 'Enter'] };
+/**
+ * The sensors' options, made once: dnd-kit makes every card's drag listeners anew when an options
+ * object changes, and the board renders again when a drag starts and ends (`activeId`), so options
+ * written inline re-rendered every card on the board at pick-up and at drop (bench/RESULTS.md,
+ * row 6b, engineer drag). Pointer drags start after 5 px, so a click still opens the card.
+ */
+const POINTER_OPTIONS = { activationConstraint: { distance: 5 } };
+const KEYBOARD_OPTIONS = {
+  coordinateGetter: cellKeyboardCoordinates,
+  keyboardCodes: { start: ['Space'], cancel: ['Escape'], end: ['Space', 'Enter'] },
+};
 
 /** Keyboard drags have no pointer: fall back to the overlap of the dragged card with the cells. */
 const collisionDetection: CollisionDetection = (args) => {
@@ -140,8 +148,8 @@ export function Board() {
   useEffect(() => () => laneWindow.disconnect(), [laneWindow]);
   const [activeId, setActiveId] = useState<string | null>(null);
   const sensors = useSensors(
-    useSensor(PointerSensor, { activationConstraint: POINTER_ACTIVATION }),
-    useSensor(KeyboardSensor, { coordinateGetter: cellKeyboardCoordinates, keyboardCodes: KEYBOARD_CODES }),
+    useSensor(PointerSensor, POINTER_OPTIONS),
+    useSensor(KeyboardSensor, KEYBOARD_OPTIONS),
   );
   const accessibility = useMemo(
     () => ({
