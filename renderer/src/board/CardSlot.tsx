@@ -1,13 +1,15 @@
 import { useDraggable } from '@dnd-kit/core';
 import { memo, useCallback, useMemo } from 'react';
-import { TaskCard } from '../card/TaskCard';
+import { TaskCard, type TaskCardProps } from '../card/TaskCard';
 import { cardById } from '../store/boardStore';
 import { useBoard, useBoardContext } from '../store/context';
 import { dependencyProgress, undeclaredLaneHint } from '../store/selectors';
 
 /**
  * One card on the board: picks exactly what the card shows from the store (each selector returns
- * a stable value), and makes it draggable. Only cards that are rendered subscribe.
+ * a stable value). Only cards that are rendered subscribe. It takes no part in the drag itself
+ * (`DraggableCard` does), so a drag's pick-up, each cell it crosses and its drop run none of these
+ * selectors.
  */
 export const CardSlot = memo(function CardSlot({ taskId }: { taskId: string }) {
   const { store } = useBoardContext();
@@ -26,14 +28,10 @@ export const CardSlot = memo(function CardSlot({ taskId }: { taskId: string }) {
   // A string, not the lane: a lane's figures change often, its hint almost never.
   const laneHint = useBoard((state) => undeclaredLaneHint(state, cardById(state, taskId)));
   const dependencies = useBoard((state) => dependencyProgress(cardById(state, taskId)));
-  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: taskId });
   const open = useCallback((id: string) => store.getState().openTask(id), [store]);
-  // dnd-kit re-renders every draggable when the drag's target changes; with the same props object
-  // the memoized card underneath skips rendering (only the dragged card's props change).
-  const dragProps = useMemo(() => ({ ...attributes, ...listeners }), [attributes, listeners]);
   if (!task) return null;
   return (
-    <TaskCard
+    <DraggableCard
       task={task}
       worker={worker}
       lane={lane}
@@ -41,10 +39,21 @@ export const CardSlot = memo(function CardSlot({ taskId }: { taskId: string }) {
       dependencies={dependencies}
       laneHint={laneHint}
       changes={changes}
-      dragging={isDragging}
-      dragProps={dragProps}
-      cardRef={setNodeRef}
       onOpen={open}
     />
   );
+});
+
+type DraggableCardProps = Omit<TaskCardProps, 'overlay' | 'dragging' | 'dragProps' | 'cardRef'>;
+
+/**
+ * The card as a dnd-kit draggable. dnd-kit re-renders every draggable whenever the drag changes
+ * (picked up, measured, over another cell, dropped), so this reads nothing but the drag: the card's
+ * own selectors stay in `CardSlot`, and with the same props the memoized card underneath skips
+ * rendering (only the dragged card's props change).
+ */
+const DraggableCard = memo(function DraggableCard(props: DraggableCardProps) {
+  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: props.task.id });
+  const dragProps = useMemo(() => ({ ...attributes, ...listeners }), [attributes, listeners]);
+  return <TaskCard {...props} dragging={isDragging} dragProps={dragProps} cardRef={setNodeRef} />;
 });

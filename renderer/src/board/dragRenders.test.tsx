@@ -7,10 +7,10 @@ import { renderApp, type Rendered } from '../test/renderApp';
 /**
  * What a drag's pick-up and drop render (bench row 6b): dnd-kit re-renders every draggable card at
  * each change of the drag, so what those renders do is paid once per card on the board. Counted
- * here: the card's view (TaskCard, behind its memo).
+ * here: the card's view (TaskCard, behind its memo) and the card's own store selectors.
  */
 
-const counted = vi.hoisted(() => ({ cardViews: 0 }));
+const counted = vi.hoisted(() => ({ cardViews: 0, cardSelectors: 0 }));
 
 vi.mock('../card/TaskCard', async (importOriginal) => {
   const original = await importOriginal<typeof import('../card/TaskCard')>();
@@ -22,9 +22,20 @@ vi.mock('../card/TaskCard', async (importOriginal) => {
   return { ...original, TaskCard };
 });
 
+vi.mock('../store/selectors', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../store/selectors')>();
+  // Read by each card for its dependency chip, and by nothing else on the board.
+  const dependencyProgress: typeof original.dependencyProgress = (card) => {
+    counted.cardSelectors++;
+    return original.dependencyProgress(card);
+  };
+  return { ...original, dependencyProgress };
+});
+
 let view: Rendered | null = null;
 beforeEach(() => {
   counted.cardViews = 0;
+  counted.cardSelectors = 0;
 });
 afterEach(() => {
   view?.unmount();
@@ -39,7 +50,7 @@ async function press(element: Element, code: string, key: string): Promise<void>
 }
 
 describe('a drag on a board of many cards', () => {
-  it('renders only the dragged card at pick-up and at the end', async () => {
+  it('renders only the dragged card at pick-up and at the end, and runs no card selector', async () => {
     const lanes = ['alpha', 'beta', 'gamma'];
     const tasks = lanes.flatMap((lane) =>
       Array.from({ length: 10 }, (_, i) => makeTask({ assignee: lane, status: i % 2 ? 'todo' : 'ready' })),
@@ -50,14 +61,18 @@ describe('a drag on a board of many cards', () => {
     card.focus();
 
     counted.cardViews = 0;
+    counted.cardSelectors = 0;
     await press(card, 'Space', ' ');
     expect(view.queryByTestId(`overlay-${tasks[0]!.id}`)).not.toBeNull();
     // The dragged card (now dimmed) and its copy in the overlay; the 29 others not at all.
     expect(counted.cardViews).toBe(2);
+    expect(counted.cardSelectors).toBe(0);
 
     counted.cardViews = 0;
+    counted.cardSelectors = 0;
     await press(card, 'Escape', 'Escape');
     expect(view.queryByTestId(`overlay-${tasks[0]!.id}`)).toBeNull();
     expect(counted.cardViews).toBe(1);
+    expect(counted.cardSelectors).toBe(0);
   });
 });
