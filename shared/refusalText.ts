@@ -59,9 +59,35 @@ export function describeIssue(issue: z.core.$ZodIssue, wording: RefusalWording =
     : `${about}: ${message}`;
 }
 
-/** The first problem of a refused input as one line for a person (describeIssue's words). */
+/** How many problems one refusal spells out; the rest are counted, so the line stays readable. */
+export const REFUSAL_PROBLEMS_SHOWN = 5;
+
+/**
+ * Every problem of a refused input, in one line for a person ("title is required; priority must be
+ * …"), so whoever sent it fixes them all at once rather than one per refusal. A field's first
+ * problem only (zod may find a fraction both negative and not whole); past REFUSAL_PROBLEMS_SHOWN,
+ * "and N more".
+ */
 export function describeRefusal(error: z.ZodError, wording: RefusalWording = {}): string {
-  const issue = error.issues[0];
-  if (!issue) return wording.field ? `${wording.field} is not valid` : 'the input is not valid';
-  return describeIssue(issue, wording);
+  const problems = refusalProblems(error, wording);
+  if (problems.length === 0)
+    return wording.field ? `${wording.field} is not valid` : 'the input is not valid';
+  const shown = problems.slice(0, REFUSAL_PROBLEMS_SHOWN);
+  const more = problems.length - shown.length;
+  return more > 0 ? `${shown.join('; ')}; and ${more} more` : shown.join('; ');
+}
+
+/** describeIssue's phrase for the first issue of each field, in zod's order, without repeats. */
+function refusalProblems(error: z.ZodError, wording: RefusalWording): string[] {
+  const fields = new Set<string>();
+  const problems = new Set<string>();
+  for (const issue of error.issues) {
+    const field = issue.code === 'unrecognized_keys' ? null : JSON.stringify(issue.path.map(String));
+    if (field !== null) {
+      if (fields.has(field)) continue;
+      fields.add(field);
+    }
+    problems.add(describeIssue(issue, wording));
+  }
+  return [...problems];
 }

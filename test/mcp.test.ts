@@ -235,6 +235,11 @@ describe('switchyard mcp (stdio)', () => {
       ['create_task', { title: 'x', priority: 'high' }, /^priority: /],
       ['create_task', { title: 'x', priority: 1e20 }, /^priority must be from -1000000 to 1000000$/],
       ['create_task', { title: 'x', colour: 'red' }, /^unknown field "colour"$/],
+      [
+        'create_task',
+        { title: '   ', priority: 1e20 },
+        /^title is required; priority must be from -1000000 to 1000000$/,
+      ],
       ['complete_task', { id: 'not-an-id' }, /^a task id looks like t_1a2b3c4d$/],
       ['claim_next', { lane: 'Bad Lane!' }, /^lane must be 1–64 characters/],
       ['link_tasks', { parentId: 't_00000000' }, /^child id: /],

@@ -82,6 +82,64 @@ describe('a refusal reads as one plain sentence, the same through the API and th
 });
 
 /**
+ * A refusal names every problem it found, not only the first: a title left empty and a priority out
+ * of range were two refusals in a row (fix one, be refused for the other). Past five, the rest are
+ * counted.
+ */
+describe('a refusal names all its problems in one line', () => {
+  it('an empty title and a priority out of range: both, through the API and the CLI', async () => {
+    const { engine, api } = newApi();
+    const created = await api.call('createTask', { board: 'default', title: 'Keep me' });
+    if (!created.ok) throw new Error(created.error.message);
+    const says = 'title is required; priority must be from -1000000 to 1000000';
+
+    const viaApi = await api.callByName('editTask', { id: created.value.id, title: ' ', priority: 5e6 });
+    expect(viaApi).toEqual({ ok: false, error: { code: 'validation', message: says } });
+    const viaCli = await runCli(engine.paths.home, [
+      'edit',
+      created.value.id,
+      '--title',
+      ' ',
+      '--priority',
+      '5000000',
+    ]);
+    expect({ code: viaCli.code, stderr: viaCli.stderr }).toEqual({
+      code: 1,
+      stderr: `switchyard: ${says}\n`,
+    });
+    const detail = await api.call('taskDetail', { id: created.value.id });
+    if (!detail.ok) throw new Error(detail.error.message);
+    expect(detail.value.task).toEqual(created.value);
+  });
+
+  it('seven problems: the first five and how many more', async () => {
+    const { engine, api } = newApi();
+    const refused = await api.callByName('createTask', {
+      board: 'default',
+      title: ' ',
+      body: BIG_BODY,
+      assignee: 'Bad Lane!',
+      priority: 5e6,
+      maxRuntimeSeconds: 0,
+      workspace: 'nowhere',
+      colour: 'red',
+    });
+    expect(refused).toEqual({
+      ok: false,
+      error: {
+        code: 'validation',
+        message:
+          `title is required; body is larger than 64 KiB; assignee ${SLUG_RULE}; ` +
+          'priority must be from -1000000 to 1000000; workspace must be "scratch", "repo", ' +
+          '"dir:/absolute/path" or "worktree:/absolute/repo/path"; and 2 more',
+      },
+    });
+    const listed = await runCli(engine.paths.home, ['list', '--json']);
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+  });
+});
+
+/**
  * The same words where Switchyard refuses what a person wrote outside the API: a flag, a config file
  * (named by its keys, as written there) and a file brought in by `switchyard import`. Each of these
  * worded zod's issue by hand: "--lane: must be …", "dispatcher.tickMS: unknown setting", and a
