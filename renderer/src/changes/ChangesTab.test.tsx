@@ -37,6 +37,74 @@ const deletedFile = (file: string): string =>
 const renamedFile = (from: string, to: string): string =>
   `diff --git a/${from} b/${to}\nsimilarity index 90%\nrename from ${from}\nrename to ${to}\nindex 3333333..4444444 100644\n--- a/${from}\n+++ b/${to}\n@@ -1,2 +1,2 @@\n kept\n-old name line\n+new name line\n`;
 
+function changesOf(task: ReturnType<typeof makeTask>, files: FileChange[], patch: string): TaskChanges {
+  const lines = files.reduce((sum, file) => sum + (file.additions ?? 0) + (file.deletions ?? 0), 0);
+  return {
+    worktree: {
+      taskId: task.id,
+      repo: '/repo',
+      baseBranch: 'main',
+      branch: `switchyard/${task.id}`,
+      path: `/home/workspaces/${task.id}`,
+      baseCommit: 'abc',
+      mergedAt: null,
+      mergeCommit: null,
+      removedAt: null,
+      reviewWaived: false,
+    },
+    summary: makeChangeSummary({ files: files.length, additions: lines, deletions: 0 }),
+    files,
+    patch,
+    truncated: false,
+  };
+}
+
+async function renderTab(task: ReturnType<typeof makeTask>, answer: TaskChanges): Promise<HTMLElement> {
+  const api = new FakeBoardApi().on('taskChanges', () => answer);
+  const store = createBoardStore(api);
+  container = document.createElement('div');
+  document.body.appendChild(container);
+  await act(async () => {
+    root = createRoot(container as HTMLElement);
+    root.render(
+      <BoardProvider value={createBoardContextValue(api, store)}>
+        <ChangesTab task={cardOf(task)} />
+      </BoardProvider>,
+    );
+  });
+  await act(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  });
+  return container;
+}
+
+const headsOf = (element: HTMLElement): string[] =>
+  [...element.querySelectorAll('.file-diff-head')].map((head) => head.textContent ?? '');
+
+describe('the Changes tab on a small diff', () => {
+  it("names each file as the core's file list does: a new binary file and a new empty file are added, not modified", async () => {
+    const task = makeTask({ status: 'done', workspace: 'repo' });
+    // What `git diff` prints for them: no ---/+++ lines, so a diff parser alone calls both "modify".
+    const patch =
+      'diff --git a/big.bin b/big.bin\nnew file mode 100644\nindex 0000000..ad3608f\nBinary files /dev/null and b/big.bin differ\n' +
+      'diff --git a/empty.txt b/empty.txt\nnew file mode 100644\nindex 0000000..e69de29\n' +
+      addedFile('small.txt', 1);
+    const files: FileChange[] = [
+      { path: 'big.bin', oldPath: null, status: 'added', additions: null, deletions: null, binary: true },
+      { path: 'empty.txt', oldPath: null, status: 'added', additions: 0, deletions: 0, binary: false },
+      { path: 'small.txt', oldPath: null, status: 'added', additions: 1, deletions: 0, binary: false },
+    ];
+    const tab = await renderTab(task, changesOf(task, files, patch));
+    expect(headsOf(tab)).toEqual([
+      '▾ big.bin (added, binary)',
+      '▾ empty.txt (added, 0 changed lines)',
+      '▾ small.txt (added, 1 changed line)',
+    ]);
+    expect(tab.textContent).toContain('Binary file: not shown.');
+    expect(tab.textContent).toContain('small.txt line 0');
+  });
+});
+
 describe('the Changes tab on a large diff', () => {
   it('lists every file collapsed and shows the right lines of the one opened', async () => {
     const task = makeTask({ status: 'done', workspace: 'repo' });
@@ -58,53 +126,21 @@ describe('the Changes tab on a large diff', () => {
       },
       { path: 'src/b.ts', oldPath: null, status: 'added', additions: 1600, deletions: 0, binary: false },
     ];
-    const answer: TaskChanges = {
-      worktree: {
-        taskId: task.id,
-        repo: '/repo',
-        baseBranch: 'main',
-        branch: `switchyard/${task.id}`,
-        path: `/home/workspaces/${task.id}`,
-        baseCommit: 'abc',
-        mergedAt: null,
-        mergeCommit: null,
-        removedAt: null,
-        reviewWaived: false,
-      },
-      summary: makeChangeSummary({ files: 4, additions: 3201, deletions: 3 }),
-      files,
-      patch,
-      truncated: false,
-    };
-    const api = new FakeBoardApi().on('taskChanges', () => answer);
-    const store = createBoardStore(api);
-    container = document.createElement('div');
-    document.body.appendChild(container);
-    await act(async () => {
-      root = createRoot(container as HTMLElement);
-      root.render(
-        <BoardProvider value={createBoardContextValue(api, store)}>
-          <ChangesTab task={cardOf(task)} />
-        </BoardProvider>,
-      );
-    });
-    await act(async () => {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    });
-    const heads = () => [...(container as HTMLElement).querySelectorAll('.file-diff-head')];
-    expect(heads().map((head) => head.textContent)).toEqual([
+    const tab = await renderTab(task, changesOf(task, files, patch));
+    const heads = () => [...tab.querySelectorAll('.file-diff-head')];
+    expect(headsOf(tab)).toEqual([
       '▸ src/a.ts (added, 1600 changed lines)',
       '▸ old/gone.txt (deleted, 2 changed lines)',
       '▸ docs/old name.md → docs/new.md (renamed, 2 changed lines)',
       '▸ src/b.ts (added, 1600 changed lines)',
     ]);
-    expect((container as HTMLElement).querySelector('.diff')).toBeNull();
+    expect(tab.querySelector('.diff')).toBeNull();
 
     const open = async (index: number) => {
       await act(async () => {
         heads()[index]?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
       });
-      return (container as HTMLElement).textContent ?? '';
+      return tab.textContent ?? '';
     };
     let text = await open(3);
     expect(text).toContain('src/b.ts line 1599');

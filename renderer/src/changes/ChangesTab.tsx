@@ -80,6 +80,7 @@ export function ChangesTab({ task }: { task: Card }) {
     [changes?.patch, lazy],
   );
   const totalLines = useMemo(() => files.reduce((sum, file) => sum + linesOf(file), 0), [files]);
+  const parsedByPath = useMemo(() => new Map(files.map((file) => [pathOf(file), file])), [files]);
 
   if (error) return <p className="problem drawer-section">{error}</p>;
   if (changes === undefined) return <p className="muted drawer-section">Loading changes…</p>;
@@ -225,23 +226,24 @@ export function ChangesTab({ task }: { task: Card }) {
           </li>
         ))}
       </ul>
-      {lazy
-        ? changes.files.map((file) => (
-            <LazyFileDiff
-              key={`${file.oldPath}→${file.path}`}
-              change={file}
-              patch={changes.patch}
-              view={view}
-            />
-          ))
-        : files.map((file) => (
-            <FileDiff
-              key={`${file.oldPath}→${file.newPath}`}
-              file={file}
-              view={view}
-              collapsed={totalLines > COLLAPSE_ALL_LINES || linesOf(file) > COLLAPSE_FILE_LINES}
-            />
-          ))}
+      {changes.files.map((change) =>
+        lazy ? (
+          <LazyFileDiff
+            key={`${change.oldPath}→${change.path}`}
+            change={change}
+            patch={changes.patch}
+            view={view}
+          />
+        ) : (
+          <ParsedFileDiff
+            key={`${change.oldPath}→${change.path}`}
+            change={change}
+            file={parsedByPath.get(change.path) ?? null}
+            view={view}
+            collapsed={totalLines > COLLAPSE_ALL_LINES}
+          />
+        ),
+      )}
     </section>
   );
 }
@@ -268,6 +270,30 @@ function patchSectionOf(patch: string, change: FileChange): string | null {
   return null;
 }
 
+/** The path the core's file list names a parsed file by (a deleted file by its old path). */
+const pathOf = (file: FileData): string => (file.type === 'delete' ? file.oldPath : file.newPath);
+
+/** The parsed part of a file the core listed. */
+function parsedFileOf(candidates: readonly FileData[], change: FileChange): FileData | null {
+  return candidates.find((file) => pathOf(file) === change.path) ?? null;
+}
+
+/** A file of a diff small enough to parse whole: open unless it (or the whole diff) is long. */
+function ParsedFileDiff({
+  change,
+  file,
+  view,
+  collapsed,
+}: {
+  change: FileChange;
+  file: FileData | null;
+  view: 'unified' | 'split';
+  collapsed: boolean;
+}) {
+  const [open, setOpen] = useState(!collapsed && (file === null || linesOf(file) <= COLLAPSE_FILE_LINES));
+  return <FileDiff change={change} file={file} view={view} open={open} onToggle={() => setOpen(!open)} />;
+}
+
 /** A collapsed file of a large diff: its header from the file list; parsed when opened. */
 function LazyFileDiff({
   change,
@@ -281,62 +307,59 @@ function LazyFileDiff({
   const [open, setOpen] = useState(false);
   const parsed = useMemo(() => {
     if (!open) return null;
-    const named = (candidates: FileData[]) =>
-      candidates.find((file) => (file.type === 'delete' ? file.oldPath : file.newPath) === change.path);
     const section = patchSectionOf(patch, change);
     // Not found alone (a path git quoted): the whole patch is parsed, once this file is asked for.
-    return (section ? named(parseDiff(section)) : undefined) ?? named(parseDiff(patch)) ?? null;
+    return (
+      (section ? parsedFileOf(parseDiff(section), change) : null) ?? parsedFileOf(parseDiff(patch), change)
+    );
   }, [open, patch, change]);
-  if (open && parsed) return <FileDiff file={parsed} view={view} collapsed={false} />;
-  const title = change.oldPath ? `${change.oldPath} → ${change.path}` : change.path;
-  const lines = (change.additions ?? 0) + (change.deletions ?? 0);
-  return (
-    <div className="file-diff" data-testid="file-diff">
-      <button type="button" className="file-diff-head" onClick={() => setOpen(true)} aria-expanded={false}>
-        ▸ {title}{' '}
-        <span className="muted">
-          ({change.status}
-          {change.binary ? ', binary' : `, ${lines} changed lines`})
-        </span>
-      </button>
-      {open && !parsed && <p className="muted">This file is not in the diff that was sent.</p>}
-    </div>
-  );
+  return <FileDiff change={change} file={parsed} view={view} open={open} onToggle={() => setOpen(!open)} />;
 }
 
+/**
+ * One file of the diff. Its head — status, binary, lines — is the core's file list (git's own
+ * reading); the parsed patch gives only the lines: a parser of the patch text alone calls a new
+ * binary or empty file "modify", as it has no ---/+++ lines.
+ */
 function FileDiff({
+  change,
   file,
   view,
-  collapsed,
+  open,
+  onToggle,
 }: {
-  file: FileData;
+  change: FileChange;
+  file: FileData | null;
   view: 'unified' | 'split';
-  collapsed: boolean;
+  open: boolean;
+  onToggle: () => void;
 }) {
-  const [open, setOpen] = useState(!collapsed);
-  const name = file.type === 'delete' ? file.oldPath : file.newPath;
-  const lines = linesOf(file);
+  const lines = file ? linesOf(file) : 0;
   const tokens = useMemo<HunkTokens | null>(() => {
-    const language = languageOf(name);
-    if (!open || !language || lines > HIGHLIGHT_MAX_LINES) return null;
+    const language = languageOf(change.path);
+    if (!open || !file || !language || lines > HIGHLIGHT_MAX_LINES) return null;
     try {
       return tokenize(file.hunks, { highlight: true, refractor: refractorAdapter as never, language });
     } catch {
       return null; // highlighting is a nicety: a grammar that fails shows the plain diff
     }
-  }, [file.hunks, name, open, lines]);
-  const title = file.type === 'rename' ? `${file.oldPath} → ${file.newPath}` : name;
+  }, [file, change.path, open, lines]);
+  const title = change.oldPath ? `${change.oldPath} → ${change.path}` : change.path;
+  const changed = (change.additions ?? 0) + (change.deletions ?? 0);
   return (
     <div className="file-diff" data-testid="file-diff">
-      <button type="button" className="file-diff-head" onClick={() => setOpen(!open)} aria-expanded={open}>
+      <button type="button" className="file-diff-head" onClick={onToggle} aria-expanded={open}>
         {open ? '▾' : '▸'} {title}{' '}
         <span className="muted">
-          ({file.type}
-          {file.isBinary ? ', binary' : ''}, {lines} lines)
+          ({change.status}
+          {change.binary ? ', binary' : `, ${changed} changed line${changed === 1 ? '' : 's'}`})
         </span>
       </button>
-      {open && file.isBinary && <p className="muted">Binary file: not shown.</p>}
-      {open && !file.isBinary && file.hunks.length > 0 && (
+      {open && change.binary && <p className="muted">Binary file: not shown.</p>}
+      {open && !change.binary && !file && (
+        <p className="muted">This file is not in the diff that was sent.</p>
+      )}
+      {open && !change.binary && file && file.hunks.length > 0 && (
         <Diff viewType={view} diffType={file.type} hunks={file.hunks} tokens={tokens}>
           {(hunks) => hunks.map((hunk) => <Hunk key={hunk.content} hunk={hunk} />)}
         </Diff>
