@@ -140,8 +140,8 @@ function removeStaleCliChunks(written, bundleDigests) {
   const keep = new Set(Object.keys(written).map((file) => path.resolve(root, file)));
   for (const name of fs.readdirSync(dist)) {
     const file = path.join(dist, name);
-    // Code caches of earlier builds of dist/cli-tasks.cjs and cli-serve.cjs (electron/cli/launch.ts) go the same way.
-    const cache = /^(cli-tasks|cli-serve)-([0-9a-f]+)-.*\.cache$/.exec(name);
+    // Code caches of earlier builds of dist/cli-tasks.cjs, cli-serve.cjs and cli-zod.cjs (electron/cli/launch.ts) go the same way.
+    const cache = /^(cli-tasks|cli-serve|cli-zod)-([0-9a-f]+)-.*\.cache$/.exec(name);
     if (cache && cache[2] !== bundleDigests[cache[1]]) {
       // fall through to the age check
     } else if (!/^cli-.*\.mjs(\.map)?$/.test(name) || keep.has(file)) continue;
@@ -213,19 +213,84 @@ async function asciiComments(file) {
 }
 
 /**
- * The task commands' bundle first, then the launcher with that bundle's SHA-256 fixed in: the
- * launcher names the bundle's V8 code cache by it (electron/cli/launch.ts), so a cache made for
- * another build of the bundle is never used.
+ * How the task commands' bundle require()s zod's; electron/cli/launch.ts answers that name with the
+ * file compiled from its code cache (test/cli-bundle.test.ts runs both sides).
+ */
+const ZOD_BUNDLE = './cli-zod.cjs';
+
+/**
+ * zod in a bundle of its own next to the task commands' (dist/cli-zod.cjs), loaded when a command
+ * first initialises a module that imports zod: `create` (whose input check is zod-free,
+ * shared/createTaskInputCheck.generated.ts) and `list` never do, yet read and copied zod's 180 KB,
+ * 43 % of the bundle, at every start (performance issue 17, targets 4c and 4a). One copy of zod in
+ * a process, as before: the task commands' bundle holds none.
+ */
+const zodApart = {
+  name: 'zod-apart',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^zod$/ }, () => ({ path: ZOD_BUNDLE, external: true }));
+  },
+};
+
+/**
+ * The members of zod that `bundle` (built with zodApart) takes from it, so zod's bundle can be
+ * tree-shaken to them as the inlined zod was. esbuild's CommonJS output names each importing
+ * module's namespace `z`, `z2` …; any use of one other than `z.member` (the namespace passed on as
+ * a value) would need all of zod, so the build stops there rather than guess.
+ */
+function zodMembersUsedBy(bundle) {
+  const bundleName = ZOD_BUNDLE.replace(/\./g, '\\.');
+  const required = new RegExp(`\\b([\\w$]+) = __toESM\\(require\\("${bundleName}"\\)(?:, 1)?\\);`, 'g');
+  const namespaces = [...bundle.matchAll(required)].map((match) => match[1]);
+  if (namespaces.length === 0) throw new Error(`no import of zod found in the task commands' bundle`);
+  const members = new Set();
+  for (const namespace of namespaces) {
+    const name = namespace.replace(/\$/g, '\\$');
+    for (const use of bundle.matchAll(new RegExp(`(?<![\\w$.])${name}\\.([\\w$]+)`, 'g')))
+      members.add(use[1]);
+    // Handed on as a value: an argument, an element, a property's or a variable's value, returned, spread.
+    const asValue = new RegExp(`(?:[(,=[:?]\\s*|\\breturn\\s+|\\.\\.\\.)${name}(?![\\w$.])`);
+    const found = asValue.exec(bundle);
+    if (found)
+      throw new Error(`zod's namespace is used as a value in the task commands' bundle: ${found[0]}`);
+  }
+  return [...members].sort();
+}
+
+/**
+ * The task commands' and `serve`'s bundles first, then zod's with the members the task commands
+ * use, then the launcher with the three bundles' SHA-256 fixed in: the launcher names each bundle's
+ * V8 code caches by it (electron/cli/launch.ts), so a cache made for another build of a bundle is
+ * never used.
  */
 async function buildCliCommonJs() {
   // `serve` has its own bundle too (electron/cli/serveCli.ts): compiled from a code cache, not
   // ~40 ES modules compiled anew at every start (performance issue 17, target 7).
+  await Promise.all([
+    build({
+      ...cliCommonJs,
+      ...launchedBundle,
+      plugins: [...cliCommonJs.plugins, zodApart],
+      entryPoints: { 'cli-tasks': 'electron/cli/taskCli.ts' },
+    }),
+    build({ ...cliCommonJs, ...launchedBundle, entryPoints: { 'cli-serve': 'electron/cli/serveCli.ts' } }),
+  ]);
+  const members = zodMembersUsedBy(
+    await fs.promises.readFile(path.join(root, 'dist', 'cli-tasks.cjs'), 'utf8'),
+  );
   await build({
     ...cliCommonJs,
     ...launchedBundle,
-    entryPoints: { 'cli-tasks': 'electron/cli/taskCli.ts', 'cli-serve': 'electron/cli/serveCli.ts' },
+    stdin: {
+      contents: `export { ${members.join(', ')} } from 'zod';`,
+      resolveDir: root,
+      sourcefile: 'cli-zod.js',
+    },
+    outfile: path.join('dist', 'cli-zod.cjs'),
+    outdir: undefined,
+    outExtension: undefined,
   });
-  await Promise.all(['cli-tasks.cjs', 'cli-serve.cjs'].map(asciiComments));
+  await Promise.all(['cli-tasks.cjs', 'cli-serve.cjs', 'cli-zod.cjs'].map(asciiComments));
   const digestOf = async (file) =>
     createHash('sha256')
       .update(await fs.promises.readFile(path.join(root, 'dist', file)))
@@ -234,6 +299,7 @@ async function buildCliCommonJs() {
   const digests = {
     'cli-tasks': await digestOf('cli-tasks.cjs'),
     'cli-serve': await digestOf('cli-serve.cjs'),
+    'cli-zod': await digestOf('cli-zod.cjs'),
   };
   await build({
     ...cliCommonJs,
@@ -242,6 +308,7 @@ async function buildCliCommonJs() {
       ...cliCommonJs.define,
       __CLI_TASKS_DIGEST__: JSON.stringify(digests['cli-tasks']),
       __CLI_SERVE_DIGEST__: JSON.stringify(digests['cli-serve']),
+      __CLI_ZOD_DIGEST__: JSON.stringify(digests['cli-zod']),
     },
   });
   return digests;

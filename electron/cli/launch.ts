@@ -15,6 +15,8 @@ import { TASK_COMMAND_NAMES } from './commandGroups';
 /** SHA-256 of dist/cli-tasks.cjs and dist/cli-serve.cjs as built, fixed in by scripts/build-node.mjs. */
 declare const __CLI_TASKS_DIGEST__: string;
 declare const __CLI_SERVE_DIGEST__: string;
+/** SHA-256 of dist/cli-zod.cjs, zod as the task commands' bundle requires it (scripts/build-node.mjs zodApart). */
+declare const __CLI_ZOD_DIGEST__: string;
 
 const sibling = (file: string): string => path.join(__dirname, file);
 
@@ -57,11 +59,17 @@ function writeCodeCache(file: string, script: vm.Script): void {
 }
 
 /**
- * Runs dist/`file` as require() would, compiled with `command`'s code cache when there is one. The
- * file is the function require() would wrap it in, and ASCII (scripts/build-node.mjs
- * launchedBundle): V8 compiles the text as read, a one-byte string, with no wrapped copy to flatten.
+ * Runs dist/`file` as require() would, compiled with `command`'s code cache when there is one, and
+ * returns its exports. The file is the function require() would wrap it in, and ASCII
+ * (scripts/build-node.mjs launchedBundle): V8 compiles the text as read, a one-byte string, with no
+ * wrapped copy to flatten. `requireOf` gives the bundle its `require`.
  */
-function runCachedBundle(file: string, digest: string, command: string): void {
+function runCachedBundle(
+  file: string,
+  digest: string,
+  command: string,
+  requireOf: (bundle: string) => NodeJS.Require = createRequire,
+): unknown {
   const bundle = sibling(file);
   // ASCII by the build, so Latin-1 reads it exactly, and in one read(2): Node 20's readFileSync(file,
   // 'utf8') reads 8 KB a call, 50 calls and ~60 more page faults for the task commands' 400 KB.
@@ -78,16 +86,34 @@ function runCachedBundle(file: string, digest: string, command: string): void {
   const module = { exports: {} };
   (script.runInThisContext() as (...args: unknown[]) => void)(
     module.exports,
-    createRequire(bundle),
+    requireOf(bundle),
     module,
     bundle,
     path.dirname(bundle),
   );
+  return module.exports;
+}
+
+/**
+ * The task commands' bundle's `require`: zod, which the bundle does not hold, from dist/cli-zod.cjs
+ * with `command`'s code cache of that file, compiled on the first require() only — `create` and
+ * `list` never ask for it (scripts/build-node.mjs zodApart; performance issue 17, targets 4a, 4c).
+ */
+function taskCommandsRequire(command: string): (bundle: string) => NodeJS.Require {
+  return (bundle) => {
+    const plain = createRequire(bundle);
+    let zod: unknown;
+    const withZod = (id: string): unknown =>
+      id === './cli-zod.cjs'
+        ? (zod ??= runCachedBundle('cli-zod.cjs', __CLI_ZOD_DIGEST__, command))
+        : plain(id);
+    return Object.assign(withZod, plain);
+  };
 }
 
 const name = process.argv[2];
 if (name !== undefined && TASK_COMMAND_NAMES.includes(name)) {
-  runCachedBundle('cli-tasks.cjs', __CLI_TASKS_DIGEST__, name);
+  runCachedBundle('cli-tasks.cjs', __CLI_TASKS_DIGEST__, name, taskCommandsRequire(name));
 } else if (name === 'serve') {
   runCachedBundle('cli-serve.cjs', __CLI_SERVE_DIGEST__, name);
 } else {
