@@ -2,7 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Card, Run } from '../../../shared/domain';
 import { errorMessage } from '../api/boardApi';
 import { useBoardContext } from '../store/context';
-import { runNumberOf } from './RunHistory';
+import { runNumberOf } from './runNumber';
 
 export const LOG_POLL_MS = 1000;
 const LOG_KEEP_CHARS = 200_000;

@@ -3,6 +3,7 @@ import type { CallResponse } from '../../../shared/contract';
 import type { Card, Run } from '../../../shared/domain';
 import type { TranscriptEntry } from '../../../shared/transcript';
 import { useBoardContext } from '../store/context';
+import { runNumberOf } from './runNumber';
 
 type Transcript = CallResponse<'runTranscript'>;
 
@@ -28,12 +29,15 @@ export function TranscriptView({ task, runs }: { task: Card; runs: Run[] }) {
 
   if (!transcript?.format) return null;
   const run = runs.find((candidate) => candidate.id === transcript.runId);
+  // Numbered as the run history and the log number it; until the detail has the run, no number.
+  const runNumber = transcript.runId === null ? null : runNumberOf(runs, transcript.runId);
   return (
     <section className="drawer-section transcript" data-testid="drawer-transcript">
       <h3>
         Transcript{' '}
         <span className="muted">
-          (run #{transcript.runId}, {transcript.format})
+          ({runNumber !== null && `run ${runNumber}, `}
+          {transcript.format})
         </span>
       </h3>
       {run && <RunUsageLine run={run} />}
