@@ -162,6 +162,28 @@ describe('MissingProgramCache with lookupProgram', () => {
     });
   });
 
+  it('lists a settled folder once in a pass asking many programs not remembered yet, and remembers what it lacks', () => {
+    // The engine's start: every broken profile's program asked in one pass, nothing remembered.
+    const cache = new MissingProgramCache({ now: later });
+    writeProgram(path.join(binB, 'agent-7'));
+    const programs = Array.from({ length: 10 }, (_, i) => `agent-${i}`);
+    const calls = statCalls(() => {
+      cache.newPass();
+      for (const program of programs)
+        expect(lookupProgram(program, pathEnv, cache).ok).toBe(program === 'agent-7');
+    });
+    // The first few one by one (stat + lstat) in each folder, then the listing answers.
+    expect(calls.filter((file) => path.dirname(file) === binA)).toHaveLength(
+      2 * MissingProgramCache.LIST_AFTER,
+    );
+    // What binA's listing lacked is remembered: the next pass stats no program there.
+    const next = statCalls(() => lookUp(cache, 'agent-3'));
+    expect(next.filter((file) => path.dirname(file) === binA)).toEqual([]);
+    // A program installed since is found.
+    writeProgram(path.join(binA, 'agent-9'));
+    expect(lookUp(cache, 'agent-9')).toEqual({ ok: true, programPath: path.join(binA, 'agent-9') });
+  });
+
   it('never calls a program absent from a listing that holds it in another case or Unicode form', () => {
     writeProgram(path.join(binA, 'Agent'));
     writeProgram(path.join(binA, 'cafe\u0301')); // "café", decomposed

@@ -67,10 +67,12 @@ function executableProblem(candidate: string): string | null {
  *   same quantum as D's last change would leave D's timestamps as they were. So absences are only
  *   remembered for a directory whose mtime and ctime are at least RECENT_CHANGE_MS older than the
  *   moment D was looked at (the "racily clean" rule of git's index); a directory that changed just
- *   now is not remembered until it has been quiet for that long. Meanwhile, when more than a few
- *   programs are asked about in one pass, D is listed once for that pass (a fresh answer, as the
- *   stat calls would be) instead of two stat calls per program; names are compared case- and
- *   Unicode-form-folded, so on a case-insensitive disk a near match is looked up the plain way.
+ *   now is not remembered until it has been quiet for that long.
+ * - When more than a few programs not remembered are asked about in one pass, D is listed once for
+ *   that pass (a fresh answer, as the stat calls would be) instead of two stat calls per program;
+ *   a trusted D remembers what the listing lacks, as it would after the two calls. Names are
+ *   compared case- and Unicode-form-folded, so on a case-insensitive disk a near match is looked up
+ *   the plain way.
  *
  * Each directory is stat'ed at most once per pass: call newPass() at the start of every round of
  * lookups (the lane resolver does so once per refresh()).
@@ -90,7 +92,7 @@ function executableProblem(candidate: string): string | null {
 export class MissingProgramCache {
   /** Longer than the coarsest common timestamp granularity (FAT's 2 s); see folderIdentity.ts. */
   static readonly RECENT_CHANGE_MS = RECENT_CHANGE_MS;
-  /** Programs looked up one by one in a recently changed directory per pass before it is listed. */
+  /** Programs looked up one by one in a directory per pass before it is listed. */
   static readonly LIST_AFTER = 4;
   /** A watched folder that reported nothing is still stat'ed once in this many passes. */
   static readonly UNHEARD_PASSES = 16;
@@ -170,12 +172,19 @@ export class MissingProgramCache {
     const state = this.directoryState(directory);
     // A PATH entry that is not there (yet) holds nothing; it is looked at again next pass.
     if (state.key === 'missing') return true;
-    if (state.trusted) return state.absent.has(name);
+    if (state.trusted && state.absent.has(name)) return true;
     if (state.key === 'unusable') return false;
     state.askedThisPass += 1;
     if (state.askedThisPass <= MissingProgramCache.LIST_AFTER) return false;
+    // Many programs asked in one pass (the engine's start: every broken profile's program, none
+    // remembered yet): one listing instead of a stat and an lstat per program (2,600 calls for the
+    // bench's 50 broken profiles on a PATH of 13 folders, ~30 ms of `serve`'s start; bench/RESULTS.md,
+    // row 7, paint3). Not listed means no entry at all, what those two calls establish, so a trusted
+    // folder remembers it as they would have.
     state.namesThisPass ??= foldedNames(directory);
-    return state.namesThisPass !== null && !state.namesThisPass.has(foldName(name));
+    const absent = state.namesThisPass !== null && !state.namesThisPass.has(foldName(name));
+    if (absent && state.trusted) state.absent.add(name);
+    return absent;
   }
 
   /**
