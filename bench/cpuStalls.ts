@@ -66,6 +66,33 @@ export function describeStalls(stalls: readonly CpuStall[], minStallMs: number):
   );
 }
 
+/** A task timed on another clock (a page's performance.now()), named for the report. */
+export interface TimedTask {
+  name: string;
+  start: number;
+  duration: number;
+}
+
+/**
+ * "drag 3: 101 ms (a CPU stalled 98 ms of it)" for each task a stall overlapped, or "none": the
+ * tasks' clock is `offsetMs` behind monotonicMs (a page's performance.now() read between two of
+ * ours: bench/board.ts).
+ */
+export function describeStalledTasks(
+  tasks: readonly TimedTask[],
+  stalls: readonly CpuStall[],
+  offsetMs: number,
+): string {
+  const hit = tasks.flatMap((task) => {
+    const from = task.start + offsetMs;
+    const { stalledMs } = stalledWithin(stalls, from, from + task.duration);
+    return stalledMs > 0
+      ? [`${task.name}: ${task.duration.toFixed(0)} ms (a CPU stalled ${stalledMs.toFixed(0)} ms of it)`]
+      : [];
+  });
+  return hit.length === 0 ? 'none' : hit.join('; ');
+}
+
 export interface CpuStallWatch {
   /** Its threads' ids (left out of the process's thread times: they are the probe, not the app). */
   tids: ReadonlySet<number>;

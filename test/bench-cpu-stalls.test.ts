@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { describeStalls, stalledWithin, startCpuStallWatch } from '../bench/cpuStalls';
+import { describeStalledTasks, describeStalls, stalledWithin, startCpuStallWatch } from '../bench/cpuStalls';
 
 // The bench's CPU stall watch (bench/cpuStalls.ts): how much of an event-loop gap a CPU that was
 // not run covered (bench/RESULTS.md, "Rows 5 and 12: what the main thread sleeps on").
@@ -27,6 +27,20 @@ describe('CPU stalls in a gap', () => {
         10,
       ),
     ).toBe('CPU stalls ≥ 10 ms: 2 (longest 101.2 ms, 121.2 ms in all)');
+  });
+
+  it('names the tasks of another clock that a stall overlapped, and by how much', () => {
+    // The page's clock starts 1,000 ms after the monotonic one: its task at 50 ran at 1,050.
+    const tasks = [
+      { name: 'drag 1', start: 50, duration: 101 }, // 1,050–1,151: cpu1's stall covers 1,060–1,140
+      { name: 'drag 2', start: 400, duration: 60 }, // 1,400–1,460: no stall then
+    ];
+    const stalls = [
+      { cpu: 1, startMs: 1_060, endMs: 1_140 },
+      { cpu: 0, startMs: 1_300, endMs: 1_390 },
+    ];
+    expect(describeStalledTasks(tasks, stalls, 1_000)).toBe('drag 1: 101 ms (a CPU stalled 80 ms of it)');
+    expect(describeStalledTasks(tasks, stalls, 0)).toBe('none');
   });
 
   it('starts where a real-time thread can be pinned, else says why, and its threads end', async () => {
