@@ -5,7 +5,7 @@ import type { Engine } from '../electron/core/dispatch/engine';
 import { createBoard, createTask, getTask } from '../electron/core/commands/taskCommands';
 import { configureBoardRepository } from '../electron/core/workers/repository';
 import { refreshTaskChanges, taskChanges } from '../electron/core/workers/changes';
-import { mergeTask, rebaseTask, sendBackTask, waiveReview } from '../electron/core/workers/land';
+import { discardTask, mergeTask, rebaseTask, sendBackTask, waiveReview } from '../electron/core/workers/land';
 import { taskWorktree } from '../electron/core/store/repositories';
 import { eventsOf } from '../electron/core/store/events';
 import { commentsOf } from '../electron/core/store/comments';
@@ -191,6 +191,28 @@ describe('a board on a repository (docs/architecture.md §9)', { timeout: 120_00
     const back = sendBackTask(db, other.id, 'Please add tests', actor);
     expect(back.status).toBe('ready');
     expect(commentsOf(db, other.id, 5).map((comment) => comment.body)).toContain('Please add tests');
+  });
+});
+
+describe('discard (docs/architecture.md §9)', { timeout: 120_000 }, () => {
+  it('removes the worktree and its branch; a branch renamed by hand is left alone, and the message says so', async () => {
+    const { repo, engine, db, paths } = await boardOnRepo();
+    const first = await runToDone(engine, 'Throw away');
+    const firstBranch = taskWorktree(db, first.id)?.branch as string;
+    const thrown = await discardTask(db, paths, first.id, actor);
+    expect(thrown.message).toBe(`removed ${path.join(paths.workspaces, first.id)} and branch ${firstBranch}`);
+    expect(git(repo, 'branch', '--list', firstBranch)).toBe('');
+
+    const second = await runToDone(engine, 'Keep my copy');
+    const secondBranch = taskWorktree(db, second.id)?.branch as string;
+    git(repo, 'branch', '-m', secondBranch, 'my-copy');
+    const kept = await discardTask(db, paths, second.id, actor);
+    expect(kept.message).toBe(
+      `removed ${path.join(paths.workspaces, second.id)}; branch ${secondBranch} was not there (renamed or deleted outside Switchyard), so no branch was deleted`,
+    );
+    expect(git(repo, 'branch', '--list', 'my-copy')).toContain('my-copy');
+    const removed = eventsOf(db, second.id).find((event) => event.kind === 'worktree_removed');
+    expect(removed?.payload).toMatchObject({ branchDeleted: false });
   });
 });
 

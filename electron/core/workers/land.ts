@@ -293,13 +293,15 @@ export async function discardTask(
   const worktree = taskWorktree(db, task.id);
   if (!worktree) throw new SwitchyardError('not_found', `${task.id} has no repository worktree`);
   if (task.status === 'running') throw refuse(`${task.id} is running: stop it first`);
-  await removeTaskWorktree(db, paths, task.id, { deleteBranch: true, force: true });
+  const { branchDeleted } = await removeTaskWorktree(db, paths, task.id, { deleteBranch: true, force: true });
   runInWriteTransaction(db, () => event(db, task, 'discarded', { branch: worktree.branch, by: actor.name }));
   await refreshTaskChanges(db, task.id).catch(() => undefined);
   return {
     taskId: task.id,
     action: 'discard',
-    message: `removed ${worktree.path} and branch ${worktree.branch}`,
+    message: branchDeleted
+      ? `removed ${worktree.path} and branch ${worktree.branch}`
+      : `removed ${worktree.path}; branch ${worktree.branch} was not there (renamed or deleted outside Switchyard), so no branch was deleted`,
     commit: null,
     command: null,
   };

@@ -177,7 +177,7 @@ export async function removeTaskWorktree(
   paths: HomePaths,
   taskId: string,
   options: { deleteBranch: boolean; force: boolean },
-): Promise<void> {
+): Promise<{ branchDeleted: boolean }> {
   const row = taskWorktree(db, taskId);
   if (!row) throw new SwitchyardError('not_found', `${taskId} has no worktree`);
   if (!isOwnWorktree(paths, row))
@@ -193,11 +193,11 @@ export async function removeTaskWorktree(
   } else {
     await runGit(row.repo, ['worktree', 'prune']).catch(() => undefined);
   }
-  if (
+  // A branch renamed or deleted by hand is not Switchyard's to look for: only its own name goes.
+  const branchDeleted =
     options.deleteBranch &&
-    (await gitTest(row.repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${row.branch}`]))
-  )
-    await runGit(row.repo, ['branch', '-D', row.branch]);
+    (await gitTest(row.repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${row.branch}`]));
+  if (branchDeleted) await runGit(row.repo, ['branch', '-D', row.branch]);
   // In the log: a tracker's pass that ran while git removed the folder failed; the one this
   // starts reads "removed" from the row and says so (any process's tracker, docs/architecture.md §9).
   runInWriteTransaction(db, () => {
@@ -209,11 +209,12 @@ export async function removeTaskWorktree(
         taskId,
         board: findTask(db, taskId)?.board ?? null,
         kind: 'worktree_removed',
-        payload: { path: row.path, branchDeleted: options.deleteBranch },
+        payload: { path: row.path, branchDeleted },
       },
       now,
     );
   });
+  return { branchDeleted };
 }
 
 export interface WorkspaceListing {
