@@ -37,6 +37,13 @@ export const CORE_ERROR_CODES = [
 ] as const;
 export const API_ERROR_CODES = [...CORE_ERROR_CODES, 'validation', 'unauthorized', 'internal'] as const;
 
+/**
+ * How a dispatcher's claim owner starts ("dispatcher:<owner>"): such a running task holds one of
+ * the dispatcher's worker slots (SPEC §3's global limit); a terminal's claim (`switchyard claim`,
+ * owned by its actor) holds none.
+ */
+export const DISPATCHER_CLAIM_PREFIX = 'dispatcher:';
+
 export const TASK_STATUSES = ['triage', 'todo', 'ready', 'running', 'blocked', 'done', 'archived'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 /** The columns the board shows; archived tasks are hidden from it. */

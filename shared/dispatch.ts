@@ -120,6 +120,11 @@ export const dispatcherStateSchema = z.object({
   stuck: z.boolean(),
   running: z.number().int(),
   ready: z.number().int(),
+  /**
+   * Worker slots in use in all boards, what the global limit (globalMaxConcurrent) is of: running
+   * tasks a dispatcher claimed. `running` counts terminals' claims too, which use no slot.
+   */
+  workerSlotsInUse: z.number().int(),
   globalMaxConcurrent: z.number().int(),
   lastTickAt: z.number().nullable(),
   workers: z.array(workerStatusSchema),

@@ -53,6 +53,7 @@ import { isRepositoryWorkspace } from '../workers/repository';
 import { prepareTaskWorktree } from '../workers/worktrees';
 import path from 'node:path';
 import { appendAll } from '../../../shared/arrays';
+import { DISPATCHER_CLAIM_PREFIX } from '../../../shared/constants';
 import { ReadsUntilChanged } from '../store/readsUntilChanged';
 import { laneSkipRows, writeLaneSkips, type LaneSkip } from '../store/laneSkips';
 
@@ -122,7 +123,24 @@ export const SLICE_ROWS = 2_000;
  */
 export const SKIP_WRITE_COST = 4;
 
-export const DISPATCHER_CLAIM_PREFIX = 'dispatcher:';
+/** The dispatcher's worker slots in use: per lane, and in all boards against its global limit. */
+export interface WorkerSlots {
+  byLane: ReadonlyMap<string, number>;
+  total: number;
+}
+
+/**
+ * SPEC §3, §4.6: the slots in use are the running tasks a dispatcher claimed. A task a terminal
+ * claimed is running too but uses none (SPEC §3: terminal lanes are never spawned). The capacity
+ * check of the walk and the toolbar's "M/4 workers" (DispatcherState.workerSlotsInUse) both read this.
+ */
+export function workerSlotsInUse(db: Db): WorkerSlots {
+  const rows = tasks.dispatcherRunningByLane(db, DISPATCHER_CLAIM_PREFIX);
+  return {
+    byLane: new Map(rows.map((row) => [row.assignee ?? '', row.n])),
+    total: rows.reduce((sum, row) => sum + row.n, 0),
+  };
+}
 
 /** docs/architecture.md §10: the follow-up a run carries and the agent session it may resume (null: none known). */
 interface Followup {
@@ -924,11 +942,7 @@ export class Dispatcher {
       dispatcherEnabled(db, config.enabledInSettings),
     );
     const globalMax = config.globalMaxConcurrent;
-    const running = reads.keep('runningByLane', () =>
-      tasks.dispatcherRunningByLane(db, DISPATCHER_CLAIM_PREFIX),
-    );
-    const runningByLane = new Map(running.map((row) => [row.assignee ?? '', row.n]));
-    const globalRunning = running.reduce((sum, row) => sum + row.n, 0);
+    const slots = reads.keep('workerSlots', () => workerSlotsInUse(db));
     const budgets = this.exhaustedBudgets();
     const version = lanes.version?.();
     const key =
@@ -946,7 +960,7 @@ export class Dispatcher {
         runtime = {
           resolution,
           ...effectiveLaneSettings(override, declaration, resolution),
-          running: runningByLane.get(name) ?? 0,
+          running: slots.byLane.get(name) ?? 0,
           budgetExhausted: budgets.get(name) ?? null,
           verdicts: {},
           plan: null,
@@ -955,7 +969,7 @@ export class Dispatcher {
       }
       return runtime;
     };
-    return { key, laneOf, enabled, globalRunning, runningByLane, runtimes };
+    return { key, laneOf, enabled, globalRunning: slots.total, runningByLane: slots.byLane, runtimes };
   }
 
   /**

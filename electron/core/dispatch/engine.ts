@@ -12,12 +12,12 @@ import type { DispatchResult, DispatcherState, WorkerStatus } from '../../../sha
 import { EngineChanges, type EngineListener, type EngineNotice } from './engineChanges';
 import type { TaskEvent } from '../../../shared/domain';
 import type { TranscriptFormat } from '../../../shared/transcript';
-import { STATUS_KEEPING_EVENT_KINDS } from '../../../shared/constants';
+import { DISPATCHER_CLAIM_PREFIX, STATUS_KEEPING_EVENT_KINDS } from '../../../shared/constants';
 import { ChangeFeed } from '../store/changeFeed';
 import { appendChangesComputed, appendEvent } from '../store/events';
 import type { Actor } from '../commands/taskCommands';
 import { openDatabase, runInWriteTransaction, waitForWriteLock, type Db } from '../store/db/open';
-import { DISPATCHER_CLAIM_PREFIX, Dispatcher, type DispatcherConfig } from './dispatcher';
+import { Dispatcher, workerSlotsInUse, type DispatcherConfig } from './dispatcher';
 import type { EngineHandle } from './engineHandle';
 import { Housekeeping } from './housekeeping';
 import { homePaths, resolveHome, type HomePaths } from '../config/home';
@@ -760,6 +760,7 @@ export class Engine implements EngineHandle {
         stuck: false,
         running: last?.running ?? 0,
         ready: last?.ready ?? 0,
+        workerSlotsInUse: last?.workerSlotsInUse ?? 0,
         globalMaxConcurrent: this.settings.dispatcher.globalMaxConcurrent,
         lastTickAt: this.lastTickAt,
         workers: this.supervisor.workers(),
@@ -780,6 +781,7 @@ export class Engine implements EngineHandle {
       stuck: this.dispatcher.isStuck(),
       running,
       ready,
+      workerSlotsInUse: workerSlotsInUse(this.db).total,
       globalMaxConcurrent: this.settings.dispatcher.globalMaxConcurrent,
       lastTickAt: this.lastTickAt,
       workers: this.supervisor.workers(),

@@ -11,6 +11,7 @@ import {
   SNAPSHOT_CARD_LANES,
   type CellCount,
 } from '../../../shared/contract';
+import { DISPATCHER_CLAIM_PREFIX } from '../../../shared/constants';
 import { lanesShownFirst } from '../../../shared/laneOrder';
 import { describeRefusal } from '../../../shared/refusalText';
 import {
@@ -340,6 +341,9 @@ export class FakeApi implements BoardApi {
       stuck: false,
       running: all.filter((task) => task.status === 'running').length,
       ready: all.filter((task) => task.status === 'ready').length,
+      workerSlotsInUse: all.filter(
+        (task) => task.status === 'running' && task.claimOwner?.startsWith(DISPATCHER_CLAIM_PREFIX),
+      ).length,
       globalMaxConcurrent: 4,
       lastTickAt: null,
       workers: [],

@@ -46,7 +46,7 @@ export function skipBadgeOf(
       break;
     case 'global_at_capacity':
       text = dispatcher
-        ? `global limit reached ${dispatcher.running}/${dispatcher.globalMaxConcurrent}`
+        ? `global limit reached ${dispatcher.workerSlotsInUse}/${dispatcher.globalMaxConcurrent}`
         : SKIP_REASON_LABELS.global_at_capacity;
       break;
     case 'unassigned':

@@ -283,7 +283,7 @@ export function startsWorkerNow(
     return false;
   // Started by whichever dispatcher runs (here or elsewhere); never under --no-dispatch alone.
   if (!dispatcher || !describeDispatcher(dispatcher).on) return false;
-  if (dispatcher.running >= dispatcher.globalMaxConcurrent) return false;
+  if (dispatcher.workerSlotsInUse >= dispatcher.globalMaxConcurrent) return false;
   return parentsDoneOf(state, card.id);
 }
 

@@ -87,6 +87,7 @@ export function makeDispatcher(overrides: Partial<DispatcherState> = {}): Dispat
     stuck: false,
     running: 0,
     ready: 0,
+    workerSlotsInUse: 0,
     globalMaxConcurrent: 4,
     lastTickAt: null,
     workers: [],

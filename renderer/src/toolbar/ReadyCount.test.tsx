@@ -22,7 +22,7 @@ it('counts the ready tasks of the board shown, from the core’s cell counts, li
     makeSnapshot({
       tasks: [loaded],
       lanes: [makeLane({ name: 'coder' })],
-      dispatcher: makeDispatcher({ running: 1, ready: 7 }),
+      dispatcher: makeDispatcher({ running: 2, workerSlotsInUse: 1, ready: 7 }),
       cells: [
         { assignee: 'coder', status: 'ready', count: 2 },
         { assignee: null, status: 'ready', count: 1 },
@@ -31,7 +31,7 @@ it('counts the ready tasks of the board shown, from the core’s cell counts, li
     }),
   );
   const counts = () => view?.byTestId('dispatcher-counts').textContent;
-  expect(counts()).toBe('0 running here · 1/4 in all boards · 3 ready');
+  expect(counts()).toBe('0 running here · 1/4 workers in all boards · 3 ready');
 
   // One more ready task on this board, as the core's next lane figures say.
   await act(async () => {
@@ -46,7 +46,7 @@ it('counts the ready tasks of the board shown, from the core’s cell counts, li
       ],
     });
   });
-  expect(counts()).toBe('0 running here · 1/4 in all boards · 4 ready');
+  expect(counts()).toBe('0 running here · 1/4 workers in all boards · 4 ready');
 
   // Another board's figures change nothing here.
   await act(async () => {
@@ -58,5 +58,5 @@ it('counts the ready tasks of the board shown, from the core’s cell counts, li
       cells: [{ assignee: 'coder', status: 'ready', count: 9 }],
     });
   });
-  expect(counts()).toBe('0 running here · 1/4 in all boards · 4 ready');
+  expect(counts()).toBe('0 running here · 1/4 workers in all boards · 4 ready');
 });

@@ -322,9 +322,10 @@ function SearchStatus() {
 function DispatcherSwitch() {
   const { store } = useBoardContext();
   const dispatcher = useBoard((state) => state.dispatcher);
-  // Running and ready on the board shown come from the core's cell counts of that board; the
-  // dispatcher's running count is of every board, which is what its global limit applies to
-  // (SPEC §3: one limit for the whole dispatcher), so the label says "in all boards".
+  // Running and ready on the board shown come from the core's cell counts of that board (a task a
+  // terminal claimed runs too). The global limit (SPEC §3: one for the whole dispatcher) is of the
+  // workers it spawned, on every board: its figure is the slots its capacity check counts
+  // (workerSlotsInUse), so a terminal's claim, which uses no slot, does not fill it.
   const runningHere = useBoard((state) => boardColumnCount(state.cellTotals, 'running'));
   const ready = useBoard((state) => boardColumnCount(state.cellTotals, 'ready'));
   if (!dispatcher) return null;
@@ -354,10 +355,10 @@ function DispatcherSwitch() {
       <span
         className="dispatcher-counts"
         data-testid="dispatcher-counts"
-        title="running on this board · running on all boards / the dispatcher's global limit · ready on this board"
+        title="running on this board (workers and terminals' claims) · workers the dispatcher runs on all boards / its global limit (a terminal's claim uses none) · ready on this board"
       >
-        {runningHere} running here · {dispatcher.running}/{dispatcher.globalMaxConcurrent} in all boards ·{' '}
-        {ready} ready
+        {runningHere} running here · {dispatcher.workerSlotsInUse}/{dispatcher.globalMaxConcurrent} workers in
+        all boards · {ready} ready
       </span>
       <label className="switch" title={summary.detail ?? 'Start and stop the dispatcher'}>
         <input
