@@ -553,7 +553,8 @@ async function benchCli(): Promise<void> {
     const without = extraCa
       ? `; without ${EXTRA_CA} ${ms(medianOf(index, false))} vs ${ms(medianOf(cases.length - 1, false))}`
       : '';
-    return `${ms(medianOf(index))} vs node -e 0 ${ms(nodeFloor)}: +${ms(medianOf(index) - nodeFloor)}${without}`;
+    const margin = medianOf(index) - nodeFloor;
+    return `${ms(medianOf(index))} vs node -e 0 ${ms(nodeFloor)}: ${margin < 0 ? '−' : '+'}${ms(Math.abs(margin))}${without}`;
   };
   recordTarget('4a', relative(0), medianOf(0) <= nodeFloor + 25);
   recordTarget('4c', relative(3), medianOf(3) <= nodeFloor + 25);
