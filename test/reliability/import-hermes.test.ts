@@ -11,6 +11,7 @@ import { useTempHomes } from '../helpers/home';
 import { snapshotDatabase } from '../helpers/snapshot';
 import { sha256 } from './helpers/faults';
 import { writeHermesBoard } from './helpers/hermesFixture';
+import { VK_SCHEMA_POINTS, writeVibeKanbanDb } from '../helpers/vibeKanbanFixture';
 
 /** docs/architecture.md §6: `switchyard import-hermes PATH/kanban.db` brings a Hermes board over, idempotently. */
 
@@ -131,6 +132,32 @@ describe('switchyard import-hermes', () => {
     } finally {
       db.close();
     }
+  });
+
+  it("refuses Vibe Kanban's database and another Switchyard's, naming the command that reads each; nothing written", async () => {
+    const paths = tempHome();
+    await runCliJson(paths.home, ['create', 'existing']);
+    const snapshot = snapshotDatabase(paths.database);
+    // Both have a tasks table with id, title and status, as a Hermes kanban.db has.
+    const vibe = path.join(paths.home, 'db.v2.sqlite');
+    writeVibeKanbanDb(vibe, VK_SCHEMA_POINTS.latest);
+    const other = tempHome();
+    await runCliJson(other.home, ['create', 'elsewhere']);
+    for (const [file, line] of [
+      [
+        vibe,
+        `${vibe} is a Vibe Kanban database, not a Hermes board: \`switchyard import-vibe-kanban ${vibe}\` imports it`,
+      ],
+      [
+        other.database,
+        `${other.database} is a Switchyard database, not a Hermes board: \`switchyard export\` it there and \`switchyard import\` the export here`,
+      ],
+    ] as const) {
+      const result = await runCli(paths.home, ['import-hermes', file]);
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toBe(`switchyard: ${line}\n`);
+    }
+    expect(snapshotDatabase(paths.database)).toEqual(snapshot);
   });
 
   it('refuses a file that is not a Hermes board, or is missing, with one line and nothing written', async () => {

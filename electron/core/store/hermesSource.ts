@@ -16,6 +16,27 @@ function columnsOf(source: Database.Database, table: string): Set<string> {
   );
 }
 
+/**
+ * The other boards whose databases have a tasks table with id and title: imported as Hermes they
+ * would come over as triage tasks of unknown statuses. Each is told apart by what only it has.
+ */
+function otherBoardDatabase(
+  source: Database.Database,
+  taskColumns: ReadonlySet<string>,
+): { what: string; hint: (file: string) => string } | null {
+  if (taskColumns.has('project_id') && columnsOf(source, 'projects').size > 0)
+    return {
+      what: 'a Vibe Kanban database',
+      hint: (file) => `\`switchyard import-vibe-kanban ${file}\` imports it`,
+    };
+  if (taskColumns.has('board') && columnsOf(source, 'lane_skips').size > 0)
+    return {
+      what: 'a Switchyard database',
+      hint: () => '`switchyard export` it there and `switchyard import` the export here',
+    };
+  return null;
+}
+
 function openHermes(file: string): Database.Database {
   if (!fs.existsSync(file)) throw new SwitchyardError('not_found', `no such file: ${file}`);
   let source: Database.Database;
@@ -31,6 +52,12 @@ function openHermes(file: string): Database.Database {
       throw new SwitchyardError(
         'invalid_input',
         `${file} is not a Hermes kanban database (no tasks table with id and title)`,
+      );
+    const other = otherBoardDatabase(source, taskColumns);
+    if (other)
+      throw new SwitchyardError(
+        'invalid_input',
+        `${file} is ${other.what}, not a Hermes board: ${other.hint(file)}`,
       );
   } catch (error) {
     source.close();
