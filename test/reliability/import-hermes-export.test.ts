@@ -141,6 +141,18 @@ describe('switchyard import-hermes reads Hermes board exports', () => {
       await runCli(paths.home, ['import-hermes', newer]),
       /archive format 2; this Switchyard reads format 1/,
     );
+    const { format_version: _dropped, ...unversioned } = MANIFEST;
+    const noVersion = hermesArchive(paths.home, unversioned, 'unversioned');
+    expectOneLine(
+      await runCli(paths.home, ['import-hermes', noVersion]),
+      /unversioned\.tar\.gz: its manifest has no "format_version" number \(this Switchyard reads 1\)$/,
+    );
+    const noJsonVersion = path.join(paths.home, 'unversioned.json');
+    fs.writeFileSync(noJsonVersion, '{"format": "hermes-kanban-json", "tasks": []}');
+    expectOneLine(
+      await runCli(paths.home, ['import-hermes', noJsonVersion]),
+      /unversioned\.json: this Hermes JSON export has no "version" number \(this Switchyard reads 1\)$/,
+    );
     const notTar = path.join(paths.home, 'junk.tar.gz');
     fs.writeFileSync(notTar, gzipSync(Buffer.from('hello, not a tar archive at all\n'.repeat(40))));
     expectOneLine(await runCli(paths.home, ['import-hermes', notTar]), /is not a Hermes board archive/);

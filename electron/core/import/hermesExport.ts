@@ -240,12 +240,11 @@ function readManifest(manifestFile: string, archive: string): HermesManifest {
       'invalid_input',
       `${archive} is not a Hermes board archive (manifest format is not "${HERMES_ARCHIVE_FORMAT}")`,
     );
-  const version = manifest.format_version;
-  if (typeof version !== 'number' || version > 1)
-    throw new SwitchyardError(
-      'invalid_input',
-      `${archive} is Hermes board archive format ${String(version)}; this Switchyard reads format 1`,
-    );
+  refuseUnreadableVersion(manifest.format_version, {
+    missing: `${archive}: its manifest has no "format_version" number`,
+    newer: (version) =>
+      `${archive} is Hermes board archive format ${version}; this Switchyard reads format 1`,
+  });
   const text = (value: unknown) => (typeof value === 'string' ? value : null);
   return {
     board: text(manifest.board),
@@ -253,6 +252,16 @@ function readManifest(manifestFile: string, archive: string): HermesManifest {
     exportedAt: typeof manifest.exported_at === 'number' ? manifest.exported_at : null,
     hermesVersion: text(manifest.hermes_version),
   };
+}
+
+/** Both Hermes export formats are at version 1: a missing or newer one is refused in one line. */
+function refuseUnreadableVersion(
+  version: unknown,
+  say: { missing: string; newer: (version: number) => string },
+): void {
+  if (typeof version !== 'number')
+    throw new SwitchyardError('invalid_input', `${say.missing} (this Switchyard reads 1)`);
+  if (version > 1) throw new SwitchyardError('invalid_input', say.newer(version));
 }
 
 function fromJsonExport(file: string, size: number): PreparedHermesSource {
@@ -269,11 +278,10 @@ function fromJsonExport(file: string, size: number): PreparedHermesSource {
       'invalid_input',
       `${file} is not a Hermes board export (no "format": "${HERMES_JSON_FORMAT}")`,
     );
-  if (typeof data.version !== 'number' || data.version > 1)
-    throw new SwitchyardError(
-      'invalid_input',
-      `${file} is Hermes JSON export version ${String(data.version)}; this Switchyard reads 1`,
-    );
+  refuseUnreadableVersion(data.version, {
+    missing: `${file}: this Hermes JSON export has no "version" number`,
+    newer: (version) => `${file} is Hermes JSON export version ${version}; this Switchyard reads 1`,
+  });
   const tasks = Array.isArray(data.tasks) ? data.tasks : [];
   const links = Array.isArray(data.links) ? data.links : [];
   const temp = privateTempDir();
