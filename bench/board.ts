@@ -25,7 +25,7 @@ import { REPO_ROOT, killLeftoverWorkers, tempHome } from './dataset';
  *   (a) snapshot arrival → first render, from performance marks (the init script marks the moment
  *       the snapshot's WebSocket message arrives; Board.tsx marks its first commit and paint);
  *   (b) a card dragged across lanes with the mouse while a 'longtask' observer records, with the
- *       page main thread's CPU time per part of the drag (CDP) and the host's CPU stalls (cpuStalls.ts);
+ *       host's CPU stalls (cpuStalls.ts) watched;
  *   (c) 200 status events/s for 5 s, written by this process through the core on the same home
  *       (serve's change feed picks them up): long-task time as % of wall time, frames per second;
  *   (d) JS heap (CDP, after a forced GC) after the first render and after the events.
@@ -233,38 +233,32 @@ async function longTasksSince(page: Page, since: number): Promise<{ start: numbe
   return page.evaluate((from) => window.__bench.longTasks.filter((task) => task.start >= from), since);
 }
 
-/** The CPU time of the page's main thread so far, ms (CDP's Performance domain, enabled first). */
-async function pageThreadCpuMs(cdp: CDPSession): Promise<number> {
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  return (metrics.find((metric) => metric.name === 'ThreadTime')?.value ?? Number.NaN) * 1000;
-}
-
 interface Drag {
   longest: number;
   moved: boolean;
   phases: DragPhases;
-  /** The page's main-thread CPU time in each part: what the drag cost whatever the machine's load. */
-  cpu: DragPhases;
   /** The drag's longest long task, in the page's performance.now() time. */
   longestTask: { start: number; duration: number } | null;
 }
 
 /** One card from lane A's todo cell onto lane B's todo cell; returns the longest long task. */
-async function dragAcrossLanes(
-  page: Page,
-  cdp: CDPSession,
-  database: string,
-  from: string,
-  to: string,
-): Promise<Drag> {
+async function dragAcrossLanes(page: Page, database: string, from: string, to: string): Promise<Drag> {
+  // dnd-kit scrolls the board while the pointer stays near its edge (a pick-up low on the screen,
+  // a drop near the top), longer the longer the page takes to answer: each drag starts from the
+  // top, so one drag's scroll never carries the next one's target off the screen. Without it, at
+  // load 24 on 5 Dec, 4 of 8 drops landed beside their cell (bench/RESULTS.md, engineer drag).
+  await page.evaluate(async () => {
+    for (let element = document.querySelector('.board'); element; element = element.parentElement)
+      if (element.scrollTop > 0) element.scrollTop = 0;
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+  });
   const card = page.locator(`[data-testid="cell-${from}-todo"] article.card`).first();
   const id = await card.getAttribute('data-task-id');
   const source = await card.boundingBox();
   const target = await page.locator(`[data-testid="cell-${to}-todo"]`).boundingBox();
   if (!id || !source || !target)
-    return { longest: Number.NaN, moved: false, phases: NO_PHASES, cpu: NO_PHASES, longestTask: null };
+    return { longest: Number.NaN, moved: false, phases: NO_PHASES, longestTask: null };
   const now = () => page.evaluate(() => performance.now());
-  const cpuAtStart = await pageThreadCpuMs(cdp);
   const since = await now();
   const x = source.x + source.width / 2;
   const y = source.y + source.height / 2;
@@ -272,12 +266,10 @@ async function dragAcrossLanes(
   await page.mouse.down();
   await page.mouse.move(x + 8, y + 8);
   const moving = await now();
-  const cpuAtMoving = await pageThreadCpuMs(cdp);
   await page.mouse.move(target.x + target.width / 2, target.y + Math.min(40, target.height / 2), {
     steps: 10,
   });
   const dropping = await now();
-  const cpuAtDropping = await pageThreadCpuMs(cdp);
   await page.mouse.up();
   // Landed when the core has it in the other lane (the card itself may sort past the part of the
   // cell the board loaded, and then leaves the page).
@@ -295,7 +287,6 @@ async function dragAcrossLanes(
     db.close();
   }
   await sleep(300);
-  const cpuAtEnd = await pageThreadCpuMs(cdp);
   const tasks = await longTasksSince(page, since);
   const longestBetween = (from: number, to: number) =>
     Math.max(
@@ -313,11 +304,6 @@ async function dragAcrossLanes(
       start: longestBetween(since, moving),
       move: longestBetween(moving, dropping),
       drop: longestBetween(dropping, Number.POSITIVE_INFINITY),
-    },
-    cpu: {
-      start: cpuAtMoving - cpuAtStart,
-      move: cpuAtDropping - cpuAtMoving,
-      drop: cpuAtEnd - cpuAtDropping,
     },
     longestTask,
   };
@@ -550,7 +536,6 @@ export async function benchBoard(homes: string[], report: Report, note: Note): P
 
     // (b) drags across lanes, there and back, with the host's CPU stalls watched (cpuStalls.ts): a
     // long task the VM's host stretched by stopping a CPU says so.
-    await cdp.send('Performance.enable');
     const stallWatch = await startCpuStallWatch(CPU_STALL_MIN_MS);
     const clock = await pageClockOffset(page);
     const drags: Drag[] = [];
@@ -559,7 +544,7 @@ export async function benchBoard(homes: string[], report: Report, note: Note): P
       await cpuProfile(profileCdp, 'drag', note, async () => {
         for (let i = 0; i < 8; i++) {
           const [from, to] = i % 2 === 0 ? ['agent-00', 'agent-01'] : ['agent-01', 'agent-00'];
-          drags.push(await dragAcrossLanes(page, cdp, set.paths.database, from as string, to as string));
+          drags.push(await dragAcrossLanes(page, set.paths.database, from as string, to as string));
         }
       });
     } finally {
@@ -575,12 +560,6 @@ export async function benchBoard(homes: string[], report: Report, note: Note): P
       report(
         `    of which while ${phaseNames[phase]}`,
         drags.map((drag) => drag.phases[phase]),
-      );
-    }
-    for (const phase of ['start', 'move', 'drop'] as const) {
-      report(
-        `    page main-thread CPU while ${phaseNames[phase]}`,
-        drags.map((drag) => drag.cpu[phase]),
       );
     }
     note(`drags that landed in the other lane: ${drags.filter((drag) => drag.moved).length}/${drags.length}`);
