@@ -94,7 +94,13 @@ export const laneStatusSchema = z.object({
   completion: z.enum(['exit-code', 'report']).nullable(),
   paused: z.boolean(),
   maxConcurrent: z.number().int(),
+  /** This board's running tasks of the lane: a terminal's claim counts, though it uses no worker slot. */
   running: z.number().int(),
+  /**
+   * The lane's worker slots in use in all boards, what maxConcurrent is of (the dispatcher's own
+   * count, workerSlotsInUse): running tasks a dispatcher claimed.
+   */
+  workerSlotsInUse: z.number().int(),
   counts: z.record(z.string(), z.number().int()),
   queuedBySkipReason: z.record(z.string(), z.number().int()),
   failures: z.number().int(),

@@ -72,3 +72,32 @@ it("a terminal's claim runs but fills no worker slot; the state's figure is the 
   expect(pushed.at(-1)?.workerSlotsInUse).toBe(2);
   expect(findTask(engine.db, held?.id ?? '')?.status).toBe('ready');
 });
+
+it("a lane's capacity figure is the dispatcher's slot count too: a terminal's claim of the lane's task fills none", async () => {
+  const paths = newHome();
+  writeAgentProfile(paths, 'builder', 'sleep.mjs', { args: ['600'], maxConcurrent: 2 });
+  writeFastSettings(paths, { globalMaxConcurrent: 4 });
+  const engine = newEngine(paths);
+  engines.push(engine);
+  const person = { name: 'test' };
+
+  // A person takes one of the profile lane's tasks by hand before the dispatcher runs.
+  const byHand = commands.createTask(engine.db, { title: 'Fix by hand', assignee: 'builder' }, person);
+  const claimed = await runCli(paths.home, ['claim', byHand.id]);
+  expect(claimed.code, claimed.stderr).toBe(0);
+
+  const builds = ['one', 'two'].map((title) =>
+    commands.createTask(engine.db, { title: `Build ${title}`, assignee: 'builder' }, person),
+  );
+  engine.start();
+  await waitFor(
+    () => builds.every((task) => findTask(engine.db, task.id)?.status === 'running'),
+    'both workers spawned beside the claim taken by hand (the lane limit is of workers)',
+  );
+
+  const builder = engine.laneStatuses('default').find((lane) => lane.name === 'builder');
+  expect({ running: builder?.running, workerSlotsInUse: builder?.workerSlotsInUse }).toEqual({
+    running: 3,
+    workerSlotsInUse: 2,
+  });
+});

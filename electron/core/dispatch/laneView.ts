@@ -6,6 +6,7 @@ import { nextRunsByLane } from '../store/recurrences';
 import { effectiveLaneSettings, type LaneResolution } from '../config/lanes';
 import * as runs from '../store/runs';
 import { budgetDay, sevenDaysStart } from '../../../shared/budget';
+import { workerSlotsInUse } from './dispatcher';
 
 /** The per-lane status view (docs/architecture.md §7): every lane a person might care about, with its numbers. */
 
@@ -34,6 +35,7 @@ export function laneStatuses(
   const spentToday = runs.spendByLaneSince(db, budgetDay(now).start);
   const spent7d = runs.spendByLaneSince(db, sevenDaysStart(now));
   const declared = new Map(facts.declaredLanes().map((lane) => [lane.name, lane]));
+  const slots = workerSlotsInUse(db).byLane;
 
   // A lane someone paused or limited is one they care about, tasks or not.
   const names = new Set<string>([...facts.profileNames(), ...declared.keys(), ...overrides.keys()]);
@@ -73,6 +75,7 @@ export function laneStatuses(
       completion: profile ? profile.completion : null,
       ...effectiveLaneSettings(override, declaration, resolution),
       running: figures?.counts.running ?? 0,
+      workerSlotsInUse: slots.get(name) ?? 0,
       counts: figures?.counts ?? {},
       queuedBySkipReason: figures?.queuedBySkipReason ?? {},
       failures: failuresOf.get(name) ?? 0,

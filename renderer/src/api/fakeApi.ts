@@ -311,6 +311,9 @@ export class FakeApi implements BoardApi {
       paused: settings.paused,
       maxConcurrent: settings.maxConcurrent,
       running: counts.running ?? 0,
+      workerSlotsInUse: laneTasks.filter(
+        (task) => task.status === 'running' && task.claimOwner?.startsWith(DISPATCHER_CLAIM_PREFIX),
+      ).length,
       counts,
       queuedBySkipReason: { ...emptySkippedCounts() },
       failures: laneTasks.reduce((sum, task) => sum + task.failureCount, 0),

@@ -168,11 +168,11 @@ function LaneHeader({ lane, cells, collapsed, total }: LaneRowProps & { collapse
       </span>
       {status && lane.kind === 'profile' && (
         <span
-          className={`lane-capacity${status.running >= status.maxConcurrent ? ' full' : ''}`}
-          title="running / capacity"
+          className={`lane-capacity${status.workerSlotsInUse >= status.maxConcurrent ? ' full' : ''}`}
+          title="workers running / the lane's limit, in all boards"
           data-testid={`lane-capacity-${testId}`}
         >
-          {status.running}/{status.maxConcurrent}
+          {status.workerSlotsInUse}/{status.maxConcurrent}
         </span>
       )}
       {status && lane.kind !== 'profile' && status.running > 0 && (

@@ -42,7 +42,7 @@ export function skipBadgeOf(
       text = budgetText(task.skipDetail, now) ?? SKIP_REASON_LABELS.budget_exhausted;
       break;
     case 'lane_at_capacity':
-      text = lane ? `lane at capacity ${lane.running}/${lane.maxConcurrent}` : 'lane at capacity';
+      text = lane ? `lane at capacity ${lane.workerSlotsInUse}/${lane.maxConcurrent}` : 'lane at capacity';
       break;
     case 'global_at_capacity':
       text = dispatcher

@@ -189,9 +189,9 @@ function LaneStatusRow({ lane, onEditProfile }: { lane: LaneStatus; onEditProfil
         {lane.kind === 'profile' ? (
           <>
             <strong>
-              {lane.running}/{lane.maxConcurrent}
+              {lane.workerSlotsInUse}/{lane.maxConcurrent}
             </strong>{' '}
-            running
+            workers running
           </>
         ) : lane.kind === 'terminal' ? (
           <span className={lane.running > 0 ? '' : 'muted'}>{lane.running} claimed</span>

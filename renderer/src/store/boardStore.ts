@@ -279,7 +279,12 @@ export function startsWorkerNow(
   if (card.status === 'ready' && laneKeyOf(card.assignee) === lane) return false; // no move
   const status = state.lanes[lane];
   const dispatcher = state.dispatcher;
-  if (!status || status.kind !== 'profile' || status.paused || status.running >= status.maxConcurrent)
+  if (
+    !status ||
+    status.kind !== 'profile' ||
+    status.paused ||
+    status.workerSlotsInUse >= status.maxConcurrent
+  )
     return false;
   // Started by whichever dispatcher runs (here or elsewhere); never under --no-dispatch alone.
   if (!dispatcher || !describeDispatcher(dispatcher).on) return false;

@@ -49,6 +49,8 @@ export function makeLane(overrides: Partial<LaneStatus> & { name: string }): Lan
     paused: false,
     maxConcurrent: 1,
     running: 0,
+    // Unless a test says otherwise, every running task of the lane is a worker the dispatcher started.
+    workerSlotsInUse: overrides.running ?? 0,
     counts: {},
     queuedBySkipReason: {},
     failures: 0,
