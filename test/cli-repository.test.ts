@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { useTempHomes } from './helpers/home';
 import { runCli, runCliJson } from './helpers/cli';
 import { git, makeRepo, useTempFolders } from './helpers/git';
+import { writeAgentProfile } from './helpers/engine';
 
 /** docs/architecture.md §9 bad input on the command line: one clear line, exit 1, nothing created. */
 
@@ -86,5 +87,30 @@ describe('switchyard boards create --repo', () => {
     const pruned = await runCliJson<{ removed: unknown[] }>(home, ['workspaces', 'prune']);
     expect(pruned.removed).toEqual([]);
     expect(fs.existsSync(stranger)).toBe(true);
+  });
+});
+
+describe('switchyard dispatch on a repository board', () => {
+  it('reports and waits for the workers it starts once their worktrees are made, as on any board', async () => {
+    const paths = newHome();
+    writeAgentProfile(paths, 'coder', 'git-edit.mjs', { args: ['notes.md=done\\n'] });
+    const repo = makeRepo(newFolder());
+    await runCliJson(paths.home, ['boards', 'create', 'web', '--repo', repo]);
+    const task = await runCliJson<{ id: string }>(paths.home, [
+      'create',
+      'Write notes',
+      '--board',
+      'web',
+      '--assignee',
+      'coder',
+    ]);
+    const result = await runCli(paths.home, ['dispatch']);
+    expect(result.code, result.stderr).toBe(0);
+    // The worktree is made off the tick; the worker it leads to is this tick's too.
+    expect(result.stdout).toMatch(new RegExp(`^Spawned: ${task.id} \\(lane coder, pid \\d+\\)$`, 'm'));
+    expect(result.stdout).toMatch(/^Tick: spawned 1,/m);
+    // Waited for, as `dispatch --help` says of one tick (--no-wait leaves them running).
+    const [after] = await runCliJson<{ status: string }[]>(paths.home, ['list', '--board', 'web']);
+    expect(after?.status).toBe('done');
   });
 });

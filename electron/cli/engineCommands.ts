@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { SKIP_REASON_LABELS, type SkipReason } from '../../shared/constants';
 import type { DispatchResult, LaneStatus } from '../../shared/dispatch';
+import { appendAll } from '../../shared/arrays';
 import { formatUsd } from '../../shared/budget';
 import { withTimesWrittenAs } from '../../shared/isoTimes';
 import type { Engine } from '../core/dispatch/engine';
@@ -118,6 +119,18 @@ const dispatchCommand: CliCommand = {
       try {
         const result = engine.runTick();
         if (!result) throw refuse();
+        // A repository task's worker starts once its worktree is made, after the tick returned:
+        // it is this tick's start all the same, and waited for below like the others.
+        const laterTicks: DispatchResult[] = [];
+        const stopListening = engine.subscribe((change) => {
+          if (change.type === 'tick') laterTicks.push(change.result);
+        });
+        await engine.startsSettled();
+        stopListening();
+        for (const later of laterTicks) {
+          appendAll(result.spawned, later.spawned);
+          appendAll(result.spawnFailed, later.spawnFailed);
+        }
         print(result);
         if (!values['no-wait'] && engine.workers().length > 0) {
           // Wait for the workers this tick started (or adopted), so their exits are settled,

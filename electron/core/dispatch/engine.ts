@@ -646,6 +646,15 @@ export class Engine implements EngineHandle {
     this.wake();
   }
 
+  /**
+   * Resolves when every worker a tick claimed is started or its task blocked: a repository task's
+   * worker starts once its worktree is made, off the tick (docs/architecture.md §9); those starts
+   * are reported as tick changes of their own (subscribe).
+   */
+  async startsSettled(): Promise<void> {
+    await this.dispatcher.settled();
+  }
+
   /** Worktrees being made right now (docs/architecture.md §9). */
   preparingWorkspaces(): number {
     return this.dispatcher.preparingWorkspaces();
