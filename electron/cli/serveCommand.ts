@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { SwitchyardError } from '../core/errors';
 import { UsageError, integerOption } from './args';
 import type { CliCommand } from './context';
+import type { Engine } from '../core/dispatch/engine';
+import type { EngineHandle } from '../core/dispatch/engineHandle';
 import { keepRunningOnUnexpectedErrors } from './lastResort';
 
 /**
@@ -33,6 +35,24 @@ async function openInBrowser(url: string): Promise<void> {
   child.unref();
 }
 
+/** SIGINT or SIGTERM, once; `cancel` stops listening for them (a serve that failed to start). */
+function untilStopSignal(): { received: Promise<void>; cancel(): void } {
+  let cancel = (): void => undefined;
+  const received = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      cancel();
+      resolve();
+    };
+    cancel = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return { received, cancel: () => cancel() };
+}
+
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'run the board in a browser (web mode on 127.0.0.1, with the dispatcher)',
@@ -57,37 +77,50 @@ export const serveCommand: CliCommand = {
     if (port < 0 || port > 65_535) throw new UsageError('--port must be between 0 and 65535');
     const hostCheck = parsed.values['host-check'] === true;
     // Loaded here, not at the top: the everyday commands start without the server (issue 6).
-    const [{ startEngine }, { startServer, FIRST_TICK_DELAY_WHILE_BOARD_OPENS_MS }] = await Promise.all([
-      import('../core/dispatch/engine'),
-      import('../server/server'),
-    ]);
+    const wantsMcp = parsed.values.mcp === true;
+    const [{ startEngine }, { startServer, FIRST_TICK_DELAY_WHILE_BOARD_OPENS_MS }, mcpHttp] =
+      await Promise.all([
+        import('../core/dispatch/engine'),
+        import('../server/server'),
+        wantsMcp ? import('../server/mcpHttp') : undefined,
+      ]);
     const dispatch = !hostCheck && parsed.values['no-dispatch'] !== true;
-    const engine = await startEngine({
-      home: context.paths.home,
-      env: context.env,
-      dispatch,
-      actor: context.actor,
-      // The server wakes the engine once a board has opened (its snapshot sent, the page's next
-      // call asked: server.ts BoardOpening); until then the cold first tick would stall the board
-      // that is opening. With no page nor socket after NO_BOARD_GRACE_MS (no browser), it wakes
-      // the engine then (firstTickHeld).
-      firstTickDelayMs: FIRST_TICK_DELAY_WHILE_BOARD_OPENS_MS,
-    });
+    // The server listens before the engine starts (issue 17, target 7): the browser loads the page
+    // (none of which needs the engine) while the engine reads the profiles and the database, on the
+    // other core; calls that come before it is ready wait for it in the server.
+    let engineStarting: (engine: Promise<Engine>) => void = () => undefined;
+    const engine = new Promise<Engine>((resolve) => (engineStarting = resolve));
+    const startTheEngine = (): Promise<Engine> => {
+      engineStarting(
+        startEngine({
+          home: context.paths.home,
+          env: context.env,
+          dispatch,
+          actor: context.actor,
+          // The server wakes the engine once a board has opened (its snapshot sent, the page's next
+          // call asked: server.ts BoardOpening); until then the cold first tick would stall the board
+          // that is opening. With no page nor socket after NO_BOARD_GRACE_MS (no browser), it wakes
+          // the engine then (firstTickHeld).
+          firstTickDelayMs: FIRST_TICK_DELAY_WHILE_BOARD_OPENS_MS,
+        }),
+      );
+      return engine;
+    };
     // docs/architecture.md §10, opt-in: the MCP tools over Streamable HTTP at /mcp, behind the same token.
-    const mcp =
-      parsed.values.mcp === true
-        ? (await import('../server/mcpHttp')).mcpHttpHandler(
+    const mcp = mcpHttp
+      ? (running: EngineHandle) =>
+          mcpHttp.mcpHttpHandler(
             {
-              db: engine.db,
+              db: running.db,
               actor: context.actor,
               lanesFile: context.paths,
               board: context.env.SWITCHYARD_BOARD ?? 'default',
-              laneStatuses: (board) => engine.laneStatuses(board),
-              afterWrite: () => engine.wake(),
+              laneStatuses: (board) => running.laneStatuses(board),
+              afterWrite: () => running.wake(),
             },
             (line) => context.output.err(line),
           )
-        : undefined;
+      : undefined;
     let server;
     try {
       server = await startServer({
@@ -99,7 +132,6 @@ export const serveCommand: CliCommand = {
         firstTickHeld: dispatch,
       });
     } catch (error) {
-      await engine.close({ stopWorkers: false });
       const code = (error as NodeJS.ErrnoException).code;
       // A runtime condition, not a mistake in how serve was called: exit 1 (docs/architecture.md §6), not 2.
       if (code === 'EADDRINUSE')
@@ -109,12 +141,23 @@ export const serveCommand: CliCommand = {
         );
       throw error;
     }
+    const running = server;
+    /** The engine, or its start's error after the server has closed (nothing listens on a failed serve). */
+    const engineOrClose = async (): Promise<Engine> => {
+      try {
+        return await startTheEngine();
+      } catch (error) {
+        await running.close();
+        throw error;
+      }
+    };
 
     if (hostCheck) {
-      // Self-test for scripts and CI: the server answers its own URL with the token, then exits.
+      // Self-test for scripts and CI: the engine starts, the server answers its own URL with the token, then exits.
+      const started = await engineOrClose();
       const response = await fetch(server.url);
       await server.close();
-      await engine.close({ stopWorkers: false });
+      await started.close({ stopWorkers: false });
       if (response.status !== 200) throw new Error(`the server answered ${response.status} to its own URL`);
       context.output.out(`ok: ${server.url.replace(/token=[^&]+/, 'token=…')} answered 200`);
       return;
@@ -127,17 +170,19 @@ export const serveCommand: CliCommand = {
       const mcpUrl = new URL('/mcp', server.url).href.replace(/\?.*$/, '');
       context.output.out(`MCP (Streamable HTTP): ${mcpUrl} with the header "Authorization: Bearer <token>"`);
     }
+    // Listened for before the engine starts: Ctrl-C during its start stops once it has started.
+    const stopSignal = untilStopSignal();
     if (parsed.values.open === true) await openInBrowser(server.url);
+    let started: Engine;
+    try {
+      started = await engineOrClose();
+    } catch (error) {
+      stopSignal.cancel();
+      removeNet();
+      throw error;
+    }
 
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await stopSignal.received;
     // Without the dispatcher this process started no worker, so there is nothing to say about them.
     context.output.err(
       dispatch
@@ -145,7 +190,7 @@ export const serveCommand: CliCommand = {
         : 'stopping the server',
     );
     await server.close();
-    await engine.close({ stopWorkers: false });
+    await started.close({ stopWorkers: false });
     removeNet();
   },
 };

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { clientMessageSchema, WS_PATH, type ServerMessage } from '../../shared/webProtocol';
 import { DEFAULT_BOARD } from '../../shared/domain';
+import type { BoardEvent } from '../../shared/boardEvents';
 import { createApi, type Api } from '../core/api/api';
 import { describeRefusal } from '../../shared/refusalText';
 import type { EngineHandle } from '../core/dispatch/engineHandle';
@@ -54,7 +55,12 @@ export const NO_BOARD_GRACE_MS = 3_000;
 export const MCP_HTTP_PATH = '/mcp';
 
 export interface ServerOptions {
-  engine: EngineHandle;
+  /**
+   * The engine, or its start still under way (`switchyard serve` listens first, so the browser
+   * loads the page while the engine starts: issue 17, target 7). Every call, event and wake that
+   * needs it waits for it; a start that fails is the caller's to report (it then closes the server).
+   */
+  engine: EngineHandle | Promise<EngineHandle>;
   /** An API to share (the Electron app); by default the server makes its own and closes it. */
   api?: Api;
   /** 0 or absent: a free port. */
@@ -72,7 +78,7 @@ export interface ServerOptions {
    * Opt-in (`serve --mcp`): MCP over Streamable HTTP at /mcp, behind the same token (docs/architecture.md §10).
    * Only for clients outside a browser: a request with another site's Origin is refused.
    */
-  mcp?: (request: http.IncomingMessage, response: http.ServerResponse) => void;
+  mcp?: (engine: EngineHandle) => (request: http.IncomingMessage, response: http.ServerResponse) => void;
   /**
    * The engine holds its first tick for a board that opens (`serve` with the dispatcher:
    * FIRST_TICK_DELAY_WHILE_BOARD_OPENS_MS): wake it once a board has opened, or after
@@ -87,6 +93,13 @@ export interface RunningServer {
   port: number;
   token: string;
   close(): Promise<void>;
+}
+
+/** The engine once started, with what the server made over it. */
+interface AttachedEngine {
+  engine: EngineHandle;
+  api: Api;
+  mcp: ((request: http.IncomingMessage, response: http.ServerResponse) => void) | undefined;
 }
 
 const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -161,10 +174,33 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const throttle = new AuthThrottle(options.maxAuthFailures ?? 10);
   const rendererFiles = new RendererFiles();
   const ownApi = options.api === undefined;
-  const api = options.api ?? createApi(options.engine);
+  let closed = false;
+  let unsubscribe: (() => void) | undefined;
+  let attached: AttachedEngine | undefined;
+  /** The one way to the engine here: everything that needs it waits for this. */
+  const ready: Promise<AttachedEngine> = Promise.resolve(options.engine).then((engine) => {
+    if (closed) throw new Error('the server closed before the engine started');
+    const api = options.api ?? createApi(engine);
+    // Subscribed before any call is answered: a snapshot's seq is the first one its socket missed.
+    unsubscribe = api.subscribe((event) => broadcast(event));
+    attached = { engine, api, mcp: options.mcp?.(engine) };
+    return attached;
+  });
+  // The caller made the engine's start and reports its failure; the calls waiting here are
+  // answered by the server's close.
+  ready.catch(() => undefined);
+  /** At once when the engine is there (a held first tick's wake is not put off a turn), else once it is. */
+  const wakeEngine = (): void => {
+    if (attached) attached.engine.wake();
+    else
+      void ready.then(
+        ({ engine }) => engine.wake(),
+        () => undefined,
+      );
+  };
   const noBoardGrace = new NoBoardGrace(() => {
     log(`serve: no board opened within ${NO_BOARD_GRACE_MS / 1000} s: the first tick runs without one`);
-    options.engine.wake();
+    wakeEngine();
   });
   let port = 0;
 
@@ -274,11 +310,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const isMcp = options.mcp !== undefined && url.pathname === MCP_HTTP_PATH;
     const verdict = authenticate(request, url, isMcp);
     if (!verdict.ok) return refuse(response, verdict.status, verdict.message, verdict.retryAfter);
-    if (isMcp && options.mcp) {
+    if (isMcp) {
       const origin = request.headers.origin;
       if (origin !== undefined && !allowedOrigins().has(origin.toLowerCase()))
         return refuse(response, 403, 'forbidden origin');
-      return options.mcp(request, response);
+      return void ready.then(
+        ({ mcp }) => mcp?.(request, response),
+        () => refuse(response, 503, 'the engine did not start'),
+      );
     }
     if (request.method !== 'GET' && request.method !== 'HEAD')
       return refuse(response, 405, 'method not allowed');
@@ -398,7 +437,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   function attachClient(client: WebSocket): void {
     noBoardGrace.boardOpening();
     let unanswered = 0;
-    const opening = new BoardOpening(() => options.engine.wake());
+    const opening = new BoardOpening(wakeEngine);
     client.on('error', (error) => log(`serve: client error: ${error.message}`));
     client.on('close', () => opening.closed());
     client.on('message', (data, isBinary) => {
@@ -461,6 +500,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const { id, name, request } = parsed.data;
     opening.asked(name);
+    const { api } = await ready;
     // Work for a socket that has gone away is dropped, not done.
     if (client.readyState !== client.OPEN) return;
     const result = await api.callByName(name, request);
@@ -473,14 +513,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   }
 
-  const unsubscribe = api.subscribe((event) => {
+  function broadcast(event: BoardEvent): void {
     const message = JSON.stringify({ event } satisfies ServerMessage);
     for (const client of sockets.clients) {
       if (client.readyState !== client.OPEN) continue;
       if (client.bufferedAmount > MAX_BUFFERED_BYTES) client.close(1013, 'too slow; reconnect and resync');
       else client.send(message);
     }
-  });
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -492,13 +532,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   port = (server.address() as AddressInfo).port;
   server.on('error', (error) => log(`serve: ${error.message}`));
   if (options.firstTickHeld) noBoardGrace.start(NO_BOARD_GRACE_MS);
-  // While a browser starts and loads the page, read the page and the default board's cards for
-  // its snapshot: from the next turn of the event loop, once the caller has printed the URL that
-  // browser waits for (the lane figures and first cells took 50-250 ms before it, issue 17 target 7).
+  // While a browser starts and loads the page, read the page and, once the engine is there, the
+  // default board's cards for its snapshot: from the next turn of the event loop, once the caller
+  // has printed the URL that browser waits for (the lane figures and first cells took 50-250 ms
+  // before it, issue 17 target 7).
   let readAhead: NodeJS.Immediate | undefined = setImmediate(() => {
     readAhead = undefined;
     void rendererFiles.warm(rendererDir);
-    api.prefetchSnapshot(DEFAULT_BOARD);
+    ready.then(
+      ({ api }) => {
+        if (!closed) api.prefetchSnapshot(DEFAULT_BOARD);
+      },
+      () => undefined,
+    );
   });
 
   let closing: Promise<void> | undefined;
@@ -508,10 +554,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     token,
     close() {
       closing ??= (async () => {
+        closed = true;
         noBoardGrace.boardOpening();
         if (readAhead) clearImmediate(readAhead);
-        unsubscribe();
-        if (ownApi) api.close();
+        unsubscribe?.();
+        if (ownApi) attached?.api.close();
         for (const client of sockets.clients) client.close(1001, 'server closing');
         // Give clients a moment for the closing handshake, then drop whoever has not answered.
         const dropLaggards = setTimeout(() => {
