@@ -278,6 +278,15 @@ describe('12. smaller things', () => {
     }
   }, 60_000);
 
+  it("a flag's value in --help is the usage line's whole placeholder, its choices too", async () => {
+    const { home } = tempHome();
+    const help = (await runCli(home, ['lanes', '--help'])).stdout;
+    expect(help).toMatch(/^ {2}--budget USD\|none {2,}with `lanes set NAME`/m);
+    expect(help).toMatch(/^ {2}--approval on\|off {2,}with `lanes set NAME`/m);
+    const boards = (await runCli(home, ['boards', '--help'])).stdout;
+    expect(boards).toMatch(/^ {2}--after-merge keep\|remove {2,}create\/edit/m);
+  });
+
   it('a port in use is a runtime error: exit 1, one line', async () => {
     const { home } = tempHome();
     const blocker = net.createServer();

@@ -57,9 +57,12 @@ export function commandHelp(command: CliCommand): string {
   ].join('\n');
 }
 
-/** The placeholder the usage line gives a flag's value (`--board SLUG` → SLUG), else VALUE. */
+/**
+ * The placeholder the usage line gives a flag's value (`--board SLUG` → SLUG, `--budget USD|none`,
+ * `--approval on|off`: a name with its alternatives, or the choices), else VALUE.
+ */
 function flagValueName(usage: string, name: string): string {
-  const match = new RegExp(`--${name} ([A-Z][A-Z_:|.-]*)`).exec(usage);
+  const match = new RegExp(`--${name} ([A-Z][A-Z_:.-]*(?:\\|[\\w.-]+)*|[a-z]+(?:\\|[\\w-]+)+)`).exec(usage);
   return match?.[1] ?? 'VALUE';
 }
 
