@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { HomeImportReport } from '../core/import/homeArchive';
 import { SwitchyardError, invalidInput } from '../core/errors';
+import type { HomePaths } from '../core/config/home';
+import { homeFileAt } from '../core/config/homeFiles';
 import { requirePositional, stringOption } from './args';
 import type { CliCommand } from './context';
 import { printJson } from './output';
@@ -14,6 +16,15 @@ const stamp = (now = new Date()): string => now.toISOString().replace(/[-:]/g, '
  * Writes `text` to `file` whole or not at all: into a partial file renamed over `file` at the end.
  * A target it cannot write is one line saying why, and no partial file stays behind.
  */
+/** An --out that would write over the home's own data is refused before anything is written. */
+function refuseHomeFile(paths: HomePaths, file: string): void {
+  const what = homeFileAt(paths, file);
+  if (what)
+    throw invalidInput(
+      `${file} ${what}: writing there would lose it; choose another file (nothing was written)`,
+    );
+}
+
 function writeOut(file: string, text: string): void {
   const partial = `${file}.partial-${process.pid}`;
   try {
@@ -78,6 +89,7 @@ export const exportCommand: CliCommand = {
       return;
     }
     const file = path.resolve(out);
+    refuseHomeFile(context.paths, file);
     writeOut(file, text);
     const summary = {
       file,
@@ -141,8 +153,7 @@ export const backupCommand: CliCommand = {
   async run(context, { values }) {
     const out = stringOption(values, 'out');
     const file = path.resolve(out ?? path.join(context.paths.backups, `switchyard-${stamp()}.db`));
-    if (file === path.resolve(context.paths.database))
-      throw new SwitchyardError('invalid_input', 'the backup cannot overwrite the database itself');
+    refuseHomeFile(context.paths, file);
     if (fs.existsSync(file) && fs.statSync(file).isDirectory())
       throw new SwitchyardError('invalid_input', `${file} is a folder; give a file name`);
     const { backupDatabase } = await import('../core/store/backup');
