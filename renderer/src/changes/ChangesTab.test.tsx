@@ -1,13 +1,11 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cardOf } from '../../../shared/domain';
 import type { FileChange, TaskChanges } from '../../../shared/repository';
-import { createBoardStore } from '../store/boardStore';
-import { BoardProvider, createBoardContextValue } from '../store/context';
 import { FakeBoardApi } from '../test/fakeBoardApi';
 import { makeChangeSummary, makeTask } from '../test/fixtures';
+import { renderInBoard } from '../test/renderInBoard';
 import { ChangesTab } from './ChangesTab';
 
 /**
@@ -15,16 +13,6 @@ import { ChangesTab } from './ChangesTab';
  * part of the patch is parsed when it is opened: the right file's lines, renamed and deleted
  * files included.
  */
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let root: Root | null = null;
-let container: HTMLElement | null = null;
-afterEach(() => {
-  act(() => root?.unmount());
-  container?.remove();
-  root = null;
-});
 
 function addedFile(file: string, lines: number): string {
   const body = Array.from({ length: lines }, (_, n) => `+${file} line ${n}`).join('\n');
@@ -60,22 +48,10 @@ function changesOf(task: ReturnType<typeof makeTask>, files: FileChange[], patch
 }
 
 async function renderTab(task: ReturnType<typeof makeTask>, answer: TaskChanges): Promise<HTMLElement> {
-  const api = new FakeBoardApi().on('taskChanges', () => answer);
-  const store = createBoardStore(api);
-  container = document.createElement('div');
-  document.body.appendChild(container);
-  await act(async () => {
-    root = createRoot(container as HTMLElement);
-    root.render(
-      <BoardProvider value={createBoardContextValue(api, store)}>
-        <ChangesTab task={cardOf(task)} />
-      </BoardProvider>,
-    );
-  });
-  await act(async () => {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  });
-  return container;
+  return renderInBoard(
+    new FakeBoardApi().on('taskChanges', () => answer),
+    <ChangesTab task={cardOf(task)} />,
+  );
 }
 
 const headsOf = (element: HTMLElement): string[] =>

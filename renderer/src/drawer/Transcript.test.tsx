@@ -1,23 +1,10 @@
 // @vitest-environment happy-dom
-import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cardOf } from '../../../shared/domain';
-import { createBoardStore } from '../store/boardStore';
-import { BoardProvider, createBoardContextValue } from '../store/context';
 import { FakeBoardApi } from '../test/fakeBoardApi';
 import { makeRun, makeTask } from '../test/fixtures';
+import { renderInBoard } from '../test/renderInBoard';
 import { TranscriptView } from './Transcript';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let root: Root | null = null;
-let container: HTMLElement | null = null;
-afterEach(() => {
-  act(() => root?.unmount());
-  container?.remove();
-  root = null;
-});
 
 describe('the transcript', () => {
   it("names its run as the run history and the log do (the task's second run), not by the run's database id", async () => {
@@ -33,20 +20,7 @@ describe('the transcript', () => {
       entries: [{ kind: 'message', text: 'done it', tool: null, callId: null, isError: false }],
       omitted: 0,
     }));
-    const store = createBoardStore(api);
-    container = document.createElement('div');
-    document.body.appendChild(container);
-    await act(async () => {
-      root = createRoot(container as HTMLElement);
-      root.render(
-        <BoardProvider value={createBoardContextValue(api, store)}>
-          <TranscriptView task={cardOf(task)} runs={runs} />
-        </BoardProvider>,
-      );
-    });
-    await act(async () => {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    });
+    const container = await renderInBoard(api, <TranscriptView task={cardOf(task)} runs={runs} />);
     expect(container.querySelector('h3')?.textContent).toBe('Transcript (run 2, claude-stream-json)');
   });
 });
