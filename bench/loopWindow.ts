@@ -48,7 +48,7 @@ export interface LoopWindow {
 }
 
 /** Whether the bench can collect before a window (run.mjs starts it with --expose-gc). */
-function collectGarbage(): boolean {
+export function collectGarbage(): boolean {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return false;
   gc();

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 // Node's clock under another name: functions run in the page use the page's own `performance`.
-import { monitorEventLoopDelay, performance as nodeClock } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance as nodeClock, PerformanceObserver } from 'node:perf_hooks';
 import { launchChromium } from './chromium';
 import { createBoard, createTask } from '../electron/core/commands/taskCommands';
 import type { Engine } from '../electron/core/dispatch/engine';
@@ -18,6 +18,7 @@ import { buildRenderer, startServe, stopServe } from './board';
 import { AGENTS, killLeftoverWorkers, tempHome, writeProfile, writeSettings } from './dataset';
 import { SUPERVISOR_LOOP_MAX_MS } from './targets';
 import { describeThreadTimes, startGapProbe, threadSnapshot } from './threadCpu';
+import { collectGarbage } from './loopWindow';
 
 /**
  * Issue 12 (docs/architecture.md §9) figures, `npm run bench -- review`; printed with their targets, never asserted:
@@ -69,9 +70,20 @@ const loadOf = (run: { busyPercent: number; cpuPercent: number; cpuMs: number; w
 const spawnedAt = (engine: Engine, id: string): number | null =>
   eventsOf(engine.db, id).find((event) => event.kind === 'spawned')?.createdAt ?? null;
 
-/** Ticks every 10 ms until `done`, timing each tick; the loop delay histogram runs meanwhile. */
+/**
+ * Ticks every 10 ms until `done`, timing each tick; the loop delay histogram runs meanwhile. Like
+ * rows 5 and 12's windows (loopWindow.ts) it starts from a collected heap, so a collection of the
+ * earlier sections' garbage (the bench process has run them all) is not counted as the review
+ * loop's, and it says how long the main thread's own collections in the window took.
+ */
 async function tickWhile(engine: Engine, done: () => boolean, timeoutMs: number) {
   const ticks: number[] = [];
+  collectGarbage();
+  const collections: number[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) collections.push(entry.duration);
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   // How busy the loop itself was: a loop that waits long for its timers while it is mostly idle
@@ -91,6 +103,7 @@ async function tickWhile(engine: Engine, done: () => boolean, timeoutMs: number)
     await sleep(10);
   }
   loop.disable();
+  gcObserver.disconnect();
   const wall = nodeClock.now() - wallStart;
   const used = process.cpuUsage(cpu);
   const threadTimes = describeThreadTimes(threads);
@@ -103,7 +116,7 @@ async function tickWhile(engine: Engine, done: () => boolean, timeoutMs: number)
     cpuPercent: ((used.user + used.system) / 1000 / wall) * 100,
     cpuMs: (used.user + used.system) / 1000,
     wallMs: wall,
-    threads: `${threadTimes}; ${gap.text}`,
+    threads: `${threadTimes}; ${gap.text}; the main thread's collections: ${collections.length}, longest ${fmt(Math.max(0, ...collections))}`,
     finished: done(),
   };
 }
