@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cardOf } from '../../../shared/domain';
 import type { FileChange, TaskChanges } from '../../../shared/repository';
 import { FakeBoardApi } from '../test/fakeBoardApi';
-import { makeChangeSummary, makeTask } from '../test/fixtures';
+import { makeChangeSummary, makeTask, makeTaskWorktree } from '../test/fixtures';
 import { renderInBoard } from '../test/renderInBoard';
 import { ChangesTab } from './ChangesTab';
 
@@ -28,18 +28,7 @@ const renamedFile = (from: string, to: string): string =>
 function changesOf(task: ReturnType<typeof makeTask>, files: FileChange[], patch: string): TaskChanges {
   const lines = files.reduce((sum, file) => sum + (file.additions ?? 0) + (file.deletions ?? 0), 0);
   return {
-    worktree: {
-      taskId: task.id,
-      repo: '/repo',
-      baseBranch: 'main',
-      branch: `switchyard/${task.id}`,
-      path: `/home/workspaces/${task.id}`,
-      baseCommit: 'abc',
-      mergedAt: null,
-      mergeCommit: null,
-      removedAt: null,
-      reviewWaived: false,
-    },
+    worktree: makeTaskWorktree(task.id),
     summary: makeChangeSummary({ files: files.length, additions: lines, deletions: 0 }),
     files,
     patch,

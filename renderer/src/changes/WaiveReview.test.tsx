@@ -5,7 +5,14 @@ import type { ChangeCard, TaskChanges } from '../../../shared/repository';
 
 import { ApiError } from '../api/boardApi';
 import { FakeBoardApi } from '../test/fakeBoardApi';
-import { makeChangeSummary, makeDetail, makeLane, makeSnapshot, makeTask } from '../test/fixtures';
+import {
+  makeChangeSummary,
+  makeDetail,
+  makeLane,
+  makeSnapshot,
+  makeTask,
+  makeTaskWorktree,
+} from '../test/fixtures';
 import { renderApp, type Rendered } from '../test/renderApp';
 
 /**
@@ -27,18 +34,7 @@ const summary = makeChangeSummary;
 
 function changesOf(task: Fixture): TaskChanges {
   return {
-    worktree: {
-      taskId: task.id,
-      repo: '/repo',
-      baseBranch: 'main',
-      branch: `switchyard/${task.id}-blog`,
-      path: `/home/workspaces/${task.id}`,
-      baseCommit: 'abc',
-      mergedAt: null,
-      mergeCommit: null,
-      removedAt: null,
-      reviewWaived: false,
-    },
+    worktree: makeTaskWorktree(task.id, { branch: `switchyard/${task.id}-blog` }),
     summary: summary(),
     files: [
       { path: 'README.md', oldPath: null, status: 'modified', additions: 1, deletions: 1, binary: false },

@@ -1,7 +1,7 @@
 import type { CellCount, Snapshot, TaskDetail } from '../../../shared/contract';
 import type { DispatcherState, LaneStatus, WorkerStatus } from '../../../shared/dispatch';
 import type { Card, DependencyCounts, Run, Task } from '../../../shared/domain';
-import type { ChangeSummary } from '../../../shared/repository';
+import type { ChangeSummary, TaskWorktreeInfo } from '../../../shared/repository';
 import { emptyTask } from '../api/fakeApi';
 
 /** Small builders for renderer tests: valid objects with overridable fields. */
@@ -143,6 +143,26 @@ export function makeDetail(task: Task, overrides: Partial<TaskDetail> = {}): Tas
 }
 
 /** A task's change figures as the core computes them: one committed file, nothing in conflict. */
+/** A task's worktree of the board's repository, as the core reports it (not merged, not removed). */
+export function makeTaskWorktree(
+  taskId: string,
+  overrides: Partial<TaskWorktreeInfo> = {},
+): TaskWorktreeInfo {
+  return {
+    taskId,
+    repo: '/repo',
+    baseBranch: 'main',
+    branch: `switchyard/${taskId}`,
+    path: `/home/workspaces/${taskId}`,
+    baseCommit: 'abc',
+    mergedAt: null,
+    mergeCommit: null,
+    removedAt: null,
+    reviewWaived: false,
+    ...overrides,
+  };
+}
+
 export function makeChangeSummary(overrides: Partial<ChangeSummary> = {}): ChangeSummary {
   return {
     files: 1,
